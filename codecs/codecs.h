@@ -1,0 +1,170 @@
+/* Internal codec layer: synchronous FFmpeg wrappers the stage isolates drive. */
+#ifndef ISOPIPE_CODECS_H
+#define ISOPIPE_CODECS_H
+
+/*
+ * Every object here is single-threaded and knows nothing of isolates: a stage
+ * isolate owns one and feeds it. They share FFmpeg's idiom: send(NULL) means
+ * EOF, receive() returns 0, AVERROR(EAGAIN) (needs input) or AVERROR_EOF
+ * (drained). Errors fill err (ERRLEN bytes) with FFmpeg's reason.
+ * Internal prefix: cx_.
+ */
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/audio_fifo.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/frame.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CX_ERRLEN 256
+
+/* av_err2str that works in C11 without compound-literal tricks. */
+const char *cx_errstr(int averr, char *buf, size_t len);
+
+/* ---- demux ---------------------------------------------------------------- */
+
+typedef struct cx_demux_opts {
+  const char *format;             /* force input format, NULL = probe */
+  const char *protocol_whitelist; /* NULL = "file,pipe" */
+  const char *allow_formats;      /* extra formats allowed that open more files
+                                     (hls,concat,dash,image2...); NULL = none */
+  int64_t start_us;               /* -ss, seek before the first read; 0 none */
+  AVDictionary *fmt_opts;         /* consumed entries are removed */
+} cx_demux_opts;
+
+typedef struct cx_demux cx_demux;
+int cx_demux_open(cx_demux **out, const char *url, const cx_demux_opts *o, char *err);
+AVFormatContext *cx_demux_ctx(cx_demux *d);
+/* Best stream of a type (AVMEDIA_TYPE_VIDEO/AUDIO), skipping attached
+ * pictures; -1 none. */
+int cx_demux_best_stream(cx_demux *d, enum AVMediaType type);
+/* 0, AVERROR_EOF or an error. pkt's stream_index is the input stream. */
+int cx_demux_read(cx_demux *d, AVPacket *pkt);
+/* Input duration in microseconds, or AV_NOPTS_VALUE. */
+int64_t cx_demux_duration_us(cx_demux *d);
+void cx_demux_close(cx_demux **d);
+
+/* ---- decode ---------------------------------------------------------------- */
+
+typedef struct cx_dec cx_dec;
+/* pkt_tb: time base of the packets (the input stream's). threads 0 = auto. */
+int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
+                char *err);
+int cx_dec_send(cx_dec *d, const AVPacket *pkt); /* NULL = flush */
+/* Frames come out with pts = best_effort_timestamp in pkt_tb. */
+int cx_dec_receive(cx_dec *d, AVFrame *frame);
+AVCodecContext *cx_dec_ctx(cx_dec *d);
+void cx_dec_close(cx_dec **d);
+
+/* ---- video convert (swscale + frame rate) ---------------------------------- */
+
+typedef struct cx_vconv_opts {
+  int src_w, src_h;
+  enum AVPixelFormat src_fmt;
+  AVRational src_sar;
+  int dst_w, dst_h; /* 0 = keep; -1 or -2 = keep aspect (-2: even) */
+  enum AVPixelFormat dst_fmt; /* AV_PIX_FMT_NONE = keep */
+  AVRational in_tb;          /* time base of frame pts */
+  AVRational out_fps;        /* {0,0} = keep timestamps (passthrough timing) */
+  AVRational out_tb;         /* time base of output pts; with out_fps: 1/fps */
+} cx_vconv_opts;
+
+typedef struct cx_vconv cx_vconv;
+int cx_vconv_open(cx_vconv **out, const cx_vconv_opts *o, char *err);
+/* Resolved output size (after aspect rules) and format. */
+void cx_vconv_output(const cx_vconv *c, int *w, int *h, enum AVPixelFormat *fmt);
+/* Takes a reference of frame's data (frame stays the caller's); NULL = EOF. */
+int cx_vconv_send(cx_vconv *c, const AVFrame *frame);
+/* With out_fps, frames are dropped/duplicated by timestamp (ffmpeg's "cfr"). */
+int cx_vconv_receive(cx_vconv *c, AVFrame *out);
+void cx_vconv_close(cx_vconv **c);
+
+/* ---- audio convert (swresample + re-chunking) ------------------------------- */
+
+typedef struct cx_aconv_opts {
+  int src_rate;
+  enum AVSampleFormat src_fmt;
+  AVChannelLayout src_layout;
+  int dst_rate;                /* 0 = keep */
+  enum AVSampleFormat dst_fmt; /* AV_SAMPLE_FMT_NONE = keep */
+  AVChannelLayout dst_layout;  /* nb_channels 0 = keep */
+  int frame_size;              /* 0 = any; else every frame but the last has it */
+  AVRational in_tb;            /* time base of input pts */
+} cx_aconv_opts;
+
+typedef struct cx_aconv cx_aconv;
+int cx_aconv_open(cx_aconv **out, const cx_aconv_opts *o, char *err);
+/* Output pts are in 1/dst_rate and derived from the output sample count,
+ * starting at the first input frame's pts (rescaled). */
+int cx_aconv_send(cx_aconv *c, const AVFrame *frame); /* NULL = EOF (flushes swr) */
+int cx_aconv_receive(cx_aconv *c, AVFrame *out);
+void cx_aconv_close(cx_aconv **c);
+
+/* ---- encode ------------------------------------------------------------------ */
+
+typedef struct cx_enc_opts {
+  const char *codec; /* encoder name ("libx264"), NULL = default_codec_id */
+  enum AVCodecID default_codec_id;
+  enum AVMediaType type;
+  /* video */
+  int width, height;
+  enum AVPixelFormat pix_fmt; /* wanted; NONE = best the encoder supports */
+  AVRational sar, framerate;
+  /* audio */
+  int sample_rate;
+  enum AVSampleFormat sample_fmt; /* NONE = encoder's first */
+  AVChannelLayout ch_layout;
+  /* both */
+  AVRational time_base;
+  int64_t bit_rate;     /* 0 = codec default */
+  int crf;              /* -1 unset */
+  const char *preset;   /* NULL unset */
+  int gop;              /* -1 unset */
+  int threads;          /* 0 auto */
+  bool global_header;   /* the muxer wants AVFMT_GLOBALHEADER */
+  AVDictionary **opts;  /* AVOptions; used ones are removed */
+} cx_enc_opts;
+
+typedef struct cx_enc cx_enc;
+int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err);
+AVCodecContext *cx_enc_ctx(cx_enc *e);
+/* 0 if the encoder takes any frame size, else the size every frame but the
+ * last must have. */
+int cx_enc_frame_size(const cx_enc *e);
+/* Picks the pixel / sample format an encoder accepts closest to the wanted
+ * one, before opening (so convert can produce it). */
+enum AVPixelFormat cx_enc_pick_pix_fmt(const char *codec, enum AVCodecID id,
+                                       enum AVPixelFormat want);
+enum AVSampleFormat cx_enc_pick_sample_fmt(const char *codec, enum AVCodecID id,
+                                           enum AVSampleFormat want);
+int cx_enc_pick_sample_rate(const char *codec, enum AVCodecID id, int want);
+int cx_enc_send(cx_enc *e, const AVFrame *frame); /* NULL = flush */
+/* Packets in the encoder's time_base. */
+int cx_enc_receive(cx_enc *e, AVPacket *pkt);
+void cx_enc_close(cx_enc **e);
+
+/* ---- mux --------------------------------------------------------------------- */
+
+typedef struct cx_mux cx_mux;
+/* format NULL = guess from path. Opens the file only in write_header. */
+int cx_mux_open(cx_mux **out, const char *path, const char *format, char *err);
+AVFormatContext *cx_mux_ctx(cx_mux *m);
+/* Default encoder id for a media type in this format. */
+enum AVCodecID cx_mux_default_codec(cx_mux *m, enum AVMediaType type);
+bool cx_mux_wants_global_header(cx_mux *m);
+/* Returns the output stream index or a negative error. */
+int cx_mux_add_stream(cx_mux *m, const AVCodecParameters *par, AVRational tb, char *err);
+/* Display matrix (rotation) and other stream side data carried over. */
+int cx_mux_copy_side_data(cx_mux *m, int index, const AVStream *src);
+int cx_mux_set_metadata(cx_mux *m, const char *key, const char *value);
+int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err);
+/* Rescales pkt from src_tb to the stream's time base and writes it
+ * interleaved. Consumes pkt's reference. */
+int cx_mux_write(cx_mux *m, int index, AVPacket *pkt, AVRational src_tb, char *err);
+/* Writes the trailer if the header was written; always closes the file. */
+int cx_mux_close(cx_mux **m, char *err);
+int64_t cx_mux_bytes(cx_mux *m); /* bytes written so far */
+
+#endif

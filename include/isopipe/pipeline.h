@@ -1,0 +1,80 @@
+/* The transcoding pipeline: demux, decode, convert, encode and mux isolates. */
+#ifndef ISOPIPE_PIPELINE_H
+#define ISOPIPE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "isopipe/common.h"
+#include "isopipe/stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct iso_pipeline iso_pipeline;
+
+/* Log levels follow FFmpeg's AV_LOG_* numbers (16 error ... 48 debug). */
+typedef struct iso_pipeline_callbacks {
+  /* Every callback runs on the main isolate (the thread that drives the
+   * runtime's loop), never on a worker. */
+  void (*on_progress)(iso_pipeline *p, const iso_progress *prog, void *ud);
+  void (*on_log)(iso_pipeline *p, int level, const char *stage, const char *line, void *ud);
+  void (*on_error)(iso_pipeline *p, const char *stage, const char *message, void *ud);
+  void (*on_done)(iso_pipeline *p, int status, void *ud); /* status: ISO_OK or error */
+} iso_pipeline_callbacks;
+
+/* Needs iso_runtime_init() first (either mode). */
+ISO_API iso_pipeline *iso_pipeline_new(void);
+
+/*
+ * Options use ffmpeg's names without the dash. Known keys:
+ *   i (input), o (output), f (output format), input_format,
+ *   c:v c:a (codec name or "copy"), b:v b:a (bits/s, "2M" ok), crf, preset,
+ *   g (gop), threads, s (WxH), vf (scale=W:H, fps=N, comma-separated),
+ *   r (fps), ar, ac, sample_fmt, pix_fmt, vn, an, sn, map (e.g. "0:v:0",
+ *   repeatable), ss, t, to (seconds or [HH:]MM:SS.frac), metadata (k=v,
+ *   repeatable), queue (link depth), fail_fast, protocol_whitelist,
+ *   allow_formats (e.g. "hls,concat"), overwrite (0/1), progress_period.
+ *   Any other key is kept as an AVOption for the encoders ("x264-params",
+ *   "tune", "cpu-used", a stream suffix like "tune:v" picks one encoder)
+ *   or the muxer ("movflags"); one that nothing uses fails iso_pipeline_start.
+ * Returns ISO_OK or ISO_EINVAL; iso_pipeline_error() says why.
+ */
+ISO_API int iso_pipeline_set(iso_pipeline *p, const char *key, const char *value);
+ISO_API void iso_pipeline_set_callbacks(iso_pipeline *p, const iso_pipeline_callbacks *cb,
+                                        void *ud);
+/* Profiling outputs (issue #5): JSON stats document and Chrome trace
+ * (".gz" suffix = gzip). NULL disables. */
+ISO_API int iso_pipeline_set_stats_path(iso_pipeline *p, const char *path);
+ISO_API int iso_pipeline_set_trace_path(iso_pipeline *p, const char *path);
+
+/* Opens the input, builds the graph and spawns the stage isolates; returns
+ * at once. Must be called on the main isolate. Progress, logs, errors and
+ * done arrive through the callbacks while the caller runs iso_loop_run()
+ * or iso_loop_poll(). */
+ISO_API int iso_pipeline_start(iso_pipeline *p);
+/* iso_pipeline_start + run the loop until this pipeline is done. */
+ISO_API int iso_pipeline_run(iso_pipeline *p);
+
+typedef enum {
+  ISO_CANCEL_GRACEFUL = 0, /* stop reading input, flush every stage, finish the output */
+  ISO_CANCEL_NOW = 1       /* stop every stage now, still close the output file */
+} iso_cancel_mode;
+ISO_API void iso_pipeline_cancel(iso_pipeline *p, iso_cancel_mode how);
+
+ISO_API bool iso_pipeline_done(const iso_pipeline *p);
+/* ISO_OK, an error code, or ISO_EKILLED when cancelled. */
+ISO_API int iso_pipeline_status(const iso_pipeline *p);
+ISO_API bool iso_pipeline_cancelled(const iso_pipeline *p);
+/* One line: "decode:v (in.mp4): Invalid data found when processing input". */
+ISO_API const char *iso_pipeline_error(const iso_pipeline *p);
+/* The latest snapshot (valid until the next loop iteration). */
+ISO_API const iso_progress *iso_pipeline_progress(const iso_pipeline *p);
+/* Frees a pipeline that is done (or never started). */
+ISO_API void iso_pipeline_free(iso_pipeline *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,65 @@
+/* Per-stage accounting snapshots that stage isolates send to the main isolate. */
+#ifndef ISOPIPE_STATS_H
+#define ISOPIPE_STATS_H
+
+#include <stdint.h>
+
+#include "isopipe/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ISO_STAGE_NAME_MAX 24
+
+/* Cumulative figures of one stage since it started (monotonic clock for the
+ * three times, CLOCK_THREAD_CPUTIME_ID for cpu). busy + starved + blocked
+ * covers the stage's life up to 'wall'. */
+typedef struct iso_stage_stats {
+  char name[ISO_STAGE_NAME_MAX]; /* "demux", "decode:v", "convert:a", "mux"... */
+  uint64_t items_in, items_out;   /* packets / frames */
+  uint64_t samples_out;           /* audio samples produced (audio stages) */
+  uint64_t bytes_in, bytes_out;   /* payload bytes (packet sizes, frame planes) */
+  uint64_t bytes_copied;          /* runtime deep-copy bytes: 0 for media */
+  uint64_t transfers;             /* payloads moved */
+  uint64_t errors_skipped;        /* e.g. corrupt packets skipped */
+  double wall_s;                  /* since the stage started */
+  double busy_s, starved_s, blocked_s;
+  double cpu_s;
+  /* Input link: current items waiting, its capacity, and min/mean/max
+   * sampled by the stage whenever it receives or acks. */
+  uint32_t in_depth, in_capacity;
+  uint32_t in_depth_min, in_depth_max;
+  double in_depth_mean;
+  double last_pts_s; /* position of the last item out, seconds; -1 unknown */
+  int done;          /* 1 once the stage drained and ended */
+} iso_stage_stats;
+
+#define ISO_MAX_STAGES 16
+
+/* What the main isolate knows at one tick. */
+typedef struct iso_progress {
+  double elapsed_s;   /* wall since start */
+  double position_s;  /* output position (max muxed pts), seconds */
+  double duration_s;  /* expected output duration; <= 0 unknown */
+  double percent;     /* 0..100, or -1 unknown */
+  double eta_s;       /* smoothed; -1 until stable */
+  double speed;       /* position / elapsed (x realtime) */
+  double fps;         /* output video frames per second (recent) */
+  uint64_t frames;    /* video frames muxed */
+  uint64_t out_bytes; /* bytes written to the output */
+  double bitrate_kbps;
+  /* Main isolate tick lateness (actual - deadline), microseconds. */
+  double tick_late_p50_us, tick_late_p99_us, tick_late_max_us;
+  uint64_t ticks, ticks_missed;
+  int nstages;
+  iso_stage_stats stages[ISO_MAX_STAGES];
+  /* Frame latency demux-in -> mux-out, milliseconds. */
+  double latency_p50_ms, latency_p99_ms, latency_max_ms;
+  int finished; /* 1 on the last snapshot */
+} iso_progress;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
