@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Runs isopipe and ffmpeg's CLI on the same jobs, alternating, and prints medians and ratios.
+
+Usage: tests/bench/compare_ffmpeg.py [--build build] [--runs 3] [--jobs a,c,d,rss] [--json]
+Wall, CPU (user+sys) and peak RSS come from wait4()'s rusage of each child.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run(cmd):
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"bench: command failed ({code}): {' '.join(cmd)}\n{err}")
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_kb": ru.ru_maxrss}
+
+
+def make_clip(mkclip, path, args):
+    if not os.path.exists(path):
+        subprocess.check_call([mkclip, "-o", path] + args, stdout=subprocess.DEVNULL)
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--jobs", default="a,c,d,rss")
+    ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "isopipe-bench"))
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    iso = os.path.join(a.build, "tools", "isopipe")
+    mkclip = os.path.join(a.build, "tools", "isopipe-mkclip")
+    ffmpeg = shutil.which("ffmpeg")
+    if not ffmpeg:
+        sys.exit("bench: ffmpeg not installed (apt-get install ffmpeg)")
+    os.makedirs(a.work, exist_ok=True)
+    w = a.work
+    hd = ["-s", "1920x1080", "-r", "30", "-c:v", "libx264", "-preset", "ultrafast",
+          "-c:a", "aac", "-ar", "48000", "-ac", "2"]
+    clips = {
+        "hd10": lambda: make_clip(mkclip, f"{w}/hd10.mp4", hd + ["-t", "10"]),
+        "hd60": lambda: make_clip(mkclip, f"{w}/hd60.mp4", hd + ["-t", "60"]),
+        "flac120": lambda: make_clip(mkclip, f"{w}/a120.flac",
+                                     ["-vn", "-c:a", "flac", "-ar", "44100", "-ac", "2", "-t", "120"]),
+    }
+    x264 = ["-vf", "scale=-2:720", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+            "-c:a", "aac", "-b:a", "128k"]
+    jobs = {
+        "a": ("1080p30 10s -> 720p x264 veryfast crf23 + aac 128k", "hd10", x264, "mp4"),
+        "c": ("1080p30 10s -> mpeg4 q 4", "hd10", ["-c:v", "mpeg4", "-q:v", "4", "-an"], "mp4"),
+        "d": ("120s stereo FLAC -> MP3 192k", "flac120", ["-c:a", "libmp3lame", "-b:a", "192k"], "mp3"),
+    }
+    results = {}
+    for key in a.jobs.split(","):
+        if key == "rss":
+            continue
+        if key not in jobs:
+            sys.exit(f"bench: unknown job {key}")
+        title, clip, args, ext = jobs[key]
+        src = clips[clip]()
+        out = f"{w}/out-{key}.{ext}"
+        tools = {
+            "isopipe": [iso, "-y", "-v", "error", "-nostdin", "-i", src] + args + [out],
+            "ffmpeg": [ffmpeg, "-y", "-v", "error", "-nostdin", "-i", src] + args + [out],
+        }
+        samples = {"isopipe": [], "ffmpeg": []}
+        for i in range(a.runs):
+            order = ["isopipe", "ffmpeg"] if i % 2 == 0 else ["ffmpeg", "isopipe"]
+            for t in order:
+                samples[t].append(run(tools[t]))
+        med = {t: {m: statistics.median(s[m] for s in samples[t]) for m in ("wall", "cpu", "rss_kb")}
+               for t in samples}
+        results[key] = {"title": title, "isopipe": med["isopipe"], "ffmpeg": med["ffmpeg"],
+                        "ratio": {m: med["isopipe"][m] / med["ffmpeg"][m] for m in ("wall", "cpu", "rss_kb")}}
+    if "rss" in a.jobs.split(","):
+        rss = {}
+        for clip in ("hd10", "hd60"):
+            src = clips[clip]()
+            out = f"{w}/out-rss-{clip}.mp4"
+            rss[clip] = statistics.median(
+                run([iso, "-y", "-v", "error", "-nostdin", "-i", src] + x264 + [out])["rss_kb"]
+                for _ in range(max(1, a.runs // 2)))
+        results["rss"] = {"title": "isopipe peak RSS, 60 s vs 10 s input (job a)",
+                          "hd10_kb": rss["hd10"], "hd60_kb": rss["hd60"],
+                          "growth": rss["hd60"] / rss["hd10"] - 1}
+    if a.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"runs per tool: {a.runs} (alternating), medians")
+    print(f"{'job':<4}{'tool':<9}{'wall s':>9}{'cpu s':>9}{'rss MB':>9}")
+    for key, r in results.items():
+        if key == "rss":
+            continue
+        print(f"{key:<4}{r['title']}")
+        for t in ("isopipe", "ffmpeg"):
+            m = r[t]
+            print(f"{'':<4}{t:<9}{m['wall']:>9.2f}{m['cpu']:>9.2f}{m['rss_kb'] / 1024:>9.1f}")
+        q = r["ratio"]
+        print(f"{'':<4}{'ratio':<9}{q['wall']:>9.3f}{q['cpu']:>9.3f}{q['rss_kb']:>9.3f}")
+    if "rss" in results:
+        r = results["rss"]
+        print(f"rss {r['title']}: {r['hd10_kb'] / 1024:.1f} MB -> {r['hd60_kb'] / 1024:.1f} MB "
+              f"({r['growth'] * 100:+.1f} %)")
+
+
+if __name__ == "__main__":
+    main()
