@@ -82,7 +82,7 @@ extern "C" {
 #define PL_PROF_PERIOD_NS (1000000000ull / 60)
 #define PL_PROF_SLICES_MAX 1024
 #define PL_PROF_LINKS_MAX 4
-#define PL_TRACE_BUDGET 400000
+#define PL_TRACE_BUDGET 200000
 
 /* CLOCK_MONOTONIC in ns, the same clock as iso_now_ns(). */
 uint64_t pl_now(void);
@@ -149,7 +149,7 @@ iso_value *pl_prof_report(pl_prof *p, uint64_t now_ns);
 /* ---- histogram (log buckets, ~3 % relative error) ---------------------- */
 
 #define PL_HIST_SUB_BITS 5
-#define PL_HIST_BUCKETS ((64 - PL_HIST_SUB_BITS + 1) << (PL_HIST_SUB_BITS - 1))
+#define PL_HIST_BUCKETS ((64 - PL_HIST_SUB_BITS + 2) << (PL_HIST_SUB_BITS - 1))
 
 typedef struct pl_hist {
   uint64_t count, min, max;

@@ -1,0 +1,132 @@
+/* The bottleneck verdict and the end-of-run table, computed from stage snapshots only. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "pipeline/prof_internal.h"
+
+static double frac(double part, double wall) {
+  return wall > 0 ? part / wall : 0;
+}
+
+static int kind(const char *name) {
+  int r = pl_stage_rank(name);
+  return r == 0 ? 0 : r == 90 ? 4 : r % 10;
+}
+
+static char chain(const char *name) {
+  const char *c = strchr(name, ':');
+  return c ? c[1] : 0;
+}
+
+/* j consumes what i produces, directly or further down. */
+static bool downstream(const char *i, const char *j) {
+  int ki = kind(i), kj = kind(j);
+  if (kj <= ki) return false;
+  if (ki == 0 || kj == 4) return true;
+  return chain(i) == chain(j);
+}
+
+static const char *hint_for(const char *name) {
+  switch (kind(name)) {
+  case 0:
+    return "input I/O bound: read from faster storage or a local copy";
+  case 1:
+    return "try more -threads for decoding, or a lighter input";
+  case 2:
+    return chain(name) == 'a' ? "avoid resampling (keep -ar/-ac) if the output allows it"
+                              : "try a cheaper scaling (smaller -s) or keep the source size "
+                                "and pixel format";
+  case 3:
+    return "try a faster -preset or more -threads";
+  default:
+    return "output I/O bound: write to faster storage";
+  }
+}
+
+static void appendf(char *buf, size_t n, const char *fmt, ...) ISO_PRINTF(3, 4);
+static void appendf(char *buf, size_t n, const char *fmt, ...) {
+  size_t len = strlen(buf);
+  if (len + 1 >= n) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf + len, n - len, fmt, ap);
+  va_end(ap);
+}
+
+int pl_verdict_pick(const iso_stage_stats *st, int n, pl_verdict *v) {
+  memset(v, 0, sizeof *v);
+  v->stage = -1;
+  double best = -1;
+  for (int i = 0; i < n; i++) {
+    const iso_stage_stats *s = &st[i];
+    double busy = frac(s->busy_s, s->wall_s);
+    double fill = s->in_capacity ? s->in_depth_mean / s->in_capacity : 0;
+    double ds = 0;
+    for (int j = 0; j < n; j++)
+      if (downstream(s->name, st[j].name)) {
+        double sj = frac(st[j].starved_s, st[j].wall_s);
+        if (sj > ds) ds = sj;
+      }
+    /* Busy time decides; a full input and starving consumers break ties
+     * between stages that are about equally busy. */
+    double score = busy + 0.15 * fill + 0.10 * ds;
+    if (score > best) {
+      best = score;
+      v->stage = i;
+    }
+  }
+  if (v->stage < 0) {
+    snprintf(v->line, sizeof v->line, "no stage figures: no verdict");
+    return -1;
+  }
+  const iso_stage_stats *s = &st[v->stage];
+  snprintf(v->name, sizeof v->name, "%s", s->name);
+  double busy = frac(s->busy_s, s->wall_s);
+  snprintf(v->reason, sizeof v->reason, "%.0f %% busy", 100 * busy);
+  if (s->in_capacity)
+    appendf(v->reason, sizeof v->reason, ", input queue %.0f %% full (mean %.1f of %u)",
+            100 * s->in_depth_mean / s->in_capacity, s->in_depth_mean, s->in_capacity);
+  int starved = -1;
+  double sv = 0;
+  for (int j = 0; j < n; j++)
+    if (downstream(s->name, st[j].name) && frac(st[j].starved_s, st[j].wall_s) > sv) {
+      sv = frac(st[j].starved_s, st[j].wall_s);
+      starved = j;
+    }
+  if (starved >= 0 && sv >= 0.05)
+    appendf(v->reason, sizeof v->reason, ", %s starved %.0f %%", st[starved].name, 100 * sv);
+  if (busy < 0.5)
+    appendf(v->reason, sizeof v->reason, " (no stage is saturated: I/O or scheduling bound)");
+  snprintf(v->hint, sizeof v->hint, "%s", hint_for(s->name));
+  snprintf(v->line, sizeof v->line, "%s is the bottleneck: %s; %s", v->name, v->reason, v->hint);
+  return v->stage;
+}
+
+size_t pl_stats_table(const iso_progress *prog, char *buf, size_t n) {
+  char tmp[512];
+  size_t need = 0;
+  if (n) buf[0] = '\0';
+#define EMIT(...)                                                                                  \
+  do {                                                                                             \
+    int k_ = snprintf(tmp, sizeof tmp, __VA_ARGS__);                                               \
+    if (k_ > 0) {                                                                                  \
+      need += (size_t)k_;                                                                          \
+      if (n) appendf(buf, n, "%s", tmp);                                                           \
+    }                                                                                              \
+  } while (0)
+  EMIT("%-12s %9s %7s %9s %9s %8s %9s\n", "stage", "fps", "busy %", "starved %", "blocked %",
+       "CPU s", "queue");
+  for (int i = 0; i < prog->nstages; i++) {
+    const iso_stage_stats *s = &prog->stages[i];
+    char q[32] = "-";
+    if (s->in_capacity) snprintf(q, sizeof q, "%.1f/%u", s->in_depth_mean, s->in_capacity);
+    EMIT("%-12s %9.1f %7.1f %9.1f %9.1f %8.2f %9s\n", s->name,
+         s->wall_s > 0 ? (double)s->items_out / s->wall_s : 0, 100 * frac(s->busy_s, s->wall_s),
+         100 * frac(s->starved_s, s->wall_s), 100 * frac(s->blocked_s, s->wall_s), s->cpu_s, q);
+  }
+  pl_verdict v;
+  pl_verdict_pick(prog->stages, prog->nstages, &v);
+  EMIT("verdict: %s\n", v.line);
+#undef EMIT
+  return need;
+}
