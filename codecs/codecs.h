@@ -32,7 +32,21 @@ typedef struct cx_demux_opts {
                                      (hls,concat,dash,image2...); NULL = none */
   int64_t start_us;               /* -ss, seek before the first read; 0 none */
   AVDictionary *fmt_opts;         /* consumed entries are removed */
+  /* Optional: FFmpeg's interrupt callback (non-zero aborts blocking I/O). */
+  int (*interrupt)(void *opaque);
+  void *interrupt_opaque;
 } cx_demux_opts;
+
+/*
+ * cx_demux_open probes the input itself and refuses, before any of its
+ * header is parsed, formats that open further files (hls, concat, dash, imf,
+ * sdp, rtsp, avisynth, image2 with a pattern; mov data references are always
+ * off) unless listed in allow_formats. Only protocols in protocol_whitelist
+ * are used, also for files a format opens itself. "-" reads stdin.
+ * With start_us it seeks to the keyframe at or before the input's start time
+ * + start_us; it does NOT drop what precedes that point: the caller drops
+ * decoded frames (and stream-copied packets) before cx_demux_start_us().
+ */
 
 typedef struct cx_demux cx_demux;
 int cx_demux_open(cx_demux **out, const char *url, const cx_demux_opts *o, char *err);
@@ -40,6 +54,9 @@ AVFormatContext *cx_demux_ctx(cx_demux *d);
 /* Best stream of a type (AVMEDIA_TYPE_VIDEO/AUDIO), skipping attached
  * pictures; -1 none. */
 int cx_demux_best_stream(cx_demux *d, enum AVMediaType type);
+/* Absolute -ss target in AV_TIME_BASE (input start_time + start_us), the
+ * instant before which frames are to be dropped; the input's start without -ss. */
+int64_t cx_demux_start_us(cx_demux *d);
 /* 0, AVERROR_EOF or an error. pkt's stream_index is the input stream. */
 int cx_demux_read(cx_demux *d, AVPacket *pkt);
 /* Input duration in microseconds, or AV_NOPTS_VALUE. */
@@ -64,11 +81,11 @@ typedef struct cx_vconv_opts {
   int src_w, src_h;
   enum AVPixelFormat src_fmt;
   AVRational src_sar;
-  int dst_w, dst_h; /* 0 = keep; -1 or -2 = keep aspect (-2: even) */
+  int dst_w, dst_h;           /* 0 = keep; -1 or -2 = keep aspect (-2: even) */
   enum AVPixelFormat dst_fmt; /* AV_PIX_FMT_NONE = keep */
-  AVRational in_tb;          /* time base of frame pts */
-  AVRational out_fps;        /* {0,0} = keep timestamps (passthrough timing) */
-  AVRational out_tb;         /* time base of output pts; with out_fps: 1/fps */
+  AVRational in_tb;           /* time base of frame pts */
+  AVRational out_fps;         /* {0,0} = keep timestamps (passthrough timing) */
+  AVRational out_tb;          /* time base of output pts; with out_fps: 1/fps */
 } cx_vconv_opts;
 
 typedef struct cx_vconv cx_vconv;
@@ -118,13 +135,13 @@ typedef struct cx_enc_opts {
   AVChannelLayout ch_layout;
   /* both */
   AVRational time_base;
-  int64_t bit_rate;     /* 0 = codec default */
-  int crf;              /* -1 unset */
-  const char *preset;   /* NULL unset */
-  int gop;              /* -1 unset */
-  int threads;          /* 0 auto */
-  bool global_header;   /* the muxer wants AVFMT_GLOBALHEADER */
-  AVDictionary **opts;  /* AVOptions; used ones are removed */
+  int64_t bit_rate;    /* 0 = codec default */
+  int crf;             /* -1 unset */
+  const char *preset;  /* NULL unset */
+  int gop;             /* -1 unset */
+  int threads;         /* 0 auto */
+  bool global_header;  /* the muxer wants AVFMT_GLOBALHEADER */
+  AVDictionary **opts; /* AVOptions; used ones are removed */
 } cx_enc_opts;
 
 typedef struct cx_enc cx_enc;
@@ -140,15 +157,28 @@ enum AVPixelFormat cx_enc_pick_pix_fmt(const char *codec, enum AVCodecID id,
 enum AVSampleFormat cx_enc_pick_sample_fmt(const char *codec, enum AVCodecID id,
                                            enum AVSampleFormat want);
 int cx_enc_pick_sample_rate(const char *codec, enum AVCodecID id, int want);
+/* The wanted layout if the encoder takes it, else the supported one with the
+ * most channels not above the wanted count (5.1 -> stereo for mp3). out must
+ * be uninitialised or zeroed; the caller uninits it. */
+int cx_enc_pick_ch_layout(const char *codec, enum AVCodecID id, const AVChannelLayout *want,
+                          AVChannelLayout *out);
+/* The encoder by name, else by id; NULL if none. */
+const AVCodec *cx_enc_find(const char *codec, enum AVCodecID id);
+/* Frames in (pts) and packets out (pts, dts, duration) are in opts.time_base
+ * (default: 1/framerate for video, 1/sample_rate for audio), which this
+ * returns. The codec's own time base may be coarser (mpeg4 stores it in
+ * 16 bits): cx_enc rescales both ways, so callers never see it. */
+AVRational cx_enc_time_base(const cx_enc *e);
 int cx_enc_send(cx_enc *e, const AVFrame *frame); /* NULL = flush */
-/* Packets in the encoder's time_base. */
+/* Packets in cx_enc_time_base(). */
 int cx_enc_receive(cx_enc *e, AVPacket *pkt);
 void cx_enc_close(cx_enc **e);
 
 /* ---- mux --------------------------------------------------------------------- */
 
 typedef struct cx_mux cx_mux;
-/* format NULL = guess from path. Opens the file only in write_header. */
+/* format NULL = guess from path. Opens the file only in write_header.
+ * path "-" writes to stdout (pipe:1) and needs a format. */
 int cx_mux_open(cx_mux **out, const char *path, const char *format, char *err);
 AVFormatContext *cx_mux_ctx(cx_mux *m);
 /* Default encoder id for a media type in this format. */
@@ -159,12 +189,13 @@ int cx_mux_add_stream(cx_mux *m, const AVCodecParameters *par, AVRational tb, ch
 /* Display matrix (rotation) and other stream side data carried over. */
 int cx_mux_copy_side_data(cx_mux *m, int index, const AVStream *src);
 int cx_mux_set_metadata(cx_mux *m, const char *key, const char *value);
+int cx_mux_set_stream_metadata(cx_mux *m, int index, const char *key, const char *value);
 int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err);
 /* Rescales pkt from src_tb to the stream's time base and writes it
  * interleaved. Consumes pkt's reference. */
 int cx_mux_write(cx_mux *m, int index, AVPacket *pkt, AVRational src_tb, char *err);
 /* Writes the trailer if the header was written; always closes the file. */
 int cx_mux_close(cx_mux **m, char *err);
-int64_t cx_mux_bytes(cx_mux *m); /* bytes written so far */
+int64_t cx_mux_bytes(cx_mux *m); /* bytes written so far (call before close) */
 
 #endif

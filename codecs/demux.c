@@ -1,0 +1,193 @@
+/* Demuxer: opens untrusted input with restricted protocols and formats, seeks, reads packets. */
+#include "codecs/cx_internal.h"
+
+#include <libavutil/opt.h>
+
+struct cx_demux {
+  AVFormatContext *fmt;
+  AVIOContext *pb; /* ours: opened before probing so the format is known early */
+  int64_t start_abs_us;
+};
+
+/* Demuxers that open further files or network resources named inside the
+ * input; a hostile playlist could otherwise read /etc/passwd into the output. */
+static const char *const risky_formats[] = {"hls",      "applehttp",   "concat", "dash", "imf",
+                                            "avisynth", "vapoursynth", "sdp",    "rtsp", NULL};
+
+static bool is_pattern_url(const char *url) {
+  return strpbrk(url, "%*?[") != NULL;
+}
+
+/* Returns the risky name of a format, or NULL if it is harmless. */
+static const char *risky_name(const AVInputFormat *f, const char *url) {
+  for (int i = 0; risky_formats[i]; i++)
+    if (cx_name_in_list(f->name, risky_formats[i])) return risky_formats[i];
+  /* image2 with a pattern reads a numbered or globbed set of files. */
+  if (cx_name_in_list(f->name, "image2") && is_pattern_url(url)) return "image2";
+  return NULL;
+}
+
+static int check_format(const AVInputFormat *f, const char *url, const cx_demux_opts *o,
+                        char *err) {
+  const char *risky = risky_name(f, url);
+  if (risky && !cx_name_in_list(o ? o->allow_formats : NULL, risky))
+    return cx_fail(err, AVERROR(EPERM),
+                   "%s: format '%s' opens other files; allow it with -allow_formats %s", url, risky,
+                   risky);
+  return 0;
+}
+
+int cx_demux_open(cx_demux **out, const char *url, const cx_demux_opts *o, char *err) {
+  *out = NULL;
+  const char *wl = (o && o->protocol_whitelist) ? o->protocol_whitelist : "file,pipe";
+  const char *real_url = strcmp(url, "-") == 0 ? "pipe:0" : url;
+  cx_demux *d = av_mallocz(sizeof *d);
+  AVDictionary *io_opts = NULL, *opts = NULL;
+  const AVInputFormat *ifmt = NULL;
+  int ret;
+  if (!d) return cx_fail(err, AVERROR(ENOMEM), "%s", url);
+  d->fmt = avformat_alloc_context();
+  if (!d->fmt) {
+    ret = cx_fail(err, AVERROR(ENOMEM), "%s", url);
+    goto fail;
+  }
+  if (o && o->interrupt) {
+    d->fmt->interrupt_callback.callback = o->interrupt;
+    d->fmt->interrupt_callback.opaque = o->interrupt_opaque;
+  }
+
+  /* Our own message for the common refusal; FFmpeg would only say EINVAL. */
+  const char *proto = avio_find_protocol_name(real_url);
+  if (proto && !cx_name_in_list(wl, proto)) {
+    ret =
+        cx_fail(err, AVERROR(EPERM), "%s: protocol '%s' not allowed (allowed: %s)", url, proto, wl);
+    goto fail;
+  }
+  av_dict_set(&io_opts, "protocol_whitelist", wl, 0);
+  ret = avio_open2(&d->pb, real_url, AVIO_FLAG_READ, &d->fmt->interrupt_callback, &io_opts);
+  av_dict_free(&io_opts);
+  if (ret < 0) {
+    cx_fail(err, ret, "%s", url);
+    goto fail;
+  }
+
+  if (o && o->format) {
+    ifmt = av_find_input_format(o->format);
+    if (!ifmt) {
+      ret =
+          cx_fail(err, AVERROR_DEMUXER_NOT_FOUND, "%s: unknown input format '%s'", url, o->format);
+      goto fail;
+    }
+  } else {
+    /* Probe ourselves so the format is checked before its read_header runs
+     * (hls and concat open their segments inside avformat_open_input). */
+    ret = av_probe_input_buffer2(d->pb, &ifmt, real_url, d->fmt, 0, 0);
+    if (ret < 0) {
+      cx_fail(err, ret, "%s", url);
+      goto fail;
+    }
+  }
+  if ((ret = check_format(ifmt, url, o, err)) < 0) goto fail;
+
+  if (o && o->fmt_opts) av_dict_copy(&opts, o->fmt_opts, 0);
+  av_dict_set(&opts, "protocol_whitelist", wl, 0);
+  av_dict_set(&opts, "enable_drefs", "0", 0); /* mov: no external data references */
+  if (!(o && cx_name_in_list(o->allow_formats, "image2")))
+    av_dict_set(&opts, "pattern_type", "none", 0);
+
+  d->fmt->pb = d->pb;
+  ret = avformat_open_input(&d->fmt, real_url, ifmt, &opts);
+  if (ret < 0) {
+    /* avformat_open_input frees the context on failure; the pb is still ours. */
+    cx_fail(err, ret, "%s", url);
+    goto fail;
+  }
+  if (o && o->fmt_opts) {
+    /* Report back which of the caller's options were not consumed. */
+    AVDictionaryEntry *e = NULL;
+    AVDictionary *left = NULL;
+    while ((e = av_dict_get(o->fmt_opts, "", e, AV_DICT_IGNORE_SUFFIX)))
+      if (av_dict_get(opts, e->key, NULL, 0)) av_dict_set(&left, e->key, e->value, 0);
+    av_dict_free(&((cx_demux_opts *)o)->fmt_opts);
+    ((cx_demux_opts *)o)->fmt_opts = left;
+  }
+  av_dict_free(&opts);
+
+  ret = avformat_find_stream_info(d->fmt, NULL);
+  if (ret < 0) {
+    cx_fail(err, ret, "%s: cannot find stream info", url);
+    goto fail;
+  }
+
+  d->start_abs_us = d->fmt->start_time != AV_NOPTS_VALUE ? d->fmt->start_time : 0;
+  if (o && o->start_us > 0) {
+    int64_t ts = d->start_abs_us + o->start_us;
+    d->start_abs_us = ts;
+    /* Lands on a keyframe at or before ts; the caller drops what precedes it. */
+    ret = avformat_seek_file(d->fmt, -1, INT64_MIN, ts, ts, 0);
+    if (ret < 0) {
+      cx_fail(err, ret, "%s: cannot seek to %.3f s", url, o->start_us / 1e6);
+      goto fail;
+    }
+  }
+  *out = d;
+  return 0;
+
+fail:
+  av_dict_free(&io_opts);
+  av_dict_free(&opts);
+  cx_demux_close(&d);
+  return ret;
+}
+
+AVFormatContext *cx_demux_ctx(cx_demux *d) {
+  return d->fmt;
+}
+
+int64_t cx_demux_start_us(cx_demux *d) {
+  return d->start_abs_us;
+}
+
+static int64_t stream_score(const AVStream *st) {
+  const AVCodecParameters *p = st->codecpar;
+  int64_t score = 0;
+  if (avcodec_find_decoder(p->codec_id)) score += (int64_t)1 << 40;
+  if (st->disposition & AV_DISPOSITION_DEFAULT) score += (int64_t)1 << 32;
+  if (p->codec_type == AVMEDIA_TYPE_VIDEO) score += (int64_t)p->width * p->height;
+  if (p->codec_type == AVMEDIA_TYPE_AUDIO) score += p->ch_layout.nb_channels;
+  return score;
+}
+
+int cx_demux_best_stream(cx_demux *d, enum AVMediaType type) {
+  int best = -1;
+  int64_t best_score = -1;
+  for (unsigned i = 0; i < d->fmt->nb_streams; i++) {
+    const AVStream *st = d->fmt->streams[i];
+    if (st->codecpar->codec_type != type) continue;
+    /* Cover art is a one-frame "video" stream: never the picture track. */
+    if (st->disposition & AV_DISPOSITION_ATTACHED_PIC) continue;
+    int64_t s = stream_score(st);
+    if (s > best_score) {
+      best_score = s;
+      best = (int)i;
+    }
+  }
+  return best;
+}
+
+int cx_demux_read(cx_demux *d, AVPacket *pkt) {
+  return av_read_frame(d->fmt, pkt);
+}
+
+int64_t cx_demux_duration_us(cx_demux *d) {
+  return d->fmt->duration > 0 ? d->fmt->duration : AV_NOPTS_VALUE;
+}
+
+void cx_demux_close(cx_demux **pd) {
+  cx_demux *d = pd ? *pd : NULL;
+  if (!d) return;
+  if (d->fmt) avformat_close_input(&d->fmt); /* custom pb: not closed by it */
+  avio_closep(&d->pb);
+  av_free(d);
+  *pd = NULL;
+}

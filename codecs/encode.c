@@ -1,0 +1,245 @@
+/* Encoder: opens an encoder from options, picks supported formats, send/receive packets. */
+#include "codecs/cx_internal.h"
+
+#include <libavutil/avstring.h>
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+
+struct cx_enc {
+  AVCodecContext *ctx;
+  AVRational tb; /* the caller's time base; the codec's may be coarser (mpeg4) */
+  AVFrame *tmp;  /* frame re-stamped into the codec's time base */
+};
+
+const AVCodec *cx_enc_find(const char *codec, enum AVCodecID id) {
+  if (codec) return avcodec_find_encoder_by_name(codec);
+  return id != AV_CODEC_ID_NONE ? avcodec_find_encoder(id) : NULL;
+}
+
+enum AVPixelFormat cx_enc_pick_pix_fmt(const char *codec, enum AVCodecID id,
+                                       enum AVPixelFormat want) {
+  const AVCodec *c = cx_enc_find(codec, id);
+  if (!c || !c->pix_fmts) return want;
+  if (want == AV_PIX_FMT_NONE) return c->pix_fmts[0];
+  for (const enum AVPixelFormat *p = c->pix_fmts; *p != AV_PIX_FMT_NONE; p++)
+    if (*p == want) return want;
+  return avcodec_find_best_pix_fmt_of_list(c->pix_fmts, want, 0, NULL);
+}
+
+enum AVSampleFormat cx_enc_pick_sample_fmt(const char *codec, enum AVCodecID id,
+                                           enum AVSampleFormat want) {
+  const AVCodec *c = cx_enc_find(codec, id);
+  if (!c || !c->sample_fmts) return want;
+  if (want == AV_SAMPLE_FMT_NONE) return c->sample_fmts[0];
+  /* Exact, else the same resolution in the other layout, else the first of at
+   * least the wanted resolution, else the encoder's first. */
+  enum AVSampleFormat alt = av_sample_fmt_is_planar(want) ? av_get_packed_sample_fmt(want)
+                                                          : av_get_planar_sample_fmt(want);
+  enum AVSampleFormat bigger = AV_SAMPLE_FMT_NONE;
+  for (const enum AVSampleFormat *p = c->sample_fmts; *p != AV_SAMPLE_FMT_NONE; p++)
+    if (*p == want) return want;
+  for (const enum AVSampleFormat *p = c->sample_fmts; *p != AV_SAMPLE_FMT_NONE; p++) {
+    if (*p == alt) return alt;
+    if (bigger == AV_SAMPLE_FMT_NONE &&
+        av_get_bytes_per_sample(*p) >= av_get_bytes_per_sample(want))
+      bigger = *p;
+  }
+  return bigger != AV_SAMPLE_FMT_NONE ? bigger : c->sample_fmts[0];
+}
+
+int cx_enc_pick_sample_rate(const char *codec, enum AVCodecID id, int want) {
+  const AVCodec *c = cx_enc_find(codec, id);
+  if (!c || !c->supported_samplerates) return want;
+  if (want <= 0) return c->supported_samplerates[0];
+  int best = 0;
+  for (const int *r = c->supported_samplerates; *r; r++) {
+    if (*r == want) return want;
+    /* Prefer the closest rate; on a tie the higher one keeps more bandwidth. */
+    int d = abs(*r - want), bd = abs(best - want);
+    if (!best || d < bd || (d == bd && *r > best)) best = *r;
+  }
+  return best ? best : want;
+}
+
+int cx_enc_pick_ch_layout(const char *codec, enum AVCodecID id, const AVChannelLayout *want,
+                          AVChannelLayout *out) {
+  const AVCodec *c = cx_enc_find(codec, id);
+  if (!c || !c->ch_layouts) return av_channel_layout_copy(out, want);
+  const AVChannelLayout *best = NULL;
+  for (const AVChannelLayout *l = c->ch_layouts; l->nb_channels; l++) {
+    if (!av_channel_layout_compare(l, want)) return av_channel_layout_copy(out, want);
+    /* Otherwise the layout with the most channels not above the wanted count. */
+    if (l->nb_channels <= want->nb_channels && (!best || l->nb_channels > best->nb_channels))
+      best = l;
+  }
+  if (!best) best = &c->ch_layouts[0];
+  return av_channel_layout_copy(out, best);
+}
+
+/* mpeg4 (and H.263 family) store the time base in 16 bits. */
+static AVRational codec_time_base(const AVCodec *codec, AVRational tb) {
+  if ((codec->id == AV_CODEC_ID_MPEG4 || codec->id == AV_CODEC_ID_H263 ||
+       codec->id == AV_CODEC_ID_H263P) &&
+      (tb.den > 65535 || tb.num > 65535)) {
+    AVRational r;
+    av_reduce(&r.num, &r.den, tb.num, tb.den, 65535);
+    return r;
+  }
+  return tb;
+}
+
+static int set_priv(AVCodecContext *ctx, const char *key, const char *val, char *err) {
+  int ret = ctx->priv_data ? av_opt_set(ctx->priv_data, key, val, 0) : AVERROR_OPTION_NOT_FOUND;
+  if (ret == AVERROR_OPTION_NOT_FOUND)
+    return cx_fail(err, ret, "encoder %s has no '%s' option", ctx->codec->name, key);
+  if (ret < 0) return cx_fail(err, ret, "encoder %s: bad %s '%s'", ctx->codec->name, key, val);
+  return 0;
+}
+
+static int setup_video(AVCodecContext *ctx, const AVCodec *codec, const cx_enc_opts *o, char *err) {
+  if (o->width <= 0 || o->height <= 0)
+    return cx_fail(err, AVERROR(EINVAL), "encoder %s: no frame size", codec->name);
+  ctx->width = o->width;
+  ctx->height = o->height;
+  ctx->pix_fmt = cx_enc_pick_pix_fmt(codec->name, codec->id, o->pix_fmt);
+  if (ctx->pix_fmt == AV_PIX_FMT_NONE)
+    return cx_fail(err, AVERROR(EINVAL), "encoder %s: no pixel format", codec->name);
+  if (o->sar.num > 0 && o->sar.den > 0) ctx->sample_aspect_ratio = o->sar;
+  if (o->framerate.num > 0 && o->framerate.den > 0) ctx->framerate = o->framerate;
+  AVRational tb = o->time_base;
+  if (tb.num <= 0 || tb.den <= 0) {
+    if (ctx->framerate.num <= 0)
+      return cx_fail(err, AVERROR(EINVAL), "encoder %s: no time base or frame rate", codec->name);
+    tb = av_inv_q(ctx->framerate);
+  }
+  ctx->time_base = codec_time_base(codec, tb);
+  if (o->gop >= 0) ctx->gop_size = o->gop;
+  return 0;
+}
+
+static int setup_audio(AVCodecContext *ctx, const AVCodec *codec, const cx_enc_opts *o, char *err) {
+  if (o->sample_rate <= 0 || o->ch_layout.nb_channels <= 0)
+    return cx_fail(err, AVERROR(EINVAL), "encoder %s: no sample rate or channels", codec->name);
+  ctx->sample_rate = o->sample_rate;
+  ctx->sample_fmt = cx_enc_pick_sample_fmt(codec->name, codec->id, o->sample_fmt);
+  if (ctx->sample_fmt == AV_SAMPLE_FMT_NONE)
+    return cx_fail(err, AVERROR(EINVAL), "encoder %s: no sample format", codec->name);
+  int ret = av_channel_layout_copy(&ctx->ch_layout, &o->ch_layout);
+  if (ret < 0) return cx_fail(err, ret, "encoder %s", codec->name);
+  AVRational tb = o->time_base;
+  ctx->time_base = (tb.num > 0 && tb.den > 0) ? tb : (AVRational){1, o->sample_rate};
+  return 0;
+}
+
+/* x265 prints its banner to stderr itself, bypassing av_log (and so the main
+ * isolate): keep it to errors unless the caller chose a log level. */
+static int quiet_x265(AVDictionary **opts, const AVCodec *codec) {
+  if (strcmp(codec->name, "libx265") != 0) return 0;
+  AVDictionaryEntry *e = av_dict_get(*opts, "x265-params", NULL, 0);
+  if (!e) return av_dict_set(opts, "x265-params", "log-level=error", 0);
+  if (strstr(e->value, "log-level")) return 0;
+  char *v = av_asprintf("%s:log-level=error", e->value);
+  if (!v) return AVERROR(ENOMEM);
+  return av_dict_set(opts, "x265-params", v, AV_DICT_DONT_STRDUP_VAL);
+}
+
+int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err) {
+  *out = NULL;
+  const AVCodec *codec = cx_enc_find(o->codec, o->default_codec_id);
+  if (!codec) {
+    if (o->codec) return cx_fail(err, AVERROR_ENCODER_NOT_FOUND, "unknown encoder '%s'", o->codec);
+    return cx_fail(err, AVERROR_ENCODER_NOT_FOUND, "no encoder for codec '%s'",
+                   avcodec_get_name(o->default_codec_id));
+  }
+  if (o->type != AVMEDIA_TYPE_UNKNOWN && codec->type != o->type)
+    return cx_fail(err, AVERROR(EINVAL), "encoder %s is not a%s encoder", codec->name,
+                   o->type == AVMEDIA_TYPE_VIDEO ? " video" : "n audio");
+  cx_enc *e = av_mallocz(sizeof *e);
+  int ret;
+  if (!e) return cx_fail(err, AVERROR(ENOMEM), "encoder %s", codec->name);
+  e->ctx = avcodec_alloc_context3(codec);
+  e->tmp = av_frame_alloc();
+  if (!e->ctx || !e->tmp) {
+    ret = cx_fail(err, AVERROR(ENOMEM), "encoder %s", codec->name);
+    goto fail;
+  }
+  AVCodecContext *ctx = e->ctx;
+  ret = codec->type == AVMEDIA_TYPE_VIDEO ? setup_video(ctx, codec, o, err)
+        : codec->type == AVMEDIA_TYPE_AUDIO
+            ? setup_audio(ctx, codec, o, err)
+            : cx_fail(err, AVERROR(EINVAL), "encoder %s: unsupported type", codec->name);
+  if (ret < 0) goto fail;
+  e->tb = (o->time_base.num > 0 && o->time_base.den > 0) ? o->time_base : ctx->time_base;
+  if (o->bit_rate > 0) ctx->bit_rate = o->bit_rate;
+  ctx->thread_count = o->threads;
+  if (o->global_header) ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  if (o->crf >= 0) {
+    char v[32];
+    snprintf(v, sizeof v, "%d", o->crf);
+    if ((ret = set_priv(ctx, "crf", v, err)) < 0) goto fail;
+  }
+  if (o->preset && (ret = set_priv(ctx, "preset", o->preset, err)) < 0) goto fail;
+  /* The experimental native encoders (opus, vorbis) are still useful in tests. */
+  if (codec->capabilities & AV_CODEC_CAP_EXPERIMENTAL)
+    ctx->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL;
+  AVDictionary *local = NULL, **opts = o->opts ? o->opts : &local;
+  if ((ret = quiet_x265(opts, codec)) >= 0) ret = avcodec_open2(ctx, codec, opts);
+  av_dict_free(&local);
+  if (ret < 0) {
+    cx_fail(err, ret, "cannot open encoder %s", codec->name);
+    goto fail;
+  }
+  *out = e;
+  return 0;
+fail:
+  cx_enc_close(&e);
+  return ret;
+}
+
+AVCodecContext *cx_enc_ctx(cx_enc *e) {
+  return e->ctx;
+}
+
+AVRational cx_enc_time_base(const cx_enc *e) {
+  return e->tb;
+}
+
+int cx_enc_frame_size(const cx_enc *e) {
+  if (e->ctx->codec_type != AVMEDIA_TYPE_AUDIO) return 0;
+  if (e->ctx->codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE) return 0;
+  return e->ctx->frame_size > 0 ? e->ctx->frame_size : 0;
+}
+
+int cx_enc_send(cx_enc *e, const AVFrame *frame) {
+  if (!frame) return avcodec_send_frame(e->ctx, NULL);
+  if (!av_cmp_q(e->tb, e->ctx->time_base)) return avcodec_send_frame(e->ctx, frame);
+  /* A shallow re-stamp: the data is shared, only pts changes. */
+  int ret = av_frame_ref(e->tmp, frame);
+  if (ret < 0) return ret;
+  if (e->tmp->pts != AV_NOPTS_VALUE)
+    e->tmp->pts = av_rescale_q(e->tmp->pts, e->tb, e->ctx->time_base);
+  ret = avcodec_send_frame(e->ctx, e->tmp);
+  av_frame_unref(e->tmp);
+  return ret;
+}
+
+int cx_enc_receive(cx_enc *e, AVPacket *pkt) {
+  int ret = avcodec_receive_packet(e->ctx, pkt);
+  if (ret < 0) return ret;
+  if (av_cmp_q(e->tb, e->ctx->time_base)) av_packet_rescale_ts(pkt, e->ctx->time_base, e->tb);
+  /* Encoders with delay (x264...) leave duration 0; the muxer then cuts the
+   * last frame from the stream's duration. One frame period, as ffmpeg does. */
+  if (pkt->duration <= 0 && e->ctx->codec_type == AVMEDIA_TYPE_VIDEO && e->ctx->framerate.num > 0 &&
+      e->ctx->framerate.den > 0)
+    pkt->duration = av_rescale_q(1, av_inv_q(e->ctx->framerate), e->tb);
+  return 0;
+}
+
+void cx_enc_close(cx_enc **pe) {
+  cx_enc *e = pe ? *pe : NULL;
+  if (!e) return;
+  avcodec_free_context(&e->ctx);
+  av_frame_free(&e->tmp);
+  av_free(e);
+  *pe = NULL;
+}

@@ -1,0 +1,149 @@
+/* Muxer: output streams, header/packets/trailer, the file opened late and always closed. */
+#include "codecs/cx_internal.h"
+
+struct cx_mux {
+  AVFormatContext *fmt;
+  char *url;
+  bool header_written;
+};
+
+int cx_mux_open(cx_mux **out, const char *path, const char *format, char *err) {
+  *out = NULL;
+  bool is_stdout = strcmp(path, "-") == 0;
+  if (is_stdout && !format)
+    return cx_fail(err, AVERROR(EINVAL), "output to stdout needs a format (-f)");
+  cx_mux *m = av_mallocz(sizeof *m);
+  if (!m) return cx_fail(err, AVERROR(ENOMEM), "%s", path);
+  m->url = av_strdup(is_stdout ? "pipe:1" : path);
+  int ret =
+      m->url ? avformat_alloc_output_context2(&m->fmt, NULL, format, m->url) : AVERROR(ENOMEM);
+  if (ret < 0 || !m->fmt) {
+    if (format)
+      cx_fail(err, ret < 0 ? ret : AVERROR_MUXER_NOT_FOUND, "%s: unknown output format '%s'", path,
+              format);
+    else
+      cx_fail(err, ret < 0 ? ret : AVERROR_MUXER_NOT_FOUND,
+              "%s: cannot guess the output format from the name", path);
+    av_free(m->url);
+    av_free(m);
+    return ret < 0 ? ret : AVERROR_MUXER_NOT_FOUND;
+  }
+  *out = m;
+  return 0;
+}
+
+AVFormatContext *cx_mux_ctx(cx_mux *m) {
+  return m->fmt;
+}
+
+enum AVCodecID cx_mux_default_codec(cx_mux *m, enum AVMediaType type) {
+  const AVOutputFormat *of = m->fmt->oformat;
+  return av_guess_codec(of, NULL, m->url, NULL, type);
+}
+
+bool cx_mux_wants_global_header(cx_mux *m) {
+  return (m->fmt->oformat->flags & AVFMT_GLOBALHEADER) != 0;
+}
+
+int cx_mux_add_stream(cx_mux *m, const AVCodecParameters *par, AVRational tb, char *err) {
+  if (m->header_written)
+    return cx_fail(err, AVERROR(EINVAL), "%s: stream added after the header", m->url);
+  AVStream *st = avformat_new_stream(m->fmt, NULL);
+  if (!st) return cx_fail(err, AVERROR(ENOMEM), "%s: new stream", m->url);
+  int ret = avcodec_parameters_copy(st->codecpar, par);
+  if (ret < 0) return cx_fail(err, ret, "%s: stream parameters", m->url);
+  /* A tag from another container may be invalid here: let the muxer choose,
+   * unless this container knows the same tag for the same codec. */
+  if (par->codec_tag) {
+    unsigned tag = 0;
+    const AVOutputFormat *of = m->fmt->oformat;
+    if (!of->codec_tag || !av_codec_get_tag2(of->codec_tag, par->codec_id, &tag) ||
+        av_codec_get_id(of->codec_tag, par->codec_tag) != par->codec_id)
+      st->codecpar->codec_tag = 0;
+  }
+  st->time_base = tb;
+  return st->index;
+}
+
+int cx_mux_copy_side_data(cx_mux *m, int index, const AVStream *src) {
+  if (index < 0 || (unsigned)index >= m->fmt->nb_streams) return AVERROR(EINVAL);
+  AVStream *dst = m->fmt->streams[index];
+  for (int i = 0; i < src->nb_side_data; i++) {
+    const AVPacketSideData *sd = &src->side_data[i];
+    /* Coded-bitstream properties describe the input's encoder, not ours. */
+    if (sd->type == AV_PKT_DATA_CPB_PROPERTIES) continue;
+    uint8_t *p = av_stream_new_side_data(dst, sd->type, sd->size);
+    if (!p) return AVERROR(ENOMEM);
+    memcpy(p, sd->data, sd->size);
+  }
+  return 0;
+}
+
+int cx_mux_set_metadata(cx_mux *m, const char *key, const char *value) {
+  return av_dict_set(&m->fmt->metadata, key, value, 0);
+}
+
+int cx_mux_set_stream_metadata(cx_mux *m, int index, const char *key, const char *value) {
+  if (index < 0 || (unsigned)index >= m->fmt->nb_streams) return AVERROR(EINVAL);
+  return av_dict_set(&m->fmt->streams[index]->metadata, key, value, 0);
+}
+
+int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err) {
+  int ret;
+  if (m->header_written) return 0;
+  if (!(m->fmt->oformat->flags & AVFMT_NOFILE) && !m->fmt->pb) {
+    ret = avio_open2(&m->fmt->pb, m->url, AVIO_FLAG_WRITE, NULL, NULL);
+    if (ret < 0) return cx_fail(err, ret, "cannot open output %s", m->url);
+  }
+  ret = avformat_write_header(m->fmt, opts);
+  if (ret < 0) return cx_fail(err, ret, "%s: cannot write header", m->url);
+  m->header_written = true;
+  return 0;
+}
+
+int cx_mux_write(cx_mux *m, int index, AVPacket *pkt, AVRational src_tb, char *err) {
+  if (!m->header_written) {
+    av_packet_unref(pkt);
+    return cx_fail(err, AVERROR(EINVAL), "%s: packet before the header", m->url);
+  }
+  if (index < 0 || (unsigned)index >= m->fmt->nb_streams) {
+    av_packet_unref(pkt);
+    return cx_fail(err, AVERROR(EINVAL), "%s: no output stream %d", m->url, index);
+  }
+  /* The header may have changed the stream's time base: rescale only now. */
+  av_packet_rescale_ts(pkt, src_tb, m->fmt->streams[index]->time_base);
+  pkt->stream_index = index;
+  pkt->pos = -1;
+  int ret = av_interleaved_write_frame(m->fmt, pkt);
+  av_packet_unref(pkt);
+  if (ret < 0) return cx_fail(err, ret, "%s: write failed", m->url);
+  return 0;
+}
+
+int64_t cx_mux_bytes(cx_mux *m) {
+  AVIOContext *pb = m->fmt->pb;
+  if (!pb) return 0;
+  int64_t pos = avio_tell(pb);
+  return pos > pb->bytes_written ? pos : pb->bytes_written;
+}
+
+int cx_mux_close(cx_mux **pm, char *err) {
+  cx_mux *m = pm ? *pm : NULL;
+  int ret = 0;
+  if (!m) return 0;
+  if (m->header_written) {
+    ret = av_write_trailer(m->fmt);
+    if (ret < 0) cx_fail(err, ret, "%s: cannot write trailer", m->url);
+  }
+  if (m->fmt->pb && !(m->fmt->oformat->flags & AVFMT_NOFILE)) {
+    if (m->fmt->pb->error < 0 && ret >= 0)
+      ret = cx_fail(err, m->fmt->pb->error, "%s: write error", m->url);
+    int cret = avio_closep(&m->fmt->pb);
+    if (cret < 0 && ret >= 0) ret = cx_fail(err, cret, "%s: close failed", m->url);
+  }
+  avformat_free_context(m->fmt);
+  av_free(m->url);
+  av_free(m);
+  *pm = NULL;
+  return ret;
+}
