@@ -1,5 +1,4 @@
-/* Deterministic test media: a moving test pattern and tones, encoded and muxed by the codec layer.
- */
+/* Deterministic test media: a moving pattern and tones, encoded and muxed by the codec layer. */
 #ifndef ISOPIPE_CX_CLIP_H
 #define ISOPIPE_CX_CLIP_H
 

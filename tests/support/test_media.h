@@ -1,5 +1,4 @@
-/* Test helpers for media: where the corpus and sources are, and probing an output with libavformat.
- */
+/* Test helpers for media: corpus and source paths, and probing a file with libavformat. */
 #ifndef ISOPIPE_TEST_MEDIA_H
 #define ISOPIPE_TEST_MEDIA_H
 

@@ -1,9 +1,10 @@
 /* Unit tests of cx_dec: decoding and draining real clips, and the corpus' first frames. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 
 #include "codecs/codecs.h"
 #include "media_gen.h"

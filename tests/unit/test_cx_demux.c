@@ -1,10 +1,10 @@
-/* Unit tests of cx_demux: reading real files, seeking, and refusing hostile formats and protocols.
- */
-#include <cmocka.h>
+/* Unit tests of cx_demux: reading, seeking, refusing hostile formats and protocols. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 
 #include "codecs/codecs.h"
 #include "media_gen.h"
