@@ -1,0 +1,204 @@
+/* Unit tests of the CLI option parser: ffmpeg-style options, pass-through, usage errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/cli_args.h"
+
+#define ARGV(...)                                                                                  \
+  char *argv[] = {"isopipe", __VA_ARGS__};                                                         \
+  int argc = (int)(sizeof argv / sizeof argv[0])
+
+static char err[512];
+
+/* The value of the n-th setting for key (0 = first), or NULL. */
+static const char *nth(const cli_opts *o, const char *key, int n) {
+  for (size_t i = 0; i < o->nkv; i++)
+    if (strcmp(o->kv[i].key, key) == 0 && n-- == 0) return o->kv[i].value;
+  return NULL;
+}
+
+static void test_basic_transcode(void **state) {
+  (void)state;
+  ARGV("-y", "-i", "in.mkv", "-c:v", "libx264", "-crf", "23", "-preset", "veryfast", "-c:a", "aac",
+       "-b:a", "128k", "-s", "hd720", "-ss", "1:02.5", "-t", "10", "out.mp4");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_int_equal(o.action, CLI_RUN);
+  assert_string_equal(o.input, "in.mkv");
+  assert_string_equal(o.output, "out.mp4");
+  assert_int_equal(o.overwrite, 1);
+  assert_string_equal(cli_opts_get(&o, "c:v"), "libx264");
+  assert_string_equal(cli_opts_get(&o, "crf"), "23");
+  assert_string_equal(cli_opts_get(&o, "preset"), "veryfast");
+  assert_string_equal(cli_opts_get(&o, "c:a"), "aac");
+  assert_string_equal(cli_opts_get(&o, "b:a"), "128000"); /* normalised */
+  assert_string_equal(cli_opts_get(&o, "s"), "1280x720");
+  assert_string_equal(cli_opts_get(&o, "ss"), "62.500000");
+  assert_string_equal(cli_opts_get(&o, "t"), "10.000000");
+  assert_int_equal(o.loglevel, 32);
+  assert_float_equal(o.stats_period, 1.0, 1e-9);
+  cli_opts_free(&o);
+}
+
+static void test_aliases_and_flags(void **state) {
+  (void)state;
+  ARGV("-f", "matroska", "-i", "-", "-c", "copy", "-vcodec", "mpeg4", "-an", "-vn", "-sn", "-map",
+       "0:v:0", "-map", "0:a:1", "-metadata", "title=Hello", "-f", "mp4", "-r", "ntsc", "-g", "48",
+       "-threads", "auto", "-vf", "scale=640:-2,fps=25", "-pix_fmt", "yuv420p", "-ar", "44100",
+       "-ac", "2", "-sample_fmt", "fltp", "-b:v", "2M", "-to", "5", "-");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_string_equal(o.input, "pipe:0");
+  assert_string_equal(o.output, "pipe:1");
+  assert_int_equal(o.overwrite, 0);
+  assert_string_equal(nth(&o, "input_format", 0), "matroska"); /* -f before -i */
+  assert_string_equal(nth(&o, "f", 0), "mp4");                 /* -f after -i */
+  assert_string_equal(nth(&o, "c:v", 0), "copy");              /* -c sets both */
+  assert_string_equal(nth(&o, "c:a", 0), "copy");
+  assert_string_equal(nth(&o, "c:v", 1), "mpeg4"); /* later one wins, applied in order */
+  assert_string_equal(cli_opts_get(&o, "c:v"), "mpeg4");
+  assert_string_equal(cli_opts_get(&o, "an"), "1");
+  assert_string_equal(cli_opts_get(&o, "vn"), "1");
+  assert_string_equal(cli_opts_get(&o, "sn"), "1");
+  assert_string_equal(nth(&o, "map", 0), "0:v:0");
+  assert_string_equal(nth(&o, "map", 1), "0:a:1");
+  assert_string_equal(cli_opts_get(&o, "metadata"), "title=Hello");
+  assert_string_equal(cli_opts_get(&o, "r"), "29.970030");
+  assert_string_equal(cli_opts_get(&o, "g"), "48");
+  assert_string_equal(cli_opts_get(&o, "threads"), "0");
+  assert_string_equal(cli_opts_get(&o, "vf"), "scale=640:-2,fps=25");
+  assert_string_equal(cli_opts_get(&o, "b:v"), "2000000");
+  assert_string_equal(cli_opts_get(&o, "to"), "5.000000");
+  cli_opts_free(&o);
+}
+
+static void test_cli_own_options(void **state) {
+  (void)state;
+  ARGV("-hide_banner", "-nostdin", "-loglevel", "repeat+verbose", "-stats_period", "0.5",
+       "-progress", "pipe:1", "--queue", "4", "--inline", "--stats", "s.json", "--trace=t.json.gz",
+       "--profile", "-nostats", "-y", "-n", "-i", "a.wav", "b.flac");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_int_equal(o.hide_banner, 1);
+  assert_int_equal(o.nostdin, 1);
+  assert_int_equal(o.loglevel, 40);
+  assert_float_equal(o.stats_period, 0.5, 1e-9);
+  assert_string_equal(o.progress_url, "pipe:1");
+  assert_string_equal(cli_opts_get(&o, "queue"), "4");
+  assert_int_equal(o.inline_mode, 1);
+  assert_string_equal(o.stats_path, "s.json");
+  assert_string_equal(o.trace_path, "t.json.gz");
+  assert_int_equal(o.profile, 1);
+  assert_int_equal(o.nostats, 1);
+  assert_int_equal(o.overwrite, 0); /* the last of -y / -n wins */
+  cli_opts_free(&o);
+}
+
+static void test_passthrough(void **state) {
+  (void)state;
+  ARGV("-i", "in.mp4", "-tune", "film", "-x264-params", "keyint=60:bframes=2", "-movflags",
+       "+faststart", "-bf", "-1", "out.mp4");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_string_equal(cli_opts_get(&o, "tune"), "film");
+  assert_string_equal(cli_opts_get(&o, "x264-params"), "keyint=60:bframes=2");
+  assert_string_equal(cli_opts_get(&o, "movflags"), "+faststart");
+  assert_string_equal(cli_opts_get(&o, "bf"), "-1"); /* a negative value is not an option */
+  assert_string_equal(o.output, "out.mp4");
+  cli_opts_free(&o);
+}
+
+static void test_help_version(void **state) {
+  (void)state;
+  {
+    ARGV("--help");
+    cli_opts o;
+    assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+    assert_int_equal(o.action, CLI_HELP);
+    cli_opts_free(&o);
+  }
+  {
+    ARGV("-version");
+    cli_opts o;
+    assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+    assert_int_equal(o.action, CLI_VERSION);
+    cli_opts_free(&o);
+  }
+}
+
+/* Parses argv expecting a usage error whose message contains want. */
+static void expect_usage(int argc, char **argv, const char *want) {
+  cli_opts o;
+  err[0] = '\0';
+  int rc = cli_args_parse(argc, argv, &o, err, sizeof err);
+  if (rc != 2 || !strstr(err, want))
+    fail_msg("expected exit 2 with '%s', got %d '%s'", want, rc, err);
+  assert_null(strchr(err, '\n')); /* one line */
+  cli_opts_free(&o);
+}
+
+#define USAGE(want, ...)                                                                           \
+  do {                                                                                             \
+    ARGV(__VA_ARGS__);                                                                             \
+    expect_usage(argc, argv, want);                                                                \
+  } while (0)
+
+static void test_usage_errors(void **state) {
+  (void)state;
+  USAGE("no input file", "out.mp4");
+  USAGE("no output file", "-i", "in.mp4");
+  USAGE("only one input", "-i", "a.mp4", "-i", "b.mp4", "o.mp4");
+  USAGE("only one output", "-i", "a.mp4", "o.mp4", "p.mp4");
+  USAGE("'-i' needs a value", "-i");
+  USAGE("'-crf' needs a value", "-i", "a.mp4", "o.mp4", "-crf");
+  USAGE("invalid time '1:75' for -ss", "-i", "a", "-ss", "1:75", "o.mp4");
+  USAGE("invalid time 'abc' for -t", "-i", "a", "-t", "abc", "o.mp4");
+  USAGE("must not be negative", "-i", "a", "-to", "-3", "o.mp4");
+  USAGE("invalid bit rate '2X' for -b:v", "-i", "a", "-b:v", "2X", "o.mp4");
+  USAGE("invalid bit rate '0' for -b:a", "-i", "a", "-b:a", "0", "o.mp4");
+  USAGE("invalid value 'fast' for -crf", "-i", "a", "-crf", "fast", "o.mp4");
+  USAGE("invalid value '0' for -ac", "-i", "a", "-ac", "0", "o.mp4");
+  USAGE("invalid value 'x' for -g", "-i", "a", "-g", "x", "o.mp4");
+  USAGE("invalid value 'many' for -threads", "-i", "a", "-threads", "many", "o.mp4");
+  USAGE("invalid size '1280*720' for -s", "-i", "a", "-s", "1280*720", "o.mp4");
+  USAGE("invalid rate '0' for -r", "-i", "a", "-r", "0", "o.mp4");
+  USAGE("expected key=value", "-i", "a", "-metadata", "title", "o.mp4");
+  USAGE("invalid log level 'loud'", "-loglevel", "loud", "-i", "a", "o.mp4");
+  USAGE("invalid value '0' for --queue", "--queue", "0", "-i", "a", "o.mp4");
+  USAGE("unknown option '--frobnicate'", "--frobnicate", "-i", "a", "o.mp4");
+  USAGE("unknown option '-frobnicate' (and no value", "-i", "a", "o.mp4", "-frobnicate");
+  USAGE("unknown option '-frobnicate'", "-frobnicate", "-y", "-i", "a", "o.mp4");
+  USAGE("unknown option '-%%'", "-%%", "1", "-i", "a", "o.mp4");
+  USAGE("'--inline' takes no value", "--inline=1", "-i", "a", "o.mp4");
+  USAGE("invalid time '0' for -stats_period", "-stats_period", "0", "-i", "a", "o.mp4");
+}
+
+static void test_loglevel_names(void **state) {
+  (void)state;
+  int l;
+  assert_int_equal(cli_parse_loglevel("quiet", &l), 0);
+  assert_int_equal(l, -8);
+  assert_int_equal(cli_parse_loglevel("error", &l), 0);
+  assert_int_equal(l, 16);
+  assert_int_equal(cli_parse_loglevel("level+debug", &l), 0);
+  assert_int_equal(l, 48);
+  assert_int_equal(cli_parse_loglevel("24", &l), 0);
+  assert_int_equal(l, 24);
+  assert_int_equal(cli_parse_loglevel("99", &l), -1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_basic_transcode), cmocka_unit_test(test_aliases_and_flags),
+      cmocka_unit_test(test_cli_own_options), cmocka_unit_test(test_passthrough),
+      cmocka_unit_test(test_help_version),    cmocka_unit_test(test_usage_errors),
+      cmocka_unit_test(test_loglevel_names),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

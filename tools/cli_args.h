@@ -1,0 +1,44 @@
+/* Command-line parsing: ffmpeg-style options turned into pipeline settings and CLI choices. */
+#ifndef ISOPIPE_CLI_ARGS_H
+#define ISOPIPE_CLI_ARGS_H
+
+#include <stddef.h>
+
+typedef enum { CLI_RUN = 0, CLI_HELP, CLI_VERSION } cli_action;
+
+/* One iso_pipeline_set() call, in command-line order. 'opt' is the option
+ * as typed, for error messages. */
+typedef struct cli_kv {
+  char *key, *value;
+  char *opt;
+} cli_kv;
+
+typedef struct cli_opts {
+  cli_action action;
+  char *input, *output; /* "-" is turned into "pipe:0" / "pipe:1" */
+  int overwrite;        /* 1 after -y, 0 otherwise (-n is the default) */
+  cli_kv *kv;           /* pipeline settings, applied in order */
+  size_t nkv, kv_cap;
+  int inline_mode;               /* --inline */
+  char *stats_path, *trace_path; /* --stats, --trace */
+  int profile;                   /* --profile */
+  char *progress_url;            /* -progress */
+  double stats_period;           /* -stats_period, seconds (default 1) */
+  int loglevel;                  /* AV_LOG_* number; default 32 (info) */
+  int hide_banner, nostdin, nostats;
+} cli_opts;
+
+/* Parses argv[1..argc-1] into o (which it initialises). Returns 0, or 2 on
+ * a usage error with one line (no "isopipe: " prefix, no newline) in err.
+ * cli_opts_free() must be called in both cases. */
+int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen);
+void cli_opts_free(cli_opts *o);
+
+/* Reads a -loglevel value ("info", "verbose", "repeat+debug", "40").
+ * Returns 0 or -1. */
+int cli_parse_loglevel(const char *s, int *level);
+
+/* The value set for key (the last one), or NULL. */
+const char *cli_opts_get(const cli_opts *o, const char *key);
+
+#endif
