@@ -44,6 +44,7 @@ static int drain(cx_mux *m, track *t, AVPacket *pkt, char *err) {
 static int open_video(track *t, cx_mux *m, const cx_clip_opts *o, char *err) {
   enum AVCodecID id = cx_mux_default_codec(m, AVMEDIA_TYPE_VIDEO);
   enum AVPixelFormat fmt = cx_enc_pick_pix_fmt(o->vcodec, id, o->pix_fmt);
+  if (fmt == AV_PIX_FMT_NONE) fmt = AV_PIX_FMT_YUV420P; /* rawvideo takes anything */
   cx_enc_opts eo = {.codec = o->vcodec,
                     .default_codec_id = id,
                     .type = AVMEDIA_TYPE_VIDEO,

@@ -186,7 +186,9 @@ enum AVCodecID cx_mux_default_codec(cx_mux *m, enum AVMediaType type);
 bool cx_mux_wants_global_header(cx_mux *m);
 /* Returns the output stream index or a negative error. */
 int cx_mux_add_stream(cx_mux *m, const AVCodecParameters *par, AVRational tb, char *err);
-/* Display matrix (rotation) and other stream side data carried over. */
+/* Display matrix (rotation) and other stream side data carried over (not the
+ * input encoder's CPB properties). mp4/mov keep rotation; FFmpeg 5.1's
+ * matroska muxer drops it. */
 int cx_mux_copy_side_data(cx_mux *m, int index, const AVStream *src);
 int cx_mux_set_metadata(cx_mux *m, const char *key, const char *value);
 int cx_mux_set_stream_metadata(cx_mux *m, int index, const char *key, const char *value);

@@ -50,6 +50,16 @@ int cx_testsrc_video(AVFrame *f, int64_t n) {
   int w = f->width, h = f->height;
   for (int i = 0; i < 7; i++)
     fill(&c, w * i / 7, 0, w * (i + 1) / 7, h, bars[i]);
+  /* A band of fixed noise scrolling left: texture, so encoder quality
+   * settings (crf, bit rate) visibly change the output size. */
+  for (int y = h * 2 / 3; y < h * 5 / 6; y++)
+    for (int x = 0; x < w; x++) {
+      uint32_t v = (uint32_t)(x + n * 2) * 2654435761u ^ (uint32_t)y * 40503u;
+      v ^= v >> 13;
+      v *= 0x5bd1e995u;
+      v ^= v >> 15;
+      put(&c, 0, x, y, 16 + (int)(v % 220));
+    }
   /* A box moving diagonally, bouncing off the edges. */
   int bw = w / 4 > 1 ? w / 4 : 1, bh = h / 4 > 1 ? h / 4 : 1;
   int rx = w - bw > 0 ? w - bw : 1, ry = h - bh > 0 ? h - bh : 1;
