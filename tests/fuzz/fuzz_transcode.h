@@ -1,0 +1,12 @@
+/* Shared entry of the transcode fuzz target, for libFuzzer and the replay binary. */
+#ifndef ISOPIPE_FUZZ_TRANSCODE_H
+#define ISOPIPE_FUZZ_TRANSCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Runs one input through demux, decode, convert, encode and mux; always 0. */
+int fz_transcode_one(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#endif
