@@ -165,6 +165,7 @@ typedef struct iso_spawn_opts {
   iso_sendport *on_error;  /* receives [message, where] for each error */
   bool errors_are_fatal;   /* default in iso_spawn_opts_init: true */
   int nice;                /* thread niceness added (threads mode); 0 = same */
+  size_t stack_size;       /* thread stack bytes (threads mode); 0 = 1 MiB */
 } iso_spawn_opts;
 
 ISO_API void iso_spawn_opts_init(iso_spawn_opts *o);

@@ -1,0 +1,611 @@
+/* Isolate lifecycle: runtime init/shutdown, spawn, threads, exit, errors, kill, ping, notices. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipeline/isolate/rt_internal.h"
+
+rt_runtime rt_rt;
+_Thread_local rt_iso *rt_self;
+static atomic_int rt_live_threads;
+static atomic_uint rt_name_seq;
+
+rt_iso *rt_iso_new(const char *name) {
+  rt_iso *iso = calloc(1, sizeof(*iso));
+  if (!iso) return NULL;
+  char buf[32];
+  if (!name) {
+    snprintf(buf, sizeof(buf), "isolate-%u", atomic_fetch_add(&rt_name_seq, 1) + 1);
+    name = buf;
+  }
+  iso->name = rt_strdup(name);
+  if (!iso->name) {
+    free(iso);
+    return NULL;
+  }
+  atomic_init(&iso->refs, 1); /* the runtime's reference, dropped once it has finished */
+  atomic_init(&iso->fatal_errors, true);
+  pthread_mutex_init(&iso->lock, NULL);
+  rt_mpsc_init(&iso->mbox);
+  pthread_mutex_lock(&rt_rt.lock);
+  iso->all_next = rt_rt.all;
+  if (rt_rt.all) rt_rt.all->all_prev = iso;
+  rt_rt.all = iso;
+  pthread_mutex_unlock(&rt_rt.lock);
+  return iso;
+}
+
+void rt_iso_ref(rt_iso *iso) {
+  atomic_fetch_add_explicit(&iso->refs, 1, memory_order_relaxed);
+}
+
+static void notices_free(rt_notice *n) {
+  while (n) {
+    rt_notice *next = n->next;
+    iso_sendport_release(n->sp);
+    iso_value_free(n->msg);
+    free(n);
+    n = next;
+  }
+}
+
+static void ctl_free(rt_ctl *c) {
+  while (c) {
+    rt_ctl *next = c->next;
+    iso_sendport_release(c->sp);
+    iso_value_free(c->msg);
+    free(c);
+    c = next;
+  }
+}
+
+void rt_drain_mailbox(rt_iso *iso) {
+  for (;;) {
+    iso_value *m = rt_mpsc_pop(&iso->mbox);
+    if (!m) {
+      if (rt_mpsc_empty(&iso->mbox)) break;
+      rt_cpu_relax();
+      continue;
+    }
+    iso_value_free(m);
+  }
+}
+
+void rt_iso_unref(rt_iso *iso) {
+  if (!iso || atomic_fetch_sub_explicit(&iso->refs, 1, memory_order_acq_rel) != 1) return;
+  pthread_mutex_lock(&rt_rt.lock);
+  if (iso->all_prev)
+    iso->all_prev->all_next = iso->all_next;
+  else if (rt_rt.all == iso)
+    rt_rt.all = iso->all_next;
+  if (iso->all_next) iso->all_next->all_prev = iso->all_prev;
+  pthread_mutex_unlock(&rt_rt.lock);
+  rt_drain_mailbox(iso);
+  ctl_free(iso->ctl_head);
+  notices_free(iso->on_exit);
+  notices_free(iso->on_error);
+  for (size_t i = 0; i < iso->njoiners; i++)
+    rt_iso_unref(iso->joiners[i]);
+  free(iso->joiners);
+  iso_value_free(iso->entry_msg);
+  iso_value_free(iso->exit_val);
+  iso_sendport_release(iso->exit_sp);
+  pthread_mutex_destroy(&iso->lock);
+  free(iso->name);
+  free(iso);
+}
+
+void rt_iso_wake(rt_iso *iso) {
+  if (rt_rt.mode == ISO_MODE_INLINE) {
+    rt_sched_ready(iso);
+    return;
+  }
+  if (atomic_load_explicit(&iso->parked, memory_order_seq_cst) &&
+      atomic_exchange_explicit(&iso->parked, 0, memory_order_seq_cst))
+    rt_futex_wake(&iso->parked, 1);
+}
+
+void rt_ctl_push(rt_iso *iso, rt_ctl *c) {
+  c->next = NULL;
+  pthread_mutex_lock(&iso->lock);
+  if (iso->ctl_tail)
+    iso->ctl_tail->next = c;
+  else
+    iso->ctl_head = c;
+  iso->ctl_tail = c;
+  atomic_store_explicit(&iso->ctl_pending, true, memory_order_seq_cst);
+  pthread_mutex_unlock(&iso->lock);
+  rt_iso_wake(iso);
+}
+
+bool rt_iso_alive(rt_iso *iso) {
+  return !iso->started || iso->alive > 0;
+}
+
+/* Ends an isolate on its own thread (or the scheduler): ports and timers go,
+ * queued messages are freed, then the exit message, then the notices. */
+void rt_iso_finish(rt_iso *iso) {
+  if (atomic_load(&iso->done)) return;
+  rt_iso *prev = rt_self;
+  rt_self = iso;
+  iso->ending = true;
+  atomic_store_explicit(&iso->dead, true, memory_order_seq_cst);
+  rt_port_close_all(iso);
+  rt_timers_free_all(iso);
+  iso_value_free(iso->entry_msg);
+  iso->entry_msg = NULL;
+  rt_drain_mailbox(iso);
+  if (iso->exit_val) {
+    iso_value *v = iso->exit_val;
+    iso->exit_val = NULL;
+    if (!iso->exit_sp || rt_send_flags(iso->exit_sp, v, 0, true) != ISO_OK) iso_value_free(v);
+  }
+  iso_sendport_release(iso->exit_sp);
+  iso->exit_sp = NULL;
+
+  pthread_mutex_lock(&iso->lock);
+  rt_notice *ex = iso->on_exit, *er = iso->on_error;
+  rt_ctl *ctl = iso->ctl_head;
+  iso->on_exit = iso->on_error = NULL;
+  iso->ctl_head = iso->ctl_tail = NULL;
+  rt_iso **joiners = iso->joiners;
+  size_t nj = iso->njoiners;
+  iso->joiners = NULL;
+  iso->njoiners = iso->cjoiners = 0;
+  atomic_store_explicit(&iso->done, true, memory_order_release);
+  pthread_mutex_unlock(&iso->lock);
+
+  ctl_free(ctl);
+  for (rt_notice *n = ex; n; n = n->next) {
+    iso_value *m = n->msg ? n->msg : iso_null();
+    n->msg = NULL;
+    if (rt_send_flags(n->sp, m, RT_MSG_EXIT_NOTICE, true) != ISO_OK) iso_value_free(m);
+  }
+  notices_free(ex);
+  notices_free(er);
+  for (size_t i = 0; i < nj; i++) {
+    rt_ctl *w = calloc(1, sizeof(*w));
+    if (w) {
+      w->kind = RT_CTL_WAKE;
+      rt_ctl_push(joiners[i], w);
+    }
+    rt_iso_unref(joiners[i]);
+  }
+  free(joiners);
+  rt_self = prev;
+}
+
+/* ---- runtime -------------------------------------------------------------- */
+
+int iso_runtime_init(iso_mode mode) {
+  if (rt_rt.up) return ISO_ESTATE;
+  if (mode != ISO_MODE_THREADS && mode != ISO_MODE_INLINE) return ISO_EINVAL;
+  rt_runtime z = {0};
+  rt_rt = z;
+  pthread_mutex_init(&rt_rt.lock, NULL);
+  rt_rt.mode = mode;
+  rt_iso *m = rt_iso_new("main");
+  if (!m) return ISO_ENOMEM;
+  m->is_main = true;
+  m->started = true;
+  atomic_store(&m->fatal_errors, false);
+  rt_rt.main = m;
+  rt_self = m;
+  rt_rt.up = true;
+  return ISO_OK;
+}
+
+void rt_reap_threads(void) {
+  pthread_mutex_lock(&rt_rt.lock);
+  pthread_t *v = rt_rt.reap;
+  size_t n = rt_rt.nreap;
+  rt_rt.reap = NULL;
+  rt_rt.nreap = rt_rt.creap = 0;
+  pthread_mutex_unlock(&rt_rt.lock);
+  for (size_t i = 0; i < n; i++)
+    pthread_join(v[i], NULL);
+  free(v);
+}
+
+static rt_iso **snapshot_isos(size_t *n, bool include_main) {
+  pthread_mutex_lock(&rt_rt.lock);
+  size_t c = 0;
+  for (rt_iso *i = rt_rt.all; i; i = i->all_next)
+    c++;
+  rt_iso **v = calloc(c ? c : 1, sizeof(*v));
+  size_t k = 0;
+  for (rt_iso *i = rt_rt.all; v && i; i = i->all_next) {
+    if (!include_main && i == rt_rt.main) continue;
+    rt_iso_ref(i);
+    v[k++] = i;
+  }
+  pthread_mutex_unlock(&rt_rt.lock);
+  *n = k;
+  return v;
+}
+
+void iso_runtime_shutdown(void) {
+  if (!rt_rt.up || rt_self != rt_rt.main) return;
+  size_t n;
+  rt_iso **v = snapshot_isos(&n, false);
+  for (size_t i = 0; i < n; i++)
+    iso_kill(RT_H(v[i]), ISO_PRIO_IMMEDIATE);
+  if (rt_rt.mode == ISO_MODE_INLINE) {
+    while (rt_sched_step() > 0) {
+    }
+    for (size_t i = 0; i < n; i++) {
+      if (!atomic_load(&v[i]->done)) {
+        rt_iso_finish(v[i]);
+        rt_iso_unref(v[i]); /* the scheduler's reference */
+      }
+    }
+  } else {
+    while (atomic_load(&rt_live_threads) > 0) {
+      rt_reap_threads();
+      struct timespec ts = {0, 100000};
+      nanosleep(&ts, NULL);
+    }
+    rt_reap_threads();
+    rt_pool_shutdown();
+  }
+  for (size_t i = 0; i < n; i++)
+    rt_iso_unref(v[i]);
+  free(v);
+  rt_iso *m = rt_rt.main;
+  rt_iso_finish(m);
+  rt_self = NULL;
+  rt_iso_unref(m);
+  /* Messages pushed into a mailbox just as its isolate died can hold the
+   * last references that keep it registered: drain them now. */
+  v = snapshot_isos(&n, true);
+  for (size_t i = 0; i < n; i++)
+    rt_drain_mailbox(v[i]);
+  for (size_t i = 0; i < n; i++)
+    rt_iso_unref(v[i]);
+  free(v);
+  free(rt_rt.reap);
+  rt_rt.reap = NULL;
+  rt_rt.main = NULL;
+  rt_rt.up = false;
+  pthread_mutex_destroy(&rt_rt.lock);
+}
+
+iso_mode iso_runtime_mode(void) {
+  return rt_rt.mode;
+}
+iso_isolate *iso_current(void) {
+  return RT_H(rt_self);
+}
+bool iso_is_main(void) {
+  return rt_self && rt_self->is_main;
+}
+const char *iso_name(iso_isolate *iso) {
+  rt_iso *i = iso ? RT_ISO(iso) : rt_self;
+  return i ? i->name : NULL;
+}
+
+void iso_counters_get(iso_counters *out) {
+  if (!out) return;
+  if (rt_self)
+    *out = rt_self->ctr;
+  else
+    memset(out, 0, sizeof(*out));
+}
+
+/* ---- spawn ------------------------------------------------------------------ */
+
+void iso_spawn_opts_init(iso_spawn_opts *o) {
+  memset(o, 0, sizeof(*o));
+  o->errors_are_fatal = true;
+}
+
+static void *thread_main(void *arg) {
+  rt_iso *iso = arg;
+  if (iso->nice) setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), iso->nice);
+  rt_run_isolate(iso);
+  pthread_mutex_lock(&rt_rt.lock);
+  if (rt_rt.nreap == rt_rt.creap) {
+    size_t c = rt_rt.creap ? rt_rt.creap * 2 : 16;
+    pthread_t *r = realloc(rt_rt.reap, c * sizeof(*r));
+    if (r) {
+      rt_rt.reap = r;
+      rt_rt.creap = c;
+    }
+  }
+  if (rt_rt.nreap < rt_rt.creap)
+    rt_rt.reap[rt_rt.nreap++] = pthread_self();
+  else
+    pthread_detach(pthread_self());
+  atomic_fetch_sub(&rt_live_threads, 1);
+  pthread_mutex_unlock(&rt_rt.lock);
+  return NULL;
+}
+
+void rt_run_isolate(rt_iso *iso) {
+  rt_self = iso;
+  while (!iso->ending && rt_iso_alive(iso)) {
+    if (rt_step(iso, 64) == 0 && !iso->ending && rt_iso_alive(iso))
+      rt_park(iso, rt_timers_next(iso));
+  }
+  rt_iso_finish(iso);
+  rt_self = NULL;
+  rt_iso_unref(iso);
+}
+
+void rt_start_thread_for(rt_iso *iso, bool pooled, int *err) {
+  if (pooled && rt_pool_submit(iso) == ISO_OK) {
+    *err = ISO_OK;
+    return;
+  }
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  size_t ss = iso->stack_size ? iso->stack_size : (size_t)1 << 20;
+  if (ss < 16384) ss = 16384;
+  pthread_attr_setstacksize(&a, ss);
+  atomic_fetch_add(&rt_live_threads, 1);
+  int rc = pthread_create(&iso->thread, &a, thread_main, iso);
+  pthread_attr_destroy(&a);
+  if (rc) {
+    atomic_fetch_sub(&rt_live_threads, 1);
+    *err = ISO_ENOMEM;
+    return;
+  }
+  iso->has_thread = true;
+  *err = ISO_OK;
+}
+
+static void add_notice(rt_notice **list, iso_sendport *sp, iso_value *msg) {
+  rt_notice *n = calloc(1, sizeof(*n));
+  if (!n) {
+    iso_value_free(msg);
+    return;
+  }
+  n->sp = iso_sendport_ref(sp);
+  n->msg = msg;
+  while (*list)
+    list = &(*list)->next;
+  *list = n;
+}
+
+int rt_spawn_internal(iso_entry entry, iso_value *msg, const iso_spawn_opts *opts, bool pooled,
+                      iso_isolate **out) {
+  if (out) *out = NULL;
+  iso_value *exit_msg = opts ? opts->exit_msg : NULL;
+  if (!rt_rt.up || !entry) {
+    iso_value_free(msg);
+    iso_value_free(exit_msg);
+    return rt_rt.up ? ISO_EINVAL : ISO_ESTATE;
+  }
+  rt_reap_threads();
+  rt_iso *iso = rt_iso_new(opts ? opts->name : NULL);
+  if (!iso) {
+    iso_value_free(msg);
+    iso_value_free(exit_msg);
+    return ISO_ENOMEM;
+  }
+  iso->entry = entry;
+  iso->entry_msg = msg ? msg : iso_null();
+  if (opts) {
+    atomic_store(&iso->fatal_errors, opts->errors_are_fatal);
+    iso->nice = opts->nice;
+    iso->stack_size = opts->stack_size;
+    if (opts->on_exit)
+      add_notice(&iso->on_exit, opts->on_exit, exit_msg);
+    else
+      iso_value_free(exit_msg);
+    if (opts->on_error) add_notice(&iso->on_error, opts->on_error, NULL);
+  }
+  if (out) {
+    rt_iso_ref(iso);
+    *out = RT_H(iso);
+  }
+  if (rt_rt.mode == ISO_MODE_INLINE) {
+    rt_sched_ready(iso);
+    return ISO_OK;
+  }
+  int err;
+  rt_start_thread_for(iso, pooled, &err);
+  if (err) {
+    rt_iso_finish(iso);
+    rt_iso_unref(iso);
+    if (out) {
+      rt_iso_unref(iso);
+      *out = NULL;
+    }
+  }
+  return err;
+}
+
+int iso_spawn(iso_entry entry, iso_value *msg, const iso_spawn_opts *opts, iso_isolate **out) {
+  return rt_spawn_internal(entry, msg, opts, false, out);
+}
+
+iso_isolate *iso_isolate_ref(iso_isolate *iso) {
+  if (iso) rt_iso_ref(RT_ISO(iso));
+  return iso;
+}
+void iso_isolate_release(iso_isolate *iso) {
+  rt_iso_unref(RT_ISO(iso));
+}
+
+/* ---- exit, errors, control ------------------------------------------------- */
+
+void iso_exit(iso_sendport *sp, iso_value *msg) {
+  rt_iso *me = rt_self;
+  if (!me || me->is_main || me->ending) {
+    iso_value_free(msg);
+    return;
+  }
+  me->exit_sp = sp ? iso_sendport_ref(sp) : NULL;
+  me->exit_val = msg ? msg : iso_null();
+  me->ending = true;
+}
+
+void iso_raise(const char *where, const char *fmt, ...) {
+  rt_iso *me = rt_self;
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = rt_vasprintf(fmt, ap);
+  va_end(ap);
+  if (!me) {
+    free(text);
+    return;
+  }
+  size_t wl = strlen(me->name) + (where ? strlen(where) + 2 : 0) + 1;
+  char *w = malloc(wl);
+  if (w) snprintf(w, wl, where ? "%s: %s" : "%s", me->name, where ? where : "");
+  if (me->capture) {
+    if (!me->capture->raised) {
+      me->capture->raised = true;
+      me->capture->message = text;
+      me->capture->where = w;
+    } else {
+      free(text);
+      free(w);
+    }
+    return;
+  }
+  pthread_mutex_lock(&me->lock);
+  for (rt_notice *n = me->on_error; n; n = n->next) {
+    iso_value *m = iso_listv(iso_str(text ? text : "error"), iso_str(w ? w : "?"), NULL);
+    if (m && rt_send_flags(n->sp, m, 0, true) != ISO_OK) iso_value_free(m);
+  }
+  pthread_mutex_unlock(&me->lock);
+  if (!me->is_main && atomic_load(&me->fatal_errors)) me->ending = true;
+  free(text);
+  free(w);
+}
+
+int iso_kill(iso_isolate *h, iso_priority prio) {
+  rt_iso *iso = RT_ISO(h);
+  if (!iso) return ISO_EINVAL;
+  if (iso->is_main) return ISO_ESTATE;
+  if (atomic_load(&iso->done)) return ISO_OK;
+  rt_ctl *c = calloc(1, sizeof(*c));
+  if (!c) return ISO_ENOMEM;
+  c->kind = RT_CTL_KILL;
+  if (prio == ISO_PRIO_IMMEDIATE) atomic_store(&iso->kill_now, true);
+  rt_ctl_push(iso, c);
+  return ISO_OK;
+}
+
+int iso_ping(iso_isolate *h, iso_sendport *sp, iso_value *response, iso_priority prio) {
+  rt_iso *iso = RT_ISO(h);
+  (void)prio; /* both priorities overtake queued data */
+  if (!iso || !sp) {
+    iso_value_free(response);
+    return ISO_EINVAL;
+  }
+  if (atomic_load(&iso->done)) {
+    iso_value_free(response);
+    return ISO_OK;
+  }
+  rt_ctl *c = calloc(1, sizeof(*c));
+  if (!c) {
+    iso_value_free(response);
+    return ISO_ENOMEM;
+  }
+  c->kind = RT_CTL_PING;
+  c->sp = iso_sendport_ref(sp);
+  c->msg = response ? response : iso_null();
+  rt_ctl_push(iso, c);
+  return ISO_OK;
+}
+
+/* Runs control messages on the owner before any other event. */
+void rt_ctl_run(rt_iso *iso) {
+  pthread_mutex_lock(&iso->lock);
+  rt_ctl *c = iso->ctl_head;
+  iso->ctl_head = iso->ctl_tail = NULL;
+  atomic_store_explicit(&iso->ctl_pending, false, memory_order_relaxed);
+  pthread_mutex_unlock(&iso->lock);
+  while (c) {
+    rt_ctl *next = c->next;
+    if (c->kind == RT_CTL_KILL) {
+      iso->ending = true;
+      iso->killed = true;
+    } else if (c->kind == RT_CTL_PING && c->msg) {
+      if (rt_send_flags(c->sp, c->msg, 0, true) != ISO_OK) iso_value_free(c->msg);
+      c->msg = NULL;
+    }
+    iso_sendport_release(c->sp);
+    iso_value_free(c->msg);
+    free(c);
+    c = next;
+  }
+}
+
+void iso_set_errors_fatal(iso_isolate *iso, bool fatal) {
+  if (iso) atomic_store(&RT_ISO(iso)->fatal_errors, fatal);
+}
+
+int iso_add_on_exit(iso_isolate *h, iso_sendport *sp, iso_value *msg) {
+  rt_iso *iso = RT_ISO(h);
+  if (!iso || !sp) {
+    iso_value_free(msg);
+    return ISO_EINVAL;
+  }
+  pthread_mutex_lock(&iso->lock);
+  if (!atomic_load(&iso->done)) {
+    add_notice(&iso->on_exit, sp, msg);
+    pthread_mutex_unlock(&iso->lock);
+    return ISO_OK;
+  }
+  pthread_mutex_unlock(&iso->lock);
+  /* Already gone: the notice comes at once, like Dart's. */
+  iso_value *m = msg ? msg : iso_null();
+  if (rt_send_flags(sp, m, RT_MSG_EXIT_NOTICE, true) != ISO_OK) iso_value_free(m);
+  return ISO_OK;
+}
+
+int iso_add_on_error(iso_isolate *h, iso_sendport *sp) {
+  rt_iso *iso = RT_ISO(h);
+  if (!iso || !sp) return ISO_EINVAL;
+  pthread_mutex_lock(&iso->lock);
+  if (!atomic_load(&iso->done)) add_notice(&iso->on_error, sp, NULL);
+  pthread_mutex_unlock(&iso->lock);
+  return ISO_OK;
+}
+
+bool iso_isolate_done(iso_isolate *iso) {
+  return iso && atomic_load_explicit(&RT_ISO(iso)->done, memory_order_acquire);
+}
+
+bool rt_iso_killed(iso_isolate *iso) {
+  return iso && RT_ISO(iso)->killed;
+}
+
+static bool pred_done(void *arg) {
+  return atomic_load_explicit(&((rt_iso *)arg)->done, memory_order_acquire);
+}
+
+int iso_isolate_join(iso_isolate *h, uint64_t timeout_ns) {
+  rt_iso *iso = RT_ISO(h), *me = rt_self;
+  if (!iso) return ISO_EINVAL;
+  if (pred_done(iso)) return ISO_OK;
+  if (!me || me == iso) return ISO_ESTATE;
+  if (rt_rt.mode == ISO_MODE_THREADS) {
+    pthread_mutex_lock(&iso->lock);
+    if (!atomic_load(&iso->done)) {
+      if (iso->njoiners == iso->cjoiners) {
+        size_t c = iso->cjoiners ? iso->cjoiners * 2 : 2;
+        rt_iso **j = realloc(iso->joiners, c * sizeof(*j));
+        if (j) {
+          iso->joiners = j;
+          iso->cjoiners = c;
+        }
+      }
+      if (iso->njoiners < iso->cjoiners) {
+        rt_iso_ref(me);
+        iso->joiners[iso->njoiners++] = me;
+      }
+    }
+    pthread_mutex_unlock(&iso->lock);
+  }
+  int rc = rt_wait(pred_done, iso, timeout_ns);
+  return rc == ISO_EKILLED ? ISO_EKILLED : rc;
+}

@@ -1,0 +1,190 @@
+/* Bounded links: items move downstream only while the sender holds credits the receiver returns. */
+#include <stdlib.h>
+
+#include "pipeline/isolate/rt_internal.h"
+
+/*
+ * Protocol (message flags, see rt_internal.h):
+ *   tx -> rx  HELLO(sendport of tx's credit port)   first message, FIFO before items
+ *   tx -> rx  DATA(item)                            consumes one credit
+ *   tx -> rx  EOF
+ *   rx -> tx  CREDIT(n)                             after iso_link_rx_ack
+ *   rx -> tx  FINISH                                receiver wants no more
+ * The capacity rides in the rx port's core, so tx starts with full credit
+ * without a round trip.
+ */
+
+struct iso_link_rx {
+  iso_port *port;
+  iso_sendport *tx_sp; /* learned from HELLO */
+  iso_link_rx_cbs cbs;
+  void *ud;
+  uint32_t capacity, depth, owed; /* owed: acks before HELLO arrived */
+  bool finished, eof;
+};
+
+struct iso_link_tx {
+  iso_port *port;
+  iso_sendport *rx_sp;
+  iso_link_tx_cbs cbs;
+  void *ud;
+  uint32_t capacity, credits;
+  bool finished, eof;
+};
+
+static void send_ctl(iso_sendport *sp, uint32_t flags, iso_value *v) {
+  if (!v) return;
+  if (rt_send_flags(sp, v, flags, true) != ISO_OK) iso_value_free(v);
+}
+
+static void rx_handler(iso_port *port, iso_value *msg, void *ud) {
+  iso_link_rx *rx = ud;
+  uint32_t f = rt_msg_flags(msg);
+  if (f & RT_MSG_LINK_HELLO) {
+    iso_sendport_release(rx->tx_sp);
+    rx->tx_sp = iso_sendport_ref(iso_as_sendport(msg));
+    iso_value_free(msg);
+    if (rx->finished) send_ctl(rx->tx_sp, RT_MSG_LINK_FINISH, iso_null());
+    if (rx->owed) send_ctl(rx->tx_sp, RT_MSG_LINK_CREDIT, iso_int(rx->owed));
+    rx->owed = 0;
+    return;
+  }
+  if (f & RT_MSG_LINK_EOF) {
+    iso_value_free(msg);
+    if (rx->eof) return;
+    rx->eof = true;
+    if (rx->cbs.on_eof && !rx->finished) rx->cbs.on_eof(rx, rx->ud);
+    return;
+  }
+  if (rx->finished || rx->eof || !rx->cbs.on_item) {
+    iso_value_free(msg); /* late items after finish: freed, dtors run */
+    return;
+  }
+  rx->depth++;
+  rx->cbs.on_item(rx, msg, rx->ud);
+}
+
+iso_link_rx *iso_link_rx_new(uint32_t capacity, const iso_link_rx_cbs *cbs, void *ud) {
+  if (!capacity || !cbs || !rt_self) return NULL;
+  iso_link_rx *rx = calloc(1, sizeof(*rx));
+  if (!rx) return NULL;
+  rx->port = iso_port_new_raw(rx_handler, rx);
+  if (!rx->port) {
+    free(rx);
+    return NULL;
+  }
+  rx->port->core->link_capacity = capacity;
+  rx->cbs = *cbs;
+  rx->ud = ud;
+  rx->capacity = capacity;
+  return rx;
+}
+
+iso_sendport *iso_link_rx_sendport(iso_link_rx *rx) {
+  return rx ? iso_port_sendport(rx->port) : NULL;
+}
+
+void iso_link_rx_ack(iso_link_rx *rx, uint32_t n) {
+  if (!rx || !n) return;
+  if (n > rx->depth) n = rx->depth;
+  rx->depth -= n;
+  if (!n || rx->finished) return;
+  if (rx->tx_sp)
+    send_ctl(rx->tx_sp, RT_MSG_LINK_CREDIT, iso_int(n));
+  else
+    rx->owed += n;
+}
+
+void iso_link_rx_finish(iso_link_rx *rx) {
+  if (!rx || rx->finished) return;
+  rx->finished = true;
+  if (rx->tx_sp) send_ctl(rx->tx_sp, RT_MSG_LINK_FINISH, iso_null());
+}
+
+uint32_t iso_link_rx_depth(const iso_link_rx *rx) {
+  return rx ? rx->depth : 0;
+}
+
+void iso_link_rx_free(iso_link_rx *rx) {
+  if (!rx) return;
+  if (!rx->eof) iso_link_rx_finish(rx); /* the sender must not wait for credits forever */
+  iso_port_close(rx->port);
+  iso_sendport_release(rx->tx_sp);
+  free(rx);
+}
+
+static void tx_handler(iso_port *port, iso_value *msg, void *ud) {
+  iso_link_tx *tx = ud;
+  uint32_t f = rt_msg_flags(msg);
+  if (f & RT_MSG_LINK_CREDIT) {
+    int64_t n = iso_as_int(msg);
+    iso_value_free(msg);
+    if (tx->finished || n <= 0) return;
+    tx->credits += (uint32_t)n;
+    if (tx->credits > tx->capacity) tx->credits = tx->capacity;
+    if (tx->cbs.on_writable && !tx->eof) tx->cbs.on_writable(tx, tx->ud);
+    return;
+  }
+  iso_value_free(msg);
+  if ((f & RT_MSG_LINK_FINISH) && !tx->finished) {
+    tx->finished = true;
+    if (tx->cbs.on_finished) tx->cbs.on_finished(tx, tx->ud);
+  }
+}
+
+iso_link_tx *iso_link_tx_new(iso_sendport *rx_port, const iso_link_tx_cbs *cbs, void *ud) {
+  if (!rx_port || !rt_self) return NULL;
+  rt_core *c = (rt_core *)rx_port;
+  if (!c->link_capacity) return NULL;
+  iso_link_tx *tx = calloc(1, sizeof(*tx));
+  if (!tx) return NULL;
+  tx->port = iso_port_new_raw(tx_handler, tx);
+  if (!tx->port) {
+    free(tx);
+    return NULL;
+  }
+  if (cbs) tx->cbs = *cbs;
+  tx->ud = ud;
+  tx->rx_sp = iso_sendport_ref(rx_port);
+  tx->capacity = tx->credits = c->link_capacity;
+  iso_sendport *mine = iso_port_sendport(tx->port);
+  send_ctl(tx->rx_sp, RT_MSG_LINK_HELLO, iso_v_sendport(mine));
+  iso_sendport_release(mine);
+  return tx;
+}
+
+uint32_t iso_link_tx_credits(const iso_link_tx *tx) {
+  return tx ? tx->credits : 0;
+}
+uint32_t iso_link_tx_inflight(const iso_link_tx *tx) {
+  return tx ? tx->capacity - tx->credits : 0;
+}
+bool iso_link_tx_finished(const iso_link_tx *tx) {
+  return tx && tx->finished;
+}
+
+int iso_link_send(iso_link_tx *tx, iso_value *item) {
+  if (!tx || !item) return ISO_EINVAL;
+  if (tx->finished || tx->eof) {
+    iso_value_free(item);
+    return ISO_ECLOSED;
+  }
+  if (!tx->credits) return ISO_ENOCREDIT;
+  int rc = rt_send_flags(tx->rx_sp, item, RT_MSG_LINK_DATA, true);
+  if (rc == ISO_OK) tx->credits--;
+  return rc;
+}
+
+void iso_link_tx_eof(iso_link_tx *tx) {
+  if (!tx || tx->eof) return;
+  tx->eof = true;
+  send_ctl(tx->rx_sp, RT_MSG_LINK_EOF, iso_null());
+}
+
+void iso_link_tx_free(iso_link_tx *tx) {
+  if (!tx) return;
+  if (!tx->finished) iso_link_tx_eof(tx); /* downstream must never wait forever */
+  iso_port_close(tx->port);
+  iso_sendport_release(tx->rx_sp);
+  free(tx);
+}

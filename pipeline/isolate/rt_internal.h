@@ -1,0 +1,254 @@
+/* Private structures shared by the runtime's files: values, ports, mailboxes, isolates. */
+#ifndef ISOPIPE_RT_INTERNAL_H
+#define ISOPIPE_RT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "isopipe/isolate.h"
+
+/* Flags carried by a queued message: internal protocols (links, notices)
+ * read them without wrapping the user's value in another node. */
+enum {
+  RT_MSG_LINK_DATA = 1u << 0,
+  RT_MSG_LINK_EOF = 1u << 1,
+  RT_MSG_LINK_HELLO = 1u << 2,
+  RT_MSG_LINK_CREDIT = 1u << 3,
+  RT_MSG_LINK_FINISH = 1u << 4,
+  RT_MSG_EXIT_NOTICE = 1u << 5,
+};
+
+typedef struct rt_core rt_core;
+typedef struct rt_iso rt_iso;
+
+/* A value node doubles as the message envelope when it is the root of a
+ * queued message, so a small message costs one allocation. */
+struct iso_value {
+  _Atomic(struct iso_value *) q_next;
+  rt_core *q_core; /* target while queued (holds a core reference) */
+  uint32_t q_flags;
+  uint8_t type;
+  union {
+    bool b;
+    int64_t i;
+    double d;
+    struct {
+      char *p; /* points inside the node for strings and bytes */
+      size_t n;
+    } s;
+    struct {
+      iso_value **items;
+      char **keys; /* maps only */
+      size_t len, cap;
+    } l;
+    iso_sendport *sp;
+    iso_blob *blob;
+    struct {
+      void *ptr;
+      iso_dtor dtor;
+      uint32_t tag;
+    } t;
+    void *opaque;
+  } u;
+};
+
+/* Vyukov's intrusive MPSC queue: lock-free push, single consumer. */
+typedef struct rt_mpsc {
+  _Atomic(iso_value *) tail; /* producers swap here */
+  iso_value *head;           /* consumer only */
+  iso_value stub;
+} rt_mpsc;
+
+void rt_mpsc_init(rt_mpsc *q);
+void rt_mpsc_push(rt_mpsc *q, iso_value *n);
+/* NULL when empty or when a producer is half-way through its push. */
+iso_value *rt_mpsc_pop(rt_mpsc *q);
+bool rt_mpsc_empty(rt_mpsc *q);
+
+/* The shared part of a receive port; iso_sendport is this object. It
+ * outlives the port while capabilities or queued messages refer to it. */
+struct rt_core {
+  atomic_uint refs;
+  atomic_bool closed;
+  rt_iso *iso;            /* owning isolate (referenced) */
+  iso_port *port;         /* owner's thread only; NULL once closed */
+  uint32_t link_capacity; /* set by iso_link_rx_new, read by iso_link_tx_new */
+};
+
+struct iso_port {
+  rt_core *core;
+  rt_iso *iso;
+  iso_handler handler;
+  void *ud;
+  bool weak;
+  bool closed;
+  int awaiting;                     /* iso_port_next frames waiting on this port */
+  int pins;                         /* frames that touch the port after a handler returns */
+  iso_value *pend_head, *pend_tail; /* ReceivePort buffer (q_next links) */
+  iso_port *prev, *next;            /* the isolate's port list */
+};
+
+typedef struct rt_ctl {
+  struct rt_ctl *next;
+  int kind; /* RT_CTL_* */
+  iso_sendport *sp;
+  iso_value *msg;
+} rt_ctl;
+enum { RT_CTL_KILL, RT_CTL_PING, RT_CTL_WAKE };
+
+typedef struct rt_notice {
+  struct rt_notice *next;
+  iso_sendport *sp;
+  iso_value *msg;
+} rt_notice;
+
+typedef struct rt_raise_capture {
+  bool raised;
+  char *message;
+  char *where;
+} rt_raise_capture;
+
+/* One isolate; iso_isolate is this object. */
+struct rt_iso {
+  atomic_uint refs;
+  char *name;
+  rt_mpsc mbox;
+  _Atomic int parked; /* futex word: 1 while the owner sleeps */
+  atomic_bool ctl_pending;
+  atomic_bool kill_now;
+  atomic_bool fatal_errors;
+  atomic_bool dead;     /* finished: sends are dropped */
+  atomic_bool done;     /* finished and notices sent */
+  pthread_mutex_t lock; /* control queue, listeners, joiners */
+  rt_ctl *ctl_head, *ctl_tail;
+  rt_notice *on_exit, *on_error;
+  rt_iso **joiners;
+  size_t njoiners, cjoiners;
+
+  /* Owner-thread state. */
+  iso_entry entry;
+  iso_value *entry_msg;
+  bool started;
+  bool ending; /* exit, kill or fatal error: no further dispatch */
+  bool killed;
+  bool is_main;
+  bool stop_flag; /* iso_loop_stop */
+  int depth;      /* handler frames on the stack */
+  int alive;      /* open strong ports + live timers */
+  iso_port *ports;
+  iso_sendport *exit_sp;
+  iso_value *exit_val;
+  rt_raise_capture *capture;
+  struct rt_timer_heap {
+    iso_timer **v;
+    size_t n, cap;
+  } timers;
+  iso_timer *retired;
+  iso_counters ctr;
+
+  /* Threads mode. */
+  pthread_t thread;
+  bool has_thread;
+  bool pooled;
+  size_t stack_size;
+  int nice;
+
+  /* Inline mode scheduling. */
+  bool in_ready;
+  rt_iso *ready_next;
+  rt_iso *all_prev, *all_next; /* registry */
+};
+
+struct iso_isolate; /* == rt_iso */
+#define RT_ISO(h) ((rt_iso *)(h))
+#define RT_H(i) ((iso_isolate *)(i))
+
+struct iso_timer {
+  rt_iso *iso;
+  uint64_t deadline, start, period;
+  uint64_t k; /* index of the next periodic deadline */
+  uint64_t ticks, missed, lateness;
+  iso_timer_cb cb;
+  void *ud;
+  size_t heap_idx;
+  bool running, stopped, fired;
+  iso_timer *rprev, *rnext; /* fired one-shots kept until stopped or the isolate ends */
+};
+
+/* Global runtime state. */
+typedef struct rt_runtime {
+  bool up;
+  iso_mode mode;
+  rt_iso *main;
+  pthread_mutex_t lock; /* registry, reap list */
+  rt_iso *all;
+  pthread_t *reap;
+  size_t nreap, creap;
+  /* inline scheduler */
+  rt_iso *ready_head, *ready_tail;
+} rt_runtime;
+
+extern rt_runtime rt_rt;
+extern _Thread_local rt_iso *rt_self;
+
+/* values */
+iso_value *rt_value_alloc(uint8_t type, size_t extra);
+int rt_value_check_sendable(const iso_value *v, uint64_t *transfers);
+iso_value *rt_value_copy_for_send(iso_value *v, uint64_t *bytes, uint64_t *transfers);
+uint32_t rt_msg_flags(const iso_value *msg);
+
+/* ports and sending */
+int rt_send_flags(iso_sendport *sp, iso_value *v, uint32_t flags, bool move);
+void rt_core_release(rt_core *c);
+iso_port *rt_port_new(rt_iso *iso, iso_handler h, void *ud);
+void rt_dispatch_msg(rt_iso *iso, iso_value *msg);
+void rt_port_close_all(rt_iso *iso);
+
+/* isolates */
+rt_iso *rt_iso_new(const char *name);
+void rt_iso_ref(rt_iso *iso);
+void rt_iso_unref(rt_iso *iso);
+void rt_iso_wake(rt_iso *iso);
+void rt_iso_finish(rt_iso *iso);
+bool rt_iso_alive(rt_iso *iso);
+void rt_ctl_push(rt_iso *iso, rt_ctl *c);
+void rt_drain_mailbox(rt_iso *iso);
+void rt_reap_threads(void);
+void rt_pool_shutdown(void);
+int rt_spawn_internal(iso_entry entry, iso_value *msg, const iso_spawn_opts *opts, bool pooled,
+                      iso_isolate **out);
+void rt_run_isolate(rt_iso *iso); /* thread body: entry, loop, finish */
+void rt_start_thread_for(rt_iso *iso, bool pooled, int *err);
+void rt_ctl_run(rt_iso *iso);
+bool rt_iso_killed(iso_isolate *iso);
+void rt_park(rt_iso *iso, uint64_t deadline);
+int rt_pool_submit(rt_iso *iso); /* ISO_OK if an idle pool thread took it */
+
+/* loop */
+int rt_step(rt_iso *iso, int budget);
+typedef bool (*rt_pred)(void *arg);
+/* Runs the current isolate's loop (inline: the scheduler) until pred is
+ * true. ISO_OK, ISO_ETIMEDOUT, ISO_EKILLED (this isolate is ending), or
+ * ISO_ESTATE (inline mode: nothing can ever happen). */
+int rt_wait(rt_pred pred, void *arg, uint64_t timeout_ns);
+void rt_sched_ready(rt_iso *iso);
+int rt_sched_step(void);
+bool rt_sched_idle_wait(uint64_t deadline); /* inline: sleep to the next timer */
+
+/* timers */
+bool rt_timer_fire_one(rt_iso *iso, uint64_t *now); /* fires the earliest if due */
+uint64_t rt_timers_next(rt_iso *iso);               /* UINT64_MAX if none */
+void rt_timers_free_all(rt_iso *iso);
+
+/* futex helpers */
+void rt_futex_wait(_Atomic int *addr, int val, uint64_t timeout_ns);
+void rt_futex_wake(_Atomic int *addr, int n);
+void rt_cpu_relax(void);
+
+char *rt_strdup(const char *s);
+char *rt_vasprintf(const char *fmt, va_list ap);
+
+#endif

@@ -1,0 +1,149 @@
+/* Spawn: entry and first message, own loop, one handler at a time, lifetime, nice and stack size.
+ */
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "test_rt_common.h"
+
+/* Echo worker: replies to [reply, n] with n + its private count. */
+typedef struct echo_state {
+  int64_t handled;
+  int in_handler; /* proves handlers never overlap */
+} echo_state;
+
+static void echo_handler(iso_port *port, iso_value *msg, void *ud) {
+  echo_state *st = ud;
+  st->in_handler++;
+  if (iso_type(msg) == ISO_V_NULL) {
+    iso_value_free(msg);
+    st->in_handler--;
+    iso_port_close(port);
+    free(st);
+    return;
+  }
+  iso_sendport *reply = iso_as_sendport(iso_list_at(msg, 0));
+  st->handled++;
+  iso_value *r =
+      iso_int(iso_as_int(iso_list_at(msg, 1)) * 1000 + st->handled * (st->in_handler == 1));
+  iso_send_move(reply, r);
+  iso_value_free(msg);
+  st->in_handler--;
+}
+
+static void echo_entry(iso_value *msg) {
+  echo_state *st = calloc(1, sizeof(*st));
+  iso_port *p = iso_port_new_raw(echo_handler, st);
+  iso_sendport *me = iso_port_sendport(p);
+  iso_value *v = iso_listv(iso_str(iso_name(NULL)), iso_v_sendport(me), NULL);
+  iso_send_move(iso_as_sendport(msg), v);
+  iso_sendport_release(me);
+  iso_value_free(msg);
+}
+
+static void test_spawn_entry_and_loop(void **s) {
+  (void)s;
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  iso_spawn_opts o;
+  iso_spawn_opts_init(&o);
+  assert_true(o.errors_are_fatal);
+  o.name = "echo";
+  iso_isolate *w;
+  assert_int_equal(iso_spawn(echo_entry, iso_v_sendport(sp), &o, &w), ISO_OK);
+  assert_string_equal(iso_name(w), "echo");
+  iso_value *hello = next_msg(p);
+  assert_string_equal(iso_as_str(iso_list_at(hello, 0)), "echo");
+  iso_sendport *wsp = iso_as_sendport(iso_list_at(hello, 1));
+  for (int i = 1; i <= 50; i++) {
+    iso_value *req = iso_listv(iso_v_sendport(sp), iso_int(i), NULL);
+    assert_int_equal(iso_send_move(wsp, req), ISO_OK);
+  }
+  for (int i = 1; i <= 50; i++)
+    expect_int(p, i * 1000 + i);
+  assert_false(iso_isolate_done(w));
+  iso_value *bye = iso_null();
+  iso_send_move(wsp, bye);
+  assert_int_equal(iso_isolate_join(w, 10 * SEC), ISO_OK); /* no port left: it ends */
+  assert_true(iso_isolate_done(w));
+  iso_value_free(hello);
+  iso_isolate_release(w);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+  assert_true(iso_is_main());
+  assert_string_equal(iso_name(iso_current()), "main");
+}
+
+static void nice_entry(iso_value *msg) {
+  int prio = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+  iso_value *v = iso_int(prio);
+  iso_send_move(iso_as_sendport(msg), v);
+  iso_value_free(msg);
+}
+
+static void test_nice_and_stack_size(void **s) {
+  (void)s;
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  int base = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+  iso_spawn_opts o;
+  iso_spawn_opts_init(&o);
+  o.nice = 5;
+  o.stack_size = 64 * 1024;
+  assert_int_equal(iso_spawn(nice_entry, iso_v_sendport(sp), &o, NULL), ISO_OK);
+  iso_value *m = next_msg(p);
+  if (iso_runtime_mode() == ISO_MODE_THREADS)
+    assert_int_equal(iso_as_int(m), base + 5 > 19 ? 19 : base + 5);
+  else
+    assert_int_equal(iso_as_int(m), base); /* inline: one thread, nice does not apply */
+  iso_value_free(m);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+}
+
+static void quiet_entry(iso_value *msg) {
+  iso_value_free(msg);
+}
+
+static void test_many_isolates(void **s) {
+  (void)s;
+  enum { N = 64 };
+  iso_isolate *w[N];
+  for (int i = 0; i < N; i++) {
+    iso_spawn_opts o;
+    iso_spawn_opts_init(&o);
+    o.stack_size = 64 * 1024;
+    assert_int_equal(iso_spawn(quiet_entry, iso_int(i), &o, &w[i]), ISO_OK);
+  }
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(iso_isolate_join(w[i], 10 * SEC), ISO_OK);
+    iso_isolate_release(w[i]);
+  }
+}
+
+static void forever_entry(iso_value *msg) {
+  iso_port_new(); /* keeps it alive until killed or shutdown */
+  iso_value_free(msg);
+}
+
+static void test_shutdown_kills_leftovers(void **s) {
+  (void)s;
+  /* Teardown's iso_runtime_shutdown must end these and free everything. */
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(iso_spawn(forever_entry, NULL, NULL, NULL), ISO_OK);
+  iso_isolate *w;
+  assert_int_equal(iso_spawn(forever_entry, NULL, NULL, &w), ISO_OK);
+  assert_int_equal(iso_isolate_join(w, 20 * MS), ISO_ETIMEDOUT);
+  iso_isolate_release(w);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      RT_TEST(test_spawn_entry_and_loop),
+      RT_TEST(test_nice_and_stack_size),
+      RT_TEST(test_many_isolates),
+      RT_TEST(test_shutdown_kills_leftovers),
+  };
+  return RT_RUN_BOTH(tests);
+}
