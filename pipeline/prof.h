@@ -57,13 +57,16 @@
  *             pl_verdict(prog.stages, prog.nstages, &v) -> stderr, by main only.
  *             pl_stats_free(s);
  *
- * Trace size policy (docs/profiling.md): main streams events to the file as
- * reports arrive. Once PL_TRACE_BUDGET events are written, the writer
- * halves its sampling (slices kept only for flow ids that are multiples of
- * 2^level, counters at half the rate), and again each time another half of
- * the remaining budget is spent: the file stays under ~2 x budget events
- * for any run length and still covers the whole run. A stage's local buffer
- * holds PL_PROF_SLICES_MAX slices per report; extra slices are counted as
+ * Trace size policy (docs/profiling.md): main keeps at most PL_TRACE_BUDGET
+ * records in memory (a record = one slice with its flow point, or one
+ * counter sample; counters at 20 Hz, only when they change) and writes
+ * the file when the run ends. When the budget fills, the level rises:
+ * only frames whose flow id is a multiple of 2^level (and counter samples
+ * likewise) are kept, and the records already held are thinned the same
+ * way, so a long run is sampled evenly from start to end and a sampled
+ * frame keeps its slices in every stage. File <= ~2 x budget events
+ * (~100 bytes each before gzip). A stage's local buffer holds
+ * PL_PROF_SLICES_MAX slices per report; extra slices are counted as
  * dropped.
  */
 
@@ -82,7 +85,7 @@ extern "C" {
 #define PL_PROF_PERIOD_NS (1000000000ull / 60)
 #define PL_PROF_SLICES_MAX 1024
 #define PL_PROF_LINKS_MAX 4
-#define PL_TRACE_BUDGET 200000
+#define PL_TRACE_BUDGET 100000
 
 /* CLOCK_MONOTONIC in ns, the same clock as iso_now_ns(). */
 uint64_t pl_now(void);

@@ -95,7 +95,7 @@ void pl_json_knum(pl_json *j, const char *k, double d);
 void pl_json_kuint(pl_json *j, const char *k, uint64_t v);
 void pl_json_kint(pl_json *j, const char *k, int64_t v);
 
-/* ---- trace writer (Chrome Trace Event format, streamed) ---------------- */
+/* ---- trace writer (Chrome Trace Event format, bounded, written at close) -- */
 
 typedef struct pl_trace pl_trace;
 
@@ -103,11 +103,13 @@ pl_trace *pl_trace_open(const char *path, uint64_t t0_ns, uint64_t budget);
 void pl_trace_thread(pl_trace *t, int tid, const char *name);
 /* Slices of one stage (with their flow events), sampled per the policy. */
 void pl_trace_slices(pl_trace *t, int tid, int role, const pl_slice *sl, uint32_t n);
-/* A counter sample; 'every' is the caller's sample index for rate thinning. */
+/* A counter sample; name and arg must outlive the trace. */
 void pl_trace_counter(pl_trace *t, const char *name, const char *arg, uint64_t t_ns, double v);
-/* Called once per main tick before its counters: thins them by level. */
+/* Whether main tick number 'tick' samples the counters (20 Hz). */
 bool pl_trace_counters_due(pl_trace *t, uint64_t tick);
+/* JSON events the records held now will write (slice + flow point = 2). */
 uint64_t pl_trace_events(const pl_trace *t);
+/* Records left out or removed by the thinning. */
 uint64_t pl_trace_dropped(const pl_trace *t);
 int pl_trace_level(const pl_trace *t);
 /* Ends the document; ISO_OK or ISO_EINVAL (write error). Frees t. */

@@ -1,26 +1,139 @@
-/* Chrome Trace Event writer (Perfetto / chrome://tracing), streamed to disk with a bounded event
- * budget. */
+/* Chrome Trace Event writer (Perfetto / chrome://tracing): a bounded, uniformly thinned record set
+ * written at the end. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/prof_internal.h"
 
+/* One record: a slice (with its flow point when flow != 0) or a counter
+ * sample. Names are static or owned by the aggregator, never copied. */
+typedef struct rec {
+  const char *name;
+  const char *arg; /* counters: the args key */
+  uint64_t t0, t1; /* counters: t1 unused */
+  uint64_t key;    /* what the thinning looks at: flow id, or a sequence */
+  double v;        /* counter value */
+  uint16_t tid;
+  uint8_t counter, role;
+} rec;
+
 struct pl_trace {
   pl_json *j;
   uint64_t t0_ns;
   uint64_t budget;
-  uint64_t events;
-  uint64_t sampled_out;             /* slices left out by the sampling */
-  int level;                        /* keep 1 in 2^level */
-  uint64_t nth[ISO_MAX_STAGES + 1]; /* per tid, for slices without a flow */
+  rec *r;
+  size_t n, cap;
+  int level;                        /* records kept: key multiple of 2^level */
+  uint64_t thinned;                 /* records left out or removed by the thinning */
+  uint64_t recorded;                /* records offered */
+  uint64_t seq[ISO_MAX_STAGES + 2]; /* per tid, keys of slices without a flow */
+  uint64_t cseq;                    /* key of counter samples */
+  char names[ISO_MAX_STAGES + 2][ISO_STAGE_NAME_MAX];
+  int maxtid;
 };
 
-/* Each level spends half of what is left of 2 x budget: the total stays
- * under 2 x budget, and each level lasts as long as the first. */
-static void account(pl_trace *t, uint64_t n) {
-  t->events += n;
-  while (t->level < 40 && t->events >= 2 * t->budget - (t->budget >> t->level))
+static bool kept(const pl_trace *t, uint64_t key) {
+  return (key & (((uint64_t)1 << t->level) - 1)) == 0;
+}
+
+/* Full: raise the level and drop what it no longer keeps, everywhere in
+ * the run, so the file samples the whole run evenly. */
+static void thin(pl_trace *t) {
+  while (t->n >= t->budget && t->level < 62) {
     t->level++;
+    size_t w = 0;
+    for (size_t i = 0; i < t->n; i++)
+      if (kept(t, t->r[i].key)) t->r[w++] = t->r[i];
+    t->thinned += t->n - w;
+    t->n = w;
+  }
+}
+
+static void add(pl_trace *t, const rec *r) {
+  t->recorded++;
+  if (!kept(t, r->key)) {
+    t->thinned++;
+    return;
+  }
+  if (t->n >= t->budget) thin(t);
+  if (!kept(t, r->key)) {
+    t->thinned++;
+    return;
+  }
+  if (t->n == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 4096;
+    if (cap > t->budget) cap = t->budget;
+    rec *nr = realloc(t->r, cap * sizeof *nr);
+    if (!nr) {
+      t->thinned++;
+      return;
+    }
+    t->r = nr;
+    t->cap = cap;
+  }
+  t->r[t->n++] = *r;
+}
+
+pl_trace *pl_trace_open(const char *path, uint64_t t0_ns, uint64_t budget) {
+  pl_trace *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  /* Opened now so a bad path fails at start, not after an hour of work. */
+  t->j = pl_json_open(path, false);
+  if (!t->j) {
+    free(t);
+    return NULL;
+  }
+  t->t0_ns = t0_ns;
+  t->budget = budget >= 16 ? budget : 16;
+  snprintf(t->names[0], sizeof t->names[0], "main");
+  return t;
+}
+
+void pl_trace_thread(pl_trace *t, int tid, const char *name) {
+  if (tid < 0 || tid > ISO_MAX_STAGES + 1) return;
+  snprintf(t->names[tid], sizeof t->names[tid], "%s", name);
+  if (tid > t->maxtid) t->maxtid = tid;
+}
+
+void pl_trace_slices(pl_trace *t, int tid, int role, const pl_slice *sl, uint32_t n) {
+  if (tid < 0 || tid > ISO_MAX_STAGES + 1) return;
+  for (uint32_t i = 0; i < n; i++) {
+    /* Keyed by flow id, a sampled frame keeps its slices in every stage. */
+    rec r = {sl[i].name ? sl[i].name : "work",
+             NULL,
+             sl[i].t0,
+             sl[i].t1,
+             sl[i].flow ? sl[i].flow : t->seq[tid]++,
+             0,
+             (uint16_t)tid,
+             0,
+             (uint8_t)role};
+    if (!sl[i].flow) r.role = 0xff; /* no flow point */
+    add(t, &r);
+  }
+}
+
+bool pl_trace_counters_due(pl_trace *t, uint64_t tick) {
+  (void)t;
+  return tick % 3 == 0; /* 20 Hz of the 60 Hz tick */
+}
+
+void pl_trace_counter(pl_trace *t, const char *name, const char *arg, uint64_t t_ns, double v) {
+  rec r = {name, arg, t_ns, t_ns, t->cseq++, v, 0, 1, 0};
+  add(t, &r);
+}
+
+uint64_t pl_trace_events(const pl_trace *t) {
+  uint64_t ev = 0;
+  for (size_t i = 0; i < t->n; i++)
+    ev += (!t->r[i].counter && t->r[i].role != 0xff) ? 2 : 1;
+  return ev;
+}
+uint64_t pl_trace_dropped(const pl_trace *t) {
+  return t->thinned;
+}
+int pl_trace_level(const pl_trace *t) {
+  return t->level;
 }
 
 static void ts_key(pl_trace *t, const char *k, uint64_t ns) {
@@ -28,7 +141,7 @@ static void ts_key(pl_trace *t, const char *k, uint64_t ns) {
   pl_json_fixed(t->j, ns > t->t0_ns ? (double)(ns - t->t0_ns) / 1000.0 : 0.0, 3);
 }
 
-static void event_head(pl_trace *t, const char *name, const char *ph, int tid) {
+static void head(pl_trace *t, const char *name, const char *ph, int tid) {
   pl_json_newline(t->j);
   pl_json_obj(t->j);
   pl_json_kstr(t->j, "name", name);
@@ -39,7 +152,7 @@ static void event_head(pl_trace *t, const char *name, const char *ph, int tid) {
 
 static void meta(pl_trace *t, const char *what, int tid, const char *key, const char *sval,
                  int ival) {
-  event_head(t, what, "M", tid);
+  head(t, what, "M", tid);
   pl_json_key(t->j, "args");
   pl_json_obj(t->j);
   if (sval)
@@ -48,121 +161,77 @@ static void meta(pl_trace *t, const char *what, int tid, const char *key, const 
     pl_json_kint(t->j, key, ival);
   pl_json_obj_end(t->j);
   pl_json_obj_end(t->j);
-  account(t, 1);
 }
 
-pl_trace *pl_trace_open(const char *path, uint64_t t0_ns, uint64_t budget) {
-  pl_trace *t = calloc(1, sizeof *t);
-  if (!t) return NULL;
-  t->j = pl_json_open(path, false);
-  if (!t->j) {
-    free(t);
-    return NULL;
+static void write_rec(pl_trace *t, const rec *r) {
+  static const char *const ph[] = {"t", "s", "f"};
+  if (r->counter) {
+    head(t, r->name, "C", -1);
+    ts_key(t, "ts", r->t0);
+    pl_json_key(t->j, "args");
+    pl_json_obj(t->j);
+    pl_json_knum(t->j, r->arg, r->v);
+    pl_json_obj_end(t->j);
+    pl_json_obj_end(t->j);
+    return;
   }
-  t->t0_ns = t0_ns;
-  t->budget = budget ? budget : PL_TRACE_BUDGET;
+  head(t, r->name, "X", r->tid);
+  pl_json_kstr(t->j, "cat", "stage");
+  ts_key(t, "ts", r->t0);
+  pl_json_key(t->j, "dur");
+  pl_json_fixed(t->j, (double)(r->t1 - r->t0) / 1000.0, 3);
+  if (r->role == 0xff) {
+    pl_json_obj_end(t->j);
+    return;
+  }
+  pl_json_key(t->j, "args");
+  pl_json_obj(t->j);
+  pl_json_kuint(t->j, "flow", r->key);
+  pl_json_obj_end(t->j);
+  pl_json_obj_end(t->j);
+  /* The flow point sits mid-slice so it binds to this slice. */
+  head(t, "frame", ph[r->role <= PL_ROLE_END ? r->role : 0], r->tid);
+  pl_json_kstr(t->j, "cat", "flow");
+  pl_json_kuint(t->j, "id", r->key);
+  ts_key(t, "ts", r->t0 + (r->t1 - r->t0) / 2);
+  if (r->role == PL_ROLE_END) pl_json_kstr(t->j, "bp", "e");
+  pl_json_obj_end(t->j);
+}
+
+int pl_trace_close(pl_trace *t, uint64_t slices_dropped_by_stages) {
+  if (!t) return ISO_EINVAL;
   pl_json_obj(t->j);
   pl_json_kstr(t->j, "displayTimeUnit", "ms");
   pl_json_key(t->j, "traceEvents");
   pl_json_arr(t->j);
   meta(t, "process_name", -1, "name", "isopipe", 0);
-  meta(t, "thread_name", 0, "name", "main", 0);
-  meta(t, "thread_sort_index", 0, "sort_index", NULL, 0);
-  return t;
-}
-
-void pl_trace_thread(pl_trace *t, int tid, const char *name) {
-  meta(t, "thread_name", tid, "name", name, 0);
-  meta(t, "thread_sort_index", tid, "sort_index", NULL, tid);
-}
-
-static bool keep(pl_trace *t, int tid, uint64_t flow) {
-  if (t->level == 0) return true;
-  uint64_t mask = ((uint64_t)1 << t->level) - 1;
-  if (flow) return (flow & mask) == 0;
-  int k = tid >= 0 && tid <= ISO_MAX_STAGES ? tid : 0;
-  return (t->nth[k]++ & mask) == 0;
-}
-
-void pl_trace_slices(pl_trace *t, int tid, int role, const pl_slice *sl, uint32_t n) {
-  static const char *const ph[] = {"t", "s", "f"};
-  for (uint32_t i = 0; i < n; i++) {
-    const pl_slice *s = &sl[i];
-    if (!keep(t, tid, s->flow)) {
-      t->sampled_out++;
-      continue;
-    }
-    event_head(t, s->name ? s->name : "work", "X", tid);
-    pl_json_kstr(t->j, "cat", "stage");
-    ts_key(t, "ts", s->t0);
-    pl_json_key(t->j, "dur");
-    pl_json_fixed(t->j, (double)(s->t1 - s->t0) / 1000.0, 3);
-    if (s->flow) {
-      pl_json_key(t->j, "args");
-      pl_json_obj(t->j);
-      pl_json_kuint(t->j, "flow", s->flow);
-      pl_json_obj_end(t->j);
-    }
-    pl_json_obj_end(t->j);
-    account(t, 1);
-    if (!s->flow) continue;
-    /* The flow point sits mid-slice so it binds to this slice. */
-    event_head(t, "frame", ph[role], tid);
-    pl_json_kstr(t->j, "cat", "flow");
-    pl_json_kuint(t->j, "id", s->flow);
-    ts_key(t, "ts", s->t0 + (s->t1 - s->t0) / 2);
-    if (role == PL_ROLE_END) pl_json_kstr(t->j, "bp", "e");
-    pl_json_obj_end(t->j);
-    account(t, 1);
+  for (int tid = 0; tid <= t->maxtid; tid++) {
+    if (!t->names[tid][0]) continue;
+    meta(t, "thread_name", tid, "name", t->names[tid], 0);
+    meta(t, "thread_sort_index", tid, "sort_index", NULL, tid);
   }
-}
-
-bool pl_trace_counters_due(pl_trace *t, uint64_t tick) {
-  /* 20 Hz at level 0 (every third 60 Hz tick), halved per level. */
-  uint64_t every = (uint64_t)3 << (t->level < 20 ? t->level : 20);
-  return tick % every == 0;
-}
-
-void pl_trace_counter(pl_trace *t, const char *name, const char *arg, uint64_t t_ns, double v) {
-  event_head(t, name, "C", -1);
-  ts_key(t, "ts", t_ns);
-  pl_json_key(t->j, "args");
-  pl_json_obj(t->j);
-  pl_json_knum(t->j, arg, v);
-  pl_json_obj_end(t->j);
-  pl_json_obj_end(t->j);
-  account(t, 1);
-}
-
-uint64_t pl_trace_events(const pl_trace *t) {
-  return t->events;
-}
-uint64_t pl_trace_dropped(const pl_trace *t) {
-  return t->sampled_out;
-}
-int pl_trace_level(const pl_trace *t) {
-  return t->level;
-}
-
-int pl_trace_close(pl_trace *t, uint64_t slices_dropped_by_stages) {
-  if (!t) return ISO_EINVAL;
+  for (size_t i = 0; i < t->n; i++)
+    write_rec(t, &t->r[i]);
   pl_json_newline(t->j);
   pl_json_arr_end(t->j);
   pl_json_key(t->j, "otherData");
   pl_json_obj(t->j);
   pl_json_kstr(t->j, "producer", "isopipe " ISO_VERSION_STRING);
   pl_json_kstr(t->j, "sampling",
-               "all slices until the event budget; then 1 in 2^level frames "
-               "(by flow id) and counters at 20/2^level Hz");
+               "records (a slice with its flow point, or a counter sample) are all kept "
+               "up to the budget; past it, only frames whose flow id is a multiple of "
+               "2^level (and counter samples likewise) are kept, across the whole run");
   pl_json_kuint(t->j, "budget", t->budget);
-  pl_json_kuint(t->j, "events", t->events);
+  pl_json_kuint(t->j, "records", t->n);
+  pl_json_kuint(t->j, "records_offered", t->recorded);
   pl_json_kint(t->j, "level", t->level);
-  pl_json_kuint(t->j, "slices_sampled_out", t->sampled_out);
+  pl_json_kuint(t->j, "records_thinned", t->thinned);
   pl_json_kuint(t->j, "slices_dropped_by_stages", slices_dropped_by_stages);
   pl_json_obj_end(t->j);
   pl_json_obj_end(t->j);
   pl_json_newline(t->j);
   int rc = pl_json_close(t->j);
+  free(t->r);
   free(t);
   return rc;
 }
