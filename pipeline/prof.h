@@ -24,8 +24,16 @@
  *                                              items still queued in the port)
  *             pl_prof_pts(p, seconds)          position of the last item out
  *   errors    pl_prof_skip(p)                  per corrupt packet skipped
- *   trace     pl_prof_slice(p, "encode", t0, pl_now(), stamp.flow) for each unit
- *             of work (name: a string literal; it travels as a pointer).
+ *   trace     automatic: every pl_prof_busy() opens a unit of work that the
+ *             next state call closes; with --trace each unit becomes a slice
+ *             named after the stage kind ("read", "decode", "convert",
+ *             "encode", "write"). Tag it with the frame it worked on:
+ *               pl_prof_flow(p, stamp.flow)
+ *             (demux: the new stamp; decode/convert/encode: the input's stamp
+ *             when feeding, the output's when draining; mux: the packet's).
+ *             Optional, finer: pl_prof_slice(p, "scale", t0, pl_now(), flow)
+ *             (name: a string literal, it travels as a pointer); a stage
+ *             that calls it gets no automatic slices.
  *   stamps    demux: st = pl_prof_stamp_new(p, stream_index) per packet and
  *             carries st.flow / st.t_ns in the item message (two ISO_V_INTs,
  *             suggested keys "flow" and "t0"). Stages that reorder or
@@ -125,8 +133,12 @@ void pl_prof_link_depth(pl_prof *p, int i, uint32_t depth, uint32_t capacity);
  * report it; main prefers the sender's figure when both exist. */
 void pl_prof_depth(pl_prof *p, uint32_t depth, uint32_t capacity);
 
+/* Tags the current busy unit (its automatic slice) with a frame's flow id;
+ * the last call in a unit wins. 0 is ignored. */
+void pl_prof_flow(pl_prof *p, uint64_t flow);
 /* A unit of work [t0, t1] (pl_now() values) on this stage. name must
- * outlive the run (a string literal). flow 0 = not tied to a frame. */
+ * outlive the run (a string literal). flow 0 = not tied to a frame.
+ * Turns this stage's automatic slices off. */
 void pl_prof_slice(pl_prof *p, const char *name, uint64_t t0, uint64_t t1, uint64_t flow);
 
 /* Demux: a fresh stamp (flow id unique per stream and packet, t_ns = now). */

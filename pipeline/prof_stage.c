@@ -36,7 +36,14 @@ struct pl_prof {
   uint32_t nslices;
   uint64_t dropped;
   uint64_t reports;
+  /* Automatic slices: each busy unit (from one pl_prof_busy to the next
+   * state call) becomes a slice, unless the stage records its own. */
+  const char *unit_name;
+  uint64_t t_unit, unit_flow;
+  bool explicit_slices;
 };
+
+#define AUTO_MIN_NS 20000 /* untagged units shorter than this are noise */
 
 static double ts_s(const struct timespec *ts) {
   return (double)ts->tv_sec + ts->tv_nsec * 1e-9;
@@ -66,7 +73,12 @@ pl_prof *pl_prof_new(const char *name, bool trace) {
     p->role = PL_ROLE_END;
   else
     p->role = PL_ROLE_STEP;
-  p->t0 = p->t_state = pl_now();
+  static const char *const unit[] = {"read", "decode", "convert", "encode", "write"};
+  static const char *const kind[] = {"demux", "decode", "convert", "encode", "mux"};
+  p->unit_name = "work";
+  for (int k = 0; k < 5; k++)
+    if (strncmp(p->st.name, kind[k], strlen(kind[k])) == 0) p->unit_name = unit[k];
+  p->t0 = p->t_state = p->t_unit = pl_now();
   p->state = PL_ST_BUSY;
   p->cpu_enter = thread_cpu_s();
   return p;
@@ -82,11 +94,27 @@ void pl_prof_free(pl_prof *p) {
 /* Closes the current segment at now. CPU is read only around busy
  * segments: in inline mode other isolates run on this thread while we
  * wait, and their CPU must not land on us. */
+static void push_slice(pl_prof *p, const char *name, uint64_t t0, uint64_t t1, uint64_t flow);
+
+static void close_unit(pl_prof *p, uint64_t now) {
+  if (p->trace && !p->explicit_slices && (p->unit_flow || now - p->t_unit >= AUTO_MIN_NS))
+    push_slice(p, p->unit_name, p->t_unit, now, p->unit_flow);
+  p->unit_flow = 0;
+  p->t_unit = now;
+}
+
 static uint64_t enter(pl_prof *p, int state) {
   uint64_t now = pl_now();
   if (p->state == PL_ST_DONE) return now;
   if (now > p->t_state) p->acc[p->state] += (double)(now - p->t_state) * 1e-9;
   p->t_state = now;
+  if (p->state == PL_ST_BUSY)
+    close_unit(p, now);
+  else if (state == PL_ST_BUSY) {
+    p->t_unit = now;
+    p->unit_flow = 0;
+  }
+  p->t_unit = now, p->unit_flow = 0;
   if (state == p->state) return now;
   if (p->state == PL_ST_BUSY) p->cpu_s += thread_cpu_s() - p->cpu_enter;
   if (state == PL_ST_BUSY) p->cpu_enter = thread_cpu_s();
@@ -175,7 +203,16 @@ void pl_prof_depth(pl_prof *p, uint32_t depth, uint32_t capacity) {
   link_sample(&p->in, pl_now(), depth, capacity);
 }
 
+void pl_prof_flow(pl_prof *p, uint64_t flow) {
+  if (flow) p->unit_flow = flow;
+}
+
 void pl_prof_slice(pl_prof *p, const char *name, uint64_t t0, uint64_t t1, uint64_t flow) {
+  p->explicit_slices = true;
+  push_slice(p, name, t0, t1, flow);
+}
+
+static void push_slice(pl_prof *p, const char *name, uint64_t t0, uint64_t t1, uint64_t flow) {
   if (!p->trace) return;
   if (!p->slices) {
     p->slices = malloc(PL_PROF_SLICES_MAX * sizeof *p->slices);

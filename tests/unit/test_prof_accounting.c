@@ -195,6 +195,60 @@ static void test_slices_bounded_and_moved(void **state) {
   pl_prof_free(p);
 }
 
+/* Without explicit slices, every busy unit becomes one, tagged by flow. */
+static void test_auto_slices(void **state) {
+  (void)state;
+  pl_prof *p = pl_prof_new("decode:v", true);
+  pl_prof_starved(p); /* the setup unit: untagged, kept only if >= 20 us */
+  pl_report *r0 = pl_prof_report_raw(p, pl_now());
+  pl_report_free(r0);
+  for (int i = 0; i < 3; i++) {
+    pl_prof_busy(p);
+    pl_prof_flow(p, 100 + (uint64_t)i);
+    sleep_ms(1);
+    pl_prof_busy(p); /* a second handler in a row: a new unit */
+    pl_prof_flow(p, 200 + (uint64_t)i);
+    pl_prof_flow(p, 0); /* ignored */
+    pl_prof_blocked(p);
+    sleep_ms(1);
+  }
+  pl_report *r = pl_prof_report_raw(p, pl_now());
+  assert_int_equal(r->nslices, 6);
+  for (int i = 0; i < 6; i++) {
+    assert_string_equal(r->slices[i].name, "decode");
+    assert_int_equal(r->slices[i].flow, (i % 2 ? 200 : 100) + (uint64_t)(i / 2));
+    assert_true(r->slices[i].t1 >= r->slices[i].t0);
+    if (i) assert_true(r->slices[i].t0 >= r->slices[i - 1].t1);
+  }
+  assert_true(r->slices[0].t1 - r->slices[0].t0 >= 1000000);
+  pl_report_free(r);
+  /* An explicit slice turns the automatic ones off. */
+  pl_prof_busy(p);
+  pl_prof_flow(p, 7);
+  pl_prof_slice(p, "scale", 1, 2, 7);
+  pl_prof_starved(p);
+  r = pl_prof_report_raw(p, pl_now());
+  assert_int_equal(r->nslices, 1);
+  assert_string_equal(r->slices[0].name, "scale");
+  pl_report_free(r);
+  pl_prof_free(p);
+  const char *names[][2] = {{"demux", "read"},
+                            {"mux", "write"},
+                            {"encode:a", "encode"},
+                            {"convert:v", "convert"},
+                            {"other", "work"}};
+  for (int k = 0; k < 5; k++) {
+    p = pl_prof_new(names[k][0], true);
+    pl_prof_flow(p, 1);
+    pl_prof_done(p);
+    r = pl_prof_report_raw(p, pl_now());
+    assert_int_equal(r->nslices, 1);
+    assert_string_equal(r->slices[0].name, names[k][1]);
+    pl_report_free(r);
+    pl_prof_free(p);
+  }
+}
+
 static void test_stamps(void **state) {
   (void)state;
   pl_prof *d = pl_prof_new("demux", false);
@@ -262,6 +316,7 @@ int main(void) {
       cmocka_unit_test(test_counters_and_links),
       cmocka_unit_test(test_roles),
       cmocka_unit_test(test_slices_bounded_and_moved),
+      cmocka_unit_test(test_auto_slices),
       cmocka_unit_test(test_stamps),
       cmocka_unit_test(test_latency_moves_to_report),
   };
