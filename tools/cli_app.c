@@ -38,7 +38,7 @@ typedef struct app {
 /* A local file path, or NULL for pipes and URLs (which are not checked). */
 static const char *local_path(const char *name) {
   if (strncmp(name, "file:", 5) == 0) return name + 5;
-  if (strncmp(name, "pipe:", 5) == 0 || strstr(name, "://")) return NULL;
+  if (strcmp(name, "-") == 0 || strncmp(name, "pipe:", 5) == 0 || strstr(name, "://")) return NULL;
   return name;
 }
 

@@ -269,7 +269,7 @@ static int handle_special(cli_opts *o, const optdef *d, const char *opt, const c
   if (strcmp(n, "i") == 0) {
     if (o->input) return fail(err, en, "only one input (-i) is supported");
     if (!*v) return fail(err, en, "empty input file name for -i");
-    set_str(&o->input, strcmp(v, "-") == 0 ? "pipe:0" : v);
+    set_str(&o->input, v);
   } else if (strcmp(n, "y") == 0) {
     o->overwrite = 1;
   } else if (strcmp(n, "n") == 0) {
@@ -329,7 +329,7 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
         return fail(err, errlen, "only one output file is supported (got '%s' and '%s')", o->output,
                     a);
       if (!*a) return fail(err, errlen, "empty output file name");
-      set_str(&o->output, strcmp(a, "-") == 0 ? "pipe:1" : a);
+      set_str(&o->output, a);
       continue;
     }
     /* "--opt=value" is accepted for our long options. */

@@ -15,7 +15,7 @@ typedef struct cli_kv {
 
 typedef struct cli_opts {
   cli_action action;
-  char *input, *output; /* "-" is turned into "pipe:0" / "pipe:1" */
+  char *input, *output; /* "-" = stdin / stdout */
   int overwrite;        /* 1 after -y, 0 otherwise (-n is the default) */
   cli_kv *kv;           /* pipeline settings, applied in order */
   size_t nkv, kv_cap;

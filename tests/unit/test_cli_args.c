@@ -54,8 +54,8 @@ static void test_aliases_and_flags(void **state) {
        "-ac", "2", "-sample_fmt", "fltp", "-b:v", "2M", "-to", "5", "-");
   cli_opts o;
   assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
-  assert_string_equal(o.input, "pipe:0");
-  assert_string_equal(o.output, "pipe:1");
+  assert_string_equal(o.input, "-");
+  assert_string_equal(o.output, "-");
   assert_int_equal(o.overwrite, 0);
   assert_string_equal(nth(&o, "input_format", 0), "matroska"); /* -f before -i */
   assert_string_equal(nth(&o, "f", 0), "mp4");                 /* -f after -i */

@@ -1,0 +1,400 @@
+/* CLI integration tests on real media: trimming, -progress, terminal and plain progress, signals,
+ * inline mode, errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cli_harness.h"
+#include "media_gen.h"
+#include "test_media.h"
+
+static char g_dir[512];
+static char g_short[700]; /* 320x240 mpeg4 + aac, 6 s */
+static char g_long[700];  /* 640x480 mpeg4 + aac, 20 s: long enough to interrupt */
+
+static int setup(void **state) {
+  (void)state;
+  if (mkdir(ISO_BINARY_DIR "/tests", 0777) < 0 && errno != EEXIST) return -1;
+  snprintf(g_dir, sizeof g_dir, "%s/tests/cli-run-XXXXXX", ISO_BINARY_DIR);
+  if (!mkdtemp(g_dir)) return -1;
+  if (tm_gen_simple(g_short, sizeof g_short, g_dir, "short.mp4", "mpeg4", "aac", 320, 240, 6.0, 2,
+                    48000) < 0)
+    return -1;
+  if (tm_gen_simple(g_long, sizeof g_long, g_dir, "long.mp4", "mpeg4", "aac", 640, 480, 20.0, 2,
+                    48000) < 0)
+    return -1;
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tm_tmpdir_remove(g_dir);
+  return 0;
+}
+
+static const char *out_path(const char *name) {
+  static char buf[8][700];
+  static int k;
+  char *b = buf[k++ % 8];
+  snprintf(b, 700, "%s/%s", g_dir, name);
+  return b;
+}
+
+static void expect_exit(ch_proc *p, int rc, int want) {
+  if (rc != want) fail_msg("exit %d (wanted %d); stderr:\n%s", rc, want, ch_str(&p->err));
+}
+
+static double video_duration(const char *path) {
+  tm_probe pr;
+  int r = tm_probe_file(path, true, &pr);
+  if (r < 0) fail_msg("libavformat cannot open %s (%d)", path, r);
+  const tm_stream *v = tm_probe_stream(&pr, AVMEDIA_TYPE_VIDEO);
+  assert_non_null(v);
+  assert_int_equal(pr.decode_errors, 0);
+  return v->decoded_duration > 0 ? v->decoded_duration : v->duration;
+}
+
+static void test_trim_ss_t(void **state) {
+  (void)state;
+  struct {
+    const char *ss, *t, *to;
+    double want;
+  } cases[] = {
+      {"1", "2", NULL, 2.0},
+      {"0:01.5", "00:00:02.5", NULL, 2.5},
+      {NULL, NULL, "3", 3.0},
+      {"2", NULL, NULL, 4.0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *out = out_path("trim.mp4");
+    const char *args[24];
+    int n = 0;
+    args[n++] = "-y";
+    args[n++] = "-hide_banner";
+    args[n++] = "-nostats";
+    if (cases[i].ss) {
+      args[n++] = "-ss";
+      args[n++] = cases[i].ss;
+    }
+    args[n++] = "-i";
+    args[n++] = g_short;
+    if (cases[i].t) {
+      args[n++] = "-t";
+      args[n++] = cases[i].t;
+    }
+    if (cases[i].to) {
+      args[n++] = "-to";
+      args[n++] = cases[i].to;
+    }
+    args[n++] = "-c:v";
+    args[n++] = "mpeg4";
+    args[n++] = "-c:a";
+    args[n++] = "aac";
+    args[n++] = out;
+    args[n] = NULL;
+    ch_proc p;
+    expect_exit(&p, ch_run(&p, args, 120), 0);
+    ch_free(&p);
+    double d = video_duration(out);
+    /* One frame (1/30 s) of slack either way, plus rounding of the cut. */
+    if (d < cases[i].want - 0.07 || d > cases[i].want + 0.07)
+      fail_msg("case %zu: video lasts %.3f s, wanted %.3f", i, d, cases[i].want);
+  }
+}
+
+/* Parses the -progress stream: every line key=value, blocks end with
+ * progress=..., the last is progress=end, out_time_us never goes back. */
+static void test_progress_pipe(void **state) {
+  (void)state;
+  const char *out = out_path("progress.mkv");
+  const char *args[] = {
+      "-y",       "-hide_banner", "-nostats", "-progress", "pipe:1",  "-stats_period",
+      "0.1",      "-i",           g_short,    "-c:v",      "libx264", "-preset",
+      "veryfast", "-c:a",         "aac",      out,         NULL};
+  ch_proc p;
+  expect_exit(&p, ch_run(&p, args, 120), 0);
+  char *text = strdup(ch_str(&p.out));
+  ch_free(&p);
+  int blocks = 0, ends = 0, keys_in_block = 0;
+  long long last_us = -1, frame = -1;
+  int saw_percent = 0, saw_eta = 0;
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *eq = strchr(line, '=');
+    if (!eq) fail_msg("not key=value: '%s'", line);
+    *eq = '\0';
+    const char *k = line, *v = eq + 1;
+    keys_in_block++;
+    if (!strcmp(k, "out_time_us") && strcmp(v, "N/A")) {
+      long long us = atoll(v);
+      assert_true(us >= last_us);
+      last_us = us;
+    } else if (!strcmp(k, "frame")) {
+      frame = atoll(v);
+    } else if (!strcmp(k, "percent")) {
+      saw_percent = 1;
+    } else if (!strcmp(k, "eta_s")) {
+      saw_eta = 1;
+    } else if (!strcmp(k, "progress")) {
+      assert_true(!strcmp(v, "continue") || !strcmp(v, "end"));
+      assert_int_equal(ends, 0); /* nothing after the end block */
+      ends += !strcmp(v, "end");
+      blocks++;
+      assert_true(keys_in_block >= 8);
+      keys_in_block = 0;
+    }
+  }
+  free(text);
+  assert_int_equal(ends, 1);
+  assert_int_equal(keys_in_block, 0); /* the stream ends with a whole block */
+  assert_true(blocks >= 1);
+  assert_true(saw_percent && saw_eta);
+  assert_int_equal(frame, 180); /* 6 s at 30 fps, all muxed */
+  assert_true(last_us >= 5900000);
+}
+
+static void test_terminal_progress(void **state) {
+  (void)state;
+  const char *out = out_path("pty.mp4");
+  const char *args[] = {"-y",      "-i",       g_long, "-t",  "4", "-c:v", "libx264",
+                        "-preset", "veryfast", "-c:a", "aac", out, NULL};
+  ch_proc p;
+  assert_int_equal(ch_start_pty(&p, args, 100, 40), 0);
+  int rc = ch_wait(&p, 180);
+  const char *s = ch_str(&p.out);
+  if (rc != 0) fail_msg("exit %d; terminal:\n%s", rc, s);
+  /* Redrawn in place: carriage return + cursor up + clear to the end. */
+  assert_non_null(strstr(s, "\x1b[J"));
+  assert_non_null(strstr(s, "A\x1b[J")); /* block of several lines: up, then clear */
+  assert_non_null(strstr(s, "elapsed"));
+  assert_non_null(strstr(s, "speed"));
+  assert_non_null(strstr(s, "decode:v"));
+  assert_non_null(strstr(s, "encode:v"));
+  assert_non_null(strstr(s, "mux"));
+  assert_non_null(strstr(s, "busy"));
+  assert_null(strstr(s, "frame=")); /* no plain status lines on a terminal */
+  /* Ends with the block erased and one summary line. */
+  const char *sum = strstr(s, "isopipe: done in ");
+  assert_non_null(sum);
+  assert_null(strchr(sum, '\x1b'));
+  const char *nl = strchr(sum, '\n');
+  assert_non_null(nl);
+  for (const char *c = nl; *c; c++)
+    assert_true(*c == '\r' || *c == '\n');
+  /* The terminal never wraps a line: none is wider than 99 columns. */
+  size_t col = 0;
+  for (const char *c = s; *c; c++) {
+    if (*c == '\n' || *c == '\r')
+      col = 0;
+    else if (*c == '\x1b') {
+      while (*c && !((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z')))
+        c++;
+      if (!*c) break;
+    } else if (++col > 99)
+      fail_msg("a line is wider than the terminal");
+  }
+  ch_free(&p);
+  assert_true(video_duration(out) > 3.9);
+}
+
+static void test_plain_status_lines(void **state) {
+  (void)state;
+  const char *out = out_path("plain.mp4");
+  const char *args[] = {"-y",      "-stats_period", "0.1",      "-i",   g_long, "-t", "3", "-c:v",
+                        "libx264", "-preset",       "veryfast", "-c:a", "aac",  out,  NULL};
+  ch_proc p;
+  expect_exit(&p, ch_run(&p, args, 120), 0);
+  const char *e = ch_str(&p.err);
+  assert_null(strchr(e, '\x1b'));
+  assert_non_null(strstr(e, "frame="));
+  assert_non_null(strstr(e, "speed="));
+  assert_non_null(strstr(e, "isopipe: done in "));
+  assert_non_null(strstr(e, "isopipe 0.")); /* the banner, without -hide_banner */
+  ch_free(&p);
+}
+
+/* Waits until the -progress stream reports at least min_frames. */
+static int wait_frames(ch_proc *p, long long min_frames, double timeout_s) {
+  double end = ch_now() + timeout_s;
+  while (ch_now() < end) {
+    ch_pump(p, 50);
+    const char *s = ch_str(&p->out);
+    const char *last = NULL;
+    for (const char *f = s; (f = strstr(f, "frame=")); f++)
+      last = f;
+    if (last && atoll(last + 6) >= min_frames) return 0;
+    if (p->out_fd < 0) return -1;
+  }
+  return -1;
+}
+
+static void interrupted_run(int sig, int count, int want_exit, const char *name) {
+  const char *out = out_path(name);
+  const char *args[] = {
+      "-y",     "-hide_banner", "-nostats", "-progress", "pipe:1",  "-stats_period",
+      "0.05",   "-i",           g_long,     "-c:v",      "libx264", "-preset",
+      "medium", "-c:a",         "aac",      out,         NULL};
+  ch_proc p;
+  assert_int_equal(ch_start(&p, args), 0);
+  if (wait_frames(&p, 30, 60) < 0) {
+    int rc = ch_wait(&p, 30);
+    fail_msg("no progress before the signal (exit %d): %s", rc, ch_str(&p.err));
+  }
+  for (int i = 0; i < count; i++) {
+    kill(p.pid, sig);
+    /* Apart enough that they are not merged into one pending signal,
+     * close enough that the process is still running for the third. */
+    struct timespec gap = {0, 10 * 1000 * 1000};
+    nanosleep(&gap, NULL);
+  }
+  double t0 = ch_now();
+  int rc = ch_wait(&p, 60);
+  double took = ch_now() - t0;
+  if (count >= 3) {
+    /* The third signal ends the process by its default action. */
+    if (!WIFSIGNALED(p.status) || WTERMSIG(p.status) != sig)
+      fail_msg("not killed by the signal: exit %d; stderr:\n%s", rc, ch_str(&p.err));
+  } else {
+    expect_exit(&p, rc, want_exit);
+  }
+  if (count < 3) {
+    assert_non_null(strstr(ch_str(&p.out), "progress=end"));
+    assert_non_null(strstr(ch_str(&p.err), "isopipe: interrupted in "));
+  }
+  ch_free(&p);
+  if (count >= 3) return;
+  assert_true(took < 30);
+  /* libavformat opens an mp4 only with its moov: the trailer was written. */
+  double d = video_duration(out);
+  assert_true(d > 0);
+  assert_true(d < 19.9); /* it really stopped early */
+}
+
+static void test_sigint_finalizes(void **state) {
+  (void)state;
+  interrupted_run(SIGINT, 1, 130, "sigint.mp4");
+}
+
+static void test_sigterm_finalizes(void **state) {
+  (void)state;
+  interrupted_run(SIGTERM, 1, 143, "sigterm.mp4");
+}
+
+static void test_second_sigint_stops_now(void **state) {
+  (void)state;
+  interrupted_run(SIGINT, 2, 130, "sigint2.mp4");
+}
+
+static void test_third_sigint_exits(void **state) {
+  (void)state;
+  interrupted_run(SIGINT, 3, 128 + SIGINT, "sigint3.mp4");
+}
+
+static void test_inline_mode(void **state) {
+  (void)state;
+  const char *out = out_path("inline.mkv");
+  const char *args[] = {"-y",   "-hide_banner", "-nostats", "--inline", "-i", g_short,
+                        "-c:v", "mpeg4",        "-c:a",     "aac",      out,  NULL};
+  ch_proc p;
+  expect_exit(&p, ch_run(&p, args, 120), 0);
+  ch_free(&p);
+  double d = video_duration(out);
+  assert_true(d > 5.9 && d < 6.1);
+}
+
+static void test_overwrite_with_y(void **state) {
+  (void)state;
+  const char *out = out_path("over.mp4");
+  FILE *f = fopen(out, "wb");
+  assert_non_null(f);
+  fputs("old", f);
+  fclose(f);
+  const char *args[] = {"-y", "-hide_banner", "-nostats", "-i", g_short, "-t", "1", out, NULL};
+  ch_proc p;
+  expect_exit(&p, ch_run(&p, args, 120), 0);
+  ch_free(&p);
+  assert_true(video_duration(out) > 0.9);
+}
+
+/* A runtime error: one line naming the stage, the file and the reason. */
+static void expect_runtime_error(const char *input, const char *reason) {
+  const char *out = out_path("never.mp4");
+  unlink(out);
+  const char *args[] = {"-hide_banner", "-nostats", "-i", input, out, NULL};
+  ch_proc p;
+  int rc = ch_run(&p, args, 60);
+  const char *e = ch_str(&p.err);
+  expect_exit(&p, rc, 1);
+  int ours = 0;
+  const char *line = NULL;
+  for (const char *s = e; (s = strstr(s, "isopipe: ")); s++) {
+    if (s == e || s[-1] == '\n') {
+      ours++;
+      line = s;
+    }
+  }
+  if (ours != 1 || !strstr(line, input) || !strstr(line, reason))
+    fail_msg("wanted one 'isopipe: ... (%s): %s' line, got:\n%s", input, reason, e);
+  assert_non_null(strstr(line, "): "));
+  ch_free(&p);
+}
+
+static void test_bad_input(void **state) {
+  (void)state;
+  const char *bad = out_path("garbage.mp4");
+  FILE *f = fopen(bad, "wb");
+  assert_non_null(f);
+  for (int i = 0; i < 4096; i++)
+    fputc((i * 7919) & 0xff, f);
+  fclose(f);
+  expect_runtime_error(bad, "Invalid data found when processing input");
+  expect_runtime_error(out_path("missing.mp4"), "No such file or directory");
+}
+
+static void test_unused_avoption(void **state) {
+  (void)state;
+  const char *out = out_path("unused.mp4");
+  const char *args[] = {"-y", "-hide_banner", "-nostats", "-i", g_short, "-frobnicate", "3", out,
+                        NULL};
+  ch_proc p;
+  int rc = ch_run(&p, args, 60);
+  expect_exit(&p, rc, 2);
+  assert_non_null(strstr(ch_str(&p.err), "frobnicate"));
+  ch_free(&p);
+}
+
+static void test_verbose_summary(void **state) {
+  (void)state;
+  const char *out = out_path("verbose.mkv");
+  const char *args[] = {"-y",   "-hide_banner", "-nostats", "-v",  "verbose", "-i", g_short,
+                        "-c:v", "mpeg4",        "-c:a",     "aac", out,       NULL};
+  ch_proc p;
+  expect_exit(&p, ch_run(&p, args, 120), 0);
+  const char *s = strstr(ch_str(&p.err), "isopipe: done in ");
+  assert_non_null(s);
+  assert_non_null(strstr(s, "tick lateness p50 "));
+  assert_non_null(strstr(s, "ticks missed"));
+  ch_free(&p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_trim_ss_t),
+      cmocka_unit_test(test_progress_pipe),
+      cmocka_unit_test(test_terminal_progress),
+      cmocka_unit_test(test_plain_status_lines),
+      cmocka_unit_test(test_sigint_finalizes),
+      cmocka_unit_test(test_sigterm_finalizes),
+      cmocka_unit_test(test_second_sigint_stops_now),
+      cmocka_unit_test(test_third_sigint_exits),
+      cmocka_unit_test(test_inline_mode),
+      cmocka_unit_test(test_overwrite_with_y),
+      cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_unused_avoption),
+      cmocka_unit_test(test_verbose_summary),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
