@@ -122,17 +122,17 @@ static void test_refuses_existing_output(void **state) {
 
 static void test_refuses_writing_over_input(void **state) {
   (void)state;
-  char in[600], alias[700], link[600], sub[600];
+  char in[600], alias[700], hard[600], sub[600];
   snprintf(in, sizeof in, "%s/src.mp4", g_dir);
   snprintf(sub, sizeof sub, "%s/sub", g_dir);
   mkdir(sub, 0777);
   snprintf(alias, sizeof alias, "%s/sub/../src.mp4", g_dir);
-  snprintf(link, sizeof link, "%s/hardlink.mp4", g_dir);
+  snprintf(hard, sizeof hard, "%s/hardlink.mp4", g_dir);
   write_file(in, "the input");
-  unlink(link);
-  assert_int_equal(link(in, link), 0);
+  unlink(hard);
+  assert_int_equal(link(in, hard), 0);
   /* Even with -y: the same path, another spelling, a hard link. */
-  const char *outs[] = {in, alias, link};
+  const char *outs[] = {in, alias, hard};
   for (int i = 0; i < 3; i++) {
     const char *args[] = {"-y", "-hide_banner", "-i", in, outs[i], NULL};
     ch_proc p;
