@@ -92,9 +92,33 @@ typedef struct cx_vconv cx_vconv;
 int cx_vconv_open(cx_vconv **out, const cx_vconv_opts *o, char *err);
 /* Resolved output size (after aspect rules) and format. */
 void cx_vconv_output(const cx_vconv *c, int *w, int *h, enum AVPixelFormat *fmt);
-/* Takes a reference of frame's data (frame stays the caller's); NULL = EOF. */
+/* Output sample aspect ratio: src_sar adjusted so the display aspect is kept
+ * (ffmpeg's scale rule); {0,1} when src_sar is unknown. */
+AVRational cx_vconv_output_sar(const cx_vconv *c);
+/* Time base of output pts: out_tb if set, else 1/out_fps, else in_tb. */
+AVRational cx_vconv_output_tb(const cx_vconv *c);
+/*
+ * Sizes: -1/-2 keep the input's pixel aspect (w/h), -2 rounds to even like
+ * ffmpeg's scale. Odd sizes are kept as asked (161x121 yuv420p is valid and
+ * VP9 takes it); libx264/libx265 with 4:2:0 need even sizes, so callers ask
+ * -2 or an even size for them. Scaling is bicubic (ffmpeg's scale default);
+ * colour range is kept for YUV -> YUV. The source size/format may change
+ * mid-stream: the output stays the one resolved at open.
+ * When neither size nor format changes the frame is passed on as a new
+ * reference: no copy.
+ * Takes a reference of frame's data (frame stays the caller's); NULL = EOF.
+ * AVERROR(EAGAIN): receive until EAGAIN before sending more.
+ */
 int cx_vconv_send(cx_vconv *c, const AVFrame *frame);
-/* With out_fps, frames are dropped/duplicated by timestamp (ffmpeg's "cfr"). */
+/*
+ * With out_fps, output instant k (pts k in 1/out_fps, then rescaled to
+ * out_tb) shows the last input frame whose pts rounds to <= k: frames are
+ * dropped or duplicated by timestamp (ffmpeg's "cfr"/fps filter), starting at
+ * the first frame's rounded pts; the last frame lasts its pkt_duration (one
+ * output frame if unknown; a one-frame stream gives one frame). Duplicates
+ * share the data by reference.
+ * Without out_fps, pts (and pkt_duration) are rescaled from in_tb to out_tb.
+ */
 int cx_vconv_receive(cx_vconv *c, AVFrame *out);
 void cx_vconv_close(cx_vconv **c);
 
@@ -113,8 +137,16 @@ typedef struct cx_aconv_opts {
 
 typedef struct cx_aconv cx_aconv;
 int cx_aconv_open(cx_aconv **out, const cx_aconv_opts *o, char *err);
+/* Resolved output rate, format and layout (layout: caller uninits). */
+void cx_aconv_output(const cx_aconv *c, int *rate, enum AVSampleFormat *fmt,
+                     AVChannelLayout *layout);
 /* Output pts are in 1/dst_rate and derived from the output sample count,
- * starting at the first input frame's pts (rescaled). */
+ * starting at the first input frame's pts (rescaled): gaps or jitter in the
+ * input pts are not reproduced. The input's rate/format/layout may change
+ * mid-stream (each frame's own fields are used). Input data is copied into
+ * a FIFO (re-chunking needs it); send always accepts, so callers receive
+ * until EAGAIN after each send. After EOF the last frame may be shorter
+ * than frame_size. */
 int cx_aconv_send(cx_aconv *c, const AVFrame *frame); /* NULL = EOF (flushes swr) */
 int cx_aconv_receive(cx_aconv *c, AVFrame *out);
 void cx_aconv_close(cx_aconv **c);
@@ -169,6 +201,12 @@ const AVCodec *cx_enc_find(const char *codec, enum AVCodecID id);
  * returns. The codec's own time base may be coarser (mpeg4 stores it in
  * 16 bits): cx_enc rescales both ways, so callers never see it. */
 AVRational cx_enc_time_base(const cx_enc *e);
+/* Frames are sent as shallow references with pict_type cleared (a decoder's
+ * I/P/B would otherwise dictate libx264's GOP); this makes the next video
+ * frame a keyframe. */
+void cx_enc_force_key(cx_enc *e);
+/* frame stays the caller's (FFmpeg refs what it keeps). AVERROR(EAGAIN):
+ * receive packets first. */
 int cx_enc_send(cx_enc *e, const AVFrame *frame); /* NULL = flush */
 /* Packets in cx_enc_time_base(). */
 int cx_enc_receive(cx_enc *e, AVPacket *pkt);

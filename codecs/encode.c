@@ -9,6 +9,7 @@ struct cx_enc {
   AVCodecContext *ctx;
   AVRational tb; /* the caller's time base; the codec's may be coarser (mpeg4) */
   AVFrame *tmp;  /* frame re-stamped into the codec's time base */
+  bool force_key;
 };
 
 const AVCodec *cx_enc_find(const char *codec, enum AVCodecID id) {
@@ -210,14 +211,23 @@ int cx_enc_frame_size(const cx_enc *e) {
   return e->ctx->frame_size > 0 ? e->ctx->frame_size : 0;
 }
 
+void cx_enc_force_key(cx_enc *e) {
+  e->force_key = true;
+}
+
 int cx_enc_send(cx_enc *e, const AVFrame *frame) {
   if (!frame) return avcodec_send_frame(e->ctx, NULL);
-  if (!av_cmp_q(e->tb, e->ctx->time_base)) return avcodec_send_frame(e->ctx, frame);
-  /* A shallow re-stamp: the data is shared, only pts changes. */
+  /* A shallow copy (data shared) to re-stamp pts and clear the decoder's
+   * picture type: libx264 and others obey it, copying the input's GOP. */
   int ret = av_frame_ref(e->tmp, frame);
   if (ret < 0) return ret;
-  if (e->tmp->pts != AV_NOPTS_VALUE)
+  if (e->tmp->pts != AV_NOPTS_VALUE && av_cmp_q(e->tb, e->ctx->time_base))
     e->tmp->pts = av_rescale_q(e->tmp->pts, e->tb, e->ctx->time_base);
+  e->tmp->pict_type = AV_PICTURE_TYPE_NONE;
+  if (e->force_key && e->ctx->codec_type == AVMEDIA_TYPE_VIDEO) {
+    e->tmp->pict_type = AV_PICTURE_TYPE_I;
+    e->force_key = false;
+  }
   ret = avcodec_send_frame(e->ctx, e->tmp);
   av_frame_unref(e->tmp);
   return ret;
