@@ -87,7 +87,7 @@ static const optdef opts_table[] = {
     {"version", NULL, K_SPECIAL, 0, 0},
     {"fail_fast", "fail_fast", K_FLAG, 0, 0},
     /* Long options: ours, not ffmpeg's. */
-    {"-queue", "queue", K_COUNT, 1, 4096},
+    {"-queue", "queue", K_COUNT, 1, 256},
     {"-inline", NULL, K_SPECIAL, 0, 0},
     {"-version", NULL, K_SPECIAL, 0, 0},
     {"-help", NULL, K_SPECIAL, 0, 0},
@@ -392,6 +392,11 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
   if (o->action != CLI_RUN) return 0;
   if (!o->input) return fail(err, errlen, "no input file (use -i FILE; see --help)");
   if (!o->output) return fail(err, errlen, "no output file given (see --help)");
+  if (o->progress_url && strcmp(o->output, "-") == 0 &&
+      (!strcmp(o->progress_url, "pipe:1") || !strcmp(o->progress_url, "pipe:") ||
+       !strcmp(o->progress_url, "-")))
+    return fail(err, errlen, "-progress %s and the output would both go to stdout",
+                o->progress_url);
   return 0;
 }
 

@@ -176,6 +176,8 @@ static void test_usage_errors(void **state) {
   USAGE("unknown option '-frobnicate'", "-frobnicate", "-y", "-i", "a", "o.mp4");
   USAGE("unknown option '-%%'", "-%%", "1", "-i", "a", "o.mp4");
   USAGE("'--inline' takes no value", "--inline=1", "-i", "a", "o.mp4");
+  USAGE("would both go to stdout", "-progress", "pipe:1", "-i", "a", "-f", "nut", "-");
+  USAGE("invalid value '300' for --queue", "--queue", "300", "-i", "a", "o.mp4");
   USAGE("invalid time '0' for -stats_period", "-stats_period", "0", "-i", "a", "o.mp4");
 }
 
