@@ -1,0 +1,28 @@
+# Runs examples/embed on a generated clip and checks that the output holds video and audio.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+execute_process(COMMAND ${MKCLIP} -o ${WORK}/in.mkv -s 320x240 -t 2 RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "isopipe-mkclip failed: ${rc}")
+endif()
+execute_process(COMMAND ${EMBED} ${WORK}/in.mkv ${WORK}/out.mp4 mpeg4 aac RESULT_VARIABLE rc
+  ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "embed failed (${rc}): ${err}")
+endif()
+file(SIZE ${WORK}/out.mp4 size)
+if(size LESS 1000)
+  message(FATAL_ERROR "embed wrote only ${size} bytes")
+endif()
+if(FFPROBE)
+  execute_process(COMMAND ${FFPROBE} -v error -show_entries stream=codec_type,codec_name
+    -show_entries format=duration -of csv=p=0 ${WORK}/out.mp4
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "mpeg4" OR NOT out MATCHES "aac")
+    message(FATAL_ERROR "ffprobe: rc=${rc} streams: ${out}")
+  endif()
+  string(REGEX MATCH "[0-9]+\\.[0-9]+" dur "${out}")
+  if(dur LESS 1.9 OR dur GREATER 2.2)
+    message(FATAL_ERROR "output duration ${dur}, want ~2 s")
+  endif()
+endif()

@@ -1,0 +1,293 @@
+/* The convert stages: swscale + frame rate for video, swresample for audio, both as filters. */
+#include <libavutil/pixdesc.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "codecs/codecs.h"
+#include "pipeline/pl_internal.h"
+
+static const pl_out_stream *out_stream(const pl_stage *st) {
+  return &st->job->out[st->node->out_stream];
+}
+
+/* ---- video -------------------------------------------------------------------- */
+
+typedef struct vconv_impl {
+  cx_vconv *cv;
+  int src_w, src_h;
+  enum AVPixelFormat src_fmt;
+  AVRational in_tb, out_tb;
+  bool cfr;
+  int64_t next_pts; /* vfr: the next output slot, in out_tb */
+  AVFrame *frame;
+  pl_stamp stamp;
+  bool open_failed;
+} vconv_impl;
+
+static int vconv_open(pl_filter *f, const pl_msg *in) {
+  vconv_impl *x = f->impl;
+  pl_stage *st = f->st;
+  const pl_job *j = st->job;
+  const pl_out_stream *o = out_stream(st);
+  const AVFrame *fr = in->frame;
+  AVRational fps = j->rate;
+  if (fps.num <= 0 || fps.den <= 0) fps = j->info.st[o->in_index].fps;
+  if (fps.num <= 0 || fps.den <= 0) fps = (AVRational){25, 1};
+  x->cfr = j->rate.num > 0 || !j->vfr;
+  cx_vconv_opts co = {0};
+  co.src_w = fr->width;
+  co.src_h = fr->height;
+  co.src_fmt = fr->format;
+  co.src_sar = fr->sample_aspect_ratio;
+  co.dst_w = j->width;
+  co.dst_h = j->height;
+  co.dst_fmt = j->pix_fmt ? av_get_pix_fmt(j->pix_fmt)
+                          : cx_enc_pick_pix_fmt(o->encoder, AV_CODEC_ID_NONE, fr->format);
+  co.in_tb = in->tb;
+  co.out_fps = x->cfr ? fps : (AVRational){0, 0};
+  co.out_tb = x->cfr ? av_inv_q(fps) : in->tb;
+  x->in_tb = in->tb;
+  x->out_tb = av_inv_q(fps);
+  x->src_w = fr->width;
+  x->src_h = fr->height;
+  x->src_fmt = fr->format;
+  char err[CX_ERRLEN] = "";
+  int r = cx_vconv_open(&x->cv, &co, err);
+  if (r < 0) pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+  return r;
+}
+
+static int vconv_feed(pl_filter *f, pl_msg *in) {
+  vconv_impl *x = f->impl;
+  if (!in) {
+    if (x->cv) cx_vconv_send(x->cv, NULL);
+    return 0;
+  }
+  if (in->kind != PL_M_FRAME) {
+    pl_msg_free(in);
+    return 0;
+  }
+  if (x->cv && (in->frame->width != x->src_w || in->frame->height != x->src_h ||
+                in->frame->format != x->src_fmt)) {
+    /* The input changed size or format mid-stream: start a converter for it. */
+    pl_stage_log(f->st, AV_LOG_INFO, "input changed to %dx%d, reconfiguring", in->frame->width,
+                 in->frame->height);
+    cx_vconv_close(&x->cv);
+  }
+  if (!x->cv && vconv_open(f, in) < 0) {
+    pl_msg_free(in);
+    return AVERROR(EINVAL);
+  }
+  x->stamp = in->stamp;
+  int r = cx_vconv_send(x->cv, in->frame);
+  if (r == AVERROR(EAGAIN)) return r;
+  pl_msg_free(in);
+  if (r < 0) {
+    char why[128];
+    pl_stage_fail(f->st, ISO_EMEDIA, "conversion failed: %s", cx_errstr(r, why, sizeof why));
+  }
+  return r;
+}
+
+/* ffmpeg's "vfr" sync: a frame lands on its rounded slot, never before the
+ * next free one; one that would land a slot in the past is dropped. */
+static bool vfr_place(vconv_impl *x, AVFrame *fr) {
+  if (fr->pts == AV_NOPTS_VALUE) {
+    fr->pts = x->next_pts++;
+    return true;
+  }
+  double ipts = fr->pts * av_q2d(x->in_tb) / av_q2d(x->out_tb);
+  double dur = 1;
+  if (fr->pkt_duration > 0) {
+    long d = lrint(fr->pkt_duration * av_q2d(x->in_tb) / av_q2d(x->out_tb));
+    if (d > 0) dur = (double)d;
+  }
+  double delta0 = ipts - (double)x->next_pts;
+  double delta = delta0 + dur;
+  if (delta0 < 0 && delta > 0) ipts = (double)x->next_pts;
+  if (delta <= -0.6) return false;
+  if (delta > 0.6) x->next_pts = llrint(ipts);
+  fr->pts = x->next_pts++;
+  return true;
+}
+
+static int vconv_drain(pl_filter *f, pl_msg **out) {
+  vconv_impl *x = f->impl;
+  if (!x->cv) return f->fed_eof ? AVERROR_EOF : AVERROR(EAGAIN);
+  for (;;) {
+    if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
+    int r = cx_vconv_receive(x->cv, x->frame);
+    if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return r;
+    if (r < 0) {
+      char why[128];
+      pl_stage_fail(f->st, ISO_EMEDIA, "conversion failed: %s", cx_errstr(r, why, sizeof why));
+      return r;
+    }
+    if (!x->cfr && !vfr_place(x, x->frame)) {
+      av_frame_unref(x->frame);
+      continue;
+    }
+    pl_msg *m = pl_msg_new(PL_M_FRAME);
+    if (!m) return AVERROR(ENOMEM);
+    m->frame = x->frame;
+    x->frame = NULL;
+    m->tb = x->out_tb;
+    m->stamp = x->stamp;
+    *out = m;
+    return 0;
+  }
+}
+
+static void vconv_destroy(pl_filter *f) {
+  vconv_impl *x = f->impl;
+  if (!x) return;
+  cx_vconv_close(&x->cv);
+  av_frame_free(&x->frame);
+  free(x);
+  f->impl = NULL;
+}
+
+static const pl_filter_ops vconv_ops = {vconv_feed, vconv_drain, vconv_destroy};
+
+void pl_vconv_entry(iso_value *msg) {
+  pl_job *job = pl_job_take(msg);
+  if (!job) return;
+  vconv_impl *x = calloc(1, sizeof *x);
+  if (!x) {
+    pl_job_free(job);
+    return;
+  }
+  pl_filter_start(job, &vconv_ops, x, pl_link_capacity(job, job->self));
+}
+
+/* ---- audio --------------------------------------------------------------------- */
+
+typedef struct aconv_impl {
+  cx_aconv *ac;
+  int src_rate;
+  enum AVSampleFormat src_fmt;
+  AVChannelLayout src_layout;
+  int dst_rate;
+  AVFrame *frame;
+  pl_stamp stamp;
+} aconv_impl;
+
+static int aconv_open(pl_filter *f, const pl_msg *in) {
+  aconv_impl *x = f->impl;
+  pl_stage *st = f->st;
+  const pl_job *j = st->job;
+  const pl_out_stream *o = out_stream(st);
+  const AVFrame *fr = in->frame;
+  cx_aconv_opts co = {0};
+  co.src_rate = fr->sample_rate;
+  co.src_fmt = fr->format;
+  co.src_layout = fr->ch_layout;
+  co.dst_rate =
+      cx_enc_pick_sample_rate(o->encoder, AV_CODEC_ID_NONE, j->ar > 0 ? j->ar : fr->sample_rate);
+  co.dst_fmt = cx_enc_pick_sample_fmt(
+      o->encoder, AV_CODEC_ID_NONE, j->sample_fmt ? av_get_sample_fmt(j->sample_fmt) : fr->format);
+  AVChannelLayout want = {0};
+  if (j->ac > 0)
+    av_channel_layout_default(&want, j->ac);
+  else
+    av_channel_layout_copy(&want, &fr->ch_layout);
+  int r = cx_enc_pick_ch_layout(o->encoder, AV_CODEC_ID_NONE, &want, &co.dst_layout);
+  av_channel_layout_uninit(&want);
+  if (r < 0) {
+    pl_stage_fail(st, ISO_EMEDIA, "no channel layout for %s", o->encoder);
+    return r;
+  }
+  co.frame_size = 0; /* the encoder re-chunks to its own frame size */
+  co.in_tb = in->tb;
+  char err[CX_ERRLEN] = "";
+  r = cx_aconv_open(&x->ac, &co, err);
+  av_channel_layout_uninit(&co.dst_layout);
+  if (r < 0) {
+    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    return r;
+  }
+  x->dst_rate = co.dst_rate;
+  x->src_rate = fr->sample_rate;
+  x->src_fmt = fr->format;
+  av_channel_layout_uninit(&x->src_layout);
+  av_channel_layout_copy(&x->src_layout, &fr->ch_layout);
+  return 0;
+}
+
+static int aconv_feed(pl_filter *f, pl_msg *in) {
+  aconv_impl *x = f->impl;
+  if (!in) {
+    if (x->ac) cx_aconv_send(x->ac, NULL);
+    return 0;
+  }
+  if (in->kind != PL_M_FRAME) {
+    pl_msg_free(in);
+    return 0;
+  }
+  const AVFrame *fr = in->frame;
+  if (x->ac && (fr->sample_rate != x->src_rate || fr->format != x->src_fmt ||
+                av_channel_layout_compare(&fr->ch_layout, &x->src_layout))) {
+    pl_stage_log(f->st, AV_LOG_WARNING, "audio input changed to %d Hz, %d channels: dropped",
+                 fr->sample_rate, fr->ch_layout.nb_channels);
+    pl_msg_free(in);
+    return 0;
+  }
+  if (!x->ac && aconv_open(f, in) < 0) {
+    pl_msg_free(in);
+    return AVERROR(EINVAL);
+  }
+  pl_prof_stamp_push(f->st->prof, av_rescale_q(fr->pts, in->tb, (AVRational){1, x->dst_rate}),
+                     in->stamp);
+  int r = cx_aconv_send(x->ac, in->frame);
+  if (r == AVERROR(EAGAIN)) return r;
+  pl_msg_free(in);
+  if (r < 0) {
+    char why[128];
+    pl_stage_fail(f->st, ISO_EMEDIA, "resampling failed: %s", cx_errstr(r, why, sizeof why));
+  }
+  return r;
+}
+
+static int aconv_drain(pl_filter *f, pl_msg **out) {
+  aconv_impl *x = f->impl;
+  if (!x->ac) return f->fed_eof ? AVERROR_EOF : AVERROR(EAGAIN);
+  if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
+  int r = cx_aconv_receive(x->ac, x->frame);
+  if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return r;
+  if (r < 0) {
+    char why[128];
+    pl_stage_fail(f->st, ISO_EMEDIA, "resampling failed: %s", cx_errstr(r, why, sizeof why));
+    return r;
+  }
+  pl_msg *m = pl_msg_new(PL_M_FRAME);
+  if (!m) return AVERROR(ENOMEM);
+  m->frame = x->frame;
+  x->frame = NULL;
+  m->tb = (AVRational){1, x->dst_rate};
+  m->stamp = pl_prof_stamp_pop(f->st->prof, m->frame->pts);
+  *out = m;
+  return 0;
+}
+
+static void aconv_destroy(pl_filter *f) {
+  aconv_impl *x = f->impl;
+  if (!x) return;
+  cx_aconv_close(&x->ac);
+  av_frame_free(&x->frame);
+  av_channel_layout_uninit(&x->src_layout);
+  free(x);
+  f->impl = NULL;
+}
+
+static const pl_filter_ops aconv_ops = {aconv_feed, aconv_drain, aconv_destroy};
+
+void pl_aconv_entry(iso_value *msg) {
+  pl_job *job = pl_job_take(msg);
+  if (!job) return;
+  aconv_impl *x = calloc(1, sizeof *x);
+  if (!x) {
+    pl_job_free(job);
+    return;
+  }
+  pl_filter_start(job, &aconv_ops, x, pl_link_capacity(job, job->self));
+}

@@ -1,0 +1,362 @@
+/* The demux stage: opens the input in its own isolate, describes it to main, feeds packets
+ * downstream. */
+#include <libavutil/display.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/codecs.h"
+#include "pipeline/pl_internal.h"
+
+typedef struct demux_impl {
+  pl_stage *st;
+  cx_demux *d;
+  pl_job *graph; /* the job with the graph, from CONNECT */
+  int n;         /* input streams */
+  iso_link_tx *tx[PL_MAX_IN];
+  int prof_link[PL_MAX_IN];
+  bool used[PL_MAX_IN], copy[PL_MAX_IN], started[PL_MAX_IN], done[PL_MAX_IN];
+  int64_t offset[PL_MAX_IN]; /* subtracted from ts, in the stream's tb */
+  int64_t end[PL_MAX_IN];    /* -t in tb for copied streams, INT64_MAX none */
+  pl_msg *params[PL_MAX_IN]; /* first item of each link, until sent */
+  pl_msg *pending;           /* a packet waiting for its link's credit */
+  bool connected, stopping;
+} demux_impl;
+
+static bool any_blocked(const demux_impl *x) {
+  if (x->pending) return true;
+  for (int i = 0; i < x->n; i++)
+    if (x->params[i]) return true;
+  return false;
+}
+
+static void end_all(demux_impl *x, bool ok) {
+  for (int i = 0; i < x->n; i++)
+    if (x->tx[i] && !x->done[i]) {
+      iso_link_tx_eof(x->tx[i]);
+      x->done[i] = true;
+    }
+  pl_stage_end(x->st, ok);
+}
+
+static bool all_done(const demux_impl *x) {
+  for (int i = 0; i < x->n; i++)
+    if (x->used[i] && !x->done[i]) return false;
+  return true;
+}
+
+static void report_depth(demux_impl *x, int i) {
+  if (x->prof_link[i] >= 0)
+    pl_prof_link_depth(x->st->prof, x->prof_link[i], iso_link_tx_inflight(x->tx[i]),
+                       x->graph ? (uint32_t)x->graph->queue_pkts : 0);
+}
+
+/* Sends m on stream i's link; false (m kept by the caller) without credit. */
+static bool try_send(demux_impl *x, int i, pl_msg *m) {
+  if (x->done[i]) {
+    pl_msg_free(m);
+    return true;
+  }
+  if (iso_link_tx_credits(x->tx[i]) == 0) return false;
+  uint64_t bytes = pl_msg_bytes(m);
+  double pts = m->pkt && m->pkt->pts != AV_NOPTS_VALUE ? m->pkt->pts * av_q2d(m->tb) : -1;
+  if (iso_link_send(x->tx[i], pl_msg_value(m)) == ISO_OK) {
+    pl_prof_out(x->st->prof, bytes, 0);
+    if (pts >= 0) pl_prof_pts(x->st->prof, pts);
+  }
+  report_depth(x, i);
+  return true;
+}
+
+static void read_one(demux_impl *x) {
+  pl_stage *st = x->st;
+  AVPacket *pkt = av_packet_alloc();
+  if (!pkt) {
+    pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+    return;
+  }
+  int r = cx_demux_read(x->d, pkt);
+  if (r == AVERROR(EAGAIN)) {
+    av_packet_free(&pkt);
+    pl_stage_kick(st);
+    return;
+  }
+  if (r < 0) {
+    av_packet_free(&pkt);
+    if (r != AVERROR_EOF) {
+      char why[128];
+      cx_errstr(r, why, sizeof why);
+      if (x->graph->fail_fast) {
+        pl_stage_fail(st, ISO_EMEDIA, "read error: %s", why);
+        return;
+      }
+      /* As ffmpeg does: a read error ends the input; what was read is kept. */
+      pl_stage_log(st, AV_LOG_ERROR, "read error, treating as end of input: %s", why);
+    }
+    end_all(x, true);
+    return;
+  }
+  int i = pkt->stream_index;
+  if (i < 0 || i >= x->n || !x->used[i] || x->done[i]) {
+    av_packet_free(&pkt);
+    pl_stage_kick(st);
+    return;
+  }
+  pl_prof_in(st->prof, (uint64_t)pkt->size);
+  if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= x->offset[i];
+  if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= x->offset[i];
+  if (x->copy[i]) {
+    /* A copied stream starts on a keyframe and stops at -t. */
+    if (!x->started[i] && !(pkt->flags & AV_PKT_FLAG_KEY)) {
+      av_packet_free(&pkt);
+      pl_stage_kick(st);
+      return;
+    }
+    x->started[i] = true;
+    int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+    if (ts != AV_NOPTS_VALUE && ts >= x->end[i]) {
+      av_packet_free(&pkt);
+      iso_link_tx_eof(x->tx[i]);
+      x->done[i] = true;
+      if (all_done(x))
+        end_all(x, true);
+      else
+        pl_stage_kick(st);
+      return;
+    }
+  }
+  pl_msg *m = pl_msg_new(PL_M_PACKET);
+  if (!m) {
+    av_packet_free(&pkt);
+    pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+    return;
+  }
+  m->pkt = pkt;
+  m->index = i;
+  m->tb = cx_demux_ctx(x->d)->streams[i]->time_base;
+  m->stamp = pl_prof_stamp_new(st->prof, i);
+  if (!try_send(x, i, m)) {
+    x->pending = m;
+    return; /* blocked: on_writable kicks */
+  }
+  pl_stage_kick(st);
+}
+
+static void on_kick(pl_stage *st) {
+  demux_impl *x = st->impl;
+  if (!x->connected) return;
+  if (x->stopping) {
+    end_all(x, true);
+    return;
+  }
+  for (int i = 0; i < x->n; i++)
+    if (x->params[i]) {
+      if (!try_send(x, i, x->params[i])) return;
+      x->params[i] = NULL;
+    }
+  if (x->pending) {
+    if (!try_send(x, x->pending->index, x->pending)) return;
+    x->pending = NULL;
+  }
+  if (all_done(x)) {
+    end_all(x, true);
+    return;
+  }
+  read_one(x);
+}
+
+static int tx_index(demux_impl *x, iso_link_tx *tx) {
+  for (int i = 0; i < x->n; i++)
+    if (x->tx[i] == tx) return i;
+  return -1;
+}
+
+static void on_writable(iso_link_tx *tx, void *ud) {
+  demux_impl *x = ud;
+  pl_stage_enter(x->st);
+  if (!x->st->ended) {
+    int i = tx_index(x, tx);
+    if (i >= 0) report_depth(x, i);
+    pl_stage_kick(x->st);
+  }
+  pl_stage_leave(x->st, any_blocked(x));
+}
+
+static void on_finished(iso_link_tx *tx, void *ud) {
+  demux_impl *x = ud;
+  pl_stage_enter(x->st);
+  if (!x->st->ended) {
+    /* The receiver has all it wants (trimmed at -t): stop feeding it. */
+    int i = tx_index(x, tx);
+    if (i >= 0) x->done[i] = true;
+    if (x->pending && x->pending->index == i) {
+      pl_msg_free(x->pending);
+      x->pending = NULL;
+    }
+    if (i >= 0 && x->params[i]) {
+      pl_msg_free(x->params[i]);
+      x->params[i] = NULL;
+    }
+    if (all_done(x))
+      end_all(x, true);
+    else
+      pl_stage_kick(x->st);
+  }
+  pl_stage_leave(x->st, any_blocked(x));
+}
+
+static void demux_connect(pl_stage *st, pl_msg *m) {
+  demux_impl *x = st->impl;
+  pl_job *g = m->job;
+  m->job = NULL;
+  x->graph = g;
+  AVFormatContext *fmt = cx_demux_ctx(x->d);
+  int64_t start_us = cx_demux_start_us(x->d);
+  static const iso_link_tx_cbs cbs = {on_writable, on_finished};
+  for (int k = 0; g && k < g->nout; k++) {
+    const pl_out_stream *o = &g->out[k];
+    int i = o->in_index;
+    if (i < 0 || i >= x->n || i >= m->nports || !m->ports[i] || x->used[i]) continue;
+    AVStream *s = fmt->streams[i];
+    x->tx[i] = iso_link_tx_new(m->ports[i], &cbs, x);
+    if (!x->tx[i]) {
+      pl_stage_fail(st, ISO_ENOMEM, "cannot create link");
+      return;
+    }
+    x->used[i] = true;
+    x->copy[i] = o->copy;
+    x->offset[i] = av_rescale_q(start_us, AV_TIME_BASE_Q, s->time_base);
+    x->end[i] = g->t_us >= 0 ? av_rescale_q(g->t_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
+    x->prof_link[i] = pl_prof_add_link(st->prof, o->copy ? "mux" : g->node[o->dec_node].name);
+    pl_msg *pm = pl_msg_new(PL_M_PARAMS);
+    if (!pm || !(pm->par = avcodec_parameters_alloc()) ||
+        avcodec_parameters_copy(pm->par, s->codecpar) < 0) {
+      pl_msg_free(pm);
+      pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+      return;
+    }
+    pm->tb = s->time_base;
+    pm->index = i;
+    x->params[i] = pm;
+  }
+  x->connected = true;
+  if (x->stopping)
+    end_all(x, true);
+  else
+    pl_stage_kick(st);
+}
+
+static void on_ctl(pl_stage *st, pl_msg *m) {
+  demux_impl *x = st->impl;
+  if (m->kind == PL_M_CONNECT && !x->connected) {
+    demux_connect(st, m);
+  } else if (m->kind == PL_M_STOP) {
+    x->stopping = true;
+    if (x->connected) pl_stage_kick(st);
+  }
+  pl_msg_free(m);
+}
+
+static void destroy(pl_stage *st) {
+  demux_impl *x = st->impl;
+  if (!x) return;
+  pl_msg_free(x->pending);
+  for (int i = 0; i < PL_MAX_IN; i++) {
+    pl_msg_free(x->params[i]);
+    if (x->tx[i]) iso_link_tx_free(x->tx[i]);
+  }
+  cx_demux_close(&x->d);
+  pl_job_free(x->graph);
+  free(x);
+}
+
+static const pl_stage_ops demux_ops = {on_ctl, on_kick, destroy};
+
+static void describe(demux_impl *x, pl_input_info *info) {
+  AVFormatContext *fmt = cx_demux_ctx(x->d);
+  memset(info, 0, sizeof *info);
+  info->nstreams = (int)(fmt->nb_streams < PL_MAX_IN ? fmt->nb_streams : PL_MAX_IN);
+  info->best_v = cx_demux_best_stream(x->d, AVMEDIA_TYPE_VIDEO);
+  info->best_a = cx_demux_best_stream(x->d, AVMEDIA_TYPE_AUDIO);
+  if (info->best_v >= PL_MAX_IN) info->best_v = -1;
+  if (info->best_a >= PL_MAX_IN) info->best_a = -1;
+  info->duration_us = cx_demux_duration_us(x->d);
+  info->start_us = cx_demux_start_us(x->d);
+  snprintf(info->format, sizeof info->format, "%s", fmt->iformat->name);
+  for (int i = 0; i < info->nstreams; i++) {
+    AVStream *s = fmt->streams[i];
+    pl_stream_info *si = &info->st[i];
+    si->index = i;
+    si->type = s->codecpar->codec_type;
+    si->codec_id = s->codecpar->codec_id;
+    si->tb = s->time_base;
+    si->fps = av_guess_frame_rate(fmt, s, NULL);
+    si->sar = s->codecpar->sample_aspect_ratio;
+    si->width = s->codecpar->width;
+    si->height = s->codecpar->height;
+    si->sample_rate = s->codecpar->sample_rate;
+    si->channels = s->codecpar->ch_layout.nb_channels;
+    si->start_pts = s->start_time;
+    si->attached_pic = (s->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
+    size_t size = 0;
+    const uint8_t *dm = av_stream_get_side_data(s, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    if (dm && size >= sizeof si->matrix) {
+      memcpy(si->matrix, dm, sizeof si->matrix);
+      si->has_matrix = true;
+    }
+  }
+}
+
+/* cx errors start with the url; the stage's error line names the file already. */
+static const char *strip_url(const char *err, const char *url) {
+  size_t n = strlen(url);
+  if (!strncmp(err, url, n) && err[n] == ':' && err[n + 1] == ' ') return err + n + 2;
+  return err;
+}
+
+void pl_demux_entry(iso_value *msg) {
+  pl_job *job = pl_job_take(msg);
+  if (!job) return;
+  demux_impl *x = calloc(1, sizeof *x);
+  if (!x) {
+    pl_job_free(job);
+    return;
+  }
+  for (int i = 0; i < PL_MAX_IN; i++)
+    x->prof_link[i] = -1;
+  pl_stage *st = pl_stage_new(job, &demux_ops, x);
+  if (!st) {
+    free(x);
+    return;
+  }
+  x->st = st;
+  pl_stage_enter(st);
+  cx_demux_opts o = {0};
+  o.format = job->input_format;
+  o.protocol_whitelist = job->protocol_whitelist;
+  o.allow_formats = job->allow_formats;
+  o.start_us = job->ss_us > 0 ? job->ss_us : 0;
+  char err[CX_ERRLEN] = "";
+  int r = cx_demux_open(&x->d, job->input, &o, err);
+  av_dict_free(&o.fmt_opts);
+  if (r < 0) {
+    pl_stage_fail(st, ISO_EMEDIA, "%s", strip_url(err, job->input));
+    pl_stage_leave(st, false);
+    return;
+  }
+  x->n = (int)cx_demux_ctx(x->d)->nb_streams;
+  if (x->n > PL_MAX_IN) x->n = PL_MAX_IN;
+  pl_msg *m = pl_msg_new(PL_M_INFO);
+  if (m) m->info = calloc(1, sizeof *m->info);
+  if (!m || !m->info) {
+    pl_msg_free(m);
+    pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+    pl_stage_leave(st, false);
+    return;
+  }
+  describe(x, m->info);
+  m->stage = job->self;
+  m->ports[0] = iso_sendport_ref(st->ctl_sp);
+  m->nports = 1;
+  pl_msg_send(job->main_sp, m);
+  pl_stage_leave(st, false);
+}

@@ -1,0 +1,198 @@
+/* The encode stage: opens its encoder on the first frame, re-chunks audio to frame_size, sends
+ * packets to mux. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "codecs/codecs.h"
+#include "pipeline/pl_internal.h"
+
+typedef struct enc_impl {
+  cx_enc *enc;
+  cx_aconv *rc; /* re-chunker for encoders with a fixed frame size */
+  bool enc_flushed, params_sent;
+  AVRational tb;
+  AVFrame *tmp;
+} enc_impl;
+
+static void fail_av(pl_stage *st, int averr, const char *what) {
+  char why[128];
+  pl_stage_fail(st, ISO_EMEDIA, "%s: %s", what, cx_errstr(averr, why, sizeof why));
+}
+
+static int enc_open(pl_filter *f, const pl_msg *in) {
+  enc_impl *x = f->impl;
+  pl_stage *st = f->st;
+  const pl_job *j = st->job;
+  const pl_out_stream *o = &j->out[st->node->out_stream];
+  const AVFrame *fr = in->frame;
+  bool video = o->type == AVMEDIA_TYPE_VIDEO;
+  AVDictionary *opts = pl_job_opts_for(j, video ? 'v' : 'a');
+  cx_enc_opts eo = {0};
+  eo.codec = o->encoder;
+  eo.default_codec_id = AV_CODEC_ID_NONE;
+  eo.type = o->type;
+  eo.time_base = in->tb;
+  eo.crf = -1;
+  eo.gop = -1;
+  eo.threads = j->threads;
+  eo.global_header = j->global_header;
+  eo.opts = &opts;
+  if (video) {
+    eo.width = fr->width;
+    eo.height = fr->height;
+    eo.pix_fmt = fr->format;
+    eo.sar = fr->sample_aspect_ratio;
+    eo.framerate = av_inv_q(in->tb);
+    eo.bit_rate = j->bv;
+    eo.crf = j->crf;
+    eo.preset = j->preset;
+    eo.gop = j->gop;
+  } else {
+    eo.sample_rate = fr->sample_rate;
+    eo.sample_fmt = fr->format;
+    eo.ch_layout = fr->ch_layout;
+    eo.bit_rate = j->ba;
+  }
+  char err[CX_ERRLEN] = "";
+  int r = cx_enc_open(&x->enc, &eo, err);
+  av_dict_free(&opts);
+  if (r < 0) {
+    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    return r;
+  }
+  x->tb = cx_enc_time_base(x->enc);
+  int fs = cx_enc_frame_size(x->enc);
+  if (!video && fs > 0) {
+    cx_aconv_opts co = {0};
+    co.src_rate = co.dst_rate = fr->sample_rate;
+    co.src_fmt = co.dst_fmt = fr->format;
+    co.src_layout = fr->ch_layout;
+    co.dst_layout = fr->ch_layout;
+    co.frame_size = fs;
+    co.in_tb = in->tb;
+    r = cx_aconv_open(&x->rc, &co, err);
+    if (r < 0) {
+      pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+      return r;
+    }
+  }
+  return 0;
+}
+
+static int enc_feed(pl_filter *f, pl_msg *in) {
+  enc_impl *x = f->impl;
+  pl_stage *st = f->st;
+  if (!in) {
+    if (!x->enc) return 0;
+    if (x->rc) {
+      cx_aconv_send(x->rc, NULL);
+    } else if (!x->enc_flushed) {
+      x->enc_flushed = true;
+      cx_enc_send(x->enc, NULL);
+    }
+    return 0;
+  }
+  if (in->kind != PL_M_FRAME) {
+    pl_msg_free(in);
+    return 0;
+  }
+  if (!x->enc && enc_open(f, in) < 0) {
+    pl_msg_free(in);
+    return AVERROR(EINVAL);
+  }
+  AVFrame *fr = in->frame;
+  /* The decoder's picture types are no orders for this encoder. */
+  fr->pict_type = AV_PICTURE_TYPE_NONE;
+  if (fr->pts != AV_NOPTS_VALUE) pl_prof_stamp_push(st->prof, fr->pts, in->stamp);
+  int r = x->rc ? cx_aconv_send(x->rc, fr) : cx_enc_send(x->enc, fr);
+  if (r == AVERROR(EAGAIN)) return r;
+  pl_msg_free(in);
+  if (r < 0) fail_av(st, r, "encoding failed");
+  return r;
+}
+
+static int enc_drain(pl_filter *f, pl_msg **out) {
+  enc_impl *x = f->impl;
+  pl_stage *st = f->st;
+  if (!x->enc) return f->fed_eof ? AVERROR_EOF : AVERROR(EAGAIN);
+  if (!x->params_sent) {
+    /* The muxer cannot write its header before every encoder is open. */
+    pl_msg *m = pl_msg_new(PL_M_PARAMS);
+    if (!m || !(m->par = avcodec_parameters_alloc())) {
+      pl_msg_free(m);
+      return AVERROR(ENOMEM);
+    }
+    int r = avcodec_parameters_from_context(m->par, cx_enc_ctx(x->enc));
+    if (r < 0) {
+      pl_msg_free(m);
+      fail_av(st, r, "encoder parameters");
+      return r;
+    }
+    m->tb = x->tb;
+    x->params_sent = true;
+    *out = m;
+    return 0;
+  }
+  for (;;) {
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt) return AVERROR(ENOMEM);
+    int r = cx_enc_receive(x->enc, pkt);
+    if (r == 0) {
+      pl_msg *m = pl_msg_new(PL_M_PACKET);
+      if (!m) {
+        av_packet_free(&pkt);
+        return AVERROR(ENOMEM);
+      }
+      m->pkt = pkt;
+      m->tb = x->tb;
+      m->stamp = pl_prof_stamp_pop(st->prof, pkt->pts);
+      *out = m;
+      return 0;
+    }
+    av_packet_free(&pkt);
+    if (r == AVERROR_EOF) return r;
+    if (r != AVERROR(EAGAIN)) {
+      fail_av(st, r, "encoding failed");
+      return r;
+    }
+    if (!x->rc) return AVERROR(EAGAIN);
+    if (!x->tmp && !(x->tmp = av_frame_alloc())) return AVERROR(ENOMEM);
+    r = cx_aconv_receive(x->rc, x->tmp);
+    if (r == AVERROR(EAGAIN)) return r;
+    if (r == AVERROR_EOF) {
+      if (x->enc_flushed) return AVERROR(EAGAIN);
+      x->enc_flushed = true;
+      r = cx_enc_send(x->enc, NULL);
+    } else if (r == 0) {
+      r = cx_enc_send(x->enc, x->tmp);
+      av_frame_unref(x->tmp);
+    }
+    if (r < 0 && r != AVERROR_EOF) {
+      fail_av(st, r, "encoding failed");
+      return r;
+    }
+  }
+}
+
+static void enc_destroy(pl_filter *f) {
+  enc_impl *x = f->impl;
+  if (!x) return;
+  cx_enc_close(&x->enc);
+  cx_aconv_close(&x->rc);
+  av_frame_free(&x->tmp);
+  free(x);
+  f->impl = NULL;
+}
+
+static const pl_filter_ops enc_ops = {enc_feed, enc_drain, enc_destroy};
+
+void pl_encode_entry(iso_value *msg) {
+  pl_job *job = pl_job_take(msg);
+  if (!job) return;
+  enc_impl *x = calloc(1, sizeof *x);
+  if (!x) {
+    pl_job_free(job);
+    return;
+  }
+  pl_filter_start(job, &enc_ops, x, pl_link_capacity(job, job->self));
+}

@@ -1,0 +1,242 @@
+/* The one-in one-out stage engine behind decode, convert and encode: queue, feed, drain, send. */
+#include <stdlib.h>
+
+#include "pipeline/pl_internal.h"
+
+uint64_t pl_msg_bytes(const pl_msg *m) {
+  if (m->pkt) return (uint64_t)m->pkt->size;
+  if (m->frame) {
+    uint64_t n = 0;
+    for (int i = 0; i < AV_NUM_DATA_POINTERS && m->frame->buf[i]; i++)
+      n += m->frame->buf[i]->size;
+    return n;
+  }
+  return 0;
+}
+
+static bool queue_push(pl_filter *f, pl_msg *m) {
+  unsigned cap = sizeof f->inq / sizeof f->inq[0];
+  if (f->qlen >= cap) return false;
+  f->inq[(f->qhead + f->qlen++) % cap] = m;
+  return true;
+}
+
+static pl_msg *queue_pop(pl_filter *f) {
+  unsigned cap = sizeof f->inq / sizeof f->inq[0];
+  if (!f->qlen) return NULL;
+  pl_msg *m = f->inq[f->qhead];
+  f->qhead = (f->qhead + 1) % cap;
+  f->qlen--;
+  return m;
+}
+
+static bool blocked(const pl_filter *f) {
+  return f->out != NULL;
+}
+
+static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
+  (void)rx;
+  pl_filter *f = ud;
+  pl_stage *st = f->st;
+  pl_stage_enter(st);
+  pl_msg *m = pl_msg_take(item);
+  if (!m) iso_value_free(item);
+  if (m && !st->ended) {
+    pl_prof_in(st->prof, pl_msg_bytes(m));
+    if (!queue_push(f, m)) {
+      pl_msg_free(m);
+      pl_stage_fail(st, ISO_ESTATE, "input queue overflow (link protocol broken)");
+    } else {
+      pl_stage_kick(st);
+    }
+  } else {
+    pl_msg_free(m);
+  }
+  if (!st->ended) pl_prof_depth(st->prof, iso_link_rx_depth(f->rx), f->out_cap);
+  pl_stage_leave(st, blocked(f));
+}
+
+static void on_eof(iso_link_rx *rx, void *ud) {
+  (void)rx;
+  pl_filter *f = ud;
+  pl_stage_enter(f->st);
+  f->in_eof = true;
+  pl_stage_kick(f->st);
+  pl_stage_leave(f->st, blocked(f));
+}
+
+static void on_writable(iso_link_tx *tx, void *ud) {
+  (void)tx;
+  pl_filter *f = ud;
+  pl_stage_enter(f->st);
+  if (!f->st->ended) {
+    pl_prof_link_depth(f->st->prof, f->prof_link, iso_link_tx_inflight(f->tx),
+                       pl_link_capacity(f->st->job, f->st->node->down_node));
+    pl_stage_kick(f->st);
+  }
+  pl_stage_leave(f->st, blocked(f));
+}
+
+static void on_finished(iso_link_tx *tx, void *ud) {
+  (void)tx;
+  pl_filter *f = ud;
+  pl_stage *st = f->st;
+  pl_stage_enter(st);
+  if (!st->ended) {
+    /* Nobody wants our output any more (downstream trimmed or stopped):
+     * tell upstream the same and end. */
+    if (f->rx) iso_link_rx_finish(f->rx);
+    pl_stage_end(st, true);
+  }
+  pl_stage_leave(st, false);
+}
+
+/* Sends the pending output if a credit allows. True when it went out. */
+static bool flush_out(pl_filter *f) {
+  pl_stage *st = f->st;
+  if (!f->out) return true;
+  if (iso_link_tx_credits(f->tx) == 0) return false;
+  pl_msg *m = f->out;
+  f->out = NULL;
+  uint64_t bytes = pl_msg_bytes(m);
+  uint64_t samples = m->frame && m->frame->nb_samples > 0 ? (uint64_t)m->frame->nb_samples : 0;
+  double pts_s = -1;
+  if (m->frame && m->frame->pts != AV_NOPTS_VALUE) pts_s = m->frame->pts * av_q2d(m->tb);
+  if (m->pkt && m->pkt->pts != AV_NOPTS_VALUE) pts_s = m->pkt->pts * av_q2d(m->tb);
+  int r = iso_link_send(f->tx, pl_msg_value(m));
+  if (r == ISO_ENOCREDIT) return false; /* cannot happen: credits checked */
+  if (r == ISO_OK) {
+    pl_prof_out(st->prof, bytes, samples);
+    if (pts_s >= 0) pl_prof_pts(st->prof, pts_s);
+  }
+  pl_prof_link_depth(st->prof, f->prof_link, iso_link_tx_inflight(f->tx),
+                     pl_link_capacity(st->job, st->node->down_node));
+  return true;
+}
+
+static void on_kick(pl_stage *st) {
+  pl_filter *f = st->impl;
+  if (f->out && !flush_out(f)) return; /* blocked: on_writable kicks again */
+  if (st->ended) return;
+  pl_msg *out = NULL;
+  int r = f->ops->drain(f, &out);
+  if (st->ended) {
+    pl_msg_free(out);
+    return;
+  }
+  if (r == 0) {
+    f->out = out;
+    if (flush_out(f)) pl_stage_kick(st);
+    return;
+  }
+  if (r == AVERROR_EOF) {
+    iso_link_tx_eof(f->tx);
+    if (f->rx) iso_link_rx_finish(f->rx);
+    pl_stage_end(st, true);
+    return;
+  }
+  if (r != AVERROR(EAGAIN)) {
+    if (!st->ended) pl_stage_fail(st, ISO_EMEDIA, "internal error %d", r);
+    return;
+  }
+  if (f->qlen) {
+    pl_msg *in = queue_pop(f);
+    r = f->ops->feed(f, in);
+    if (r == AVERROR(EAGAIN)) {
+      /* Not taken: back to the head of the queue, drain first. */
+      unsigned cap = sizeof f->inq / sizeof f->inq[0];
+      f->qhead = (f->qhead + cap - 1) % cap;
+      f->inq[f->qhead] = in;
+      f->qlen++;
+      if (!st->ended) pl_stage_kick(st);
+      return;
+    }
+    if (st->ended) return;
+    iso_link_rx_ack(f->rx, 1);
+    pl_prof_depth(st->prof, iso_link_rx_depth(f->rx), f->out_cap);
+    if (r < 0) {
+      if (!st->ended) pl_stage_fail(st, ISO_EMEDIA, "internal error %d", r);
+      return;
+    }
+    pl_stage_kick(st);
+    return;
+  }
+  if (f->in_eof && !f->fed_eof) {
+    f->fed_eof = true;
+    r = f->ops->feed(f, NULL);
+    if (st->ended) return;
+    if (r < 0 && r != AVERROR(EAGAIN)) {
+      pl_stage_fail(st, ISO_EMEDIA, "internal error %d", r);
+      return;
+    }
+    if (r == AVERROR(EAGAIN)) f->fed_eof = false;
+    pl_stage_kick(st);
+  }
+  /* Otherwise starved: on_item / on_eof kick. */
+}
+
+static void on_ctl(pl_stage *st, pl_msg *m) {
+  pl_filter *f = st->impl;
+  if (m->kind == PL_M_CONNECT && m->nports > 0 && !f->tx) {
+    static const iso_link_tx_cbs tcbs = {on_writable, on_finished};
+    f->tx = iso_link_tx_new(m->ports[0], &tcbs, f);
+    if (!f->tx) {
+      pl_msg_free(m);
+      pl_stage_fail(st, ISO_ENOMEM, "cannot create output link");
+      return;
+    }
+    f->prof_link = pl_prof_add_link(st->prof, st->job->node[st->node->down_node].name);
+    pl_stage_kick(st);
+  }
+  pl_msg_free(m);
+}
+
+static void destroy(pl_stage *st) {
+  pl_filter *f = st->impl;
+  if (!f) return;
+  if (f->ops->destroy) f->ops->destroy(f);
+  pl_msg_free(f->out);
+  while (f->qlen)
+    pl_msg_free(queue_pop(f));
+  if (f->tx) iso_link_tx_free(f->tx);
+  if (f->rx) iso_link_rx_free(f->rx);
+  free(f);
+}
+
+static const pl_stage_ops filter_stage_ops = {on_ctl, on_kick, destroy};
+
+pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, uint32_t in_cap) {
+  pl_filter *f = calloc(1, sizeof *f);
+  if (!f) {
+    pl_job_free(job);
+    return NULL;
+  }
+  f->ops = ops;
+  f->impl = impl;
+  f->prof_link = -1;
+  f->out_cap = in_cap;
+  pl_stage *st = pl_stage_new(job, &filter_stage_ops, f);
+  if (!st) {
+    f->ops = NULL;
+    free(f);
+    return NULL;
+  }
+  f->st = st;
+  pl_stage_enter(st);
+  static const iso_link_rx_cbs rcbs = {on_item, on_eof};
+  f->rx = iso_link_rx_new(in_cap, &rcbs, f);
+  pl_msg *ready = pl_msg_new(PL_M_READY);
+  if (!f->rx || !ready) {
+    pl_msg_free(ready);
+    pl_stage_fail(st, ISO_ENOMEM, "cannot create input link");
+    pl_stage_leave(st, false);
+    return NULL;
+  }
+  ready->stage = job->self;
+  ready->ports[0] = iso_sendport_ref(st->ctl_sp);
+  ready->ports[1] = iso_link_rx_sendport(f->rx);
+  ready->nports = 2;
+  pl_msg_send(job->main_sp, ready);
+  pl_stage_leave(st, false);
+  return f;
+}

@@ -1,0 +1,265 @@
+/* Pipeline internals shared by the main-isolate side and the stage isolates. */
+#ifndef ISOPIPE_PL_INTERNAL_H
+#define ISOPIPE_PL_INTERNAL_H
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "isopipe/isolate.h"
+#include "isopipe/pipeline.h"
+#include "pipeline/prof.h"
+
+#define PL_TAG_MSG 0x504c4d53u /* "PLMS": iso_transfer tag of a pl_msg */
+#define PL_TAG_JOB 0x504c4a42u /* "PLJB": a stage's spawn message */
+#define PL_MAX_IN 64           /* input streams described to main */
+#define PL_MAX_OUT 8           /* output streams of one pipeline */
+#define PL_MAX_NODES (2 + 3 * PL_MAX_OUT)
+#define PL_ERRLEN 512
+#define PL_WORKER_NICE 5
+#define PL_PREHEADER_MAX 4096 /* packets the muxer acks before its header */
+
+/* Every message between isolates of a pipeline is one pl_msg moved as a
+ * TRANSFER: nothing is deep-copied, media or not. */
+typedef enum pl_kind {
+  /* on links (downstream) */
+  PL_M_PARAMS = 1, /* par + tb: first item on links into decoders and the muxer */
+  PL_M_PACKET,     /* pkt in tb */
+  PL_M_FRAME,      /* frame, pts in tb */
+  /* stage -> main */
+  PL_M_INFO,    /* demux: streams of the input (info) + its control port */
+  PL_M_READY,   /* a stage: control port (ports[0]) + input link ports */
+  PL_M_LOG,     /* level + text */
+  PL_M_ERROR,   /* text = "stage (file): reason", ival = error code */
+  PL_M_DONE,    /* the stage drained and ended cleanly */
+  PL_M_MUXSTAT, /* mux: ival bytes, frames, pos_s */
+  /* main -> stage */
+  PL_M_CONNECT, /* ports[i]: downstream link port (demux: per input stream) */
+  PL_M_STOP,    /* graceful: demux stops reading */
+  PL_M_ABORT,   /* stop now, free everything (mux still closes the file) */
+  /* stage -> itself */
+  PL_M_KICK
+} pl_kind;
+
+typedef struct pl_stream_info {
+  int index;
+  enum AVMediaType type;
+  enum AVCodecID codec_id;
+  AVRational tb, fps, sar;
+  int width, height, sample_rate, channels;
+  int64_t start_pts; /* in tb, AV_NOPTS_VALUE unknown */
+  bool attached_pic;
+  bool has_matrix;
+  int32_t matrix[9]; /* display matrix (rotation) */
+} pl_stream_info;
+
+typedef struct pl_input_info {
+  int nstreams;
+  pl_stream_info st[PL_MAX_IN];
+  int best_v, best_a;
+  int64_t duration_us; /* AV_NOPTS_VALUE unknown */
+  int64_t start_us;    /* absolute instant mapped to output 0 */
+  char format[64];
+} pl_input_info;
+
+typedef struct pl_msg {
+  pl_kind kind;
+  int stage; /* sender's node id */
+  int index; /* stream / port index the message is about */
+  AVPacket *pkt;
+  AVFrame *frame;
+  AVCodecParameters *par;
+  AVRational tb;
+  pl_stamp stamp;
+  int level;
+  int64_t ival;
+  int64_t frames;
+  double pos_s;
+  char *text;
+  iso_sendport *ports[PL_MAX_IN];
+  int nports;
+  pl_input_info *info;
+  struct pl_job *job; /* CONNECT to demux: the graph */
+} pl_msg;
+
+pl_msg *pl_msg_new(pl_kind kind);
+/* Payload bytes of a packet or frame (0 for control messages). */
+uint64_t pl_msg_bytes(const pl_msg *m);
+void pl_msg_free(pl_msg *m);
+/* Wraps m as a TRANSFER value (consumes m). */
+iso_value *pl_msg_value(pl_msg *m);
+/* Takes the pl_msg out of a value (which is freed); NULL if it is not one. */
+pl_msg *pl_msg_take(iso_value *v);
+/* Sends m to sp by moving it; m is consumed whatever happens. */
+int pl_msg_send(iso_sendport *sp, pl_msg *m);
+
+/* ---- the job: options resolved by main, a copy travels to each stage ---- */
+
+typedef enum pl_node_kind {
+  PL_N_DEMUX,
+  PL_N_DECODE,
+  PL_N_VCONV,
+  PL_N_ACONV,
+  PL_N_ENCODE,
+  PL_N_MUX
+} pl_node_kind;
+
+typedef struct pl_out_stream {
+  int in_index;          /* input stream */
+  enum AVMediaType type; /* video / audio */
+  bool copy;
+  char encoder[64];                  /* resolved encoder name */
+  int dec_node, conv_node, enc_node; /* -1 when absent */
+  int mux_port;                      /* index of the muxer's input link */
+} pl_out_stream;
+
+typedef struct pl_node {
+  pl_node_kind kind;
+  char name[ISO_STAGE_NAME_MAX];
+  int out_stream; /* the output stream it serves (-1 demux, mux) */
+  int down_node;  /* next stage (-1 for mux) */
+  int down_port;  /* which input link of down_node */
+  int nin;        /* input links it owns */
+} pl_node;
+
+typedef struct pl_job {
+  /* options */
+  char *input, *output, *format, *input_format, *protocol_whitelist, *allow_formats;
+  char *cv, *ca, *preset, *pix_fmt, *sample_fmt;
+  int64_t bv, ba;
+  int crf, gop, threads;
+  int width, height; /* 0 keep, -1/-2 keep aspect */
+  AVRational rate;   /* -r or vf fps; {0,0} keep */
+  int ar, ac;
+  bool vn, an, sn, fail_fast;
+  int overwrite;              /* -1 unset (allowed), 0 refuse an existing file, 1 allow */
+  int64_t ss_us, t_us, to_us; /* -1 unset */
+  int queue_pkts, queue_frames;
+  char *maps[PL_MAX_OUT];
+  int nmaps;
+  AVDictionary *metadata;
+  AVDictionary *extra; /* pass-through AVOptions (keys may carry :v / :a) */
+  bool trace;
+  /* resolved at start (main) */
+  char out_format[64];
+  bool global_header, vfr;
+  /* resolved once the input is known (main) */
+  pl_input_info info;
+  int nout;
+  pl_out_stream out[PL_MAX_OUT];
+  int nnodes;
+  pl_node node[PL_MAX_NODES];
+  /* per stage copy */
+  int self;
+  iso_sendport *main_sp;
+} pl_job;
+
+pl_job *pl_job_new(void);
+void pl_job_free(pl_job *j);
+pl_job *pl_job_clone(const pl_job *j, int self, iso_sendport *main_sp);
+/* Stores one option; ISO_OK or ISO_EINVAL with err filled. */
+int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t errlen);
+/* Checks what can be checked before the input opens: output format,
+ * encoders, pass-through options. */
+int pl_job_prepare(pl_job *j, char *err, size_t errlen);
+/* Picks streams and builds the graph once the input's streams are known. */
+int pl_job_build_graph(pl_job *j, char *err, size_t errlen);
+/* Pass-through options for a media type ('v', 'a') or the muxer ('f'). */
+AVDictionary *pl_job_opts_for(const pl_job *j, char which);
+const char *pl_basename(const char *path);
+
+/* ---- stage plumbing (runs on stage isolates) ---------------------------- */
+
+typedef struct pl_stage pl_stage;
+typedef struct pl_stage_ops {
+  void (*on_ctl)(pl_stage *st, pl_msg *m); /* CONNECT, STOP (owns m) */
+  void (*on_kick)(pl_stage *st);
+  void (*destroy)(pl_stage *st); /* frees impl and its links */
+} pl_stage_ops;
+
+struct pl_stage {
+  pl_job *job;
+  const pl_node *node;
+  const char *name;
+  iso_port *ctl;
+  iso_sendport *ctl_sp;
+  pl_prof *prof;
+  const pl_stage_ops *ops;
+  void *impl;
+  bool kick_pending, ended, aborting;
+};
+
+/* Entry helper: sets up the stage's control port; job is owned by st. */
+pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl);
+/* Posts a message to itself so work continues after pending control. */
+void pl_stage_kick(pl_stage *st);
+/* Ends the stage: DONE to main when ok, final stats, frees everything. */
+void pl_stage_end(pl_stage *st, bool ok);
+/* Reports a fatal error ("name (file): reason") to main and ends. */
+void pl_stage_fail(pl_stage *st, int code, const char *fmt, ...) ISO_PRINTF(3, 4);
+/* Sends a log line to main. */
+void pl_stage_log(pl_stage *st, int level, const char *fmt, ...) ISO_PRINTF(3, 4);
+/* Handler bracket: marks the stage current (logs), busy; after: the
+ * stage's state (blocked / starved) and a stats report when due. */
+void pl_stage_enter(pl_stage *st);
+void pl_stage_leave(pl_stage *st, bool blocked);
+/* The file a stage's errors name (input for demux/decode, else output). */
+const char *pl_stage_file(const pl_stage *st);
+
+/* Stage entries (iso_entry); msg holds a PL_TAG_JOB transfer. */
+void pl_demux_entry(iso_value *msg);
+void pl_decode_entry(iso_value *msg);
+void pl_vconv_entry(iso_value *msg);
+void pl_aconv_entry(iso_value *msg);
+void pl_encode_entry(iso_value *msg);
+void pl_mux_entry(iso_value *msg);
+/* Takes the job out of an entry message (freed). */
+pl_job *pl_job_take(iso_value *msg);
+/* Wraps a job as a TRANSFER value (consumes it). */
+iso_value *pl_job_value(pl_job *j);
+
+/* ---- logs ------------------------------------------------------------------ */
+
+/* Installs the av_log forwarder (refcounted across pipelines). */
+void pl_log_acquire(iso_pipeline *p);
+void pl_log_release(iso_pipeline *p);
+/* The stage whose handler runs on this thread (NULL: none). */
+void pl_log_set_stage(pl_stage *st);
+/* Delivers lines logged by threads that are not isolates (codec threads). */
+void pl_log_drain(void);
+/* Main side: delivers a line to p's on_log. */
+void pl_pipeline_deliver_log(iso_pipeline *p, int level, const char *stage, const char *line);
+
+/* ---- the generic one-in one-out stage (decode, convert, encode) ----------- */
+
+typedef struct pl_filter pl_filter;
+typedef struct pl_filter_ops {
+  /* Consumes in (NULL = EOF). 0, AVERROR(EAGAIN) (in not taken: drain
+   * first) or an error (the stage has failed already or fails now). */
+  int (*feed)(pl_filter *f, pl_msg *in);
+  /* 0 with *out, AVERROR(EAGAIN) (needs input), AVERROR_EOF, or error. */
+  int (*drain)(pl_filter *f, pl_msg **out);
+  void (*destroy)(pl_filter *f);
+} pl_filter_ops;
+
+struct pl_filter {
+  pl_stage *st;
+  const pl_filter_ops *ops;
+  void *impl;
+  iso_link_rx *rx;
+  iso_link_tx *tx;
+  int prof_link;
+  uint32_t out_cap;
+  pl_msg *inq[256];
+  unsigned qhead, qlen;
+  bool in_eof, fed_eof, failed;
+  pl_msg *out; /* produced, waiting for a credit */
+};
+
+/* Creates the stage + filter, sends READY (ctl + input link) to main. */
+pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, uint32_t in_cap);
+/* Capacity of the links into a node. */
+uint32_t pl_link_capacity(const pl_job *j, int node);
+
+#endif

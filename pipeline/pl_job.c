@@ -1,0 +1,562 @@
+/* The job: options as the user set them, resolved by main into a stage graph; each stage gets a
+ * copy. */
+#include <ctype.h>
+#include <errno.h>
+#include <libavutil/opt.h>
+#include <libavutil/parseutils.h>
+#include <libavutil/pixdesc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/codecs.h"
+#include "pipeline/pl_internal.h"
+
+static char *dup_str(const char *s) {
+  return s ? strdup(s) : NULL;
+}
+
+static void set_str(char **dst, const char *v) {
+  free(*dst);
+  *dst = dup_str(v);
+}
+
+static int fail(char *err, size_t n, const char *fmt, ...) ISO_PRINTF(3, 4);
+static int fail(char *err, size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, n, fmt, ap);
+  va_end(ap);
+  return ISO_EINVAL;
+}
+
+const char *pl_basename(const char *path) {
+  if (!path) return "?";
+  if (!strcmp(path, "-")) return "pipe";
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+pl_job *pl_job_new(void) {
+  pl_job *j = calloc(1, sizeof *j);
+  if (!j) return NULL;
+  j->crf = -1;
+  j->gop = -1;
+  j->ss_us = j->t_us = j->to_us = -1;
+  j->queue_pkts = 8;
+  j->queue_frames = 4;
+  j->overwrite = -1;
+  j->self = -1;
+  return j;
+}
+
+void pl_job_free(pl_job *j) {
+  if (!j) return;
+  char **strs[] = {
+      &j->input,         &j->output, &j->format, &j->input_format, &j->protocol_whitelist,
+      &j->allow_formats, &j->cv,     &j->ca,     &j->preset,       &j->pix_fmt,
+      &j->sample_fmt};
+  for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+    free(*strs[i]);
+  for (int i = 0; i < j->nmaps; i++)
+    free(j->maps[i]);
+  av_dict_free(&j->metadata);
+  av_dict_free(&j->extra);
+  iso_sendport_release(j->main_sp);
+  free(j);
+}
+
+pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
+  pl_job *j = malloc(sizeof *j);
+  if (!j) return NULL;
+  *j = *src;
+  j->input = dup_str(src->input);
+  j->output = dup_str(src->output);
+  j->format = dup_str(src->format);
+  j->input_format = dup_str(src->input_format);
+  j->protocol_whitelist = dup_str(src->protocol_whitelist);
+  j->allow_formats = dup_str(src->allow_formats);
+  j->cv = dup_str(src->cv);
+  j->ca = dup_str(src->ca);
+  j->preset = dup_str(src->preset);
+  j->pix_fmt = dup_str(src->pix_fmt);
+  j->sample_fmt = dup_str(src->sample_fmt);
+  for (int i = 0; i < src->nmaps; i++)
+    j->maps[i] = dup_str(src->maps[i]);
+  j->metadata = NULL;
+  j->extra = NULL;
+  av_dict_copy(&j->metadata, src->metadata, 0);
+  av_dict_copy(&j->extra, src->extra, 0);
+  j->self = self;
+  j->main_sp = main_sp ? iso_sendport_ref(main_sp) : NULL;
+  return j;
+}
+
+static int parse_bool(const char *v) {
+  if (!v || !*v) return 1;
+  return !(strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0);
+}
+
+/* "128k", "2M", "1.5M": SI multipliers as ffmpeg reads them. */
+static int parse_rate(const char *v, int64_t *out) {
+  char *end;
+  errno = 0;
+  double d = strtod(v, &end);
+  if (end == v || errno) return -1;
+  if (*end == 'k' || *end == 'K')
+    d *= 1e3, end++;
+  else if (*end == 'M')
+    d *= 1e6, end++;
+  else if (*end == 'G')
+    d *= 1e9, end++;
+  if (*end || d < 0) return -1;
+  *out = (int64_t)(d + 0.5);
+  return 0;
+}
+
+static int parse_int(const char *v, int *out) {
+  char *end;
+  errno = 0;
+  long l = strtol(v, &end, 10);
+  if (end == v || *end || errno || l < -1000000000L || l > 1000000000L) return -1;
+  *out = (int)l;
+  return 0;
+}
+
+static int parse_time(const char *v, int64_t *out) {
+  int64_t us;
+  if (av_parse_time(&us, v, 1) < 0 || us < 0) return -1;
+  *out = us;
+  return 0;
+}
+
+static int parse_size(const char *v, int *w, int *h) {
+  if (av_parse_video_size(w, h, v) >= 0) return 0;
+  char *end;
+  long a = strtol(v, &end, 10);
+  if (end == v || (*end != 'x' && *end != ':')) return -1;
+  const char *s = end + 1;
+  long b = strtol(s, &end, 10);
+  if (end == s || *end) return -1;
+  if (a == 0 || b == 0 || a < -2 || b < -2 || (a < 0 && b < 0) || a > 65536 || b > 65536) return -1;
+  *w = (int)a;
+  *h = (int)b;
+  return 0;
+}
+
+static int parse_fps(const char *v, AVRational *r) {
+  if (av_parse_video_rate(r, v) < 0 || r->num <= 0 || r->den <= 0) return -1;
+  return 0;
+}
+
+/* vf: a comma-separated list of scale=W:H and fps=N, the two filters we run. */
+static int parse_vf(pl_job *j, const char *v, char *err, size_t n) {
+  char *copy = strdup(v), *save = NULL;
+  if (!copy) return ISO_ENOMEM;
+  int ret = ISO_OK;
+  for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+    while (isspace((unsigned char)*f))
+      f++;
+    if (!strncmp(f, "scale=", 6)) {
+      char *a = f + 6;
+      char *wpart = a, *hpart = strchr(a, ':');
+      if (!strncmp(a, "w=", 2)) wpart = a + 2;
+      if (hpart) {
+        *hpart++ = 0;
+        if (!strncmp(hpart, "h=", 2)) hpart += 2;
+      }
+      char buf[64];
+      snprintf(buf, sizeof buf, "%sx%s", wpart, hpart ? hpart : "-1");
+      if (parse_size(buf, &j->width, &j->height) < 0) {
+        ret = fail(err, n, "vf: bad scale '%s' (want scale=W:H, -1/-2 keep aspect)", f);
+        break;
+      }
+    } else if (!strncmp(f, "fps=", 4)) {
+      const char *a = f + 4;
+      if (!strncmp(a, "fps=", 4)) a += 4;
+      if (parse_fps(a, &j->rate) < 0) {
+        ret = fail(err, n, "vf: bad fps '%s'", f);
+        break;
+      }
+    } else {
+      ret = fail(err, n, "vf: unsupported filter '%s' (only scale and fps)", f);
+      break;
+    }
+  }
+  free(copy);
+  return ret;
+}
+
+int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t n) {
+  if (!key) return fail(err, n, "option without a name");
+  const char *v = value ? value : "";
+#define IS(k) (strcmp(key, (k)) == 0)
+  if (IS("i"))
+    set_str(&j->input, v);
+  else if (IS("o"))
+    set_str(&j->output, v);
+  else if (IS("f"))
+    set_str(&j->format, v);
+  else if (IS("input_format"))
+    set_str(&j->input_format, v);
+  else if (IS("c:v") || IS("vcodec") || IS("codec:v"))
+    set_str(&j->cv, v);
+  else if (IS("c:a") || IS("acodec") || IS("codec:a"))
+    set_str(&j->ca, v);
+  else if (IS("c") || IS("codec")) {
+    set_str(&j->cv, v);
+    set_str(&j->ca, v);
+  } else if (IS("b:v") || IS("b")) {
+    if (parse_rate(v, &j->bv) < 0) return fail(err, n, "%s: bad bit rate '%s'", key, v);
+  } else if (IS("b:a")) {
+    if (parse_rate(v, &j->ba) < 0) return fail(err, n, "%s: bad bit rate '%s'", key, v);
+  } else if (IS("crf")) {
+    if (parse_int(v, &j->crf) < 0 || j->crf < 0) return fail(err, n, "crf: bad value '%s'", v);
+  } else if (IS("preset"))
+    set_str(&j->preset, v);
+  else if (IS("g")) {
+    if (parse_int(v, &j->gop) < 0 || j->gop < 0) return fail(err, n, "g: bad value '%s'", v);
+  } else if (IS("threads")) {
+    if (parse_int(v, &j->threads) < 0 || j->threads < 0)
+      return fail(err, n, "threads: bad value '%s'", v);
+  } else if (IS("s")) {
+    if (parse_size(v, &j->width, &j->height) < 0) return fail(err, n, "s: bad size '%s'", v);
+  } else if (IS("vf")) {
+    return parse_vf(j, v, err, n);
+  } else if (IS("r")) {
+    if (parse_fps(v, &j->rate) < 0) return fail(err, n, "r: bad frame rate '%s'", v);
+  } else if (IS("ar")) {
+    if (parse_int(v, &j->ar) < 0 || j->ar <= 0) return fail(err, n, "ar: bad rate '%s'", v);
+  } else if (IS("ac")) {
+    if (parse_int(v, &j->ac) < 0 || j->ac <= 0 || j->ac > 64)
+      return fail(err, n, "ac: bad channel count '%s'", v);
+  } else if (IS("sample_fmt")) {
+    if (av_get_sample_fmt(v) == AV_SAMPLE_FMT_NONE)
+      return fail(err, n, "sample_fmt: unknown '%s'", v);
+    set_str(&j->sample_fmt, v);
+  } else if (IS("pix_fmt")) {
+    if (av_get_pix_fmt(v) == AV_PIX_FMT_NONE) return fail(err, n, "pix_fmt: unknown '%s'", v);
+    set_str(&j->pix_fmt, v);
+  } else if (IS("vn"))
+    j->vn = parse_bool(v);
+  else if (IS("an"))
+    j->an = parse_bool(v);
+  else if (IS("sn") || IS("dn"))
+    j->sn = parse_bool(v);
+  else if (IS("map")) {
+    if (j->nmaps >= PL_MAX_OUT) return fail(err, n, "map: at most %d", PL_MAX_OUT);
+    j->maps[j->nmaps++] = strdup(v);
+  } else if (IS("ss")) {
+    if (parse_time(v, &j->ss_us) < 0) return fail(err, n, "ss: bad time '%s'", v);
+  } else if (IS("t")) {
+    if (parse_time(v, &j->t_us) < 0) return fail(err, n, "t: bad duration '%s'", v);
+  } else if (IS("to")) {
+    if (parse_time(v, &j->to_us) < 0) return fail(err, n, "to: bad time '%s'", v);
+  } else if (IS("metadata")) {
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v) return fail(err, n, "metadata: want key=value, got '%s'", v);
+    char k[256];
+    snprintf(k, sizeof k, "%.*s", (int)(eq - v), v);
+    av_dict_set(&j->metadata, k, eq + 1, 0);
+  } else if (IS("queue")) {
+    int q;
+    if (parse_int(v, &q) < 0 || q < 1 || q > 256) return fail(err, n, "queue: want 1..256");
+    j->queue_pkts = q;
+    j->queue_frames = q > 1 ? (q + 1) / 2 : 1;
+  } else if (IS("fail_fast") || IS("xerror"))
+    j->fail_fast = parse_bool(v);
+  else if (IS("protocol_whitelist"))
+    set_str(&j->protocol_whitelist, v);
+  else if (IS("allow_formats"))
+    set_str(&j->allow_formats, v);
+  else if (IS("overwrite") || IS("y"))
+    j->overwrite = parse_bool(v);
+  else if (IS("progress_period") || IS("stats_period")) {
+    /* Main ticks at 60 Hz whatever this says; the CLI paces its own lines. */
+  } else if (IS("trace"))
+    j->trace = parse_bool(v);
+  else {
+    if (!*key) return fail(err, n, "empty option name");
+    av_dict_set(&j->extra, key, v, 0);
+  }
+#undef IS
+  return ISO_OK;
+}
+
+static bool class_has(const AVClass *cls, const char *key) {
+  if (!cls) return false;
+  const AVClass *c = cls;
+  return av_opt_find(&c, key, NULL, 0, AV_OPT_SEARCH_FAKE_OBJ | AV_OPT_SEARCH_CHILDREN) != NULL;
+}
+
+static bool codec_has(const AVCodec *c, const char *key) {
+  if (!c) return false;
+  return class_has(c->priv_class, key) || class_has(avcodec_get_class(), key);
+}
+
+static const AVCodec *default_encoder(const AVOutputFormat *of, const char *out,
+                                      enum AVMediaType type) {
+  enum AVCodecID id = av_guess_codec(of, NULL, out, NULL, type);
+  return id == AV_CODEC_ID_NONE ? NULL : avcodec_find_encoder(id);
+}
+
+static int resolve_encoder(const AVOutputFormat *of, const char *out, const char *name,
+                           enum AVMediaType type, const AVCodec **res, char *err, size_t n) {
+  *res = NULL;
+  if (name && !strcmp(name, "copy")) return ISO_OK;
+  const AVCodec *c = name ? avcodec_find_encoder_by_name(name) : default_encoder(of, out, type);
+  if (name && !c) return fail(err, n, "unknown encoder '%s'", name);
+  if (c && c->type != type)
+    return fail(err, n, "'%s' is not a%s encoder", c->name,
+                type == AVMEDIA_TYPE_VIDEO ? " video" : "n audio");
+  *res = c;
+  return ISO_OK;
+}
+
+int pl_job_prepare(pl_job *j, char *err, size_t n) {
+  if (!j->input || !*j->input) return fail(err, n, "no input (option i)");
+  if (!j->output || !*j->output) return fail(err, n, "no output (option o)");
+  bool is_stdout = !strcmp(j->output, "-");
+  if (is_stdout && !j->format) return fail(err, n, "output to stdout needs a format (f)");
+  const AVOutputFormat *of = av_guess_format(j->format, is_stdout ? NULL : j->output, NULL);
+  if (!of) {
+    if (j->format) return fail(err, n, "unknown output format '%s'", j->format);
+    return fail(err, n, "%s: cannot guess the output format from the name", j->output);
+  }
+  snprintf(j->out_format, sizeof j->out_format, "%s", of->name);
+  j->global_header = (of->flags & AVFMT_GLOBALHEADER) != 0;
+  /* ffmpeg's vsync auto: variable-rate containers keep timestamps, the rest
+   * get a constant rate (frames dropped / duplicated). */
+  j->vfr = (of->flags & AVFMT_VARIABLE_FPS) && strcmp(of->name, "avi") != 0;
+  if (j->to_us >= 0) {
+    int64_t from = j->ss_us > 0 ? j->ss_us : 0;
+    if (j->to_us <= from) return fail(err, n, "to (%.3f s) is not after ss", j->to_us / 1e6);
+    int64_t t = j->to_us - from;
+    if (j->t_us < 0 || t < j->t_us) j->t_us = t;
+  }
+  if (j->pix_fmt && (!j->cv || strcmp(j->cv, "copy"))) {
+    /* checked by the encoder */
+  }
+  const AVCodec *vc = NULL, *ac = NULL;
+  int ret;
+  if (!j->vn && (ret = resolve_encoder(of, j->output, j->cv, AVMEDIA_TYPE_VIDEO, &vc, err, n)))
+    return ret;
+  if (!j->an && (ret = resolve_encoder(of, j->output, j->ca, AVMEDIA_TYPE_AUDIO, &ac, err, n)))
+    return ret;
+  /* Every pass-through option must be known to something that will read it. */
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(j->extra, "", e, AV_DICT_IGNORE_SUFFIX))) {
+    char k[128];
+    snprintf(k, sizeof k, "%s", e->key);
+    char *colon = strchr(k, ':');
+    char which = 0;
+    if (colon) {
+      which = colon[1];
+      *colon = 0;
+      if ((which != 'v' && which != 'a') || colon[2])
+        return fail(err, n, "option '%s': stream suffix must be :v or :a", e->key);
+    }
+    bool known = false;
+    if (which != 'a' && codec_has(vc, k)) known = true;
+    if (which != 'v' && codec_has(ac, k)) known = true;
+    if (!which && (class_has(of->priv_class, k) || class_has(avformat_get_class(), k)))
+      known = true;
+    if (!known) {
+      if (which)
+        return fail(err, n, "option '%s': the %s encoder has no such option", e->key,
+                    which == 'v' ? "video" : "audio");
+      return fail(err, n, "unknown option '%s' (not an option of the encoders or the %s muxer)",
+                  e->key, of->name);
+    }
+  }
+  return ISO_OK;
+}
+
+AVDictionary *pl_job_opts_for(const pl_job *j, char which) {
+  AVDictionary *d = NULL;
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(j->extra, "", e, AV_DICT_IGNORE_SUFFIX))) {
+    const char *colon = strchr(e->key, ':');
+    if (!colon) {
+      av_dict_set(&d, e->key, e->value, 0);
+    } else if (colon[1] == which) {
+      char k[128];
+      snprintf(k, sizeof k, "%.*s", (int)(colon - e->key), e->key);
+      av_dict_set(&d, k, e->value, 0);
+    }
+  }
+  return d;
+}
+
+/* ---- graph ----------------------------------------------------------------- */
+
+static int add_node(pl_job *j, pl_node_kind kind, const char *name, int out_stream) {
+  if (j->nnodes >= PL_MAX_NODES) return -1;
+  pl_node *nd = &j->node[j->nnodes];
+  memset(nd, 0, sizeof *nd);
+  nd->kind = kind;
+  snprintf(nd->name, sizeof nd->name, "%s", name);
+  nd->out_stream = out_stream;
+  nd->down_node = -1;
+  nd->down_port = 0;
+  return j->nnodes++;
+}
+
+static bool picked(const pl_job *j, int idx) {
+  for (int i = 0; i < j->nout; i++)
+    if (j->out[i].in_index == idx) return true;
+  return false;
+}
+
+static int add_out(pl_job *j, int idx, char *err, size_t n) {
+  const pl_stream_info *si = &j->info.st[idx];
+  if (si->type != AVMEDIA_TYPE_VIDEO && si->type != AVMEDIA_TYPE_AUDIO) return ISO_OK;
+  if (si->type == AVMEDIA_TYPE_VIDEO && j->vn) return ISO_OK;
+  if (si->type == AVMEDIA_TYPE_AUDIO && j->an) return ISO_OK;
+  if (picked(j, idx)) return ISO_OK;
+  if (j->nout >= PL_MAX_OUT) return fail(err, n, "too many output streams (max %d)", PL_MAX_OUT);
+  pl_out_stream *o = &j->out[j->nout++];
+  memset(o, 0, sizeof *o);
+  o->in_index = idx;
+  o->type = si->type;
+  o->dec_node = o->conv_node = o->enc_node = -1;
+  return ISO_OK;
+}
+
+/* "0:v:0", "v", "0:a", "0:1", "1": input 0 only. */
+static int apply_map(pl_job *j, const char *spec, char *err, size_t n) {
+  const char *s = spec;
+  if (s[0] == '0' && s[1] == ':')
+    s += 2;
+  else if (s[0] == '0' && s[1] == 0) {
+    for (int i = 0; i < j->info.nstreams; i++)
+      if (!j->info.st[i].attached_pic)
+        if (add_out(j, i, err, n)) return ISO_EINVAL;
+    return ISO_OK;
+  }
+  if (isdigit((unsigned char)*s)) {
+    int idx;
+    if (parse_int(s, &idx) < 0 || idx < 0 || idx >= j->info.nstreams)
+      return fail(err, n, "map '%s': no such stream in %s", spec, pl_basename(j->input));
+    return add_out(j, idx, err, n);
+  }
+  enum AVMediaType type;
+  if (*s == 'v' || *s == 'V')
+    type = AVMEDIA_TYPE_VIDEO;
+  else if (*s == 'a')
+    type = AVMEDIA_TYPE_AUDIO;
+  else
+    return fail(err, n, "map '%s': want [0:]v|a[:N] or [0:]N", spec);
+  s++;
+  int nth = -1;
+  if (*s == ':') {
+    if (parse_int(s + 1, &nth) < 0 || nth < 0) return fail(err, n, "map '%s': bad index", spec);
+  } else if (*s) {
+    return fail(err, n, "map '%s': want [0:]v|a[:N] or [0:]N", spec);
+  }
+  int k = 0, found = 0;
+  for (int i = 0; i < j->info.nstreams; i++) {
+    const pl_stream_info *si = &j->info.st[i];
+    if (si->type != type || (type == AVMEDIA_TYPE_VIDEO && si->attached_pic)) continue;
+    if (nth < 0 || k == nth) {
+      if (add_out(j, i, err, n)) return ISO_EINVAL;
+      found++;
+    }
+    k++;
+  }
+  if (!found) return fail(err, n, "map '%s' matches no stream in %s", spec, pl_basename(j->input));
+  return ISO_OK;
+}
+
+int pl_job_build_graph(pl_job *j, char *err, size_t n) {
+  const AVOutputFormat *of = av_guess_format(j->out_format, NULL, NULL);
+  j->nout = 0;
+  j->nnodes = 0;
+  if (j->nmaps) {
+    for (int i = 0; i < j->nmaps; i++)
+      if (apply_map(j, j->maps[i], err, n)) return ISO_EINVAL;
+  } else {
+    /* Video only when the container has a video codec of its own (mp3's
+     * default "video" is cover art) or one was asked for. */
+    enum AVCodecID vid = of ? of->video_codec : AV_CODEC_ID_NONE;
+    bool want_v = j->cv || (vid != AV_CODEC_ID_NONE && vid != AV_CODEC_ID_PNG &&
+                            vid != AV_CODEC_ID_MJPEG && vid != AV_CODEC_ID_THEORA);
+    bool want_a = j->ca || (of && of->audio_codec != AV_CODEC_ID_NONE);
+    if (want_v && j->info.best_v >= 0 && add_out(j, j->info.best_v, err, n)) return ISO_EINVAL;
+    if (want_a && j->info.best_a >= 0 && add_out(j, j->info.best_a, err, n)) return ISO_EINVAL;
+  }
+  if (j->nout == 0)
+    return fail(err, n, "%s: no stream to write (input has %s)", pl_basename(j->output),
+                j->info.nstreams ? "no usable audio/video" : "no streams");
+
+  add_node(j, PL_N_DEMUX, "demux", -1);
+  int mux = add_node(j, PL_N_MUX, "mux", -1);
+  int nv = 0, na = 0;
+  for (int i = 0; i < j->nout; i++) {
+    pl_out_stream *o = &j->out[i];
+    bool video = o->type == AVMEDIA_TYPE_VIDEO;
+    const char *want = video ? j->cv : j->ca;
+    o->copy = want && !strcmp(want, "copy");
+    o->mux_port = i;
+    if (!o->copy) {
+      const AVCodec *c = NULL;
+      if (resolve_encoder(of, j->output, want, o->type, &c, err, n)) return ISO_EINVAL;
+      if (!c)
+        return fail(err, n, "%s: format %s has no default %s encoder; choose one", j->output,
+                    j->out_format, video ? "video" : "audio");
+      snprintf(o->encoder, sizeof o->encoder, "%s", c->name);
+      int k = video ? nv++ : na++;
+      char suffix[16];
+      if (k)
+        snprintf(suffix, sizeof suffix, "%c%d", video ? 'v' : 'a', k);
+      else
+        snprintf(suffix, sizeof suffix, "%c", video ? 'v' : 'a');
+      char name[ISO_STAGE_NAME_MAX];
+      snprintf(name, sizeof name, "decode:%s", suffix);
+      o->dec_node = add_node(j, PL_N_DECODE, name, i);
+      snprintf(name, sizeof name, "convert:%s", suffix);
+      o->conv_node = add_node(j, video ? PL_N_VCONV : PL_N_ACONV, name, i);
+      snprintf(name, sizeof name, "encode:%s", suffix);
+      o->enc_node = add_node(j, PL_N_ENCODE, name, i);
+      if (o->enc_node < 0) return fail(err, n, "graph too large");
+      j->node[o->dec_node].down_node = o->conv_node;
+      j->node[o->dec_node].nin = 1;
+      j->node[o->conv_node].down_node = o->enc_node;
+      j->node[o->conv_node].nin = 1;
+      j->node[o->enc_node].down_node = mux;
+      j->node[o->enc_node].down_port = i;
+      j->node[o->enc_node].nin = 1;
+    }
+  }
+  j->node[mux].nin = j->nout;
+  return ISO_OK;
+}
+
+uint32_t pl_link_capacity(const pl_job *j, int node) {
+  const pl_node *nd = &j->node[node];
+  /* Packets flow into decoders and the muxer, frames into convert and encode. */
+  if (nd->kind == PL_N_VCONV || nd->kind == PL_N_ACONV || nd->kind == PL_N_ENCODE)
+    return (uint32_t)j->queue_frames;
+  return (uint32_t)j->queue_pkts;
+}
+
+static void job_dtor(void *p) {
+  pl_job_free(p);
+}
+
+pl_job *pl_job_take(iso_value *msg) {
+  pl_job *j = NULL;
+  if (msg && iso_type(msg) == ISO_V_TRANSFER && iso_transfer_tag(msg) == PL_TAG_JOB) {
+    uint32_t tag;
+    j = iso_transfer_take(msg, &tag);
+  }
+  iso_value_free(msg);
+  return j;
+}
+
+iso_value *pl_job_value(pl_job *j) {
+  iso_value *v = iso_transfer(j, job_dtor, PL_TAG_JOB);
+  if (!v) pl_job_free(j);
+  return v;
+}

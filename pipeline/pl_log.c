@@ -1,0 +1,144 @@
+/* av_log forwarding: stage threads send their lines to main as messages; only main prints. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/pl_internal.h"
+
+/* Lines from threads that are no isolate (FFmpeg's codec worker threads)
+ * cannot send: they wait in this queue until main's next tick. */
+typedef struct pl_log_line {
+  struct pl_log_line *next;
+  int level;
+  char text[];
+} pl_log_line;
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_refs;
+static iso_pipeline *g_pipes[64];
+static int g_npipes;
+static pl_log_line *g_head, *g_tail;
+static int g_queued;
+
+static _Thread_local pl_stage *tl_stage;
+static _Thread_local char tl_buf[2048];
+static _Thread_local size_t tl_len;
+static _Thread_local int tl_prefix = 1;
+
+void pl_log_set_stage(pl_stage *st) {
+  tl_stage = st;
+}
+
+/* The pipeline main-thread lines go to: the most recent one still alive. */
+static iso_pipeline *main_target(void) {
+  iso_pipeline *p = NULL;
+  pthread_mutex_lock(&g_lock);
+  if (g_npipes) p = g_pipes[g_npipes - 1];
+  pthread_mutex_unlock(&g_lock);
+  return p;
+}
+
+static void emit(int level, const char *line) {
+  pl_stage *st = tl_stage;
+  if (st && !st->ended && st->job && st->job->main_sp) {
+    pl_msg *m = pl_msg_new(PL_M_LOG);
+    if (!m) return;
+    m->text = strdup(line);
+    m->level = level;
+    m->stage = st->job->self;
+    pl_msg_send(st->job->main_sp, m);
+    return;
+  }
+  if (iso_is_main()) {
+    iso_pipeline *p = main_target();
+    if (p) pl_pipeline_deliver_log(p, level, "main", line);
+    return;
+  }
+  size_t n = strlen(line);
+  pl_log_line *l = malloc(sizeof *l + n + 1);
+  if (!l) return;
+  l->next = NULL;
+  l->level = level;
+  memcpy(l->text, line, n + 1);
+  pthread_mutex_lock(&g_lock);
+  if (g_queued < 1000) {
+    if (g_tail)
+      g_tail->next = l;
+    else
+      g_head = l;
+    g_tail = l;
+    g_queued++;
+    l = NULL;
+  }
+  pthread_mutex_unlock(&g_lock);
+  free(l);
+}
+
+static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
+  if (level > av_log_get_level()) return;
+  char part[1024];
+  va_list copy;
+  va_copy(copy, vl);
+  av_log_format_line2(avcl, level, fmt, copy, part, sizeof part, &tl_prefix);
+  va_end(copy);
+  size_t n = strlen(part);
+  if (tl_len + n >= sizeof tl_buf) n = sizeof tl_buf - 1 - tl_len;
+  memcpy(tl_buf + tl_len, part, n);
+  tl_len += n;
+  tl_buf[tl_len] = 0;
+  if (tl_len == 0 || (tl_buf[tl_len - 1] != '\n' && tl_len < sizeof tl_buf - 1)) return;
+  while (tl_len && (tl_buf[tl_len - 1] == '\n' || tl_buf[tl_len - 1] == '\r'))
+    tl_buf[--tl_len] = 0;
+  if (tl_len) emit(level, tl_buf);
+  tl_len = 0;
+  tl_buf[0] = 0;
+}
+
+void pl_log_acquire(iso_pipeline *p) {
+  pthread_mutex_lock(&g_lock);
+  if (g_refs++ == 0) {
+    av_log_set_callback(log_cb);
+  }
+  if (g_npipes < (int)(sizeof g_pipes / sizeof g_pipes[0])) g_pipes[g_npipes++] = p;
+  pthread_mutex_unlock(&g_lock);
+}
+
+void pl_log_release(iso_pipeline *p) {
+  pthread_mutex_lock(&g_lock);
+  for (int i = 0; i < g_npipes; i++)
+    if (g_pipes[i] == p) {
+      memmove(&g_pipes[i], &g_pipes[i + 1], (size_t)(g_npipes - i - 1) * sizeof g_pipes[0]);
+      g_npipes--;
+      break;
+    }
+  pl_log_line *drop = NULL;
+  if (--g_refs == 0) {
+    av_log_set_callback(av_log_default_callback);
+    drop = g_head;
+    g_head = g_tail = NULL;
+    g_queued = 0;
+  }
+  pthread_mutex_unlock(&g_lock);
+  while (drop) {
+    pl_log_line *n = drop->next;
+    free(drop);
+    drop = n;
+  }
+}
+
+void pl_log_drain(void) {
+  pthread_mutex_lock(&g_lock);
+  pl_log_line *l = g_head;
+  g_head = g_tail = NULL;
+  g_queued = 0;
+  pthread_mutex_unlock(&g_lock);
+  iso_pipeline *p = main_target();
+  while (l) {
+    pl_log_line *n = l->next;
+    if (p) pl_pipeline_deliver_log(p, l->level, "codec", l->text);
+    free(l);
+    l = n;
+  }
+}

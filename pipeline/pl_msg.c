@@ -1,0 +1,58 @@
+/* The one message type that travels between a pipeline's isolates, always moved. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/pl_internal.h"
+
+pl_msg *pl_msg_new(pl_kind kind) {
+  pl_msg *m = calloc(1, sizeof *m);
+  if (m) {
+    m->kind = kind;
+    m->index = -1;
+    m->stage = -1;
+  }
+  return m;
+}
+
+void pl_msg_free(pl_msg *m) {
+  if (!m) return;
+  av_packet_free(&m->pkt);
+  av_frame_free(&m->frame);
+  avcodec_parameters_free(&m->par);
+  free(m->text);
+  free(m->info);
+  pl_job_free(m->job);
+  for (int i = 0; i < m->nports; i++)
+    iso_sendport_release(m->ports[i]);
+  free(m);
+}
+
+static void msg_dtor(void *p) {
+  pl_msg_free(p);
+}
+
+iso_value *pl_msg_value(pl_msg *m) {
+  iso_value *v = iso_transfer(m, msg_dtor, PL_TAG_MSG);
+  if (!v) pl_msg_free(m);
+  return v;
+}
+
+pl_msg *pl_msg_take(iso_value *v) {
+  if (!v) return NULL;
+  if (iso_type(v) != ISO_V_TRANSFER || iso_transfer_tag(v) != PL_TAG_MSG) return NULL;
+  uint32_t tag = 0;
+  pl_msg *m = iso_transfer_take(v, &tag);
+  iso_value_free(v);
+  return m;
+}
+
+int pl_msg_send(iso_sendport *sp, pl_msg *m) {
+  if (!m) return ISO_ENOMEM;
+  if (!sp) {
+    pl_msg_free(m);
+    return ISO_ECLOSED;
+  }
+  iso_value *v = pl_msg_value(m);
+  if (!v) return ISO_ENOMEM;
+  return iso_send_move(sp, v);
+}

@@ -1,0 +1,332 @@
+/* The mux stage: waits for every stream's parameters, writes header, interleaved packets, trailer.
+ */
+#include <libavutil/display.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "codecs/codecs.h"
+#include "pipeline/pl_internal.h"
+
+typedef struct mux_port {
+  struct mux_impl *x;
+  int k;
+  iso_link_rx *rx;
+  AVCodecParameters *par;
+  AVRational tb;
+  int file_index; /* -1: no stream in the file (yet) */
+  bool eof;
+} mux_port;
+
+typedef struct mux_item {
+  pl_msg *m;
+  bool acked;
+} mux_item;
+
+typedef struct mux_impl {
+  pl_stage *st;
+  int n;
+  mux_port port[PL_MAX_OUT];
+  cx_mux *mux;
+  bool connected, header;
+  mux_item *q; /* FIFO of packets across streams, in arrival order */
+  size_t qhead, qlen, qcap;
+  size_t unacked_preheader;
+  uint64_t vframes;
+  double pos_s;
+  uint64_t last_stat_ns;
+} mux_impl;
+
+static bool q_push(mux_impl *x, pl_msg *m, bool acked) {
+  if (x->qlen == x->qcap) {
+    size_t ncap = x->qcap ? x->qcap * 2 : 64;
+    mux_item *nq = malloc(ncap * sizeof *nq);
+    if (!nq) return false;
+    for (size_t i = 0; i < x->qlen; i++)
+      nq[i] = x->q[(x->qhead + i) % x->qcap];
+    free(x->q);
+    x->q = nq;
+    x->qhead = 0;
+    x->qcap = ncap;
+  }
+  x->q[(x->qhead + x->qlen++) % x->qcap] = (mux_item){m, acked};
+  return true;
+}
+
+static mux_item q_pop(mux_impl *x) {
+  mux_item it = x->q[x->qhead];
+  x->qhead = (x->qhead + 1) % x->qcap;
+  x->qlen--;
+  return it;
+}
+
+static void send_stat(mux_impl *x, bool force) {
+  uint64_t now = pl_now();
+  if (!force && now - x->last_stat_ns < PL_PROF_PERIOD_NS) return;
+  x->last_stat_ns = now;
+  pl_msg *m = pl_msg_new(PL_M_MUXSTAT);
+  if (!m) return;
+  m->ival = x->mux ? cx_mux_bytes(x->mux) : 0;
+  m->frames = (int64_t)x->vframes;
+  m->pos_s = x->pos_s;
+  m->stage = x->st->job->self;
+  pl_msg_send(x->st->job->main_sp, m);
+}
+
+static void add_matrix(mux_impl *x, int idx, const pl_stream_info *si) {
+  if (!si->has_matrix) return;
+  AVStream *s = cx_mux_ctx(x->mux)->streams[idx];
+  uint8_t *p = av_stream_new_side_data(s, AV_PKT_DATA_DISPLAYMATRIX, sizeof si->matrix);
+  if (p) memcpy(p, si->matrix, sizeof si->matrix);
+}
+
+static void try_header(mux_impl *x) {
+  pl_stage *st = x->st;
+  const pl_job *j = st->job;
+  if (x->header || !x->connected || st->ended) return;
+  int have = 0;
+  for (int k = 0; k < x->n; k++) {
+    if (!x->port[k].par && !x->port[k].eof) return;
+    if (x->port[k].par) have++;
+  }
+  if (!have) {
+    pl_stage_fail(st, ISO_EMEDIA, "no stream produced any data");
+    return;
+  }
+  char err[CX_ERRLEN] = "";
+  for (int k = 0; k < x->n; k++) {
+    mux_port *mp = &x->port[k];
+    if (!mp->par) continue;
+    int idx = cx_mux_add_stream(x->mux, mp->par, mp->tb, err);
+    if (idx < 0) {
+      pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+      return;
+    }
+    mp->file_index = idx;
+    const pl_out_stream *o = &j->out[k];
+    add_matrix(x, idx, &j->info.st[o->in_index]);
+    if (o->type == AVMEDIA_TYPE_VIDEO && !o->copy) {
+      AVStream *s = cx_mux_ctx(x->mux)->streams[idx];
+      s->avg_frame_rate = av_inv_q(mp->tb);
+    }
+  }
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(j->metadata, "", e, AV_DICT_IGNORE_SUFFIX)))
+    cx_mux_set_metadata(x->mux, e->key, e->value);
+  AVDictionary *opts = pl_job_opts_for(j, 'f');
+  int r = cx_mux_write_header(x->mux, &opts, err);
+  av_dict_free(&opts);
+  if (r < 0) {
+    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    return;
+  }
+  x->header = true;
+  send_stat(x, true);
+  pl_stage_kick(st);
+}
+
+static void finish_ok(mux_impl *x) {
+  pl_stage *st = x->st;
+  char err[CX_ERRLEN] = "";
+  send_stat(x, true);
+  int r = cx_mux_close(&x->mux, err);
+  if (r < 0) {
+    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    return;
+  }
+  pl_stage_end(st, true);
+}
+
+static bool all_eof(const mux_impl *x) {
+  for (int k = 0; k < x->n; k++)
+    if (!x->port[k].eof) return false;
+  return true;
+}
+
+static void write_one(mux_impl *x) {
+  pl_stage *st = x->st;
+  mux_item it = q_pop(x);
+  pl_msg *m = it.m;
+  mux_port *mp = &x->port[m->index];
+  if (!it.acked)
+    iso_link_rx_ack(mp->rx, 1);
+  else if (x->unacked_preheader)
+    x->unacked_preheader--;
+  if (mp->file_index < 0) {
+    pl_msg_free(m);
+    return;
+  }
+  AVPacket *pkt = m->pkt;
+  uint64_t bytes = (uint64_t)pkt->size;
+  double end_s = -1;
+  if (pkt->pts != AV_NOPTS_VALUE)
+    end_s = (pkt->pts + (pkt->duration > 0 ? pkt->duration : 0)) * av_q2d(m->tb);
+  bool video = st->job->out[m->index].type == AVMEDIA_TYPE_VIDEO;
+  char err[CX_ERRLEN] = "";
+  int r = cx_mux_write(x->mux, mp->file_index, pkt, m->tb, err);
+  uint64_t t_demux = m->stamp.t_ns;
+  pl_msg_free(m);
+  if (r < 0) {
+    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    return;
+  }
+  pl_prof_out(st->prof, bytes, 0);
+  if (t_demux) pl_prof_latency(st->prof, t_demux, pl_now());
+  if (video) x->vframes++;
+  if (end_s > x->pos_s) {
+    x->pos_s = end_s;
+    pl_prof_pts(st->prof, end_s);
+  }
+  send_stat(x, false);
+}
+
+static void on_kick(pl_stage *st) {
+  mux_impl *x = st->impl;
+  if (!x->header) return;
+  if (x->qlen) {
+    write_one(x);
+    if (!st->ended) pl_stage_kick(st);
+    return;
+  }
+  if (all_eof(x)) finish_ok(x);
+}
+
+static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
+  (void)rx;
+  mux_port *mp = ud;
+  mux_impl *x = mp->x;
+  pl_stage *st = x->st;
+  pl_stage_enter(st);
+  pl_msg *m = pl_msg_take(item);
+  if (!m) iso_value_free(item);
+  if (!m || st->ended) {
+    pl_msg_free(m);
+  } else if (m->kind == PL_M_PARAMS) {
+    mp->par = m->par;
+    m->par = NULL;
+    mp->tb = m->tb;
+    pl_msg_free(m);
+    iso_link_rx_ack(mp->rx, 1);
+    try_header(x);
+  } else if (m->kind == PL_M_PACKET) {
+    pl_prof_in(st->prof, pl_msg_bytes(m));
+    m->index = mp->k;
+    /* Before the header, packets are taken in (acked) so that an encoder
+     * that opens late is never starved by a full link elsewhere. */
+    bool ack_now = !x->header && x->unacked_preheader < PL_PREHEADER_MAX;
+    if (!q_push(x, m, ack_now)) {
+      pl_msg_free(m);
+      pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+    } else {
+      if (ack_now) {
+        iso_link_rx_ack(mp->rx, 1);
+        x->unacked_preheader++;
+      }
+      pl_stage_kick(st);
+    }
+  } else {
+    pl_msg_free(m);
+  }
+  if (!st->ended) pl_prof_depth(st->prof, iso_link_rx_depth(mp->rx), (uint32_t)st->job->queue_pkts);
+  pl_stage_leave(st, false);
+}
+
+static void on_eof(iso_link_rx *rx, void *ud) {
+  (void)rx;
+  mux_port *mp = ud;
+  mux_impl *x = mp->x;
+  pl_stage_enter(x->st);
+  mp->eof = true;
+  if (!x->st->ended) {
+    try_header(x);
+    pl_stage_kick(x->st);
+  }
+  pl_stage_leave(x->st, false);
+}
+
+static void on_ctl(pl_stage *st, pl_msg *m) {
+  mux_impl *x = st->impl;
+  if (m->kind == PL_M_CONNECT && !x->connected) {
+    const pl_job *j = st->job;
+    char err[CX_ERRLEN] = "";
+    if (j->overwrite == 0 && strcmp(j->output, "-") != 0) {
+      struct stat sb;
+      if (stat(j->output, &sb) == 0) {
+        pl_msg_free(m);
+        pl_stage_fail(st, ISO_EINVAL, "file exists (overwrite not allowed)");
+        return;
+      }
+    }
+    int r = cx_mux_open(&x->mux, j->output, j->format, err);
+    if (r < 0) {
+      pl_msg_free(m);
+      pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+      return;
+    }
+    x->connected = true;
+    try_header(x);
+  }
+  pl_msg_free(m);
+}
+
+static void destroy(pl_stage *st) {
+  mux_impl *x = st->impl;
+  if (!x) return;
+  while (x->qlen)
+    pl_msg_free(q_pop(x).m);
+  free(x->q);
+  for (int k = 0; k < x->n; k++) {
+    if (x->port[k].rx) iso_link_rx_free(x->port[k].rx);
+    avcodec_parameters_free(&x->port[k].par);
+  }
+  if (x->mux) {
+    /* Cancelled or failed: what was muxed is still finalized. */
+    char err[CX_ERRLEN];
+    cx_mux_close(&x->mux, err);
+  }
+  free(x);
+}
+
+static const pl_stage_ops mux_ops = {on_ctl, on_kick, destroy};
+
+void pl_mux_entry(iso_value *msg) {
+  pl_job *job = pl_job_take(msg);
+  if (!job) return;
+  mux_impl *x = calloc(1, sizeof *x);
+  if (!x) {
+    pl_job_free(job);
+    return;
+  }
+  x->n = job->nout;
+  pl_stage *st = pl_stage_new(job, &mux_ops, x);
+  if (!st) {
+    free(x);
+    return;
+  }
+  x->st = st;
+  pl_stage_enter(st);
+  pl_msg *ready = pl_msg_new(PL_M_READY);
+  static const iso_link_rx_cbs cbs = {on_item, on_eof};
+  bool ok = ready != NULL;
+  for (int k = 0; ok && k < x->n; k++) {
+    mux_port *mp = &x->port[k];
+    mp->x = x;
+    mp->k = k;
+    mp->file_index = -1;
+    mp->rx = iso_link_rx_new((uint32_t)job->queue_pkts, &cbs, mp);
+    ok = mp->rx != NULL;
+  }
+  if (!ok) {
+    pl_msg_free(ready);
+    pl_stage_fail(st, ISO_ENOMEM, "cannot create input links");
+    pl_stage_leave(st, false);
+    return;
+  }
+  ready->stage = job->self;
+  ready->ports[0] = iso_sendport_ref(st->ctl_sp);
+  for (int k = 0; k < x->n; k++)
+    ready->ports[1 + k] = iso_link_rx_sendport(x->port[k].rx);
+  ready->nports = 1 + x->n;
+  pl_msg_send(job->main_sp, ready);
+  pl_stage_leave(st, false);
+}

@@ -1,0 +1,181 @@
+/* What every stage isolate shares: its control port, self-kicks, reports to main, orderly end. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/pl_internal.h"
+
+/* Stage memory outlives pl_stage_end until the handler that ended it has
+ * returned: the struct is freed by the last handler frame to leave. */
+typedef struct pl_stage_priv {
+  pl_stage pub;
+  int depth;
+  bool destroyed;
+} pl_stage_priv;
+
+static void stage_destroy(pl_stage *st) {
+  pl_stage_priv *sp = (pl_stage_priv *)st;
+  if (sp->destroyed) return;
+  sp->destroyed = true;
+  if (st->ops && st->ops->destroy) st->ops->destroy(st);
+  st->impl = NULL;
+  if (st->prof) {
+    pl_prof_free(st->prof);
+    st->prof = NULL;
+  }
+  if (st->ctl) {
+    iso_port_close(st->ctl);
+    st->ctl = NULL;
+  }
+  iso_sendport_release(st->ctl_sp);
+  st->ctl_sp = NULL;
+}
+
+void pl_stage_enter(pl_stage *st) {
+  pl_stage_priv *sp = (pl_stage_priv *)st;
+  sp->depth++;
+  pl_log_set_stage(st);
+  if (!st->ended && st->prof) pl_prof_busy(st->prof);
+}
+
+void pl_stage_leave(pl_stage *st, bool blocked) {
+  pl_stage_priv *sp = (pl_stage_priv *)st;
+  if (!st->ended && st->prof) {
+    if (!st->kick_pending) {
+      if (blocked)
+        pl_prof_blocked(st->prof);
+      else
+        pl_prof_starved(st->prof);
+    }
+    uint64_t now = pl_now();
+    if (pl_prof_due(st->prof, now)) iso_send_move(st->job->main_sp, pl_prof_report(st->prof, now));
+  }
+  pl_log_set_stage(NULL);
+  if (--sp->depth == 0 && st->ended && sp->destroyed) {
+    pl_job_free(st->job);
+    free(sp);
+  }
+}
+
+static void ctl_handler(iso_port *port, iso_value *v, void *ud) {
+  (void)port;
+  pl_stage *st = ud;
+  pl_msg *m = pl_msg_take(v);
+  if (!m) {
+    iso_value_free(v);
+    return;
+  }
+  pl_stage_enter(st);
+  if (m->kind == PL_M_KICK && m->ival == 1) {
+    /* The deferred teardown posted by pl_stage_end. */
+    pl_msg_free(m);
+    stage_destroy(st);
+  } else if (st->ended) {
+    pl_msg_free(m);
+  } else if (m->kind == PL_M_KICK) {
+    pl_msg_free(m);
+    st->kick_pending = false;
+    st->ops->on_kick(st);
+  } else if (m->kind == PL_M_ABORT) {
+    pl_msg_free(m);
+    st->aborting = true;
+    pl_stage_end(st, false);
+  } else {
+    st->ops->on_ctl(st, m);
+  }
+  pl_stage_leave(st, false);
+}
+
+pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
+  pl_stage_priv *sp = calloc(1, sizeof *sp);
+  if (!sp) return NULL;
+  pl_stage *st = &sp->pub;
+  st->job = job;
+  st->node = &job->node[job->self];
+  st->name = st->node->name;
+  st->ops = ops;
+  st->impl = impl;
+  st->ctl = iso_port_new_raw(ctl_handler, st);
+  st->ctl_sp = st->ctl ? iso_port_sendport(st->ctl) : NULL;
+  st->prof = pl_prof_new(st->name, job->trace);
+  if (!st->ctl || !st->ctl_sp || !st->prof) {
+    stage_destroy(st);
+    pl_job_free(job);
+    free(sp);
+    return NULL;
+  }
+  return st;
+}
+
+void pl_stage_kick(pl_stage *st) {
+  if (st->kick_pending || st->ended) return;
+  pl_msg *m = pl_msg_new(PL_M_KICK);
+  if (!m) return;
+  st->kick_pending = true;
+  pl_msg_send(st->ctl_sp, m);
+}
+
+void pl_stage_end(pl_stage *st, bool ok) {
+  if (st->ended) return;
+  st->ended = true;
+  if (ok) {
+    pl_msg *m = pl_msg_new(PL_M_DONE);
+    if (m) {
+      m->stage = st->job->self;
+      pl_msg_send(st->job->main_sp, m);
+    }
+  }
+  if (st->prof) {
+    pl_prof_done(st->prof);
+    iso_send_move(st->job->main_sp, pl_prof_report(st->prof, pl_now()));
+  }
+  /* Tear down from a handler of our own control port, never from inside a
+   * link callback that the teardown would free. */
+  pl_msg *fin = pl_msg_new(PL_M_KICK);
+  if (fin) {
+    fin->ival = 1;
+    pl_msg_send(st->ctl_sp, fin);
+  } else {
+    stage_destroy(st);
+  }
+}
+
+const char *pl_stage_file(const pl_stage *st) {
+  pl_node_kind k = st->node->kind;
+  return (k == PL_N_DEMUX || k == PL_N_DECODE) ? st->job->input : st->job->output;
+}
+
+void pl_stage_fail(pl_stage *st, int code, const char *fmt, ...) {
+  if (st->ended) return;
+  char reason[PL_ERRLEN];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(reason, sizeof reason, fmt, ap);
+  va_end(ap);
+  pl_msg *m = pl_msg_new(PL_M_ERROR);
+  if (m) {
+    size_t n = strlen(st->name) + strlen(pl_stage_file(st)) + strlen(reason) + 8;
+    m->text = malloc(n);
+    if (m->text) snprintf(m->text, n, "%s (%s): %s", st->name, pl_stage_file(st), reason);
+    m->stage = st->job->self;
+    m->ival = code;
+    pl_msg_send(st->job->main_sp, m);
+  }
+  pl_stage_end(st, false);
+}
+
+void pl_stage_log(pl_stage *st, int level, const char *fmt, ...) {
+  if (level > av_log_get_level()) return;
+  pl_msg *m = pl_msg_new(PL_M_LOG);
+  if (!m) return;
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  m->text = strdup(buf);
+  m->level = level;
+  m->stage = st->job->self;
+  pl_msg_send(st->job->main_sp, m);
+}
