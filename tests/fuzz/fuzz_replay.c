@@ -35,7 +35,7 @@ static int replay_file(const char *path) {
   free(buf);
   fz_transcode_one(exact, n);
   free(exact);
-  printf("replayed %s (%zu bytes)\n", path, n);
+  printf("replayed %s (%zu bytes): %s\n", path, n, fz_summary);
   fflush(stdout);
   return 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,7 +21,7 @@
 enum {
   FZ_MAX_PACKETS = 256,        /* packets read from the demuxer */
   FZ_MAX_FRAMES = 24,          /* decoded frames per stream fed onward */
-  FZ_MAX_PIXELS = 640 * 480,   /* larger pictures are not decoded */
+  FZ_MAX_PIXELS = 1280 * 720,  /* larger pictures are not decoded */
   FZ_MAX_SAMPLES = 1 << 18,    /* samples per decoded audio frame */
   FZ_BOX = 64,                 /* output pictures fit a 64x64 box */
   FZ_MAX_PENDING = 64,         /* packets held until the mux header is out */
@@ -94,6 +95,8 @@ static int fz_format_denied(const AVInputFormat *f) {
   return 0;
 }
 
+char fz_summary[256];
+
 /* One selected input stream and its chain. */
 typedef struct fz_chain {
   int index; /* input stream index, -1 unused */
@@ -105,6 +108,7 @@ typedef struct fz_chain {
   cx_enc *enc;
   int out_index; /* mux stream, -1 none */
   int frames;
+  int converted, encoded; /* frames out of convert, packets out of encode */
   int failed;
 } fz_chain;
 
@@ -197,6 +201,7 @@ static void fz_encode(fz_run *r, int ci, const AVFrame *frame) {
       if (ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) c->failed = 1;
       return;
     }
+    c->encoded++;
     fz_mux_packet(r, ci, r->pkt);
   }
 }
@@ -340,6 +345,7 @@ static void fz_convert(fz_run *r, int ci, const AVFrame *frame) {
       if (ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) c->failed = 1;
       break;
     }
+    c->converted++;
     fz_encode(r, ci, r->conv);
     av_frame_unref(r->conv);
   }
@@ -380,6 +386,11 @@ static void fz_open_chain(fz_run *r, AVFormatContext *fc, int ci, enum AVMediaTy
   c->index = si;
 }
 
+/* "-": no such stream (or not decodable here), "!": the chain stopped on an error. */
+static const char *fz_mark(const fz_chain *c) {
+  return c->index < 0 ? "-" : c->failed ? "!" : "";
+}
+
 static void fz_close_chain(fz_chain *c) {
   cx_dec_close(&c->dec);
   cx_vconv_close(&c->vconv);
@@ -417,12 +428,14 @@ static void fz_transcode(fz_run *r, AVFormatContext *fc) {
 int fz_transcode_one(const uint8_t *data, size_t size) {
   static int quiet;
   if (!quiet) {
-    av_log_set_level(AV_LOG_QUIET);
+    /* FZ_DEBUG=1 shows FFmpeg's own messages when a replay needs explaining. */
+    av_log_set_level(getenv("FZ_DEBUG") ? AV_LOG_VERBOSE : AV_LOG_QUIET);
     quiet = 1;
   }
   fz_mem mem = {data, size, 0};
   uint64_t deadline = fz_now_ns() + FZ_DEADLINE_NS;
   fz_run r = {.mode = (unsigned)(size % 16)};
+  snprintf(fz_summary, sizeof fz_summary, "not opened");
   AVFormatContext *fc = avformat_alloc_context();
   uint8_t *iobuf = av_malloc(FZ_IOBUF);
   AVIOContext *pb = NULL;
@@ -439,8 +452,11 @@ int fz_transcode_one(const uint8_t *data, size_t size) {
   fc->interrupt_callback.opaque = &deadline;
 
   const AVInputFormat *fmt = NULL;
-  if (av_probe_input_buffer2(pb, &fmt, "", NULL, 0, 1 << 15) < 0 || !fmt || fz_format_denied(fmt))
+  if (av_probe_input_buffer2(pb, &fmt, "", NULL, 0, 1 << 15) < 0 || !fmt) goto out;
+  if (fz_format_denied(fmt)) {
+    snprintf(fz_summary, sizeof fz_summary, "format %s refused", fmt->name);
     goto out;
+  }
   AVDictionary *opts = NULL;
   av_dict_set(&opts, "protocol_whitelist", "none", 0);
   av_dict_set(&opts, "max_streams", "16", 0);
@@ -452,6 +468,11 @@ int fz_transcode_one(const uint8_t *data, size_t size) {
     r.conv = av_frame_alloc();
     r.pkt = av_packet_alloc();
     if (r.frame && r.conv && r.pkt) fz_transcode(&r, fc);
+    snprintf(fz_summary, sizeof fz_summary,
+             "%s mode %u: video %d/%d/%d%s audio %d/%d/%d%s (decoded/converted/encoded), mux %s",
+             fmt->name, r.mode, r.chain[0].frames, r.chain[0].converted, r.chain[0].encoded,
+             fz_mark(&r.chain[0]), r.chain[1].frames, r.chain[1].converted, r.chain[1].encoded,
+             fz_mark(&r.chain[1]), r.header_done ? (r.mux_failed ? "failed" : "ok") : "no header");
     for (int ci = 0; ci < 2; ci++)
       fz_close_chain(&r.chain[ci]);
     av_frame_free(&r.frame);

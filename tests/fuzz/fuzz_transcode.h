@@ -7,6 +7,8 @@
 
 /* Runs one input through demux, decode, convert, encode and mux; always 0. */
 int fz_transcode_one(const uint8_t *data, size_t size);
+/* What the last input went through, for the replay's log. */
+extern char fz_summary[256];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif
