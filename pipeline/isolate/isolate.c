@@ -347,14 +347,14 @@ void rt_start_thread_for(rt_iso *iso, bool pooled, int *err) {
   if (ss < 16384) ss = 16384;
   pthread_attr_setstacksize(&a, ss);
   atomic_fetch_add(&rt_live_threads, 1);
-  int rc = pthread_create(&iso->thread, &a, thread_main, iso);
+  pthread_t th; /* not stored in iso: the thread may end and free it at once */
+  int rc = pthread_create(&th, &a, thread_main, iso);
   pthread_attr_destroy(&a);
   if (rc) {
     atomic_fetch_sub(&rt_live_threads, 1);
     *err = ISO_ENOMEM;
     return;
   }
-  iso->has_thread = true;
   *err = ISO_OK;
 }
 

@@ -150,9 +150,6 @@ struct rt_iso {
   iso_counters ctr;
 
   /* Threads mode. */
-  pthread_t thread;
-  bool has_thread;
-  bool pooled;
   size_t stack_size;
   int nice;
 
