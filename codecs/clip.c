@@ -205,6 +205,8 @@ int cx_clip_make(const cx_clip_opts *o, char *err) {
   AVPacket *pkt = av_packet_alloc();
   int ret = pkt ? cx_mux_open(&m, o->path, o->format, err) : AVERROR(ENOMEM);
   if (ret < 0) goto done;
+  /* No random segment UIDs or version strings: same options, same bytes. */
+  cx_mux_ctx(m)->flags |= AVFMT_FLAG_BITEXACT;
   if (!o->no_video && (o->vcodec || has_default(m, AVMEDIA_TYPE_VIDEO)) &&
       (ret = open_video(&v, m, o, err)) < 0)
     goto done;

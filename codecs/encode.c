@@ -105,6 +105,13 @@ static int setup_video(AVCodecContext *ctx, const AVCodec *codec, const cx_enc_o
   ctx->pix_fmt = cx_enc_pick_pix_fmt(codec->name, codec->id, o->pix_fmt);
   if (ctx->pix_fmt == AV_PIX_FMT_NONE)
     return cx_fail(err, AVERROR(EINVAL), "encoder %s: no pixel format", codec->name);
+  /* Refused by x264/x265 anyway (whose failed open leaks): say why, early. */
+  const AVPixFmtDescriptor *pd = av_pix_fmt_desc_get(ctx->pix_fmt);
+  if (pd && strncmp(codec->name, "libx26", 6) == 0 &&
+      ((pd->log2_chroma_w && (o->width & 1)) || (pd->log2_chroma_h && (o->height & 1))))
+    return cx_fail(err, AVERROR(EINVAL),
+                   "encoder %s needs an even size for %s, got %dx%d (scale with -2)", codec->name,
+                   pd->name, o->width, o->height);
   if (o->sar.num > 0 && o->sar.den > 0) ctx->sample_aspect_ratio = o->sar;
   if (o->framerate.num > 0 && o->framerate.den > 0) ctx->framerate = o->framerate;
   AVRational tb = o->time_base;

@@ -413,6 +413,21 @@ static void test_encoder_options(void **state) {
   assert_true(cx_enc_open(&e, &o, err) < 0);
   assert_null(e);
 
+  /* 4:2:0 at an odd size: libx264 cannot, and we say so before it fails. */
+  o = base;
+  o.codec = "libx264";
+  o.width = 161;
+  o.height = 121;
+  assert_true(cx_enc_open(&e, &o, err) < 0);
+  assert_non_null(strstr(err, "needs an even size for yuv420p, got 161x121"));
+  o.pix_fmt = AV_PIX_FMT_YUV444P; /* no subsampling: fine */
+  assert_int_equal(cx_enc_open(&e, &o, err), 0);
+  cx_enc_close(&e);
+  o.codec = "libvpx-vp9"; /* VP9 takes odd 4:2:0 */
+  o.pix_fmt = AV_PIX_FMT_YUV420P;
+  assert_int_equal(cx_enc_open(&e, &o, err), 0);
+  cx_enc_close(&e);
+
   /* AV1 through libaom with its own speed option. */
   av_dict_set(&opts, "cpu-used", "8", 0);
   o = base;
