@@ -77,16 +77,17 @@ int cx_enc_pick_ch_layout(const char *codec, enum AVCodecID id, const AVChannelL
   return av_channel_layout_copy(out, best);
 }
 
-/* mpeg4 (and H.263 family) store the time base in 16 bits. */
-static AVRational codec_time_base(const AVCodec *codec, AVRational tb) {
-  if ((codec->id == AV_CODEC_ID_MPEG4 || codec->id == AV_CODEC_ID_H263 ||
-       codec->id == AV_CODEC_ID_H263P) &&
-      (tb.den > 65535 || tb.num > 65535)) {
-    AVRational r;
-    av_reduce(&r.num, &r.den, tb.num, tb.den, 65535);
-    return r;
-  }
-  return tb;
+/* mpeg4 (and the H.263 family) store the time base in 16 bits: use the
+ * frame period when it fits (exact for constant rate), else the closest
+ * fraction that does. */
+static AVRational codec_time_base(const AVCodec *codec, AVRational tb, AVRational fps) {
+  bool small = codec->id == AV_CODEC_ID_MPEG4 || codec->id == AV_CODEC_ID_H263 ||
+               codec->id == AV_CODEC_ID_H263P;
+  if (!small || (tb.den <= 65535 && tb.num <= 65535)) return tb;
+  if (fps.num > 0 && fps.den > 0 && fps.num <= 65535 && fps.den <= 65535) return av_inv_q(fps);
+  AVRational r;
+  av_reduce(&r.num, &r.den, tb.num, tb.den, 65535);
+  return r;
 }
 
 static int set_priv(AVCodecContext *ctx, const char *key, const char *val, char *err) {
@@ -120,7 +121,7 @@ static int setup_video(AVCodecContext *ctx, const AVCodec *codec, const cx_enc_o
       return cx_fail(err, AVERROR(EINVAL), "encoder %s: no time base or frame rate", codec->name);
     tb = av_inv_q(ctx->framerate);
   }
-  ctx->time_base = codec_time_base(codec, tb);
+  ctx->time_base = codec_time_base(codec, tb, ctx->framerate);
   if (o->gop >= 0) ctx->gop_size = o->gop;
   return 0;
 }

@@ -10,8 +10,10 @@
 #include "media_gen.h"
 #include "test_media.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static char dir[512];
 static char clip[1024];
@@ -163,6 +165,37 @@ static void test_refuse_protocols(void **state) {
   assert_non_null(strstr(err, "protocol 'file' not allowed"));
 }
 
+/* "-" reads stdin through the pipe protocol, probing included. */
+static void test_stdin(void **state) {
+  (void)state;
+  char err[CX_ERRLEN] = "";
+  int saved = dup(0), fd = open(clip, O_RDONLY);
+  assert_true(saved >= 0 && fd >= 0);
+  dup2(fd, 0);
+  close(fd);
+  cx_demux *d = NULL;
+  int ret = cx_demux_open(&d, "-", NULL, err);
+  int packets = 0;
+  if (ret == 0) {
+    AVPacket *pkt = av_packet_alloc();
+    while (cx_demux_read(d, pkt) == 0) {
+      packets++;
+      av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    assert_true(cx_demux_best_stream(d, AVMEDIA_TYPE_VIDEO) >= 0);
+    cx_demux_close(&d);
+  }
+  dup2(saved, 0);
+  close(saved);
+  if (ret != 0) fail_msg("stdin: %s", err);
+  assert_true(packets > 60);
+  /* Not when the whitelist leaves pipe out. */
+  cx_demux_opts o = {.protocol_whitelist = "file"};
+  assert_true(cx_demux_open(&d, "-", &o, err) < 0);
+  assert_non_null(strstr(err, "protocol 'pipe' not allowed"));
+}
+
 static void test_seek(void **state) {
   (void)state;
   char err[CX_ERRLEN] = "";
@@ -248,6 +281,7 @@ int main(void) {
       cmocka_unit_test(test_refuse_concat),
       cmocka_unit_test(test_refuse_image2_pattern),
       cmocka_unit_test(test_refuse_protocols),
+      cmocka_unit_test(test_stdin),
       cmocka_unit_test(test_seek),
       cmocka_unit_test(test_attached_pic_skipped),
       cmocka_unit_test(test_corpus_broken),
