@@ -168,6 +168,10 @@ typedef struct aconv_impl {
   enum AVSampleFormat src_fmt;
   AVChannelLayout src_layout;
   int dst_rate;
+  bool passthrough; /* nothing to convert: frames go on untouched */
+  bool same_rate;   /* format/layout only: each frame keeps its own pts */
+  int64_t in_pts;   /* of the frame just fed, in 1/dst_rate */
+  pl_msg *pass;
   AVFrame *frame;
   pl_stamp stamp;
 } aconv_impl;
@@ -199,19 +203,27 @@ static int aconv_open(pl_filter *f, const pl_msg *in) {
   }
   co.frame_size = 0; /* the encoder re-chunks to its own frame size */
   co.in_tb = in->tb;
+  x->passthrough = co.dst_rate == fr->sample_rate && co.dst_fmt == fr->format &&
+                   !av_channel_layout_compare(&co.dst_layout, &fr->ch_layout) && in->tb.num == 1 &&
+                   in->tb.den == fr->sample_rate;
   char err[CX_ERRLEN] = "";
-  r = cx_aconv_open(&x->ac, &co, err);
+  r = x->passthrough ? 0 : cx_aconv_open(&x->ac, &co, err);
   av_channel_layout_uninit(&co.dst_layout);
   if (r < 0) {
     pl_stage_fail(st, ISO_EMEDIA, "%s", err);
     return r;
   }
   x->dst_rate = co.dst_rate;
+  x->same_rate = co.dst_rate == fr->sample_rate;
   x->src_rate = fr->sample_rate;
   x->src_fmt = fr->format;
   av_channel_layout_uninit(&x->src_layout);
   av_channel_layout_copy(&x->src_layout, &fr->ch_layout);
   return 0;
+}
+
+static bool aconv_open_done(const aconv_impl *x) {
+  return x->ac || x->passthrough;
 }
 
 static int aconv_feed(pl_filter *f, pl_msg *in) {
@@ -220,24 +232,32 @@ static int aconv_feed(pl_filter *f, pl_msg *in) {
     if (x->ac) cx_aconv_send(x->ac, NULL);
     return 0;
   }
+  if (x->pass) return AVERROR(EAGAIN);
   if (in->kind != PL_M_FRAME) {
     pl_msg_free(in);
     return 0;
   }
   const AVFrame *fr = in->frame;
-  if (x->ac && (fr->sample_rate != x->src_rate || fr->format != x->src_fmt ||
-                av_channel_layout_compare(&fr->ch_layout, &x->src_layout))) {
+  if (aconv_open_done(x) && (fr->sample_rate != x->src_rate || fr->format != x->src_fmt ||
+                             av_channel_layout_compare(&fr->ch_layout, &x->src_layout))) {
     pl_stage_log(f->st, AV_LOG_WARNING, "audio input changed to %d Hz, %d channels: dropped",
                  fr->sample_rate, fr->ch_layout.nb_channels);
     pl_msg_free(in);
     return 0;
   }
-  if (!x->ac && aconv_open(f, in) < 0) {
+  if (!aconv_open_done(x) && aconv_open(f, in) < 0) {
     pl_msg_free(in);
     return AVERROR(EINVAL);
   }
-  pl_prof_stamp_push(f->st->prof, av_rescale_q(fr->pts, in->tb, (AVRational){1, x->dst_rate}),
-                     in->stamp);
+  pl_prof_flow(f->st->prof, in->stamp.flow);
+  if (x->passthrough) {
+    x->pass = in;
+    return 0;
+  }
+  x->in_pts = fr->pts == AV_NOPTS_VALUE
+                  ? AV_NOPTS_VALUE
+                  : av_rescale_q(fr->pts, in->tb, (AVRational){1, x->dst_rate});
+  if (x->in_pts != AV_NOPTS_VALUE) pl_prof_stamp_push(f->st->prof, x->in_pts, in->stamp);
   int r = cx_aconv_send(x->ac, in->frame);
   if (r == AVERROR(EAGAIN)) return r;
   pl_msg_free(in);
@@ -250,6 +270,11 @@ static int aconv_feed(pl_filter *f, pl_msg *in) {
 
 static int aconv_drain(pl_filter *f, pl_msg **out) {
   aconv_impl *x = f->impl;
+  if (x->pass) {
+    *out = x->pass;
+    x->pass = NULL;
+    return 0;
+  }
   if (!x->ac) return f->fed_eof ? AVERROR_EOF : AVERROR(EAGAIN);
   if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
   int r = cx_aconv_receive(x->ac, x->frame);
@@ -258,6 +283,12 @@ static int aconv_drain(pl_filter *f, pl_msg **out) {
     char why[128];
     pl_stage_fail(f->st, ISO_EMEDIA, "resampling failed: %s", cx_errstr(r, why, sizeof why));
     return r;
+  }
+  if (x->same_rate && x->in_pts != AV_NOPTS_VALUE) {
+    /* Without resampling swr adds no delay: what comes out now is the frame
+     * just fed, and it keeps that frame's (already smoothed) pts. */
+    x->frame->pts = x->in_pts;
+    x->in_pts = AV_NOPTS_VALUE;
   }
   pl_msg *m = pl_msg_new(PL_M_FRAME);
   if (!m) return AVERROR(ENOMEM);
@@ -273,6 +304,7 @@ static void aconv_destroy(pl_filter *f) {
   aconv_impl *x = f->impl;
   if (!x) return;
   cx_aconv_close(&x->ac);
+  pl_msg_free(x->pass);
   av_frame_free(&x->frame);
   av_channel_layout_uninit(&x->src_layout);
   free(x);

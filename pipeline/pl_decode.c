@@ -1,5 +1,6 @@
 /* The decode stage: packets in, frames out; trims to -ss/-t; corrupt packets counted and skipped.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "codecs/codecs.h"
@@ -11,8 +12,11 @@ typedef struct dec_impl {
   AVFrame *frame;
   int64_t end;    /* -t in tb, INT64_MAX none */
   bool cut_start; /* -ss given: what precedes 0 is not shown */
+  AVRational sar; /* the container's aspect ratio, if it states one */
   bool trimmed;
   uint64_t errors;
+  /* audio: ffmpeg's timestamp smoothing into 1/sample_rate */
+  int64_t rd_last, prev_pkt_pts;
 } dec_impl;
 
 static void decode_error(pl_filter *f, int averr, const char *what) {
@@ -53,7 +57,14 @@ static int feed(pl_filter *f, pl_msg *in) {
     pl_msg_free(in);
     return 0;
   }
-  if (in->pkt->pts != AV_NOPTS_VALUE) pl_prof_stamp_push(st->prof, in->pkt->pts, in->stamp);
+  const AVPacket *pkt = in->pkt;
+  if (pkt->pts != AV_NOPTS_VALUE) pl_prof_stamp_push(st->prof, pkt->pts, in->stamp);
+  pl_prof_flow(st->prof, in->stamp.flow);
+  /* A gap wider than the packet's duration: timestamps resynchronise. */
+  if (pkt->duration && x->prev_pkt_pts != AV_NOPTS_VALUE && pkt->pts != AV_NOPTS_VALUE &&
+      pkt->pts - x->prev_pkt_pts > pkt->duration)
+    x->rd_last = AV_NOPTS_VALUE;
+  x->prev_pkt_pts = pkt->pts;
   int r = cx_dec_send(x->dec, in->pkt);
   if (r == AVERROR(EAGAIN)) return r;
   pl_msg_free(in);
@@ -76,11 +87,11 @@ static void audio_skip(AVFrame *fr, int n) {
 }
 
 /* -1 drop, 0 keep, 1 past the end. */
-static int trim(dec_impl *x, AVFrame *fr) {
+static int trim(dec_impl *x, AVFrame *fr, AVRational tb) {
   if (fr->pts == AV_NOPTS_VALUE) return 0;
   if (fr->nb_samples > 0 && fr->sample_rate > 0) {
     AVRational sr = {1, fr->sample_rate};
-    int64_t s0 = av_rescale_q(fr->pts, x->tb, sr);
+    int64_t s0 = av_rescale_q(fr->pts, tb, sr);
     int64_t s1 = s0 + fr->nb_samples;
     int64_t e = x->end == INT64_MAX ? INT64_MAX : av_rescale_q(x->end, x->tb, sr);
     if (s0 >= e) return 1;
@@ -112,7 +123,18 @@ static int drain(pl_filter *f, pl_msg **out) {
       if (st->ended) return r;
       continue;
     }
-    int t = trim(x, x->frame);
+    AVRational tb = x->tb;
+    if (x->frame->nb_samples > 0 && x->frame->sample_rate > 0) {
+      /* Audio leaves in 1/sample_rate: the sample count decides, the
+       * container's (coarser) stamps only bound it, as in ffmpeg. */
+      AVRational sr = {1, x->frame->sample_rate};
+      if (x->frame->pts != AV_NOPTS_VALUE)
+        x->frame->pts =
+            av_rescale_delta(x->tb, x->frame->pts, sr, x->frame->nb_samples, &x->rd_last, sr);
+      tb = sr;
+    } else if (x->sar.num > 0 && x->sar.den > 0)
+      x->frame->sample_aspect_ratio = x->sar;
+    int t = trim(x, x->frame, tb);
     if (t < 0) {
       av_frame_unref(x->frame);
       continue;
@@ -126,8 +148,9 @@ static int drain(pl_filter *f, pl_msg **out) {
     if (!m) return AVERROR(ENOMEM);
     m->frame = x->frame;
     x->frame = NULL;
-    m->tb = x->tb;
-    m->stamp = pl_prof_stamp_pop(st->prof, m->frame->pts);
+    m->tb = tb;
+    m->stamp = pl_prof_stamp_pop(st->prof, av_rescale_q(m->frame->pts, tb, x->tb));
+    pl_prof_flow(st->prof, m->stamp.flow);
     *out = m;
     return 0;
   }
@@ -156,5 +179,8 @@ void pl_decode_entry(iso_value *msg) {
   }
   x->end = INT64_MAX;
   x->cut_start = job->ss_us > 0;
+  const pl_node *nd = &job->node[job->self];
+  x->sar = job->info.st[job->out[nd->out_stream].in_index].stream_sar;
+  x->rd_last = x->prev_pkt_pts = AV_NOPTS_VALUE;
   pl_filter_start(job, &dec_ops, x, pl_link_capacity(job, job->self));
 }

@@ -47,6 +47,7 @@ typedef struct pl_stream_info {
   enum AVMediaType type;
   enum AVCodecID codec_id;
   AVRational tb, fps, sar;
+  AVRational stream_sar; /* the container's aspect, which wins over the codec's */
   int width, height, sample_rate, channels;
   int64_t start_pts; /* in tb, AV_NOPTS_VALUE unknown */
   bool attached_pic;

@@ -105,6 +105,7 @@ static void try_header(mux_impl *x) {
     mp->file_index = idx;
     const pl_out_stream *o = &j->out[k];
     add_matrix(x, idx, &j->info.st[o->in_index]);
+    cx_mux_ctx(x->mux)->streams[idx]->sample_aspect_ratio = mp->par->sample_aspect_ratio;
     if (o->type == AVMEDIA_TYPE_VIDEO && !o->copy) {
       AVStream *s = cx_mux_ctx(x->mux)->streams[idx];
       s->avg_frame_rate = av_inv_q(mp->tb);
