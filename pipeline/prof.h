@@ -15,6 +15,9 @@
  *             starts with  t0 = pl_prof_busy(p);
  *             and ends with pl_prof_blocked(p) if it still holds an item it
  *             could not send (no credit), else pl_prof_starved(p).
+ *             pl_prof_starved() counts as blocked while an output link is
+ *             at capacity (last pl_prof_link_depth), so a stage that only
+ *             knows "I am waiting" still gets it right.
  *             (demux is never starved: it is busy or blocked.)
  *   input     pl_prof_in(p, bytes)             per packet/frame received
  *   output    pl_prof_out(p, bytes, samples)   per item sent (samples: audio, else 0)
@@ -29,8 +32,9 @@
  *             named after the stage kind ("read", "decode", "convert",
  *             "encode", "write"). Tag it with the frame it worked on:
  *               pl_prof_flow(p, stamp.flow)
- *             (demux: the new stamp; decode/convert/encode: the input's stamp
- *             when feeding, the output's when draining; mux: the packet's).
+ *             (decode/convert/encode: the input's stamp when feeding, the
+ *             output's when draining; mux: the packet's). pl_prof_stamp_new,
+ *             _push and _pop tag the unit themselves.
  *             Optional, finer: pl_prof_slice(p, "scale", t0, pl_now(), flow)
  *             (name: a string literal, it travels as a pointer); a stage
  *             that calls it gets no automatic slices.
@@ -114,6 +118,7 @@ void pl_prof_free(pl_prof *p); /* NULL-safe */
 
 /* State changes; each returns the pl_now() it used, handy as a slice start. */
 uint64_t pl_prof_busy(pl_prof *p);
+/* Waiting for input; becomes blocked while an output link is full. */
 uint64_t pl_prof_starved(pl_prof *p);
 uint64_t pl_prof_blocked(pl_prof *p);
 /* Stops the clocks; the next report says done = 1. */

@@ -125,8 +125,17 @@ static uint64_t enter(pl_prof *p, int state) {
 uint64_t pl_prof_busy(pl_prof *p) {
   return enter(p, PL_ST_BUSY);
 }
+/* With an output link at capacity the stage could not send even if input
+ * came: downstream holds it up, so the wait is blocked, whatever the
+ * caller believed. */
+static bool out_full(const pl_prof *p) {
+  for (int i = 0; i < p->nlinks; i++)
+    if (p->links[i].fig.capacity && p->links[i].fig.depth >= p->links[i].fig.capacity) return true;
+  return false;
+}
+
 uint64_t pl_prof_starved(pl_prof *p) {
-  return enter(p, PL_ST_STARVED);
+  return enter(p, out_full(p) ? PL_ST_BLOCKED : PL_ST_STARVED);
 }
 uint64_t pl_prof_blocked(pl_prof *p) {
   return enter(p, PL_ST_BLOCKED);
@@ -134,7 +143,7 @@ uint64_t pl_prof_blocked(pl_prof *p) {
 
 void pl_prof_done(pl_prof *p) {
   if (p->state == PL_ST_DONE) return;
-  enter(p, PL_ST_STARVED); /* closes a busy segment's CPU */
+  enter(p, PL_ST_STARVED); /* closes a busy segment's CPU and its unit */
   p->state = PL_ST_DONE;
   p->st.done = 1;
 }
@@ -234,6 +243,7 @@ pl_stamp pl_prof_stamp_new(pl_prof *p, int stream_index) {
   unsigned s = stream_index < 0 ? 0 : (unsigned)stream_index % 8u;
   pl_stamp st = {((uint64_t)(stream_index < 0 ? 0 : stream_index) + 1) << 40 | ++p->seq[s],
                  pl_now()};
+  p->unit_flow = st.flow; /* demux's unit of work is this packet */
   return st;
 }
 
@@ -247,6 +257,7 @@ void pl_prof_stamp_push(pl_prof *p, int64_t pts, pl_stamp st) {
     p->nstamps++;
   p->stamps[slot].pts = pts;
   p->stamps[slot].st = st;
+  pl_prof_flow(p, st.flow);
 }
 
 /* Outputs leave in pts order, so entries older than the one matched can
@@ -257,6 +268,7 @@ pl_stamp pl_prof_stamp_pop(pl_prof *p, int64_t pts) {
   if (!p->nstamps) return none;
   if (pts == NOPTS) {
     pl_stamp st = p->stamps[p->stamp_head].st;
+    pl_prof_flow(p, st.flow);
     p->stamp_head = (p->stamp_head + 1) % STAMPS_MAX;
     p->nstamps--;
     return st;
@@ -274,6 +286,7 @@ pl_stamp pl_prof_stamp_pop(pl_prof *p, int64_t pts) {
   }
   if (best < 0) return none;
   pl_stamp st = p->stamps[best].st;
+  pl_prof_flow(p, st.flow);
   /* Compact: keep entries with pts >= best_pts (and unknown ones). */
   unsigned n = 0;
   for (unsigned k = 0; k < p->nstamps; k++) {

@@ -37,7 +37,9 @@ static const char *hint_for(const char *name) {
                               : "try a cheaper scaling (smaller -s) or keep the source size "
                                 "and pixel format";
   case 3:
-    return "try a faster -preset or more -threads";
+    return chain(name) == 'a' ? "audio encoders run on one thread: try a cheaper codec or "
+                                "settings (e.g. a lower -compression_level)"
+                              : "try a faster -preset or more -threads";
   default:
     return "output I/O bound: write to faster storage";
   }

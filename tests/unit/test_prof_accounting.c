@@ -141,6 +141,26 @@ static void test_counters_and_links(void **state) {
   pl_prof_free(p);
 }
 
+/* A stage that says "starved" while its output link is full is blocked. */
+static void test_full_output_is_blocked(void **state) {
+  (void)state;
+  pl_prof *p = pl_prof_new("decode:v", false);
+  int l = pl_prof_add_link(p, "convert:v");
+  pl_prof_link_depth(p, l, 4, 4);
+  pl_prof_starved(p);
+  sleep_ms(20);
+  pl_prof_busy(p);
+  pl_prof_link_depth(p, l, 3, 4);
+  pl_prof_starved(p);
+  sleep_ms(20);
+  iso_stage_stats s;
+  pl_prof_snapshot(p, &s);
+  assert_true(s.blocked_s >= 0.019);
+  assert_true(s.starved_s >= 0.019);
+  assert_true(s.blocked_s < s.wall_s && s.starved_s < s.wall_s);
+  pl_prof_free(p);
+}
+
 static void test_roles(void **state) {
   (void)state;
   const char *names[] = {"demux", "decode:v", "mux", "encode:a"};
@@ -232,6 +252,24 @@ static void test_auto_slices(void **state) {
   assert_string_equal(r->slices[0].name, "scale");
   pl_report_free(r);
   pl_prof_free(p);
+  /* Stamps tag the unit they are made or looked up in. */
+  p = pl_prof_new("demux", true);
+  pl_prof_busy(p);
+  pl_stamp st = pl_prof_stamp_new(p, 1);
+  pl_prof_starved(p);
+  pl_prof_busy(p);
+  pl_prof_stamp_push(p, 5, (pl_stamp){55, 1});
+  pl_prof_blocked(p);
+  pl_prof_busy(p);
+  assert_int_equal(pl_prof_stamp_pop(p, 5).flow, 55);
+  pl_prof_done(p);
+  r = pl_prof_report_raw(p, pl_now());
+  assert_true(r->nslices >= 3);
+  assert_int_equal(r->slices[r->nslices - 3].flow, st.flow);
+  assert_int_equal(r->slices[r->nslices - 2].flow, 55);
+  assert_int_equal(r->slices[r->nslices - 1].flow, 55);
+  pl_report_free(r);
+  pl_prof_free(p);
   const char *names[][2] = {{"demux", "read"},
                             {"mux", "write"},
                             {"encode:a", "encode"},
@@ -314,6 +352,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fractions_add_up),
       cmocka_unit_test(test_counters_and_links),
+      cmocka_unit_test(test_full_output_is_blocked),
       cmocka_unit_test(test_roles),
       cmocka_unit_test(test_slices_bounded_and_moved),
       cmocka_unit_test(test_auto_slices),

@@ -72,6 +72,7 @@ static void test_audio_only(void **state) {
   pl_verdict v;
   assert_int_equal(pl_verdict_pick(s, 5, &v), 3);
   assert_string_equal(v.name, "encode:a");
+  assert_non_null(strstr(v.hint, "one thread")); /* no -preset for audio */
 }
 
 /* Two stages about equally busy: the one with the full input and the
