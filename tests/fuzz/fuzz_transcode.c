@@ -25,6 +25,7 @@ enum {
   FZ_MAX_SAMPLES = 1 << 18,    /* samples per decoded audio frame */
   FZ_BOX = 64,                 /* output pictures fit a 64x64 box */
   FZ_MAX_PENDING = 64,         /* packets held until the mux header is out */
+  FZ_MAX_BURST = 1000,         /* frames convert may emit for one input frame */
   FZ_DEADLINE_NS = 3000000000, /* wall-clock budget of blocking demuxer I/O */
   FZ_IOBUF = 4096
 };
@@ -334,6 +335,7 @@ static void fz_convert(fz_run *r, int ci, const AVFrame *frame) {
     fz_mux_ready(r);
   }
   if (!c->enc) return;
+  int burst = 0;
   ret = c->vconv ? cx_vconv_send(c->vconv, frame) : cx_aconv_send(c->aconv, frame);
   if (ret < 0) {
     c->failed = 1;
@@ -343,6 +345,22 @@ static void fz_convert(fz_run *r, int ci, const AVFrame *frame) {
     ret = c->vconv ? cx_vconv_receive(c->vconv, r->conv) : cx_aconv_receive(c->aconv, r->conv);
     if (ret < 0) {
       if (ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) c->failed = 1;
+      break;
+    }
+    /*
+     * A timestamp jump in hostile input makes constant-frame-rate convert
+     * duplicate a frame for every missing slot: a 3 KB file asking for 100000 s
+     * of video. The chain stops here so the campaign goes on; with FZ_STRICT
+     * set (the regression test) it is reported as the finding it is.
+     */
+    if (++burst > FZ_MAX_BURST) {
+      av_frame_unref(r->conv);
+      if (getenv("FZ_STRICT")) {
+        fprintf(stderr, "fuzz: convert emitted more than %d frames for one input frame\n",
+                FZ_MAX_BURST);
+        abort();
+      }
+      c->failed = 1;
       break;
     }
     c->converted++;
