@@ -95,6 +95,7 @@ void rt_iso_unref(rt_iso *iso) {
   iso_value_free(iso->exit_val);
   iso_sendport_release(iso->exit_sp);
   pthread_mutex_destroy(&iso->lock);
+  free(iso->slots);
   free(iso->name);
   free(iso);
 }

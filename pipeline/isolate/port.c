@@ -3,14 +3,54 @@
 
 #include "pipeline/isolate/rt_internal.h"
 
+/* A slot index plus a generation: a message for a closed port never
+ * reaches a newer port that reused the slot. */
+static int slot_take(rt_iso *iso, iso_port *p, uint64_t *id) {
+  uint32_t i;
+  if (iso->free_slot) {
+    i = iso->free_slot - 1;
+    iso->free_slot = iso->slots[i].next_free;
+  } else {
+    if (iso->nslots == iso->cslots) {
+      uint32_t c = iso->cslots ? iso->cslots * 2 : 8;
+      struct rt_slot *v = realloc(iso->slots, c * sizeof(*v));
+      if (!v) return ISO_ENOMEM;
+      iso->slots = v;
+      iso->cslots = c;
+    }
+    i = iso->nslots++;
+    iso->slots[i].gen = 0;
+  }
+  iso->slots[i].port = p;
+  iso->slots[i].gen++;
+  *id = ((uint64_t)iso->slots[i].gen << 32) | i;
+  return ISO_OK;
+}
+
+static void slot_free(rt_iso *iso, uint64_t id) {
+  uint32_t i = (uint32_t)id;
+  iso->slots[i].port = NULL;
+  iso->slots[i].next_free = iso->free_slot;
+  iso->free_slot = i + 1;
+}
+
+static iso_port *slot_port(rt_iso *iso, uint64_t id) {
+  uint32_t i = (uint32_t)id;
+  if (i >= iso->nslots || iso->slots[i].gen != (uint32_t)(id >> 32)) return NULL;
+  return iso->slots[i].port;
+}
+
 static rt_core *core_new(rt_iso *iso, iso_port *p) {
   rt_core *c = malloc(sizeof(*c));
   if (!c) return NULL;
+  if (slot_take(iso, p, &c->port_id)) {
+    free(c);
+    return NULL;
+  }
   atomic_init(&c->refs, 1);
   atomic_init(&c->closed, false);
   rt_iso_ref(iso);
   c->iso = iso;
-  c->port = p;
   c->link_capacity = 0;
   return c;
 }
@@ -121,7 +161,7 @@ void iso_port_close(iso_port *p) {
   rt_iso *iso = p->iso;
   p->closed = true;
   atomic_store_explicit(&p->core->closed, true, memory_order_release);
-  p->core->port = NULL;
+  slot_free(iso, p->core->port_id);
   rt_core_release(p->core);
   p->core = NULL;
   port_drop_pending(p);
@@ -167,15 +207,12 @@ bool iso_sendport_equal(const iso_sendport *a, const iso_sendport *b) {
 
 /* Runs on the receiving isolate for each message popped from its mailbox. */
 void rt_dispatch_msg(rt_iso *iso, iso_value *msg) {
-  rt_core *c = msg->q_core;
-  iso_port *p = atomic_load_explicit(&c->closed, memory_order_acquire) ? NULL : c->port;
+  iso_port *p = slot_port(iso, msg->q_port);
   if (!p) {
     iso->ctr.dropped++;
     iso_value_free(msg); /* queued at port close: its payload is freed */
     return;
   }
-  msg->q_core = NULL;
-  rt_core_release(c);
   iso->ctr.msgs_received++;
   if (p->handler && !p->awaiting && !p->pend_head) {
     iso->depth++;
@@ -217,8 +254,7 @@ int rt_send_flags(iso_sendport *sp, iso_value *v, uint32_t flags, bool move) {
     return ISO_OK;
   }
   if (me) me->ctr.msgs_sent++;
-  atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
-  m->q_core = c;
+  m->q_port = c->port_id;
   m->q_flags = flags;
   rt_mpsc_push(&dst->mbox, m);
   rt_iso_wake(dst);

@@ -28,7 +28,7 @@ typedef struct rt_iso rt_iso;
  * queued message, so a small message costs one allocation. */
 struct iso_value {
   _Atomic(struct iso_value *) q_next;
-  rt_core *q_core; /* target while queued (holds a core reference) */
+  uint64_t q_port; /* target port id while queued: no reference, no atomic */
   uint32_t q_flags;
   uint8_t type;
   union {
@@ -74,7 +74,7 @@ struct rt_core {
   atomic_uint refs;
   atomic_bool closed;
   rt_iso *iso;            /* owning isolate (referenced) */
-  iso_port *port;         /* owner's thread only; NULL once closed */
+  uint64_t port_id;       /* (generation << 32) | slot in the owner's port table */
   uint32_t link_capacity; /* set by iso_link_rx_new, read by iso_link_tx_new */
 };
 
@@ -139,6 +139,12 @@ struct rt_iso {
   int depth;      /* handler frames on the stack */
   int alive;      /* open strong ports + live timers */
   iso_port *ports;
+  struct rt_slot {
+    iso_port *port;
+    uint32_t gen;
+    uint32_t next_free;
+  } * slots;                          /* port table: messages name ports by id, resolved here */
+  uint32_t nslots, cslots, free_slot; /* free_slot: 1-based free list head */
   iso_sendport *exit_sp;
   iso_value *exit_val;
   rt_raise_capture *capture;

@@ -212,7 +212,6 @@ void iso_value_free(iso_value *v) {
   default:
     break;
   }
-  if (v->q_core) rt_core_release(v->q_core);
   free(v);
 }
 

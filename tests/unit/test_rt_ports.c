@@ -207,6 +207,21 @@ static void test_port_ud_and_equal(void **s) {
   iso_port_close(q);
 }
 
+static void test_reused_slot_gets_no_stale_message(void **s) {
+  (void)s;
+  atomic_store(&g_freed, 0);
+  iso_port *a = iso_port_new();
+  iso_sendport *spa = iso_port_sendport(a);
+  iso_send_move(spa, iso_transfer(counted_alloc(8), counted_free, 1)); /* still in the mailbox */
+  iso_port_close(a);
+  iso_port *b = iso_port_new(); /* may reuse a's table slot */
+  iso_value *m = NULL;
+  assert_int_equal(iso_port_next(b, 20 * MS, &m), ISO_ETIMEDOUT);
+  assert_int_equal(atomic_load(&g_freed), 1); /* dropped on arrival, payload freed */
+  iso_sendport_release(spa);
+  iso_port_close(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       RT_TEST(test_fifo_across_isolates),
@@ -217,6 +232,7 @@ int main(void) {
       RT_TEST(test_send_to_dead_isolate_is_dropped),
       RT_TEST(test_weak_port),
       RT_TEST(test_port_ud_and_equal),
+      RT_TEST(test_reused_slot_gets_no_stale_message),
   };
   return RT_RUN_BOTH(tests);
 }

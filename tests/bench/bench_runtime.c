@@ -1,0 +1,354 @@
+/* Runtime benchmark: throughput, round trips, run latency, idle cost, transfers; table or --json.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "isopipe/isolate.h"
+
+#define ONEWAY_N 2000000
+#define RTT_HOT_N 200000
+#define RTT_PARKED_N 2000
+#define RUN_N 3000
+#define IDLE_N 1000
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+static double pct_us(uint64_t *v, size_t n, double p) {
+  qsort(v, n, sizeof(*v), cmp_u64);
+  size_t i = (size_t)(p * (double)(n - 1));
+  return (double)v[i] / 1000.0;
+}
+
+static iso_value *wait_msg(iso_port *p) {
+  iso_value *m = NULL;
+  if (iso_port_next(p, 60ull * 1000000000ull, &m) != ISO_OK) {
+    fprintf(stderr, "bench: timed out waiting for a message\n");
+    exit(1);
+  }
+  return m;
+}
+
+/* ---- one-way throughput -------------------------------------------------- */
+
+typedef struct sink {
+  int64_t left;
+  iso_sendport *done;
+} sink;
+
+static void sink_handler(iso_port *port, iso_value *msg, void *ud) {
+  sink *s = ud;
+  iso_value_free(msg);
+  if (--s->left == 0) {
+    iso_send_move(s->done, iso_int(1));
+    iso_sendport_release(s->done);
+    free(s);
+    iso_port_close(port);
+  }
+}
+
+static void sink_entry(iso_value *msg) {
+  sink *s = calloc(1, sizeof(*s));
+  s->left = iso_as_int(iso_list_at(msg, 1));
+  s->done = iso_sendport_ref(iso_as_sendport(iso_list_at(msg, 0)));
+  iso_port *p = iso_port_new_raw(sink_handler, s);
+  iso_sendport *me = iso_port_sendport(p);
+  iso_send_move(s->done, iso_v_sendport(me));
+  iso_sendport_release(me);
+  iso_value_free(msg);
+}
+
+static void source_entry(iso_value *msg) {
+  iso_sendport *to = iso_as_sendport(iso_list_at(msg, 0));
+  int64_t n = iso_as_int(iso_list_at(msg, 1));
+  iso_value *v = iso_int(0);
+  for (int64_t i = 0; i < n; i++)
+    iso_send(to, v); /* deep-copied on each send */
+  iso_value_free(v);
+  iso_value_free(msg);
+}
+
+static double bench_oneway(void) {
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  iso_spawn(sink_entry, iso_listv(iso_v_sendport(sp), iso_int(ONEWAY_N), NULL), NULL, NULL);
+  iso_value *hello = wait_msg(p);
+  uint64_t t0 = iso_now_ns();
+  iso_spawn(source_entry,
+            iso_listv(iso_v_sendport(iso_as_sendport(hello)), iso_int(ONEWAY_N), NULL), NULL, NULL);
+  iso_value_free(wait_msg(p));
+  uint64_t dt = iso_now_ns() - t0;
+  iso_value_free(hello);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+  return (double)ONEWAY_N * 1e9 / (double)dt;
+}
+
+/* A plain SPSC ring of pointers: the physical reference for one-way. */
+#define RING 4096
+static void *ring[RING];
+static _Atomic size_t ring_head, ring_tail;
+
+static void *ring_consumer(void *arg) {
+  size_t n = (size_t)(uintptr_t)arg, got = 0, t = 0;
+  while (got < n) {
+    size_t h = atomic_load_explicit(&ring_head, memory_order_acquire);
+    while (t != h) {
+      void *x = ring[t % RING];
+      (void)x;
+      t++;
+      got++;
+    }
+    atomic_store_explicit(&ring_tail, t, memory_order_release);
+  }
+  return NULL;
+}
+
+static double bench_raw_ring(void) {
+  pthread_t th;
+  size_t n = ONEWAY_N;
+  atomic_store(&ring_head, 0);
+  atomic_store(&ring_tail, 0);
+  uint64_t t0 = iso_now_ns();
+  pthread_create(&th, NULL, ring_consumer, (void *)(uintptr_t)n);
+  size_t h = 0;
+  for (size_t i = 0; i < n; i++) {
+    while (h - atomic_load_explicit(&ring_tail, memory_order_acquire) >= RING) {
+    }
+    ring[h % RING] = (void *)(uintptr_t)(i + 1);
+    h++;
+    atomic_store_explicit(&ring_head, h, memory_order_release);
+  }
+  pthread_join(th, NULL);
+  return (double)n * 1e9 / (double)(iso_now_ns() - t0);
+}
+
+/* ---- round trips ----------------------------------------------------------- */
+
+static void echo_handler(iso_port *port, iso_value *msg, void *ud) {
+  (void)ud;
+  if (iso_type(msg) == ISO_V_NULL) {
+    iso_value_free(msg);
+    iso_port_close(port);
+    return;
+  }
+  iso_send_move(iso_as_sendport(iso_list_at(msg, 0)), iso_int(0));
+  iso_value_free(msg);
+}
+
+static void echo_entry(iso_value *msg) {
+  iso_port *p = iso_port_new_raw(echo_handler, NULL);
+  iso_sendport *me = iso_port_sendport(p);
+  iso_send_move(iso_as_sendport(msg), iso_v_sendport(me));
+  iso_sendport_release(me);
+  iso_value_free(msg);
+}
+
+static void bench_rtt(int n, uint64_t gap_ns, double *p50, double *p99) {
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  iso_isolate *w;
+  iso_spawn(echo_entry, iso_v_sendport(sp), NULL, &w);
+  iso_value *hello = wait_msg(p);
+  iso_sendport *esp = iso_as_sendport(hello);
+  uint64_t *v = malloc((size_t)n * sizeof(*v));
+  iso_value *req = iso_listv(iso_v_sendport(sp), iso_int(1), NULL);
+  for (int i = 0; i < n; i++) {
+    if (gap_ns) {
+      struct timespec ts = {0, (long)gap_ns};
+      nanosleep(&ts, NULL); /* the echo isolate parks meanwhile */
+    }
+    uint64_t t0 = iso_now_ns();
+    iso_send(esp, req);
+    iso_value_free(wait_msg(p));
+    v[i] = iso_now_ns() - t0;
+  }
+  iso_send_move(esp, iso_null());
+  iso_isolate_join(w, 0);
+  iso_isolate_release(w);
+  iso_value_free(req);
+  *p50 = pct_us(v, (size_t)n, 0.5);
+  if (p99) *p99 = pct_us(v, (size_t)n, 0.99);
+  free(v);
+  iso_value_free(hello);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+}
+
+/* ---- run ------------------------------------------------------------------- */
+
+static iso_value *plus_one(iso_value *arg) {
+  int64_t x = iso_as_int(arg);
+  iso_value_free(arg);
+  return iso_int(x + 1);
+}
+
+static double bench_run(bool pooled) {
+  uint64_t *v = malloc(RUN_N * sizeof(*v));
+  for (int i = 0; i < RUN_N; i++) {
+    iso_value *r = NULL;
+    iso_error e = {0};
+    uint64_t t0 = iso_now_ns();
+    int rc = pooled ? iso_run_pooled(plus_one, iso_int(i), &r, &e)
+                    : iso_run(plus_one, iso_int(i), &r, &e);
+    v[i] = iso_now_ns() - t0;
+    if (rc || iso_as_int(r) != i + 1) {
+      fprintf(stderr, "bench: run failed: %s\n", iso_strerror(rc));
+      exit(1);
+    }
+    iso_value_free(r);
+  }
+  double p = pct_us(v, RUN_N, 0.5);
+  free(v);
+  return p;
+}
+
+/* ---- idle isolates ---------------------------------------------------------- */
+
+static long rss_kb(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long pages = 0, rss = 0;
+  if (f) {
+    if (fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
+    fclose(f);
+  }
+  return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static double bench_idle(size_t stack) {
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  iso_isolate **h = malloc(IDLE_N * sizeof(*h));
+  iso_sendport **ports = malloc(IDLE_N * sizeof(*ports));
+  /* Warm up allocator arenas and thread caches before the baseline. */
+  iso_isolate *warm;
+  iso_spawn(echo_entry, iso_v_sendport(sp), NULL, &warm);
+  iso_value *wh = wait_msg(p);
+  iso_send_move(iso_as_sendport(wh), iso_null());
+  iso_isolate_join(warm, 0);
+  iso_isolate_release(warm);
+  iso_value_free(wh);
+  long before = rss_kb();
+  iso_spawn_opts o;
+  iso_spawn_opts_init(&o);
+  o.stack_size = stack;
+  for (int i = 0; i < IDLE_N; i++)
+    iso_spawn(echo_entry, iso_v_sendport(sp), &o, &h[i]);
+  for (int i = 0; i < IDLE_N; i++) {
+    iso_value *m = wait_msg(p);
+    ports[i] = iso_sendport_ref(iso_as_sendport(m));
+    iso_value_free(m);
+  }
+  struct timespec ts = {0, 50000000};
+  nanosleep(&ts, NULL); /* all parked */
+  long after = rss_kb();
+  for (int i = 0; i < IDLE_N; i++) {
+    iso_send_move(ports[i], iso_null());
+    iso_sendport_release(ports[i]);
+  }
+  for (int i = 0; i < IDLE_N; i++) {
+    iso_isolate_join(h[i], 0);
+    iso_isolate_release(h[i]);
+  }
+  free(h);
+  free(ports);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+  return (double)(after - before) / IDLE_N;
+}
+
+/* ---- transfers and copies ---------------------------------------------------- */
+
+static double bench_transfer(size_t size, int iters, bool copy) {
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  char *buf = malloc(size);
+  memset(buf, 3, size);
+  iso_value *bytes = copy ? iso_bytes(buf, size) : NULL;
+  uint64_t t0 = iso_now_ns();
+  for (int i = 0; i < iters; i++) {
+    iso_value *m = NULL;
+    if (copy) {
+      iso_send(sp, bytes); /* deep copy of every byte */
+      iso_port_next(p, 0, &m);
+    } else {
+      iso_send_move(sp, iso_transfer(buf, free, 1)); /* the pointer moves */
+      iso_port_next(p, 0, &m);
+      buf = iso_transfer_take(m, NULL);
+    }
+    iso_value_free(m);
+  }
+  uint64_t dt = iso_now_ns() - t0;
+  iso_value_free(bytes);
+  free(buf);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+  return (double)dt / iters;
+}
+
+int main(int argc, char **argv) {
+  bool json = false;
+  const char *only = NULL; /* --only oneway: profile one part */
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0) json = true;
+    if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
+  }
+  if (iso_runtime_init(ISO_MODE_THREADS) != ISO_OK) return 1;
+  if (only) {
+    if (!strcmp(only, "oneway")) printf("oneway %.0f\n", bench_oneway());
+    if (!strcmp(only, "ring")) printf("ring %.0f\n", bench_raw_ring());
+    if (!strcmp(only, "rtt")) {
+      double a, b;
+      bench_rtt(RTT_HOT_N, 0, &a, &b);
+      printf("rtt hot p50 %.3f p99 %.3f\n", a, b);
+    }
+    if (!strcmp(only, "run")) printf("run %.3f pooled %.3f\n", bench_run(false), bench_run(true));
+    iso_runtime_shutdown();
+    return 0;
+  }
+  double oneway = bench_oneway();
+  double ring_rate = bench_raw_ring();
+  double hot50, hot99, parked50;
+  bench_rtt(RTT_HOT_N, 0, &hot50, &hot99);
+  bench_rtt(RTT_PARKED_N, 1000000, &parked50, NULL);
+  double run50 = bench_run(false);
+  double pooled50 = bench_run(true);
+  double idle = bench_idle(64 * 1024);
+  double idle_default = bench_idle(0);
+  double t1k = bench_transfer(1024, 200000, false);
+  double t8m = bench_transfer(8u << 20, 200000, false);
+  double t32m = bench_transfer(32u << 20, 200000, false);
+  double c8m = bench_transfer(8u << 20, 40, true);
+  iso_runtime_shutdown();
+  if (json) {
+    printf("{\"oneway_msgs_per_s\": %.0f, \"oneway_raw_ring_msgs_per_s\": %.0f, "
+           "\"rtt_hot_p50_us\": %.3f, \"rtt_hot_p99_us\": %.3f, \"rtt_parked_p50_us\": %.3f, "
+           "\"run_p50_us\": %.3f, \"run_pooled_p50_us\": %.3f, \"idle_isolate_rss_kb\": %.2f, "
+           "\"transfer_1k_ns\": %.1f, \"transfer_8m_ns\": %.1f, \"transfer_32m_ns\": %.1f, "
+           "\"copy_8m_ns\": %.0f}\n",
+           oneway, ring_rate, hot50, hot99, parked50, run50, pooled50, idle, t1k, t8m, t32m, c8m);
+    return 0;
+  }
+  printf("%-34s %14s\n", "metric", "value");
+  printf("%-34s %14.0f\n", "oneway_msgs_per_s", oneway);
+  printf("%-34s %14.0f  (ratio %.2f)\n", "oneway_raw_ring_msgs_per_s", ring_rate,
+         oneway / ring_rate);
+  printf("%-34s %14.3f\n", "rtt_hot_p50_us", hot50);
+  printf("%-34s %14.3f\n", "rtt_hot_p99_us", hot99);
+  printf("%-34s %14.3f\n", "rtt_parked_p50_us", parked50);
+  printf("%-34s %14.3f\n", "run_p50_us", run50);
+  printf("%-34s %14.3f\n", "run_pooled_p50_us", pooled50);
+  printf("%-34s %14.2f  (64 KiB stacks; default 1 MiB: %.2f)\n", "idle_isolate_rss_kb", idle,
+         idle_default);
+  printf("%-34s %14.1f\n", "transfer_1k_ns", t1k);
+  printf("%-34s %14.1f\n", "transfer_8m_ns", t8m);
+  printf("%-34s %14.1f\n", "transfer_32m_ns", t32m);
+  printf("%-34s %14.0f\n", "copy_8m_ns", c8m);
+  return 0;
+}
