@@ -42,7 +42,7 @@ static iso_pipeline *main_target(void) {
 
 static void emit(int level, const char *line) {
   pl_stage *st = tl_stage;
-  if (st && !st->ended && st->job && st->job->main_sp) {
+  if (st && st->job && st->job->main_sp) {
     pl_msg *m = pl_msg_new(PL_M_LOG);
     if (!m) return;
     m->text = strdup(line);

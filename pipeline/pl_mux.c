@@ -35,6 +35,7 @@ typedef struct mux_impl {
   uint64_t vframes;
   double pos_s;
   uint64_t last_stat_ns;
+  int64_t final_bytes; /* -1 until the file is closed */
 } mux_impl;
 
 static bool q_push(mux_impl *x, pl_msg *m, bool acked) {
@@ -66,7 +67,7 @@ static void send_stat(mux_impl *x, bool force) {
   x->last_stat_ns = now;
   pl_msg *m = pl_msg_new(PL_M_MUXSTAT);
   if (!m) return;
-  m->ival = x->mux ? cx_mux_bytes(x->mux) : 0;
+  m->ival = x->final_bytes >= 0 ? x->final_bytes : x->mux ? cx_mux_bytes(x->mux) : 0;
   m->frames = (int64_t)x->vframes;
   m->pos_s = x->pos_s;
   m->stage = x->st->job->self;
@@ -129,12 +130,16 @@ static void try_header(mux_impl *x) {
 static void finish_ok(mux_impl *x) {
   pl_stage *st = x->st;
   char err[CX_ERRLEN] = "";
-  send_stat(x, true);
   int r = cx_mux_close(&x->mux, err);
   if (r < 0) {
     pl_stage_fail(st, ISO_EMEDIA, "%s", err);
     return;
   }
+  /* The trailer (mkv cues, mp4 moov) counts too: the size on disk is final. */
+  struct stat sb;
+  if (strcmp(st->job->output, "-") != 0 && stat(st->job->output, &sb) == 0 && S_ISREG(sb.st_mode))
+    x->final_bytes = (int64_t)sb.st_size;
+  send_stat(x, true);
   pl_stage_end(st, true);
 }
 
@@ -299,6 +304,7 @@ void pl_mux_entry(iso_value *msg) {
     return;
   }
   x->n = job->nout;
+  x->final_bytes = -1;
   pl_stage *st = pl_stage_new(job, &mux_ops, x);
   if (!st) {
     free(x);
