@@ -90,11 +90,14 @@ static void link_(pl_json *j, const pl_link_agg *l) {
     if (!p->n) continue;
     /* [t_s, min, mean, max]: compact, one point per line. */
     pl_json_arr(j);
+    bool pretty = j->pretty;
+    j->pretty = false;
     pl_json_fixed(j, p->t_s, 3);
     pl_json_num(j, p->min);
     pl_json_num(j, p->sum / p->n);
     pl_json_num(j, p->max);
     pl_json_arr_end(j);
+    j->pretty = pretty;
   }
   pl_json_arr_end(j);
   pl_json_obj_end(j);

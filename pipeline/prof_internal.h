@@ -100,7 +100,8 @@ void pl_json_kint(pl_json *j, const char *k, int64_t v);
 typedef struct pl_trace pl_trace;
 
 pl_trace *pl_trace_open(const char *path, uint64_t t0_ns, uint64_t budget);
-void pl_trace_thread(pl_trace *t, int tid, const char *name);
+/* Names a track; sort orders the tracks in the viewer. */
+void pl_trace_thread(pl_trace *t, int tid, const char *name, int sort);
 /* Slices of one stage (with their flow events), sampled per the policy. */
 void pl_trace_slices(pl_trace *t, int tid, int role, const pl_slice *sl, uint32_t n);
 /* A counter sample; name and arg must outlive the trace. */

@@ -50,7 +50,7 @@ int pl_stats_trace_open(pl_stats *s, const char *path) {
   s->trace = pl_trace_open(path, s->t0_ns, s->trace_budget);
   if (!s->trace) return ISO_EINVAL;
   for (int i = 0; i < s->nstages; i++)
-    pl_trace_thread(s->trace, s->stages[i].tid, s->stages[i].last.st.name);
+    pl_trace_thread(s->trace, s->stages[i].tid, s->stages[i].last.st.name, s->stages[i].rank + 1);
   return ISO_OK;
 }
 
@@ -82,7 +82,7 @@ static pl_stage_agg *stage_for(pl_stats *s, const char *name) {
   snprintf(g->last.st.name, sizeof g->last.st.name, "%s", name);
   g->rank = rank;
   g->tid = ++s->nstages; /* tid 0 is main */
-  if (s->trace) pl_trace_thread(s->trace, g->tid, name);
+  if (s->trace) pl_trace_thread(s->trace, g->tid, name, rank + 1);
   return g;
 }
 

@@ -29,6 +29,7 @@ struct pl_trace {
   uint64_t seq[ISO_MAX_STAGES + 2]; /* per tid, keys of slices without a flow */
   uint64_t cseq;                    /* key of counter samples */
   char names[ISO_MAX_STAGES + 2][ISO_STAGE_NAME_MAX];
+  int sort[ISO_MAX_STAGES + 2];
   int maxtid;
 };
 
@@ -86,12 +87,14 @@ pl_trace *pl_trace_open(const char *path, uint64_t t0_ns, uint64_t budget) {
   t->t0_ns = t0_ns;
   t->budget = budget >= 16 ? budget : 16;
   snprintf(t->names[0], sizeof t->names[0], "main");
+  t->sort[0] = 1000; /* main's track last, below the pipeline */
   return t;
 }
 
-void pl_trace_thread(pl_trace *t, int tid, const char *name) {
+void pl_trace_thread(pl_trace *t, int tid, const char *name, int sort) {
   if (tid < 0 || tid > ISO_MAX_STAGES + 1) return;
   snprintf(t->names[tid], sizeof t->names[tid], "%s", name);
+  t->sort[tid] = sort;
   if (tid > t->maxtid) t->maxtid = tid;
 }
 
@@ -208,7 +211,7 @@ int pl_trace_close(pl_trace *t, uint64_t slices_dropped_by_stages) {
   for (int tid = 0; tid <= t->maxtid; tid++) {
     if (!t->names[tid][0]) continue;
     meta(t, "thread_name", tid, "name", t->names[tid], 0);
-    meta(t, "thread_sort_index", tid, "sort_index", NULL, tid);
+    meta(t, "thread_sort_index", tid, "sort_index", NULL, t->sort[tid]);
   }
   for (size_t i = 0; i < t->n; i++)
     write_rec(t, &t->r[i]);
