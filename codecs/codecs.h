@@ -55,7 +55,9 @@ AVFormatContext *cx_demux_ctx(cx_demux *d);
  * pictures; -1 none. */
 int cx_demux_best_stream(cx_demux *d, enum AVMediaType type);
 /* Absolute -ss target in AV_TIME_BASE (input start_time + start_us), the
- * instant before which frames are to be dropped; the input's start without -ss. */
+ * instant before which frames are to be dropped; the input's start without
+ * -ss. Packets keep the input's timestamps: ffmpeg's CLI subtracts this from
+ * every packet so outputs start at 0 (frame-exact framemd5 needs the same). */
 int64_t cx_demux_start_us(cx_demux *d);
 /* 0, AVERROR_EOF or an error. pkt's stream_index is the input stream. */
 int cx_demux_read(cx_demux *d, AVPacket *pkt);
@@ -70,7 +72,9 @@ typedef struct cx_dec cx_dec;
 int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                 char *err);
 int cx_dec_send(cx_dec *d, const AVPacket *pkt); /* NULL = flush */
-/* Frames come out with pts = best_effort_timestamp in pkt_tb. */
+/* Frames come out with pts = best_effort_timestamp in pkt_tb. Audio frames
+ * without one continue the previous frame's pts + samples, and an
+ * unspecified channel order becomes the default layout for the count. */
 int cx_dec_receive(cx_dec *d, AVFrame *frame);
 AVCodecContext *cx_dec_ctx(cx_dec *d);
 void cx_dec_close(cx_dec **d);
