@@ -70,6 +70,10 @@ static void stage(pl_json *j, const iso_stage_stats *s) {
   pl_json_obj_end(j);
 }
 
+static int link_rank(const pl_link_agg *l) {
+  return pl_stage_rank(l->from) * 100 + pl_stage_rank(l->to);
+}
+
 static void link_(pl_json *j, const pl_link_agg *l) {
   pl_json_obj(j);
   char name[2 * ISO_STAGE_NAME_MAX + 4];
@@ -169,10 +173,20 @@ int pl_stats_write_json(const pl_stats *s, const char *path, const iso_progress 
     stage(j, &prog->stages[i]);
   pl_json_arr_end(j);
 
+  /* Links in pipeline order (they were met in arrival order). */
+  int order[PL_LINKS_MAX];
+  for (int i = 0; i < s->nlinks; i++) {
+    int at = i;
+    while (at > 0 && link_rank(&s->links[order[at - 1]]) > link_rank(&s->links[i])) {
+      order[at] = order[at - 1];
+      at--;
+    }
+    order[at] = i;
+  }
   pl_json_key(j, "links");
   pl_json_arr(j);
   for (int i = 0; i < s->nlinks; i++)
-    link_(j, &s->links[i]);
+    link_(j, &s->links[order[i]]);
   pl_json_arr_end(j);
 
   pl_verdict v;

@@ -174,17 +174,23 @@ void pl_stats_tick(pl_stats *s, uint64_t now_ns, uint64_t lateness_ns, uint64_t 
   if (trace_due) pl_trace_counter(s->trace, "tick lateness", "us", now_ns, lateness_ns / 1000.0);
 }
 
-/* Only the sender sees a link's queued items; its figures win. */
+/* Only the sender sees a link's queued items; its figures win. A stage
+ * fed by several links (mux) gets their sum: items waiting for it. */
 static void fill_input(const pl_stats *s, iso_stage_stats *st) {
+  bool any = false;
   for (int i = 0; i < s->nlinks; i++) {
     const pl_link_agg *l = &s->links[i];
-    if (strcmp(l->to, st->name) != 0) continue;
-    st->in_depth = l->fig.depth;
-    st->in_capacity = l->fig.capacity;
-    st->in_depth_min = l->fig.min;
-    st->in_depth_max = l->fig.max;
-    st->in_depth_mean = l->fig.mean;
-    return;
+    if (strcmp(l->to, st->name) != 0 || !l->fig.capacity) continue;
+    if (!any) {
+      st->in_depth = st->in_capacity = st->in_depth_min = st->in_depth_max = 0;
+      st->in_depth_mean = 0;
+      any = true;
+    }
+    st->in_depth += l->fig.depth;
+    st->in_capacity += l->fig.capacity;
+    st->in_depth_min += l->fig.min;
+    st->in_depth_max += l->fig.max;
+    st->in_depth_mean += l->fig.mean;
   }
 }
 

@@ -361,13 +361,16 @@ static void fake_stage(pl_stats *s, const char *name, const char *to, int frames
   pl_prof_free(p);
 }
 
-static const char *const chain[][2] = {
-    {"demux", "decode:v"}, {"decode:v", "encode:v"}, {"encode:v", "mux"}, {"mux", NULL}};
+static const char *const chain[][2] = {{"demux", "decode:v"},
+                                       {"decode:v", "encode:v"},
+                                       {"encode:v", "mux"},
+                                       {"mux", NULL},
+                                       {"encode:a", "mux"}};
 
 static void run_small(pl_stats *s) {
   uint64_t t0 = pl_now();
-  for (int k = 0; k < 4; k++)
-    fake_stage(s, chain[k][0], chain[k][1], 50, t0, 0);
+  for (int k = 0; k < 5; k++)
+    fake_stage(s, chain[k][0], chain[k][1], 50, t0, k == 4 ? 1000 : 0);
   for (int t = 0; t < 12; t++)
     pl_stats_tick(s, pl_now(), 100000u * (unsigned)t, 1);
   pl_stats_end(s, pl_now());
@@ -383,11 +386,14 @@ static void test_stats_document(void **state) {
   memset(&prog, 0, sizeof prog);
   pl_stats_fill(s, &prog);
   prog.finished = 1;
-  assert_int_equal(prog.nstages, 4);
+  assert_int_equal(prog.nstages, 5);
   /* Display order, not arrival order. */
   assert_string_equal(prog.stages[0].name, "demux");
-  assert_string_equal(prog.stages[3].name, "mux");
+  assert_string_equal(prog.stages[3].name, "encode:a");
+  assert_string_equal(prog.stages[4].name, "mux");
   assert_int_equal(prog.stages[1].in_capacity, 4); /* from the sender's link */
+  assert_int_equal(prog.stages[4].in_capacity, 8); /* two links in: summed */
+  assert_int_equal(prog.stages[4].in_depth_max, 8);
   assert_true(prog.latency_p50_ms > 5 && prog.latency_p50_ms < 5.5);
   assert_int_equal(prog.ticks, 12);
   assert_true(prog.tick_late_max_us == 1100);
@@ -429,7 +435,7 @@ static void test_stats_document(void **state) {
   assert_string_equal(path(v, "isopipe_version")->s, ISO_VERSION_STRING);
   assert_true(path(v, "tick.late_max_us")->n == 1100);
   jv *stages = get(v, "stages");
-  assert_int_equal(stages->len, 4);
+  assert_int_equal(stages->len, 5);
   const char *skeys[] = {"name",      "items_in",  "items_out", "bytes_in", "bytes_out",
                          "busy_s",    "starved_s", "blocked_s", "busy",     "starved",
                          "blocked",   "cpu_s",     "fps",       "in_depth", "bytes_copied",
@@ -445,8 +451,9 @@ static void test_stats_document(void **state) {
   assert_int_equal(get(stages->kid[1], "in_depth")->t, 'o');
   assert_true(path(get(stages->kid[1], "in_depth"), "capacity")->n == 4);
   jv *links = get(v, "links");
-  assert_int_equal(links->len, 3);
+  assert_int_equal(links->len, 4);
   assert_string_equal(get(links->kid[0], "name")->s, "demux->decode:v");
+  assert_string_equal(get(links->kid[3], "name")->s, "encode:a->mux"); /* pipeline order */
   assert_true(get(links->kid[0], "max")->n == 4);
   assert_int_equal(get(links->kid[0], "series")->t, 'a');
   assert_true(get(links->kid[0], "series")->len >= 1);
@@ -513,10 +520,10 @@ static void check_trace(const char *file) {
   jv *v = parse_file(file);
   assert_non_null(v);
   counts c = count_events(v);
-  assert_int_equal(c.threads, 5); /* main + 4 stages */
-  assert_int_equal(c.X, 200);
+  assert_int_equal(c.threads, 6); /* main + 5 stages */
+  assert_int_equal(c.X, 250);
   assert_int_equal(c.s, 50);
-  assert_int_equal(c.t, 100);
+  assert_int_equal(c.t, 150);
   assert_int_equal(c.f, 50);
   assert_int_equal(c.f_bp_e, 50);
   assert_true(c.depth_counters >= 1);
