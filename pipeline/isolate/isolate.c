@@ -258,8 +258,8 @@ void iso_runtime_shutdown(void) {
   free(v);
   rt_iso *m = rt_rt.main;
   rt_iso_finish(m);
-  rt_self = NULL;
   rt_iso_unref(m);
+  rt_self = NULL;
   /* Messages pushed into a mailbox just as its isolate died can hold the
    * last references that keep it registered: drain them now. */
   v = snapshot_isos(&n, true);
@@ -268,6 +268,8 @@ void iso_runtime_shutdown(void) {
   for (size_t i = 0; i < n; i++)
     rt_iso_unref(v[i]);
   free(v);
+  rt_node_thread_done();
+  rt_node_trim();
   free(rt_rt.reap);
   rt_rt.reap = NULL;
   rt_rt.main = NULL;
@@ -308,6 +310,7 @@ static void *thread_main(void *arg) {
   rt_iso *iso = arg;
   if (iso->nice) setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), iso->nice);
   rt_run_isolate(iso);
+  rt_node_thread_done();
   pthread_mutex_lock(&rt_rt.lock);
   if (rt_rt.nreap == rt_rt.creap) {
     size_t c = rt_rt.creap ? rt_rt.creap * 2 : 16;

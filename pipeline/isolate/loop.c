@@ -24,6 +24,7 @@ void rt_park(rt_iso *iso, uint64_t deadline) {
     if (deadline <= now) return;
     timeout = deadline - now;
   }
+  rt_node_flush(); /* give batched nodes back before sleeping */
   atomic_store_explicit(&iso->parked, 1, memory_order_seq_cst);
   if (!has_work(iso)) rt_futex_wait(&iso->parked, 1, timeout);
   atomic_store_explicit(&iso->parked, 0, memory_order_relaxed);

@@ -23,6 +23,7 @@ enum {
 
 typedef struct rt_core rt_core;
 typedef struct rt_iso rt_iso;
+typedef struct rt_ncache rt_ncache;
 
 /* A value node doubles as the message envelope when it is the root of a
  * queued message, so a small message costs one allocation. */
@@ -31,6 +32,7 @@ struct iso_value {
   uint64_t q_port; /* target port id while queued: no reference, no atomic */
   uint32_t q_flags;
   uint8_t type;
+  rt_ncache *home; /* node cache it returns to; NULL = malloc'd */
   union {
     bool b;
     int64_t i;
@@ -198,6 +200,11 @@ extern rt_runtime rt_rt;
 extern _Thread_local rt_iso *rt_self;
 
 /* values */
+iso_value *rt_node_alloc(size_t extra); /* zeroed node with room for extra bytes */
+void rt_node_free(iso_value *v);
+void rt_node_thread_done(void); /* parks this thread's cache for reuse */
+void rt_node_trim(void);
+void rt_node_flush(void); /* hands batched frees back to their caches */
 iso_value *rt_value_alloc(uint8_t type, size_t extra);
 int rt_value_check_sendable(const iso_value *v, uint64_t *transfers);
 iso_value *rt_value_copy_for_send(iso_value *v, uint64_t *bytes, uint64_t *transfers);

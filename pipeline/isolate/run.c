@@ -197,6 +197,7 @@ static void *pool_main(void *arg) {
     pthread_mutex_unlock(&pool_lock);
     if (quit) break;
   }
+  rt_node_thread_done();
   return NULL;
 }
 

@@ -25,9 +25,8 @@ char *rt_vasprintf(const char *fmt, va_list ap) {
 
 /* Strings and bytes live right after the node: one allocation per value. */
 iso_value *rt_value_alloc(uint8_t type, size_t extra) {
-  iso_value *v = malloc(sizeof(*v) + extra);
+  iso_value *v = rt_node_alloc(extra);
   if (!v) return NULL;
-  memset(v, 0, sizeof(*v));
   v->type = type;
   if (extra) v->u.s.p = (char *)(v + 1);
   return v;
@@ -212,7 +211,7 @@ void iso_value_free(iso_value *v) {
   default:
     break;
   }
-  free(v);
+  rt_node_free(v);
 }
 
 iso_vtype iso_type(const iso_value *v) {
@@ -356,7 +355,7 @@ iso_value *rt_value_copy_for_send(iso_value *v, uint64_t *bytes, uint64_t *trans
       if (!c->u.l.items || (v->type == ISO_V_MAP && !c->u.l.keys)) {
         free(c->u.l.items);
         free(c->u.l.keys);
-        free(c);
+        rt_node_free(c);
         return NULL;
       }
       c->u.l.cap = v->u.l.len;
