@@ -54,12 +54,20 @@ AVFormatContext *cx_demux_ctx(cx_demux *d);
 /* Best stream of a type (AVMEDIA_TYPE_VIDEO/AUDIO), skipping attached
  * pictures; -1 none. */
 int cx_demux_best_stream(cx_demux *d, enum AVMediaType type);
-/* Absolute -ss target in AV_TIME_BASE (input start_time + start_us), the
- * instant before which frames are to be dropped; the input's start without
- * -ss. Packets keep the input's timestamps: ffmpeg's CLI subtracts this from
- * every packet so outputs start at 0 (frame-exact framemd5 needs the same). */
+/* Absolute -ss target in AV_TIME_BASE (input start + start_us), the instant
+ * before which frames are to be dropped; the input's start without -ss (see
+ * cx_demux_select for mpegts). Packets keep the input's timestamps: ffmpeg's
+ * CLI subtracts this from every packet so outputs start at 0 (frame-exact
+ * framemd5 comparisons need the same). */
 int64_t cx_demux_start_us(cx_demux *d);
-/* 0, AVERROR_EOF or an error. pkt's stream_index is the input stream. */
+/* Tells the demuxer which streams (indexed like the input's) are used:
+ * the others are discarded (no packets from them) and, for formats with
+ * timestamp discontinuities (mpegts), the start is recomputed over the used
+ * ones as ffmpeg does. Call before reading; until then the default choice
+ * (best video + best audio) decides the start. */
+void cx_demux_select(cx_demux *d, const bool *used);
+/* 0, AVERROR_EOF or an error. pkt's stream_index is the input stream;
+ * never one discarded by cx_demux_select. */
 int cx_demux_read(cx_demux *d, AVPacket *pkt);
 /* Input duration in microseconds, or AV_NOPTS_VALUE. */
 int64_t cx_demux_duration_us(cx_demux *d);

@@ -7,7 +7,28 @@ struct cx_demux {
   AVFormatContext *fmt;
   AVIOContext *pb; /* ours: opened before probing so the format is known early */
   int64_t start_abs_us;
+  int64_t skip_us; /* the caller's -ss */
 };
+
+/* Where the output's zero lies. Like ffmpeg: the input's start time, but for
+ * formats with timestamp discontinuities (mpegts) the earliest start among
+ * the streams actually used when that is later (a data stream such as
+ * SCTE-35 may start well before the audio and video). */
+static void compute_start(cx_demux *d, const bool *used) {
+  AVFormatContext *f = d->fmt;
+  int64_t start = f->start_time != AV_NOPTS_VALUE ? f->start_time : 0;
+  if (f->iformat->flags & AVFMT_TS_DISCONT) {
+    int64_t first = INT64_MAX;
+    for (unsigned i = 0; i < f->nb_streams; i++) {
+      AVStream *st = f->streams[i];
+      if (!used[i] || st->start_time == AV_NOPTS_VALUE) continue;
+      int64_t t = av_rescale_q(st->start_time, st->time_base, AV_TIME_BASE_Q);
+      if (t < first) first = t;
+    }
+    if (first != INT64_MAX && first > start) start = first;
+  }
+  d->start_abs_us = start + d->skip_us;
+}
 
 /* Demuxers that open further files or network resources named inside the
  * input; a hostile playlist could otherwise read /etc/passwd into the output. */
@@ -119,10 +140,21 @@ int cx_demux_open(cx_demux **out, const char *url, const cx_demux_opts *o, char 
     goto fail;
   }
 
-  d->start_abs_us = d->fmt->start_time != AV_NOPTS_VALUE ? d->fmt->start_time : 0;
-  if (o && o->start_us > 0) {
-    int64_t ts = d->start_abs_us + o->start_us;
-    d->start_abs_us = ts;
+  /* Until the caller selects streams: the default choice, best video + audio. */
+  d->skip_us = o && o->start_us > 0 ? o->start_us : 0;
+  bool *used = av_calloc(d->fmt->nb_streams ? d->fmt->nb_streams : 1, sizeof *used);
+  if (!used) {
+    ret = cx_fail(err, AVERROR(ENOMEM), "%s", url);
+    goto fail;
+  }
+  int bv = cx_demux_best_stream(d, AVMEDIA_TYPE_VIDEO),
+      ba = cx_demux_best_stream(d, AVMEDIA_TYPE_AUDIO);
+  if (bv >= 0) used[bv] = true;
+  if (ba >= 0) used[ba] = true;
+  compute_start(d, used);
+  av_free(used);
+  if (d->skip_us > 0) {
+    int64_t ts = d->start_abs_us;
     /* Lands on a keyframe at or before ts; the caller drops what precedes it. */
     ret = avformat_seek_file(d->fmt, -1, INT64_MIN, ts, ts, 0);
     if (ret < 0) {
@@ -146,6 +178,13 @@ AVFormatContext *cx_demux_ctx(cx_demux *d) {
 
 int64_t cx_demux_start_us(cx_demux *d) {
   return d->start_abs_us;
+}
+
+void cx_demux_select(cx_demux *d, const bool *used) {
+  AVFormatContext *f = d->fmt;
+  for (unsigned i = 0; i < f->nb_streams; i++)
+    f->streams[i]->discard = used[i] ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+  compute_start(d, used);
 }
 
 static int64_t stream_score(const AVStream *st) {
@@ -176,7 +215,13 @@ int cx_demux_best_stream(cx_demux *d, enum AVMediaType type) {
 }
 
 int cx_demux_read(cx_demux *d, AVPacket *pkt) {
-  return av_read_frame(d->fmt, pkt);
+  for (;;) {
+    int ret = av_read_frame(d->fmt, pkt);
+    if (ret < 0) return ret;
+    /* Some demuxers (mpegts sections) deliver discarded streams anyway. */
+    if (d->fmt->streams[pkt->stream_index]->discard < AVDISCARD_ALL) return 0;
+    av_packet_unref(pkt);
+  }
 }
 
 int64_t cx_demux_duration_us(cx_demux *d) {

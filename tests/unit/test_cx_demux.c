@@ -244,6 +244,45 @@ static void test_attached_pic_skipped(void **state) {
   cx_demux_close(&d);
 }
 
+/* mpegts with an early SCTE-35 data stream: the output's zero is where the
+ * used streams start (as ffmpeg computes it), and unused streams are silent. */
+static void test_select_and_ts_start(void **state) {
+  (void)state;
+  char path[1024], err[CX_ERRLEN] = "";
+  if (!tm_corpus_file("video/sample_scte35.ts", path, sizeof path)) {
+    print_message("media corpus absent: skipping\n");
+    skip();
+  }
+  cx_demux *d = NULL;
+  assert_int_equal(cx_demux_open(&d, path, NULL, err), 0);
+  AVFormatContext *fmt = cx_demux_ctx(d);
+  int v = cx_demux_best_stream(d, AVMEDIA_TYPE_VIDEO),
+      a = cx_demux_best_stream(d, AVMEDIA_TYPE_AUDIO);
+  assert_true(v >= 0 && a >= 0);
+  int64_t sv =
+      av_rescale_q(fmt->streams[v]->start_time, fmt->streams[v]->time_base, AV_TIME_BASE_Q);
+  int64_t sa =
+      av_rescale_q(fmt->streams[a]->start_time, fmt->streams[a]->time_base, AV_TIME_BASE_Q);
+  assert_true(cx_demux_start_us(d) > fmt->start_time);
+  assert_int_equal(cx_demux_start_us(d), sv < sa ? sv : sa);
+  /* Video only: the start is the video's, and no audio packet comes. */
+  bool used[64] = {false};
+  assert_true(fmt->nb_streams <= 64);
+  used[v] = true;
+  cx_demux_select(d, used);
+  assert_int_equal(cx_demux_start_us(d), sv > fmt->start_time ? sv : fmt->start_time);
+  AVPacket *pkt = av_packet_alloc();
+  int nv = 0;
+  while (cx_demux_read(d, pkt) == 0) {
+    assert_int_equal(pkt->stream_index, v);
+    nv++;
+    av_packet_unref(pkt);
+  }
+  assert_true(nv > 0);
+  av_packet_free(&pkt);
+  cx_demux_close(&d);
+}
+
 static void test_corpus_broken(void **state) {
   (void)state;
   static const char *bad[] = {"broken/emptyfile.mp3", "broken/sample_malformed_free_box.mp4",
@@ -284,6 +323,7 @@ int main(void) {
       cmocka_unit_test(test_stdin),
       cmocka_unit_test(test_seek),
       cmocka_unit_test(test_attached_pic_skipped),
+      cmocka_unit_test(test_select_and_ts_start),
       cmocka_unit_test(test_corpus_broken),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
