@@ -2,10 +2,13 @@
 #include "fault_alloc.h"
 
 #include <errno.h>
+#include <execinfo.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -19,13 +22,20 @@
  * touched. Counters are atomic because every isolate is a thread.
  */
 static atomic_long fa_count, fa_fail_at, fa_failed;
-static atomic_bool fa_armed, fa_persist;
+static atomic_bool fa_armed, fa_persist, fa_trace;
 
 void rel_fault_arm(long fail_at, bool persist) {
   atomic_store(&fa_count, 0);
   atomic_store(&fa_failed, 0);
   atomic_store(&fa_fail_at, fail_at);
   atomic_store(&fa_persist, persist);
+  /* ISO_FAULT_TRACE=1 prints where the failed allocation was made. The
+   * first backtrace() loads libgcc, which allocates: do it now. */
+  if (getenv("ISO_FAULT_TRACE")) {
+    void *warm[4];
+    backtrace(warm, 4);
+    atomic_store(&fa_trace, true);
+  }
   atomic_store(&fa_armed, true);
 }
 
@@ -45,6 +55,13 @@ static bool fa_fail(void) {
   long at = atomic_load(&fa_fail_at);
   if (at <= 0 || n < at || (n > at && !atomic_load(&fa_persist))) return false;
   atomic_fetch_add(&fa_failed, 1);
+  if (atomic_load(&fa_trace)) {
+    void *frames[24];
+    int n = backtrace(frames, 24);
+    static const char head[] = "fault_alloc: failing this allocation:\n";
+    if (write(2, head, sizeof head - 1) < 0) return true;
+    backtrace_symbols_fd(frames, n, 2);
+  }
   return true;
 }
 

@@ -86,8 +86,19 @@ static fa_result fa_run(const char *in, const char *out, long fail_at, bool pers
 int main(int argc, char **argv) {
   /* A child sanitizer report must not look like a clean error (exit 1). */
   rel_env_init();
+  /* --one N [persist]: a single run in this process, for a debugger. */
+  if (argc > 3 && strcmp(argv[1], "--one") == 0) {
+    static fa_shared local;
+    g_shared = &local;
+    char dir[512], in[600], out[600];
+    if (tm_tmpdir_make(dir, sizeof dir) != 0 ||
+        tm_gen_simple(in, sizeof in, dir, "in.mkv", "mpeg4", "aac", 96, 64, 0.4, 2, 48000) < 0)
+      return 1;
+    tm_path(out, sizeof out, dir, "out.mkv");
+    fa_child(in, out, atol(argv[2]), strcmp(argv[3], "persist") == 0);
+  }
   long runs = getenv("ISO_FAULT_RUNS") ? atol(getenv("ISO_FAULT_RUNS")) : 160;
-  double timeout = getenv("ISO_FAULT_TIMEOUT") ? atof(getenv("ISO_FAULT_TIMEOUT")) : 30.0;
+  double timeout = getenv("ISO_FAULT_TIMEOUT") ? atof(getenv("ISO_FAULT_TIMEOUT")) : 10.0;
   g_shared =
       mmap(NULL, sizeof *g_shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (g_shared == MAP_FAILED) return 1;
