@@ -119,6 +119,7 @@ int pl_stats_write_json(const pl_stats *s, const char *path, const iso_progress 
   pl_json_kstr(j, "input", info->input);
   pl_json_kstr(j, "output", info->output);
   pl_json_kstr(j, "status", info->status == ISO_OK ? "ok" : iso_strerror(info->status));
+  pl_json_kint(j, "status_code", info->status);
   pl_json_kstr(j, "error", info->error);
 
   double cpu_stages = 0;
