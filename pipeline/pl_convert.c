@@ -2,6 +2,7 @@
 #include <libavutil/pixdesc.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
@@ -24,6 +25,20 @@ typedef struct vconv_impl {
   bool open_failed;
 } vconv_impl;
 
+/* x264 and x265 refuse odd sizes in subsampled formats, which inputs such
+ * as 161x121 VP9 have: when the user chose no size, drop the odd line. */
+static void even_size_for(pl_stage *st, const char *encoder, cx_vconv_opts *co) {
+  if (co->dst_w != 0 || co->dst_h != 0 || strncmp(encoder, "libx26", 6) != 0) return;
+  const AVPixFmtDescriptor *d =
+      av_pix_fmt_desc_get(co->dst_fmt != AV_PIX_FMT_NONE ? co->dst_fmt : co->src_fmt);
+  if (!d || (!d->log2_chroma_w && !d->log2_chroma_h)) return;
+  if (!(co->src_w & 1) && !(co->src_h & 1)) return;
+  co->dst_w = co->src_w & ~1;
+  co->dst_h = co->src_h & ~1;
+  pl_stage_log(st, AV_LOG_WARNING, "%dx%d is odd; %s gets %dx%d", co->src_w, co->src_h, encoder,
+               co->dst_w, co->dst_h);
+}
+
 static int vconv_open(pl_filter *f, const pl_msg *in) {
   vconv_impl *x = f->impl;
   pl_stage *st = f->st;
@@ -43,6 +58,7 @@ static int vconv_open(pl_filter *f, const pl_msg *in) {
   co.dst_h = j->height;
   co.dst_fmt = j->pix_fmt ? av_get_pix_fmt(j->pix_fmt)
                           : cx_enc_pick_pix_fmt(o->encoder, AV_CODEC_ID_NONE, fr->format);
+  even_size_for(st, o->encoder, &co);
   co.in_tb = in->tb;
   co.out_fps = x->cfr ? fps : (AVRational){0, 0};
   co.out_tb = x->cfr ? av_inv_q(fps) : in->tb;

@@ -1,0 +1,18 @@
+/* Pipeline tests: every readable corpus file transcodes to webm (vp9+opus). */
+#include "test_pipeline_corpus.h"
+
+static void t_to_webm(void **state) {
+  (void)state;
+  if (!tm_corpus_dir()) skip();
+  const char *o[] = {"c:v",      "libvpx-vp9", "c:a", "libopus", "deadline",
+                     "realtime", "cpu-used",   "8",   NULL};
+  int n = 0;
+  transcode_dir("video", "webm", o, "vp9", "opus", &n);
+  transcode_dir("audio", "webm", o, "vp9", "opus", &n);
+  assert_true(n > 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(t_to_webm)};
+  return cmocka_run_group_tests(tests, corpus_setup, corpus_teardown);
+}
