@@ -11,10 +11,14 @@
  * RECIPE FOR A STAGE ISOLATE (demux, decode:v, convert:a, encode:v, mux...)
  *   setup     p = pl_prof_new("encode:v", trace_on);   // clock starts, state = busy
  *             i = pl_prof_add_link(p, "mux");           // once per OUTPUT link, in order
- *   handler   every data handler (on_item, on_writable, a demux read step)
- *             starts with  t0 = pl_prof_busy(p);
+ *   handler   every handler (on_item, on_writable, a self-kick, a demux read
+ *             step) starts with  t0 = pl_prof_busy(p);
  *             and ends with pl_prof_blocked(p) if it still holds an item it
- *             could not send (no credit), else pl_prof_starved(p).
+ *             could not send (no credit), else pl_prof_starved(p) -- ALSO
+ *             when it leaves a self-kick pending: never return to the loop
+ *             in the busy state. In inline mode the other isolates run in
+ *             that gap and their time and CPU would land on this stage (in
+ *             threads mode the gap is microseconds either way).
  *             pl_prof_starved() counts as blocked while an output link is
  *             at capacity (last pl_prof_link_depth), so a stage that only
  *             knows "I am waiting" still gets it right.
