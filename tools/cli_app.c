@@ -211,7 +211,8 @@ static void finish_report(app *a, int interrupted, int failed) {
   }
   cli_term_draw(&a->term, NULL, 0); /* erase the block, flush the last logs */
   if (failed) print_error(a, pipeline_reason(a, a->status));
-  if (a->have_last && o->loglevel >= 32) {
+  /* A failure ends with its one error line; the figures would only bury it. */
+  if (a->have_last && o->loglevel >= 32 && !failed) {
     char line[1024], sum[900];
     cli_fmt_summary(&a->last,
                     interrupted ? "interrupted"
