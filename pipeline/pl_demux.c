@@ -210,24 +210,22 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
   m->job = NULL;
   x->graph = g;
   AVFormatContext *fmt = cx_demux_ctx(x->d);
-  int64_t start_us = cx_demux_start_us(x->d);
   static const iso_link_tx_cbs cbs = {on_writable, on_finished};
   bool want[PL_MAX_IN] = {0};
   for (int k = 0; g && k < g->nout; k++)
     if (g->out[k].in_index >= 0 && g->out[k].in_index < x->n) want[g->out[k].in_index] = true;
-  /* Streams nobody reads are not even parsed. */
-  for (unsigned i = 0; i < fmt->nb_streams; i++)
-    if (i >= PL_MAX_IN || !want[i]) fmt->streams[i]->discard = AVDISCARD_ALL;
-  /* Formats with timestamp discontinuities (mpegts) count the start from
-   * the streams in use, not from a data stream that starts earlier. */
-  if ((fmt->iformat->flags & AVFMT_TS_DISCONT) && !(g && g->ss_us > 0)) {
-    int64_t first = INT64_MAX;
-    for (int i = 0; i < x->n; i++)
-      if (want[i] && fmt->streams[i]->start_time != AV_NOPTS_VALUE)
-        first = FFMIN(first, av_rescale_q(fmt->streams[i]->start_time, fmt->streams[i]->time_base,
-                                          AV_TIME_BASE_Q));
-    if (first != INT64_MAX && first > start_us) start_us = first;
+  /* Streams nobody reads are not even parsed; for mpegts the start counts
+   * from the streams in use, not from a data stream that starts earlier. */
+  bool *used = calloc(fmt->nb_streams ? fmt->nb_streams : 1, sizeof *used);
+  if (!used) {
+    pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+    return;
   }
+  for (int i = 0; i < x->n; i++)
+    used[i] = want[i];
+  cx_demux_select(x->d, used);
+  free(used);
+  int64_t start_us = cx_demux_start_us(x->d);
   for (int k = 0; g && k < g->nout; k++) {
     const pl_out_stream *o = &g->out[k];
     int i = o->in_index;
