@@ -16,6 +16,7 @@ struct cx_aconv {
   AVChannelLayout src_layout;
   SwrContext *swr; /* NULL while nothing changes */
   AVAudioFifo *fifo;
+  AVFrame *pass; /* nothing to convert or re-chunk: the input frame, by reference */
   uint8_t **buf; /* swr output before the FIFO */
   int buf_cap;
   int64_t start_pts; /* 1/dst_rate; AV_NOPTS_VALUE until the first frame */
@@ -166,10 +167,26 @@ int cx_aconv_send(cx_aconv *c, const AVFrame *frame) {
     c->start_pts = frame->pts == AV_NOPTS_VALUE
                        ? 0
                        : av_rescale_q(frame->pts, c->in_tb, (AVRational){1, c->dst_rate});
+  if (!c->swr && c->frame_size == 0 && !c->pass && av_audio_fifo_size(c->fifo) == 0)
+    return (c->pass = av_frame_clone(frame)) ? 0 : AVERROR(ENOMEM);
   return queue(c, frame);
 }
 
+static void stamp(cx_aconv *c, AVFrame *out) {
+  /* Timestamps count samples: no drift, whatever the input's pts jitter. */
+  out->pts = (c->start_pts == AV_NOPTS_VALUE ? 0 : c->start_pts) + c->out_samples;
+  out->pkt_duration = out->nb_samples;
+  out->time_base = (AVRational){1, c->dst_rate};
+  c->out_samples += out->nb_samples;
+}
+
 int cx_aconv_receive(cx_aconv *c, AVFrame *out) {
+  if (c->pass) {
+    av_frame_move_ref(out, c->pass);
+    av_frame_free(&c->pass);
+    stamp(c, out);
+    return 0;
+  }
   int avail = av_audio_fifo_size(c->fifo);
   int n;
   if (c->frame_size > 0) {
@@ -193,11 +210,7 @@ int cx_aconv_receive(cx_aconv *c, AVFrame *out) {
     av_frame_unref(out);
     return ret;
   }
-  /* Timestamps count samples: no drift, whatever the input's pts jitter. */
-  out->pts = (c->start_pts == AV_NOPTS_VALUE ? 0 : c->start_pts) + c->out_samples;
-  out->pkt_duration = n;
-  out->time_base = (AVRational){1, c->dst_rate};
-  c->out_samples += n;
+  stamp(c, out);
   return 0;
 }
 
@@ -205,6 +218,7 @@ void cx_aconv_close(cx_aconv **pc) {
   cx_aconv *c = pc ? *pc : NULL;
   if (!c) return;
   swr_free(&c->swr);
+  av_frame_free(&c->pass);
   av_audio_fifo_free(c->fifo);
   if (c->buf) av_freep(&c->buf[0]);
   av_freep(&c->buf);

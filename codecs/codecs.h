@@ -98,6 +98,7 @@ typedef struct cx_vconv_opts {
   AVRational in_tb;           /* time base of frame pts */
   AVRational out_fps;         /* {0,0} = keep timestamps (passthrough timing) */
   AVRational out_tb;          /* time base of output pts; with out_fps: 1/fps */
+  int threads;                /* swscale slice threads; 0 or 1 = the caller's thread */
 } cx_vconv_opts;
 
 typedef struct cx_vconv cx_vconv;
@@ -155,9 +156,10 @@ void cx_aconv_output(const cx_aconv *c, int *rate, enum AVSampleFormat *fmt,
 /* Output pts are in 1/dst_rate and derived from the output sample count,
  * starting at the first input frame's pts (rescaled): gaps or jitter in the
  * input pts are not reproduced. The input's rate/format/layout may change
- * mid-stream (each frame's own fields are used). Input data is copied into
- * a FIFO (re-chunking needs it); send always accepts, so callers receive
- * until EAGAIN after each send. After EOF the last frame may be shorter
+ * mid-stream (each frame's own fields are used). When there is nothing to
+ * convert and frame_size is 0 the input frame is passed on by reference;
+ * otherwise data goes through a FIFO (re-chunking needs it). Send always
+ * accepts, so callers receive until EAGAIN after each send. After EOF the last frame may be shorter
  * than frame_size. */
 int cx_aconv_send(cx_aconv *c, const AVFrame *frame); /* NULL = EOF (flushes swr) */
 int cx_aconv_receive(cx_aconv *c, AVFrame *out);

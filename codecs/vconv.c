@@ -1,6 +1,7 @@
 /* Video convert: swscale for size and pixel format, then constant frame rate by drop/duplicate. */
 #include "codecs/cx_internal.h"
 
+#include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
@@ -103,13 +104,26 @@ static int setup_sws(cx_vconv *c, const AVFrame *in, char *err) {
       c->sws_range == range)
     return 0;
   sws_freeContext(c->sws);
-  /* Bicubic: the default of ffmpeg's scale filter. */
-  c->sws = sws_getContext(in->width, in->height, in->format, c->dst_w, c->dst_h, c->dst_fmt,
-                          SWS_BICUBIC, NULL, NULL, NULL);
-  if (!c->sws)
-    return cx_fail(err, AVERROR(ENOSYS), "video convert: cannot convert %dx%d %s -> %dx%d %s",
-                   in->width, in->height, av_get_pix_fmt_name(in->format), c->dst_w, c->dst_h,
+  /* Bicubic: the default of ffmpeg's scale filter. Options rather than
+   * sws_getContext, to reach "threads" (slice threading inside swscale). */
+  c->sws = sws_alloc_context();
+  int ret = c->sws ? 0 : AVERROR(ENOMEM);
+  if (ret >= 0) ret = av_opt_set_int(c->sws, "srcw", in->width, 0);
+  if (ret >= 0) ret = av_opt_set_int(c->sws, "srch", in->height, 0);
+  if (ret >= 0) ret = av_opt_set_pixel_fmt(c->sws, "src_format", in->format, 0);
+  if (ret >= 0) ret = av_opt_set_int(c->sws, "dstw", c->dst_w, 0);
+  if (ret >= 0) ret = av_opt_set_int(c->sws, "dsth", c->dst_h, 0);
+  if (ret >= 0) ret = av_opt_set_pixel_fmt(c->sws, "dst_format", c->dst_fmt, 0);
+  if (ret >= 0) ret = av_opt_set_int(c->sws, "sws_flags", SWS_BICUBIC, 0);
+  if (ret >= 0 && c->o.threads > 1) ret = av_opt_set_int(c->sws, "threads", c->o.threads, 0);
+  if (ret >= 0) ret = sws_init_context(c->sws, NULL, NULL);
+  if (ret < 0) {
+    sws_freeContext(c->sws);
+    c->sws = NULL;
+    return cx_fail(err, ret, "video convert: cannot convert %dx%d %s -> %dx%d %s", in->width,
+                   in->height, av_get_pix_fmt_name(in->format), c->dst_w, c->dst_h,
                    av_get_pix_fmt_name(c->dst_fmt));
+  }
   /* Keep the range (YUV -> YUV); RGB output is always full. */
   const AVPixFmtDescriptor *dd = av_pix_fmt_desc_get(c->dst_fmt);
   int dst_range = (dd->flags & AV_PIX_FMT_FLAG_RGB) ? 1 : range;
@@ -141,8 +155,7 @@ static int convert(cx_vconv *c, const AVFrame *in, AVFrame **out) {
   f->format = c->dst_fmt;
   if ((ret = av_frame_get_buffer(f, 0)) < 0) goto fail;
   if ((ret = av_frame_copy_props(f, in)) < 0) goto fail;
-  sws_scale(c->sws, (const uint8_t *const *)in->data, in->linesize, 0, in->height, f->data,
-            f->linesize);
+  if ((ret = sws_scale_frame(c->sws, f, in)) < 0) goto fail;
   if (sar.num > 0 && sar.den > 0)
     f->sample_aspect_ratio =
         av_mul_q(sar, (AVRational){c->dst_h * in->width, c->dst_w * in->height});

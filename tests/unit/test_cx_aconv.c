@@ -308,6 +308,38 @@ static void test_decode_convert_encode(void **state) {
   tm_tmpdir_remove(dir);
 }
 
+/* Nothing to do: the frame goes through by reference, restamped. */
+static void test_passthrough_no_copy(void **state) {
+  (void)state;
+  char err[CX_ERRLEN] = "";
+  cx_aconv_opts o = opts(48000, 2, 0, 0, 0);
+  cx_aconv *c = NULL;
+  assert_int_equal(cx_aconv_open(&c, &o, err), 0);
+  AVFrame *in = av_frame_alloc(), *out = av_frame_alloc();
+  for (int k = 0; k < 3; k++) {
+    in->format = AV_SAMPLE_FMT_FLTP;
+    in->sample_rate = 48000;
+    in->nb_samples = 1000 + k;
+    av_channel_layout_default(&in->ch_layout, 2);
+    assert_int_equal(av_frame_get_buffer(in, 0), 0);
+    cx_testsrc_audio(in, 0, in->nb_samples);
+    in->pts = 5000 + k * 7; /* jitter: ignored */
+    assert_int_equal(cx_aconv_send(c, in), 0);
+    assert_int_equal(cx_aconv_receive(c, out), 0);
+    assert_ptr_equal(out->extended_data[0], in->extended_data[0]);
+    assert_int_equal(out->nb_samples, 1000 + k);
+    assert_int_equal(out->pts, 5000 + (k ? 1000 * k + (k - 1) : 0));
+    assert_int_equal(cx_aconv_receive(c, out), AVERROR(EAGAIN));
+    av_frame_unref(out);
+    av_frame_unref(in);
+  }
+  assert_int_equal(cx_aconv_send(c, NULL), 0);
+  assert_int_equal(cx_aconv_receive(c, out), AVERROR_EOF);
+  av_frame_free(&in);
+  av_frame_free(&out);
+  cx_aconv_close(&c);
+}
+
 static void test_bad_options(void **state) {
   (void)state;
   char err[CX_ERRLEN] = "";
@@ -340,6 +372,7 @@ int main(void) {
       cmocka_unit_test(test_pts_from_first_frame),
       cmocka_unit_test(test_source_change_midstream),
       cmocka_unit_test(test_decode_convert_encode),
+      cmocka_unit_test(test_passthrough_no_copy),
       cmocka_unit_test(test_bad_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

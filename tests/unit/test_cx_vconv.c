@@ -323,6 +323,37 @@ static void test_timebase_and_size_change(void **state) {
   cx_vconv_close(&c);
 }
 
+/* Slice threads inside swscale give the same pixels as one thread. */
+static void test_threads_same_output(void **state) {
+  (void)state;
+  char err[CX_ERRLEN] = "";
+  AVFrame *in = pattern(1280, 720, AV_PIX_FMT_YUV420P10LE, 5), *out[2];
+  for (int t = 0; t < 2; t++) {
+    cx_vconv_opts o = base(1280, 720, AV_PIX_FMT_YUV420P10LE);
+    o.dst_w = 854;
+    o.dst_h = -2;
+    o.dst_fmt = AV_PIX_FMT_YUV420P;
+    o.threads = t ? 2 : 1;
+    cx_vconv *c = NULL;
+    assert_int_equal(cx_vconv_open(&c, &o, err), 0);
+    out[t] = av_frame_alloc();
+    in->pts = 0;
+    assert_int_equal(cx_vconv_send(c, in), 0);
+    assert_int_equal(cx_vconv_receive(c, out[t]), 0);
+    assert_int_equal(out[t]->height, 480);
+    cx_vconv_close(&c);
+  }
+  for (int p = 0; p < 3; p++) {
+    int w = p ? 427 : 854, h = p ? 240 : 480;
+    for (int y = 0; y < h; y++)
+      assert_memory_equal(out[0]->data[p] + (ptrdiff_t)y * out[0]->linesize[p],
+                          out[1]->data[p] + (ptrdiff_t)y * out[1]->linesize[p], (size_t)w);
+  }
+  av_frame_free(&in);
+  av_frame_free(&out[0]);
+  av_frame_free(&out[1]);
+}
+
 static void test_bad_options(void **state) {
   (void)state;
   char err[CX_ERRLEN] = "";
@@ -346,6 +377,7 @@ int main(void) {
       cmocka_unit_test(test_fps_dup_drop),
       cmocka_unit_test(test_fps_gap_duplicates),
       cmocka_unit_test(test_timebase_and_size_change),
+      cmocka_unit_test(test_threads_same_output),
       cmocka_unit_test(test_bad_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
