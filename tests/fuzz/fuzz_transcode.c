@@ -19,10 +19,12 @@
  * on many inputs, not on one long clip, and a 2-core machine runs it.
  */
 enum {
-  FZ_MAX_PACKETS = 256,        /* packets read from the demuxer */
-  FZ_MAX_FRAMES = 24,          /* decoded frames per stream fed onward */
-  FZ_MAX_PIXELS = 1280 * 720,  /* larger pictures are not decoded */
-  FZ_MAX_SAMPLES = 1 << 18,    /* samples per decoded audio frame */
+  FZ_MAX_PACKETS = 160,       /* packets read from the demuxer */
+  FZ_MAX_FRAMES = 16,         /* decoded frames per stream fed onward */
+  FZ_MAX_PIXELS = 1280 * 720, /* larger pictures are not decoded */
+  FZ_MAX_SAMPLES = 1 << 18,   /* samples per decoded audio frame */
+  FZ_MAX_RATE = 384000,       /* resampling from 520 MHz costs seconds per input */
+  FZ_MAX_CHANNELS = 16,
   FZ_BOX = 64,                 /* output pictures fit a 64x64 box */
   FZ_MAX_PENDING = 64,         /* packets held until the mux header is out */
   FZ_MAX_BURST = 1000,         /* frames convert may emit for one input frame */
@@ -275,7 +277,9 @@ static int fz_open_audio(fz_run *r, fz_chain *c, const AVFrame *f) {
   const char *codec = (r->mode & 1) ? ((r->mode & 2) ? "flac" : "pcm_s16le") : "aac";
   enum AVCodecID id =
       (r->mode & 1) ? ((r->mode & 2) ? AV_CODEC_ID_FLAC : AV_CODEC_ID_PCM_S16LE) : AV_CODEC_ID_AAC;
-  if (f->ch_layout.nb_channels <= 0 || f->sample_rate <= 0) return -1;
+  if (f->ch_layout.nb_channels <= 0 || f->ch_layout.nb_channels > FZ_MAX_CHANNELS ||
+      f->sample_rate <= 0 || f->sample_rate > FZ_MAX_RATE)
+    return -1;
   int want_rate = (r->mode & 4) ? 16000 : 44100;
   AVDictionary *opts = NULL;
   cx_enc_opts eo = {
@@ -395,6 +399,9 @@ static void fz_open_chain(fz_run *r, AVFormatContext *fc, int ci, enum AVMediaTy
   if (st->disposition & AV_DISPOSITION_ATTACHED_PIC) return;
   const AVCodecParameters *par = st->codecpar;
   if (type == AVMEDIA_TYPE_VIDEO && (int64_t)par->width * par->height > FZ_MAX_PIXELS) return;
+  if (type == AVMEDIA_TYPE_AUDIO &&
+      (par->sample_rate > FZ_MAX_RATE || par->ch_layout.nb_channels > FZ_MAX_CHANNELS))
+    return;
   if (st->time_base.num <= 0 || st->time_base.den <= 0) return;
   c->tb = st->time_base;
   if (cx_dec_open(&c->dec, par, st->time_base, 1, r->err) < 0) return;
