@@ -81,7 +81,9 @@ static pl_stage_agg *stage_for(pl_stats *s, const char *name) {
   memset(g, 0, sizeof *g);
   snprintf(g->last.st.name, sizeof g->last.st.name, "%s", name);
   g->rank = rank;
-  g->tid = ++s->nstages; /* tid 0 is main */
+  /* pid 1; tid 1 is main, the process's main thread, which is where a
+   * viewer puts events that name no tid (process name, counters). */
+  g->tid = ++s->nstages + 1;
   if (s->trace) pl_trace_thread(s->trace, g->tid, name, rank + 1);
   return g;
 }

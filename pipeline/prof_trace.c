@@ -27,7 +27,8 @@ struct pl_trace {
   uint64_t thinned;                 /* records left out or removed by the thinning */
   uint64_t recorded;                /* records offered */
   uint64_t seq[ISO_MAX_STAGES + 2]; /* per tid, keys of slices without a flow */
-  uint64_t cseq;                    /* key of counter samples */
+  /* Indexed by tid: 1 = main, 2.. = stages. */
+  uint64_t cseq; /* key of counter samples */
   char names[ISO_MAX_STAGES + 2][ISO_STAGE_NAME_MAX];
   int sort[ISO_MAX_STAGES + 2];
   int maxtid;
@@ -86,8 +87,9 @@ pl_trace *pl_trace_open(const char *path, uint64_t t0_ns, uint64_t budget) {
   }
   t->t0_ns = t0_ns;
   t->budget = budget >= 16 ? budget : 16;
-  snprintf(t->names[0], sizeof t->names[0], "main");
-  t->sort[0] = 1000; /* main's track last, below the pipeline */
+  snprintf(t->names[1], sizeof t->names[1], "main");
+  t->sort[1] = 1000; /* main's track last, below the pipeline */
+  t->maxtid = 1;
   return t;
 }
 
