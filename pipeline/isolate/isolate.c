@@ -29,6 +29,7 @@ rt_iso *rt_iso_new(const char *name) {
   }
   atomic_init(&iso->refs, 1); /* the runtime's reference, dropped once it has finished */
   atomic_init(&iso->fatal_errors, true);
+  iso->spin = 64;
   pthread_mutex_init(&iso->lock, NULL);
   rt_mpsc_init(&iso->mbox);
   pthread_mutex_lock(&rt_rt.lock);

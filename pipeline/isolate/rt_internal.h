@@ -139,7 +139,9 @@ struct rt_iso {
   bool is_main;
   bool stop_flag; /* iso_loop_stop */
   int depth;      /* handler frames on the stack */
-  int alive;      /* open strong ports + live timers */
+  int spin;       /* adaptive polling budget before parking */
+  unsigned spin_probe;
+  int alive; /* open strong ports + live timers */
   iso_port *ports;
   struct rt_slot {
     iso_port *port;

@@ -5,7 +5,7 @@
 #include "pipeline/isolate/rt_internal.h"
 
 #define RT_TAG_RUNJOB 0x52554e4au /* "RUNJ" */
-#define RT_POOL_SPIN 512
+#define RT_POOL_SPIN 64
 
 typedef struct run_job {
   iso_fn fn;
