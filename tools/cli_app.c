@@ -270,7 +270,9 @@ int cli_app_run(const cli_opts *o) {
   memset(&a, 0, sizeof a);
   a.o = o;
   a.verbose = o->loglevel >= 40;
-  a.show_stats = !o->nostats && o->loglevel >= 32;
+  /* As in ffmpeg: -stats shows the display even at -v warning (a common
+   * way to see progress and nothing else); by default it follows -v. */
+  a.show_stats = o->stats == 1 || (o->stats < 0 && o->loglevel >= 32);
   cli_rates_init(&a.rates);
   cli_term_init(&a.term, 2, -1);
   char err[1024];

@@ -260,6 +260,7 @@ static void opts_init(cli_opts *o) {
   memset(o, 0, sizeof *o);
   o->stats_period = 1.0;
   o->loglevel = 32;
+  o->stats = -1;
 }
 
 static int handle_special(cli_opts *o, const optdef *d, const char *opt, const char *v, char *err,
@@ -297,9 +298,9 @@ static int handle_special(cli_opts *o, const optdef *d, const char *opt, const c
   } else if (strcmp(n, "nostdin") == 0) {
     o->nostdin = 1;
   } else if (strcmp(n, "stats") == 0) {
-    o->nostats = 0;
+    o->stats = 1;
   } else if (strcmp(n, "nostats") == 0) {
-    o->nostats = 1;
+    o->stats = 0;
   } else if (strcmp(n, "h") == 0 || strcmp(n, "help") == 0 || strcmp(n, "-help") == 0) {
     o->action = CLI_HELP;
   } else if (strcmp(n, "version") == 0 || strcmp(n, "-version") == 0) {

@@ -25,7 +25,8 @@ typedef struct cli_opts {
   char *progress_url;            /* -progress */
   double stats_period;           /* -stats_period, seconds (default 1) */
   int loglevel;                  /* AV_LOG_* number; default 32 (info) */
-  int hide_banner, nostdin, nostats;
+  int stats;                     /* -stats 1, -nostats 0, neither -1 (shown from -v info up) */
+  int hide_banner, nostdin;
 } cli_opts;
 
 /* Parses argv[1..argc-1] into o (which it initialises). Returns 0, or 2 on

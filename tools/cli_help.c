@@ -43,7 +43,7 @@ static const char help_text[] =
     "Progress and logs:\n"
     "  -progress URL        key=value progress blocks to pipe:1, pipe:2 or a file\n"
     "  -stats_period TIME   status line period when stderr is not a terminal (1 s)\n"
-    "  -nostats             no status display\n"
+    "  -nostats, -stats     hide the status display / show it even below -v info\n"
     "  -loglevel L, -v L    quiet, panic, fatal, error, warning, info (default),\n"
     "                       verbose (adds tick lateness to the summary), debug, trace\n"
     "  -hide_banner  -nostdin   accepted for ffmpeg compatibility\n"

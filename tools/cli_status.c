@@ -16,6 +16,15 @@ void cli_rates_init(cli_rates *r) {
   r->t_prev = -1;
 }
 
+/* Averages over each stage's life: what is shown until a window closes. */
+static void lifetime_rates(cli_rates *r, const iso_progress *p, int ns) {
+  for (int i = 0; i < ns; i++) {
+    const iso_stage_stats *s = &p->stages[i];
+    r->fps[i] = s->wall_s > 0 ? (double)s->items_out / s->wall_s : 0;
+    r->busy[i] = s->wall_s > 0 ? s->busy_s / s->wall_s : 0;
+  }
+}
+
 void cli_rates_update(cli_rates *r, const iso_progress *p) {
   int ns = p->nstages < ISO_MAX_STAGES ? p->nstages : ISO_MAX_STAGES;
   if (ns < 0) ns = 0;
@@ -27,16 +36,20 @@ void cli_rates_update(cli_rates *r, const iso_progress *p) {
       r->items_prev[i] = s->items_out;
       r->busy_prev[i] = s->busy_s;
       r->wall_prev[i] = s->wall_s;
-      r->fps[i] = s->wall_s > 0 ? (double)s->items_out / s->wall_s : 0;
-      r->busy[i] = s->wall_s > 0 ? s->busy_s / s->wall_s : 0;
     }
+    lifetime_rates(r, p, ns);
     r->nstages = ns;
+    r->closed = 0;
     r->t_prev = p->elapsed_s;
     r->pos_prev = p->position_s;
     return;
   }
   double dt = p->elapsed_s - r->t_prev;
-  if (dt < WINDOW_S) return;
+  if (dt < WINDOW_S) {
+    if (!r->closed) lifetime_rates(r, p, ns);
+    return;
+  }
+  r->closed++;
   for (int i = 0; i < ns; i++) {
     const iso_stage_stats *s = &p->stages[i];
     double dw = s->wall_s - r->wall_prev[i];
@@ -159,14 +172,16 @@ int cli_fmt_block(const iso_progress *p, const cli_rates *r, int width, char *bu
     double busy = i < r->nstages ? r->busy[i] : 0;
     lb_newline(&lb);
     lb_add(&lb, "  %-10.10s %8.1f fps  busy %3.0f%%", s->name, fps, busy * 100.0);
-    if (s->in_capacity > 0) {
+    if (s->done) {
+      /* A finished stage's last depth sample is stale: say it is done. */
+      lb_add(&lb, "  done");
+    } else if (s->in_capacity > 0) {
       char b[9];
       bar(b, 8, (double)s->in_depth / s->in_capacity);
       lb_add(&lb, "  in [%s] %u/%u", b, s->in_depth, s->in_capacity);
     } else {
       lb_add(&lb, "  in  -");
     }
-    if (s->done) lb_add(&lb, "  done");
     lines++;
   }
   return lines;

@@ -19,7 +19,8 @@ typedef struct cli_rates {
   double fps[ISO_MAX_STAGES];  /* items out per second, recent */
   double busy[ISO_MAX_STAGES]; /* busy fraction, recent (0..1) */
   double speed_ema;            /* smoothed x realtime */
-  int windows;                 /* windows seen */
+  int windows;                 /* windows with a usable speed */
+  int closed;                  /* windows closed for the stage rates */
 } cli_rates;
 
 void cli_rates_init(cli_rates *r);

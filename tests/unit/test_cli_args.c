@@ -42,6 +42,7 @@ static void test_basic_transcode(void **state) {
   assert_string_equal(cli_opts_get(&o, "ss"), "62.500000");
   assert_string_equal(cli_opts_get(&o, "t"), "10.000000");
   assert_int_equal(o.loglevel, 32);
+  assert_int_equal(o.stats, -1);
   assert_float_equal(o.stats_period, 1.0, 1e-9);
   cli_opts_free(&o);
 }
@@ -95,7 +96,7 @@ static void test_cli_own_options(void **state) {
   assert_string_equal(o.stats_path, "s.json");
   assert_string_equal(o.trace_path, "t.json.gz");
   assert_int_equal(o.profile, 1);
-  assert_int_equal(o.nostats, 1);
+  assert_int_equal(o.stats, 0);
   assert_int_equal(o.overwrite, 0); /* the last of -y / -n wins */
   cli_opts_free(&o);
 }
