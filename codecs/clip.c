@@ -90,6 +90,7 @@ static int open_video(track *t, cx_mux *m, const cx_clip_opts *o, char *err) {
   t->index = cx_mux_add_stream(m, par, cx_enc_time_base(t->enc), err);
   avcodec_parameters_free(&par);
   if (t->index < 0) return t->index;
+  cx_mux_set_frame_rate(m, t->index, o->fps);
   if (o->rotate) {
     AVStream *st = cx_mux_ctx(m)->streams[t->index];
     uint8_t *sd = av_stream_new_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t));

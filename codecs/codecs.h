@@ -242,6 +242,9 @@ int cx_mux_add_stream(cx_mux *m, const AVCodecParameters *par, AVRational tb, ch
  * input encoder's CPB properties). mp4/mov keep rotation; FFmpeg 5.1's
  * matroska muxer drops it. */
 int cx_mux_copy_side_data(cx_mux *m, int index, const AVStream *src);
+/* The stream's frame rate as containers record it (matroska's default
+ * duration, mp4 hints), as ffmpeg sets it for encoded video. Optional. */
+int cx_mux_set_frame_rate(cx_mux *m, int index, AVRational fps);
 int cx_mux_set_metadata(cx_mux *m, const char *key, const char *value);
 int cx_mux_set_stream_metadata(cx_mux *m, int index, const char *key, const char *value);
 int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err);

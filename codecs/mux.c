@@ -62,6 +62,9 @@ int cx_mux_add_stream(cx_mux *m, const AVCodecParameters *par, AVRational tb, ch
       st->codecpar->codec_tag = 0;
   }
   st->time_base = tb;
+  /* Some muxers (matroska's display size) read the stream's SAR, not the
+   * codec's; they must agree or avformat_write_header refuses. */
+  if (par->codec_type == AVMEDIA_TYPE_VIDEO) st->sample_aspect_ratio = par->sample_aspect_ratio;
   return st->index;
 }
 
@@ -76,6 +79,15 @@ int cx_mux_copy_side_data(cx_mux *m, int index, const AVStream *src) {
     if (!p) return AVERROR(ENOMEM);
     memcpy(p, sd->data, sd->size);
   }
+  return 0;
+}
+
+int cx_mux_set_frame_rate(cx_mux *m, int index, AVRational fps) {
+  if (index < 0 || (unsigned)index >= m->fmt->nb_streams) return AVERROR(EINVAL);
+  if (fps.num <= 0 || fps.den <= 0) return 0;
+  AVStream *st = m->fmt->streams[index];
+  st->avg_frame_rate = fps;
+  st->r_frame_rate = fps;
   return 0;
 }
 

@@ -2,7 +2,7 @@
 # Regenerates the clips in media/ with isopipe-mkclip (deterministic: same bytes every run).
 # usage: media/regen.sh path/to/isopipe-mkclip
 set -euo pipefail
-mk=${1:?usage: $0 path/to/isopipe-mkclip}
+mk=$(realpath "${1:?usage: $0 path/to/isopipe-mkclip}")
 cd "$(dirname "$0")"
 "$mk" -o clip-h264-aac.mp4 -s 320x240 -r 30 -t 2 -c:v libx264 -c:a aac -ar 48000 -ac 2
 "$mk" -o clip-vp9-opus.webm -s 320x240 -r 30 -t 2 -c:v libvpx-vp9 -c:a libopus -ar 48000 -ac 2

@@ -94,6 +94,8 @@ int tm_probe_file(const char *path, bool decode, tm_probe *out) {
     ts->start = -1;
     ts->width = st->codecpar->width;
     ts->height = st->codecpar->height;
+    ts->sar = av_guess_sample_aspect_ratio(fmt, st, NULL);
+    ts->avg_frame_rate = st->avg_frame_rate;
     ts->pix_fmt = st->codecpar->format;
     ts->sample_fmt = st->codecpar->format;
     ts->sample_rate = st->codecpar->sample_rate;
@@ -149,4 +151,6 @@ int tm_probe_file(const char *path, bool decode, tm_probe *out) {
  * one global allocation (x265_malloc) for the life of the process, which is
  * not ours to free. */
 const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) { return "leak:libx265.so\n"; }
+const char *__lsan_default_suppressions(void) {
+  return "leak:libx265.so\n";
+}

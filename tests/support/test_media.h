@@ -20,6 +20,8 @@ typedef struct tm_stream {
   int64_t samples;         /* decoded audio samples (only with decode) */
   double decoded_duration; /* last frame end - first frame start, seconds (decode) */
   int width, height;
+  AVRational sar; /* sample aspect ratio as the container and codec agree on it */
+  AVRational avg_frame_rate;
   enum AVPixelFormat pix_fmt;
   int sample_rate, channels;
   enum AVSampleFormat sample_fmt;

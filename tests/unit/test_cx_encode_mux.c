@@ -12,6 +12,7 @@
 #include "test_media.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -463,6 +464,64 @@ static void test_encoder_options(void **state) {
   }
 }
 
+/* The pixel aspect ratio (here DVD's 32:27) and frame rate reach each container. */
+static void test_sar_and_rate_kept(void **state) {
+  (void)state;
+  static const char *names[] = {"sar.mkv", "sar.mp4", "sar.webm"};
+  static const char *codecs[] = {"libx264", "libx264", "libvpx-vp9"};
+  for (int i = 0; i < 3; i++) {
+    char err[CX_ERRLEN] = "", out[1024];
+    cx_mux *m = NULL;
+    assert_int_equal(cx_mux_open(&m, tm_path(out, sizeof out, dir, names[i]), NULL, err), 0);
+    cx_enc_opts eo = {.codec = codecs[i],
+                      .type = AVMEDIA_TYPE_VIDEO,
+                      .width = 54,
+                      .height = 48,
+                      .pix_fmt = AV_PIX_FMT_YUV420P,
+                      .sar = {32, 27},
+                      .framerate = {25, 1},
+                      .crf = -1,
+                      .gop = -1,
+                      .threads = 1,
+                      .global_header = cx_mux_wants_global_header(m)};
+    cx_enc *e = NULL;
+    assert_int_equal(cx_enc_open(&e, &eo, err), 0);
+    AVCodecParameters *par = avcodec_parameters_alloc();
+    avcodec_parameters_from_context(par, cx_enc_ctx(e));
+    int oi = cx_mux_add_stream(m, par, cx_enc_time_base(e), err);
+    avcodec_parameters_free(&par);
+    assert_int_equal(oi, 0);
+    assert_int_equal(cx_mux_set_frame_rate(m, oi, (AVRational){25, 1}), 0);
+    assert_int_equal(cx_mux_write_header(m, NULL, err), 0);
+    AVFrame *f = av_frame_alloc();
+    f->width = 54;
+    f->height = 48;
+    f->format = AV_PIX_FMT_YUV420P;
+    assert_int_equal(av_frame_get_buffer(f, 0), 0);
+    AVPacket *pkt = av_packet_alloc();
+    for (int n = 0; n <= 5; n++) {
+      if (n < 5) {
+        assert_int_equal(cx_testsrc_video(f, n), 0);
+        f->pts = n;
+      }
+      assert_int_equal(cx_enc_send(e, n < 5 ? f : NULL), 0);
+      while (cx_enc_receive(e, pkt) == 0)
+        assert_int_equal(cx_mux_write(m, oi, pkt, cx_enc_time_base(e), err), 0);
+    }
+    assert_int_equal(cx_mux_close(&m, err), 0);
+    av_packet_free(&pkt);
+    av_frame_free(&f);
+    cx_enc_close(&e);
+    tm_probe p;
+    assert_int_equal(tm_probe_file(out, true, &p), 0);
+    const tm_stream *v = tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO);
+    if (av_cmp_q(v->sar, (AVRational){32, 27}))
+      fail_msg("%s: sar %d:%d", names[i], v->sar.num, v->sar.den);
+    assert_int_equal(v->frames, 5);
+    assert_true(fabs(v->decoded_duration - 0.2) < 0.001);
+  }
+}
+
 static void test_crf_changes_size(void **state) {
   (void)state;
   char a[1024], b[1024];
@@ -521,10 +580,11 @@ const char *__tsan_default_suppressions(void) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_roundtrips),       cmocka_unit_test(test_transcode_and_copy),
-      cmocka_unit_test(test_rotation_kept),    cmocka_unit_test(test_mux_file_opened_late),
-      cmocka_unit_test(test_framemd5_stdout),  cmocka_unit_test(test_encoder_options),
-      cmocka_unit_test(test_crf_changes_size), cmocka_unit_test(test_pickers),
+      cmocka_unit_test(test_roundtrips),        cmocka_unit_test(test_transcode_and_copy),
+      cmocka_unit_test(test_rotation_kept),     cmocka_unit_test(test_mux_file_opened_late),
+      cmocka_unit_test(test_framemd5_stdout),   cmocka_unit_test(test_encoder_options),
+      cmocka_unit_test(test_sar_and_rate_kept), cmocka_unit_test(test_crf_changes_size),
+      cmocka_unit_test(test_pickers),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
