@@ -243,7 +243,14 @@ int iso_worker_call_sync(iso_worker *w, iso_value *request, iso_value **result, 
   if (err) memset(err, 0, sizeof(*err));
   sync_call s = {false, ISO_OK, NULL, err};
   int rc = iso_worker_call(w, request, sync_cb, &s);
-  if (rc) return rc;
+  if (rc) {
+    if (err) {
+      err->code = rc;
+      err->message = rt_strdup(iso_strerror(rc));
+      err->where = rt_strdup(w && w->iso ? iso_name(w->iso) : "worker");
+    }
+    return rc;
+  }
   rc = rt_wait(sync_done, &s, 0);
   if (rc) return rc;
   if (result)

@@ -153,11 +153,38 @@ static void test_worker_out_of_order_ids_match(void **s) {
   assert_int_equal(o[0].order, 3); /* answered last, still matched to its request */
 }
 
+static iso_value *dies_on_string(iso_value *req, void *state) {
+  (void)state;
+  if (iso_type(req) == ISO_V_STRING) iso_exit(NULL, NULL); /* ends after this request */
+  return iso_int(1);
+}
+
+static void test_worker_death_fails_pending(void **s) {
+  (void)s;
+  iso_worker *w;
+  assert_int_equal(iso_worker_start(&w, "mortal", NULL, NULL, dies_on_string, NULL), ISO_OK);
+  got g = {0};
+  assert_int_equal(iso_worker_call(w, iso_str("die"), on_resp, &g), ISO_OK);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(iso_worker_call(w, iso_int(i), on_resp, &g), ISO_OK);
+  iso_value *r = NULL;
+  iso_error e = {0};
+  assert_int_equal(iso_worker_call_sync(w, iso_int(9), &r, &e), ISO_ECLOSED);
+  assert_int_equal(e.code, ISO_ECLOSED);
+  iso_error_clear(&e);
+  assert_int_equal(g.n, 1);      /* the "die" request itself was answered */
+  assert_int_equal(g.errors, 3); /* the rest failed clearly, none hangs */
+  assert_int_equal(iso_worker_pending(w), 0);
+  assert_int_equal(iso_worker_call(w, iso_int(1), on_resp, &g), ISO_ECLOSED);
+  assert_int_equal(iso_worker_close(w), ISO_OK);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       RT_TEST(test_worker_calls_and_errors),
       RT_TEST(test_worker_close_drains),
       RT_TEST(test_worker_out_of_order_ids_match),
+      RT_TEST(test_worker_death_fails_pending),
   };
   return RT_RUN_BOTH(tests);
 }
