@@ -77,8 +77,14 @@ int pl_verdict_pick(const iso_stage_stats *st, int n, pl_verdict *v) {
       v->stage = i;
     }
   }
-  if (v->stage < 0) {
-    snprintf(v->line, sizeof v->line, "no stage figures: no verdict");
+  uint64_t moved = 0;
+  for (int i = 0; i < n; i++)
+    moved += st[i].items_out;
+  /* A run that failed before any item moved has no bottleneck to name. */
+  if (v->stage < 0 || moved == 0) {
+    v->stage = -1;
+    snprintf(v->line, sizeof v->line, "no verdict: %s",
+             n ? "no item went through the pipeline" : "no stage figures");
     return -1;
   }
   const iso_stage_stats *s = &st[v->stage];

@@ -97,6 +97,10 @@ static void test_nothing_saturated_and_empty(void **state) {
   assert_non_null(strstr(v.reason, "no stage is saturated"));
   assert_int_equal(pl_verdict_pick(s, 0, &v), -1);
   assert_true(strlen(v.line) > 0);
+  /* A run that failed at once: figures but nothing moved. */
+  s[0].items_out = s[1].items_out = 0;
+  assert_int_equal(pl_verdict_pick(s, 2, &v), -1);
+  assert_non_null(strstr(v.line, "no verdict"));
 }
 
 static void test_table(void **state) {
