@@ -89,6 +89,23 @@ static void test_tie_break_by_queues(void **state) {
   assert_string_equal(v.name, "convert:v");
 }
 
+/* A decoder that raced through a short input and ended was busy for its
+ * short life, not for the run: the encoder that took the rest is it. */
+static void test_short_lived_stage(void **state) {
+  (void)state;
+  iso_stage_stats s[] = {
+      st("demux", 0.30, 0, 0.70, 0, 0),          st("decode:v", 0.99, 0.01, 0, 7.6, 8),
+      st("convert:v", 0.01, 0.25, 0.74, 1.1, 4), st("encode:v", 0.97, 0.03, 0, 3.9, 4),
+      st("mux", 0.01, 0.99, 0, 0.5, 16),
+  };
+  s[0].wall_s = s[1].wall_s = 0.1; /* both ended after 0.1 s of a 10 s run */
+  s[0].busy_s = 0.03;
+  s[1].busy_s = 0.099;
+  pl_verdict v;
+  assert_int_equal(pl_verdict_pick(s, 5, &v), 3);
+  assert_string_equal(v.name, "encode:v");
+}
+
 static void test_nothing_saturated_and_empty(void **state) {
   (void)state;
   iso_stage_stats s[] = {st("demux", 0.20, 0, 0.80, 0, 0), st("mux", 0.05, 0.95, 0, 0.1, 4)};
@@ -139,6 +156,7 @@ int main(void) {
       cmocka_unit_test(test_costly_decode),
       cmocka_unit_test(test_audio_only),
       cmocka_unit_test(test_tie_break_by_queues),
+      cmocka_unit_test(test_short_lived_stage),
       cmocka_unit_test(test_nothing_saturated_and_empty),
       cmocka_unit_test(test_table),
   };
