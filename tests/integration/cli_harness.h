@@ -55,6 +55,10 @@ static inline void ch_buf_add(ch_buf *b, const char *p, size_t n) {
   b->data[b->len] = '\0';
 }
 
+static inline const char *ch_str(const ch_buf *b) {
+  return b->data ? b->data : "";
+}
+
 /* Builds argv: the binary, then the NULL-terminated list. */
 static inline void ch_argv(char **argv, const char *const *args) {
   int n = 0;
@@ -176,6 +180,12 @@ static inline int ch_wait(ch_proc *p, double timeout_s) {
     p->exited = 1;
   }
   if (timed_out) return -1;
+  /* Under ASan/UBSan/TSan a report in the child must fail the test even
+   * when the exit code happens to be the one expected. */
+  if (strstr(ch_str(&p->err), "Sanitizer") || strstr(ch_str(&p->out), "Sanitizer")) {
+    fprintf(stderr, "sanitizer report from isopipe:\n%s%s\n", ch_str(&p->err), ch_str(&p->out));
+    return -2;
+  }
   if (WIFEXITED(p->status)) return WEXITSTATUS(p->status);
   if (WIFSIGNALED(p->status)) return 128 + WTERMSIG(p->status);
   return -1;
@@ -192,10 +202,6 @@ static inline void ch_free(ch_proc *p) {
 static inline int ch_run(ch_proc *p, const char *const *args, double timeout_s) {
   if (ch_start(p, args) < 0) return -1;
   return ch_wait(p, timeout_s);
-}
-
-static inline const char *ch_str(const ch_buf *b) {
-  return b->data ? b->data : "";
 }
 
 /* Lines in s (a final line without '\n' counts). */
