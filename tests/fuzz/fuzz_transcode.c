@@ -471,7 +471,8 @@ int fz_transcode_one(const uint8_t *data, size_t size) {
   fc->pb = pb;
   fc->flags |= AVFMT_FLAG_CUSTOM_IO;
   fc->probesize = 1 << 15;
-  fc->max_analyze_duration = 500000;
+  fc->max_analyze_duration = 200000;
+  fc->fps_probe_size = 3; /* stream-info probing decodes: keep it short */
   fc->io_open = fz_io_open;
   fc->interrupt_callback.callback = fz_interrupt;
   fc->interrupt_callback.opaque = &deadline;
