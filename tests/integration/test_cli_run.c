@@ -176,6 +176,13 @@ static void test_terminal_progress(void **state) {
   assert_non_null(strstr(s, "mux"));
   assert_non_null(strstr(s, "busy"));
   assert_null(strstr(s, "frame=")); /* no plain status lines on a terminal */
+  /* Logs never tear the block: each starts a line of its own, right after
+   * the block was erased or after the previous log line. */
+  int logs = 0;
+  for (const char *l = s; (l = strstr(l, "[encode:v] ")); l++, logs++)
+    if (l == s || (l[-1] != '\n' && l[-1] != 'J'))
+      fail_msg("a log line starts mid-line: '%.60s'", l > s + 20 ? l - 20 : s);
+  assert_true(logs > 0);
   /* Ends with the block erased and one summary line. */
   const char *sum = strstr(s, "isopipe: done in ");
   assert_non_null(sum);

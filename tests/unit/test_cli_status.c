@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -221,6 +222,25 @@ static void test_report_writer(void **state) {
   }
   assert_int_equal(conts, 1);
   assert_int_equal(ends, 1);
+
+  /* A file: truncated, then whole blocks. */
+  char path[] = "/tmp/isopipe-progress-XXXXXX";
+  int tmp = mkstemp(path);
+  assert_true(tmp >= 0);
+  assert_int_equal(write(tmp, "stale stale stale stale stale stale\n", 36), 36);
+  close(tmp);
+  assert_int_equal(cli_report_open(&r, path, err, sizeof err), 0);
+  cli_report_write(&r, &p, 100, 0, 1);
+  cli_report_close(&r);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  n = (ssize_t)fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  unlink(path);
+  buf[n > 0 ? n : 0] = '\0';
+  assert_null(strstr(buf, "stale"));
+  assert_int_equal(strncmp(buf, "frame=1500\n", 11), 0);
+  assert_non_null(strstr(buf, "progress=end\n"));
 
   assert_int_equal(cli_report_open(&r, "tcp://host:1", err, sizeof err), 2);
   assert_int_equal(cli_report_open(&r, "pipe:x", err, sizeof err), 2);
