@@ -49,7 +49,8 @@
  *             pl_prof_stamp_push(p, pts, st) when an item comes in and
  *             st = pl_prof_stamp_pop(p, pts) when one goes out. Others
  *             pass the stamp through unchanged.
- *   mux       pl_prof_latency(p, st.t_ns, pl_now()) per packet written.
+ *   mux       per packet written: pl_prof_latency(p, st.t_ns, pl_now()) and
+ *             pl_prof_flow(p, st.flow) (the flow's end in the trace).
  *   report    at the end of each handler:
  *               if (pl_prof_due(p, now)) iso_send_move(main_sp, pl_prof_report(p, now));
  *             (at most one per 1/60 s, sooner when the trace buffer fills)
@@ -69,8 +70,9 @@
  *   end       pl_stats_end(s, iso_now_ns());   // closes the trace file
  *             pl_stats_fill(s, &prog); prog.finished = 1;
  *             if (stats_path) pl_stats_write_json(s, stats_path, &prog, &info);
- *             with --profile: pl_stats_table(&prog, buf, n) and
- *             pl_verdict(prog.stages, prog.nstages, &v) -> stderr, by main only.
+ *             with --profile: pl_stats_table(&prog, buf, n) (rows + the
+ *             verdict line) -> stderr, by main only; pl_verdict_pick()
+ *             for the verdict alone.
  *             pl_stats_free(s);
  *
  * Trace size policy (docs/profiling.md): main keeps at most PL_TRACE_BUDGET
