@@ -138,6 +138,9 @@ size_t pl_stats_table(const iso_progress *prog, char *buf, size_t n) {
          s->wall_s > 0 ? (double)s->items_out / s->wall_s : 0, 100 * frac(s->busy_s, s->wall_s),
          100 * frac(s->starved_s, s->wall_s), 100 * frac(s->blocked_s, s->wall_s), s->cpu_s, q);
   }
+  if (prog->latency_max_ms > 0)
+    EMIT("frame latency demux->mux: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", prog->latency_p50_ms,
+         prog->latency_p99_ms, prog->latency_max_ms);
   pl_verdict v;
   pl_verdict_pick(prog->stages, prog->nstages, &v);
   EMIT("verdict: %s\n", v.line);

@@ -144,6 +144,12 @@ static void test_table(void **state) {
   assert_true(fps == 30.0 && busy == 97.0 && starved == 3.0 && blocked == 0.0);
   assert_non_null(strstr(row, "3.8/4"));
   assert_non_null(strstr(buf, "verdict: encode:v is the bottleneck"));
+  assert_null(strstr(buf, "latency")); /* none measured: no line */
+  prog.latency_p50_ms = 40;
+  prog.latency_p99_ms = 88.24;
+  prog.latency_max_ms = 120;
+  need = pl_stats_table(&prog, buf, sizeof buf);
+  assert_non_null(strstr(buf, "frame latency demux->mux: p50 40.0 ms, p99 88.2 ms, max 120.0 ms"));
   /* Truncation keeps a terminated string and still reports the length. */
   char small[16];
   assert_int_equal(pl_stats_table(&prog, small, sizeof small), need);
