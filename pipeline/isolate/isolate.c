@@ -222,21 +222,33 @@ static rt_iso **snapshot_isos(size_t *n, bool include_main) {
   size_t k = 0;
   for (rt_iso *i = rt_rt.all; v && i; i = i->all_next) {
     if (!include_main && i == rt_rt.main) continue;
-    rt_iso_ref(i);
-    v[k++] = i;
+    /* Skip isolates whose last reference is going: their unref is waiting
+     * for this lock to unlink them. */
+    unsigned r = atomic_load(&i->refs);
+    while (r && !atomic_compare_exchange_weak(&i->refs, &r, r + 1)) {
+    }
+    if (r) v[k++] = i;
   }
   pthread_mutex_unlock(&rt_rt.lock);
   *n = k;
   return v;
 }
 
-void iso_runtime_shutdown(void) {
-  if (!rt_rt.up || rt_self != rt_rt.main) return;
+/* Kills every non-main isolate still running; true if any was found. An
+ * isolate busy in a handler may spawn more, hence the caller's loop. */
+static bool kill_pass(bool inline_finish) {
   size_t n;
   rt_iso **v = snapshot_isos(&n, false);
-  for (size_t i = 0; i < n; i++)
-    iso_kill(RT_H(v[i]), ISO_PRIO_IMMEDIATE);
-  if (rt_rt.mode == ISO_MODE_INLINE) {
+  bool any = false;
+  for (size_t i = 0; i < n; i++) {
+    if (atomic_load(&v[i]->done)) continue;
+    any = true;
+    if (!v[i]->sd_killed) {
+      v[i]->sd_killed = true;
+      iso_kill(RT_H(v[i]), ISO_PRIO_IMMEDIATE);
+    }
+  }
+  if (inline_finish) {
     while (rt_sched_step() > 0) {
     }
     for (size_t i = 0; i < n; i++) {
@@ -245,18 +257,33 @@ void iso_runtime_shutdown(void) {
         rt_iso_unref(v[i]); /* the scheduler's reference */
       }
     }
+  }
+  for (size_t i = 0; i < n; i++)
+    rt_iso_unref(v[i]);
+  free(v);
+  return any;
+}
+
+void iso_runtime_shutdown(void) {
+  if (!rt_rt.up || rt_self != rt_rt.main) return;
+  size_t n;
+  rt_iso **v;
+  if (rt_rt.mode == ISO_MODE_INLINE) {
+    while (kill_pass(true)) {
+    }
   } else {
+    struct timespec ts = {0, 100000};
+    while (kill_pass(false)) {
+      rt_reap_threads();
+      nanosleep(&ts, NULL);
+    }
     while (atomic_load(&rt_live_threads) > 0) {
       rt_reap_threads();
-      struct timespec ts = {0, 100000};
       nanosleep(&ts, NULL);
     }
     rt_reap_threads();
     rt_pool_shutdown();
   }
-  for (size_t i = 0; i < n; i++)
-    rt_iso_unref(v[i]);
-  free(v);
   rt_iso *m = rt_rt.main;
   rt_iso_finish(m);
   rt_iso_unref(m);

@@ -138,6 +138,7 @@ struct rt_iso {
   bool killed;
   bool is_main;
   bool stop_flag; /* iso_loop_stop */
+  bool sd_killed; /* main only: shutdown already sent a kill */
   int depth;      /* handler frames on the stack */
   int spin;       /* adaptive polling budget before parking */
   unsigned spin_probe;

@@ -138,12 +138,34 @@ static void test_shutdown_kills_leftovers(void **s) {
   iso_isolate_release(w);
 }
 
+static void spawn_tick(iso_timer *t, void *ud) {
+  (void)t;
+  (void)ud;
+  iso_spawn_opts o;
+  iso_spawn_opts_init(&o);
+  o.stack_size = 64 * 1024;
+  iso_spawn(forever_entry, NULL, &o, NULL);
+}
+static void spawner_entry(iso_value *msg) {
+  iso_timer_start(0, 1 * MS, spawn_tick, NULL);
+  iso_value_free(msg);
+}
+
+static void test_shutdown_while_spawning(void **s) {
+  (void)s;
+  assert_int_equal(iso_spawn(spawner_entry, NULL, NULL, NULL), ISO_OK);
+  iso_port *p = iso_port_new();
+  iso_value *m = NULL;
+  assert_int_equal(iso_port_next(p, 30 * MS, &m), ISO_ETIMEDOUT); /* let it spawn a few */
+  iso_port_close(p);
+  /* Teardown: shutdown must catch isolates spawned while it is killing. */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      RT_TEST(test_spawn_entry_and_loop),
-      RT_TEST(test_nice_and_stack_size),
-      RT_TEST(test_many_isolates),
-      RT_TEST(test_shutdown_kills_leftovers),
+      RT_TEST(test_spawn_entry_and_loop),    RT_TEST(test_nice_and_stack_size),
+      RT_TEST(test_many_isolates),           RT_TEST(test_shutdown_kills_leftovers),
+      RT_TEST(test_shutdown_while_spawning),
   };
   return RT_RUN_BOTH(tests);
 }
