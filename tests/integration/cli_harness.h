@@ -68,6 +68,18 @@ static inline void ch_argv(char **argv, const char *const *args) {
   argv[n] = NULL;
 }
 
+/* In the child: TSan builds of isopipe read FFmpeg's suppressions (harmless
+ * elsewhere: only the TSan runtime reads the variable). */
+static inline void ch_child_env(void) {
+#ifdef ISO_SOURCE_DIR
+  const char *old = getenv("TSAN_OPTIONS");
+  char buf[2048];
+  snprintf(buf, sizeof buf, "%s%ssuppressions=%s/tests/integration/tsan-ffmpeg.supp",
+           old ? old : "", old && *old ? ":" : "", ISO_SOURCE_DIR);
+  setenv("TSAN_OPTIONS", buf, 1);
+#endif
+}
+
 /* Starts isopipe with stdout and stderr on pipes (stdin: /dev/null). */
 static inline int ch_start(ch_proc *p, const char *const *args) {
   memset(p, 0, sizeof *p);
@@ -84,6 +96,7 @@ static inline int ch_start(ch_proc *p, const char *const *args) {
     dup2(e[1], 2);
     close(o[0]);
     close(e[0]);
+    ch_child_env();
     execv(argv[0], argv);
     _exit(127);
   }
@@ -105,6 +118,7 @@ static inline int ch_start_pty(ch_proc *p, const char *const *args, int cols, in
   p->pid = forkpty(&master, NULL, NULL, &ws);
   if (p->pid < 0) return -1;
   if (p->pid == 0) {
+    ch_child_env();
     execv(argv[0], argv);
     _exit(127);
   }
