@@ -103,13 +103,17 @@ static rt_iso *earliest_timer(uint64_t *when) {
 
 /* One event of the first ready isolate (FIFO), or one due timer. */
 int rt_sched_step(void) {
-  rt_iso *iso = rt_rt.ready_head;
-  bool queued = iso != NULL;
-  if (iso) {
+  rt_iso *iso;
+  /* Skip isolates that ended while queued: returning 0 for them would
+   * look like idleness and put the caller to sleep with work pending. */
+  while ((iso = rt_rt.ready_head) != NULL) {
     rt_rt.ready_head = iso->ready_next;
     if (!rt_rt.ready_head) rt_rt.ready_tail = NULL;
     iso->in_ready = false;
-  } else {
+    if (!atomic_load(&iso->done)) break;
+    rt_iso_unref(iso);
+  }
+  if (!iso) {
     uint64_t when;
     iso = earliest_timer(&when);
     if (!iso || when > iso_now_ns()) return 0;
@@ -129,7 +133,6 @@ int rt_sched_step(void) {
     }
     rt_self = prev;
   }
-  (void)queued;
   rt_iso_unref(iso);
   return n;
 }
