@@ -127,14 +127,15 @@ CASE(t_ogg_opus, {"clip-h264-aac.mp4", "f.ogg", "-", "libopus", NULL, "opus", 96
 CASE(t_opus_file, {"clip-vp9-opus.webm", "g.opus", NULL, NULL, NULL, "opus", 960, {NULL}})
 CASE(t_flac, {"clip-5.1-flac.mkv", "h.flac", NULL, NULL, NULL, "flac", 4608, {NULL}})
 CASE(t_wav, {"clip-h264-aac.mp4", "i.wav", NULL, NULL, NULL, "pcm_s16le", 1, {NULL}})
-CASE(t_x265_mkv, {"clip-5.1-flac.mkv",
-                  "k.mkv",
-                  "libx265",
-                  "flac",
-                  "hevc",
-                  "flac",
-                  4608,
-                  {"preset", "ultrafast", "x265-params", "log-level=error", NULL}})
+CASE(t_x265_mkv,
+     {"clip-5.1-flac.mkv",
+      "k.mkv",
+      "libx265",
+      "flac",
+      "hevc",
+      "flac",
+      4608,
+      {"preset", "ultrafast", "x265-params", "log-level=error:pools=none:frame-threads=1", NULL}})
 CASE(t_av1_aom, {"clip-161x121-vp9.webm",
                  "l.mkv",
                  "libaom-av1",

@@ -15,6 +15,7 @@ static int run_in_child(iso_mode mode, const char *const *kv) {
     iso_pipeline *p = iso_pipeline_new();
     for (int i = 0; kv[i]; i += 2)
       if (iso_pipeline_set(p, kv[i], kv[i + 1]) != ISO_OK) _exit(4);
+    tp_tsan_threads(p, kv);
     int st = iso_pipeline_run(p);
     if (st != ISO_OK) fprintf(stderr, "child: %s\n", iso_pipeline_error(p));
     iso_pipeline_free(p);

@@ -83,6 +83,27 @@ static inline void tp_init(tp_run *r) {
   r->cancel_at = -1;
 }
 
+#if defined(__SANITIZE_THREAD__)
+#define TP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TP_TSAN 1
+#endif
+#endif
+
+/* Under ThreadSanitizer codecs run single-threaded: FFmpeg's own frame
+ * threads sync through atomics TSan cannot see in the uninstrumented
+ * libraries, and would bury every report about the isolates under theirs. */
+static inline void tp_tsan_threads(iso_pipeline *p, const char *const *kv) {
+#ifdef TP_TSAN
+  for (int i = 0; kv[i]; i += 2)
+    if (!strcmp(kv[i], "threads")) return;
+  iso_pipeline_set(p, "threads", "1");
+#else
+  (void)p, (void)kv;
+#endif
+}
+
 /* Builds a pipeline from NULL-terminated key, value pairs (NULL on a bad
  * option: the reason goes to r->error). */
 static inline iso_pipeline *tp_make(tp_run *r, const char *const *kv) {
@@ -95,6 +116,7 @@ static inline iso_pipeline *tp_make(tp_run *r, const char *const *kv) {
       return NULL;
     }
   }
+  tp_tsan_threads(p, kv);
   iso_pipeline_callbacks cb = {tp_on_progress, tp_on_log, tp_on_error, tp_on_done};
   iso_pipeline_set_callbacks(p, &cb, r);
   return p;
