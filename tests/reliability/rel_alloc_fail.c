@@ -1,5 +1,6 @@
 /* Allocation-failure injection: a small transcode through the embedding API with the Nth allocation
  * failing. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ typedef struct fa_shared {
 } fa_shared;
 
 static fa_shared *g_shared;
+static char g_errpath[700]; /* each child's stderr, shown when it fails */
 
 /* Runs in a fresh child: exit 0 (done), 1 (clean error), anything else is a bug. */
 static void fa_child(const char *in, const char *out, long fail_at, bool persist) {
@@ -51,6 +53,19 @@ static void fa_child(const char *in, const char *out, long fail_at, bool persist
   exit(rc == ISO_OK ? 0 : 1);
 }
 
+/* The child's own messages, without FFmpeg's "[codec @ 0x...]" chatter. */
+static void fa_show_stderr(void) {
+  FILE *f = fopen(g_errpath, "r");
+  char line[512];
+  int shown = 0;
+  while (f && shown < 12 && fgets(line, sizeof line, f))
+    if (line[0] != '[') {
+      printf("    | %s", line);
+      shown++;
+    }
+  if (f) fclose(f);
+}
+
 typedef struct fa_result {
   int status;     /* wait status */
   bool timed_out; /* hung */
@@ -62,7 +77,11 @@ static fa_result fa_run(const char *in, const char *out, long fail_at, bool pers
   memset(g_shared, 0, sizeof *g_shared);
   fflush(NULL);
   pid_t pid = fork();
-  if (pid == 0) fa_child(in, out, fail_at, persist);
+  if (pid == 0) {
+    int fd = open(g_errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) dup2(fd, 2);
+    fa_child(in, out, fail_at, persist);
+  }
   if (pid < 0) {
     r.status = -1;
     return r;
@@ -84,8 +103,14 @@ static fa_result fa_run(const char *in, const char *out, long fail_at, bool pers
 }
 
 int main(int argc, char **argv) {
-  /* A child sanitizer report must not look like a clean error (exit 1). */
-  rel_env_init();
+  /* A child sanitizer report must not look like a clean error (exit 1).
+   * The children are forks, so the sanitizer options must be in place when
+   * this process starts: set them and start again once. */
+  if (!getenv("REL_ALLOC_REEXEC")) {
+    rel_env_init();
+    setenv("REL_ALLOC_REEXEC", "1", 1);
+    execv("/proc/self/exe", argv);
+  }
   /* --one N [persist]: a single run in this process, for a debugger. */
   if (argc > 3 && strcmp(argv[1], "--one") == 0) {
     static fa_shared local;
@@ -113,11 +138,13 @@ int main(int argc, char **argv) {
     return 1;
   }
   tm_path(out, sizeof out, dir, "out.mkv");
+  tm_path(g_errpath, sizeof g_errpath, dir, "child.err");
 
   /* Calibration: the same job without a failure must succeed; it also
    * tells how many allocations there are to fail. */
   fa_result base = fa_run(in, out, 0, false, timeout);
   if (base.timed_out || !WIFEXITED(base.status) || WEXITSTATUS(base.status) != 0) {
+    fa_show_stderr();
     printf("FAIL: the transcode without injected failures did not succeed (status %d, %s)\n",
            g_shared->status, base.timed_out ? "timeout" : "see above");
     tm_tmpdir_remove(dir);
@@ -156,6 +183,7 @@ int main(int argc, char **argv) {
     if (what[0]) {
       bad++;
       printf("FAIL: allocation #%ld%s: %s\n", n, persist ? " and later" : "", what);
+      fa_show_stderr();
     } else if (WEXITSTATUS(r.status) == 0) {
       ok++;
     } else {
