@@ -13,6 +13,7 @@
 #include "pipeline/prof.h"
 #include "tools/cli_help.h"
 #include "tools/cli_report.h"
+#include "tools/cli_sched.h"
 #include "tools/cli_signal.h"
 #include "tools/cli_status.h"
 #include "tools/cli_term.h"
@@ -304,6 +305,9 @@ int cli_app_run(const cli_opts *o) {
    * formatted and shipped only to be dropped here. */
   av_log_set_level(o->loglevel);
 
+  /* Before the runtime starts threads: they must not inherit the hint.
+   * A refusal (old kernel, seccomp) only costs tick accuracy. */
+  cli_sched_short_slice(cli_sched_slice_from_env());
   rc = iso_runtime_init(o->inline_mode ? ISO_MODE_INLINE : ISO_MODE_THREADS);
   if (rc != ISO_OK) {
     snprintf(err, sizeof err, "cannot start the runtime: %s", iso_strerror(rc));
