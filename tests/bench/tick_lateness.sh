@@ -29,10 +29,16 @@ fi
 cmd=("$isopipe" -y -hide_banner -nostats -v verbose -i "$clip" -s 1280x720 -c:v libx264
   -preset veryfast -crf 23 -c:a aac -b:a 128k "$@")
 echo "cores: $(nproc); command: ${cmd[*]} --stats STATS OUT"
+# Other processes decide much of the lateness: say how busy the machine was.
+load() {
+  echo "load: $(cut -d' ' -f1-3 /proc/loadavg)${1:+; }$( [ -r /proc/pressure/cpu ] &&
+    sed -n 's/^some avg10=\([^ ]*\).*/cpu pressure (some, 10 s) \1 %/p' /proc/pressure/cpu)"
+}
 met=1
 for i in $(seq 1 "$runs"); do
   stats=$work/stats-$i.json
   log=$work/log-$i.txt
+  load x
   start=$(date +%s.%N)
   if ! "${cmd[@]}" --stats "$stats" "$work/out-720p.mp4" 2>"$log"; then
     echo "run $i failed:" >&2
