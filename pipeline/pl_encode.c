@@ -1,5 +1,6 @@
 /* The encode stage: opens its encoder on the first frame, re-chunks audio to frame_size, sends
  * packets to mux. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,6 +13,7 @@ typedef struct enc_impl {
   bool enc_flushed, params_sent;
   AVRational tb;
   AVFrame *tmp;
+  int quality; /* lambda for -q, 0 none */
 } enc_impl;
 
 static void fail_av(pl_stage *st, int averr, const char *what) {
@@ -27,6 +29,13 @@ static int enc_open(pl_filter *f, const pl_msg *in) {
   const AVFrame *fr = in->frame;
   bool video = o->type == AVMEDIA_TYPE_VIDEO;
   AVDictionary *opts = pl_job_opts_for(j, video ? 'v' : 'a');
+  double q = video ? j->qv : j->qa;
+  if (q >= 0) {
+    /* ffmpeg's -q: a fixed quantizer, as lambda, also stamped on each frame. */
+    x->quality = (int)lrint(q * FF_QP2LAMBDA);
+    av_dict_set(&opts, "flags", "+qscale", AV_DICT_APPEND);
+    av_dict_set_int(&opts, "global_quality", x->quality, 0);
+  }
   cx_enc_opts eo = {0};
   eo.codec = o->encoder;
   eo.default_codec_id = AV_CODEC_ID_NONE;
@@ -103,6 +112,7 @@ static int enc_feed(pl_filter *f, pl_msg *in) {
   AVFrame *fr = in->frame;
   /* The decoder's picture types are no orders for this encoder. */
   fr->pict_type = AV_PICTURE_TYPE_NONE;
+  if (x->quality) fr->quality = x->quality;
   if (fr->pts != AV_NOPTS_VALUE) pl_prof_stamp_push(st->prof, fr->pts, in->stamp);
   int r = x->rc ? cx_aconv_send(x->rc, fr) : cx_enc_send(x->enc, fr);
   if (r == AVERROR(EAGAIN)) return r;
@@ -164,6 +174,7 @@ static int enc_drain(pl_filter *f, pl_msg **out) {
       x->enc_flushed = true;
       r = cx_enc_send(x->enc, NULL);
     } else if (r == 0) {
+      if (x->quality) x->tmp->quality = x->quality;
       r = cx_enc_send(x->enc, x->tmp);
       av_frame_unref(x->tmp);
     }

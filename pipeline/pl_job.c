@@ -43,6 +43,7 @@ pl_job *pl_job_new(void) {
   if (!j) return NULL;
   j->crf = -1;
   j->gop = -1;
+  j->qv = j->qa = -1;
   j->ss_us = j->t_us = j->to_us = -1;
   j->queue_pkts = 8;
   j->queue_frames = 4;
@@ -213,6 +214,15 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     if (parse_rate(v, &j->ba) < 0) return fail(err, n, "%s: bad bit rate '%s'", key, v);
   } else if (IS("crf")) {
     if (parse_int(v, &j->crf) < 0 || j->crf < 0) return fail(err, n, "crf: bad value '%s'", v);
+  } else if (IS("q:v") || IS("qscale:v") || IS("q") || IS("qscale") || IS("q:a") ||
+             IS("qscale:a")) {
+    char *end;
+    double q = strtod(v, &end);
+    if (end == v || *end || q < 0) return fail(err, n, "%s: bad quality '%s'", key, v);
+    if (strchr(key, ':') && strchr(key, ':')[1] == 'a')
+      j->qa = q;
+    else
+      j->qv = q;
   } else if (IS("preset"))
     set_str(&j->preset, v);
   else if (IS("g")) {
