@@ -137,6 +137,11 @@ ISO_API void *iso_port_ud(iso_port *p);
 /* A closed port does not keep its isolate alive; an open port does, unless
  * iso_port_weak(p, true). */
 ISO_API void iso_port_weak(iso_port *p, bool weak);
+/* fn runs on the owning isolate when p closes, including when the isolate
+ * ends by iso_exit, kill or a fatal error: the place to free handler state
+ * (a killed isolate runs no other code of yours). */
+typedef void (*iso_port_close_fn)(iso_port *p, void *ud);
+ISO_API void iso_port_on_close(iso_port *p, iso_port_close_fn fn);
 
 ISO_API iso_sendport *iso_sendport_ref(iso_sendport *sp);
 ISO_API void iso_sendport_release(iso_sendport *sp); /* NULL-safe */

@@ -32,6 +32,9 @@ struct iso_link_tx {
   bool finished, eof;
 };
 
+static void rx_closed(iso_port *port, void *ud);
+static void tx_closed(iso_port *port, void *ud);
+
 static void send_ctl(iso_sendport *sp, uint32_t flags, iso_value *v) {
   if (!v) return;
   if (rt_send_flags(sp, v, flags, true) != ISO_OK) iso_value_free(v);
@@ -74,6 +77,7 @@ iso_link_rx *iso_link_rx_new(uint32_t capacity, const iso_link_rx_cbs *cbs, void
     return NULL;
   }
   rx->port->core->link_capacity = capacity;
+  iso_port_on_close(rx->port, rx_closed);
   rx->cbs = *cbs;
   rx->ud = ud;
   rx->capacity = capacity;
@@ -105,12 +109,16 @@ uint32_t iso_link_rx_depth(const iso_link_rx *rx) {
   return rx ? rx->depth : 0;
 }
 
-void iso_link_rx_free(iso_link_rx *rx) {
-  if (!rx) return;
+/* Runs on iso_link_rx_free, or when the isolate ends without freeing rx. */
+static void rx_closed(iso_port *port, void *ud) {
+  iso_link_rx *rx = ud;
   if (!rx->eof) iso_link_rx_finish(rx); /* the sender must not wait for credits forever */
-  iso_port_close(rx->port);
   iso_sendport_release(rx->tx_sp);
   free(rx);
+}
+
+void iso_link_rx_free(iso_link_rx *rx) {
+  if (rx) iso_port_close(rx->port);
 }
 
 static void tx_handler(iso_port *port, iso_value *msg, void *ud) {
@@ -146,6 +154,7 @@ iso_link_tx *iso_link_tx_new(iso_sendport *rx_port, const iso_link_tx_cbs *cbs, 
   if (cbs) tx->cbs = *cbs;
   tx->ud = ud;
   tx->rx_sp = iso_sendport_ref(rx_port);
+  iso_port_on_close(tx->port, tx_closed);
   tx->capacity = tx->credits = c->link_capacity;
   iso_sendport *mine = iso_port_sendport(tx->port);
   send_ctl(tx->rx_sp, RT_MSG_LINK_HELLO, iso_v_sendport(mine));
@@ -165,6 +174,8 @@ bool iso_link_tx_finished(const iso_link_tx *tx) {
 
 int iso_link_send(iso_link_tx *tx, iso_value *item) {
   if (!tx || !item) return ISO_EINVAL;
+  if (!tx->finished && atomic_load(&((rt_core *)tx->rx_sp)->closed))
+    tx->finished = true; /* the receiver (or its isolate) is gone */
   if (tx->finished || tx->eof) {
     iso_value_free(item);
     return ISO_ECLOSED;
@@ -181,10 +192,14 @@ void iso_link_tx_eof(iso_link_tx *tx) {
   send_ctl(tx->rx_sp, RT_MSG_LINK_EOF, iso_null());
 }
 
-void iso_link_tx_free(iso_link_tx *tx) {
-  if (!tx) return;
+/* Runs on iso_link_tx_free, or when the isolate ends without freeing tx. */
+static void tx_closed(iso_port *port, void *ud) {
+  iso_link_tx *tx = ud;
   if (!tx->finished) iso_link_tx_eof(tx); /* downstream must never wait forever */
-  iso_port_close(tx->port);
   iso_sendport_release(tx->rx_sp);
   free(tx);
+}
+
+void iso_link_tx_free(iso_link_tx *tx) {
+  if (tx) iso_port_close(tx->port);
 }

@@ -171,7 +171,18 @@ void iso_port_close(iso_port *p) {
   else
     iso->ports = p->next;
   if (p->next) p->next->prev = p->prev;
+  iso_port_close_fn fn = p->on_close;
+  p->on_close = NULL;
+  if (fn) {
+    p->pins++; /* p stays readable inside fn */
+    fn(p, p->ud);
+    p->pins--;
+  }
   if (!p->awaiting && !p->pins) free(p);
+}
+
+void iso_port_on_close(iso_port *p, iso_port_close_fn fn) {
+  if (p && !p->closed) p->on_close = fn;
 }
 
 void rt_port_close_all(rt_iso *iso) {

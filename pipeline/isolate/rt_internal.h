@@ -85,6 +85,7 @@ struct iso_port {
   rt_iso *iso;
   iso_handler handler;
   void *ud;
+  iso_port_close_fn on_close;
   bool weak;
   bool closed;
   int awaiting;                     /* iso_port_next frames waiting on this port */

@@ -31,10 +31,7 @@ static void wk_handle(iso_port *port, iso_value *msg, void *ud) {
   wk_side *w = ud;
   if (iso_type(msg) == ISO_V_STRING) { /* "close": in-flight work is done */
     iso_value_free(msg);
-    if (w->conf.fini) w->conf.fini(w->state);
-    iso_sendport_release(w->reply);
-    free(w);
-    iso_port_close(port);
+    iso_port_close(port); /* wk_closed frees w */
     return;
   }
   iso_value *id = iso_list_at(msg, 0);
@@ -59,6 +56,14 @@ static void wk_handle(iso_port *port, iso_value *msg, void *ud) {
   if (rt_send_flags(w->reply, resp, 0, true) != ISO_OK) iso_value_free(resp);
 }
 
+/* Also runs when the worker ends by exit, kill or fatal error. */
+static void wk_closed(iso_port *port, void *ud) {
+  wk_side *w = ud;
+  if (w->conf.fini) w->conf.fini(w->state);
+  iso_sendport_release(w->reply);
+  free(w);
+}
+
 static void wk_entry(iso_value *msg) {
   wk_conf *c = iso_transfer_take(iso_handshake_msg(msg), NULL);
   wk_side *w = calloc(1, sizeof(*w));
@@ -75,6 +80,12 @@ static void wk_entry(iso_value *msg) {
   free(c);
   w->conf.init_arg = NULL;
   iso_port *p = iso_port_new_raw(wk_handle, w);
+  if (!p) {
+    wk_closed(NULL, w);
+    iso_value_free(msg);
+    return;
+  }
+  iso_port_on_close(p, wk_closed);
   iso_handshake_reply(msg, p);
   iso_value_free(msg);
 }

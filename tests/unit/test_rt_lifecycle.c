@@ -246,6 +246,46 @@ static void test_ping_overtakes_data(void **s) {
   iso_port_close(p);
 }
 
+static void end_on_null(iso_port *port, iso_value *msg, void *ud) {
+  (void)ud;
+  iso_value_free(msg);
+  iso_port_close(port);
+}
+
+/* ---- on_close: state freed even when the isolate is killed ----------------- */
+
+static atomic_int g_closed;
+static void state_closed(iso_port *port, void *ud) {
+  (void)port;
+  free(ud);
+  atomic_fetch_add(&g_closed, 1);
+}
+static void stateful_entry(iso_value *msg) {
+  iso_port *p = iso_port_new_raw(end_on_null, malloc(64));
+  iso_port_on_close(p, state_closed);
+  iso_value *v = iso_str("up");
+  iso_send_move(iso_as_sendport(msg), v);
+  iso_value_free(msg);
+}
+
+static void test_on_close_runs_on_kill(void **s) {
+  (void)s;
+  atomic_store(&g_closed, 0);
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  iso_isolate *w;
+  assert_int_equal(iso_spawn(stateful_entry, iso_v_sendport(sp), NULL, &w), ISO_OK);
+  iso_value *m = next_msg(p);
+  iso_value_free(m);
+  assert_int_equal(atomic_load(&g_closed), 0);
+  assert_int_equal(iso_kill(w, ISO_PRIO_IMMEDIATE), ISO_OK);
+  assert_int_equal(iso_isolate_join(w, 10 * SEC), ISO_OK);
+  assert_int_equal(atomic_load(&g_closed), 1);
+  iso_isolate_release(w);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+}
+
 /* ---- handshake ------------------------------------------------------------- */
 
 static void hs_handler(iso_port *port, iso_value *msg, void *ud) {
@@ -307,6 +347,7 @@ int main(void) {
       RT_TEST(test_on_exit_after_death_is_immediate),
       RT_TEST(test_kill_overtakes_queued_data),
       RT_TEST(test_ping_overtakes_data),
+      RT_TEST(test_on_close_runs_on_kill),
       RT_TEST(test_handshake),
       RT_TEST(test_handshake_worker_dies_first),
   };

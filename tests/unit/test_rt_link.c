@@ -158,11 +158,42 @@ static void test_link_credit_accounting(void **s) {
   iso_sendport_release(lsp);
 }
 
+/* Receiver isolate that holds a link and dies: the sender must not wait forever. */
+static void doomed_rx_entry(iso_value *msg) {
+  iso_link_rx_cbs cbs = {NULL, NULL};
+  iso_link_rx *rx = iso_link_rx_new(1, &cbs, NULL); /* never freed by us: the end frees it */
+  iso_sendport *lsp = iso_link_rx_sendport(rx);
+  iso_send_move(iso_as_sendport(msg), iso_v_sendport(lsp));
+  iso_sendport_release(lsp);
+  iso_value_free(msg);
+}
+
+static void test_link_receiver_dies(void **s) {
+  (void)s;
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  iso_isolate *w;
+  assert_int_equal(iso_spawn(doomed_rx_entry, iso_v_sendport(sp), NULL, &w), ISO_OK);
+  iso_value *m = next_msg(p);
+  iso_link_tx *tx = iso_link_tx_new(iso_as_sendport(m), NULL, NULL);
+  assert_non_null(tx);
+  iso_kill(w, ISO_PRIO_IMMEDIATE);
+  assert_int_equal(iso_isolate_join(w, 10 * SEC), ISO_OK);
+  assert_int_equal(iso_link_send(tx, iso_int(1)), ISO_ECLOSED);
+  assert_true(iso_link_tx_finished(tx));
+  iso_link_tx_free(tx);
+  iso_value_free(m);
+  iso_isolate_release(w);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       RT_TEST(test_link_bounded_in_order_with_eof),
       RT_TEST(test_link_finish_stops_sender),
       RT_TEST(test_link_credit_accounting),
+      RT_TEST(test_link_receiver_dies),
   };
   return RT_RUN_BOTH(tests);
 }
