@@ -184,8 +184,12 @@ static int configure(app *a) {
   for (size_t i = 0; i < o->nkv; i++) {
     const cli_kv *kv = &o->kv[i];
     if (iso_pipeline_set(a->p, kv->key, kv->value) != ISO_OK) {
-      snprintf(err, sizeof err, "invalid value '%s' for %s: %s", kv->value, kv->opt,
-               pipeline_reason(a, ISO_EINVAL));
+      /* The pipeline's reason may repeat the key ("crf: bad value"). */
+      const char *why = pipeline_reason(a, ISO_EINVAL);
+      size_t klen = strlen(kv->key);
+      if (strncmp(why, kv->key, klen) == 0 && why[klen] == ':' && why[klen + 1] == ' ')
+        why += klen + 2;
+      snprintf(err, sizeof err, "invalid value '%s' for %s: %s", kv->value, kv->opt, why);
       print_error(a, err);
       return CLI_EXIT_USAGE;
     }
@@ -250,6 +254,13 @@ static int run_pipeline(app *a) {
     print_error(a, pipeline_reason(a, st));
     return st == ISO_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
   }
+  /* Only once the options were all accepted (the pipeline checks the
+   * pass-through ones at start): a usage error stays one line. */
+  if (!a->o->hide_banner && a->o->loglevel >= 32) {
+    char banner[512];
+    cli_fmt_banner(banner, sizeof banner);
+    cli_term_line(&a->term, banner);
+  }
   /* The pipeline's 60 Hz timer on this isolate renders; this loop only
    * makes sure a signal is acted on even between ticks. */
   int grace = 0;
@@ -296,10 +307,6 @@ int cli_app_run(const cli_opts *o) {
     cli_report_close(&a.report);
     cli_term_free(&a.term);
     return CLI_EXIT_FAIL;
-  }
-  if (!o->hide_banner && o->loglevel >= 32) {
-    cli_fmt_banner(err, sizeof err);
-    cli_term_line(&a.term, err);
   }
   /* Workers' av_log callbacks read this level, so debug chatter is not
    * formatted and shipped only to be dropped here. */

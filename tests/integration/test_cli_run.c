@@ -370,12 +370,12 @@ static void test_bad_input(void **state) {
 static void test_unused_avoption(void **state) {
   (void)state;
   const char *out = out_path("unused.mp4");
-  const char *args[] = {"-y", "-hide_banner", "-nostats", "-i", g_short, "-frobnicate", "3", out,
-                        NULL};
+  const char *args[] = {"-y", "-nostats", "-i", g_short, "-frobnicate", "3", out, NULL};
   ch_proc p;
   int rc = ch_run(&p, args, 60);
   expect_exit(&p, rc, 2);
   assert_non_null(strstr(ch_str(&p.err), "frobnicate"));
+  assert_int_equal(ch_lines(ch_str(&p.err)), 1);
   ch_free(&p);
 }
 
