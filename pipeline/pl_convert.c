@@ -95,6 +95,7 @@ static int vconv_feed(pl_filter *f, pl_msg *in) {
     return AVERROR(EINVAL);
   }
   x->stamp = in->stamp;
+  pl_prof_flow(f->st->prof, in->stamp.flow);
   int r = cx_vconv_send(x->cv, in->frame);
   if (r == AVERROR(EAGAIN)) return r;
   pl_msg_free(in);
@@ -149,6 +150,7 @@ static int vconv_drain(pl_filter *f, pl_msg **out) {
     x->frame = NULL;
     m->tb = x->out_tb;
     m->stamp = x->stamp;
+    pl_prof_flow(f->st->prof, m->stamp.flow);
     *out = m;
     return 0;
   }
@@ -312,6 +314,7 @@ static int aconv_drain(pl_filter *f, pl_msg **out) {
   x->frame = NULL;
   m->tb = (AVRational){1, x->dst_rate};
   m->stamp = pl_prof_stamp_pop(f->st->prof, m->frame->pts);
+  pl_prof_flow(f->st->prof, m->stamp.flow);
   *out = m;
   return 0;
 }

@@ -134,6 +134,7 @@ static void read_one(demux_impl *x) {
   m->index = i;
   m->tb = cx_demux_ctx(x->d)->streams[i]->time_base;
   m->stamp = pl_prof_stamp_new(st->prof, i);
+  pl_prof_flow(st->prof, m->stamp.flow);
   if (!try_send(x, i, m)) {
     x->pending = m;
     return; /* blocked: on_writable kicks */

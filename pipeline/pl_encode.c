@@ -114,6 +114,7 @@ static int enc_feed(pl_filter *f, pl_msg *in) {
   fr->pict_type = AV_PICTURE_TYPE_NONE;
   if (x->quality) fr->quality = x->quality;
   if (fr->pts != AV_NOPTS_VALUE) pl_prof_stamp_push(st->prof, fr->pts, in->stamp);
+  pl_prof_flow(st->prof, in->stamp.flow);
   int r = x->rc ? cx_aconv_send(x->rc, fr) : cx_enc_send(x->enc, fr);
   if (r == AVERROR(EAGAIN)) return r;
   pl_msg_free(in);
@@ -156,6 +157,7 @@ static int enc_drain(pl_filter *f, pl_msg **out) {
       m->pkt = pkt;
       m->tb = x->tb;
       m->stamp = pl_prof_stamp_pop(st->prof, pkt->pts);
+      pl_prof_flow(st->prof, m->stamp.flow);
       *out = m;
       return 0;
     }

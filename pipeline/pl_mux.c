@@ -171,6 +171,7 @@ static void write_one(mux_impl *x) {
   char err[CX_ERRLEN] = "";
   int r = cx_mux_write(x->mux, mp->file_index, pkt, m->tb, err);
   uint64_t t_demux = m->stamp.t_ns;
+  pl_prof_flow(st->prof, m->stamp.flow);
   pl_msg_free(m);
   if (r < 0) {
     pl_stage_fail(st, ISO_EMEDIA, "%s", err);
