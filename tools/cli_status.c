@@ -206,15 +206,28 @@ void cli_fmt_status_line(const iso_progress *p, const cli_rates *r, char *buf, s
            cli_fmt_kbps(p->bitrate_kbps > 0 ? p->bitrate_kbps : -1, t5, sizeof t5), speed, etas);
 }
 
+/* True when the graph has a video chain (a stage named "...:v"). */
+static int has_video(const iso_progress *p) {
+  for (int i = 0; i < p->nstages && i < ISO_MAX_STAGES; i++) {
+    size_t len = strlen(p->stages[i].name);
+    if (len >= 2 && strcmp(p->stages[i].name + len - 2, ":v") == 0) return 1;
+  }
+  return 0;
+}
+
 void cli_fmt_summary(const iso_progress *p, const char *how, int verbose, char *buf, size_t n) {
-  char t1[32], t2[32], t3[32];
-  double avg_fps = p->elapsed_s > 0 ? (double)p->frames / p->elapsed_s : 0;
-  int len = snprintf(buf, n, "%s in %.1fs: %llu frames, %s of output, %s (%s), %.1f fps, %.2fx",
-                     how, p->elapsed_s, (unsigned long long)p->frames,
-                     cli_fmt_time(p->position_s > 0 ? p->position_s : 0, t1, sizeof t1),
+  char t1[32], t2[32], t3[32], frames[64] = "", fps[32] = "";
+  /* Frame counts mean nothing for an audio-only job: leave them out. */
+  if (p->frames > 0 || has_video(p)) {
+    snprintf(frames, sizeof frames, "%llu frames, ", (unsigned long long)p->frames);
+    snprintf(fps, sizeof fps, ", %.1f fps",
+             p->elapsed_s > 0 ? (double)p->frames / p->elapsed_s : 0);
+  }
+  int len = snprintf(buf, n, "%s in %.1fs: %s%s of output, %s (%s)%s, %.2fx", how, p->elapsed_s,
+                     frames, cli_fmt_time(p->position_s > 0 ? p->position_s : 0, t1, sizeof t1),
                      cli_fmt_bytes(p->out_bytes, t2, sizeof t2),
-                     cli_fmt_kbps(p->bitrate_kbps > 0 ? p->bitrate_kbps : -1, t3, sizeof t3),
-                     avg_fps, p->speed > 0 ? p->speed : 0);
+                     cli_fmt_kbps(p->bitrate_kbps > 0 ? p->bitrate_kbps : -1, t3, sizeof t3), fps,
+                     p->speed > 0 ? p->speed : 0);
   if (verbose && len > 0 && (size_t)len < n)
     snprintf(buf + len, n - (size_t)len,
              "; tick lateness p50 %.3f ms, p99 %.3f ms, max %.3f ms, %llu of %llu ticks missed",

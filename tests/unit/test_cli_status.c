@@ -143,6 +143,18 @@ static void test_status_line_and_summary(void **state) {
   cli_fmt_summary(&p, "done", 0, buf, sizeof buf);
   assert_non_null(strstr(buf, "done in 4.0s: 1500 frames, 00:01:02.50 of output, 3.0MiB"));
   assert_null(strstr(buf, "tick"));
+  assert_non_null(strstr(buf, "(402.6kbit/s), 375.0 fps, 15.60x"));
+
+  /* Audio only: no frame count. */
+  iso_progress a = p;
+  a.frames = 0;
+  a.nstages = 0;
+  stage(&a, "demux", 10, 1, 0, 0, 0);
+  stage(&a, "encode:a", 10, 1, 0, 0, 0);
+  cli_fmt_summary(&a, "done", 0, buf, sizeof buf);
+  assert_null(strstr(buf, "frames"));
+  assert_null(strstr(buf, "fps"));
+  assert_non_null(strstr(buf, "done in 4.0s: 00:01:02.50 of output"));
   cli_fmt_summary(&p, "done", 1, buf, sizeof buf);
   assert_non_null(
       strstr(buf, "tick lateness p50 0.120 ms, p99 0.850 ms, max 2.300 ms, 1 of 240 ticks missed"));
