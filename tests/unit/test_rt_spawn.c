@@ -161,11 +161,38 @@ static void test_shutdown_while_spawning(void **s) {
   /* Teardown: shutdown must catch isolates spawned while it is killing. */
 }
 
+static double cpu_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void test_idle_isolates_cost_no_cpu(void **s) {
+  (void)s;
+  if (iso_runtime_mode() != ISO_MODE_THREADS) skip();
+  enum { N = 16 };
+  iso_isolate *w[N];
+  for (int i = 0; i < N; i++)
+    assert_int_equal(iso_spawn(forever_entry, NULL, NULL, &w[i]), ISO_OK);
+  iso_port *p = iso_port_new();
+  iso_value *m = NULL;
+  iso_port_next(p, 50 * MS, &m); /* let them settle */
+  double c0 = cpu_s();
+  iso_port_next(p, 300 * MS, &m); /* main sleeps too */
+  double used = cpu_s() - c0;
+  /* Spinning isolates would burn up to 16 x 0.3 s; parked ones burn ~0. */
+  assert_true(used < 0.15);
+  iso_port_close(p);
+  for (int i = 0; i < N; i++)
+    iso_isolate_release(w[i]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       RT_TEST(test_spawn_entry_and_loop),    RT_TEST(test_nice_and_stack_size),
       RT_TEST(test_many_isolates),           RT_TEST(test_shutdown_kills_leftovers),
-      RT_TEST(test_shutdown_while_spawning),
+      RT_TEST(test_shutdown_while_spawning), RT_TEST(test_idle_isolates_cost_no_cpu),
   };
   return RT_RUN_BOTH(tests);
 }
