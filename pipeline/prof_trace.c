@@ -58,7 +58,8 @@ static void add(pl_trace *t, const rec *r) {
     return;
   }
   if (t->n >= t->budget) thin(t);
-  if (!kept(t, r->key)) {
+  /* Still full (the thinning ran out of levels): the record is left out. */
+  if (!kept(t, r->key) || t->n >= t->budget) {
     t->thinned++;
     return;
   }

@@ -620,12 +620,35 @@ static void test_trace_size_bound(void **state) {
   unlink(file);
 }
 
+/* Records the thinning can never tell apart still respect the budget. */
+static void test_trace_budget_unthinnable(void **state) {
+  (void)state;
+  char file[128];
+  tmpname(file, sizeof file, "same.json");
+  pl_trace *t = pl_trace_open(file, 0, 16);
+  assert_non_null(t);
+  pl_trace_thread(t, 2, "decode:v", 12);
+  pl_slice sl[100];
+  for (int i = 0; i < 100; i++)
+    sl[i] = (pl_slice){"decode", 10, 20, UINT64_C(1) << 63};
+  pl_trace_slices(t, 2, PL_ROLE_STEP, sl, 100);
+  assert_true(pl_trace_events(t) <= 2 * 16);
+  assert_true(pl_trace_dropped(t) >= 84);
+  assert_int_equal(pl_trace_close(t, 0), ISO_OK);
+  jv *v = parse_file(file);
+  assert_non_null(v);
+  assert_true(get(v, "traceEvents")->len <= 2 * 16 + 5);
+  jv_free(v);
+  unlink(file);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_json_writer),
       cmocka_unit_test(test_stats_document),
       cmocka_unit_test(test_trace_gz_roundtrip),
       cmocka_unit_test(test_trace_size_bound),
+      cmocka_unit_test(test_trace_budget_unthinnable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
