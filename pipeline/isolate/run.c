@@ -30,12 +30,12 @@ static void run_entry(iso_value *msg) {
   iso_value_free(msg);
   if (!j) return;
   rt_iso *me = rt_self;
-  rt_raise_capture cap = {0};
+  rt_raise_capture cap = {0}, *outer = me->capture; /* nested waits nest captures */
   me->capture = &cap;
   iso_value *arg = j->arg;
   j->arg = NULL;
   iso_value *r = j->fn(arg);
-  me->capture = NULL;
+  me->capture = outer;
   iso_value *reply;
   uint64_t tr = 0;
   if (cap.raised) {

@@ -36,10 +36,10 @@ static void wk_handle(iso_port *port, iso_value *msg, void *ud) {
   }
   iso_value *id = iso_list_at(msg, 0);
   rt_iso *me = rt_self;
-  rt_raise_capture cap = {0};
+  rt_raise_capture cap = {0}, *outer = me->capture; /* nested waits nest captures */
   me->capture = &cap;
   iso_value *r = w->conf.fn(iso_list_at(msg, 1), w->state);
-  me->capture = NULL;
+  me->capture = outer;
   uint64_t tr = 0;
   iso_value *resp;
   if (cap.raised || !r || rt_value_check_sendable(r, &tr)) {

@@ -119,6 +119,11 @@ static iso_value *maybe_slow(iso_value *req, void *state) {
     iso_port_next(q, 0, &m);
     iso_value_free(m);
     iso_port_close(q);
+    if (strcmp(iso_as_str(req), "slowfail") == 0) {
+      /* Raised after other requests ran nested: still this request's error. */
+      iso_raise("maybe_slow", "late failure");
+      return NULL;
+    }
     return iso_int(-1);
   }
   return iso_int(iso_as_int(req) * 10);
@@ -146,7 +151,14 @@ static void test_worker_out_of_order_ids_match(void **s) {
   assert_int_equal(iso_worker_call(w, iso_str("slow"), on_ordered, &o[0]), ISO_OK);
   assert_int_equal(iso_worker_call(w, iso_int(1), on_ordered, &o[1]), ISO_OK);
   assert_int_equal(iso_worker_call(w, iso_int(2), on_ordered, &o[2]), ISO_OK);
+  got late = {0};
+  assert_int_equal(iso_worker_call(w, iso_str("slowfail"), on_resp, &late), ISO_OK);
+  assert_int_equal(iso_worker_call(w, iso_int(3), on_resp, &late), ISO_OK);
   assert_int_equal(iso_worker_close(w), ISO_OK);
+  assert_int_equal(late.errors, 1);
+  assert_string_equal(late.last_err, "late failure");
+  assert_int_equal(late.n, 1);
+  assert_int_equal(late.vals[0], 30);
   assert_int_equal(o[0].val, -1);
   assert_int_equal(o[1].val, 10);
   assert_int_equal(o[2].val, 20);
