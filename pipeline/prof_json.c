@@ -128,6 +128,18 @@ void pl_json_arr_end(pl_json *j) {
   close_(j, ']');
 }
 
+/* Length of a valid UTF-8 sequence at c, 0 if invalid: file names and
+ * FFmpeg messages are bytes, and a JSON parser rejects broken UTF-8. */
+static size_t utf8_len(const unsigned char *c) {
+  size_t n = *c >= 0xf0 && *c <= 0xf4 ? 4 : *c >= 0xe0 ? 3 : *c >= 0xc2 && *c <= 0xdf ? 2 : 0;
+  if (*c >= 0xf5) n = 0;
+  for (size_t i = 1; i < n; i++)
+    if ((c[i] & 0xc0) != 0x80) return 0;
+  if (n == 3 && ((*c == 0xe0 && c[1] < 0xa0) || (*c == 0xed && c[1] >= 0xa0))) return 0;
+  if (n == 4 && ((*c == 0xf0 && c[1] < 0x90) || (*c == 0xf4 && c[1] >= 0x90))) return 0;
+  return n;
+}
+
 static void quoted(pl_json *j, const char *s) {
   static const char hex[] = "0123456789abcdef";
   putc_(j, '"');
@@ -152,8 +164,16 @@ static void quoted(pl_json *j, const char *s) {
       if (*c < 0x20) {
         char u[6] = {'\\', 'u', '0', '0', hex[*c >> 4], hex[*c & 15]};
         put(j, u, 6);
+      } else if (*c < 0x80) {
+        putc_(j, (char)*c);
       } else {
-        putc_(j, (char)*c); /* UTF-8 passes through */
+        size_t n = utf8_len(c);
+        if (n) {
+          put(j, (const char *)c, n);
+          c += n - 1;
+        } else {
+          put(j, "\\ufffd", 6);
+        }
       }
     }
   }

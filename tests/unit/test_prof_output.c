@@ -295,6 +295,7 @@ static void test_json_writer(void **state) {
   pl_json_init_file(&j, f, true);
   pl_json_obj(&j);
   pl_json_kstr(&j, "quote\"back\\slash", "tab\tnl\nctl\x01 utf8 \xc3\xa9");
+  pl_json_kstr(&j, "latin1", "caf\xe9 \xff\xc3");
   pl_json_knum(&j, "nan", 0.0 / 0.0);
   pl_json_knum(&j, "pi", 3.25);
   pl_json_kuint(&j, "big", UINT64_C(1) << 52);
@@ -320,6 +321,8 @@ static void test_json_writer(void **state) {
   jv *s = get(v, "quote\"back\\slash");
   assert_non_null(s);
   assert_string_equal(s->s, "tab\tnl\nctl\x01 utf8 \xc3\xa9");
+  /* Broken UTF-8 becomes U+FFFD (the parser maps it to '?'). */
+  assert_string_equal(get(v, "latin1")->s, "caf? ??");
   assert_int_equal(get(v, "nan")->t, 'z');
   assert_true(get(v, "pi")->n == 3.25);
   assert_true(get(v, "big")->n == (double)(UINT64_C(1) << 52));
