@@ -67,8 +67,6 @@ int cli_check_output(const char *input, const char *output, int overwrite, char 
   return 0;
 }
 
-static void flush_display(app *a, int force);
-
 static void poll_signals(app *a) {
   int n = cli_signals_count();
   if (n >= 1 && a->cancels < 1) {
@@ -88,12 +86,12 @@ static void poll_signals(app *a) {
 
 /* Redraws the block (tty), writes the status line (not a tty) and the
  * -progress block, each at its own pace. */
-static void flush_display(app *a, int force) {
+static void flush_display(app *a) {
   uint64_t now = iso_now_ns();
   uint64_t period = (uint64_t)(a->o->stats_period * 1e9);
   if (a->term.tty) {
     if (a->show_stats && a->have_last) {
-      if (force || a->term.plen > 0 || now - a->last_draw_ns >= REDRAW_NS) {
+      if (a->term.plen > 0 || now - a->last_draw_ns >= REDRAW_NS) {
         char block[8192];
         int lines =
             cli_fmt_block(&a->last, &a->rates, cli_term_width(&a->term), block, sizeof block);
@@ -126,7 +124,7 @@ static void on_progress(iso_pipeline *p, const iso_progress *prog, void *ud) {
   a->have_last = 1;
   cli_rates_update(&a->rates, prog);
   poll_signals(a);
-  flush_display(a, 0);
+  flush_display(a);
 }
 
 static void on_log(iso_pipeline *p, int level, const char *stage, const char *line, void *ud) {
@@ -219,11 +217,7 @@ static void finish_report(app *a, int interrupted, int failed) {
   /* A failure ends with its one error line; the figures would only bury it. */
   if (a->have_last && o->loglevel >= 32 && !failed) {
     char line[1024], sum[900];
-    cli_fmt_summary(&a->last,
-                    interrupted ? "interrupted"
-                    : failed    ? "failed"
-                                : "done",
-                    a->verbose, sum, sizeof sum);
+    cli_fmt_summary(&a->last, interrupted ? "interrupted" : "done", a->verbose, sum, sizeof sum);
     snprintf(line, sizeof line, "isopipe: %s", sum);
     cli_term_line(&a->term, line);
   }
@@ -271,10 +265,12 @@ static int run_pipeline(app *a) {
   }
   if (!a->done) a->status = iso_pipeline_status(a->p);
   int interrupted = cli_signals_count() > 0;
-  int failed = !interrupted && a->status != ISO_OK;
-  finish_report(a, interrupted, failed);
-  if (interrupted) return 128 + cli_signals_first();
-  return failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+  /* A cancelled pipeline may end "killed"; anything else after a signal
+   * means the output could not be finished, which 130/143 would hide. */
+  int failed = a->status != ISO_OK && !(interrupted && a->status == ISO_EKILLED);
+  finish_report(a, interrupted && !failed, failed);
+  if (failed) return CLI_EXIT_FAIL;
+  return interrupted ? 128 + cli_signals_first() : CLI_EXIT_OK;
 }
 
 int cli_app_run(const cli_opts *o) {
