@@ -15,8 +15,9 @@ static atomic_int rt_live_threads;
 static atomic_uint rt_name_seq;
 
 rt_iso *rt_iso_new(const char *name) {
-  rt_iso *iso = calloc(1, sizeof(*iso));
+  rt_iso *iso = aligned_alloc(64, (sizeof(*iso) + 63) & ~(size_t)63); /* rt_mpsc's lines */
   if (!iso) return NULL;
+  memset(iso, 0, sizeof(*iso));
   char buf[32];
   if (!name) {
     snprintf(buf, sizeof(buf), "isolate-%u", atomic_fetch_add(&rt_name_seq, 1) + 1);

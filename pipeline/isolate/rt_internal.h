@@ -58,9 +58,11 @@ struct iso_value {
 };
 
 /* Vyukov's intrusive MPSC queue: lock-free push, single consumer. */
+/* tail and head live on separate cache lines: producers and the consumer
+ * would otherwise bounce one line on every message. */
 typedef struct rt_mpsc {
-  _Atomic(iso_value *) tail; /* producers swap here */
-  iso_value *head;           /* consumer only */
+  _Alignas(64) _Atomic(iso_value *) tail; /* producers swap here */
+  _Alignas(64) iso_value *head;           /* consumer only */
   iso_value stub;
 } rt_mpsc;
 
@@ -119,7 +121,7 @@ struct rt_iso {
   atomic_uint refs;
   char *name;
   rt_mpsc mbox;
-  _Atomic int parked; /* futex word: 1 while the owner sleeps */
+  _Alignas(64) _Atomic int parked; /* futex word: 1 while the owner sleeps; read per send */
   atomic_bool ctl_pending;
   atomic_bool kill_now;
   atomic_bool fatal_errors;
@@ -131,8 +133,8 @@ struct rt_iso {
   rt_iso **joiners;
   size_t njoiners, cjoiners;
 
-  /* Owner-thread state. */
-  iso_entry entry;
+  /* Owner-thread state, written per message: kept off the lines senders read. */
+  _Alignas(64) iso_entry entry;
   iso_value *entry_msg;
   bool started;
   bool ending; /* exit, kill or fatal error: no further dispatch */
