@@ -6,8 +6,12 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "tools/cli_app.h"
 #include "tools/cli_args.h"
 
 #define ARGV(...)                                                                                  \
@@ -196,12 +200,47 @@ static void test_loglevel_names(void **state) {
   assert_int_equal(cli_parse_loglevel("99", &l), -1);
 }
 
+/* The checks made before anything is opened. */
+static void test_output_checks(void **state) {
+  (void)state;
+  char dir[] = "/tmp/isopipe-cli-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char in[64], out[64], other[64];
+  snprintf(in, sizeof in, "%s/in.mp4", dir);
+  snprintf(out, sizeof out, "%s/out.mp4", dir);
+  snprintf(other, sizeof other, "%s/./in.mp4", dir);
+  FILE *f = fopen(in, "w");
+  assert_non_null(f);
+  fclose(f);
+  char e[256];
+  assert_int_equal(cli_check_output(in, out, 0, e, sizeof e), 0); /* does not exist yet */
+  assert_int_equal(cli_check_output(in, in, 1, e, sizeof e), 2);  /* never over the input */
+  assert_non_null(strstr(e, "is the input file"));
+  assert_int_equal(cli_check_output(in, other, 1, e, sizeof e), 2);
+  char url[80];
+  snprintf(url, sizeof url, "file:%s", in);
+  assert_int_equal(cli_check_output(in, url, 1, e, sizeof e), 2); /* file: URLs are paths */
+  f = fopen(out, "w");
+  assert_non_null(f);
+  fclose(f);
+  assert_int_equal(cli_check_output(in, out, 0, e, sizeof e), 1); /* -n is the default */
+  assert_non_null(strstr(e, "already exists (use -y to overwrite)"));
+  assert_int_equal(cli_check_output(in, out, 1, e, sizeof e), 0);
+  assert_int_equal(cli_check_output(in, dir, 1, e, sizeof e), 1);         /* a directory */
+  assert_int_equal(cli_check_output(in, "/dev/null", 0, e, sizeof e), 0); /* no data to lose */
+  assert_int_equal(cli_check_output("-", "-", 0, e, sizeof e), 0);        /* pipes */
+  assert_int_equal(cli_check_output(in, "pipe:1", 0, e, sizeof e), 0);
+  unlink(in);
+  unlink(out);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_basic_transcode), cmocka_unit_test(test_aliases_and_flags),
       cmocka_unit_test(test_cli_own_options), cmocka_unit_test(test_passthrough),
       cmocka_unit_test(test_help_version),    cmocka_unit_test(test_usage_errors),
-      cmocka_unit_test(test_loglevel_names),
+      cmocka_unit_test(test_loglevel_names),  cmocka_unit_test(test_output_checks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
