@@ -132,23 +132,23 @@ static int co_name_cmp(const void *a, const void *b) {
   return strcmp(a, b);
 }
 
-static void co_broken_dir(co_tally *t, const char *dir) {
+static void co_broken_dir(co_tally *t, const char *dir, const char *prefix) {
   DIR *d = opendir(dir);
   if (!d) {
     printf("skip: %s is absent\n", dir);
     return;
   }
   struct dirent *e;
-  char names[64][256];
+  static char names[4096][256];
   int count = 0;
-  while ((e = readdir(d)) && count < 64)
+  while ((e = readdir(d)) && count < 4096)
     if (e->d_name[0] != '.') snprintf(names[count++], sizeof names[0], "%s", e->d_name);
   closedir(d);
   qsort(names, (size_t)count, sizeof names[0], co_name_cmp);
   for (int i = 0; i < count; i++) {
     char path[700], label[300];
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    snprintf(label, sizeof label, "broken/%s", names[i]);
+    snprintf(label, sizeof label, "%s/%s", prefix, names[i]);
     co_run(t, path, label);
   }
 }
@@ -183,10 +183,15 @@ int main(void) {
     snprintf(good, sizeof good, "%s/video/sample.mp4", corpus);
     if (tm_file_exists(good)) co_variants(&t, good, 0x1003);
     snprintf(broken, sizeof broken, "%s/broken", corpus);
-    co_broken_dir(&t, broken);
+    co_broken_dir(&t, broken, "broken");
   } else {
     printf("skip: media corpus absent (ISO_MEDIA_CORPUS): only generated inputs\n");
   }
+
+  /* ISO_EXTRA_INPUTS=DIR: every file in DIR too (e.g. a fuzz corpus, to
+   * send what the codec-layer fuzzer found through the whole pipeline). */
+  const char *extra = getenv("ISO_EXTRA_INPUTS");
+  if (extra && *extra) co_broken_dir(&t, extra, "extra");
 
   /* Nothing at all, and noise. */
   uint64_t rng = 0x1004;
