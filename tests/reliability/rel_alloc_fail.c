@@ -17,6 +17,13 @@
 #include "media_gen.h"
 #include "rel_util.h"
 
+/* Sanitizer builds run every child several times slower. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define FA_DEFAULT_RUNS 100
+#else
+#define FA_DEFAULT_RUNS 160
+#endif
+
 /* What a child tells the parent through shared memory. */
 typedef struct fa_shared {
   long count, failed;
@@ -122,7 +129,7 @@ int main(int argc, char **argv) {
     tm_path(out, sizeof out, dir, "out.mkv");
     fa_child(in, out, atol(argv[2]), strcmp(argv[3], "persist") == 0);
   }
-  long runs = getenv("ISO_FAULT_RUNS") ? atol(getenv("ISO_FAULT_RUNS")) : 160;
+  long runs = getenv("ISO_FAULT_RUNS") ? atol(getenv("ISO_FAULT_RUNS")) : FA_DEFAULT_RUNS;
   double timeout = getenv("ISO_FAULT_TIMEOUT") ? atof(getenv("ISO_FAULT_TIMEOUT")) : 10.0;
   g_shared =
       mmap(NULL, sizeof *g_shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
