@@ -22,8 +22,11 @@
 #define LD_BURST 1000
 #define LD_SPAWNS 10000
 
+/* An iso_fn owns its argument. */
 static iso_value *ld_add_one(iso_value *arg) {
-  return iso_int(iso_as_int(arg) + 1);
+  int64_t n = iso_as_int(arg);
+  iso_value_free(arg);
+  return iso_int(n + 1);
 }
 
 static int ld_burst(void) {
