@@ -25,8 +25,23 @@ static void co_run(co_tally *t, const char *in, const char *label) {
   char out[700];
   tm_path(out, sizeof out, g_dir, "out.mkv");
   unlink(out);
-  char *argv[] = {(char *)g_cli, "-nostdin", "-hide_banner", "-y",   "-i",  (char *)in, "-c:v",
-                  "mpeg4",       "-s",       "64x48",        "-c:a", "aac", out,        NULL};
+  char *argv[48] = {(char *)g_cli, "-nostdin", "-hide_banner", "-y", "-i", (char *)in};
+  int n = 6;
+  /* ISO_CORPUS_ARGS replaces the output options (space-separated, e.g.
+   * "-c copy" to send hostile timestamps straight to the muxer). */
+  static char custom[512];
+  const char *env = getenv("ISO_CORPUS_ARGS");
+  if (env && *env) {
+    snprintf(custom, sizeof custom, "%s", env);
+    for (char *tok = strtok(custom, " "); tok && n < 44; tok = strtok(NULL, " "))
+      argv[n++] = tok;
+  } else {
+    const char *def[] = {"-c:v", "mpeg4", "-s", "64x48", "-c:a", "aac"};
+    for (size_t i = 0; i < sizeof def / sizeof def[0]; i++)
+      argv[n++] = (char *)def[i];
+  }
+  argv[n++] = out;
+  argv[n] = NULL;
   rel_spawn_opts o = {.timeout_s = CO_TIMEOUT_S};
   rel_proc p;
   t->tried++;
@@ -147,8 +162,8 @@ static void co_broken_dir(co_tally *t, const char *dir, const char *prefix) {
   qsort(names, (size_t)count, sizeof names[0], co_name_cmp);
   for (int i = 0; i < count; i++) {
     char path[700], label[300];
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    snprintf(label, sizeof label, "%s/%s", prefix, names[i]);
+    snprintf(path, sizeof path, "%s/%.255s", dir, names[i]);
+    snprintf(label, sizeof label, "%.40s/%.255s", prefix, names[i]);
     co_run(t, path, label);
   }
 }
