@@ -112,6 +112,11 @@ void rt_iso_wake(rt_iso *iso) {
     rt_futex_wake(&iso->parked, 1);
 }
 
+void rt_iso_poke(rt_iso *iso) {
+  atomic_store_explicit(&iso->poked, true, memory_order_seq_cst);
+  rt_iso_wake(iso);
+}
+
 void rt_ctl_push(rt_iso *iso, rt_ctl *c) {
   c->next = NULL;
   pthread_mutex_lock(&iso->lock);
@@ -171,11 +176,7 @@ void rt_iso_finish(rt_iso *iso) {
   notices_free(ex);
   notices_free(er);
   for (size_t i = 0; i < nj; i++) {
-    rt_ctl *w = calloc(1, sizeof(*w));
-    if (w) {
-      w->kind = RT_CTL_WAKE;
-      rt_ctl_push(joiners[i], w);
-    }
+    rt_iso_poke(joiners[i]);
     rt_iso_unref(joiners[i]);
   }
   free(joiners);
@@ -391,17 +392,18 @@ void rt_start_thread_for(rt_iso *iso, bool pooled, int *err) {
   *err = ISO_OK;
 }
 
-static void add_notice(rt_notice **list, iso_sendport *sp, iso_value *msg) {
+static int add_notice(rt_notice **list, iso_sendport *sp, iso_value *msg) {
   rt_notice *n = calloc(1, sizeof(*n));
   if (!n) {
     iso_value_free(msg);
-    return;
+    return ISO_ENOMEM;
   }
   n->sp = iso_sendport_ref(sp);
   n->msg = msg;
   while (*list)
     list = &(*list)->next;
   *list = n;
+  return ISO_OK;
 }
 
 int rt_spawn_internal(iso_entry entry, iso_value *msg, const iso_spawn_opts *opts, bool pooled,
@@ -426,11 +428,17 @@ int rt_spawn_internal(iso_entry entry, iso_value *msg, const iso_spawn_opts *opt
     atomic_store(&iso->fatal_errors, opts->errors_are_fatal);
     iso->nice = opts->nice;
     iso->stack_size = opts->stack_size;
+    int rc = ISO_OK;
     if (opts->on_exit)
-      add_notice(&iso->on_exit, opts->on_exit, exit_msg);
+      rc = add_notice(&iso->on_exit, opts->on_exit, exit_msg);
     else
       iso_value_free(exit_msg);
-    if (opts->on_error) add_notice(&iso->on_error, opts->on_error, NULL);
+    if (opts->on_error && rc == ISO_OK) rc = add_notice(&iso->on_error, opts->on_error, NULL);
+    if (rc) { /* a lost notice would leave the spawner waiting forever */
+      atomic_store(&iso->done, true);
+      rt_iso_unref(iso);
+      return rc;
+    }
   }
   if (out) {
     rt_iso_ref(iso);
@@ -584,9 +592,9 @@ int iso_add_on_exit(iso_isolate *h, iso_sendport *sp, iso_value *msg) {
   }
   pthread_mutex_lock(&iso->lock);
   if (!atomic_load(&iso->done)) {
-    add_notice(&iso->on_exit, sp, msg);
+    int rc = add_notice(&iso->on_exit, sp, msg);
     pthread_mutex_unlock(&iso->lock);
-    return ISO_OK;
+    return rc;
   }
   pthread_mutex_unlock(&iso->lock);
   /* Already gone: the notice comes at once, like Dart's. */
@@ -598,10 +606,11 @@ int iso_add_on_exit(iso_isolate *h, iso_sendport *sp, iso_value *msg) {
 int iso_add_on_error(iso_isolate *h, iso_sendport *sp) {
   rt_iso *iso = RT_ISO(h);
   if (!iso || !sp) return ISO_EINVAL;
+  int rc = ISO_OK;
   pthread_mutex_lock(&iso->lock);
-  if (!atomic_load(&iso->done)) add_notice(&iso->on_error, sp, NULL);
+  if (!atomic_load(&iso->done)) rc = add_notice(&iso->on_error, sp, NULL);
   pthread_mutex_unlock(&iso->lock);
-  return ISO_OK;
+  return rc;
 }
 
 bool iso_isolate_done(iso_isolate *iso) {
@@ -632,10 +641,12 @@ int iso_isolate_join(iso_isolate *h, uint64_t timeout_ns) {
           iso->cjoiners = c;
         }
       }
-      if (iso->njoiners < iso->cjoiners) {
-        rt_iso_ref(me);
-        iso->joiners[iso->njoiners++] = me;
+      if (iso->njoiners == iso->cjoiners) {
+        pthread_mutex_unlock(&iso->lock);
+        return ISO_ENOMEM; /* unregistered, nothing would wake us */
       }
+      rt_iso_ref(me);
+      iso->joiners[iso->njoiners++] = me;
     }
     pthread_mutex_unlock(&iso->lock);
   }

@@ -13,10 +13,12 @@
 
 static bool has_work(rt_iso *iso) {
   return atomic_load_explicit(&iso->ctl_pending, memory_order_seq_cst) ||
-         !rt_mpsc_empty(&iso->mbox);
+         atomic_load_explicit(&iso->poked, memory_order_seq_cst) || !rt_mpsc_empty(&iso->mbox);
 }
 
 void rt_park(rt_iso *iso, uint64_t deadline) {
+  if (atomic_exchange_explicit(&iso->poked, false, memory_order_seq_cst))
+    return; /* a poke is consumed here: the caller re-checks what it waits for */
   int spin = iso->spin;
   if (spin == 0 && (++iso->spin_probe & 63) == 0) spin = RT_SPIN_PROBE;
   for (int i = 0; i < spin; i++) {

@@ -102,7 +102,7 @@ typedef struct rt_ctl {
   iso_sendport *sp;
   iso_value *msg;
 } rt_ctl;
-enum { RT_CTL_KILL, RT_CTL_PING, RT_CTL_WAKE };
+enum { RT_CTL_KILL, RT_CTL_PING };
 
 typedef struct rt_notice {
   struct rt_notice *next;
@@ -123,6 +123,7 @@ struct rt_iso {
   rt_mpsc mbox;
   _Alignas(64) _Atomic int parked; /* futex word: 1 while the owner sleeps; read per send */
   atomic_bool ctl_pending;
+  atomic_bool poked; /* "re-check your wait" without a message (joins) */
   atomic_bool kill_now;
   atomic_bool fatal_errors;
   atomic_bool dead;     /* finished: sends are dropped */
@@ -228,6 +229,7 @@ rt_iso *rt_iso_new(const char *name);
 void rt_iso_ref(rt_iso *iso);
 void rt_iso_unref(rt_iso *iso);
 void rt_iso_wake(rt_iso *iso);
+void rt_iso_poke(rt_iso *iso); /* allocation-free wake for a waiting isolate */
 void rt_iso_finish(rt_iso *iso);
 bool rt_iso_alive(rt_iso *iso);
 void rt_ctl_push(rt_iso *iso, rt_ctl *c);
