@@ -96,19 +96,21 @@ static double bench_oneway(void) {
 static void *ring[RING];
 static _Atomic size_t ring_head, ring_tail;
 
+static _Atomic uintptr_t ring_sum;
 static void *ring_consumer(void *arg) {
   size_t n = (size_t)(uintptr_t)arg, got = 0, t = 0;
+  uintptr_t sum = 0;
   while (got < n) {
     size_t h = atomic_load_explicit(&ring_head, memory_order_acquire);
     if (t == h) sched_yield(); /* on an oversubscribed box pure spinning starves the peer */
     while (t != h) {
-      void *x = ring[t % RING];
-      (void)x;
+      sum += (uintptr_t)ring[t % RING]; /* really read each pointer */
       t++;
       got++;
     }
     atomic_store_explicit(&ring_tail, t, memory_order_release);
   }
+  atomic_store(&ring_sum, sum);
   return NULL;
 }
 
@@ -128,7 +130,12 @@ static double bench_raw_ring(void) {
     atomic_store_explicit(&ring_head, h, memory_order_release);
   }
   pthread_join(th, NULL);
-  return (double)n * 1e9 / (double)(iso_now_ns() - t0);
+  double rate = (double)n * 1e9 / (double)(iso_now_ns() - t0);
+  if (atomic_load(&ring_sum) != (uintptr_t)n * (n + 1) / 2) {
+    fprintf(stderr, "bench: ring lost items\n");
+    exit(1);
+  }
+  return rate;
 }
 
 /* ---- round trips ----------------------------------------------------------- */
