@@ -529,7 +529,7 @@ int iso_kill(iso_isolate *h, iso_priority prio) {
   rt_ctl *c = calloc(1, sizeof(*c));
   if (!c) return ISO_ENOMEM;
   c->kind = RT_CTL_KILL;
-  if (prio == ISO_PRIO_IMMEDIATE) atomic_store(&iso->kill_now, true);
+  (void)prio; /* both priorities run before the next event, ahead of data */
   rt_ctl_push(iso, c);
   return ISO_OK;
 }

@@ -124,7 +124,6 @@ struct rt_iso {
   _Alignas(64) _Atomic int parked; /* futex word: 1 while the owner sleeps; read per send */
   atomic_bool ctl_pending;
   atomic_bool poked; /* "re-check your wait" without a message (joins) */
-  atomic_bool kill_now;
   atomic_bool fatal_errors;
   atomic_bool dead;     /* finished: sends are dropped */
   atomic_bool done;     /* finished and notices sent */
