@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fuzz_transcode.h"
 
@@ -33,9 +34,13 @@ static int replay_file(const char *path) {
   }
   memcpy(exact, buf, n);
   free(buf);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   fz_transcode_one(exact, n);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
   free(exact);
-  printf("replayed %s (%zu bytes): %s\n", path, n, fz_summary);
+  printf("replayed %s (%zu bytes, %.1f ms): %s\n", path, n, ms, fz_summary);
   fflush(stdout);
   return 0;
 }

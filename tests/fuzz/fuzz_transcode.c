@@ -27,7 +27,7 @@ enum {
   FZ_MAX_CHANNELS = 16,
   FZ_BOX = 64,                 /* output pictures fit a 64x64 box */
   FZ_MAX_PENDING = 64,         /* packets held until the mux header is out */
-  FZ_MAX_BURST = 1000,         /* frames convert may emit for one input frame */
+  FZ_MAX_BURST = 100,          /* frames convert may emit for one input frame */
   FZ_DEADLINE_NS = 3000000000, /* wall-clock budget of blocking demuxer I/O */
   FZ_IOBUF = 4096
 };
