@@ -25,9 +25,10 @@ static char g_dir[512], g_clip[600], g_long[600];
 static int g_failed, g_passed;
 
 typedef enum {
-  EXPECT_ERROR,     /* exit 1 with an "isopipe:" line naming 'names' */
-  EXPECT_OK_OR_ERR, /* exit 0 with a playable output, or as EXPECT_ERROR */
-  EXPECT_REFUSED    /* exit 1 or 2 (usage) with a line naming 'names' */
+  EXPECT_ERROR,      /* exit 1 with an "isopipe:" line naming 'names' */
+  EXPECT_OK_OR_ERR,  /* exit 0 with a playable output, or as EXPECT_ERROR */
+  EXPECT_REFUSED,    /* exit 1 or 2 (usage) with a line naming 'names' */
+  EXPECT_INTERRUPTED /* exit 130 or 1, in time */
 } fa_expect;
 
 /* Runs the CLI with args (NULL-terminated, without the program) and checks
@@ -57,7 +58,9 @@ static void fa_case(const char *title, fa_expect expect, const char *names, cons
     problem = "hang: killed after the timeout";
   else if (rel_sanitizer_report(&p))
     problem = "sanitizer report";
-  else if (code == 0 && expect == EXPECT_OK_OR_ERR) {
+  else if (expect == EXPECT_INTERRUPTED) {
+    if (code != 130 && code != 1) problem = "expected exit 130 (or 1) after SIGINT";
+  } else if (code == 0 && expect == EXPECT_OK_OR_ERR) {
     if (out && !rel_playable(out, NULL, NULL)) problem = "exit 0 but the output does not play";
   } else if (code == 1 || (code == 2 && expect == EXPECT_REFUSED)) {
     if (!err)
@@ -273,6 +276,22 @@ static void fa_safe_defaults(void) {
     if (c >= 0) {
       printf("FAIL http:// input: the CLI connected to the network\n");
       g_failed++;
+      close(c);
+    }
+    unlink(out);
+
+    /* Widened explicitly, the same URL is used; the server never answers,
+     * and SIGINT must still end the wait (network reads poll the
+     * interrupt callback). */
+    const char *wide[] = {
+        "-y", "-protocol_whitelist", "file,pipe,http,tcp", "-i", url, "-c:v", "mpeg4", out, NULL};
+    rel_spawn_opts so = {.timeout_s = 15, .signal = SIGINT, .signal_after_s = 1.0};
+    fa_case("http allowed, server silent, SIGINT", EXPECT_INTERRUPTED, NULL, NULL, &so, wide);
+    c = accept(s, NULL, NULL);
+    if (c < 0) {
+      printf("FAIL -protocol_whitelist http: no connection was made\n");
+      g_failed++;
+    } else {
       close(c);
     }
     unlink(out);
