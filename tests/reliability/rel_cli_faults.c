@@ -195,6 +195,7 @@ static void fa_vanishing_input(void) {
              (WIFSIGNALED(p.status) && WTERMSIG(p.status) == SIGINT));
   printf("%s stalled FIFO input + SIGINT x3           %s after %.2f s\n", ok ? "ok  " : "FAIL",
          rel_describe(&p, what, sizeof what), p.wall_s);
+  fflush(stdout); /* before the next fork copies the buffer */
   if (!ok) {
     fputs(p.err, stdout);
     g_failed++;
