@@ -1,4 +1,4 @@
-/* Shared entry of the transcode fuzz target, for libFuzzer and the replay binary. */
+/* Entries of the fuzz targets, shared by libFuzzer builds and the replay binaries. */
 #ifndef ISOPIPE_FUZZ_TRANSCODE_H
 #define ISOPIPE_FUZZ_TRANSCODE_H
 
@@ -7,6 +7,8 @@
 
 /* Runs one input through demux, decode, convert, encode and mux; always 0. */
 int fz_transcode_one(const uint8_t *data, size_t size);
+/* The same through a whole pipeline (fuzz_pipeline.c). */
+int fz_pipeline_one(const uint8_t *data, size_t size);
 /* What the last input went through, for the replay's log. */
 extern char fz_summary[256];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
