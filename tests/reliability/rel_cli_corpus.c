@@ -71,6 +71,8 @@ static void co_run(co_tally *t, const char *in, const char *label) {
       problem = "exit 1 without an 'isopipe:' error line";
     else if (!strstr(err, inbase) && !strstr(err, "out.mkv"))
       problem = "the error line names neither the input nor the output";
+    else if (!rel_error_names_stage(err))
+      problem = "the error line names no stage";
     else
       t->refused++;
   } else {

@@ -67,6 +67,8 @@ static void fa_case(const char *title, fa_expect expect, const char *names, cons
       problem = "no 'isopipe:' error line";
     else if (names && !strstr(err, names))
       problem = "the error line does not name the file";
+    else if (expect == EXPECT_ERROR && !rel_error_names_stage(err))
+      problem = "the error line names no stage";
   } else {
     problem = "expected a clean error (exit 1)";
   }

@@ -140,6 +140,13 @@ const char *rel_error_line(const rel_proc *p, char *buf, size_t len) {
   return NULL;
 }
 
+bool rel_error_names_stage(const char *line) {
+  if (!line || strncmp(line, "isopipe: ", 9) != 0) return false;
+  const char *s = line + 9;
+  size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz:0123456789");
+  return n >= 3 && s[n] == ' ' && s[n + 1] == '(';
+}
+
 bool rel_playable(const char *path, double *duration, long *packets) {
   AVFormatContext *fc = NULL;
   if (duration) *duration = -1;

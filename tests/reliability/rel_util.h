@@ -38,6 +38,10 @@ bool rel_sanitizer_report(const rel_proc *p);
 /* The first stderr line starting with "isopipe:", or NULL. */
 const char *rel_error_line(const rel_proc *p, char *buf, size_t len);
 
+/* True when line reads "isopipe: STAGE (...": a stage name such as demux,
+ * decode:v or mux, then the file in parentheses. */
+bool rel_error_names_stage(const char *line);
+
 /* libavformat opens path and at least one packet can be read; duration (s,
  * or -1) and packets returned. */
 bool rel_playable(const char *path, double *duration, long *packets);
