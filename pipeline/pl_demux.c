@@ -373,6 +373,7 @@ void pl_demux_entry(iso_value *msg) {
   m->stage = job->self;
   m->ports[0] = iso_sendport_ref(st->ctl_sp);
   m->nports = 1;
-  pl_msg_send(job->main_sp, m);
+  /* Lost, main would wait for it forever: end, main sees the exit. */
+  if (pl_msg_send(job->main_sp, m) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
   pl_stage_leave(st, false);
 }

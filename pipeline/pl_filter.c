@@ -208,6 +208,8 @@ static const pl_stage_ops filter_stage_ops = {on_ctl, on_kick, destroy};
 pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, uint32_t in_cap) {
   pl_filter *f = calloc(1, sizeof *f);
   if (!f) {
+    pl_filter tmp = {.impl = impl};
+    ops->destroy(&tmp);
     pl_job_free(job);
     return NULL;
   }
@@ -217,7 +219,7 @@ pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, ui
   f->out_cap = in_cap;
   pl_stage *st = pl_stage_new(job, &filter_stage_ops, f);
   if (!st) {
-    f->ops = NULL;
+    ops->destroy(f);
     free(f);
     return NULL;
   }
@@ -236,7 +238,8 @@ pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, ui
   ready->ports[0] = iso_sendport_ref(st->ctl_sp);
   ready->ports[1] = iso_link_rx_sendport(f->rx);
   ready->nports = 2;
-  pl_msg_send(job->main_sp, ready);
+  /* Lost, main would wait for it forever: end, main sees the exit. */
+  if (pl_msg_send(job->main_sp, ready) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
   pl_stage_leave(st, false);
   return f;
 }

@@ -130,7 +130,7 @@ typedef struct pl_job {
   char *cv, *ca, *preset, *pix_fmt, *sample_fmt;
   int64_t bv, ba;
   int crf, gop, threads;
-  double qv, qa; /* -q:v / -q:a (fixed quantizer / VBR quality); -1 unset */
+  double qv, qa;     /* -q:v / -q:a (fixed quantizer / VBR quality); -1 unset */
   int width, height; /* 0 keep, -1/-2 keep aspect */
   AVRational rate;   /* -r or vf fps; {0,0} keep */
   int ar, ac;
@@ -190,6 +190,7 @@ struct pl_stage {
   const pl_stage_ops *ops;
   void *impl;
   bool kick_pending, ended, aborting;
+  iso_value *fin; /* the preallocated teardown message */
 };
 
 /* Entry helper: sets up the stage's control port; job is owned by st. */

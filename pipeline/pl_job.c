@@ -566,7 +566,6 @@ pl_job *pl_job_take(iso_value *msg) {
 }
 
 iso_value *pl_job_value(pl_job *j) {
-  iso_value *v = iso_transfer(j, job_dtor, PL_TAG_JOB);
-  if (!v) pl_job_free(j);
-  return v;
+  /* On failure iso_transfer runs the destructor itself. */
+  return iso_transfer(j, job_dtor, PL_TAG_JOB);
 }

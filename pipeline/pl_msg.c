@@ -32,9 +32,8 @@ static void msg_dtor(void *p) {
 }
 
 iso_value *pl_msg_value(pl_msg *m) {
-  iso_value *v = iso_transfer(m, msg_dtor, PL_TAG_MSG);
-  if (!v) pl_msg_free(m);
-  return v;
+  /* On failure iso_transfer runs the destructor itself. */
+  return iso_transfer(m, msg_dtor, PL_TAG_MSG);
 }
 
 pl_msg *pl_msg_take(iso_value *v) {

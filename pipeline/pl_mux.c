@@ -335,6 +335,7 @@ void pl_mux_entry(iso_value *msg) {
   for (int k = 0; k < x->n; k++)
     ready->ports[1 + k] = iso_link_rx_sendport(x->port[k].rx);
   ready->nports = 1 + x->n;
-  pl_msg_send(job->main_sp, ready);
+  /* Lost, main would wait for it forever: end, main sees the exit. */
+  if (pl_msg_send(job->main_sp, ready) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
   pl_stage_leave(st, false);
 }

@@ -8,6 +8,7 @@
 
 #define PL_TICK_NS (1000000000ull / 60)
 #define PL_KILL_AFTER_NS 1500000000ull
+#define PL_GIVE_UP_NS 4000000000ull
 #define PL_FPS_WINDOW 64
 
 typedef enum { ST_NEW, ST_STARTING, ST_RUNNING, ST_DONE } pl_state;
@@ -32,7 +33,7 @@ struct iso_pipeline {
   pl_node_rt node[PL_MAX_NODES];
   int nnodes; /* spawned or to spawn */
   bool graph_built, connected, aborting, stopping, cancelled, log_on;
-  uint64_t abort_ns, start_ns;
+  uint64_t abort_ns, abort_start_ns, start_ns;
   int status;
   char error[PL_ERRLEN];
   iso_progress prog;
@@ -116,7 +117,7 @@ static void send_ctl(iso_pipeline *p, int id, pl_kind kind) {
 static void abort_all(iso_pipeline *p) {
   if (!p->aborting) {
     p->aborting = true;
-    p->abort_ns = iso_now_ns();
+    p->abort_ns = p->abort_start_ns = iso_now_ns();
   }
   for (int i = 0; i < p->nnodes; i++) {
     pl_node_rt *n = &p->node[i];
@@ -176,6 +177,11 @@ static int spawn_node(iso_pipeline *p, int id) {
   o.on_exit = p->sp;
   o.exit_msg = iso_int(id);
   o.on_error = p->sp;
+  if (!o.exit_msg) {
+    /* Without its exit notice main could never tell the stage ended. */
+    iso_value_free(msg);
+    return ISO_ENOMEM;
+  }
   o.nice = PL_WORKER_NICE;
   int r = iso_spawn(entry_for(p->job->node[id].kind), msg, &o, &p->node[id].iso);
   if (r != ISO_OK) return r;
@@ -185,28 +191,40 @@ static int spawn_node(iso_pipeline *p, int id) {
 
 static void connect_all(iso_pipeline *p) {
   pl_job *j = p->job;
+  bool ok = true;
   p->connected = true;
   for (int id = 1; id < j->nnodes; id++) {
     pl_node *nd = &j->node[id];
     pl_msg *m = pl_msg_new(PL_M_CONNECT);
-    if (!m) continue;
+    if (!m) {
+      ok = false;
+      break;
+    }
     if (nd->down_node >= 0) {
       m->ports[0] = iso_sendport_ref(p->node[nd->down_node].in[nd->down_port]);
       m->nports = 1;
     }
-    pl_msg_send(p->node[id].ctl, m);
+    if (pl_msg_send(p->node[id].ctl, m) != ISO_OK) ok = false;
   }
-  pl_msg *m = pl_msg_new(PL_M_CONNECT);
-  if (!m) return;
-  m->nports = j->info.nstreams;
-  for (int k = 0; k < j->nout; k++) {
-    pl_out_stream *o = &j->out[k];
-    iso_sendport *sp = o->copy ? p->node[1].in[o->mux_port] : p->node[o->dec_node].in[0];
-    m->ports[o->in_index] = iso_sendport_ref(sp);
+  pl_msg *m = ok ? pl_msg_new(PL_M_CONNECT) : NULL;
+  if (m) {
+    m->nports = j->info.nstreams;
+    for (int k = 0; k < j->nout; k++) {
+      pl_out_stream *o = &j->out[k];
+      iso_sendport *sp = o->copy ? p->node[1].in[o->mux_port] : p->node[o->dec_node].in[0];
+      m->ports[o->in_index] = iso_sendport_ref(sp);
+    }
+    /* The demux learns the graph from a fresh copy of the job. */
+    m->job = pl_job_clone(j, 0, NULL);
+    if (!m->job) {
+      pl_msg_free(m);
+      ok = false;
+    } else {
+      ok = pl_msg_send(p->node[0].ctl, m) == ISO_OK;
+    }
   }
-  /* The demux learns the graph from a fresh copy of the job. */
-  m->job = pl_job_clone(j, 0, NULL);
-  pl_msg_send(p->node[0].ctl, m);
+  /* A stage left without its CONNECT would wait forever. */
+  if (!ok) set_error(p, ISO_ENOMEM, "pipeline: out of memory while connecting the stages");
 }
 
 static void on_info(iso_pipeline *p, pl_msg *m) {
@@ -397,6 +415,13 @@ static void tick(iso_timer *t, void *ud) {
   uint64_t now = iso_now_ns();
   pl_log_drain();
   if (p->stats) pl_stats_tick(p->stats, now, iso_timer_lateness_ns(t), iso_timer_missed(t));
+  if (p->aborting && now - p->abort_start_ns > PL_GIVE_UP_NS) {
+    /* Not even a kill got through (memory exhausted): report the end
+     * anyway; iso_runtime_shutdown() reaps whatever is left. */
+    if (p->status == ISO_OK) p->status = ISO_ENOMEM;
+    finish(p);
+    return;
+  }
   if (p->aborting && now - p->abort_ns > PL_KILL_AFTER_NS) {
     /* A stage stuck in a long FFmpeg call: the isolate goes, exit stays prompt. */
     for (int i = 0; i < p->nnodes; i++)

@@ -30,6 +30,8 @@ static void stage_destroy(pl_stage *st) {
   }
   iso_sendport_release(st->ctl_sp);
   st->ctl_sp = NULL;
+  iso_value_free(st->fin);
+  st->fin = NULL;
 }
 
 void pl_stage_enter(pl_stage *st) {
@@ -49,7 +51,10 @@ void pl_stage_leave(pl_stage *st, bool blocked) {
         pl_prof_starved(st->prof);
     }
     uint64_t now = pl_now();
-    if (pl_prof_due(st->prof, now)) iso_send_move(st->job->main_sp, pl_prof_report(st->prof, now));
+    if (pl_prof_due(st->prof, now)) {
+      iso_value *rep = pl_prof_report(st->prof, now);
+      if (rep) iso_send_move(st->job->main_sp, rep);
+    }
   }
   pl_log_set_stage(NULL);
   if (--sp->depth == 0 && st->ended && sp->destroyed) {
@@ -89,7 +94,10 @@ static void ctl_handler(iso_port *port, iso_value *v, void *ud) {
 
 pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
   pl_stage_priv *sp = calloc(1, sizeof *sp);
-  if (!sp) return NULL;
+  if (!sp) {
+    pl_job_free(job);
+    return NULL;
+  }
   pl_stage *st = &sp->pub;
   st->job = job;
   st->node = &job->node[job->self];
@@ -99,7 +107,13 @@ pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
   st->ctl = iso_port_new_raw(ctl_handler, st);
   st->ctl_sp = st->ctl ? iso_port_sendport(st->ctl) : NULL;
   st->prof = pl_prof_new(st->name, job->trace);
-  if (!st->ctl || !st->ctl_sp || !st->prof) {
+  /* The teardown message exists from the start: a stage can always end,
+   * even when memory has run out. */
+  pl_msg *fin = pl_msg_new(PL_M_KICK);
+  if (fin) fin->ival = 1;
+  st->fin = fin ? pl_msg_value(fin) : NULL;
+  if (!st->ctl || !st->ctl_sp || !st->prof || !st->fin) {
+    st->ops = NULL; /* the caller still owns impl */
     stage_destroy(st);
     pl_job_free(job);
     free(sp);
@@ -111,9 +125,12 @@ pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
 void pl_stage_kick(pl_stage *st) {
   if (st->kick_pending || st->ended) return;
   pl_msg *m = pl_msg_new(PL_M_KICK);
-  if (!m) return;
   st->kick_pending = true;
-  pl_msg_send(st->ctl_sp, m);
+  if (!m || pl_msg_send(st->ctl_sp, m) != ISO_OK) {
+    /* Without its kick the stage would stall: end it, main sees why. */
+    st->kick_pending = false;
+    pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+  }
 }
 
 void pl_stage_end(pl_stage *st, bool ok) {
@@ -128,15 +145,15 @@ void pl_stage_end(pl_stage *st, bool ok) {
   }
   if (st->prof) {
     pl_prof_done(st->prof);
-    iso_send_move(st->job->main_sp, pl_prof_report(st->prof, pl_now()));
+    iso_value *rep = pl_prof_report(st->prof, pl_now());
+    if (rep) iso_send_move(st->job->main_sp, rep);
   }
   /* Tear down from a handler of our own control port, never from inside a
    * link callback that the teardown would free. */
-  pl_msg *fin = pl_msg_new(PL_M_KICK);
-  if (fin) {
-    fin->ival = 1;
-    pl_msg_send(st->ctl_sp, fin);
-  } else {
+  iso_value *fin = st->fin;
+  st->fin = NULL;
+  if (!fin || iso_send_move(st->ctl_sp, fin) != ISO_OK) {
+    /* Out of memory even for that: tear down here, the lesser risk. */
     stage_destroy(st);
   }
 }
