@@ -82,7 +82,8 @@ static void read_one(demux_impl *x) {
   }
   if (r < 0) {
     av_packet_free(&pkt);
-    if (r != AVERROR_EOF) {
+    /* Interrupted by a cancel: the end of the input, as STOP would be. */
+    if (r != AVERROR_EOF && !pl_flag_interrupt(x->st->job->flag)) {
       char why[128];
       cx_errstr(r, why, sizeof why);
       if (x->graph->fail_fast) {
@@ -351,9 +352,17 @@ void pl_demux_entry(iso_value *msg) {
   o.protocol_whitelist = job->protocol_whitelist;
   o.allow_formats = job->allow_formats;
   o.start_us = job->ss_us > 0 ? job->ss_us : 0;
+  o.interrupt = pl_flag_interrupt;
+  o.interrupt_opaque = job->flag;
   char err[CX_ERRLEN] = "";
   int r = cx_demux_open(&x->d, job->input, &o, err);
   av_dict_free(&o.fmt_opts);
+  if (r < 0 && pl_flag_interrupt(job->flag)) {
+    /* Cancelled while opening (a silent network peer): nothing to report. */
+    pl_stage_end(st, true);
+    pl_stage_leave(st, false);
+    return;
+  }
   if (r < 0) {
     pl_stage_fail(st, ISO_EMEDIA, "%s", strip_url(err, job->input));
     pl_stage_leave(st, false);

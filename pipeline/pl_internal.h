@@ -4,6 +4,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -95,6 +96,23 @@ pl_msg *pl_msg_take(iso_value *v);
 /* Sends m to sp by moving it; m is consumed whatever happens. */
 int pl_msg_send(iso_sendport *sp, pl_msg *m);
 
+/* ---- the stop word ------------------------------------------------------ */
+
+/* The one word a pipeline's isolates share: FFmpeg's interrupt callback in
+ * the demux reads it, so a cancel also ends a read or an open blocked on a
+ * silent network peer, where no message can reach the isolate. Main writes
+ * it, like the runtime's own kill flag. */
+typedef struct pl_flag {
+  atomic_int refs;
+  atomic_int state; /* PL_RUN, PL_STOP (graceful), PL_ABORT */
+} pl_flag;
+enum { PL_RUN = 0, PL_STOP = 1, PL_ABORT = 2 };
+pl_flag *pl_flag_new(void);
+pl_flag *pl_flag_ref(pl_flag *f);
+void pl_flag_unref(pl_flag *f);
+/* FFmpeg's AVIOInterruptCB: non-zero once main asked to stop. */
+int pl_flag_interrupt(void *opaque);
+
 /* ---- the job: options resolved by main, a copy travels to each stage ---- */
 
 typedef enum pl_node_kind {
@@ -152,6 +170,7 @@ typedef struct pl_job {
   pl_out_stream out[PL_MAX_OUT];
   int nnodes;
   pl_node node[PL_MAX_NODES];
+  pl_flag *flag; /* shared stop word (referenced by every copy) */
   /* per stage copy */
   int self;
   iso_sendport *main_sp;

@@ -31,6 +31,29 @@ static int fail(char *err, size_t n, const char *fmt, ...) {
   return ISO_EINVAL;
 }
 
+pl_flag *pl_flag_new(void) {
+  pl_flag *f = malloc(sizeof *f);
+  if (f) {
+    atomic_init(&f->refs, 1);
+    atomic_init(&f->state, PL_RUN);
+  }
+  return f;
+}
+
+pl_flag *pl_flag_ref(pl_flag *f) {
+  if (f) atomic_fetch_add(&f->refs, 1);
+  return f;
+}
+
+void pl_flag_unref(pl_flag *f) {
+  if (f && atomic_fetch_sub(&f->refs, 1) == 1) free(f);
+}
+
+int pl_flag_interrupt(void *opaque) {
+  pl_flag *f = opaque;
+  return f && atomic_load_explicit(&f->state, memory_order_relaxed) != PL_RUN;
+}
+
 const char *pl_basename(const char *path) {
   if (!path) return "?";
   if (!strcmp(path, "-")) return "pipe";
@@ -48,6 +71,11 @@ pl_job *pl_job_new(void) {
   j->queue_pkts = 8;
   j->queue_frames = 4;
   j->overwrite = -1;
+  j->flag = pl_flag_new();
+  if (!j->flag) {
+    free(j);
+    return NULL;
+  }
   j->self = -1;
   return j;
 }
@@ -65,6 +93,7 @@ void pl_job_free(pl_job *j) {
   av_dict_free(&j->metadata);
   av_dict_free(&j->extra);
   iso_sendport_release(j->main_sp);
+  pl_flag_unref(j->flag);
   free(j);
 }
 
@@ -91,6 +120,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   av_dict_copy(&j->extra, src->extra, 0);
   j->self = self;
   j->main_sp = main_sp ? iso_sendport_ref(main_sp) : NULL;
+  j->flag = pl_flag_ref(src->flag);
   return j;
 }
 

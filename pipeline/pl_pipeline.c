@@ -118,6 +118,7 @@ static void abort_all(iso_pipeline *p) {
   if (!p->aborting) {
     p->aborting = true;
     p->abort_ns = p->abort_start_ns = iso_now_ns();
+    atomic_store(&p->job->flag->state, PL_ABORT);
   }
   for (int i = 0; i < p->nnodes; i++) {
     pl_node_rt *n = &p->node[i];
@@ -560,6 +561,8 @@ void iso_pipeline_cancel(iso_pipeline *p, iso_cancel_mode how) {
   }
   if (p->stopping) return;
   p->stopping = true;
+  int run = PL_RUN;
+  atomic_compare_exchange_strong(&p->job->flag->state, &run, PL_STOP);
   if (p->connected)
     send_ctl(p, 0, PL_M_STOP);
   else if (!p->graph_built)
