@@ -205,6 +205,16 @@ static void t_bitrate_option(void **state) {
   assert_true(b.size > 2 * a.size);
 }
 
+static void t_fixed_quantizer(void **state) {
+  (void)state;
+  const char *fine[] = {"an", "1", "c:v", "mpeg4", "q:v", "2", NULL};
+  const char *coarse[] = {"an", "1", "c:v", "mpeg4", "q:v", "20", NULL};
+  tm_probe a, b;
+  transcode("clip-h264-aac.mp4", "q2.mp4", fine, &a);
+  transcode("clip-h264-aac.mp4", "q20.mp4", coarse, &b);
+  assert_true(a.size > 2 * b.size);
+}
+
 static void t_passthrough_avoption(void **state) {
   (void)state;
   /* g (gop) and a private x264 option by name, for the video encoder only. */
@@ -262,6 +272,7 @@ int main(void) {
       cmocka_unit_test(t_surround_to_stereo_resampled),
       cmocka_unit_test(t_mp3_downmix_by_encoder),
       cmocka_unit_test(t_bitrate_option),
+      cmocka_unit_test(t_fixed_quantizer),
       cmocka_unit_test(t_passthrough_avoption),
       cmocka_unit_test(t_subtitles_dropped),
       cmocka_unit_test(t_metadata),
