@@ -30,12 +30,15 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
 /*
  * Options use ffmpeg's names without the dash. Known keys:
  *   i (input), o (output), f (output format), input_format,
- *   c:v c:a (codec name or "copy"), b:v b:a (bits/s, "2M" ok), crf, preset,
+ *   c:v c:a (codec name or "copy"; c sets both), b:v b:a (bits/s, "2M" ok),
+ *   q:v q:a (fixed quantizer / VBR quality, as ffmpeg's -q), crf, preset,
  *   g (gop), threads, s (WxH), vf (scale=W:H, fps=N, comma-separated),
  *   r (fps), ar, ac, sample_fmt, pix_fmt, vn, an, sn, map (e.g. "0:v:0",
  *   repeatable), ss, t, to (seconds or [HH:]MM:SS.frac), metadata (k=v,
  *   repeatable), queue (link depth), fail_fast, protocol_whitelist,
- *   allow_formats (e.g. "hls,concat"), overwrite (0/1), progress_period.
+ *   allow_formats (e.g. "hls,concat"), overwrite (0 refuses an existing
+ *   output; unset or 1 replaces it), progress_period (accepted; progress
+ *   is reported every 60 Hz tick).
  *   Any other key is kept as an AVOption for the encoders ("x264-params",
  *   "tune", "cpu-used", a stream suffix like "tune:v" picks one encoder)
  *   or the muxer ("movflags"); one that nothing uses fails iso_pipeline_start.
