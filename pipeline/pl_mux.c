@@ -90,6 +90,10 @@ static void try_header(mux_impl *x) {
     if (!x->port[k].par && !x->port[k].eof) return;
     if (x->port[k].par) have++;
   }
+  if (!have && pl_flag_interrupt(j->flag)) {
+    pl_stage_end(st, true); /* cancelled before the first frame: no file */
+    return;
+  }
   if (!have) {
     pl_stage_fail(st, ISO_EMEDIA, "no stream produced any data");
     return;
