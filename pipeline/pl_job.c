@@ -121,6 +121,21 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   j->self = self;
   j->main_sp = main_sp ? iso_sendport_ref(main_sp) : NULL;
   j->flag = pl_flag_ref(src->flag);
+  /* A copy missing a string (out of memory) would be a different job. */
+  bool ok = (!src->input || j->input) && (!src->output || j->output) &&
+            (!src->format || j->format) && (!src->input_format || j->input_format) &&
+            (!src->protocol_whitelist || j->protocol_whitelist) &&
+            (!src->allow_formats || j->allow_formats) && (!src->cv || j->cv) &&
+            (!src->ca || j->ca) && (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
+            (!src->sample_fmt || j->sample_fmt) &&
+            av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
+            av_dict_count(j->extra) == av_dict_count(src->extra);
+  for (int i = 0; i < src->nmaps; i++)
+    ok = ok && j->maps[i];
+  if (!ok) {
+    pl_job_free(j);
+    return NULL;
+  }
   return j;
 }
 
