@@ -129,7 +129,11 @@ int cx_vconv_send(cx_vconv *c, const AVFrame *frame);
  * dropped or duplicated by timestamp (ffmpeg's "cfr"/fps filter), starting at
  * the first frame's rounded pts; the last frame lasts its pkt_duration (one
  * output frame if unknown; a one-frame stream gives one frame). Duplicates
- * share the data by reference.
+ * share the data by reference. One input frame fills at most
+ * max(1 s, 64 frames) of output: a longer forward jump (damaged input) is a
+ * discontinuity: the frame before it lasts its own duration, output resumes
+ * at the next frame's own time (a hole, A/V sync kept) and one av_log
+ * warning says so. A last frame's duration is bounded the same way.
  * Without out_fps, pts (and pkt_duration) are rescaled from in_tb to out_tb.
  */
 int cx_vconv_receive(cx_vconv *c, AVFrame *out);

@@ -23,8 +23,18 @@ struct cx_vconv {
   int64_t held_pts; /* in in_tb */
   bool started, eof;
   int64_t next_slot, end_slot;
+  int64_t resume_slot; /* after a discontinuity: where output continues */
+  int64_t max_fill;    /* most slots one input frame may fill */
   int64_t emitted;
+  bool warned;
 };
+
+/* A frame may fill at most 1 s of output, and never fewer than this many
+ * frames (so -r 1 still fills gaps of a minute). A larger forward jump is a
+ * discontinuity, as in damaged or hostile input: filling it with duplicates
+ * would turn a 3 KB file into millions of frames. 64 also stays under the
+ * fuzz harness's burst cap (tests/fuzz, 100 frames per input frame). */
+#define CX_VCONV_MIN_FILL 64
 
 /* Output size from the request: 0 keeps, -1 keeps the aspect, -n keeps it
  * rounded to a multiple of n (ffmpeg's scale filter rule). */
@@ -70,6 +80,9 @@ int cx_vconv_open(cx_vconv **out, const cx_vconv_opts *o, char *err) {
   c->cfr = cfr;
   c->slot_tb = cfr ? av_inv_q(o->out_fps) : o->in_tb;
   c->out_tb = (o->out_tb.num > 0 && o->out_tb.den > 0) ? o->out_tb : c->slot_tb;
+  c->max_fill = cfr ? av_rescale_q_rnd(1, (AVRational){1, 1}, c->slot_tb, AV_ROUND_UP) : 0;
+  if (c->max_fill < CX_VCONV_MIN_FILL) c->max_fill = CX_VCONV_MIN_FILL;
+  c->resume_slot = INT64_MIN;
   c->sws_fmt = AV_PIX_FMT_NONE;
   *out = c;
   return 0;
@@ -174,6 +187,45 @@ static int64_t to_slot(const cx_vconv *c, int64_t pts) {
   return av_rescale_q_rnd(pts, c->o.in_tb, c->slot_tb, AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX);
 }
 
+/* Hostile timestamps reach INT64 limits: additions saturate instead of
+ * overflowing. */
+static int64_t sat_add(int64_t a, int64_t b) {
+  if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+  if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
+  return a + b;
+}
+
+/* Slots [from, end) to fill, bounded by max_fill. */
+static bool too_long(const cx_vconv *c, int64_t from, int64_t end) {
+  return end > from && (uint64_t)end - (uint64_t)from > (uint64_t)c->max_fill;
+}
+
+static void warn_jump(cx_vconv *c, int64_t from_pts, int64_t to_pts, const char *what) {
+  if (c->warned) return;
+  c->warned = true;
+  /* Once per converter: a damaged file can have thousands of them. */
+  double gap = (double)((uint64_t)to_pts - (uint64_t)from_pts) * av_q2d(c->o.in_tb);
+  av_log(NULL, AV_LOG_WARNING,
+         "video convert: %s of %.3f s at %.3f s is more than %.3f s of output: "
+         "treated as a discontinuity, not filled with duplicates\n",
+         what, gap, from_pts * av_q2d(c->o.in_tb), c->max_fill * av_q2d(c->slot_tb));
+}
+
+/* Where the held frame stops when the next one starts far later: it lasts
+ * its own duration (one slot if unknown), at most max_fill, and output
+ * resumes at the next frame's own slot, so A/V sync is kept and the output
+ * simply has a hole (containers with timestamps show the frame through it). */
+static int64_t held_end(const cx_vconv *c) {
+  int64_t start = to_slot(c, c->held_pts);
+  int64_t dur = c->held->pkt_duration > 0
+                    ? to_slot(c, sat_add(c->held_pts, c->held->pkt_duration)) - start
+                    : 1;
+  if (dur < 1) dur = 1;
+  if (dur > c->max_fill) dur = c->max_fill;
+  int64_t end = sat_add(start, dur);
+  return end > c->next_slot ? end : c->next_slot;
+}
+
 int cx_vconv_send(cx_vconv *c, const AVFrame *frame) {
   if (c->eof) return AVERROR_EOF;
   if (!c->cfr) {
@@ -192,6 +244,7 @@ int cx_vconv_send(cx_vconv *c, const AVFrame *frame) {
   }
   if (c->cur && c->next_slot < c->end_slot) return AVERROR(EAGAIN);
   av_frame_free(&c->cur);
+  if (c->resume_slot > c->next_slot) c->next_slot = c->resume_slot;
   if (!frame) {
     c->eof = true;
     if (c->held) {
@@ -199,8 +252,12 @@ int cx_vconv_send(cx_vconv *c, const AVFrame *frame) {
        * and a stream of one frame still gives one. */
       int64_t dur = c->held->pkt_duration > 0 ? c->held->pkt_duration : 0;
       int64_t start = to_slot(c, c->held_pts);
-      int64_t end = dur ? to_slot(c, c->held_pts + dur) : start + 1;
-      if (end <= c->next_slot && c->emitted == 0) end = c->next_slot + 1;
+      int64_t end = dur ? to_slot(c, sat_add(c->held_pts, dur)) : sat_add(start, 1);
+      if (end <= c->next_slot && c->emitted == 0) end = sat_add(c->next_slot, 1);
+      if (too_long(c, c->next_slot, end)) {
+        warn_jump(c, c->held_pts, sat_add(c->held_pts, dur), "a last frame duration");
+        end = held_end(c);
+      }
       c->cur = c->held;
       c->held = NULL;
       c->end_slot = end;
@@ -212,7 +269,7 @@ int cx_vconv_send(cx_vconv *c, const AVFrame *frame) {
   if (ret < 0) return ret;
   int64_t pts = frame->pts;
   if (pts == AV_NOPTS_VALUE) /* guess: one output frame after the last */
-    pts = c->held ? c->held_pts + av_rescale_q(1, c->slot_tb, c->o.in_tb)
+    pts = c->held ? sat_add(c->held_pts, av_rescale_q(1, c->slot_tb, c->o.in_tb))
                   : av_rescale_q(c->next_slot, c->slot_tb, c->o.in_tb);
   if (!c->started) {
     c->started = true;
@@ -223,6 +280,11 @@ int cx_vconv_send(cx_vconv *c, const AVFrame *frame) {
      * the input frame nearest before it (drop when 0 slots, dup when many). */
     c->cur = c->held;
     c->end_slot = to_slot(c, pts);
+    if (too_long(c, c->next_slot, c->end_slot)) {
+      warn_jump(c, c->held_pts, pts, "a timestamp jump");
+      c->resume_slot = c->end_slot;
+      c->end_slot = held_end(c);
+    }
   }
   c->held = f;
   c->held_pts = pts;

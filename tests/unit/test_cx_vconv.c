@@ -290,6 +290,78 @@ static void test_fps_gap_duplicates(void **state) {
   cx_vconv_close(&c);
 }
 
+/* Sends frames with the given pts (1/1000) and durations to a 25 fps
+ * converter; records output pts, at most cap of them (a runaway burst must
+ * fail the test, not run for hours). Returns the number of frames out. */
+static int run_jumps(const int64_t *pts, const int64_t *dur, int n, int64_t *out_pts, int cap) {
+  char err[CX_ERRLEN] = "";
+  cx_vconv_opts o = base(64, 48, AV_PIX_FMT_YUV420P);
+  o.out_fps = (AVRational){25, 1};
+  cx_vconv *c = NULL;
+  assert_int_equal(cx_vconv_open(&c, &o, err), 0);
+  AVFrame *out = av_frame_alloc();
+  int got = 0;
+  for (int i = 0; i <= n; i++) {
+    AVFrame *in = NULL;
+    if (i < n) {
+      in = pattern(64, 48, AV_PIX_FMT_YUV420P, i);
+      in->pts = pts[i];
+      in->pkt_duration = dur[i];
+    }
+    assert_int_equal(cx_vconv_send(c, in), 0);
+    int ret, burst = 0;
+    while ((ret = cx_vconv_receive(c, out)) == 0) {
+      assert_true(got < cap);
+      assert_true(++burst <= 64); /* never more than 64 frames for one in */
+      out_pts[got++] = out->pts;
+      av_frame_unref(out);
+    }
+    assert_int_equal(ret, i < n ? AVERROR(EAGAIN) : AVERROR_EOF);
+    av_frame_free(&in);
+  }
+  av_frame_free(&out);
+  cx_vconv_close(&c);
+  return got;
+}
+
+static void test_fps_jump_is_discontinuity(void **state) {
+  (void)state;
+  int64_t out[256];
+  /* A jump of 100000 s: the frame before it lasts its own 40 ms, output
+   * resumes at the frame after the jump (same instant, A/V sync kept). */
+  const int64_t pts[] = {0, 40, 80, 100000000, 100000040};
+  const int64_t dur[] = {40, 40, 40, 40, 40};
+  int n = run_jumps(pts, dur, 5, out, 256);
+  assert_int_equal(n, 5);
+  assert_int_equal(out[0], 0);
+  assert_int_equal(out[1], 1);
+  assert_int_equal(out[2], 2);
+  assert_int_equal(out[3], 2500000);
+  assert_int_equal(out[4], 2500001);
+  /* Forward then backward (the fuzzer's file): bounded, pts never go back. */
+  const int64_t pts2[] = {0, 200000000, 100000000};
+  const int64_t dur2[] = {1000, 1000, 1000};
+  n = run_jumps(pts2, dur2, 3, out, 256);
+  /* The first frame lasts its 1 s, not 200000 s; the one after the jump is
+   * overtaken by the next (it starts earlier) and dropped, as is the last:
+   * its time is in the past. */
+  assert_int_equal(n, 25);
+  for (int i = 0; i < n; i++)
+    assert_int_equal(out[i], i);
+  /* A last frame claiming to last a day gives at most 64 frames. */
+  const int64_t pts3[] = {0};
+  const int64_t dur3[] = {86400000};
+  n = run_jumps(pts3, dur3, 1, out, 256);
+  assert_int_equal(n, 64);
+  /* A 2 s hole is ordinary constant-rate work: filled (50 slots). */
+  const int64_t pts4[] = {0, 2000, 2040};
+  const int64_t dur4[] = {40, 40, 40};
+  n = run_jumps(pts4, dur4, 3, out, 256);
+  assert_int_equal(n, 52);
+  for (int i = 0; i < n; i++)
+    assert_int_equal(out[i], i);
+}
+
 static void test_timebase_and_size_change(void **state) {
   (void)state;
   char err[CX_ERRLEN] = "";
@@ -376,6 +448,7 @@ int main(void) {
       cmocka_unit_test(test_passthrough_no_copy),
       cmocka_unit_test(test_fps_dup_drop),
       cmocka_unit_test(test_fps_gap_duplicates),
+      cmocka_unit_test(test_fps_jump_is_discontinuity),
       cmocka_unit_test(test_timebase_and_size_change),
       cmocka_unit_test(test_threads_same_output),
       cmocka_unit_test(test_bad_options),
