@@ -285,7 +285,11 @@ static void destroy(pl_stage *st) {
   free(x);
 }
 
-static const pl_stage_ops demux_ops = {on_ctl, on_kick, destroy};
+static bool stage_blocked(const pl_stage *st) {
+  return any_blocked(st->impl);
+}
+
+static const pl_stage_ops demux_ops = {on_ctl, on_kick, destroy, stage_blocked};
 
 static void describe(demux_impl *x, pl_input_info *info) {
   AVFormatContext *fmt = cx_demux_ctx(x->d);

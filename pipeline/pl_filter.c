@@ -203,7 +203,11 @@ static void destroy(pl_stage *st) {
   free(f);
 }
 
-static const pl_stage_ops filter_stage_ops = {on_ctl, on_kick, destroy};
+static bool stage_blocked(const pl_stage *st) {
+  return blocked(st->impl);
+}
+
+static const pl_stage_ops filter_stage_ops = {on_ctl, on_kick, destroy, stage_blocked};
 
 pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, uint32_t in_cap) {
   pl_filter *f = calloc(1, sizeof *f);

@@ -197,6 +197,9 @@ typedef struct pl_stage_ops {
   void (*on_ctl)(pl_stage *st, pl_msg *m); /* CONNECT, STOP (owns m) */
   void (*on_kick)(pl_stage *st);
   void (*destroy)(pl_stage *st); /* frees impl and its links */
+  /* Optional: true while the stage holds an item it has no credit to send
+   * (how a control-port handler, a self-kick above all, is left). */
+  bool (*blocked)(const pl_stage *st);
 } pl_stage_ops;
 
 struct pl_stage {

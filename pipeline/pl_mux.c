@@ -298,7 +298,7 @@ static void destroy(pl_stage *st) {
   free(x);
 }
 
-static const pl_stage_ops mux_ops = {on_ctl, on_kick, destroy};
+static const pl_stage_ops mux_ops = {on_ctl, on_kick, destroy, NULL}; /* never blocked */
 
 void pl_mux_entry(iso_value *msg) {
   pl_job *job = pl_job_take(msg);

@@ -44,12 +44,13 @@ void pl_stage_enter(pl_stage *st) {
 void pl_stage_leave(pl_stage *st, bool blocked) {
   pl_stage_priv *sp = (pl_stage_priv *)st;
   if (!st->ended && st->prof) {
-    if (!st->kick_pending) {
-      if (blocked)
-        pl_prof_blocked(st->prof);
-      else
-        pl_prof_starved(st->prof);
-    }
+    /* Also with a self-kick pending: never go back to the loop busy. In
+     * inline mode the other isolates run before the kick comes back, and
+     * their time and CPU would land on this stage. */
+    if (blocked)
+      pl_prof_blocked(st->prof);
+    else
+      pl_prof_starved(st->prof);
     uint64_t now = pl_now();
     if (pl_prof_due(st->prof, now)) {
       iso_value *rep = pl_prof_report(st->prof, now);
@@ -89,7 +90,8 @@ static void ctl_handler(iso_port *port, iso_value *v, void *ud) {
   } else {
     st->ops->on_ctl(st, m);
   }
-  pl_stage_leave(st, false);
+  bool blocked = !st->ended && st->impl && st->ops && st->ops->blocked && st->ops->blocked(st);
+  pl_stage_leave(st, blocked);
 }
 
 pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
