@@ -16,6 +16,8 @@ typedef struct mux_port {
   AVRational tb;
   int file_index; /* -1: no stream in the file (yet) */
   bool eof;
+  size_t queued; /* its packets in the mux queue */
+  double end_s;  /* end of its last packet written, seconds; -1 none */
 } mux_port;
 
 typedef struct mux_item {
@@ -51,6 +53,7 @@ static bool q_push(mux_impl *x, pl_msg *m, bool acked) {
     x->qcap = ncap;
   }
   x->q[(x->qhead + x->qlen++) % x->qcap] = (mux_item){m, acked};
+  x->port[m->index].queued++;
   return true;
 }
 
@@ -58,6 +61,7 @@ static mux_item q_pop(mux_impl *x) {
   mux_item it = x->q[x->qhead];
   x->qhead = (x->qhead + 1) % x->qcap;
   x->qlen--;
+  x->port[it.m->index].queued--;
   return it;
 }
 
@@ -131,6 +135,30 @@ static void try_header(mux_impl *x) {
   pl_stage_kick(st);
 }
 
+/*
+ * How far the output is: the least position of the streams still running,
+ * so that audio running ahead of a video encoder's lookahead
+ * does not show the job done. A stream that has ended (or was left out of
+ * the file) no longer holds it back; with none running it is the end of the
+ * longest. Never goes back.
+ */
+static void update_position(mux_impl *x) {
+  double least = -1, most = 0;
+  for (int k = 0; k < x->n; k++) {
+    const mux_port *mp = &x->port[k];
+    if (mp->end_s > most) most = mp->end_s;
+    bool running = !(mp->eof && mp->queued == 0) && !(x->header && mp->file_index < 0);
+    if (!running) continue;
+    double e = mp->end_s > 0 ? mp->end_s : 0;
+    if (least < 0 || e < least) least = e;
+  }
+  double pos = least >= 0 ? least : most;
+  if (pos > x->pos_s) {
+    x->pos_s = pos;
+    pl_prof_pts(x->st->prof, pos);
+  }
+}
+
 static void finish_ok(mux_impl *x) {
   pl_stage *st = x->st;
   char err[CX_ERRLEN] = "";
@@ -143,6 +171,7 @@ static void finish_ok(mux_impl *x) {
   struct stat sb;
   if (strcmp(st->job->output, "-") != 0 && stat(st->job->output, &sb) == 0 && S_ISREG(sb.st_mode))
     x->final_bytes = (int64_t)sb.st_size;
+  update_position(x);
   send_stat(x, true);
   pl_stage_end(st, true);
 }
@@ -184,10 +213,8 @@ static void write_one(mux_impl *x) {
   pl_prof_out(st->prof, bytes, 0);
   if (t_demux) pl_prof_latency(st->prof, t_demux, pl_now());
   if (video) x->vframes++;
-  if (end_s > x->pos_s) {
-    x->pos_s = end_s;
-    pl_prof_pts(st->prof, end_s);
-  }
+  if (end_s > mp->end_s) mp->end_s = end_s;
+  update_position(x);
   send_stat(x, false);
 }
 
@@ -249,6 +276,7 @@ static void on_eof(iso_link_rx *rx, void *ud) {
   pl_stage_enter(x->st);
   mp->eof = true;
   if (!x->st->ended) {
+    update_position(x);
     try_header(x);
     pl_stage_kick(x->st);
   }
@@ -325,6 +353,7 @@ void pl_mux_entry(iso_value *msg) {
     mp->x = x;
     mp->k = k;
     mp->file_index = -1;
+    mp->end_s = -1;
     mp->rx = iso_link_rx_new((uint32_t)job->queue_pkts, &cbs, mp);
     ok = mp->rx != NULL;
   }
