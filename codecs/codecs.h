@@ -186,7 +186,8 @@ typedef struct cx_enc_opts {
   /* both */
   AVRational time_base;
   int64_t bit_rate;    /* 0 = codec default */
-  int crf;             /* -1 unset */
+  double crf;          /* < 0 unset; fractional ok (x264/x265 take 23.5, integer
+                          crf options such as libvpx's round it, as ffmpeg) */
   const char *preset;  /* NULL unset */
   int gop;             /* -1 unset */
   int threads;         /* 0 auto */

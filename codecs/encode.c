@@ -183,8 +183,9 @@ int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err) {
   ctx->thread_count = o->threads;
   if (o->global_header) ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   if (o->crf >= 0) {
+    /* As a string, like ffmpeg's -crf: the option's own type parses it. */
     char v[32];
-    snprintf(v, sizeof v, "%d", o->crf);
+    snprintf(v, sizeof v, "%.6g", o->crf);
     if ((ret = set_priv(ctx, "crf", v, err)) < 0) goto fail;
   }
   if (o->preset && (ret = set_priv(ctx, "preset", o->preset, err)) < 0) goto fail;

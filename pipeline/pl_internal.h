@@ -147,7 +147,8 @@ typedef struct pl_job {
   char *input, *output, *format, *input_format, *protocol_whitelist, *allow_formats;
   char *cv, *ca, *preset, *pix_fmt, *sample_fmt;
   int64_t bv, ba;
-  int crf, gop, threads;
+  double crf; /* < 0 unset */
+  int gop, threads;
   double qv, qa;     /* -q:v / -q:a (fixed quantizer / VBR quality); -1 unset */
   int width, height; /* 0 keep, -1/-2 keep aspect */
   AVRational rate;   /* -r or vf fps; {0,0} keep */

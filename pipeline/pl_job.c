@@ -170,6 +170,16 @@ static int parse_int(const char *v, int *out) {
   return 0;
 }
 
+/* A non-negative number; x264 and x265 take fractions (23.5). */
+static int parse_crf(const char *v, double *out) {
+  char *end;
+  errno = 0;
+  double d = strtod(v, &end);
+  if (end == v || *end || errno || !(d >= 0) || d > 1e6) return -1;
+  *out = d;
+  return 0;
+}
+
 static int parse_time(const char *v, int64_t *out) {
   int64_t us;
   if (av_parse_time(&us, v, 1) < 0 || us < 0) return -1;
@@ -258,7 +268,7 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
   } else if (IS("b:a")) {
     if (parse_rate(v, &j->ba) < 0) return fail(err, n, "%s: bad bit rate '%s'", key, v);
   } else if (IS("crf")) {
-    if (parse_int(v, &j->crf) < 0 || j->crf < 0) return fail(err, n, "crf: bad value '%s'", v);
+    if (parse_crf(v, &j->crf) < 0) return fail(err, n, "crf: bad value '%s'", v);
   } else if (IS("q:v") || IS("qscale:v") || IS("q") || IS("qscale") || IS("q:a") ||
              IS("qscale:a")) {
     char *end;

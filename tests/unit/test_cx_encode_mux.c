@@ -12,6 +12,7 @@
 #include "test_media.h"
 
 #include <fcntl.h>
+#include <libavutil/opt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -408,6 +409,14 @@ static void test_encoder_options(void **state) {
   assert_non_null(av_dict_get(opts, "no-such-option", NULL, 0));
   av_dict_free(&opts);
   assert_int_equal(av_cmp_q(cx_enc_time_base(e), (AVRational){1, 25}), 0);
+  cx_enc_close(&e);
+  /* A fractional crf reaches x264 as it is. */
+  o.opts = NULL;
+  o.crf = 23.5;
+  assert_int_equal(cx_enc_open(&e, &o, err), 0);
+  double crf = 0;
+  assert_true(av_opt_get_double(cx_enc_ctx(e)->priv_data, "crf", 0, &crf) >= 0);
+  assert_true(crf == 23.5);
   cx_enc_close(&e);
   o.preset = "no-such-preset";
   o.opts = NULL;

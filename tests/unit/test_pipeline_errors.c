@@ -63,12 +63,33 @@ static void t_bad_option_values(void **state) {
   (void)state;
   iso_pipeline *p = iso_pipeline_new();
   assert_int_equal(iso_pipeline_set(p, "crf", "abc"), ISO_EINVAL);
+  assert_int_equal(iso_pipeline_set(p, "crf", "-1"), ISO_EINVAL);
+  assert_int_equal(iso_pipeline_set(p, "crf", "23.5x"), ISO_EINVAL);
+  assert_int_equal(iso_pipeline_set(p, "crf", "nan"), ISO_EINVAL);
   assert_int_equal(iso_pipeline_set(p, "s", "0x0"), ISO_EINVAL);
   assert_int_equal(iso_pipeline_set(p, "ss", "soon"), ISO_EINVAL);
   assert_int_equal(iso_pipeline_set(p, "vf", "hflip"), ISO_EINVAL);
   assert_non_null(strstr(iso_pipeline_error(p), "hflip"));
   assert_int_equal(iso_pipeline_set(p, "pix_fmt", "nope"), ISO_EINVAL);
   iso_pipeline_free(p);
+}
+
+/* x264 and x265 take a fractional crf, as ffmpeg's -crf 23.5. */
+static void t_fractional_crf(void **state) {
+  (void)state;
+  char in[1024], out[1024];
+  tm_path(out, sizeof out, g_dir, "crf.mkv");
+  const char *kv[] = {"i",      tp_media("clip-h264-aac.mp4", in, sizeof in),
+                      "o",      out,
+                      "c:v",    "libx264",
+                      "crf",    "23.5",
+                      "preset", "ultrafast",
+                      "an",     "1",
+                      NULL};
+  tp_run r;
+  tp_init(&r);
+  assert_int_equal(tp_run_kv(&r, kv), ISO_OK);
+  assert_true(r.last.frames > 0);
 }
 
 static void t_encoder_open_fails(void **state) {
@@ -282,6 +303,7 @@ int main(void) {
       cmocka_unit_test(t_unknown_encoder),
       cmocka_unit_test(t_unknown_option),
       cmocka_unit_test(t_bad_option_values),
+      cmocka_unit_test(t_fractional_crf),
       cmocka_unit_test(t_encoder_open_fails),
       cmocka_unit_test(t_disk_full),
       cmocka_unit_test(t_refuses_overwrite),
