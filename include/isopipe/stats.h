@@ -40,7 +40,7 @@ typedef struct iso_stage_stats {
 /* What the main isolate knows at one tick. */
 typedef struct iso_progress {
   double elapsed_s;   /* wall since start */
-  double position_s;  /* output position (max muxed pts), seconds */
+  double position_s;  /* least muxed end over the output streams still running, s */
   double duration_s;  /* expected output duration; <= 0 unknown */
   double percent;     /* 0..100, or -1 unknown */
   double eta_s;       /* smoothed; -1 until stable */
