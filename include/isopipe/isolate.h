@@ -39,8 +39,17 @@ typedef enum { ISO_MODE_THREADS = 0, ISO_MODE_INLINE = 1 } iso_mode;
 
 /* Makes the calling thread the main isolate. Returns ISO_OK or an error. */
 ISO_API int iso_runtime_init(iso_mode mode);
-/* Kills what is left, joins every thread, frees everything. Main only. */
+/* Kills what is left, joins every thread, frees everything. Main only.
+ * Allocation-free where it matters: it also works when memory has run out.
+ * Same as iso_runtime_shutdown_timed(ISO_SHUTDOWN_GRACE_NS). */
 ISO_API void iso_runtime_shutdown(void);
+#define ISO_SHUTDOWN_GRACE_NS 5000000000ull
+/* A kill acts between events, so an isolate blocked inside a handler (in
+ * foreign code: a read that never returns) cannot be ended. After grace_ns
+ * this gives up on such threads: ISO_ETIMEDOUT, the runtime is down, and
+ * what those threads still use stays allocated until they end; meanwhile
+ * iso_runtime_init returns ISO_ESTATE. ISO_OK when everything ended. */
+ISO_API int iso_runtime_shutdown_timed(uint64_t grace_ns);
 ISO_API iso_mode iso_runtime_mode(void);
 ISO_API iso_isolate *iso_current(void); /* borrowed */
 ISO_API bool iso_is_main(void);

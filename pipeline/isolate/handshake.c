@@ -18,15 +18,22 @@ int iso_spawn_handshake(iso_entry entry, iso_value *msg, const iso_spawn_opts *o
   iso_port *main_port = iso_port_new(), *hs = iso_port_new();
   iso_sendport *sp_main = iso_port_sendport(main_port), *sp_hs = iso_port_sendport(hs);
   iso_value *em =
-      iso_listv(iso_v_sendport(sp_main), msg ? msg : iso_null(), iso_v_sendport(sp_hs), NULL);
+      rt_list_of(3, iso_v_sendport(sp_main), msg ? msg : iso_null(), iso_v_sendport(sp_hs));
   iso_spawn_opts o;
   if (opts)
     o = *opts;
   else
     iso_spawn_opts_init(&o);
   iso_isolate *h = NULL;
-  int rc = iso_spawn(entry, em, &o, &h);
-  if (rc == ISO_OK) iso_add_on_exit(h, sp_hs, NULL);
+  int rc;
+  if (!em) {
+    iso_value_free(o.exit_msg);
+    rc = ISO_ENOMEM;
+  } else {
+    rc = iso_spawn(entry, em, &o, &h);
+  }
+  /* The exit notice is what ends the wait if the worker cannot reply. */
+  if (rc == ISO_OK) rc = iso_add_on_exit(h, sp_hs, NULL);
   iso_value *m = NULL;
   if (rc == ISO_OK) rc = iso_port_next(hs, timeout_ns, &m);
   if (rc == ISO_OK) {
@@ -58,7 +65,10 @@ int iso_handshake_reply(iso_value *entry_msg, iso_port *my_port) {
   if (!mine) return ISO_ECLOSED;
   iso_value *v = iso_v_sendport(mine);
   iso_sendport_release(mine);
-  return rt_send_flags(hs, v, 0, true);
+  if (!v) return ISO_ENOMEM;
+  int rc = rt_send_flags(hs, v, 0, true);
+  if (rc) iso_value_free(v);
+  return rc;
 }
 
 iso_value *iso_handshake_msg(iso_value *entry_msg) {

@@ -13,6 +13,17 @@ rt_runtime rt_rt;
 _Thread_local rt_iso *rt_self;
 static atomic_int rt_live_threads;
 static atomic_uint rt_name_seq;
+/* The last shutdown gave up on threads stuck in foreign code (see
+ * iso_runtime_shutdown_timed): their state is kept until they end. */
+static bool rt_abandoned;
+
+/* A thread waiting in iso_isolate_join, linked from the joined isolate; it
+ * lives on the joiner's stack and is only touched under the joined lock. */
+typedef struct rt_joiner {
+  struct rt_joiner *prev, *next;
+  rt_iso *who;
+  bool linked;
+} rt_joiner;
 
 rt_iso *rt_iso_new(const char *name) {
   rt_iso *iso = aligned_alloc(64, (sizeof(*iso) + 63) & ~(size_t)63); /* rt_mpsc's lines */
@@ -90,9 +101,6 @@ void rt_iso_unref(rt_iso *iso) {
   ctl_free(iso->ctl_head);
   notices_free(iso->on_exit);
   notices_free(iso->on_error);
-  for (size_t i = 0; i < iso->njoiners; i++)
-    rt_iso_unref(iso->joiners[i]);
-  free(iso->joiners);
   iso_value_free(iso->entry_msg);
   iso_value_free(iso->exit_val);
   iso_sendport_release(iso->exit_sp);
@@ -160,26 +168,23 @@ void rt_iso_finish(rt_iso *iso) {
   rt_ctl *ctl = iso->ctl_head;
   iso->on_exit = iso->on_error = NULL;
   iso->ctl_head = iso->ctl_tail = NULL;
-  rt_iso **joiners = iso->joiners;
-  size_t nj = iso->njoiners;
-  iso->joiners = NULL;
-  iso->njoiners = iso->cjoiners = 0;
   atomic_store_explicit(&iso->done, true, memory_order_release);
+  /* Under the lock: a joiner's record is gone once it can take the lock. */
+  for (rt_joiner *j = iso->joiners; j; j = j->next) {
+    j->linked = false;
+    rt_iso_poke(j->who);
+  }
+  iso->joiners = NULL;
   pthread_mutex_unlock(&iso->lock);
 
   ctl_free(ctl);
   for (rt_notice *n = ex; n; n = n->next) {
-    iso_value *m = n->msg ? n->msg : iso_null();
+    iso_value *m = n->msg; /* allocated with the notice */
     n->msg = NULL;
-    if (rt_send_flags(n->sp, m, RT_MSG_EXIT_NOTICE, true) != ISO_OK) iso_value_free(m);
+    if (m && rt_send_flags(n->sp, m, RT_MSG_EXIT_NOTICE, true) != ISO_OK) iso_value_free(m);
   }
   notices_free(ex);
   notices_free(er);
-  for (size_t i = 0; i < nj; i++) {
-    rt_iso_poke(joiners[i]);
-    rt_iso_unref(joiners[i]);
-  }
-  free(joiners);
   rt_self = prev;
 }
 
@@ -188,6 +193,14 @@ void rt_iso_finish(rt_iso *iso) {
 int iso_runtime_init(iso_mode mode) {
   if (rt_rt.up) return ISO_ESTATE;
   if (mode != ISO_MODE_THREADS && mode != ISO_MODE_INLINE) return ISO_EINVAL;
+  if (rt_abandoned) {
+    /* Threads a timed-out shutdown left behind still touch the old state. */
+    if (atomic_load(&rt_live_threads) > 0 || !rt_pool_idle()) return ISO_ESTATE;
+    rt_reap_threads();
+    rt_pool_shutdown(false);
+    pthread_mutex_destroy(&rt_rt.lock);
+    rt_abandoned = false;
+  }
   rt_runtime z = {0};
   rt_rt = z;
   pthread_mutex_init(&rt_rt.lock, NULL);
@@ -215,96 +228,118 @@ void rt_reap_threads(void) {
   free(v);
 }
 
-static rt_iso **snapshot_isos(size_t *n, bool include_main) {
+/* The first registered isolate that pred accepts, with a reference (or
+ * NULL). Shutdown walks the registry this way, one isolate at a time, so it
+ * never allocates: it must work when memory has run out. */
+static rt_iso *registry_find(bool (*pred)(rt_iso *)) {
   pthread_mutex_lock(&rt_rt.lock);
-  size_t c = 0;
-  for (rt_iso *i = rt_rt.all; i; i = i->all_next)
-    c++;
-  rt_iso **v = calloc(c ? c : 1, sizeof(*v));
-  size_t k = 0;
-  for (rt_iso *i = rt_rt.all; v && i; i = i->all_next) {
-    if (!include_main && i == rt_rt.main) continue;
+  rt_iso *found = NULL;
+  for (rt_iso *i = rt_rt.all; i && !found; i = i->all_next) {
+    if (!pred(i)) continue;
     /* Skip isolates whose last reference is going: their unref is waiting
      * for this lock to unlink them. */
     unsigned r = atomic_load(&i->refs);
     while (r && !atomic_compare_exchange_weak(&i->refs, &r, r + 1)) {
     }
-    if (r) v[k++] = i;
+    if (r) found = i;
   }
   pthread_mutex_unlock(&rt_rt.lock);
-  *n = k;
-  return v;
+  return found;
 }
 
-/* Kills every non-main isolate still running; true if any was found. An
- * isolate busy in a handler may spawn more, hence the caller's loop. */
-static bool kill_pass(bool inline_finish) {
-  size_t n;
-  rt_iso **v = snapshot_isos(&n, false);
+/* Flags a kill on every non-main isolate still running; true if any was
+ * found. Kills are flags and wakes only, so this runs under the lock. An
+ * isolate busy in a handler may spawn more, hence the callers' loops. */
+static bool kill_all(void) {
   bool any = false;
-  for (size_t i = 0; i < n; i++) {
-    if (atomic_load(&v[i]->done)) continue;
+  pthread_mutex_lock(&rt_rt.lock);
+  for (rt_iso *i = rt_rt.all; i; i = i->all_next) {
+    if (i == rt_rt.main || atomic_load(&i->done) || !atomic_load(&i->refs)) continue;
     any = true;
-    if (!v[i]->sd_killed) {
-      v[i]->sd_killed = true;
-      iso_kill(RT_H(v[i]), ISO_PRIO_IMMEDIATE);
-    }
+    iso_kill(RT_H(i), ISO_PRIO_IMMEDIATE);
   }
-  if (inline_finish) {
-    while (rt_sched_step() > 0) {
-    }
-    for (size_t i = 0; i < n; i++) {
-      if (!atomic_load(&v[i]->done)) {
-        rt_iso_finish(v[i]);
-        rt_iso_unref(v[i]); /* the scheduler's reference */
-      }
-    }
-  }
-  for (size_t i = 0; i < n; i++)
-    rt_iso_unref(v[i]);
-  free(v);
+  pthread_mutex_unlock(&rt_rt.lock);
   return any;
 }
 
+static bool running_other(rt_iso *i) {
+  return i != rt_rt.main && !atomic_load(&i->done);
+}
+
+/* Inline mode: the killed isolates run their kill on the scheduler; any
+ * left (one whose entry never ran) is finished here. */
+static bool kill_pass_inline(void) {
+  bool any = kill_all();
+  /* Also when none is left: the ready list holds references (main's too). */
+  while (rt_sched_step() > 0) {
+  }
+  rt_iso *i;
+  while ((i = registry_find(running_other)) != NULL) {
+    rt_iso_finish(i);
+    rt_iso_unref(i); /* the runtime's reference */
+    rt_iso_unref(i); /* registry_find's */
+  }
+  return any;
+}
+
+static bool queued_and_done(rt_iso *i) {
+  return atomic_load(&i->done) && !rt_mpsc_empty(&i->mbox);
+}
+
 void iso_runtime_shutdown(void) {
-  if (!rt_rt.up || rt_self != rt_rt.main) return;
-  size_t n;
-  rt_iso **v;
+  iso_runtime_shutdown_timed(ISO_SHUTDOWN_GRACE_NS);
+}
+
+int iso_runtime_shutdown_timed(uint64_t grace_ns) {
+  if (!rt_rt.up || rt_self != rt_rt.main) return ISO_ESTATE;
+  bool stuck = false;
   if (rt_rt.mode == ISO_MODE_INLINE) {
-    while (kill_pass(true)) {
+    while (kill_pass_inline()) {
     }
   } else {
+    uint64_t deadline = iso_now_ns() + grace_ns;
+    if (deadline < grace_ns) deadline = UINT64_MAX;
     struct timespec ts = {0, 100000};
-    while (kill_pass(false)) {
+    for (;;) {
+      bool any = kill_all();
       rt_reap_threads();
-      nanosleep(&ts, NULL);
-    }
-    while (atomic_load(&rt_live_threads) > 0) {
-      rt_reap_threads();
+      if (!any && atomic_load(&rt_live_threads) == 0) break;
+      /* A kill acts between events: a handler blocked in foreign code
+       * (a read that never returns) cannot be ended from here. */
+      if (iso_now_ns() >= deadline) {
+        stuck = true;
+        break;
+      }
       nanosleep(&ts, NULL);
     }
     rt_reap_threads();
-    rt_pool_shutdown();
+    rt_pool_shutdown(stuck);
   }
   rt_iso *m = rt_rt.main;
   rt_iso_finish(m);
   rt_iso_unref(m);
   rt_self = NULL;
   /* Messages pushed into a mailbox just as its isolate died can hold the
-   * last references that keep it registered: drain them now. */
-  v = snapshot_isos(&n, true);
-  for (size_t i = 0; i < n; i++)
-    rt_drain_mailbox(v[i]);
-  for (size_t i = 0; i < n; i++)
-    rt_iso_unref(v[i]);
-  free(v);
+   * last references that keep it registered: drain them now. Only ended
+   * isolates: a stuck one still owns its mailbox. */
+  rt_iso *i;
+  while ((i = registry_find(queued_and_done)) != NULL) {
+    rt_drain_mailbox(i);
+    rt_iso_unref(i);
+  }
   rt_node_thread_done();
   rt_node_trim();
+  pthread_mutex_lock(&rt_rt.lock);
   free(rt_rt.reap);
   rt_rt.reap = NULL;
+  rt_rt.nreap = rt_rt.creap = 0;
   rt_rt.main = NULL;
   rt_rt.up = false;
-  pthread_mutex_destroy(&rt_rt.lock);
+  pthread_mutex_unlock(&rt_rt.lock);
+  rt_abandoned = stuck;
+  /* Stuck threads still use the registry and its lock when they end. */
+  if (!stuck) pthread_mutex_destroy(&rt_rt.lock);
+  return stuck ? ISO_ETIMEDOUT : ISO_OK;
 }
 
 iso_mode iso_runtime_mode(void) {
@@ -392,9 +427,13 @@ void rt_start_thread_for(rt_iso *iso, bool pooled, int *err) {
   *err = ISO_OK;
 }
 
-static int add_notice(rt_notice **list, iso_sendport *sp, iso_value *msg) {
+/* Exit notices carry their message from the start (null included), so that
+ * sending them when the isolate ends needs no allocation. */
+static int add_notice(rt_notice **list, iso_sendport *sp, iso_value *msg, bool exit) {
+  if (exit && !msg) msg = iso_null();
   rt_notice *n = calloc(1, sizeof(*n));
-  if (!n) {
+  if (!n || (exit && !msg)) {
+    free(n);
     iso_value_free(msg);
     return ISO_ENOMEM;
   }
@@ -430,10 +469,11 @@ int rt_spawn_internal(iso_entry entry, iso_value *msg, const iso_spawn_opts *opt
     iso->stack_size = opts->stack_size;
     int rc = ISO_OK;
     if (opts->on_exit)
-      rc = add_notice(&iso->on_exit, opts->on_exit, exit_msg);
+      rc = add_notice(&iso->on_exit, opts->on_exit, exit_msg, true);
     else
       iso_value_free(exit_msg);
-    if (opts->on_error && rc == ISO_OK) rc = add_notice(&iso->on_error, opts->on_error, NULL);
+    if (opts->on_error && rc == ISO_OK)
+      rc = add_notice(&iso->on_error, opts->on_error, NULL, false);
     if (rc) { /* a lost notice would leave the spawner waiting forever */
       atomic_store(&iso->done, true);
       rt_iso_unref(iso);
@@ -512,7 +552,7 @@ void iso_raise(const char *where, const char *fmt, ...) {
   }
   pthread_mutex_lock(&me->lock);
   for (rt_notice *n = me->on_error; n; n = n->next) {
-    iso_value *m = iso_listv(iso_str(text ? text : "error"), iso_str(w ? w : "?"), NULL);
+    iso_value *m = rt_list_of(2, iso_str(text ? text : "error"), iso_str(w ? w : "?"));
     if (m && rt_send_flags(n->sp, m, 0, true) != ISO_OK) iso_value_free(m);
   }
   pthread_mutex_unlock(&me->lock);
@@ -526,11 +566,12 @@ int iso_kill(iso_isolate *h, iso_priority prio) {
   if (!iso) return ISO_EINVAL;
   if (iso->is_main) return ISO_ESTATE;
   if (atomic_load(&iso->done)) return ISO_OK;
-  rt_ctl *c = calloc(1, sizeof(*c));
-  if (!c) return ISO_ENOMEM;
-  c->kind = RT_CTL_KILL;
   (void)prio; /* both priorities run before the next event, ahead of data */
-  rt_ctl_push(iso, c);
+  /* A flag, not a queued record: a kill must work when memory has run out
+   * (shutdown depends on it). */
+  atomic_store_explicit(&iso->kill_req, true, memory_order_seq_cst);
+  atomic_store_explicit(&iso->ctl_pending, true, memory_order_seq_cst);
+  rt_iso_wake(iso);
   return ISO_OK;
 }
 
@@ -562,14 +603,16 @@ void rt_ctl_run(rt_iso *iso) {
   pthread_mutex_lock(&iso->lock);
   rt_ctl *c = iso->ctl_head;
   iso->ctl_head = iso->ctl_tail = NULL;
-  atomic_store_explicit(&iso->ctl_pending, false, memory_order_relaxed);
+  /* Cleared before kill_req is read: a kill flagged meanwhile sets it again. */
+  atomic_store_explicit(&iso->ctl_pending, false, memory_order_seq_cst);
   pthread_mutex_unlock(&iso->lock);
+  if (atomic_exchange_explicit(&iso->kill_req, false, memory_order_seq_cst)) {
+    iso->ending = true;
+    iso->killed = true;
+  }
   while (c) {
     rt_ctl *next = c->next;
-    if (c->kind == RT_CTL_KILL) {
-      iso->ending = true;
-      iso->killed = true;
-    } else if (c->kind == RT_CTL_PING && c->msg) {
+    if (c->kind == RT_CTL_PING && c->msg) {
       if (rt_send_flags(c->sp, c->msg, 0, true) != ISO_OK) iso_value_free(c->msg);
       c->msg = NULL;
     }
@@ -592,13 +635,14 @@ int iso_add_on_exit(iso_isolate *h, iso_sendport *sp, iso_value *msg) {
   }
   pthread_mutex_lock(&iso->lock);
   if (!atomic_load(&iso->done)) {
-    int rc = add_notice(&iso->on_exit, sp, msg);
+    int rc = add_notice(&iso->on_exit, sp, msg, true);
     pthread_mutex_unlock(&iso->lock);
     return rc;
   }
   pthread_mutex_unlock(&iso->lock);
   /* Already gone: the notice comes at once, like Dart's. */
   iso_value *m = msg ? msg : iso_null();
+  if (!m) return ISO_ENOMEM;
   if (rt_send_flags(sp, m, RT_MSG_EXIT_NOTICE, true) != ISO_OK) iso_value_free(m);
   return ISO_OK;
 }
@@ -608,7 +652,7 @@ int iso_add_on_error(iso_isolate *h, iso_sendport *sp) {
   if (!iso || !sp) return ISO_EINVAL;
   int rc = ISO_OK;
   pthread_mutex_lock(&iso->lock);
-  if (!atomic_load(&iso->done)) rc = add_notice(&iso->on_error, sp, NULL);
+  if (!atomic_load(&iso->done)) rc = add_notice(&iso->on_error, sp, NULL, false);
   pthread_mutex_unlock(&iso->lock);
   return rc;
 }
@@ -630,26 +674,28 @@ int iso_isolate_join(iso_isolate *h, uint64_t timeout_ns) {
   if (!iso) return ISO_EINVAL;
   if (pred_done(iso)) return ISO_OK;
   if (!me || me == iso) return ISO_ESTATE;
+  rt_joiner j = {NULL, NULL, me, false};
   if (rt_rt.mode == ISO_MODE_THREADS) {
     pthread_mutex_lock(&iso->lock);
     if (!atomic_load(&iso->done)) {
-      if (iso->njoiners == iso->cjoiners) {
-        size_t c = iso->cjoiners ? iso->cjoiners * 2 : 2;
-        rt_iso **j = realloc(iso->joiners, c * sizeof(*j));
-        if (j) {
-          iso->joiners = j;
-          iso->cjoiners = c;
-        }
-      }
-      if (iso->njoiners == iso->cjoiners) {
-        pthread_mutex_unlock(&iso->lock);
-        return ISO_ENOMEM; /* unregistered, nothing would wake us */
-      }
-      rt_iso_ref(me);
-      iso->joiners[iso->njoiners++] = me;
+      j.next = iso->joiners;
+      if (j.next) j.next->prev = &j;
+      iso->joiners = &j;
+      j.linked = true;
     }
     pthread_mutex_unlock(&iso->lock);
   }
   int rc = rt_wait(pred_done, iso, timeout_ns);
-  return rc == ISO_EKILLED ? ISO_EKILLED : rc;
+  if (rt_rt.mode == ISO_MODE_THREADS) {
+    pthread_mutex_lock(&iso->lock);
+    if (j.linked) { /* timed out or killed: unlink before the record goes */
+      if (j.prev)
+        j.prev->next = j.next;
+      else
+        iso->joiners = j.next;
+      if (j.next) j.next->prev = j.prev;
+    }
+    pthread_mutex_unlock(&iso->lock);
+  }
+  return rc;
 }

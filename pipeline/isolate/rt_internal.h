@@ -102,7 +102,7 @@ typedef struct rt_ctl {
   iso_sendport *sp;
   iso_value *msg;
 } rt_ctl;
-enum { RT_CTL_KILL, RT_CTL_PING };
+enum { RT_CTL_PING }; /* kills are a flag: kill_req */
 
 typedef struct rt_notice {
   struct rt_notice *next;
@@ -123,15 +123,15 @@ struct rt_iso {
   rt_mpsc mbox;
   _Alignas(64) _Atomic int parked; /* futex word: 1 while the owner sleeps; read per send */
   atomic_bool ctl_pending;
-  atomic_bool poked; /* "re-check your wait" without a message (joins) */
+  atomic_bool kill_req; /* a kill is a flag, not a queued record: it never allocates */
+  atomic_bool poked;    /* "re-check your wait" without a message (joins) */
   atomic_bool fatal_errors;
   atomic_bool dead;     /* finished: sends are dropped */
   atomic_bool done;     /* finished and notices sent */
   pthread_mutex_t lock; /* control queue, listeners, joiners */
   rt_ctl *ctl_head, *ctl_tail;
   rt_notice *on_exit, *on_error;
-  rt_iso **joiners;
-  size_t njoiners, cjoiners;
+  struct rt_joiner *joiners; /* records on the joiners' stacks: a join never allocates */
 
   /* Owner-thread state, written per message: kept off the lines senders read. */
   _Alignas(64) iso_entry entry;
@@ -141,7 +141,6 @@ struct rt_iso {
   bool killed;
   bool is_main;
   bool stop_flag; /* iso_loop_stop */
-  bool sd_killed; /* main only: shutdown already sent a kill */
   int depth;      /* handler frames on the stack */
   int spin;       /* adaptive polling budget before parking */
   unsigned spin_probe;
@@ -212,6 +211,9 @@ void rt_node_thread_done(void); /* parks this thread's cache for reuse */
 void rt_node_trim(void);
 void rt_node_flush(void); /* hands batched frees back to their caches */
 iso_value *rt_value_alloc(uint8_t type, size_t extra);
+/* A list of exactly n values, consuming them; NULL (everything freed) if any
+ * is NULL or memory runs out: never a shorter list, unlike iso_listv. */
+iso_value *rt_list_of(size_t n, ...);
 int rt_value_check_sendable(const iso_value *v, uint64_t *transfers);
 iso_value *rt_value_copy_for_send(iso_value *v, uint64_t *bytes, uint64_t *transfers);
 uint32_t rt_msg_flags(const iso_value *msg);
@@ -234,7 +236,10 @@ bool rt_iso_alive(rt_iso *iso);
 void rt_ctl_push(rt_iso *iso, rt_ctl *c);
 void rt_drain_mailbox(rt_iso *iso);
 void rt_reap_threads(void);
-void rt_pool_shutdown(void);
+/* Joins the pool's threads; with abandon, only the idle ones (a busy one may
+ * be stuck in foreign code: it ends by itself and is joined later). */
+void rt_pool_shutdown(bool abandon);
+bool rt_pool_idle(void); /* no pool thread is running an isolate */
 int rt_spawn_internal(iso_entry entry, iso_value *msg, const iso_spawn_opts *opts, bool pooled,
                       iso_isolate **out);
 void rt_run_isolate(rt_iso *iso); /* thread body: entry, loop, finish */

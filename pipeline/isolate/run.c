@@ -21,8 +21,8 @@ static void job_free(void *p) {
 }
 
 static iso_value *err_reply(const char *msg, const char *where, int code) {
-  return iso_listv(iso_str("error"), iso_str(msg ? msg : "error"), iso_str(where ? where : "?"),
-                   iso_int(code), NULL);
+  return rt_list_of(4, iso_str("error"), iso_str(msg ? msg : "error"), iso_str(where ? where : "?"),
+                    iso_int(code));
 }
 
 static void run_entry(iso_value *msg) {
@@ -47,7 +47,7 @@ static void run_entry(iso_value *msg) {
     iso_value_free(r);
     reply = err_reply("result cannot be sent", me->name, ISO_EUNSENDABLE);
   } else {
-    reply = iso_listv(iso_str("ok"), r, NULL);
+    reply = rt_list_of(2, iso_str("ok"), r);
   }
   free(cap.message);
   free(cap.where);
@@ -70,7 +70,7 @@ static int start_run(iso_fn fn, iso_value *arg, iso_sendport *reply, bool pooled
   j->arg = arg ? arg : iso_null();
   j->reply = iso_sendport_ref(reply);
   iso_value *m = iso_transfer(j, job_free, RT_TAG_RUNJOB);
-  if (!m) return ISO_ENOMEM;
+  if (!m) return ISO_ENOMEM; /* iso_transfer ran job_free */
   iso_spawn_opts o;
   iso_spawn_opts_init(&o);
   o.name = "run";
@@ -168,6 +168,7 @@ void iso_error_clear(iso_error *e) {
 typedef struct pool_thr {
   pthread_t th;
   _Atomic int word; /* 1: a job (or quit) is posted */
+  atomic_bool gone; /* the thread has left pool_main: joining it will not block */
   rt_iso *job;
   struct pool_thr *next_idle, *next_all;
 } pool_thr;
@@ -198,6 +199,7 @@ static void *pool_main(void *arg) {
     if (quit) break;
   }
   rt_node_thread_done();
+  atomic_store(&t->gone, true);
   return NULL;
 }
 
@@ -231,11 +233,35 @@ int rt_pool_submit(rt_iso *iso) {
   return ISO_OK;
 }
 
-void rt_pool_shutdown(void) {
+static bool pool_is_idle(pool_thr *t) {
+  for (pool_thr *i = pool_idle; i; i = i->next_idle)
+    if (i == t) return true;
+  return false;
+}
+
+bool rt_pool_idle(void) {
+  pthread_mutex_lock(&pool_lock);
+  bool idle = true;
+  for (pool_thr *t = pool_all; t && idle; t = t->next_all)
+    idle = pool_is_idle(t) || atomic_load(&t->gone);
+  pthread_mutex_unlock(&pool_lock);
+  return idle;
+}
+
+void rt_pool_shutdown(bool abandon) {
   pthread_mutex_lock(&pool_lock);
   pool_quit = true;
-  pool_thr *all = pool_all;
-  pool_all = NULL;
+  pool_thr *all = NULL, *left = NULL;
+  for (pool_thr *t = pool_all, *n; t; t = n) {
+    n = t->next_all;
+    bool keep = abandon && !pool_is_idle(t);
+    t->next_all = keep ? left : all;
+    if (keep)
+      left = t;
+    else
+      all = t;
+  }
+  pool_all = left;
   for (pool_thr *t = pool_idle; t; t = t->next_idle) {
     t->job = NULL;
     atomic_store_explicit(&t->word, 1, memory_order_release);

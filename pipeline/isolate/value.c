@@ -187,6 +187,32 @@ iso_value *iso_listv(iso_value *first, ...) {
   return l;
 }
 
+iso_value *rt_list_of(size_t n, ...) {
+  va_list ap;
+  va_start(ap, n);
+  iso_value *l = iso_list();
+  bool ok = l != NULL;
+  if (ok && n) {
+    l->u.l.items = malloc(n * sizeof(*l->u.l.items));
+    ok = l->u.l.items != NULL;
+    if (ok) l->u.l.cap = n;
+  }
+  for (size_t i = 0; i < n; i++) {
+    iso_value *v = va_arg(ap, iso_value *);
+    if (!v) ok = false;
+    if (ok)
+      l->u.l.items[l->u.l.len++] = v;
+    else
+      iso_value_free(v);
+  }
+  va_end(ap);
+  if (!ok) {
+    iso_value_free(l);
+    return NULL;
+  }
+  return l;
+}
+
 void iso_value_free(iso_value *v) {
   if (!v) return;
   switch (v->type) {

@@ -44,16 +44,19 @@ static void wk_handle(iso_port *port, iso_value *msg, void *ud) {
   iso_value *resp;
   if (cap.raised || !r || rt_value_check_sendable(r, &tr)) {
     const char *text = cap.raised ? cap.message : r ? "response cannot be sent" : "no response";
-    resp = iso_listv(iso_int(iso_as_int(id)), iso_str("error"), iso_str(text),
-                     iso_str(cap.where ? cap.where : me->name), NULL);
+    resp = rt_list_of(4, iso_int(iso_as_int(id)), iso_str("error"), iso_str(text),
+                      iso_str(cap.where ? cap.where : me->name));
     iso_value_free(r);
   } else {
-    resp = iso_listv(iso_int(iso_as_int(id)), iso_str("ok"), r, NULL);
+    resp = rt_list_of(3, iso_int(iso_as_int(id)), iso_str("ok"), r);
   }
   free(cap.message);
   free(cap.where);
   iso_value_free(msg);
-  if (rt_send_flags(w->reply, resp, 0, true) != ISO_OK) iso_value_free(resp);
+  /* Out of memory for the response: end the worker, so that its exit
+   * notice fails the caller's pending calls instead of leaving them waiting. */
+  if (!resp) me->ending = true;
+  if (resp && rt_send_flags(w->reply, resp, 0, true) != ISO_OK) iso_value_free(resp);
 }
 
 /* Also runs when the worker ends by exit, kill or fatal error. */
@@ -86,7 +89,8 @@ static void wk_entry(iso_value *msg) {
     return;
   }
   iso_port_on_close(p, wk_closed);
-  iso_handshake_reply(msg, p);
+  /* Unable to answer (out of memory): end, so the spawner's wait ends too. */
+  if (iso_handshake_reply(msg, p) != ISO_OK) iso_port_close(p);
   iso_value_free(msg);
 }
 
@@ -187,8 +191,18 @@ int iso_worker_start(iso_worker **out, const char *name, iso_worker_init_fn init
   }
   iso_port_listen(w->resp, resp_handler, w);
   iso_sendport *rsp = iso_port_sendport(w->resp);
-  iso_add_on_exit(w->iso, rsp, NULL);
+  /* Without its exit notice a dead worker would leave calls waiting forever. */
+  rc = rsp ? iso_add_on_exit(w->iso, rsp, NULL) : ISO_ENOMEM;
   iso_sendport_release(rsp);
+  if (rc) {
+    iso_kill(w->iso, ISO_PRIO_IMMEDIATE);
+    iso_isolate_join(w->iso, 0);
+    iso_port_close(w->resp);
+    iso_sendport_release(w->wsp);
+    iso_isolate_release(w->iso);
+    free(w);
+    return rc;
+  }
   *out = w;
   return ISO_OK;
 }
@@ -203,7 +217,7 @@ int iso_worker_call(iso_worker *w, iso_value *request, iso_worker_cb cb, void *u
     return ISO_ECLOSED;
   }
   wk_pending *p = calloc(1, sizeof(*p));
-  iso_value *m = iso_listv(iso_int(w->next_id + 1), request, NULL);
+  iso_value *m = rt_list_of(2, iso_int(w->next_id + 1), request);
   if (!p || !m) {
     free(p);
     iso_value_free(m);
@@ -286,7 +300,10 @@ int iso_worker_close(iso_worker *w) {
   w->closed = true;
   int rc = rt_wait(drained, w, 0);
   iso_value *bye = iso_str("close");
-  if (rt_send_flags(w->wsp, bye, 0, true) != ISO_OK) iso_value_free(bye);
+  if (!bye)
+    iso_kill(w->iso, ISO_PRIO_IMMEDIATE); /* nothing is in flight: the same end, no allocation */
+  else if (rt_send_flags(w->wsp, bye, 0, true) != ISO_OK)
+    iso_value_free(bye);
   int jrc = iso_isolate_join(w->iso, 0);
   if (!rc) rc = jrc;
   fail_all(w, ISO_ECLOSED, "worker closed");

@@ -1,6 +1,7 @@
 /* Lifecycle: exit hand-over, error and exit notices, errors-are-fatal, kill, ping, handshake. */
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "test_rt_common.h"
 
@@ -339,6 +340,42 @@ static void test_handshake_worker_dies_first(void **s) {
   assert_null(peer);
 }
 
+/* ---- shutdown and a handler stuck in foreign code (threads mode) ---------- */
+
+static int g_pipe[2];
+
+static void blocked_entry(iso_value *msg) {
+  iso_value_free(msg);
+  iso_port_new(); /* keeps it alive once the read returns */
+  atomic_store(&g_gate, 1);
+  char c;
+  ssize_t n = read(g_pipe[0], &c, 1); /* no kill can interrupt this */
+  (void)n;
+}
+
+static void test_shutdown_gives_up_on_stuck_handler(void **s) {
+  (void)s;
+  assert_int_equal(pipe(g_pipe), 0);
+  atomic_store(&g_gate, 0);
+  assert_int_equal(iso_runtime_init(ISO_MODE_THREADS), ISO_OK);
+  assert_int_equal(iso_spawn(blocked_entry, NULL, NULL, NULL), ISO_OK);
+  while (!atomic_load(&g_gate))
+    nap();
+  assert_int_equal(iso_runtime_shutdown_timed(50 * MS), ISO_ETIMEDOUT);
+  /* The stuck thread still uses the old runtime: no new one yet. */
+  assert_int_equal(iso_runtime_init(ISO_MODE_THREADS), ISO_ESTATE);
+  assert_int_equal(write(g_pipe[1], "x", 1), 1);
+  int rc = ISO_ESTATE;
+  for (int i = 0; i < 50000 && rc == ISO_ESTATE; i++) {
+    rc = iso_runtime_init(ISO_MODE_THREADS);
+    if (rc == ISO_ESTATE) nap();
+  }
+  assert_int_equal(rc, ISO_OK); /* it saw its kill and ended by itself */
+  assert_int_equal(iso_runtime_shutdown_timed(10 * SEC), ISO_OK);
+  close(g_pipe[0]);
+  close(g_pipe[1]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       RT_TEST(test_exit_hands_over_before_exit_notice),
@@ -351,5 +388,8 @@ int main(void) {
       RT_TEST(test_handshake),
       RT_TEST(test_handshake_worker_dies_first),
   };
-  return RT_RUN_BOTH(tests);
+  const struct CMUnitTest threads_only[] = {
+      cmocka_unit_test(test_shutdown_gives_up_on_stuck_handler),
+  };
+  return RT_RUN_BOTH(tests) + cmocka_run_group_tests_name("threads-only", threads_only, NULL, NULL);
 }
