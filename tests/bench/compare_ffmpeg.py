@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs isopipe and ffmpeg's CLI on the same jobs, alternating, and prints medians and ratios.
 
-Usage: tests/bench/compare_ffmpeg.py [--build build] [--runs 3] [--jobs a,c,d,rss] [--json]
+Usage: tests/bench/compare_ffmpeg.py [--build build] [--runs 3] [--jobs a,c,d,trace,rss] [--json]
 Wall, CPU (user+sys) and peak RSS come from wait4()'s rusage of each child.
 """
 import argparse
@@ -40,7 +40,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--jobs", default="a,c,d,rss")
+    ap.add_argument("--jobs", default="a,c,d,trace,rss")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "isopipe-bench"))
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
@@ -68,7 +68,7 @@ def main():
     }
     results = {}
     for key in a.jobs.split(","):
-        if key == "rss":
+        if key in ("rss", "trace"):
             continue
         if key not in jobs:
             sys.exit(f"bench: unknown job {key}")
@@ -88,6 +88,20 @@ def main():
                for t in samples}
         results[key] = {"title": title, "isopipe": med["isopipe"], "ffmpeg": med["ffmpeg"],
                         "ratio": {m: med["isopipe"][m] / med["ffmpeg"][m] for m in ("wall", "cpu", "rss_kb")}}
+    if "trace" in a.jobs.split(","):
+        src = clips["hd10"]()
+        base = [iso, "-y", "-v", "error", "-nostdin", "-i", src] + x264
+        samples = {"off": [], "on": []}
+        for i in range(a.runs):
+            order = ["off", "on"] if i % 2 == 0 else ["on", "off"]
+            for t in order:
+                extra = ["--trace", f"{w}/trace.json.gz"] if t == "on" else []
+                samples[t].append(run(base + extra + [f"{w}/out-trace-{t}.mp4"]))
+        med = {t: {m: statistics.median(s[m] for s in samples[t]) for m in ("wall", "cpu")}
+               for t in samples}
+        results["trace"] = {"title": "--trace overhead on job a", "off": med["off"], "on": med["on"],
+                            "wall_overhead": med["on"]["wall"] / med["off"]["wall"] - 1,
+                            "cpu_overhead": med["on"]["cpu"] / med["off"]["cpu"] - 1}
     if "rss" in a.jobs.split(","):
         rss = {}
         for clip in ("hd10", "hd60"):
@@ -105,7 +119,7 @@ def main():
     print(f"runs per tool: {a.runs} (alternating), medians")
     print(f"{'job':<4}{'tool':<9}{'wall s':>9}{'cpu s':>9}{'rss MB':>9}")
     for key, r in results.items():
-        if key == "rss":
+        if key in ("rss", "trace"):
             continue
         print(f"{key:<4}{r['title']}")
         for t in ("isopipe", "ffmpeg"):
@@ -113,6 +127,10 @@ def main():
             print(f"{'':<4}{t:<9}{m['wall']:>9.2f}{m['cpu']:>9.2f}{m['rss_kb'] / 1024:>9.1f}")
         q = r["ratio"]
         print(f"{'':<4}{'ratio':<9}{q['wall']:>9.3f}{q['cpu']:>9.3f}{q['rss_kb']:>9.3f}")
+    if "trace" in results:
+        r = results["trace"]
+        print(f"trace {r['title']}: wall {r['off']['wall']:.2f} -> {r['on']['wall']:.2f} s "
+              f"({r['wall_overhead'] * 100:+.1f} %), cpu {r['cpu_overhead'] * 100:+.1f} %")
     if "rss" in results:
         r = results["rss"]
         print(f"rss {r['title']}: {r['hd10_kb'] / 1024:.1f} MB -> {r['hd60_kb'] / 1024:.1f} MB "
