@@ -1,9 +1,11 @@
 /* The mux stage: waits for every stream's parameters, writes header, interleaved packets, trailer.
  */
+#include <errno.h>
 #include <libavutil/display.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
@@ -35,6 +37,8 @@ typedef struct mux_impl {
   size_t qhead, qlen, qcap;
   size_t unacked_preheader;
   uint64_t vframes;
+  uint64_t written; /* packets in the file */
+  bool created;     /* the output did not exist before this run */
   double pos_s;
   uint64_t last_stat_ns;
   int64_t final_bytes; /* -1 until the file is closed */
@@ -159,12 +163,32 @@ static void update_position(mux_impl *x) {
   }
 }
 
+/* A file this run created that holds no packet plays nowhere: it goes, so
+ * a failed or empty run leaves nothing that looks like an output. A file
+ * that existed before (overwritten with -y), a pipe or a device stays. */
+static void remove_if_empty(mux_impl *x) {
+  if (x->written || !x->created) return;
+  struct stat sb;
+  if (stat(x->st->job->output, &sb) == 0 && S_ISREG(sb.st_mode)) unlink(x->st->job->output);
+}
+
 static void finish_ok(mux_impl *x) {
   pl_stage *st = x->st;
   char err[CX_ERRLEN] = "";
   int r = cx_mux_close(&x->mux, err);
+  remove_if_empty(x);
   if (r < 0) {
     pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    return;
+  }
+  if (!x->written) {
+    /* Every stream ended without one packet (an input truncated before its
+     * first packet): a header-only file is no transcode. A cancel before
+     * any packet is still a clean end, like one before the header. */
+    if (pl_flag_interrupt(st->job->flag))
+      pl_stage_end(st, true);
+    else
+      pl_stage_fail(st, ISO_EMEDIA, "nothing to write: no packet reached the output");
     return;
   }
   /* The trailer (mkv cues, mp4 moov) counts too: the size on disk is final. */
@@ -213,6 +237,7 @@ static void write_one(mux_impl *x) {
   pl_prof_out(st->prof, bytes, 0);
   if (t_demux) pl_prof_latency(st->prof, t_demux, pl_now());
   if (video) x->vframes++;
+  x->written++;
   if (end_s > mp->end_s) mp->end_s = end_s;
   update_position(x);
   send_stat(x, false);
@@ -288,13 +313,15 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
   if (m->kind == PL_M_CONNECT && !x->connected) {
     const pl_job *j = st->job;
     char err[CX_ERRLEN] = "";
-    if (j->overwrite == 0 && strcmp(j->output, "-") != 0) {
+    if (strcmp(j->output, "-") != 0) {
       struct stat sb;
-      if (stat(j->output, &sb) == 0) {
+      bool exists = stat(j->output, &sb) == 0;
+      if (exists && j->overwrite == 0) {
         pl_msg_free(m);
         pl_stage_fail(st, ISO_EINVAL, "file exists (overwrite not allowed)");
         return;
       }
+      x->created = !exists && errno == ENOENT;
     }
     int r = cx_mux_open(&x->mux, j->output, j->format, err);
     if (r < 0) {
@@ -322,6 +349,7 @@ static void destroy(pl_stage *st) {
     /* Cancelled or failed: what was muxed is still finalized. */
     char err[CX_ERRLEN];
     cx_mux_close(&x->mux, err);
+    remove_if_empty(x);
   }
   free(x);
 }
