@@ -278,7 +278,7 @@ static void destroy(pl_stage *st) {
   pl_msg_free(x->pending);
   for (int i = 0; i < PL_MAX_IN; i++) {
     pl_msg_free(x->params[i]);
-    if (x->tx[i]) iso_link_tx_free(x->tx[i]);
+    if (x->tx[i] && !st->links_gone) iso_link_tx_free(x->tx[i]);
   }
   cx_demux_close(&x->d);
   pl_job_free(x->graph);

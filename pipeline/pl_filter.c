@@ -198,8 +198,10 @@ static void destroy(pl_stage *st) {
   pl_msg_free(f->out);
   while (f->qlen)
     pl_msg_free(queue_pop(f));
-  if (f->tx) iso_link_tx_free(f->tx);
-  if (f->rx) iso_link_rx_free(f->rx);
+  if (!st->links_gone) {
+    if (f->tx) iso_link_tx_free(f->tx);
+    if (f->rx) iso_link_rx_free(f->rx);
+  }
   free(f);
 }
 

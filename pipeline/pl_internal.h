@@ -197,7 +197,9 @@ typedef struct pl_stage pl_stage;
 typedef struct pl_stage_ops {
   void (*on_ctl)(pl_stage *st, pl_msg *m); /* CONNECT, STOP (owns m) */
   void (*on_kick)(pl_stage *st);
-  void (*destroy)(pl_stage *st); /* frees impl and its links */
+  /* Frees impl and its links, except when st->links_gone: the isolate is
+   * ending and the runtime closes (has closed) every link end itself. */
+  void (*destroy)(pl_stage *st);
   /* Optional: true while the stage holds an item it has no credit to send
    * (how a control-port handler, a self-kick above all, is left). */
   bool (*blocked)(const pl_stage *st);
@@ -213,11 +215,15 @@ struct pl_stage {
   const pl_stage_ops *ops;
   void *impl;
   bool kick_pending, ended, aborting;
-  iso_value *fin; /* the preallocated teardown message */
+  bool links_gone; /* the runtime is closing the isolate's ports */
+  iso_value *fin;  /* the preallocated teardown message */
 };
 
 /* Entry helper: sets up the stage's control port; job is owned by st. */
 pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl);
+/* Stage structs alive in the process (freed by their last handler or by
+ * the control port's close when the isolate is killed). */
+int pl_stage_live(void);
 /* Posts a message to itself so work continues after pending control. */
 void pl_stage_kick(pl_stage *st);
 /* Ends the stage: DONE to main when ok, final stats, frees everything. */

@@ -342,7 +342,7 @@ static void destroy(pl_stage *st) {
     pl_msg_free(q_pop(x).m);
   free(x->q);
   for (int k = 0; k < x->n; k++) {
-    if (x->port[k].rx) iso_link_rx_free(x->port[k].rx);
+    if (x->port[k].rx && !st->links_gone) iso_link_rx_free(x->port[k].rx);
     avcodec_parameters_free(&x->port[k].par);
   }
   if (x->mux) {

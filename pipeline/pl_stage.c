@@ -1,10 +1,18 @@
 /* What every stage isolate shares: its control port, self-kicks, reports to main, orderly end. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/pl_internal.h"
+
+/* Stages alive in the process (pl_stage_live): tests prove teardown. */
+static atomic_int g_live;
+
+int pl_stage_live(void) {
+  return atomic_load(&g_live);
+}
 
 /* Stage memory outlives pl_stage_end until the handler that ended it has
  * returned: the struct is freed by the last handler frame to leave. */
@@ -13,6 +21,12 @@ typedef struct pl_stage_priv {
   int depth;
   bool destroyed;
 } pl_stage_priv;
+
+static void stage_free(pl_stage_priv *sp) {
+  pl_job_free(sp->pub.job);
+  free(sp);
+  atomic_fetch_sub(&g_live, 1);
+}
 
 static void stage_destroy(pl_stage *st) {
   pl_stage_priv *sp = (pl_stage_priv *)st;
@@ -58,10 +72,7 @@ void pl_stage_leave(pl_stage *st, bool blocked) {
     }
   }
   pl_log_set_stage(NULL);
-  if (--sp->depth == 0 && st->ended && sp->destroyed) {
-    pl_job_free(st->job);
-    free(sp);
-  }
+  if (--sp->depth == 0 && st->ended && sp->destroyed) stage_free(sp);
 }
 
 static void ctl_handler(iso_port *port, iso_value *v, void *ud) {
@@ -94,12 +105,33 @@ static void ctl_handler(iso_port *port, iso_value *v, void *ud) {
   pl_stage_leave(st, blocked);
 }
 
+/*
+ * The control port closes without our stage_destroy when the isolate ends
+ * by kill, exit or a fatal error, e.g. main's kill after ABORT could not
+ * reach a stage, or a stage whose kick could not be allocated and whose
+ * peers then never got its EOF. No other code of ours runs there: free the
+ * stage here, allocation-free, leaving the link ends to the runtime, which
+ * closes every port of the isolate in some order of its own.
+ */
+static void ctl_closed(iso_port *port, void *ud) {
+  (void)port;
+  pl_stage_priv *sp = ud;
+  pl_stage *st = &sp->pub;
+  if (sp->destroyed) return; /* our own close from stage_destroy */
+  st->ended = true;
+  st->links_gone = true;
+  st->ctl = NULL; /* closing already */
+  stage_destroy(st);
+  if (sp->depth == 0) stage_free(sp);
+}
+
 pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
   pl_stage_priv *sp = calloc(1, sizeof *sp);
   if (!sp) {
     pl_job_free(job);
     return NULL;
   }
+  atomic_fetch_add(&g_live, 1);
   pl_stage *st = &sp->pub;
   st->job = job;
   st->node = &job->node[job->self];
@@ -107,6 +139,7 @@ pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
   st->ops = ops;
   st->impl = impl;
   st->ctl = iso_port_new_raw(ctl_handler, st);
+  if (st->ctl) iso_port_on_close(st->ctl, ctl_closed);
   st->ctl_sp = st->ctl ? iso_port_sendport(st->ctl) : NULL;
   st->prof = pl_prof_new(st->name, job->trace);
   /* The teardown message exists from the start: a stage can always end,
@@ -117,8 +150,7 @@ pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
   if (!st->ctl || !st->ctl_sp || !st->prof || !st->fin) {
     st->ops = NULL; /* the caller still owns impl */
     stage_destroy(st);
-    pl_job_free(job);
-    free(sp);
+    stage_free(sp);
     return NULL;
   }
   return st;
