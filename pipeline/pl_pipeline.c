@@ -208,6 +208,7 @@ static void connect_all(iso_pipeline *p) {
     if (pl_msg_send(p->node[id].ctl, m) != ISO_OK) ok = false;
   }
   pl_msg *m = ok ? pl_msg_new(PL_M_CONNECT) : NULL;
+  if (!m) ok = false; /* the demux's own CONNECT too: without it nothing ever starts */
   if (m) {
     m->nports = j->info.nstreams;
     for (int k = 0; k < j->nout; k++) {

@@ -19,8 +19,10 @@ struct iso_link_rx {
   iso_sendport *tx_sp; /* learned from HELLO */
   iso_link_rx_cbs cbs;
   void *ud;
-  uint32_t capacity, depth, owed; /* owed: acks before HELLO arrived */
+  uint32_t capacity, depth, owed; /* owed: acks not sent yet (before HELLO, or out of memory) */
   bool finished, eof;
+  iso_value *finish_msg;   /* allocated up front: ending a link never needs memory */
+  iso_value *spare_credit; /* for an ack made when memory is short: see send_owed */
 };
 
 struct iso_link_tx {
@@ -30,6 +32,7 @@ struct iso_link_tx {
   void *ud;
   uint32_t capacity, credits;
   bool finished, eof;
+  iso_value *eof_msg; /* allocated up front: a lost EOF would leave the receiver waiting forever */
 };
 
 static void rx_closed(iso_port *port, void *ud);
@@ -40,6 +43,31 @@ static void send_ctl(iso_sendport *sp, uint32_t flags, iso_value *v) {
   if (rt_send_flags(sp, v, flags, true) != ISO_OK) iso_value_free(v);
 }
 
+/* The preallocated message, or a fresh one if it was already used. */
+static iso_value *take_msg(iso_value **pre) {
+  iso_value *v = *pre;
+  *pre = NULL;
+  return v ? v : iso_null();
+}
+
+/* A lost CREDIT can stall the link for good: the sender waits with no
+ * credit and the receiver, with nothing left to ack, never sends another.
+ * So an ack that cannot allocate uses a spare allocated earlier (refilled
+ * when memory allows); credits still unsent stay owed for the next ack. */
+static void send_owed(iso_link_rx *rx) {
+  if (!rx->spare_credit) rx->spare_credit = iso_int(0);
+  if (!rx->owed || !rx->tx_sp || rx->finished) return;
+  iso_value *v = iso_int(rx->owed);
+  if (!v && rx->spare_credit) {
+    v = rx->spare_credit;
+    rx->spare_credit = NULL;
+    v->u.i = rx->owed;
+  }
+  if (!v) return;
+  rx->owed = 0;
+  send_ctl(rx->tx_sp, RT_MSG_LINK_CREDIT, v);
+}
+
 static void rx_handler(iso_port *port, iso_value *msg, void *ud) {
   iso_link_rx *rx = ud;
   uint32_t f = rt_msg_flags(msg);
@@ -47,9 +75,8 @@ static void rx_handler(iso_port *port, iso_value *msg, void *ud) {
     iso_sendport_release(rx->tx_sp);
     rx->tx_sp = iso_sendport_ref(iso_as_sendport(msg));
     iso_value_free(msg);
-    if (rx->finished) send_ctl(rx->tx_sp, RT_MSG_LINK_FINISH, iso_null());
-    if (rx->owed) send_ctl(rx->tx_sp, RT_MSG_LINK_CREDIT, iso_int(rx->owed));
-    rx->owed = 0;
+    if (rx->finished) send_ctl(rx->tx_sp, RT_MSG_LINK_FINISH, take_msg(&rx->finish_msg));
+    send_owed(rx);
     return;
   }
   if (f & RT_MSG_LINK_EOF) {
@@ -71,8 +98,12 @@ iso_link_rx *iso_link_rx_new(uint32_t capacity, const iso_link_rx_cbs *cbs, void
   if (!capacity || !cbs || !rt_self) return NULL;
   iso_link_rx *rx = calloc(1, sizeof(*rx));
   if (!rx) return NULL;
-  rx->port = iso_port_new_raw(rx_handler, rx);
+  rx->finish_msg = iso_null();
+  rx->spare_credit = iso_int(0);
+  rx->port = rx->finish_msg && rx->spare_credit ? iso_port_new_raw(rx_handler, rx) : NULL;
   if (!rx->port) {
+    iso_value_free(rx->finish_msg);
+    iso_value_free(rx->spare_credit);
     free(rx);
     return NULL;
   }
@@ -93,16 +124,14 @@ void iso_link_rx_ack(iso_link_rx *rx, uint32_t n) {
   if (n > rx->depth) n = rx->depth;
   rx->depth -= n;
   if (!n || rx->finished) return;
-  if (rx->tx_sp)
-    send_ctl(rx->tx_sp, RT_MSG_LINK_CREDIT, iso_int(n));
-  else
-    rx->owed += n;
+  rx->owed += n;
+  send_owed(rx);
 }
 
 void iso_link_rx_finish(iso_link_rx *rx) {
   if (!rx || rx->finished) return;
   rx->finished = true;
-  if (rx->tx_sp) send_ctl(rx->tx_sp, RT_MSG_LINK_FINISH, iso_null());
+  if (rx->tx_sp) send_ctl(rx->tx_sp, RT_MSG_LINK_FINISH, take_msg(&rx->finish_msg));
 }
 
 uint32_t iso_link_rx_depth(const iso_link_rx *rx) {
@@ -114,6 +143,8 @@ static void rx_closed(iso_port *port, void *ud) {
   iso_link_rx *rx = ud;
   if (!rx->eof) iso_link_rx_finish(rx); /* the sender must not wait for credits forever */
   iso_sendport_release(rx->tx_sp);
+  iso_value_free(rx->finish_msg);
+  iso_value_free(rx->spare_credit);
   free(rx);
 }
 
@@ -146,8 +177,10 @@ iso_link_tx *iso_link_tx_new(iso_sendport *rx_port, const iso_link_tx_cbs *cbs, 
   if (!c->link_capacity) return NULL;
   iso_link_tx *tx = calloc(1, sizeof(*tx));
   if (!tx) return NULL;
-  tx->port = iso_port_new_raw(tx_handler, tx);
+  tx->eof_msg = iso_null();
+  tx->port = tx->eof_msg ? iso_port_new_raw(tx_handler, tx) : NULL;
   if (!tx->port) {
+    iso_value_free(tx->eof_msg);
     free(tx);
     return NULL;
   }
@@ -157,8 +190,15 @@ iso_link_tx *iso_link_tx_new(iso_sendport *rx_port, const iso_link_tx_cbs *cbs, 
   iso_port_on_close(tx->port, tx_closed);
   tx->capacity = tx->credits = c->link_capacity;
   iso_sendport *mine = iso_port_sendport(tx->port);
-  send_ctl(tx->rx_sp, RT_MSG_LINK_HELLO, iso_v_sendport(mine));
+  iso_value *hello = mine ? iso_v_sendport(mine) : NULL;
   iso_sendport_release(mine);
+  if (!hello) {
+    /* Without HELLO the receiver could never return credits. */
+    tx->eof = true;
+    iso_port_close(tx->port);
+    return NULL;
+  }
+  send_ctl(tx->rx_sp, RT_MSG_LINK_HELLO, hello);
   return tx;
 }
 
@@ -189,7 +229,7 @@ int iso_link_send(iso_link_tx *tx, iso_value *item) {
 void iso_link_tx_eof(iso_link_tx *tx) {
   if (!tx || tx->eof) return;
   tx->eof = true;
-  send_ctl(tx->rx_sp, RT_MSG_LINK_EOF, iso_null());
+  send_ctl(tx->rx_sp, RT_MSG_LINK_EOF, take_msg(&tx->eof_msg));
 }
 
 /* Runs on iso_link_tx_free, or when the isolate ends without freeing tx. */
@@ -197,6 +237,7 @@ static void tx_closed(iso_port *port, void *ud) {
   iso_link_tx *tx = ud;
   if (!tx->finished) iso_link_tx_eof(tx); /* downstream must never wait forever */
   iso_sendport_release(tx->rx_sp);
+  iso_value_free(tx->eof_msg);
   free(tx);
 }
 

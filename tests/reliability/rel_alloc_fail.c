@@ -100,6 +100,13 @@ static fa_result fa_run(const char *in, const char *out, long fail_at, bool pers
     clock_gettime(CLOCK_MONOTONIC, &now);
     double t = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
     if (t > timeout_s && !r.timed_out) {
+      /* Opt-in: the hung child's stacks, which --one cannot reproduce. */
+      const char *gdb = getenv("ISO_FAULT_GDB_ON_HANG");
+      if (gdb && strcmp(gdb, "1") == 0) {
+        char cmd[160];
+        snprintf(cmd, sizeof cmd, "gdb -p %d -batch -ex 'thread apply all bt' 1>&2", (int)pid);
+        if (system(cmd) != 0) fprintf(stderr, "rel_alloc_fail: gdb failed\n");
+      }
       kill(pid, SIGKILL);
       r.timed_out = true;
     }

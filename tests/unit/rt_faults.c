@@ -113,6 +113,80 @@ static void test_kill_join_without_memory(void **s) {
   iso_runtime_shutdown();
 }
 
+/* ---- link ends ------------------------------------------------------------------ */
+
+static void on_eof_flag(iso_link_rx *rx, void *ud) {
+  (void)rx;
+  *(bool *)ud = true;
+}
+static iso_value *g_got[2]; /* kept, not freed: a freed node would refill the cache */
+static void on_item_ack(iso_link_rx *rx, iso_value *item, void *ud) {
+  (void)ud;
+  int64_t i = iso_as_int(item);
+  if (i >= 1 && i <= 2 && !g_got[i - 1])
+    g_got[i - 1] = item;
+  else
+    iso_value_free(item);
+  iso_link_rx_ack(rx, 1);
+}
+static void on_finished_flag(iso_link_tx *tx, void *ud) {
+  (void)tx;
+  *(bool *)ud = true;
+}
+
+/* EOF, FINISH and the credit for the last item in flight need no memory: a
+ * lost one left the peer waiting forever (rel_alloc_fail hung under ASan,
+ * where every value node is a malloc). */
+static void test_link_end_without_memory(void **s) {
+  (void)s;
+  assert_int_equal(iso_runtime_init(g_mode), ISO_OK);
+  bool eof = false, finished = false;
+  iso_link_rx_cbs rcbs = {0};
+  rcbs.on_eof = on_eof_flag;
+  rcbs.on_item = on_item_ack;
+  iso_link_rx *rx = iso_link_rx_new(2, &rcbs, &eof);
+  assert_non_null(rx);
+  iso_sendport *rsp = iso_link_rx_sendport(rx);
+  iso_link_tx_cbs tcbs = {0};
+  tcbs.on_finished = on_finished_flag;
+  iso_link_tx *tx = iso_link_tx_new(rsp, &tcbs, &finished);
+  assert_non_null(tx);
+  iso_loop_poll(1 * MS); /* HELLO */
+  iso_value *items[2] = {iso_int(1), iso_int(2)};
+  /* Empty this thread's node cache so that a new value needs malloc. */
+  enum { HOLD = 5000 };
+  static iso_value *held[HOLD];
+  for (int i = 0; i < HOLD; i++)
+    held[i] = iso_null();
+  fa_arm(1, true);
+  /* Both credits spent; the receiver acks each item with no memory left. */
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(iso_link_send(tx, items[i]), ISO_OK);
+  for (int i = 0; i < 1000 && iso_link_rx_depth(rx) + iso_link_tx_inflight(tx) > 1; i++)
+    iso_loop_poll(1 * MS);
+  uint32_t credits = iso_link_tx_credits(tx);
+  iso_link_tx_eof(tx);
+  for (int i = 0; i < 1000 && !eof; i++)
+    iso_loop_poll(1 * MS);
+  iso_link_rx_finish(rx); /* after the EOF: a finished receiver ignores it */
+  for (int i = 0; i < 1000 && !finished; i++)
+    iso_loop_poll(1 * MS);
+  fa_disarm();
+  for (int i = 0; i < HOLD; i++)
+    iso_value_free(held[i]);
+  for (int i = 0; i < 2; i++) {
+    iso_value_free(g_got[i]);
+    g_got[i] = NULL;
+  }
+  iso_link_tx_free(tx);
+  iso_link_rx_free(rx);
+  iso_sendport_release(rsp);
+  iso_runtime_shutdown(); /* first: a failed assert must not leave the runtime up */
+  assert_true(credits > 0);
+  assert_true(eof);
+  assert_true(finished);
+}
+
 /* ---- run, handshake and worker with the Nth allocation failing --------------- */
 
 static iso_value *sum_fn(iso_value *arg) {
@@ -182,6 +256,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shutdown_without_memory),
       cmocka_unit_test(test_kill_join_without_memory),
+      cmocka_unit_test(test_link_end_without_memory),
       cmocka_unit_test(test_sweep_single_failure),
       cmocka_unit_test(test_sweep_persistent_failure),
   };
