@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the build into a temporary prefix, then builds and runs a consumer with
+# find_package(isopipe) and with pkg-config: the install rules, isopipe.pc and the package config.
+set -euo pipefail
+build=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+libdir=$(dirname "$(find "$tmp/prefix" -name isopipe.pc)")/..
+cmake -S "$src" -B "$tmp/b" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+cmake --build "$tmp/b" >/dev/null
+LD_LIBRARY_PATH="$libdir" "$tmp/b/consumer" | grep -q "^isopipe "
+flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs isopipe)
+# shellcheck disable=SC2086
+cc "$src/main.c" $flags -o "$tmp/pc"
+LD_LIBRARY_PATH="$libdir" "$tmp/pc" | grep -q "^isopipe "
+echo "install: find_package and pkg-config consumers built and ran"
