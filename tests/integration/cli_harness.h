@@ -74,7 +74,7 @@ static inline void ch_child_env(void) {
 #ifdef ISO_SOURCE_DIR
   const char *old = getenv("TSAN_OPTIONS");
   char buf[2048];
-  snprintf(buf, sizeof buf, "%s%ssuppressions=%s/tests/integration/tsan-ffmpeg.supp",
+  snprintf(buf, sizeof buf, "%s%ssuppressions=%s/tools/tsan.supp",
            old ? old : "", old && *old ? ":" : "", ISO_SOURCE_DIR);
   setenv("TSAN_OPTIONS", buf, 1);
 #endif
