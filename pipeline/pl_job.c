@@ -69,7 +69,9 @@ pl_job *pl_job_new(void) {
   j->qv = j->qa = -1;
   j->ss_us = j->t_us = j->to_us = -1;
   j->queue_pkts = 8;
-  j->queue_frames = 4;
+  /* A decoded 1080p frame is 3 MB: two in flight per link keep every stage
+   * fed (measured: no throughput gain from four) and peak RSS below ffmpeg's. */
+  j->queue_frames = 2;
   j->overwrite = -1;
   j->flag = pl_flag_new();
   if (!j->flag) {
@@ -405,7 +407,7 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     int q;
     if (parse_int(v, &q) < 0 || q < 1 || q > 256) return fail(err, n, "queue: want 1..256");
     j->queue_pkts = q;
-    j->queue_frames = q > 1 ? (q + 1) / 2 : 1;
+    j->queue_frames = (q + 3) / 4;
   } else if (IS("fail_fast") || IS("xerror"))
     j->fail_fast = parse_bool(v);
   else if (IS("protocol_whitelist"))
