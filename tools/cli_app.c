@@ -308,9 +308,17 @@ int cli_app_run(const cli_opts *o) {
    * formatted and shipped only to be dropped here. */
   av_log_set_level(o->loglevel);
 
-  /* Before the runtime starts threads: they must not inherit the hint.
-   * A refusal (old kernel, seccomp) only costs tick accuracy. */
-  cli_sched_short_slice(cli_sched_slice_from_env());
+  /* Before the runtime starts threads: they must not inherit it. Inline
+   * mode does the media work on this thread: it gets no priority over
+   * others. A refusal only costs tick accuracy. */
+  uint64_t slice = cli_sched_slice_from_env();
+  cli_sched_result sched =
+      cli_sched_main_thread(o->inline_mode ? CLI_SCHED_OFF : cli_sched_mode_from_env(), slice);
+  if (a.verbose) {
+    char line[192];
+    cli_sched_describe(sched, slice, line, sizeof line);
+    av_log(NULL, AV_LOG_VERBOSE, "%s\n", line);
+  }
   rc = iso_runtime_init(o->inline_mode ? ISO_MODE_INLINE : ISO_MODE_THREADS);
   if (rc != ISO_OK) {
     snprintf(err, sizeof err, "cannot start the runtime: %s", iso_strerror(rc));
