@@ -61,13 +61,12 @@ static void fair_attr(cli_sched_attr *a, uint64_t slice_ns) {
 static void on_xcpu(int sig) {
   (void)sig;
   int saved = errno;
-  /* RLIMIT_RTTIME only ever fires for the realtime main thread. */
-  if ((pid_t)syscall(SYS_gettid) == main_tid) {
+  /* RLIMIT_RTTIME only fires for the realtime main thread, but the signal
+   * is process-wide: whichever thread runs this, it is main that steps down. */
 #ifdef SYS_sched_setattr
-    syscall(SYS_sched_setattr, 0, &fallback, 0);
+  syscall(SYS_sched_setattr, main_tid, &fallback, 0);
 #endif
-    demoted = 1;
-  }
+  demoted = 1;
   errno = saved;
 }
 
