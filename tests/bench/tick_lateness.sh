@@ -2,7 +2,9 @@
 # Measures the main isolate's 60 Hz tick lateness while a 1080p -> 720p libx264 job keeps every core busy.
 #
 # Usage: tests/bench/tick_lateness.sh [BUILD_DIR] [RUNS] [-- extra isopipe options]
-# Goal (issue #4): p99 <= 1 ms, max <= 4 ms, no tick missed. The figures come
+# Goal (issue #4): p99 <= 1 ms, max <= 4 ms, no tick missed. The main
+# thread's policy follows ISOPIPE_MAIN_SCHED (auto: realtime where allowed);
+# ISOPIPE_MAIN_SCHED=fair measures the unprivileged fallback. The figures come
 # from the --stats document (tick.late_*); the -v verbose summary line that
 # carries the same numbers is printed too. Exit 0 when every run met the
 # goal, 3 when one did not, 1 when a run failed.
@@ -46,6 +48,7 @@ for i in $(seq 1 "$runs"); do
     exit 1
   fi
   end=$(date +%s.%N)
+  grep -o 'main isolate: .*' "$log" | sed "s/^/run $i scheduling: /" || true
   grep -o 'done in .*' "$log" | sed "s/^/run $i summary: /" || true
   python3 - "$stats" "$i" "$start" "$end" <<'PY' || met=0
 import json, sys
