@@ -7,63 +7,98 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
 
+/* One link out of the demux (pl_dlink): a stream to one consumer. */
+typedef struct demux_link {
+  int stream;
+  iso_link_tx *tx;
+  int prof_link;
+  bool copy, started, done;
+  pl_msg *params; /* first item of the link, until sent */
+} demux_link;
+
 typedef struct demux_impl {
   pl_stage *st;
   cx_demux *d;
   pl_job *graph; /* the job with the graph, from CONNECT */
   int n;         /* input streams */
-  iso_link_tx *tx[PL_MAX_IN];
-  int prof_link[PL_MAX_IN];
-  bool used[PL_MAX_IN], copy[PL_MAX_IN], started[PL_MAX_IN], done[PL_MAX_IN];
+  int nl;
+  demux_link l[PL_MAX_DLINKS];
+  bool used[PL_MAX_IN];
   int64_t offset[PL_MAX_IN]; /* subtracted from ts, in the stream's tb */
   int64_t end[PL_MAX_IN];    /* -t in tb for copied streams, INT64_MAX none */
-  pl_msg *params[PL_MAX_IN]; /* first item of each link, until sent */
-  pl_msg *pending;           /* a packet waiting for its link's credit */
+  pl_msg *pending;           /* a packet waiting for its links' credits */
+  uint64_t pending_to;       /* the links it goes to (bit per link) */
   bool connected, stopping;
 } demux_impl;
 
 static bool any_blocked(const demux_impl *x) {
   if (x->pending) return true;
-  for (int i = 0; i < x->n; i++)
-    if (x->params[i]) return true;
+  for (int i = 0; i < x->nl; i++)
+    if (x->l[i].params) return true;
   return false;
 }
 
 static void end_all(demux_impl *x, bool ok) {
-  for (int i = 0; i < x->n; i++)
-    if (x->tx[i] && !x->done[i]) {
-      iso_link_tx_eof(x->tx[i]);
-      x->done[i] = true;
+  for (int i = 0; i < x->nl; i++)
+    if (x->l[i].tx && !x->l[i].done) {
+      iso_link_tx_eof(x->l[i].tx);
+      x->l[i].done = true;
     }
   pl_stage_end(x->st, ok);
 }
 
 static bool all_done(const demux_impl *x) {
-  for (int i = 0; i < x->n; i++)
-    if (x->used[i] && !x->done[i]) return false;
+  for (int i = 0; i < x->nl; i++)
+    if (!x->l[i].done) return false;
   return true;
 }
 
 static void report_depth(demux_impl *x, int i) {
-  if (x->prof_link[i] >= 0)
-    pl_prof_link_depth(x->st->prof, x->prof_link[i], iso_link_tx_inflight(x->tx[i]),
+  if (x->l[i].prof_link >= 0)
+    pl_prof_link_depth(x->st->prof, x->l[i].prof_link, iso_link_tx_inflight(x->l[i].tx),
                        x->graph ? (uint32_t)x->graph->queue_pkts : 0);
 }
 
-/* Sends m on stream i's link; false (m kept by the caller) without credit. */
-static bool try_send(demux_impl *x, int i, pl_msg *m) {
-  if (x->done[i]) {
-    pl_msg_free(m);
-    return true;
-  }
-  if (iso_link_tx_credits(x->tx[i]) == 0) return false;
+static void send_one(demux_impl *x, int i, pl_msg *m) {
   uint64_t bytes = pl_msg_bytes(m);
   double pts = m->pkt && m->pkt->pts != AV_NOPTS_VALUE ? m->pkt->pts * av_q2d(m->tb) : -1;
-  if (iso_link_send(x->tx[i], pl_msg_value(m)) == ISO_OK) {
+  if (iso_link_send(x->l[i].tx, pl_msg_value(m)) == ISO_OK) {
     pl_prof_out(x->st->prof, bytes, 0);
     if (pts >= 0) pl_prof_pts(x->st->prof, pts);
   }
   report_depth(x, i);
+}
+
+/* Sends m to every link in *to that has not finished, once all of them
+ * hold a credit (a slow consumer holds the packet, and so the reading);
+ * each further link gets its own reference to the same data. False (m kept
+ * by the caller) without credit. */
+static bool try_send(demux_impl *x, uint64_t *to, pl_msg *m) {
+  int last = -1;
+  for (int i = 0; i < x->nl; i++) {
+    if (!(*to & (1ull << i))) continue;
+    if (x->l[i].done) {
+      *to &= ~(1ull << i);
+      continue;
+    }
+    if (iso_link_tx_credits(x->l[i].tx) == 0) return false;
+    last = i;
+  }
+  for (int i = 0; i < last; i++) {
+    if (!(*to & (1ull << i))) continue;
+    pl_msg *one = pl_msg_ref(m);
+    if (!one) {
+      pl_msg_free(m);
+      pl_stage_fail(x->st, ISO_ENOMEM, "out of memory");
+      return true;
+    }
+    send_one(x, i, one);
+  }
+  if (last >= 0)
+    send_one(x, last, m);
+  else
+    pl_msg_free(m);
+  *to = 0;
   return true;
 }
 
@@ -96,34 +131,41 @@ static void read_one(demux_impl *x) {
     end_all(x, true);
     return;
   }
-  int i = pkt->stream_index;
-  if (i < 0 || i >= x->n || !x->used[i] || x->done[i]) {
+  int s = pkt->stream_index;
+  if (s < 0 || s >= x->n || !x->used[s]) {
     av_packet_free(&pkt);
     pl_stage_kick(st);
     return;
   }
   pl_prof_in(st->prof, (uint64_t)pkt->size);
-  if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= x->offset[i];
-  if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= x->offset[i];
-  if (x->copy[i]) {
-    /* A copied stream starts on a keyframe and stops at -t. */
-    if (!x->started[i] && !(pkt->flags & AV_PKT_FLAG_KEY)) {
-      av_packet_free(&pkt);
+  if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= x->offset[s];
+  if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= x->offset[s];
+  uint64_t to = 0;
+  bool ended_one = false;
+  for (int i = 0; i < x->nl; i++) {
+    demux_link *l = &x->l[i];
+    if (l->stream != s || l->done) continue;
+    if (l->copy) {
+      /* A copied stream starts on a keyframe and stops at -t. */
+      if (!l->started && !(pkt->flags & AV_PKT_FLAG_KEY)) continue;
+      l->started = true;
+      int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+      if (ts != AV_NOPTS_VALUE && ts >= x->end[s]) {
+        iso_link_tx_eof(l->tx);
+        l->done = true;
+        ended_one = true;
+        continue;
+      }
+    }
+    to |= 1ull << i;
+  }
+  if (!to) {
+    av_packet_free(&pkt);
+    if (ended_one && all_done(x))
+      end_all(x, true);
+    else
       pl_stage_kick(st);
-      return;
-    }
-    x->started[i] = true;
-    int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-    if (ts != AV_NOPTS_VALUE && ts >= x->end[i]) {
-      av_packet_free(&pkt);
-      iso_link_tx_eof(x->tx[i]);
-      x->done[i] = true;
-      if (all_done(x))
-        end_all(x, true);
-      else
-        pl_stage_kick(st);
-      return;
-    }
+    return;
   }
   pl_msg *m = pl_msg_new(PL_M_PACKET);
   if (!m) {
@@ -132,15 +174,16 @@ static void read_one(demux_impl *x) {
     return;
   }
   m->pkt = pkt;
-  m->index = i;
-  m->tb = cx_demux_ctx(x->d)->streams[i]->time_base;
-  m->stamp = pl_prof_stamp_new(st->prof, i);
+  m->index = s;
+  m->tb = cx_demux_ctx(x->d)->streams[s]->time_base;
+  m->stamp = pl_prof_stamp_new(st->prof, s);
   pl_prof_flow(st->prof, m->stamp.flow);
-  if (!try_send(x, i, m)) {
+  if (!try_send(x, &to, m)) {
     x->pending = m;
+    x->pending_to = to;
     return; /* blocked: on_writable kicks */
   }
-  pl_stage_kick(st);
+  if (!st->ended) pl_stage_kick(st);
 }
 
 static void on_kick(pl_stage *st) {
@@ -150,14 +193,18 @@ static void on_kick(pl_stage *st) {
     end_all(x, true);
     return;
   }
-  for (int i = 0; i < x->n; i++)
-    if (x->params[i]) {
-      if (!try_send(x, i, x->params[i])) return;
-      x->params[i] = NULL;
+  for (int i = 0; i < x->nl; i++)
+    if (x->l[i].params) {
+      uint64_t to = 1ull << i;
+      if (!try_send(x, &to, x->l[i].params)) return;
+      x->l[i].params = NULL;
+      if (st->ended) return;
     }
   if (x->pending) {
-    if (!try_send(x, x->pending->index, x->pending)) return;
+    pl_msg *m = x->pending;
+    if (!try_send(x, &x->pending_to, m)) return;
     x->pending = NULL;
+    if (st->ended) return;
   }
   if (all_done(x)) {
     end_all(x, true);
@@ -167,8 +214,8 @@ static void on_kick(pl_stage *st) {
 }
 
 static int tx_index(demux_impl *x, iso_link_tx *tx) {
-  for (int i = 0; i < x->n; i++)
-    if (x->tx[i] == tx) return i;
+  for (int i = 0; i < x->nl; i++)
+    if (x->l[i].tx == tx) return i;
   return -1;
 }
 
@@ -189,14 +236,15 @@ static void on_finished(iso_link_tx *tx, void *ud) {
   if (!x->st->ended) {
     /* The receiver has all it wants (trimmed at -t): stop feeding it. */
     int i = tx_index(x, tx);
-    if (i >= 0) x->done[i] = true;
-    if (x->pending && x->pending->index == i) {
+    if (i >= 0) {
+      x->l[i].done = true;
+      pl_msg_free(x->l[i].params);
+      x->l[i].params = NULL;
+      x->pending_to &= ~(1ull << i);
+    }
+    if (x->pending && !x->pending_to) {
       pl_msg_free(x->pending);
       x->pending = NULL;
-    }
-    if (i >= 0 && x->params[i]) {
-      pl_msg_free(x->params[i]);
-      x->params[i] = NULL;
     }
     if (all_done(x))
       end_all(x, true);
@@ -213,9 +261,6 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
   x->graph = g;
   AVFormatContext *fmt = cx_demux_ctx(x->d);
   static const iso_link_tx_cbs cbs = {on_writable, on_finished};
-  bool want[PL_MAX_IN] = {0};
-  for (int k = 0; g && k < g->nout; k++)
-    if (g->out[k].in_index >= 0 && g->out[k].in_index < x->n) want[g->out[k].in_index] = true;
   /* Streams nobody reads are not even parsed; for mpegts the start counts
    * from the streams in use, not from a data stream that starts earlier. */
   bool *used = calloc(fmt->nb_streams ? fmt->nb_streams : 1, sizeof *used);
@@ -223,26 +268,30 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
     return;
   }
-  for (int i = 0; i < x->n; i++)
-    used[i] = want[i];
+  for (int k = 0; g && k < g->ndlinks; k++)
+    if (g->dlink[k].in_index >= 0 && g->dlink[k].in_index < x->n) used[g->dlink[k].in_index] = true;
   cx_demux_select(x->d, used);
   free(used);
   int64_t start_us = cx_demux_start_us(x->d);
-  for (int k = 0; g && k < g->nout; k++) {
-    const pl_out_stream *o = &g->out[k];
-    int i = o->in_index;
-    if (i < 0 || i >= x->n || i >= m->nports || !m->ports[i] || x->used[i]) continue;
+  for (int k = 0; g && k < g->ndlinks && k < m->nports; k++) {
+    const pl_dlink *dl = &g->dlink[k];
+    int i = dl->in_index;
+    if (i < 0 || i >= x->n || !m->ports[k]) continue;
     AVStream *s = fmt->streams[i];
-    x->tx[i] = iso_link_tx_new(m->ports[i], &cbs, x);
-    if (!x->tx[i]) {
+    demux_link *l = &x->l[x->nl];
+    l->stream = i;
+    l->copy = dl->copy;
+    l->prof_link = -1;
+    l->tx = iso_link_tx_new(m->ports[k], &cbs, x);
+    if (!l->tx) {
       pl_stage_fail(st, ISO_ENOMEM, "cannot create link");
       return;
     }
+    x->nl++;
     x->used[i] = true;
-    x->copy[i] = o->copy;
     x->offset[i] = av_rescale_q(start_us, AV_TIME_BASE_Q, s->time_base);
     x->end[i] = g->t_us >= 0 ? av_rescale_q(g->t_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
-    x->prof_link[i] = pl_prof_add_link(st->prof, o->copy ? "mux" : g->node[o->dec_node].name);
+    l->prof_link = pl_prof_add_link(st->prof, g->node[dl->node].name);
     pl_msg *pm = pl_msg_new(PL_M_PARAMS);
     if (!pm || !(pm->par = avcodec_parameters_alloc()) ||
         avcodec_parameters_copy(pm->par, s->codecpar) < 0) {
@@ -252,7 +301,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     }
     pm->tb = s->time_base;
     pm->index = i;
-    x->params[i] = pm;
+    l->params = pm;
   }
   x->connected = true;
   if (x->stopping)
@@ -276,9 +325,9 @@ static void destroy(pl_stage *st) {
   demux_impl *x = st->impl;
   if (!x) return;
   pl_msg_free(x->pending);
-  for (int i = 0; i < PL_MAX_IN; i++) {
-    pl_msg_free(x->params[i]);
-    if (x->tx[i] && !st->links_gone) iso_link_tx_free(x->tx[i]);
+  for (int i = 0; i < x->nl; i++) {
+    pl_msg_free(x->l[i].params);
+    if (x->l[i].tx && !st->links_gone) iso_link_tx_free(x->l[i].tx);
   }
   cx_demux_close(&x->d);
   pl_job_free(x->graph);
@@ -342,8 +391,6 @@ void pl_demux_entry(iso_value *msg) {
     pl_job_free(job);
     return;
   }
-  for (int i = 0; i < PL_MAX_IN; i++)
-    x->prof_link[i] = -1;
   pl_stage *st = pl_stage_new(job, &demux_ops, x);
   if (!st) {
     free(x);

@@ -65,53 +65,100 @@ static void on_eof(iso_link_rx *rx, void *ud) {
   pl_stage_leave(f->st, blocked(f));
 }
 
+static int tx_index(const pl_filter *f, const iso_link_tx *tx) {
+  for (int i = 0; i < f->ntx; i++)
+    if (f->tx[i] == tx) return i;
+  return -1;
+}
+
+static uint32_t down_capacity(const pl_stage *st, int i) {
+  return pl_link_capacity(st->job, pl_node_down(st->node, i, NULL));
+}
+
 static void on_writable(iso_link_tx *tx, void *ud) {
-  (void)tx;
   pl_filter *f = ud;
   pl_stage_enter(f->st);
   if (!f->st->ended) {
-    pl_prof_link_depth(f->st->prof, f->prof_link, iso_link_tx_inflight(f->tx),
-                       pl_link_capacity(f->st->job, f->st->node->down_node));
+    int i = tx_index(f, tx);
+    if (i >= 0)
+      pl_prof_link_depth(f->st->prof, f->prof_link[i], iso_link_tx_inflight(tx),
+                         down_capacity(f->st, i));
     pl_stage_kick(f->st);
   }
   pl_stage_leave(f->st, blocked(f));
 }
 
+static bool all_tx_done(const pl_filter *f) {
+  for (int i = 0; i < f->ntx; i++)
+    if (!f->tx_done[i]) return false;
+  return f->ntx > 0;
+}
+
 static void on_finished(iso_link_tx *tx, void *ud) {
-  (void)tx;
   pl_filter *f = ud;
   pl_stage *st = f->st;
   pl_stage_enter(st);
-  if (!st->ended) {
+  int i = tx_index(f, tx);
+  if (i >= 0) f->tx_done[i] = true;
+  if (!st->ended && all_tx_done(f)) {
     /* Nobody wants our output any more (downstream trimmed or stopped):
      * tell upstream the same and end. */
     if (f->rx) iso_link_rx_finish(f->rx);
     pl_stage_end(st, true);
+  } else if (!st->ended) {
+    pl_stage_kick(st); /* the others may be waiting on that one's credit no more */
   }
   pl_stage_leave(st, false);
 }
 
-/* Sends the pending output if a credit allows. True when it went out. */
+/* Sends the pending output if every consumer has a credit (a slow one
+ * holds the others back: memory stays bounded by the credits). With
+ * several consumers each gets its own reference to the same buffers. True
+ * when it went out. */
 static bool flush_out(pl_filter *f) {
   pl_stage *st = f->st;
   if (!f->out) return true;
-  if (iso_link_tx_credits(f->tx) == 0) return false;
+  if (!f->ntx) return false; /* not connected yet */
+  int last = -1;
+  for (int i = 0; i < f->ntx; i++) {
+    if (f->tx_done[i]) continue;
+    if (iso_link_tx_credits(f->tx[i]) == 0) return false;
+    last = i;
+  }
   pl_msg *m = f->out;
   f->out = NULL;
+  if (last < 0) {
+    pl_msg_free(m); /* every consumer finished: on_finished ends the stage */
+    return true;
+  }
   uint64_t bytes = pl_msg_bytes(m);
   uint64_t samples = m->frame && m->frame->nb_samples > 0 ? (uint64_t)m->frame->nb_samples : 0;
   double pts_s = -1;
   if (m->frame && m->frame->pts != AV_NOPTS_VALUE) pts_s = m->frame->pts * av_q2d(m->tb);
   if (m->pkt && m->pkt->pts != AV_NOPTS_VALUE) pts_s = m->pkt->pts * av_q2d(m->tb);
-  int r = iso_link_send(f->tx, pl_msg_value(m));
-  if (r == ISO_ENOCREDIT) return false; /* cannot happen: credits checked */
-  if (r == ISO_OK) {
+  bool sent = false;
+  for (int i = 0; i < f->ntx; i++) {
+    if (f->tx_done[i]) continue;
+    pl_msg *one = m;
+    if (i != last && !(one = pl_msg_ref(m))) {
+      pl_msg_free(m);
+      pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+      return true;
+    }
+    if (iso_link_send(f->tx[i], pl_msg_value(one)) == ISO_OK) sent = true;
+    pl_prof_link_depth(st->prof, f->prof_link[i], iso_link_tx_inflight(f->tx[i]),
+                       down_capacity(st, i));
+  }
+  if (sent) {
     pl_prof_out(st->prof, bytes, samples);
     if (pts_s >= 0) pl_prof_pts(st->prof, pts_s);
   }
-  pl_prof_link_depth(st->prof, f->prof_link, iso_link_tx_inflight(f->tx),
-                     pl_link_capacity(st->job, st->node->down_node));
   return true;
+}
+
+static void eof_all(pl_filter *f) {
+  for (int i = 0; i < f->ntx; i++)
+    if (!f->tx_done[i]) iso_link_tx_eof(f->tx[i]);
 }
 
 static void on_kick(pl_stage *st) {
@@ -130,7 +177,7 @@ static void on_kick(pl_stage *st) {
     return;
   }
   if (r == AVERROR_EOF) {
-    iso_link_tx_eof(f->tx);
+    eof_all(f);
     if (f->rx) iso_link_rx_finish(f->rx);
     pl_stage_end(st, true);
     return;
@@ -177,15 +224,21 @@ static void on_kick(pl_stage *st) {
 
 static void on_ctl(pl_stage *st, pl_msg *m) {
   pl_filter *f = st->impl;
-  if (m->kind == PL_M_CONNECT && m->nports > 0 && !f->tx) {
+  int nd = pl_node_ndown(st->node);
+  int n = m->nports < nd ? m->nports : nd;
+  if (m->kind == PL_M_CONNECT && n > 0 && !f->ntx) {
     static const iso_link_tx_cbs tcbs = {on_writable, on_finished};
-    f->tx = iso_link_tx_new(m->ports[0], &tcbs, f);
-    if (!f->tx) {
-      pl_msg_free(m);
-      pl_stage_fail(st, ISO_ENOMEM, "cannot create output link");
-      return;
+    for (int i = 0; i < n; i++) {
+      f->tx[i] = iso_link_tx_new(m->ports[i], &tcbs, f);
+      if (!f->tx[i]) {
+        pl_msg_free(m);
+        pl_stage_fail(st, ISO_ENOMEM, "cannot create output link");
+        return;
+      }
+      f->ntx = i + 1;
+      f->prof_link[i] =
+          pl_prof_add_link(st->prof, st->job->node[pl_node_down(st->node, i, NULL)].name);
     }
-    f->prof_link = pl_prof_add_link(st->prof, st->job->node[st->node->down_node].name);
     pl_stage_kick(st);
   }
   pl_msg_free(m);
@@ -199,7 +252,8 @@ static void destroy(pl_stage *st) {
   while (f->qlen)
     pl_msg_free(queue_pop(f));
   if (!st->links_gone) {
-    if (f->tx) iso_link_tx_free(f->tx);
+    for (int i = 0; i < f->ntx; i++)
+      iso_link_tx_free(f->tx[i]);
     if (f->rx) iso_link_rx_free(f->rx);
   }
   free(f);
@@ -221,7 +275,8 @@ pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, ui
   }
   f->ops = ops;
   f->impl = impl;
-  f->prof_link = -1;
+  for (int i = 0; i < PL_MAX_FAN; i++)
+    f->prof_link[i] = -1;
   f->out_cap = in_cap;
   pl_stage *st = pl_stage_new(job, &filter_stage_ops, f);
   if (!st) {

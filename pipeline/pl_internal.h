@@ -12,11 +12,14 @@
 #include "isopipe/pipeline.h"
 #include "pipeline/prof.h"
 
-#define PL_TAG_MSG 0x504c4d53u /* "PLMS": iso_transfer tag of a pl_msg */
-#define PL_TAG_JOB 0x504c4a42u /* "PLJB": a stage's spawn message */
-#define PL_MAX_IN 64           /* input streams described to main */
-#define PL_MAX_OUT 8           /* output streams of one pipeline */
-#define PL_MAX_NODES (2 + 3 * PL_MAX_OUT)
+#define PL_TAG_MSG 0x504c4d53u  /* "PLMS": iso_transfer tag of a pl_msg */
+#define PL_TAG_JOB 0x504c4a42u  /* "PLJB": a stage's spawn message */
+#define PL_MAX_IN 64            /* input streams described to main */
+#define PL_MAX_OUT 16           /* output streams of one pipeline, all files */
+#define PL_MAX_FILES 8          /* output files of one pipeline */
+#define PL_MAX_FAN PL_MAX_FILES /* consumers of one decoder */
+#define PL_MAX_NODES (1 + PL_MAX_FILES + 3 * PL_MAX_OUT)
+#define PL_MAX_DLINKS PL_MAX_IN /* links out of the demux */
 #define PL_ERRLEN 512
 #define PL_WORKER_NICE 5
 #define PL_PREHEADER_MAX 4096 /* packets the muxer acks before its header */
@@ -126,21 +129,47 @@ typedef enum pl_node_kind {
 
 typedef struct pl_out_stream {
   int in_index;          /* input stream */
+  int file;              /* output file (0 = the first) */
   enum AVMediaType type; /* video / audio */
   bool copy;
   char encoder[64];                  /* resolved encoder name */
   int dec_node, conv_node, enc_node; /* -1 when absent */
-  int mux_port;                      /* index of the muxer's input link */
+  int mux_port;                      /* index of its file's muxer's input link */
 } pl_out_stream;
 
+/* Stage names: one output keeps demux, decode:v, convert:v, encode:v, mux...
+ * With several, output #k (k >= 1, ffmpeg's numbering from 0) has its
+ * convert, encode and mux stages named with "#k" ("encode:v#2", "mux#1");
+ * demux and the decoders serve every output and keep their names. */
 typedef struct pl_node {
   pl_node_kind kind;
   char name[ISO_STAGE_NAME_MAX];
-  int out_stream; /* the output stream it serves (-1 demux, mux) */
-  int down_node;  /* next stage (-1 for mux) */
-  int down_port;  /* which input link of down_node */
-  int nin;        /* input links it owns */
+  int out_stream;           /* the output stream it serves (-1 demux, mux) */
+  int file;                 /* output file whose options it reads (0 for demux, decode) */
+  int down_node;            /* next stage (-1 for mux) */
+  int down_port;            /* which input link of down_node */
+  int nfan;                 /* a decoder's next stages, one per output using it */
+  int fan_node[PL_MAX_FAN]; /* (fan_node[0] is down_node) */
+  int fan_port[PL_MAX_FAN];
+  int nin; /* input links it owns */
 } pl_node;
+
+/* The stages a node feeds: down_node, or a decoder's fan. */
+static inline int pl_node_ndown(const pl_node *nd) {
+  return nd->nfan ? nd->nfan : nd->down_node >= 0 ? 1 : 0;
+}
+static inline int pl_node_down(const pl_node *nd, int i, int *port) {
+  if (port) *port = nd->nfan ? nd->fan_port[i] : nd->down_port;
+  return nd->nfan ? nd->fan_node[i] : nd->down_node;
+}
+
+/* A link out of the demux: one input stream to one consumer (a decoder, or
+ * a muxer for a copied stream). A stream read by several has several. */
+typedef struct pl_dlink {
+  int in_index;
+  int node, port; /* consumer and its input link */
+  bool copy;      /* into a muxer: starts on a keyframe, ends at -t */
+} pl_dlink;
 
 typedef struct pl_job {
   /* options */
@@ -171,6 +200,9 @@ typedef struct pl_job {
   pl_out_stream out[PL_MAX_OUT];
   int nnodes;
   pl_node node[PL_MAX_NODES];
+  int ndlinks;
+  pl_dlink dlink[PL_MAX_DLINKS];
+  int nfiles;    /* output files in the graph */
   pl_flag *flag; /* shared stop word (referenced by every copy) */
   /* per stage copy */
   int self;
@@ -185,8 +217,20 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
 /* Checks what can be checked before the input opens: output format,
  * encoders, pass-through options. */
 int pl_job_prepare(pl_job *j, char *err, size_t errlen);
-/* Picks streams and builds the graph once the input's streams are known. */
-int pl_job_build_graph(pl_job *j, char *err, size_t errlen);
+/* Picks streams and builds the graph once the input's streams are known.
+ * files[0] is the job that receives the graph (and the first output's
+ * options); files[1..] hold the options of further outputs. */
+int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t errlen);
+/* True for options of the input and the run (i, ss, t, queue...), which
+ * the first job holds for every output. */
+bool pl_job_is_input_key(const char *key);
+/* A further output's job takes the input options and the stop word of
+ * the first (before pl_job_prepare), then its graph (after the build). */
+int pl_job_inherit_input(pl_job *dst, const pl_job *src);
+void pl_job_copy_graph(pl_job *dst, const pl_job *src);
+/* A copy of m for one more consumer: frames and packets by reference
+ * (av_frame_ref / av_packet_ref: the data is shared, never copied). */
+pl_msg *pl_msg_ref(const pl_msg *m);
 /* Pass-through options for a media type ('v', 'a') or the muxer ('f'). */
 AVDictionary *pl_job_opts_for(const pl_job *j, char which);
 const char *pl_basename(const char *path);
@@ -280,8 +324,10 @@ struct pl_filter {
   const pl_filter_ops *ops;
   void *impl;
   iso_link_rx *rx;
-  iso_link_tx *tx;
-  int prof_link;
+  iso_link_tx *tx[PL_MAX_FAN]; /* several when a decoder feeds several outputs */
+  int ntx;
+  bool tx_done[PL_MAX_FAN]; /* that consumer finished */
+  int prof_link[PL_MAX_FAN];
   uint32_t out_cap;
   pl_msg *inq[256];
   unsigned qhead, qlen;

@@ -543,47 +543,49 @@ static int add_node(pl_job *j, pl_node_kind kind, const char *name, int out_stre
   snprintf(nd->name, sizeof nd->name, "%s", name);
   nd->out_stream = out_stream;
   nd->down_node = -1;
-  nd->down_port = 0;
   return j->nnodes++;
 }
 
-static bool picked(const pl_job *j, int idx) {
-  for (int i = 0; i < j->nout; i++)
-    if (j->out[i].in_index == idx) return true;
+static bool picked(const pl_job *g, int file, int idx) {
+  for (int i = 0; i < g->nout; i++)
+    if (g->out[i].file == file && g->out[i].in_index == idx) return true;
   return false;
 }
 
-static int add_out(pl_job *j, int idx, char *err, size_t n) {
-  const pl_stream_info *si = &j->info.st[idx];
+/* Output stream idx for output file `file`, whose options are fj's; the
+ * graph (and the input's description) is g's. */
+static int add_out(pl_job *g, const pl_job *fj, int file, int idx, char *err, size_t n) {
+  const pl_stream_info *si = &g->info.st[idx];
   if (si->type != AVMEDIA_TYPE_VIDEO && si->type != AVMEDIA_TYPE_AUDIO) return ISO_OK;
-  if (si->type == AVMEDIA_TYPE_VIDEO && j->vn) return ISO_OK;
-  if (si->type == AVMEDIA_TYPE_AUDIO && j->an) return ISO_OK;
-  if (picked(j, idx)) return ISO_OK;
-  if (j->nout >= PL_MAX_OUT) return fail(err, n, "too many output streams (max %d)", PL_MAX_OUT);
-  pl_out_stream *o = &j->out[j->nout++];
+  if (si->type == AVMEDIA_TYPE_VIDEO && fj->vn) return ISO_OK;
+  if (si->type == AVMEDIA_TYPE_AUDIO && fj->an) return ISO_OK;
+  if (picked(g, file, idx)) return ISO_OK;
+  if (g->nout >= PL_MAX_OUT) return fail(err, n, "too many output streams (max %d)", PL_MAX_OUT);
+  pl_out_stream *o = &g->out[g->nout++];
   memset(o, 0, sizeof *o);
   o->in_index = idx;
+  o->file = file;
   o->type = si->type;
   o->dec_node = o->conv_node = o->enc_node = -1;
   return ISO_OK;
 }
 
 /* "0:v:0", "v", "0:a", "0:1", "1": input 0 only. */
-static int apply_map(pl_job *j, const char *spec, char *err, size_t n) {
+static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, char *err, size_t n) {
   const char *s = spec;
   if (s[0] == '0' && s[1] == ':')
     s += 2;
   else if (s[0] == '0' && s[1] == 0) {
-    for (int i = 0; i < j->info.nstreams; i++)
-      if (!j->info.st[i].attached_pic)
-        if (add_out(j, i, err, n)) return ISO_EINVAL;
+    for (int i = 0; i < g->info.nstreams; i++)
+      if (!g->info.st[i].attached_pic)
+        if (add_out(g, fj, file, i, err, n)) return ISO_EINVAL;
     return ISO_OK;
   }
   if (isdigit((unsigned char)*s)) {
     int idx;
-    if (parse_int(s, &idx) < 0 || idx < 0 || idx >= j->info.nstreams)
-      return fail(err, n, "map '%s': no such stream in %s", spec, pl_basename(j->input));
-    return add_out(j, idx, err, n);
+    if (parse_int(s, &idx) < 0 || idx < 0 || idx >= g->info.nstreams)
+      return fail(err, n, "map '%s': no such stream in %s", spec, pl_basename(g->input));
+    return add_out(g, fj, file, idx, err, n);
   }
   enum AVMediaType type;
   if (*s == 'v' || *s == 'V')
@@ -600,81 +602,192 @@ static int apply_map(pl_job *j, const char *spec, char *err, size_t n) {
     return fail(err, n, "map '%s': want [0:]v|a[:N] or [0:]N", spec);
   }
   int k = 0, found = 0;
-  for (int i = 0; i < j->info.nstreams; i++) {
-    const pl_stream_info *si = &j->info.st[i];
+  for (int i = 0; i < g->info.nstreams; i++) {
+    const pl_stream_info *si = &g->info.st[i];
     if (si->type != type || (type == AVMEDIA_TYPE_VIDEO && si->attached_pic)) continue;
     if (nth < 0 || k == nth) {
-      if (add_out(j, i, err, n)) return ISO_EINVAL;
+      if (add_out(g, fj, file, i, err, n)) return ISO_EINVAL;
       found++;
     }
     k++;
   }
-  if (!found) return fail(err, n, "map '%s' matches no stream in %s", spec, pl_basename(j->input));
+  if (!found) return fail(err, n, "map '%s' matches no stream in %s", spec, pl_basename(g->input));
   return ISO_OK;
 }
 
-int pl_job_build_graph(pl_job *j, char *err, size_t n) {
-  const AVOutputFormat *of = av_guess_format(j->out_format, NULL, NULL);
-  j->nout = 0;
-  j->nnodes = 0;
-  if (j->nmaps) {
-    for (int i = 0; i < j->nmaps; i++)
-      if (apply_map(j, j->maps[i], err, n)) return ISO_EINVAL;
+/* The streams output file `file` gets, by its own -map / -vn / -an / format. */
+static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t n) {
+  const AVOutputFormat *of = av_guess_format(fj->out_format, NULL, NULL);
+  int first = g->nout;
+  if (fj->nmaps) {
+    for (int i = 0; i < fj->nmaps; i++)
+      if (apply_map(g, fj, file, fj->maps[i], err, n)) return ISO_EINVAL;
   } else {
     /* Video only when the container has a video codec of its own (mp3's
      * default "video" is cover art) or one was asked for. */
     enum AVCodecID vid = of ? of->video_codec : AV_CODEC_ID_NONE;
-    bool want_v = j->cv || (vid != AV_CODEC_ID_NONE && vid != AV_CODEC_ID_PNG &&
-                            vid != AV_CODEC_ID_MJPEG && vid != AV_CODEC_ID_THEORA);
-    bool want_a = j->ca || (of && of->audio_codec != AV_CODEC_ID_NONE);
-    if (want_v && j->info.best_v >= 0 && add_out(j, j->info.best_v, err, n)) return ISO_EINVAL;
-    if (want_a && j->info.best_a >= 0 && add_out(j, j->info.best_a, err, n)) return ISO_EINVAL;
+    bool want_v = fj->cv || (vid != AV_CODEC_ID_NONE && vid != AV_CODEC_ID_PNG &&
+                             vid != AV_CODEC_ID_MJPEG && vid != AV_CODEC_ID_THEORA);
+    bool want_a = fj->ca || (of && of->audio_codec != AV_CODEC_ID_NONE);
+    if (want_v && g->info.best_v >= 0 && add_out(g, fj, file, g->info.best_v, err, n))
+      return ISO_EINVAL;
+    if (want_a && g->info.best_a >= 0 && add_out(g, fj, file, g->info.best_a, err, n))
+      return ISO_EINVAL;
   }
-  if (j->nout == 0)
-    return fail(err, n, "%s: no stream to write (input has %s)", pl_basename(j->output),
-                j->info.nstreams ? "no usable audio/video" : "no streams");
-
-  add_node(j, PL_N_DEMUX, "demux", -1);
-  int mux = add_node(j, PL_N_MUX, "mux", -1);
-  int nv = 0, na = 0;
-  for (int i = 0; i < j->nout; i++) {
-    pl_out_stream *o = &j->out[i];
-    bool video = o->type == AVMEDIA_TYPE_VIDEO;
-    const char *want = video ? j->cv : j->ca;
-    o->copy = want && !strcmp(want, "copy");
-    o->mux_port = i;
-    if (!o->copy) {
-      const AVCodec *c = NULL;
-      if (resolve_encoder(of, j->output, want, o->type, &c, err, n)) return ISO_EINVAL;
-      if (!c)
-        return fail(err, n, "%s: format %s has no default %s encoder; choose one", j->output,
-                    j->out_format, video ? "video" : "audio");
-      snprintf(o->encoder, sizeof o->encoder, "%s", c->name);
-      int k = video ? nv++ : na++;
-      char suffix[16];
-      if (k)
-        snprintf(suffix, sizeof suffix, "%c%d", video ? 'v' : 'a', k);
-      else
-        snprintf(suffix, sizeof suffix, "%c", video ? 'v' : 'a');
-      char name[ISO_STAGE_NAME_MAX];
-      snprintf(name, sizeof name, "decode:%s", suffix);
-      o->dec_node = add_node(j, PL_N_DECODE, name, i);
-      snprintf(name, sizeof name, "convert:%s", suffix);
-      o->conv_node = add_node(j, video ? PL_N_VCONV : PL_N_ACONV, name, i);
-      snprintf(name, sizeof name, "encode:%s", suffix);
-      o->enc_node = add_node(j, PL_N_ENCODE, name, i);
-      if (o->enc_node < 0) return fail(err, n, "graph too large");
-      j->node[o->dec_node].down_node = o->conv_node;
-      j->node[o->dec_node].nin = 1;
-      j->node[o->conv_node].down_node = o->enc_node;
-      j->node[o->conv_node].nin = 1;
-      j->node[o->enc_node].down_node = mux;
-      j->node[o->enc_node].down_port = i;
-      j->node[o->enc_node].nin = 1;
-    }
-  }
-  j->node[mux].nin = j->nout;
+  if (g->nout == first)
+    return fail(err, n, "%s: no stream to write (input has %s)", pl_basename(fj->output),
+                g->info.nstreams ? "no usable audio/video" : "no streams");
   return ISO_OK;
+}
+
+static int add_dlink(pl_job *g, int in_index, int node, int port, bool copy, char *err, size_t n) {
+  if (g->ndlinks >= PL_MAX_DLINKS) return fail(err, n, "graph too large");
+  g->dlink[g->ndlinks++] = (pl_dlink){in_index, node, port, copy};
+  return ISO_OK;
+}
+
+/* "v", "v1", "a"...: the chain suffix of a stage name. */
+static void chain_suffix(char *buf, size_t len, bool video, int k) {
+  if (k)
+    snprintf(buf, len, "%c%d", video ? 'v' : 'a', k);
+  else
+    snprintf(buf, len, "%c", video ? 'v' : 'a');
+}
+
+int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
+  pl_job *g = files[0];
+  g->nout = 0;
+  g->nnodes = 0;
+  g->ndlinks = 0;
+  g->nfiles = nfiles;
+  if (nfiles < 1 || nfiles > PL_MAX_FILES) return fail(err, n, "too many outputs");
+  for (int f = 0; f < nfiles; f++)
+    if (pick_streams(g, files[f], f, err, n)) return ISO_EINVAL;
+
+  add_node(g, PL_N_DEMUX, "demux", -1);
+  int mux[PL_MAX_FILES];
+  for (int f = 0; f < nfiles; f++) {
+    char name[ISO_STAGE_NAME_MAX];
+    if (f)
+      snprintf(name, sizeof name, "mux#%d", f);
+    else
+      snprintf(name, sizeof name, "mux");
+    mux[f] = add_node(g, PL_N_MUX, name, -1);
+    if (mux[f] < 0) return fail(err, n, "graph too large");
+    g->node[mux[f]].file = f;
+  }
+  int dec_of[PL_MAX_IN];
+  for (int i = 0; i < PL_MAX_IN; i++)
+    dec_of[i] = -1;
+  int ndv = 0, nda = 0;
+  for (int f = 0; f < nfiles; f++) {
+    const pl_job *fj = files[f];
+    const AVOutputFormat *of = av_guess_format(fj->out_format, NULL, NULL);
+    int nv = 0, na = 0, port = 0;
+    char tag[8] = "";
+    if (f) snprintf(tag, sizeof tag, "#%d", f);
+    for (int i = 0; i < g->nout; i++) {
+      pl_out_stream *o = &g->out[i];
+      if (o->file != f) continue;
+      bool video = o->type == AVMEDIA_TYPE_VIDEO;
+      const char *want = video ? fj->cv : fj->ca;
+      o->copy = want && !strcmp(want, "copy");
+      o->mux_port = port++;
+      if (o->copy) {
+        if (add_dlink(g, o->in_index, mux[f], o->mux_port, true, err, n)) return ISO_EINVAL;
+        continue;
+      }
+      const AVCodec *c = NULL;
+      if (resolve_encoder(of, fj->output, want, o->type, &c, err, n)) return ISO_EINVAL;
+      if (!c)
+        return fail(err, n, "%s: format %s has no default %s encoder; choose one", fj->output,
+                    fj->out_format, video ? "video" : "audio");
+      snprintf(o->encoder, sizeof o->encoder, "%s", c->name);
+      char suffix[16], name[ISO_STAGE_NAME_MAX];
+      int dec = dec_of[o->in_index];
+      if (dec < 0) {
+        /* One decoder per input stream, whatever the number of outputs. */
+        chain_suffix(suffix, sizeof suffix, video, video ? ndv++ : nda++);
+        snprintf(name, sizeof name, "decode:%s", suffix);
+        dec = dec_of[o->in_index] = add_node(g, PL_N_DECODE, name, i);
+        if (dec < 0) return fail(err, n, "graph too large");
+        g->node[dec].nin = 1;
+        if (add_dlink(g, o->in_index, dec, 0, false, err, n)) return ISO_EINVAL;
+      }
+      o->dec_node = dec;
+      chain_suffix(suffix, sizeof suffix, video, video ? nv++ : na++);
+      snprintf(name, sizeof name, "convert:%s%s", suffix, tag);
+      o->conv_node = add_node(g, video ? PL_N_VCONV : PL_N_ACONV, name, i);
+      snprintf(name, sizeof name, "encode:%s%s", suffix, tag);
+      o->enc_node = add_node(g, PL_N_ENCODE, name, i);
+      if (o->enc_node < 0) return fail(err, n, "graph too large");
+      pl_node *d = &g->node[dec];
+      if (d->nfan >= PL_MAX_FAN) return fail(err, n, "graph too large");
+      if (!d->nfan) d->down_node = o->conv_node;
+      d->fan_node[d->nfan] = o->conv_node;
+      d->fan_port[d->nfan++] = 0;
+      pl_node *cv = &g->node[o->conv_node], *en = &g->node[o->enc_node];
+      cv->file = en->file = f;
+      cv->nin = en->nin = 1;
+      cv->down_node = o->enc_node;
+      en->down_node = mux[f];
+      en->down_port = o->mux_port;
+    }
+    g->node[mux[f]].nin = port;
+  }
+  return ISO_OK;
+}
+
+bool pl_job_is_input_key(const char *key) {
+  static const char *const keys[] = {"i",
+                                     "input_format",
+                                     "protocol_whitelist",
+                                     "allow_formats",
+                                     "ss",
+                                     "t",
+                                     "to",
+                                     "queue",
+                                     "fail_fast",
+                                     "xerror",
+                                     "trace",
+                                     "progress_period",
+                                     "stats_period"};
+  for (size_t i = 0; key && i < sizeof keys / sizeof keys[0]; i++)
+    if (!strcmp(key, keys[i])) return true;
+  return false;
+}
+
+int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
+  set_str(&dst->input, src->input);
+  set_str(&dst->input_format, src->input_format);
+  set_str(&dst->protocol_whitelist, src->protocol_whitelist);
+  set_str(&dst->allow_formats, src->allow_formats);
+  if ((src->input && !dst->input) || (src->input_format && !dst->input_format) ||
+      (src->protocol_whitelist && !dst->protocol_whitelist) ||
+      (src->allow_formats && !dst->allow_formats))
+    return ISO_ENOMEM;
+  dst->ss_us = src->ss_us;
+  dst->t_us = src->t_us;
+  dst->to_us = src->to_us;
+  dst->queue_pkts = src->queue_pkts;
+  dst->queue_frames = src->queue_frames;
+  dst->fail_fast = src->fail_fast;
+  dst->trace = src->trace;
+  /* One stop word for the whole run: a cancel reaches every output. */
+  pl_flag_unref(dst->flag);
+  dst->flag = pl_flag_ref(src->flag);
+  return ISO_OK;
+}
+
+void pl_job_copy_graph(pl_job *dst, const pl_job *src) {
+  dst->info = src->info;
+  dst->nout = src->nout;
+  memcpy(dst->out, src->out, sizeof dst->out);
+  dst->nnodes = src->nnodes;
+  memcpy(dst->node, src->node, sizeof dst->node);
+  dst->ndlinks = src->ndlinks;
+  memcpy(dst->dlink, src->dlink, sizeof dst->dlink);
+  dst->nfiles = src->nfiles;
 }
 
 uint32_t pl_link_capacity(const pl_job *j, int node) {

@@ -55,3 +55,24 @@ int pl_msg_send(iso_sendport *sp, pl_msg *m) {
   if (!v) return ISO_ENOMEM;
   return iso_send_move(sp, v);
 }
+
+pl_msg *pl_msg_ref(const pl_msg *src) {
+  pl_msg *m = pl_msg_new(src->kind);
+  if (!m) return NULL;
+  m->stage = src->stage;
+  m->index = src->index;
+  m->tb = src->tb;
+  m->stamp = src->stamp;
+  bool ok = true;
+  /* New references to the same refcounted buffers: one more owner of the
+   * pixels and samples, not one more copy of them. */
+  if (src->frame) ok = (m->frame = av_frame_clone(src->frame)) != NULL;
+  if (ok && src->pkt) ok = (m->pkt = av_packet_clone(src->pkt)) != NULL;
+  if (ok && src->par)
+    ok = (m->par = avcodec_parameters_alloc()) && avcodec_parameters_copy(m->par, src->par) >= 0;
+  if (!ok) {
+    pl_msg_free(m);
+    return NULL;
+  }
+  return m;
+}

@@ -31,6 +31,7 @@ typedef struct mux_impl {
   pl_stage *st;
   int n;
   mux_port port[PL_MAX_OUT];
+  int out_of[PL_MAX_OUT]; /* port -> the job's output stream */
   cx_mux *mux;
   bool connected, header;
   mux_item *q; /* FIFO of packets across streams, in arrival order */
@@ -116,7 +117,7 @@ static void try_header(mux_impl *x) {
       return;
     }
     mp->file_index = idx;
-    const pl_out_stream *o = &j->out[k];
+    const pl_out_stream *o = &j->out[x->out_of[k]];
     add_matrix(x, idx, &j->info.st[o->in_index]);
     cx_mux_ctx(x->mux)->streams[idx]->sample_aspect_ratio = mp->par->sample_aspect_ratio;
     if (o->type == AVMEDIA_TYPE_VIDEO && !o->copy) {
@@ -224,7 +225,7 @@ static void write_one(mux_impl *x) {
   double end_s = -1;
   if (pkt->pts != AV_NOPTS_VALUE)
     end_s = (pkt->pts + (pkt->duration > 0 ? pkt->duration : 0)) * av_q2d(m->tb);
-  bool video = st->job->out[m->index].type == AVMEDIA_TYPE_VIDEO;
+  bool video = st->job->out[x->out_of[m->index]].type == AVMEDIA_TYPE_VIDEO;
   char err[CX_ERRLEN] = "";
   int r = cx_mux_write(x->mux, mp->file_index, pkt, m->tb, err);
   uint64_t t_demux = m->stamp.t_ns;
@@ -364,7 +365,14 @@ void pl_mux_entry(iso_value *msg) {
     pl_job_free(job);
     return;
   }
-  x->n = job->nout;
+  /* This muxer's streams: the output streams of its file, by port. */
+  int file = job->node[job->self].file;
+  for (int i = 0; i < job->nout; i++)
+    if (job->out[i].file == file && job->out[i].mux_port >= 0 &&
+        job->out[i].mux_port < PL_MAX_OUT) {
+      x->out_of[job->out[i].mux_port] = i;
+      if (job->out[i].mux_port + 1 > x->n) x->n = job->out[i].mux_port + 1;
+    }
   x->final_bytes = -1;
   pl_stage *st = pl_stage_new(job, &mux_ops, x);
   if (!st) {

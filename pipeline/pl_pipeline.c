@@ -18,10 +18,16 @@ typedef struct pl_node_rt {
   iso_sendport *ctl;
   iso_sendport *in[PL_MAX_OUT];
   bool spawned, ready, exited, done_ok, abort_sent;
+  /* a muxer's latest MUXSTAT */
+  bool muxstat;
+  int64_t bytes, frames;
+  double pos_s;
 } pl_node_rt;
 
 struct iso_pipeline {
-  pl_job *job;
+  pl_job *job;                /* the input, the first output, and the graph */
+  pl_job *file[PL_MAX_FILES]; /* every output's options; file[0] == job */
+  int nfiles;
   iso_pipeline_callbacks cb;
   void *ud;
   char *stats_path, *trace_path;
@@ -62,6 +68,8 @@ iso_pipeline *iso_pipeline_new(void) {
     free(p);
     return NULL;
   }
+  p->file[0] = p->job;
+  p->nfiles = 1;
   p->status = ISO_OK;
   p->eta = -1;
   p->prog.percent = -1;
@@ -78,6 +86,44 @@ int iso_pipeline_set(iso_pipeline *p, const char *key, const char *value) {
   }
   char err[PL_ERRLEN] = "";
   int r = pl_job_set(p->job, key, value, err, sizeof err);
+  if (r != ISO_OK) snprintf(p->error, sizeof p->error, "%s", err);
+  return r;
+}
+
+int iso_pipeline_add_output(iso_pipeline *p) {
+  if (!p) return ISO_EINVAL;
+  if (p->state != ST_NEW) {
+    snprintf(p->error, sizeof p->error, "options are fixed once the pipeline started");
+    return ISO_ESTATE;
+  }
+  if (p->nfiles >= PL_MAX_FILES) {
+    snprintf(p->error, sizeof p->error, "too many outputs (max %d)", PL_MAX_FILES);
+    return ISO_EINVAL;
+  }
+  pl_job *j = pl_job_new();
+  if (!j) return ISO_ENOMEM;
+  p->file[p->nfiles] = j;
+  return p->nfiles++;
+}
+
+int iso_pipeline_outputs(const iso_pipeline *p) {
+  return p ? p->nfiles : 0;
+}
+
+int iso_pipeline_set_output(iso_pipeline *p, int out, const char *key, const char *value) {
+  if (!p) return ISO_EINVAL;
+  if (out < 0 || out >= p->nfiles) {
+    snprintf(p->error, sizeof p->error, "no output #%d (add it with iso_pipeline_add_output)", out);
+    return ISO_EINVAL;
+  }
+  /* Input options are the run's, whichever output they were given with. */
+  if (out == 0 || pl_job_is_input_key(key)) return iso_pipeline_set(p, key, value);
+  if (p->state != ST_NEW) {
+    snprintf(p->error, sizeof p->error, "options are fixed once the pipeline started");
+    return ISO_ESTATE;
+  }
+  char err[PL_ERRLEN] = "";
+  int r = pl_job_set(p->file[out], key, value, err, sizeof err);
   if (r != ISO_OK) snprintf(p->error, sizeof p->error, "%s", err);
   return r;
 }
@@ -147,6 +193,12 @@ static const char *node_name(const iso_pipeline *p, int id) {
   return (id >= 0 && id < PL_MAX_NODES) ? p->job->node[id].name : "?";
 }
 
+/* The output file a stage's errors name. */
+static const char *node_output(const iso_pipeline *p, int id) {
+  int f = (id >= 0 && id < PL_MAX_NODES) ? p->job->node[id].file : 0;
+  return p->file[f >= 0 && f < p->nfiles ? f : 0]->output;
+}
+
 /* ---- spawning and wiring ----------------------------------------------------- */
 
 static iso_entry entry_for(pl_node_kind k) {
@@ -168,7 +220,11 @@ static iso_entry entry_for(pl_node_kind k) {
 }
 
 static int spawn_node(iso_pipeline *p, int id) {
-  pl_job *copy = pl_job_clone(p->job, id, p->sp);
+  /* Each stage reads the options of the output it serves (decoders and
+   * the demux: the first's, which holds the input's); every job holds the
+   * same graph. */
+  int f = p->job->node[id].file;
+  pl_job *copy = pl_job_clone(p->file[f >= 0 && f < p->nfiles ? f : 0], id, p->sp);
   if (!copy) return ISO_ENOMEM;
   iso_value *msg = pl_job_value(copy);
   if (!msg) return ISO_ENOMEM;
@@ -201,21 +257,18 @@ static void connect_all(iso_pipeline *p) {
       ok = false;
       break;
     }
-    if (nd->down_node >= 0) {
-      m->ports[0] = iso_sendport_ref(p->node[nd->down_node].in[nd->down_port]);
-      m->nports = 1;
+    for (int d = 0; d < pl_node_ndown(nd); d++) {
+      int port, down = pl_node_down(nd, d, &port);
+      m->ports[m->nports++] = iso_sendport_ref(p->node[down].in[port]);
     }
     if (pl_msg_send(p->node[id].ctl, m) != ISO_OK) ok = false;
   }
   pl_msg *m = ok ? pl_msg_new(PL_M_CONNECT) : NULL;
   if (!m) ok = false; /* the demux's own CONNECT too: without it nothing ever starts */
   if (m) {
-    m->nports = j->info.nstreams;
-    for (int k = 0; k < j->nout; k++) {
-      pl_out_stream *o = &j->out[k];
-      iso_sendport *sp = o->copy ? p->node[1].in[o->mux_port] : p->node[o->dec_node].in[0];
-      m->ports[o->in_index] = iso_sendport_ref(sp);
-    }
+    /* Port k feeds the demux's link k (job->dlink[k]). */
+    for (int k = 0; k < j->ndlinks; k++)
+      m->ports[m->nports++] = iso_sendport_ref(p->node[j->dlink[k].node].in[j->dlink[k].port]);
     /* The demux learns the graph from a fresh copy of the job. */
     m->job = pl_job_clone(j, 0, NULL);
     if (!m->job) {
@@ -239,19 +292,21 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
     return;
   }
   char err[PL_ERRLEN] = "";
-  if (pl_job_build_graph(j, err, sizeof err) != ISO_OK) {
+  if (pl_job_build_graph(p->file, p->nfiles, err, sizeof err) != ISO_OK) {
     char text[PL_ERRLEN + 64];
     snprintf(text, sizeof text, "pipeline (%s): %s", j->input, err);
     set_error(p, ISO_EINVAL, text);
     return;
   }
+  for (int f = 1; f < p->nfiles; f++)
+    pl_job_copy_graph(p->file[f], j);
   p->graph_built = true;
   p->nnodes = j->nnodes;
   for (int id = 1; id < j->nnodes; id++) {
     int r = spawn_node(p, id);
     if (r != ISO_OK) {
       char text[256];
-      snprintf(text, sizeof text, "%s (%s): cannot spawn: %s", node_name(p, id), j->output,
+      snprintf(text, sizeof text, "%s (%s): cannot spawn: %s", node_name(p, id), node_output(p, id),
                iso_strerror(r));
       set_error(p, r, text);
       return;
@@ -283,7 +338,7 @@ static void on_exit_notice(iso_pipeline *p, int id) {
   if (!n->done_ok && !p->aborting && !p->error[0]) {
     char text[128];
     snprintf(text, sizeof text, "%s (%s): stage ended unexpectedly", node_name(p, id),
-             id == 0 ? p->job->input : p->job->output);
+             id == 0 ? p->job->input : node_output(p, id));
     set_error(p, ISO_ENORESULT, text);
   }
   /* Stages are spawned when the demux's INFO arrives, which precedes its
@@ -291,6 +346,34 @@ static void on_exit_notice(iso_pipeline *p, int id) {
   for (int i = 0; i < p->nnodes; i++)
     if (p->node[i].spawned && !p->node[i].exited) return;
   finish(p);
+}
+
+/* Several outputs: bytes add up, the position is the least advanced
+ * output's, frames are the first output with video's (as ffmpeg's frame=). */
+static void on_muxstat(iso_pipeline *p, const pl_msg *m) {
+  if (m->stage < 0 || m->stage >= PL_MAX_NODES) return;
+  pl_node_rt *n = &p->node[m->stage];
+  n->muxstat = true;
+  n->bytes = m->ival;
+  n->frames = m->frames;
+  n->pos_s = m->pos_s;
+  int64_t bytes = 0, frames = -1;
+  double pos = -1;
+  for (int id = 0; id < p->nnodes; id++) {
+    const pl_node *nd = &p->job->node[id];
+    if (nd->kind != PL_N_MUX) continue;
+    const pl_node_rt *r = &p->node[id];
+    if (!r->muxstat) {
+      pos = 0; /* an output that has written nothing holds the position at 0 */
+      continue;
+    }
+    bytes += r->bytes;
+    if (frames < 0 && r->frames > 0) frames = r->frames;
+    if (pos < 0 || r->pos_s < pos) pos = r->pos_s;
+  }
+  p->out_bytes = bytes;
+  p->frames = frames > 0 ? (uint64_t)frames : 0;
+  if (pos > p->pos_s) p->pos_s = pos;
 }
 
 static void on_msg(iso_pipeline *p, pl_msg *m) {
@@ -314,9 +397,7 @@ static void on_msg(iso_pipeline *p, pl_msg *m) {
     if (m->stage >= 0 && m->stage < PL_MAX_NODES) p->node[m->stage].done_ok = true;
     break;
   case PL_M_MUXSTAT:
-    p->out_bytes = m->ival;
-    p->frames = (uint64_t)m->frames;
-    if (m->pos_s > p->pos_s) p->pos_s = m->pos_s;
+    on_muxstat(p, m);
     break;
   default:
     break;
@@ -493,6 +574,16 @@ int iso_pipeline_start(iso_pipeline *p) {
   }
   char err[PL_ERRLEN] = "";
   int r = pl_job_prepare(p->job, err, sizeof err);
+  for (int f = 1; r == ISO_OK && f < p->nfiles; f++) {
+    r = pl_job_inherit_input(p->file[f], p->job);
+    if (r != ISO_OK) {
+      snprintf(err, sizeof err, "out of memory");
+      break;
+    }
+    char why[PL_ERRLEN] = "";
+    r = pl_job_prepare(p->file[f], why, sizeof why);
+    if (r != ISO_OK) snprintf(err, sizeof err, "output #%d: %s", f, why);
+  }
   if (r != ISO_OK) {
     snprintf(p->error, sizeof p->error, "%s", err);
     p->status = r;
@@ -517,6 +608,7 @@ int iso_pipeline_start(iso_pipeline *p) {
   j->node[0].kind = PL_N_DEMUX;
   j->node[0].down_node = -1;
   j->node[0].out_stream = -1;
+  j->node[0].file = 0;
   p->nnodes = 1;
   p->start_ns = iso_now_ns();
   p->state = ST_STARTING;
@@ -599,6 +691,8 @@ void iso_pipeline_free(iso_pipeline *p) {
       iso_loop_poll(100000000ull);
   }
   pl_stats_free(p->stats);
+  for (int f = 1; f < p->nfiles; f++)
+    pl_job_free(p->file[f]);
   pl_job_free(p->job);
   free(p->stats_path);
   free(p->trace_path);

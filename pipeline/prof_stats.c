@@ -16,18 +16,23 @@ static int kind_of(const char *name) {
   static const char *const kinds[] = {"demux", "decode", "convert", "encode", "mux"};
   for (int k = 0; k < 5; k++) {
     size_t n = strlen(kinds[k]);
-    if (strncmp(name, kinds[k], n) == 0 && (name[n] == '\0' || name[n] == ':')) return k;
+    if (strncmp(name, kinds[k], n) == 0 && (name[n] == '\0' || name[n] == ':' || name[n] == '#'))
+      return k;
   }
   return 2; /* unknown stages sit mid-chain */
 }
 
+/* Output #k's stages ("encode:v#2", "mux#1") follow output #k-1's: +100 k. */
 int pl_stage_rank(const char *name) {
   int k = kind_of(name);
+  const char *hash = strchr(name, '#');
+  int out = hash ? atoi(hash + 1) : 0;
+  if (out < 0 || out > 99) out = 99;
   if (k == 0) return 0;
-  if (k == 4) return 90;
+  if (k == 4) return 90 + 100 * out;
   const char *colon = strchr(name, ':');
   int chain = !colon ? 30 : colon[1] == 'v' ? 10 : colon[1] == 'a' ? 20 : 30;
-  return chain + k;
+  return chain + k + 100 * out;
 }
 
 pl_stats *pl_stats_new(void) {

@@ -10,7 +10,12 @@ static double frac(double part, double wall) {
 
 static int kind(const char *name) {
   int r = pl_stage_rank(name);
-  return r == 0 ? 0 : r == 90 ? 4 : r % 10;
+  return r == 0 ? 0 : r % 100 == 90 ? 4 : r % 10;
+}
+
+/* Output #k of a stage named "...#k" (0 without), see pl_stage_rank. */
+static int output_of(const char *name) {
+  return pl_stage_rank(name) / 100;
 }
 
 static char chain(const char *name) {
@@ -22,7 +27,10 @@ static char chain(const char *name) {
 static bool downstream(const char *i, const char *j) {
   int ki = kind(i), kj = kind(j);
   if (kj <= ki) return false;
-  if (ki == 0 || kj == 4) return true;
+  if (ki == 0) return true;
+  /* Decoders feed every output; later stages only their own. */
+  if (ki != 1 && output_of(i) != output_of(j)) return false;
+  if (kj == 4) return true;
   return chain(i) == chain(j);
 }
 

@@ -160,28 +160,54 @@ static const char *pipeline_reason(app *a, int rc) {
   return iso_strerror(rc);
 }
 
-static int configure(app *a) {
+/* The output path and its overwrite permission for output k. */
+static int set_output_file(app *a, int k, const char *path) {
   const cli_opts *o = a->o;
   char err[1024];
   struct {
     const char *key, *value, *opt;
-  } base[] = {{"i", o->input, "-i"}, {"o", o->output, "output"}, {"overwrite", "0", "-y"}};
+  } base[] = {{"o", path, "output"}, {"overwrite", "0", "-y"}};
   /* Our own check already ran; a special file (e.g. /dev/null) that
    * exists is allowed, so tell the pipeline it may open it. */
   struct stat st;
-  const char *out = local_path(o->output);
-  if (o->overwrite || (out && stat(out, &st) == 0 && !S_ISREG(st.st_mode))) base[2].value = "1";
+  const char *out = local_path(path);
+  if (o->overwrite || (out && stat(out, &st) == 0 && !S_ISREG(st.st_mode))) base[1].value = "1";
   for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
-    if (iso_pipeline_set(a->p, base[i].key, base[i].value) != ISO_OK) {
+    if (iso_pipeline_set_output(a->p, k, base[i].key, base[i].value) != ISO_OK) {
       snprintf(err, sizeof err, "invalid %s '%s': %s", base[i].opt, base[i].value,
                pipeline_reason(a, ISO_EINVAL));
       print_error(a, err);
       return CLI_EXIT_USAGE;
     }
   }
+  return 0;
+}
+
+static int configure(app *a) {
+  const cli_opts *o = a->o;
+  char err[1024];
+  if (iso_pipeline_set(a->p, "i", o->input) != ISO_OK) {
+    snprintf(err, sizeof err, "invalid -i '%s': %s", o->input, pipeline_reason(a, ISO_EINVAL));
+    print_error(a, err);
+    return CLI_EXIT_USAGE;
+  }
+  int rc = set_output_file(a, 0, o->output);
+  if (rc) return rc;
+  int cur = 0; /* the output the options apply to */
   for (size_t i = 0; i < o->nkv; i++) {
     const cli_kv *kv = &o->kv[i];
-    if (iso_pipeline_set(a->p, kv->key, kv->value) != ISO_OK) {
+    if (!strcmp(kv->key, CLI_OUTPUT_KEY)) {
+      cur = iso_pipeline_add_output(a->p);
+      if (cur < 0) {
+        snprintf(err, sizeof err, "output '%s': %s", kv->value, pipeline_reason(a, cur));
+        print_error(a, err);
+        return CLI_EXIT_USAGE;
+      }
+      rc = set_output_file(a, cur, kv->value);
+      if (rc) return rc;
+      continue;
+    }
+    if (iso_pipeline_set_output(a->p, cur, kv->key, kv->value) != ISO_OK) {
       /* The pipeline's reason may repeat the key ("crf: bad value"). */
       const char *why = pipeline_reason(a, ISO_EINVAL);
       size_t klen = strlen(kv->key);
@@ -286,6 +312,9 @@ int cli_app_run(const cli_opts *o) {
   char err[1024];
 
   int rc = cli_check_output(o->input, o->output, o->overwrite, err, sizeof err);
+  for (size_t i = 0; !rc && i < o->nkv; i++)
+    if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY))
+      rc = cli_check_output(o->input, o->kv[i].value, o->overwrite, err, sizeof err);
   if (rc) {
     print_error(&a, err);
     cli_term_free(&a.term);

@@ -319,18 +319,39 @@ static int handle_special(cli_opts *o, const optdef *d, const char *opt, const c
   return 0;
 }
 
+/* A further output, as ffmpeg reads one: the options given since the
+ * previous output path are this one's. A CLI_OUTPUT_KEY entry (value: the
+ * path) goes in front of them, so o->kv stays one list in command-line
+ * order and o->output stays the first output. */
+static int add_output(cli_opts *o, const char *path, size_t *group, int *nout, char *err,
+                      size_t en) {
+  if (!*path) return fail(err, en, "empty output file name");
+  if (!o->output) {
+    set_str(&o->output, path);
+  } else {
+    if (*nout >= CLI_MAX_OUTPUTS)
+      return fail(err, en, "too many outputs (at most %d)", CLI_MAX_OUTPUTS);
+    add_kv(o, path, CLI_OUTPUT_KEY, path);
+    cli_kv marker = o->kv[o->nkv - 1];
+    memmove(&o->kv[*group + 1], &o->kv[*group], (o->nkv - 1 - *group) * sizeof o->kv[0]);
+    o->kv[*group] = marker;
+  }
+  (*nout)++;
+  *group = o->nkv;
+  return 0;
+}
+
 int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen) {
   opts_init(o);
   err[0] = '\0';
   char norm[256];
+  size_t group = 0; /* where the options of the next output start in o->kv */
+  int nout = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (a[0] != '-' || a[1] == '\0') {
-      if (o->output)
-        return fail(err, errlen, "only one output file is supported (got '%s' and '%s')", o->output,
-                    a);
-      if (!*a) return fail(err, errlen, "empty output file name");
-      set_str(&o->output, a);
+      int rc = add_output(o, a, &group, &nout, err, errlen);
+      if (rc) return rc;
       continue;
     }
     /* "--opt=value" is accepted for our long options. */
@@ -393,7 +414,10 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
   if (o->action != CLI_RUN) return 0;
   if (!o->input) return fail(err, errlen, "no input file (use -i FILE; see --help)");
   if (!o->output) return fail(err, errlen, "no output file given (see --help)");
-  if (o->progress_url && strcmp(o->output, "-") == 0 &&
+  int to_stdout = strcmp(o->output, "-") == 0;
+  for (size_t i = 0; i < o->nkv; i++)
+    if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY) && !strcmp(o->kv[i].value, "-")) to_stdout = 1;
+  if (o->progress_url && to_stdout &&
       (!strcmp(o->progress_url, "pipe:1") || !strcmp(o->progress_url, "pipe:") ||
        !strcmp(o->progress_url, "-")))
     return fail(err, errlen, "-progress %s and the output would both go to stdout",

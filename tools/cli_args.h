@@ -7,7 +7,11 @@
 typedef enum { CLI_RUN = 0, CLI_HELP, CLI_VERSION } cli_action;
 
 /* One iso_pipeline_set() call, in command-line order. 'opt' is the option
- * as typed, for error messages. */
+ * as typed, for error messages. An entry with key CLI_OUTPUT_KEY starts a
+ * further output (value: its path): the entries after it, up to the next
+ * such entry, are that output's options (docs/cli.md, "Several outputs"). */
+#define CLI_OUTPUT_KEY "+output"
+#define CLI_MAX_OUTPUTS 8
 typedef struct cli_kv {
   char *key, *value;
   char *opt;

@@ -166,12 +166,18 @@ int cli_fmt_block(const iso_progress *p, const cli_rates *r, int width, char *bu
   int lines = 2;
 
   int ns = p->nstages < ISO_MAX_STAGES ? p->nstages : ISO_MAX_STAGES;
+  /* Ten columns fit every single-output name; "convert:v#1" needs more. */
+  int w = 10;
+  for (int i = 0; i < ns; i++) {
+    int len = (int)strnlen(p->stages[i].name, ISO_STAGE_NAME_MAX);
+    if (len > w) w = len;
+  }
   for (int i = 0; i < ns; i++) {
     const iso_stage_stats *s = &p->stages[i];
     double fps = i < r->nstages ? r->fps[i] : 0;
     double busy = i < r->nstages ? r->busy[i] : 0;
     lb_newline(&lb);
-    lb_add(&lb, "  %-10.10s %8.1f fps  busy %3.0f%%", s->name, fps, busy * 100.0);
+    lb_add(&lb, "  %-*.*s %8.1f fps  busy %3.0f%%", w, w, s->name, fps, busy * 100.0);
     if (s->done) {
       /* A finished stage's last depth sample is stale: say it is done. */
       lb_add(&lb, "  done");

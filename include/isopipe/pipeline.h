@@ -45,6 +45,25 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
  * Returns ISO_OK or ISO_EINVAL; iso_pipeline_error() says why.
  */
 ISO_API int iso_pipeline_set(iso_pipeline *p, const char *key, const char *value);
+
+/*
+ * Several outputs from one input in one pipeline (ffmpeg's
+ * "-i in a.mp4 ... b.mp4"): the input is read once and each input stream
+ * decoded once; decoded frames go to every output by reference (no copy),
+ * each output has its own convert, encode and mux stages and options.
+ * iso_pipeline_set configures output #0; iso_pipeline_add_output appends
+ * output #k and returns k (>= 1) or a negative error; iso_pipeline_set_output
+ * sets an option of output #k (its "o" above all; k 0 is iso_pipeline_set).
+ * Input and run options (i, input_format, ss, t, to, queue, fail_fast,
+ * protocol_whitelist, allow_formats) belong to the whole pipeline whichever
+ * output they are given to; -t/-to therefore end every output. Stage names
+ * of output #k (k >= 1) end in "#k" ("encode:v#1", "mux#2"); with one
+ * output nothing changes. The first stage to fail stops every output.
+ */
+ISO_API int iso_pipeline_add_output(iso_pipeline *p);
+ISO_API int iso_pipeline_set_output(iso_pipeline *p, int out, const char *key, const char *value);
+/* Outputs configured (1 + those added). */
+ISO_API int iso_pipeline_outputs(const iso_pipeline *p);
 ISO_API void iso_pipeline_set_callbacks(iso_pipeline *p, const iso_pipeline_callbacks *cb,
                                         void *ud);
 /* Profiling outputs (issue #5): JSON stats document and Chrome trace

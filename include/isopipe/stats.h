@@ -35,7 +35,7 @@ typedef struct iso_stage_stats {
   int done;          /* 1 once the stage drained and ended */
 } iso_stage_stats;
 
-#define ISO_MAX_STAGES 16
+#define ISO_MAX_STAGES 32
 
 /* What the main isolate knows at one tick. */
 typedef struct iso_progress {

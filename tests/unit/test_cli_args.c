@@ -51,6 +51,26 @@ static void test_basic_transcode(void **state) {
   cli_opts_free(&o);
 }
 
+/* Several outputs: the options before each path are that output's, marked
+ * in the one ordered list by a CLI_OUTPUT_KEY entry in front of them. */
+static void test_several_outputs(void **state) {
+  (void)state;
+  ARGV("-y", "-ss", "1", "-i", "in.mkv", "-s", "1280x720", "-c:v", "libx264", "a.mp4", "-s",
+       "854x480", "b.mp4", "-c", "copy", "c.mkv", "-an");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_string_equal(o.output, "a.mp4");
+  const char *want[][2] = {{"ss", "1.000000"},        {"s", "1280x720"}, {"c:v", "libx264"},
+                           {CLI_OUTPUT_KEY, "b.mp4"}, {"s", "854x480"},  {CLI_OUTPUT_KEY, "c.mkv"},
+                           {"c:v", "copy"},           {"c:a", "copy"},   {"an", "1"}};
+  assert_int_equal(o.nkv, sizeof want / sizeof want[0]);
+  for (size_t i = 0; i < o.nkv; i++) {
+    assert_string_equal(o.kv[i].key, want[i][0]);
+    assert_string_equal(o.kv[i].value, want[i][1]);
+  }
+  cli_opts_free(&o);
+}
+
 static void test_aliases_and_flags(void **state) {
   (void)state;
   ARGV("-f", "matroska", "-i", "-", "-c", "copy", "-vcodec", "mpeg4", "-an", "-vn", "-sn", "-map",
@@ -159,7 +179,8 @@ static void test_usage_errors(void **state) {
   USAGE("no input file", "out.mp4");
   USAGE("no output file", "-i", "in.mp4");
   USAGE("only one input", "-i", "a.mp4", "-i", "b.mp4", "o.mp4");
-  USAGE("only one output", "-i", "a.mp4", "o.mp4", "p.mp4");
+  USAGE("too many outputs (at most 8)", "-i", "a.mp4", "1.mp4", "2.mp4", "3.mp4", "4.mp4", "5.mp4",
+        "6.mp4", "7.mp4", "8.mp4", "9.mp4");
   USAGE("'-i' needs a value", "-i");
   USAGE("'-crf' needs a value", "-i", "a.mp4", "o.mp4", "-crf");
   USAGE("invalid time '1:75' for -ss", "-i", "a", "-ss", "1:75", "o.mp4");
@@ -237,10 +258,11 @@ static void test_output_checks(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_basic_transcode), cmocka_unit_test(test_aliases_and_flags),
-      cmocka_unit_test(test_cli_own_options), cmocka_unit_test(test_passthrough),
-      cmocka_unit_test(test_help_version),    cmocka_unit_test(test_usage_errors),
-      cmocka_unit_test(test_loglevel_names),  cmocka_unit_test(test_output_checks),
+      cmocka_unit_test(test_basic_transcode),   cmocka_unit_test(test_several_outputs),
+      cmocka_unit_test(test_aliases_and_flags), cmocka_unit_test(test_cli_own_options),
+      cmocka_unit_test(test_passthrough),       cmocka_unit_test(test_help_version),
+      cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_loglevel_names),
+      cmocka_unit_test(test_output_checks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,146 @@
+/* CLI integration tests of several outputs in one run: per-output options, stats, -progress,
+ * failures named by stage. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cli_harness.h"
+#include "media_gen.h"
+#include "test_media.h"
+
+static char g_dir[512];
+static char g_in[700]; /* 320x240 mpeg4 + aac, 3 s */
+
+static int setup(void **state) {
+  (void)state;
+  if (mkdir(ISO_BINARY_DIR "/tests", 0777) < 0 && errno != EEXIST) return -1;
+  snprintf(g_dir, sizeof g_dir, "%s/tests/cli-multi-XXXXXX", ISO_BINARY_DIR);
+  if (!mkdtemp(g_dir)) return -1;
+  if (tm_gen_simple(g_in, sizeof g_in, g_dir, "in.mp4", "mpeg4", "aac", 320, 240, 3.0, 2, 48000) <
+      0)
+    return -1;
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tm_tmpdir_remove(g_dir);
+  return 0;
+}
+
+static const char *out_path(const char *name) {
+  static char buf[8][700];
+  static int k;
+  char *b = buf[k++ % 8];
+  snprintf(b, 700, "%s/%s", g_dir, name);
+  return b;
+}
+
+static void expect_exit(ch_proc *p, int rc, int want) {
+  if (rc != want) fail_msg("exit %d (wanted %d); stderr:\n%s", rc, want, ch_str(&p->err));
+}
+
+static const tm_stream *probe(const char *path, tm_probe *pr, enum AVMediaType type) {
+  int r = tm_probe_file(path, true, pr);
+  if (r < 0) fail_msg("libavformat cannot open %s (%d)", path, r);
+  assert_int_equal(pr->decode_errors, 0);
+  return tm_probe_stream(pr, type);
+}
+
+/* Options before each output path are that output's; --stats holds every
+ * stage once, output #k's with "#k". */
+static void test_three_outputs(void **state) {
+  (void)state;
+  const char *a = out_path("a.mp4"), *b = out_path("b.mp4"), *c = out_path("c.mkv");
+  const char *stats = out_path("stats.json");
+  const char *args[] = {"-y",    "-hide_banner", "-nostats", "-progress", "pipe:1",
+                        "-i",    g_in,           "-s",       "160x120",   "-c:v",
+                        "mpeg4", "-c:a",         "aac",      a,           "-s",
+                        "96x72", "-c:v",         "mpeg4",    "-an",       b,
+                        "-c",    "copy",         c,          "--stats",   stats,
+                        NULL};
+  ch_proc p;
+  expect_exit(&p, ch_run(&p, args, 120), 0);
+  if (!strstr(ch_str(&p.out), "progress=end")) fail_msg("no progress=end:\n%s", ch_str(&p.out));
+  ch_free(&p);
+  tm_probe pa, pb, pc;
+  const tm_stream *va = probe(a, &pa, AVMEDIA_TYPE_VIDEO);
+  const tm_stream *vb = probe(b, &pb, AVMEDIA_TYPE_VIDEO);
+  const tm_stream *vc = probe(c, &pc, AVMEDIA_TYPE_VIDEO);
+  assert_non_null(va);
+  assert_non_null(vb);
+  assert_non_null(vc);
+  assert_int_equal(va->width, 160);
+  assert_int_equal(vb->width, 96);
+  assert_int_equal(vc->width, 320);
+  assert_string_equal(vc->codec, "mpeg4");
+  assert_int_equal(va->frames, vb->frames);
+  assert_int_equal(va->frames, vc->frames);
+  assert_non_null(tm_probe_stream(&pa, AVMEDIA_TYPE_AUDIO));
+  assert_null(tm_probe_stream(&pb, AVMEDIA_TYPE_AUDIO));
+  assert_non_null(tm_probe_stream(&pc, AVMEDIA_TYPE_AUDIO));
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd,
+           "python3 -c 'import json,sys; n=[s[\"name\"] for s in json.load(open(sys.argv[1]))"
+           "[\"stages\"]]; sys.exit(0 if len(n)==len(set(n)) and {\"demux\",\"decode:v\","
+           "\"mux\",\"mux#1\",\"mux#2\",\"encode:v#1\"} <= set(n) and \"encode:a#1\" not in n "
+           "else print(n) or 1)' %s",
+           stats);
+  if (system("python3 -c '' 2>/dev/null") != 0) skip();
+  if (system(cmd) != 0) fail_msg("stats %s: invalid JSON or stage names", stats);
+}
+
+/* A second output that cannot be opened: exit 1, one line naming its muxer. */
+static void test_unwritable_second(void **state) {
+  (void)state;
+  const char *a = out_path("ok.mp4");
+  const char *args[] = {
+      "-y",    "-hide_banner",           "-nostats", "-i", g_in, "-c:v", "mpeg4", a, "-c:v",
+      "mpeg4", "/nonexistent-dir/b.mp4", NULL};
+  ch_proc p;
+  expect_exit(&p, ch_run(&p, args, 60), 1);
+  if (!strstr(ch_str(&p.err), "isopipe: mux#1 (/nonexistent-dir/b.mp4): "))
+    fail_msg("stderr:\n%s", ch_str(&p.err));
+  ch_free(&p);
+}
+
+/* Without -y, any existing output stops the run before it starts. */
+static void test_second_exists(void **state) {
+  (void)state;
+  const char *a = out_path("x.mp4"), *b = out_path("exists.mp4");
+  FILE *f = fopen(b, "w");
+  assert_non_null(f);
+  fputs("keep", f);
+  fclose(f);
+  const char *args[] = {"-hide_banner", "-nostats", "-i", g_in, "-c:v", "mpeg4", a, b, NULL};
+  ch_proc p;
+  expect_exit(&p, ch_run(&p, args, 60), 1);
+  if (!strstr(ch_str(&p.err), "already exists")) fail_msg("stderr:\n%s", ch_str(&p.err));
+  ch_free(&p);
+  assert_int_equal(tm_file_size(b), 4);
+}
+
+/* A bad option of output #1 is a usage error naming it. */
+static void test_bad_codec_second(void **state) {
+  (void)state;
+  const char *a = out_path("y.mp4"), *b = out_path("z.mp4");
+  const char *args[] = {"-y", "-nostats", "-i", g_in, a, "-c:v", "nosuch", b, NULL};
+  ch_proc p;
+  expect_exit(&p, ch_run(&p, args, 60), 2);
+  if (!strstr(ch_str(&p.err), "output #1") || !strstr(ch_str(&p.err), "nosuch"))
+    fail_msg("stderr:\n%s", ch_str(&p.err));
+  ch_free(&p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_three_outputs),
+      cmocka_unit_test(test_unwritable_second),
+      cmocka_unit_test(test_second_exists),
+      cmocka_unit_test(test_bad_codec_second),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,239 @@
+/* Pipeline tests: one input, several outputs in one pipeline (shared demux and decoders). */
+#include <sys/stat.h>
+
+#include "test_pipeline_util.h"
+
+#include "pipeline/pl_internal.h"
+
+static char g_dir[512];
+
+static int setup(void **state) {
+  if (tm_tmpdir_make(g_dir, sizeof g_dir) != 0) return -1;
+  return tp_setup_threads(state);
+}
+
+static int teardown(void **state) {
+  tm_tmpdir_remove(g_dir);
+  return tp_teardown(state);
+}
+
+/* kv of output #0 (with the input) then, per further output, its own
+ * NULL-terminated list; runs to the end like tp_run_kv. */
+static int run_multi(tp_run *r, const char *const *kv0, const char *const *const *more, int nmore,
+                     const char *stats) {
+  iso_pipeline *p = tp_make(r, kv0);
+  assert_non_null(p);
+  for (int k = 0; k < nmore; k++) {
+    int id = iso_pipeline_add_output(p);
+    assert_int_equal(id, k + 1);
+    for (int i = 0; more[k][i]; i += 2)
+      if (iso_pipeline_set_output(p, id, more[k][i], more[k][i + 1]) != ISO_OK)
+        fail_msg("output #%d: %s", id, iso_pipeline_error(p));
+#ifdef TP_TSAN
+    iso_pipeline_set_output(p, id, "threads", "1");
+#endif
+  }
+  assert_int_equal(iso_pipeline_outputs(p), 1 + nmore);
+  if (stats) assert_int_equal(iso_pipeline_set_stats_path(p, stats), ISO_OK);
+  int st = iso_pipeline_run(p);
+  if (st != ISO_OK && !r->error[0] && iso_pipeline_error(p))
+    snprintf(r->error, sizeof r->error, "%s", iso_pipeline_error(p));
+  assert_int_equal(r->done_calls, 1);
+  r->status = st;
+  tp_sum_counters(r);
+  iso_pipeline_free(p);
+  if (st != ISO_OK && getenv("TP_VERBOSE")) fprintf(stderr, "run failed: %s\n", r->error);
+  return st;
+}
+
+static const tm_stream *probe(const char *path, tm_probe *pr, enum AVMediaType type) {
+  int r = tm_probe_file(path, true, pr);
+  if (r < 0) fail_msg("libavformat cannot open %s (%d)", path, r);
+  assert_int_equal(pr->decode_errors, 0);
+  return tm_probe_stream(pr, type);
+}
+
+static void expect_video(const char *path, const char *codec, int w, int h, int64_t frames) {
+  tm_probe pr;
+  const tm_stream *v = probe(path, &pr, AVMEDIA_TYPE_VIDEO);
+  if (!v) fail_msg("%s has no video", path);
+  assert_string_equal(v->codec, codec);
+  if (v->width != w || v->height != h)
+    fail_msg("%s: %dx%d, wanted %dx%d", path, v->width, v->height, w, h);
+  if (frames >= 0 && v->frames != frames)
+    fail_msg("%s: %lld frames, wanted %lld", path, (long long)v->frames, (long long)frames);
+}
+
+static int64_t audio_samples(const char *path, const char *codec) {
+  tm_probe pr;
+  const tm_stream *a = probe(path, &pr, AVMEDIA_TYPE_AUDIO);
+  if (!a) fail_msg("%s has no audio", path);
+  assert_string_equal(a->codec, codec);
+  return a->samples;
+}
+
+static int64_t video_frames(const char *path) {
+  tm_probe pr;
+  const tm_stream *v = probe(path, &pr, AVMEDIA_TYPE_VIDEO);
+  assert_non_null(v);
+  return v->frames;
+}
+
+/* Stage names stay unique per output, and no stage deep-copied media. */
+static void expect_stages(const tp_run *r, const char *const *want) {
+  for (int i = 0; i < r->last.nstages; i++) {
+    const iso_stage_stats *s = &r->last.stages[i];
+    if (s->bytes_copied)
+      fail_msg("%s copied %llu bytes", s->name, (unsigned long long)s->bytes_copied);
+    for (int j = 0; j < i; j++)
+      if (!strcmp(s->name, r->last.stages[j].name)) fail_msg("stage %s twice", s->name);
+  }
+  for (int k = 0; want[k]; k++) {
+    bool found = false;
+    for (int i = 0; i < r->last.nstages; i++)
+      found = found || !strcmp(r->last.stages[i].name, want[k]);
+    if (!found) fail_msg("no stage %s", want[k]);
+  }
+  assert_int_equal(r->bytes_copied, 0);
+}
+
+/* Two sizes in one run: each output as the single-output run would make it. */
+static void t_two_outputs(void **state) {
+  (void)state;
+  char in[1024], single[1024], a[1024], b[1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  tm_path(single, sizeof single, g_dir, "single.mp4");
+  tm_path(a, sizeof a, g_dir, "two-a.mp4");
+  tm_path(b, sizeof b, g_dir, "two-b.mkv");
+  const char *kv1[] = {"i", in, "o", single, "s", "160x120", "c:v", "mpeg4", "c:a", "aac", NULL};
+  tp_run r;
+  tp_init(&r);
+  assert_int_equal(tp_run_kv(&r, kv1), ISO_OK);
+  int64_t want_frames = video_frames(single);
+  int64_t want_samples = audio_samples(single, "aac");
+  assert_true(want_frames > 10);
+
+  const char *kv0[] = {"i", in, "o", a, "s", "160x120", "c:v", "mpeg4", "c:a", "aac", NULL};
+  const char *o1[] = {"o",      b,           "s",   "96x72",   "c:v", "libx264",
+                      "preset", "ultrafast", "c:a", "libopus", NULL};
+  const char *const *more[] = {o1};
+  int before = pl_stage_live();
+  tp_init(&r);
+  assert_int_equal(run_multi(&r, kv0, more, 1, NULL), ISO_OK);
+  assert_int_equal(pl_stage_live(), before);
+  expect_video(a, "mpeg4", 160, 120, want_frames);
+  assert_int_equal(audio_samples(a, "aac"), want_samples);
+  expect_video(b, "h264", 96, 72, want_frames);
+  audio_samples(b, "opus");
+  const char *names[] = {"demux",       "decode:v",   "decode:a", "convert:v",   "encode:v",
+                         "convert:a",   "encode:a",   "mux",      "convert:v#1", "encode:v#1",
+                         "convert:a#1", "encode:a#1", "mux#1",    NULL};
+  expect_stages(&r, names);
+  assert_int_equal(r.last.nstages, 13); /* one demux, one decoder per stream */
+  assert_true(r.last.out_bytes >= (uint64_t)(tm_file_size(a) + tm_file_size(b)) / 2);
+}
+
+/* Three outputs, one of them without audio, one a stream copy; --stats
+ * written with every stage. */
+static void t_three_outputs_copy_an(void **state) {
+  (void)state;
+  char in[1024], a[1024], b[1024], c[1024], stats[1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  tm_path(a, sizeof a, g_dir, "three-a.mp4");
+  tm_path(b, sizeof b, g_dir, "three-b.mp4");
+  tm_path(c, sizeof c, g_dir, "three-c.mkv");
+  tm_path(stats, sizeof stats, g_dir, "three.json");
+  const char *kv0[] = {"i", in, "o", a, "s", "160x120", "c:v", "mpeg4", "c:a", "aac", NULL};
+  const char *o1[] = {"o", b, "s", "80x60", "c:v", "mpeg4", "an", "1", NULL};
+  const char *o2[] = {"o", c, "c", "copy", NULL};
+  const char *const *more[] = {o1, o2};
+  tp_run r;
+  tp_init(&r);
+  assert_int_equal(run_multi(&r, kv0, more, 2, stats), ISO_OK);
+  tm_probe pr;
+  tm_probe_file(in, true, &pr);
+  const tm_stream *src = tm_probe_stream(&pr, AVMEDIA_TYPE_VIDEO);
+  int64_t frames = video_frames(a);
+  expect_video(b, "mpeg4", 80, 60, frames);
+  tm_probe pb;
+  probe(b, &pb, AVMEDIA_TYPE_VIDEO);
+  assert_null(tm_probe_stream(&pb, AVMEDIA_TYPE_AUDIO)); /* -an on #1 only */
+  expect_video(c, "h264", src->width, src->height, src->frames);
+  audio_samples(c, "aac");
+  audio_samples(a, "aac");
+  const char *names[] = {"demux",      "decode:v", "mux",   "convert:v#1",
+                         "encode:v#1", "mux#1",    "mux#2", NULL};
+  expect_stages(&r, names);
+  for (int i = 0; i < r.last.nstages; i++)
+    if (!strcmp(r.last.stages[i].name, "encode:a#1")) fail_msg("-an output has an audio chain");
+  assert_true(tm_file_size(stats) > 100);
+}
+
+/* A second output that cannot be written stops the run with its stage's
+ * name; every stage ends, nothing is left behind. */
+static void t_unwritable_second_output(void **state) {
+  (void)state;
+  char in[1024], a[1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  tm_path(a, sizeof a, g_dir, "fail-a.mp4");
+  const char *kv0[] = {"i", in, "o", a, "c:v", "mpeg4", "c:a", "aac", NULL};
+  const char *o1[] = {"o", "/nonexistent-dir/b.mp4", "c:v", "mpeg4", "c:a", "aac", NULL};
+  const char *const *more[] = {o1};
+  int before = pl_stage_live();
+  tp_run r;
+  tp_init(&r);
+  assert_int_not_equal(run_multi(&r, kv0, more, 1, NULL), ISO_OK);
+  assert_string_equal(r.first_error_stage, "mux#1");
+  if (!strstr(r.error, "mux#1 (/nonexistent-dir/b.mp4)")) fail_msg("error: %s", r.error);
+  assert_int_equal(pl_stage_live(), before);
+}
+
+/* A bad option of a further output is refused before anything starts. */
+static void t_bad_option_second_output(void **state) {
+  (void)state;
+  char in[1024], a[1024], b[1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  tm_path(a, sizeof a, g_dir, "bad-a.mp4");
+  tm_path(b, sizeof b, g_dir, "bad-b.mp4");
+  iso_pipeline *p = iso_pipeline_new();
+  assert_int_equal(iso_pipeline_set(p, "i", in), ISO_OK);
+  assert_int_equal(iso_pipeline_set(p, "o", a), ISO_OK);
+  assert_int_equal(iso_pipeline_set_output(p, 1, "o", b), ISO_EINVAL); /* not added yet */
+  assert_int_equal(iso_pipeline_add_output(p), 1);
+  assert_int_equal(iso_pipeline_set_output(p, 1, "o", b), ISO_OK);
+  assert_int_equal(iso_pipeline_set_output(p, 1, "c:v", "nosuchcodec"), ISO_OK);
+  assert_int_equal(iso_pipeline_start(p), ISO_EINVAL);
+  if (!strstr(iso_pipeline_error(p), "output #1") || !strstr(iso_pipeline_error(p), "nosuchcodec"))
+    fail_msg("error: %s", iso_pipeline_error(p));
+  iso_pipeline_free(p);
+  assert_false(tm_file_exists(a));
+}
+
+/* -t given with output #1 ends every output (the decoders are shared). */
+static void t_input_options_are_shared(void **state) {
+  (void)state;
+  char in[1024], a[1024], b[1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  tm_path(a, sizeof a, g_dir, "t-a.mkv");
+  tm_path(b, sizeof b, g_dir, "t-b.mkv");
+  const char *kv0[] = {"i", in, "o", a, "c:v", "mpeg4", "an", "1", NULL};
+  const char *o1[] = {"o", b, "c:v", "mpeg4", "an", "1", "t", "0.5", NULL};
+  const char *const *more[] = {o1};
+  tp_run r;
+  tp_init(&r);
+  assert_int_equal(run_multi(&r, kv0, more, 1, NULL), ISO_OK);
+  int64_t fa = video_frames(a), fb = video_frames(b);
+  assert_int_equal(fa, fb);
+  assert_true(fa > 0 && fa <= 16);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(t_two_outputs),
+      cmocka_unit_test(t_three_outputs_copy_an),
+      cmocka_unit_test(t_unwritable_second_output),
+      cmocka_unit_test(t_bad_option_second_output),
+      cmocka_unit_test(t_input_options_are_shared),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
