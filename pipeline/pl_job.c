@@ -669,7 +669,7 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
   for (int f = 0; f < nfiles; f++) {
     char name[ISO_STAGE_NAME_MAX];
     if (f)
-      snprintf(name, sizeof name, "mux#%d", f);
+      snprintf(name, sizeof name, "mux#%u", (unsigned)f & 0xffu);
     else
       snprintf(name, sizeof name, "mux");
     mux[f] = add_node(g, PL_N_MUX, name, -1);
@@ -684,8 +684,8 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
     const pl_job *fj = files[f];
     const AVOutputFormat *of = av_guess_format(fj->out_format, NULL, NULL);
     int nv = 0, na = 0, port = 0;
-    char tag[8] = "";
-    if (f) snprintf(tag, sizeof tag, "#%d", f);
+    char tag[16] = "";
+    if (f) snprintf(tag, sizeof tag, "#%u", (unsigned)f & 0xffu);
     for (int i = 0; i < g->nout; i++) {
       pl_out_stream *o = &g->out[i];
       if (o->file != f) continue;

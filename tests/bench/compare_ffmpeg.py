@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs isopipe and ffmpeg's CLI on the same jobs, alternating, and prints medians and ratios.
 
-Usage: tests/bench/compare_ffmpeg.py [--build build] [--runs 3] [--jobs a,c,d,trace,rss] [--json]
+Usage: tests/bench/compare_ffmpeg.py [--build build] [--runs 3] [--jobs a,b,c,d,trace,rss] [--json]
 Wall, CPU (user+sys) and peak RSS come from wait4()'s rusage of each child.
 """
 import argparse
@@ -40,7 +40,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--jobs", default="a,c,d,trace,rss")
+    ap.add_argument("--jobs", default="a,b,c,d,trace,rss")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "isopipe-bench"))
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
@@ -61,8 +61,18 @@ def main():
     }
     x264 = ["-vf", "scale=-2:720", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
             "-c:a", "aac", "-b:a", "128k"]
+    def ladder(out):
+        # Job b: one process, three outputs (options before each path are its own).
+        args = []
+        for size in ("1280x720", "854x480", "640x360"):
+            args += ["-s", size, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                     "-c:a", "aac", "-b:a", "128k", f"{out}-{size.split('x')[1]}.mp4"]
+        return args
+
     jobs = {
         "a": ("1080p30 10s -> 720p x264 veryfast crf23 + aac 128k", "hd10", x264, "mp4"),
+        "b": ("1080p30 10s -> 720p/480p/360p x264 veryfast crf23 + aac 128k, one process",
+              "hd10", ladder, None),
         "c": ("1080p30 10s -> mpeg4 q 4", "hd10", ["-c:v", "mpeg4", "-q:v", "4", "-an"], "mp4"),
         "d": ("120s stereo FLAC -> MP3 192k", "flac120", ["-c:a", "libmp3lame", "-b:a", "192k"], "mp3"),
     }
@@ -74,10 +84,11 @@ def main():
             sys.exit(f"bench: unknown job {key}")
         title, clip, args, ext = jobs[key]
         src = clips[clip]()
-        out = f"{w}/out-{key}.{ext}"
+        tail = {t: args(f"{w}/out-{key}-{t}") if callable(args) else args + [f"{w}/out-{key}.{ext}"]
+                for t in ("isopipe", "ffmpeg")}
         tools = {
-            "isopipe": [iso, "-y", "-v", "error", "-nostdin", "-i", src] + args + [out],
-            "ffmpeg": [ffmpeg, "-y", "-v", "error", "-nostdin", "-i", src] + args + [out],
+            "isopipe": [iso, "-y", "-v", "error", "-nostdin", "-i", src] + tail["isopipe"],
+            "ffmpeg": [ffmpeg, "-y", "-v", "error", "-nostdin", "-i", src] + tail["ffmpeg"],
         }
         samples = {"isopipe": [], "ffmpeg": []}
         for i in range(a.runs):
