@@ -77,15 +77,9 @@ static void ctl_free(rt_ctl *c) {
 }
 
 void rt_drain_mailbox(rt_iso *iso) {
-  for (;;) {
-    iso_value *m = rt_mpsc_pop(&iso->mbox);
-    if (!m) {
-      if (rt_mpsc_empty(&iso->mbox)) break;
-      rt_cpu_relax();
-      continue;
-    }
+  iso_value *m;
+  while ((m = rt_mpsc_pop(&iso->mbox)) != NULL)
     iso_value_free(m);
-  }
 }
 
 void rt_iso_unref(rt_iso *iso) {

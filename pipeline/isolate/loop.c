@@ -16,10 +16,33 @@ static bool has_work(rt_iso *iso) {
          atomic_load_explicit(&iso->poked, memory_order_seq_cst) || !rt_mpsc_empty(&iso->mbox);
 }
 
+/* iso_set_busy_poll: poll for up to busy_poll_ns, reading the clock only
+ * every few probes. True when work arrived. */
+static bool busy_poll(rt_iso *iso, uint64_t deadline) {
+  uint64_t end = 0;
+  for (;;) {
+    /* Probe before the first clock read: a reply that is already on its
+     * way then costs no clock_gettime. */
+    for (int i = 0; i < 64; i++) {
+      if (has_work(iso)) return true;
+      rt_cpu_relax();
+    }
+    uint64_t now = iso_now_ns();
+    if (!end) {
+      end = now + iso->busy_poll_ns;
+      if (deadline < end) end = deadline;
+    }
+    if (now >= end) return false;
+  }
+}
+
 void rt_park(rt_iso *iso, uint64_t deadline) {
-  if (atomic_exchange_explicit(&iso->poked, false, memory_order_seq_cst))
+  /* Read first: an exchange would write the line senders read on every send. */
+  if (atomic_load_explicit(&iso->poked, memory_order_relaxed) &&
+      atomic_exchange_explicit(&iso->poked, false, memory_order_seq_cst))
     return; /* a poke is consumed here: the caller re-checks what it waits for */
-  int spin = iso->spin;
+  if (iso->busy_poll_ns && busy_poll(iso, deadline)) return;
+  int spin = iso->busy_poll_ns ? 0 : iso->spin;
   if (spin == 0 && (++iso->spin_probe & 63) == 0) spin = RT_SPIN_PROBE;
   for (int i = 0; i < spin; i++) {
     if (has_work(iso)) {
@@ -28,7 +51,7 @@ void rt_park(rt_iso *iso, uint64_t deadline) {
     }
     rt_cpu_relax();
   }
-  iso->spin = spin / 2;
+  if (!iso->busy_poll_ns) iso->spin = spin / 2;
   uint64_t timeout = UINT64_MAX;
   if (deadline != UINT64_MAX) {
     uint64_t now = iso_now_ns();
@@ -64,11 +87,7 @@ int rt_step(rt_iso *iso, int budget) {
       continue;
     }
     iso_value *m = rt_mpsc_pop(&iso->mbox);
-    if (!m) {
-      if (rt_mpsc_empty(&iso->mbox)) break;
-      rt_cpu_relax(); /* a producer is between its two stores */
-      continue;
-    }
+    if (!m) break;
     rt_dispatch_msg(iso, m);
     n++;
   }
@@ -235,4 +254,16 @@ int iso_loop_poll(uint64_t timeout_ns) {
 
 void iso_loop_stop(void) {
   if (rt_self) rt_self->stop_flag = true;
+}
+
+int iso_set_busy_poll(uint64_t ns) {
+  rt_iso *me = rt_self;
+  if (!me) return ISO_ESTATE;
+  if (ns > ISO_BUSY_POLL_MAX_NS) return ISO_EINVAL;
+  me->busy_poll_ns = ns;
+  return ISO_OK;
+}
+
+uint64_t iso_busy_poll(void) {
+  return rt_self ? rt_self->busy_poll_ns : 0;
 }

@@ -13,7 +13,10 @@
  * for the next thread to adopt, so a node never points at freed memory.
  */
 
-#define RT_NODE_EXTRA 40 /* inline bytes for short strings and bytes */
+/* A cached node is two cache lines, 64-aligned: a scalar message's header
+ * and value then share one line, the only line that moves between cores. */
+#define RT_NODE_SIZE 128
+#define RT_NODE_EXTRA (RT_NODE_SIZE - sizeof(iso_value)) /* short strings, bytes, list items */
 #define RT_NODE_LOCAL_MAX 4096
 
 /* remote sits on its own cache line: receivers hit it on every free while
@@ -125,7 +128,7 @@ iso_value *rt_node_alloc(size_t extra) {
     }
   }
   if (!v) {
-    v = malloc(sizeof(*v) + (c ? RT_NODE_EXTRA : extra));
+    v = c ? aligned_alloc(64, RT_NODE_SIZE) : malloc(sizeof(*v) + extra);
     if (!v) return NULL;
   }
   memset(v, 0, sizeof(*v));

@@ -41,7 +41,7 @@ static iso_port *slot_port(rt_iso *iso, uint64_t id) {
 }
 
 static rt_core *core_new(rt_iso *iso, iso_port *p) {
-  rt_core *c = malloc(sizeof(*c));
+  rt_core *c = aligned_alloc(64, sizeof(*c));
   if (!c) return NULL;
   if (slot_take(iso, p, &c->port_id)) {
     free(c);
@@ -267,8 +267,10 @@ int rt_send_flags(iso_sendport *sp, iso_value *v, uint32_t flags, bool move) {
   if (me) me->ctr.msgs_sent++;
   m->q_port = c->port_id;
   m->q_flags = flags;
-  rt_mpsc_push(&dst->mbox, m);
-  rt_iso_wake(dst);
+  /* A push onto a non-empty mailbox needs no wake: whoever made it
+   * non-empty saw the receiver awake or woke it, and the receiver takes the
+   * whole stack at once, this message included. */
+  if (rt_mpsc_push(&dst->mbox, m) || rt_rt.mode == ISO_MODE_INLINE) rt_iso_wake(dst);
   return ISO_OK;
 }
 

@@ -57,29 +57,33 @@ struct iso_value {
   } u;
 };
 
-/* Vyukov's intrusive MPSC queue: lock-free push, single consumer. */
-/* tail and head live on separate cache lines: producers and the consumer
+/* Intrusive MPSC mailbox: producers push onto a lock-free stack, the
+ * consumer takes it whole and keeps the batch, in arrival order, privately.
+ * top and head live on separate cache lines: producers and the consumer
  * would otherwise bounce one line on every message. */
 typedef struct rt_mpsc {
-  _Alignas(64) _Atomic(iso_value *) tail; /* producers swap here */
-  _Alignas(64) iso_value *head;           /* consumer only */
-  iso_value stub;
+  _Alignas(64) _Atomic(iso_value *) top; /* producers push here (newest first) */
+  _Alignas(64) iso_value *head;          /* consumer only: the taken batch */
 } rt_mpsc;
 
 void rt_mpsc_init(rt_mpsc *q);
-void rt_mpsc_push(rt_mpsc *q, iso_value *n);
-/* NULL when empty or when a producer is half-way through its push. */
+/* True when the mailbox was empty: only then may the consumer be parked,
+ * so only then must the producer check whether to wake it. */
+bool rt_mpsc_push(rt_mpsc *q, iso_value *n);
+/* NULL when empty (consumer only). */
 iso_value *rt_mpsc_pop(rt_mpsc *q);
 bool rt_mpsc_empty(rt_mpsc *q);
 
 /* The shared part of a receive port; iso_sendport is this object. It
  * outlives the port while capabilities or queued messages refer to it. */
 struct rt_core {
-  atomic_uint refs;
   atomic_bool closed;
   rt_iso *iso;            /* owning isolate (referenced) */
   uint64_t port_id;       /* (generation << 32) | slot in the owner's port table */
   uint32_t link_capacity; /* set by iso_link_rx_new, read by iso_link_tx_new */
+  /* Own line: a send port copied into every request would otherwise drag
+   * the fields every send reads between the cores with each ref/release. */
+  _Alignas(64) atomic_uint refs;
 };
 
 struct iso_port {
@@ -140,9 +144,10 @@ struct rt_iso {
   bool ending; /* exit, kill or fatal error: no further dispatch */
   bool killed;
   bool is_main;
-  bool stop_flag; /* iso_loop_stop */
-  int depth;      /* handler frames on the stack */
-  int spin;       /* adaptive polling budget before parking */
+  bool stop_flag;        /* iso_loop_stop */
+  int depth;             /* handler frames on the stack */
+  int spin;              /* adaptive polling budget before parking */
+  uint64_t busy_poll_ns; /* iso_set_busy_poll: 0 = the adaptive spin */
   unsigned spin_probe;
   int alive; /* open strong ports + live timers */
   iso_port *ports;
@@ -205,7 +210,11 @@ extern rt_runtime rt_rt;
 extern _Thread_local rt_iso *rt_self;
 
 /* values */
-iso_value *rt_node_alloc(size_t extra); /* zeroed node with room for extra bytes */
+iso_value *rt_node_alloc(size_t extra); /* zeroed header with room for extra bytes */
+/* Items of a list of at most this many live inside its node: a small list
+ * message is one allocation, not a node plus an array. */
+#define RT_LIST_INLINE 4
+#define RT_LIST_IS_INLINE(v) ((void *)(v)->u.l.items == (void *)((v) + 1))
 void rt_node_free(iso_value *v);
 void rt_node_thread_done(void); /* parks this thread's cache for reuse */
 void rt_node_trim(void);

@@ -83,8 +83,19 @@ iso_value *iso_bytes(const void *p, size_t n) {
   return mk_sized(ISO_V_BYTES, p, n, false);
 }
 
+/* A list starts with room for RT_LIST_INLINE items inside its node. */
+static iso_value *list_new(size_t n) {
+  if (n > RT_LIST_INLINE) return rt_value_alloc(ISO_V_LIST, 0);
+  iso_value *v = rt_value_alloc(ISO_V_LIST, RT_LIST_INLINE * sizeof(iso_value *));
+  if (!v) return NULL;
+  v->u.l.items = (iso_value **)(v + 1);
+  v->u.l.keys = NULL; /* aliases the string length set by rt_value_alloc */
+  v->u.l.cap = RT_LIST_INLINE;
+  return v;
+}
+
 iso_value *iso_list(void) {
-  return rt_value_alloc(ISO_V_LIST, 0);
+  return list_new(0);
 }
 iso_value *iso_map(void) {
   return rt_value_alloc(ISO_V_MAP, 0);
@@ -93,8 +104,15 @@ iso_value *iso_map(void) {
 static int grow(iso_value *c) {
   if (c->u.l.len < c->u.l.cap) return ISO_OK;
   size_t cap = c->u.l.cap ? c->u.l.cap * 2 : 4;
-  iso_value **items = realloc(c->u.l.items, cap * sizeof(*items));
-  if (!items) return ISO_ENOMEM;
+  iso_value **items;
+  if (RT_LIST_IS_INLINE(c)) {
+    items = malloc(cap * sizeof(*items));
+    if (!items) return ISO_ENOMEM;
+    memcpy(items, c->u.l.items, c->u.l.len * sizeof(*items));
+  } else {
+    items = realloc(c->u.l.items, cap * sizeof(*items));
+    if (!items) return ISO_ENOMEM;
+  }
   c->u.l.items = items;
   if (c->type == ISO_V_MAP) {
     char **keys = realloc(c->u.l.keys, cap * sizeof(*keys));
@@ -190,9 +208,9 @@ iso_value *iso_listv(iso_value *first, ...) {
 iso_value *rt_list_of(size_t n, ...) {
   va_list ap;
   va_start(ap, n);
-  iso_value *l = iso_list();
+  iso_value *l = list_new(n);
   bool ok = l != NULL;
-  if (ok && n) {
+  if (ok && n > l->u.l.cap) {
     l->u.l.items = malloc(n * sizeof(*l->u.l.items));
     ok = l->u.l.items != NULL;
     if (ok) l->u.l.cap = n;
@@ -222,7 +240,7 @@ void iso_value_free(iso_value *v) {
       iso_value_free(v->u.l.items[i]);
       if (v->u.l.keys) free(v->u.l.keys[i]);
     }
-    free(v->u.l.items);
+    if (!RT_LIST_IS_INLINE(v)) free(v->u.l.items);
     free(v->u.l.keys);
     break;
   case ISO_V_SENDPORT:
@@ -373,9 +391,9 @@ iso_value *rt_value_copy_for_send(iso_value *v, uint64_t *bytes, uint64_t *trans
     return mk_sized(v->type, v->u.s.p, v->u.s.n, v->type == ISO_V_STRING);
   case ISO_V_LIST:
   case ISO_V_MAP:
-    c = rt_value_alloc(v->type, 0);
+    c = v->type == ISO_V_LIST ? list_new(v->u.l.len) : rt_value_alloc(v->type, 0);
     if (!c) return NULL;
-    if (v->u.l.len) {
+    if (v->u.l.len > c->u.l.cap) {
       c->u.l.items = malloc(v->u.l.len * sizeof(*c->u.l.items));
       if (v->type == ISO_V_MAP) c->u.l.keys = calloc(v->u.l.len, sizeof(*c->u.l.keys));
       if (!c->u.l.items || (v->type == ISO_V_MAP && !c->u.l.keys)) {
@@ -385,8 +403,8 @@ iso_value *rt_value_copy_for_send(iso_value *v, uint64_t *bytes, uint64_t *trans
         return NULL;
       }
       c->u.l.cap = v->u.l.len;
-      *bytes += v->u.l.len * sizeof(*c->u.l.items);
     }
+    *bytes += v->u.l.len * sizeof(*c->u.l.items);
     for (size_t i = 0; i < v->u.l.len; i++) {
       iso_value *e = rt_value_copy_for_send(v->u.l.items[i], bytes, transfers);
       char *k = NULL;
