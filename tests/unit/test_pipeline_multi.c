@@ -227,6 +227,67 @@ static void t_input_options_are_shared(void **state) {
   assert_true(fa > 0 && fa <= 16);
 }
 
+/* What each further consumer gets: a new reference to the same buffers. */
+static void t_msg_ref_shares_buffers(void **state) {
+  (void)state;
+  pl_msg *m = pl_msg_new(PL_M_FRAME);
+  m->frame = av_frame_alloc();
+  m->frame->format = AV_PIX_FMT_YUV420P;
+  m->frame->width = 64;
+  m->frame->height = 48;
+  assert_int_equal(av_frame_get_buffer(m->frame, 0), 0);
+  m->frame->pts = 42;
+  m->tb = (AVRational){1, 25};
+  pl_msg *c = pl_msg_ref(m);
+  assert_non_null(c);
+  assert_ptr_equal(c->frame->data[0], m->frame->data[0]);
+  assert_ptr_equal(c->frame->buf[0]->buffer, m->frame->buf[0]->buffer);
+  assert_int_equal(av_buffer_get_ref_count(m->frame->buf[0]), 2);
+  assert_ptr_not_equal(c->frame, m->frame); /* its own AVFrame: its own pts, flags */
+  assert_int_equal(c->frame->pts, 42);
+  assert_int_equal(c->tb.den, 25);
+  pl_msg_free(c);
+  assert_int_equal(av_buffer_get_ref_count(m->frame->buf[0]), 1);
+  pl_msg_free(m);
+
+  pl_msg *pm = pl_msg_new(PL_M_PACKET);
+  pm->pkt = av_packet_alloc();
+  assert_int_equal(av_new_packet(pm->pkt, 1000), 0);
+  pl_msg *pc = pl_msg_ref(pm);
+  assert_non_null(pc);
+  assert_ptr_equal(pc->pkt->data, pm->pkt->data);
+  assert_int_equal(av_buffer_get_ref_count(pm->pkt->buf), 2);
+  pl_msg_free(pc);
+  pl_msg_free(pm);
+}
+
+/* With one credit per link, no link into any stage of any output ever held
+ * more than its capacity: the fan-out waits for every consumer. */
+static void t_credits_bound_every_link(void **state) {
+  (void)state;
+  char in[1024], a[1024], b[1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  tm_path(a, sizeof a, g_dir, "q-a.mkv");
+  tm_path(b, sizeof b, g_dir, "q-b.mkv");
+  const char *kv0[] = {"i", in, "o", a, "c:v", "mpeg4", "c:a", "flac", "queue", "1", NULL};
+  const char *o1[] = {"o",      b,        "s",   "80x60", "c:v", "libx264",
+                      "preset", "medium", "c:a", "aac",   NULL};
+  const char *const *more[] = {o1};
+  tp_run r;
+  tp_init(&r);
+  assert_int_equal(run_multi(&r, kv0, more, 1, NULL), ISO_OK);
+  int checked = 0;
+  for (int i = 0; i < r.last.nstages; i++) {
+    const iso_stage_stats *s = &r.last.stages[i];
+    if (!s->in_capacity) continue;
+    checked++;
+    if (s->in_depth_max > s->in_capacity)
+      fail_msg("%s: %u items waiting, capacity %u", s->name, s->in_depth_max, s->in_capacity);
+  }
+  assert_true(checked >= 8);
+  assert_int_equal(video_frames(a), video_frames(b));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_two_outputs),
@@ -234,6 +295,8 @@ int main(void) {
       cmocka_unit_test(t_unwritable_second_output),
       cmocka_unit_test(t_bad_option_second_output),
       cmocka_unit_test(t_input_options_are_shared),
+      cmocka_unit_test(t_msg_ref_shares_buffers),
+      cmocka_unit_test(t_credits_bound_every_link),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
