@@ -194,8 +194,19 @@ static int configure(app *a) {
   int rc = set_output_file(a, 0, o->output);
   if (rc) return rc;
   int cur = 0; /* the output the options apply to */
+  int several = 0, warned = 0;
+  for (size_t i = 0; i < o->nkv; i++)
+    several |= !strcmp(o->kv[i].key, CLI_OUTPUT_KEY);
   for (size_t i = 0; i < o->nkv; i++) {
     const cli_kv *kv = &o->kv[i];
+    if (several && !warned && (!strcmp(kv->key, "t") || !strcmp(kv->key, "to")) &&
+        o->loglevel >= 24) {
+      /* ffmpeg would cut only the output it was written for; here the
+       * decoders, which cut, serve every output. */
+      warned = 1;
+      cli_term_log(&a->term, 24, NULL,
+                   "isopipe: -t/-to end every output of this run (the decoders are shared)");
+    }
     if (!strcmp(kv->key, CLI_OUTPUT_KEY)) {
       cur = iso_pipeline_add_output(a->p);
       if (cur < 0) {
