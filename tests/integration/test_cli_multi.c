@@ -12,7 +12,8 @@
 #include "test_media.h"
 
 static char g_dir[512];
-static char g_in[700]; /* 320x240 mpeg4 + aac, 3 s */
+static char g_in[700];   /* 320x240 mpeg4 + aac, 3 s */
+static char g_long[700]; /* 640x480 mpeg4 + aac, 20 s: long enough to interrupt */
 
 static int setup(void **state) {
   (void)state;
@@ -21,6 +22,9 @@ static int setup(void **state) {
   if (!mkdtemp(g_dir)) return -1;
   if (tm_gen_simple(g_in, sizeof g_in, g_dir, "in.mp4", "mpeg4", "aac", 320, 240, 3.0, 2, 48000) <
       0)
+    return -1;
+  if (tm_gen_simple(g_long, sizeof g_long, g_dir, "long.mp4", "mpeg4", "aac", 640, 480, 20.0, 2,
+                    48000) < 0)
     return -1;
   return 0;
 }
@@ -135,12 +139,65 @@ static void test_bad_codec_second(void **state) {
   ch_free(&p);
 }
 
+/* Reads -progress until frame= reaches min_frames; -1 if the run ends first. */
+static int wait_frames(ch_proc *p, long min_frames, double timeout_s) {
+  double t0 = ch_now();
+  while (ch_now() - t0 < timeout_s) {
+    ch_pump(p, 50);
+    const char *s = ch_str(&p->out), *last = NULL;
+    for (const char *f = s; (f = strstr(f, "frame=")); f++)
+      last = f;
+    if (last && atoll(last + 6) >= min_frames) return 0;
+    if (p->out_fd < 0) return -1;
+  }
+  return -1;
+}
+
+/* The first SIGINT finishes every output: exit 130, each file playable and
+ * cut early, both about as long. */
+static void test_sigint_finishes_every_output(void **state) {
+  (void)state;
+  const char *a = out_path("int-a.mp4"), *b = out_path("int-b.mkv");
+  const char *args[] = {
+      "-y",     "-hide_banner", "-nostats", "-progress", "pipe:1",  "-stats_period",
+      "0.05",   "-i",           g_long,     "-c:v",      "libx264", "-preset",
+      "medium", "-c:a",         "aac",      a,           "-s",      "160x120",
+      "-c:v",   "mpeg4",        b,          NULL};
+  ch_proc p;
+  assert_int_equal(ch_start(&p, args), 0);
+  if (wait_frames(&p, 30, 60) < 0) {
+    int rc = ch_wait(&p, 30);
+    fail_msg("no progress before the signal (exit %d): %s", rc, ch_str(&p.err));
+  }
+  kill(p.pid, SIGINT);
+  expect_exit(&p, ch_wait(&p, 60), 130);
+  assert_non_null(strstr(ch_str(&p.out), "progress=end"));
+  ch_free(&p);
+  tm_probe pa, pb;
+  const tm_stream *va = probe(a, &pa, AVMEDIA_TYPE_VIDEO);
+  const tm_stream *vb = probe(b, &pb, AVMEDIA_TYPE_VIDEO);
+  assert_non_null(va);
+  assert_non_null(vb);
+  tm_probe pin;
+  assert_int_equal(tm_probe_file(g_long, false, &pin), 0);
+  int64_t all = tm_probe_stream(&pin, AVMEDIA_TYPE_VIDEO)->packets;
+  assert_true(all >= 400);
+  if (va->frames <= 0 || va->frames >= all || vb->frames <= 0 || vb->frames >= all)
+    fail_msg("not cut early: %lld and %lld of %lld frames", (long long)va->frames,
+             (long long)vb->frames, (long long)all);
+  /* The shared decoder stopped both at once (each drained what it had). */
+  if (labs((long)(va->frames - vb->frames)) > 60)
+    fail_msg("outputs stopped apart: %lld vs %lld frames", (long long)va->frames,
+             (long long)vb->frames);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_three_outputs),
       cmocka_unit_test(test_unwritable_second),
       cmocka_unit_test(test_second_exists),
       cmocka_unit_test(test_bad_codec_second),
+      cmocka_unit_test(test_sigint_finishes_every_output),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
