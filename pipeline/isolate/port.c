@@ -245,6 +245,8 @@ int rt_send_flags(iso_sendport *sp, iso_value *v, uint32_t flags, bool move) {
   if (!sp || !v) return ISO_EINVAL;
   rt_core *c = (rt_core *)sp;
   rt_iso *me = rt_self;
+  /* Ask for the receiver's mailbox line now: the copy below overlaps it. */
+  __builtin_prefetch(&c->iso->mbox.top, 1);
   uint64_t transfers = 0, bytes = 0;
   if (rt_value_check_sendable(v, &transfers)) return ISO_EUNSENDABLE;
   iso_value *m = v;

@@ -140,6 +140,11 @@ static double bench_raw_ring(void) {
 
 /* ---- round trips ----------------------------------------------------------- */
 
+/* RTT_INT: an int goes out (copied), the echo moves it back to the port
+ * it got at spawn. RTT_REPLY_PORT: each request is [reply sendport, int] (Dart's
+ * request idiom), deep-copied: a list node, a send port reference, an int. */
+enum { RTT_INT = 0, RTT_REPLY_PORT = 1 };
+
 static void echo_handler(iso_port *port, iso_value *msg, void *ud) {
   (void)ud;
   if (iso_type(msg) == ISO_V_NULL) {
@@ -159,10 +164,27 @@ static void echo_entry(iso_value *msg) {
   iso_value_free(msg);
 }
 
-/* The echo of the hot round trip: [main's port, busy-poll ns]. */
+/* Replies to the port it got at spawn (ud), like a stage answering its
+ * upstream: the int request (copied by the sender's iso_send) is moved
+ * back, the echo's zero-copy reply. */
+static void echo_int_handler(iso_port *port, iso_value *msg, void *ud) {
+  iso_sendport *reply = ud;
+  if (iso_type(msg) == ISO_V_NULL) {
+    iso_value_free(msg);
+    iso_sendport_release(reply);
+    iso_port_close(port);
+    return;
+  }
+  iso_send_move(reply, msg);
+}
+
+/* The echo of the round trips: [main's port, busy-poll ns, reply mode]. */
 static void echo_busy_entry(iso_value *msg) {
   iso_set_busy_poll((uint64_t)iso_as_int(iso_list_at(msg, 1)));
-  iso_port *p = iso_port_new_raw(echo_handler, NULL);
+  iso_sendport *main_sp = iso_as_sendport(iso_list_at(msg, 0));
+  iso_port *p = iso_as_int(iso_list_at(msg, 2)) == RTT_REPLY_PORT
+                    ? iso_port_new_raw(echo_handler, NULL)
+                    : iso_port_new_raw(echo_int_handler, iso_sendport_ref(main_sp));
   iso_sendport *me = iso_port_sendport(p);
   iso_send_move(iso_as_sendport(iso_list_at(msg, 0)), iso_v_sendport(me));
   iso_sendport_release(me);
@@ -175,17 +197,20 @@ static void echo_busy_entry(iso_value *msg) {
  * default bounded spin. */
 #define RTT_BUSY_POLL_NS 100000
 
-static void bench_rtt(int n, uint64_t gap_ns, uint64_t busy_ns, double *p50, double *p99) {
+static void bench_rtt(int n, uint64_t gap_ns, uint64_t busy_ns, int mode, double *p50,
+                      double *p99) {
   iso_port *p = iso_port_new();
   iso_sendport *sp = iso_port_sendport(p);
   iso_isolate *w;
-  iso_spawn(echo_busy_entry, iso_listv(iso_v_sendport(sp), iso_int((int64_t)busy_ns), NULL), NULL,
+  iso_spawn(echo_busy_entry,
+            iso_listv(iso_v_sendport(sp), iso_int((int64_t)busy_ns), iso_int(mode), NULL), NULL,
             &w);
   iso_set_busy_poll(busy_ns);
   iso_value *hello = wait_msg(p);
   iso_sendport *esp = iso_as_sendport(hello);
   uint64_t *v = malloc((size_t)n * sizeof(*v));
-  iso_value *req = iso_listv(iso_v_sendport(sp), iso_int(1), NULL);
+  iso_value *req =
+      mode == RTT_REPLY_PORT ? iso_listv(iso_v_sendport(sp), iso_int(1), NULL) : iso_int(1);
   for (int i = 0; i < n; i++) {
     if (gap_ns) {
       struct timespec ts = {0, (long)gap_ns};
@@ -333,9 +358,11 @@ int main(int argc, char **argv) {
     if (!strcmp(only, "ring")) printf("ring %.0f\n", bench_raw_ring());
     if (!strcmp(only, "rtt")) {
       double a, b;
-      bench_rtt(RTT_HOT_N, 0, RTT_BUSY_POLL_NS, &a, &b);
+      bench_rtt(RTT_HOT_N, 0, RTT_BUSY_POLL_NS, RTT_INT, &a, &b);
       printf("rtt hot p50 %.3f p99 %.3f\n", a, b);
-      bench_rtt(RTT_HOT_N, 0, 0, &a, &b);
+      bench_rtt(RTT_HOT_N, 0, RTT_BUSY_POLL_NS, RTT_REPLY_PORT, &a, &b);
+      printf("rtt hot (reply port in each request) p50 %.3f p99 %.3f\n", a, b);
+      bench_rtt(RTT_HOT_N, 0, 0, RTT_INT, &a, &b);
       printf("rtt hot (default policy) p50 %.3f p99 %.3f\n", a, b);
     }
     if (!strcmp(only, "run")) printf("run %.3f pooled %.3f\n", bench_run(false), bench_run(true));
@@ -344,10 +371,11 @@ int main(int argc, char **argv) {
   }
   double oneway = bench_oneway();
   double ring_rate = bench_raw_ring();
-  double hot50, hot99, def50, def99, parked50;
-  bench_rtt(RTT_HOT_N, 0, RTT_BUSY_POLL_NS, &hot50, &hot99);
-  bench_rtt(RTT_HOT_N, 0, 0, &def50, &def99);
-  bench_rtt(RTT_PARKED_N, 1000000, 0, &parked50, NULL);
+  double hot50, hot99, rp50, rp99, def50, def99, parked50;
+  bench_rtt(RTT_HOT_N, 0, RTT_BUSY_POLL_NS, RTT_INT, &hot50, &hot99);
+  bench_rtt(RTT_HOT_N, 0, RTT_BUSY_POLL_NS, RTT_REPLY_PORT, &rp50, &rp99);
+  bench_rtt(RTT_HOT_N, 0, 0, RTT_INT, &def50, &def99);
+  bench_rtt(RTT_PARKED_N, 1000000, 0, RTT_REPLY_PORT, &parked50, NULL);
   double run50 = bench_run(false);
   double pooled50 = bench_run(true);
   double idle = bench_idle(64 * 1024);
@@ -364,18 +392,21 @@ int main(int argc, char **argv) {
         "\"run_p50_us\": %.3f, \"run_pooled_p50_us\": %.3f, \"idle_isolate_rss_kb\": %.2f, "
         "\"transfer_1k_ns\": %.1f, \"transfer_8m_ns\": %.1f, \"transfer_32m_ns\": %.1f, "
         "\"copy_8m_ns\": %.0f, \"rtt_hot_default_p50_us\": %.3f, \"rtt_hot_default_p99_us\": %.3f, "
-        "\"rtt_hot_busy_poll_ns\": %d}\n",
+        "\"rtt_hot_busy_poll_ns\": %d, \"rtt_hot_reply_port_p50_us\": %.3f, "
+        "\"rtt_hot_reply_port_p99_us\": %.3f}\n",
         oneway, ring_rate, hot50, hot99, parked50, run50, pooled50, idle, t1k, t8m, t32m, c8m,
-        def50, def99, RTT_BUSY_POLL_NS);
+        def50, def99, RTT_BUSY_POLL_NS, rp50, rp99);
     return 0;
   }
   printf("%-34s %14s\n", "metric", "value");
   printf("%-34s %14.0f\n", "oneway_msgs_per_s", oneway);
   printf("%-34s %14.0f  (ratio %.2f)\n", "oneway_raw_ring_msgs_per_s", ring_rate,
          oneway / ring_rate);
-  printf("%-34s %14.3f  (both sides iso_set_busy_poll(%d ns))\n", "rtt_hot_p50_us", hot50,
-         RTT_BUSY_POLL_NS);
+  printf("%-34s %14.3f  (int ping-pong, both sides iso_set_busy_poll(%d ns))\n", "rtt_hot_p50_us",
+         hot50, RTT_BUSY_POLL_NS);
   printf("%-34s %14.3f\n", "rtt_hot_p99_us", hot99);
+  printf("%-34s %14.3f  (p99 %.3f; same, [sendport, int] requests)\n", "rtt_hot_reply_port_p50_us",
+         rp50, rp99);
   printf("%-34s %14.3f  (p99 %.3f; no busy poll)\n", "rtt_hot_default_p50_us", def50, def99);
   printf("%-34s %14.3f\n", "rtt_parked_p50_us", parked50);
   printf("%-34s %14.3f\n", "run_p50_us", run50);
