@@ -12,33 +12,45 @@
 #define RT_SPIN_MAX 256
 #define RT_SPIN_PROBE 16
 
-static bool has_work(rt_iso *iso) {
-  return atomic_load_explicit(&iso->ctl_pending, memory_order_seq_cst) ||
-         atomic_load_explicit(&iso->poked, memory_order_seq_cst) || !rt_mpsc_empty(&iso->mbox);
+static inline bool has_work(rt_iso *iso) {
+  return !rt_mpsc_empty(&iso->mbox) ||
+         atomic_load_explicit(&iso->ctl_pending, memory_order_seq_cst) ||
+         atomic_load_explicit(&iso->poked, memory_order_seq_cst);
 }
 
 /* iso_set_busy_poll: poll for up to busy_poll_ns, reading the clock only
- * every few probes. True when work arrived. */
+ * between rounds of probes. True when work arrived.
+ *
+ * Between rounds the poller yields the CPU: when both ends of a ping-pong
+ * share a core (more runnable threads than cores), pure polling would hold
+ * the peer off for a whole time slice on every hop. A yield that took long
+ * means another thread ran here, likely the peer: then rounds shrink to a
+ * few probes, so each hop costs about one yield; a yield that returned at
+ * once (an otherwise idle core) lets them grow back, so a reply that comes
+ * soon finds no syscall in its way. */
+#define RT_POLL_ROUND_MAX 64
+#define RT_POLL_ROUND_MIN 4
+#define RT_POLL_YIELD_RAN_NS 1000
+
 static bool busy_poll(rt_iso *iso, uint64_t deadline) {
   uint64_t end = 0;
+  if (!iso->poll_round) iso->poll_round = RT_POLL_ROUND_MAX;
   for (;;) {
-    /* Probe before the first clock read: a reply that is already on its
-     * way then costs no clock_gettime. */
-    for (int i = 0; i < 64; i++) {
+    for (int i = 0; i < iso->poll_round; i++) {
       if (has_work(iso)) return true;
       rt_cpu_relax();
     }
-    uint64_t now = iso_now_ns();
+    uint64_t now = iso_now_ns(); /* after the first round: a quick reply reads no clock */
     if (!end) {
       end = now + iso->busy_poll_ns;
       if (deadline < end) end = deadline;
     }
     if (now >= end) return false;
-    /* Let a thread waiting for this CPU run: when both ends of a ping-pong
-     * share a core, pure polling would hold the peer off for the whole
-     * budget on every hop (a round is ~2 us). On an otherwise idle core
-     * this returns at once. */
     sched_yield();
+    if (iso_now_ns() - now > RT_POLL_YIELD_RAN_NS)
+      iso->poll_round = RT_POLL_ROUND_MIN;
+    else if (iso->poll_round < RT_POLL_ROUND_MAX)
+      iso->poll_round *= 2;
   }
 }
 

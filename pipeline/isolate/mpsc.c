@@ -50,10 +50,6 @@ iso_value *rt_mpsc_pop(rt_mpsc *q) {
   return h;
 }
 
-bool rt_mpsc_empty(rt_mpsc *q) {
-  return !q->head && !atomic_load_explicit(&q->top, memory_order_seq_cst);
-}
-
 void rt_futex_wait(_Atomic int *addr, int val, uint64_t timeout_ns) {
   struct timespec ts, *tp = NULL;
   if (timeout_ns != UINT64_MAX) {

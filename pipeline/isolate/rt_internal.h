@@ -72,7 +72,10 @@ void rt_mpsc_init(rt_mpsc *q);
 bool rt_mpsc_push(rt_mpsc *q, iso_value *n);
 /* NULL when empty (consumer only). */
 iso_value *rt_mpsc_pop(rt_mpsc *q);
-bool rt_mpsc_empty(rt_mpsc *q);
+/* Inline: the idle poll calls it in a tight loop. */
+static inline bool rt_mpsc_empty(rt_mpsc *q) {
+  return !q->head && !atomic_load_explicit(&q->top, memory_order_seq_cst);
+}
 
 /* The shared part of a receive port; iso_sendport is this object. It
  * outlives the port while capabilities or queued messages refer to it. */
@@ -148,6 +151,7 @@ struct rt_iso {
   int depth;             /* handler frames on the stack */
   int spin;              /* adaptive polling budget before parking */
   uint64_t busy_poll_ns; /* iso_set_busy_poll: 0 = the adaptive spin */
+  int poll_round;        /* probes between the busy poll's yields (loop.c) */
   unsigned spin_probe;
   int alive; /* open strong ports + live timers */
   iso_port *ports;
