@@ -1,9 +1,12 @@
 /* Video convert: swscale for size and pixel format, then constant frame rate by drop/duplicate. */
 #include "codecs/cx_internal.h"
 
+#include <libavutil/buffer.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
+#include <limits.h>
 
 struct cx_vconv {
   cx_vconv_opts o;
@@ -27,7 +30,66 @@ struct cx_vconv {
   int64_t max_fill;    /* most slots one input frame may fill */
   int64_t emitted;
   bool warned;
+  /* Scaled pictures come from a pool: a fresh buffer per frame (1.4 MB at
+   * 720p) is mmap'd, faulted in and unmapped again every time. */
+  AVBufferPool *pool;
+  int pool_w, pool_h;
+  enum AVPixelFormat pool_fmt;
+  int pool_ls[4];
+  size_t pool_plane[4];
 };
+
+#define CX_VCONV_ALIGN 64
+
+/* One buffer per picture, planes back to back, laid out as
+ * av_frame_get_buffer would (aligned lines, height padded, tail slack for
+ * SIMD over-reads). Palette and hardware formats take the plain path. */
+static int pool_setup(cx_vconv *c, int w, int h, enum AVPixelFormat fmt) {
+  if (c->pool && c->pool_w == w && c->pool_h == h && c->pool_fmt == fmt) return 0;
+  av_buffer_pool_uninit(&c->pool);
+  const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+  if (!d || (d->flags & (AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL))) return 0;
+  int ls[4];
+  int ret = av_image_fill_linesizes(ls, fmt, FFALIGN(w, CX_VCONV_ALIGN));
+  if (ret < 0) return ret;
+  ptrdiff_t lsp[4];
+  for (int i = 0; i < 4; i++) {
+    ls[i] = FFALIGN(ls[i], CX_VCONV_ALIGN);
+    lsp[i] = ls[i];
+  }
+  size_t sizes[4];
+  ret = av_image_fill_plane_sizes(sizes, fmt, FFALIGN(h, 32), lsp);
+  if (ret < 0) return ret;
+  size_t total = CX_VCONV_ALIGN;
+  for (int i = 0; i < 4; i++) {
+    c->pool_ls[i] = ls[i];
+    c->pool_plane[i] = sizes[i];
+    total += sizes[i];
+  }
+  if (total > INT_MAX) return AVERROR(EINVAL);
+  c->pool = av_buffer_pool_init(total, NULL);
+  if (!c->pool) return AVERROR(ENOMEM);
+  c->pool_w = w;
+  c->pool_h = h;
+  c->pool_fmt = fmt;
+  return 0;
+}
+
+static int get_picture(cx_vconv *c, AVFrame *f) {
+  int ret = pool_setup(c, f->width, f->height, f->format);
+  if (ret < 0) return ret;
+  if (!c->pool) return av_frame_get_buffer(f, 0);
+  f->buf[0] = av_buffer_pool_get(c->pool);
+  if (!f->buf[0]) return AVERROR(ENOMEM);
+  uint8_t *p = f->buf[0]->data;
+  for (int i = 0; i < 4 && c->pool_plane[i]; i++) {
+    f->data[i] = p;
+    f->linesize[i] = c->pool_ls[i];
+    p += c->pool_plane[i];
+  }
+  f->extended_data = f->data;
+  return 0;
+}
 
 /* A frame may fill at most 1 s of output, and never fewer than this many
  * frames (so -r 1 still fills gaps of a minute). A larger forward jump is a
@@ -166,7 +228,7 @@ static int convert(cx_vconv *c, const AVFrame *in, AVFrame **out) {
   f->width = c->dst_w;
   f->height = c->dst_h;
   f->format = c->dst_fmt;
-  if ((ret = av_frame_get_buffer(f, 0)) < 0) goto fail;
+  if ((ret = get_picture(c, f)) < 0) goto fail;
   if ((ret = av_frame_copy_props(f, in)) < 0) goto fail;
   if ((ret = sws_scale_frame(c->sws, f, in)) < 0) goto fail;
   if (sar.num > 0 && sar.den > 0)
@@ -318,6 +380,7 @@ void cx_vconv_close(cx_vconv **pc) {
   sws_freeContext(c->sws);
   av_frame_free(&c->held);
   av_frame_free(&c->cur);
+  av_buffer_pool_uninit(&c->pool); /* freed once frames still out come back */
   av_free(c);
   *pc = NULL;
 }
