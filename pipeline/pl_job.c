@@ -801,8 +801,11 @@ uint32_t pl_link_capacity(const pl_job *j, int node) {
     const pl_out_stream *o = &j->out[nd->out_stream];
     if (o->dec_node >= 0 && j->node[o->dec_node].nfan > 1) return 1;
   }
-  /* Packets flow into decoders and the muxer, frames into convert and encode. */
-  if (nd->kind == PL_N_VCONV || nd->kind == PL_N_ACONV || nd->kind == PL_N_ENCODE)
+  /* Packets flow into decoders and the muxer, frames into convert and
+   * encode. Audio frames are small (tens of KB): they get the packet depth,
+   * so their links return credits in batches too (see link.c). */
+  if (nd->kind == PL_N_VCONV) return (uint32_t)j->queue_frames;
+  if (nd->kind == PL_N_ENCODE && j->out[nd->out_stream].type == AVMEDIA_TYPE_VIDEO)
     return (uint32_t)j->queue_frames;
   return (uint32_t)j->queue_pkts;
 }

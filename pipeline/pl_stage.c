@@ -138,6 +138,11 @@ pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
   st->name = st->node->name;
   st->ops = ops;
   st->impl = impl;
+  /* A codec stage's step is bounded CPU work, never an I/O wait: its wakes
+   * to a parked peer may wait for the end of a step, so a starved muxer or
+   * a sender blocked on credits wakes once per burst, not once per item. */
+  pl_node_kind k = st->node->kind;
+  iso_set_wake_batching(k == PL_N_DECODE || k == PL_N_VCONV || k == PL_N_ACONV || k == PL_N_ENCODE);
   st->ctl = iso_port_new_raw(ctl_handler, st);
   if (st->ctl) iso_port_on_close(st->ctl, ctl_closed);
   st->ctl_sp = st->ctl ? iso_port_sendport(st->ctl) : NULL;

@@ -225,6 +225,13 @@ ISO_API int iso_loop_run(void);
 ISO_API int iso_loop_poll(uint64_t timeout_ns);
 ISO_API void iso_loop_stop(void);
 ISO_API uint64_t iso_now_ns(void); /* CLOCK_MONOTONIC */
+/* For the current isolate (threads mode; off by default): a message it
+ * sends from inside an event to a parked isolate wakes that isolate only
+ * when this one's mailbox runs dry, it waits, 4 messages went there, or an
+ * event ends 100 us after the first one held back. Fewer futex wakes for a
+ * stage whose events are short CPU work; never for one that blocks on I/O
+ * inside an event (the wake would wait for the I/O). */
+ISO_API void iso_set_wake_batching(bool on);
 
 /* Opt-in busy polling for latency-critical isolates (like Linux's
  * SO_BUSY_POLL or a DPDK poll-mode loop). By default an idle isolate spins

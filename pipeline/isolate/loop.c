@@ -76,6 +76,8 @@ void rt_park(rt_iso *iso, uint64_t deadline) {
     if (deadline <= now) return;
     timeout = deadline - now;
   }
+  rt_link_flush_lazy();
+  rt_wake_flush();
   rt_node_flush(); /* give batched nodes back before sleeping */
   atomic_store_explicit(&iso->parked, 1, memory_order_seq_cst);
   if (!has_work(iso)) rt_futex_wait(&iso->parked, 1, timeout);
@@ -105,8 +107,15 @@ int rt_step(rt_iso *iso, int budget) {
       continue;
     }
     iso_value *m = rt_mpsc_pop(&iso->mbox);
-    if (!m) break;
+    if (!m) {
+      /* Credits and wakes held back go out before the loop runs dry. */
+      rt_link_flush_lazy();
+      rt_wake_flush();
+      if (rt_mpsc_empty(&iso->mbox)) break;
+      continue;
+    }
     rt_dispatch_msg(iso, m);
+    rt_wake_flush_due();
     n++;
   }
   return n;

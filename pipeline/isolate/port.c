@@ -270,9 +270,10 @@ int rt_send_flags(iso_sendport *sp, iso_value *v, uint32_t flags, bool move) {
   m->q_port = c->port_id;
   m->q_flags = flags;
   /* A push onto a non-empty mailbox needs no wake: whoever made it
-   * non-empty saw the receiver awake or woke it, and the receiver takes the
-   * whole stack at once, this message included. */
-  if (rt_mpsc_push(&dst->mbox, m) || rt_rt.mode == ISO_MODE_INLINE) rt_iso_wake(dst);
+   * non-empty saw the receiver awake or woke it (or will: a held-back wake,
+   * see rt_iso_wake_soon), and the receiver takes the whole stack at once,
+   * this message included. */
+  if (rt_mpsc_push(&dst->mbox, m) || rt_rt.mode == ISO_MODE_INLINE) rt_iso_wake_soon(dst);
   return ISO_OK;
 }
 

@@ -148,6 +148,7 @@ struct rt_iso {
   bool killed;
   bool is_main;
   bool stop_flag;        /* iso_loop_stop */
+  bool batch_wakes;      /* iso_set_wake_batching */
   int depth;             /* handler frames on the stack */
   int spin;              /* adaptive polling budget before parking */
   uint64_t busy_poll_ns; /* iso_set_busy_poll: 0 = the adaptive spin */
@@ -243,6 +244,12 @@ rt_iso *rt_iso_new(const char *name);
 void rt_iso_ref(rt_iso *iso);
 void rt_iso_unref(rt_iso *iso);
 void rt_iso_wake(rt_iso *iso);
+void rt_iso_wake_soon(rt_iso *iso); /* a send's wake, deferred: see isolate.c */
+void rt_wake_flush(void);
+void rt_wake_flush_due(void);
+/* Sends the credits links of this thread held back (see link.c): called
+ * whenever the isolate's mailbox runs dry. */
+void rt_link_flush_lazy(void);
 void rt_iso_poke(rt_iso *iso); /* allocation-free wake for a waiting isolate */
 void rt_iso_finish(rt_iso *iso);
 bool rt_iso_alive(rt_iso *iso);
