@@ -73,6 +73,46 @@ static void test_send_copies(void **s) {
   iso_port_close(p);
 }
 
+/* Lists of every size around the few items kept inside the list's node:
+ * built by push (growing out of the node), copied by send, grown again
+ * after arrival, and freed. */
+static void test_list_sizes(void **s) {
+  (void)s;
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  const size_t sizes[] = {0, 1, 3, 4, 5, 8, 17};
+  for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+    size_t n = sizes[k];
+    iso_value *v = iso_list();
+    for (size_t i = 0; i < n; i++) {
+      iso_value *item = i % 3 == 0   ? iso_int((int64_t)i)
+                        : i % 3 == 1 ? iso_strf("item %zu", i)
+                                     : iso_listv(iso_int((int64_t)i), iso_null(), NULL);
+      assert_int_equal(iso_list_push(v, item), ISO_OK);
+    }
+    assert_int_equal(iso_list_len(v), n);
+    iso_counters c0, c1;
+    iso_counters_get(&c0);
+    assert_int_equal(iso_send(sp, v), ISO_OK);
+    iso_counters_get(&c1);
+    assert_true(c1.bytes_copied - c0.bytes_copied >= n * sizeof(void *));
+    iso_value *got = next_msg(p);
+    assert_true(iso_value_equal(got, v));
+    for (size_t i = 0; i < n; i += 3)
+      assert_int_equal(iso_as_int(iso_list_at(got, i)), (int64_t)i);
+    /* The received copy grows like any list. */
+    for (size_t i = 0; i < 6; i++)
+      assert_int_equal(iso_list_push(got, iso_int(100 + (int64_t)i)), ISO_OK);
+    assert_int_equal(iso_list_len(got), n + 6);
+    assert_int_equal(iso_as_int(iso_list_at(got, n + 5)), 105);
+    if (n) assert_true(iso_value_equal(iso_list_at(got, n - 1), iso_list_at(v, n - 1)));
+    iso_value_free(got);
+    iso_value_free(v);
+  }
+  iso_sendport_release(sp);
+  iso_port_close(p);
+}
+
 static void test_blob_shared(void **s) {
   (void)s;
   iso_port *p = iso_port_new();
@@ -208,6 +248,7 @@ int main(void) {
       RT_TEST(test_send_copies),    RT_TEST(test_blob_shared),
       RT_TEST(test_transfer_moves), RT_TEST(test_send_move),
       RT_TEST(test_unsendable),     RT_TEST(test_sendport_in_message),
+      RT_TEST(test_list_sizes),
   };
   return RT_RUN_BOTH(tests);
 }
