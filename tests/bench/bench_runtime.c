@@ -97,6 +97,8 @@ static void *ring[RING];
 static _Atomic size_t ring_head, ring_tail;
 
 static _Atomic uintptr_t ring_sum;
+static _Atomic int ring_consumer_cpu;
+static int ring_same_cpu; /* both ring threads ended on one CPU: see docs/runtime.md */
 static void *ring_consumer(void *arg) {
   size_t n = (size_t)(uintptr_t)arg, got = 0, t = 0;
   uintptr_t sum = 0;
@@ -111,6 +113,7 @@ static void *ring_consumer(void *arg) {
     atomic_store_explicit(&ring_tail, t, memory_order_release);
   }
   atomic_store(&ring_sum, sum);
+  atomic_store(&ring_consumer_cpu, sched_getcpu());
   return NULL;
 }
 
@@ -129,8 +132,10 @@ static double bench_raw_ring(void) {
     h++;
     atomic_store_explicit(&ring_head, h, memory_order_release);
   }
+  int producer_cpu = sched_getcpu();
   pthread_join(th, NULL);
   double rate = (double)n * 1e9 / (double)(iso_now_ns() - t0);
+  ring_same_cpu = producer_cpu >= 0 && producer_cpu == atomic_load(&ring_consumer_cpu);
   if (atomic_load(&ring_sum) != (uintptr_t)n * (n + 1) / 2) {
     fprintf(stderr, "bench: ring lost items\n");
     exit(1);
@@ -355,7 +360,10 @@ int main(int argc, char **argv) {
   if (iso_runtime_init(ISO_MODE_THREADS) != ISO_OK) return 1;
   if (only) {
     if (!strcmp(only, "oneway")) printf("oneway %.0f\n", bench_oneway());
-    if (!strcmp(only, "ring")) printf("ring %.0f\n", bench_raw_ring());
+    if (!strcmp(only, "ring")) {
+      double r = bench_raw_ring();
+      printf("ring %.0f%s\n", r, ring_same_cpu ? " (one CPU)" : "");
+    }
     if (!strcmp(only, "rtt")) {
       double a, b;
       bench_rtt(RTT_HOT_N, 0, RTT_BUSY_POLL_NS, RTT_INT, &a, &b);
@@ -393,15 +401,15 @@ int main(int argc, char **argv) {
         "\"transfer_1k_ns\": %.1f, \"transfer_8m_ns\": %.1f, \"transfer_32m_ns\": %.1f, "
         "\"copy_8m_ns\": %.0f, \"rtt_hot_default_p50_us\": %.3f, \"rtt_hot_default_p99_us\": %.3f, "
         "\"rtt_hot_busy_poll_ns\": %d, \"rtt_hot_reply_port_p50_us\": %.3f, "
-        "\"rtt_hot_reply_port_p99_us\": %.3f}\n",
+        "\"rtt_hot_reply_port_p99_us\": %.3f, \"oneway_raw_ring_same_cpu\": %d}\n",
         oneway, ring_rate, hot50, hot99, parked50, run50, pooled50, idle, t1k, t8m, t32m, c8m,
-        def50, def99, RTT_BUSY_POLL_NS, rp50, rp99);
+        def50, def99, RTT_BUSY_POLL_NS, rp50, rp99, ring_same_cpu);
     return 0;
   }
   printf("%-34s %14s\n", "metric", "value");
   printf("%-34s %14.0f\n", "oneway_msgs_per_s", oneway);
-  printf("%-34s %14.0f  (ratio %.2f)\n", "oneway_raw_ring_msgs_per_s", ring_rate,
-         oneway / ring_rate);
+  printf("%-34s %14.0f  (ratio %.2f%s)\n", "oneway_raw_ring_msgs_per_s", ring_rate,
+         oneway / ring_rate, ring_same_cpu ? "; ring threads on one CPU" : "");
   printf("%-34s %14.3f  (int ping-pong, both sides iso_set_busy_poll(%d ns))\n", "rtt_hot_p50_us",
          hot50, RTT_BUSY_POLL_NS);
   printf("%-34s %14.3f\n", "rtt_hot_p99_us", hot99);
