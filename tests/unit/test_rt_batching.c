@@ -16,13 +16,15 @@ static void prod_pump(iso_link_tx *tx, void *ud) {
   prod *p = ud;
   while (p->next < TOTAL) {
     iso_value *item = iso_int(p->next);
-    if (iso_link_send(tx, item) != ISO_OK) {
-      iso_value_free(item);
-      return;
-    }
+    int rc = iso_link_send(tx, item);
+    if (rc == ISO_ENOCREDIT) iso_value_free(item); /* still ours */
+    if (rc != ISO_OK) return;                      /* after ISO_ECLOSED the link freed it */
     p->next++;
   }
+  /* All sent: no FINISH will come after EOF, so the producer ends here. */
   iso_link_tx_eof(tx);
+  iso_link_tx_free(tx);
+  free(p);
 }
 
 static void prod_finished(iso_link_tx *tx, void *ud) {
