@@ -269,11 +269,18 @@ int rt_send_flags(iso_sendport *sp, iso_value *v, uint32_t flags, bool move) {
   if (me) me->ctr.msgs_sent++;
   m->q_port = c->port_id;
   m->q_flags = flags;
-  /* A push onto a non-empty mailbox needs no wake: whoever made it
-   * non-empty saw the receiver awake or woke it (or will: a held-back wake,
-   * see rt_iso_wake_soon), and the receiver takes the whole stack at once,
-   * this message included. */
-  if (rt_mpsc_push(&dst->mbox, m) || rt_rt.mode == ISO_MODE_INLINE) rt_iso_wake_soon(dst);
+  /* A push onto a non-empty mailbox needs no futex call: whoever made it
+   * non-empty saw the receiver awake or woke it, and the receiver takes the
+   * whole stack at once, this message included. Except while that wake is
+   * held back (rt_iso_wake_soon): so a push onto a non-empty mailbox of a
+   * receiver still parked goes through rt_iso_wake_soon too, which counts
+   * it towards the batching sender's burst, and wakes the receiver at once
+   * for any other sender (its message must not wait for someone else's
+   * event to end). Reading the parked flag is cheap: only a parking
+   * receiver writes that line. */
+  if (rt_mpsc_push(&dst->mbox, m) || rt_rt.mode == ISO_MODE_INLINE ||
+      atomic_load_explicit(&dst->parked, memory_order_seq_cst))
+    rt_iso_wake_soon(dst);
   return ISO_OK;
 }
 

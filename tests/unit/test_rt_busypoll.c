@@ -237,11 +237,86 @@ static void test_bursts_lose_no_wakeup(void **s) {
   iso_port_close(p);
 }
 
+/* A sender with wake batching holds back its wake of a parked receiver
+ * until its own event ends. A message another isolate sends meanwhile must
+ * still wake the receiver: here main waits for the receiver's answer while
+ * the batching sender's event cannot end before main has it. */
+static atomic_int g_release;
+
+static void batcher_handler(iso_port *port, iso_value *msg, void *ud) {
+  (void)port;
+  iso_sendport *to = ud;
+  if (iso_type(msg) == ISO_V_NULL) {
+    iso_value_free(msg);
+    iso_sendport_release(to);
+    iso_port_close(port);
+    return;
+  }
+  iso_value_free(msg);
+  iso_send_move(to, iso_int(-1)); /* its wake is held back: to is parked */
+  for (int i = 0; i < 20000 && !atomic_load(&g_release); i++) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL); /* a long event: the held-back wake waits for its end */
+  }
+}
+
+static void batcher_entry(iso_value *msg) {
+  iso_set_wake_batching(true);
+  iso_sendport *to = iso_sendport_ref(iso_as_sendport(iso_list_at(msg, 1)));
+  iso_port *p = iso_port_new_raw(batcher_handler, to);
+  iso_sendport *me = iso_port_sendport(p);
+  iso_send_move(iso_as_sendport(iso_list_at(msg, 0)), iso_v_sendport(me));
+  iso_sendport_release(me);
+  iso_value_free(msg);
+}
+
+static void test_held_back_wake_delays_no_one_else(void **s) {
+  (void)s;
+  if (g_mode == ISO_MODE_INLINE) skip(); /* wakes are a threads-mode matter */
+  atomic_store(&g_release, 0);
+  iso_port *p = iso_port_new();
+  iso_sendport *esp, *bsp;
+  iso_isolate *echo_w = spawn_echo(p, 0, &esp); /* the receiver: default policy, parks */
+  iso_sendport *sp = iso_port_sendport(p);
+  iso_isolate *bw;
+  assert_int_equal(
+      iso_spawn(batcher_entry, iso_listv(iso_v_sendport(sp), iso_v_sendport(esp), NULL), NULL, &bw),
+      ISO_OK);
+  iso_value *hello = next_msg(p);
+  bsp = iso_sendport_ref(iso_as_sendport(hello));
+  iso_value_free(hello);
+  struct timespec ts = {0, 20 * (long)MS};
+  nanosleep(&ts, NULL); /* the echo parks (no assertion rests on it) */
+  assert_int_equal(iso_send_move(bsp, iso_int(1)), ISO_OK); /* the batcher's long event */
+  nanosleep(&ts, NULL); /* its held-back wake is pending by now */
+  assert_int_equal(iso_send_move(esp, iso_int(7)), ISO_OK);
+  iso_value *m = NULL;
+  int rc = iso_port_next(p, 10 * SEC, &m);
+  atomic_store(&g_release, 1); /* let the batcher end before any assertion */
+  assert_int_equal(rc, ISO_OK);
+  /* Whichever comes first, 7 must come while the batcher's event still runs
+   * (it ran until g_release): the echo answers both, in arrival order. */
+  int64_t first = iso_as_int(m);
+  iso_value_free(m);
+  assert_true(first == 7 || first == -1);
+  expect_int(p, first == 7 ? -1 : 7);
+  iso_send_move(bsp, iso_null());
+  iso_send_move(esp, iso_null());
+  assert_int_equal(iso_isolate_join(bw, 10 * SEC), ISO_OK);
+  assert_int_equal(iso_isolate_join(echo_w, 10 * SEC), ISO_OK);
+  iso_isolate_release(bw);
+  iso_isolate_release(echo_w);
+  iso_sendport_release(bsp);
+  iso_sendport_release(esp);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       RT_TEST(test_setting_is_per_isolate), RT_TEST(test_foreign_thread_refused),
       RT_TEST(test_busy_pingpong),          RT_TEST(test_idle_poller_sleeps),
-      RT_TEST(test_bursts_lose_no_wakeup),
+      RT_TEST(test_bursts_lose_no_wakeup),  RT_TEST(test_held_back_wake_delays_no_one_else),
   };
   return RT_RUN_BOTH(tests);
 }
