@@ -122,9 +122,12 @@ static int run_sync(iso_fn fn, iso_value *arg, iso_value **result, iso_error *er
    * thread would have started on at once. */
   rt_iso *me = rt_self;
   uint64_t poll = me->busy_poll_ns;
+  int spin = me->spin;
   if (pooled && !poll) me->busy_poll_ns = RT_RUN_POLL_NS;
+  if (!pooled) me->spin = 0; /* not even the adaptive spin: it kept the new thread off this CPU */
   rc = iso_port_next(port, 0, &m);
   me->busy_poll_ns = poll;
+  me->spin = spin;
   if (rc) {
     set_err(err, rc, "waiting for the result failed", iso_name(h));
   } else if (rt_msg_flags(m) & RT_MSG_EXIT_NOTICE) {

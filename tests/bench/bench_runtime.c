@@ -38,6 +38,30 @@ static iso_value *wait_msg(iso_port *p) {
 
 /* ---- one-way throughput -------------------------------------------------- */
 
+/* One-way and the ring each run their two ends on two different CPUs, so
+ * both measure a cross-core hand-off: left to the scheduler, the two ring
+ * threads sometimes shared one vCPU and ran whole 4096-item batches per
+ * time slice (0.8-1 G/s), a reference no cross-isolate send can be held to.
+ * -1: fewer than two CPUs allowed, nothing is pinned. */
+static int bench_cpu[2] = {-1, -1};
+
+static void pick_cpus(void) {
+  cpu_set_t s;
+  if (sched_getaffinity(0, sizeof s, &s) != 0) return;
+  int k = 0;
+  for (int c = 0; c < CPU_SETSIZE && k < 2; c++)
+    if (CPU_ISSET(c, &s)) bench_cpu[k++] = c;
+  if (k < 2) bench_cpu[0] = bench_cpu[1] = -1;
+}
+
+static void pin_self(int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t s;
+  CPU_ZERO(&s);
+  CPU_SET(cpu, &s);
+  pthread_setaffinity_np(pthread_self(), sizeof s, &s);
+}
+
 typedef struct sink {
   int64_t left;
   iso_sendport *done;
@@ -55,6 +79,7 @@ static void sink_handler(iso_port *port, iso_value *msg, void *ud) {
 }
 
 static void sink_entry(iso_value *msg) {
+  pin_self(bench_cpu[1]);
   sink *s = calloc(1, sizeof(*s));
   s->left = iso_as_int(iso_list_at(msg, 1));
   s->done = iso_sendport_ref(iso_as_sendport(iso_list_at(msg, 0)));
@@ -66,6 +91,7 @@ static void sink_entry(iso_value *msg) {
 }
 
 static void source_entry(iso_value *msg) {
+  pin_self(bench_cpu[0]);
   iso_sendport *to = iso_as_sendport(iso_list_at(msg, 0));
   int64_t n = iso_as_int(iso_list_at(msg, 1));
   iso_value *v = iso_int(0);
@@ -100,6 +126,7 @@ static _Atomic uintptr_t ring_sum;
 static _Atomic int ring_consumer_cpu;
 static int ring_same_cpu; /* both ring threads ended on one CPU: see docs/runtime.md */
 static void *ring_consumer(void *arg) {
+  pin_self(bench_cpu[1]);
   size_t n = (size_t)(uintptr_t)arg, got = 0, t = 0;
   uintptr_t sum = 0;
   while (got < n) {
@@ -122,6 +149,9 @@ static double bench_raw_ring(void) {
   size_t n = ONEWAY_N;
   atomic_store(&ring_head, 0);
   atomic_store(&ring_tail, 0);
+  cpu_set_t saved;
+  bool restore = sched_getaffinity(0, sizeof saved, &saved) == 0;
+  pin_self(bench_cpu[0]);
   uint64_t t0 = iso_now_ns();
   pthread_create(&th, NULL, ring_consumer, (void *)(uintptr_t)n);
   size_t h = 0;
@@ -135,6 +165,7 @@ static double bench_raw_ring(void) {
   int producer_cpu = sched_getcpu();
   pthread_join(th, NULL);
   double rate = (double)n * 1e9 / (double)(iso_now_ns() - t0);
+  if (restore) pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
   ring_same_cpu = producer_cpu >= 0 && producer_cpu == atomic_load(&ring_consumer_cpu);
   if (atomic_load(&ring_sum) != (uintptr_t)n * (n + 1) / 2) {
     fprintf(stderr, "bench: ring lost items\n");
@@ -358,6 +389,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
   }
   if (iso_runtime_init(ISO_MODE_THREADS) != ISO_OK) return 1;
+  pick_cpus();
   if (only) {
     if (!strcmp(only, "oneway")) printf("oneway %.0f\n", bench_oneway());
     if (!strcmp(only, "ring")) {
