@@ -239,7 +239,10 @@ static int spawn_node(iso_pipeline *p, int id) {
     iso_value_free(msg);
     return ISO_ENOMEM;
   }
-  o.nice = PL_WORKER_NICE;
+  pl_node_kind kind = p->job->node[id].kind;
+  o.nice = kind == PL_N_DECODE                        ? PL_DECODE_NICE
+           : kind == PL_N_VCONV || kind == PL_N_ACONV ? PL_CONVERT_NICE
+                                                      : PL_WORKER_NICE;
   int r = iso_spawn(entry_for(p->job->node[id].kind), msg, &o, &p->node[id].iso);
   if (r != ISO_OK) return r;
   p->node[id].spawned = true;
