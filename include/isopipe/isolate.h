@@ -227,8 +227,8 @@ ISO_API void iso_loop_stop(void);
 ISO_API uint64_t iso_now_ns(void); /* CLOCK_MONOTONIC */
 /* For the current isolate (threads mode; off by default): a message it
  * sends from inside an event to a parked isolate wakes that isolate only
- * when this one's mailbox runs dry, it waits, 4 messages went there, or an
- * event ends 100 us after the first one held back. Fewer futex wakes for a
+ * when this one's mailbox runs dry, it waits, 8 messages went there, or an
+ * event ends 1 ms after the first one held back. Fewer futex wakes for a
  * stage whose events are short CPU work; never for one that blocks on I/O
  * inside an event (the wake would wait for the I/O). */
 ISO_API void iso_set_wake_batching(bool on);

@@ -122,8 +122,8 @@ void rt_iso_wake(rt_iso *iso) {
  * rather than once per item. The price is latency up to one event of the
  * sender's: only for isolates whose events are short CPU work. */
 #define RT_WAKE_PENDING 8
-#define RT_WAKE_SENDS 4
-#define RT_WAKE_DELAY_NS 100000u
+#define RT_WAKE_SENDS 8
+#define RT_WAKE_DELAY_NS 1000000u
 static _Thread_local struct {
   rt_iso *iso;
   int sends;
