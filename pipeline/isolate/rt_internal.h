@@ -149,6 +149,7 @@ struct rt_iso {
   bool is_main;
   bool stop_flag;        /* iso_loop_stop */
   bool batch_wakes;      /* iso_set_wake_batching */
+  bool started_near;     /* began pinned to its spawner's CPU (iso_run): unpins first */
   int depth;             /* handler frames on the stack */
   int spin;              /* adaptive polling budget before parking */
   uint64_t busy_poll_ns; /* iso_set_busy_poll: 0 = the adaptive spin */
@@ -264,6 +265,7 @@ int rt_spawn_internal(iso_entry entry, iso_value *msg, const iso_spawn_opts *opt
                       iso_isolate **out);
 void rt_run_isolate(rt_iso *iso); /* thread body: entry, loop, finish */
 void rt_start_thread_for(rt_iso *iso, bool pooled, int *err);
+extern _Thread_local bool rt_spawn_near; /* set around iso_run's spawn (run.c) */
 void rt_ctl_run(rt_iso *iso);
 bool rt_iso_killed(iso_isolate *iso);
 void rt_park(rt_iso *iso, uint64_t deadline);
