@@ -67,7 +67,7 @@ static void send_owed(iso_link_rx *rx) {
   }
   if (!v) return;
   rx->owed = 0;
-  send_ctl(rx->tx_sp, RT_MSG_LINK_CREDIT, v);
+  send_ctl(rx->tx_sp, RT_MSG_LINK_CREDIT | RT_MSG_WAKE_NOW, v);
 }
 
 static void rx_handler(iso_port *port, iso_value *msg, void *ud) {
@@ -262,7 +262,10 @@ int iso_link_send(iso_link_tx *tx, iso_value *item) {
     return ISO_ECLOSED;
   }
   if (!tx->credits) return ISO_ENOCREDIT;
-  int rc = rt_send_flags(tx->rx_sp, item, RT_MSG_LINK_DATA, true);
+  /* Held-back wakes pay off for many small items; on a two-deep link of
+   * video frames they would leave the receiver asleep with work queued. */
+  uint32_t flags = RT_MSG_LINK_DATA | (tx->capacity < 4 ? RT_MSG_WAKE_NOW : 0);
+  int rc = rt_send_flags(tx->rx_sp, item, flags, true);
   if (rc == ISO_OK) tx->credits--;
   return rc;
 }

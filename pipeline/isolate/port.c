@@ -279,8 +279,12 @@ int rt_send_flags(iso_sendport *sp, iso_value *v, uint32_t flags, bool move) {
    * event to end). Reading the parked flag is cheap: only a parking
    * receiver writes that line. */
   if (rt_mpsc_push(&dst->mbox, m) || rt_rt.mode == ISO_MODE_INLINE ||
-      atomic_load_explicit(&dst->parked, memory_order_seq_cst))
-    rt_iso_wake_soon(dst);
+      atomic_load_explicit(&dst->parked, memory_order_seq_cst)) {
+    if (flags & RT_MSG_WAKE_NOW)
+      rt_iso_wake(dst);
+    else
+      rt_iso_wake_soon(dst);
+  }
   return ISO_OK;
 }
 

@@ -19,6 +19,9 @@ enum {
   RT_MSG_LINK_CREDIT = 1u << 3,
   RT_MSG_LINK_FINISH = 1u << 4,
   RT_MSG_EXIT_NOTICE = 1u << 5,
+  /* Wake a parked receiver now, even from a wake-batching sender: credits
+   * (a sender waits on them) and items of links too shallow to batch. */
+  RT_MSG_WAKE_NOW = 1u << 6,
 };
 
 typedef struct rt_core rt_core;
