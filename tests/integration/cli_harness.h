@@ -74,8 +74,8 @@ static inline void ch_child_env(void) {
 #ifdef ISO_SOURCE_DIR
   const char *old = getenv("TSAN_OPTIONS");
   char buf[2048];
-  snprintf(buf, sizeof buf, "%s%ssuppressions=%s/tools/tsan.supp",
-           old ? old : "", old && *old ? ":" : "", ISO_SOURCE_DIR);
+  snprintf(buf, sizeof buf, "%s%ssuppressions=%s/tools/tsan.supp", old ? old : "",
+           old && *old ? ":" : "", ISO_SOURCE_DIR);
   setenv("TSAN_OPTIONS", buf, 1);
 #endif
 }
@@ -225,5 +225,28 @@ static inline int ch_lines(const char *s) {
     n += *s == '\n';
   return n;
 }
+
+/* A fresh directory ISO_BINARY_DIR/tests/<prefix>-XXXXXX for one test file. */
+static inline int ch_mkdtemp(char *dir, size_t len, const char *prefix) {
+  if (mkdir(ISO_BINARY_DIR "/tests", 0777) < 0 && errno != EEXIST) return -1;
+  snprintf(dir, len, "%s/tests/%s-XXXXXX", ISO_BINARY_DIR, prefix);
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+/* dir/name in one of 8 rotating buffers (a call may need several paths). */
+static inline const char *ch_path(const char *dir, const char *name) {
+  static char buf[8][700];
+  static int k;
+  char *b = buf[k++ % 8];
+  snprintf(b, 700, "%s/%s", dir, name);
+  return b;
+}
+
+/* Needs cmocka (fail_msg): the run's stderr explains a wrong exit code. */
+#define CH_EXPECT_EXIT(p, rc, want)                                                                \
+  do {                                                                                             \
+    if ((rc) != (want))                                                                            \
+      fail_msg("exit %d (wanted %d); stderr:\n%s", (rc), (want), ch_str(&(p)->err));               \
+  } while (0)
 
 #endif

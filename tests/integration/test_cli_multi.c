@@ -17,9 +17,7 @@ static char g_long[700]; /* 640x480 mpeg4 + aac, 20 s: long enough to interrupt 
 
 static int setup(void **state) {
   (void)state;
-  if (mkdir(ISO_BINARY_DIR "/tests", 0777) < 0 && errno != EEXIST) return -1;
-  snprintf(g_dir, sizeof g_dir, "%s/tests/cli-multi-XXXXXX", ISO_BINARY_DIR);
-  if (!mkdtemp(g_dir)) return -1;
+  if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-multi") < 0) return -1;
   if (tm_gen_simple(g_in, sizeof g_in, g_dir, "in.mp4", "mpeg4", "aac", 320, 240, 3.0, 2, 48000) <
       0)
     return -1;
@@ -36,15 +34,7 @@ static int teardown(void **state) {
 }
 
 static const char *out_path(const char *name) {
-  static char buf[8][700];
-  static int k;
-  char *b = buf[k++ % 8];
-  snprintf(b, 700, "%s/%s", g_dir, name);
-  return b;
-}
-
-static void expect_exit(ch_proc *p, int rc, int want) {
-  if (rc != want) fail_msg("exit %d (wanted %d); stderr:\n%s", rc, want, ch_str(&p->err));
+  return ch_path(g_dir, name);
 }
 
 static const tm_stream *probe(const char *path, tm_probe *pr, enum AVMediaType type) {
@@ -67,7 +57,7 @@ static void test_three_outputs(void **state) {
                         "-c",    "copy",         c,          "--stats",   stats,
                         NULL};
   ch_proc p;
-  expect_exit(&p, ch_run(&p, args, 120), 0);
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 120), 0);
   if (!strstr(ch_str(&p.out), "progress=end")) fail_msg("no progress=end:\n%s", ch_str(&p.out));
   ch_free(&p);
   tm_probe pa, pb, pc;
@@ -105,7 +95,7 @@ static void test_unwritable_second(void **state) {
       "-y",    "-hide_banner",           "-nostats", "-i", g_in, "-c:v", "mpeg4", a, "-c:v",
       "mpeg4", "/nonexistent-dir/b.mp4", NULL};
   ch_proc p;
-  expect_exit(&p, ch_run(&p, args, 60), 1);
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 60), 1);
   if (!strstr(ch_str(&p.err), "isopipe: mux#1 (/nonexistent-dir/b.mp4): "))
     fail_msg("stderr:\n%s", ch_str(&p.err));
   ch_free(&p);
@@ -121,7 +111,7 @@ static void test_second_exists(void **state) {
   fclose(f);
   const char *args[] = {"-hide_banner", "-nostats", "-i", g_in, "-c:v", "mpeg4", a, b, NULL};
   ch_proc p;
-  expect_exit(&p, ch_run(&p, args, 60), 1);
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 60), 1);
   if (!strstr(ch_str(&p.err), "already exists")) fail_msg("stderr:\n%s", ch_str(&p.err));
   ch_free(&p);
   assert_int_equal(tm_file_size(b), 4);
@@ -133,7 +123,7 @@ static void test_bad_codec_second(void **state) {
   const char *a = out_path("y.mp4"), *b = out_path("z.mp4");
   const char *args[] = {"-y", "-nostats", "-i", g_in, a, "-c:v", "nosuch", b, NULL};
   ch_proc p;
-  expect_exit(&p, ch_run(&p, args, 60), 2);
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 60), 2);
   if (!strstr(ch_str(&p.err), "output #1") || !strstr(ch_str(&p.err), "nosuch"))
     fail_msg("stderr:\n%s", ch_str(&p.err));
   ch_free(&p);
@@ -170,7 +160,7 @@ static void test_sigint_finishes_every_output(void **state) {
     fail_msg("no progress before the signal (exit %d): %s", rc, ch_str(&p.err));
   }
   kill(p.pid, SIGINT);
-  expect_exit(&p, ch_wait(&p, 60), 130);
+  CH_EXPECT_EXIT(&p, ch_wait(&p, 60), 130);
   assert_non_null(strstr(ch_str(&p.out), "progress=end"));
   ch_free(&p);
   tm_probe pa, pb;

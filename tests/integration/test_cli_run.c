@@ -17,9 +17,7 @@ static char g_long[700];  /* 640x480 mpeg4 + aac, 20 s: long enough to interrupt
 
 static int setup(void **state) {
   (void)state;
-  if (mkdir(ISO_BINARY_DIR "/tests", 0777) < 0 && errno != EEXIST) return -1;
-  snprintf(g_dir, sizeof g_dir, "%s/tests/cli-run-XXXXXX", ISO_BINARY_DIR);
-  if (!mkdtemp(g_dir)) return -1;
+  if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-run") < 0) return -1;
   if (tm_gen_simple(g_short, sizeof g_short, g_dir, "short.mp4", "mpeg4", "aac", 320, 240, 6.0, 2,
                     48000) < 0)
     return -1;
@@ -36,15 +34,7 @@ static int teardown(void **state) {
 }
 
 static const char *out_path(const char *name) {
-  static char buf[8][700];
-  static int k;
-  char *b = buf[k++ % 8];
-  snprintf(b, 700, "%s/%s", g_dir, name);
-  return b;
-}
-
-static void expect_exit(ch_proc *p, int rc, int want) {
-  if (rc != want) fail_msg("exit %d (wanted %d); stderr:\n%s", rc, want, ch_str(&p->err));
+  return ch_path(g_dir, name);
 }
 
 static double video_duration(const char *path) {
@@ -96,7 +86,7 @@ static void test_trim_ss_t(void **state) {
     args[n++] = out;
     args[n] = NULL;
     ch_proc p;
-    expect_exit(&p, ch_run(&p, args, 120), 0);
+    CH_EXPECT_EXIT(&p, ch_run(&p, args, 120), 0);
     ch_free(&p);
     double d = video_duration(out);
     /* One frame (1/30 s) of slack either way, plus rounding of the cut. */
@@ -115,7 +105,7 @@ static void test_progress_pipe(void **state) {
       "0.1",      "-i",           g_short,    "-c:v",      "libx264", "-preset",
       "veryfast", "-c:a",         "aac",      out,         NULL};
   ch_proc p;
-  expect_exit(&p, ch_run(&p, args, 120), 0);
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 120), 0);
   char *text = strdup(ch_str(&p.out));
   ch_free(&p);
   int blocks = 0, ends = 0, keys_in_block = 0;
@@ -219,7 +209,7 @@ static void test_plain_status_lines(void **state) {
   const char *args[] = {"-y",      "-stats_period", "0.1",      "-i",   g_long, "-t", "3", "-c:v",
                         "libx264", "-preset",       "veryfast", "-c:a", "aac",  out,  NULL};
   ch_proc p;
-  expect_exit(&p, ch_run(&p, args, 120), 0);
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 120), 0);
   const char *e = ch_str(&p.err);
   assert_null(strchr(e, '\x1b'));
   assert_non_null(strstr(e, "frame="));
@@ -271,7 +261,7 @@ static void interrupted_run(int sig, int count, int want_exit, const char *name)
     if (!WIFSIGNALED(p.status) || WTERMSIG(p.status) != sig)
       fail_msg("not killed by the signal: exit %d; stderr:\n%s", rc, ch_str(&p.err));
   } else {
-    expect_exit(&p, rc, want_exit);
+    CH_EXPECT_EXIT(&p, rc, want_exit);
   }
   if (count < 3) {
     assert_non_null(strstr(ch_str(&p.out), "progress=end"));
@@ -312,7 +302,7 @@ static void test_inline_mode(void **state) {
   const char *args[] = {"-y",   "-hide_banner", "-nostats", "--inline", "-i", g_short,
                         "-c:v", "mpeg4",        "-c:a",     "aac",      out,  NULL};
   ch_proc p;
-  expect_exit(&p, ch_run(&p, args, 120), 0);
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 120), 0);
   ch_free(&p);
   double d = video_duration(out);
   assert_true(d > 5.9 && d < 6.1);
@@ -327,7 +317,7 @@ static void test_overwrite_with_y(void **state) {
   fclose(f);
   const char *args[] = {"-y", "-hide_banner", "-nostats", "-i", g_short, "-t", "1", out, NULL};
   ch_proc p;
-  expect_exit(&p, ch_run(&p, args, 120), 0);
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 120), 0);
   ch_free(&p);
   assert_true(video_duration(out) > 0.9);
 }
@@ -340,7 +330,7 @@ static void expect_runtime_error(const char *input, const char *reason) {
   ch_proc p;
   int rc = ch_run(&p, args, 60);
   const char *e = ch_str(&p.err);
-  expect_exit(&p, rc, 1);
+  CH_EXPECT_EXIT(&p, rc, 1);
   int ours = 0;
   const char *line = NULL;
   for (const char *s = e; (s = strstr(s, "isopipe: ")); s++) {
@@ -373,7 +363,7 @@ static void test_unused_avoption(void **state) {
   const char *args[] = {"-y", "-nostats", "-i", g_short, "-frobnicate", "3", out, NULL};
   ch_proc p;
   int rc = ch_run(&p, args, 60);
-  expect_exit(&p, rc, 2);
+  CH_EXPECT_EXIT(&p, rc, 2);
   assert_non_null(strstr(ch_str(&p.err), "frobnicate"));
   assert_int_equal(ch_lines(ch_str(&p.err)), 1);
   ch_free(&p);
@@ -385,7 +375,7 @@ static void test_verbose_summary(void **state) {
   const char *args[] = {"-y",   "-hide_banner", "-nostats", "-v",  "verbose", "-i", g_short,
                         "-c:v", "mpeg4",        "-c:a",     "aac", out,       NULL};
   ch_proc p;
-  expect_exit(&p, ch_run(&p, args, 120), 0);
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 120), 0);
   const char *s = strstr(ch_str(&p.err), "isopipe: done in ");
   assert_non_null(s);
   assert_non_null(strstr(s, "tick lateness p50 "));
