@@ -21,8 +21,10 @@
 #define PL_MAX_NODES (1 + PL_MAX_FILES + 3 * PL_MAX_OUT)
 #define PL_MAX_DLINKS PL_MAX_IN /* links out of the demux */
 #define PL_ERRLEN 512
-/* Workers run below the main isolate, and the stages nearer the output
- * above those feeding them: upstream stages only fill bounded links, so
+/* Workers run below the main isolate (worker_nice, this by default; the
+ * CLI uses 0 when its main thread got a realtime policy, which keeps it
+ * above any worker), and the stages nearer the output above those feeding
+ * them: upstream stages only fill bounded links, so
  * when the encoder is the bottleneck the cores go to it first (measured,
  * quiet machine, 5-7 alternating runs: wall 0.979 -> 0.904 x ffmpeg on the
  * mpeg4 job, 0.967 -> 0.948 on the x264 one, audio and multi-output
@@ -195,6 +197,7 @@ typedef struct pl_job {
   int overwrite;              /* -1 unset (allowed), 0 refuse an existing file, 1 allow */
   int64_t ss_us, t_us, to_us; /* -1 unset */
   int queue_pkts, queue_frames;
+  int worker_nice; /* encode, demux, mux; convert and decode run below them */
   char *maps[PL_MAX_OUT];
   int nmaps;
   AVDictionary *metadata;

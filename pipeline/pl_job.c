@@ -72,6 +72,7 @@ pl_job *pl_job_new(void) {
   /* A decoded 1080p frame is 3 MB: two in flight per link keep every stage
    * fed (measured: no throughput gain from four) and peak RSS below ffmpeg's. */
   j->queue_frames = 2;
+  j->worker_nice = PL_WORKER_NICE;
   j->overwrite = -1;
   j->flag = pl_flag_new();
   if (!j->flag) {
@@ -403,6 +404,10 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     char k[256];
     snprintf(k, sizeof k, "%.*s", (int)(eq - v), v);
     av_dict_set(&j->metadata, k, eq + 1, 0);
+  } else if (IS("worker_nice")) {
+    int nv;
+    if (parse_int(v, &nv) < 0 || nv < 0 || nv > 19) return fail(err, n, "worker_nice: want 0..19");
+    j->worker_nice = nv;
   } else if (IS("queue")) {
     int q;
     if (parse_int(v, &q) < 0 || q < 1 || q > 256) return fail(err, n, "queue: want 1..256");
@@ -747,6 +752,7 @@ bool pl_job_is_input_key(const char *key) {
                                      "t",
                                      "to",
                                      "queue",
+                                     "worker_nice",
                                      "fail_fast",
                                      "xerror",
                                      "trace",
@@ -771,6 +777,7 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   dst->to_us = src->to_us;
   dst->queue_pkts = src->queue_pkts;
   dst->queue_frames = src->queue_frames;
+  dst->worker_nice = src->worker_nice;
   dst->fail_fast = src->fail_fast;
   dst->trace = src->trace;
   /* One stop word for the whole run: a cancel reaches every output. */

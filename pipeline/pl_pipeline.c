@@ -240,9 +240,12 @@ static int spawn_node(iso_pipeline *p, int id) {
     return ISO_ENOMEM;
   }
   pl_node_kind kind = p->job->node[id].kind;
-  o.nice = kind == PL_N_DECODE                        ? PL_DECODE_NICE
-           : kind == PL_N_VCONV || kind == PL_N_ACONV ? PL_CONVERT_NICE
-                                                      : PL_WORKER_NICE;
+  int nice = p->job->worker_nice;
+  if (kind == PL_N_DECODE)
+    nice += PL_DECODE_NICE - PL_WORKER_NICE;
+  else if (kind == PL_N_VCONV || kind == PL_N_ACONV)
+    nice += PL_CONVERT_NICE - PL_WORKER_NICE;
+  o.nice = nice > 19 ? 19 : nice;
   int r = iso_spawn(entry_for(p->job->node[id].kind), msg, &o, &p->node[id].iso);
   if (r != ISO_OK) return r;
   p->node[id].spawned = true;

@@ -35,7 +35,9 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
  *   g (gop), threads, s (WxH), vf (scale=W:H, fps=N, comma-separated),
  *   r (fps), ar, ac, sample_fmt, pix_fmt, vn, an, sn, map (e.g. "0:v:0",
  *   repeatable), ss, t, to (seconds or [HH:]MM:SS.frac), metadata (k=v,
- *   repeatable), queue (link depth), fail_fast, protocol_whitelist,
+ *   repeatable), queue (link depth), worker_nice (nice of the encode,
+ *   demux and mux isolates, default 5; convert runs 3 and decode 5 below
+ *   them), fail_fast, protocol_whitelist,
  *   allow_formats (e.g. "hls,concat"), overwrite (0 refuses an existing
  *   output; unset or 1 replaces it), progress_period (accepted; progress
  *   is reported every 60 Hz tick).
