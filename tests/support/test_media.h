@@ -53,5 +53,6 @@ const char *tm_corpus_file(const char *rel, char *buf, size_t len);
 const char *tm_source_file(const char *rel, char *buf, size_t len);
 bool tm_file_exists(const char *path);
 int64_t tm_file_size(const char *path);
+bool tm_same_file(const char *a, const char *b); /* byte for byte; false if either is missing */
 
 #endif

@@ -27,19 +27,6 @@ static int run_in_child(iso_mode mode, const char *const *kv) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static bool same_file(const char *a, const char *b) {
-  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-  bool same = fa && fb;
-  while (same) {
-    int ca = fgetc(fa), cb = fgetc(fb);
-    if (ca != cb) same = false;
-    if (ca == EOF || cb == EOF) break;
-  }
-  if (fa) fclose(fa);
-  if (fb) fclose(fb);
-  return same;
-}
-
 static void compare_modes(const char *clip, const char *ext, const char *const *opts) {
   char in[1024], o_inline[1024], o_threads[1024], name[64];
   tp_media(clip, in, sizeof in);
@@ -56,7 +43,7 @@ static void compare_modes(const char *clip, const char *ext, const char *const *
   kv[3] = o_threads;
   assert_int_equal(run_in_child(ISO_MODE_THREADS, kv), 0);
   assert_true(tm_file_size(o_inline) > 0);
-  assert_true(same_file(o_inline, o_threads));
+  assert_true(tm_same_file(o_inline, o_threads));
 }
 
 static void t_framemd5_same(void **state) {

@@ -46,19 +46,6 @@ static int run_in_child(iso_mode mode, const char *in, const char *const *const 
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static bool same_file(const char *a, const char *b) {
-  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-  bool same = fa && fb;
-  while (same) {
-    int ca = fgetc(fa), cb = fgetc(fb);
-    if (ca != cb) same = false;
-    if (ca == EOF || cb == EOF) break;
-  }
-  if (fa) fclose(fa);
-  if (fb) fclose(fb);
-  return same;
-}
-
 /* framemd5 of two scaled outputs (rawvideo + pcm): the run with both, in
  * threads and in inline mode, equals the two single-output runs. */
 static void t_multi_equals_singles(void **state) {
@@ -92,10 +79,10 @@ static void t_multi_equals_singles(void **state) {
   assert_int_equal(run_in_child(ISO_MODE_INLINE, in, two_i, 2), 0);
   for (int k = 0; k < 2; k++) {
     assert_true(tm_file_size(path[0][k]) > 1000);
-    if (!same_file(path[0][k], path[1][k])) fail_msg("output #%d differs (threads)", k);
-    if (!same_file(path[0][k], path[2][k])) fail_msg("output #%d differs (inline)", k);
+    if (!tm_same_file(path[0][k], path[1][k])) fail_msg("output #%d differs (threads)", k);
+    if (!tm_same_file(path[0][k], path[2][k])) fail_msg("output #%d differs (inline)", k);
   }
-  assert_false(same_file(path[0][0], path[0][1])); /* the sizes differ: a test that can fail */
+  assert_false(tm_same_file(path[0][0], path[0][1])); /* the sizes differ: a test that can fail */
 }
 
 int main(void) {
