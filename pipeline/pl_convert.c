@@ -1,4 +1,5 @@
-/* The convert stages: swscale + frame rate for video, swresample for audio, both as filters. */
+/* The convert stages: their output's -ss/-t window, then swscale + frame rate for video, swresample
+ * for audio, both as filters. */
 #include <libavutil/pixdesc.h>
 #include <math.h>
 #include <stdlib.h>
@@ -9,6 +10,44 @@
 
 static const pl_out_stream *out_stream(const pl_stage *st) {
   return &st->job->out[st->node->out_stream];
+}
+
+/* ---- the output's window ---------------------------------------------------- */
+
+/* The decoders serve every output and cut only to the union of their
+ * windows (pl_job_windows); the first stage of an output of its own cuts
+ * to that output's, so one output ending never ends another. */
+typedef struct conv_window {
+  pl_trim w;
+  bool on;   /* narrower than the input's: cut here */
+  bool done; /* past its end: the converter drains, then the stage ends */
+} conv_window;
+
+static void window_init(conv_window *cw, const pl_job *job) {
+  const pl_node *nd = &job->node[job->self];
+  AVRational tb = job->info.st[job->out[nd->out_stream].in_index].tb;
+  cw->on = pl_job_trims(job);
+  cw->w = pl_trim_make(tb, job->win_start_us, job->win_end_us, job->win_start_us > 0);
+}
+
+/* Consumes in when it is outside the window (true: 'done' may now be set);
+ * otherwise its timestamp counts from the window's start, as ffmpeg's
+ * output -ss makes it. */
+static bool window_drops(conv_window *cw, pl_msg *in) {
+  if (cw->done) {
+    pl_msg_free(in);
+    return true;
+  }
+  if (!cw->on) return false;
+  int t = pl_trim_frame(&cw->w, in->frame, in->tb);
+  if (t != 0) {
+    pl_msg_free(in);
+    if (t > 0) cw->done = true;
+    return true;
+  }
+  if (in->frame->pts != AV_NOPTS_VALUE)
+    in->frame->pts -= pl_trim_start_in(&cw->w, in->frame, in->tb);
+  return false;
 }
 
 /* ---- video -------------------------------------------------------------------- */
@@ -23,6 +62,8 @@ typedef struct vconv_impl {
   AVFrame *frame;
   pl_stamp stamp;
   bool open_failed;
+  conv_window win;
+  bool win_flushed;
 } vconv_impl;
 
 /* x264 and x265 refuse odd sizes in subsampled formats, which inputs such
@@ -76,11 +117,19 @@ static int vconv_open(pl_filter *f, const pl_msg *in) {
 static int vconv_feed(pl_filter *f, pl_msg *in) {
   vconv_impl *x = f->impl;
   if (!in) {
-    if (x->cv) cx_vconv_send(x->cv, NULL);
+    if (x->cv && !x->win.done) cx_vconv_send(x->cv, NULL);
     return 0;
   }
   if (in->kind != PL_M_FRAME) {
     pl_msg_free(in);
+    return 0;
+  }
+  if (window_drops(&x->win, in)) {
+    /* The window's end: drain the converter as at EOF. */
+    if (x->win.done && !x->win_flushed) {
+      x->win_flushed = true;
+      if (x->cv) cx_vconv_send(x->cv, NULL);
+    }
     return 0;
   }
   if (x->cv && (in->frame->width != x->src_w || in->frame->height != x->src_h ||
@@ -130,7 +179,7 @@ static bool vfr_place(vconv_impl *x, AVFrame *fr) {
 
 static int vconv_drain(pl_filter *f, pl_msg **out) {
   vconv_impl *x = f->impl;
-  if (!x->cv) return f->fed_eof ? AVERROR_EOF : AVERROR(EAGAIN);
+  if (!x->cv) return f->fed_eof || x->win.done ? AVERROR_EOF : AVERROR(EAGAIN);
   for (;;) {
     if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
     int r = cx_vconv_receive(x->cv, x->frame);
@@ -175,6 +224,7 @@ void pl_vconv_entry(iso_value *msg) {
     pl_job_free(job);
     return;
   }
+  window_init(&x->win, job);
   pl_filter_start(job, &vconv_ops, x, pl_link_capacity(job, job->self));
 }
 
@@ -192,6 +242,8 @@ typedef struct aconv_impl {
   pl_msg *pass;
   AVFrame *frame;
   pl_stamp stamp;
+  conv_window win;
+  bool win_flushed;
 } aconv_impl;
 
 static int aconv_open(pl_filter *f, const pl_msg *in) {
@@ -247,12 +299,20 @@ static bool aconv_open_done(const aconv_impl *x) {
 static int aconv_feed(pl_filter *f, pl_msg *in) {
   aconv_impl *x = f->impl;
   if (!in) {
-    if (x->ac) cx_aconv_send(x->ac, NULL);
+    if (x->ac && !x->win.done) cx_aconv_send(x->ac, NULL);
     return 0;
   }
   if (x->pass) return AVERROR(EAGAIN);
   if (in->kind != PL_M_FRAME) {
     pl_msg_free(in);
+    return 0;
+  }
+  if (window_drops(&x->win, in)) {
+    /* The window's end: flush the resampler as at EOF. */
+    if (x->win.done && !x->win_flushed) {
+      x->win_flushed = true;
+      if (x->ac) cx_aconv_send(x->ac, NULL);
+    }
     return 0;
   }
   const AVFrame *fr = in->frame;
@@ -293,7 +353,7 @@ static int aconv_drain(pl_filter *f, pl_msg **out) {
     x->pass = NULL;
     return 0;
   }
-  if (!x->ac) return f->fed_eof ? AVERROR_EOF : AVERROR(EAGAIN);
+  if (!x->ac) return f->fed_eof || x->win.done ? AVERROR_EOF : AVERROR(EAGAIN);
   if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
   int r = cx_aconv_receive(x->ac, x->frame);
   if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return r;
@@ -340,5 +400,6 @@ void pl_aconv_entry(iso_value *msg) {
     pl_job_free(job);
     return;
   }
+  window_init(&x->win, job);
   pl_filter_start(job, &aconv_ops, x, pl_link_capacity(job, job->self));
 }

@@ -1,5 +1,5 @@
-/* The decode stage: packets in, frames out; trims to -ss/-t; corrupt packets counted and skipped.
- */
+/* The decode stage: packets in, frames out; trims to the input's window (every output's -ss/-t);
+ * corrupt packets counted and skipped. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,8 +10,9 @@ typedef struct dec_impl {
   cx_dec *dec;
   AVRational tb;
   AVFrame *frame;
-  int64_t end;    /* -t in tb, INT64_MAX none */
-  bool cut_start; /* -ss given: what precedes 0 is not shown */
+  /* The union of the outputs' windows, from the demux's start (0): with
+   * one output, its -ss/-t; each output cuts its own from this. */
+  pl_trim win;
   AVRational sar; /* the container's aspect ratio, if it states one */
   bool trimmed;
   uint64_t errors;
@@ -50,7 +51,9 @@ static int feed(pl_filter *f, pl_msg *in) {
       pl_stage_fail(st, ISO_EMEDIA, "%s", err);
       return r;
     }
-    x->end = st->job->t_us >= 0 ? av_rescale_q(st->job->t_us, AV_TIME_BASE_Q, x->tb) : INT64_MAX;
+    /* -ss given by every output: the demux maps the earliest to 0, and
+     * what precedes it is not shown. */
+    x->win = pl_trim_make(x->tb, 0, st->job->in_t_us, st->job->in_ss_us > 0);
     return 0;
   }
   if (in->kind != PL_M_PACKET || !x->dec || x->trimmed) {
@@ -69,43 +72,6 @@ static int feed(pl_filter *f, pl_msg *in) {
   if (r == AVERROR(EAGAIN)) return r;
   pl_msg_free(in);
   if (r < 0 && r != AVERROR_EOF) decode_error(f, r, "corrupt packet");
-  return 0;
-}
-
-/* Drops the first n samples of an audio frame by moving its data pointers:
- * the samples stay where they are, nothing is copied. */
-static void audio_skip(AVFrame *fr, int n) {
-  int planar = av_sample_fmt_is_planar(fr->format);
-  int bps = av_get_bytes_per_sample(fr->format);
-  int planes = planar ? fr->ch_layout.nb_channels : 1;
-  size_t off = (size_t)n * bps * (planar ? 1 : fr->ch_layout.nb_channels);
-  for (int p = 0; p < planes; p++) {
-    fr->extended_data[p] += off;
-    if (fr->extended_data != fr->data && p < AV_NUM_DATA_POINTERS) fr->data[p] += off;
-  }
-  fr->nb_samples -= n;
-}
-
-/* -1 drop, 0 keep, 1 past the end. */
-static int trim(dec_impl *x, AVFrame *fr, AVRational tb) {
-  if (fr->pts == AV_NOPTS_VALUE) return 0;
-  if (fr->nb_samples > 0 && fr->sample_rate > 0) {
-    AVRational sr = {1, fr->sample_rate};
-    int64_t s0 = av_rescale_q(fr->pts, tb, sr);
-    int64_t s1 = s0 + fr->nb_samples;
-    int64_t e = x->end == INT64_MAX ? INT64_MAX : av_rescale_q(x->end, x->tb, sr);
-    if (s0 >= e) return 1;
-    if (x->cut_start && s1 <= 0) return -1;
-    if (s1 > e) fr->nb_samples = (int)(e - s0);
-    if (x->cut_start && s0 < 0) {
-      audio_skip(fr, (int)-s0);
-      fr->pts = 0;
-    }
-    return 0;
-  }
-  if (fr->pts >= x->end) return 1;
-  /* Frames before the -ss point (demux maps it to 0) are decoded, not shown. */
-  if (x->cut_start && fr->pts < 0) return -1;
   return 0;
 }
 
@@ -134,7 +100,7 @@ static int drain(pl_filter *f, pl_msg **out) {
       tb = sr;
     } else if (x->sar.num > 0 && x->sar.den > 0)
       x->frame->sample_aspect_ratio = x->sar;
-    int t = trim(x, x->frame, tb);
+    int t = pl_trim_frame(&x->win, x->frame, tb);
     if (t < 0) {
       av_frame_unref(x->frame);
       continue;
@@ -177,8 +143,7 @@ void pl_decode_entry(iso_value *msg) {
     pl_job_free(job);
     return;
   }
-  x->end = INT64_MAX;
-  x->cut_start = job->ss_us > 0;
+  x->win = pl_trim_make(AV_TIME_BASE_Q, 0, -1, false);
   const pl_node *nd = &job->node[job->self];
   x->sar = job->info.st[job->out[nd->out_stream].in_index].stream_sar;
   x->rd_last = x->prev_pkt_pts = AV_NOPTS_VALUE;

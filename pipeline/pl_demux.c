@@ -13,7 +13,8 @@ typedef struct demux_link {
   iso_link_tx *tx;
   int prof_link;
   bool copy, started, done;
-  pl_msg *params; /* first item of the link, until sent */
+  int64_t start, end; /* a copy's window (its output's -ss/-t) in the stream's tb */
+  pl_msg *params;     /* first item of the link, until sent */
 } demux_link;
 
 typedef struct demux_impl {
@@ -25,7 +26,6 @@ typedef struct demux_impl {
   demux_link l[PL_MAX_DLINKS];
   bool used[PL_MAX_IN];
   int64_t offset[PL_MAX_IN]; /* subtracted from ts, in the stream's tb */
-  int64_t end[PL_MAX_IN];    /* -t in tb for copied streams, INT64_MAX none */
   pl_msg *pending;           /* a packet waiting for its links' credits */
   uint64_t pending_to;       /* the links it goes to (bit per link) */
   bool connected, stopping;
@@ -60,6 +60,12 @@ static void report_depth(demux_impl *x, int i) {
 }
 
 static void send_one(demux_impl *x, int i, pl_msg *m) {
+  /* A copy cut later than the input starts at 0 too (each link holds its
+   * own AVPacket, so the shift is this link's alone). */
+  if (x->l[i].start > 0 && m->pkt) {
+    if (m->pkt->pts != AV_NOPTS_VALUE) m->pkt->pts -= x->l[i].start;
+    if (m->pkt->dts != AV_NOPTS_VALUE) m->pkt->dts -= x->l[i].start;
+  }
   uint64_t bytes = pl_msg_bytes(m);
   double pts = m->pkt && m->pkt->pts != AV_NOPTS_VALUE ? m->pkt->pts * av_q2d(m->tb) : -1;
   if (iso_link_send(x->l[i].tx, pl_msg_value(m)) == ISO_OK) {
@@ -146,11 +152,14 @@ static void read_one(demux_impl *x) {
     demux_link *l = &x->l[i];
     if (l->stream != s || l->done) continue;
     if (l->copy) {
-      /* A copied stream starts on a keyframe and stops at -t. */
-      if (!l->started && !(pkt->flags & AV_PKT_FLAG_KEY)) continue;
-      l->started = true;
+      /* A copied stream starts on a keyframe (at or after its own -ss when
+       * that is later than the input's, as ffmpeg's output -ss) and stops
+       * at its -t. */
       int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-      if (ts != AV_NOPTS_VALUE && ts >= x->end[s]) {
+      if (!l->started && !(pkt->flags & AV_PKT_FLAG_KEY)) continue;
+      if (!l->started && l->start > 0 && (ts == AV_NOPTS_VALUE || ts < l->start)) continue;
+      l->started = true;
+      if (ts != AV_NOPTS_VALUE && ts >= l->end) {
         iso_link_tx_eof(l->tx);
         l->done = true;
         ended_one = true;
@@ -290,7 +299,8 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     x->nl++;
     x->used[i] = true;
     x->offset[i] = av_rescale_q(start_us, AV_TIME_BASE_Q, s->time_base);
-    x->end[i] = g->t_us >= 0 ? av_rescale_q(g->t_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
+    l->start = dl->start_us > 0 ? av_rescale_q(dl->start_us, AV_TIME_BASE_Q, s->time_base) : 0;
+    l->end = dl->end_us >= 0 ? av_rescale_q(dl->end_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
     l->prof_link = pl_prof_add_link(st->prof, g->node[dl->node].name);
     pl_msg *pm = pl_msg_new(PL_M_PARAMS);
     if (!pm || !(pm->par = avcodec_parameters_alloc()) ||
@@ -402,7 +412,7 @@ void pl_demux_entry(iso_value *msg) {
   o.format = job->input_format;
   o.protocol_whitelist = job->protocol_whitelist;
   o.allow_formats = job->allow_formats;
-  o.start_us = job->ss_us > 0 ? job->ss_us : 0;
+  o.start_us = job->in_ss_us; /* the earliest output's -ss */
   o.interrupt = pl_flag_interrupt;
   o.interrupt_opaque = job->flag;
   char err[CX_ERRLEN] = "";

@@ -180,6 +180,9 @@ typedef struct pl_dlink {
   int in_index;
   int node, port; /* consumer and its input link */
   bool copy;      /* into a muxer: starts on a keyframe, ends at -t */
+  /* A copy's own window (its output's -ss/-t) after the demux's start, in
+   * microseconds; start > 0 shifts its timestamps back to 0; end -1 none. */
+  int64_t start_us, end_us;
 } pl_dlink;
 
 typedef struct pl_job {
@@ -195,7 +198,7 @@ typedef struct pl_job {
   int ar, ac;
   bool vn, an, sn, fail_fast;
   int overwrite;              /* -1 unset (allowed), 0 refuse an existing file, 1 allow */
-  int64_t ss_us, t_us, to_us; /* -1 unset */
+  int64_t ss_us, t_us, to_us; /* -1 unset; this output's (to folds into t at prepare) */
   int queue_pkts, queue_frames;
   int worker_nice; /* encode, demux, mux; convert and decode run below them */
   char *maps[PL_MAX_OUT];
@@ -206,6 +209,13 @@ typedef struct pl_job {
   /* resolved at start (main) */
   char out_format[64];
   bool global_header, vfr;
+  /* resolved at start (main, pl_job_windows): the input's window is the
+   * union of every output's, the same in each output's job: the demux
+   * seeks to in_ss_us, the decoders keep in_t_us after it (-1 all). */
+  int64_t in_ss_us, in_t_us;
+  /* This output's window after in_ss_us (-1: to the end); its convert
+   * stages cut to it when it is narrower than the input's (pl_job_trims). */
+  int64_t win_start_us, win_end_us;
   /* resolved once the input is known (main) */
   pl_input_info info;
   int nout;
@@ -233,7 +243,13 @@ int pl_job_prepare(pl_job *j, char *err, size_t errlen);
  * files[0] is the job that receives the graph (and the first output's
  * options); files[1..] hold the options of further outputs. */
 int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t errlen);
-/* True for options of the input and the run (i, ss, t, queue...), which
+/* Each output's -ss/-t window, and their union for the input: after
+ * pl_job_prepare of every output, before the demux spawns. */
+void pl_job_windows(pl_job *const *files, int nfiles);
+/* True when this output's window is narrower than the input's: its first
+ * stages (convert, a copy's demux link) cut and shift to it. */
+bool pl_job_trims(const pl_job *j);
+/* True for options of the input and the run (i, queue, fail_fast...), which
  * the first job holds for every output. */
 bool pl_job_is_input_key(const char *key);
 /* A further output's job takes the input options and the stop word of
@@ -306,6 +322,24 @@ void pl_mux_entry(iso_value *msg);
 pl_job *pl_job_take(iso_value *msg);
 /* Wraps a job as a TRANSFER value (consumes it). */
 iso_value *pl_job_value(pl_job *j);
+
+/* ---- trimming (-ss / -t) ------------------------------------------------- */
+
+/* A window [start, end) in tb, an input stream's time base (end INT64_MAX:
+ * none). cut: what precedes start is dropped (else only counted from). */
+typedef struct pl_trim {
+  AVRational tb;
+  int64_t start, end;
+  bool cut;
+} pl_trim;
+/* The window of [start_us, end_us) (end_us < 0: none) in tb. */
+pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut);
+/* -1 drop the frame, 0 keep it (audio cut to the sample at both ends by
+ * moving data pointers, nothing copied), 1 it starts at or past the end.
+ * Audio is counted in 1/sample_rate from the window's bounds in tb. */
+int pl_trim_frame(const pl_trim *w, AVFrame *fr, AVRational frame_tb);
+/* The window's start in frame_tb (audio: in samples, as pl_trim_frame). */
+int64_t pl_trim_start_in(const pl_trim *w, const AVFrame *fr, AVRational frame_tb);
 
 /* ---- logs ------------------------------------------------------------------ */
 

@@ -68,6 +68,8 @@ pl_job *pl_job_new(void) {
   j->gop = -1;
   j->qv = j->qa = -1;
   j->ss_us = j->t_us = j->to_us = -1;
+  j->in_ss_us = j->win_start_us = 0;
+  j->in_t_us = j->win_end_us = -1;
   j->queue_pkts = 8;
   /* A decoded 1080p frame is 3 MB: two in flight per link keep every stage
    * fed (measured: no throughput gain from four) and peak RSS below ffmpeg's. */
@@ -647,7 +649,7 @@ static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t
 
 static int add_dlink(pl_job *g, int in_index, int node, int port, bool copy, char *err, size_t n) {
   if (g->ndlinks >= PL_MAX_DLINKS) return fail(err, n, "graph too large");
-  g->dlink[g->ndlinks++] = (pl_dlink){in_index, node, port, copy};
+  g->dlink[g->ndlinks++] = (pl_dlink){in_index, node, port, copy, 0, -1};
   return ISO_OK;
 }
 
@@ -700,6 +702,9 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
       o->mux_port = port++;
       if (o->copy) {
         if (add_dlink(g, o->in_index, mux[f], o->mux_port, true, err, n)) return ISO_EINVAL;
+        /* A copy has no convert stage: the demux cuts its window. */
+        g->dlink[g->ndlinks - 1].start_us = fj->win_start_us;
+        g->dlink[g->ndlinks - 1].end_us = fj->win_end_us;
         continue;
       }
       const AVCodec *c = NULL;
@@ -744,20 +749,10 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
 }
 
 bool pl_job_is_input_key(const char *key) {
-  static const char *const keys[] = {"i",
-                                     "input_format",
-                                     "protocol_whitelist",
-                                     "allow_formats",
-                                     "ss",
-                                     "t",
-                                     "to",
-                                     "queue",
-                                     "worker_nice",
-                                     "fail_fast",
-                                     "xerror",
-                                     "trace",
-                                     "progress_period",
-                                     "stats_period"};
+  static const char *const keys[] = {
+      "i",     "input_format",    "protocol_whitelist", "allow_formats",
+      "queue", "worker_nice",     "fail_fast",          "xerror",
+      "trace", "progress_period", "stats_period"};
   for (size_t i = 0; key && i < sizeof keys / sizeof keys[0]; i++)
     if (!strcmp(key, keys[i])) return true;
   return false;
@@ -772,9 +767,6 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
       (src->protocol_whitelist && !dst->protocol_whitelist) ||
       (src->allow_formats && !dst->allow_formats))
     return ISO_ENOMEM;
-  dst->ss_us = src->ss_us;
-  dst->t_us = src->t_us;
-  dst->to_us = src->to_us;
   dst->queue_pkts = src->queue_pkts;
   dst->queue_frames = src->queue_frames;
   dst->worker_nice = src->worker_nice;
@@ -784,6 +776,38 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   pl_flag_unref(dst->flag);
   dst->flag = pl_flag_ref(src->flag);
   return ISO_OK;
+}
+
+/*
+ * ffmpeg's output -ss/-t: output k gets what lies in [ss_k, ss_k + t_k) of
+ * the input, its timestamps starting at 0. The input is read once, so it
+ * is read for the union: from the earliest start (the demux seeks there)
+ * to the latest end (unbounded if any output is); every output's window is
+ * then counted from that start. With one output the union is its window
+ * and the decoders cut exactly as they always did.
+ */
+void pl_job_windows(pl_job *const *files, int nfiles) {
+  int64_t from = INT64_MAX, to = 0;
+  for (int f = 0; f < nfiles; f++) {
+    const pl_job *j = files[f];
+    int64_t ss = j->ss_us > 0 ? j->ss_us : 0;
+    if (ss < from) from = ss;
+    if (to >= 0) to = j->t_us < 0 ? -1 : (ss + j->t_us > to ? ss + j->t_us : to);
+  }
+  if (nfiles < 1) from = 0;
+  for (int f = 0; f < nfiles; f++) {
+    pl_job *j = files[f];
+    int64_t ss = j->ss_us > 0 ? j->ss_us : 0;
+    j->in_ss_us = from;
+    j->in_t_us = to < 0 ? -1 : to - from;
+    j->win_start_us = ss - from;
+    j->win_end_us = j->t_us < 0 ? -1 : j->win_start_us + j->t_us;
+  }
+}
+
+bool pl_job_trims(const pl_job *j) {
+  if (j->win_start_us > 0) return true;
+  return j->win_end_us >= 0 && (j->in_t_us < 0 || j->win_end_us < j->in_t_us);
 }
 
 void pl_job_copy_graph(pl_job *dst, const pl_job *src) {

@@ -355,7 +355,8 @@ static void on_exit_notice(iso_pipeline *p, int id) {
 }
 
 /* Several outputs: bytes add up, the position is the least advanced
- * output's, frames are the first output with video's (as ffmpeg's frame=). */
+ * unfinished output's (one cut short by its -t holds nobody back), frames
+ * are the first output with video's (as ffmpeg's frame=). */
 static void on_muxstat(iso_pipeline *p, const pl_msg *m) {
   if (m->stage < 0 || m->stage >= PL_MAX_NODES) return;
   pl_node_rt *n = &p->node[m->stage];
@@ -364,7 +365,7 @@ static void on_muxstat(iso_pipeline *p, const pl_msg *m) {
   n->frames = m->frames;
   n->pos_s = m->pos_s;
   int64_t bytes = 0, frames = -1;
-  double pos = -1;
+  double pos = -1, done_pos = -1;
   for (int id = 0; id < p->nnodes; id++) {
     const pl_node *nd = &p->job->node[id];
     if (nd->kind != PL_N_MUX) continue;
@@ -375,8 +376,13 @@ static void on_muxstat(iso_pipeline *p, const pl_msg *m) {
     }
     bytes += r->bytes;
     if (frames < 0 && r->frames > 0) frames = r->frames;
+    if (r->done_ok || r->exited) {
+      if (r->pos_s > done_pos) done_pos = r->pos_s;
+      continue;
+    }
     if (pos < 0 || r->pos_s < pos) pos = r->pos_s;
   }
+  if (pos < 0) pos = done_pos; /* every output finished */
   p->out_bytes = bytes;
   p->frames = frames > 0 ? (uint64_t)frames : 0;
   if (pos > p->pos_s) p->pos_s = pos;
@@ -442,16 +448,23 @@ static void port_handler(iso_port *port, iso_value *v, void *ud) {
 
 /* ---- progress ------------------------------------------------------------------ */
 
+/* The longest output's: progress runs until the last output is done. */
 static double expected_duration(const iso_pipeline *p) {
   const pl_job *j = p->job;
-  double d = -1;
-  if (j->info.duration_us != AV_NOPTS_VALUE && j->info.duration_us > 0) {
-    d = j->info.duration_us / 1e6;
-    if (j->ss_us > 0) d -= j->ss_us / 1e6;
-    if (d < 0) d = 0;
+  double longest = -1;
+  for (int f = 0; f < p->nfiles; f++) {
+    const pl_job *fj = p->file[f];
+    double d = -1;
+    if (j->info.duration_us != AV_NOPTS_VALUE && j->info.duration_us > 0) {
+      d = j->info.duration_us / 1e6;
+      if (fj->ss_us > 0) d -= fj->ss_us / 1e6;
+      if (d < 0) d = 0;
+    }
+    if (fj->t_us >= 0 && (d < 0 || fj->t_us / 1e6 < d)) d = fj->t_us / 1e6;
+    if (d < 0) return -1; /* one output of unknown length: the run's is unknown */
+    if (d > longest) longest = d;
   }
-  if (j->t_us >= 0 && (d < 0 || j->t_us / 1e6 < d)) d = j->t_us / 1e6;
-  return d;
+  return longest;
 }
 
 static void fill_progress(iso_pipeline *p, uint64_t now) {
@@ -536,9 +549,14 @@ static void finish(iso_pipeline *p) {
   p->prog.finished = 1;
   fill_progress(p, now);
   if (p->stats && p->stats_path) {
+    const char *outputs[PL_MAX_FILES];
+    for (int f = 0; f < p->nfiles; f++)
+      outputs[f] = p->file[f]->output;
     pl_run_info info = {p->job->input, p->job->output, p->status, p->error[0] ? p->error : NULL,
                         p->trace_path};
-    if (pl_stats_write_json(p->stats, p->stats_path, &p->prog, &info) != ISO_OK && p->cb.on_log) {
+    if (pl_stats_write_json_outputs(p->stats, p->stats_path, &p->prog, &info, outputs, p->nfiles) !=
+            ISO_OK &&
+        p->cb.on_log) {
       char line[600];
       snprintf(line, sizeof line, "cannot write stats to %s", p->stats_path);
       p->cb.on_log(p, AV_LOG_WARNING, "main", line, p->ud);
@@ -595,6 +613,7 @@ int iso_pipeline_start(iso_pipeline *p) {
     p->status = r;
     return r;
   }
+  pl_job_windows(p->file, p->nfiles);
   p->stats = pl_stats_new();
   p->port = iso_port_new_raw(port_handler, p);
   p->sp = p->port ? iso_port_sendport(p->port) : NULL;

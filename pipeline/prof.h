@@ -218,6 +218,10 @@ typedef struct pl_run_info {
 /* One JSON document, schema in docs/stats-schema.md. ISO_OK / ISO_EINVAL. */
 int pl_stats_write_json(const pl_stats *s, const char *path, const iso_progress *prog,
                         const pl_run_info *info);
+/* The same listing every output's path ("outputs"; outputs[0] is
+ * info->output); NULL / 0: info->output alone. */
+int pl_stats_write_json_outputs(const pl_stats *s, const char *path, const iso_progress *prog,
+                                const pl_run_info *info, const char *const *outputs, int noutputs);
 
 /* ---- verdict and table --------------------------------------------------- */
 

@@ -109,6 +109,11 @@ static void link_(pl_json *j, const pl_link_agg *l) {
 
 int pl_stats_write_json(const pl_stats *s, const char *path, const iso_progress *prog,
                         const pl_run_info *info) {
+  return pl_stats_write_json_outputs(s, path, prog, info, NULL, 0);
+}
+
+int pl_stats_write_json_outputs(const pl_stats *s, const char *path, const iso_progress *prog,
+                                const pl_run_info *info, const char *const *outputs, int noutputs) {
   pl_json *j = pl_json_open(path, true);
   if (!j) return ISO_EINVAL;
   pl_run_info none = {0};
@@ -117,7 +122,15 @@ int pl_stats_write_json(const pl_stats *s, const char *path, const iso_progress 
   pl_json_kstr(j, "schema", PL_STATS_SCHEMA);
   versions(j);
   pl_json_kstr(j, "input", info->input);
-  pl_json_kstr(j, "output", info->output);
+  pl_json_kstr(j, "output", info->output); /* output #0: what readers of one output know */
+  pl_json_key(j, "outputs");
+  pl_json_arr(j);
+  if (outputs && noutputs > 0)
+    for (int i = 0; i < noutputs; i++)
+      pl_json_str(j, outputs[i]);
+  else if (info->output)
+    pl_json_str(j, info->output);
+  pl_json_arr_end(j);
   pl_json_kstr(j, "status", info->status == ISO_OK ? "ok" : iso_strerror(info->status));
   pl_json_kint(j, "status_code", info->status);
   pl_json_kstr(j, "error", info->error);

@@ -184,12 +184,62 @@ static int set_output_file(app *a, int k, const char *path) {
   return 0;
 }
 
+/* -ss, -t, -to: 0, 1, 2; -1 for any other key. */
+static int trim_index(const char *key) {
+  static const char *const keys[] = {"ss", "t", "to"};
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(key, keys[i])) return i;
+  return -1;
+}
+
+/*
+ * Written before -i, -ss/-t/-to are the input's, as ffmpeg's input options:
+ * every output sees the input from that -ss to that end, and its own -ss
+ * and -t count from there. -to stays a position in the input wherever it
+ * is written (as isopipe always read it; ffmpeg counts an output's -to
+ * from an input -ss). The pipeline knows one window per output (ss, t from
+ * the input's start), so each output gets the two composed. Seconds, -1
+ * unset; a -t and a -to both bound (the earlier wins, as the pipeline reads
+ * them). 0, or -1 when nothing is left.
+ */
+static int compose_window(const double in[3], const double out[3], double *ss, double *t) {
+  double i0 = in[0] > 0 ? in[0] : 0, o0 = out[0] > 0 ? out[0] : 0;
+  double ends[4] = {in[1] >= 0 ? i0 + in[1] : -1, in[2], out[1] >= 0 ? i0 + o0 + out[1] : -1,
+                    out[2]};
+  double end = -1; /* from the input's start; -1 none */
+  for (int i = 0; i < 4; i++)
+    if (ends[i] >= 0 && (end < 0 || ends[i] < end)) end = ends[i];
+  *ss = i0 + o0;
+  *t = end < 0 ? -1 : end - *ss;
+  return end >= 0 && *t <= 0 ? -1 : 0;
+}
+
+static int set_window(app *a, int k, const char *path, const double in[3], const double out[3]) {
+  double ss, t;
+  char v[64], err[1200];
+  if (compose_window(in, out, &ss, &t) < 0) {
+    snprintf(err, sizeof err, "output '%s': nothing left of the input after -ss %.3f", path, ss);
+    print_error(a, err);
+    return CLI_EXIT_USAGE;
+  }
+  snprintf(v, sizeof v, "%.6f", ss);
+  int ok = iso_pipeline_set_output(a->p, k, "ss", v) == ISO_OK;
+  snprintf(v, sizeof v, "%.6f", t);
+  if (ok && t >= 0) ok = iso_pipeline_set_output(a->p, k, "t", v) == ISO_OK;
+  if (!ok) {
+    snprintf(err, sizeof err, "output '%s': %s", path, pipeline_reason(a, ISO_EINVAL));
+    print_error(a, err);
+    return CLI_EXIT_USAGE;
+  }
+  return 0;
+}
+
 static int configure(app *a) {
   const cli_opts *o = a->o;
   char err[1024];
   /* Realtime already puts the tick above every worker: niced workers
    * would only lose the cores to other programs (with one nice-0 CPU hog
-   * on the machine, job (a) ran 1.25-1.30 x ffmpeg's wall). */
+   * on the machine, job (a) went from 1.25-1.30 x ffmpeg's wall). */
   if (a->main_rt && iso_pipeline_set(a->p, "worker_nice", "0") != ISO_OK) return CLI_EXIT_FAIL;
   if (iso_pipeline_set(a->p, "i", o->input) != ISO_OK) {
     snprintf(err, sizeof err, "invalid -i '%s': %s", o->input, pipeline_reason(a, ISO_EINVAL));
@@ -198,20 +248,23 @@ static int configure(app *a) {
   }
   int rc = set_output_file(a, 0, o->output);
   if (rc) return rc;
+  /* The input's -ss/-t/-to (before -i), composed with each output's own
+   * once all are known; without them each output's go straight through. */
+  double in_win[3] = {-1, -1, -1}, out_win[CLI_MAX_OUTPUTS][3];
+  const char *paths[CLI_MAX_OUTPUTS] = {o->output};
+  bool input_trim = false;
+  for (int k = 0; k < CLI_MAX_OUTPUTS; k++)
+    out_win[k][0] = out_win[k][1] = out_win[k][2] = -1;
+  for (size_t i = 0; i < o->nkv; i++) {
+    int w = trim_index(o->kv[i].key);
+    if (w >= 0 && o->kv[i].before_input) {
+      in_win[w] = atof(o->kv[i].value);
+      input_trim = true;
+    }
+  }
   int cur = 0; /* the output the options apply to */
-  int several = 0, warned = 0;
-  for (size_t i = 0; i < o->nkv; i++)
-    several |= !strcmp(o->kv[i].key, CLI_OUTPUT_KEY);
   for (size_t i = 0; i < o->nkv; i++) {
     const cli_kv *kv = &o->kv[i];
-    if (several && !warned && (!strcmp(kv->key, "t") || !strcmp(kv->key, "to")) &&
-        o->loglevel >= 24) {
-      /* ffmpeg would cut only the output it was written for; here the
-       * decoders, which cut, serve every output. */
-      warned = 1;
-      cli_term_log(&a->term, 24, NULL,
-                   "isopipe: -t/-to end every output of this run (the decoders are shared)");
-    }
     if (!strcmp(kv->key, CLI_OUTPUT_KEY)) {
       cur = iso_pipeline_add_output(a->p);
       if (cur < 0) {
@@ -219,8 +272,14 @@ static int configure(app *a) {
         print_error(a, err);
         return CLI_EXIT_USAGE;
       }
+      if (cur < CLI_MAX_OUTPUTS) paths[cur] = kv->value;
       rc = set_output_file(a, cur, kv->value);
       if (rc) return rc;
+      continue;
+    }
+    int w = trim_index(kv->key);
+    if (input_trim && w >= 0) {
+      if (!kv->before_input && cur < CLI_MAX_OUTPUTS) out_win[cur][w] = atof(kv->value);
       continue;
     }
     if (iso_pipeline_set_output(a->p, cur, kv->key, kv->value) != ISO_OK) {
@@ -234,6 +293,9 @@ static int configure(app *a) {
       return CLI_EXIT_USAGE;
     }
   }
+  int nout = iso_pipeline_outputs(a->p);
+  for (int k = 0; input_trim && k < nout && k < CLI_MAX_OUTPUTS; k++)
+    if ((rc = set_window(a, k, paths[k] ? paths[k] : "?", in_win, out_win[k]))) return rc;
   if (o->stats_path && iso_pipeline_set_stats_path(a->p, o->stats_path) != ISO_OK) {
     snprintf(err, sizeof err, "--stats %s: %s", o->stats_path, pipeline_reason(a, ISO_EINVAL));
     print_error(a, err);

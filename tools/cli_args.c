@@ -151,6 +151,7 @@ static void add_kv(cli_opts *o, const char *opt, const char *key, const char *va
   e->key = xstrdup(key);
   e->value = xstrdup(value);
   e->opt = xstrdup(opt);
+  e->before_input = o->input == NULL;
 }
 
 int cli_parse_loglevel(const char *s, int *level) {

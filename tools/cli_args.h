@@ -15,6 +15,7 @@ typedef enum { CLI_RUN = 0, CLI_HELP, CLI_VERSION } cli_action;
 typedef struct cli_kv {
   char *key, *value;
   char *opt;
+  int before_input; /* written before -i: -ss/-t/-to are then the input's */
 } cli_kv;
 
 typedef struct cli_opts {

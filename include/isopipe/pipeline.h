@@ -34,7 +34,8 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
  *   q:v q:a (fixed quantizer / VBR quality, as ffmpeg's -q), crf, preset,
  *   g (gop), threads, s (WxH), vf (scale=W:H, fps=N, comma-separated),
  *   r (fps), ar, ac, sample_fmt, pix_fmt, vn, an, sn, map (e.g. "0:v:0",
- *   repeatable), ss, t, to (seconds or [HH:]MM:SS.frac), metadata (k=v,
+ *   repeatable), ss, t, to (seconds or [HH:]MM:SS.frac; per output, see
+ *   below), metadata (k=v,
  *   repeatable), queue (link depth), worker_nice (nice of the encode,
  *   demux and mux isolates, default 5; convert runs 3 and decode 5 below
  *   them), fail_fast, protocol_whitelist,
@@ -56,9 +57,12 @@ ISO_API int iso_pipeline_set(iso_pipeline *p, const char *key, const char *value
  * iso_pipeline_set configures output #0; iso_pipeline_add_output appends
  * output #k and returns k (>= 1) or a negative error; iso_pipeline_set_output
  * sets an option of output #k (its "o" above all; k 0 is iso_pipeline_set).
- * Input and run options (i, input_format, ss, t, to, queue, fail_fast,
+ * Input and run options (i, input_format, queue, fail_fast,
  * protocol_whitelist, allow_formats) belong to the whole pipeline whichever
- * output they are given to; -t/-to therefore end every output. Stage names
+ * output they are given to. ss, t, to are each output's own, as ffmpeg's
+ * output options: output #k gets what lies in [ss, ss + t) of the input
+ * (to: up to that position), timestamps from 0; the input is read once for
+ * all their windows, and one output ending stops no other. Stage names
  * of output #k (k >= 1) end in "#k" ("encode:v#1", "mux#2"); with one
  * output nothing changes. The first stage to fail stops every output.
  */

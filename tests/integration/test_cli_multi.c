@@ -87,6 +87,66 @@ static void test_three_outputs(void **state) {
   if (system(cmd) != 0) fail_msg("stats %s: invalid JSON or stage names", stats);
 }
 
+static double absd(double x) {
+  return x < 0 ? -x : x;
+}
+
+/* Video frames (30 fps input), audio length and starts of one output. */
+static void expect_window(const char *path, int64_t frames, double audio_s) {
+  tm_probe pr;
+  const tm_stream *v = probe(path, &pr, AVMEDIA_TYPE_VIDEO);
+  assert_non_null(v);
+  if (v->frames != frames || absd(v->start) > 1.0 / 30)
+    fail_msg("%s: %lld frames from %.4f s, wanted %lld from 0", path, (long long)v->frames,
+             v->start, (long long)frames);
+  const tm_stream *a = tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO);
+  if (audio_s < 0) {
+    assert_null(a);
+    return;
+  }
+  assert_non_null(a);
+  double len = (double)a->samples / a->sample_rate;
+  if (absd(len - audio_s) > 0.001 || absd(a->start) > 1.0 / 30)
+    fail_msg("%s: %.4f s of audio from %.4f s, wanted %.4f from 0", path, len, a->start, audio_s);
+}
+
+/* -ss/-t per output as in ffmpeg: -ss before -i is every output's, an
+ * output's own -ss/-t count from there; one output ending early stops no
+ * other. --stats lists every output. */
+static void test_trim_per_output(void **state) {
+  (void)state;
+  const char *a = out_path("tr-a.mkv"), *b = out_path("tr-b.mkv"), *c = out_path("tr-c.mkv");
+  const char *stats = out_path("tr.json");
+  const char *args[] = {
+      "-y",   "-hide_banner", "-ss",  "0.5",   "-i",    g_in,   "-t",        "1",   "-c:v", "mpeg4",
+      "-c:a", "pcm_s16le",    a,      "-c:v",  "mpeg4", "-c:a", "pcm_s16le", b,     "-ss",  "1",
+      "-t",   "0.5",          "-c:v", "mpeg4", "-an",   c,      "--stats",   stats, NULL};
+  ch_proc p;
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 120), 0);
+  if (strstr(ch_str(&p.err), "every output"))
+    fail_msg("a warning that no longer applies:\n%s", ch_str(&p.err));
+  ch_free(&p);
+  expect_window(a, 30, 1.0); /* [0.5, 1.5) of the input */
+  tm_probe pin;
+  assert_int_equal(tm_probe_file(g_in, true, &pin), 0);
+  const tm_stream *ain = tm_probe_stream(&pin, AVMEDIA_TYPE_AUDIO);
+  assert_non_null(ain);
+  /* [0.5, end): the input's audio may run past its 3 s of video. */
+  expect_window(b, 75, (double)ain->samples / ain->sample_rate - 0.5);
+  expect_window(c, 15, -1); /* [1.5, 2) */
+  FILE *f = fopen(stats, "r");
+  assert_non_null(f);
+  static char doc[1 << 20];
+  doc[fread(doc, 1, sizeof doc - 1, f)] = 0;
+  fclose(f);
+  const char *list = strstr(doc, "\"outputs\": [");
+  if (!list) fail_msg("no outputs in %s", stats);
+  const char *end = strchr(list, ']'), *pa = strstr(list, a), *pb = strstr(list, b),
+             *pc = strstr(list, c);
+  if (!end || !pa || !pb || !pc || !(pa < pb && pb < pc && pc < end))
+    fail_msg("outputs: %.*s", 600, list);
+}
+
 /* A second output that cannot be opened: exit 1, one line naming its muxer. */
 static void test_unwritable_second(void **state) {
   (void)state;
@@ -183,11 +243,9 @@ static void test_sigint_finishes_every_output(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_three_outputs),
-      cmocka_unit_test(test_unwritable_second),
-      cmocka_unit_test(test_second_exists),
-      cmocka_unit_test(test_bad_codec_second),
-      cmocka_unit_test(test_sigint_finishes_every_output),
+      cmocka_unit_test(test_three_outputs),     cmocka_unit_test(test_trim_per_output),
+      cmocka_unit_test(test_unwritable_second), cmocka_unit_test(test_second_exists),
+      cmocka_unit_test(test_bad_codec_second),  cmocka_unit_test(test_sigint_finishes_every_output),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
