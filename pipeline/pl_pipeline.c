@@ -357,26 +357,21 @@ static void on_exit_notice(iso_pipeline *p, int id) {
 /* Several outputs: bytes add up, the position is the least advanced
  * unfinished output's (one cut short by its -t holds nobody back), frames
  * are the first output with video's (as ffmpeg's frame=). */
-static void on_muxstat(iso_pipeline *p, const pl_msg *m) {
-  if (m->stage < 0 || m->stage >= PL_MAX_NODES) return;
-  pl_node_rt *n = &p->node[m->stage];
-  n->muxstat = true;
-  n->bytes = m->ival;
-  n->frames = m->frames;
-  n->pos_s = m->pos_s;
+static void mux_totals(iso_pipeline *p) {
   int64_t bytes = 0, frames = -1;
   double pos = -1, done_pos = -1;
   for (int id = 0; id < p->nnodes; id++) {
     const pl_node *nd = &p->job->node[id];
     if (nd->kind != PL_N_MUX) continue;
     const pl_node_rt *r = &p->node[id];
+    bool done = r->done_ok || r->exited;
     if (!r->muxstat) {
-      pos = 0; /* an output that has written nothing holds the position at 0 */
+      if (!done) pos = 0; /* an output that has written nothing holds the position at 0 */
       continue;
     }
     bytes += r->bytes;
     if (frames < 0 && r->frames > 0) frames = r->frames;
-    if (r->done_ok || r->exited) {
+    if (done) {
       if (r->pos_s > done_pos) done_pos = r->pos_s;
       continue;
     }
@@ -386,6 +381,16 @@ static void on_muxstat(iso_pipeline *p, const pl_msg *m) {
   p->out_bytes = bytes;
   p->frames = frames > 0 ? (uint64_t)frames : 0;
   if (pos > p->pos_s) p->pos_s = pos;
+}
+
+static void on_muxstat(iso_pipeline *p, const pl_msg *m) {
+  if (m->stage < 0 || m->stage >= PL_MAX_NODES) return;
+  pl_node_rt *n = &p->node[m->stage];
+  n->muxstat = true;
+  n->bytes = m->ival;
+  n->frames = m->frames;
+  n->pos_s = m->pos_s;
+  mux_totals(p);
 }
 
 static void on_msg(iso_pipeline *p, pl_msg *m) {
@@ -406,7 +411,11 @@ static void on_msg(iso_pipeline *p, pl_msg *m) {
     break;
   }
   case PL_M_DONE:
-    if (m->stage >= 0 && m->stage < PL_MAX_NODES) p->node[m->stage].done_ok = true;
+    if (m->stage >= 0 && m->stage < PL_MAX_NODES) {
+      p->node[m->stage].done_ok = true;
+      /* A finished output no longer holds the position back. */
+      if (p->graph_built && p->job->node[m->stage].kind == PL_N_MUX) mux_totals(p);
+    }
     break;
   case PL_M_MUXSTAT:
     on_muxstat(p, m);
