@@ -1,5 +1,8 @@
 /* Pipeline tests: -ss / -t / -to per output when one input feeds several outputs. */
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "test_pipeline_util.h"
 
@@ -172,6 +175,64 @@ static void t_like_single_outputs(void **state) {
   assert_false(tm_same_file(path[1][0], path[1][2])); /* other frames: a test that can fail */
 }
 
+/* Runs ffmpeg with args (NULL-terminated, without the program name), its
+ * messages discarded; its exit status, 127 when there is no ffmpeg. */
+static int run_ffmpeg(const char *const *args) {
+  const char *argv[64] = {"ffmpeg", "-nostdin", "-v", "error", "-y"};
+  int n = 5;
+  for (int i = 0; args[i] && n < 63; i++)
+    argv[n++] = args[i];
+  argv[n] = NULL;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY); /* async-signal-safe, unlike stdio */
+    if (devnull >= 0) dup2(devnull, 2);
+    execvp("ffmpeg", (char *const *)argv);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The same three outputs written by ffmpeg itself with output -ss/-t in one
+ * run: framemd5 (every frame's data and timestamp, audio to the sample)
+ * equal byte for byte. */
+static void t_like_ffmpeg(void **state) {
+  (void)state;
+  char in[1024], ff[3][1024], is[3][1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  for (int k = 0; k < 3; k++) {
+    char name[32];
+    snprintf(name, sizeof name, "ff%d.framemd5", k);
+    tm_path(ff[k], sizeof ff[k], g_dir, name);
+    snprintf(name, sizeof name, "is%d.framemd5", k);
+    tm_path(is[k], sizeof is[k], g_dir, name);
+  }
+#define FMT "-f", "framemd5", "-c:v", "rawvideo", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le"
+  const char *args[] = {"-i",  in,  "-t", "0.5", FMT, ff[0], FMT, ff[1],
+                        "-ss", "1", "-t", "0.5", FMT, ff[2], NULL};
+#undef FMT
+  int rc = run_ffmpeg(args);
+  if (rc == 127) skip();
+  assert_int_equal(rc, 0);
+#define OUT(P, ...)                                                                                \
+  {                                                                                                \
+    "o", P, "f", "framemd5", "c:v", "rawvideo", "pix_fmt", "yuv420p", "c:a", "pcm_s16le",          \
+        __VA_ARGS__ NULL                                                                           \
+  }
+  const char *a[] = OUT(is[0], "i", in, "t", "0.5", );
+  const char *b[] = OUT(is[1], );
+  const char *c[] = OUT(is[2], "ss", "1", "t", "0.5", );
+#undef OUT
+  const char *const *more[] = {b + 0, c + 0};
+  run_outputs(a, more, 2, NULL);
+  for (int k = 0; k < 3; k++)
+    if (!tm_same_file(ff[k], is[k]))
+      fail_msg("output #%d differs from ffmpeg's: %s %s", k, ff[k], is[k]);
+  assert_false(tm_same_file(is[0], is[2])); /* other frames: a test that can fail */
+}
+
 static double absd(double x) {
   return x < 0 ? -x : x;
 }
@@ -307,8 +368,11 @@ static void t_stats_outputs(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_windows),       cmocka_unit_test(t_like_single_outputs),
-      cmocka_unit_test(t_durations),     cmocka_unit_test(t_copy_window),
+      cmocka_unit_test(t_windows),
+      cmocka_unit_test(t_like_ffmpeg),
+      cmocka_unit_test(t_like_single_outputs),
+      cmocka_unit_test(t_durations),
+      cmocka_unit_test(t_copy_window),
       cmocka_unit_test(t_stats_outputs),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
