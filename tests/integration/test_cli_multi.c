@@ -147,6 +147,21 @@ static void test_trim_per_output(void **state) {
     fail_msg("outputs: %.*s", 600, list);
 }
 
+/* An output whose own -ss lies past the input's end (-t before -i) is a
+ * usage error naming it; nothing is written. */
+static void test_trim_leaves_nothing(void **state) {
+  (void)state;
+  const char *a = out_path("tn-a.mkv"), *b = out_path("tn-b.mkv");
+  const char *args[] = {"-y", "-nostats", "-t", "1",    "-i",    g_in, "-c:v", "mpeg4",
+                        a,    "-ss",      "2",  "-c:v", "mpeg4", b,    NULL};
+  ch_proc p;
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 60), 2);
+  if (!strstr(ch_str(&p.err), "nothing left") || !strstr(ch_str(&p.err), b))
+    fail_msg("stderr:\n%s", ch_str(&p.err));
+  ch_free(&p);
+  assert_false(tm_file_exists(a));
+}
+
 /* A second output that cannot be opened: exit 1, one line naming its muxer. */
 static void test_unwritable_second(void **state) {
   (void)state;
@@ -243,9 +258,13 @@ static void test_sigint_finishes_every_output(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_three_outputs),     cmocka_unit_test(test_trim_per_output),
-      cmocka_unit_test(test_unwritable_second), cmocka_unit_test(test_second_exists),
-      cmocka_unit_test(test_bad_codec_second),  cmocka_unit_test(test_sigint_finishes_every_output),
+      cmocka_unit_test(test_three_outputs),
+      cmocka_unit_test(test_trim_per_output),
+      cmocka_unit_test(test_trim_leaves_nothing),
+      cmocka_unit_test(test_unwritable_second),
+      cmocka_unit_test(test_second_exists),
+      cmocka_unit_test(test_bad_codec_second),
+      cmocka_unit_test(test_sigint_finishes_every_output),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
