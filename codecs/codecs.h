@@ -76,7 +76,10 @@ void cx_demux_close(cx_demux **d);
 /* ---- decode ---------------------------------------------------------------- */
 
 typedef struct cx_dec cx_dec;
-/* pkt_tb: time base of the packets (the input stream's). threads 0 = auto. */
+/* pkt_tb: time base of the packets (the input stream's). threads 0 = auto:
+ * a frame-threaded video decoder then starts single-threaded and switches
+ * to frame threading (bit-exact) only if it was busy for most of its first
+ * 0.3 s, that is, if it is what the pipeline waits for. */
 int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                 char *err);
 int cx_dec_send(cx_dec *d, const AVPacket *pkt); /* NULL = flush */
@@ -86,6 +89,16 @@ int cx_dec_send(cx_dec *d, const AVPacket *pkt); /* NULL = flush */
 int cx_dec_receive(cx_dec *d, AVFrame *frame);
 AVCodecContext *cx_dec_ctx(cx_dec *d);
 void cx_dec_close(cx_dec **d);
+typedef struct cx_dec_info {
+  int threads;    /* the current decoder's */
+  bool switched;  /* went from one thread to frame threading */
+  int mismatches; /* frames of the switch that differed (0 unless FFmpeg broke) */
+} cx_dec_info;
+cx_dec_info cx_dec_get_info(const cx_dec *d);
+/* Switch to frame threading at the next send, as if the window had found
+ * the decoder busy (tests; callers that know better). 0 also when it has
+ * switched already; fails once the window closed without a switch. */
+int cx_dec_want_threads(cx_dec *d);
 
 /* ---- video convert (swscale + frame rate) ---------------------------------- */
 

@@ -1,54 +1,292 @@
-/* Decoder: libavcodec send/receive with threading, frames stamped with best-effort pts. */
+/* Decoder: libavcodec send/receive, frames stamped with best-effort pts; video threading adapts to
+ * the load. */
 #include "codecs/cx_internal.h"
+
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libavutil/time.h>
+
+/* Frame threading costs CPU (a context per thread, updated every frame)
+ * and memory (a picture per thread), and in a pipeline the decoder
+ * already runs beside every other stage: a video decoder whose caller
+ * leaves threads at auto starts single-threaded and keeps every packet
+ * for a short window. If the decoder was busy for most of that window it
+ * is what the pipeline waits for: a frame-threaded decoder is opened, the
+ * kept packets are replayed into it, and its first frames (the ones
+ * already returned) are compared with what was returned and dropped. */
+#define WINDOW_US 300000 /* long enough that the encoder's start-up gulp is a small part */
+#define WINDOW_MIN_FRAMES 12
+#define BUSY_SHARE 0.75
+#define HIST_MAX_PKTS 2048
+#define HIST_MAX_BYTES (64 << 20)
+#define FIFO_MAX 128
 
 struct cx_dec {
   AVCodecContext *ctx;
+  AVCodecParameters *par; /* to open the threaded decoder with */
   AVRational pkt_tb;
   int64_t next_audio_pts; /* fills audio pts holes from the sample count */
+
+  bool watching; /* inside the window: packets and returned pts are kept */
+  bool want_threads;
+  AVPacket **hist;
+  int nhist, hist_cap;
+  size_t hist_bytes;
+  int64_t *rpts; /* best-effort pts of every frame returned in the window */
+  int64_t returned, rpts_cap;
+  AVFrame *last; /* the last frame returned, to check the switch against */
+  int64_t t0, busy_us;
+
+  int64_t skip; /* frames of the threaded decoder that were already returned */
+  AVFrame *fifo[FIFO_MAX];
+  int fifo_head, fifo_n;
+  cx_dec_info info;
 };
+
+static void forget_window(cx_dec *d) {
+  for (int i = 0; i < d->nhist; i++)
+    av_packet_free(&d->hist[i]);
+  av_freep(&d->hist);
+  d->nhist = d->hist_cap = 0;
+  d->hist_bytes = 0;
+  if (d->skip == 0) {
+    av_freep(&d->rpts);
+    d->rpts_cap = 0;
+    av_frame_free(&d->last);
+  }
+  d->watching = false;
+}
+
+static int open_ctx(cx_dec *d, AVCodecContext **out, int threads, char *err) {
+  const AVCodec *codec = avcodec_find_decoder(d->par->codec_id);
+  if (!codec)
+    return cx_fail(err, AVERROR_DECODER_NOT_FOUND, "no decoder for codec '%s'",
+                   avcodec_get_name(d->par->codec_id));
+  AVCodecContext *c = avcodec_alloc_context3(codec);
+  if (!c) return cx_fail(err, AVERROR(ENOMEM), "decoder %s", codec->name);
+  int ret = avcodec_parameters_to_context(c, d->par);
+  if (ret < 0) {
+    avcodec_free_context(&c);
+    return cx_fail(err, ret, "decoder %s: bad parameters", codec->name);
+  }
+  /* 5.1 ignores AVPacket.time_base: the decoder learns it only from here. */
+  c->pkt_timebase = d->pkt_tb;
+  c->thread_count = threads;
+  c->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+  if ((ret = avcodec_open2(c, codec, NULL)) < 0) {
+    avcodec_free_context(&c);
+    return cx_fail(err, ret, "cannot open decoder %s", codec->name);
+  }
+  *out = c;
+  return 0;
+}
 
 int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                 char *err) {
   *out = NULL;
-  const AVCodec *codec = avcodec_find_decoder(par->codec_id);
-  if (!codec)
-    return cx_fail(err, AVERROR_DECODER_NOT_FOUND, "no decoder for codec '%s'",
-                   avcodec_get_name(par->codec_id));
   cx_dec *d = av_mallocz(sizeof *d);
-  if (!d) return cx_fail(err, AVERROR(ENOMEM), "decoder %s", codec->name);
+  if (!d || !(d->par = avcodec_parameters_alloc())) {
+    av_free(d);
+    return cx_fail(err, AVERROR(ENOMEM), "decoder %s", avcodec_get_name(par->codec_id));
+  }
   d->pkt_tb = pkt_tb;
   d->next_audio_pts = AV_NOPTS_VALUE;
-  int ret;
-  d->ctx = avcodec_alloc_context3(codec);
-  if (!d->ctx) {
-    ret = cx_fail(err, AVERROR(ENOMEM), "decoder %s", codec->name);
-    goto fail;
+  int ret = avcodec_parameters_copy(d->par, par);
+  const AVCodec *codec = avcodec_find_decoder(par->codec_id);
+  d->watching = ret >= 0 && threads == 0 && par->codec_type == AVMEDIA_TYPE_VIDEO && codec &&
+                (codec->capabilities & AV_CODEC_CAP_FRAME_THREADS);
+  if (ret < 0)
+    cx_fail(err, ret, "decoder %s", avcodec_get_name(par->codec_id));
+  else
+    ret = open_ctx(d, &d->ctx, d->watching ? 1 : threads, err);
+  if (ret < 0) {
+    cx_dec_close(&d);
+    return ret;
   }
-  if ((ret = avcodec_parameters_to_context(d->ctx, par)) < 0) {
-    cx_fail(err, ret, "decoder %s: bad parameters", codec->name);
-    goto fail;
-  }
-  /* 5.1 ignores AVPacket.time_base: the decoder learns it only from here. */
-  d->ctx->pkt_timebase = pkt_tb;
-  d->ctx->thread_count = threads;
-  d->ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
-  if ((ret = avcodec_open2(d->ctx, codec, NULL)) < 0) {
-    cx_fail(err, ret, "cannot open decoder %s", codec->name);
-    goto fail;
-  }
+  d->info.threads = d->ctx->thread_count;
   *out = d;
   return 0;
-fail:
-  cx_dec_close(&d);
-  return ret;
+}
+
+static bool same_picture(const AVFrame *a, const AVFrame *b) {
+  if (a->format != b->format || a->width != b->width || a->height != b->height) return false;
+  const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(a->format);
+  int lines[4];
+  if (!desc || (desc->flags & AV_PIX_FMT_FLAG_HWACCEL) ||
+      av_image_fill_linesizes(lines, a->format, a->width) < 0)
+    return true; /* nothing comparable: the pts check stands alone */
+  for (int p = 0; p < 4 && a->data[p]; p++) {
+    int h = (p == 1 || p == 2) ? AV_CEIL_RSHIFT(a->height, desc->log2_chroma_h) : a->height;
+    if (desc->flags & AV_PIX_FMT_FLAG_PAL && p == 1) h = 1;
+    for (int y = 0; y < h; y++)
+      if (memcmp(a->data[p] + (ptrdiff_t)y * a->linesize[p],
+                 b->data[p] + (ptrdiff_t)y * b->linesize[p], (size_t)lines[p]))
+        return false;
+  }
+  return true;
+}
+
+/* A frame of the threaded decoder that the single-threaded one already
+ * returned: it must be the same one. */
+static void drop_seen(cx_dec *d, AVFrame *fr) {
+  int64_t i = d->returned - d->skip;
+  bool ok = i >= 0 && i < d->returned && fr->best_effort_timestamp == d->rpts[i];
+  if (ok && i == d->returned - 1 && d->last) ok = same_picture(fr, d->last);
+  if (!ok && d->info.mismatches++ == 0)
+    av_log(d->ctx, AV_LOG_WARNING,
+           "frame %" PRId64 " differs after the switch to frame threading\n", i);
+  av_frame_unref(fr);
+  if (--d->skip == 0) {
+    av_freep(&d->rpts);
+    d->rpts_cap = 0;
+    av_frame_free(&d->last);
+  }
+}
+
+static int take_threaded(cx_dec *d, AVCodecContext *c) {
+  /* Decode errors were reported when the first decoder met them. */
+  for (int errors = 0; errors < 64;) {
+    AVFrame *fr = av_frame_alloc();
+    if (!fr) return AVERROR(ENOMEM);
+    int ret = avcodec_receive_frame(c, fr);
+    if (ret < 0) {
+      av_frame_free(&fr);
+      if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
+      if (ret == AVERROR(ENOMEM)) return ret;
+      errors++;
+      continue;
+    }
+    if (d->skip > 0) {
+      drop_seen(d, fr);
+      av_frame_free(&fr);
+    } else if (d->fifo_n < FIFO_MAX) {
+      d->fifo[(d->fifo_head + d->fifo_n++) % FIFO_MAX] = fr;
+    } else {
+      av_frame_free(&fr);
+      return AVERROR_BUG;
+    }
+  }
+  return 0;
+}
+
+/* Replays the window into a frame-threaded decoder and makes it current. */
+static void go_threaded(cx_dec *d, double share, int64_t span) {
+  char err[256];
+  AVCodecContext *c = NULL;
+  if (open_ctx(d, &c, 0, err) < 0 || c->thread_count <= 1) {
+    avcodec_free_context(&c);
+    forget_window(d);
+    return;
+  }
+  d->skip = d->returned;
+  int ret = 0;
+  for (int i = 0; i < d->nhist && ret >= 0; i++) {
+    /* A packet the first decoder rejected is rejected again: already counted. */
+    for (int tries = 0; avcodec_send_packet(c, d->hist[i]) == AVERROR(EAGAIN); tries++)
+      if ((ret = tries < 1000 ? take_threaded(d, c) : AVERROR_BUG) < 0) break;
+    if (ret >= 0) ret = take_threaded(d, c);
+  }
+  if (ret < 0) {
+    /* Keep the first decoder: it has seen every packet. */
+    while (d->fifo_n) {
+      av_frame_free(&d->fifo[d->fifo_head]);
+      d->fifo_head = (d->fifo_head + 1) % FIFO_MAX;
+      d->fifo_n--;
+    }
+    avcodec_free_context(&c);
+    d->skip = 0;
+    forget_window(d);
+    return;
+  }
+  av_log(d->ctx, AV_LOG_VERBOSE,
+         "decoding took %.0f%% of the first %.2f s: frame threading on (%d threads)\n",
+         100.0 * share, span / 1e6, c->thread_count);
+  avcodec_free_context(&d->ctx);
+  d->ctx = c;
+  d->info.threads = c->thread_count;
+  d->info.switched = true;
+  forget_window(d);
+}
+
+static void judge(cx_dec *d, int64_t now) {
+  int64_t span = now - d->t0;
+  bool full = d->nhist >= HIST_MAX_PKTS || d->hist_bytes >= HIST_MAX_BYTES;
+  if (!d->want_threads && !full && (span < WINDOW_US || d->returned < WINDOW_MIN_FRAMES)) return;
+  double share = span > 0 ? (double)d->busy_us / (double)span : 0;
+  if (d->want_threads || share >= BUSY_SHARE)
+    go_threaded(d, share, span);
+  else
+    forget_window(d);
+}
+
+static int keep_packet(cx_dec *d, const AVPacket *pkt) {
+  if (d->nhist == d->hist_cap) {
+    int cap = d->hist_cap ? 2 * d->hist_cap : 64;
+    AVPacket **h = av_realloc_array(d->hist, (size_t)cap, sizeof *h);
+    if (!h) return AVERROR(ENOMEM);
+    d->hist = h;
+    d->hist_cap = cap;
+  }
+  AVPacket *copy = av_packet_clone(pkt);
+  if (!copy) return AVERROR(ENOMEM);
+  d->hist[d->nhist++] = copy;
+  d->hist_bytes += (size_t)pkt->size;
+  return 0;
 }
 
 int cx_dec_send(cx_dec *d, const AVPacket *pkt) {
-  return avcodec_send_packet(d->ctx, pkt);
+  if (!d->watching) return avcodec_send_packet(d->ctx, pkt);
+  int64_t t = av_gettime_relative();
+  if (!d->t0) d->t0 = t;
+  if (!pkt) {
+    forget_window(d); /* the stream ended inside the window */
+    return avcodec_send_packet(d->ctx, pkt);
+  }
+  judge(d, t);
+  if (!d->watching) return avcodec_send_packet(d->ctx, pkt);
+  int ret = avcodec_send_packet(d->ctx, pkt);
+  if (ret >= 0 && keep_packet(d, pkt) < 0) forget_window(d);
+  d->busy_us += av_gettime_relative() - t;
+  return ret;
+}
+
+static int note_returned(cx_dec *d, const AVFrame *frame) {
+  if (d->returned == d->rpts_cap) {
+    int64_t cap = d->rpts_cap ? 2 * d->rpts_cap : 64;
+    int64_t *r = av_realloc_array(d->rpts, (size_t)cap, sizeof *r);
+    if (!r) return AVERROR(ENOMEM);
+    d->rpts = r;
+    d->rpts_cap = cap;
+  }
+  d->rpts[d->returned++] = frame->best_effort_timestamp;
+  if (!d->last && !(d->last = av_frame_alloc())) return AVERROR(ENOMEM);
+  av_frame_unref(d->last);
+  return av_frame_ref(d->last, frame);
+}
+
+static int next_frame(cx_dec *d, AVFrame *frame) {
+  for (;;) {
+    int ret;
+    if (d->fifo_n) {
+      av_frame_move_ref(frame, d->fifo[d->fifo_head]);
+      av_frame_free(&d->fifo[d->fifo_head]);
+      d->fifo_head = (d->fifo_head + 1) % FIFO_MAX;
+      d->fifo_n--;
+      return 0;
+    }
+    if ((ret = avcodec_receive_frame(d->ctx, frame)) < 0) return ret;
+    if (d->skip == 0) return 0;
+    drop_seen(d, frame);
+  }
 }
 
 int cx_dec_receive(cx_dec *d, AVFrame *frame) {
-  int ret = avcodec_receive_frame(d->ctx, frame);
+  int64_t t = d->watching ? av_gettime_relative() : 0;
+  int ret = next_frame(d, frame);
+  if (d->watching) {
+    if (ret >= 0 && note_returned(d, frame) < 0) forget_window(d);
+    d->busy_us += av_gettime_relative() - t;
+  }
   if (ret < 0) return ret;
   frame->pts = frame->best_effort_timestamp;
   if (d->ctx->codec_type == AVMEDIA_TYPE_AUDIO) {
@@ -66,6 +304,17 @@ int cx_dec_receive(cx_dec *d, AVFrame *frame) {
   return 0;
 }
 
+int cx_dec_want_threads(cx_dec *d) {
+  if (d->info.switched) return 0;
+  if (!d->watching) return AVERROR(EINVAL);
+  d->want_threads = true;
+  return 0;
+}
+
+cx_dec_info cx_dec_get_info(const cx_dec *d) {
+  return d->info;
+}
+
 AVCodecContext *cx_dec_ctx(cx_dec *d) {
   return d->ctx;
 }
@@ -73,7 +322,15 @@ AVCodecContext *cx_dec_ctx(cx_dec *d) {
 void cx_dec_close(cx_dec **pd) {
   cx_dec *d = pd ? *pd : NULL;
   if (!d) return;
+  d->skip = 0;
+  forget_window(d);
+  while (d->fifo_n) {
+    av_frame_free(&d->fifo[d->fifo_head]);
+    d->fifo_head = (d->fifo_head + 1) % FIFO_MAX;
+    d->fifo_n--;
+  }
   avcodec_free_context(&d->ctx);
+  avcodec_parameters_free(&d->par);
   av_free(d);
   *pd = NULL;
 }
