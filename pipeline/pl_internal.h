@@ -23,17 +23,34 @@
 #define PL_ERRLEN 512
 /* Workers run below the main isolate (worker_nice, this by default; the
  * CLI uses 0 when its main thread got a realtime policy, which keeps it
- * above any worker), and the stages nearer the output above those feeding
- * them: upstream stages only fill bounded links, so
- * when the encoder is the bottleneck the cores go to it first (measured,
- * quiet machine, 5-7 alternating runs: wall 0.979 -> 0.904 x ffmpeg on the
- * mpeg4 job, 0.967 -> 0.948 on the x264 one, audio and multi-output
- * unchanged). When decoding is the bottleneck the encoder mostly waits, so
- * its priority costs nothing. */
+ * above any worker), and the stages feeding the encoders below those
+ * (pl_prio.c): upstream stages only fill bounded links, so when the
+ * encoder is the bottleneck the cores go to it first; when decoding is the
+ * bottleneck the encoder mostly waits, so its priority costs nothing. */
 #define PL_WORKER_NICE 5
-#define PL_CONVERT_NICE 8
-#define PL_DECODE_NICE 10
 #define PL_PREHEADER_MAX 4096 /* packets the muxer acks before its header */
+
+/* Stage priorities (pl_prio.c). */
+typedef enum pl_prio_kind {
+  PL_PRIO_OTHER,        /* demux, mux, video encoders: worker_nice */
+  PL_PRIO_DECODE,       /* decoders */
+  PL_PRIO_CONVERT,      /* scalers and resamplers */
+  PL_PRIO_AUDIO_ENCODE, /* cheap next to video: it can wait */
+  PL_PRIO_KINDS
+} pl_prio_kind;
+#define PL_PRIO_PERIOD_NS 250000000ull
+#define PL_PRIO_ALONE_BELOW 0.15 /* CPUs used by other programs */
+#define PL_PRIO_SHARED_AT 0.30
+typedef struct pl_prio {
+  bool off, alone;
+  uint64_t at_ns, busy, total, mine; /* last sample (clock ticks) */
+  double others_cpus;                /* other programs' load over the last period */
+} pl_prio;
+int pl_prio_nice(int worker_nice, pl_prio_kind kind, bool alone);
+/* The level for the load others put on the machine, with hysteresis. */
+bool pl_prio_decide(bool alone, double others_cpus);
+/* Samples /proc every PL_PRIO_PERIOD_NS; true when the level changed. */
+bool pl_prio_sample(pl_prio *s, uint64_t now_ns);
 
 /* Every message between isolates of a pipeline is one pl_msg moved as a
  * TRANSFER: nothing is deep-copied, media or not. */
@@ -200,7 +217,9 @@ typedef struct pl_job {
   int overwrite;              /* -1 unset (allowed), 0 refuse an existing file, 1 allow */
   int64_t ss_us, t_us, to_us; /* -1 unset; this output's (to folds into t at prepare) */
   int queue_pkts, queue_frames;
-  int worker_nice; /* encode, demux, mux; convert and decode run below them */
+  int worker_nice;   /* encode, demux, mux; convert and decode run below them */
+  bool worker_batch; /* stages (and their codec threads) run SCHED_BATCH */
+  bool adapt_nice;   /* upstream stages yield more while the machine is ours */
   char *maps[PL_MAX_OUT];
   int nmaps;
   AVDictionary *metadata;

@@ -75,6 +75,8 @@ pl_job *pl_job_new(void) {
    * fed (measured: no throughput gain from four) and peak RSS below ffmpeg's. */
   j->queue_frames = 2;
   j->worker_nice = PL_WORKER_NICE;
+  j->worker_batch = true;
+  j->adapt_nice = true;
   j->overwrite = -1;
   j->flag = pl_flag_new();
   if (!j->flag) {
@@ -406,6 +408,13 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     char k[256];
     snprintf(k, sizeof k, "%.*s", (int)(eq - v), v);
     av_dict_set(&j->metadata, k, eq + 1, 0);
+  } else if (IS("worker_sched")) {
+    if (strcmp(v, "batch") && strcmp(v, "normal"))
+      return fail(err, n, "worker_sched: want batch or normal, got '%s'", v);
+    j->worker_batch = !strcmp(v, "batch");
+  } else if (IS("adapt_nice")) {
+    if (strcmp(v, "0") && strcmp(v, "1")) return fail(err, n, "adapt_nice: want 0 or 1");
+    j->adapt_nice = !strcmp(v, "1");
   } else if (IS("worker_nice")) {
     int nv;
     if (parse_int(v, &nv) < 0 || nv < 0 || nv > 19) return fail(err, n, "worker_nice: want 0..19");
@@ -750,9 +759,10 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
 
 bool pl_job_is_input_key(const char *key) {
   static const char *const keys[] = {
-      "i",     "input_format",    "protocol_whitelist", "allow_formats",
-      "queue", "worker_nice",     "fail_fast",          "xerror",
-      "trace", "progress_period", "stats_period"};
+      "i",         "input_format",    "protocol_whitelist", "allow_formats",
+      "queue",     "worker_nice",     "fail_fast",          "xerror",
+      "trace",     "progress_period", "stats_period",       "worker_sched",
+      "adapt_nice"};
   for (size_t i = 0; key && i < sizeof keys / sizeof keys[0]; i++)
     if (!strcmp(key, keys[i])) return true;
   return false;
@@ -770,6 +780,8 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   dst->queue_pkts = src->queue_pkts;
   dst->queue_frames = src->queue_frames;
   dst->worker_nice = src->worker_nice;
+  dst->worker_batch = src->worker_batch;
+  dst->adapt_nice = src->adapt_nice;
   dst->fail_fast = src->fail_fast;
   dst->trace = src->trace;
   /* One stop word for the whole run: a cancel reaches every output. */

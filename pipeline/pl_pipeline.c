@@ -36,6 +36,7 @@ struct iso_pipeline {
   iso_sendport *sp;
   iso_timer *timer;
   pl_stats *stats;
+  pl_prio prio;
   pl_node_rt node[PL_MAX_NODES];
   int nnodes; /* spawned or to spawn */
   bool graph_built, connected, aborting, stopping, cancelled, log_on;
@@ -219,6 +220,39 @@ static iso_entry entry_for(pl_node_kind k) {
   return NULL;
 }
 
+static pl_prio_kind prio_kind(const iso_pipeline *p, int id) {
+  const pl_node *nd = &p->job->node[id];
+  switch (nd->kind) {
+  case PL_N_DECODE:
+    return PL_PRIO_DECODE;
+  case PL_N_VCONV:
+  case PL_N_ACONV:
+    return PL_PRIO_CONVERT;
+  case PL_N_ENCODE:
+    return p->job->out[nd->out_stream].type == AVMEDIA_TYPE_AUDIO ? PL_PRIO_AUDIO_ENCODE
+                                                                  : PL_PRIO_OTHER;
+  default:
+    return PL_PRIO_OTHER;
+  }
+}
+
+/* The machine became ours, or stopped being: restep the stages. Going back
+ * up needs CAP_SYS_NICE (the CLI's realtime main has it); without it the
+ * stages keep the lower priority. */
+static void restep(iso_pipeline *p) {
+  if (!p->job->adapt_nice || !pl_prio_sample(&p->prio, iso_now_ns())) return;
+  for (int i = 0; i < p->nnodes; i++) {
+    pl_prio_kind k = prio_kind(p, i);
+    if (k == PL_PRIO_OTHER || !p->node[i].spawned || p->node[i].exited || !p->node[i].iso) continue;
+    iso_isolate_set_nice(p->node[i].iso, pl_prio_nice(p->job->worker_nice, k, p->prio.alone));
+  }
+  if (p->log_on)
+    pl_pipeline_deliver_log(p, AV_LOG_VERBOSE, "main",
+                            p->prio.alone
+                                ? "machine otherwise idle: decode and convert yield to the encoders"
+                                : "other programs use the cores: decode and convert step back up");
+}
+
 static int spawn_node(iso_pipeline *p, int id) {
   /* Each stage reads the options of the output it serves (decoders and
    * the demux: the first's, which holds the input's); every job holds the
@@ -239,13 +273,8 @@ static int spawn_node(iso_pipeline *p, int id) {
     iso_value_free(msg);
     return ISO_ENOMEM;
   }
-  pl_node_kind kind = p->job->node[id].kind;
-  int nice = p->job->worker_nice;
-  if (kind == PL_N_DECODE)
-    nice += PL_DECODE_NICE - PL_WORKER_NICE;
-  else if (kind == PL_N_VCONV || kind == PL_N_ACONV)
-    nice += PL_CONVERT_NICE - PL_WORKER_NICE;
-  o.nice = nice > 19 ? 19 : nice;
+  o.nice = pl_prio_nice(p->job->worker_nice, prio_kind(p, id), p->prio.alone);
+  o.batch = p->job->worker_batch;
   int r = iso_spawn(entry_for(p->job->node[id].kind), msg, &o, &p->node[id].iso);
   if (r != ISO_OK) return r;
   p->node[id].spawned = true;
@@ -540,6 +569,7 @@ static void tick(iso_timer *t, void *ud) {
         iso_kill(p->node[i].iso, ISO_PRIO_IMMEDIATE);
     p->abort_ns = now;
   }
+  if (p->state == ST_RUNNING) restep(p);
   fill_progress(p, now);
   if (p->cb.on_progress) p->cb.on_progress(p, &p->prog, p->ud);
 }

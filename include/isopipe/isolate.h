@@ -78,15 +78,15 @@ ISO_API iso_value *iso_null(void);
 ISO_API iso_value *iso_bool(bool b);
 ISO_API iso_value *iso_int(int64_t i);
 ISO_API iso_value *iso_float(double d);
-ISO_API iso_value *iso_str(const char *s);                /* copies s */
+ISO_API iso_value *iso_str(const char *s); /* copies s */
 ISO_API iso_value *iso_strf(const char *fmt, ...) ISO_PRINTF(1, 2);
-ISO_API iso_value *iso_bytes(const void *p, size_t n);    /* copies */
+ISO_API iso_value *iso_bytes(const void *p, size_t n); /* copies */
 ISO_API iso_value *iso_list(void);
 ISO_API int iso_list_push(iso_value *list, iso_value *v); /* consumes v */
 ISO_API iso_value *iso_map(void);
 ISO_API int iso_map_set(iso_value *map, const char *key, iso_value *v); /* consumes v */
-ISO_API iso_value *iso_v_sendport(iso_sendport *sp);     /* adds a reference */
-ISO_API iso_value *iso_v_blob(iso_blob *b);               /* adds a reference */
+ISO_API iso_value *iso_v_sendport(iso_sendport *sp);                    /* adds a reference */
+ISO_API iso_value *iso_v_blob(iso_blob *b);                             /* adds a reference */
 /* A movable payload (AVPacket, AVFrame, buffer...). tag names its type so the
  * receiver can check it; dtor frees it if it is dropped undelivered. */
 ISO_API iso_value *iso_transfer(void *ptr, iso_dtor dtor, uint32_t tag);
@@ -97,15 +97,15 @@ ISO_API iso_value *iso_listv(iso_value *first, ...);
 ISO_API void iso_value_free(iso_value *v); /* NULL-safe; runs transfer dtors */
 ISO_API iso_vtype iso_type(const iso_value *v);
 ISO_API bool iso_as_bool(const iso_value *v);
-ISO_API int64_t iso_as_int(const iso_value *v);    /* 0 if not INT */
-ISO_API double iso_as_float(const iso_value *v);   /* INT converts */
+ISO_API int64_t iso_as_int(const iso_value *v);     /* 0 if not INT */
+ISO_API double iso_as_float(const iso_value *v);    /* INT converts */
 ISO_API const char *iso_as_str(const iso_value *v); /* NULL if not STRING */
 ISO_API const void *iso_as_bytes(const iso_value *v, size_t *len);
 ISO_API size_t iso_list_len(const iso_value *v);
-ISO_API iso_value *iso_list_at(const iso_value *v, size_t i); /* borrowed */
+ISO_API iso_value *iso_list_at(const iso_value *v, size_t i);        /* borrowed */
 ISO_API iso_value *iso_map_get(const iso_value *v, const char *key); /* borrowed */
-ISO_API iso_sendport *iso_as_sendport(const iso_value *v); /* borrowed */
-ISO_API iso_blob *iso_as_blob(const iso_value *v);         /* borrowed */
+ISO_API iso_sendport *iso_as_sendport(const iso_value *v);           /* borrowed */
+ISO_API iso_blob *iso_as_blob(const iso_value *v);                   /* borrowed */
 /* Takes the payload out of a TRANSFER value: the caller now owns ptr and the
  * value's handle is cleared (a second take returns NULL). */
 ISO_API void *iso_transfer_take(iso_value *v, uint32_t *tag);
@@ -173,13 +173,18 @@ ISO_API int iso_send_move(iso_sendport *sp, iso_value *v);
 typedef void (*iso_entry)(iso_value *msg);
 
 typedef struct iso_spawn_opts {
-  const char *name;        /* for logs, traces, errors ("decode:v") */
-  iso_sendport *on_exit;   /* receives exit_msg (or null) when it ends */
-  iso_value *exit_msg;     /* consumed; NULL = iso_null() */
-  iso_sendport *on_error;  /* receives [message, where] for each error */
-  bool errors_are_fatal;   /* default in iso_spawn_opts_init: true */
-  int nice;                /* thread niceness added (threads mode); 0 = same */
-  size_t stack_size;       /* thread stack bytes (threads mode); 0 = 1 MiB */
+  const char *name;       /* for logs, traces, errors ("decode:v") */
+  iso_sendport *on_exit;  /* receives exit_msg (or null) when it ends */
+  iso_value *exit_msg;    /* consumed; NULL = iso_null() */
+  iso_sendport *on_error; /* receives [message, where] for each error */
+  bool errors_are_fatal;  /* default in iso_spawn_opts_init: true */
+  int nice;               /* thread niceness added (threads mode); 0 = same */
+  size_t stack_size;      /* thread stack bytes (threads mode); 0 = 1 MiB */
+  /* SCHED_BATCH (threads mode): for throughput work. A waking batch thread
+   * does not preempt a running one, so busy workers and the codec threads
+   * they start (which inherit it) switch less; a normal-policy thread,
+   * such as the main isolate's, still preempts them on waking. */
+  bool batch;
 } iso_spawn_opts;
 
 ISO_API void iso_spawn_opts_init(iso_spawn_opts *o);
@@ -189,6 +194,12 @@ ISO_API int iso_spawn(iso_entry entry, iso_value *msg, const iso_spawn_opts *opt
                       iso_isolate **out);
 ISO_API iso_isolate *iso_isolate_ref(iso_isolate *iso);
 ISO_API void iso_isolate_release(iso_isolate *iso);
+/* Sets the niceness of the isolate's thread (threads mode), absolute
+ * -20..19; threads it starts later (codec threads) inherit it, ones it
+ * started before keep theirs. ISO_ESTATE when the system refuses (lowering
+ * it needs CAP_SYS_NICE or RLIMIT_NICE) or in inline mode, ISO_ECLOSED once
+ * the isolate has ended. */
+ISO_API int iso_isolate_set_nice(iso_isolate *iso, int nice);
 
 /* Ends the current isolate once the running handler returns: msg (consumed)
  * is moved to sp (no copy) and arrives before the exit notice. sp may be
@@ -204,8 +215,7 @@ typedef enum { ISO_PRIO_IMMEDIATE = 0, ISO_PRIO_BEFORE_NEXT_EVENT = 1 } iso_prio
 /* IMMEDIATE overtakes queued data: the isolate ends before its next event. */
 ISO_API int iso_kill(iso_isolate *iso, iso_priority prio);
 /* Sends response (consumed; NULL = null) to sp when iso sees the ping. */
-ISO_API int iso_ping(iso_isolate *iso, iso_sendport *sp, iso_value *response,
-                     iso_priority prio);
+ISO_API int iso_ping(iso_isolate *iso, iso_sendport *sp, iso_value *response, iso_priority prio);
 ISO_API void iso_set_errors_fatal(iso_isolate *iso, bool fatal);
 /* Adds exit / error listeners after spawn (Isolate.addOnExitListener). */
 ISO_API int iso_add_on_exit(iso_isolate *iso, iso_sendport *sp, iso_value *msg);
@@ -258,7 +268,7 @@ typedef void (*iso_timer_cb)(iso_timer *t, void *ud);
  * as missed (never run in a burst). A live timer keeps its isolate alive. */
 ISO_API iso_timer *iso_timer_start(uint64_t delay_ns, uint64_t period_ns, iso_timer_cb cb,
                                    void *ud);
-ISO_API void iso_timer_stop(iso_timer *t); /* frees t; allowed inside cb */
+ISO_API void iso_timer_stop(iso_timer *t);                  /* frees t; allowed inside cb */
 ISO_API uint64_t iso_timer_lateness_ns(const iso_timer *t); /* of the tick being run */
 ISO_API uint64_t iso_timer_missed(const iso_timer *t);
 ISO_API uint64_t iso_timer_ticks(const iso_timer *t);
@@ -367,8 +377,7 @@ ISO_API uint32_t iso_link_rx_depth(const iso_link_rx *rx); /* received, not acke
 ISO_API void iso_link_rx_free(iso_link_rx *rx);
 
 /* On the upstream isolate, with the rx's send port (a reference is taken). */
-ISO_API iso_link_tx *iso_link_tx_new(iso_sendport *rx_port, const iso_link_tx_cbs *cbs,
-                                     void *ud);
+ISO_API iso_link_tx *iso_link_tx_new(iso_sendport *rx_port, const iso_link_tx_cbs *cbs, void *ud);
 ISO_API uint32_t iso_link_tx_credits(const iso_link_tx *tx);
 ISO_API uint32_t iso_link_tx_inflight(const iso_link_tx *tx);
 ISO_API bool iso_link_tx_finished(const iso_link_tx *tx);

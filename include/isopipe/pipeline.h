@@ -36,9 +36,16 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
  *   r (fps), ar, ac, sample_fmt, pix_fmt, vn, an, sn, map (e.g. "0:v:0",
  *   repeatable), ss, t, to (seconds or [HH:]MM:SS.frac; per output, see
  *   below), metadata (k=v,
- *   repeatable), queue (link depth), worker_nice (nice of the encode,
- *   demux and mux isolates, default 5; convert runs 3 and decode 5 below
- *   them), fail_fast, protocol_whitelist,
+ *   repeatable), queue (link depth), worker_nice (nice of the video
+ *   encode, demux and mux isolates, default 5; convert runs 3 and decode
+ *   5 below them), adapt_nice (1, the default: while other programs use
+ *   less than 0.15 of a core, decode, convert and audio encode step 15,
+ *   12 and 10 below instead, so the video encoders' threads get the cores
+ *   whenever they can run; they step back once others use 0.3 of a core,
+ *   if the process may raise priorities), worker_sched (batch, the
+ *   default: stages and their codec threads run SCHED_BATCH, so a woken
+ *   worker does not preempt a busy one; or normal), fail_fast,
+ *   protocol_whitelist,
  *   allow_formats (e.g. "hls,concat"), overwrite (0 refuses an existing
  *   output; unset or 1 replaces it), progress_period (accepted; progress
  *   is reported every 60 Hz tick).

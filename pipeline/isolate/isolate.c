@@ -450,10 +450,18 @@ void iso_spawn_opts_init(iso_spawn_opts *o) {
 static void *thread_main(void *arg) {
   rt_iso *iso = arg;
   if (iso->started_near) pthread_setaffinity_np(pthread_self(), sizeof rt_proc_mask, &rt_proc_mask);
-  if (iso->nice) setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), iso->nice);
+  if (iso->batch) {
+    struct sched_param sp = {0};
+    pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp); /* keeps the nice value */
+  }
+  pthread_mutex_lock(&rt_rt.lock);
+  iso->tid = (pid_t)syscall(SYS_gettid);
+  if (iso->nice) setpriority(PRIO_PROCESS, (id_t)iso->tid, iso->nice);
+  pthread_mutex_unlock(&rt_rt.lock);
   rt_run_isolate(iso);
   rt_node_thread_done();
   pthread_mutex_lock(&rt_rt.lock);
+  iso->tid = 0; /* the id may soon name another thread */
   if (rt_rt.nreap == rt_rt.creap) {
     size_t c = rt_rt.creap ? rt_rt.creap * 2 : 16;
     pthread_t *r = realloc(rt_rt.reap, c * sizeof(*r));
@@ -554,6 +562,7 @@ int rt_spawn_internal(iso_entry entry, iso_value *msg, const iso_spawn_opts *opt
   if (opts) {
     atomic_store(&iso->fatal_errors, opts->errors_are_fatal);
     iso->nice = opts->nice;
+    iso->batch = opts->batch;
     iso->stack_size = opts->stack_size;
     int rc = ISO_OK;
     if (opts->on_exit)
@@ -599,6 +608,22 @@ iso_isolate *iso_isolate_ref(iso_isolate *iso) {
 }
 void iso_isolate_release(iso_isolate *iso) {
   rt_iso_unref(RT_ISO(iso));
+}
+
+int iso_isolate_set_nice(iso_isolate *iso, int nice) {
+  rt_iso *r = RT_ISO(iso);
+  if (!r || r->is_main || nice < -20 || nice > 19) return ISO_EINVAL;
+  if (iso_runtime_mode() != ISO_MODE_THREADS) return ISO_ESTATE;
+  int rc = ISO_OK;
+  pthread_mutex_lock(&rt_rt.lock);
+  if (r->tid) {
+    if (setpriority(PRIO_PROCESS, (id_t)r->tid, nice) != 0) rc = ISO_ESTATE;
+  } else if (atomic_load(&r->done)) {
+    rc = ISO_ECLOSED;
+  }
+  if (rc == ISO_OK) r->nice = nice; /* a thread not started yet takes it at start */
+  pthread_mutex_unlock(&rt_rt.lock);
+  return rc;
 }
 
 /* ---- exit, errors, control ------------------------------------------------- */

@@ -179,6 +179,8 @@ struct rt_iso {
   /* Threads mode. */
   size_t stack_size;
   int nice;
+  bool batch;
+  pid_t tid; /* while its thread runs (rt_rt.lock): iso_isolate_set_nice */
 
   /* Inline mode scheduling. */
   bool in_ready;

@@ -86,8 +86,10 @@ static void test_reports_move_to_main(void **state) {
   }
   assert_true(c.reports >= 2);
   assert_int_equal(c.others, 0);
-  /* Every slice reached main: 1 X + 1 flow point each. */
-  assert_int_equal(pl_trace_events(c.s->trace), 2 * FRAMES);
+  /* Every slice reached main: 1 X + 1 flow point each. A start-up delay
+   * longer than AUTO_MIN_NS before the first explicit slice (a preempted
+   * thread on a loaded machine) adds one automatic slice without a flow. */
+  assert_in_range(pl_trace_events(c.s->trace), 2 * FRAMES, 2 * FRAMES + 1);
   pl_stats_tick(c.s, pl_now(), 0, 0);
   pl_stats_end(c.s, pl_now());
   iso_progress prog;

@@ -102,6 +102,71 @@ static void test_nice_and_stack_size(void **s) {
   iso_port_close(p);
 }
 
+/* Replies to each [reply] with its thread's nice; null ends it. */
+static void probe_handler(iso_port *port, iso_value *msg, void *ud) {
+  (void)ud;
+  if (iso_type(msg) == ISO_V_NULL) {
+    iso_value_free(msg);
+    iso_port_close(port);
+    return;
+  }
+  iso_send_move(iso_as_sendport(iso_list_at(msg, 0)),
+                iso_int(getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid))));
+  iso_value_free(msg);
+}
+
+static void probe_entry(iso_value *msg) {
+  iso_port *p = iso_port_new_raw(probe_handler, NULL);
+  iso_send_move(iso_as_sendport(msg), iso_v_sendport(iso_port_sendport(p)));
+  iso_value_free(msg);
+}
+
+static int64_t probe_nice(iso_sendport *probe, iso_port *p, iso_sendport *sp) {
+  iso_send_move(probe, iso_listv(iso_v_sendport(sp), NULL));
+  iso_value *m = next_msg(p);
+  int64_t v = iso_as_int(m);
+  iso_value_free(m);
+  return v;
+}
+
+/* The pipeline restepping its stages while they run. */
+static void test_set_nice_while_running(void **s) {
+  (void)s;
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  int base = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+  iso_isolate *w = NULL;
+  assert_int_equal(iso_spawn(probe_entry, iso_v_sendport(sp), NULL, &w), ISO_OK);
+  iso_value *m = next_msg(p);
+  iso_sendport *probe = iso_sendport_ref(iso_as_sendport(m));
+  iso_value_free(m);
+  int want = base + 9 > 19 ? 19 : base + 9;
+  if (iso_runtime_mode() == ISO_MODE_THREADS) {
+    assert_int_equal(iso_isolate_set_nice(w, want), ISO_OK);
+    assert_int_equal(probe_nice(probe, p, sp), want);
+    /* Going back up is refused without CAP_SYS_NICE: either answer is the system's. */
+    int r = iso_isolate_set_nice(w, base);
+    assert_int_equal(probe_nice(probe, p, sp), r == ISO_OK ? base : want);
+  } else {
+    assert_int_equal(iso_isolate_set_nice(w, want), ISO_ESTATE);
+    assert_int_equal(probe_nice(probe, p, sp), base);
+  }
+  assert_int_equal(iso_isolate_set_nice(w, 20), ISO_EINVAL);
+  assert_int_equal(iso_isolate_set_nice(NULL, 1), ISO_EINVAL);
+  iso_send_move(probe, iso_null());
+  iso_sendport_release(probe);
+  /* Once its thread is gone the call must not reach a recycled thread id. */
+  int r = ISO_OK;
+  for (int i = 0; i < 2000 && iso_runtime_mode() == ISO_MODE_THREADS; i++) {
+    if ((r = iso_isolate_set_nice(w, want)) == ISO_ECLOSED) break;
+    usleep(1000);
+  }
+  if (iso_runtime_mode() == ISO_MODE_THREADS) assert_int_equal(r, ISO_ECLOSED);
+  iso_isolate_release(w);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+}
+
 static void quiet_entry(iso_value *msg) {
   iso_value_free(msg);
 }
@@ -190,9 +255,10 @@ static void test_idle_isolates_cost_no_cpu(void **s) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      RT_TEST(test_spawn_entry_and_loop),    RT_TEST(test_nice_and_stack_size),
-      RT_TEST(test_many_isolates),           RT_TEST(test_shutdown_kills_leftovers),
-      RT_TEST(test_shutdown_while_spawning), RT_TEST(test_idle_isolates_cost_no_cpu),
+      RT_TEST(test_spawn_entry_and_loop),      RT_TEST(test_nice_and_stack_size),
+      RT_TEST(test_set_nice_while_running),    RT_TEST(test_many_isolates),
+      RT_TEST(test_shutdown_kills_leftovers),  RT_TEST(test_shutdown_while_spawning),
+      RT_TEST(test_idle_isolates_cost_no_cpu),
   };
   return RT_RUN_BOTH(tests);
 }
