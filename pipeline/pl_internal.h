@@ -41,6 +41,11 @@ typedef enum pl_prio_kind {
 #define PL_PRIO_PERIOD_NS 250000000ull
 #define PL_PRIO_ALONE_BELOW 0.15 /* CPUs used by other programs */
 #define PL_PRIO_SHARED_AT 0.30
+typedef enum pl_sched {
+  PL_SCHED_AUTO,  /* the stages feeding the encoders: they fill, they need not preempt */
+  PL_SCHED_BATCH, /* every stage */
+  PL_SCHED_NORMAL /* none */
+} pl_sched;
 typedef struct pl_prio {
   bool off, alone;
   uint64_t at_ns, busy, total, mine; /* last sample (clock ticks) */
@@ -217,9 +222,9 @@ typedef struct pl_job {
   int overwrite;              /* -1 unset (allowed), 0 refuse an existing file, 1 allow */
   int64_t ss_us, t_us, to_us; /* -1 unset; this output's (to folds into t at prepare) */
   int queue_pkts, queue_frames;
-  int worker_nice;   /* encode, demux, mux; convert and decode run below them */
-  bool worker_batch; /* stages (and their codec threads) run SCHED_BATCH */
-  bool adapt_nice;   /* upstream stages yield more while the machine is ours */
+  int worker_nice;       /* encode, demux, mux; convert and decode run below them */
+  pl_sched worker_sched; /* which stages (and their codec threads) run SCHED_BATCH */
+  bool adapt_nice;       /* upstream stages yield more while the machine is ours */
   char *maps[PL_MAX_OUT];
   int nmaps;
   AVDictionary *metadata;

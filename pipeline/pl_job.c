@@ -75,7 +75,7 @@ pl_job *pl_job_new(void) {
    * fed (measured: no throughput gain from four) and peak RSS below ffmpeg's. */
   j->queue_frames = 2;
   j->worker_nice = PL_WORKER_NICE;
-  j->worker_batch = true;
+  j->worker_sched = PL_SCHED_AUTO;
   j->adapt_nice = true;
   j->overwrite = -1;
   j->flag = pl_flag_new();
@@ -409,9 +409,14 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     snprintf(k, sizeof k, "%.*s", (int)(eq - v), v);
     av_dict_set(&j->metadata, k, eq + 1, 0);
   } else if (IS("worker_sched")) {
-    if (strcmp(v, "batch") && strcmp(v, "normal"))
-      return fail(err, n, "worker_sched: want batch or normal, got '%s'", v);
-    j->worker_batch = !strcmp(v, "batch");
+    if (!strcmp(v, "auto"))
+      j->worker_sched = PL_SCHED_AUTO;
+    else if (!strcmp(v, "batch"))
+      j->worker_sched = PL_SCHED_BATCH;
+    else if (!strcmp(v, "normal"))
+      j->worker_sched = PL_SCHED_NORMAL;
+    else
+      return fail(err, n, "worker_sched: want auto, batch or normal, got '%s'", v);
   } else if (IS("adapt_nice")) {
     if (strcmp(v, "0") && strcmp(v, "1")) return fail(err, n, "adapt_nice: want 0 or 1");
     j->adapt_nice = !strcmp(v, "1");
@@ -780,7 +785,7 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   dst->queue_pkts = src->queue_pkts;
   dst->queue_frames = src->queue_frames;
   dst->worker_nice = src->worker_nice;
-  dst->worker_batch = src->worker_batch;
+  dst->worker_sched = src->worker_sched;
   dst->adapt_nice = src->adapt_nice;
   dst->fail_fast = src->fail_fast;
   dst->trace = src->trace;

@@ -51,6 +51,7 @@ static void stage(pl_json *j, const iso_stage_stats *s) {
   pl_json_knum(j, "starved", frac(s->starved_s, s->wall_s));
   pl_json_knum(j, "blocked", frac(s->blocked_s, s->wall_s));
   pl_json_knum(j, "cpu_s", s->cpu_s);
+  pl_json_knum(j, "runq_s", s->runq_s);
   pl_json_knum(j, "fps", s->wall_s > 0 ? (double)s->items_out / s->wall_s : 0);
   pl_json_key(j, "in_depth");
   if (s->in_capacity) {

@@ -1,5 +1,6 @@
 /* Stage-side accounting: busy/starved/blocked clocks, counters, link depths, stamps, slices and
  * reports. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,7 @@ struct pl_prof {
   double cpu_s;     /* thread CPU inside busy segments (inline), or since the start */
   double cpu_enter; /* thread CPU when the busy segment (inline) or the stage began */
   bool own_thread;  /* threads mode: the whole thread's CPU is the stage's */
+  double runq_enter; /* the thread's run delay when the stage began (own_thread) */
   int nlinks;
   link_acc links[PL_PROF_LINKS_MAX];
   link_acc in;     /* receiver-side input depth */
@@ -56,6 +58,17 @@ uint64_t pl_now(void) {
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Seconds this thread spent runnable but not running (schedstat's second
+ * field); 0 where the kernel does not say. */
+static double thread_runq_s(void) {
+  FILE *f = fopen("/proc/thread-self/schedstat", "r");
+  if (!f) return 0;
+  unsigned long long run, wait;
+  int n = fscanf(f, "%llu %llu", &run, &wait);
+  fclose(f);
+  return n == 2 ? (double)wait * 1e-9 : 0;
+}
+
 static double thread_cpu_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -86,6 +99,7 @@ pl_prof *pl_prof_new(const char *name, bool trace) {
    * its own the stage reads it only at start, snapshots and the end. */
   p->own_thread = iso_runtime_mode() == ISO_MODE_THREADS;
   p->cpu_enter = thread_cpu_s();
+  if (p->own_thread) p->runq_enter = thread_runq_s();
   return p;
 }
 
@@ -151,7 +165,10 @@ uint64_t pl_prof_blocked(pl_prof *p) {
 void pl_prof_done(pl_prof *p) {
   if (p->state == PL_ST_DONE) return;
   enter(p, PL_ST_STARVED); /* closes a busy segment's CPU and its unit */
-  if (p->own_thread) p->cpu_s = thread_cpu_s() - p->cpu_enter;
+  if (p->own_thread) {
+    p->cpu_s = thread_cpu_s() - p->cpu_enter;
+    p->st.runq_s = thread_runq_s() - p->runq_enter;
+  }
   p->state = PL_ST_DONE;
   p->st.done = 1;
 }
@@ -324,9 +341,10 @@ static void snapshot_at(pl_prof *p, uint64_t now, iso_stage_stats *out) {
   uint64_t end = now;
   if (p->state != PL_ST_DONE) {
     if (now > p->t_state) acc[p->state] += (double)(now - p->t_state) * 1e-9;
-    if (p->own_thread)
+    if (p->own_thread) {
       cpu = thread_cpu_s() - p->cpu_enter;
-    else if (p->state == PL_ST_BUSY)
+      out->runq_s = thread_runq_s() - p->runq_enter;
+    } else if (p->state == PL_ST_BUSY)
       cpu += thread_cpu_s() - p->cpu_enter;
   } else {
     end = p->t_state;

@@ -75,7 +75,9 @@ int pl_verdict_pick(const iso_stage_stats *st, int n, pl_verdict *v) {
   double best = -1;
   for (int i = 0; i < n; i++) {
     const iso_stage_stats *s = &st[i];
-    double busy = frac(s->busy_s, run);
+    /* Time waiting for a core is not work: a cheap stage preempted by
+     * busier ones on a loaded machine would otherwise look busy. */
+    double busy = frac(s->busy_s > s->runq_s ? s->busy_s - s->runq_s : 0, run);
     double fill = s->in_capacity ? s->in_depth_mean / s->in_capacity : 0;
     double ds = 0;
     for (int j = 0; j < n; j++)

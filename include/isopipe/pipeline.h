@@ -42,9 +42,11 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
  *   less than 0.15 of a core, decode, convert and audio encode step 15,
  *   12 and 10 below instead, so the video encoders' threads get the cores
  *   whenever they can run; they step back once others use 0.3 of a core,
- *   if the process may raise priorities), worker_sched (batch, the
- *   default: stages and their codec threads run SCHED_BATCH, so a woken
- *   worker does not preempt a busy one; or normal), fail_fast,
+ *   if the process may raise priorities), worker_sched (auto, the
+ *   default: decode, convert and audio encode run SCHED_BATCH, so when
+ *   they wake they wait for the running thread's slice instead of
+ *   preempting it, while the video encoders still preempt; batch: every
+ *   stage; normal: none; codec threads inherit their stage's), fail_fast,
  *   protocol_whitelist,
  *   allow_formats (e.g. "hls,concat"), overwrite (0 refuses an existing
  *   output; unset or 1 replaces it), progress_period (accepted; progress

@@ -26,6 +26,9 @@ typedef struct iso_stage_stats {
   double wall_s;                  /* since the stage started */
   double busy_s, starved_s, blocked_s;
   double cpu_s;
+  /* Runnable but waiting for a core (threads mode, Linux schedstat; 0
+   * elsewhere): mostly inside busy, when the stage was preempted. */
+  double runq_s;
   /* Input link: current items waiting, its capacity, and min/mean/max
    * sampled by the stage whenever it receives or acks. */
   uint32_t in_depth, in_capacity;

@@ -81,6 +81,7 @@ static void test_options(void **state) {
   assert_int_equal(iso_pipeline_set(p, "adapt_nice", "yes"), ISO_EINVAL);
   assert_int_equal(iso_pipeline_set(p, "worker_sched", "normal"), ISO_OK);
   assert_int_equal(iso_pipeline_set(p, "worker_sched", "batch"), ISO_OK);
+  assert_int_equal(iso_pipeline_set(p, "worker_sched", "auto"), ISO_OK);
   assert_int_equal(iso_pipeline_set(p, "worker_sched", "fifo"), ISO_EINVAL);
   iso_pipeline_free(p);
 }
