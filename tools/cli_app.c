@@ -194,10 +194,10 @@ static int trim_index(const char *key) {
 
 /*
  * Written before -i, -ss/-t/-to are the input's, as ffmpeg's input options:
- * every output sees the input from that -ss to that end, and its own -ss
- * and -t count from there. -to stays a position in the input wherever it
- * is written (as isopipe always read it; ffmpeg counts an output's -to
- * from an input -ss). The pipeline knows one window per output (ss, t from
+ * every output sees the input from that -ss to that end, and its own -ss,
+ * -t and -to count from there (an input -to is a position in the input,
+ * an output -to one on the output's clock, which starts at the input's
+ * -ss, as in ffmpeg). The pipeline knows one window per output (ss, t from
  * the input's start), so each output gets the two composed. Seconds, -1
  * unset; a -t and a -to both bound (the earlier wins, as the pipeline reads
  * them). 0, or -1 when nothing is left.
@@ -205,7 +205,7 @@ static int trim_index(const char *key) {
 static int compose_window(const double in[3], const double out[3], double *ss, double *t) {
   double i0 = in[0] > 0 ? in[0] : 0, o0 = out[0] > 0 ? out[0] : 0;
   double ends[4] = {in[1] >= 0 ? i0 + in[1] : -1, in[2], out[1] >= 0 ? i0 + o0 + out[1] : -1,
-                    out[2]};
+                    out[2] >= 0 ? i0 + out[2] : -1};
   double end = -1; /* from the input's start; -1 none */
   for (int i = 0; i < 4; i++)
     if (ends[i] >= 0 && (end < 0 || ends[i] < end)) end = ends[i];

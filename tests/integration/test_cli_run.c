@@ -57,6 +57,8 @@ static void test_trim_ss_t(void **state) {
       {"0:01.5", "00:00:02.5", NULL, 2.5},
       {NULL, NULL, "3", 3.0},
       {"2", NULL, NULL, 4.0},
+      /* An output -to after an input -ss counts from it, as in ffmpeg. */
+      {"1", NULL, "3", 3.0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const char *out = out_path("trim.mp4");
