@@ -458,10 +458,14 @@ static void *thread_main(void *arg) {
   iso->tid = (pid_t)syscall(SYS_gettid);
   if (iso->nice) setpriority(PRIO_PROCESS, (id_t)iso->tid, iso->nice);
   pthread_mutex_unlock(&rt_rt.lock);
+  rt_iso_ref(iso); /* rt_run_isolate drops the thread's own reference */
   rt_run_isolate(iso);
-  rt_node_thread_done();
   pthread_mutex_lock(&rt_rt.lock);
   iso->tid = 0; /* the id may soon name another thread */
+  pthread_mutex_unlock(&rt_rt.lock);
+  rt_iso_unref(iso);
+  rt_node_thread_done();
+  pthread_mutex_lock(&rt_rt.lock);
   if (rt_rt.nreap == rt_rt.creap) {
     size_t c = rt_rt.creap ? rt_rt.creap * 2 : 16;
     pthread_t *r = realloc(rt_rt.reap, c * sizeof(*r));

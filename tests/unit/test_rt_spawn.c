@@ -117,7 +117,9 @@ static void probe_handler(iso_port *port, iso_value *msg, void *ud) {
 
 static void probe_entry(iso_value *msg) {
   iso_port *p = iso_port_new_raw(probe_handler, NULL);
-  iso_send_move(iso_as_sendport(msg), iso_v_sendport(iso_port_sendport(p)));
+  iso_sendport *me = iso_port_sendport(p);
+  iso_send_move(iso_as_sendport(msg), iso_v_sendport(me));
+  iso_sendport_release(me);
   iso_value_free(msg);
 }
 
