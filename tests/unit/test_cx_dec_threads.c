@@ -10,6 +10,7 @@
 #include "codecs/codecs.h"
 #include "media_gen.h"
 #include "test_media.h"
+#include "tsan_codec.h"
 
 #include <dirent.h>
 #include <libavutil/cpu.h>
@@ -239,13 +240,7 @@ static void test_corpus_switch_exact(void **state) {
   assert_true(files > 0);
 }
 
-/* As in test_cx_decode.c: frame threads inside uninstrumented FFmpeg
- * look racy to ThreadSanitizer, and this test has only one thread. */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void) {
-  return "race:libavcodec.so\nrace:libavutil.so\nrace:libx264.so\nrace:libx265.so\n"
-         "race:libvpx.so\nrace:libdav1d.so\n";
-}
+TM_TSAN_CODEC_ONLY()
 
 int main(void) {
   const struct CMUnitTest tests[] = {

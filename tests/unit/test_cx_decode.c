@@ -9,6 +9,7 @@
 #include "codecs/codecs.h"
 #include "media_gen.h"
 #include "test_media.h"
+#include "tsan_codec.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -193,16 +194,7 @@ static void test_corpus_first_frames(void **state) {
   assert_true(files > 0);
 }
 
-/* ThreadSanitizer cannot see the atomics inside the (uninstrumented) FFmpeg
- * libraries, so frame-threaded decoding and encoding look racy to it. This
- * test drives the codec layer from one thread only: every report would be
- * FFmpeg-internal. (Kept out of the shared helpers so pipeline tests, where
- * isolates share frames, still get every report.) */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void) {
-  return "race:libavcodec.so\nrace:libavutil.so\nrace:libswresample.so\n"
-         "race:libswscale.so\nrace:libx264.so\nrace:libx265.so\nrace:libvpx.so\n";
-}
+TM_TSAN_CODEC_ONLY()
 
 int main(void) {
   const struct CMUnitTest tests[] = {
