@@ -23,11 +23,31 @@ typedef struct conv_window {
   bool done; /* past its end: the converter drains, then the stage ends */
 } conv_window;
 
+/* With -frames:v, ffmpeg ends the whole output once its video has that
+ * many frames: the output's other streams end where the last one does
+ * (its frame rate as convert:v picks it), which keeps A/V in sync. */
+static int64_t frames_end_us(const pl_job *job, int64_t start_us) {
+  const pl_out_stream *me = &job->out[job->node[job->self].out_stream];
+  if (job->max_vframes < 1 || me->type == AVMEDIA_TYPE_VIDEO) return -1;
+  for (int i = 0; i < job->nout; i++) {
+    const pl_out_stream *o = &job->out[i];
+    if (o->file != me->file || o->type != AVMEDIA_TYPE_VIDEO || o->copy) continue;
+    AVRational fps = job->rate;
+    if (fps.num <= 0 || fps.den <= 0) fps = job->info.st[o->in_index].fps;
+    if (fps.num <= 0 || fps.den <= 0) fps = (AVRational){25, 1};
+    return start_us + av_rescale_q(job->max_vframes, av_inv_q(fps), AV_TIME_BASE_Q);
+  }
+  return -1;
+}
+
 static void window_init(conv_window *cw, const pl_job *job) {
   const pl_node *nd = &job->node[job->self];
   AVRational tb = job->info.st[job->out[nd->out_stream].in_index].tb;
-  cw->on = pl_job_trims(job);
-  cw->w = pl_trim_make(tb, job->win_start_us, job->win_end_us, job->win_start_us > 0);
+  int64_t start = job->win_start_us > 0 ? job->win_start_us : 0, end = job->win_end_us;
+  int64_t fend = frames_end_us(job, start);
+  if (fend >= 0 && (end < 0 || fend < end)) end = fend;
+  cw->on = pl_job_trims(job) || end != job->win_end_us;
+  cw->w = pl_trim_make(tb, job->win_start_us, end, job->win_start_us > 0);
 }
 
 /* Consumes in when it is outside the window (true: 'done' may now be set);
@@ -64,6 +84,7 @@ typedef struct vconv_impl {
   bool open_failed;
   conv_window win;
   bool win_flushed;
+  int64_t emitted; /* frames sent on, for -frames:v */
 } vconv_impl;
 
 /* x264 and x265 refuse odd sizes in subsampled formats, which inputs such
@@ -179,6 +200,13 @@ static bool vfr_place(vconv_impl *x, AVFrame *fr) {
 
 static int vconv_drain(pl_filter *f, pl_msg **out) {
   vconv_impl *x = f->impl;
+  int max = f->st->job->max_vframes;
+  if (max > 0 && x->emitted >= max) {
+    /* -frames:v, counted as ffmpeg does, after the frame rate: this output's
+     * video ends like a window, the other streams go on. */
+    x->win.done = true;
+    return AVERROR_EOF;
+  }
   if (!x->cv) return f->fed_eof || x->win.done ? AVERROR_EOF : AVERROR(EAGAIN);
   for (;;) {
     if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
@@ -200,6 +228,7 @@ static int vconv_drain(pl_filter *f, pl_msg **out) {
     m->tb = x->out_tb;
     m->stamp = x->stamp;
     pl_prof_flow(f->st->prof, m->stamp.flow);
+    x->emitted++;
     *out = m;
     return 0;
   }

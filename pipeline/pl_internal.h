@@ -214,6 +214,7 @@ typedef struct pl_job {
   int64_t bv, ba;
   double crf; /* < 0 unset */
   int gop, threads;
+  int max_vframes;   /* -frames:v: video frames this output encodes at most; -1 all */
   double qv, qa;     /* -q:v / -q:a (fixed quantizer / VBR quality); -1 unset */
   int width, height; /* 0 keep, -1/-2 keep aspect */
   AVRational rate;   /* -r or vf fps; {0,0} keep */

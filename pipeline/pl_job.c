@@ -66,6 +66,7 @@ pl_job *pl_job_new(void) {
   if (!j) return NULL;
   j->crf = -1;
   j->gop = -1;
+  j->max_vframes = -1;
   j->qv = j->qa = -1;
   j->ss_us = j->t_us = j->to_us = -1;
   j->in_ss_us = j->win_start_us = 0;
@@ -364,7 +365,10 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
       j->qv = q;
   } else if (IS("preset"))
     set_str(&j->preset, v);
-  else if (IS("g")) {
+  else if (IS("frames:v")) {
+    if (parse_int(v, &j->max_vframes) < 0 || j->max_vframes < 1)
+      return fail(err, n, "frames:v: want a count of at least 1, got '%s'", v);
+  } else if (IS("g")) {
     if (parse_int(v, &j->gop) < 0 || j->gop < 0) return fail(err, n, "g: bad value '%s'", v);
   } else if (IS("threads")) {
     if (parse_int(v, &j->threads) < 0 || j->threads < 0)
@@ -500,6 +504,8 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
     int64_t t = j->to_us - from;
     if (j->t_us < 0 || t < j->t_us) j->t_us = t;
   }
+  if (j->max_vframes > 0 && j->cv && !strcmp(j->cv, "copy"))
+    return fail(err, n, "frames:v: not with a copied video stream (c:v copy)");
   if (j->pix_fmt && (!j->cv || strcmp(j->cv, "copy"))) {
     /* checked by the encoder */
   }

@@ -57,6 +57,8 @@ static const optdef opts_table[] = {
     {"crf", "crf", K_NUMBER, 0, 0},
     {"preset", "preset", K_STR, 0, 0},
     {"g", "g", K_COUNT, 0, 100000000},
+    {"frames:v", "frames:v", K_COUNT, 1, 2147483647},
+    {"vframes", "frames:v", K_COUNT, 1, 2147483647},
     {"threads", "threads", K_THREADS, 0, 1024},
     {"s", "s", K_WXH, 0, 0},
     {"vf", "vf", K_STR, 0, 0},

@@ -44,6 +44,8 @@ static const char help_text[] =
     "                       its own (written before its path); before -i: the\n"
     "                       input's, for every output (an output's own count\n"
     "                       from there, as in ffmpeg)\n"
+    "  -frames:v N  -vframes N    at most N video frames; the output's other\n"
+    "                       streams end with them\n"
     "\n"
     "Progress and logs:\n"
     "  -progress URL        key=value progress blocks to pipe:1, pipe:2 or a file\n"

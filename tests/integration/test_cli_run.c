@@ -359,6 +359,41 @@ static void test_bad_input(void **state) {
   expect_runtime_error(out_path("missing.mp4"), "No such file or directory");
 }
 
+/* -frames:v / -vframes as in ffmpeg: that many video frames, and the
+ * output's audio ends with them; a copied video stream is refused. */
+static void test_frames_v(void **state) {
+  (void)state;
+  const char *out = out_path("frames.mp4");
+  const char *args[] = {"-y", "-nostats", "-i",    g_short, "-ss", "1", "-frames:v",
+                        "12", "-c:v",     "mpeg4", "-c:a",  "aac", out, NULL};
+  ch_proc p;
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 120), 0);
+  ch_free(&p);
+  tm_probe pr;
+  assert_int_equal(tm_probe_file(out, true, &pr), 0);
+  const tm_stream *v = tm_probe_stream(&pr, AVMEDIA_TYPE_VIDEO);
+  const tm_stream *a = tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO);
+  assert_non_null(v);
+  assert_non_null(a);
+  assert_int_equal(v->frames, 12);
+  /* 12 frames at 30 fps: 0.4 s of audio, within one AAC frame (21 ms). */
+  if (a->decoded_duration < 0.4 - 0.025 || a->decoded_duration > 0.4 + 0.025)
+    fail_msg("audio lasts %.3f s, wanted 0.4", a->decoded_duration);
+  const char *args2[] = {"-y",  "-nostats", "-i",    g_short, "-vframes", "3",
+                         "-an", "-c:v",     "mpeg4", out,     NULL};
+  CH_EXPECT_EXIT(&p, ch_run(&p, args2, 120), 0);
+  ch_free(&p);
+  assert_int_equal(tm_probe_file(out, true, &pr), 0);
+  assert_int_equal(tm_probe_stream(&pr, AVMEDIA_TYPE_VIDEO)->frames, 3);
+  const char *args3[] = {"-y",    "-nostats",  "-i",
+                         g_short, "-frames:v", "3",
+                         "-c:v",  "copy",      out_path("frames-copy.mp4"),
+                         NULL};
+  CH_EXPECT_EXIT(&p, ch_run(&p, args3, 60), 2);
+  assert_non_null(strstr(ch_str(&p.err), "frames:v"));
+  ch_free(&p);
+}
+
 static void test_unused_avoption(void **state) {
   (void)state;
   const char *out = out_path("unused.mp4");
@@ -387,19 +422,13 @@ static void test_verbose_summary(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_trim_ss_t),
-      cmocka_unit_test(test_progress_pipe),
-      cmocka_unit_test(test_terminal_progress),
-      cmocka_unit_test(test_plain_status_lines),
-      cmocka_unit_test(test_sigint_finalizes),
-      cmocka_unit_test(test_sigterm_finalizes),
-      cmocka_unit_test(test_second_sigint_stops_now),
-      cmocka_unit_test(test_third_sigint_exits),
-      cmocka_unit_test(test_inline_mode),
-      cmocka_unit_test(test_overwrite_with_y),
-      cmocka_unit_test(test_bad_input),
-      cmocka_unit_test(test_unused_avoption),
-      cmocka_unit_test(test_verbose_summary),
+      cmocka_unit_test(test_trim_ss_t),          cmocka_unit_test(test_frames_v),
+      cmocka_unit_test(test_progress_pipe),      cmocka_unit_test(test_terminal_progress),
+      cmocka_unit_test(test_plain_status_lines), cmocka_unit_test(test_sigint_finalizes),
+      cmocka_unit_test(test_sigterm_finalizes),  cmocka_unit_test(test_second_sigint_stops_now),
+      cmocka_unit_test(test_third_sigint_exits), cmocka_unit_test(test_inline_mode),
+      cmocka_unit_test(test_overwrite_with_y),   cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_unused_avoption),    cmocka_unit_test(test_verbose_summary),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
