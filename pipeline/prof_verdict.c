@@ -76,8 +76,12 @@ int pl_verdict_pick(const iso_stage_stats *st, int n, pl_verdict *v) {
   for (int i = 0; i < n; i++) {
     const iso_stage_stats *s = &st[i];
     /* Time waiting for a core is not work: a cheap stage preempted by
-     * busier ones on a loaded machine would otherwise look busy. */
-    double busy = frac(s->busy_s > s->runq_s ? s->busy_s - s->runq_s : 0, run);
+     * busier ones on a loaded machine would otherwise look busy. runq_s
+     * also holds the waits after wake-ups from starved or blocked, so the
+     * thread's own CPU bounds what is taken off. */
+    double work = s->busy_s - s->runq_s;
+    if (work < s->cpu_s) work = s->cpu_s < s->busy_s ? s->cpu_s : s->busy_s;
+    double busy = frac(work > 0 ? work : 0, run);
     double fill = s->in_capacity ? s->in_depth_mean / s->in_capacity : 0;
     double ds = 0;
     for (int j = 0; j < n; j++)

@@ -124,11 +124,25 @@ static void test_audio_only(void **state) {
   char out[700];
   tm_path(out, sizeof out, g_dir, "out.mp3");
   /* LAME's slowest, best setting (compression_level 0) keeps the encoder
-   * far ahead of FLAC decoding even when a loaded machine delays the
-   * decoder's thread. */
-  const char *kv[] = {
-      "i", g_flac,      "o", out, "c:a", "libmp3lame", "b:a", "192k", "compression_level",
-      "0", "overwrite", "1", NULL};
+   * far ahead of FLAC decoding. One thread per codec: a frame-threaded FLAC
+   * decoder's stage counts as busy while it waits for its own threads, and
+   * on a loaded machine those wait for a core (runq_s sees only the stage's
+   * own thread), so decode:a could look as busy as the encoder. */
+  const char *kv[] = {"i",
+                      g_flac,
+                      "o",
+                      out,
+                      "c:a",
+                      "libmp3lame",
+                      "b:a",
+                      "192k",
+                      "threads",
+                      "1",
+                      "compression_level",
+                      "0",
+                      "overwrite",
+                      "1",
+                      NULL};
   iso_progress prog;
   pl_verdict v;
   run(kv, &prog, &v);
