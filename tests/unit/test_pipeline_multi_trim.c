@@ -27,16 +27,7 @@ static void run_outputs_p(const char *const *kv0, const char *const *const *more
   tp_init(&r);
   iso_pipeline *p = tp_make(&r, kv0);
   if (!p) fail_msg("bad option: %s", r.error);
-  for (int k = 0; k < nmore; k++) {
-    int id = iso_pipeline_add_output(p);
-    assert_int_equal(id, k + 1);
-    for (int i = 0; more[k][i]; i += 2)
-      if (iso_pipeline_set_output(p, id, more[k][i], more[k][i + 1]) != ISO_OK)
-        fail_msg("output #%d: %s", id, iso_pipeline_error(p));
-#ifdef TP_TSAN
-    iso_pipeline_set_output(p, id, "threads", "1");
-#endif
-  }
+  tp_add_outputs(p, more, nmore);
   if (stats) assert_int_equal(iso_pipeline_set_stats_path(p, stats), ISO_OK);
   int before = pl_stage_live();
   int st = iso_pipeline_run(p);

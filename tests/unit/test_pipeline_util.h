@@ -122,6 +122,21 @@ static inline iso_pipeline *tp_make(tp_run *r, const char *const *kv) {
   return p;
 }
 
+/* Appends one output per NULL-terminated key, value list of more (output
+ * #1, #2...); a bad option fails the test with the pipeline's reason. */
+static inline void tp_add_outputs(iso_pipeline *p, const char *const *const *more, int nmore) {
+  for (int k = 0; k < nmore; k++) {
+    int id = iso_pipeline_add_output(p);
+    assert_int_equal(id, k + 1);
+    for (int i = 0; more[k][i]; i += 2)
+      if (iso_pipeline_set_output(p, id, more[k][i], more[k][i + 1]) != ISO_OK)
+        fail_msg("output #%d: %s", id, iso_pipeline_error(p));
+#ifdef TP_TSAN
+    iso_pipeline_set_output(p, id, "threads", "1");
+#endif
+  }
+}
+
 static inline void tp_sum_counters(tp_run *r) {
   r->bytes_copied = r->transfers = 0;
   for (int i = 0; i < r->last.nstages; i++) {
