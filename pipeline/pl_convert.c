@@ -23,19 +23,24 @@ typedef struct conv_window {
   bool done; /* past its end: the converter drains, then the stage ends */
 } conv_window;
 
+/* The frame rate a video output gets: -r, else the input stream's, else 25. */
+static AVRational out_fps(const pl_job *j, const pl_out_stream *o) {
+  AVRational fps = j->rate;
+  if (fps.num <= 0 || fps.den <= 0) fps = j->info.st[o->in_index].fps;
+  if (fps.num <= 0 || fps.den <= 0) fps = (AVRational){25, 1};
+  return fps;
+}
+
 /* With -frames:v, ffmpeg ends the whole output once its video has that
  * many frames: the output's other streams end where the last one does
- * (its frame rate as convert:v picks it), which keeps A/V in sync. */
+ * (at out_fps, as convert:v paces it), which keeps A/V in sync. */
 static int64_t frames_end_us(const pl_job *job, int64_t start_us) {
   const pl_out_stream *me = &job->out[job->node[job->self].out_stream];
   if (job->max_vframes < 1 || me->type == AVMEDIA_TYPE_VIDEO) return -1;
   for (int i = 0; i < job->nout; i++) {
     const pl_out_stream *o = &job->out[i];
     if (o->file != me->file || o->type != AVMEDIA_TYPE_VIDEO || o->copy) continue;
-    AVRational fps = job->rate;
-    if (fps.num <= 0 || fps.den <= 0) fps = job->info.st[o->in_index].fps;
-    if (fps.num <= 0 || fps.den <= 0) fps = (AVRational){25, 1};
-    return start_us + av_rescale_q(job->max_vframes, av_inv_q(fps), AV_TIME_BASE_Q);
+    return start_us + av_rescale_q(job->max_vframes, av_inv_q(out_fps(job, o)), AV_TIME_BASE_Q);
   }
   return -1;
 }
@@ -107,9 +112,7 @@ static int vconv_open(pl_filter *f, const pl_msg *in) {
   const pl_job *j = st->job;
   const pl_out_stream *o = out_stream(st);
   const AVFrame *fr = in->frame;
-  AVRational fps = j->rate;
-  if (fps.num <= 0 || fps.den <= 0) fps = j->info.st[o->in_index].fps;
-  if (fps.num <= 0 || fps.den <= 0) fps = (AVRational){25, 1};
+  AVRational fps = out_fps(j, o);
   x->cfr = j->rate.num > 0 || !j->vfr;
   cx_vconv_opts co = {0};
   co.src_w = fr->width;

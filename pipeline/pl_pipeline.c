@@ -273,9 +273,10 @@ static int spawn_node(iso_pipeline *p, int id) {
     iso_value_free(msg);
     return ISO_ENOMEM;
   }
-  o.nice = pl_prio_nice(p->job->worker_nice, prio_kind(p, id), p->prio.alone);
+  pl_prio_kind pk = prio_kind(p, id);
+  o.nice = pl_prio_nice(p->job->worker_nice, pk, p->prio.alone);
   pl_sched ws = p->job->worker_sched;
-  o.batch = ws == PL_SCHED_BATCH || (ws == PL_SCHED_AUTO && prio_kind(p, id) != PL_PRIO_OTHER);
+  o.batch = ws == PL_SCHED_BATCH || (ws == PL_SCHED_AUTO && pk != PL_PRIO_OTHER);
   int r = iso_spawn(entry_for(p->job->node[id].kind), msg, &o, &p->node[id].iso);
   if (r != ISO_OK) return r;
   p->node[id].spawned = true;
