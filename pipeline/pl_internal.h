@@ -10,7 +10,7 @@
 
 #include "isopipe/isolate.h"
 #include "isopipe/pipeline.h"
-#include "pipeline/prof.h"
+#include "profiling/prof.h"
 
 #define PL_TAG_MSG 0x504c4d53u  /* "PLMS": iso_transfer tag of a pl_msg */
 #define PL_TAG_JOB 0x504c4a42u  /* "PLJB": a stage's spawn message */

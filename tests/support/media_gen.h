@@ -2,7 +2,7 @@
 #ifndef ISOPIPE_MEDIA_GEN_H
 #define ISOPIPE_MEDIA_GEN_H
 
-#include "codecs/clip.h"
+#include "tools/mkclip/clip.h"
 
 #include <stddef.h>
 

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/cli_app.h"
-#include "tools/cli_args.h"
+#include "tools/isopipe/cli_app.h"
+#include "tools/isopipe/cli_args.h"
 
 #define ARGV(...)                                                                                  \
   char *argv[] = {"isopipe", __VA_ARGS__};                                                         \

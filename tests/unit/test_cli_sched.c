@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "tools/cli_sched.h"
+#include "tools/isopipe/cli_sched.h"
 
 static void *policy_of_child(void *arg) {
   *(int *)arg = sched_getscheduler(0);

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/cli_report.h"
-#include "tools/cli_status.h"
-#include "tools/cli_term.h"
+#include "tools/isopipe/cli_report.h"
+#include "tools/isopipe/cli_status.h"
+#include "tools/isopipe/cli_term.h"
 
 static void stage(iso_progress *p, const char *name, uint64_t out, double wall, double busy,
                   uint32_t depth, uint32_t cap) {

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "tools/cli_units.h"
+#include "tools/isopipe/cli_units.h"
 
 static double t_ok(const char *s) {
   double v = -1;

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "codecs/clip.h"
+#include "tools/mkclip/clip.h"
 #include "codecs/codecs.h"
 #include "media_gen.h"
 #include "test_media.h"

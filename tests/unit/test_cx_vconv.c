@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "codecs/clip.h"
+#include "tools/mkclip/clip.h"
 #include "codecs/codecs.h"
 
 #include <libavutil/pixdesc.h>

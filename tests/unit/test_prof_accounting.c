@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "pipeline/prof_internal.h"
+#include "profiling/prof_internal.h"
 
 static void sleep_ms(int ms) {
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};

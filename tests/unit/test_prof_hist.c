@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "pipeline/prof.h"
+#include "profiling/prof.h"
 
 /* Within the histogram's documented error (half a 1/16-octave bucket). */
 static void assert_near(uint64_t got, double want) {

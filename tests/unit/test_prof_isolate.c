@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "isopipe/isolate.h"
-#include "pipeline/prof_internal.h"
+#include "profiling/prof_internal.h"
 
 #define FRAMES 200
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "pipeline/prof_internal.h"
+#include "profiling/prof_internal.h"
 
 /* ---- a tiny validating JSON parser (RFC 8259 grammar, DOM of nodes) ---- */
 

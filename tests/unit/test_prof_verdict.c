@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "pipeline/prof.h"
+#include "profiling/prof.h"
 
 /* busy/starved/blocked as fractions of a 10 s stage life. */
 static iso_stage_stats st(const char *name, double busy, double starved, double blocked,

@@ -13,7 +13,7 @@
 #include "isopipe/isolate.h"
 #include "isopipe/pipeline.h"
 #include "media_gen.h"
-#include "pipeline/prof.h"
+#include "profiling/prof.h"
 #include "test_media.h"
 
 #if defined(__SANITIZE_THREAD__)

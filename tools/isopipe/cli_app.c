@@ -1,0 +1,450 @@
+/* One CLI run: checks the files, drives the pipeline from the main isolate, reports, exits. */
+#include "tools/isopipe/cli_app.h"
+
+#include <errno.h>
+#include <libavutil/log.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "isopipe/isolate.h"
+#include "isopipe/pipeline.h"
+#include "profiling/prof.h"
+#include "tools/isopipe/cli_help.h"
+#include "tools/isopipe/cli_report.h"
+#include "tools/isopipe/cli_sched.h"
+#include "tools/isopipe/cli_signal.h"
+#include "tools/isopipe/cli_status.h"
+#include "tools/isopipe/cli_term.h"
+
+#define REDRAW_NS (100ull * 1000 * 1000) /* a terminal cannot show 60 Hz usefully */
+#define POLL_NS (20ull * 1000 * 1000)
+
+typedef struct app {
+  const cli_opts *o;
+  iso_pipeline *p;
+  cli_term term;
+  cli_report report;
+  cli_rates rates;
+  iso_progress last;
+  int have_last;
+  int show_stats, verbose;
+  uint64_t last_draw_ns, last_line_ns, last_report_ns;
+  int done, status;
+  int cancels;  /* cancel requests sent: 0, 1 (graceful), 2 (now) */
+  bool main_rt; /* the main thread runs realtime: workers need no nice of their own */
+  char first_error[512];
+} app;
+
+/* A local file path, or NULL for pipes and URLs (which are not checked). */
+static const char *local_path(const char *name) {
+  if (strncmp(name, "file:", 5) == 0) return name + 5;
+  if (strcmp(name, "-") == 0 || strncmp(name, "pipe:", 5) == 0 || strstr(name, "://")) return NULL;
+  return name;
+}
+
+int cli_check_output(const char *input, const char *output, int overwrite, char *err,
+                     size_t errlen) {
+  const char *out = local_path(output);
+  if (!out) return 0;
+  struct stat so;
+  if (stat(out, &so) != 0) return 0;
+  const char *in = local_path(input);
+  struct stat si;
+  if (in && stat(in, &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+    snprintf(err, errlen, "output '%s' is the input file; refusing to write over it", output);
+    return CLI_EXIT_USAGE;
+  }
+  if (S_ISDIR(so.st_mode)) {
+    snprintf(err, errlen, "output '%s' is a directory", output);
+    return CLI_EXIT_FAIL;
+  }
+  /* Devices and fifos (/dev/null...) hold no data to lose. */
+  if (S_ISREG(so.st_mode) && !overwrite) {
+    snprintf(err, errlen, "output file '%s' already exists (use -y to overwrite)", output);
+    return CLI_EXIT_FAIL;
+  }
+  return 0;
+}
+
+static void poll_signals(app *a) {
+  int n = cli_signals_count();
+  if (n >= 1 && a->cancels < 1) {
+    a->cancels = 1;
+    if (a->o->loglevel >= 24)
+      cli_term_log(&a->term, 24, NULL,
+                   "isopipe: interrupted: finishing the output (interrupt again to stop now)");
+    iso_pipeline_cancel(a->p, ISO_CANCEL_GRACEFUL);
+  }
+  if (n >= 2 && a->cancels < 2) {
+    a->cancels = 2;
+    if (a->o->loglevel >= 24)
+      cli_term_log(&a->term, 24, NULL, "isopipe: interrupted again: stopping now");
+    iso_pipeline_cancel(a->p, ISO_CANCEL_NOW);
+  }
+}
+
+/* Redraws the block (tty), writes the status line (not a tty) and the
+ * -progress block, each at its own pace. */
+static void flush_display(app *a) {
+  uint64_t now = iso_now_ns();
+  uint64_t period = (uint64_t)(a->o->stats_period * 1e9);
+  if (a->term.tty) {
+    if (a->show_stats && a->have_last) {
+      if (a->term.plen > 0 || now - a->last_draw_ns >= REDRAW_NS) {
+        char block[8192];
+        int lines =
+            cli_fmt_block(&a->last, &a->rates, cli_term_width(&a->term), block, sizeof block);
+        cli_term_draw(&a->term, block, lines);
+        a->last_draw_ns = now;
+      }
+    } else {
+      cli_term_draw(&a->term, NULL, 0);
+    }
+  } else if (a->show_stats && a->have_last && now - a->last_line_ns >= period) {
+    char line[512];
+    cli_fmt_status_line(&a->last, &a->rates, line, sizeof line);
+    cli_term_line(&a->term, line);
+    a->last_line_ns = now;
+  }
+  if (a->report.fd >= 0 && a->have_last && now - a->last_report_ns >= period) {
+    cli_report_write(&a->report, &a->last, cli_percent(&a->last), cli_eta(&a->rates, &a->last), 0);
+    a->last_report_ns = now;
+  }
+}
+
+static void on_progress(iso_pipeline *p, const iso_progress *prog, void *ud) {
+  app *a = ud;
+  a->last = *prog;
+  if (!a->have_last) {
+    /* The first status line and -progress block wait one period, as
+     * ffmpeg's do, instead of reporting an empty start. */
+    a->last_line_ns = a->last_report_ns = iso_now_ns();
+  }
+  a->have_last = 1;
+  cli_rates_update(&a->rates, prog);
+  poll_signals(a);
+  flush_display(a);
+}
+
+static void on_log(iso_pipeline *p, int level, const char *stage, const char *line, void *ud) {
+  app *a = ud;
+  if (level > a->o->loglevel) return;
+  cli_term_log(&a->term, level, stage, line);
+}
+
+static void on_error(iso_pipeline *p, const char *stage, const char *message, void *ud) {
+  app *a = ud;
+  if (!a->first_error[0])
+    snprintf(a->first_error, sizeof a->first_error, "%s: %s", stage ? stage : "pipeline",
+             message ? message : "error");
+}
+
+static void on_done(iso_pipeline *p, int status, void *ud) {
+  app *a = ud;
+  a->done = 1;
+  a->status = status;
+}
+
+static void print_error(app *a, const char *what) {
+  if (a->o->loglevel < 16) return;
+  char line[1280];
+  snprintf(line, sizeof line, "isopipe: %s", what);
+  cli_term_line(&a->term, line);
+}
+
+static const char *pipeline_reason(app *a, int rc) {
+  const char *e = iso_pipeline_error(a->p);
+  if (e && *e) return e;
+  if (a->first_error[0]) return a->first_error;
+  return iso_strerror(rc);
+}
+
+/* The output path and its overwrite permission for output k. */
+static int set_output_file(app *a, int k, const char *path) {
+  const cli_opts *o = a->o;
+  char err[1024];
+  struct {
+    const char *key, *value, *opt;
+  } base[] = {{"o", path, "output"}, {"overwrite", "0", "-y"}};
+  /* Our own check already ran; a special file (e.g. /dev/null) that
+   * exists is allowed, so tell the pipeline it may open it. */
+  struct stat st;
+  const char *out = local_path(path);
+  if (o->overwrite || (out && stat(out, &st) == 0 && !S_ISREG(st.st_mode))) base[1].value = "1";
+  for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) {
+    if (iso_pipeline_set_output(a->p, k, base[i].key, base[i].value) != ISO_OK) {
+      snprintf(err, sizeof err, "invalid %s '%s': %s", base[i].opt, base[i].value,
+               pipeline_reason(a, ISO_EINVAL));
+      print_error(a, err);
+      return CLI_EXIT_USAGE;
+    }
+  }
+  return 0;
+}
+
+/* -ss, -t, -to: 0, 1, 2; -1 for any other key. */
+static int trim_index(const char *key) {
+  static const char *const keys[] = {"ss", "t", "to"};
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(key, keys[i])) return i;
+  return -1;
+}
+
+/*
+ * Written before -i, -ss/-t/-to are the input's, as ffmpeg's input options:
+ * every output sees the input from that -ss to that end, and its own -ss,
+ * -t and -to count from there (an input -to is a position in the input,
+ * an output -to one on the output's clock, which starts at the input's
+ * -ss, as in ffmpeg). The pipeline knows one window per output (ss, t from
+ * the input's start), so each output gets the two composed. Seconds, -1
+ * unset; a -t and a -to both bound (the earlier wins, as the pipeline reads
+ * them). 0, or -1 when nothing is left.
+ */
+static int compose_window(const double in[3], const double out[3], double *ss, double *t) {
+  double i0 = in[0] > 0 ? in[0] : 0, o0 = out[0] > 0 ? out[0] : 0;
+  double ends[4] = {in[1] >= 0 ? i0 + in[1] : -1, in[2], out[1] >= 0 ? i0 + o0 + out[1] : -1,
+                    out[2] >= 0 ? i0 + out[2] : -1};
+  double end = -1; /* from the input's start; -1 none */
+  for (int i = 0; i < 4; i++)
+    if (ends[i] >= 0 && (end < 0 || ends[i] < end)) end = ends[i];
+  *ss = i0 + o0;
+  *t = end < 0 ? -1 : end - *ss;
+  return end >= 0 && *t <= 0 ? -1 : 0;
+}
+
+static int set_window(app *a, int k, const char *path, const double in[3], const double out[3]) {
+  double ss, t;
+  char v[64], err[1200];
+  if (compose_window(in, out, &ss, &t) < 0) {
+    snprintf(err, sizeof err, "output '%s': nothing left of the input after -ss %.3f", path, ss);
+    print_error(a, err);
+    return CLI_EXIT_USAGE;
+  }
+  snprintf(v, sizeof v, "%.6f", ss);
+  int ok = iso_pipeline_set_output(a->p, k, "ss", v) == ISO_OK;
+  snprintf(v, sizeof v, "%.6f", t);
+  if (ok && t >= 0) ok = iso_pipeline_set_output(a->p, k, "t", v) == ISO_OK;
+  if (!ok) {
+    snprintf(err, sizeof err, "output '%s': %s", path, pipeline_reason(a, ISO_EINVAL));
+    print_error(a, err);
+    return CLI_EXIT_USAGE;
+  }
+  return 0;
+}
+
+static int configure(app *a) {
+  const cli_opts *o = a->o;
+  char err[1024];
+  /* Realtime already puts the tick above every worker: niced workers
+   * would only lose the cores to other programs (with one nice-0 CPU hog
+   * on the machine, job (a) went from 1.25-1.30 x ffmpeg's wall). */
+  if (a->main_rt && iso_pipeline_set(a->p, "worker_nice", "0") != ISO_OK) return CLI_EXIT_FAIL;
+  if (iso_pipeline_set(a->p, "i", o->input) != ISO_OK) {
+    snprintf(err, sizeof err, "invalid -i '%s': %s", o->input, pipeline_reason(a, ISO_EINVAL));
+    print_error(a, err);
+    return CLI_EXIT_USAGE;
+  }
+  int rc = set_output_file(a, 0, o->output);
+  if (rc) return rc;
+  /* The input's -ss/-t/-to (before -i), composed with each output's own
+   * once all are known; without them each output's go straight through. */
+  double in_win[3] = {-1, -1, -1}, out_win[CLI_MAX_OUTPUTS][3];
+  const char *paths[CLI_MAX_OUTPUTS] = {o->output};
+  bool input_trim = false;
+  for (int k = 0; k < CLI_MAX_OUTPUTS; k++)
+    out_win[k][0] = out_win[k][1] = out_win[k][2] = -1;
+  for (size_t i = 0; i < o->nkv; i++) {
+    int w = trim_index(o->kv[i].key);
+    if (w >= 0 && o->kv[i].before_input) {
+      in_win[w] = atof(o->kv[i].value);
+      input_trim = true;
+    }
+  }
+  int cur = 0; /* the output the options apply to */
+  for (size_t i = 0; i < o->nkv; i++) {
+    const cli_kv *kv = &o->kv[i];
+    if (!strcmp(kv->key, CLI_OUTPUT_KEY)) {
+      cur = iso_pipeline_add_output(a->p);
+      if (cur < 0) {
+        snprintf(err, sizeof err, "output '%s': %s", kv->value, pipeline_reason(a, cur));
+        print_error(a, err);
+        return CLI_EXIT_USAGE;
+      }
+      if (cur < CLI_MAX_OUTPUTS) paths[cur] = kv->value;
+      rc = set_output_file(a, cur, kv->value);
+      if (rc) return rc;
+      continue;
+    }
+    int w = trim_index(kv->key);
+    if (input_trim && w >= 0) {
+      if (!kv->before_input && cur < CLI_MAX_OUTPUTS) out_win[cur][w] = atof(kv->value);
+      continue;
+    }
+    if (iso_pipeline_set_output(a->p, cur, kv->key, kv->value) != ISO_OK) {
+      /* The pipeline's reason may repeat the key ("crf: bad value"). */
+      const char *why = pipeline_reason(a, ISO_EINVAL);
+      size_t klen = strlen(kv->key);
+      if (strncmp(why, kv->key, klen) == 0 && why[klen] == ':' && why[klen + 1] == ' ')
+        why += klen + 2;
+      snprintf(err, sizeof err, "invalid value '%s' for %s: %s", kv->value, kv->opt, why);
+      print_error(a, err);
+      return CLI_EXIT_USAGE;
+    }
+  }
+  int nout = iso_pipeline_outputs(a->p);
+  for (int k = 0; input_trim && k < nout && k < CLI_MAX_OUTPUTS; k++)
+    if ((rc = set_window(a, k, paths[k] ? paths[k] : "?", in_win, out_win[k]))) return rc;
+  if (o->stats_path && iso_pipeline_set_stats_path(a->p, o->stats_path) != ISO_OK) {
+    snprintf(err, sizeof err, "--stats %s: %s", o->stats_path, pipeline_reason(a, ISO_EINVAL));
+    print_error(a, err);
+    return CLI_EXIT_USAGE;
+  }
+  if (o->trace_path && iso_pipeline_set_trace_path(a->p, o->trace_path) != ISO_OK) {
+    snprintf(err, sizeof err, "--trace %s: %s", o->trace_path, pipeline_reason(a, ISO_EINVAL));
+    print_error(a, err);
+    return CLI_EXIT_USAGE;
+  }
+  return 0;
+}
+
+static void finish_report(app *a, int interrupted, int failed) {
+  const cli_opts *o = a->o;
+  const iso_progress *fin = iso_pipeline_progress(a->p);
+  if (fin) {
+    a->last = *fin;
+    a->have_last = 1;
+  }
+  cli_term_draw(&a->term, NULL, 0); /* erase the block, flush the last logs */
+  if (failed) print_error(a, pipeline_reason(a, a->status));
+  /* A failure ends with its one error line; the figures would only bury it. */
+  if (a->have_last && o->loglevel >= 32 && !failed) {
+    char line[1024], sum[900];
+    cli_fmt_summary(&a->last, interrupted ? "interrupted" : "done", a->verbose, sum, sizeof sum);
+    snprintf(line, sizeof line, "isopipe: %s", sum);
+    cli_term_line(&a->term, line);
+  }
+  if (o->profile && a->have_last) {
+    size_t need = pl_stats_table(&a->last, NULL, 0);
+    char *buf = malloc(need + 1);
+    if (buf) {
+      pl_stats_table(&a->last, buf, need + 1);
+      cli_write_all(a->term.fd, buf, strlen(buf));
+      if (need > 0 && buf[need - 1] != '\n') cli_write_all(a->term.fd, "\n", 1);
+      free(buf);
+    }
+  }
+  if (a->have_last) {
+    a->last.finished = 1;
+    cli_report_write(&a->report, &a->last, cli_percent(&a->last), interrupted ? -1 : 0, 1);
+  }
+}
+
+static int run_pipeline(app *a) {
+  int rc = configure(a);
+  if (rc) return rc;
+  iso_pipeline_callbacks cb = {on_progress, on_log, on_error, on_done};
+  iso_pipeline_set_callbacks(a->p, &cb, a);
+  int st = iso_pipeline_start(a->p);
+  if (st != ISO_OK) {
+    cli_term_draw(&a->term, NULL, 0);
+    print_error(a, pipeline_reason(a, st));
+    return st == ISO_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+  }
+  /* Only once the options were all accepted (the pipeline checks the
+   * pass-through ones at start): a usage error stays one line. */
+  if (!a->o->hide_banner && a->o->loglevel >= 32) {
+    char banner[512];
+    cli_fmt_banner(banner, sizeof banner);
+    cli_term_line(&a->term, banner);
+  }
+  /* The pipeline's 60 Hz timer on this isolate renders; this loop only
+   * makes sure a signal is acted on even between ticks. */
+  int grace = 0;
+  while (!a->done) {
+    if (iso_pipeline_done(a->p) && ++grace > 50) break;
+    iso_loop_poll(POLL_NS);
+    poll_signals(a);
+  }
+  if (!a->done) a->status = iso_pipeline_status(a->p);
+  int interrupted = cli_signals_count() > 0;
+  /* A cancelled pipeline may end "killed"; anything else after a signal
+   * means the output could not be finished, which 130/143 would hide. */
+  int failed = a->status != ISO_OK && !(interrupted && a->status == ISO_EKILLED);
+  finish_report(a, interrupted && !failed, failed);
+  if (failed) return CLI_EXIT_FAIL;
+  return interrupted ? 128 + cli_signals_first() : CLI_EXIT_OK;
+}
+
+int cli_app_run(const cli_opts *o) {
+  app a;
+  memset(&a, 0, sizeof a);
+  a.o = o;
+  a.verbose = o->loglevel >= 40;
+  /* As in ffmpeg: -stats shows the display even at -v warning (a common
+   * way to see progress and nothing else); by default it follows -v. */
+  a.show_stats = o->stats == 1 || (o->stats < 0 && o->loglevel >= 32);
+  cli_rates_init(&a.rates);
+  cli_term_init(&a.term, 2, -1);
+  char err[1024];
+
+  int rc = cli_check_output(o->input, o->output, o->overwrite, err, sizeof err);
+  for (size_t i = 0; !rc && i < o->nkv; i++)
+    if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY))
+      rc = cli_check_output(o->input, o->kv[i].value, o->overwrite, err, sizeof err);
+  if (rc) {
+    print_error(&a, err);
+    cli_term_free(&a.term);
+    return rc;
+  }
+  rc = cli_report_open(&a.report, o->progress_url, err, sizeof err);
+  if (rc) {
+    print_error(&a, err);
+    cli_term_free(&a.term);
+    return rc;
+  }
+  if (cli_signals_install() < 0) {
+    snprintf(err, sizeof err, "cannot install signal handlers: %s", strerror(errno));
+    print_error(&a, err);
+    cli_report_close(&a.report);
+    cli_term_free(&a.term);
+    return CLI_EXIT_FAIL;
+  }
+  /* Workers' av_log callbacks read this level, so debug chatter is not
+   * formatted and shipped only to be dropped here. */
+  av_log_set_level(o->loglevel);
+
+  /* Before the runtime starts threads: they must not inherit it. Inline
+   * mode does the media work on this thread: it gets no priority over
+   * others. A refusal only costs tick accuracy. */
+  uint64_t slice = cli_sched_slice_from_env();
+  cli_sched_result sched =
+      cli_sched_main_thread(o->inline_mode ? CLI_SCHED_OFF : cli_sched_mode_from_env(), slice);
+  a.main_rt = sched.got == CLI_SCHED_GOT_RT;
+  if (a.verbose) {
+    char line[192];
+    cli_sched_describe(sched, slice, line, sizeof line);
+    av_log(NULL, AV_LOG_VERBOSE, "%s\n", line);
+  }
+  rc = iso_runtime_init(o->inline_mode ? ISO_MODE_INLINE : ISO_MODE_THREADS);
+  if (rc != ISO_OK) {
+    snprintf(err, sizeof err, "cannot start the runtime: %s", iso_strerror(rc));
+    print_error(&a, err);
+    cli_report_close(&a.report);
+    cli_term_free(&a.term);
+    return CLI_EXIT_FAIL;
+  }
+  a.p = iso_pipeline_new();
+  if (!a.p) {
+    print_error(&a, "out of memory");
+    rc = CLI_EXIT_FAIL;
+  } else {
+    rc = run_pipeline(&a);
+    iso_pipeline_free(a.p);
+  }
+  iso_runtime_shutdown();
+  cli_report_close(&a.report);
+  cli_term_free(&a.term);
+  return rc;
+}

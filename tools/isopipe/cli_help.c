@@ -1,0 +1,99 @@
+/* The --help and --version texts. */
+#include "tools/isopipe/cli_help.h"
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avutil.h>
+#include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
+
+#include "isopipe/common.h"
+
+static const char help_text[] =
+    "usage: isopipe [options] -i INPUT [options] OUTPUT [[options] OUTPUT]...\n"
+    "\n"
+    "Transcodes audio and video; every stage (demux, decode, convert, encode, mux)\n"
+    "runs in its own isolate. Options follow ffmpeg's spelling.\n"
+    "\n"
+    "Files:\n"
+    "  -i FILE              input file ('-' = stdin)\n"
+    "  OUTPUT               output file ('-' = stdout, give -f); up to 8, each\n"
+    "                       taking the options written before it (one input is\n"
+    "                       read and decoded once)\n"
+    "  -f FMT               output format (before -i: the input's format)\n"
+    "  -y                   overwrite the outputs if they exist\n"
+    "  -n                   never overwrite (the default); exit 1 if OUTPUT exists\n"
+    "\n"
+    "Streams and codecs:\n"
+    "  -c:v CODEC, -c:a CODEC   encoder (libx264, aac, ...) or 'copy'; -c sets both\n"
+    "  -b:v RATE, -b:a RATE     bit rate in bits/s ('2M', '128k')\n"
+    "  -crf N  -preset P  -g N  -threads N|auto\n"
+    "  -s WxH                   frame size (hd720, vga, ... also accepted)\n"
+    "  -vf scale=W:H,fps=N      scale (W or H may be -1 or -2) and frame rate\n"
+    "  -r FPS  -pix_fmt FMT     frame rate, pixel format\n"
+    "  -ar HZ  -ac N  -sample_fmt FMT   audio rate, channels, sample format\n"
+    "  -an  -vn  -sn            drop audio / video / subtitles\n"
+    "  -map SPEC                pick streams (e.g. 0:v:0, 0:a:1); repeatable\n"
+    "  -metadata KEY=VALUE      output metadata; repeatable\n"
+    "  -KEY VALUE               any other encoder/muxer AVOption (-tune film,\n"
+    "                           -x264-params ..., -movflags +faststart); one that\n"
+    "                           nothing uses is an error\n"
+    "\n"
+    "Trimming:\n"
+    "  -ss TIME  -t DURATION  -to TIME   seconds or [HH:]MM:SS[.frac]; each output\n"
+    "                       its own (written before its path); before -i: the\n"
+    "                       input's, for every output (an output's own count\n"
+    "                       from there, as in ffmpeg)\n"
+    "  -frames:v N  -vframes N    at most N video frames; the output's other\n"
+    "                       streams end with them\n"
+    "\n"
+    "Progress and logs:\n"
+    "  -progress URL        key=value progress blocks to pipe:1, pipe:2 or a file\n"
+    "  -stats_period TIME   status line period when stderr is not a terminal (1 s)\n"
+    "  -nostats, -stats     hide the status display / show it even below -v info\n"
+    "  -loglevel L, -v L    quiet, panic, fatal, error, warning, info (default),\n"
+    "                       verbose (adds tick lateness to the summary), debug, trace\n"
+    "  -hide_banner  -nostdin   accepted for ffmpeg compatibility\n"
+    "\n"
+    "isopipe's own:\n"
+    "  --queue N            items in flight per link (flow-control depth)\n"
+    "  --inline             run every isolate on one thread (debugging)\n"
+    "  --fail-fast          stop at the first corrupt packet instead of skipping it\n"
+    "  --stats FILE.json    write per-stage statistics\n"
+    "  --trace FILE.json[.gz]   write a Chrome/Perfetto trace\n"
+    "  --profile            print the per-stage table and bottleneck verdict\n"
+    "  --version, --help\n"
+    "\n"
+    "Signals: the first Ctrl-C (SIGINT/SIGTERM) stops reading input and finishes\n"
+    "the output so it stays playable; the second stops at once, still closing the\n"
+    "file; the third ends the process immediately.\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime error (a stage failed, output exists),\n"
+    "2 usage error, 130/143 interrupted by SIGINT/SIGTERM (output finalized).\n";
+
+void cli_print_help(FILE *f) {
+  fputs(help_text, f);
+}
+
+static void fmt_ver(char *buf, size_t n, unsigned v) {
+  snprintf(buf, n, "%u.%u.%u", AV_VERSION_MAJOR(v), AV_VERSION_MINOR(v), AV_VERSION_MICRO(v));
+}
+
+void cli_fmt_banner(char *buf, size_t n) {
+  char f[24], c[24], u[24], s[24], r[24];
+  fmt_ver(f, sizeof f, avformat_version());
+  fmt_ver(c, sizeof c, avcodec_version());
+  fmt_ver(u, sizeof u, avutil_version());
+  fmt_ver(s, sizeof s, swscale_version());
+  fmt_ver(r, sizeof r, swresample_version());
+  snprintf(buf, n,
+           "isopipe %s (FFmpeg %s: libavformat %s, libavcodec %s, libavutil %s, "
+           "libswscale %s, libswresample %s)",
+           iso_version(), av_version_info(), f, c, u, s, r);
+}
+
+void cli_print_version(FILE *f) {
+  char b[256];
+  cli_fmt_banner(b, sizeof b);
+  fprintf(f, "%s\n", b);
+}

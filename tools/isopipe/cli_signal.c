@@ -1,0 +1,48 @@
+/* SIGINT/SIGTERM handling: handlers only count; the main isolate's loop acts on the count. */
+#include "tools/isopipe/cli_signal.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+
+/* Lock-free atomics are async-signal-safe, and unlike sig_atomic_t they
+ * are also race-free when the handler runs on a worker thread. */
+static atomic_int g_count;
+static atomic_int g_first;
+
+static void on_signal(int sig) {
+  int expected = 0;
+  atomic_compare_exchange_strong(&g_first, &expected, sig);
+  if (atomic_fetch_add(&g_count, 1) + 1 >= 3) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+    raise(sig);
+  }
+}
+
+int cli_signals_install(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  /* SA_RESTART: the runtime's own blocking calls must not see EINTR. */
+  sa.sa_flags = SA_RESTART;
+  if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) return -1;
+  struct sigaction ign;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigemptyset(&ign.sa_mask);
+  sigaction(SIGPIPE, &ign, NULL);
+  return 0;
+}
+
+int cli_signals_count(void) {
+  return atomic_load(&g_count);
+}
+
+int cli_signals_first(void) {
+  return atomic_load(&g_first);
+}

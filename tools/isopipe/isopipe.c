@@ -1,0 +1,28 @@
+/* isopipe: the command-line transcoder (parses options, then hands over to cli_app_run). */
+#include <stdio.h>
+
+#include "tools/isopipe/cli_app.h"
+#include "tools/isopipe/cli_args.h"
+#include "tools/isopipe/cli_help.h"
+
+int main(int argc, char **argv) {
+  cli_opts o;
+  char err[1024];
+  int rc = cli_args_parse(argc, argv, &o, err, sizeof err);
+  if (rc) {
+    fprintf(stderr, "isopipe: %s\n", err);
+    cli_opts_free(&o);
+    return rc;
+  }
+  if (o.action == CLI_HELP) {
+    cli_print_help(stdout);
+    rc = 0;
+  } else if (o.action == CLI_VERSION) {
+    cli_print_version(stdout);
+    rc = 0;
+  } else {
+    rc = cli_app_run(&o);
+  }
+  cli_opts_free(&o);
+  return rc;
+}
