@@ -287,6 +287,12 @@ pl_msg *pl_msg_ref(const pl_msg *m);
 /* Pass-through options for a media type ('v', 'a') or the muxer ('f'). */
 AVDictionary *pl_job_opts_for(const pl_job *j, char which);
 const char *pl_basename(const char *path);
+/* Small helpers the job's files share. pl_fail formats into err and returns ISO_EINVAL. */
+char *pl_dup_str(const char *s);
+void pl_set_str(char **dst, const char *v);
+int pl_fail(char *err, size_t n, const char *fmt, ...) ISO_PRINTF(3, 4);
+/* A whole decimal number within +-1e9; -1 when v is anything else. */
+int pl_parse_int(const char *v, int *out);
 
 /* ---- stage plumbing (runs on stage isolates) ---------------------------- */
 

@@ -1,0 +1,340 @@
+/* The main isolate's dispatcher: spawning and wiring the stages, their messages, errors and aborts.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/pl_main.h"
+
+void pl_main_send_ctl(iso_pipeline *p, int id, pl_kind kind) {
+  pl_msg *m = pl_msg_new(kind);
+  if (m) pl_msg_send(p->node[id].ctl, m);
+}
+
+void pl_main_abort_all(iso_pipeline *p) {
+  if (!p->aborting) {
+    p->aborting = true;
+    p->abort_ns = p->abort_start_ns = iso_now_ns();
+    atomic_store(&p->job->flag->state, PL_ABORT);
+  }
+  for (int i = 0; i < p->nnodes; i++) {
+    pl_node_rt *n = &p->node[i];
+    if (n->spawned && !n->exited && n->ctl && !n->abort_sent) {
+      n->abort_sent = true;
+      pl_main_send_ctl(p, i, PL_M_ABORT);
+    }
+  }
+}
+
+void pl_main_set_error(iso_pipeline *p, int code, const char *text) {
+  if (p->error[0] && p->status != ISO_OK) return; /* the first error is the cause */
+  p->status = code != ISO_OK ? code : ISO_EMEDIA;
+  snprintf(p->error, sizeof p->error, "%s", text);
+  if (p->cb.on_error) {
+    char stage[ISO_STAGE_NAME_MAX] = "pipeline";
+    const char *sp = strchr(text, ' ');
+    if (sp && (size_t)(sp - text) < sizeof stage)
+      snprintf(stage, sizeof stage, "%.*s", (int)(sp - text), text);
+    p->cb.on_error(p, stage, text, p->ud);
+  }
+  pl_main_abort_all(p);
+}
+
+static const char *node_name(const iso_pipeline *p, int id) {
+  return (id >= 0 && id < PL_MAX_NODES) ? p->job->node[id].name : "?";
+}
+
+/* The output file a stage's errors name. */
+static const char *node_output(const iso_pipeline *p, int id) {
+  int f = (id >= 0 && id < PL_MAX_NODES) ? p->job->node[id].file : 0;
+  return p->file[f >= 0 && f < p->nfiles ? f : 0]->output;
+}
+
+/* ---- spawning and wiring ----------------------------------------------------- */
+
+static iso_entry entry_for(pl_node_kind k) {
+  switch (k) {
+  case PL_N_DEMUX:
+    return pl_demux_entry;
+  case PL_N_DECODE:
+    return pl_decode_entry;
+  case PL_N_VCONV:
+    return pl_vconv_entry;
+  case PL_N_ACONV:
+    return pl_aconv_entry;
+  case PL_N_ENCODE:
+    return pl_encode_entry;
+  case PL_N_MUX:
+    return pl_mux_entry;
+  }
+  return NULL;
+}
+
+static pl_prio_kind prio_kind(const iso_pipeline *p, int id) {
+  const pl_node *nd = &p->job->node[id];
+  switch (nd->kind) {
+  case PL_N_DECODE:
+    return PL_PRIO_DECODE;
+  case PL_N_VCONV:
+  case PL_N_ACONV:
+    return PL_PRIO_CONVERT;
+  case PL_N_ENCODE:
+    return p->job->out[nd->out_stream].type == AVMEDIA_TYPE_AUDIO ? PL_PRIO_AUDIO_ENCODE
+                                                                  : PL_PRIO_OTHER;
+  default:
+    return PL_PRIO_OTHER;
+  }
+}
+
+/* The machine became ours, or stopped being: restep the stages. Going back
+ * up needs CAP_SYS_NICE (the CLI's realtime main has it); without it the
+ * stages keep the lower priority. */
+void pl_main_restep(iso_pipeline *p) {
+  if (!p->job->adapt_nice || !pl_prio_sample(&p->prio, iso_now_ns())) return;
+  for (int i = 0; i < p->nnodes; i++) {
+    pl_prio_kind k = prio_kind(p, i);
+    if (k == PL_PRIO_OTHER || !p->node[i].spawned || p->node[i].exited || !p->node[i].iso) continue;
+    iso_isolate_set_nice(p->node[i].iso, pl_prio_nice(p->job->worker_nice, k, p->prio.alone));
+  }
+  if (p->log_on)
+    pl_pipeline_deliver_log(p, AV_LOG_VERBOSE, "main",
+                            p->prio.alone
+                                ? "machine otherwise idle: decode and convert yield to the encoders"
+                                : "other programs use the cores: decode and convert step back up");
+}
+
+int pl_main_spawn_node(iso_pipeline *p, int id) {
+  /* Each stage reads the options of the output it serves (decoders and
+   * the demux: the first's, which holds the input's); every job holds the
+   * same graph. */
+  int f = p->job->node[id].file;
+  pl_job *copy = pl_job_clone(p->file[f >= 0 && f < p->nfiles ? f : 0], id, p->sp);
+  if (!copy) return ISO_ENOMEM;
+  iso_value *msg = pl_job_value(copy);
+  if (!msg) return ISO_ENOMEM;
+  iso_spawn_opts o;
+  iso_spawn_opts_init(&o);
+  o.name = p->job->node[id].name;
+  o.on_exit = p->sp;
+  o.exit_msg = iso_int(id);
+  o.on_error = p->sp;
+  if (!o.exit_msg) {
+    /* Without its exit notice main could never tell the stage ended. */
+    iso_value_free(msg);
+    return ISO_ENOMEM;
+  }
+  pl_prio_kind pk = prio_kind(p, id);
+  o.nice = pl_prio_nice(p->job->worker_nice, pk, p->prio.alone);
+  pl_sched ws = p->job->worker_sched;
+  o.batch = ws == PL_SCHED_BATCH || (ws == PL_SCHED_AUTO && pk != PL_PRIO_OTHER);
+  int r = iso_spawn(entry_for(p->job->node[id].kind), msg, &o, &p->node[id].iso);
+  if (r != ISO_OK) return r;
+  p->node[id].spawned = true;
+  return ISO_OK;
+}
+
+static void connect_all(iso_pipeline *p) {
+  pl_job *j = p->job;
+  bool ok = true;
+  p->connected = true;
+  for (int id = 1; id < j->nnodes; id++) {
+    pl_node *nd = &j->node[id];
+    pl_msg *m = pl_msg_new(PL_M_CONNECT);
+    if (!m) {
+      ok = false;
+      break;
+    }
+    for (int d = 0; d < pl_node_ndown(nd); d++) {
+      int port, down = pl_node_down(nd, d, &port);
+      m->ports[m->nports++] = iso_sendport_ref(p->node[down].in[port]);
+    }
+    if (pl_msg_send(p->node[id].ctl, m) != ISO_OK) ok = false;
+  }
+  pl_msg *m = ok ? pl_msg_new(PL_M_CONNECT) : NULL;
+  if (!m) ok = false; /* the demux's own CONNECT too: without it nothing ever starts */
+  if (m) {
+    /* Port k feeds the demux's link k (job->dlink[k]). */
+    for (int k = 0; k < j->ndlinks; k++)
+      m->ports[m->nports++] = iso_sendport_ref(p->node[j->dlink[k].node].in[j->dlink[k].port]);
+    /* The demux learns the graph from a fresh copy of the job. */
+    m->job = pl_job_clone(j, 0, NULL);
+    if (!m->job) {
+      pl_msg_free(m);
+      ok = false;
+    } else {
+      ok = pl_msg_send(p->node[0].ctl, m) == ISO_OK;
+    }
+  }
+  /* A stage left without its CONNECT would wait forever. */
+  if (!ok) pl_main_set_error(p, ISO_ENOMEM, "pipeline: out of memory while connecting the stages");
+}
+
+static void on_info(iso_pipeline *p, pl_msg *m) {
+  pl_job *j = p->job;
+  p->node[0].ctl = m->nports > 0 ? iso_sendport_ref(m->ports[0]) : NULL;
+  p->node[0].ready = true;
+  if (m->info) j->info = *m->info;
+  if (p->aborting) {
+    pl_main_abort_all(p);
+    return;
+  }
+  char err[PL_ERRLEN] = "";
+  if (pl_job_build_graph(p->file, p->nfiles, err, sizeof err) != ISO_OK) {
+    char text[PL_ERRLEN + 64];
+    snprintf(text, sizeof text, "pipeline (%s): %s", j->input, err);
+    pl_main_set_error(p, ISO_EINVAL, text);
+    return;
+  }
+  for (int f = 1; f < p->nfiles; f++)
+    pl_job_copy_graph(p->file[f], j);
+  p->graph_built = true;
+  p->nnodes = j->nnodes;
+  for (int id = 1; id < j->nnodes; id++) {
+    int r = pl_main_spawn_node(p, id);
+    if (r != ISO_OK) {
+      char text[256];
+      snprintf(text, sizeof text, "%s (%s): cannot spawn: %s", node_name(p, id), node_output(p, id),
+               iso_strerror(r));
+      pl_main_set_error(p, r, text);
+      return;
+    }
+  }
+}
+
+static void on_ready(iso_pipeline *p, pl_msg *m) {
+  if (m->stage <= 0 || m->stage >= p->nnodes) return;
+  pl_node_rt *n = &p->node[m->stage];
+  n->ready = true;
+  n->ctl = m->nports > 0 ? iso_sendport_ref(m->ports[0]) : NULL;
+  for (int k = 1; k < m->nports && k - 1 < PL_MAX_OUT; k++)
+    n->in[k - 1] = iso_sendport_ref(m->ports[k]);
+  if (p->aborting) {
+    pl_main_abort_all(p);
+    return;
+  }
+  for (int id = 0; id < p->nnodes; id++)
+    if (!p->node[id].ready) return;
+  connect_all(p);
+  if (p->stopping) pl_main_send_ctl(p, 0, PL_M_STOP);
+}
+
+static void on_exit_notice(iso_pipeline *p, int id) {
+  if (id < 0 || id >= PL_MAX_NODES || p->node[id].exited) return;
+  pl_node_rt *n = &p->node[id];
+  n->exited = true;
+  if (!n->done_ok && !p->aborting && !p->error[0]) {
+    char text[128];
+    snprintf(text, sizeof text, "%s (%s): stage ended unexpectedly", node_name(p, id),
+             id == 0 ? p->job->input : node_output(p, id));
+    pl_main_set_error(p, ISO_ENORESULT, text);
+  }
+  /* Stages are spawned when the demux's INFO arrives, which precedes its
+   * exit notice on this port: all exited means the run is over. */
+  for (int i = 0; i < p->nnodes; i++)
+    if (p->node[i].spawned && !p->node[i].exited) return;
+  pl_main_finish(p);
+}
+
+/* Several outputs: bytes add up, the position is the least advanced
+ * unfinished output's (one cut short by its -t holds nobody back), frames
+ * are the first output with video's (as ffmpeg's frame=). */
+static void mux_totals(iso_pipeline *p) {
+  int64_t bytes = 0, frames = -1;
+  double pos = -1, done_pos = -1;
+  for (int id = 0; id < p->nnodes; id++) {
+    const pl_node *nd = &p->job->node[id];
+    if (nd->kind != PL_N_MUX) continue;
+    const pl_node_rt *r = &p->node[id];
+    bool done = r->done_ok || r->exited;
+    if (!r->muxstat) {
+      if (!done) pos = 0; /* an output that has written nothing holds the position at 0 */
+      continue;
+    }
+    bytes += r->bytes;
+    if (frames < 0 && r->frames > 0) frames = r->frames;
+    if (done) {
+      if (r->pos_s > done_pos) done_pos = r->pos_s;
+      continue;
+    }
+    if (pos < 0 || r->pos_s < pos) pos = r->pos_s;
+  }
+  if (pos < 0) pos = done_pos; /* every output finished */
+  p->out_bytes = bytes;
+  p->frames = frames > 0 ? (uint64_t)frames : 0;
+  if (pos > p->pos_s) p->pos_s = pos;
+}
+
+static void on_muxstat(iso_pipeline *p, const pl_msg *m) {
+  if (m->stage < 0 || m->stage >= PL_MAX_NODES) return;
+  pl_node_rt *n = &p->node[m->stage];
+  n->muxstat = true;
+  n->bytes = m->ival;
+  n->frames = m->frames;
+  n->pos_s = m->pos_s;
+  mux_totals(p);
+}
+
+static void on_msg(iso_pipeline *p, pl_msg *m) {
+  switch (m->kind) {
+  case PL_M_INFO:
+    on_info(p, m);
+    break;
+  case PL_M_READY:
+    on_ready(p, m);
+    break;
+  case PL_M_LOG:
+    if (p->cb.on_log)
+      p->cb.on_log(p, m->level, node_name(p, m->stage), m->text ? m->text : "", p->ud);
+    break;
+  case PL_M_ERROR: {
+    int code = (int)m->ival;
+    pl_main_set_error(p, code < 0 ? code : ISO_EMEDIA, m->text ? m->text : "unknown error");
+    break;
+  }
+  case PL_M_DONE:
+    if (m->stage >= 0 && m->stage < PL_MAX_NODES) {
+      p->node[m->stage].done_ok = true;
+      /* A finished output no longer holds the position back. */
+      if (p->graph_built && p->job->node[m->stage].kind == PL_N_MUX) mux_totals(p);
+    }
+    break;
+  case PL_M_MUXSTAT:
+    on_muxstat(p, m);
+    break;
+  default:
+    break;
+  }
+  pl_msg_free(m);
+}
+
+void pl_main_port_handler(iso_port *port, iso_value *v, void *ud) {
+  (void)port;
+  iso_pipeline *p = ud;
+  if (p->stats && pl_stats_take(p->stats, v)) return;
+  if (iso_type(v) == ISO_V_INT) {
+    int id = (int)iso_as_int(v);
+    iso_value_free(v);
+    on_exit_notice(p, id);
+    return;
+  }
+  if (iso_type(v) == ISO_V_LIST) {
+    /* [message, where] from an isolate that raised or crashed. */
+    const char *msg = iso_as_str(iso_list_at(v, 0));
+    const char *where = iso_as_str(iso_list_at(v, 1));
+    char text[PL_ERRLEN];
+    snprintf(text, sizeof text, "%s (%s): %s", where ? where : "stage", p->job->input,
+             msg ? msg : "error");
+    iso_value_free(v);
+    pl_main_set_error(p, ISO_EREMOTE, text);
+    return;
+  }
+  pl_msg *m = pl_msg_take(v);
+  if (!m) {
+    iso_value_free(v);
+    return;
+  }
+  on_msg(p, m);
+}
+
+/* ---- progress ------------------------------------------------------------------ */

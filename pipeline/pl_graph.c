@@ -1,0 +1,393 @@
+/* From the options of every output to the stage graph: encoders, streams, nodes, links, windows. */
+#include <ctype.h>
+#include <errno.h>
+#include <libavutil/opt.h>
+#include <libavutil/parseutils.h>
+#include <libavutil/pixdesc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/codecs.h"
+#include "pipeline/pl_internal.h"
+
+static bool class_has(const AVClass *cls, const char *key) {
+  if (!cls) return false;
+  const AVClass *c = cls;
+  return av_opt_find(&c, key, NULL, 0, AV_OPT_SEARCH_FAKE_OBJ | AV_OPT_SEARCH_CHILDREN) != NULL;
+}
+
+static bool codec_has(const AVCodec *c, const char *key) {
+  if (!c) return false;
+  return class_has(c->priv_class, key) || class_has(avcodec_get_class(), key);
+}
+
+static const AVCodec *default_encoder(const AVOutputFormat *of, const char *out,
+                                      enum AVMediaType type) {
+  enum AVCodecID id = av_guess_codec(of, NULL, out, NULL, type);
+  return id == AV_CODEC_ID_NONE ? NULL : avcodec_find_encoder(id);
+}
+
+static int resolve_encoder(const AVOutputFormat *of, const char *out, const char *name,
+                           enum AVMediaType type, const AVCodec **res, char *err, size_t n) {
+  *res = NULL;
+  if (name && !strcmp(name, "copy")) return ISO_OK;
+  const AVCodec *c = name ? avcodec_find_encoder_by_name(name) : default_encoder(of, out, type);
+  if (name && !c) return pl_fail(err, n, "unknown encoder '%s'", name);
+  if (c && c->type != type)
+    return pl_fail(err, n, "'%s' is not a%s encoder", c->name,
+                   type == AVMEDIA_TYPE_VIDEO ? " video" : "n audio");
+  *res = c;
+  return ISO_OK;
+}
+
+int pl_job_prepare(pl_job *j, char *err, size_t n) {
+  if (!j->input || !*j->input) return pl_fail(err, n, "no input (option i)");
+  if (!j->output || !*j->output) return pl_fail(err, n, "no output (option o)");
+  bool is_stdout = !strcmp(j->output, "-");
+  if (is_stdout && !j->format) return pl_fail(err, n, "output to stdout needs a format (f)");
+  const AVOutputFormat *of = av_guess_format(j->format, is_stdout ? NULL : j->output, NULL);
+  if (!of) {
+    if (j->format) return pl_fail(err, n, "unknown output format '%s'", j->format);
+    return pl_fail(err, n, "%s: cannot guess the output format from the name", j->output);
+  }
+  snprintf(j->out_format, sizeof j->out_format, "%s", of->name);
+  j->global_header = (of->flags & AVFMT_GLOBALHEADER) != 0;
+  /* ffmpeg's vsync auto: variable-rate containers keep timestamps, the rest
+   * get a constant rate (frames dropped / duplicated). */
+  j->vfr = (of->flags & AVFMT_VARIABLE_FPS) && strcmp(of->name, "avi") != 0;
+  if (j->to_us >= 0) {
+    int64_t from = j->ss_us > 0 ? j->ss_us : 0;
+    if (j->to_us <= from) return pl_fail(err, n, "to (%.3f s) is not after ss", j->to_us / 1e6);
+    int64_t t = j->to_us - from;
+    if (j->t_us < 0 || t < j->t_us) j->t_us = t;
+  }
+  if (j->max_vframes > 0 && j->cv && !strcmp(j->cv, "copy"))
+    return pl_fail(err, n, "frames:v: not with a copied video stream (c:v copy)");
+  if (j->pix_fmt && (!j->cv || strcmp(j->cv, "copy"))) {
+    /* checked by the encoder */
+  }
+  const AVCodec *vc = NULL, *ac = NULL;
+  int ret;
+  if (!j->vn && (ret = resolve_encoder(of, j->output, j->cv, AVMEDIA_TYPE_VIDEO, &vc, err, n)))
+    return ret;
+  if (!j->an && (ret = resolve_encoder(of, j->output, j->ca, AVMEDIA_TYPE_AUDIO, &ac, err, n)))
+    return ret;
+  /* Every pass-through option must be known to something that will read it. */
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(j->extra, "", e, AV_DICT_IGNORE_SUFFIX))) {
+    char k[128];
+    snprintf(k, sizeof k, "%s", e->key);
+    char *colon = strchr(k, ':');
+    char which = 0;
+    if (colon) {
+      which = colon[1];
+      *colon = 0;
+      if ((which != 'v' && which != 'a') || colon[2])
+        return pl_fail(err, n, "option '%s': stream suffix must be :v or :a", e->key);
+    }
+    bool known = false;
+    if (which != 'a' && codec_has(vc, k)) known = true;
+    if (which != 'v' && codec_has(ac, k)) known = true;
+    if (!which && (class_has(of->priv_class, k) || class_has(avformat_get_class(), k)))
+      known = true;
+    if (!known) {
+      if (which)
+        return pl_fail(err, n, "option '%s': the %s encoder has no such option", e->key,
+                       which == 'v' ? "video" : "audio");
+      return pl_fail(err, n, "unknown option '%s' (not an option of the encoders or the %s muxer)",
+                     e->key, of->name);
+    }
+  }
+  return ISO_OK;
+}
+
+AVDictionary *pl_job_opts_for(const pl_job *j, char which) {
+  AVDictionary *d = NULL;
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(j->extra, "", e, AV_DICT_IGNORE_SUFFIX))) {
+    const char *colon = strchr(e->key, ':');
+    if (!colon) {
+      av_dict_set(&d, e->key, e->value, 0);
+    } else if (colon[1] == which) {
+      char k[128];
+      snprintf(k, sizeof k, "%.*s", (int)(colon - e->key), e->key);
+      av_dict_set(&d, k, e->value, 0);
+    }
+  }
+  return d;
+}
+
+/* ---- graph ----------------------------------------------------------------- */
+
+static int add_node(pl_job *j, pl_node_kind kind, const char *name, int out_stream) {
+  if (j->nnodes >= PL_MAX_NODES) return -1;
+  pl_node *nd = &j->node[j->nnodes];
+  memset(nd, 0, sizeof *nd);
+  nd->kind = kind;
+  snprintf(nd->name, sizeof nd->name, "%s", name);
+  nd->out_stream = out_stream;
+  nd->down_node = -1;
+  return j->nnodes++;
+}
+
+static bool picked(const pl_job *g, int file, int idx) {
+  for (int i = 0; i < g->nout; i++)
+    if (g->out[i].file == file && g->out[i].in_index == idx) return true;
+  return false;
+}
+
+/* Output stream idx for output file `file`, whose options are fj's; the
+ * graph (and the input's description) is g's. */
+static int add_out(pl_job *g, const pl_job *fj, int file, int idx, char *err, size_t n) {
+  const pl_stream_info *si = &g->info.st[idx];
+  if (si->type != AVMEDIA_TYPE_VIDEO && si->type != AVMEDIA_TYPE_AUDIO) return ISO_OK;
+  if (si->type == AVMEDIA_TYPE_VIDEO && fj->vn) return ISO_OK;
+  if (si->type == AVMEDIA_TYPE_AUDIO && fj->an) return ISO_OK;
+  if (picked(g, file, idx)) return ISO_OK;
+  if (g->nout >= PL_MAX_OUT) return pl_fail(err, n, "too many output streams (max %d)", PL_MAX_OUT);
+  pl_out_stream *o = &g->out[g->nout++];
+  memset(o, 0, sizeof *o);
+  o->in_index = idx;
+  o->file = file;
+  o->type = si->type;
+  o->dec_node = o->conv_node = o->enc_node = -1;
+  return ISO_OK;
+}
+
+/* "0:v:0", "v", "0:a", "0:1", "1": input 0 only. */
+static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, char *err, size_t n) {
+  const char *s = spec;
+  if (s[0] == '0' && s[1] == ':')
+    s += 2;
+  else if (s[0] == '0' && s[1] == 0) {
+    for (int i = 0; i < g->info.nstreams; i++)
+      if (!g->info.st[i].attached_pic)
+        if (add_out(g, fj, file, i, err, n)) return ISO_EINVAL;
+    return ISO_OK;
+  }
+  if (isdigit((unsigned char)*s)) {
+    int idx;
+    if (pl_parse_int(s, &idx) < 0 || idx < 0 || idx >= g->info.nstreams)
+      return pl_fail(err, n, "map '%s': no such stream in %s", spec, pl_basename(g->input));
+    return add_out(g, fj, file, idx, err, n);
+  }
+  enum AVMediaType type;
+  if (*s == 'v' || *s == 'V')
+    type = AVMEDIA_TYPE_VIDEO;
+  else if (*s == 'a')
+    type = AVMEDIA_TYPE_AUDIO;
+  else
+    return pl_fail(err, n, "map '%s': want [0:]v|a[:N] or [0:]N", spec);
+  s++;
+  int nth = -1;
+  if (*s == ':') {
+    if (pl_parse_int(s + 1, &nth) < 0 || nth < 0)
+      return pl_fail(err, n, "map '%s': bad index", spec);
+  } else if (*s) {
+    return pl_fail(err, n, "map '%s': want [0:]v|a[:N] or [0:]N", spec);
+  }
+  int k = 0, found = 0;
+  for (int i = 0; i < g->info.nstreams; i++) {
+    const pl_stream_info *si = &g->info.st[i];
+    if (si->type != type || (type == AVMEDIA_TYPE_VIDEO && si->attached_pic)) continue;
+    if (nth < 0 || k == nth) {
+      if (add_out(g, fj, file, i, err, n)) return ISO_EINVAL;
+      found++;
+    }
+    k++;
+  }
+  if (!found)
+    return pl_fail(err, n, "map '%s' matches no stream in %s", spec, pl_basename(g->input));
+  return ISO_OK;
+}
+
+/* The streams output file `file` gets, by its own -map / -vn / -an / format. */
+static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t n) {
+  const AVOutputFormat *of = av_guess_format(fj->out_format, NULL, NULL);
+  int first = g->nout;
+  if (fj->nmaps) {
+    for (int i = 0; i < fj->nmaps; i++)
+      if (apply_map(g, fj, file, fj->maps[i], err, n)) return ISO_EINVAL;
+  } else {
+    /* Video only when the container has a video codec of its own (mp3's
+     * default "video" is cover art) or one was asked for. */
+    enum AVCodecID vid = of ? of->video_codec : AV_CODEC_ID_NONE;
+    bool want_v = fj->cv || (vid != AV_CODEC_ID_NONE && vid != AV_CODEC_ID_PNG &&
+                             vid != AV_CODEC_ID_MJPEG && vid != AV_CODEC_ID_THEORA);
+    bool want_a = fj->ca || (of && of->audio_codec != AV_CODEC_ID_NONE);
+    if (want_v && g->info.best_v >= 0 && add_out(g, fj, file, g->info.best_v, err, n))
+      return ISO_EINVAL;
+    if (want_a && g->info.best_a >= 0 && add_out(g, fj, file, g->info.best_a, err, n))
+      return ISO_EINVAL;
+  }
+  if (g->nout == first)
+    return pl_fail(err, n, "%s: no stream to write (input has %s)", pl_basename(fj->output),
+                   g->info.nstreams ? "no usable audio/video" : "no streams");
+  return ISO_OK;
+}
+
+static int add_dlink(pl_job *g, int in_index, int node, int port, bool copy, char *err, size_t n) {
+  if (g->ndlinks >= PL_MAX_DLINKS) return pl_fail(err, n, "graph too large");
+  g->dlink[g->ndlinks++] = (pl_dlink){in_index, node, port, copy, 0, -1};
+  return ISO_OK;
+}
+
+/* "v", "v1", "a"...: the chain suffix of a stage name. */
+static void chain_suffix(char *buf, size_t len, bool video, int k) {
+  if (k)
+    snprintf(buf, len, "%c%d", video ? 'v' : 'a', k);
+  else
+    snprintf(buf, len, "%c", video ? 'v' : 'a');
+}
+
+int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
+  pl_job *g = files[0];
+  g->nout = 0;
+  g->nnodes = 0;
+  g->ndlinks = 0;
+  g->nfiles = nfiles;
+  if (nfiles < 1 || nfiles > PL_MAX_FILES) return pl_fail(err, n, "too many outputs");
+  for (int f = 0; f < nfiles; f++)
+    if (pick_streams(g, files[f], f, err, n)) return ISO_EINVAL;
+
+  add_node(g, PL_N_DEMUX, "demux", -1);
+  int mux[PL_MAX_FILES];
+  for (int f = 0; f < nfiles; f++) {
+    char name[ISO_STAGE_NAME_MAX];
+    if (f)
+      snprintf(name, sizeof name, "mux#%u", (unsigned)f & 0xffu);
+    else
+      snprintf(name, sizeof name, "mux");
+    mux[f] = add_node(g, PL_N_MUX, name, -1);
+    if (mux[f] < 0) return pl_fail(err, n, "graph too large");
+    g->node[mux[f]].file = f;
+  }
+  int dec_of[PL_MAX_IN];
+  for (int i = 0; i < PL_MAX_IN; i++)
+    dec_of[i] = -1;
+  int ndv = 0, nda = 0;
+  for (int f = 0; f < nfiles; f++) {
+    const pl_job *fj = files[f];
+    const AVOutputFormat *of = av_guess_format(fj->out_format, NULL, NULL);
+    int nv = 0, na = 0, port = 0;
+    char tag[16] = "";
+    if (f) snprintf(tag, sizeof tag, "#%u", (unsigned)f & 0xffu);
+    for (int i = 0; i < g->nout; i++) {
+      pl_out_stream *o = &g->out[i];
+      if (o->file != f) continue;
+      bool video = o->type == AVMEDIA_TYPE_VIDEO;
+      const char *want = video ? fj->cv : fj->ca;
+      o->copy = want && !strcmp(want, "copy");
+      o->mux_port = port++;
+      if (o->copy) {
+        if (add_dlink(g, o->in_index, mux[f], o->mux_port, true, err, n)) return ISO_EINVAL;
+        /* A copy has no convert stage: the demux cuts its window. */
+        g->dlink[g->ndlinks - 1].start_us = fj->win_start_us;
+        g->dlink[g->ndlinks - 1].end_us = fj->win_end_us;
+        continue;
+      }
+      const AVCodec *c = NULL;
+      if (resolve_encoder(of, fj->output, want, o->type, &c, err, n)) return ISO_EINVAL;
+      if (!c)
+        return pl_fail(err, n, "%s: format %s has no default %s encoder; choose one", fj->output,
+                       fj->out_format, video ? "video" : "audio");
+      snprintf(o->encoder, sizeof o->encoder, "%s", c->name);
+      char suffix[16], name[ISO_STAGE_NAME_MAX];
+      int dec = dec_of[o->in_index];
+      if (dec < 0) {
+        /* One decoder per input stream, whatever the number of outputs. */
+        chain_suffix(suffix, sizeof suffix, video, video ? ndv++ : nda++);
+        snprintf(name, sizeof name, "decode:%s", suffix);
+        dec = dec_of[o->in_index] = add_node(g, PL_N_DECODE, name, i);
+        if (dec < 0) return pl_fail(err, n, "graph too large");
+        g->node[dec].nin = 1;
+        if (add_dlink(g, o->in_index, dec, 0, false, err, n)) return ISO_EINVAL;
+      }
+      o->dec_node = dec;
+      chain_suffix(suffix, sizeof suffix, video, video ? nv++ : na++);
+      snprintf(name, sizeof name, "convert:%s%s", suffix, tag);
+      o->conv_node = add_node(g, video ? PL_N_VCONV : PL_N_ACONV, name, i);
+      snprintf(name, sizeof name, "encode:%s%s", suffix, tag);
+      o->enc_node = add_node(g, PL_N_ENCODE, name, i);
+      if (o->enc_node < 0) return pl_fail(err, n, "graph too large");
+      pl_node *d = &g->node[dec];
+      if (d->nfan >= PL_MAX_FAN) return pl_fail(err, n, "graph too large");
+      if (!d->nfan) d->down_node = o->conv_node;
+      d->fan_node[d->nfan] = o->conv_node;
+      d->fan_port[d->nfan++] = 0;
+      pl_node *cv = &g->node[o->conv_node], *en = &g->node[o->enc_node];
+      cv->file = en->file = f;
+      cv->nin = en->nin = 1;
+      cv->down_node = o->enc_node;
+      en->down_node = mux[f];
+      en->down_port = o->mux_port;
+    }
+    g->node[mux[f]].nin = port;
+  }
+  return ISO_OK;
+}
+
+/*
+ * ffmpeg's output -ss/-t: output k gets what lies in [ss_k, ss_k + t_k) of
+ * the input, its timestamps starting at 0. The input is read once, so it
+ * is read for the union: from the earliest start (the demux seeks there)
+ * to the latest end (unbounded if any output is); every output's window is
+ * then counted from that start. With one output the union is its window
+ * and the decoders cut exactly as they always did.
+ */
+void pl_job_windows(pl_job *const *files, int nfiles) {
+  int64_t from = INT64_MAX, to = 0;
+  for (int f = 0; f < nfiles; f++) {
+    const pl_job *j = files[f];
+    int64_t ss = j->ss_us > 0 ? j->ss_us : 0;
+    if (ss < from) from = ss;
+    if (to >= 0) to = j->t_us < 0 ? -1 : (ss + j->t_us > to ? ss + j->t_us : to);
+  }
+  if (nfiles < 1) from = 0;
+  for (int f = 0; f < nfiles; f++) {
+    pl_job *j = files[f];
+    int64_t ss = j->ss_us > 0 ? j->ss_us : 0;
+    j->in_ss_us = from;
+    j->in_t_us = to < 0 ? -1 : to - from;
+    j->win_start_us = ss - from;
+    j->win_end_us = j->t_us < 0 ? -1 : j->win_start_us + j->t_us;
+  }
+}
+
+bool pl_job_trims(const pl_job *j) {
+  if (j->win_start_us > 0) return true;
+  return j->win_end_us >= 0 && (j->in_t_us < 0 || j->win_end_us < j->in_t_us);
+}
+
+void pl_job_copy_graph(pl_job *dst, const pl_job *src) {
+  dst->info = src->info;
+  dst->nout = src->nout;
+  memcpy(dst->out, src->out, sizeof dst->out);
+  dst->nnodes = src->nnodes;
+  memcpy(dst->node, src->node, sizeof dst->node);
+  dst->ndlinks = src->ndlinks;
+  memcpy(dst->dlink, src->dlink, sizeof dst->dlink);
+  dst->nfiles = src->nfiles;
+}
+
+uint32_t pl_link_capacity(const pl_job *j, int node) {
+  const pl_node *nd = &j->node[node];
+  /* A video decoder shared by several outputs sends only when every one
+   * has room: the frame it holds meanwhile is the buffer, so one credit
+   * per output link keeps the converters fed, and each further one would
+   * hold a decoded picture per output (measured on job b: 4 MB less peak
+   * RSS, same wall and CPU). */
+  if (nd->kind == PL_N_VCONV && nd->out_stream >= 0) {
+    const pl_out_stream *o = &j->out[nd->out_stream];
+    if (o->dec_node >= 0 && j->node[o->dec_node].nfan > 1) return 1;
+  }
+  /* Packets flow into decoders and the muxer, frames into convert and
+   * encode. Audio frames are small (tens of KB): they get the packet depth,
+   * so their links return credits in batches too (see link.c). */
+  if (nd->kind == PL_N_VCONV) return (uint32_t)j->queue_frames;
+  if (nd->kind == PL_N_ENCODE && j->out[nd->out_stream].type == AVMEDIA_TYPE_VIDEO)
+    return (uint32_t)j->queue_frames;
+  return (uint32_t)j->queue_pkts;
+}

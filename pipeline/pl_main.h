@@ -1,0 +1,68 @@
+/* The main isolate's side of a pipeline: its state, shared by the API, the dispatcher and the tick.
+ */
+#ifndef ISOPIPE_PL_MAIN_H
+#define ISOPIPE_PL_MAIN_H
+
+#include "pipeline/pl_internal.h"
+
+#define PL_TICK_NS (1000000000ull / 60)
+#define PL_KILL_AFTER_NS 1500000000ull
+#define PL_GIVE_UP_NS 4000000000ull
+#define PL_FPS_WINDOW 64
+
+typedef enum { ST_NEW, ST_STARTING, ST_RUNNING, ST_DONE } pl_state;
+
+typedef struct pl_node_rt {
+  iso_isolate *iso;
+  iso_sendport *ctl;
+  iso_sendport *in[PL_MAX_OUT];
+  bool spawned, ready, exited, done_ok, abort_sent;
+  /* a muxer's latest MUXSTAT */
+  bool muxstat;
+  int64_t bytes, frames;
+  double pos_s;
+} pl_node_rt;
+
+struct iso_pipeline {
+  pl_job *job;                /* the input, the first output, and the graph */
+  pl_job *file[PL_MAX_FILES]; /* every output's options; file[0] == job */
+  int nfiles;
+  iso_pipeline_callbacks cb;
+  void *ud;
+  char *stats_path, *trace_path;
+  pl_state state;
+  iso_port *port;
+  iso_sendport *sp;
+  iso_timer *timer;
+  pl_stats *stats;
+  pl_prio prio;
+  pl_node_rt node[PL_MAX_NODES];
+  int nnodes; /* spawned or to spawn */
+  bool graph_built, connected, aborting, stopping, cancelled, log_on;
+  uint64_t abort_ns, abort_start_ns, start_ns;
+  int status;
+  char error[PL_ERRLEN];
+  iso_progress prog;
+  int64_t out_bytes;
+  uint64_t frames;
+  double pos_s;
+  /* recent history for fps / ETA */
+  uint64_t hist_t[PL_FPS_WINDOW];
+  uint64_t hist_frames[PL_FPS_WINDOW];
+  double hist_pos[PL_FPS_WINDOW];
+  unsigned hist_n, hist_i;
+  double eta;
+};
+
+/* pl_dispatch.c: the stages' lifecycle and their messages. */
+void pl_main_send_ctl(iso_pipeline *p, int id, pl_kind kind);
+void pl_main_abort_all(iso_pipeline *p);
+void pl_main_set_error(iso_pipeline *p, int code, const char *text);
+void pl_main_restep(iso_pipeline *p);
+int pl_main_spawn_node(iso_pipeline *p, int id);
+void pl_main_port_handler(iso_port *port, iso_value *v, void *ud);
+/* pl_progress.c: the 60 Hz tick, progress and the end of the run. */
+void pl_main_tick(iso_timer *t, void *ud);
+void pl_main_finish(iso_pipeline *p);
+
+#endif

@@ -1,0 +1,320 @@
+/* Options of a job by name, with the value parsers the library and the CLI share. */
+#include <ctype.h>
+#include <errno.h>
+#include <libavutil/opt.h>
+#include <libavutil/parseutils.h>
+#include <libavutil/pixdesc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/codecs.h"
+#include "pipeline/pl_internal.h"
+
+static int parse_bool(const char *v) {
+  if (!v || !*v) return 1;
+  return !(strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0);
+}
+
+/* "128k", "2M", "1.5M": SI multipliers as ffmpeg reads them. */
+static int parse_rate(const char *v, int64_t *out) {
+  char *end;
+  errno = 0;
+  double d = strtod(v, &end);
+  if (end == v || errno) return -1;
+  if (*end == 'k' || *end == 'K')
+    d *= 1e3, end++;
+  else if (*end == 'M')
+    d *= 1e6, end++;
+  else if (*end == 'G')
+    d *= 1e9, end++;
+  if (*end || d < 0) return -1;
+  *out = (int64_t)(d + 0.5);
+  return 0;
+}
+
+int pl_parse_int(const char *v, int *out) {
+  char *end;
+  errno = 0;
+  long l = strtol(v, &end, 10);
+  if (end == v || *end || errno || l < -1000000000L || l > 1000000000L) return -1;
+  *out = (int)l;
+  return 0;
+}
+
+/* A non-negative number; x264 and x265 take fractions (23.5). */
+static int parse_crf(const char *v, double *out) {
+  char *end;
+  errno = 0;
+  double d = strtod(v, &end);
+  if (end == v || *end || errno || !(d >= 0) || d > 1e6) return -1;
+  *out = d;
+  return 0;
+}
+
+static int parse_time(const char *v, int64_t *out) {
+  int64_t us;
+  if (av_parse_time(&us, v, 1) < 0 || us < 0) return -1;
+  *out = us;
+  return 0;
+}
+
+static int parse_size(const char *v, int *w, int *h) {
+  if (av_parse_video_size(w, h, v) >= 0) return 0;
+  char *end;
+  long a = strtol(v, &end, 10);
+  if (end == v || (*end != 'x' && *end != ':')) return -1;
+  const char *s = end + 1;
+  long b = strtol(s, &end, 10);
+  if (end == s || *end) return -1;
+  if (a == 0 || b == 0 || a < -2 || b < -2 || (a < 0 && b < 0) || a > 65536 || b > 65536) return -1;
+  *w = (int)a;
+  *h = (int)b;
+  return 0;
+}
+
+static int parse_fps(const char *v, AVRational *r) {
+  if (av_parse_video_rate(r, v) < 0 || r->num <= 0 || r->den <= 0) return -1;
+  return 0;
+}
+
+/* One side of scale: pixels, -n (keep the aspect, a multiple of n), or the
+ * input's own side ("iw" for w, "ih" for h: 0, keep). */
+static int scale_side(const char *v, const char *own, int *out, char *why, size_t wn) {
+  if (!strcmp(v, own)) {
+    *out = 0;
+    return 0;
+  }
+  char *end;
+  errno = 0;
+  long a = strtol(v, &end, 10);
+  if (end != v && !*end && !errno && a != 0 && a >= -64 && a <= 65536) {
+    *out = (int)a;
+    return 0;
+  }
+  if (strpbrk(v, "*/+()") || strstr(v, "iw") || strstr(v, "ih") || strstr(v, "in_") ||
+      strstr(v, "dar") || strstr(v, "sar"))
+    snprintf(why, wn,
+             "expressions ('%s') need libavfilter, which isopipe does not use: give pixels, "
+             "-1/-2 (keep the aspect) or %s (keep the input's)",
+             v, own);
+  else
+    snprintf(why, wn, "bad size '%s'", v);
+  return -1;
+}
+
+/* scale's arguments as ffmpeg writes them: W:H, w=W:h=H (any order,
+ * width=/height= too), WxH. A side not given keeps the aspect (ffmpeg 5.1
+ * refuses that; isopipe always read scale=W so). */
+static int parse_scale(char *args, int *w, int *h, char *why, size_t wn) {
+  int ow = -1, oh = -1, pos = 0;
+  bool given[2] = {false, false};
+  char *save = NULL;
+  for (char *t = strtok_r(args, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
+    char *eq = strchr(t, '=');
+    const char *val = t;
+    int side; /* 0 w, 1 h */
+    if (eq) {
+      *eq = 0;
+      val = eq + 1;
+      if (!strcmp(t, "w") || !strcmp(t, "width"))
+        side = 0;
+      else if (!strcmp(t, "h") || !strcmp(t, "height"))
+        side = 1;
+      else {
+        snprintf(why, wn, "option '%s' is not supported (only w and h)", t);
+        return -1;
+      }
+    } else if (pos == 0 && strchr(t, 'x') && !strstr(t, "iw") && !strstr(t, "ih")) {
+      if (av_parse_video_size(&ow, &oh, t) < 0) {
+        snprintf(why, wn, "bad size '%s'", t);
+        return -1;
+      }
+      pos = 2;
+      given[0] = given[1] = true;
+      continue;
+    } else if (pos < 2) {
+      side = pos++;
+    } else {
+      snprintf(why, wn, "too many arguments (want W:H)");
+      return -1;
+    }
+    if (scale_side(val, side ? "ih" : "iw", side ? &oh : &ow, why, wn) < 0) return -1;
+    given[side] = true;
+  }
+  if (!given[0] && !given[1]) {
+    snprintf(why, wn, "no size (want scale=W:H)");
+    return -1;
+  }
+  if (ow < 0 && oh < 0) {
+    snprintf(why, wn, "only one side may keep the aspect");
+    return -1;
+  }
+  *w = ow;
+  *h = oh;
+  return 0;
+}
+
+/* vf: a comma-separated list of scale and fps, the two filters we run
+ * (without libavfilter: anything else is refused by name). */
+static int parse_vf(pl_job *j, const char *v, char *err, size_t n) {
+  char *copy = strdup(v), *save = NULL;
+  if (!copy) return ISO_ENOMEM;
+  int ret = ISO_OK;
+  for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+    while (isspace((unsigned char)*f))
+      f++;
+    char name[32];
+    size_t nl = strcspn(f, "=");
+    snprintf(name, sizeof name, "%.*s", (int)(nl < sizeof name ? nl : sizeof name - 1), f);
+    if (!strcmp(name, "scale")) {
+      char orig[256], why[256];
+      snprintf(orig, sizeof orig, "%s", f);
+      if (!f[nl] || parse_scale(f + nl + 1, &j->width, &j->height, why, sizeof why) < 0) {
+        ret = pl_fail(err, n, "vf: %s: %s", orig, f[nl] ? why : "no size (want scale=W:H)");
+        break;
+      }
+    } else if (!strcmp(name, "fps")) {
+      const char *a = f[nl] ? f + nl + 1 : "";
+      if (!strncmp(a, "fps=", 4)) a += 4;
+      if (parse_fps(a, &j->rate) < 0) {
+        ret = pl_fail(err, n, "vf: bad fps '%s' (want fps=N or fps=A/B)", f);
+        break;
+      }
+    } else {
+      ret = pl_fail(err, n,
+                    "vf: filter '%s' is not supported: isopipe runs only scale and fps "
+                    "(no libavfilter)",
+                    name);
+      break;
+    }
+  }
+  free(copy);
+  return ret;
+}
+
+int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t n) {
+  if (!key) return pl_fail(err, n, "option without a name");
+  const char *v = value ? value : "";
+#define IS(k) (strcmp(key, (k)) == 0)
+  if (IS("i"))
+    pl_set_str(&j->input, v);
+  else if (IS("o"))
+    pl_set_str(&j->output, v);
+  else if (IS("f"))
+    pl_set_str(&j->format, v);
+  else if (IS("input_format"))
+    pl_set_str(&j->input_format, v);
+  else if (IS("c:v") || IS("vcodec") || IS("codec:v"))
+    pl_set_str(&j->cv, v);
+  else if (IS("c:a") || IS("acodec") || IS("codec:a"))
+    pl_set_str(&j->ca, v);
+  else if (IS("c") || IS("codec")) {
+    pl_set_str(&j->cv, v);
+    pl_set_str(&j->ca, v);
+  } else if (IS("b:v") || IS("b")) {
+    if (parse_rate(v, &j->bv) < 0) return pl_fail(err, n, "%s: bad bit rate '%s'", key, v);
+  } else if (IS("b:a")) {
+    if (parse_rate(v, &j->ba) < 0) return pl_fail(err, n, "%s: bad bit rate '%s'", key, v);
+  } else if (IS("crf")) {
+    if (parse_crf(v, &j->crf) < 0) return pl_fail(err, n, "crf: bad value '%s'", v);
+  } else if (IS("q:v") || IS("qscale:v") || IS("q") || IS("qscale") || IS("q:a") ||
+             IS("qscale:a")) {
+    char *end;
+    double q = strtod(v, &end);
+    if (end == v || *end || q < 0) return pl_fail(err, n, "%s: bad quality '%s'", key, v);
+    if (strchr(key, ':') && strchr(key, ':')[1] == 'a')
+      j->qa = q;
+    else
+      j->qv = q;
+  } else if (IS("preset"))
+    pl_set_str(&j->preset, v);
+  else if (IS("frames:v")) {
+    if (pl_parse_int(v, &j->max_vframes) < 0 || j->max_vframes < 1)
+      return pl_fail(err, n, "frames:v: want a count of at least 1, got '%s'", v);
+  } else if (IS("g")) {
+    if (pl_parse_int(v, &j->gop) < 0 || j->gop < 0) return pl_fail(err, n, "g: bad value '%s'", v);
+  } else if (IS("threads")) {
+    if (pl_parse_int(v, &j->threads) < 0 || j->threads < 0)
+      return pl_fail(err, n, "threads: bad value '%s'", v);
+  } else if (IS("s")) {
+    if (parse_size(v, &j->width, &j->height) < 0) return pl_fail(err, n, "s: bad size '%s'", v);
+  } else if (IS("vf")) {
+    return parse_vf(j, v, err, n);
+  } else if (IS("r")) {
+    if (parse_fps(v, &j->rate) < 0) return pl_fail(err, n, "r: bad frame rate '%s'", v);
+  } else if (IS("ar")) {
+    if (pl_parse_int(v, &j->ar) < 0 || j->ar <= 0) return pl_fail(err, n, "ar: bad rate '%s'", v);
+  } else if (IS("ac")) {
+    if (pl_parse_int(v, &j->ac) < 0 || j->ac <= 0 || j->ac > 64)
+      return pl_fail(err, n, "ac: bad channel count '%s'", v);
+  } else if (IS("sample_fmt")) {
+    if (av_get_sample_fmt(v) == AV_SAMPLE_FMT_NONE)
+      return pl_fail(err, n, "sample_fmt: unknown '%s'", v);
+    pl_set_str(&j->sample_fmt, v);
+  } else if (IS("pix_fmt")) {
+    if (av_get_pix_fmt(v) == AV_PIX_FMT_NONE) return pl_fail(err, n, "pix_fmt: unknown '%s'", v);
+    pl_set_str(&j->pix_fmt, v);
+  } else if (IS("vn"))
+    j->vn = parse_bool(v);
+  else if (IS("an"))
+    j->an = parse_bool(v);
+  else if (IS("sn") || IS("dn"))
+    j->sn = parse_bool(v);
+  else if (IS("map")) {
+    if (j->nmaps >= PL_MAX_OUT) return pl_fail(err, n, "map: at most %d", PL_MAX_OUT);
+    j->maps[j->nmaps++] = strdup(v);
+  } else if (IS("ss")) {
+    if (parse_time(v, &j->ss_us) < 0) return pl_fail(err, n, "ss: bad time '%s'", v);
+  } else if (IS("t")) {
+    if (parse_time(v, &j->t_us) < 0) return pl_fail(err, n, "t: bad duration '%s'", v);
+  } else if (IS("to")) {
+    if (parse_time(v, &j->to_us) < 0) return pl_fail(err, n, "to: bad time '%s'", v);
+  } else if (IS("metadata")) {
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v) return pl_fail(err, n, "metadata: want key=value, got '%s'", v);
+    char k[256];
+    snprintf(k, sizeof k, "%.*s", (int)(eq - v), v);
+    av_dict_set(&j->metadata, k, eq + 1, 0);
+  } else if (IS("worker_sched")) {
+    if (!strcmp(v, "auto"))
+      j->worker_sched = PL_SCHED_AUTO;
+    else if (!strcmp(v, "batch"))
+      j->worker_sched = PL_SCHED_BATCH;
+    else if (!strcmp(v, "normal"))
+      j->worker_sched = PL_SCHED_NORMAL;
+    else
+      return pl_fail(err, n, "worker_sched: want auto, batch or normal, got '%s'", v);
+  } else if (IS("adapt_nice")) {
+    if (strcmp(v, "0") && strcmp(v, "1")) return pl_fail(err, n, "adapt_nice: want 0 or 1");
+    j->adapt_nice = !strcmp(v, "1");
+  } else if (IS("worker_nice")) {
+    int nv;
+    if (pl_parse_int(v, &nv) < 0 || nv < 0 || nv > 19)
+      return pl_fail(err, n, "worker_nice: want 0..19");
+    j->worker_nice = nv;
+  } else if (IS("queue")) {
+    int q;
+    if (pl_parse_int(v, &q) < 0 || q < 1 || q > 256) return pl_fail(err, n, "queue: want 1..256");
+    j->queue_pkts = q;
+    j->queue_frames = (q + 3) / 4;
+  } else if (IS("fail_fast") || IS("xerror"))
+    j->fail_fast = parse_bool(v);
+  else if (IS("protocol_whitelist"))
+    pl_set_str(&j->protocol_whitelist, v);
+  else if (IS("allow_formats"))
+    pl_set_str(&j->allow_formats, v);
+  else if (IS("overwrite") || IS("y"))
+    j->overwrite = parse_bool(v);
+  else if (IS("progress_period") || IS("stats_period")) {
+    /* Main ticks at 60 Hz whatever this says; the CLI paces its own lines. */
+  } else if (IS("trace"))
+    j->trace = parse_bool(v);
+  else {
+    if (!*key) return pl_fail(err, n, "empty option name");
+    av_dict_set(&j->extra, key, v, 0);
+  }
+#undef IS
+  return ISO_OK;
+}

@@ -1,0 +1,150 @@
+/* The main isolate's 60 Hz tick: progress, rate and ETA, and the end of the run (stats, trace,
+ * status). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/pl_main.h"
+
+/* The longest output's: progress runs until the last output is done. */
+static double expected_duration(const iso_pipeline *p) {
+  const pl_job *j = p->job;
+  double longest = -1;
+  for (int f = 0; f < p->nfiles; f++) {
+    const pl_job *fj = p->file[f];
+    double d = -1;
+    if (j->info.duration_us != AV_NOPTS_VALUE && j->info.duration_us > 0) {
+      d = j->info.duration_us / 1e6;
+      if (fj->ss_us > 0) d -= fj->ss_us / 1e6;
+      if (d < 0) d = 0;
+    }
+    if (fj->t_us >= 0 && (d < 0 || fj->t_us / 1e6 < d)) d = fj->t_us / 1e6;
+    if (d < 0) return -1; /* one output of unknown length: the run's is unknown */
+    if (d > longest) longest = d;
+  }
+  return longest;
+}
+
+static void fill_progress(iso_pipeline *p, uint64_t now) {
+  iso_progress *g = &p->prog;
+  int finished = g->finished;
+  if (p->stats) pl_stats_fill(p->stats, g);
+  g->finished = finished;
+  g->position_s = p->pos_s;
+  g->duration_s = p->graph_built ? expected_duration(p) : -1;
+  g->frames = p->frames;
+  g->out_bytes = p->out_bytes > 0 ? (uint64_t)p->out_bytes : 0;
+  g->bitrate_kbps = p->pos_s > 0 ? g->out_bytes * 8.0 / p->pos_s / 1000.0 : 0;
+  double el = (now - p->start_ns) / 1e9;
+  g->elapsed_s = el;
+  g->speed = el > 0 ? p->pos_s / el : 0;
+  g->percent = g->duration_s > 0 ? fmin(100.0, 100.0 * p->pos_s / g->duration_s) : -1;
+
+  /* A ~1 s window for the recent frame rate and speed. */
+  unsigned i = p->hist_i % PL_FPS_WINDOW;
+  p->hist_t[i] = now;
+  p->hist_frames[i] = p->frames;
+  p->hist_pos[i] = p->pos_s;
+  p->hist_i++;
+  if (p->hist_n < PL_FPS_WINDOW) p->hist_n++;
+  unsigned oldest = p->hist_n < PL_FPS_WINDOW ? 0 : p->hist_i % PL_FPS_WINDOW;
+  double dt = (now - p->hist_t[oldest]) / 1e9;
+  double rspeed = g->speed;
+  if (dt > 0.2) {
+    g->fps = (p->frames - p->hist_frames[oldest]) / dt;
+    rspeed = (p->pos_s - p->hist_pos[oldest]) / dt;
+  } else if (el > 0) {
+    g->fps = p->frames / el;
+  }
+  if (g->duration_s > 0 && rspeed > 0 && el > 1.0 && p->pos_s > 0) {
+    double raw = (g->duration_s - p->pos_s) / rspeed;
+    if (raw < 0) raw = 0;
+    p->eta = p->eta < 0 ? raw : 0.9 * p->eta + 0.1 * raw;
+    g->eta_s = p->eta;
+  } else {
+    g->eta_s = -1;
+  }
+  if (g->finished) {
+    g->eta_s = 0;
+    if (g->duration_s > 0 && p->status == ISO_OK && !p->cancelled) g->percent = 100;
+  }
+}
+
+void pl_main_tick(iso_timer *t, void *ud) {
+  iso_pipeline *p = ud;
+  uint64_t now = iso_now_ns();
+  pl_log_drain();
+  if (p->stats) pl_stats_tick(p->stats, now, iso_timer_lateness_ns(t), iso_timer_missed(t));
+  if (p->aborting && now - p->abort_start_ns > PL_GIVE_UP_NS) {
+    /* Not even a kill got through (memory exhausted): report the end
+     * anyway; iso_runtime_shutdown() reaps whatever is left. */
+    if (p->status == ISO_OK) p->status = ISO_ENOMEM;
+    pl_main_finish(p);
+    return;
+  }
+  if (p->aborting && now - p->abort_ns > PL_KILL_AFTER_NS) {
+    /* A stage stuck in a long FFmpeg call: the isolate goes, exit stays prompt. */
+    for (int i = 0; i < p->nnodes; i++)
+      if (p->node[i].spawned && !p->node[i].exited && p->node[i].iso)
+        iso_kill(p->node[i].iso, ISO_PRIO_IMMEDIATE);
+    p->abort_ns = now;
+  }
+  if (p->state == ST_RUNNING) pl_main_restep(p);
+  fill_progress(p, now);
+  if (p->cb.on_progress) p->cb.on_progress(p, &p->prog, p->ud);
+}
+
+void pl_main_finish(iso_pipeline *p) {
+  if (p->state == ST_DONE) return;
+  p->state = ST_DONE;
+  uint64_t now = iso_now_ns();
+  if (p->timer) {
+    iso_timer_stop(p->timer);
+    p->timer = NULL;
+  }
+  pl_log_drain();
+  if (p->cancelled && p->status == ISO_OK) p->status = ISO_EKILLED;
+  if (p->stats) pl_stats_end(p->stats, now);
+  p->prog.finished = 1;
+  fill_progress(p, now);
+  if (p->stats && p->stats_path) {
+    const char *outputs[PL_MAX_FILES];
+    for (int f = 0; f < p->nfiles; f++)
+      outputs[f] = p->file[f]->output;
+    pl_run_info info = {p->job->input, p->job->output, p->status, p->error[0] ? p->error : NULL,
+                        p->trace_path};
+    if (pl_stats_write_json_outputs(p->stats, p->stats_path, &p->prog, &info, outputs, p->nfiles) !=
+            ISO_OK &&
+        p->cb.on_log) {
+      char line[600];
+      snprintf(line, sizeof line, "cannot write stats to %s", p->stats_path);
+      p->cb.on_log(p, AV_LOG_WARNING, "main", line, p->ud);
+    }
+  }
+  if (p->cb.on_progress) p->cb.on_progress(p, &p->prog, p->ud);
+  for (int i = 0; i < PL_MAX_NODES; i++) {
+    pl_node_rt *n = &p->node[i];
+    iso_sendport_release(n->ctl);
+    n->ctl = NULL;
+    for (int k = 0; k < PL_MAX_OUT; k++) {
+      iso_sendport_release(n->in[k]);
+      n->in[k] = NULL;
+    }
+    if (n->iso) iso_isolate_release(n->iso);
+    n->iso = NULL;
+  }
+  if (p->port) {
+    iso_port_close(p->port);
+    p->port = NULL;
+  }
+  iso_sendport_release(p->sp);
+  p->sp = NULL;
+  if (p->log_on) {
+    pl_log_release(p);
+    p->log_on = false;
+  }
+  if (p->cb.on_done) p->cb.on_done(p, p->status, p->ud);
+}
+
+/* ---- public control ------------------------------------------------------------ */
