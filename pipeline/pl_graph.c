@@ -377,8 +377,7 @@ uint32_t pl_link_capacity(const pl_job *j, int node) {
   /* A video decoder shared by several outputs sends only when every one
    * has room: the frame it holds meanwhile is the buffer, so one credit
    * per output link keeps the converters fed, and each further one would
-   * hold a decoded picture per output (measured on job b: 4 MB less peak
-   * RSS, same wall and CPU). */
+   * hold a decoded picture per output for no gain in speed. */
   if (nd->kind == PL_N_VCONV && nd->out_stream >= 0) {
     const pl_out_stream *o = &j->out[nd->out_stream];
     if (o->dec_node >= 0 && j->node[o->dec_node].nfan > 1) return 1;

@@ -72,7 +72,7 @@ pl_job *pl_job_new(void) {
   j->in_t_us = j->win_end_us = -1;
   j->queue_pkts = 8;
   /* A decoded 1080p frame is 3 MB: two in flight per link keep every stage
-   * fed (measured: no throughput gain from four) and peak RSS below ffmpeg's. */
+   * fed, and each further one would only hold another picture in memory. */
   j->queue_frames = 2;
   j->worker_nice = PL_WORKER_NICE;
   j->worker_sched = PL_SCHED_AUTO;

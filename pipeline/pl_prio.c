@@ -8,12 +8,10 @@
 
 /* Levels above worker_nice. Shared: upstream stages one weight class
  * below the encoders, so a program in the same session that competes for
- * the cores does not starve them (job a beside one nice-0 hog: 0.97 x
- * ffmpeg's wall; with the steep levels 1.04). Alone: the encoders' threads
- * (x264's lookahead runs 60% of the wall on one core, and every frame
- * thread waits for it) take the cores whenever they can run, and decode
- * and convert fill what is left (job a 0.955 -> 0.93, job c 0.914 -> 0.90,
- * quiet machine, 9-11 alternating runs). */
+ * the cores does not starve them (the steep levels would hand it the cores).
+ * Alone: the encoders' threads (x264's lookahead thread gates every frame
+ * thread) take the cores whenever they can run, and decode and convert fill
+ * what is left. */
 static const int shared_add[PL_PRIO_KINDS] = {[PL_PRIO_DECODE] = 5, [PL_PRIO_CONVERT] = 3};
 static const int alone_add[PL_PRIO_KINDS] = {
     [PL_PRIO_DECODE] = 15, [PL_PRIO_CONVERT] = 12, [PL_PRIO_AUDIO_ENCODE] = 10};

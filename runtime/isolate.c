@@ -293,8 +293,8 @@ void rt_reap_threads(void) {
 
 /* At spawn: joins the threads that have already gone and leaves the ones
  * still on their way out for later. Blocking on a thread that has queued
- * itself but not yet exited cost a spawn a cross-CPU wake (25-30 us when
- * that vCPU halts). */
+ * itself but not yet exited costs a spawn a cross-CPU wake, and a halted
+ * vCPU is slow to wake. */
 static void reap_finished(void) {
   pthread_mutex_lock(&rt_rt.lock);
   size_t keep = 0;
@@ -506,7 +506,7 @@ void rt_start_thread_for(rt_iso *iso, bool pooled, int *err) {
   pthread_attr_setstacksize(&a, ss);
   /* iso_run's caller waits for the result: start the thread on the caller's
    * CPU, which the caller is about to leave, instead of letting the
-   * scheduler pick the idle one (halted on a VM: 25-30 us to wake). The
+   * scheduler pick the idle one (a halted vCPU is slow to wake). The
    * thread takes the whole mask back before running any code. */
   int cpu = rt_spawn_near && rt_have_mask ? sched_getcpu() : -1;
   if (cpu >= 0) {

@@ -123,8 +123,8 @@ iso_sendport *iso_link_rx_sendport(iso_link_rx *rx) {
 }
 
 /* Credits go back in batches of half the capacity: a sender blocked on
- * credits then wakes once per batch instead of once per item (on job (d),
- * FLAC -> MP3, this halved the wakes and cut isopipe's CPU by 10 %). They
+ * credits then wakes once per batch instead of once per item: a wake costs
+ * more than the small items of an audio chain take to process. They
  * are never held while the receiver waits: the loop sends whatever is owed
  * as soon as its mailbox runs dry (rt_link_flush_lazy), so a receiver that
  * keeps items while waiting for more cannot starve its own sender. */

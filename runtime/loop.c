@@ -5,9 +5,8 @@
 
 #include "runtime/rt_internal.h"
 
-/* Adaptive polling before a futex sleep (at most ~6 us here: PAUSE costs
- * ~24 ns on this VM). It doubles while polling finds work and halves while
- * it does not: on an oversubscribed machine the peer is often not running,
+/* Adaptive polling before a futex sleep, a few microseconds at most. It doubles while polling finds
+ * work and halves while it does not: on an oversubscribed machine the peer is often not running,
  * and spinning would only burn the time slice it needs. */
 #define RT_SPIN_MAX 256
 #define RT_SPIN_PROBE 16

@@ -119,8 +119,8 @@ static int run_sync(iso_fn fn, iso_value *arg, iso_value **result, iso_error *er
   }
   iso_value *m = NULL;
   /* A pooled run's result comes back in a few microseconds, sooner than a
-   * parked caller's wake-up takes on an idle VM (25-30 us when the vCPU has
-   * halted): poll a little first, yielding as busy polling does. A fresh
+   * parked caller's wake-up takes when its vCPU has halted: poll a little
+   * first, yielding as busy polling does. A fresh
    * thread's run is not polled for: the caller then keeps the CPU the new
    * thread would have started on at once. */
   rt_iso *me = rt_self;
@@ -198,8 +198,8 @@ static void *pool_main(void *arg) {
   for (;;) {
     /* A caller of iso_run_pooled in a loop posts its next job a couple of
      * microseconds after the last result: waiting that long here, yielding
-     * so a caller on this CPU still runs, saves it a futex wake that costs
-     * 25-30 us when this vCPU has halted. */
+     * so a caller on this CPU still runs, saves it a futex wake, which is
+     * slow when this vCPU has halted. */
     uint64_t until = 0;
     for (int i = 1; !atomic_load(&t->word); i++) {
       rt_cpu_relax();

@@ -246,7 +246,7 @@ ISO_API void iso_set_wake_batching(bool on);
 /* Opt-in busy polling for latency-critical isolates (like Linux's
  * SO_BUSY_POLL or a DPDK poll-mode loop). By default an idle isolate spins
  * at most a few microseconds (adaptive, shrinking to nothing when it does
- * not pay) and then sleeps; waking a sleeping thread costs 5-30 us on a VM.
+ * not pay) and then sleeps; waking a sleeping thread is slow on a VM.
  * With ns > 0 the current isolate instead polls its mailbox for up to ns
  * after each event before it sleeps: a round trip between two polling
  * isolates stays in the sub-microsecond regime. CPU cost: while idle, the

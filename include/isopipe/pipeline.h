@@ -81,7 +81,7 @@ ISO_API int iso_pipeline_set_output(iso_pipeline *p, int out, const char *key, c
 ISO_API int iso_pipeline_outputs(const iso_pipeline *p);
 ISO_API void iso_pipeline_set_callbacks(iso_pipeline *p, const iso_pipeline_callbacks *cb,
                                         void *ud);
-/* Profiling outputs (issue #5): JSON stats document and Chrome trace
+/* Profiling outputs: JSON stats document and Chrome trace
  * (".gz" suffix = gzip). NULL disables. */
 ISO_API int iso_pipeline_set_stats_path(iso_pipeline *p, const char *path);
 ISO_API int iso_pipeline_set_trace_path(iso_pipeline *p, const char *path);

@@ -2,7 +2,7 @@
 # Measures the main isolate's 60 Hz tick lateness while a 1080p -> 720p libx264 job keeps every core busy.
 #
 # Usage: tests/bench/tick_lateness.sh [BUILD_DIR] [RUNS] [-- extra isopipe options]
-# Goal (issue #4): p99 <= 1 ms, max <= 4 ms, no tick missed. The main
+# Goal: p99 <= 1 ms, max <= 4 ms, no tick missed. The main
 # thread's policy follows ISOPIPE_MAIN_SCHED (auto: realtime where allowed);
 # ISOPIPE_MAIN_SCHED=fair measures the unprivileged fallback. The figures come
 # from the --stats document (tick.late_*); the -v verbose summary line that

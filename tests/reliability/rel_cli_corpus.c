@@ -19,7 +19,7 @@ typedef struct co_tally {
 
 static const char *g_cli, *g_dir;
 
-/* One input through the CLI; the verdict follows issue #6: a clean
+/* One input through the CLI; the verdict follows the reliability rules: a clean
  * transcode (playable output) or exit 1 with a line naming the file. */
 static void co_run(co_tally *t, const char *in, const char *label) {
   char out[700];

@@ -238,8 +238,7 @@ static int configure(app *a) {
   const cli_opts *o = a->o;
   char err[1024];
   /* Realtime already puts the tick above every worker: niced workers
-   * would only lose the cores to other programs (with one nice-0 CPU hog
-   * on the machine, job (a) went from 1.25-1.30 x ffmpeg's wall). */
+   * would only lose the cores to other programs. */
   if (a->main_rt && iso_pipeline_set(a->p, "worker_nice", "0") != ISO_OK) return CLI_EXIT_FAIL;
   if (iso_pipeline_set(a->p, "i", o->input) != ISO_OK) {
     snprintf(err, sizeof err, "invalid -i '%s': %s", o->input, pipeline_reason(a, ISO_EINVAL));

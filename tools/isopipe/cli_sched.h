@@ -26,8 +26,8 @@ cli_sched_mode cli_sched_mode_from_env(void);
  * Realtime is SCHED_FIFO priority 1, allowed to root, CAP_SYS_NICE or a
  * non-zero RLIMIT_RTPRIO (e.g. "@audio - rtprio 95" in limits.conf). It is
  * the only policy that preempts a busy worker at once on every kernel: on a
- * PREEMPT_NONE, HZ=250 kernel a normal thread waking with a short slice still
- * waited up to 3 ms for the CPU. The main isolate only sleeps, draws and
+ * PREEMPT_NONE kernel a normal thread waking with a short slice still
+ * waits for the running thread's tick. The main isolate only sleeps, draws and
  * forwards messages; in case it ever spins, RLIMIT_RTTIME (200 ms of CPU
  * without blocking) makes the kernel send SIGXCPU, and the thread steps down
  * to the normal policy.
