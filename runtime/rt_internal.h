@@ -3,6 +3,7 @@
 #define ISOPIPE_RT_INTERNAL_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -299,5 +300,22 @@ void rt_cpu_relax(void);
 
 char *rt_strdup(const char *s);
 char *rt_vasprintf(const char *fmt, va_list ap);
+
+/* A thread waiting in iso_isolate_join, linked from the joined isolate; it
+ * lives on the joiner's stack and is only touched under the joined lock. */
+typedef struct rt_joiner {
+  struct rt_joiner *prev, *next;
+  rt_iso *who;
+  bool linked;
+} rt_joiner;
+
+/* Shared by the runtime's files (rtstate.c owns them). */
+extern cpu_set_t rt_proc_mask;
+extern bool rt_have_mask;
+extern atomic_int rt_live_threads;
+/* Joins the threads that have already gone, leaving those still on their way out. */
+void rt_reap_finished(void);
+/* Adds an exit (msg kept from the start) or error notice to list. */
+int rt_add_notice(rt_notice **list, iso_sendport *sp, iso_value *msg, bool exit);
 
 #endif
