@@ -1,5 +1,6 @@
 /* Decoder: libavcodec send/receive, frames stamped with best-effort pts; video threading adapts to
  * the load. */
+#include "base/ring.h"
 #include "codecs/cx_internal.h"
 
 #include <libavutil/imgutils.h>
@@ -39,9 +40,14 @@ struct cx_dec {
 
   int64_t skip; /* frames of the threaded decoder that were already returned */
   AVFrame *fifo[FIFO_MAX];
-  int fifo_head, fifo_n;
+  ring fifo_q; /* over fifo */
   cx_dec_info info;
 };
+
+static void drop_fifo(cx_dec *d) {
+  while (d->fifo_q.len)
+    av_frame_free(&d->fifo[ring_shift(&d->fifo_q)]);
+}
 
 static void forget_window(cx_dec *d) {
   for (int i = 0; i < d->nhist; i++)
@@ -89,6 +95,7 @@ int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, i
     av_free(d);
     return cx_fail(err, AVERROR(ENOMEM), "decoder %s", avcodec_get_name(par->codec_id));
   }
+  ring_init(&d->fifo_q, FIFO_MAX);
   d->pkt_tb = pkt_tb;
   d->next_audio_pts = AV_NOPTS_VALUE;
   int ret = avcodec_parameters_copy(d->par, par);
@@ -159,8 +166,8 @@ static int take_threaded(cx_dec *d, AVCodecContext *c) {
     if (d->skip > 0) {
       drop_seen(d, fr);
       av_frame_free(&fr);
-    } else if (d->fifo_n < FIFO_MAX) {
-      d->fifo[(d->fifo_head + d->fifo_n++) % FIFO_MAX] = fr;
+    } else if (!ring_full(&d->fifo_q)) {
+      d->fifo[ring_push(&d->fifo_q)] = fr;
     } else {
       av_frame_free(&fr);
       return AVERROR_BUG;
@@ -188,11 +195,7 @@ static void go_threaded(cx_dec *d, double share, int64_t span) {
   }
   if (ret < 0) {
     /* Keep the first decoder: it has seen every packet. */
-    while (d->fifo_n) {
-      av_frame_free(&d->fifo[d->fifo_head]);
-      d->fifo_head = (d->fifo_head + 1) % FIFO_MAX;
-      d->fifo_n--;
-    }
+    drop_fifo(d);
     avcodec_free_context(&c);
     d->skip = 0;
     forget_window(d);
@@ -267,11 +270,10 @@ static int note_returned(cx_dec *d, const AVFrame *frame) {
 static int next_frame(cx_dec *d, AVFrame *frame) {
   for (;;) {
     int ret;
-    if (d->fifo_n) {
-      av_frame_move_ref(frame, d->fifo[d->fifo_head]);
-      av_frame_free(&d->fifo[d->fifo_head]);
-      d->fifo_head = (d->fifo_head + 1) % FIFO_MAX;
-      d->fifo_n--;
+    if (d->fifo_q.len) {
+      AVFrame **slot = &d->fifo[ring_shift(&d->fifo_q)];
+      av_frame_move_ref(frame, *slot);
+      av_frame_free(slot);
       return 0;
     }
     if ((ret = avcodec_receive_frame(d->ctx, frame)) < 0) return ret;
@@ -324,11 +326,7 @@ void cx_dec_close(cx_dec **pd) {
   if (!d) return;
   d->skip = 0;
   forget_window(d);
-  while (d->fifo_n) {
-    av_frame_free(&d->fifo[d->fifo_head]);
-    d->fifo_head = (d->fifo_head + 1) % FIFO_MAX;
-    d->fifo_n--;
-  }
+  drop_fifo(d);
   avcodec_free_context(&d->ctx);
   avcodec_parameters_free(&d->par);
   av_free(d);

@@ -15,19 +15,13 @@ uint64_t pl_msg_bytes(const pl_msg *m) {
 }
 
 static bool queue_push(pl_filter *f, pl_msg *m) {
-  unsigned cap = sizeof f->inq / sizeof f->inq[0];
-  if (f->qlen >= cap) return false;
-  f->inq[(f->qhead + f->qlen++) % cap] = m;
+  if (ring_full(&f->q)) return false;
+  f->inq[ring_push(&f->q)] = m;
   return true;
 }
 
 static pl_msg *queue_pop(pl_filter *f) {
-  unsigned cap = sizeof f->inq / sizeof f->inq[0];
-  if (!f->qlen) return NULL;
-  pl_msg *m = f->inq[f->qhead];
-  f->qhead = (f->qhead + 1) % cap;
-  f->qlen--;
-  return m;
+  return f->q.len ? f->inq[ring_shift(&f->q)] : NULL;
 }
 
 static bool blocked(const pl_filter *f) {
@@ -186,15 +180,12 @@ static void on_kick(pl_stage *st) {
     if (!st->ended) pl_stage_fail(st, ISO_EMEDIA, "internal error %d", r);
     return;
   }
-  if (f->qlen) {
+  if (f->q.len) {
     pl_msg *in = queue_pop(f);
     r = f->ops->feed(f, in);
     if (r == AVERROR(EAGAIN)) {
       /* Not taken: back to the head of the queue, drain first. */
-      unsigned cap = sizeof f->inq / sizeof f->inq[0];
-      f->qhead = (f->qhead + cap - 1) % cap;
-      f->inq[f->qhead] = in;
-      f->qlen++;
+      f->inq[ring_unshift(&f->q)] = in;
       if (!st->ended) pl_stage_kick(st);
       return;
     }
@@ -249,7 +240,7 @@ static void destroy(pl_stage *st) {
   if (!f) return;
   if (f->ops->destroy) f->ops->destroy(f);
   pl_msg_free(f->out);
-  while (f->qlen)
+  while (f->q.len)
     pl_msg_free(queue_pop(f));
   if (!st->links_gone) {
     for (int i = 0; i < f->ntx; i++)
@@ -275,6 +266,7 @@ pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, ui
   }
   f->ops = ops;
   f->impl = impl;
+  ring_init(&f->q, sizeof f->inq / sizeof f->inq[0]);
   for (int i = 0; i < PL_MAX_FAN; i++)
     f->prof_link[i] = -1;
   f->out_cap = in_cap;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/ring.h"
 #include "isopipe/isolate.h"
 #include "isopipe/pipeline.h"
 #include "profiling/prof.h"
@@ -407,7 +408,7 @@ struct pl_filter {
   int prof_link[PL_MAX_FAN];
   uint32_t out_cap;
   pl_msg *inq[256];
-  unsigned qhead, qlen;
+  ring q; /* over inq */
   bool in_eof, fed_eof, failed;
   pl_msg *out; /* produced, waiting for a credit */
 };

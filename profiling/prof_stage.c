@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/ring.h"
 #include "profiling/prof_internal.h"
 
 #define STAMPS_MAX 64
@@ -20,10 +21,10 @@ struct pl_prof {
   int state, role;
   bool trace;
   uint64_t t0, t_state, t_last_report;
-  double acc[3];    /* seconds per PL_ST_BUSY/STARVED/BLOCKED */
-  double cpu_s;     /* thread CPU inside busy segments (inline), or since the start */
-  double cpu_enter; /* thread CPU when the busy segment (inline) or the stage began */
-  bool own_thread;  /* threads mode: the whole thread's CPU is the stage's */
+  double acc[3];     /* seconds per PL_ST_BUSY/STARVED/BLOCKED */
+  double cpu_s;      /* thread CPU inside busy segments (inline), or since the start */
+  double cpu_enter;  /* thread CPU when the busy segment (inline) or the stage began */
+  bool own_thread;   /* threads mode: the whole thread's CPU is the stage's */
   double runq_enter; /* the thread's run delay when the stage began (own_thread) */
   int nlinks;
   link_acc links[PL_PROF_LINKS_MAX];
@@ -33,7 +34,7 @@ struct pl_prof {
     int64_t pts;
     pl_stamp st;
   } stamps[STAMPS_MAX];
-  unsigned nstamps, stamp_head;
+  ring sq;      /* over stamps */
   pl_hist *lat; /* samples since the last report */
   pl_slice *slices;
   uint32_t nslices;
@@ -81,6 +82,7 @@ pl_prof *pl_prof_new(const char *name, bool trace) {
   snprintf(p->st.name, sizeof p->st.name, "%s", name ? name : "?");
   p->st.last_pts_s = -1;
   p->trace = trace;
+  ring_init(&p->sq, STAMPS_MAX);
   if (strncmp(p->st.name, "demux", 5) == 0)
     p->role = PL_ROLE_START;
   else if (strncmp(p->st.name, "mux", 3) == 0)
@@ -275,11 +277,7 @@ pl_stamp pl_prof_stamp_new(pl_prof *p, int stream_index) {
 #define NOPTS INT64_MIN
 
 void pl_prof_stamp_push(pl_prof *p, int64_t pts, pl_stamp st) {
-  unsigned slot = (p->stamp_head + p->nstamps) % STAMPS_MAX;
-  if (p->nstamps == STAMPS_MAX)
-    p->stamp_head = (p->stamp_head + 1) % STAMPS_MAX;
-  else
-    p->nstamps++;
+  size_t slot = ring_push_over(&p->sq);
   p->stamps[slot].pts = pts;
   p->stamps[slot].st = st;
   pl_prof_flow(p, st.flow);
@@ -290,18 +288,16 @@ void pl_prof_stamp_push(pl_prof *p, int64_t pts, pl_stamp st) {
  * re-chunked stream maps several outputs onto one input. */
 pl_stamp pl_prof_stamp_pop(pl_prof *p, int64_t pts) {
   pl_stamp none = {0, 0};
-  if (!p->nstamps) return none;
+  if (!p->sq.len) return none;
   if (pts == NOPTS) {
-    pl_stamp st = p->stamps[p->stamp_head].st;
+    pl_stamp st = p->stamps[ring_shift(&p->sq)].st;
     pl_prof_flow(p, st.flow);
-    p->stamp_head = (p->stamp_head + 1) % STAMPS_MAX;
-    p->nstamps--;
     return st;
   }
   int best = -1;
   int64_t best_pts = 0;
-  for (unsigned k = 0; k < p->nstamps; k++) {
-    unsigned i = (p->stamp_head + k) % STAMPS_MAX;
+  for (size_t k = 0; k < p->sq.len; k++) {
+    size_t i = ring_at(&p->sq, k);
     int64_t q = p->stamps[i].pts;
     if (q == NOPTS || q > pts) continue;
     if (best < 0 || q >= best_pts) {
@@ -313,14 +309,14 @@ pl_stamp pl_prof_stamp_pop(pl_prof *p, int64_t pts) {
   pl_stamp st = p->stamps[best].st;
   pl_prof_flow(p, st.flow);
   /* Compact: keep entries with pts >= best_pts (and unknown ones). */
-  unsigned n = 0;
-  for (unsigned k = 0; k < p->nstamps; k++) {
-    unsigned i = (p->stamp_head + k) % STAMPS_MAX;
+  size_t n = 0;
+  for (size_t k = 0; k < p->sq.len; k++) {
+    size_t i = ring_at(&p->sq, k);
     if (p->stamps[i].pts != NOPTS && p->stamps[i].pts < best_pts) continue;
-    p->stamps[(p->stamp_head + n) % STAMPS_MAX] = p->stamps[i];
+    p->stamps[ring_at(&p->sq, n)] = p->stamps[i];
     n++;
   }
-  p->nstamps = n;
+  ring_truncate(&p->sq, n);
   return st;
 }
 

@@ -34,8 +34,8 @@ typedef struct mux_impl {
   int out_of[PL_MAX_OUT]; /* port -> the job's output stream */
   cx_mux *mux;
   bool connected, header;
-  mux_item *q; /* FIFO of packets across streams, in arrival order */
-  size_t qhead, qlen, qcap;
+  mux_item *items; /* FIFO of packets across streams, in arrival order */
+  ring q;          /* over items; grows */
   size_t unacked_preheader;
   uint64_t vframes;
   uint64_t written; /* packets in the file */
@@ -46,26 +46,25 @@ typedef struct mux_impl {
 } mux_impl;
 
 static bool q_push(mux_impl *x, pl_msg *m, bool acked) {
-  if (x->qlen == x->qcap) {
-    size_t ncap = x->qcap ? x->qcap * 2 : 64;
+  if (ring_full(&x->q)) {
+    size_t ncap = x->q.cap ? x->q.cap * 2 : 64;
     mux_item *nq = malloc(ncap * sizeof *nq);
     if (!nq) return false;
-    for (size_t i = 0; i < x->qlen; i++)
-      nq[i] = x->q[(x->qhead + i) % x->qcap];
-    free(x->q);
-    x->q = nq;
-    x->qhead = 0;
-    x->qcap = ncap;
+    for (size_t i = 0; i < x->q.len; i++)
+      nq[i] = x->items[ring_at(&x->q, i)];
+    free(x->items);
+    x->items = nq;
+    size_t len = x->q.len;
+    ring_init(&x->q, ncap);
+    x->q.len = len;
   }
-  x->q[(x->qhead + x->qlen++) % x->qcap] = (mux_item){m, acked};
+  x->items[ring_push(&x->q)] = (mux_item){m, acked};
   x->port[m->index].queued++;
   return true;
 }
 
 static mux_item q_pop(mux_impl *x) {
-  mux_item it = x->q[x->qhead];
-  x->qhead = (x->qhead + 1) % x->qcap;
-  x->qlen--;
+  mux_item it = x->items[ring_shift(&x->q)];
   x->port[it.m->index].queued--;
   return it;
 }
@@ -247,7 +246,7 @@ static void write_one(mux_impl *x) {
 static void on_kick(pl_stage *st) {
   mux_impl *x = st->impl;
   if (!x->header) return;
-  if (x->qlen) {
+  if (x->q.len) {
     write_one(x);
     if (!st->ended) pl_stage_kick(st);
     return;
@@ -339,9 +338,9 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
 static void destroy(pl_stage *st) {
   mux_impl *x = st->impl;
   if (!x) return;
-  while (x->qlen)
+  while (x->q.len)
     pl_msg_free(q_pop(x).m);
-  free(x->q);
+  free(x->items);
   for (int k = 0; k < x->n; k++) {
     if (x->port[k].rx && !st->links_gone) iso_link_rx_free(x->port[k].rx);
     avcodec_parameters_free(&x->port[k].par);

@@ -5,6 +5,7 @@ root=${1:-$(dirname "$0")/../..}
 cd "$root"
 # layer -> the folders its files may include from (besides system and FFmpeg headers)
 declare -A may=(
+  [base]="base"
   [include/isopipe]="isopipe"
   [codecs]="isopipe codecs"
   [runtime]="isopipe runtime"
@@ -19,7 +20,7 @@ for layer in "${!may[@]}"; do
     n=$((n + 1))
     while IFS= read -r inc; do
       ok=0
-      for dir in ${may[$layer]}; do
+      for dir in base ${may[$layer]}; do
         case "$inc" in "$dir"/*) ok=1 ;; esac
       done
       # A file may include a header beside it by its bare name.
