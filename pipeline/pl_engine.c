@@ -24,6 +24,13 @@ static pl_msg *queue_pop(pl_filter *f) {
   return f->q.len ? f->inq[ring_shift(&f->q)] : NULL;
 }
 
+/* An op returned an error without failing the stage (its contract says it
+ * fails it): the stage fails with FFmpeg's reason, never a bare code. */
+static void fail_unreported(pl_stage *st, int r) {
+  if (st->ended) return;
+  pl_stage_fail(st, r == AVERROR(ENOMEM) ? ISO_ENOMEM : ISO_EMEDIA, "%s", av_err2str(r));
+}
+
 static bool blocked(const pl_filter *f) {
   return f->out != NULL;
 }
@@ -105,6 +112,20 @@ static void on_finished(iso_link_tx *tx, void *ud) {
   pl_stage_leave(st, false);
 }
 
+static iso_link_tx *engine_tx(void *ctx, int i) {
+  pl_filter *f = ctx;
+  return f->tx_done[i] ? NULL : f->tx[i];
+}
+
+static void engine_send(void *ctx, int i, pl_msg *m) {
+  pl_filter *f = ctx;
+  if (iso_link_send(f->tx[i], pl_msg_value(m)) == ISO_OK) f->sent = true;
+  pl_prof_link_depth(f->st->prof, f->prof_link[i], iso_link_tx_inflight(f->tx[i]),
+                     down_capacity(f->st, i));
+}
+
+static const pl_fanout_ops engine_fanout = {engine_tx, engine_send};
+
 /* Sends the pending output if every consumer has a credit (a slow one
  * holds the others back: memory stays bounded by the credits). With
  * several consumers each gets its own reference to the same buffers. True
@@ -113,37 +134,22 @@ static bool flush_out(pl_filter *f) {
   pl_stage *st = f->st;
   if (!f->out) return true;
   if (!f->ntx) return false; /* not connected yet */
-  int last = -1;
-  for (int i = 0; i < f->ntx; i++) {
-    if (f->tx_done[i]) continue;
-    if (iso_link_tx_credits(f->tx[i]) == 0) return false;
-    last = i;
-  }
   pl_msg *m = f->out;
-  f->out = NULL;
-  if (last < 0) {
-    pl_msg_free(m); /* every consumer finished: on_finished ends the stage */
-    return true;
-  }
   uint64_t bytes = pl_msg_bytes(m);
   uint64_t samples = m->frame && m->frame->nb_samples > 0 ? (uint64_t)m->frame->nb_samples : 0;
   double pts_s = -1;
   if (m->frame && m->frame->pts != AV_NOPTS_VALUE) pts_s = m->frame->pts * av_q2d(m->tb);
   if (m->pkt && m->pkt->pts != AV_NOPTS_VALUE) pts_s = m->pkt->pts * av_q2d(m->tb);
-  bool sent = false;
-  for (int i = 0; i < f->ntx; i++) {
-    if (f->tx_done[i]) continue;
-    pl_msg *one = m;
-    if (i != last && !(one = pl_msg_ref(m))) {
-      pl_msg_free(m);
-      pl_stage_fail(st, ISO_ENOMEM, "out of memory");
-      return true;
-    }
-    if (iso_link_send(f->tx[i], pl_msg_value(one)) == ISO_OK) sent = true;
-    pl_prof_link_depth(st->prof, f->prof_link[i], iso_link_tx_inflight(f->tx[i]),
-                       down_capacity(st, i));
+  uint64_t to = f->ntx >= 64 ? ~0ull : (1ull << f->ntx) - 1;
+  int err;
+  f->sent = false;
+  if (!pl_fanout(&to, f->ntx, m, &engine_fanout, f, &err)) return false;
+  f->out = NULL; /* sent, or freed when every consumer finished: on_finished ends the stage */
+  if (err) {
+    pl_stage_fail(st, err, "out of memory");
+    return true;
   }
-  if (sent) {
+  if (f->sent) {
     pl_prof_out(st->prof, bytes, samples);
     if (pts_s >= 0) pl_prof_pts(st->prof, pts_s);
   }
@@ -177,7 +183,7 @@ static void on_kick(pl_stage *st) {
     return;
   }
   if (r != AVERROR(EAGAIN)) {
-    if (!st->ended) pl_stage_fail(st, ISO_EMEDIA, "internal error %d", r);
+    fail_unreported(st, r);
     return;
   }
   if (f->q.len) {
@@ -193,7 +199,7 @@ static void on_kick(pl_stage *st) {
     iso_link_rx_ack(f->rx, 1);
     pl_prof_depth(st->prof, iso_link_rx_depth(f->rx), f->out_cap);
     if (r < 0) {
-      if (!st->ended) pl_stage_fail(st, ISO_EMEDIA, "internal error %d", r);
+      fail_unreported(st, r);
       return;
     }
     pl_stage_kick(st);
@@ -204,7 +210,7 @@ static void on_kick(pl_stage *st) {
     r = f->ops->feed(f, NULL);
     if (st->ended) return;
     if (r < 0 && r != AVERROR(EAGAIN)) {
-      pl_stage_fail(st, ISO_EMEDIA, "internal error %d", r);
+      fail_unreported(st, r);
       return;
     }
     if (r == AVERROR(EAGAIN)) f->fed_eof = false;

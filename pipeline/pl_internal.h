@@ -410,10 +410,22 @@ struct pl_filter {
   pl_msg *inq[256];
   ring q; /* over inq */
   bool in_eof, fed_eof, failed;
+  bool sent;   /* the last fan-out reached a consumer */
   pl_msg *out; /* produced, waiting for a credit */
 };
 
 /* Creates the stage + filter, sends READY (ctl + input link) to main. */
+/* Fan-out (pl_fanout.c): how the caller's links look to it. */
+typedef struct pl_fanout_ops {
+  iso_link_tx *(*tx)(void *ctx, int i);      /* link i, NULL once its consumer finished */
+  void (*send)(void *ctx, int i, pl_msg *m); /* sends m (taking it) on link i */
+} pl_fanout_ops;
+/* Sends m to every live link of *to (bit i: link i; n links) once each holds
+ * a credit. False without credit: nothing sent, m still the caller's. True:
+ * m is gone (sent; freed when no live link is left; freed with *err =
+ * ISO_ENOMEM when a reference could not be made) and *to is 0. */
+bool pl_fanout(uint64_t *to, int n, pl_msg *m, const pl_fanout_ops *ops, void *ctx, int *err);
+
 pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, uint32_t in_cap);
 /* Capacity of the links into a node. */
 uint32_t pl_link_capacity(const pl_job *j, int node);

@@ -75,36 +75,24 @@ static void send_one(demux_impl *x, int i, pl_msg *m) {
   report_depth(x, i);
 }
 
-/* Sends m to every link in *to that has not finished, once all of them
- * hold a credit (a slow consumer holds the packet, and so the reading);
- * each further link gets its own reference to the same data. False (m kept
- * by the caller) without credit. */
+static iso_link_tx *link_tx(void *ctx, int i) {
+  demux_impl *x = ctx;
+  return x->l[i].done ? NULL : x->l[i].tx;
+}
+
+static void link_send(void *ctx, int i, pl_msg *m) {
+  send_one(ctx, i, m);
+}
+
+static const pl_fanout_ops demux_fanout = {link_tx, link_send};
+
+/* Sends m to every link in *to that has not finished (pl_fanout): a slow
+ * consumer holds the packet, and so the reading. False (m kept by the
+ * caller) without credit. */
 static bool try_send(demux_impl *x, uint64_t *to, pl_msg *m) {
-  int last = -1;
-  for (int i = 0; i < x->nl; i++) {
-    if (!(*to & (1ull << i))) continue;
-    if (x->l[i].done) {
-      *to &= ~(1ull << i);
-      continue;
-    }
-    if (iso_link_tx_credits(x->l[i].tx) == 0) return false;
-    last = i;
-  }
-  for (int i = 0; i < last; i++) {
-    if (!(*to & (1ull << i))) continue;
-    pl_msg *one = pl_msg_ref(m);
-    if (!one) {
-      pl_msg_free(m);
-      pl_stage_fail(x->st, ISO_ENOMEM, "out of memory");
-      return true;
-    }
-    send_one(x, i, one);
-  }
-  if (last >= 0)
-    send_one(x, last, m);
-  else
-    pl_msg_free(m);
-  *to = 0;
+  int err;
+  if (!pl_fanout(to, x->nl, m, &demux_fanout, x, &err)) return false;
+  if (err) pl_stage_fail(x->st, err, "out of memory");
   return true;
 }
 
