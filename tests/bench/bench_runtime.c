@@ -270,6 +270,47 @@ static void bench_rtt(int n, uint64_t gap_ns, uint64_t busy_ns, int mode, double
   iso_port_close(p);
 }
 
+/* The physical floor of a round trip in this run: two threads pinned to two
+ * CPUs bounce a counter on one cache line, spinning (yielding when the box
+ * is oversubscribed, as the ring does). Absolute figures move with the
+ * host; the isolates' round trip is judged as a ratio to this. */
+static _Alignas(64) _Atomic uint64_t pingpong;
+
+static void *pong_thread(void *arg) {
+  pin_self(bench_cpu[1]);
+  uint64_t n = (uint64_t)(uintptr_t)arg;
+  for (uint64_t i = 1; i <= n; i++) {
+    unsigned spins = 0;
+    while (atomic_load_explicit(&pingpong, memory_order_acquire) != 2 * i - 1)
+      if (++spins % 4096 == 0) sched_yield();
+    atomic_store_explicit(&pingpong, 2 * i, memory_order_release);
+  }
+  return NULL;
+}
+
+static double bench_rtt_raw(int n) {
+  uint64_t *v = malloc((size_t)n * sizeof(*v));
+  cpu_set_t saved;
+  bool restore = sched_getaffinity(0, sizeof saved, &saved) == 0;
+  pin_self(bench_cpu[0]);
+  atomic_store(&pingpong, 0);
+  pthread_t th;
+  pthread_create(&th, NULL, pong_thread, (void *)(uintptr_t)n);
+  for (int i = 1; i <= n; i++) {
+    uint64_t t0 = iso_now_ns();
+    atomic_store_explicit(&pingpong, 2 * (uint64_t)i - 1, memory_order_release);
+    unsigned spins = 0;
+    while (atomic_load_explicit(&pingpong, memory_order_acquire) != 2 * (uint64_t)i)
+      if (++spins % 4096 == 0) sched_yield();
+    v[i - 1] = iso_now_ns() - t0;
+  }
+  pthread_join(th, NULL);
+  if (restore) pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
+  double p = pct_us(v, (size_t)n, 0.5);
+  free(v);
+  return p;
+}
+
 /* ---- run ------------------------------------------------------------------- */
 
 static iso_value *plus_one(iso_value *arg) {
@@ -292,6 +333,30 @@ static double bench_run(bool pooled) {
       exit(1);
     }
     iso_value_free(r);
+  }
+  double p = pct_us(v, RUN_N, 0.5);
+  free(v);
+  return p;
+}
+
+/* The floor of iso_run: a bare thread computes the same result and is
+ * joined, with no runtime around it. */
+static void *plus_one_thread(void *arg) {
+  return (void *)((uintptr_t)arg + 1);
+}
+
+static double bench_run_raw(void) {
+  uint64_t *v = malloc(RUN_N * sizeof(*v));
+  for (int i = 0; i < RUN_N; i++) {
+    void *r = NULL;
+    pthread_t th;
+    uint64_t t0 = iso_now_ns();
+    if (pthread_create(&th, NULL, plus_one_thread, (void *)(uintptr_t)i) != 0 ||
+        pthread_join(th, &r) != 0 || (uintptr_t)r != (uintptr_t)i + 1) {
+      fprintf(stderr, "bench: raw thread run failed\n");
+      exit(1);
+    }
+    v[i] = iso_now_ns() - t0;
   }
   double p = pct_us(v, RUN_N, 0.5);
   free(v);
@@ -381,6 +446,10 @@ static double bench_transfer(size_t size, int iters, bool copy) {
   return (double)dt / iters;
 }
 
+static const char *met(bool ok) {
+  return ok ? "true" : "false";
+}
+
 int main(int argc, char **argv) {
   bool json = false;
   const char *only = NULL; /* --only oneway: profile one part */
@@ -405,7 +474,9 @@ int main(int argc, char **argv) {
       bench_rtt(RTT_HOT_N, 0, 0, RTT_INT, &a, &b);
       printf("rtt hot (default policy) p50 %.3f p99 %.3f\n", a, b);
     }
-    if (!strcmp(only, "run")) printf("run %.3f pooled %.3f\n", bench_run(false), bench_run(true));
+    if (!strcmp(only, "run"))
+      printf("run %.3f pooled %.3f raw %.3f\n", bench_run(false), bench_run(true), bench_run_raw());
+    if (!strcmp(only, "rawrtt")) printf("rtt raw p50 %.3f\n", bench_rtt_raw(RTT_HOT_N));
     iso_runtime_shutdown();
     return 0;
   }
@@ -418,6 +489,10 @@ int main(int argc, char **argv) {
   bench_rtt(RTT_PARKED_N, 1000000, 0, RTT_REPLY_PORT, &parked50, NULL);
   double run50 = bench_run(false);
   double pooled50 = bench_run(true);
+  double rttraw50 = bench_rtt_raw(RTT_HOT_N);
+  double runraw50 = bench_run_raw();
+  double r_rtt = hot50 / rttraw50, r_run = run50 / runraw50, r_pool = pooled50 / runraw50,
+         r_ring = oneway / ring_rate;
   double idle = bench_idle(64 * 1024);
   double idle_default = bench_idle(0);
   double t1k = bench_transfer(1024, 200000, false);
@@ -433,9 +508,16 @@ int main(int argc, char **argv) {
         "\"transfer_1k_ns\": %.1f, \"transfer_8m_ns\": %.1f, \"transfer_32m_ns\": %.1f, "
         "\"copy_8m_ns\": %.0f, \"rtt_hot_default_p50_us\": %.3f, \"rtt_hot_default_p99_us\": %.3f, "
         "\"rtt_hot_busy_poll_ns\": %d, \"rtt_hot_reply_port_p50_us\": %.3f, "
-        "\"rtt_hot_reply_port_p99_us\": %.3f, \"oneway_raw_ring_same_cpu\": %d}\n",
+        "\"rtt_hot_reply_port_p99_us\": %.3f, \"oneway_raw_ring_same_cpu\": %d, "
+        "\"rtt_raw_p50_us\": %.3f, \"run_raw_p50_us\": %.3f, \"ratio_rtt_hot_to_raw\": %.3f, "
+        "\"ratio_run_to_raw\": %.3f, \"ratio_pooled_run_to_raw\": %.3f, "
+        "\"ratio_oneway_to_ring\": %.3f, \"goals\": {\"rtt_hot_le_2x_raw\": %s, "
+        "\"run_le_1_5x_raw\": %s, \"pooled_run_le_0_2x_raw\": %s, "
+        "\"oneway_ge_0_25x_ring\": %s}}\n",
         oneway, ring_rate, hot50, hot99, parked50, run50, pooled50, idle, t1k, t8m, t32m, c8m,
-        def50, def99, RTT_BUSY_POLL_NS, rp50, rp99, ring_same_cpu);
+        def50, def99, RTT_BUSY_POLL_NS, rp50, rp99, ring_same_cpu, rttraw50, runraw50, r_rtt, r_run,
+        r_pool, r_ring, met(r_rtt <= 2.0), met(r_run <= 1.5), met(r_pool <= 0.2),
+        met(r_ring >= 0.25));
     return 0;
   }
   printf("%-34s %14s\n", "metric", "value");
@@ -449,8 +531,15 @@ int main(int argc, char **argv) {
          rp50, rp99);
   printf("%-34s %14.3f  (p99 %.3f; no busy poll)\n", "rtt_hot_default_p50_us", def50, def99);
   printf("%-34s %14.3f\n", "rtt_parked_p50_us", parked50);
+  printf("%-34s %14.3f  (two pinned threads, one cache line)\n", "rtt_raw_p50_us", rttraw50);
   printf("%-34s %14.3f\n", "run_p50_us", run50);
   printf("%-34s %14.3f\n", "run_pooled_p50_us", pooled50);
+  printf("%-34s %14.3f  (pthread_create -> result -> join)\n", "run_raw_p50_us", runraw50);
+  printf("goals (ratios to the raw floors of this run):\n");
+  printf("  hot RTT / raw RTT       %6.2f  (<= 2.0)  %s\n", r_rtt, met(r_rtt <= 2.0));
+  printf("  run / raw spawn         %6.2f  (<= 1.5)  %s\n", r_run, met(r_run <= 1.5));
+  printf("  pooled run / raw spawn  %6.2f  (<= 0.2)  %s\n", r_pool, met(r_pool <= 0.2));
+  printf("  one-way / raw ring      %6.2f  (>= 0.25) %s\n", r_ring, met(r_ring >= 0.25));
   printf("%-34s %14.2f  (64 KiB stacks; default 1 MiB: %.2f)\n", "idle_isolate_rss_kb", idle,
          idle_default);
   printf("%-34s %14.1f\n", "transfer_1k_ns", t1k);

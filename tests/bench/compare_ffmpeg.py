@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
 """Runs isopipe and ffmpeg's CLI on the same jobs, alternating, and prints medians and ratios.
 
-Usage: tests/bench/compare_ffmpeg.py [--build build] [--runs 3] [--jobs a,b,c,d,trace,rss] [--json]
+Usage: tests/bench/compare_ffmpeg.py [--build build] [--runs 3] [--jobs a,a-uf,b,c,d,e,trace,rss]
+                                     [--iso-args "--segments 2"] [--json]
 Wall, CPU (user+sys) and peak RSS come from wait4()'s rusage of each child.
+
+Sources are realistic: the video jobs read 1080p30 H.264 encoded by libx264 -preset veryfast
+-crf 23 (B-frames) + AAC, made by ffmpeg from a real 1080p file of the shared media corpus (looped
+to 10 s); the audio jobs 120 s of real recorded audio from the corpus (looped) as FLAC; job e a real
+corpus file as it is. The ultrafast synthetic clip of isopipe-mkclip (no B-frames, cheap to decode)
+stays only as the extra row a-uf: a figure measured on it does not transfer to CRF sources.
 """
 import argparse
 import json
@@ -36,16 +43,43 @@ def make_clip(mkclip, path, args):
     return path
 
 
+def corpus_dir():
+    env = os.environ.get("ISO_MEDIA_CORPUS")
+    d = env or os.path.join(os.path.dirname(ROOT), "shared", "media-corpus")
+    if not os.path.isdir(d):
+        sys.exit(f"bench: media corpus not found at {d} (set ISO_MEDIA_CORPUS)")
+    return d
+
+
+def corpus_file(rel):
+    f = os.path.join(corpus_dir(), rel)
+    if not os.path.exists(f):
+        sys.exit(f"bench: {f} missing from the media corpus")
+    return f
+
+
+def make_real(ffmpeg, path, src, loops, args):
+    """A realistic source: a real corpus file, looped, encoded by ffmpeg (written once)."""
+    if not os.path.exists(path):
+        tmp = path + ".part" + os.path.splitext(path)[1]
+        subprocess.check_call([ffmpeg, "-y", "-v", "error", "-nostdin", "-stream_loop", str(loops),
+                               "-i", src] + args + [tmp])
+        os.rename(tmp, path)
+    return path
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--jobs", default="a,b,c,d,trace,rss")
+    ap.add_argument("--jobs", default="a,a-uf,b,c,d,e,trace,rss")
+    ap.add_argument("--iso-args", default="", help="extra isopipe options, e.g. '--segments 2'")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "isopipe-bench"))
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    iso = os.path.join(a.build, "tools", "isopipe")
-    mkclip = os.path.join(a.build, "tools", "isopipe-mkclip")
+    iso = os.path.join(a.build, "tools", "isopipe", "isopipe")
+    mkclip = os.path.join(a.build, "tools", "mkclip", "isopipe-mkclip")
+    extra = a.iso_args.split() if a.iso_args else []
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
         sys.exit("bench: ffmpeg not installed (apt-get install ffmpeg)")
@@ -53,11 +87,18 @@ def main():
     w = a.work
     hd = ["-s", "1920x1080", "-r", "30", "-c:v", "libx264", "-preset", "ultrafast",
           "-c:a", "aac", "-ar", "48000", "-ac", "2"]
+    bbb = "video/bbb_1920x1080_60fps_vp8.webm"
+    crf = ["-r", "30", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+           "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"]
     clips = {
-        "hd10": lambda: make_clip(mkclip, f"{w}/hd10.mp4", hd + ["-t", "10"]),
-        "hd60": lambda: make_clip(mkclip, f"{w}/hd60.mp4", hd + ["-t", "60"]),
-        "flac120": lambda: make_clip(mkclip, f"{w}/a120.flac",
-                                     ["-vn", "-c:a", "flac", "-ar", "44100", "-ac", "2", "-t", "120"]),
+        "hd10": lambda: make_real(ffmpeg, f"{w}/hd10-crf.mp4", corpus_file(bbb), 9, ["-t", "10"] + crf),
+        "hd720": lambda: make_real(ffmpeg, f"{w}/hd720-crf.mp4", corpus_file(bbb), 9,
+                                   ["-t", "10", "-vf", "scale=-2:720"] + crf),
+        "hd10uf": lambda: make_clip(mkclip, f"{w}/hd10.mp4", hd + ["-t", "10"]),
+        "hd60uf": lambda: make_clip(mkclip, f"{w}/hd60.mp4", hd + ["-t", "60"]),
+        "flac120": lambda: make_real(ffmpeg, f"{w}/a120-real.flac", corpus_file("audio/bear.flac"), 44,
+                                     ["-t", "120", "-c:a", "flac", "-ar", "44100", "-ac", "2"]),
+        "real480": lambda: corpus_file("video/bt601-525_480_telecined_hard.ts"),
     }
     x264 = ["-vf", "scale=-2:720", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
             "-c:a", "aac", "-b:a", "128k"]
@@ -70,11 +111,20 @@ def main():
         return args
 
     jobs = {
-        "a": ("1080p30 10s -> 720p x264 veryfast crf23 + aac 128k", "hd10", x264, "mp4"),
+        "a": ("1080p30 10s CRF source -> 720p x264 veryfast crf23 + aac 128k", "hd10", x264, "mp4"),
+        "a-uf": ("same, on the ultrafast synthetic clip (extra row)", "hd10uf", x264, "mp4"),
         "b": ("1080p30 10s -> 720p/480p/360p x264 veryfast crf23 + aac 128k, one process",
               "hd10", ladder, None),
         "c": ("1080p30 10s -> mpeg4 q 4", "hd10", ["-c:v", "mpeg4", "-q:v", "4", "-an"], "mp4"),
         "d": ("120s stereo FLAC -> MP3 192k", "flac120", ["-c:a", "libmp3lame", "-b:a", "192k"], "mp3"),
+        "e": ("real 720x480 MPEG-2 + AC-3 (corpus) -> 360p x264 veryfast crf23 + aac 128k", "real480",
+              ["-vf", "scale=-2:360", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+               "-c:a", "aac", "-b:a", "128k"], "mp4"),
+        "opus": ("120s stereo FLAC -> Opus 128k", "flac120", ["-c:a", "libopus", "-b:a", "128k"], "opus"),
+        "aac": ("120s stereo FLAC -> AAC 192k", "flac120", ["-c:a", "aac", "-b:a", "192k"], "m4a"),
+        "vp9": ("720p 10s -> libvpx-vp9 2M good cpu-used 4", "hd720",
+                ["-c:v", "libvpx-vp9", "-b:v", "2M", "-deadline", "good", "-cpu-used", "4", "-an"],
+                "webm"),
     }
     results = {}
     for key in a.jobs.split(","):
@@ -87,7 +137,7 @@ def main():
         tail = {t: args(f"{w}/out-{key}-{t}") if callable(args) else args + [f"{w}/out-{key}.{ext}"]
                 for t in ("isopipe", "ffmpeg")}
         tools = {
-            "isopipe": [iso, "-y", "-v", "error", "-nostdin", "-i", src] + tail["isopipe"],
+            "isopipe": [iso, "-y", "-v", "error", "-nostdin"] + extra + ["-i", src] + tail["isopipe"],
             "ffmpeg": [ffmpeg, "-y", "-v", "error", "-nostdin", "-i", src] + tail["ffmpeg"],
         }
         samples = {"isopipe": [], "ffmpeg": []}
@@ -115,24 +165,25 @@ def main():
                             "cpu_overhead": med["on"]["cpu"] / med["off"]["cpu"] - 1}
     if "rss" in a.jobs.split(","):
         rss = {}
-        for clip in ("hd10", "hd60"):
+        # Growth with input length; the synthetic clips are cheap to make 60 s of.
+        for clip in ("hd10uf", "hd60uf"):
             src = clips[clip]()
             out = f"{w}/out-rss-{clip}.mp4"
             rss[clip] = statistics.median(
                 run([iso, "-y", "-v", "error", "-nostdin", "-i", src] + x264 + [out])["rss_kb"]
                 for _ in range(max(1, a.runs // 2)))
         results["rss"] = {"title": "isopipe peak RSS, 60 s vs 10 s input (job a)",
-                          "hd10_kb": rss["hd10"], "hd60_kb": rss["hd60"],
-                          "growth": rss["hd60"] / rss["hd10"] - 1}
+                          "hd10_kb": rss["hd10uf"], "hd60_kb": rss["hd60uf"],
+                          "growth": rss["hd60uf"] / rss["hd10uf"] - 1}
     if a.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"runs per tool: {a.runs} (alternating), medians")
+    print(f"runs per tool: {a.runs} (alternating), medians; isopipe extra args: {extra or 'none'}")
     print(f"{'job':<4}{'tool':<9}{'wall s':>9}{'cpu s':>9}{'rss MB':>9}")
     for key, r in results.items():
         if key in ("rss", "trace"):
             continue
-        print(f"{key:<4}{r['title']}")
+        print(f"{key:<5}{r['title']}")
         for t in ("isopipe", "ffmpeg"):
             m = r[t]
             print(f"{'':<4}{t:<9}{m['wall']:>9.2f}{m['cpu']:>9.2f}{m['rss_kb'] / 1024:>9.1f}")
