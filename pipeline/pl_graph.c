@@ -54,9 +54,6 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
   }
   snprintf(j->out_format, sizeof j->out_format, "%s", of->name);
   j->global_header = (of->flags & AVFMT_GLOBALHEADER) != 0;
-  /* ffmpeg's vsync auto: variable-rate containers keep timestamps, the rest
-   * get a constant rate (frames dropped / duplicated). */
-  j->vfr = (of->flags & AVFMT_VARIABLE_FPS) && strcmp(of->name, "avi") != 0;
   if (j->to_us >= 0) {
     int64_t from = j->ss_us > 0 ? j->ss_us : 0;
     if (j->to_us <= from) return pl_fail(err, n, "to (%.3f s) is not after ss", j->to_us / 1e6);

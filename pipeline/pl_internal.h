@@ -219,6 +219,8 @@ typedef struct pl_job {
   double qv, qa;     /* -q:v / -q:a (fixed quantizer / VBR quality); -1 unset */
   int width, height; /* 0 keep, -1/-2 keep aspect */
   AVRational rate;   /* -r or vf fps; {0,0} keep */
+  int vsync;         /* -fps_mode: a pl_vsync_mode; auto is resolved by the convert stage */
+  bool vf_set;       /* -vf given: frames last 1/fps, not their packet's duration */
   int ar, ac;
   bool vn, an, sn, fail_fast;
   int overwrite;              /* -1 unset (allowed), 0 refuse an existing file, 1 allow */
@@ -234,7 +236,7 @@ typedef struct pl_job {
   bool trace;
   /* resolved at start (main) */
   char out_format[64];
-  bool global_header, vfr;
+  bool global_header;
   /* resolved at start (main, pl_job_windows): the input's window is the
    * union of every output's, the same in each output's job: the demux
    * seeks to in_ss_us, the decoders keep in_t_us after it (-1 all). */

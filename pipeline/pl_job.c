@@ -12,6 +12,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_vsync.h"
 
 char *pl_dup_str(const char *s) {
   return s ? strdup(s) : NULL;
@@ -66,6 +67,7 @@ pl_job *pl_job_new(void) {
   j->crf = -1;
   j->gop = -1;
   j->max_vframes = -1;
+  j->vsync = PL_VSYNC_AUTO;
   j->qv = j->qa = -1;
   j->ss_us = j->t_us = j->to_us = -1;
   j->in_ss_us = j->win_start_us = 0;

@@ -11,6 +11,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_vsync.h"
 
 static int parse_bool(const char *v) {
   if (!v || !*v) return 1;
@@ -241,7 +242,14 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
   } else if (IS("s")) {
     if (parse_size(v, &j->width, &j->height) < 0) return pl_fail(err, n, "s: bad size '%s'", v);
   } else if (IS("vf")) {
+    j->vf_set = true;
     return parse_vf(j, v, err, n);
+  } else if (IS("fps_mode") || IS("fps_mode:v") || IS("vsync")) {
+    int m = pl_vsync_parse(v);
+    if (m < PL_VSYNC_AUTO)
+      return pl_fail(err, n, "%s: bad method '%s' (want auto, passthrough, cfr, vfr or drop)", key,
+                     v);
+    j->vsync = m;
   } else if (IS("r")) {
     if (parse_fps(v, &j->rate) < 0) return pl_fail(err, n, "r: bad frame rate '%s'", v);
   } else if (IS("ar")) {

@@ -1,5 +1,6 @@
 /* The convert stages: their output's -ss/-t window, then swscale + frame rate for video, swresample
  * for audio, both as filters. */
+#include <inttypes.h>
 #include <libavutil/pixdesc.h>
 #include <math.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_vsync.h"
 
 static const pl_out_stream *out_stream(const pl_stage *st) {
   return &st->job->out[st->node->out_stream];
@@ -81,9 +83,9 @@ typedef struct vconv_impl {
   cx_vconv *cv;
   int src_w, src_h;
   enum AVPixelFormat src_fmt;
-  AVRational in_tb, out_tb;
-  bool cfr;
-  int64_t next_pts; /* vfr: the next output slot, in out_tb */
+  AVRational out_tb;
+  pl_vsync *vs;    /* the output's frame rate: drops and duplicates */
+  bool vs_flushed; /* the converter ended: the end went to vs */
   AVFrame *frame;
   pl_stamp stamp;
   bool open_failed;
@@ -113,7 +115,6 @@ static int vconv_open(pl_filter *f, const pl_msg *in) {
   const pl_out_stream *o = out_stream(st);
   const AVFrame *fr = in->frame;
   AVRational fps = out_fps(j, o);
-  x->cfr = j->rate.num > 0 || !j->vfr;
   cx_vconv_opts co = {0};
   co.src_w = fr->width;
   co.src_h = fr->height;
@@ -125,16 +126,30 @@ static int vconv_open(pl_filter *f, const pl_msg *in) {
                           : cx_enc_pick_pix_fmt(o->encoder, AV_CODEC_ID_NONE, fr->format);
   even_size_for(st, o->encoder, &co);
   co.in_tb = in->tb;
-  co.out_fps = x->cfr ? fps : (AVRational){0, 0};
-  co.out_tb = x->cfr ? av_inv_q(fps) : in->tb;
-  x->in_tb = in->tb;
+  co.out_tb = in->tb;
   x->out_tb = av_inv_q(fps);
   x->src_w = fr->width;
   x->src_h = fr->height;
   x->src_fmt = fr->format;
   char err[CX_ERRLEN] = "";
   int r = cx_vconv_open(&x->cv, &co, err);
-  if (r < 0) pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+  if (r < 0) {
+    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    return r;
+  }
+  if (x->vs) return 0; /* a new converter after a change of size keeps the timing */
+  pl_vsync_cfg vc = {0};
+  vc.mode = pl_vsync_resolve(j->vsync, j->out_format, j->info.nstreams);
+  vc.in_tb = in->tb;
+  vc.in_fps = j->info.st[o->in_index].fps;
+  vc.out_fps = fps;
+  vc.pkt_durations = !j->vf_set;
+  vc.end_us = j->t_us;
+  r = pl_vsync_open(&x->vs, &vc);
+  if (r < 0) {
+    cx_vconv_close(&x->cv);
+    pl_stage_fail(st, ISO_EMEDIA, "video sync: cannot start (%s)", pl_vsync_name(vc.mode));
+  }
   return r;
 }
 
@@ -179,26 +194,14 @@ static int vconv_feed(pl_filter *f, pl_msg *in) {
   return r;
 }
 
-/* ffmpeg's "vfr" sync: a frame lands on its rounded slot, never before the
- * next free one; one that would land a slot in the past is dropped. */
-static bool vfr_place(vconv_impl *x, AVFrame *fr) {
-  if (fr->pts == AV_NOPTS_VALUE) {
-    fr->pts = x->next_pts++;
-    return true;
-  }
-  double ipts = fr->pts * av_q2d(x->in_tb) / av_q2d(x->out_tb);
-  double dur = 1;
-  if (fr->pkt_duration > 0) {
-    long d = lrint(fr->pkt_duration * av_q2d(x->in_tb) / av_q2d(x->out_tb));
-    if (d > 0) dur = (double)d;
-  }
-  double delta0 = ipts - (double)x->next_pts;
-  double delta = delta0 + dur;
-  if (delta0 < 0 && delta > 0) ipts = (double)x->next_pts;
-  if (delta <= -0.6) return false;
-  if (delta > 0.6) x->next_pts = llrint(ipts);
-  fr->pts = x->next_pts++;
-  return true;
+/* Drops and duplicates are the frame rate working, not lost data; they are
+ * counted as ffmpeg counts them. */
+static void log_sync(pl_stage *st, const pl_vsync *vs) {
+  int64_t drop, dup;
+  pl_vsync_counts(vs, &drop, &dup);
+  if (drop || dup)
+    pl_stage_log(st, AV_LOG_VERBOSE, "frame rate: %" PRId64 " dropped, %" PRId64 " duplicated",
+                 drop, dup);
 }
 
 static int vconv_drain(pl_filter *f, pl_msg **out) {
@@ -213,16 +216,30 @@ static int vconv_drain(pl_filter *f, pl_msg **out) {
   if (!x->cv) return f->fed_eof || x->win.done ? AVERROR_EOF : AVERROR(EAGAIN);
   for (;;) {
     if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
-    int r = cx_vconv_receive(x->cv, x->frame);
-    if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return r;
+    int r = pl_vsync_receive(x->vs, x->frame);
+    if (r == AVERROR(EAGAIN) && !x->vs_flushed) {
+      /* The sync wants the next converted frame (or the converter's end). */
+      r = cx_vconv_receive(x->cv, x->frame);
+      if (r == AVERROR(EAGAIN)) return r;
+      if (r == AVERROR_EOF) {
+        x->vs_flushed = true;
+        r = pl_vsync_send(x->vs, NULL);
+      } else if (r >= 0) {
+        r = pl_vsync_send(x->vs, x->frame);
+      }
+      if (r >= 0) continue;
+    }
+    if (r == AVERROR(EAGAIN)) return r;
+    if (r == AVERROR_EOF) {
+      /* The input's end, or the output's -t reached: what still comes is
+       * past the output's end. */
+      x->win.done = true;
+      return r;
+    }
     if (r < 0) {
       char why[128];
       pl_stage_fail(f->st, ISO_EMEDIA, "conversion failed: %s", cx_errstr(r, why, sizeof why));
       return r;
-    }
-    if (!x->cfr && !vfr_place(x, x->frame)) {
-      av_frame_unref(x->frame);
-      continue;
     }
     pl_msg *m = pl_msg_new(PL_M_FRAME);
     if (!m) return AVERROR(ENOMEM);
@@ -241,6 +258,8 @@ static void vconv_destroy(pl_filter *f) {
   vconv_impl *x = f->impl;
   if (!x) return;
   cx_vconv_close(&x->cv);
+  if (x->vs) log_sync(f->st, x->vs);
+  pl_vsync_close(&x->vs);
   av_frame_free(&x->frame);
   free(x);
   f->impl = NULL;
