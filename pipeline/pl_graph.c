@@ -153,50 +153,96 @@ static int add_out(pl_job *g, const pl_job *fj, int file, int idx, char *err, si
   return ISO_OK;
 }
 
-/* "0:v:0", "v", "0:a", "0:1", "1": input 0 only. */
+/* Drops output stream idx of output file `file` (a negative map). */
+static void drop_out(pl_job *g, int file, int idx) {
+  for (int i = 0; i < g->nout; i++)
+    if (g->out[i].file == file && g->out[i].in_index == idx) {
+      memmove(&g->out[i], &g->out[i + 1], (size_t)(g->nout - i - 1) * sizeof g->out[0]);
+      g->nout--;
+      return;
+    }
+}
+
+/* Does stream si match type letter t (ffmpeg's v, V, a, s, d, t)? Cover
+ * art counts as no video: isopipe does not write it. */
+static bool type_matches(const pl_stream_info *si, char t) {
+  switch (t) {
+  case 'v':
+  case 'V':
+    return si->type == AVMEDIA_TYPE_VIDEO && !si->attached_pic;
+  case 'a':
+    return si->type == AVMEDIA_TYPE_AUDIO;
+  case 's':
+    return si->type == AVMEDIA_TYPE_SUBTITLE;
+  case 'd':
+    return si->type == AVMEDIA_TYPE_DATA;
+  default:
+    return si->type == AVMEDIA_TYPE_ATTACHMENT;
+  }
+}
+
+/* ffmpeg's map grammar for the one input: [-]0[:SPEC][?], SPEC being
+ * v|V|a|s|d|t[:N] or N; '-' removes what earlier maps added, '?' makes a
+ * map that matches nothing no error. A bare type or index ("v", "1") is
+ * read as input 0's. */
 static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, char *err, size_t n) {
+  char buf[128];
   const char *s = spec;
-  if (s[0] == '0' && s[1] == ':')
-    s += 2;
-  else if (s[0] == '0' && s[1] == 0) {
-    for (int i = 0; i < g->info.nstreams; i++)
-      if (!g->info.st[i].attached_pic)
-        if (add_out(g, fj, file, i, err, n)) return ISO_EINVAL;
-    return ISO_OK;
+  bool neg = *s == '-';
+  snprintf(buf, sizeof buf, "%s", s + neg);
+  size_t len = strlen(buf);
+  bool optional = len && buf[len - 1] == '?';
+  if (optional) buf[--len] = 0;
+  const char *p = buf;
+  if (p[0] == '0' && (p[1] == ':' || p[1] == 0)) {
+    p += p[1] ? 2 : 1;
+  } else if (isdigit((unsigned char)p[0]) && strchr(p, ':')) {
+    if (optional) return ISO_OK;
+    return pl_fail(err, n, "map '%s': isopipe reads one input (0)", spec);
   }
-  if (isdigit((unsigned char)*s)) {
-    int idx;
-    if (pl_parse_int(s, &idx) < 0 || idx < 0 || idx >= g->info.nstreams)
-      return pl_fail(err, n, "map '%s': no such stream in %s", spec, pl_basename(g->input));
-    return add_out(g, fj, file, idx, err, n);
-  }
-  enum AVMediaType type;
-  if (*s == 'v' || *s == 'V')
-    type = AVMEDIA_TYPE_VIDEO;
-  else if (*s == 'a')
-    type = AVMEDIA_TYPE_AUDIO;
-  else
-    return pl_fail(err, n, "map '%s': want [0:]v|a[:N] or [0:]N", spec);
-  s++;
+  if (!strncmp(p, "p:", 2) || !strncmp(p, "m:", 2) || !strncmp(p, "i:", 2) || !strcmp(p, "u") ||
+      !strncmp(p, "[", 1))
+    return pl_fail(err, n, "map '%s': only [-]0[:v|a|s|d|t[:N]|:N][?] is supported", spec);
+  char type = 0;
   int nth = -1;
-  if (*s == ':') {
-    if (pl_parse_int(s + 1, &nth) < 0 || nth < 0)
+  bool absolute = false;
+  if (*p && strchr("vVasdt", *p) && (p[1] == 0 || p[1] == ':')) {
+    type = *p;
+    if (p[1] && (pl_parse_int(p + 2, &nth) < 0 || nth < 0))
       return pl_fail(err, n, "map '%s': bad index", spec);
-  } else if (*s) {
-    return pl_fail(err, n, "map '%s': want [0:]v|a[:N] or [0:]N", spec);
+  } else if (*p) {
+    if (pl_parse_int(p, &nth) < 0 || nth < 0)
+      return pl_fail(err, n, "map '%s': want [-]0[:v|a|s|d|t[:N]|:N][?]", spec);
+    absolute = true;
   }
   int k = 0, found = 0;
   for (int i = 0; i < g->info.nstreams; i++) {
     const pl_stream_info *si = &g->info.st[i];
-    if (si->type != type || (type == AVMEDIA_TYPE_VIDEO && si->attached_pic)) continue;
-    if (nth < 0 || k == nth) {
-      if (add_out(g, fj, file, i, err, n)) return ISO_EINVAL;
-      found++;
+    if (absolute) {
+      if (i != nth) continue;
+    } else if (type) {
+      if (!type_matches(si, type)) continue;
+      if (nth >= 0 && k++ != nth) continue;
+    } else if (si->attached_pic) {
+      continue;
     }
-    k++;
+    found++;
+    if (neg) {
+      drop_out(g, file, i);
+      continue;
+    }
+    /* A stream asked for by type or index is never left out silently. */
+    if ((type || absolute) && si->type != AVMEDIA_TYPE_VIDEO && si->type != AVMEDIA_TYPE_AUDIO) {
+      if (optional) continue;
+      return pl_fail(
+          err, n, "map '%s': stream %d is %s; isopipe writes only audio and video", spec, i,
+          av_get_media_type_string(si->type) ? av_get_media_type_string(si->type) : "unknown");
+    }
+    if (add_out(g, fj, file, i, err, n)) return ISO_EINVAL;
   }
-  if (!found)
-    return pl_fail(err, n, "map '%s' matches no stream in %s", spec, pl_basename(g->input));
+  if (!found && !neg && !optional)
+    return pl_fail(err, n, "map '%s' matches no stream in %s (a trailing '?' would ignore it)",
+                   spec, pl_basename(g->input));
   return ISO_OK;
 }
 

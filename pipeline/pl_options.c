@@ -195,6 +195,19 @@ static int parse_vf(pl_job *j, const char *v, char *err, size_t n) {
   return ret;
 }
 
+/* ffmpeg options the CLI knows whose work the pipeline does not do (yet):
+ * refused by name when set, instead of reaching the encoders as unknown
+ * AVOptions. */
+static bool pl_not_implemented(const char *key) {
+  static const char *const keys[] = {
+      "af",     "filter_complex",   "tag",          "bsf",         "disposition",
+      "aspect", "force_key_frames", "map_metadata", "map_chapters"};
+  size_t len = strcspn(key, ":");
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (strlen(keys[i]) == len && !strncmp(key, keys[i], len)) return true;
+  return !strncmp(key, "metadata:", 9) || !strcmp(key, "frames:a");
+}
+
 int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t n) {
   if (!key) return pl_fail(err, n, "option without a name");
   const char *v = value ? value : "";
@@ -255,7 +268,8 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
   } else if (IS("ar")) {
     if (pl_parse_int(v, &j->ar) < 0 || j->ar <= 0) return pl_fail(err, n, "ar: bad rate '%s'", v);
   } else if (IS("ac")) {
-    if (pl_parse_int(v, &j->ac) < 0 || j->ac <= 0 || j->ac > 64)
+    /* 0 keeps the input's channels, as in ffmpeg. */
+    if (pl_parse_int(v, &j->ac) < 0 || j->ac < 0 || j->ac > 64)
       return pl_fail(err, n, "ac: bad channel count '%s'", v);
   } else if (IS("sample_fmt")) {
     if (av_get_sample_fmt(v) == AV_SAMPLE_FMT_NONE)
@@ -321,6 +335,8 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     j->trace = parse_bool(v);
   else {
     if (!*key) return pl_fail(err, n, "empty option name");
+    if (pl_not_implemented(key))
+      return pl_fail(err, n, "%s: not implemented by isopipe's pipeline", key);
     av_dict_set(&j->extra, key, v, 0);
   }
 #undef IS

@@ -157,6 +157,63 @@ static void test_help_version(void **state) {
   }
 }
 
+/* ffmpeg's arity: flags never take the next argument, specifiers in full,
+ * maps with a leading '-' or a trailing '?' are values. */
+static void test_grammar(void **state) {
+  (void)state;
+  ARGV("-y", "-hide_banner", "-nostdin", "-loglevel", "fatal", "-hwaccel", "none", "-i", "in.mkv",
+       "-c", "copy", "-map", "0", "-dn", "-sn", "-map", "-0:s", "-map", "0:a:0?", "-noautorotate",
+       "-shortest", "-start_at_zero", "-ignore_unknown", "-codec:", "copy", "-codec:v:0", "libx264",
+       "-profile:v:0", "high", "-x264opts:0", "keyint=50", "-c:s", "mov_text", "-metadata:s:a:0",
+       "language=eng", "-metadata", "title=", "-ar", "16k", "-ac", "0", "-b:v", "0", "-crf", "30",
+       "-aq", "2", "-vb", "1M", "-frames", "1", "-tag:v", "hvc1", "-bsf:a", "aac_adtstoasc",
+       "-filter:v", "scale=2:2", "-map_metadata", "-1", "-max_muxing_queue_size", "1024",
+       "-movflags", "+faststart", "out.mp4");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_int_equal(o.loglevel, 8);
+  assert_int_equal(o.overwrite, 1);
+  assert_int_equal(o.nostdin, 1);
+  assert_string_equal(cli_opts_get(&o, "dn"), "1");
+  assert_string_equal(cli_opts_get(&o, "sn"), "1");
+  assert_string_equal(nth(&o, "map", 0), "0");
+  assert_string_equal(nth(&o, "map", 1), "-0:s");
+  assert_string_equal(nth(&o, "map", 2), "0:a:0?");
+  assert_string_equal(nth(&o, "c:v", 1), "copy"); /* -codec: is -c */
+  assert_string_equal(nth(&o, "c:a", 1), "copy");
+  assert_string_equal(cli_opts_get(&o, "c:v"), "libx264");
+  assert_string_equal(cli_opts_get(&o, "c:a"), "copy"); /* -c:s touches neither */
+  assert_string_equal(cli_opts_get(&o, "profile:v"), "high");
+  assert_string_equal(cli_opts_get(&o, "x264opts"), "keyint=50");
+  assert_string_equal(cli_opts_get(&o, "metadata:s:a:0"), "language=eng");
+  assert_string_equal(cli_opts_get(&o, "metadata"), "title=");
+  assert_string_equal(cli_opts_get(&o, "ar"), "16000");
+  assert_string_equal(cli_opts_get(&o, "ac"), "0");
+  assert_string_equal(nth(&o, "b:v", 0), "0");
+  assert_string_equal(cli_opts_get(&o, "b:v"), "1000000");
+  assert_string_equal(cli_opts_get(&o, "q:a"), "2");
+  assert_string_equal(cli_opts_get(&o, "frames:v"), "1");
+  assert_string_equal(cli_opts_get(&o, "tag:v"), "hvc1");
+  assert_string_equal(cli_opts_get(&o, "bsf:a"), "aac_adtstoasc");
+  assert_string_equal(cli_opts_get(&o, "vf"), "scale=2:2");
+  assert_string_equal(cli_opts_get(&o, "map_metadata"), "-1");
+  assert_string_equal(cli_opts_get(&o, "movflags"), "+faststart");
+  assert_null(cli_opts_get(&o, "shortest"));
+  assert_true(o.nnotes >= 5); /* -noautorotate -shortest ... -c:s: said at -v verbose */
+  assert_string_equal(o.output, "out.mp4");
+  cli_opts_free(&o);
+}
+
+/* -loglevel is read first, wherever it is written. */
+static void test_loglevel_first(void **state) {
+  (void)state;
+  ARGV("-bogus_opt", "1", "-v", "quiet", "-i", "a", "o.mp4");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 2);
+  assert_int_equal(o.loglevel, -8);
+  cli_opts_free(&o);
+}
+
 /* Parses argv expecting a usage error whose message contains want. */
 static void expect_usage(int argc, char **argv, const char *want) {
   cli_opts o;
@@ -187,9 +244,10 @@ static void test_usage_errors(void **state) {
   USAGE("invalid time 'abc' for -t", "-i", "a", "-t", "abc", "o.mp4");
   USAGE("must not be negative", "-i", "a", "-to", "-3", "o.mp4");
   USAGE("invalid bit rate '2X' for -b:v", "-i", "a", "-b:v", "2X", "o.mp4");
-  USAGE("invalid bit rate '0' for -b:a", "-i", "a", "-b:a", "0", "o.mp4");
+  USAGE("invalid bit rate '-1' for -b:a", "-i", "a", "-b:a", "-1", "o.mp4");
   USAGE("invalid value 'fast' for -crf", "-i", "a", "-crf", "fast", "o.mp4");
-  USAGE("invalid value '0' for -ac", "-i", "a", "-ac", "0", "o.mp4");
+  USAGE("invalid value '65' for -ac", "-i", "a", "-ac", "65", "o.mp4");
+  USAGE("invalid value '0' for -ar", "-i", "a", "-ar", "0", "o.mp4");
   USAGE("invalid value 'x' for -g", "-i", "a", "-g", "x", "o.mp4");
   USAGE("invalid value 'many' for -threads", "-i", "a", "-threads", "many", "o.mp4");
   USAGE("invalid size '1280*720' for -s", "-i", "a", "-s", "1280*720", "o.mp4");
@@ -198,7 +256,17 @@ static void test_usage_errors(void **state) {
   USAGE("invalid log level 'loud'", "-loglevel", "loud", "-i", "a", "o.mp4");
   USAGE("invalid value '0' for --queue", "--queue", "0", "-i", "a", "o.mp4");
   USAGE("unknown option '--frobnicate'", "--frobnicate", "-i", "a", "o.mp4");
-  USAGE("unknown option '-frobnicate' (and no value", "-i", "a", "o.mp4", "-frobnicate");
+  USAGE("unknown option '-frobnicate'", "-i", "a", "o.mp4", "-frobnicate");
+  USAGE("option '-movflags' needs a value", "-i", "a", "o.mp4", "-movflags");
+  USAGE("unknown option '-mapp' (did you mean -map?)", "-i", "a", "-mapp", "0", "o.mp4");
+  USAGE("unknown option '-map_metdata' (did you mean -map_metadata?)", "-i", "a", "-map_metdata",
+        "-1", "o.mp4");
+  USAGE("option '-copyts' is not supported by isopipe", "-i", "a", "-copyts", "o.mp4");
+  USAGE("option '-hwaccel cuda' is not supported", "-hwaccel", "cuda", "-i", "a", "o.mp4");
+  USAGE("option '-an' takes no stream specifier", "-i", "a", "-an:v", "o.mp4");
+  USAGE("option '-c:v:1'", "-i", "a", "-c:v:1", "copy", "o.mp4");
+  USAGE("option '-b:p:1'", "-i", "a", "-b:p:1", "1M", "o.mp4");
+  USAGE("option '-filter': give -filter:v or -filter:a", "-i", "a", "-filter", "null", "o.mp4");
   USAGE("unknown option '-frobnicate'", "-frobnicate", "-y", "-i", "a", "o.mp4");
   USAGE("unknown option '-%%'", "-%%", "1", "-i", "a", "o.mp4");
   USAGE("'--inline' takes no value", "--inline=1", "-i", "a", "o.mp4");
@@ -262,7 +330,8 @@ int main(void) {
       cmocka_unit_test(test_aliases_and_flags), cmocka_unit_test(test_cli_own_options),
       cmocka_unit_test(test_passthrough),       cmocka_unit_test(test_help_version),
       cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_loglevel_names),
-      cmocka_unit_test(test_output_checks),
+      cmocka_unit_test(test_output_checks),     cmocka_unit_test(test_grammar),
+      cmocka_unit_test(test_loglevel_first),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,8 +147,10 @@ static void on_done(iso_pipeline *p, int status, void *ud) {
   a->status = status;
 }
 
+/* Usage errors and refusals are printed down to -loglevel fatal, as ffmpeg
+ * prints its option errors. */
 static void print_error(app *a, const char *what) {
-  if (a->o->loglevel < 16) return;
+  if (a->o->loglevel < 8) return;
   char line[1280];
   snprintf(line, sizeof line, "isopipe: %s", what);
   cli_term_line(&a->term, line);
@@ -287,7 +289,10 @@ static int configure(app *a) {
       size_t klen = strlen(kv->key);
       if (strncmp(why, kv->key, klen) == 0 && why[klen] == ':' && why[klen + 1] == ' ')
         why += klen + 2;
-      snprintf(err, sizeof err, "invalid value '%s' for %s: %s", kv->value, kv->opt, why);
+      if (strstr(why, "not implemented"))
+        snprintf(err, sizeof err, "option '%s %s': %s", kv->opt, kv->value, why);
+      else
+        snprintf(err, sizeof err, "invalid value '%s' for %s: %s", kv->value, kv->opt, why);
       print_error(a, err);
       return CLI_EXIT_USAGE;
     }
@@ -413,6 +418,11 @@ int cli_app_run(const cli_opts *o) {
   /* Workers' av_log callbacks read this level, so debug chatter is not
    * formatted and shipped only to be dropped here. */
   av_log_set_level(o->loglevel);
+  for (size_t i = 0; o->loglevel >= 40 && i < o->nnotes; i++) {
+    char line[400];
+    snprintf(line, sizeof line, "isopipe: %s", o->notes[i]);
+    cli_term_line(&a.term, line);
+  }
 
   /* Before the runtime starts threads: they must not inherit it. Inline
    * mode does the media work on this thread: it gets no priority over

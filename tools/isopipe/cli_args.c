@@ -9,114 +9,8 @@
 #include <string.h>
 
 #include "isopipe/common.h"
+#include "tools/isopipe/cli_optdefs.h"
 #include "tools/isopipe/cli_units.h"
-
-/* How an option's value is checked before it reaches the pipeline: the
- * pipeline checks again, but a usage error caught here names the option as
- * the user typed it. */
-typedef enum {
-  K_STR,     /* passed as is */
-  K_FLAG,    /* no value; key = "1" */
-  K_TIME,    /* normalised to seconds */
-  K_BITRATE, /* normalised to bits/s */
-  K_COUNT,   /* whole number in [min, max] */
-  K_NUMBER,  /* non-negative decimal */
-  K_RATE,    /* frame rate */
-  K_WXH,     /* normalised to WxH */
-  K_KV,      /* "key=value" */
-  K_THREADS, /* whole number or "auto" */
-  K_CODEC,   /* -c: sets both c:v and c:a */
-  K_SPECIAL  /* handled by name in parse_one() */
-} kind;
-
-typedef struct optdef {
-  const char *name; /* without the leading dash(es) */
-  const char *key;  /* pipeline key; NULL for CLI-only options */
-  kind k;
-  long min, max;
-} optdef;
-
-static const optdef opts_table[] = {
-    {"i", NULL, K_SPECIAL, 0, 0},
-    {"y", NULL, K_SPECIAL, 0, 0},
-    {"n", NULL, K_SPECIAL, 0, 0},
-    {"f", NULL, K_SPECIAL, 0, 0},
-    {"c", NULL, K_CODEC, 0, 0},
-    {"codec", NULL, K_CODEC, 0, 0},
-    {"c:v", "c:v", K_STR, 0, 0},
-    {"codec:v", "c:v", K_STR, 0, 0},
-    {"vcodec", "c:v", K_STR, 0, 0},
-    {"c:a", "c:a", K_STR, 0, 0},
-    {"codec:a", "c:a", K_STR, 0, 0},
-    {"acodec", "c:a", K_STR, 0, 0},
-    {"b:v", "b:v", K_BITRATE, 0, 0},
-    {"b", "b:v", K_BITRATE, 0, 0},
-    {"vb", "b:v", K_BITRATE, 0, 0},
-    {"b:a", "b:a", K_BITRATE, 0, 0},
-    {"ab", "b:a", K_BITRATE, 0, 0},
-    {"crf", "crf", K_NUMBER, 0, 0},
-    {"preset", "preset", K_STR, 0, 0},
-    {"g", "g", K_COUNT, 0, 100000000},
-    {"frames:v", "frames:v", K_COUNT, 1, 2147483647},
-    {"vframes", "frames:v", K_COUNT, 1, 2147483647},
-    {"threads", "threads", K_THREADS, 0, 1024},
-    {"s", "s", K_WXH, 0, 0},
-    {"vf", "vf", K_STR, 0, 0},
-    {"filter:v", "vf", K_STR, 0, 0},
-    {"r", "r", K_RATE, 0, 0},
-    {"fps_mode", "fps_mode", K_STR, 0, 0},
-    {"fps_mode:v", "fps_mode", K_STR, 0, 0},
-    {"vsync", "vsync", K_STR, 0, 0},
-    {"ar", "ar", K_COUNT, 1, 4000000},
-    {"ac", "ac", K_COUNT, 1, 64},
-    {"sample_fmt", "sample_fmt", K_STR, 0, 0},
-    {"pix_fmt", "pix_fmt", K_STR, 0, 0},
-    {"an", "an", K_FLAG, 0, 0},
-    {"vn", "vn", K_FLAG, 0, 0},
-    {"sn", "sn", K_FLAG, 0, 0},
-    {"map", "map", K_STR, 0, 0},
-    {"ss", "ss", K_TIME, 0, 0},
-    {"t", "t", K_TIME, 0, 0},
-    {"to", "to", K_TIME, 0, 0},
-    {"metadata", "metadata", K_KV, 0, 0},
-    {"progress", NULL, K_SPECIAL, 0, 0},
-    {"stats_period", NULL, K_SPECIAL, 0, 0},
-    {"loglevel", NULL, K_SPECIAL, 0, 0},
-    {"v", NULL, K_SPECIAL, 0, 0},
-    {"hide_banner", NULL, K_SPECIAL, 0, 0},
-    {"nostdin", NULL, K_SPECIAL, 0, 0},
-    {"stats", NULL, K_SPECIAL, 0, 0},
-    {"nostats", NULL, K_SPECIAL, 0, 0},
-    {"h", NULL, K_SPECIAL, 0, 0},
-    {"help", NULL, K_SPECIAL, 0, 0},
-    {"version", NULL, K_SPECIAL, 0, 0},
-    {"fail_fast", "fail_fast", K_FLAG, 0, 0},
-    /* Long options: ours, not ffmpeg's. */
-    {"-queue", "queue", K_COUNT, 1, 256},
-    {"-inline", NULL, K_SPECIAL, 0, 0},
-    {"-version", NULL, K_SPECIAL, 0, 0},
-    {"-help", NULL, K_SPECIAL, 0, 0},
-    {"-stats", NULL, K_SPECIAL, 0, 0},
-    {"-trace", NULL, K_SPECIAL, 0, 0},
-    {"-profile", NULL, K_SPECIAL, 0, 0},
-    {"-fail-fast", "fail_fast", K_FLAG, 0, 0},
-};
-
-static const optdef *find_opt(const char *name) {
-  for (size_t i = 0; i < sizeof opts_table / sizeof opts_table[0]; i++)
-    if (strcmp(opts_table[i].name, name) == 0) return &opts_table[i];
-  return NULL;
-}
-
-static int takes_value(const optdef *d) {
-  if (d->k == K_FLAG) return 0;
-  if (d->k != K_SPECIAL) return 1;
-  static const char *with_value[] = {"i",        "f", "progress", "stats_period",
-                                     "loglevel", "v", "-stats",   "-trace"};
-  for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
-    if (strcmp(d->name, with_value[i]) == 0) return 1;
-  return 0;
-}
 
 static int fail(char *err, size_t n, const char *fmt, ...) ISO_PRINTF(3, 4);
 static int fail(char *err, size_t n, const char *fmt, ...) {
@@ -183,15 +77,7 @@ int cli_parse_loglevel(const char *s, int *level) {
   return -1;
 }
 
-/* A passed-through AVOption name: letters, digits and _ - : only. */
-static int plausible_avoption(const char *name) {
-  if (!isalpha((unsigned char)name[0])) return 0;
-  for (const char *p = name; *p; p++)
-    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != ':') return 0;
-  return 1;
-}
-
-static int check_value(const optdef *d, const char *opt, const char *v, char *norm, size_t nn,
+static int check_value(const cli_optdef *d, const char *opt, const char *v, char *norm, size_t nn,
                        char *err, size_t en) {
   const char *why = NULL;
   snprintf(norm, nn, "%s", v);
@@ -206,8 +92,10 @@ static int check_value(const optdef *d, const char *opt, const char *v, char *no
   case K_BITRATE: {
     uint64_t b;
     if (cli_parse_size(v, &b, &why) < 0)
-      return fail(err, en, "invalid bit rate '%s' for %s: %s", v, opt, why);
-    if (b == 0) return fail(err, en, "invalid bit rate '%s' for %s: must be above 0", v, opt);
+      return fail(err, en, "invalid %s '%s' for %s: %s", d->min ? "value" : "bit rate", v, opt,
+                  why);
+    if (b < (uint64_t)d->min || (d->max && b > (uint64_t)d->max))
+      return fail(err, en, "invalid value '%s' for %s: expected %ld..%ld", v, opt, d->min, d->max);
     snprintf(norm, nn, "%llu", (unsigned long long)b);
     return 0;
   }
@@ -269,8 +157,8 @@ static void opts_init(cli_opts *o) {
   o->stats = -1;
 }
 
-static int handle_special(cli_opts *o, const optdef *d, const char *opt, const char *v, char *err,
-                          size_t en) {
+static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, const char *v, int neg,
+                          char *err, size_t en) {
   const char *n = d->name;
   const char *why;
   if (strcmp(n, "i") == 0) {
@@ -301,12 +189,17 @@ static int handle_special(cli_opts *o, const optdef *d, const char *opt, const c
                   v, opt);
   } else if (strcmp(n, "hide_banner") == 0) {
     o->hide_banner = 1;
-  } else if (strcmp(n, "nostdin") == 0) {
-    o->nostdin = 1;
+  } else if (strcmp(n, "stdin") == 0) {
+    o->nostdin = neg;
   } else if (strcmp(n, "stats") == 0) {
-    o->stats = 1;
-  } else if (strcmp(n, "nostats") == 0) {
-    o->stats = 0;
+    o->stats = !neg;
+  } else if (strcmp(n, "hwaccel") == 0) {
+    /* "auto" falls back to software in ffmpeg when no device answers. */
+    if (strcmp(v, "none") && strcmp(v, "auto"))
+      return fail(err, en,
+                  "option '%s %s' is not supported: isopipe decodes in software only (-hwaccel "
+                  "none or auto)",
+                  opt, v);
   } else if (strcmp(n, "h") == 0 || strcmp(n, "help") == 0 || strcmp(n, "-help") == 0) {
     o->action = CLI_HELP;
   } else if (strcmp(n, "version") == 0 || strcmp(n, "-version") == 0) {
@@ -347,8 +240,123 @@ static int add_output(cli_opts *o, const char *path, size_t *group, int *nout, c
   return 0;
 }
 
+/* What a stream specifier becomes for a table option: the pipeline key in
+ * key (empty: ignore the option, *why says why), or -1 with err set. */
+static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char *key, size_t kn,
+                    const char **ignored, char *err, size_t en) {
+  static const char *const typed[] = {"b", "q", "tag", "bsf", "disposition", "frames", "filter"};
+  static const char *const video[] = {"s",   "r",      "aspect",   "pix_fmt",         "g",
+                                      "crf", "preset", "fps_mode", "force_key_frames"};
+  static const char *const audio[] = {"ar", "ac", "sample_fmt"};
+  char type, why[160];
+  int index;
+  *ignored = NULL;
+  if (!strcmp(d->key, "metadata")) { /* its own grammar: g, s:SPEC, c:N, p:N */
+    snprintf(key, kn, "metadata%s%s", spec ? ":" : "", spec ? spec : "");
+    return 0;
+  }
+  if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
+    return fail(err, en, "option '%s': %s", opt, why);
+  if (type == 0 && index > 0)
+    return fail(err, en, "option '%s': a stream index alone is not supported here: use :v or :a",
+                opt);
+  if (index > 0)
+    return fail(err, en,
+                "option '%s': only the first stream of a type (%c:0) can be told apart; isopipe "
+                "writes one stream of each type per -map",
+                opt, type);
+  if (type == 's' || type == 'd' || type == 't') {
+    *ignored = "isopipe writes no subtitle, data or attachment streams";
+    key[0] = 0;
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof video / sizeof video[0]; i++)
+    if (!strcmp(d->key, video[i]) && type == 'a') {
+      *ignored = "a video option given for audio streams";
+      key[0] = 0;
+      return 0;
+    }
+  for (size_t i = 0; i < sizeof audio / sizeof audio[0]; i++)
+    if (!strcmp(d->key, audio[i]) && type == 'v') {
+      *ignored = "an audio option given for video streams";
+      key[0] = 0;
+      return 0;
+    }
+  int needs_type = 0;
+  for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++)
+    if (!strcmp(d->key, typed[i])) needs_type = 1;
+  if (!strcmp(d->key, "filter")) {
+    if (type != 'v' && type != 'a')
+      return fail(err, en, "option '%s': give -filter:v or -filter:a", opt);
+    snprintf(key, kn, "%s", type == 'v' ? "vf" : "af");
+  } else if (needs_type) {
+    /* Without a type, ffmpeg applies it to every stream; isopipe's
+     * single-valued ones (-b, -frames, -q) mean the video's, as they
+     * always did. */
+    char t = type ? type : 'v';
+    if ((!strcmp(d->key, "tag") || !strcmp(d->key, "bsf") || !strcmp(d->key, "disposition")) &&
+        !type)
+      snprintf(key, kn, "%s", d->key);
+    else
+      snprintf(key, kn, "%s:%c", d->key, t);
+  } else {
+    snprintf(key, kn, "%s", d->key);
+  }
+  return 0;
+}
+
+static void add_note(cli_opts *o, const char *opt, const char *why) {
+  char line[320];
+  snprintf(line, sizeof line, "option '%s' changes nothing in isopipe: %s", opt, why);
+  char **n = realloc(o->notes, (o->nnotes + 1) * sizeof *n);
+  if (!n) {
+    fputs("isopipe: out of memory\n", stderr);
+    exit(1);
+  }
+  o->notes = n;
+  o->notes[o->nnotes++] = xstrdup(line);
+}
+
+/* An AVOption of a codec or format, passed on as ffmpeg passes it; the
+ * pipeline refuses to start when nothing uses it. */
+static int add_avoption(cli_opts *o, const char *opt, const char *base, const char *spec,
+                        const char *v, char *err, size_t en) {
+  char type, why[160], key[160];
+  int index;
+  if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
+    return fail(err, en, "option '%s': %s", opt, why);
+  if (type == 's' || type == 'd' || type == 't') {
+    add_note(o, opt, "isopipe writes no subtitle, data or attachment streams");
+    return 0;
+  }
+  if (index > 0)
+    return fail(err, en,
+                "option '%s': only the first stream of a type (v:0, a:0) can be told apart", opt);
+  /* An index alone ("-x264opts:0") leaves it to the encoder that has it. */
+  snprintf(key, sizeof key, "%s%s%.1s", base, type ? ":" : "", type ? &type : "");
+  add_kv(o, opt, key, v);
+  return 0;
+}
+
+/* ffmpeg reads -loglevel before anything else, so that its errors obey it. */
+static void prescan_loglevel(int argc, char **argv, cli_opts *o) {
+  for (int i = 1; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "-loglevel") || !strcmp(argv[i], "-v")) {
+      int l;
+      if (cli_parse_loglevel(argv[i + 1], &l) == 0) o->loglevel = l;
+      i++;
+    }
+}
+
+static int unknown_option(const char *a, const char *base, char *err, size_t en) {
+  const char *near = cli_optdef_suggest(base);
+  if (near) return fail(err, en, "unknown option '%s' (did you mean -%s?)", a, near);
+  return fail(err, en, "unknown option '%s' (see --help)", a);
+}
+
 int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen) {
   opts_init(o);
+  prescan_loglevel(argc, argv, o);
   err[0] = '\0';
   char norm[256];
   size_t group = 0; /* where the options of the next output start in o->kv */
@@ -360,9 +368,9 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       if (rc) return rc;
       continue;
     }
-    /* "--opt=value" is accepted for our long options. */
+    /* "--opt=value" for our long options; "-opt:spec" for ffmpeg's. */
     char name[128];
-    const char *inline_val = NULL;
+    const char *inline_val = NULL, *spec = NULL;
     snprintf(name, sizeof name, "%s", a + 1);
     if (a[1] == '-') {
       char *eq = strchr(name, '=');
@@ -370,25 +378,30 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
         *eq = '\0';
         inline_val = a + 1 + (eq - name) + 1;
       }
+    } else {
+      char *colon = strchr(name, ':');
+      if (colon) {
+        *colon = '\0';
+        spec = colon + 1;
+      }
     }
-    const optdef *d = find_opt(name);
-    if (!d) {
-      if (a[1] == '-') return fail(err, errlen, "unknown option '%s' (see --help)", a);
-      /* ffmpeg's per-codec and per-muxer AVOptions travel as they are;
-       * the pipeline refuses to start when nothing used one. */
-      if (!plausible_avoption(name))
-        return fail(err, errlen, "unknown option '%s' (see --help)", a);
-      if (i + 1 >= argc)
-        return fail(err, errlen, "unknown option '%s' (and no value follows it)", a);
-      const char *v = argv[i + 1];
-      if (v[0] == '-' && v[1] && find_opt(v + 1))
-        return fail(err, errlen, "unknown option '%s' (see --help)", a);
-      add_kv(o, a, name, v);
-      i++;
+    const cli_optdef *d = cli_optdef_find(name);
+    int neg = 0;
+    if (!d && !strncmp(name, "no", 2)) { /* ffmpeg's "-noNAME" for a boolean NAME */
+      const cli_optdef *b = cli_optdef_find(name + 2);
+      if (b && (b->flags & CO_BOOL)) d = b, neg = 1;
+    }
+    if (!d || (d->flags & CO_OURS && a[1] != '-') || (!(d->flags & CO_OURS) && a[1] == '-')) {
+      if (a[1] == '-' || !cli_is_avoption(name)) return unknown_option(a, name, err, errlen);
+      if (i + 1 >= argc) return fail(err, errlen, "option '%s' needs a value", a);
+      int rc = add_avoption(o, a, name, spec, argv[++i], err, errlen);
+      if (rc) return rc;
       continue;
     }
+    if (spec && !(d->flags & CO_SPEC))
+      return fail(err, errlen, "option '-%s' takes no stream specifier (got '%s')", d->name, a);
     const char *v = "";
-    if (takes_value(d)) {
+    if (d->flags & CO_ARG) {
       if (inline_val)
         v = inline_val;
       else if (i + 1 < argc)
@@ -398,24 +411,56 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     } else if (inline_val) {
       return fail(err, errlen, "option '-%s' takes no value", name);
     }
+    if (d->k == K_REFUSE)
+      return fail(err, errlen, "option '%s' is not supported by isopipe: %s", a, d->note);
+    if (d->k == K_IGNORE) {
+      add_note(o, a, d->note);
+      continue;
+    }
     int rc = check_value(d, a, v, norm, sizeof norm, err, errlen);
     if (rc) return rc;
-    switch (d->k) {
-    case K_SPECIAL:
-      rc = handle_special(o, d, a, v, err, errlen);
+    if (d->k == K_SPECIAL) {
+      rc = handle_special(o, d, a, v, neg, err, errlen);
       if (rc) return rc;
-      break;
-    case K_FLAG:
-      add_kv(o, a, d->key, "1");
-      break;
-    case K_CODEC:
-      add_kv(o, a, "c:v", norm);
-      add_kv(o, a, "c:a", norm);
-      break;
-    default:
-      add_kv(o, a, d->key, norm);
-      break;
+      continue;
     }
+    if (d->k == K_FLAG) {
+      add_kv(o, a, d->key, neg ? "0" : "1");
+      continue;
+    }
+    char key[160];
+    const char *ignored = NULL;
+    if (d->k == K_CODEC) {
+      char type = 0, why[160];
+      int index = -1;
+      if (strchr(d->key, ':'))
+        type = strchr(d->key, ':')[1];
+      else if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
+        return fail(err, errlen, "option '%s': %s", a, why);
+      if (index > 0 || (!type && index == 0))
+        return fail(err, errlen,
+                    "option '%s': only -c, -c:v[:0], -c:a[:0] and -c:s are supported (isopipe "
+                    "writes one stream of each type per -map)",
+                    a);
+      if (type == 's' || type == 'd' || type == 't') {
+        add_note(o, a, "isopipe writes no subtitle, data or attachment streams");
+        continue;
+      }
+      if (type != 'a') add_kv(o, a, "c:v", norm);
+      if (type != 'v') add_kv(o, a, "c:a", norm);
+      continue;
+    }
+    if (d->flags & CO_SPEC) {
+      rc = spec_key(d, a, spec, key, sizeof key, &ignored, err, errlen);
+      if (rc) return rc;
+      if (ignored) {
+        add_note(o, a, ignored);
+        continue;
+      }
+    } else {
+      snprintf(key, sizeof key, "%s", d->key);
+    }
+    add_kv(o, a, key, norm);
   }
   if (o->action != CLI_RUN) return 0;
   if (!o->input) return fail(err, errlen, "no input file (use -i FILE; see --help)");
@@ -438,6 +483,9 @@ void cli_opts_free(cli_opts *o) {
     free(o->kv[i].opt);
   }
   free(o->kv);
+  for (size_t i = 0; i < o->nnotes; i++)
+    free(o->notes[i]);
+  free(o->notes);
   free(o->input);
   free(o->output);
   free(o->stats_path);

@@ -32,6 +32,8 @@ typedef struct cli_opts {
   int loglevel;                  /* AV_LOG_* number; default 32 (info) */
   int stats;                     /* -stats 1, -nostats 0, neither -1 (shown from -v info up) */
   int hide_banner, nostdin;
+  char **notes; /* options accepted that change nothing here, with the reason */
+  size_t nnotes;
 } cli_opts;
 
 /* Parses argv[1..argc-1] into o (which it initialises). Returns 0, or 2 on

@@ -1,5 +1,6 @@
 /* The --help and --version texts. */
 #include "tools/isopipe/cli_help.h"
+#include "tools/isopipe/cli_optdefs.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -76,6 +77,7 @@ static const char help_text[] =
 
 void cli_print_help(FILE *f) {
   fputs(help_text, f);
+  cli_optdefs_print(f);
 }
 
 static void fmt_ver(char *buf, size_t n, unsigned v) {

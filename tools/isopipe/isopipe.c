@@ -10,7 +10,9 @@ int main(int argc, char **argv) {
   char err[1024];
   int rc = cli_args_parse(argc, argv, &o, err, sizeof err);
   if (rc) {
-    fprintf(stderr, "isopipe: %s\n", err);
+    /* ffmpeg prints option errors at its "fatal" level: -v panic / quiet
+     * hide them, -loglevel fatal does not. */
+    if (o.loglevel >= 8) fprintf(stderr, "isopipe: %s\n", err);
     cli_opts_free(&o);
     return rc;
   }

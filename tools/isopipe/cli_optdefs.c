@@ -1,0 +1,259 @@
+/* The option table: every ffmpeg option isopipe knows, with ffmpeg's arity and kinds. */
+#include "tools/isopipe/cli_optdefs.h"
+
+#include <ctype.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define A CO_ARG
+#define B CO_BOOL
+#define S CO_SPEC
+#define I CO_INPUT
+#define O CO_OUTPUT
+#define E CO_EXPERT
+#define INTMAX 2147483647L
+
+/* Order is the --help order. Notes of K_IGNORE and K_REFUSE entries are
+ * printed as they are: they say what isopipe does instead. */
+static const cli_optdef table[] = {
+    /* Files. */
+    {"i", A | I, K_SPECIAL, NULL, 0, 0, "input file ('-' = stdin)"},
+    {"f", A | I | O, K_SPECIAL, NULL, 0, 0, "format (before -i: the input's)"},
+    {"y", B, K_SPECIAL, NULL, 0, 0, "overwrite the outputs"},
+    {"n", B, K_SPECIAL, NULL, 0, 0, "never overwrite (the default)"},
+    /* Streams and codecs. */
+    {"c", A | S | I | O, K_CODEC, "c", 0, 0, "encoder or 'copy' (by stream type)"},
+    {"codec", A | S | I | O, K_CODEC, "c", 0, 0, "same as -c"},
+    {"vcodec", A | I | O, K_CODEC, "c:v", 0, 0, "same as -c:v"},
+    {"acodec", A | I | O, K_CODEC, "c:a", 0, 0, "same as -c:a"},
+    {"scodec", A | I | O, K_CODEC, "c:s", 0, 0, "same as -c:s"},
+    {"dcodec", A | I | O | E, K_CODEC, "c:d", 0, 0, "same as -c:d"},
+    {"b", A | S | O, K_BITRATE, "b", 0, 0, "bit rate ('2M', '128k'; no type: video)"},
+    {"vb", A | O, K_BITRATE, "b:v", 0, 0, "same as -b:v"},
+    {"ab", A | O, K_BITRATE, "b:a", 0, 0, "same as -b:a"},
+    {"crf", A | S | O, K_NUMBER, "crf", 0, 0, "constant quality"},
+    {"q", A | S | O, K_NUMBER, "q", 0, 0, "fixed quality scale (-q:v, -q:a)"},
+    {"qscale", A | S | O, K_NUMBER, "q", 0, 0, "same as -q"},
+    {"aq", A | O, K_NUMBER, "q:a", 0, 0, "same as -q:a"},
+    {"preset", A | S | O, K_STR, "preset", 0, 0, "encoder preset"},
+    {"g", A | S | O, K_COUNT, "g", 0, 100000000, "keyframe interval"},
+    {"threads", A | S | I | O, K_THREADS, "threads", 0, 1024, "codec threads or auto"},
+    {"frames", A | S | O, K_COUNT, "frames", 1, INTMAX, "at most N frames (-frames:v)"},
+    {"vframes", A | O, K_COUNT, "frames:v", 1, INTMAX, "same as -frames:v"},
+    {"s", A | S | I | O, K_WXH, "s", 0, 0, "frame size WxH"},
+    {"r", A | S | I | O, K_RATE, "r", 0, 0, "frame rate"},
+    {"aspect", A | S | O, K_STR, "aspect", 0, 0, "display aspect ratio (4:3, 1.7777)"},
+    {"pix_fmt", A | S | I | O, K_STR, "pix_fmt", 0, 0, "pixel format"},
+    {"ar", A | S | I | O, K_BITRATE, "ar", 1, 4000000, "audio sample rate ('16k')"},
+    {"ac", A | S | I | O, K_COUNT, "ac", 0, 64, "audio channels (0: the input's)"},
+    {"sample_fmt", A | S | I | O, K_STR, "sample_fmt", 0, 0, "audio sample format"},
+    {"an", B | I | O, K_FLAG, "an", 0, 0, "no audio"},
+    {"vn", B | I | O, K_FLAG, "vn", 0, 0, "no video"},
+    {"sn", B | I | O, K_FLAG, "sn", 0, 0, "no subtitles (isopipe never writes them)"},
+    {"dn", B | I | O, K_FLAG, "dn", 0, 0, "no data streams (isopipe never writes them)"},
+    {"map", A | O, K_STR, "map", 0, 0, "pick streams: [-]0[:SPEC][?]"},
+    {"map_metadata", A | O, K_STR, "map_metadata", 0, 0, "metadata source (0, 0:s:v, -1)"},
+    {"map_chapters", A | O, K_STR, "map_chapters", 0, 0, "chapters source (0 or -1)"},
+    {"metadata", A | S | O, K_KV, "metadata", 0, 0, "KEY=VALUE (KEY= removes; :s:a:0 ...)"},
+    {"disposition", A | S | O, K_STR, "disposition", 0, 0, "stream disposition (default...)"},
+    {"tag", A | S | O, K_STR, "tag", 0, 0, "codec tag (-tag:v hvc1)"},
+    {"vtag", A | O, K_STR, "tag:v", 0, 0, "same as -tag:v"},
+    {"atag", A | O, K_STR, "tag:a", 0, 0, "same as -tag:a"},
+    {"bsf", A | S | O, K_STR, "bsf", 0, 0, "bitstream filters (-bsf:a aac_adtstoasc)"},
+    {"absf", A | O, K_STR, "bsf:a", 0, 0, "same as -bsf:a"},
+    {"vbsf", A | O, K_STR, "bsf:v", 0, 0, "same as -bsf:v"},
+    {"force_key_frames", A | S | O, K_STR, "force_key_frames", 0, 0, "times or expr:..."},
+    /* Filters: run by the library's filter stage. */
+    {"vf", A | O, K_STR, "vf", 0, 0, "video filter graph"},
+    {"af", A | O, K_STR, "af", 0, 0, "audio filter graph"},
+    {"filter", A | S | O, K_STR, "filter", 0, 0, "same as -vf (:v) and -af (:a)"},
+    {"filter_complex", A, K_STR, "filter_complex", 0, 0, "complex filter graph"},
+    {"lavfi", A, K_STR, "filter_complex", 0, 0, "same as -filter_complex"},
+    {"vsync", A | E, K_STR, "fps_mode", 0, 0, "same as -fps_mode"},
+    {"fps_mode", A | S | O | E, K_STR, "fps_mode", 0, 0, "frame rate mode"},
+    /* Trimming. */
+    {"ss", A | I | O, K_TIME, "ss", 0, 0, "start time"},
+    {"t", A | I | O, K_TIME, "t", 0, 0, "duration"},
+    {"to", A | I | O, K_TIME, "to", 0, 0, "end time"},
+    /* Decoding. */
+    {"hwaccel", A | S | I, K_SPECIAL, NULL, 0, 0, "none or auto: isopipe decodes in software"},
+    /* Progress and logs. */
+    {"loglevel", A, K_SPECIAL, NULL, 0, 0, "log level"},
+    {"v", A, K_SPECIAL, NULL, 0, 0, "same as -loglevel"},
+    {"progress", A, K_SPECIAL, NULL, 0, 0, "key=value progress to a pipe or file"},
+    {"stats_period", A, K_SPECIAL, NULL, 0, 0, "status period (1 s)"},
+    {"stats", B, K_SPECIAL, NULL, 0, 0, "status display (-nostats hides it)"},
+    {"stdin", B, K_SPECIAL, NULL, 0, 0, "-nostdin: isopipe never reads the keyboard"},
+    {"hide_banner", B, K_SPECIAL, NULL, 0, 0, "no banner"},
+    {"xerror", B, K_FLAG, "fail_fast", 0, 0, "stop at the first error"},
+    {"h", 0, K_SPECIAL, NULL, 0, 0, "help"},
+    {"help", 0, K_SPECIAL, NULL, 0, 0, "help"},
+    {"version", 0, K_SPECIAL, NULL, 0, 0, "version"},
+    /* Accepted; nothing to change in isopipe. */
+    {"max_muxing_queue_size", A | S | O | E, K_IGNORE, NULL, 0, 0,
+     "isopipe's queues are bounded by --queue"},
+    {"muxing_queue_data_threshold", A | S | O | E, K_IGNORE, NULL, 0, 0,
+     "isopipe's queues are bounded by --queue"},
+    {"ignore_unknown", B | E, K_IGNORE, NULL, 0, 0, "isopipe always skips streams it cannot write"},
+    {"copy_unknown", B | E, K_REFUSE, NULL, 0, 0, "isopipe writes only audio and video streams"},
+    {"autorotate", B | S | I | E, K_IGNORE, NULL, 0, 0,
+     "isopipe keeps the display matrix instead of rotating frames"},
+    {"start_at_zero", B | E, K_IGNORE, NULL, 0, 0, "outputs start at 0 (as without -copyts)"},
+    {"shortest", B | O, K_IGNORE, NULL, 0, 0,
+     "one input: its streams end together (within a frame or packet)"},
+    {"async", A | E, K_IGNORE, NULL, 0, 0, "audio timestamps are kept as decoded"},
+    {"sws_flags", A | E, K_IGNORE, NULL, 0, 0, "isopipe's scaler uses its own flags"},
+    {"accurate_seek", B | I | E, K_IGNORE, NULL, 0, 0, "isopipe always seeks accurately"},
+    {"re", B | I, K_IGNORE, NULL, 0, 0, "isopipe reads as fast as it can"},
+    {"benchmark", B | E, K_IGNORE, NULL, 0, 0, "see --profile"},
+    {"filter_threads", A | E, K_IGNORE, NULL, 0, 0, "filters run in their own isolate"},
+    {"filter_complex_threads", A | E, K_IGNORE, NULL, 0, 0, "filters run in their own isolate"},
+    {"debug_ts", B | E, K_IGNORE, NULL, 0, 0, "see --trace"},
+    /* Known to ffmpeg, not done by isopipe. */
+    {"copyts", B | E, K_REFUSE, NULL, 0, 0, "isopipe's outputs start at 0"},
+    {"copytb", A | E, K_REFUSE, NULL, 0, 0, "isopipe picks the time bases"},
+    {"hwaccel_device", A | S | I | E, K_REFUSE, NULL, 0, 0, "isopipe decodes in software"},
+    {"hwaccel_output_format", A | S | I | E, K_REFUSE, NULL, 0, 0, "isopipe decodes in software"},
+    {"init_hw_device", A | E, K_REFUSE, NULL, 0, 0, "isopipe decodes in software"},
+    {"filter_hw_device", A | E, K_REFUSE, NULL, 0, 0, "isopipe decodes in software"},
+    {"sseof", A | I, K_REFUSE, NULL, 0, 0, "give -ss from the start"},
+    {"itsoffset", A | I, K_REFUSE, NULL, 0, 0, "one input, no offset"},
+    {"stream_loop", A | I, K_REFUSE, NULL, 0, 0, "isopipe reads its input once"},
+    {"pass", A | S | O, K_REFUSE, NULL, 0, 0, "isopipe encodes in one pass"},
+    {"passlogfile", A | S | O, K_REFUSE, NULL, 0, 0, "isopipe encodes in one pass"},
+    {"aframes", A | O, K_REFUSE, NULL, 0, 0, "isopipe limits frames of video only"},
+    {"dframes", A | O, K_REFUSE, NULL, 0, 0, "isopipe writes no data streams"},
+    {"filter_script", A | S | O, K_REFUSE, NULL, 0, 0, "give the graph with -vf / -af"},
+    {"filter_complex_script", A, K_REFUSE, NULL, 0, 0, "give the graph with -filter_complex"},
+    {"attach", A | O, K_REFUSE, NULL, 0, 0, "isopipe writes only audio and video streams"},
+    {"dump_attachment", A | S | I, K_REFUSE, NULL, 0, 0, "isopipe writes no attachments"},
+    {"map_channel", A | O, K_REFUSE, NULL, 0, 0, "use -ac"},
+    {"program", A | O, K_REFUSE, NULL, 0, 0, "isopipe writes no programs"},
+    {"streamid", A | O, K_REFUSE, NULL, 0, 0, "isopipe numbers streams itself"},
+    {"target", A | O, K_REFUSE, NULL, 0, 0, "give the codecs and sizes"},
+    {"timelimit", A, K_REFUSE, NULL, 0, 0, "use -t"},
+    {"report", 0, K_REFUSE, NULL, 0, 0, "use 2> FILE"},
+    {"channel_layout", A | S | I | O, K_REFUSE, NULL, 0, 0, "use -ac"},
+    {"timestamp", A | O, K_REFUSE, NULL, 0, 0, "use -metadata creation_time=..."},
+    /* isopipe's own long options ("--NAME" or "--NAME=VALUE"). */
+    {"-queue", A | CO_OURS, K_COUNT, "queue", 1, 256, "items in flight per link"},
+    {"-inline", CO_OURS, K_SPECIAL, NULL, 0, 0, "every isolate on one thread"},
+    {"-fail-fast", CO_OURS, K_FLAG, "fail_fast", 0, 0, "stop at the first corrupt packet"},
+    {"-stats", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "per-stage statistics JSON"},
+    {"-trace", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "Chrome/Perfetto trace"},
+    {"-profile", CO_OURS, K_SPECIAL, NULL, 0, 0, "per-stage table and verdict"},
+    {"-version", CO_OURS, K_SPECIAL, NULL, 0, 0, "version"},
+    {"-help", CO_OURS, K_SPECIAL, NULL, 0, 0, "help"},
+};
+
+#define NDEFS (sizeof table / sizeof table[0])
+
+const cli_optdef *cli_optdef_find(const char *name) {
+  for (size_t i = 0; i < NDEFS; i++)
+    if (strcmp(table[i].name, name) == 0) return &table[i];
+  return NULL;
+}
+
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 63 || lb > 63) return 64;
+  size_t row[64];
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] != b[j - 1]);
+      if (row[j] + 1 < best) best = row[j] + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+const char *cli_optdef_suggest(const char *name) {
+  const char *best = NULL;
+  size_t bd = 3; /* at most two edits, and fewer than half the name */
+  size_t len = strlen(name);
+  for (size_t i = 0; i < NDEFS; i++) {
+    if (strlen(table[i].name) < 2) continue;
+    size_t d = edit_distance(name, table[i].name);
+    if (d < bd && d * 2 < len) {
+      bd = d;
+      best = table[i].name;
+    }
+  }
+  return best;
+}
+
+/* ffmpeg's opt_default() looks in these classes and their children
+ * (every codec's and format's private options). */
+int cli_is_avoption(const char *name) {
+  const AVClass *cc = avcodec_get_class(), *fc = avformat_get_class();
+  const AVClass *sc = sws_get_class(), *rc = swr_get_class();
+  const AVClass *classes[] = {cc, fc, sc, rc};
+  for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+    if (av_opt_find(&classes[i], name, NULL, 0, AV_OPT_SEARCH_CHILDREN | AV_OPT_SEARCH_FAKE_OBJ))
+      return 1;
+  return 0;
+}
+
+static int spec_index(const char *s, int *index) {
+  if (!isdigit((unsigned char)*s)) return -1;
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (*end || v > 1000) return -1;
+  *index = (int)v;
+  return 0;
+}
+
+int cli_spec_parse(const char *spec, char *type, int *index, char *why, size_t wn) {
+  *type = 0;
+  *index = -1;
+  if (!*spec) return 0;
+  if (!strncmp(spec, "p:", 2) || !strncmp(spec, "m:", 2) || !strncmp(spec, "i:", 2) ||
+      !strcmp(spec, "u")) {
+    snprintf(why, wn,
+             "stream specifier '%s' (program, metadata, id, usable) is not supported with this "
+             "option: use v, a, v:N or a:N",
+             spec);
+    return -1;
+  }
+  if (strchr("vVasdt", spec[0]) && (spec[1] == 0 || spec[1] == ':')) {
+    *type = spec[0] == 'V' ? 'v' : spec[0];
+    if (spec[1] && spec_index(spec + 2, index) < 0) {
+      snprintf(why, wn, "bad stream index in specifier '%s'", spec);
+      return -1;
+    }
+    return 0;
+  }
+  if (spec_index(spec, index) == 0) return 0;
+  snprintf(why, wn, "bad stream specifier '%s'", spec);
+  return -1;
+}
+
+void cli_optdefs_print(FILE *f) {
+  static const char *const kinds[] = {"supported", "accepted, no effect in isopipe",
+                                      "refused by isopipe (ffmpeg has them)"};
+  for (int g = 0; g < 3; g++) {
+    fprintf(f, "\nOptions %s:\n", kinds[g]);
+    for (size_t i = 0; i < NDEFS; i++) {
+      const cli_optdef *d = &table[i];
+      int grp = d->k == K_IGNORE ? 1 : d->k == K_REFUSE ? 2 : 0;
+      if (grp != g) continue;
+      char name[64];
+      snprintf(name, sizeof name, "-%s%s%s", d->name, (d->flags & CO_SPEC) ? "[:SPEC]" : "",
+               (d->flags & CO_ARG) ? " X" : "");
+      fprintf(f, "  %-28s %s\n", name, d->note);
+    }
+  }
+}
