@@ -10,6 +10,7 @@
 #include "media_gen.h"
 #include "rel_util.h"
 #include "test_media.h"
+#include "test_need.h"
 
 #define CO_TIMEOUT_S 20.0
 
@@ -152,7 +153,9 @@ static int co_name_cmp(const void *a, const void *b) {
 static void co_broken_dir(co_tally *t, const char *dir, const char *prefix) {
   DIR *d = opendir(dir);
   if (!d) {
-    printf("skip: %s is absent\n", dir);
+    char what[600];
+    snprintf(what, sizeof what, "%s", dir);
+    if (tm_missing(what)) t->failed++;
     return;
   }
   struct dirent *e;
@@ -174,8 +177,7 @@ int main(void) {
   rel_env_init();
   g_cli = rel_cli();
   if (!g_cli) {
-    printf("skip: the CLI is not built (ISO_CLI unset)\n");
-    return 77;
+    return tm_missing_exit("the CLI (ISO_CLI unset or not built)");
   }
   char dir[512];
   if (tm_tmpdir_make(dir, sizeof dir) != 0) return 1;
@@ -198,11 +200,14 @@ int main(void) {
   if (corpus) {
     char good[700], broken[700];
     snprintf(good, sizeof good, "%s/video/sample.mp4", corpus);
-    if (tm_file_exists(good)) co_variants(&t, good, 0x1003);
+    if (tm_file_exists(good))
+      co_variants(&t, good, 0x1003);
+    else if (tm_missing("the media corpus's video/sample.mp4"))
+      t.failed++;
     snprintf(broken, sizeof broken, "%s/broken", corpus);
     co_broken_dir(&t, broken, "broken");
-  } else {
-    printf("skip: media corpus absent (ISO_MEDIA_CORPUS): only generated inputs\n");
+  } else if (tm_missing("the media corpus (ISO_MEDIA_CORPUS): only generated inputs ran")) {
+    t.failed++;
   }
 
   /* ISO_EXTRA_INPUTS=DIR: every file in DIR too (e.g. a fuzz corpus, to
@@ -222,5 +227,5 @@ int main(void) {
   tm_tmpdir_remove(dir);
   printf("corpus: %d inputs tried: %d transcoded, %d refused with a clean error, %d failures\n",
          t.tried, t.transcoded, t.refused, t.failed);
-  return t.failed ? 1 : 0;
+  return tm_exit(t.failed ? 1 : 0);
 }

@@ -19,6 +19,7 @@
 #include "media_gen.h"
 #include "rel_util.h"
 #include "test_media.h"
+#include "test_need.h"
 
 static const char *g_cli;
 static char g_dir[512], g_clip[600], g_long[600];
@@ -320,8 +321,7 @@ int main(void) {
   rel_env_init();
   g_cli = rel_cli();
   if (!g_cli) {
-    printf("skip: the CLI is not built (ISO_CLI unset)\n");
-    return 77;
+    return tm_missing_exit("the CLI (ISO_CLI unset or not built)");
   }
   if (tm_tmpdir_make(g_dir, sizeof g_dir) != 0) return 1;
   if (tm_gen_simple(g_clip, sizeof g_clip, g_dir, "clip.mkv", "mpeg4", "aac", 160, 120, 1.0, 2,

@@ -11,6 +11,7 @@
 #include "media_gen.h"
 #include "rel_util.h"
 #include "test_media.h"
+#include "test_need.h"
 
 #define SI_RUNS 10
 
@@ -18,8 +19,7 @@ int main(void) {
   rel_env_init();
   const char *cli = rel_cli();
   if (!cli) {
-    printf("skip: the CLI is not built (ISO_CLI unset)\n");
-    return 77;
+    return tm_missing_exit("the CLI (ISO_CLI unset or not built)");
   }
   char dir[512], in[600], out[600];
   if (tm_tmpdir_make(dir, sizeof dir) != 0) return 1;

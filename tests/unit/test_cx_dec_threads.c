@@ -12,6 +12,7 @@
 #include "test_media.h"
 #include "tsan_codec.h"
 
+#include "test_need.h"
 #include <dirent.h>
 #include <libavutil/cpu.h>
 #include <libavutil/imgutils.h>
@@ -160,10 +161,7 @@ static void test_h264_switch_exact(void **state) {
 
 static void test_hevc_switch_exact(void **state) {
   (void)state;
-  if (!hevc_clip[0]) {
-    print_message("libx265 missing: skipping\n");
-    skip();
-  }
+  TM_NEED(hevc_clip[0], "libx265 (the HEVC clip is made with it)");
   check_clip(hevc_clip);
 }
 
@@ -210,17 +208,11 @@ static void test_no_switch_without_cause(void **state) {
 static void test_corpus_switch_exact(void **state) {
   (void)state;
   const char *root = tm_corpus_dir();
-  if (!root) {
-    print_message("media corpus absent: skipping\n");
-    skip();
-  }
+  TM_NEED(root, "the media corpus");
   char dpath[1024];
   snprintf(dpath, sizeof dpath, "%s/video", root);
   DIR *dh = opendir(dpath);
-  if (!dh) {
-    print_message("no video/ in the corpus: skipping\n");
-    skip();
-  }
+  TM_NEED(dh, "the media corpus's video/");
   static seq ref, got;
   int files = 0, switched = 0;
   struct dirent *e;
@@ -248,5 +240,5 @@ int main(void) {
       cmocka_unit_test(test_mpeg4_switch_exact),      cmocka_unit_test(test_media_switch_exact),
       cmocka_unit_test(test_no_switch_without_cause), cmocka_unit_test(test_corpus_switch_exact),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

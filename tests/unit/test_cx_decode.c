@@ -11,6 +11,7 @@
 #include "test_media.h"
 #include "tsan_codec.h"
 
+#include "test_need.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
@@ -142,10 +143,8 @@ static void test_no_decoder(void **state) {
 static void test_corrupt_packets_counted(void **state) {
   (void)state;
   char path[1024], err[CX_ERRLEN] = "";
-  if (!tm_corpus_file("broken/invalid-bitstream.webm", path, sizeof path)) {
-    print_message("media corpus absent: skipping\n");
-    skip();
-  }
+  TM_NEED(tm_corpus_file("broken/invalid-bitstream.webm", path, sizeof path),
+          "the media corpus (broken/invalid-bitstream.webm)");
   decoded v;
   /* Errors are reported per packet, the decoder goes on and drains. */
   assert_int_equal(decode_stream(path, AVMEDIA_TYPE_VIDEO, 1, 0, &v, err), 0);
@@ -157,10 +156,7 @@ static void test_corrupt_packets_counted(void **state) {
 static void test_corpus_first_frames(void **state) {
   (void)state;
   const char *root = tm_corpus_dir();
-  if (!root) {
-    print_message("media corpus absent: skipping\n");
-    skip();
-  }
+  TM_NEED(root, "the media corpus");
   static const char *sub[] = {"video", "audio"};
   int files = 0;
   for (int s = 0; s < 2; s++) {
@@ -202,5 +198,5 @@ int main(void) {
       cmocka_unit_test(test_no_decoder),          cmocka_unit_test(test_corrupt_packets_counted),
       cmocka_unit_test(test_corpus_first_frames),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

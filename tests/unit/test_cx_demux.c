@@ -10,6 +10,7 @@
 #include "media_gen.h"
 #include "test_media.h"
 
+#include "test_need.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -230,10 +231,8 @@ static void test_seek(void **state) {
 static void test_attached_pic_skipped(void **state) {
   (void)state;
   char path[1024], err[CX_ERRLEN] = "";
-  if (!tm_corpus_file("video/big_buck_bunny_metadata.m4v", path, sizeof path)) {
-    print_message("media corpus absent: skipping\n");
-    skip();
-  }
+  TM_NEED(tm_corpus_file("video/big_buck_bunny_metadata.m4v", path, sizeof path),
+          "the media corpus (video/big_buck_bunny_metadata.m4v)");
   cx_demux *d = NULL;
   assert_int_equal(cx_demux_open(&d, path, NULL, err), 0);
   int v = cx_demux_best_stream(d, AVMEDIA_TYPE_VIDEO);
@@ -249,10 +248,8 @@ static void test_attached_pic_skipped(void **state) {
 static void test_select_and_ts_start(void **state) {
   (void)state;
   char path[1024], err[CX_ERRLEN] = "";
-  if (!tm_corpus_file("video/sample_scte35.ts", path, sizeof path)) {
-    print_message("media corpus absent: skipping\n");
-    skip();
-  }
+  TM_NEED(tm_corpus_file("video/sample_scte35.ts", path, sizeof path),
+          "the media corpus (video/sample_scte35.ts)");
   cx_demux *d = NULL;
   assert_int_equal(cx_demux_open(&d, path, NULL, err), 0);
   AVFormatContext *fmt = cx_demux_ctx(d);
@@ -289,10 +286,7 @@ static void test_corpus_broken(void **state) {
                               "broken/chunk_out_of_range.mp4",
                               "broken/clusterfuzz-testcase-minimized-mp4-6093954524250112",
                               "broken/06_-_missing_streaminfo_metadata_block.flac"};
-  if (!tm_corpus_dir()) {
-    print_message("media corpus absent: skipping\n");
-    skip();
-  }
+  TM_NEED(tm_corpus_dir(), "the media corpus");
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     char path[1024], err[CX_ERRLEN] = "";
     if (!tm_corpus_file(bad[i], path, sizeof path)) continue;
@@ -326,5 +320,5 @@ int main(void) {
       cmocka_unit_test(test_select_and_ts_start),
       cmocka_unit_test(test_corpus_broken),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

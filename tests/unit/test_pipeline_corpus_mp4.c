@@ -1,9 +1,10 @@
 /* Pipeline tests: every readable corpus file transcodes to mp4 (h264+aac). */
+#include "test_need.h"
 #include "test_pipeline_corpus.h"
 
 static void t_to_mp4(void **state) {
   (void)state;
-  if (!tm_corpus_dir()) skip();
+  TM_NEED(tm_corpus_dir(), "the media corpus");
   /* Fast settings: the point is that every input goes through, not quality. */
   const char *o[] = {"c:v", "libx264", "c:a", "aac", "preset", "ultrafast", NULL};
   int n = 0;
@@ -14,5 +15,5 @@ static void t_to_mp4(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_to_mp4)};
-  return cmocka_run_group_tests(tests, corpus_setup, corpus_teardown);
+  return tm_exit(cmocka_run_group_tests(tests, corpus_setup, corpus_teardown));
 }

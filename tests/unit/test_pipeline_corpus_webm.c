@@ -1,9 +1,10 @@
 /* Pipeline tests: every readable corpus file transcodes to webm (vp9+opus). */
+#include "test_need.h"
 #include "test_pipeline_corpus.h"
 
 static void t_to_webm(void **state) {
   (void)state;
-  if (!tm_corpus_dir()) skip();
+  TM_NEED(tm_corpus_dir(), "the media corpus");
   const char *o[] = {"c:v",      "libvpx-vp9", "c:a", "libopus", "deadline",
                      "realtime", "cpu-used",   "8",   NULL};
   int n = 0;
@@ -14,5 +15,5 @@ static void t_to_webm(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_to_webm)};
-  return cmocka_run_group_tests(tests, corpus_setup, corpus_teardown);
+  return tm_exit(cmocka_run_group_tests(tests, corpus_setup, corpus_teardown));
 }

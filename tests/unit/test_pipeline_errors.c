@@ -1,5 +1,6 @@
 /* Pipeline tests: errors reach main with stage and reason, cancel (graceful / now), pipelines side
  * by side. */
+#include "test_need.h"
 #include "test_pipeline_util.h"
 
 static char g_dir[512];
@@ -142,7 +143,8 @@ static void t_refuses_overwrite(void **state) {
 static void t_corrupt_packets_skipped(void **state) {
   (void)state;
   char in[1024], out[1024];
-  if (!tm_corpus_file("broken/invalid-bitstream.webm", in, sizeof in)) skip();
+  TM_NEED(tm_corpus_file("broken/invalid-bitstream.webm", in, sizeof in),
+          "the media corpus (broken/invalid-bitstream.webm)");
   tm_path(out, sizeof out, g_dir, "corrupt.mkv");
   const char *kv[] = {"i", in, "o", out, "c:v", "mpeg4", NULL};
   tp_run r;
@@ -168,7 +170,7 @@ static void t_broken_inputs_fail_cleanly(void **state) {
       "broken/chunk_out_of_range.mp4", "broken/clusterfuzz-testcase-minimized-mp4-6093954524250112",
       "broken/segfault.wav",           "broken/06_-_missing_streaminfo_metadata_block.flac"};
   char in[1024], out[1024];
-  if (!tm_corpus_dir()) skip();
+  TM_NEED(tm_corpus_dir(), "the media corpus");
   tm_path(out, sizeof out, g_dir, "broken.mkv");
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     if (!tm_corpus_file(files[i], in, sizeof in)) continue;
@@ -315,5 +317,5 @@ int main(void) {
       cmocka_unit_test(t_worker_logs_reach_main),
       cmocka_unit_test(t_progress_reported),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

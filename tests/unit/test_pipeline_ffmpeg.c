@@ -1,6 +1,7 @@
 /* Pipeline tests: the decode path is bit-exact: framemd5 equals Debian ffmpeg's, line for line. */
 #include "test_pipeline_util.h"
 
+#include "test_need.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -9,21 +10,8 @@
 static char g_dir[512];
 static char g_ffmpeg[512];
 
-static bool find_ffmpeg(void) {
-  const char *path = getenv("PATH");
-  char copy[4096];
-  snprintf(copy, sizeof copy, "%s", path ? path : "/usr/bin:/bin");
-  char *save = NULL;
-  for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-    snprintf(g_ffmpeg, sizeof g_ffmpeg, "%s/ffmpeg", d);
-    if (access(g_ffmpeg, X_OK) == 0) return true;
-  }
-  g_ffmpeg[0] = 0;
-  return false;
-}
-
 static int setup(void **state) {
-  find_ffmpeg();
+  tm_have_program("ffmpeg", g_ffmpeg, sizeof g_ffmpeg);
   if (tm_tmpdir_make(g_dir, sizeof g_dir) != 0) return -1;
   return tp_setup_threads(state);
 }
@@ -96,7 +84,7 @@ static bool compare_one(const char *in, char *why, size_t whylen) {
 
 static void t_media_clips(void **state) {
   (void)state;
-  if (!g_ffmpeg[0]) skip();
+  TM_NEED(g_ffmpeg[0], "ffmpeg");
   static const char *clips[] = {"clip-h264-aac.mp4",     "clip-vp9-opus.webm",  "clip-5.1-flac.mkv",
                                 "clip-161x121-vp9.webm", "clip-hevc-10bit.mkv", "clip-rotate90.mp4",
                                 "clip-44k1-mono.mp3"};
@@ -133,7 +121,8 @@ static void compare_dir(const char *sub, int *files, int *bad) {
 
 static void t_corpus(void **state) {
   (void)state;
-  if (!g_ffmpeg[0] || !tm_corpus_dir()) skip();
+  TM_NEED(g_ffmpeg[0], "ffmpeg");
+  TM_NEED(tm_corpus_dir(), "the media corpus");
   int files = 0, bad = 0;
   compare_dir("video", &files, &bad);
   compare_dir("audio", &files, &bad);
@@ -146,5 +135,5 @@ int main(void) {
       cmocka_unit_test(t_media_clips),
       cmocka_unit_test(t_corpus),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -1,12 +1,11 @@
 /* Pipeline tests: -ss / -t / -to per output when one input feeds several outputs. */
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_pipeline_util.h"
 
 #include "pipeline/pl_internal.h"
+#include "test_need.h"
 
 static char g_dir[512];
 
@@ -166,26 +165,6 @@ static void t_like_single_outputs(void **state) {
   assert_false(tm_same_file(path[1][0], path[1][2])); /* other frames: a test that can fail */
 }
 
-/* Runs ffmpeg with args (NULL-terminated, without the program name), its
- * messages discarded; its exit status, 127 when there is no ffmpeg. */
-static int run_ffmpeg(const char *const *args) {
-  const char *argv[64] = {"ffmpeg", "-nostdin", "-v", "error", "-y"};
-  int n = 5;
-  for (int i = 0; args[i] && n < 63; i++)
-    argv[n++] = args[i];
-  argv[n] = NULL;
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY); /* async-signal-safe, unlike stdio */
-    if (devnull >= 0) dup2(devnull, 2);
-    execvp("ffmpeg", (char *const *)argv);
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* The same three outputs written by ffmpeg itself with output -ss/-t in one
  * run: framemd5 (every frame's data and timestamp, audio to the sample)
  * equal byte for byte. */
@@ -204,8 +183,8 @@ static void t_like_ffmpeg(void **state) {
   const char *args[] = {"-i",  in,  "-t", "0.5", FMT, ff[0], FMT, ff[1],
                         "-ss", "1", "-t", "0.5", FMT, ff[2], NULL};
 #undef FMT
-  int rc = run_ffmpeg(args);
-  if (rc == 127) skip();
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg");
+  int rc = tm_run_ffmpeg(args);
   assert_int_equal(rc, 0);
 #define OUT(P, ...)                                                                                \
   {                                                                                                \
@@ -366,5 +345,5 @@ int main(void) {
       cmocka_unit_test(t_copy_window),
       cmocka_unit_test(t_stats_outputs),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

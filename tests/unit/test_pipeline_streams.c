@@ -1,5 +1,6 @@
 /* Pipeline tests: stream copy, selection, trimming, scaling, pixel/sample formats, rotation,
  * options. */
+#include "test_need.h"
 #include "test_pipeline_util.h"
 
 static char g_dir[512];
@@ -230,7 +231,8 @@ static void t_passthrough_avoption(void **state) {
 static void t_subtitles_dropped(void **state) {
   (void)state;
   char in[1024], out[1024];
-  if (!tm_corpus_file("video/sample_with_ssa_subtitles.mkv", in, sizeof in)) skip();
+  TM_NEED(tm_corpus_file("video/sample_with_ssa_subtitles.mkv", in, sizeof in),
+          "the media corpus (video/sample_with_ssa_subtitles.mkv)");
   tm_path(out, sizeof out, g_dir, "subs.mp4");
   const char *kv[] = {"i", in, "o", out, "preset", "ultrafast", "s", "320x240", NULL};
   tp_run r;
@@ -279,5 +281,5 @@ int main(void) {
       cmocka_unit_test(t_subtitles_dropped),
       cmocka_unit_test(t_metadata),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

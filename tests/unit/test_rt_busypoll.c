@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "test_need.h"
 #include "test_rt_common.h"
 
 /* Worker: reports its own setting, sets 7000 ns, reports again, ends. */
@@ -156,7 +157,7 @@ static uint64_t cpu_ns(clockid_t cid) {
  * CPU clock standing still. Unbounded polling would never get there. */
 static void test_idle_poller_sleeps(void **s) {
   (void)s;
-  if (g_mode == ISO_MODE_INLINE) skip(); /* no threads to poll */
+  TM_NOT_APPLICABLE(g_mode == ISO_MODE_INLINE, "no threads to poll inline");
   iso_port *p = iso_port_new();
   iso_sendport *sp = iso_port_sendport(p);
   iso_isolate *w;
@@ -272,7 +273,7 @@ static void batcher_entry(iso_value *msg) {
 
 static void test_held_back_wake_delays_no_one_else(void **s) {
   (void)s;
-  if (g_mode == ISO_MODE_INLINE) skip(); /* wakes are a threads-mode matter */
+  TM_NOT_APPLICABLE(g_mode == ISO_MODE_INLINE, "wakes are a threads-mode matter");
   atomic_store(&g_release, 0);
   iso_port *p = iso_port_new();
   iso_sendport *esp, *bsp;

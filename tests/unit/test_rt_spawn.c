@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "test_need.h"
 #include "test_rt_common.h"
 
 /* Echo worker: replies to [reply, n] with n + its private count. */
@@ -237,7 +238,7 @@ static double cpu_s(void) {
 
 static void test_idle_isolates_cost_no_cpu(void **s) {
   (void)s;
-  if (iso_runtime_mode() != ISO_MODE_THREADS) skip();
+  TM_NOT_APPLICABLE(iso_runtime_mode() != ISO_MODE_THREADS, "threads mode only");
   enum { N = 16 };
   iso_isolate *w[N];
   for (int i = 0; i < N; i++)
