@@ -295,6 +295,8 @@ static void on_msg(iso_pipeline *p, pl_msg *m) {
   case PL_M_DONE:
     if (m->stage >= 0 && m->stage < PL_MAX_NODES) {
       p->node[m->stage].done_ok = true;
+      p->node[m->stage].decoded = m->frames;
+      p->node[m->stage].decode_errors = m->ival;
       /* A finished output no longer holds the position back. */
       if (p->graph_built && p->job->node[m->stage].kind == PL_N_MUX) mux_totals(p);
     }

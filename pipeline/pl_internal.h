@@ -223,6 +223,9 @@ typedef struct pl_job {
   bool vf_set;       /* -vf given: frames last 1/fps, not their packet's duration */
   int ar, ac;
   bool vn, an, sn, fail_fast;
+  /* Decode errors a stream may have, as a fraction of its decode attempts
+   * (ffmpeg's -max_error_rate): above it the run fails once finished. */
+  double max_error_rate;
   int overwrite;              /* -1 unset (allowed), 0 refuse an existing file, 1 allow */
   int64_t ss_us, t_us, to_us; /* -1 unset; this output's (to folds into t at prepare) */
   int queue_pkts, queue_frames;
@@ -322,6 +325,9 @@ struct pl_stage {
   void *impl;
   bool kick_pending, ended, aborting;
   bool links_gone; /* the runtime is closing the isolate's ports */
+  /* Decoders: frames decoded and decode errors, told to main with DONE
+   * (main holds them against max_error_rate at the end of the run). */
+  uint64_t decoded, decode_errors;
   iso_value *fin;  /* the preallocated teardown message */
 };
 

@@ -80,6 +80,7 @@ pl_job *pl_job_new(void) {
   j->worker_sched = PL_SCHED_AUTO;
   j->adapt_nice = true;
   j->overwrite = -1;
+  j->max_error_rate = 2.0 / 3;
   j->flag = pl_flag_new();
   if (!j->flag) {
     free(j);
@@ -149,11 +150,20 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
 }
 
 bool pl_job_is_input_key(const char *key) {
-  static const char *const keys[] = {
-      "i",         "input_format",    "protocol_whitelist", "allow_formats",
-      "queue",     "worker_nice",     "fail_fast",          "xerror",
-      "trace",     "progress_period", "stats_period",       "worker_sched",
-      "adapt_nice"};
+  static const char *const keys[] = {"i",
+                                     "input_format",
+                                     "protocol_whitelist",
+                                     "allow_formats",
+                                     "queue",
+                                     "worker_nice",
+                                     "fail_fast",
+                                     "xerror",
+                                     "max_error_rate",
+                                     "trace",
+                                     "progress_period",
+                                     "stats_period",
+                                     "worker_sched",
+                                     "adapt_nice"};
   for (size_t i = 0; key && i < sizeof keys / sizeof keys[0]; i++)
     if (!strcmp(key, keys[i])) return true;
   return false;
@@ -174,6 +184,7 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   dst->worker_sched = src->worker_sched;
   dst->adapt_nice = src->adapt_nice;
   dst->fail_fast = src->fail_fast;
+  dst->max_error_rate = src->max_error_rate;
   dst->trace = src->trace;
   /* One stop word for the whole run: a cancel reaches every output. */
   pl_flag_unref(dst->flag);

@@ -21,6 +21,8 @@ typedef struct pl_node_rt {
   bool muxstat;
   int64_t bytes, frames;
   double pos_s;
+  /* a decoder's DONE: frames decoded, decode errors */
+  int64_t decoded, decode_errors;
 } pl_node_rt;
 
 struct iso_pipeline {

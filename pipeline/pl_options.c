@@ -321,6 +321,12 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     if (pl_parse_int(v, &q) < 0 || q < 1 || q > 256) return pl_fail(err, n, "queue: want 1..256");
     j->queue_pkts = q;
     j->queue_frames = (q + 3) / 4;
+  } else if (IS("max_error_rate")) {
+    char *end;
+    double r = strtod(v, &end);
+    if (end == v || *end || !(r >= 0 && r <= 1))
+      return pl_fail(err, n, "max_error_rate: want a fraction between 0 and 1, got '%s'", v);
+    j->max_error_rate = r;
   } else if (IS("fail_fast") || IS("xerror"))
     j->fail_fast = parse_bool(v);
   else if (IS("protocol_whitelist"))

@@ -95,6 +95,27 @@ void pl_main_tick(iso_timer *t, void *ud) {
   if (p->cb.on_progress) p->cb.on_progress(p, &p->prog, p->ud);
 }
 
+/* ffmpeg's -max_error_rate, per stream: a decoder that failed on more of
+ * its packets than the rate allows fails the run once every output is
+ * finished (what could be decoded stays written, as in ffmpeg). */
+static void check_error_rate(iso_pipeline *p) {
+  if (p->status != ISO_OK || p->cancelled || !p->graph_built) return;
+  double rate = p->job->max_error_rate;
+  for (int i = 0; i < p->job->nnodes; i++) {
+    const pl_node_rt *n = &p->node[i];
+    if (p->job->node[i].kind != PL_N_DECODE || !n->done_ok || n->decode_errors <= 0) continue;
+    double tried = (double)(n->decoded + n->decode_errors);
+    if (n->decode_errors <= rate * tried) continue;
+    char text[PL_ERRLEN];
+    snprintf(text, sizeof text,
+             "%s (%s): %lld of %.0f decode attempts failed (%.0f %%), above max_error_rate %.2f",
+             p->job->node[i].name, pl_basename(p->job->input), (long long)n->decode_errors, tried,
+             100.0 * n->decode_errors / tried, rate);
+    pl_main_set_error(p, ISO_EMEDIA, text);
+    return;
+  }
+}
+
 void pl_main_finish(iso_pipeline *p) {
   if (p->state == ST_DONE) return;
   p->state = ST_DONE;
@@ -104,6 +125,7 @@ void pl_main_finish(iso_pipeline *p) {
     p->timer = NULL;
   }
   pl_log_drain();
+  check_error_rate(p);
   if (p->cancelled && p->status == ISO_OK) p->status = ISO_EKILLED;
   if (p->stats) pl_stats_end(p->stats, now);
   p->prog.finished = 1;
@@ -112,8 +134,9 @@ void pl_main_finish(iso_pipeline *p) {
     const char *outputs[PL_MAX_FILES];
     for (int f = 0; f < p->nfiles; f++)
       outputs[f] = p->file[f]->output;
-    pl_run_info info = {p->job->input, p->job->output, p->status, p->error[0] ? p->error : NULL,
-                        p->trace_path};
+    pl_run_info info = {p->job->input, p->job->output,
+                        p->status,     p->error[0] ? p->error : NULL,
+                        p->trace_path, p->job->max_error_rate};
     if (pl_stats_write_json_outputs(p->stats, p->stats_path, &p->prog, &info, outputs, p->nfiles) !=
             ISO_OK &&
         p->cb.on_log) {

@@ -179,6 +179,8 @@ void pl_stage_end(pl_stage *st, bool ok) {
     pl_msg *m = pl_msg_new(PL_M_DONE);
     if (m) {
       m->stage = st->job->self;
+      m->frames = (int64_t)st->decoded;
+      m->ival = (int64_t)st->decode_errors;
       pl_msg_send(st->job->main_sp, m);
     }
   }

@@ -213,6 +213,7 @@ typedef struct pl_run_info {
   int status;                 /* ISO_OK or an error code */
   const char *error;          /* NULL when none */
   const char *trace_path;     /* NULL when none */
+  double max_error_rate;      /* the decoders' limit; <= 0 not stated */
 } pl_run_info;
 
 /* One JSON document, schema in docs/stats-schema.md. ISO_OK / ISO_EINVAL. */

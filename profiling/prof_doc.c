@@ -161,6 +161,7 @@ int pl_stats_write_json_outputs(const pl_stats *s, const char *path, const iso_p
   pl_json_kuint(j, "bytes_copied", copied);
   pl_json_kuint(j, "transfers", transfers);
   pl_json_kuint(j, "errors_skipped", skipped);
+  if (info->max_error_rate > 0) pl_json_knum(j, "max_error_rate", info->max_error_rate);
   pl_json_obj_end(j);
 
   pl_json_key(j, "tick");

@@ -47,7 +47,9 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
  *   they wake they wait for the running thread's slice instead of
  *   preempting it, while the video encoders still preempt; batch: every
  *   stage; normal: none; codec threads inherit their stage's), fail_fast,
- *   protocol_whitelist,
+ *   max_error_rate (0..1, default 2/3: a stream whose decoder fails on a
+ *   larger share of its packets fails the run once the outputs are
+ *   finished, as ffmpeg's -max_error_rate), protocol_whitelist,
  *   allow_formats (e.g. "hls,concat"), overwrite (0 refuses an existing
  *   output; unset or 1 replaces it), progress_period (accepted; progress
  *   is reported every 60 Hz tick).

@@ -29,6 +29,7 @@ static void decode_error(pl_filter *f, int averr, const char *what) {
     return;
   }
   x->errors++;
+  f->st->decode_errors++;
   pl_prof_skip(f->st->prof);
   if (x->errors <= 5 || (x->errors & (x->errors - 1)) == 0)
     pl_stage_log(f->st, AV_LOG_WARNING, "%s, skipped (%llu so far): %s", what,
@@ -89,6 +90,7 @@ static int drain(pl_filter *f, pl_msg **out) {
       if (st->ended) return r;
       continue;
     }
+    st->decoded++;
     AVRational tb = x->tb;
     if (x->frame->nb_samples > 0 && x->frame->sample_rate > 0) {
       /* Audio leaves in 1/sample_rate: the sample count decides, the

@@ -400,7 +400,7 @@ static void test_stats_document(void **state) {
   assert_true(prog.latency_p50_ms > 5 && prog.latency_p50_ms < 5.5);
   assert_int_equal(prog.ticks, 12);
   assert_true(prog.tick_late_max_us == 1100);
-  pl_run_info info = {"in.mkv", "out.mp4", ISO_OK, NULL, NULL};
+  pl_run_info info = {"in.mkv", "out.mp4", ISO_OK, NULL, NULL, 0};
   assert_int_equal(pl_stats_write_json(s, file, &prog, &info), ISO_OK);
   jv *v = parse_file(file);
   assert_non_null(v);

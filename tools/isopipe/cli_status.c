@@ -234,6 +234,11 @@ void cli_fmt_summary(const iso_progress *p, const char *how, int verbose, char *
                      cli_fmt_bytes(p->out_bytes, t2, sizeof t2),
                      cli_fmt_kbps(p->bitrate_kbps > 0 ? p->bitrate_kbps : -1, t3, sizeof t3), fps,
                      p->speed > 0 ? p->speed : 0);
+  /* Skipped packets are data lost: the summary says so, per stage. */
+  for (int i = 0; i < p->nstages && i < ISO_MAX_STAGES && len > 0 && (size_t)len < n; i++)
+    if (p->stages[i].errors_skipped)
+      len += snprintf(buf + len, n - (size_t)len, "; %s: %llu decode errors skipped",
+                      p->stages[i].name, (unsigned long long)p->stages[i].errors_skipped);
   if (verbose && len > 0 && (size_t)len < n)
     snprintf(buf + len, n - (size_t)len,
              "; tick lateness p50 %.3f ms, p99 %.3f ms, max %.3f ms, %llu of %llu ticks missed",
