@@ -250,6 +250,9 @@ typedef struct cx_mux cx_mux;
 /* format NULL = guess from path. Opens the file only in write_header.
  * path "-" writes to stdout (pipe:1) and needs a format. */
 int cx_mux_open(cx_mux **out, const char *path, const char *format, char *err);
+/* Protocols the output may be opened with (libavformat's whitelist, which
+ * nested protocols such as tee: inherit); NULL, the default: any. */
+int cx_mux_set_protocols(cx_mux *m, const char *whitelist);
 AVFormatContext *cx_mux_ctx(cx_mux *m);
 /* Default encoder id for a media type in this format. */
 enum AVCodecID cx_mux_default_codec(cx_mux *m, enum AVMediaType type);

@@ -4,6 +4,7 @@
 struct cx_mux {
   AVFormatContext *fmt;
   char *url;
+  char *protocols; /* whitelist for opening the output; NULL: any */
   bool header_written;
 };
 
@@ -29,6 +30,12 @@ int cx_mux_open(cx_mux **out, const char *path, const char *format, char *err) {
     return ret < 0 ? ret : AVERROR_MUXER_NOT_FOUND;
   }
   *out = m;
+  return 0;
+}
+
+int cx_mux_set_protocols(cx_mux *m, const char *whitelist) {
+  av_freep(&m->protocols);
+  if (whitelist && !(m->protocols = av_strdup(whitelist))) return AVERROR(ENOMEM);
   return 0;
 }
 
@@ -104,7 +111,11 @@ int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err) {
   int ret;
   if (m->header_written) return 0;
   if (!(m->fmt->oformat->flags & AVFMT_NOFILE) && !m->fmt->pb) {
-    ret = avio_open2(&m->fmt->pb, m->url, AVIO_FLAG_WRITE, NULL, NULL);
+    AVDictionary *o = NULL;
+    if (m->protocols && (ret = av_dict_set(&o, "protocol_whitelist", m->protocols, 0)) < 0)
+      return cx_fail(err, ret, "cannot open output %s", m->url);
+    ret = avio_open2(&m->fmt->pb, m->url, AVIO_FLAG_WRITE, NULL, &o);
+    av_dict_free(&o);
     if (ret < 0) return cx_fail(err, ret, "cannot open output %s", m->url);
   }
   ret = avformat_write_header(m->fmt, opts);
@@ -155,6 +166,7 @@ int cx_mux_close(cx_mux **pm, char *err) {
   }
   avformat_free_context(m->fmt);
   av_free(m->url);
+  av_free(m->protocols);
   av_free(m);
   *pm = NULL;
   return ret;

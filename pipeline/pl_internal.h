@@ -211,6 +211,7 @@ typedef struct pl_dlink {
 typedef struct pl_job {
   /* options */
   char *input, *output, *format, *input_format, *protocol_whitelist, *allow_formats;
+  char *out_protocols; /* output_protocol_whitelist; NULL: PL_OUTPUT_PROTOCOLS */
   char *cv, *ca, *preset, *pix_fmt, *sample_fmt;
   int64_t bv, ba;
   double crf; /* < 0 unset */
@@ -380,6 +381,27 @@ pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut);
 int pl_trim_frame(const pl_trim *w, AVFrame *fr, AVRational frame_tb);
 /* The window's start in frame_tb (audio: in samples, as pl_trim_frame). */
 int64_t pl_trim_start_in(const pl_trim *w, const AVFrame *fr, AVRational frame_tb);
+
+/* ---- the output-path policy (pl_outpath.c) -------------------------------- */
+
+/* Protocols an output may use unless output_protocol_whitelist says more. */
+#define PL_OUTPUT_PROTOCOLS "file,pipe"
+enum { PL_PATH_OK = 0, PL_PATH_FAIL = 1, PL_PATH_REFUSED = 2 };
+typedef struct pl_outpath_ctx {
+  const char *input;          /* never written, however named (NULL: none) */
+  const char *whitelist;      /* protocols allowed (NULL: PL_OUTPUT_PROTOCOLS) */
+  int overwrite;              /* 0: an existing regular file is refused */
+  const char *const *others;  /* names already written in this run */
+  int nothers;
+} pl_outpath_ctx;
+/* Checks a name isopipe is about to write ("what" names it in err: "output",
+ * "--stats"...): every local file it opens, through file:, tee:, md5:,
+ * crypto:, links and symlinks, is neither the input nor another name of the
+ * run, nor an existing file without overwrite; every protocol is
+ * whitelisted. PL_PATH_OK, PL_PATH_FAIL (exists, directory) or
+ * PL_PATH_REFUSED (a usage error), with err filled. */
+int pl_outpath_check(const char *what, const char *url, const pl_outpath_ctx *c, char *err,
+                     size_t errlen);
 
 /* ---- logs ------------------------------------------------------------------ */
 

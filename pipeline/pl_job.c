@@ -93,9 +93,9 @@ pl_job *pl_job_new(void) {
 void pl_job_free(pl_job *j) {
   if (!j) return;
   char **strs[] = {
-      &j->input,         &j->output, &j->format, &j->input_format, &j->protocol_whitelist,
-      &j->allow_formats, &j->cv,     &j->ca,     &j->preset,       &j->pix_fmt,
-      &j->sample_fmt};
+      &j->input,         &j->output,       &j->format, &j->input_format, &j->protocol_whitelist,
+      &j->allow_formats, &j->cv,           &j->ca,     &j->preset,       &j->pix_fmt,
+      &j->sample_fmt,    &j->out_protocols};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
     free(*strs[i]);
   for (int i = 0; i < j->nmaps; i++)
@@ -117,6 +117,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   j->input_format = pl_dup_str(src->input_format);
   j->protocol_whitelist = pl_dup_str(src->protocol_whitelist);
   j->allow_formats = pl_dup_str(src->allow_formats);
+  j->out_protocols = pl_dup_str(src->out_protocols);
   j->cv = pl_dup_str(src->cv);
   j->ca = pl_dup_str(src->ca);
   j->preset = pl_dup_str(src->preset);
@@ -136,7 +137,8 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             (!src->format || j->format) && (!src->input_format || j->input_format) &&
             (!src->protocol_whitelist || j->protocol_whitelist) &&
             (!src->allow_formats || j->allow_formats) && (!src->cv || j->cv) &&
-            (!src->ca || j->ca) && (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
+            (!src->out_protocols || j->out_protocols) && (!src->ca || j->ca) &&
+            (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
             (!src->sample_fmt || j->sample_fmt) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
             av_dict_count(j->extra) == av_dict_count(src->extra);

@@ -331,6 +331,8 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     j->fail_fast = parse_bool(v);
   else if (IS("protocol_whitelist"))
     pl_set_str(&j->protocol_whitelist, v);
+  else if (IS("output_protocol_whitelist"))
+    pl_set_str(&j->out_protocols, v);
   else if (IS("allow_formats"))
     pl_set_str(&j->allow_formats, v);
   else if (IS("overwrite") || IS("y"))

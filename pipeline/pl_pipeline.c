@@ -103,6 +103,28 @@ int iso_pipeline_set_trace_path(iso_pipeline *p, const char *path) {
   return set_path(&p->trace_path, path);
 }
 
+/* Every file the run writes through the one output-path policy: outputs
+ * (each with its own protocols and overwrite), then stats and trace. */
+static int check_paths(iso_pipeline *p, char *err, size_t errlen) {
+  const char *names[PL_MAX_FILES + 2];
+  int n = 0;
+  for (int f = 0; f < p->nfiles; f++) {
+    const pl_job *j = p->file[f];
+    if (!j->output) continue;
+    pl_outpath_ctx c = {p->job->input, j->out_protocols, j->overwrite, names, n};
+    if (pl_outpath_check("output", j->output, &c, err, errlen) != PL_PATH_OK) return ISO_EINVAL;
+    names[n++] = j->output;
+  }
+  const char *side[2][2] = {{"stats", p->stats_path}, {"trace", p->trace_path}};
+  for (int i = 0; i < 2; i++) {
+    if (!side[i][1]) continue;
+    pl_outpath_ctx c = {p->job->input, "file", p->job->overwrite, names, n};
+    if (pl_outpath_check(side[i][0], side[i][1], &c, err, errlen) != PL_PATH_OK) return ISO_EINVAL;
+    names[n++] = side[i][1];
+  }
+  return ISO_OK;
+}
+
 /* ---- errors and teardown ----------------------------------------------------- */
 
 int iso_pipeline_start(iso_pipeline *p) {
@@ -124,6 +146,7 @@ int iso_pipeline_start(iso_pipeline *p) {
     r = pl_job_prepare(p->file[f], why, sizeof why);
     if (r != ISO_OK) snprintf(err, sizeof err, "output #%d: %s", f, why);
   }
+  if (r == ISO_OK) r = check_paths(p, err, sizeof err);
   if (r != ISO_OK) {
     snprintf(p->error, sizeof p->error, "%s", err);
     p->status = r;

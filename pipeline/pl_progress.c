@@ -1,5 +1,6 @@
 /* The main isolate's 60 Hz tick: progress, rate and ETA, and the end of the run (stats, trace,
  * status). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,18 @@ static void check_error_rate(iso_pipeline *p) {
   }
 }
 
+/* A file of the run (stats, trace) could not be written whole: the run
+ * fails (exit 1 in the CLI), or, already failed, says so in a log line. */
+static void write_failed(iso_pipeline *p, const char *what, const char *path, int errnum) {
+  char text[PL_ERRLEN];
+  snprintf(text, sizeof text, "%s (%s): cannot write: %s", what, path,
+           strerror(errnum ? errnum : EIO));
+  if (p->status == ISO_OK)
+    pl_main_set_error(p, ISO_EMEDIA, text);
+  else if (p->cb.on_log)
+    p->cb.on_log(p, AV_LOG_ERROR, what, text, p->ud);
+}
+
 void pl_main_finish(iso_pipeline *p) {
   if (p->state == ST_DONE) return;
   p->state = ST_DONE;
@@ -128,6 +141,9 @@ void pl_main_finish(iso_pipeline *p) {
   check_error_rate(p);
   if (p->cancelled && p->status == ISO_OK) p->status = ISO_EKILLED;
   if (p->stats) pl_stats_end(p->stats, now);
+  /* A trace cut short (a full disk) is invalid JSON: the run failed. */
+  int terr = p->stats && p->trace_path ? pl_stats_trace_errno(p->stats) : 0;
+  if (terr) write_failed(p, "trace", p->trace_path, terr);
   p->prog.finished = 1;
   fill_progress(p, now);
   if (p->stats && p->stats_path) {
@@ -138,12 +154,8 @@ void pl_main_finish(iso_pipeline *p) {
                         p->status,     p->error[0] ? p->error : NULL,
                         p->trace_path, p->job->max_error_rate};
     if (pl_stats_write_json_outputs(p->stats, p->stats_path, &p->prog, &info, outputs, p->nfiles) !=
-            ISO_OK &&
-        p->cb.on_log) {
-      char line[600];
-      snprintf(line, sizeof line, "cannot write stats to %s", p->stats_path);
-      p->cb.on_log(p, AV_LOG_WARNING, "main", line, p->ud);
-    }
+        ISO_OK)
+      write_failed(p, "stats", p->stats_path, errno);
   }
   if (p->cb.on_progress) p->cb.on_progress(p, &p->prog, p->ud);
   for (int i = 0; i < PL_MAX_NODES; i++) {

@@ -208,6 +208,10 @@ void pl_stats_fill(const pl_stats *s, iso_progress *prog);
 /* The run is over: freezes wall time, flushes and closes the trace. */
 void pl_stats_end(pl_stats *s, uint64_t now_ns);
 
+/* After pl_stats_end: 0, or the errno that kept the trace from being
+ * written whole (a full disk). */
+int pl_stats_trace_errno(const pl_stats *s);
+
 typedef struct pl_run_info {
   const char *input, *output; /* may be NULL */
   int status;                 /* ISO_OK or an error code */

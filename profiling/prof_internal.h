@@ -64,6 +64,7 @@ typedef struct pl_json {
   bool after_key;
   bool pretty;
   int err;
+  int errnum;     /* errno of the first failed write */
   uint64_t bytes; /* written so far (uncompressed) */
 } pl_json;
 
@@ -165,6 +166,7 @@ struct pl_stats {
   uint64_t stage_slices_dropped;
   double last_tick_late;
   int trace_status;
+  int trace_errno; /* why the trace could not be written */
 };
 
 double pl_process_cpu_s(void);

@@ -1,5 +1,6 @@
 /* A small streaming JSON writer over a buffered plain or gzip file, for the stats document and the
  * trace. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +39,18 @@ void pl_json_init_file(pl_json *j, FILE *f, bool pretty) {
   j->pretty = pretty;
 }
 
+static void failed(pl_json *j) {
+  if (!j->errnum) j->errnum = errno ? errno : EIO;
+  j->err = 1;
+}
+
 void pl_json_flush(pl_json *j) {
   if (!j->len) return;
+  errno = 0;
   if (j->gz) {
-    if (gzwrite(j->gz, j->buf, (unsigned)j->len) != (int)j->len) j->err = 1;
+    if (gzwrite(j->gz, j->buf, (unsigned)j->len) != (int)j->len) failed(j);
   } else if (j->f) {
-    if (fwrite(j->buf, 1, j->len, j->f) != j->len) j->err = 1;
+    if (fwrite(j->buf, 1, j->len, j->f) != j->len) failed(j);
   }
   j->len = 0;
 }
@@ -51,13 +58,16 @@ void pl_json_flush(pl_json *j) {
 int pl_json_close(pl_json *j) {
   if (!j) return ISO_EINVAL;
   pl_json_flush(j);
-  int err = j->err;
+  errno = 0;
   if (j->gz) {
-    if (gzclose(j->gz) != Z_OK) err = 1;
+    if (gzclose(j->gz) != Z_OK) failed(j);
   } else if (j->f) {
-    if (fclose(j->f) != 0) err = 1;
+    /* Buffered bytes meet a full disk here, if not before. */
+    if (fclose(j->f) != 0) failed(j);
   }
+  int err = j->err, errnum = j->errnum;
   free(j);
+  errno = errnum;
   return err ? ISO_EINVAL : ISO_OK;
 }
 

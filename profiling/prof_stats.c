@@ -1,5 +1,6 @@
 /* The main isolate's aggregator: latest stage figures, link depth series, latency and tick
  * lateness. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -64,6 +65,7 @@ static void close_trace(pl_stats *s) {
   s->trace_events = pl_trace_events(s->trace);
   s->trace_dropped = pl_trace_dropped(s->trace);
   s->trace_status = pl_trace_close(s->trace, s->stage_slices_dropped);
+  s->trace_errno = s->trace_status != ISO_OK ? errno : 0;
   s->trace = NULL;
 }
 
@@ -230,6 +232,10 @@ void pl_stats_fill(const pl_stats *s, iso_progress *prog) {
   prog->latency_p50_ms = pl_hist_quantile(&s->lat_us, 0.50) / 1000.0;
   prog->latency_p99_ms = pl_hist_quantile(&s->lat_us, 0.99) / 1000.0;
   prog->latency_max_ms = pl_hist_quantile(&s->lat_us, 1.0) / 1000.0;
+}
+
+int pl_stats_trace_errno(const pl_stats *s) {
+  return s->trace_status != ISO_OK ? (s->trace_errno ? s->trace_errno : EIO) : 0;
 }
 
 void pl_stats_end(pl_stats *s, uint64_t now_ns) {

@@ -51,7 +51,13 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
  *   larger share of its packets fails the run once the outputs are
  *   finished, as ffmpeg's -max_error_rate), protocol_whitelist,
  *   allow_formats (e.g. "hls,concat"), overwrite (0 refuses an existing
- *   output; unset or 1 replaces it), progress_period (accepted; progress
+ *   output, stats or trace file; unset or 1 replaces it),
+ *   output_protocol_whitelist (per output; "file,pipe" by default: tee:,
+ *   md5:, tcp:// and the rest only when listed). Every file the run
+ *   writes (outputs, stats, trace) must not be the input (by inode,
+ *   through any protocol prefix, link or symlink) nor another of them:
+ *   iso_pipeline_start refuses it with ISO_EINVAL. A stats or trace file
+ *   that cannot be written whole (a full disk) fails the run. progress_period (accepted; progress
  *   is reported every 60 Hz tick).
  *   Any other key is kept as an AVOption for the encoders ("x264-params",
  *   "tune", "cpu-used", a stream suffix like "tune:v" picks one encoder)

@@ -324,6 +324,8 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
       x->created = !exists && errno == ENOENT;
     }
     int r = cx_mux_open(&x->mux, j->output, j->format, err);
+    if (r >= 0)
+      r = cx_mux_set_protocols(x->mux, j->out_protocols ? j->out_protocols : PL_OUTPUT_PROTOCOLS);
     if (r < 0) {
       pl_msg_free(m);
       pl_stage_fail(st, ISO_EMEDIA, "%s", err);

@@ -2,6 +2,7 @@
  * lost data with exit 0, overwrote files, or reached the terminal raw. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,211 @@ static void case_error_rate(void) {
   verdict(title, &p, problem);
 }
 
+/* ---- every file isopipe writes goes through one policy ----------------------------- */
+
+/* Runs args and expects a refusal (exit 1 or 2, an error line holding
+ * 'says') that left 'keep' exactly as 'copy' holds it. */
+static void expect_refused(const char *title, const char *const *args, const char *says,
+                           const char *keep, const char *copy) {
+  rel_proc p;
+  if (run(&p, NULL, args) < 0 || !sane(title, &p)) return;
+  char line[1024];
+  const char *err = rel_error_line(&p, line, sizeof line);
+  int code = rel_exit_code(&p);
+  const char *problem = NULL;
+  if (code != 1 && code != 2)
+    problem = "expected a refusal (exit 1 or 2)";
+  else if (!err || (says && !strstr(err, says)))
+    problem = "the error line does not say why";
+  else if (keep && !tm_same_file(keep, copy))
+    problem = "the protected file was changed";
+  verdict(title, &p, problem);
+}
+
+static int copy_file(const char *src, const char *dst) {
+  size_t n;
+  uint8_t *d = rel_read_file(src, &n);
+  int r = d ? rel_write_file(dst, d, n) : -1;
+  free(d);
+  return r;
+}
+
+static void case_output_policy(void) {
+  char in[700], keep[700], victim[700], vkeep[700], md5[800], tee[800], lnk[700], hard[700];
+  char a[700], a2[700], stats[700];
+  snprintf(in, sizeof in, "%s/in.mkv", g_dir);
+  snprintf(keep, sizeof keep, "%s/in.keep", g_dir);
+  snprintf(victim, sizeof victim, "%s/victim.mkv", g_dir);
+  snprintf(vkeep, sizeof vkeep, "%s/victim.keep", g_dir);
+  snprintf(md5, sizeof md5, "md5:%s", in);
+  snprintf(tee, sizeof tee, "tee:%s", in);
+  snprintf(lnk, sizeof lnk, "%s/link.mkv", g_dir);
+  snprintf(hard, sizeof hard, "%s/hard.mkv", g_dir);
+  snprintf(a, sizeof a, "%s/a.mkv", g_dir);
+  snprintf(a2, sizeof a2, "%s/./a.mkv", g_dir);
+  snprintf(stats, sizeof stats, "%s/s.json", g_dir);
+  if (copy_file(g_clip, in) || copy_file(in, keep) || copy_file(in, victim) ||
+      copy_file(in, vkeep) || symlink(in, lnk) || link(in, hard)) {
+    printf("FAIL output policy: cannot make the files\n");
+    g_failed++;
+    return;
+  }
+  const char *md5_in[] = {"-y", "-i", in, "-c", "copy", "-f", "matroska", md5, NULL};
+  expect_refused("md5: over the input is refused", md5_in, "md5", in, keep);
+  const char *tee_in[] = {"-y", "-i", in, "-c", "copy", "-f", "matroska", tee, NULL};
+  expect_refused("tee: over the input is refused", tee_in, "tee", in, keep);
+  char tee_v[800];
+  snprintf(tee_v, sizeof tee_v, "tee:%s", victim);
+  const char *tee_ny[] = {"-i", in, "-t", "0.5", "-c", "copy", "-f", "matroska", tee_v, NULL};
+  expect_refused("tee: to an existing file without -y is refused", tee_ny, NULL, victim, vkeep);
+  /* Whitelisted, tee: is used, and its targets still get every check. */
+  const char *tee_wl[] = {
+      "-i",  in,  "-protocol_whitelist", "file,tee", "-t", "0.5", "-c", "copy", "-f", "matroska",
+      tee_v, NULL};
+  expect_refused("whitelisted tee: still needs -y", tee_wl, "already exists", victim, vkeep);
+  const char *sym[] = {"-y", "-i", in, "-c", "copy", lnk, NULL};
+  expect_refused("a symlink to the input is refused", sym, "input", in, keep);
+  const char *hl[] = {"-y", "-i", in, "-c", "copy", hard, NULL};
+  expect_refused("a hard link to the input is refused", hl, "input", in, keep);
+  const char *st[] = {"-y", "-i", in, "-c", "copy", a, "--stats", in, NULL};
+  expect_refused("--stats over the input is refused", st, "--stats", in, keep);
+  const char *tr[] = {"-y", "-i", in, "-c", "copy", a, "--trace", lnk, NULL};
+  expect_refused("--trace over the input (via a symlink) is refused", tr, "--trace", in, keep);
+  char prog[800];
+  snprintf(prog, sizeof prog, "file:%s", in);
+  const char *pg[] = {"-y", "-progress", prog, "-i", in, "-c", "copy", a, NULL};
+  expect_refused("-progress over the input is refused", pg, "-progress", in, keep);
+  const char *vs[] = {"-i", in, "-c", "copy", a, "--stats", victim, NULL};
+  expect_refused("--stats over an existing file without -y is refused", vs, "already exists",
+                 victim, vkeep);
+  const char *two[] = {"-y", "-i", in, "-c", "copy", a, "-c", "copy", a2, NULL};
+  expect_refused("two outputs with one path are refused", two, "also written", NULL, NULL);
+  const char *so[] = {"-y", "-i", in, "-c", "copy", a, "--stats", a2, NULL};
+  expect_refused("--stats onto the output is refused", so, "also written", NULL, NULL);
+  const char *tcp[] = {"-y", "-i", in, "-c", "copy", "-f", "matroska", "tcp://127.0.0.1:9", NULL};
+  expect_refused("tcp:// output without a whitelist is refused", tcp, "not allowed", NULL, NULL);
+
+  /* A full disk under the stats or the trace: exit 1 naming the file. */
+  const char *full[][10] = {
+      {"-y", "-i", in, "-c", "copy", a, "--stats", "/dev/full", NULL},
+      {"-y", "-i", in, "-c", "copy", a, "--trace", "/dev/full", NULL},
+  };
+  const char *what[] = {"--stats on a full disk fails", "--trace on a full disk fails"};
+  for (int i = 0; i < 2; i++) {
+    rel_proc p;
+    if (run(&p, NULL, full[i]) < 0 || !sane(what[i], &p)) continue;
+    char line[1024];
+    const char *err = rel_error_line(&p, line, sizeof line);
+    verdict(what[i], &p,
+            rel_exit_code(&p) != 1 ? "expected exit 1"
+            : !err || !strstr(err, "/dev/full") || !strstr(err, "No space left")
+                ? "the error line does not name the file and the reason"
+                : NULL);
+  }
+  (void)stats;
+}
+
+/* ---- terminal safety ---------------------------------------------------------------- */
+
+#define ESCAPES "\x1b]2;pwned\x07\x1b[2J"
+
+/* stderr held no control character but line breaks and tabs. */
+static const char *raw_controls(const rel_proc *p) {
+  for (const char *s = p->err; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+      return "a control character reached stderr";
+  }
+  return NULL;
+}
+
+/* Replaces the first occurrence of from by to (same length) in path. */
+static int patch_file(const char *path, const char *from, const char *to) {
+  size_t n, k = strlen(from);
+  uint8_t *d = rel_read_file(path, &n);
+  int r = -1;
+  for (size_t i = 0; d && i + k <= n; i++)
+    if (!memcmp(d + i, from, k)) {
+      memcpy(d + i, to, k);
+      r = rel_write_file(path, d, n);
+      break;
+    }
+  free(d);
+  return r;
+}
+
+static void case_terminal(void) {
+  /* A crafted file name in the error line. */
+  char name[700], out[700];
+  snprintf(name, sizeof name, "%s/evil" ESCAPES ".mkv", g_dir);
+  snprintf(out, sizeof out, "%s/term-out.mkv", g_dir);
+  uint8_t noise[4096];
+  uint64_t seed = 0x1403;
+  for (size_t i = 0; i < sizeof noise; i++)
+    noise[i] = (uint8_t)rel_rand(&seed);
+  rel_write_file(name, noise, sizeof noise);
+  rel_proc p;
+  const char *args[] = {"-y", "-i", name, "-c:v", "mpeg4", out, NULL};
+  const char *title = "escape sequences in a file name are neutralised";
+  if (run(&p, NULL, args) == 0 && sane(title, &p))
+    verdict(title, &p,
+            raw_controls(&p)                   ? raw_controls(&p)
+            : !strstr(p.err, "?]2;pwned??[2J") ? "the name is not shown with '?' in place"
+                                               : NULL);
+
+  /* A codec id holding them, which FFmpeg's demuxer logs. */
+  char tag[700], tagout[700];
+  snprintf(tag, sizeof tag, "%s/evil-tag.mkv", g_dir);
+  snprintf(tagout, sizeof tagout, "%s/evil-tag-out.mkv", g_dir);
+  title = "escape sequences in a codec id are neutralised";
+  if (copy_file(g_clip, tag) || patch_file(tag, "V_MPEG4/ISO/ASP", "V_" ESCAPES "X") < 0) {
+    printf("FAIL %s: cannot make the input\n", title);
+    g_failed++;
+    return;
+  }
+  const char *targs[] = {"-y", "-v", "debug", "-i", tag, "-c:v", "mpeg4", tagout, NULL};
+  if (run(&p, NULL, targs) == 0 && sane(title, &p))
+    verdict(title, &p,
+            raw_controls(&p)              ? raw_controls(&p)
+            : !strstr(p.err, "?]2;pwned") ? "FFmpeg's line about the codec id is missing"
+                                          : NULL);
+}
+
+/* ---- a soft CPU-time limit ---------------------------------------------------------- */
+
+/* Under `ulimit -S -t 1 -H -t 30` a job that needs more CPU than that is
+ * stopped at the soft limit and its output finished (as ffmpeg does on
+ * SIGXCPU), long before the hard limit would kill it. */
+static void case_cpu_limit(void) {
+  const char *title = "soft RLIMIT_CPU: graceful stop, playable output";
+  char src[700], out[700], cmd[2400];
+  snprintf(out, sizeof out, "%s/xcpu-out.mkv", g_dir);
+  if (tm_gen_simple(src, sizeof src, g_dir, "xcpu-src.mkv", "mpeg4", "aac", 640, 360, 12.0, 2,
+                    44100) < 0) {
+    printf("FAIL %s: cannot make the input\n", title);
+    g_failed++;
+    return;
+  }
+  const char *venc = avcodec_find_encoder_by_name("libx264") ? "libx264" : "mpeg4";
+  snprintf(cmd, sizeof cmd,
+           "ulimit -S -t 1 && ulimit -H -t 30 && exec '%s' -nostdin -hide_banner -y -i '%s' "
+           "-c:v %s -s 1280x720 -c:a aac '%s'",
+           g_cli, src, venc, out);
+  char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+  rel_spawn_opts o = {.timeout_s = 60};
+  rel_proc p;
+  if (rel_spawn(argv, &o, &p) != 0 || !sane(title, &p)) return;
+  double dur = -1;
+  const char *problem = NULL;
+  if (rel_exit_code(&p) != 128 + SIGXCPU)
+    problem = "expected the exit code of an interrupted run (152)";
+  else if (!rel_playable(out, &dur, NULL) || dur <= 0)
+    problem = "the output is not a finished, playable file";
+  else if (!strstr(p.err, "CPU time limit"))
+    problem = "no line says the CPU time limit stopped the run";
+  verdict(title, &p, problem);
+}
+
 int main(void) {
   g_cli = rel_cli();
   if (!g_cli) {
@@ -161,6 +367,9 @@ int main(void) {
                     22050) < 0)
     return 1;
   case_error_rate();
+  case_output_policy();
+  case_terminal();
+  case_cpu_limit();
   printf("%d passed, %d failed\n", g_passed, g_failed);
   tm_tmpdir_remove(g_dir);
   return g_failed ? 1 : 0;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <libavutil/log.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "isopipe/isolate.h"
 #include "isopipe/pipeline.h"
+#include "pipeline/pl_internal.h"
 #include "profiling/prof.h"
 #include "tools/isopipe/cli_help.h"
 #include "tools/isopipe/cli_report.h"
@@ -46,26 +48,50 @@ static const char *local_path(const char *name) {
 
 int cli_check_output(const char *input, const char *output, int overwrite, char *err,
                      size_t errlen) {
-  const char *out = local_path(output);
-  if (!out) return 0;
-  struct stat so;
-  if (stat(out, &so) != 0) return 0;
-  const char *in = local_path(input);
-  struct stat si;
-  if (in && stat(in, &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
-    snprintf(err, errlen, "output '%s' is the input file; refusing to write over it", output);
-    return CLI_EXIT_USAGE;
+  pl_outpath_ctx c = {input, NULL, overwrite, NULL, 0};
+  return pl_outpath_check("output", output, &c, err, errlen);
+}
+
+/* Output protocols: -protocol_whitelist written after -i is the outputs'
+ * (an output option in ffmpeg), as is output_protocol_whitelist. */
+static bool is_output_whitelist(const cli_kv *kv) {
+  return !strcmp(kv->key, "output_protocol_whitelist") ||
+         (!strcmp(kv->key, "protocol_whitelist") && !kv->before_input);
+}
+
+/* Every file the run writes, through the pipeline's one policy, before
+ * anything is opened: outputs, -progress, --stats, --trace. */
+static int check_writes(const cli_opts *o, char *err, size_t errlen) {
+  const char *names[CLI_MAX_OUTPUTS + 3];
+  int n = 0;
+  const char *wl = NULL;
+  for (size_t i = 0; i < o->nkv; i++)
+    if (is_output_whitelist(&o->kv[i])) wl = o->kv[i].value;
+  pl_outpath_ctx c = {o->input, wl, o->overwrite, names, 0};
+  int rc = pl_outpath_check("output", o->output, &c, err, errlen);
+  names[n++] = o->output;
+  for (size_t i = 0; !rc && i < o->nkv; i++)
+    if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY) && n < CLI_MAX_OUTPUTS) {
+      c.nothers = n;
+      rc = pl_outpath_check("output", o->kv[i].value, &c, err, errlen);
+      names[n++] = o->kv[i].value;
+    }
+  c.whitelist = "file";
+  /* -progress URLs (pipe:N, network) are cli_report_open's to refuse. */
+  const char *prog = o->progress_url;
+  if (prog && !strncmp(prog, "file:", 5)) prog += 5;
+  if (prog && (!strcmp(prog, "-") || !strncmp(prog, "pipe:", 5) || strstr(prog, "://")))
+    prog = NULL;
+  const struct {
+    const char *what, *path;
+  } side[] = {{"-progress", prog}, {"--stats", o->stats_path}, {"--trace", o->trace_path}};
+  for (size_t i = 0; !rc && i < sizeof side / sizeof side[0]; i++) {
+    if (!side[i].path) continue;
+    c.nothers = n;
+    rc = pl_outpath_check(side[i].what, side[i].path, &c, err, errlen);
+    names[n++] = side[i].path;
   }
-  if (S_ISDIR(so.st_mode)) {
-    snprintf(err, errlen, "output '%s' is a directory", output);
-    return CLI_EXIT_FAIL;
-  }
-  /* Devices and fifos (/dev/null...) hold no data to lose. */
-  if (S_ISREG(so.st_mode) && !overwrite) {
-    snprintf(err, errlen, "output file '%s' already exists (use -y to overwrite)", output);
-    return CLI_EXIT_FAIL;
-  }
-  return 0;
+  return rc;
 }
 
 static void poll_signals(app *a) {
@@ -73,8 +99,11 @@ static void poll_signals(app *a) {
   if (n >= 1 && a->cancels < 1) {
     a->cancels = 1;
     if (a->o->loglevel >= 24)
-      cli_term_log(&a->term, 24, NULL,
-                   "isopipe: interrupted: finishing the output (interrupt again to stop now)");
+      cli_term_log(
+          &a->term, 24, NULL,
+          cli_signals_first() == SIGXCPU
+              ? "isopipe: CPU time limit reached: finishing the output"
+              : "isopipe: interrupted: finishing the output (interrupt again to stop now)");
     iso_pipeline_cancel(a->p, ISO_CANCEL_GRACEFUL);
   }
   if (n >= 2 && a->cancels < 2) {
@@ -283,7 +312,8 @@ static int configure(app *a) {
       if (!kv->before_input && cur < CLI_MAX_OUTPUTS) out_win[cur][w] = atof(kv->value);
       continue;
     }
-    if (iso_pipeline_set_output(a->p, cur, kv->key, kv->value) != ISO_OK) {
+    const char *key = is_output_whitelist(kv) ? "output_protocol_whitelist" : kv->key;
+    if (iso_pipeline_set_output(a->p, cur, key, kv->value) != ISO_OK) {
       /* The pipeline's reason may repeat the key ("crf: bad value"). */
       const char *why = pipeline_reason(a, ISO_EINVAL);
       size_t klen = strlen(kv->key);
@@ -393,10 +423,7 @@ int cli_app_run(const cli_opts *o) {
   cli_term_init(&a.term, 2, -1);
   char err[1024];
 
-  int rc = cli_check_output(o->input, o->output, o->overwrite, err, sizeof err);
-  for (size_t i = 0; !rc && i < o->nkv; i++)
-    if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY))
-      rc = cli_check_output(o->input, o->kv[i].value, o->overwrite, err, sizeof err);
+  int rc = check_writes(o, err, sizeof err);
   if (rc) {
     print_error(&a, err);
     cli_term_free(&a.term);

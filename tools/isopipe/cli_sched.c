@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tools/isopipe/cli_signal.h"
+
 /* The kernel's struct sched_attr (sched_setattr(2)); glibc 2.36 has no
  * wrapper. */
 typedef struct cli_sched_attr {
@@ -67,6 +69,8 @@ static void on_xcpu(int sig) {
   syscall(SYS_sched_setattr, main_tid, &fallback, 0);
 #endif
   demoted = 1;
+  /* The same signal tells of a soft RLIMIT_CPU reached. */
+  cli_signals_on_xcpu();
   errno = saved;
 }
 

@@ -60,6 +60,30 @@ static void append_str(cli_term *t, const char *s) {
   append(t, s, strlen(s));
 }
 
+/* Text that may hold bytes from the input (file names, tags, codec names,
+ * FFmpeg's messages about them): control characters would drive the
+ * terminal (ESC ] sets its title, ESC [2J clears it), so each becomes '?',
+ * as ffmpeg does; so do C1 controls encoded in UTF-8 (U+0080..U+009F),
+ * which some terminals obey too. Tabs and line breaks stay. */
+static void append_clean(cli_term *t, const char *s, size_t n) {
+  size_t from = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    size_t bad = 0;
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+      bad = 1;
+    else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+             (unsigned char)s[i + 1] <= 0x9f)
+      bad = 2;
+    if (!bad) continue;
+    append(t, s + from, i - from);
+    append(t, "?", 1);
+    i += bad - 1;
+    from = i + 1;
+  }
+  append(t, s + from, n - from);
+}
+
 void cli_term_log(cli_term *t, int level, const char *stage, const char *line) {
   size_t len = strlen(line);
   while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -75,10 +99,10 @@ void cli_term_log(cli_term *t, int level, const char *stage, const char *line) {
   append_str(t, on);
   if (stage && *stage) {
     append_str(t, "[");
-    append_str(t, stage);
+    append_clean(t, stage, strlen(stage));
     append_str(t, "] ");
   }
-  append(t, line, len);
+  append_clean(t, line, len);
   append_str(t, off);
   append_str(t, "\n");
   if (!t->tty) cli_term_draw(t, NULL, 0);
@@ -118,7 +142,7 @@ void cli_term_draw(cli_term *t, const char *block, int block_lines) {
 
 void cli_term_line(cli_term *t, const char *line) {
   if (t->tty) erase_block(t);
-  append_str(t, line);
+  append_clean(t, line, strlen(line));
   append_str(t, "\n");
   cli_write_all(t->fd, t->pending, t->plen);
   t->plen = 0;
