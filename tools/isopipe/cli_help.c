@@ -63,8 +63,6 @@ static const char help_text[] =
     "  --queue N            items in flight per link (flow-control depth)\n"
     "  --inline             run every isolate on one thread (debugging)\n"
     "  --fail-fast          stop at the first corrupt packet instead of skipping it\n"
-    "  -max_error_rate R    fail (after finishing the output) when a stream's decode errors\n"
-    "                       exceed this share of its packets (default 0.67, as ffmpeg)\n"
     "  --stats FILE.json    write per-stage statistics\n"
     "  --trace FILE.json[.gz]   write a Chrome/Perfetto trace\n"
     "  --profile            print the per-stage table and bottleneck verdict\n"

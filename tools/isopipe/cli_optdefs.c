@@ -91,6 +91,8 @@ static const cli_optdef table[] = {
     {"stdin", B, K_SPECIAL, NULL, 0, 0, "-nostdin: isopipe never reads the keyboard"},
     {"hide_banner", B, K_SPECIAL, NULL, 0, 0, "no banner"},
     {"xerror", B, K_FLAG, "fail_fast", 0, 0, "stop at the first error"},
+    {"max_error_rate", A | E, K_NUMBER, "max_error_rate", 0, 0,
+     "share of a stream's packets that may fail to decode (0.67)"},
     {"h", 0, K_SPECIAL, NULL, 0, 0, "help"},
     {"help", 0, K_SPECIAL, NULL, 0, 0, "help"},
     {"version", 0, K_SPECIAL, NULL, 0, 0, "version"},
