@@ -27,18 +27,33 @@ void pl_main_abort_all(iso_pipeline *p) {
   }
 }
 
-void pl_main_set_error(iso_pipeline *p, int code, const char *text) {
+void pl_main_fail(iso_pipeline *p, int code, int averr, int cat, int node, const char *text) {
   if (p->error[0] && p->status != ISO_OK) return; /* the first error is the cause */
   p->status = code != ISO_OK ? code : ISO_EMEDIA;
   snprintf(p->error, sizeof p->error, "%s", text);
-  if (p->cb.on_error) {
-    char stage[ISO_STAGE_NAME_MAX] = "pipeline";
+  p->err_averr = averr;
+  bool staged = p->graph_built || node == 0;
+  if (node >= 0 && node < PL_MAX_NODES && staged) {
+    const pl_node *nd = &p->job->node[node];
+    snprintf(p->err_stage, sizeof p->err_stage, "%s", nd->name);
+    int f = nd->file >= 0 && nd->file < p->nfiles ? nd->file : 0;
+    bool in = nd->kind == PL_N_DEMUX || nd->kind == PL_N_DECODE;
+    p->err_file = in ? p->job->input : p->file[f]->output;
+    p->err_cat = cat ? cat : (int)pl_error_classify(p->status, averr, (int)nd->kind);
+  } else {
+    snprintf(p->err_stage, sizeof p->err_stage, "pipeline");
     const char *sp = strchr(text, ' ');
-    if (sp && (size_t)(sp - text) < sizeof stage)
-      snprintf(stage, sizeof stage, "%.*s", (int)(sp - text), text);
-    p->cb.on_error(p, stage, text, p->ud);
+    if (sp && (size_t)(sp - text) < sizeof p->err_stage)
+      snprintf(p->err_stage, sizeof p->err_stage, "%.*s", (int)(sp - text), text);
+    p->err_file = p->job->input;
+    p->err_cat = cat ? cat : (int)pl_error_classify(p->status, averr, -1);
   }
+  if (p->cb.on_error) p->cb.on_error(p, p->err_stage, text, p->ud);
   pl_main_abort_all(p);
+}
+
+void pl_main_set_error(iso_pipeline *p, int code, const char *text) {
+  pl_main_fail(p, code, 0, 0, -1, text);
 }
 
 static const char *node_name(const iso_pipeline *p, int id) {
@@ -196,7 +211,7 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
       char text[256];
       snprintf(text, sizeof text, "%s (%s): cannot spawn: %s", node_name(p, id), node_output(p, id),
                iso_strerror(r));
-      pl_main_set_error(p, r, text);
+      pl_main_fail(p, r, 0, 0, id, text);
       return;
     }
   }
@@ -227,7 +242,7 @@ static void on_exit_notice(iso_pipeline *p, int id) {
     char text[128];
     snprintf(text, sizeof text, "%s (%s): stage ended unexpectedly", node_name(p, id),
              id == 0 ? p->job->input : node_output(p, id));
-    pl_main_set_error(p, ISO_ENORESULT, text);
+    pl_main_fail(p, ISO_ENORESULT, 0, 0, id, text);
   }
   /* Stages are spawned when the demux's INFO arrives, which precedes its
    * exit notice on this port: all exited means the run is over. */
@@ -289,7 +304,8 @@ static void on_msg(iso_pipeline *p, pl_msg *m) {
     break;
   case PL_M_ERROR: {
     int code = (int)m->ival;
-    pl_main_set_error(p, code < 0 ? code : ISO_EMEDIA, m->text ? m->text : "unknown error");
+    pl_main_fail(p, code < 0 ? code : ISO_EMEDIA, m->averr, m->cat, m->stage,
+                 m->text ? m->text : "unknown error");
     break;
   }
   case PL_M_DONE:

@@ -28,7 +28,7 @@ static pl_msg *queue_pop(pl_filter *f) {
  * fails it): the stage fails with FFmpeg's reason, never a bare code. */
 static void fail_unreported(pl_stage *st, int r) {
   if (st->ended) return;
-  pl_stage_fail(st, r == AVERROR(ENOMEM) ? ISO_ENOMEM : ISO_EMEDIA, "%s", av_err2str(r));
+  pl_stage_fail_av(st, r, "%s", av_err2str(r));
 }
 
 static bool blocked(const pl_filter *f) {

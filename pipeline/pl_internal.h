@@ -112,6 +112,8 @@ typedef struct pl_msg {
   AVRational tb;
   pl_stamp stamp;
   int level;
+  int averr; /* ERROR: FFmpeg's AVERROR behind it, 0 none */
+  int cat;   /* ERROR: an iso_error_category the stage knows, 0 = classify */
   int64_t ival;
   int64_t frames;
   double pos_s;
@@ -343,6 +345,11 @@ void pl_stage_kick(pl_stage *st);
 void pl_stage_end(pl_stage *st, bool ok);
 /* Reports a fatal error ("name (file): reason") to main and ends. */
 void pl_stage_fail(pl_stage *st, int code, const char *fmt, ...) ISO_PRINTF(3, 4);
+/* As pl_stage_fail(ISO_EMEDIA) with the AVERROR that caused it, so main can
+ * classify the failure (not found, corrupt, unsupported...). */
+void pl_stage_fail_av(pl_stage *st, int averr, const char *fmt, ...) ISO_PRINTF(3, 4);
+/* A failure whose category the stage knows better than its code says. */
+void pl_stage_fail_cat(pl_stage *st, int code, int cat, const char *fmt, ...) ISO_PRINTF(4, 5);
 /* Sends a log line to main. */
 void pl_stage_log(pl_stage *st, int level, const char *fmt, ...) ISO_PRINTF(3, 4);
 /* Handler bracket: marks the stage current (logs), busy; after: the

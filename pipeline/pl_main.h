@@ -44,6 +44,10 @@ struct iso_pipeline {
   uint64_t abort_ns, abort_start_ns, start_ns;
   int status;
   char error[PL_ERRLEN];
+  /* the first error in structured form (iso_pipeline_error_info) */
+  int err_cat, err_averr;
+  char err_stage[ISO_STAGE_NAME_MAX];
+  const char *err_file;
   iso_progress prog;
   int64_t out_bytes;
   uint64_t frames;
@@ -60,9 +64,14 @@ struct iso_pipeline {
 void pl_main_send_ctl(iso_pipeline *p, int id, pl_kind kind);
 void pl_main_abort_all(iso_pipeline *p);
 void pl_main_set_error(iso_pipeline *p, int code, const char *text);
+/* The same with what a stage knows: its node id (-1 none), the AVERROR and
+ * a category (0: classify from code and averr). */
+void pl_main_fail(iso_pipeline *p, int code, int averr, int cat, int node, const char *text);
 void pl_main_restep(iso_pipeline *p);
 int pl_main_spawn_node(iso_pipeline *p, int id);
 void pl_main_port_handler(iso_port *port, iso_value *v, void *ud);
+/* pl_error.c: a failure's category; kind is the stage's pl_node_kind, -1 none. */
+iso_error_category pl_error_classify(int code, int averr, int kind);
 /* pl_progress.c: the 60 Hz tick, progress and the end of the run. */
 void pl_main_tick(iso_timer *t, void *ud);
 void pl_main_finish(iso_pipeline *p);

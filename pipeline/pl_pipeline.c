@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pipeline/pl_main.h"
 
@@ -105,6 +106,18 @@ int iso_pipeline_set_trace_path(iso_pipeline *p, const char *path) {
 
 /* Every file the run writes through the one output-path policy: outputs
  * (each with its own protocols and overwrite), then stats and trace. */
+static int path_refused(iso_pipeline *p, int r, const char *path) {
+  /* A name the policy refuses (the input, a protocol) is a usage error; one
+   * it cannot take (a file that exists, a directory) is the output's. */
+  p->err_cat = r == PL_PATH_REFUSED ? ISO_ERRCAT_INVALID_OPTION : ISO_ERRCAT_OUTPUT_EXISTS;
+  struct stat sb;
+  if (r != PL_PATH_REFUSED && (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)))
+    p->err_cat = ISO_ERRCAT_OUTPUT_WRITE;
+  p->err_file = path;
+  snprintf(p->err_stage, sizeof p->err_stage, "pipeline");
+  return ISO_EINVAL;
+}
+
 static int check_paths(iso_pipeline *p, char *err, size_t errlen) {
   const char *names[PL_MAX_FILES + 2];
   int n = 0;
@@ -112,14 +125,16 @@ static int check_paths(iso_pipeline *p, char *err, size_t errlen) {
     const pl_job *j = p->file[f];
     if (!j->output) continue;
     pl_outpath_ctx c = {p->job->input, j->out_protocols, j->overwrite, names, n};
-    if (pl_outpath_check("output", j->output, &c, err, errlen) != PL_PATH_OK) return ISO_EINVAL;
+    int r = pl_outpath_check("output", j->output, &c, err, errlen);
+    if (r != PL_PATH_OK) return path_refused(p, r, j->output);
     names[n++] = j->output;
   }
   const char *side[2][2] = {{"stats", p->stats_path}, {"trace", p->trace_path}};
   for (int i = 0; i < 2; i++) {
     if (!side[i][1]) continue;
     pl_outpath_ctx c = {p->job->input, "file", p->job->overwrite, names, n};
-    if (pl_outpath_check(side[i][0], side[i][1], &c, err, errlen) != PL_PATH_OK) return ISO_EINVAL;
+    int r = pl_outpath_check(side[i][0], side[i][1], &c, err, errlen);
+    if (r != PL_PATH_OK) return path_refused(p, r, side[i][1]);
     names[n++] = side[i][1];
   }
   return ISO_OK;

@@ -78,9 +78,14 @@ void pl_main_tick(iso_timer *t, void *ud) {
   pl_log_drain();
   if (p->stats) pl_stats_tick(p->stats, now, iso_timer_lateness_ns(t), iso_timer_missed(t));
   if (p->aborting && now - p->abort_start_ns > PL_GIVE_UP_NS) {
-    /* Not even a kill got through (memory exhausted): report the end
-     * anyway; iso_runtime_shutdown() reaps whatever is left. */
-    if (p->status == ISO_OK) p->status = ISO_ENOMEM;
+    /* Not even a kill got through (a stage blocked in a call that ignores
+     * it): report the end anyway; iso_runtime_shutdown() reaps what is left. */
+    if (p->status == ISO_OK && !p->cancelled) {
+      char text[160];
+      snprintf(text, sizeof text, "pipeline (%s): stages did not stop within %.0f s of the abort",
+               p->job->input, PL_GIVE_UP_NS / 1e9);
+      pl_main_fail(p, ISO_ETIMEDOUT, 0, ISO_ERRCAT_TIMEOUT, -1, text);
+    }
     pl_main_finish(p);
     return;
   }
@@ -112,7 +117,7 @@ static void check_error_rate(iso_pipeline *p) {
              "%s (%s): %lld of %.0f decode attempts failed (%.0f %%), above max_error_rate %.2f",
              p->job->node[i].name, pl_basename(p->job->input), (long long)n->decode_errors, tried,
              100.0 * n->decode_errors / tried, rate);
-    pl_main_set_error(p, ISO_EMEDIA, text);
+    pl_main_fail(p, ISO_EMEDIA, AVERROR_INVALIDDATA, ISO_ERRCAT_CORRUPT, i, text);
     return;
   }
 }
@@ -124,7 +129,7 @@ static void write_failed(iso_pipeline *p, const char *what, const char *path, in
   snprintf(text, sizeof text, "%s (%s): cannot write: %s", what, path,
            strerror(errnum ? errnum : EIO));
   if (p->status == ISO_OK)
-    pl_main_set_error(p, ISO_EMEDIA, text);
+    pl_main_fail(p, ISO_EMEDIA, AVERROR(errnum ? errnum : EIO), ISO_ERRCAT_OUTPUT_WRITE, -1, text);
   else if (p->cb.on_log)
     p->cb.on_log(p, AV_LOG_ERROR, what, text, p->ud);
 }
@@ -139,7 +144,15 @@ void pl_main_finish(iso_pipeline *p) {
   }
   pl_log_drain();
   check_error_rate(p);
-  if (p->cancelled && p->status == ISO_OK) p->status = ISO_EKILLED;
+  /* A stage interrupted by the cancel may report that as its error. */
+  if (p->cancelled && (p->status == ISO_OK || p->err_averr == AVERROR_EXIT)) {
+    p->status = ISO_ECANCELLED;
+    p->err_cat = ISO_ERRCAT_CANCELLED;
+    p->err_averr = 0;
+    snprintf(p->err_stage, sizeof p->err_stage, "pipeline");
+    p->err_file = p->job->input;
+    snprintf(p->error, sizeof p->error, "pipeline (%s): cancelled", p->job->input);
+  }
   if (p->stats) pl_stats_end(p->stats, now);
   /* A trace cut short (a full disk) is invalid JSON: the run failed. */
   int terr = p->stats && p->trace_path ? pl_stats_trace_errno(p->stats) : 0;

@@ -204,13 +204,10 @@ const char *pl_stage_file(const pl_stage *st) {
   return (k == PL_N_DEMUX || k == PL_N_DECODE) ? st->job->input : st->job->output;
 }
 
-void pl_stage_fail(pl_stage *st, int code, const char *fmt, ...) {
+static void stage_vfail(pl_stage *st, int code, int averr, int cat, const char *fmt, va_list ap) {
   if (st->ended) return;
   char reason[PL_ERRLEN];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(reason, sizeof reason, fmt, ap);
-  va_end(ap);
   pl_msg *m = pl_msg_new(PL_M_ERROR);
   if (m) {
     size_t n = strlen(st->name) + strlen(pl_stage_file(st)) + strlen(reason) + 8;
@@ -218,9 +215,32 @@ void pl_stage_fail(pl_stage *st, int code, const char *fmt, ...) {
     if (m->text) snprintf(m->text, n, "%s (%s): %s", st->name, pl_stage_file(st), reason);
     m->stage = st->job->self;
     m->ival = code;
+    m->averr = averr;
+    m->cat = cat;
     pl_msg_send(st->job->main_sp, m);
   }
   pl_stage_end(st, false);
+}
+
+void pl_stage_fail(pl_stage *st, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  stage_vfail(st, code, 0, 0, fmt, ap);
+  va_end(ap);
+}
+
+void pl_stage_fail_av(pl_stage *st, int averr, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  stage_vfail(st, averr == AVERROR(ENOMEM) ? ISO_ENOMEM : ISO_EMEDIA, averr, 0, fmt, ap);
+  va_end(ap);
+}
+
+void pl_stage_fail_cat(pl_stage *st, int code, int cat, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  stage_vfail(st, code, 0, cat, fmt, ap);
+  va_end(ap);
 }
 
 void pl_stage_log(pl_stage *st, int level, const char *fmt, ...) {

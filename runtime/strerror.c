@@ -27,6 +27,8 @@ const char *iso_strerror(int err) {
     return "not allowed in this state";
   case ISO_EMEDIA:
     return "media library error";
+  case ISO_ECANCELLED:
+    return "cancelled";
   default:
     return "unknown error";
   }

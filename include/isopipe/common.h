@@ -33,12 +33,46 @@ enum {
   ISO_EREMOTE = -6,     /* an error raised in another isolate */
   ISO_ENORESULT = -7,   /* an isolate ended without a result */
   ISO_ETIMEDOUT = -8,
-  ISO_EKILLED = -9,     /* the isolate was killed */
-  ISO_ESTATE = -10,     /* call not allowed in this state / on this isolate */
-  ISO_EMEDIA = -11      /* FFmpeg reported an error (see the message) */
+  ISO_EKILLED = -9,    /* the isolate was killed */
+  ISO_ESTATE = -10,    /* call not allowed in this state / on this isolate */
+  ISO_EMEDIA = -11,    /* FFmpeg reported an error (see the message) */
+  ISO_ECANCELLED = -12 /* the caller cancelled the pipeline */
 };
 
 ISO_API const char *iso_strerror(int err);
+
+/* What kind of failure, for a caller that reacts differently to each (ask
+ * the user for another file, retry later, report a bug...). */
+typedef enum iso_error_category {
+  ISO_ERRCAT_NONE = 0,        /* no error */
+  ISO_ERRCAT_INPUT_NOT_FOUND, /* the input does not exist (or its directory) */
+  ISO_ERRCAT_INPUT_ACCESS,    /* the input exists but cannot be opened (permission, protocol) */
+  ISO_ERRCAT_INPUT_READ,      /* reading the input failed (I/O error, network) */
+  ISO_ERRCAT_UNSUPPORTED,     /* no demuxer, decoder, encoder or muxer for it */
+  ISO_ERRCAT_CORRUPT,         /* the input's data is invalid or truncated */
+  ISO_ERRCAT_NO_DATA,         /* the input holds nothing to transcode */
+  ISO_ERRCAT_OUTPUT_EXISTS,   /* the output exists and overwriting was not allowed */
+  ISO_ERRCAT_OUTPUT_WRITE,    /* creating or writing the output failed (disk full, permission) */
+  ISO_ERRCAT_INVALID_OPTION,  /* an option or its value was refused */
+  ISO_ERRCAT_CANCELLED,       /* the caller cancelled */
+  ISO_ERRCAT_TIMEOUT,         /* stages did not stop in time after an abort */
+  ISO_ERRCAT_RESOURCE,        /* out of memory or threads */
+  ISO_ERRCAT_INTERNAL         /* anything else (a bug: please report it) */
+} iso_error_category;
+
+/* A failure in structured form. Strings point into the object that failed
+ * (a pipeline, or the error filled by iso_probe) and live as long as it. */
+typedef struct iso_error_info {
+  iso_error_category category;
+  int code;            /* ISO_* */
+  int av_error;        /* FFmpeg's AVERROR (negative), 0 when none applies */
+  const char *stage;   /* "demux", "encode:v", "mux#1", "pipeline", "probe" */
+  const char *file;    /* the input or output the stage works on; "" none */
+  const char *message; /* one line: "demux (in.mp4): No such file or directory" */
+} iso_error_info;
+
+/* "input not found", "unsupported", ... */
+ISO_API const char *iso_error_category_name(iso_error_category c);
 ISO_API const char *iso_version(void);
 
 #ifdef __cplusplus

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "isopipe/common.h"
+#include "isopipe/probe.h"
 #include "isopipe/stats.h"
 
 #ifdef __cplusplus
@@ -109,11 +110,19 @@ typedef enum {
 ISO_API void iso_pipeline_cancel(iso_pipeline *p, iso_cancel_mode how);
 
 ISO_API bool iso_pipeline_done(const iso_pipeline *p);
-/* ISO_OK, an error code, or ISO_EKILLED when cancelled. */
+/* ISO_OK, an error code, or ISO_ECANCELLED when the caller cancelled (also
+ * a graceful cancel, whose output is finished and playable). A run whose
+ * stages did not stop within a few seconds of an abort ends ISO_ETIMEDOUT. */
 ISO_API int iso_pipeline_status(const iso_pipeline *p);
 ISO_API bool iso_pipeline_cancelled(const iso_pipeline *p);
 /* One line: "decode:v (in.mp4): Invalid data found when processing input". */
 ISO_API const char *iso_pipeline_error(const iso_pipeline *p);
+/* The first error in structured form: category, ISO_* code, FFmpeg's
+ * AVERROR, stage and file (strings valid while p lives). Returns the
+ * status; with ISO_OK, out->category is ISO_ERRCAT_NONE. Only the run's
+ * errors (iso_pipeline_start and after): iso_pipeline_set's refusals are
+ * its return value and iso_pipeline_error(). */
+ISO_API int iso_pipeline_error_info(const iso_pipeline *p, iso_error_info *out);
 /* The latest snapshot (valid until the next loop iteration). */
 ISO_API const iso_progress *iso_pipeline_progress(const iso_pipeline *p);
 /* Frees a pipeline that is done (or never started). */

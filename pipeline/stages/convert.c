@@ -134,7 +134,7 @@ static int vconv_open(pl_filter *f, const pl_msg *in) {
   char err[CX_ERRLEN] = "";
   int r = cx_vconv_open(&x->cv, &co, err);
   if (r < 0) {
-    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    pl_stage_fail_av(st, r, "%s", err);
     return r;
   }
   if (x->vs) return 0; /* a new converter after a change of size keeps the timing */
@@ -189,7 +189,7 @@ static int vconv_feed(pl_filter *f, pl_msg *in) {
   pl_msg_free(in);
   if (r < 0) {
     char why[128];
-    pl_stage_fail(f->st, ISO_EMEDIA, "conversion failed: %s", cx_errstr(r, why, sizeof why));
+    pl_stage_fail_av(f->st, r, "conversion failed: %s", cx_errstr(r, why, sizeof why));
   }
   return r;
 }
@@ -238,7 +238,7 @@ static int vconv_drain(pl_filter *f, pl_msg **out) {
     }
     if (r < 0) {
       char why[128];
-      pl_stage_fail(f->st, ISO_EMEDIA, "conversion failed: %s", cx_errstr(r, why, sizeof why));
+      pl_stage_fail_av(f->st, r, "conversion failed: %s", cx_errstr(r, why, sizeof why));
       return r;
     }
     pl_msg *m = pl_msg_new(PL_M_FRAME);
@@ -331,7 +331,7 @@ static int aconv_open(pl_filter *f, const pl_msg *in) {
   r = x->passthrough ? 0 : cx_aconv_open(&x->ac, &co, err);
   av_channel_layout_uninit(&co.dst_layout);
   if (r < 0) {
-    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    pl_stage_fail_av(st, r, "%s", err);
     return r;
   }
   x->dst_rate = co.dst_rate;
@@ -392,7 +392,7 @@ static int aconv_feed(pl_filter *f, pl_msg *in) {
   pl_msg_free(in);
   if (r < 0) {
     char why[128];
-    pl_stage_fail(f->st, ISO_EMEDIA, "resampling failed: %s", cx_errstr(r, why, sizeof why));
+    pl_stage_fail_av(f->st, r, "resampling failed: %s", cx_errstr(r, why, sizeof why));
   }
   return r;
 }
@@ -410,7 +410,7 @@ static int aconv_drain(pl_filter *f, pl_msg **out) {
   if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return r;
   if (r < 0) {
     char why[128];
-    pl_stage_fail(f->st, ISO_EMEDIA, "resampling failed: %s", cx_errstr(r, why, sizeof why));
+    pl_stage_fail_av(f->st, r, "resampling failed: %s", cx_errstr(r, why, sizeof why));
     return r;
   }
   if (x->same_rate && x->in_pts != AV_NOPTS_VALUE) {

@@ -25,7 +25,7 @@ static void decode_error(pl_filter *f, int averr, const char *what) {
   char why[128];
   cx_errstr(averr, why, sizeof why);
   if (f->st->job->fail_fast) {
-    pl_stage_fail(f->st, ISO_EMEDIA, "%s: %s", what, why);
+    pl_stage_fail_av(f->st, averr, "%s: %s", what, why);
     return;
   }
   x->errors++;
@@ -49,7 +49,7 @@ static int feed(pl_filter *f, pl_msg *in) {
     int r = cx_dec_open(&x->dec, in->par, in->tb, st->job->threads, err);
     pl_msg_free(in);
     if (r < 0) {
-      pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+      pl_stage_fail_av(st, r, "%s", err);
       return r;
     }
     /* -ss given by every output: the demux maps the earliest to 0, and

@@ -116,7 +116,7 @@ static void read_one(demux_impl *x) {
       char why[128];
       cx_errstr(r, why, sizeof why);
       if (x->graph->fail_fast) {
-        pl_stage_fail(st, ISO_EMEDIA, "read error: %s", why);
+        pl_stage_fail_av(st, r, "read error: %s", why);
         return;
       }
       /* As ffmpeg does: a read error ends the input; what was read is kept. */
@@ -413,7 +413,7 @@ void pl_demux_entry(iso_value *msg) {
     return;
   }
   if (r < 0) {
-    pl_stage_fail(st, ISO_EMEDIA, "%s", strip_url(err, job->input));
+    pl_stage_fail_av(st, r, "%s", strip_url(err, job->input));
     pl_stage_leave(st, false);
     return;
   }

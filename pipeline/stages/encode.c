@@ -18,7 +18,7 @@ typedef struct enc_impl {
 
 static void fail_av(pl_stage *st, int averr, const char *what) {
   char why[128];
-  pl_stage_fail(st, ISO_EMEDIA, "%s: %s", what, cx_errstr(averr, why, sizeof why));
+  pl_stage_fail_av(st, averr, "%s: %s", what, cx_errstr(averr, why, sizeof why));
 }
 
 static int enc_open(pl_filter *f, const pl_msg *in) {
@@ -66,7 +66,7 @@ static int enc_open(pl_filter *f, const pl_msg *in) {
   int r = cx_enc_open(&x->enc, &eo, err);
   av_dict_free(&opts);
   if (r < 0) {
-    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    pl_stage_fail_av(st, r, "%s", err);
     return r;
   }
   x->tb = cx_enc_time_base(x->enc);
@@ -81,7 +81,7 @@ static int enc_open(pl_filter *f, const pl_msg *in) {
     co.in_tb = in->tb;
     r = cx_aconv_open(&x->rc, &co, err);
     if (r < 0) {
-      pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+      pl_stage_fail_av(st, r, "%s", err);
       return r;
     }
   }

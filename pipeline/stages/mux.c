@@ -103,7 +103,7 @@ static void try_header(mux_impl *x) {
     return;
   }
   if (!have) {
-    pl_stage_fail(st, ISO_EMEDIA, "no stream produced any data");
+    pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA, "no stream produced any data");
     return;
   }
   char err[CX_ERRLEN] = "";
@@ -112,7 +112,7 @@ static void try_header(mux_impl *x) {
     if (!mp->par) continue;
     int idx = cx_mux_add_stream(x->mux, mp->par, mp->tb, err);
     if (idx < 0) {
-      pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+      pl_stage_fail_av(st, idx, "%s", err);
       return;
     }
     mp->file_index = idx;
@@ -131,7 +131,7 @@ static void try_header(mux_impl *x) {
   int r = cx_mux_write_header(x->mux, &opts, err);
   av_dict_free(&opts);
   if (r < 0) {
-    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    pl_stage_fail_av(st, r, "%s", err);
     return;
   }
   x->header = true;
@@ -178,7 +178,7 @@ static void finish_ok(mux_impl *x) {
   int r = cx_mux_close(&x->mux, err);
   remove_if_empty(x);
   if (r < 0) {
-    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    pl_stage_fail_av(st, r, "%s", err);
     return;
   }
   if (!x->written) {
@@ -188,7 +188,8 @@ static void finish_ok(mux_impl *x) {
     if (pl_flag_interrupt(st->job->flag))
       pl_stage_end(st, true);
     else
-      pl_stage_fail(st, ISO_EMEDIA, "nothing to write: no packet reached the output");
+      pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
+                        "nothing to write: no packet reached the output");
     return;
   }
   /* The trailer (mkv cues, mp4 moov) counts too: the size on disk is final. */
@@ -231,7 +232,7 @@ static void write_one(mux_impl *x) {
   pl_prof_flow(st->prof, m->stamp.flow);
   pl_msg_free(m);
   if (r < 0) {
-    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    pl_stage_fail_av(st, r, "%s", err);
     return;
   }
   pl_prof_out(st->prof, bytes, 0);
@@ -318,7 +319,8 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
       bool exists = stat(j->output, &sb) == 0;
       if (exists && j->overwrite == 0) {
         pl_msg_free(m);
-        pl_stage_fail(st, ISO_EINVAL, "file exists (overwrite not allowed)");
+        pl_stage_fail_cat(st, ISO_EINVAL, ISO_ERRCAT_OUTPUT_EXISTS,
+                          "file exists (overwrite not allowed)");
         return;
       }
       x->created = !exists && errno == ENOENT;
@@ -328,7 +330,7 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
       r = cx_mux_set_protocols(x->mux, j->out_protocols ? j->out_protocols : PL_OUTPUT_PROTOCOLS);
     if (r < 0) {
       pl_msg_free(m);
-      pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+      pl_stage_fail_av(st, r, "%s", err);
       return;
     }
     x->connected = true;

@@ -189,7 +189,7 @@ static void cancel_case(iso_cancel_mode how, const char *name, tm_probe *probe, 
   tp_init(r);
   r->cancel_at = 1.0;
   r->cancel_how = how;
-  assert_int_equal(tp_run_kv(r, kv), ISO_EKILLED);
+  assert_int_equal(tp_run_kv(r, kv), ISO_ECANCELLED);
   assert_true(r->cancel_sent);
   assert_int_equal(tm_probe_file(out, true, probe), 0);
 }

@@ -56,6 +56,7 @@ static void expect_nothing_to_write(const char *const *kv, const char *out) {
   assert_non_null(strstr(r.error, "mux ("));
   assert_non_null(strstr(r.error, out));
   assert_non_null(strstr(r.error, "nothing to write"));
+  assert_int_equal(r.category, ISO_ERRCAT_NO_DATA);
   assert_int_equal(r.errors, 1);
 }
 

@@ -23,6 +23,7 @@ typedef struct tp_run {
   int status;
   char error[512];
   char first_error_stage[32];
+  iso_error_category category; /* iso_pipeline_error_info's, after tp_run_kv */
   iso_progress last;
   int progress_calls, log_lines, errors, done_calls;
   bool off_main; /* a callback ran on another thread */
@@ -153,6 +154,9 @@ static inline int tp_run_kv(tp_run *r, const char *const *kv) {
   if (st != ISO_OK && !r->error[0] && iso_pipeline_error(p))
     snprintf(r->error, sizeof r->error, "%s", iso_pipeline_error(p));
   if (iso_pipeline_done(p)) assert_int_equal(r->done_calls, 1);
+  iso_error_info ei;
+  assert_int_equal(iso_pipeline_error_info(p, &ei), st);
+  r->category = ei.category;
   r->status = st;
   tp_sum_counters(r);
   iso_pipeline_free(p);

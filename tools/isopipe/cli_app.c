@@ -403,9 +403,9 @@ static int run_pipeline(app *a) {
   }
   if (!a->done) a->status = iso_pipeline_status(a->p);
   int interrupted = cli_signals_count() > 0;
-  /* A cancelled pipeline may end "killed"; anything else after a signal
+  /* A cancelled pipeline ends "cancelled"; anything else after a signal
    * means the output could not be finished, which 130/143 would hide. */
-  int failed = a->status != ISO_OK && !(interrupted && a->status == ISO_EKILLED);
+  int failed = a->status != ISO_OK && !(interrupted && a->status == ISO_ECANCELLED);
   finish_report(a, interrupted && !failed, failed);
   if (failed) return CLI_EXIT_FAIL;
   return interrupted ? 128 + cli_signals_first() : CLI_EXIT_OK;
