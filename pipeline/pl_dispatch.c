@@ -155,7 +155,7 @@ static void connect_all(iso_pipeline *p) {
   p->connected = true;
   for (int id = 1; id < j->nnodes; id++) {
     pl_node *nd = &j->node[id];
-    pl_msg *m = pl_msg_new(PL_M_CONNECT);
+    pl_msg *m = pl_msg_new_ports(PL_M_CONNECT, pl_node_ndown(nd));
     if (!m) {
       ok = false;
       break;
@@ -166,7 +166,7 @@ static void connect_all(iso_pipeline *p) {
     }
     if (pl_msg_send(p->node[id].ctl, m) != ISO_OK) ok = false;
   }
-  pl_msg *m = ok ? pl_msg_new(PL_M_CONNECT) : NULL;
+  pl_msg *m = ok ? pl_msg_new_ports(PL_M_CONNECT, j->ndlinks) : NULL;
   if (!m) ok = false; /* the demux's own CONNECT too: without it nothing ever starts */
   if (m) {
     /* Port k feeds the demux's link k (job->dlink[k]). */

@@ -286,7 +286,7 @@ pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, ui
   pl_stage_enter(st);
   static const iso_link_rx_cbs rcbs = {on_item, on_eof};
   f->rx = iso_link_rx_new(in_cap, &rcbs, f);
-  pl_msg *ready = pl_msg_new(PL_M_READY);
+  pl_msg *ready = pl_msg_new_ports(PL_M_READY, 2);
   if (!f->rx || !ready) {
     pl_msg_free(ready);
     pl_stage_fail(st, ISO_ENOMEM, "cannot create input link");

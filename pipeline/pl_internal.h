@@ -118,13 +118,16 @@ typedef struct pl_msg {
   int64_t frames;
   double pos_s;
   char *text;
-  iso_sendport *ports[PL_MAX_IN];
+  iso_sendport **ports; /* READY, INFO, CONNECT only (pl_msg_new_ports) */
   int nports;
   pl_input_info *info;
   struct pl_job *job; /* CONNECT to demux: the graph */
 } pl_msg;
 
 pl_msg *pl_msg_new(pl_kind kind);
+/* A message that carries up to n send ports (READY, INFO, CONNECT): media
+ * messages, by far the most, stay small. */
+pl_msg *pl_msg_new_ports(pl_kind kind, int n);
 /* Payload bytes of a packet or frame (0 for control messages). */
 uint64_t pl_msg_bytes(const pl_msg *m);
 void pl_msg_free(pl_msg *m);

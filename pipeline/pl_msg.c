@@ -14,6 +14,15 @@ pl_msg *pl_msg_new(pl_kind kind) {
   return m;
 }
 
+pl_msg *pl_msg_new_ports(pl_kind kind, int n) {
+  pl_msg *m = pl_msg_new(kind);
+  if (m && n > 0 && !(m->ports = calloc((size_t)n, sizeof *m->ports))) {
+    free(m);
+    return NULL;
+  }
+  return m;
+}
+
 void pl_msg_free(pl_msg *m) {
   if (!m) return;
   av_packet_free(&m->pkt);
@@ -24,6 +33,7 @@ void pl_msg_free(pl_msg *m) {
   pl_job_free(m->job);
   for (int i = 0; i < m->nports; i++)
     iso_sendport_release(m->ports[i]);
+  free(m->ports);
   free(m);
 }
 

@@ -419,7 +419,7 @@ void pl_demux_entry(iso_value *msg) {
   }
   x->n = (int)cx_demux_ctx(x->d)->nb_streams;
   if (x->n > PL_MAX_IN) x->n = PL_MAX_IN;
-  pl_msg *m = pl_msg_new(PL_M_INFO);
+  pl_msg *m = pl_msg_new_ports(PL_M_INFO, 1);
   if (m) m->info = calloc(1, sizeof *m->info);
   if (!m || !m->info) {
     pl_msg_free(m);

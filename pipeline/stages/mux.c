@@ -384,7 +384,7 @@ void pl_mux_entry(iso_value *msg) {
   }
   x->st = st;
   pl_stage_enter(st);
-  pl_msg *ready = pl_msg_new(PL_M_READY);
+  pl_msg *ready = pl_msg_new_ports(PL_M_READY, 1 + x->n);
   static const iso_link_rx_cbs cbs = {on_item, on_eof};
   bool ok = ready != NULL;
   for (int k = 0; ok && k < x->n; k++) {
