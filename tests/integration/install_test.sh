@@ -2,16 +2,20 @@
 # Installs the build into a temporary prefix, then builds and runs a consumer with
 # find_package(isopipe) and with pkg-config: the install rules, isopipe.pc and the package config.
 set -euo pipefail
-build=$1 src=$2
+build=$1 src=$2 san=${3:-}
+# A sanitizer build's library needs its runtime in the consumer too.
+sflags=${san:+-fsanitize=$san}
+[ "$san" = address ] && sflags="$sflags -fsanitize=undefined"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 libdir=$(dirname "$(find "$tmp/prefix" -name isopipe.pc)")/..
-cmake -S "$src" -B "$tmp/b" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+cmake -S "$src" -B "$tmp/b" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_C_FLAGS="$sflags" \
+  -DCMAKE_EXE_LINKER_FLAGS="$sflags" >/dev/null
 cmake --build "$tmp/b" >/dev/null
 LD_LIBRARY_PATH="$libdir" "$tmp/b/consumer" | grep -q "^isopipe "
 flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs isopipe)
 # shellcheck disable=SC2086
-cc "$src/main.c" $flags -o "$tmp/pc"
+cc $sflags "$src/main.c" $flags -o "$tmp/pc"
 LD_LIBRARY_PATH="$libdir" "$tmp/pc" | grep -q "^isopipe "
 echo "install: find_package and pkg-config consumers built and ran"
