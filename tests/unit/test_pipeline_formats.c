@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "test_need.h"
+
 static char g_dir[512];
 
 static int setup(void **state) {
@@ -23,7 +25,36 @@ typedef struct fmt_case {
   const char *want_v, *want_a;         /* codec names in the output, NULL = absent */
   int audio_frame;                     /* the encoder's frame size (tolerance) */
   const char *extra[8];                /* more key/value pairs */
+  bool exact; /* fixed settings, one thread: decodes to ffmpeg's output's framemd5 */
 } fmt_case;
+
+/* The same job through ffmpeg (kv without i and o, as -key value) into ref. */
+static void run_ffmpeg_like(const char *in, const char *const *kv, const char *ref) {
+  const char *args[40] = {"-i", in};
+  char flags[16][40];
+  int m = 2;
+  for (int i = 0; kv[i]; i += 2) {
+    snprintf(flags[i / 2], sizeof flags[0], "-%s", kv[i]);
+    args[m++] = flags[i / 2];
+    if (strcmp(kv[i], "vn") && strcmp(kv[i], "an")) args[m++] = kv[i + 1];
+  }
+  args[m++] = ref;
+  args[m] = NULL;
+  if (tm_run_ffmpeg(args) != 0) fail_msg("ffmpeg failed making %s", ref);
+}
+
+/* Both files decoded by ffmpeg into framemd5: equal line for line. */
+static void same_decoded(const char *a, const char *b) {
+  char ma[1200], mb[1200], why[512];
+  snprintf(ma, sizeof ma, "%s.framemd5", a);
+  snprintf(mb, sizeof mb, "%s.framemd5", b);
+  const char *x[] = {"-i", a, "-f", "framemd5", ma, NULL},
+             *y[] = {"-i", b, "-f", "framemd5", mb, NULL};
+  assert_int_equal(tm_run_ffmpeg(x), 0);
+  assert_int_equal(tm_run_ffmpeg(y), 0);
+  if (!tm_framemd5_equal(ma, mb, NULL, why, sizeof why))
+    fail_msg("%s decodes unlike ffmpeg's %s: %s", b, a, why);
+}
 
 /* Transcodes c and checks streams, audio duration within one encoder frame
  * of the input's, and the A/V start within one video frame. */
@@ -45,6 +76,10 @@ static void run_case(const fmt_case *c) {
   for (int i = 0; c->extra[i]; i++)
     kv[n++] = c->extra[i];
   kv[n] = NULL;
+  char ref[1100];
+  snprintf(ref, sizeof ref, "%s/ff-%s", g_dir, c->out);
+  bool have_ffmpeg = tm_have_program("ffmpeg", NULL, 0);
+  if (have_ffmpeg) run_ffmpeg_like(in, kv + 4, ref);
   tp_run r;
   tp_init(&r);
   int st = tp_run_kv(&r, kv);
@@ -63,6 +98,15 @@ static void run_case(const fmt_case *c) {
     assert_non_null(ov);
     assert_string_equal(ov->codec, c->want_v);
     assert_true(ov->frames > 0);
+    if (have_ffmpeg) {
+      tm_probe pref;
+      assert_int_equal(tm_probe_file(ref, true, &pref), 0);
+      const tm_stream *rv = tm_probe_stream(&pref, AVMEDIA_TYPE_VIDEO);
+      assert_non_null(rv);
+      if (rv->frames != ov->frames)
+        fail_msg("%s: %lld video frames, ffmpeg %lld", c->out, (long long)ov->frames,
+                 (long long)rv->frames);
+    }
   } else {
     assert_null(ov);
   }
@@ -77,9 +121,21 @@ static void run_case(const fmt_case *c) {
     double dout = (double)oa->samples / oa->sample_rate;
     if (tp_absd(din - dout) > tol)
       fail_msg("%s: audio %.4f s in, %.4f s out (tolerance %.4f)", c->out, din, dout, tol);
+    if (have_ffmpeg) {
+      tm_probe pref;
+      assert_int_equal(tm_probe_file(ref, true, &pref), 0);
+      const tm_stream *ra = tm_probe_stream(&pref, AVMEDIA_TYPE_AUDIO);
+      assert_non_null(ra);
+      if (ra->samples != oa->samples || ra->frames != oa->frames)
+        fail_msg("%s: %lld audio samples in %lld frames, ffmpeg %lld in %lld", c->out,
+                 (long long)oa->samples, (long long)oa->frames, (long long)ra->samples,
+                 (long long)ra->frames);
+    }
   } else {
     assert_null(oa);
   }
+  if (c->exact && have_ffmpeg) same_decoded(ref, out);
+  TM_NEED(have_ffmpeg, "ffmpeg (the reference for frame counts)");
   if (ov && oa && iv) {
     double frame = ov->frames > 1 && ov->decoded_duration > 0
                        ? ov->decoded_duration / (double)ov->frames
@@ -103,7 +159,8 @@ CASE(t_mp4_x264_aac, {"clip-h264-aac.mp4",
                       "h264",
                       "aac",
                       1024,
-                      {"preset", "ultrafast", NULL}})
+                      {"preset", "ultrafast", NULL},
+                      false})
 CASE(t_mkv_default, {"clip-h264-aac.mp4",
                      "b.mkv",
                      NULL,
@@ -111,7 +168,8 @@ CASE(t_mkv_default, {"clip-h264-aac.mp4",
                      "h264",
                      "vorbis",
                      1024,
-                     {"preset", "ultrafast", NULL}})
+                     {"preset", "ultrafast", NULL},
+                     false})
 CASE(t_webm_vp9_opus, {"clip-h264-aac.mp4",
                        "c.webm",
                        "libvpx-vp9",
@@ -119,14 +177,22 @@ CASE(t_webm_vp9_opus, {"clip-h264-aac.mp4",
                        "vp9",
                        "opus",
                        960,
-                       {"deadline", "realtime", "cpu-used", "8", NULL}})
-CASE(t_mov_mpeg4_aac,
-     {"clip-h264-aac.mp4", "d.mov", "mpeg4", "aac", "mpeg4", "aac", 1024, {"b:v", "300k", NULL}})
-CASE(t_mp3, {"clip-h264-aac.mp4", "e.mp3", NULL, NULL, NULL, "mp3", 1152, {NULL}})
-CASE(t_ogg_opus, {"clip-h264-aac.mp4", "f.ogg", "-", "libopus", NULL, "opus", 960, {NULL}})
-CASE(t_opus_file, {"clip-vp9-opus.webm", "g.opus", NULL, NULL, NULL, "opus", 960, {NULL}})
-CASE(t_flac, {"clip-5.1-flac.mkv", "h.flac", NULL, NULL, NULL, "flac", 4608, {NULL}})
-CASE(t_wav, {"clip-h264-aac.mp4", "i.wav", NULL, NULL, NULL, "pcm_s16le", 1, {NULL}})
+                       {"deadline", "realtime", "cpu-used", "8", NULL},
+                       false})
+CASE(t_mov_mpeg4_aac, {"clip-h264-aac.mp4",
+                       "d.mov",
+                       "mpeg4",
+                       "aac",
+                       "mpeg4",
+                       "aac",
+                       1024,
+                       {"b:v", "300k", "threads", "1", NULL},
+                       true})
+CASE(t_mp3, {"clip-h264-aac.mp4", "e.mp3", NULL, NULL, NULL, "mp3", 1152, {NULL}, true})
+CASE(t_ogg_opus, {"clip-h264-aac.mp4", "f.ogg", "-", "libopus", NULL, "opus", 960, {NULL}, true})
+CASE(t_opus_file, {"clip-vp9-opus.webm", "g.opus", NULL, NULL, NULL, "opus", 960, {NULL}, true})
+CASE(t_flac, {"clip-5.1-flac.mkv", "h.flac", NULL, NULL, NULL, "flac", 4608, {NULL}, true})
+CASE(t_wav, {"clip-h264-aac.mp4", "i.wav", NULL, NULL, NULL, "pcm_s16le", 1, {NULL}, true})
 CASE(t_x265_mkv,
      {"clip-5.1-flac.mkv",
       "k.mkv",
@@ -135,7 +201,8 @@ CASE(t_x265_mkv,
       "hevc",
       "flac",
       4608,
-      {"preset", "ultrafast", "x265-params", "log-level=error:pools=none:frame-threads=1", NULL}})
+      {"preset", "ultrafast", "x265-params", "log-level=error:pools=none:frame-threads=1", NULL},
+      false})
 CASE(t_av1_aom, {"clip-161x121-vp9.webm",
                  "l.mkv",
                  "libaom-av1",
@@ -143,10 +210,19 @@ CASE(t_av1_aom, {"clip-161x121-vp9.webm",
                  "av1",
                  NULL,
                  0,
-                 {"cpu-used", "8", "usage", "realtime", NULL}})
-CASE(t_av1_svt,
-     {"clip-5.1-flac.mkv", "m.mp4", "libsvtav1", "aac", "av1", "aac", 1024, {"preset", "12", NULL}})
-CASE(t_pcm_mov, {"clip-44k1-mono.mp3", "n.mov", NULL, "pcm_s16le", NULL, "pcm_s16le", 1152, {NULL}})
+                 {"cpu-used", "8", "usage", "realtime", NULL},
+                 false})
+CASE(t_av1_svt, {"clip-5.1-flac.mkv",
+                 "m.mp4",
+                 "libsvtav1",
+                 "aac",
+                 "av1",
+                 "aac",
+                 1024,
+                 {"preset", "12", NULL},
+                 false})
+CASE(t_pcm_mov,
+     {"clip-44k1-mono.mp3", "n.mov", NULL, "pcm_s16le", NULL, "pcm_s16le", 1152, {NULL}, true})
 
 /* Counts the video and audio lines of a framemd5 / framecrc file. */
 static void count_hash_lines(const char *path, int *video, int *audio) {
@@ -220,5 +296,5 @@ int main(void) {
       cmocka_unit_test(t_av1_svt),
       cmocka_unit_test(t_pcm_mov),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -93,6 +93,22 @@ static void run(const char *const *kv, iso_progress *prog, pl_verdict *v) {
   print_message("%s", table);
 }
 
+/* The verdict names want, which also used the most CPU of all stages (CPU
+ * time does not depend on the machine's load). Only when the verdict itself
+ * says no stage was saturated (the machine was: other programs took the
+ * cores) may it name another stage; the CPU check still holds then. */
+static void expect_bottleneck(const iso_progress *prog, const pl_verdict *v, const char *want) {
+  const iso_stage_stats *top = NULL;
+  for (int i = 0; i < prog->nstages; i++)
+    if (!top || prog->stages[i].cpu_s > top->cpu_s) top = &prog->stages[i];
+  assert_non_null(top);
+  if (strcmp(top->name, want) != 0) fail_msg("%s used the most CPU, not %s", top->name, want);
+  if (strcmp(v->name, want) == 0) return;
+  if (!strstr(v->line, "no stage is saturated"))
+    fail_msg("verdict named %s (want %s): %s", v->name, want, v->line);
+  print_message("machine-bound run, verdict not judged: %s\n", v->line);
+}
+
 static void test_slow_encoder(void **state) {
   (void)state;
   TM_NEED(g_video[0], "libx264 (makes the 1080p clip)");
@@ -104,7 +120,7 @@ static void test_slow_encoder(void **state) {
   iso_progress prog;
   pl_verdict v;
   run(kv, &prog, &v);
-  assert_string_equal(v.name, "encode:v");
+  expect_bottleneck(&prog, &v, "encode:v");
 }
 
 static void test_costly_decode(void **state) {
@@ -118,7 +134,8 @@ static void test_costly_decode(void **state) {
   iso_progress prog;
   pl_verdict v;
   run(kv, &prog, &v);
-  if (strcmp(v.name, "decode:v") != 0 && strcmp(v.name, "convert:v") != 0)
+  if (strcmp(v.name, "decode:v") != 0 && strcmp(v.name, "convert:v") != 0 &&
+      !strstr(v.line, "no stage is saturated"))
     fail_msg("verdict named %s: %s", v.name, v.line);
 }
 
@@ -150,7 +167,7 @@ static void test_audio_only(void **state) {
   iso_progress prog;
   pl_verdict v;
   run(kv, &prog, &v);
-  assert_string_equal(v.name, "encode:a");
+  expect_bottleneck(&prog, &v, "encode:a");
 }
 
 int main(void) {
