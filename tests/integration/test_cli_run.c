@@ -236,7 +236,22 @@ static int wait_frames(ch_proc *p, long long min_frames, double timeout_s) {
   return -1;
 }
 
-static void interrupted_run(int sig, int count, int want_exit, const char *name) {
+/* What an interrupted run did: frames muxed when the signal went, frames
+ * in the output, seconds from the signal to the exit. */
+typedef struct stop_result {
+  long long at_signal, out_frames;
+  double took;
+} stop_result;
+
+static long long last_frame(const ch_proc *p) {
+  const char *last = NULL;
+  for (const char *f = ch_str(&p->out); (f = strstr(f, "frame=")); f++)
+    last = f;
+  return last ? atoll(last + 6) : 0;
+}
+
+static stop_result interrupted_run(int sig, int count, int want_exit, const char *name) {
+  stop_result res = {0, 0, 0};
   const char *out = out_path(name);
   const char *args[] = {
       "-y",     "-hide_banner", "-nostats", "-progress", "pipe:1",  "-stats_period",
@@ -248,6 +263,7 @@ static void interrupted_run(int sig, int count, int want_exit, const char *name)
     int rc = ch_wait(&p, 30);
     fail_msg("no progress before the signal (exit %d): %s", rc, ch_str(&p.err));
   }
+  res.at_signal = last_frame(&p);
   for (int i = 0; i < count; i++) {
     kill(p.pid, sig);
     /* Apart enough that they are not merged into one pending signal,
@@ -270,12 +286,17 @@ static void interrupted_run(int sig, int count, int want_exit, const char *name)
     assert_non_null(strstr(ch_str(&p.err), "isopipe: interrupted in "));
   }
   ch_free(&p);
-  if (count >= 3) return;
+  res.took = took;
+  if (count >= 3) return res;
   assert_true(took < 30);
   /* libavformat opens an mp4 only with its moov: the trailer was written. */
   double d = video_duration(out);
   assert_true(d > 0);
   assert_true(d < 19.9); /* it really stopped early */
+  tm_probe pr;
+  assert_int_equal(tm_probe_file(out, true, &pr), 0);
+  res.out_frames = tm_probe_stream(&pr, AVMEDIA_TYPE_VIDEO)->frames;
+  return res;
 }
 
 static void test_sigint_finalizes(void **state) {
@@ -288,9 +309,23 @@ static void test_sigterm_finalizes(void **state) {
   interrupted_run(SIGTERM, 1, 143, "sigterm.mp4");
 }
 
+/* The first signal finishes what is in flight (queues, the encoder's
+ * look-ahead); the second stops at once: after the signal it writes fewer
+ * frames than a graceful stop, and ends no later. */
 static void test_second_sigint_stops_now(void **state) {
   (void)state;
-  interrupted_run(SIGINT, 2, 130, "sigint2.mp4");
+  stop_result now = interrupted_run(SIGINT, 2, 130, "sigint2.mp4");
+  stop_result grace = interrupted_run(SIGINT, 1, 130, "sigint1.mp4");
+  long long now_after = now.out_frames - now.at_signal,
+            grace_after = grace.out_frames - grace.at_signal;
+  print_message("graceful: %lld frames after the signal, %.2f s; now: %lld, %.2f s\n", grace_after,
+                grace.took, now_after, now.took);
+  if (now_after >= grace_after)
+    fail_msg("cancel-now wrote %lld frames after the signal, graceful %lld", now_after,
+             grace_after);
+  /* Time only as a sanity bound: the frame counts are the criterion. */
+  if (now.took > grace.took + 1.0)
+    fail_msg("cancel-now took %.2f s, graceful %.2f s", now.took, grace.took);
 }
 
 static void test_third_sigint_exits(void **state) {

@@ -226,10 +226,14 @@ static void test_corpus_switch_exact(void **state) {
     assert_int_equal(got.info.mismatches, 0);
     files++;
     switched += got.info.switched;
+    /* Asked to switch (the decoder accepted), it must have switched. */
+    if (got.forced && av_cpu_count() > 1 && !got.info.switched)
+      fail_msg("%s: accepted the switch to frame threading but never made it", path);
   }
   closedir(dh);
   print_message("%d corpus videos, %d switched to frame threading\n", files, switched);
   assert_true(files > 0);
+  if (av_cpu_count() > 1) assert_true(switched > 0);
 }
 
 TM_TSAN_CODEC_ONLY()

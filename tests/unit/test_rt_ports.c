@@ -124,12 +124,27 @@ static void test_close_frees_queued(void **s) {
   iso_sendport_release(sp);
 }
 
+/* Closes the port given as ud, then its own. */
+static void close_other(iso_port *port, iso_value *msg, void *ud) {
+  iso_value_free(msg);
+  iso_port_close(ud);
+  iso_port_close(port);
+}
+
 static void test_iso_port_next_closed_and_timeout(void **s) {
   (void)s;
   iso_port *p = iso_port_new();
   iso_value *m = NULL;
   assert_int_equal(iso_port_next(p, 5 * MS, &m), ISO_ETIMEDOUT);
-  iso_port_close(p);
+  assert_null(m);
+  /* Closed while waited on: the loop runs another port's handler during
+   * the wait, and that handler closes p. */
+  iso_port *closer = iso_port_new_raw(close_other, p);
+  iso_sendport *csp = iso_port_sendport(closer);
+  iso_send_move(csp, iso_null());
+  assert_int_equal(iso_port_next(p, 5000 * MS, &m), ISO_ECLOSED);
+  assert_null(m);
+  iso_sendport_release(csp);
 }
 
 /* Worker that keeps a port open and reports it; ends on any message. */
