@@ -192,7 +192,7 @@ static void on_kick(pl_stage *st) {
     if (r == AVERROR(EAGAIN)) {
       /* Not taken: back to the head of the queue, drain first. */
       f->inq[ring_unshift(&f->q)] = in;
-      if (!st->ended) pl_stage_kick(st);
+      if (!st->ended && !f->paused) pl_stage_kick(st);
       return;
     }
     if (st->ended) return;

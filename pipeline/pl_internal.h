@@ -235,6 +235,9 @@ typedef struct pl_job {
   int overwrite;              /* -1 unset (allowed), 0 refuse an existing file, 1 allow */
   int64_t ss_us, t_us, to_us; /* -1 unset; this output's (to folds into t at prepare) */
   int queue_pkts, queue_frames;
+  /* Encoders run side by side on this many segments of a stream (audio
+   * streams whose codec allows it, pl_seg_count); 1 off, 0 auto. */
+  int segments;
   int worker_nice;       /* encode, demux, mux; convert and decode run below them */
   pl_sched worker_sched; /* which stages (and their codec threads) run SCHED_BATCH */
   bool adapt_nice;       /* upstream stages yield more while the machine is ours */
@@ -330,11 +333,12 @@ struct pl_stage {
   const pl_stage_ops *ops;
   void *impl;
   bool kick_pending, ended, aborting;
-  bool links_gone; /* the runtime is closing the isolate's ports */
+  bool links_gone;   /* the runtime is closing the isolate's ports */
+  bool helpers_busy; /* isolates it started work for it (segment encoders) */
   /* Decoders: frames decoded and decode errors, told to main with DONE
    * (main holds them against max_error_rate at the end of the run). */
   uint64_t decoded, decode_errors;
-  iso_value *fin;  /* the preallocated teardown message */
+  iso_value *fin; /* the preallocated teardown message */
 };
 
 /* Entry helper: sets up the stage's control port; job is owned by st. */
@@ -398,10 +402,10 @@ int64_t pl_trim_start_in(const pl_trim *w, const AVFrame *fr, AVRational frame_t
 #define PL_OUTPUT_PROTOCOLS "file,pipe"
 enum { PL_PATH_OK = 0, PL_PATH_FAIL = 1, PL_PATH_REFUSED = 2 };
 typedef struct pl_outpath_ctx {
-  const char *input;          /* never written, however named (NULL: none) */
-  const char *whitelist;      /* protocols allowed (NULL: PL_OUTPUT_PROTOCOLS) */
-  int overwrite;              /* 0: an existing regular file is refused */
-  const char *const *others;  /* names already written in this run */
+  const char *input;         /* never written, however named (NULL: none) */
+  const char *whitelist;     /* protocols allowed (NULL: PL_OUTPUT_PROTOCOLS) */
+  int overwrite;             /* 0: an existing regular file is refused */
+  const char *const *others; /* names already written in this run */
   int nothers;
 } pl_outpath_ctx;
 /* Checks a name isopipe is about to write ("what" names it in err: "output",
@@ -450,6 +454,10 @@ struct pl_filter {
   pl_msg *inq[256];
   ring q; /* over inq */
   bool in_eof, fed_eof, failed;
+  /* Set by an op whose feed returned EAGAIN until something outside the
+   * input (a helper's reply) arrives: the engine waits for that kick
+   * instead of retrying. */
+  bool paused;
   bool sent;   /* the last fan-out reached a consumer */
   pl_msg *out; /* produced, waiting for a credit */
 };
@@ -469,5 +477,23 @@ bool pl_fanout(uint64_t *to, int n, pl_msg *m, const pl_fanout_ops *ops, void *c
 pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, uint32_t in_cap);
 /* Capacity of the links into a node. */
 uint32_t pl_link_capacity(const pl_job *j, int node);
+
+/* ---- encoders (stages/encode.c) and segment-parallel encoding ---------- */
+
+struct cx_enc;
+struct cx_aconv;
+/* Opens the encoder of output stream out_stream for its first frame (in
+ * in_tb), as the job's options say; *rc gets a re-chunker when the encoder
+ * takes a fixed frame size, *quality the -q lambda (0 none). err gets the
+ * reason on failure. */
+int pl_enc_open(const pl_job *j, int out_stream, const AVFrame *fr, AVRational in_tb,
+                struct cx_enc **enc, struct cx_aconv **rc, int *quality, char *err);
+
+#define PL_SEG_MAX 64
+/* Encoders side by side for this output stream: 1 when it stays serial
+ * (the option, the codec, the input). */
+int pl_seg_count(const pl_job *j, int out_stream);
+/* The encode stage of a segmented stream (stages/encode_seg.c). */
+void pl_encode_seg_start(pl_job *job, int nseg);
 
 #endif

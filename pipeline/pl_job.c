@@ -73,6 +73,7 @@ pl_job *pl_job_new(void) {
   j->in_ss_us = j->win_start_us = 0;
   j->in_t_us = j->win_end_us = -1;
   j->queue_pkts = 8;
+  j->segments = 0; /* auto */
   /* A decoded 1080p frame is 3 MB: two in flight per link keep every stage
    * fed, and each further one would only hold another picture in memory. */
   j->queue_frames = 2;

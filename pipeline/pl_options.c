@@ -316,6 +316,14 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     if (pl_parse_int(v, &nv) < 0 || nv < 0 || nv > 19)
       return pl_fail(err, n, "worker_nice: want 0..19");
     j->worker_nice = nv;
+  } else if (IS("segments")) {
+    int s;
+    if (!strcmp(v, "auto"))
+      j->segments = 0;
+    else if (pl_parse_int(v, &s) < 0 || s < 1 || s > PL_SEG_MAX)
+      return pl_fail(err, n, "segments: want auto or 1..%d, got '%s'", PL_SEG_MAX, v);
+    else
+      j->segments = s;
   } else if (IS("queue")) {
     int q;
     if (pl_parse_int(v, &q) < 0 || q < 1 || q > 256) return pl_fail(err, n, "queue: want 1..256");

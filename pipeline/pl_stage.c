@@ -61,7 +61,9 @@ void pl_stage_leave(pl_stage *st, bool blocked) {
     /* Also with a self-kick pending: never go back to the loop busy. In
      * inline mode the other isolates run before the kick comes back, and
      * their time and CPU would land on this stage. */
-    if (blocked)
+    if (st->helpers_busy)
+      pl_prof_busy(st->prof); /* its work goes on in other isolates */
+    else if (blocked)
       pl_prof_blocked(st->prof);
     else
       pl_prof_starved(st->prof);

@@ -151,6 +151,9 @@ void pl_prof_flow(pl_prof *p, uint64_t flow);
  * outlive the run (a string literal). flow 0 = not tied to a frame.
  * Turns this stage's automatic slices off. */
 void pl_prof_slice(pl_prof *p, const char *name, uint64_t t0, uint64_t t1, uint64_t flow);
+/* CPU that isolates working for the stage used on its behalf (a segmented
+ * encoder's segments): counted in the stage's cpu_s. */
+void pl_prof_helper_cpu(pl_prof *p, double seconds);
 
 /* Demux: a fresh stamp (flow id unique per stream and packet, t_ns = now). */
 pl_stamp pl_prof_stamp_new(pl_prof *p, int stream_index);

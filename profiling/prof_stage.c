@@ -21,11 +21,12 @@ struct pl_prof {
   int state, role;
   bool trace;
   uint64_t t0, t_state, t_last_report;
-  double acc[3];     /* seconds per PL_ST_BUSY/STARVED/BLOCKED */
-  double cpu_s;      /* thread CPU inside busy segments (inline), or since the start */
-  double cpu_enter;  /* thread CPU when the busy segment (inline) or the stage began */
-  bool own_thread;   /* threads mode: the whole thread's CPU is the stage's */
-  double runq_enter; /* the thread's run delay when the stage began (own_thread) */
+  double acc[3];       /* seconds per PL_ST_BUSY/STARVED/BLOCKED */
+  double cpu_s;        /* thread CPU inside busy segments (inline), or since the start */
+  double cpu_enter;    /* thread CPU when the busy segment (inline) or the stage began */
+  bool own_thread;     /* threads mode: the whole thread's CPU is the stage's */
+  double runq_enter;   /* the thread's run delay when the stage began (own_thread) */
+  double helper_cpu_s; /* CPU of isolates working for the stage (segment encoders) */
   int nlinks;
   link_acc links[PL_PROF_LINKS_MAX];
   link_acc in;     /* receiver-side input depth */
@@ -243,6 +244,10 @@ void pl_prof_flow(pl_prof *p, uint64_t flow) {
   if (flow) p->unit_flow = flow;
 }
 
+void pl_prof_helper_cpu(pl_prof *p, double seconds) {
+  if (p && seconds > 0) p->helper_cpu_s += seconds;
+}
+
 void pl_prof_slice(pl_prof *p, const char *name, uint64_t t0, uint64_t t1, uint64_t flow) {
   p->explicit_slices = true;
   push_slice(p, name, t0, t1, flow);
@@ -349,7 +354,7 @@ static void snapshot_at(pl_prof *p, uint64_t now, iso_stage_stats *out) {
   out->starved_s = acc[PL_ST_STARVED];
   out->blocked_s = acc[PL_ST_BLOCKED];
   out->wall_s = end > p->t0 ? (double)(end - p->t0) * 1e-9 : 0;
-  out->cpu_s = cpu;
+  out->cpu_s = cpu + p->helper_cpu_s;
   if (p->in.t_first) {
     pl_link_fig f = link_fig(&p->in, end);
     out->in_depth = f.depth;

@@ -21,26 +21,24 @@ static void fail_av(pl_stage *st, int averr, const char *what) {
   pl_stage_fail_av(st, averr, "%s: %s", what, cx_errstr(averr, why, sizeof why));
 }
 
-static int enc_open(pl_filter *f, const pl_msg *in) {
-  enc_impl *x = f->impl;
-  pl_stage *st = f->st;
-  const pl_job *j = st->job;
-  const pl_out_stream *o = &j->out[st->node->out_stream];
-  const AVFrame *fr = in->frame;
+int pl_enc_open(const pl_job *j, int out_stream, const AVFrame *fr, AVRational in_tb, cx_enc **enc,
+                cx_aconv **rc, int *quality, char *err) {
+  const pl_out_stream *o = &j->out[out_stream];
   bool video = o->type == AVMEDIA_TYPE_VIDEO;
   AVDictionary *opts = pl_job_opts_for(j, video ? 'v' : 'a');
   double q = video ? j->qv : j->qa;
+  *quality = 0;
   if (q >= 0) {
     /* ffmpeg's -q: a fixed quantizer, as lambda, also stamped on each frame. */
-    x->quality = (int)lrint(q * FF_QP2LAMBDA);
+    *quality = (int)lrint(q * FF_QP2LAMBDA);
     av_dict_set(&opts, "flags", "+qscale", AV_DICT_APPEND);
-    av_dict_set_int(&opts, "global_quality", x->quality, 0);
+    av_dict_set_int(&opts, "global_quality", *quality, 0);
   }
   cx_enc_opts eo = {0};
   eo.codec = o->encoder;
   eo.default_codec_id = AV_CODEC_ID_NONE;
   eo.type = o->type;
-  eo.time_base = in->tb;
+  eo.time_base = in_tb;
   eo.crf = -1;
   eo.gop = -1;
   eo.threads = j->threads;
@@ -51,7 +49,7 @@ static int enc_open(pl_filter *f, const pl_msg *in) {
     eo.height = fr->height;
     eo.pix_fmt = fr->format;
     eo.sar = fr->sample_aspect_ratio;
-    eo.framerate = av_inv_q(in->tb);
+    eo.framerate = av_inv_q(in_tb);
     eo.bit_rate = j->bv;
     eo.crf = j->crf;
     eo.preset = j->preset;
@@ -62,15 +60,10 @@ static int enc_open(pl_filter *f, const pl_msg *in) {
     eo.ch_layout = fr->ch_layout;
     eo.bit_rate = j->ba;
   }
-  char err[CX_ERRLEN] = "";
-  int r = cx_enc_open(&x->enc, &eo, err);
+  int r = cx_enc_open(enc, &eo, err);
   av_dict_free(&opts);
-  if (r < 0) {
-    pl_stage_fail_av(st, r, "%s", err);
-    return r;
-  }
-  x->tb = cx_enc_time_base(x->enc);
-  int fs = cx_enc_frame_size(x->enc);
+  if (r < 0) return r;
+  int fs = cx_enc_frame_size(*enc);
   if (!video && fs > 0) {
     cx_aconv_opts co = {0};
     co.src_rate = co.dst_rate = fr->sample_rate;
@@ -78,13 +71,27 @@ static int enc_open(pl_filter *f, const pl_msg *in) {
     co.src_layout = fr->ch_layout;
     co.dst_layout = fr->ch_layout;
     co.frame_size = fs;
-    co.in_tb = in->tb;
-    r = cx_aconv_open(&x->rc, &co, err);
+    co.in_tb = in_tb;
+    r = cx_aconv_open(rc, &co, err);
     if (r < 0) {
-      pl_stage_fail_av(st, r, "%s", err);
+      cx_enc_close(enc);
       return r;
     }
   }
+  return 0;
+}
+
+static int enc_open(pl_filter *f, const pl_msg *in) {
+  enc_impl *x = f->impl;
+  pl_stage *st = f->st;
+  char err[CX_ERRLEN] = "";
+  int r = pl_enc_open(st->job, st->node->out_stream, in->frame, in->tb, &x->enc, &x->rc,
+                      &x->quality, err);
+  if (r < 0) {
+    pl_stage_fail_av(st, r, "%s", err);
+    return r;
+  }
+  x->tb = cx_enc_time_base(x->enc);
   return 0;
 }
 
@@ -202,6 +209,11 @@ static const pl_filter_ops enc_ops = {enc_feed, enc_drain, enc_destroy};
 void pl_encode_entry(iso_value *msg) {
   pl_job *job = pl_job_take(msg);
   if (!job) return;
+  int nseg = pl_seg_count(job, job->self >= 0 ? job->node[job->self].out_stream : -1);
+  if (nseg > 1) {
+    pl_encode_seg_start(job, nseg);
+    return;
+  }
   enc_impl *x = calloc(1, sizeof *x);
   if (!x) {
     pl_job_free(job);

@@ -61,6 +61,8 @@ static const char help_text[] =
     "\n"
     "isopipe's own:\n"
     "  --queue N            items in flight per link (flow-control depth)\n"
+    "  --segments N|auto    encode audio as N segments side by side, joined gaplessly\n"
+    "                       (auto: one per CPU for audio-only outputs >= 30 s; 1 off)\n"
     "  --inline             run every isolate on one thread (debugging)\n"
     "  --fail-fast          stop at the first corrupt packet instead of skipping it\n"
     "  --stats FILE.json    write per-stage statistics\n"

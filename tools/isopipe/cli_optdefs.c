@@ -144,6 +144,8 @@ static const cli_optdef table[] = {
     {"timestamp", A | O, K_REFUSE, NULL, 0, 0, "use -metadata creation_time=..."},
     /* isopipe's own long options ("--NAME" or "--NAME=VALUE"). */
     {"-queue", A | CO_OURS, K_COUNT, "queue", 1, 256, "items in flight per link"},
+    {"-segments", A | O | CO_OURS, K_STR, "segments", 0, 0,
+     "audio encoders side by side: N, auto (default) or 1"},
     {"-inline", CO_OURS, K_SPECIAL, NULL, 0, 0, "every isolate on one thread"},
     {"-fail-fast", CO_OURS, K_FLAG, "fail_fast", 0, 0, "stop at the first corrupt packet"},
     {"-stats", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "per-stage statistics JSON"},

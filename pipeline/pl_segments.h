@@ -1,0 +1,77 @@
+/* Segment plans: where a stream is cut for encoders running side by side, and which packets each
+ * keeps. */
+#ifndef ISOPIPE_PL_SEGMENTS_H
+#define ISOPIPE_PL_SEGMENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pipeline/pl_internal.h"
+
+/*
+ * Audio is cut at any encoder frame boundary. Segment k owns the samples
+ * [k*len, (k+1)*len) of the stream; its encoder also gets `overlap`
+ * samples before (so the packets at its start come out of a warmed-up
+ * encoder, as in the serial run) and after (so the packets at its end are
+ * made of real input, not of the flush). Lengths are whole encoder frames,
+ * so every segment's packets fall on the serial run's packet grid, and the
+ * join keeps from segment k exactly the packets of the serial run that
+ * begin in [k*len - delay, (k+1)*len - delay): same count, same
+ * timestamps, same priming and padding at the ends. A codec whose frames
+ * borrow bytes from earlier ones (MP3's bit reservoir) gets `range` frames
+ * more on each side, and the join picks its cut among them
+ * (pl_seg_mp3_join).
+ */
+typedef struct pl_seg_plan {
+  int nseg;        /* encoders side by side */
+  int64_t len;     /* samples a segment owns (a multiple of the frame size) */
+  int64_t overlap; /* extra samples encoded on each side (whole frames) */
+  int64_t delay;   /* the encoder's priming samples (initial_padding) */
+  int frame_size;
+  int range; /* frames either side of a boundary where the join may cut */
+} pl_seg_plan;
+
+/* One segment in absolute sample positions (the stream's first pts + its
+ * sample count): what its encoder is fed, and the packets (by pts) it keeps. */
+typedef struct pl_seg_window {
+  int64_t from, to;
+  int64_t keep_from, keep_to;
+} pl_seg_window;
+
+/* Segments of about dur_us / nseg, at most PL_SEG_SECONDS and at least
+ * PL_SEG_MIN_FRAMES encoder frames (dur_us < 0: unknown). */
+#define PL_SEG_SECONDS 10
+#define PL_SEG_MIN_FRAMES 32
+void pl_seg_plan_make(pl_seg_plan *p, int nseg, int frame_size, int delay, int rate, int64_t dur_us,
+                      int range);
+/* Where the serial run's packets of segment k begin (k >= 1), in pts. */
+int64_t pl_seg_boundary(const pl_seg_plan *p, int k, int64_t base);
+pl_seg_window pl_seg_window_of(const pl_seg_plan *p, int k, int64_t base);
+/* The first sample (from the stream's start) segment k is fed. */
+int64_t pl_seg_first_at(const pl_seg_plan *p, int k);
+/* The segment holding the last of `total` samples (-1: none). */
+int pl_seg_last(const pl_seg_plan *p, int64_t total);
+/* The last segment takes everything to the end, the encoder's flush included. */
+void pl_seg_make_last(pl_seg_window *w);
+bool pl_seg_keep(const pl_seg_window *w, int64_t pts);
+/* Frames either side of a boundary the join of this encoder's segments
+ * chooses from (0: it cuts at the boundary). */
+int pl_seg_join_range(const char *encoder);
+
+/* One segment's packets and their pts in samples. */
+typedef struct pl_seg_part {
+  AVPacket **pkt;
+  const int64_t *pts;
+  int n;
+} pl_seg_part;
+/* MP3: the pts of the first packet taken from next, at most `range`
+ * frames from nominal, where next's first frame borrows no more bytes than
+ * prev's frame there left free; those bytes are copied into prev's packets
+ * before it. Where no frame in range fits, the one that fits best, with
+ * *deficit bytes it cannot get. INT64_MIN: no frame both segments have. */
+int64_t pl_seg_mp3_join(const pl_seg_part *prev, const pl_seg_part *next, int64_t nominal,
+                        int frame_size, int range, int *deficit);
+/* The duration the output stream will take from the input, -1 unknown. */
+int64_t pl_seg_input_us(const pl_job *j);
+
+#endif
