@@ -119,11 +119,30 @@ void pl_main_restep(iso_pipeline *p) {
                                 : "other programs use the cores: decode and convert step back up");
 }
 
+/* The profiler learns each stage's place in the graph from the graph itself. */
+static void declare(iso_pipeline *p, int id) {
+  const pl_job *j = p->job;
+  const pl_node *nd = &j->node[id];
+  static const int kinds[] = {[PL_N_DEMUX] = ISO_STAGE_INPUT,   [PL_N_DECODE] = ISO_STAGE_DECODE,
+                              [PL_N_VCONV] = ISO_STAGE_FILTER,  [PL_N_ACONV] = ISO_STAGE_FILTER,
+                              [PL_N_ENCODE] = ISO_STAGE_ENCODE, [PL_N_MUX] = ISO_STAGE_OUTPUT};
+  int kind =
+      (unsigned)nd->kind < sizeof kinds / sizeof kinds[0] ? kinds[nd->kind] : ISO_STAGE_OTHER;
+  char media = 0;
+  if (nd->out_stream >= 0 && nd->out_stream < j->nout && kind != ISO_STAGE_OUTPUT) {
+    enum AVMediaType t = j->out[nd->out_stream].type;
+    media = t == AVMEDIA_TYPE_VIDEO ? 'v' : t == AVMEDIA_TYPE_AUDIO ? 'a' : 0;
+  }
+  bool shared = kind == ISO_STAGE_INPUT || kind == ISO_STAGE_DECODE;
+  if (p->stats) pl_stats_declare(p->stats, nd->name, kind, media, shared ? -1 : nd->file);
+}
+
 int pl_main_spawn_node(iso_pipeline *p, int id) {
   /* Each stage reads the options of the output it serves (decoders and
    * the demux: the first's, which holds the input's); every job holds the
    * same graph. */
   int f = p->job->node[id].file;
+  declare(p, id);
   pl_job *copy = pl_job_clone(p->file[f >= 0 && f < p->nfiles ? f : 0], id, p->sp);
   if (!copy) return ISO_ENOMEM;
   iso_value *msg = pl_job_value(copy);

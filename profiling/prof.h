@@ -62,6 +62,8 @@
  * RECIPE FOR MAIN
  *   start     s = pl_stats_new();
  *             if (trace_path) pl_stats_trace_open(s, trace_path);  // ".gz" = gzip
+ *   graph     pl_stats_declare(s, name, kind, media, output);      // every stage, before
+ *                                                                // its first report
  *   messages  in the handler of the port stages report to:
  *               if (pl_stats_take(s, msg)) return;                 // consumed it
  *   tick      pl_stats_tick(s, iso_now_ns(), iso_timer_lateness_ns(t), iso_timer_missed(t));
@@ -201,6 +203,11 @@ pl_stats *pl_stats_new(void);
 void pl_stats_free(pl_stats *s); /* NULL-safe; closes an open trace */
 /* ".gz" suffix writes gzip (zlib). ISO_OK or ISO_EINVAL (cannot open). */
 int pl_stats_trace_open(pl_stats *s, const char *path);
+/* A stage's place in the graph (iso_stage_kind, 'v'/'a'/0, its output file
+ * or -1 when shared): the display order, the trace's thread order and the
+ * verdict's upstream/downstream reasoning come from it, never from names.
+ * ISO_EINVAL when the stage table is full. */
+int pl_stats_declare(pl_stats *s, const char *name, int kind, char media, int output);
 /* If msg is a report (PL_TAG_PROF transfer), takes it and frees msg. */
 bool pl_stats_take(pl_stats *s, iso_value *msg);
 /* One main tick: lateness into the histogram, link depths sampled. */

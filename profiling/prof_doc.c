@@ -71,8 +71,13 @@ static void stage(pl_json *j, const iso_stage_stats *s) {
   pl_json_obj_end(j);
 }
 
-static int link_rank(const pl_link_agg *l) {
-  return pl_stage_rank(l->from) * 100 + pl_stage_rank(l->to);
+static int stage_rank(const pl_stats *s, const char *name) {
+  const pl_stage_agg *g = pl_stats_stage(s, name);
+  return g ? g->rank : pl_stage_rank(ISO_STAGE_OTHER, 0, -1);
+}
+
+static int link_rank(const pl_stats *s, const pl_link_agg *l) {
+  return stage_rank(s, l->from) * 100 + stage_rank(s, l->to);
 }
 
 static void link_(pl_json *j, const pl_link_agg *l) {
@@ -193,7 +198,7 @@ int pl_stats_write_json_outputs(const pl_stats *s, const char *path, const iso_p
   int order[PL_LINKS_MAX];
   for (int i = 0; i < s->nlinks; i++) {
     int at = i;
-    while (at > 0 && link_rank(&s->links[order[at - 1]]) > link_rank(&s->links[i])) {
+    while (at > 0 && link_rank(s, &s->links[order[at - 1]]) > link_rank(s, &s->links[i])) {
       order[at] = order[at - 1];
       at--;
     }

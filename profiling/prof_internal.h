@@ -144,6 +144,10 @@ typedef struct pl_stage_agg {
   pl_report last; /* slices/lat always NULL here */
   int tid;        /* trace thread id, fixed at the first report */
   int rank;       /* display order: demux, video chain, audio chain, mux */
+  /* Its place in the graph, as main declared it (pl_stats_declare). */
+  int kind;
+  char media;
+  int output;
 } pl_stage_agg;
 
 #define PL_LINKS_MAX (ISO_MAX_STAGES * 2)
@@ -170,7 +174,10 @@ struct pl_stats {
 };
 
 double pl_process_cpu_s(void);
-/* Display rank of a stage name (demux, decode, convert, encode per chain, mux). */
-int pl_stage_rank(const char *name);
+/* Display rank from a stage's place in the graph: demux, then per output
+ * its video chain, audio chain and mux (stages every output shares first). */
+int pl_stage_rank(int kind, char media, int output);
+/* The aggregate of the stage with this name, or NULL. */
+const pl_stage_agg *pl_stats_stage(const pl_stats *s, const char *name);
 
 #endif

@@ -13,27 +13,18 @@ double pl_process_cpu_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static int kind_of(const char *name) {
-  static const char *const kinds[] = {"demux", "decode", "convert", "encode", "mux"};
-  for (int k = 0; k < 5; k++) {
-    size_t n = strlen(kinds[k]);
-    if (strncmp(name, kinds[k], n) == 0 && (name[n] == '\0' || name[n] == ':' || name[n] == '#'))
-      return k;
-  }
-  return 2; /* unknown stages sit mid-chain */
-}
-
-/* Output #k's stages ("encode:v#2", "mux#1") follow output #k-1's: +100 k. */
-int pl_stage_rank(const char *name) {
-  int k = kind_of(name);
-  const char *hash = strchr(name, '#');
-  int out = hash ? atoi(hash + 1) : 0;
-  if (out < 0 || out > 99) out = 99;
-  if (k == 0) return 0;
-  if (k == 4) return 90 + 100 * out;
-  const char *colon = strchr(name, ':');
-  int chain = !colon ? 30 : colon[1] == 'v' ? 10 : colon[1] == 'a' ? 20 : 30;
-  return chain + k + 100 * out;
+/* Output #k's stages follow output #k-1's (+100 k); within an output the
+ * shared input first, then the video chain, the audio chain, the muxer. */
+int pl_stage_rank(int kind, char media, int output) {
+  int out = output < 0 ? 0 : output > 99 ? 99 : output;
+  if (kind == ISO_STAGE_INPUT) return 0;
+  if (kind == ISO_STAGE_OUTPUT) return 90 + 100 * out;
+  int step = kind == ISO_STAGE_DECODE   ? 1
+             : kind == ISO_STAGE_FILTER ? 2
+             : kind == ISO_STAGE_ENCODE ? 3
+                                        : 2;
+  int chain = media == 'v' ? 10 : media == 'a' ? 20 : 30;
+  return chain + step + 100 * out;
 }
 
 pl_stats *pl_stats_new(void) {
@@ -75,12 +66,17 @@ void pl_stats_free(pl_stats *s) {
   free(s);
 }
 
-/* Stages are kept in display order; their tids stay what they were. */
-static pl_stage_agg *stage_for(pl_stats *s, const char *name) {
+const pl_stage_agg *pl_stats_stage(const pl_stats *s, const char *name) {
   for (int i = 0; i < s->nstages; i++)
     if (strcmp(s->stages[i].last.st.name, name) == 0) return &s->stages[i];
+  return NULL;
+}
+
+/* Stages are kept in display order; their tids stay what they were. A
+ * stage that reports without having been declared sits mid-chain. */
+static pl_stage_agg *add_stage(pl_stats *s, const char *name, int kind, char media, int output) {
   if (s->nstages >= ISO_MAX_STAGES) return NULL;
-  int rank = pl_stage_rank(name), at = s->nstages;
+  int rank = pl_stage_rank(kind, media, output), at = s->nstages;
   while (at > 0 && s->stages[at - 1].rank > rank)
     at--;
   memmove(&s->stages[at + 1], &s->stages[at], (size_t)(s->nstages - at) * sizeof s->stages[0]);
@@ -88,11 +84,24 @@ static pl_stage_agg *stage_for(pl_stats *s, const char *name) {
   memset(g, 0, sizeof *g);
   snprintf(g->last.st.name, sizeof g->last.st.name, "%s", name);
   g->rank = rank;
+  g->kind = kind;
+  g->media = media;
+  g->output = output;
   /* pid 1; tid 1 is main, the process's main thread, which is where a
    * viewer puts events that name no tid (process name, counters). */
   g->tid = ++s->nstages + 1;
   if (s->trace) pl_trace_thread(s->trace, g->tid, name, rank + 1);
   return g;
+}
+
+static pl_stage_agg *stage_for(pl_stats *s, const char *name) {
+  pl_stage_agg *g = (pl_stage_agg *)pl_stats_stage(s, name);
+  return g ? g : add_stage(s, name, ISO_STAGE_OTHER, 0, -1);
+}
+
+int pl_stats_declare(pl_stats *s, const char *name, int kind, char media, int output) {
+  if (pl_stats_stage(s, name)) return ISO_OK;
+  return add_stage(s, name, kind, media, output) ? ISO_OK : ISO_EINVAL;
 }
 
 static pl_link_agg *link_for(pl_stats *s, const pl_stage_agg *from, const char *to) {
@@ -211,6 +220,9 @@ void pl_stats_fill(const pl_stats *s, iso_progress *prog) {
     const pl_report *r = &s->stages[i].last;
     iso_stage_stats *st = &prog->stages[i];
     *st = r->st;
+    st->kind = s->stages[i].kind;
+    st->media = s->stages[i].media;
+    st->output = s->stages[i].output;
     /* A stage that waits sends nothing; its current state runs on. */
     if (!st->done && r->state >= 0 && r->state < PL_ST_DONE && now > r->t_ns) {
       double dt = (double)(now - r->t_ns) * 1e-9;

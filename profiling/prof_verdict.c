@@ -8,48 +8,35 @@ static double frac(double part, double wall) {
   return wall > 0 ? part / wall : 0;
 }
 
-static int kind(const char *name) {
-  int r = pl_stage_rank(name);
-  return r == 0 ? 0 : r % 100 == 90 ? 4 : r % 10;
+/* j consumes what i produces, directly or further down: the input feeds
+ * everything, a decoder every output, other stages only their own output's
+ * stages of their own media and its muxer. */
+static bool downstream(const iso_stage_stats *i, const iso_stage_stats *j) {
+  if (j->kind <= i->kind || i->kind == ISO_STAGE_OTHER || j->kind == ISO_STAGE_OTHER) return false;
+  if (i->kind == ISO_STAGE_INPUT) return true;
+  if (i->kind != ISO_STAGE_DECODE && i->output != j->output) return false;
+  if (j->kind == ISO_STAGE_OUTPUT) return true;
+  return i->media == j->media;
 }
 
-/* Output #k of a stage named "...#k" (0 without), see pl_stage_rank. */
-static int output_of(const char *name) {
-  return pl_stage_rank(name) / 100;
-}
-
-static char chain(const char *name) {
-  const char *c = strchr(name, ':');
-  return c ? c[1] : 0;
-}
-
-/* j consumes what i produces, directly or further down. */
-static bool downstream(const char *i, const char *j) {
-  int ki = kind(i), kj = kind(j);
-  if (kj <= ki) return false;
-  if (ki == 0) return true;
-  /* Decoders feed every output; later stages only their own. */
-  if (ki != 1 && output_of(i) != output_of(j)) return false;
-  if (kj == 4) return true;
-  return chain(i) == chain(j);
-}
-
-static const char *hint_for(const char *name) {
-  switch (kind(name)) {
-  case 0:
+static const char *hint_for(const iso_stage_stats *st) {
+  switch (st->kind) {
+  case ISO_STAGE_INPUT:
     return "input I/O bound: read from faster storage or a local copy";
-  case 1:
+  case ISO_STAGE_DECODE:
     return "try more -threads for decoding, or a lighter input";
-  case 2:
-    return chain(name) == 'a' ? "avoid resampling (keep -ar/-ac) if the output allows it"
-                              : "try a cheaper scaling (smaller -s) or keep the source size "
-                                "and pixel format";
-  case 3:
-    return chain(name) == 'a' ? "audio encoders run on one thread: try a cheaper codec or "
-                                "settings (e.g. a lower -compression_level)"
-                              : "try a faster -preset or more -threads";
-  default:
+  case ISO_STAGE_FILTER:
+    return st->media == 'a' ? "avoid resampling (keep -ar/-ac) if the output allows it"
+                            : "try a cheaper scaling (smaller -s) or keep the source size "
+                              "and pixel format";
+  case ISO_STAGE_ENCODE:
+    return st->media == 'a' ? "audio encoders run on one thread: try a cheaper codec or "
+                              "settings (e.g. a lower -compression_level)"
+                            : "try a faster -preset or more -threads";
+  case ISO_STAGE_OUTPUT:
     return "output I/O bound: write to faster storage";
+  default:
+    return "see what this stage spends its busy time on (--trace)";
   }
 }
 
@@ -85,7 +72,7 @@ int pl_verdict_pick(const iso_stage_stats *st, int n, pl_verdict *v) {
     double fill = s->in_capacity ? s->in_depth_mean / s->in_capacity : 0;
     double ds = 0;
     for (int j = 0; j < n; j++)
-      if (downstream(s->name, st[j].name)) {
+      if (downstream(s, &st[j])) {
         double sj = frac(st[j].starved_s, run);
         if (sj > ds) ds = sj;
       }
@@ -117,7 +104,7 @@ int pl_verdict_pick(const iso_stage_stats *st, int n, pl_verdict *v) {
   int starved = -1;
   double sv = 0;
   for (int j = 0; j < n; j++)
-    if (downstream(s->name, st[j].name) && frac(st[j].starved_s, run) > sv) {
+    if (downstream(s, &st[j]) && frac(st[j].starved_s, run) > sv) {
       sv = frac(st[j].starved_s, run);
       starved = j;
     }
@@ -125,7 +112,7 @@ int pl_verdict_pick(const iso_stage_stats *st, int n, pl_verdict *v) {
     appendf(v->reason, sizeof v->reason, ", %s starved %.0f %%", st[starved].name, 100 * sv);
   if (busy < 0.5)
     appendf(v->reason, sizeof v->reason, " (no stage is saturated: I/O or scheduling bound)");
-  snprintf(v->hint, sizeof v->hint, "%s", hint_for(s->name));
+  snprintf(v->hint, sizeof v->hint, "%s", hint_for(s));
   snprintf(v->line, sizeof v->line, "%s is the bottleneck: %s; %s", v->name, v->reason, v->hint);
   return v->stage;
 }

@@ -12,18 +12,32 @@ extern "C" {
 
 #define ISO_STAGE_NAME_MAX 24
 
+/* What a stage does in the pipeline's graph, so a tool can lay the graph out
+ * (and the profiler reason about it) without reading names. */
+typedef enum iso_stage_kind {
+  ISO_STAGE_OTHER,
+  ISO_STAGE_INPUT,  /* demux */
+  ISO_STAGE_DECODE, /* decoders: shared by every output that uses their stream */
+  ISO_STAGE_FILTER, /* convert / filter graphs */
+  ISO_STAGE_ENCODE,
+  ISO_STAGE_OUTPUT /* mux */
+} iso_stage_kind;
+
 /* Cumulative figures of one stage since it started (monotonic clock for the
  * three times, CLOCK_THREAD_CPUTIME_ID for cpu). busy + starved + blocked
  * covers the stage's life up to 'wall'. */
 typedef struct iso_stage_stats {
   char name[ISO_STAGE_NAME_MAX]; /* "demux", "decode:v", "convert:a", "mux"... */
-  uint64_t items_in, items_out;   /* packets / frames */
-  uint64_t samples_out;           /* audio samples produced (audio stages) */
-  uint64_t bytes_in, bytes_out;   /* payload bytes (packet sizes, frame planes) */
-  uint64_t bytes_copied;          /* runtime deep-copy bytes: 0 for media */
-  uint64_t transfers;             /* payloads moved */
-  uint64_t errors_skipped;        /* e.g. corrupt packets skipped */
-  double wall_s;                  /* since the stage started */
+  int kind;                      /* iso_stage_kind */
+  char media;                    /* 'v', 'a', or 0 (demux, mux) */
+  int output;                    /* the output file it serves; -1 when every output shares it */
+  uint64_t items_in, items_out;  /* packets / frames */
+  uint64_t samples_out;          /* audio samples produced (audio stages) */
+  uint64_t bytes_in, bytes_out;  /* payload bytes (packet sizes, frame planes) */
+  uint64_t bytes_copied;         /* runtime deep-copy bytes: 0 for media */
+  uint64_t transfers;            /* payloads moved */
+  uint64_t errors_skipped;       /* e.g. corrupt packets skipped */
+  double wall_s;                 /* since the stage started */
   double busy_s, starved_s, blocked_s;
   double cpu_s;
   /* Runnable but waiting for a core (threads mode, Linux schedstat; 0

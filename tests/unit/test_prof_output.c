@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "prof_fixture.h"
 #include "profiling/prof_internal.h"
 
 /* ---- a tiny validating JSON parser (RFC 8259 grammar, DOM of nodes) ---- */
@@ -346,6 +347,7 @@ static void test_json_writer(void **state) {
 /* Feeds one stage's life into s: slices per frame, link depth, latency. */
 static void fake_stage(pl_stats *s, const char *name, const char *to, int frames, uint64_t t0,
                        uint64_t flow_base) {
+  tf_declare(s, name);
   pl_prof *p = pl_prof_new(name, true);
   int li = to ? pl_prof_add_link(p, to) : -1;
   for (int i = 0; i < frames; i++) {

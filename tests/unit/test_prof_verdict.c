@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "prof_fixture.h"
 #include "profiling/prof.h"
 
 /* busy/starved/blocked as fractions of a 10 s stage life. */
@@ -17,6 +18,7 @@ static iso_stage_stats st(const char *name, double busy, double starved, double 
   iso_stage_stats s;
   memset(&s, 0, sizeof s);
   snprintf(s.name, sizeof s.name, "%s", name);
+  tf_place_stats(&s);
   s.wall_s = 10;
   s.busy_s = 10 * busy;
   s.starved_s = 10 * starved;
