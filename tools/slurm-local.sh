@@ -7,12 +7,15 @@ set -euo pipefail
 cmd=${1:?start|stop}
 dir=$(realpath -m "${2:?directory}")
 stop() {
+  local p pid
   for p in slurmd slurmctld munged; do
-    [ -f "$dir/$p.pid" ] && kill "$(cat "$dir/$p.pid")" 2>/dev/null || true
+    pid=$(cat "$dir/$p.pid" 2>/dev/null || true)
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   done
   for p in slurmd slurmctld munged; do
+    pid=$(cat "$dir/$p.pid" 2>/dev/null || true)
     for _ in $(seq 50); do
-      [ -f "$dir/$p.pid" ] && kill -0 "$(cat "$dir/$p.pid")" 2>/dev/null || break
+      [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
     rm -f "$dir/$p.pid"
