@@ -12,262 +12,9 @@
 
 #include <cmocka.h>
 
+#include "json_mini.h"
 #include "prof_fixture.h"
 #include "profiling/prof_internal.h"
-
-/* ---- a tiny validating JSON parser (RFC 8259 grammar, DOM of nodes) ---- */
-
-typedef struct jv {
-  char t; /* o a s n b z */
-  char *s;
-  double n;
-  int len;
-  struct jv **kid;
-  char **key;
-} jv;
-
-typedef struct jp {
-  const char *p, *end;
-  int err;
-} jp;
-
-static void ws(jp *j) {
-  while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
-    j->p++;
-}
-
-static jv *node(char t) {
-  jv *v = calloc(1, sizeof *v);
-  v->t = t;
-  return v;
-}
-
-static void jv_free(jv *v) {
-  if (!v) return;
-  for (int i = 0; i < v->len; i++) {
-    jv_free(v->kid[i]);
-    if (v->key) free(v->key[i]);
-  }
-  free(v->kid);
-  free(v->key);
-  free(v->s);
-  free(v);
-}
-
-static void push(jv *v, char *key, jv *kid) {
-  v->kid = realloc(v->kid, (size_t)(v->len + 1) * sizeof *v->kid);
-  if (v->t == 'o') v->key = realloc(v->key, (size_t)(v->len + 1) * sizeof *v->key);
-  if (v->t == 'o') v->key[v->len] = key;
-  v->kid[v->len++] = kid;
-}
-
-static char *pstring(jp *j) {
-  if (j->p >= j->end || *j->p != '"') {
-    j->err = 1;
-    return NULL;
-  }
-  j->p++;
-  size_t cap = 16, n = 0;
-  char *out = malloc(cap);
-  while (j->p < j->end && *j->p != '"') {
-    unsigned char c = (unsigned char)*j->p++;
-    if (c < 0x20) j->err = 1;
-    if (c == '\\') {
-      if (j->p >= j->end) break;
-      char e = *j->p++;
-      switch (e) {
-      case '"':
-        c = '"';
-        break;
-      case '\\':
-        c = '\\';
-        break;
-      case '/':
-        c = '/';
-        break;
-      case 'b':
-        c = '\b';
-        break;
-      case 'f':
-        c = '\f';
-        break;
-      case 'n':
-        c = '\n';
-        break;
-      case 'r':
-        c = '\r';
-        break;
-      case 't':
-        c = '\t';
-        break;
-      case 'u': {
-        unsigned u = 0;
-        for (int k = 0; k < 4; k++) {
-          char h = j->p < j->end ? *j->p++ : 'x';
-          u = u * 16 + (unsigned)(h >= '0' && h <= '9'   ? h - '0'
-                                  : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                                  : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                                         : (j->err = 1, 0));
-        }
-        c = u < 0x80 ? (unsigned char)u : '?';
-        break;
-      }
-      default:
-        j->err = 1;
-      }
-    }
-    if (n + 2 > cap) out = realloc(out, cap *= 2);
-    out[n++] = (char)c;
-  }
-  if (j->p >= j->end)
-    j->err = 1;
-  else
-    j->p++;
-  out[n] = '\0';
-  return out;
-}
-
-static jv *pvalue(jp *j, int depth) {
-  ws(j);
-  if (j->p >= j->end || depth > 64) {
-    j->err = 1;
-    return NULL;
-  }
-  char c = *j->p;
-  if (c == '{' || c == '[') {
-    jv *v = node(c == '{' ? 'o' : 'a');
-    j->p++;
-    ws(j);
-    if (j->p < j->end && *j->p == (c == '{' ? '}' : ']')) {
-      j->p++;
-      return v;
-    }
-    for (;;) {
-      char *key = NULL;
-      if (c == '{') {
-        ws(j);
-        key = pstring(j);
-        ws(j);
-        if (j->p >= j->end || *j->p++ != ':') j->err = 1;
-      }
-      jv *kid = pvalue(j, depth + 1);
-      push(v, key, kid);
-      ws(j);
-      if (j->err || j->p >= j->end) {
-        j->err = 1;
-        return v;
-      }
-      if (*j->p == ',') {
-        j->p++;
-        continue;
-      }
-      if (*j->p == (c == '{' ? '}' : ']')) {
-        j->p++;
-        return v;
-      }
-      j->err = 1;
-      return v;
-    }
-  }
-  if (c == '"') {
-    jv *v = node('s');
-    v->s = pstring(j);
-    return v;
-  }
-  if (!strncmp(j->p, "true", 4) || !strncmp(j->p, "false", 5)) {
-    jv *v = node('b');
-    v->n = *j->p == 't';
-    j->p += *j->p == 't' ? 4 : 5;
-    return v;
-  }
-  if (!strncmp(j->p, "null", 4)) {
-    j->p += 4;
-    return node('z');
-  }
-  /* Numbers: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
-  const char *s = j->p;
-  if (*j->p == '-') j->p++;
-  if (j->p < j->end && *j->p == '0')
-    j->p++;
-  else if (j->p < j->end && *j->p >= '1' && *j->p <= '9')
-    while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-      j->p++;
-  else
-    j->err = 1;
-  if (j->p < j->end && *j->p == '.') {
-    j->p++;
-    if (!(j->p < j->end && *j->p >= '0' && *j->p <= '9')) j->err = 1;
-    while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-      j->p++;
-  }
-  if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-    j->p++;
-    if (j->p < j->end && (*j->p == '+' || *j->p == '-')) j->p++;
-    if (!(j->p < j->end && *j->p >= '0' && *j->p <= '9')) j->err = 1;
-    while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-      j->p++;
-  }
-  jv *v = node('n');
-  char tmp[64];
-  size_t k = (size_t)(j->p - s) < sizeof tmp - 1 ? (size_t)(j->p - s) : sizeof tmp - 1;
-  memcpy(tmp, s, k);
-  tmp[k] = '\0';
-  v->n = strtod(tmp, NULL);
-  return v;
-}
-
-/* NULL unless text is exactly one valid JSON value. */
-static jv *parse(const char *text, size_t n) {
-  jp j = {text, text + n, 0};
-  jv *v = pvalue(&j, 0);
-  ws(&j);
-  if (j.err || j.p != j.end) {
-    fprintf(stderr, "JSON error near offset %ld: %.40s\n", (long)(j.p - text), j.p);
-    jv_free(v);
-    return NULL;
-  }
-  return v;
-}
-
-static jv *get(const jv *o, const char *key) {
-  if (!o || o->t != 'o') return NULL;
-  for (int i = 0; i < o->len; i++)
-    if (!strcmp(o->key[i], key)) return o->kid[i];
-  return NULL;
-}
-
-static jv *path(const jv *o, const char *dotted) {
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", dotted);
-  const jv *cur = o;
-  for (char *tok = strtok(buf, "."); tok && cur; tok = strtok(NULL, "."))
-    cur = get(cur, tok);
-  return (jv *)cur;
-}
-
-static char *slurp(const char *file, size_t *n) {
-  gzFile g = gzopen(file, "rb"); /* reads plain files too */
-  if (!g) return NULL;
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
-  int k;
-  while ((k = gzread(g, buf + len, (unsigned)(cap - len))) > 0) {
-    len += (size_t)k;
-    if (len == cap) buf = realloc(buf, cap *= 2);
-  }
-  gzclose(g);
-  *n = len;
-  return buf;
-}
-
-static jv *parse_file(const char *file) {
-  size_t n = 0;
-  char *text = slurp(file, &n);
-  assert_non_null(text);
-  jv *v = parse(text, n);
-  free(text);
-  return v;
-}
 
 /* Cross-check with Python's parser when the machine has one. */
 static void python_check(const char *file, bool gz) {
@@ -317,30 +64,30 @@ static void test_json_writer(void **state) {
   pl_json_flush(&j);
   assert_int_equal(j.err, 0);
   fclose(f);
-  jv *v = parse(mem, memlen);
+  jv *v = jm_parse(mem, memlen);
   assert_non_null(v);
-  jv *s = get(v, "quote\"back\\slash");
+  jv *s = jm_get(v, "quote\"back\\slash");
   assert_non_null(s);
   assert_string_equal(s->s, "tab\tnl\nctl\x01 utf8 \xc3\xa9");
   /* Broken UTF-8 becomes U+FFFD (the parser maps it to '?'). */
-  assert_string_equal(get(v, "latin1")->s, "caf? ??");
-  assert_int_equal(get(v, "nan")->t, 'z');
-  assert_true(get(v, "pi")->n == 3.25);
-  assert_true(get(v, "big")->n == (double)(UINT64_C(1) << 52));
-  assert_true(get(v, "neg")->n == -42);
-  assert_int_equal(get(v, "empty_obj")->len, 0);
-  jv *l = get(v, "list");
+  assert_string_equal(jm_get(v, "latin1")->s, "caf? ??");
+  assert_int_equal(jm_get(v, "nan")->t, 'z');
+  assert_true(jm_get(v, "pi")->n == 3.25);
+  assert_true(jm_get(v, "big")->n == (double)(UINT64_C(1) << 52));
+  assert_true(jm_get(v, "neg")->n == -42);
+  assert_int_equal(jm_get(v, "empty_obj")->len, 0);
+  jv *l = jm_get(v, "list");
   assert_int_equal(l->len, 5);
   assert_int_equal(l->kid[0]->t, 'b');
   assert_int_equal(l->kid[1]->t, 'z');
   assert_int_equal(l->kid[2]->t, 'z');
   assert_int_equal(l->kid[3]->t, 'a');
   assert_true(l->kid[4]->n == 1.5);
-  jv_free(v);
+  jm_free(v);
   /* The parser rejects what it should (a test must be able to fail). */
   const char *bad[] = {"{\"a\":1,}", "[1 2]", "{\"a\" 1}", "01", "\"\x01\"", "[1]x", "nul"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-    assert_null(parse(bad[i], strlen(bad[i])));
+    assert_null(jm_parse(bad[i], strlen(bad[i])));
   free(mem);
 }
 
@@ -404,7 +151,7 @@ static void test_stats_document(void **state) {
   assert_true(prog.tick_late_max_us == 1100);
   pl_run_info info = {"in.mkv", "out.mp4", ISO_OK, NULL, NULL, 0};
   assert_int_equal(pl_stats_write_json(s, file, &prog, &info), ISO_OK);
-  jv *v = parse_file(file);
+  jv *v = jm_parse_file(file);
   assert_non_null(v);
   const char *keys[] = {"schema",
                         "isopipe_version",
@@ -435,11 +182,11 @@ static void test_stats_document(void **state) {
                         "verdict.line",
                         "trace"};
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-    if (!path(v, keys[i])) fail_msg("stats document lacks %s", keys[i]);
-  assert_string_equal(path(v, "schema")->s, "isopipe-stats/1");
-  assert_string_equal(path(v, "isopipe_version")->s, ISO_VERSION_STRING);
-  assert_true(path(v, "tick.late_max_us")->n == 1100);
-  jv *stages = get(v, "stages");
+    if (!jm_path(v, keys[i])) fail_msg("stats document lacks %s", keys[i]);
+  assert_string_equal(jm_path(v, "schema")->s, "isopipe-stats/1");
+  assert_string_equal(jm_path(v, "isopipe_version")->s, ISO_VERSION_STRING);
+  assert_true(jm_path(v, "tick.late_max_us")->n == 1100);
+  jv *stages = jm_get(v, "stages");
   assert_int_equal(stages->len, 5);
   const char *skeys[] = {"name",      "items_in",  "items_out", "bytes_in", "bytes_out",
                          "busy_s",    "starved_s", "blocked_s", "busy",     "starved",
@@ -447,23 +194,23 @@ static void test_stats_document(void **state) {
                          "transfers", "done"};
   for (int i = 0; i < stages->len; i++) {
     for (size_t k = 0; k < sizeof skeys / sizeof *skeys; k++)
-      if (!get(stages->kid[i], skeys[k])) fail_msg("stage %d lacks %s", i, skeys[k]);
-    double sum = get(stages->kid[i], "busy")->n + get(stages->kid[i], "starved")->n +
-                 get(stages->kid[i], "blocked")->n;
+      if (!jm_get(stages->kid[i], skeys[k])) fail_msg("stage %d lacks %s", i, skeys[k]);
+    double sum = jm_get(stages->kid[i], "busy")->n + jm_get(stages->kid[i], "starved")->n +
+                 jm_get(stages->kid[i], "blocked")->n;
     assert_true(sum > 0.99 && sum < 1.01);
-    assert_true(get(stages->kid[i], "items_out")->n == 50);
+    assert_true(jm_get(stages->kid[i], "items_out")->n == 50);
   }
-  assert_int_equal(get(stages->kid[1], "in_depth")->t, 'o');
-  assert_true(path(get(stages->kid[1], "in_depth"), "capacity")->n == 4);
-  jv *links = get(v, "links");
+  assert_int_equal(jm_get(stages->kid[1], "in_depth")->t, 'o');
+  assert_true(jm_path(jm_get(stages->kid[1], "in_depth"), "capacity")->n == 4);
+  jv *links = jm_get(v, "links");
   assert_int_equal(links->len, 4);
-  assert_string_equal(get(links->kid[0], "name")->s, "demux->decode:v");
-  assert_string_equal(get(links->kid[3], "name")->s, "encode:a->mux"); /* pipeline order */
-  assert_true(get(links->kid[0], "max")->n == 4);
-  assert_int_equal(get(links->kid[0], "series")->t, 'a');
-  assert_true(get(links->kid[0], "series")->len >= 1);
-  assert_int_equal(get(links->kid[0], "series")->kid[0]->len, 4);
-  jv_free(v);
+  assert_string_equal(jm_get(links->kid[0], "name")->s, "demux->decode:v");
+  assert_string_equal(jm_get(links->kid[3], "name")->s, "encode:a->mux"); /* pipeline order */
+  assert_true(jm_get(links->kid[0], "max")->n == 4);
+  assert_int_equal(jm_get(links->kid[0], "series")->t, 'a');
+  assert_true(jm_get(links->kid[0], "series")->len >= 1);
+  assert_int_equal(jm_get(links->kid[0], "series")->kid[0]->len, 4);
+  jm_free(v);
   python_check(file, false);
   unlink(file);
   pl_stats_free(s);
@@ -477,29 +224,29 @@ typedef struct counts {
 
 static counts count_events(const jv *doc) {
   counts c = {0};
-  jv *ev = get(doc, "traceEvents");
+  jv *ev = jm_get(doc, "traceEvents");
   assert_non_null(ev);
   for (int i = 0; i < ev->len; i++) {
     jv *e = ev->kid[i];
-    jv *ph = get(e, "ph");
+    jv *ph = jm_get(e, "ph");
     assert_non_null(ph);
-    assert_non_null(get(e, "pid"));
+    assert_non_null(jm_get(e, "pid"));
     switch (ph->s[0]) {
     case 'M':
       c.M++;
-      if (!strcmp(get(e, "name")->s, "thread_name")) c.threads++;
+      if (!strcmp(jm_get(e, "name")->s, "thread_name")) c.threads++;
       break;
     case 'X':
       c.X++;
-      if (!strcmp(get(e, "name")->s, "work")) c.X_work++;
-      assert_non_null(get(e, "ts"));
-      assert_non_null(get(e, "dur"));
-      assert_non_null(get(e, "tid"));
+      if (!strcmp(jm_get(e, "name")->s, "work")) c.X_work++;
+      assert_non_null(jm_get(e, "ts"));
+      assert_non_null(jm_get(e, "dur"));
+      assert_non_null(jm_get(e, "tid"));
       break;
     case 'C':
       c.C++;
-      if (!strncmp(get(e, "name")->s, "depth ", 6)) c.depth_counters++;
-      if (!strcmp(get(e, "name")->s, "tick lateness")) c.lateness++;
+      if (!strncmp(jm_get(e, "name")->s, "depth ", 6)) c.depth_counters++;
+      if (!strcmp(jm_get(e, "name")->s, "tick lateness")) c.lateness++;
       break;
     case 's':
       c.s++;
@@ -509,21 +256,21 @@ static counts count_events(const jv *doc) {
       break;
     case 'f':
       c.f++;
-      if (get(e, "bp") && !strcmp(get(e, "bp")->s, "e")) c.f_bp_e++;
+      if (jm_get(e, "bp") && !strcmp(jm_get(e, "bp")->s, "e")) c.f_bp_e++;
       break;
     default:
       break;
     }
     if (strchr("stf", ph->s[0])) {
-      assert_non_null(get(e, "id"));
-      assert_string_equal(get(e, "cat")->s, "flow");
+      assert_non_null(jm_get(e, "id"));
+      assert_string_equal(jm_get(e, "cat")->s, "flow");
     }
   }
   return c;
 }
 
 static void check_trace(const char *file) {
-  jv *v = parse_file(file);
+  jv *v = jm_parse_file(file);
   assert_non_null(v);
   counts c = count_events(v);
   assert_int_equal(c.threads, 6); /* main + 5 stages */
@@ -539,9 +286,9 @@ static void check_trace(const char *file) {
   assert_int_equal(c.f_bp_e, 50);
   assert_true(c.depth_counters >= 1);
   assert_true(c.lateness >= 1);
-  assert_string_equal(path(v, "displayTimeUnit")->s, "ms");
-  assert_non_null(path(v, "otherData.budget"));
-  jv_free(v);
+  assert_string_equal(jm_path(v, "displayTimeUnit")->s, "ms");
+  assert_non_null(jm_path(v, "otherData.budget"));
+  jm_free(v);
 }
 
 static void test_trace_gz_roundtrip(void **state) {
@@ -613,21 +360,21 @@ static void test_trace_size_bound(void **state) {
     pl_prof_free(p[k]);
   pl_stats_free(s);
 
-  jv *v = parse_file(file);
+  jv *v = jm_parse_file(file);
   assert_non_null(v);
   counts c = count_events(v);
-  int total = get(v, "traceEvents")->len;
+  int total = jm_get(v, "traceEvents")->len;
   assert_true((uint64_t)total <= 2 * budget + 32);
   assert_true(c.X > 0 && c.C > 0 && c.s > 0 && c.f > 0);
   /* A slice from the last tenth of the run made it in. */
-  jv *ev = get(v, "traceEvents");
+  jv *ev = jm_get(v, "traceEvents");
   double late = (double)(last_t - t0) / 1000.0 * 0.9, max_ts = 0;
   for (int i = 0; i < ev->len; i++)
-    if (!strcmp(get(ev->kid[i], "ph")->s, "X") && get(ev->kid[i], "ts")->n > max_ts)
-      max_ts = get(ev->kid[i], "ts")->n;
+    if (!strcmp(jm_get(ev->kid[i], "ph")->s, "X") && jm_get(ev->kid[i], "ts")->n > max_ts)
+      max_ts = jm_get(ev->kid[i], "ts")->n;
   assert_true(max_ts >= late);
-  assert_true(path(v, "otherData.level")->n >= 2);
-  jv_free(v);
+  assert_true(jm_path(v, "otherData.level")->n >= 2);
+  jm_free(v);
   unlink(file);
 }
 
@@ -646,10 +393,10 @@ static void test_trace_budget_unthinnable(void **state) {
   assert_true(pl_trace_events(t) <= 2 * 16);
   assert_true(pl_trace_dropped(t) >= 84);
   assert_int_equal(pl_trace_close(t, 0), ISO_OK);
-  jv *v = parse_file(file);
+  jv *v = jm_parse_file(file);
   assert_non_null(v);
-  assert_true(get(v, "traceEvents")->len <= 2 * 16 + 5);
-  jv_free(v);
+  assert_true(jm_get(v, "traceEvents")->len <= 2 * 16 + 5);
+  jm_free(v);
   unlink(file);
 }
 
