@@ -32,9 +32,20 @@ static void versions(pl_json *j) {
   pl_json_obj_end(j);
 }
 
+static const char *kind_name(int kind) {
+  static const char *const names[] = {
+      [ISO_STAGE_OTHER] = "other",   [ISO_STAGE_INPUT] = "input",   [ISO_STAGE_DECODE] = "decode",
+      [ISO_STAGE_FILTER] = "filter", [ISO_STAGE_ENCODE] = "encode", [ISO_STAGE_OUTPUT] = "output"};
+  return kind >= 0 && kind <= ISO_STAGE_OUTPUT ? names[kind] : "other";
+}
+
 static void stage(pl_json *j, const iso_stage_stats *s) {
   pl_json_obj(j);
   pl_json_kstr(j, "name", s->name);
+  pl_json_kstr(j, "kind", kind_name(s->kind));
+  char media[2] = {s->media, 0};
+  pl_json_kstr(j, "media", media);
+  pl_json_kint(j, "output", s->output);
   pl_json_kuint(j, "items_in", s->items_in);
   pl_json_kuint(j, "items_out", s->items_out);
   pl_json_kuint(j, "samples_out", s->samples_out);

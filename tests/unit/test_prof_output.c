@@ -188,6 +188,12 @@ static void test_stats_document(void **state) {
   assert_true(jm_path(v, "tick.late_max_us")->n == 1100);
   jv *stages = jm_get(v, "stages");
   assert_int_equal(stages->len, 5);
+  /* Each stage's place in the graph, as declared (demux shared, encode:a of output 0). */
+  assert_string_equal(jm_get(stages->kid[0], "kind")->s, "input");
+  assert_true(jm_get(stages->kid[0], "output")->n == -1);
+  assert_string_equal(jm_get(stages->kid[3], "kind")->s, "encode");
+  assert_string_equal(jm_get(stages->kid[3], "media")->s, "a");
+  assert_true(jm_get(stages->kid[3], "output")->n == 0);
   const char *skeys[] = {"name",      "items_in",  "items_out", "bytes_in", "bytes_out",
                          "busy_s",    "starved_s", "blocked_s", "busy",     "starved",
                          "blocked",   "cpu_s",     "fps",       "in_depth", "bytes_copied",

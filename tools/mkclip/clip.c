@@ -41,6 +41,16 @@ static int drain(cx_mux *m, track *t, AVPacket *pkt, char *err) {
   }
 }
 
+/* The output stream of an opened encoder: its index, or an AVERROR. */
+static int add_stream(cx_mux *m, cx_enc *enc, char *err) {
+  AVCodecParameters *par = avcodec_parameters_alloc();
+  if (!par) return AVERROR(ENOMEM);
+  avcodec_parameters_from_context(par, cx_enc_ctx(enc));
+  int index = cx_mux_add_stream(m, par, cx_enc_time_base(enc), err);
+  avcodec_parameters_free(&par);
+  return index;
+}
+
 static int open_video(track *t, cx_mux *m, const cx_clip_opts *o, char *err) {
   enum AVCodecID id = cx_mux_default_codec(m, AVMEDIA_TYPE_VIDEO);
   enum AVPixelFormat fmt = cx_enc_pick_pix_fmt(o->vcodec, id, o->pix_fmt);
@@ -84,12 +94,8 @@ static int open_video(track *t, cx_mux *m, const cx_clip_opts *o, char *err) {
       return cx_fail(err, AVERROR(EINVAL), "no conversion to %s",
                      av_get_pix_fmt_name(ctx->pix_fmt));
   }
-  AVCodecParameters *par = avcodec_parameters_alloc();
-  if (!par) return AVERROR(ENOMEM);
-  avcodec_parameters_from_context(par, ctx);
-  t->index = cx_mux_add_stream(m, par, cx_enc_time_base(t->enc), err);
-  avcodec_parameters_free(&par);
-  if (t->index < 0) return t->index;
+  if ((ret = add_stream(m, t->enc, err)) < 0) return ret;
+  t->index = ret;
   cx_mux_set_frame_rate(m, t->index, o->fps);
   if (o->rotate) {
     AVStream *st = cx_mux_ctx(m)->streams[t->index];
@@ -130,12 +136,8 @@ static int open_audio(track *t, cx_mux *m, const cx_clip_opts *o, char *err) {
   if (t->chunk <= 0) t->chunk = 1024;
   t->frame = av_frame_alloc();
   if (!t->frame) return AVERROR(ENOMEM);
-  AVCodecParameters *par = avcodec_parameters_alloc();
-  if (!par) return AVERROR(ENOMEM);
-  avcodec_parameters_from_context(par, ctx);
-  t->index = cx_mux_add_stream(m, par, cx_enc_time_base(t->enc), err);
-  avcodec_parameters_free(&par);
-  if (t->index < 0) return t->index;
+  if ((ret = add_stream(m, t->enc, err)) < 0) return ret;
+  t->index = ret;
   t->total = llrint(o->duration * ctx->sample_rate);
   return 0;
 }
