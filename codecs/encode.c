@@ -21,10 +21,15 @@ enum AVPixelFormat cx_enc_pick_pix_fmt(const char *codec, enum AVCodecID id,
                                        enum AVPixelFormat want) {
   const AVCodec *c = cx_enc_find(codec, id);
   if (!c || !c->pix_fmts) return want;
-  if (want == AV_PIX_FMT_NONE) return c->pix_fmts[0];
-  for (const enum AVPixelFormat *p = c->pix_fmts; *p != AV_PIX_FMT_NONE; p++)
+  /* mjpeg takes limited-range YUV only below normal strictness: ffmpeg
+   * offers it the full-range (J) formats alone. */
+  static const enum AVPixelFormat mjpeg_fmts[] = {AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P,
+                                                  AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_NONE};
+  const enum AVPixelFormat *list = c->id == AV_CODEC_ID_MJPEG ? mjpeg_fmts : c->pix_fmts;
+  if (want == AV_PIX_FMT_NONE) return list[0];
+  for (const enum AVPixelFormat *p = list; *p != AV_PIX_FMT_NONE; p++)
     if (*p == want) return want;
-  return avcodec_find_best_pix_fmt_of_list(c->pix_fmts, want, 0, NULL);
+  return avcodec_find_best_pix_fmt_of_list(list, want, 0, NULL);
 }
 
 enum AVSampleFormat cx_enc_pick_sample_fmt(const char *codec, enum AVCodecID id,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pipeline/pl_main.h"
+#include "pipeline/pl_meta.h"
 
 void pl_main_send_ctl(iso_pipeline *p, int id, pl_kind kind) {
   pl_msg *m = pl_msg_new(kind);
@@ -209,6 +210,9 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
   p->node[0].ctl = m->nports > 0 ? iso_sendport_ref(m->ports[0]) : NULL;
   p->node[0].ready = true;
   if (m->info) j->info = *m->info;
+  pl_meta_unref(&j->in_meta);
+  j->in_meta = m->meta;
+  m->meta = NULL;
   if (p->aborting) {
     pl_main_abort_all(p);
     return;

@@ -11,6 +11,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_meta.h"
 
 static bool class_has(const AVClass *cls, const char *key) {
   if (!cls) return false;
@@ -34,6 +35,9 @@ static int resolve_encoder(const AVOutputFormat *of, const char *out, const char
   *res = NULL;
   if (name && !strcmp(name, "copy")) return ISO_OK;
   const AVCodec *c = name ? avcodec_find_encoder_by_name(name) : default_encoder(of, out, type);
+  /* A codec name ("h264") means its default encoder, as ffmpeg reads it. */
+  const AVCodecDescriptor *desc = name && !c ? avcodec_descriptor_get_by_name(name) : NULL;
+  if (desc) c = avcodec_find_encoder(desc->id);
   if (name && !c) return pl_fail(err, n, "unknown encoder '%s'", name);
   if (c && c->type != type)
     return pl_fail(err, n, "'%s' is not a%s encoder", c->name,
@@ -69,9 +73,15 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
   int ret;
   if (!j->vn && (ret = resolve_encoder(of, j->output, j->cv, AVMEDIA_TYPE_VIDEO, &vc, err, n)))
     return ret;
-  if (!j->an && (ret = resolve_encoder(of, j->output, j->ca, AVMEDIA_TYPE_AUDIO, &ac, err, n)))
+  /* An image format gets no audio stream unless one is mapped: -codec
+   * mjpeg then names no audio encoder. */
+  bool audio =
+      j->nmaps || av_guess_codec(of, NULL, j->output, NULL, AVMEDIA_TYPE_AUDIO) != AV_CODEC_ID_NONE;
+  if (!j->an && audio &&
+      (ret = resolve_encoder(of, j->output, j->ca, AVMEDIA_TYPE_AUDIO, &ac, err, n)))
     return ret;
   /* Every pass-through option must be known to something that will read it. */
+  j->ignored[0] = 0;
   const AVDictionaryEntry *e = NULL;
   while ((e = av_dict_get(j->extra, "", e, AV_DICT_IGNORE_SUFFIX))) {
     char k[128];
@@ -89,6 +99,15 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
     if (which != 'v' && codec_has(ac, k)) known = true;
     if (!which && (class_has(of->priv_class, k) || class_has(avformat_get_class(), k)))
       known = true;
+    /* ffmpeg ignores an option some codec or format has but this output's
+     * do not (-tune next to -c:v copy, -write_id3v1 into mp4): so does
+     * isopipe, saying so (pl_job.ignored). */
+    const AVClass *cc = avcodec_get_class(), *fc = avformat_get_class();
+    if (!known && (class_has(cc, k) || class_has(fc, k))) {
+      size_t used = strlen(j->ignored);
+      snprintf(j->ignored + used, sizeof j->ignored - used, "%s-%s", used ? ", " : "", e->key);
+      known = true;
+    }
     if (!known) {
       if (which)
         return pl_fail(err, n, "option '%s': the %s encoder has no such option", e->key,
@@ -256,10 +275,15 @@ static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t
   } else {
     /* Video only when the container has a video codec of its own (mp3's
      * default "video" is cover art) or one was asked for. */
-    enum AVCodecID vid = of ? of->video_codec : AV_CODEC_ID_NONE;
-    bool want_v = fj->cv || (vid != AV_CODEC_ID_NONE && vid != AV_CODEC_ID_PNG &&
-                             vid != AV_CODEC_ID_MJPEG && vid != AV_CODEC_ID_THEORA);
-    bool want_a = fj->ca || (of && of->audio_codec != AV_CODEC_ID_NONE);
+    enum AVCodecID vid =
+        of ? av_guess_codec(of, NULL, fj->output, NULL, AVMEDIA_TYPE_VIDEO) : AV_CODEC_ID_NONE;
+    bool cover = of && of->audio_codec != AV_CODEC_ID_NONE &&
+                 (vid == AV_CODEC_ID_PNG || vid == AV_CODEC_ID_MJPEG || vid == AV_CODEC_ID_THEORA);
+    bool want_v = fj->cv || (vid != AV_CODEC_ID_NONE && !cover);
+    /* As ffmpeg: audio when the format has an audio codec (an image
+     * format takes none, whatever -c says). */
+    bool want_a =
+        of && av_guess_codec(of, NULL, fj->output, NULL, AVMEDIA_TYPE_AUDIO) != AV_CODEC_ID_NONE;
     if (want_v && g->info.best_v >= 0 && add_out(g, fj, file, g->info.best_v, err, n))
       return ISO_EINVAL;
     if (want_a && g->info.best_a >= 0 && add_out(g, fj, file, g->info.best_a, err, n))
@@ -406,6 +430,8 @@ bool pl_job_trims(const pl_job *j) {
 
 void pl_job_copy_graph(pl_job *dst, const pl_job *src) {
   dst->info = src->info;
+  pl_meta_unref(&dst->in_meta);
+  dst->in_meta = pl_meta_ref(src->in_meta);
   dst->nout = src->nout;
   memcpy(dst->out, src->out, sizeof dst->out);
   dst->nnodes = src->nnodes;

@@ -121,7 +121,8 @@ typedef struct pl_msg {
   iso_sendport **ports; /* READY, INFO, CONNECT only (pl_msg_new_ports) */
   int nports;
   pl_input_info *info;
-  struct pl_job *job; /* CONNECT to demux: the graph */
+  struct pl_meta *meta; /* INFO: the input's metadata */
+  struct pl_job *job;   /* CONNECT to demux: the graph */
 } pl_msg;
 
 pl_msg *pl_msg_new(pl_kind kind);
@@ -243,11 +244,14 @@ typedef struct pl_job {
   bool adapt_nice;       /* upstream stages yield more while the machine is ours */
   char *maps[PL_MAX_OUT];
   int nmaps;
+  /* -metadata, -map_metadata, -map_chapters in command-line order (option
+   * key -> value, several of a key), applied by pl_meta_apply */
   AVDictionary *metadata;
   AVDictionary *extra; /* pass-through AVOptions (keys may carry :v / :a) */
   bool trace;
   /* resolved at start (main) */
   char out_format[64];
+  char ignored[256]; /* pass-through options no stream of this output uses */
   bool global_header;
   /* resolved at start (main, pl_job_windows): the input's window is the
    * union of every output's, the same in each output's job: the demux
@@ -258,6 +262,7 @@ typedef struct pl_job {
   int64_t win_start_us, win_end_us;
   /* resolved once the input is known (main) */
   pl_input_info info;
+  struct pl_meta *in_meta; /* the input's metadata and chapters (shared) */
   int nout;
   pl_out_stream out[PL_MAX_OUT];
   int nnodes;

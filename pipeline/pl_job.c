@@ -12,6 +12,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_meta.h"
 #include "pipeline/pl_vsync.h"
 
 char *pl_dup_str(const char *s) {
@@ -103,6 +104,7 @@ void pl_job_free(pl_job *j) {
     free(j->maps[i]);
   av_dict_free(&j->metadata);
   av_dict_free(&j->extra);
+  pl_meta_unref(&j->in_meta);
   iso_sendport_release(j->main_sp);
   pl_flag_unref(j->flag);
   free(j);
@@ -128,7 +130,8 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
     j->maps[i] = pl_dup_str(src->maps[i]);
   j->metadata = NULL;
   j->extra = NULL;
-  av_dict_copy(&j->metadata, src->metadata, 0);
+  av_dict_copy(&j->metadata, src->metadata, AV_DICT_MULTIKEY);
+  j->in_meta = pl_meta_ref(src->in_meta);
   av_dict_copy(&j->extra, src->extra, 0);
   j->self = self;
   j->main_sp = main_sp ? iso_sendport_ref(main_sp) : NULL;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_meta.h"
 
 pl_msg *pl_msg_new(pl_kind kind) {
   pl_msg *m = calloc(1, sizeof *m);
@@ -30,6 +31,7 @@ void pl_msg_free(pl_msg *m) {
   avcodec_parameters_free(&m->par);
   free(m->text);
   free(m->info);
+  pl_meta_unref(&m->meta);
   pl_job_free(m->job);
   for (int i = 0; i < m->nports; i++)
     iso_sendport_release(m->ports[i]);

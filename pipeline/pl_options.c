@@ -11,6 +11,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_meta.h"
 #include "pipeline/pl_vsync.h"
 
 static int parse_bool(const char *v) {
@@ -200,12 +201,12 @@ static int parse_vf(pl_job *j, const char *v, char *err, size_t n) {
  * AVOptions. */
 static bool pl_not_implemented(const char *key) {
   static const char *const keys[] = {
-      "af",     "filter_complex",   "tag",          "bsf",         "disposition",
-      "aspect", "force_key_frames", "map_metadata", "map_chapters"};
+      "af", "filter_complex", "tag", "bsf", "disposition", "aspect", "force_key_frames",
+  };
   size_t len = strcspn(key, ":");
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
     if (strlen(keys[i]) == len && !strncmp(key, keys[i], len)) return true;
-  return !strncmp(key, "metadata:", 9) || !strcmp(key, "frames:a");
+  return !strcmp(key, "frames:a");
 }
 
 int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t n) {
@@ -293,12 +294,10 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     if (parse_time(v, &j->t_us) < 0) return pl_fail(err, n, "t: bad duration '%s'", v);
   } else if (IS("to")) {
     if (parse_time(v, &j->to_us) < 0) return pl_fail(err, n, "to: bad time '%s'", v);
-  } else if (IS("metadata")) {
-    const char *eq = strchr(v, '=');
-    if (!eq || eq == v) return pl_fail(err, n, "metadata: want key=value, got '%s'", v);
-    char k[256];
-    snprintf(k, sizeof k, "%.*s", (int)(eq - v), v);
-    av_dict_set(&j->metadata, k, eq + 1, 0);
+  } else if (IS("metadata") || !strncmp(key, "metadata:", 9) || IS("map_chapters") ||
+             !strncmp(key, "map_metadata", 12)) {
+    if (pl_meta_check(key, v, err, n) < 0) return ISO_EINVAL;
+    if (av_dict_set(&j->metadata, key, v, AV_DICT_MULTIKEY) < 0) return ISO_ENOMEM;
   } else if (IS("worker_sched")) {
     if (!strcmp(v, "auto"))
       j->worker_sched = PL_SCHED_AUTO;

@@ -167,6 +167,13 @@ int iso_pipeline_start(iso_pipeline *p) {
     p->status = r;
     return r;
   }
+  for (int f = 0; f < p->nfiles; f++) {
+    if (!p->file[f]->ignored[0]) continue;
+    char line[PL_ERRLEN];
+    snprintf(line, sizeof line, "%s: options used by no stream, ignored as ffmpeg does: %s",
+             p->file[f]->output, p->file[f]->ignored);
+    pl_pipeline_deliver_log(p, AV_LOG_WARNING, "pipeline", line);
+  }
   pl_job_windows(p->file, p->nfiles);
   p->stats = pl_stats_new();
   p->port = iso_port_new_raw(pl_main_port_handler, p);

@@ -6,6 +6,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_meta.h"
 
 /* One link out of the demux (pl_dlink): a stream to one consumer. */
 typedef struct demux_link {
@@ -421,7 +422,8 @@ void pl_demux_entry(iso_value *msg) {
   if (x->n > PL_MAX_IN) x->n = PL_MAX_IN;
   pl_msg *m = pl_msg_new_ports(PL_M_INFO, 1);
   if (m) m->info = calloc(1, sizeof *m->info);
-  if (!m || !m->info) {
+  if (m) m->meta = pl_meta_from_input(cx_demux_ctx(x->d));
+  if (!m || !m->info || !m->meta) {
     pl_msg_free(m);
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
     pl_stage_leave(st, false);

@@ -9,6 +9,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_meta.h"
 
 typedef struct mux_port {
   struct mux_impl *x;
@@ -124,9 +125,17 @@ static void try_header(mux_impl *x) {
       s->avg_frame_rate = av_inv_q(mp->tb);
     }
   }
-  const AVDictionaryEntry *e = NULL;
-  while ((e = av_dict_get(j->metadata, "", e, AV_DICT_IGNORE_SUFFIX)))
-    cx_mux_set_metadata(x->mux, e->key, e->value);
+  pl_meta_stream ms[PL_MAX_OUT];
+  int nms = 0;
+  for (int k = 0; k < x->n && nms < PL_MAX_OUT; k++) {
+    if (!x->port[k].par) continue;
+    const pl_out_stream *o = &j->out[x->out_of[k]];
+    ms[nms++] = (pl_meta_stream){o->in_index, o->copy ? NULL : o->encoder, o->type};
+  }
+  if (pl_meta_apply(j, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0) {
+    pl_stage_fail(st, ISO_EMEDIA, "%s", err);
+    return;
+  }
   AVDictionary *opts = pl_job_opts_for(j, 'f');
   int r = cx_mux_write_header(x->mux, &opts, err);
   av_dict_free(&opts);

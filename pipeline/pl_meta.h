@@ -1,0 +1,35 @@
+/* The input's metadata and chapters, carried to each output as ffmpeg carries them. */
+#ifndef ISOPIPE_PL_META_H
+#define ISOPIPE_PL_META_H
+
+#include <libavformat/avformat.h>
+#include <stdbool.h>
+
+struct pl_job;
+
+/* Immutable once made; shared by reference between the jobs of a run. */
+typedef struct pl_meta pl_meta;
+
+/* A copy of ic's global, per-stream and chapter metadata (NULL: out of memory). */
+pl_meta *pl_meta_from_input(const AVFormatContext *ic);
+pl_meta *pl_meta_ref(pl_meta *m);
+void pl_meta_unref(pl_meta **m);
+
+/* Checks a -map_metadata / -map_chapters / -metadata:SPEC value (key as set,
+ * "map_metadata:s:a"...). 0 or -1 with a reason in err. */
+int pl_meta_check(const char *key, const char *value, char *err, size_t n);
+
+/* One stream of the output file: its input stream, and the encoder when it
+ * is not a copy. */
+typedef struct pl_meta_stream {
+  int in_index;
+  const char *encoder; /* NULL: copied */
+  enum AVMediaType type;
+} pl_meta_stream;
+
+/* Fills oc's metadata, its streams' and its chapters from the input's and
+ * j's options, in ffmpeg's order: -map_metadata, the defaults, -metadata. */
+int pl_meta_apply(const struct pl_job *j, AVFormatContext *oc, const pl_meta_stream *st, int nst,
+                  char *err, size_t n);
+
+#endif

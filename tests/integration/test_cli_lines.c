@@ -1,0 +1,369 @@
+/* Real ffmpeg command lines from other programs, run with isopipe and (when installed) ffmpeg, and
+ * compared: streams, sizes, durations, frame counts, metadata. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
+
+#include "cli_harness.h"
+#include "media_gen.h"
+#include "test_media.h"
+#include "test_need.h"
+
+/*
+ * Each line is the program's own, with its input and output paths replaced
+ * by IN (a 320x240 H.264 + AAC mp4 with a title, an artist, a creation time
+ * and an audio language), WAV (stereo PCM) and OUT (the output, whose name
+ * keeps the line's extension). A line either gives ffmpeg's result, or
+ * isopipe refuses it naming the option in `refuse` (which may also work:
+ * refusals are what isopipe does not do yet). `wrong` marks a known
+ * difference, counted and reported as one.
+ */
+typedef struct cmd_line {
+  const char *src;
+  const char *args;
+  const char *out;
+  const char *refuse;
+  const char *wrong;
+} cmd_line;
+
+static const cmd_line lines[] = {
+    /* Mastodon, app/models/media_attachment.rb (convert_options, output side;
+     * its filter_complex is the filter work's) */
+    {"mastodon video",
+     "-i IN -loglevel fatal -preset veryfast -movflags faststart -pix_fmt yuv420p "
+     "-c:v h264 -c:a aac -b:a 192k -map_metadata -1 -frames:v 1800 OUT",
+     "v.mp4", NULL, NULL},
+    {"mastodon audio", "-i IN -loglevel fatal -map_metadata -1 -q:a 2 OUT", "a.mp3", NULL, NULL},
+    {"mastodon passthrough", "-i IN -loglevel fatal -map_metadata -1 -c:v copy -c:a copy OUT",
+     "p.mp4", NULL, NULL},
+    /* PeerTube, server/helpers/ffmpeg (VOD transcoding presets) */
+    {"peertube vod",
+     "-i IN -y -acodec aac -vcodec libx264 -f mp4 -movflags faststart "
+     "-max_muxing_queue_size 1024 -map_metadata -1 -pix_fmt yuv420p -preset veryfast "
+     "-b_strategy 1 -bf 16 -level:v 3.1 -g:v 60 -maxrate 1200000 -bufsize 2400000 -b:a 256k OUT",
+     "pt.mp4", NULL, NULL},
+    {"peertube audio", "-i IN -y -vn -acodec aac -b:a 256k -map_metadata -1 OUT", "pt.m4a", NULL,
+     NULL},
+    {"peertube thumbnail", "-i IN -vframes 1 -vf scale=280:158 OUT", "thumb.jpg", NULL, NULL},
+    /* Immich, server/src/utils/media.ts (base output options, thumbnails) */
+    {"immich transcode",
+     "-i IN -y -c:v h264 -c:a aac -movflags faststart -fps_mode passthrough "
+     "-map 0:0 -map 0:1 -map_metadata -1 -v verbose -preset ultrafast -crf 23 OUT",
+     "im.mp4", NULL, NULL},
+    {"immich thumbnail", "-ss 00:00:00.000 -i IN -y -frames:v 1 -v verbose -f image2 OUT",
+     "im.jpeg", NULL, NULL},
+    /* PhotoPrism, internal/ffmpeg (AVC transcode, remux, still image) */
+    {"photoprism avc",
+     "-i IN -c:v libx264 -map 0:v:0 -map 0:a:0? -c:a aac -vf format=yuv420p "
+     "-max_muxing_queue_size 1024 -crf 23 -r 30 -b:v 50M -f mp4 -movflags +faststart "
+     "-map_metadata 0 -y OUT",
+     "pp.mp4", "-vf", NULL},
+    {"photoprism remux",
+     "-hide_banner -y -i IN -map 0:v? -map 0:a? -c copy -f mp4 -movflags "
+     "+faststart -map_metadata 0 OUT",
+     "ppr.mp4", NULL, NULL},
+    {"photoprism still", "-hide_banner -y -strict -2 -ss 00:00:00.001 -i IN -frames:v 1 OUT",
+     "pp.jpg", NULL, NULL},
+    /* Jellyfin, MediaBrowser.MediaEncoding (image extraction, EncodingHelper) */
+    {"jellyfin image", "-ss 00:00:01 -i file:IN -threads 0 -v quiet -vframes 1 -f image2 OUT",
+     "jf.jpg", NULL, NULL},
+    {"jellyfin audio",
+     "-i file:IN -threads 0 -vn -map_metadata -1 -map_chapters -1 -ac 2 -ab "
+     "192000 -acodec libmp3lame -y OUT",
+     "jf.mp3", NULL, NULL},
+    {"jellyfin remux",
+     "-i file:IN -map_metadata -1 -map_chapters -1 -threads 0 -map 0:0 -map 0:1 "
+     "-map -0:s -codec:v:0 copy -codec:a:0 copy -copyts -avoid_negative_ts disabled "
+     "-max_muxing_queue_size 2048 -y OUT",
+     "jf.mkv", "-copyts", NULL},
+    {"jellyfin x264",
+     "-i file:IN -map_metadata -1 -map_chapters -1 -threads 0 -map 0:0 -map 0:1 "
+     "-map -0:s -codec:v:0 libx264 -preset veryfast -crf 23 -maxrate 3000000 -bufsize 6000000 "
+     "-profile:v:0 high -level 41 -x264opts:0 subme=0:me_range=4:rc_lookahead=10:me=dia "
+     "-force_key_frames:0 expr:gte(t,0+n_forced*3) -codec:a:0 aac -ac 2 -ab 256000 -y OUT",
+     "jf.mp4", "-force_key_frames:0", NULL},
+    /* Nextcloud, lib/private/Preview/Movie.php */
+    {"nextcloud preview", "-y -ss 1 -i IN -an -f mjpeg -vframes 1 OUT", "nc.jpg", NULL, NULL},
+    {"nextcloud avconv", "-an -y -ss 1 -i IN -f mjpeg -vframes 1 -vsync 1 OUT", "nc2.jpg", NULL,
+     NULL},
+    /* yt-dlp, yt_dlp/postprocessor/ffmpeg.py */
+    {"yt-dlp remux",
+     "-y -loglevel repeat+info -i file:IN -map 0 -dn -ignore_unknown -c copy "
+     "-movflags +faststart file:OUT",
+     "yt.mp4", NULL, NULL},
+    {"yt-dlp metadata",
+     "-y -loglevel repeat+info -i file:IN -map 0 -dn -ignore_unknown -c copy "
+     "-write_id3v1 1 -metadata title=Video -metadata date=20210101 -metadata comment= -movflags "
+     "+faststart file:OUT",
+     "ytm.mp4", NULL, NULL},
+    {"yt-dlp metadata mkv",
+     "-y -loglevel repeat+info -i file:IN -map 0 -dn -ignore_unknown -c copy "
+     "-metadata title=Video -metadata:s:a:0 language=fre file:OUT",
+     "ytm.mkv", NULL, NULL},
+    {"yt-dlp mp3", "-y -loglevel repeat+info -i file:IN -vn -acodec libmp3lame -q:a 5 file:OUT",
+     "yt.mp3", NULL, NULL},
+    {"yt-dlp adts", "-y -loglevel repeat+info -i file:IN -vn -acodec copy -f adts file:OUT",
+     "yt.aac", NULL, NULL},
+    {"yt-dlp m4a",
+     "-y -loglevel repeat+info -i file:IN -vn -acodec copy -bsf:a aac_adtstoasc "
+     "file:OUT",
+     "yt.m4a", "-bsf:a", NULL},
+    {"yt-dlp fixup m4a",
+     "-y -loglevel repeat+info -i file:IN -map 0 -dn -ignore_unknown -c copy "
+     "-f mp4 file:OUT",
+     "ytf.m4a", NULL, NULL},
+    {"yt-dlp convert", "-y -loglevel repeat+info -i file:IN -map 0 -dn -ignore_unknown file:OUT",
+     "ytc.mkv", NULL, NULL},
+    /* beets, beetsplug/convert.py (the formats' default commands) */
+    {"beets mp3", "-i WAV -y -vn -aq 2 OUT", "b.mp3", NULL, NULL},
+    {"beets alac", "-i WAV -y -vn -acodec alac OUT", "b.m4a", NULL, NULL},
+    {"beets flac", "-i WAV -y -vn -acodec flac OUT", "b.flac", NULL, NULL},
+    {"beets aac", "-i WAV -y -vn -acodec aac -aq 1 OUT", "ba.m4a", NULL, NULL},
+    {"beets opus", "-i WAV -y -vn -acodec libopus -ab 96k OUT", "b.opus", NULL, NULL},
+    {"beets ogg", "-i WAV -y -vn -acodec libvorbis -aq 3 OUT", "b.ogg", NULL, NULL},
+    {"beets wma", "-i WAV -y -vn -acodec wmav2 -vn OUT", "b.wma", NULL, NULL},
+    /* FFmpeg wiki: Encode/H.264, Encode/VP9, Encode/AAC, Encode/MP3, Seeking,
+     * Map, Create a thumbnail image every X seconds */
+    {"wiki h264", "-i IN -c:v libx264 -preset slow -crf 22 -c:a copy OUT", "w.mkv", NULL, NULL},
+    {"wiki vp9 cq", "-i IN -c:v libvpx-vp9 -crf 30 -b:v 0 OUT", "w.webm", NULL, NULL},
+    {"wiki aac", "-i WAV -c:a aac -b:a 160k OUT", "w.m4a", NULL, NULL},
+    {"wiki mp3", "-i WAV -codec:a libmp3lame -qscale:a 2 OUT", "w.mp3", NULL, NULL},
+    {"wiki png", "-i IN -ss 00:00:01.435 -frames:v 1 OUT", "w.png", NULL, NULL},
+    {"wiki jpg", "-ss 1 -i IN -frames:v 1 -q:v 2 OUT", "w.jpg", NULL, NULL},
+    {"wiki thumbs", "-i IN -vf fps=1 OUT", "out%d.png", NULL,
+     "fps=1 is run as -r 1 (cfr: 4 images for 2 s where ffmpeg's fps filter makes 2) until "
+     "the libavfilter convert stage"},
+    {"wiki seek copy", "-ss 00:00:01 -i IN -to 00:00:02 -c copy OUT", "ws.mp4", NULL, NULL},
+    {"wiki map", "-i IN -map 0 -c copy OUT", "wm.mkv", NULL, NULL},
+    {"wiki map va", "-i IN -map 0:v -map 0:a -c copy OUT", "wm.mp4", NULL, NULL},
+    {"wiki annexb", "-i IN -c copy -bsf:v h264_mp4toannexb OUT", "w.ts", "-bsf:v", NULL},
+    {"wiki update", "-i IN -vf fps=1 -update 1 OUT", "wu.jpg", NULL, NULL},
+    /* whisper.cpp, README.md (16 kHz mono WAV for the model) */
+    {"whisper.cpp", "-i IN -ar 16000 -ac 1 -c:a pcm_s16le OUT", "wh.wav", NULL, NULL},
+    {"whisper.cpp 16k", "-i IN -ar 16k -ac 1 -c:a pcm_s16le OUT", "wh16.wav", NULL, NULL},
+};
+
+static char g_dir[512];
+static char g_in[700], g_wav[700];
+
+static int setup(void **state) {
+  (void)state;
+  char gen[700];
+  if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-lines") < 0) return -1;
+  if (tm_gen_simple(gen, sizeof gen, g_dir, "gen.mp4", "libx264", "aac", 320, 240, 2.0, 2, 48000) <
+      0)
+    return -1;
+  if (tm_gen_simple(g_wav, sizeof g_wav, g_dir, "in.wav", NULL, "pcm_s16le", 0, 0, 2.0, 2, 44100) <
+      0)
+    return -1;
+  snprintf(g_in, sizeof g_in, "%s/in.mp4", g_dir);
+  const char *args[] = {"-v",
+                        "error",
+                        "-y",
+                        "-i",
+                        gen,
+                        "-c",
+                        "copy",
+                        "-metadata",
+                        "title=Clip",
+                        "-metadata",
+                        "artist=Someone",
+                        "-metadata",
+                        "creation_time=2021-05-01T10:00:00Z",
+                        "-metadata:s:a:0",
+                        "language=eng",
+                        g_in,
+                        NULL};
+  ch_proc p;
+  int rc = ch_run(&p, args, 60);
+  ch_free(&p);
+  return rc == 0 ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tm_tmpdir_remove(g_dir);
+  return 0;
+}
+
+/* Splits the line into argv, IN / WAV / OUT replaced. */
+static int split(const cmd_line *l, const char *out, char *buf, size_t len, char (*paths)[800],
+                 const char **argv, int max) {
+  snprintf(buf, len, "%s", l->args);
+  int n = 0;
+  char *save = NULL;
+  for (char *t = strtok_r(buf, " ", &save); t && n < max - 1; t = strtok_r(NULL, " ", &save)) {
+    const char *rep = !strcmp(t, "IN") || !strcmp(t, "file:IN")     ? g_in
+                      : !strcmp(t, "WAV")                           ? g_wav
+                      : !strcmp(t, "OUT") || !strcmp(t, "file:OUT") ? out
+                                                                    : NULL;
+    if (rep && !strncmp(t, "file:", 5)) {
+      snprintf(paths[n % 8], sizeof paths[0], "file:%s", rep);
+      rep = paths[n % 8];
+    }
+    argv[n++] = rep ? rep : t;
+  }
+  argv[n] = NULL;
+  return n;
+}
+
+/* The first output file: OUT itself, or the first of an image pattern; the
+ * number of files written in *count. */
+static const char *first_output(const char *out, char *buf, size_t len, int *count) {
+  *count = 0;
+  if (!strchr(out, '%')) {
+    *count = tm_file_exists(out);
+    return out;
+  }
+  char dir[700];
+  snprintf(dir, sizeof dir, "%s", out);
+  char *slash = strrchr(dir, '/');
+  *slash = 0;
+  const char *base = slash + 1;
+  size_t plen = strcspn(base, "%");
+  DIR *d = opendir(dir);
+  if (!d) return NULL;
+  buf[0] = 0;
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (!strncmp(e->d_name, base, plen) && strcmp(e->d_name, base)) {
+      (*count)++;
+      char cand[1200];
+      snprintf(cand, sizeof cand, "%s/%s", dir, e->d_name);
+      if (!buf[0] || strcmp(cand, buf) < 0) snprintf(buf, len, "%s", cand);
+    }
+  closedir(d);
+  return buf[0] ? buf : NULL;
+}
+
+/* Global, per-stream (by index) and chapter metadata as sorted text lines,
+ * without the duration tags muxers write from the length. */
+static void meta_text(const char *path, char *out, size_t len) {
+  out[0] = 0;
+  AVFormatContext *ic = NULL;
+  if (avformat_open_input(&ic, path, NULL, NULL) < 0) return;
+  size_t n = 0;
+  const AVDictionaryEntry *e = NULL;
+  for (int s = -1; s < (int)ic->nb_streams; s++) {
+    const AVDictionary *m = s < 0 ? ic->metadata : ic->streams[s]->metadata;
+    while ((e = av_dict_get(m, "", e, AV_DICT_IGNORE_SUFFIX)))
+      if (av_strcasecmp(e->key, "duration") && n < len)
+        n += (size_t)snprintf(out + n, len - n, "%d:%s=%s\n", s, e->key, e->value);
+  }
+  for (unsigned c = 0; c < ic->nb_chapters && n < len; c++)
+    n += (size_t)snprintf(out + n, len - n, "chapter %u\n", c);
+  avformat_close_input(&ic);
+}
+
+/* Same streams, sizes within a quarter (and 4 KiB), durations within 0.1 s
+ * (or 5 %), frame counts within 1, the same metadata. */
+static bool same_result(const char *a, int na, const char *b, int nb, char *why, size_t wn) {
+  if (na != nb) return snprintf(why, wn, "%d files, ffmpeg %d", na, nb), false;
+  tm_probe pa, pb;
+  if (tm_probe_file(a, true, &pa) < 0 || tm_probe_file(b, true, &pb) < 0)
+    return snprintf(why, wn, "cannot read the outputs"), false;
+  if (pa.nb_streams != pb.nb_streams)
+    return snprintf(why, wn, "%d streams, ffmpeg %d", pa.nb_streams, pb.nb_streams), false;
+  for (int i = 0; i < pa.nb_streams; i++) {
+    const tm_stream *x = &pa.st[i], *y = &pb.st[i];
+    if (x->type != y->type || strcmp(x->codec, y->codec))
+      return snprintf(why, wn, "stream %d is %s, ffmpeg %s", i, x->codec, y->codec), false;
+    if (x->width != y->width || x->height != y->height || x->sample_rate != y->sample_rate ||
+        x->channels != y->channels)
+      return snprintf(why, wn, "stream %d: %dx%d %d Hz %d ch, ffmpeg %dx%d %d Hz %d ch", i,
+                      x->width, x->height, x->sample_rate, x->channels, y->width, y->height,
+                      y->sample_rate, y->channels),
+             false;
+    if (x->type == AVMEDIA_TYPE_VIDEO && llabs(x->frames - y->frames) > 1)
+      return snprintf(why, wn, "stream %d: %lld frames, ffmpeg %lld", i, (long long)x->frames,
+                      (long long)y->frames),
+             false;
+  }
+  double dt = fabs(pa.duration - pb.duration);
+  if (dt > 0.1 && dt > 0.05 * pb.duration)
+    return snprintf(why, wn, "duration %.3f s, ffmpeg %.3f s", pa.duration, pb.duration), false;
+  int64_t ds = llabs(pa.size - pb.size);
+  if (ds > 4096 && ds * 4 > pb.size)
+    return snprintf(why, wn, "%lld bytes, ffmpeg %lld", (long long)pa.size, (long long)pb.size),
+           false;
+  char ma[4096], mb[4096];
+  meta_text(a, ma, sizeof ma);
+  meta_text(b, mb, sizeof mb);
+  if (strcmp(ma, mb)) return snprintf(why, wn, "metadata:\n%s-- ffmpeg:\n%s", ma, mb), false;
+  return true;
+}
+
+static void test_real_lines(void **state) {
+  (void)state;
+  char ffmpeg[600];
+  bool have_ffmpeg = tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg);
+  int n = (int)(sizeof lines / sizeof lines[0]), same = 0, refused = 0, wrong = 0, known = 0;
+  int unchecked = 0;
+  for (int i = 0; i < n; i++) {
+    const cmd_line *l = &lines[i];
+    char iout[700], fout[700], buf[2048], buf2[2048], why[9000] = "";
+    snprintf(iout, sizeof iout, "%s/i%02d_%s", g_dir, i, l->out);
+    snprintf(fout, sizeof fout, "%s/f%02d_%s", g_dir, i, l->out);
+    const char *argv[CH_MAX_ARGS], *fargv[CH_MAX_ARGS];
+    static char ipaths[8][800], fpaths[8][800];
+    split(l, iout, buf, sizeof buf, ipaths, argv, CH_MAX_ARGS);
+    split(l, fout, buf2, sizeof buf2, fpaths, fargv, CH_MAX_ARGS);
+    ch_proc p;
+    int rc = ch_run(&p, argv, 120);
+    bool ok = false, is_refusal = false;
+    if (rc != 0) {
+      /* The option as typed, as a word of the message. */
+      const char *hit = l->refuse ? strstr(ch_str(&p.err), l->refuse) : NULL;
+      is_refusal = rc == 2 && hit && hit > ch_str(&p.err) && strchr("' ", hit[-1]) &&
+                   strchr("': ", hit[strlen(l->refuse)]);
+      snprintf(why, sizeof why, "exit %d: %s", rc, ch_str(&p.err));
+    }
+    int ni = 0, nf = 0;
+    char fi[1200], ff[1200];
+    const char *ia = rc == 0 ? first_output(iout, fi, sizeof fi, &ni) : NULL;
+    if (rc == 0 && have_ffmpeg) {
+      int frc = tm_run_ffmpeg(fargv);
+      const char *fa = first_output(fout, ff, sizeof ff, &nf);
+      if (frc != 0 || !fa)
+        snprintf(why, sizeof why, "ffmpeg failed (%d) where isopipe did not", frc);
+      else
+        ok = ia && same_result(ia, ni, fa, nf, why, sizeof why);
+    } else if (rc == 0) {
+      tm_probe pr;
+      ok = ia && tm_probe_file(ia, true, &pr) == 0 && pr.nb_streams > 0 && !pr.decode_errors;
+      unchecked += ok;
+      if (!ok) snprintf(why, sizeof why, "output unreadable");
+    }
+    ch_free(&p);
+    if (ok) {
+      same++;
+      if (l->wrong) printf("now right (drop its 'wrong' mark): %s\n", l->src);
+    } else if (is_refusal) {
+      refused++;
+      printf("refused as expected, naming %s: %s\n", l->refuse, l->src);
+    } else if (l->wrong) {
+      known++;
+      printf("known difference: %s: %s\n", l->src, l->wrong);
+    } else {
+      wrong++;
+      printf("WRONG: %s: %s\n  %s\n", l->src, l->args, why);
+    }
+  }
+  printf("real command lines: %d; ffmpeg's result: %d%s; refused naming the option: %d; "
+         "wrong: %d (%d known)\n",
+         n, same, have_ffmpeg ? "" : " (no ffmpeg: outputs only read back)", refused, wrong + known,
+         known);
+  (void)unchecked;
+  assert_int_equal(wrong, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_real_lines)};
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
