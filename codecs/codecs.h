@@ -80,6 +80,13 @@ typedef struct cx_dec cx_dec;
  * a frame-threaded video decoder then starts single-threaded and switches
  * to frame threading (bit-exact) only if it was busy for most of its first
  * 0.3 s, that is, if it is what the pipeline waits for. */
+/* The tag codec contexts opened on this thread carry in their opaque
+ * field, so lines FFmpeg's own worker threads log about them (with a
+ * per-thread copy of the context, opaque included) can be told apart by
+ * whoever receives them. */
+void cx_log_tag_set(void *tag);
+void *cx_log_tag(void);
+
 int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                 char *err);
 int cx_dec_send(cx_dec *d, const AVPacket *pkt); /* NULL = flush */

@@ -77,6 +77,7 @@ static int open_ctx(cx_dec *d, AVCodecContext **out, int threads, char *err) {
   }
   /* 5.1 ignores AVPacket.time_base: the decoder learns it only from here. */
   c->pkt_timebase = d->pkt_tb;
+  c->opaque = cx_log_tag();
   c->thread_count = threads;
   c->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   if ((ret = avcodec_open2(c, codec, NULL)) < 0) {

@@ -178,6 +178,7 @@ int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err) {
     goto fail;
   }
   AVCodecContext *ctx = e->ctx;
+  ctx->opaque = cx_log_tag();
   ret = codec->type == AVMEDIA_TYPE_VIDEO ? setup_video(ctx, codec, o, err)
         : codec->type == AVMEDIA_TYPE_AUDIO
             ? setup_audio(ctx, codec, o, err)

@@ -5,6 +5,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+static _Thread_local void *tl_log_tag;
+
+void cx_log_tag_set(void *tag) {
+  tl_log_tag = tag;
+}
+
+void *cx_log_tag(void) {
+  return tl_log_tag;
+}
+
 const char *cx_errstr(int averr, char *buf, size_t len) {
   if (!buf || len == 0) return "";
   if (av_strerror(averr, buf, len) < 0) snprintf(buf, len, "error %d", averr);

@@ -269,8 +269,9 @@ typedef struct pl_job {
   pl_node node[PL_MAX_NODES];
   int ndlinks;
   pl_dlink dlink[PL_MAX_DLINKS];
-  int nfiles;    /* output files in the graph */
-  pl_flag *flag; /* shared stop word (referenced by every copy) */
+  int nfiles;      /* output files in the graph */
+  pl_flag *flag;   /* shared stop word (referenced by every copy) */
+  uint64_t log_id; /* the pipeline's, for lines from codec worker threads */
   /* per stage copy */
   int self;
   iso_sendport *main_sp;
@@ -425,12 +426,13 @@ int pl_outpath_check(const char *what, const char *url, const pl_outpath_ctx *c,
 /* ---- logs ------------------------------------------------------------------ */
 
 /* Installs the av_log forwarder (refcounted across pipelines). */
-void pl_log_acquire(iso_pipeline *p);
+/* Returns the pipeline's log id (the jobs carry it to their stages). */
+uint64_t pl_log_acquire(iso_pipeline *p);
 void pl_log_release(iso_pipeline *p);
 /* The stage whose handler runs on this thread (NULL: none). */
 void pl_log_set_stage(pl_stage *st);
 /* Delivers lines logged by threads that are not isolates (codec threads). */
-void pl_log_drain(void);
+void pl_log_drain(iso_pipeline *p, uint64_t id);
 /* Main side: delivers a line to p's on_log. */
 void pl_pipeline_deliver_log(iso_pipeline *p, int level, const char *stage, const char *line);
 

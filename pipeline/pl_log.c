@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
 
 /* Lines from threads that are no isolate (FFmpeg's codec worker threads)
  * cannot send: they wait in this queue until main's next tick. */
 typedef struct pl_log_line {
   struct pl_log_line *next;
+  uint64_t id; /* the pipeline it belongs to; 0 unknown */
   int level;
   char text[];
 } pl_log_line;
@@ -18,7 +20,9 @@ typedef struct pl_log_line {
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_refs;
 static iso_pipeline *g_pipes[64];
+static uint64_t g_ids[64]; /* each live pipeline's log id */
 static int g_npipes;
+static uint64_t g_next_id;
 static pl_log_line *g_head, *g_tail;
 static int g_queued;
 
@@ -29,6 +33,18 @@ static _Thread_local int tl_prefix = 1;
 
 void pl_log_set_stage(pl_stage *st) {
   tl_stage = st;
+  /* Codecs opened now carry the pipeline's id to their worker threads. */
+  cx_log_tag_set(st && st->job ? (void *)(uintptr_t)st->job->log_id : NULL);
+}
+
+/* The pipeline a line from a thread that is no isolate belongs to: FFmpeg's
+ * codec worker threads log with (a copy of) a codec context whose opaque
+ * holds the id its stage gave it; 0 when unknown. */
+static uint64_t line_owner(void *avcl) {
+  if (!avcl) return 0;
+  const AVClass *cls = *(const AVClass **)avcl;
+  if (cls != avcodec_get_class()) return 0;
+  return (uint64_t)(uintptr_t)((const AVCodecContext *)avcl)->opaque;
 }
 
 /* The pipeline main-thread lines go to: the most recent one still alive. */
@@ -40,7 +56,7 @@ static iso_pipeline *main_target(void) {
   return p;
 }
 
-static void emit(int level, const char *line) {
+static void emit(void *avcl, int level, const char *line) {
   pl_stage *st = tl_stage;
   if (st && st->job && st->job->main_sp) {
     pl_msg *m = pl_msg_new(PL_M_LOG);
@@ -60,6 +76,7 @@ static void emit(int level, const char *line) {
   pl_log_line *l = malloc(sizeof *l + n + 1);
   if (!l) return;
   l->next = NULL;
+  l->id = line_owner(avcl);
   l->level = level;
   memcpy(l->text, line, n + 1);
   pthread_mutex_lock(&g_lock);
@@ -91,18 +108,23 @@ static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
   if (tl_len == 0 || (tl_buf[tl_len - 1] != '\n' && tl_len < sizeof tl_buf - 1)) return;
   while (tl_len && (tl_buf[tl_len - 1] == '\n' || tl_buf[tl_len - 1] == '\r'))
     tl_buf[--tl_len] = 0;
-  if (tl_len) emit(level, tl_buf);
+  if (tl_len) emit(avcl, level, tl_buf);
   tl_len = 0;
   tl_buf[0] = 0;
 }
 
-void pl_log_acquire(iso_pipeline *p) {
+uint64_t pl_log_acquire(iso_pipeline *p) {
   pthread_mutex_lock(&g_lock);
   if (g_refs++ == 0) {
     av_log_set_callback(log_cb);
   }
-  if (g_npipes < (int)(sizeof g_pipes / sizeof g_pipes[0])) g_pipes[g_npipes++] = p;
+  uint64_t id = ++g_next_id;
+  if (g_npipes < (int)(sizeof g_pipes / sizeof g_pipes[0])) {
+    g_ids[g_npipes] = id;
+    g_pipes[g_npipes++] = p;
+  }
   pthread_mutex_unlock(&g_lock);
+  return id;
 }
 
 void pl_log_release(iso_pipeline *p) {
@@ -110,6 +132,7 @@ void pl_log_release(iso_pipeline *p) {
   for (int i = 0; i < g_npipes; i++)
     if (g_pipes[i] == p) {
       memmove(&g_pipes[i], &g_pipes[i + 1], (size_t)(g_npipes - i - 1) * sizeof g_pipes[0]);
+      memmove(&g_ids[i], &g_ids[i + 1], (size_t)(g_npipes - i - 1) * sizeof g_ids[0]);
       g_npipes--;
       break;
     }
@@ -128,17 +151,38 @@ void pl_log_release(iso_pipeline *p) {
   }
 }
 
-void pl_log_drain(void) {
+static bool live_id(uint64_t id) {
+  for (int i = 0; i < g_npipes; i++)
+    if (g_ids[i] == id) return true;
+  return false;
+}
+
+void pl_log_drain(iso_pipeline *p, uint64_t id) {
+  /* p takes its own lines; those of no live pipeline go to the newest, as
+   * lines logged on main do. Other pipelines' lines wait for their tick. */
+  pl_log_line *mine = NULL, **tail = &mine;
   pthread_mutex_lock(&g_lock);
-  pl_log_line *l = g_head;
-  g_head = g_tail = NULL;
-  g_queued = 0;
+  bool newest = g_npipes && g_pipes[g_npipes - 1] == p;
+  pl_log_line **at = &g_head, *last = NULL;
+  while (*at) {
+    pl_log_line *l = *at;
+    if (l->id == id || (newest && !live_id(l->id))) {
+      *at = l->next;
+      g_queued--;
+      l->next = NULL;
+      *tail = l;
+      tail = &l->next;
+    } else {
+      last = l;
+      at = &l->next;
+    }
+  }
+  g_tail = last;
   pthread_mutex_unlock(&g_lock);
-  iso_pipeline *p = main_target();
-  while (l) {
-    pl_log_line *n = l->next;
-    if (p) pl_pipeline_deliver_log(p, l->level, "codec", l->text);
-    free(l);
-    l = n;
+  while (mine) {
+    pl_log_line *n = mine->next;
+    pl_pipeline_deliver_log(p, mine->level, "codec", mine->text);
+    free(mine);
+    mine = n;
   }
 }

@@ -41,6 +41,7 @@ struct iso_pipeline {
   pl_node_rt node[PL_MAX_NODES];
   int nnodes; /* spawned or to spawn */
   bool graph_built, connected, aborting, stopping, cancelled, log_on;
+  uint64_t log_id;
   uint64_t abort_ns, abort_start_ns, start_ns;
   int status;
   char error[PL_ERRLEN];

@@ -184,7 +184,9 @@ int iso_pipeline_start(iso_pipeline *p) {
     p->status = ISO_EINVAL;
     goto fail;
   }
-  pl_log_acquire(p);
+  p->log_id = pl_log_acquire(p);
+  for (int f = 0; f < p->nfiles; f++)
+    p->file[f]->log_id = p->log_id;
   p->log_on = true;
   /* The demux goes first: the graph depends on what the input holds. */
   pl_job *j = p->job;

@@ -75,7 +75,7 @@ static void fill_progress(iso_pipeline *p, uint64_t now) {
 void pl_main_tick(iso_timer *t, void *ud) {
   iso_pipeline *p = ud;
   uint64_t now = iso_now_ns();
-  pl_log_drain();
+  pl_log_drain(p, p->log_id);
   if (p->stats) pl_stats_tick(p->stats, now, iso_timer_lateness_ns(t), iso_timer_missed(t));
   if (p->aborting && now - p->abort_start_ns > PL_GIVE_UP_NS) {
     /* Not even a kill got through (a stage blocked in a call that ignores
@@ -142,7 +142,7 @@ void pl_main_finish(iso_pipeline *p) {
     iso_timer_stop(p->timer);
     p->timer = NULL;
   }
-  pl_log_drain();
+  pl_log_drain(p, p->log_id);
   check_error_rate(p);
   /* A stage interrupted by the cancel may report that as its error. */
   if (p->cancelled && (p->status == ISO_OK || p->err_averr == AVERROR_EXIT)) {

@@ -65,39 +65,6 @@ static void verdict(const char *title, const rel_proc *p, const char *problem) {
 
 /* ---- a mostly undecodable input --------------------------------------------------- */
 
-/* Copies src to dst packet by packet with every packet but the first n_keep
- * replaced by seeded noise of the same size: the container stays valid, the
- * codec data does not. */
-static int corrupt_packets(const char *src, const char *dst, int n_keep, uint64_t seed) {
-  AVFormatContext *in = NULL, *out = NULL;
-  AVPacket *pkt = av_packet_alloc();
-  int r = pkt ? avformat_open_input(&in, src, NULL, NULL) : AVERROR(ENOMEM);
-  if (r >= 0) r = avformat_find_stream_info(in, NULL);
-  if (r >= 0) r = avformat_alloc_output_context2(&out, NULL, NULL, dst);
-  for (unsigned i = 0; r >= 0 && i < in->nb_streams; i++) {
-    AVStream *os = avformat_new_stream(out, NULL);
-    r = os ? avcodec_parameters_copy(os->codecpar, in->streams[i]->codecpar) : AVERROR(ENOMEM);
-    if (os) os->time_base = in->streams[i]->time_base;
-  }
-  if (r >= 0) r = avio_open(&out->pb, dst, AVIO_FLAG_WRITE);
-  if (r >= 0) r = avformat_write_header(out, NULL);
-  int n = 0;
-  while (r >= 0 && av_read_frame(in, pkt) >= 0) {
-    if (n++ >= n_keep && av_packet_make_writable(pkt) >= 0)
-      for (int i = 0; i < pkt->size; i++)
-        pkt->data[i] = (uint8_t)rel_rand(&seed);
-    av_packet_rescale_ts(pkt, in->streams[pkt->stream_index]->time_base,
-                         out->streams[pkt->stream_index]->time_base);
-    r = av_interleaved_write_frame(out, pkt);
-  }
-  if (r >= 0) r = av_write_trailer(out);
-  if (out) avio_closep(&out->pb);
-  avformat_free_context(out);
-  avformat_close_input(&in);
-  av_packet_free(&pkt);
-  return r < 0 ? r : n;
-}
-
 static void case_error_rate(void) {
   const char *title = "mostly undecodable input fails (max_error_rate)";
   char bad[700], out[700], out2[700];
@@ -106,7 +73,7 @@ static void case_error_rate(void) {
   snprintf(out2, sizeof out2, "%s/noise-out2.mkv", g_dir);
   char src[700];
   if (tm_gen_simple(src, sizeof src, g_dir, "rate-src.mkv", "mpeg4", NULL, 64, 48, 1.3, 0, 0) < 0 ||
-      corrupt_packets(src, bad, 1, 0x1401) < 30) {
+      tm_damage_packets(src, bad, 1, 1, 0, 0x1401) < 30) {
     printf("FAIL %s: cannot make the input\n", title);
     g_failed++;
     return;

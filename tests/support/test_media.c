@@ -17,6 +17,50 @@ int64_t tm_file_size(const char *path) {
   return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 
+static uint8_t noise_byte(uint64_t *s) {
+  *s ^= *s >> 12;
+  *s ^= *s << 25;
+  *s ^= *s >> 27;
+  return (uint8_t)((*s * 0x2545F4914F6CDD1Dull) >> 56);
+}
+
+int tm_damage_packets(const char *src, const char *dst, int n_keep, int every, int flip,
+                      uint64_t seed) {
+  AVFormatContext *in = NULL, *out = NULL;
+  AVPacket *pkt = av_packet_alloc();
+  int r = pkt ? avformat_open_input(&in, src, NULL, NULL) : AVERROR(ENOMEM);
+  if (r >= 0) r = avformat_find_stream_info(in, NULL);
+  if (r >= 0) r = avformat_alloc_output_context2(&out, NULL, NULL, dst);
+  for (unsigned i = 0; r >= 0 && i < in->nb_streams; i++) {
+    AVStream *os = avformat_new_stream(out, NULL);
+    r = os ? avcodec_parameters_copy(os->codecpar, in->streams[i]->codecpar) : AVERROR(ENOMEM);
+    if (os) os->time_base = in->streams[i]->time_base;
+  }
+  if (r >= 0) r = avio_open(&out->pb, dst, AVIO_FLAG_WRITE);
+  if (r >= 0) r = avformat_write_header(out, NULL);
+  int n = 0;
+  if (!seed) seed = 1;
+  while (r >= 0 && av_read_frame(in, pkt) >= 0) {
+    int k = n++;
+    if (k >= n_keep && (k - n_keep) % (every > 0 ? every : 1) == 0 &&
+        av_packet_make_writable(pkt) >= 0) {
+      int from = flip > 0 && flip < pkt->size ? (pkt->size - flip) / 2 : 0;
+      int to = flip > 0 && flip < pkt->size ? from + flip : pkt->size;
+      for (int i = from; i < to; i++)
+        pkt->data[i] = noise_byte(&seed);
+    }
+    av_packet_rescale_ts(pkt, in->streams[pkt->stream_index]->time_base,
+                         out->streams[pkt->stream_index]->time_base);
+    r = av_interleaved_write_frame(out, pkt);
+  }
+  if (r >= 0) r = av_write_trailer(out);
+  if (out) avio_closep(&out->pb);
+  avformat_free_context(out);
+  avformat_close_input(&in);
+  av_packet_free(&pkt);
+  return r < 0 ? r : n;
+}
+
 bool tm_same_file(const char *a, const char *b) {
   FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
   bool same = fa && fb;

@@ -54,5 +54,11 @@ const char *tm_source_file(const char *rel, char *buf, size_t len);
 bool tm_file_exists(const char *path);
 int64_t tm_file_size(const char *path);
 bool tm_same_file(const char *a, const char *b); /* byte for byte; false if either is missing */
+/* Remuxes src to dst (the container stays valid) damaging the codec data:
+ * from packet n_keep on, every 'every'-th packet has its bytes replaced by
+ * seeded noise (flip 0: all of them; else that many in its middle).
+ * Returns the packets copied or a negative AVERROR. */
+int tm_damage_packets(const char *src, const char *dst, int n_keep, int every, int flip,
+                      uint64_t seed);
 
 #endif

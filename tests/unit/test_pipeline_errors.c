@@ -272,6 +272,66 @@ static void t_worker_logs_reach_main(void **state) {
   assert_false(r.off_main);
 }
 
+/* Lines FFmpeg's codec worker threads log belong to the pipeline whose
+ * codec they decode for, not to whichever pipeline was created last. */
+typedef struct route_log {
+  int h264_lines, lines;
+} route_log;
+
+static void route_on_log(iso_pipeline *p, int level, const char *stage, const char *line,
+                         void *ud) {
+  (void)p, (void)level, (void)stage;
+  route_log *r = ud;
+  r->lines++;
+  if (strstr(line, "[h264 @")) r->h264_lines++;
+}
+
+static void t_codec_thread_logs_routed(void **state) {
+  (void)state;
+  char src[1024], bad[1024], o1[1024], o2[1024];
+  if (!avcodec_find_encoder_by_name("libx264")) skip();
+  assert_int_equal(
+      tm_gen_simple(src, sizeof src, g_dir, "route-src.mkv", "libx264", NULL, 320, 240, 2.0, 0, 0),
+      0);
+  tm_path(bad, sizeof bad, g_dir, "route-bad.mkv");
+  assert_true(tm_damage_packets(src, bad, 1, 3, 16, 0x1405) > 30);
+  tm_path(o1, sizeof o1, g_dir, "route-1.mkv");
+  tm_path(o2, sizeof o2, g_dir, "route-2.mkv");
+  route_log la = {0}, lb = {0};
+  iso_pipeline *a = iso_pipeline_new(), *b = iso_pipeline_new();
+  const char *ka[] = {"i", bad, "o", o1, "c:v", "mpeg4", "max_error_rate", "1", NULL};
+  const char *kb[] = {"i", g_long, "o", o2, "c:v", "mpeg4", "an", "1", NULL};
+  for (int i = 0; ka[i]; i += 2)
+    assert_int_equal(iso_pipeline_set(a, ka[i], ka[i + 1]), ISO_OK);
+  for (int i = 0; kb[i]; i += 2)
+    assert_int_equal(iso_pipeline_set(b, kb[i], kb[i + 1]), ISO_OK);
+#ifndef TP_TSAN
+  /* Frame threads decode A: its error lines come from FFmpeg's threads. */
+  iso_pipeline_set(a, "threads", "4");
+#else
+  iso_pipeline_set(a, "threads", "1");
+#endif
+  iso_pipeline_set(b, "threads", "1");
+  iso_pipeline_callbacks ca = {NULL, route_on_log, NULL, NULL}, cb = ca;
+  iso_pipeline_set_callbacks(a, &ca, &la);
+  iso_pipeline_set_callbacks(b, &cb, &lb);
+  int level = av_log_get_level();
+  av_log_set_level(AV_LOG_ERROR);
+  /* B is created last: the one codec-thread lines used to reach. */
+  assert_int_equal(iso_pipeline_start(a), ISO_OK);
+  assert_int_equal(iso_pipeline_start(b), ISO_OK);
+  while (!iso_pipeline_done(a))
+    iso_loop_poll(100000000ull);
+  iso_pipeline_cancel(b, ISO_CANCEL_NOW);
+  while (!iso_pipeline_done(b))
+    iso_loop_poll(100000000ull);
+  av_log_set_level(level);
+  iso_pipeline_free(a);
+  iso_pipeline_free(b);
+  assert_true(la.h264_lines > 0);
+  assert_int_equal(lb.h264_lines, 0);
+}
+
 static void t_progress_reported(void **state) {
   (void)state;
   char out[1024];
@@ -315,6 +375,7 @@ int main(void) {
       cmocka_unit_test(t_cancel_now),
       cmocka_unit_test(t_two_pipelines_at_once),
       cmocka_unit_test(t_worker_logs_reach_main),
+      cmocka_unit_test(t_codec_thread_logs_routed),
       cmocka_unit_test(t_progress_reported),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
