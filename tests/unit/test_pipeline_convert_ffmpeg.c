@@ -4,18 +4,6 @@
 
 #include "test_need.h"
 
-static char g_dir[512];
-
-static int setup(void **state) {
-  if (tm_tmpdir_make(g_dir, sizeof g_dir) != 0) return -1;
-  return tp_setup_threads(state);
-}
-
-static int teardown(void **state) {
-  tm_tmpdir_remove(g_dir);
-  return tp_teardown(state);
-}
-
 /* clip through isopipe and through ffmpeg with the same options (key,
  * value pairs; ffmpeg gets -key value) into framemd5 with raw video and
  * the given PCM codec: equal line for line. Returns the frame lines. */
@@ -23,8 +11,8 @@ static int same_as_ffmpeg(const char *clip, const char *pcm, const char *const *
   TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference)");
   char in[1024], got[1024], ref[1024], why[512];
   tp_media(clip, in, sizeof in);
-  tm_path(got, sizeof got, g_dir, "got.framemd5");
-  tm_path(ref, sizeof ref, g_dir, "ref.framemd5");
+  tm_path(got, sizeof got, tp_dir(), "got.framemd5");
+  tm_path(ref, sizeof ref, tp_dir(), "ref.framemd5");
   const char *kv[32] = {"i", in, "o", got, "f", "framemd5", "c:v", "rawvideo", "c:a", pcm};
   const char *args[40] = {"-i", in, "-f", "framemd5", "-c:v", "rawvideo", "-c:a", pcm};
   char flags[8][40];
@@ -105,5 +93,5 @@ int main(void) {
       cmocka_unit_test(t_pix_fmt),    cmocka_unit_test(t_audio_rate_channels),
       cmocka_unit_test(t_sample_fmt), cmocka_unit_test(t_trim),
   };
-  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
+  return tm_exit(cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir));
 }

@@ -181,6 +181,23 @@ static inline int tp_teardown(void **state) {
   return 0;
 }
 
+/* The program's temporary directory for outputs: tp_setup_dir makes it (and
+ * starts the runtime in threads mode), tp_teardown_dir removes it. */
+static inline char *tp_dir(void) {
+  static char dir[512];
+  return dir;
+}
+
+static inline int tp_setup_dir(void **state) {
+  if (tm_tmpdir_make(tp_dir(), 512) != 0) return -1;
+  return tp_setup_threads(state);
+}
+
+static inline int tp_teardown_dir(void **state) {
+  tm_tmpdir_remove(tp_dir());
+  return tp_teardown(state);
+}
+
 static inline double tp_absd(double a) {
   return a < 0 ? -a : a;
 }

@@ -5,18 +5,6 @@
 #include "pipeline/pl_vsync.h"
 #include "test_need.h"
 
-static char g_dir[512];
-
-static int setup(void **state) {
-  if (tm_tmpdir_make(g_dir, sizeof g_dir) != 0) return -1;
-  return tp_setup_threads(state);
-}
-
-static int teardown(void **state) {
-  tm_tmpdir_remove(g_dir);
-  return tp_teardown(state);
-}
-
 /* auto as ffmpeg resolves it: cfr where the format has no variable frame
  * rate (vscfr from a lone stream), vfr for the others and avi. */
 static void t_modes(void **state) {
@@ -62,9 +50,9 @@ static void counts(const char *rate, int64_t want_mkv, int64_t want_mp4) {
   for (int k = 0; k < 2; k++) {
     char got[1024], ref[1024], name[64];
     snprintf(name, sizeof name, "r%s.%s", rate, ext[k]);
-    tm_path(got, sizeof got, g_dir, name);
+    tm_path(got, sizeof got, tp_dir(), name);
     snprintf(name, sizeof name, "ff-r%s.%s", rate, ext[k]);
-    tm_path(ref, sizeof ref, g_dir, name);
+    tm_path(ref, sizeof ref, tp_dir(), name);
     const char *kv[] = {"i", in, "o", got, "r", rate, "c:v", "mpeg4", "an", "1", NULL};
     tp_run r;
     tp_init(&r);
@@ -112,8 +100,8 @@ static void t_framemd5(void **state) {
   int lines[sizeof cases / sizeof cases[0]];
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     char got[1024], ref[1024], why[512];
-    tm_path(got, sizeof got, g_dir, "got.framemd5");
-    tm_path(ref, sizeof ref, g_dir, "ref.framemd5");
+    tm_path(got, sizeof got, tp_dir(), "got.framemd5");
+    tm_path(ref, sizeof ref, tp_dir(), "ref.framemd5");
     const char *kv[16] = {"i", in, "o", got, "f", "framemd5", "c:v", "rawvideo", "an", "1"};
     const char *args[16] = {"-i", in, "-f", "framemd5", "-c:v", "rawvideo", "-an"};
     int n = 10, m = 7;
@@ -149,5 +137,5 @@ int main(void) {
       cmocka_unit_test(t_r60_counts),
       cmocka_unit_test(t_framemd5),
   };
-  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
+  return tm_exit(cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir));
 }
