@@ -144,7 +144,15 @@ static void check_clip(const char *path) {
     char what[1200];
     snprintf(what, sizeof what, "%s, switch after %d packets", path, at[k]);
     decode(path, 0, at[k], 0, &got);
-    assert_true(got.forced);
+    if (!got.forced) {
+      /* The decoder judged first and stayed single-threaded: the time this
+       * loop spends between packets (the CRCs, slow under sanitizers and
+       * load) counts as idle. It cannot judge before 12 frames. */
+      if (at[k] < 12) fail_msg("%s: refused before the decoder could judge", what);
+      print_message("%s: judged single-threaded before the switch point\n", what);
+      assert_same(what, &ref, &got);
+      continue;
+    }
     assert_same(what, &ref, &got);
     assert_int_equal(got.info.mismatches, 0);
     if (av_cpu_count() > 1) {
