@@ -214,6 +214,60 @@ static void t_detector_sees(void **state) {
   free(a);
 }
 
+/* An MPEG-1 Layer III stereo frame at 44.1 kHz, 128 kb/s (417 bytes, no
+ * CRC), with main_data_begin mdb and its main-data area filled with fill. */
+static AVPacket *mp3_frame(int mdb, uint8_t fill) {
+  AVPacket *p = av_packet_alloc();
+  assert_non_null(p);
+  assert_int_equal(av_new_packet(p, 417), 0);
+  memset(p->data, fill, 417);
+  p->data[0] = 0xff, p->data[1] = 0xfb, p->data[2] = 0x90, p->data[3] = 0x00;
+  memset(p->data + 4, 0, 32);
+  p->data[4] = (uint8_t)(mdb >> 1);
+  p->data[5] = (uint8_t)((mdb & 1) << 7);
+  return p;
+}
+
+/* The MP3 join: it cuts where the next frame's borrowed bytes fit and
+ * copies them over; where none fits, the previous frame grows to the first
+ * bitrate that holds them (200 bytes short: 192 kb/s, 626 bytes). */
+static void t_mp3_reservoir_join(void **state) {
+  (void)state;
+  for (int grow = 0; grow < 2; grow++) {
+    AVPacket *a[6], *b[6];
+    int64_t pts[6];
+    for (int i = 0; i < 6; i++) {
+      pts[i] = (int64_t)i * 1152;
+      a[i] = mp3_frame(100, 0xaa);
+      /* Frame 3 fits in the first pass (borrows 80 of the 100 left free). */
+      b[i] = mp3_frame(grow || i != 3 ? 300 : 80, 0xbb);
+    }
+    pl_seg_part pa = {a, pts, 6}, pb = {b, pts, 6};
+    int deficit = -1;
+    int64_t cut = pl_seg_mp3_join(&pa, &pb, 2 * 1152, 1152, 2, &deficit);
+    assert_int_equal(deficit, 0);
+    if (!grow) {
+      assert_int_equal(cut, 3 * 1152);
+      assert_int_equal(a[2]->size, 417);
+      /* The 80 bytes before frame 3's area are the next segment's, the rest the previous'. */
+      assert_int_equal(a[2]->data[416], 0xbb);
+      assert_int_equal(a[2]->data[417 - 80], 0xbb);
+      assert_int_equal(a[2]->data[417 - 81], 0xaa);
+    } else {
+      assert_int_equal(cut, 2 * 1152); /* nothing fits: the nominal frame, grown */
+      assert_int_equal(a[1]->size, 626);
+      assert_int_equal(a[1]->data[2] >> 4, 11);
+      assert_int_equal(a[1]->data[625], 0xbb);
+      assert_int_equal(a[1]->data[626 - 300], 0xbb);
+      assert_int_equal(a[1]->data[626 - 301], 0xaa);
+    }
+    for (int i = 0; i < 6; i++) {
+      av_packet_free(&a[i]);
+      av_packet_free(&b[i]);
+    }
+  }
+}
+
 static void t_option(void **state) {
   (void)state;
   iso_pipeline *p = iso_pipeline_new();
@@ -241,6 +295,7 @@ int main(void) {
       cmocka_unit_test(t_opus),
       cmocka_unit_test(t_real_audio),
       cmocka_unit_test(t_lossless_bit_exact),
+      cmocka_unit_test(t_mp3_reservoir_join),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
