@@ -189,6 +189,54 @@ int cx_aconv_send(cx_aconv *c, const AVFrame *frame); /* NULL = EOF (flushes swr
 int cx_aconv_receive(cx_aconv *c, AVFrame *out);
 void cx_aconv_close(cx_aconv **c);
 
+/* ---- filter graph (libavfilter) ---------------------------------------------- */
+
+typedef struct cx_fgraph_opts {
+  enum AVMediaType type;
+  /* Filters between the source and the sink, as ffmpeg's -vf / -af take
+   * them (a chain, or a graph with one open input and one open output);
+   * NULL or "" passes frames through. */
+  const char *desc;
+  AVRational in_tb;      /* time base of the frames' pts */
+  AVRational frame_rate; /* video: the input's, {0,0} unknown */
+  int threads;           /* the graph's filter threads; 0 = one per core */
+  const char *sws_opts;  /* options of every scale filter ("flags=bicubic"), NULL default */
+  int frame_size;        /* audio: every frame but the last has this many samples; 0 any */
+} cx_fgraph_opts;
+
+typedef struct cx_fgraph_out {
+  AVRational tb, sar, frame_rate; /* frame_rate {0,1} unknown */
+  int format, w, h, sample_rate, channels;
+} cx_fgraph_out;
+
+/*
+ * A graph is built for the first frame's size/format (video) or rate,
+ * format and layout (audio): a frame that differs needs a new graph
+ * (cx_fgraph_same_input), after this one was drained with send(NULL).
+ * Failures name the filter text; libavfilter logs which filter refused and
+ * why (av_log, error level) before it returns.
+ */
+typedef struct cx_fgraph cx_fgraph;
+int cx_fgraph_open(cx_fgraph **out, const cx_fgraph_opts *o, const AVFrame *first, char *err);
+bool cx_fgraph_same_input(const cx_fgraph *g, const AVFrame *f);
+/* Takes a new reference of frame's data (frame stays the caller's); NULL = EOF. */
+int cx_fgraph_send(cx_fgraph *g, const AVFrame *frame);
+/* 0, AVERROR(EAGAIN) or AVERROR_EOF; pts in cx_fgraph_output().tb. */
+int cx_fgraph_receive(cx_fgraph *g, AVFrame *out);
+cx_fgraph_out cx_fgraph_output(const cx_fgraph *g);
+int cx_fgraph_out_layout(const cx_fgraph *g, AVChannelLayout *layout); /* caller uninits */
+void cx_fgraph_close(cx_fgraph **g);
+/* Parses a -vf / -af chain without media: unknown filters, bad options and
+ * the wrong media type or number of ends fail here, before any input is read. */
+int cx_fgraph_check(enum AVMediaType type, const char *chain, char *err);
+/* The filter that makes a graph's output what an encoder accepts ("format=..."
+ * / "aformat=..."), as ffmpeg ends its graphs: the wanted format/rate/layout
+ * when given (-pix_fmt, -sample_fmt, -ar, -ac), else every one the encoder
+ * lists; "" when it takes anything. */
+int cx_fgraph_enc_video(const char *codec, enum AVPixelFormat want, char *buf, size_t n);
+int cx_fgraph_enc_audio(const char *codec, enum AVSampleFormat want_fmt, int want_rate,
+                        const AVChannelLayout *want_layout, char *buf, size_t n);
+
 /* ---- encode ------------------------------------------------------------------ */
 
 typedef struct cx_enc_opts {
@@ -199,6 +247,14 @@ typedef struct cx_enc_opts {
   int width, height;
   enum AVPixelFormat pix_fmt; /* wanted; NONE = best the encoder supports */
   AVRational sar, framerate;
+  /* colour properties as the frames carry them (ffmpeg takes the first
+   * frame's), used when color_set. Options in opts override them. */
+  bool color_set;
+  enum AVColorRange color_range;
+  enum AVColorPrimaries color_primaries;
+  enum AVColorTransferCharacteristic color_trc;
+  enum AVColorSpace colorspace;
+  enum AVChromaLocation chroma_location;
   /* audio */
   int sample_rate;
   enum AVSampleFormat sample_fmt; /* NONE = encoder's first */

@@ -120,6 +120,13 @@ static int setup_video(AVCodecContext *ctx, const AVCodec *codec, const cx_enc_o
                    pd->name, o->width, o->height);
   if (o->sar.num > 0 && o->sar.den > 0) ctx->sample_aspect_ratio = o->sar;
   if (o->framerate.num > 0 && o->framerate.den > 0) ctx->framerate = o->framerate;
+  if (o->color_set) {
+    ctx->color_range = o->color_range;
+    ctx->color_primaries = o->color_primaries;
+    ctx->color_trc = o->color_trc;
+    ctx->colorspace = o->colorspace;
+    ctx->chroma_sample_location = o->chroma_location;
+  }
   AVRational tb = o->time_base;
   if (tb.num <= 0 || tb.den <= 0) {
     if (ctx->framerate.num <= 0)

@@ -46,7 +46,30 @@ static int resolve_encoder(const AVOutputFormat *of, const char *out, const char
   return ISO_OK;
 }
 
+/* -vf / -af: parsed now (names, options, one input and one output), so a
+ * typo is a usage error before anything is read; sizes and expressions
+ * are checked on the first frame. */
+static int check_filters(const pl_job *j, char *err, size_t n) {
+  const char *chains[2] = {j->vf, j->af};
+  const char *names[2] = {"vf", "af"};
+  for (int i = 0; i < 2; i++) {
+    if (!chains[i]) continue;
+    const char *copy = i ? j->ca : j->cv;
+    if (copy && !strcmp(copy, "copy"))
+      return pl_fail(err, n, "%s: filters need decoding; not with c:%c copy", names[i],
+                     i ? 'a' : 'v');
+    char why[CX_ERRLEN] = "";
+    pl_log_error_clear();
+    if (cx_fgraph_check(i ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO, chains[i], why) < 0) {
+      const char *detail = pl_log_error_first();
+      return pl_fail(err, n, "%s: %s%s%s", names[i], why, *detail ? ": " : "", detail);
+    }
+  }
+  return ISO_OK;
+}
+
 int pl_job_prepare(pl_job *j, char *err, size_t n) {
+  int ret;
   if (!j->input || !*j->input) return pl_fail(err, n, "no input (option i)");
   if (!j->output || !*j->output) return pl_fail(err, n, "no output (option o)");
   bool is_stdout = !strcmp(j->output, "-");
@@ -66,11 +89,8 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
   }
   if (j->max_vframes > 0 && j->cv && !strcmp(j->cv, "copy"))
     return pl_fail(err, n, "frames:v: not with a copied video stream (c:v copy)");
-  if (j->pix_fmt && (!j->cv || strcmp(j->cv, "copy"))) {
-    /* checked by the encoder */
-  }
+  if ((ret = check_filters(j, err, n)) != ISO_OK) return ret;
   const AVCodec *vc = NULL, *ac = NULL;
-  int ret;
   if (!j->vn && (ret = resolve_encoder(of, j->output, j->cv, AVMEDIA_TYPE_VIDEO, &vc, err, n)))
     return ret;
   /* An image format gets no audio stream unless one is mapped: -codec

@@ -219,6 +219,9 @@ typedef struct pl_job {
   char *input, *output, *format, *input_format, *protocol_whitelist, *allow_formats;
   char *out_protocols; /* output_protocol_whitelist; NULL: PL_OUTPUT_PROTOCOLS */
   char *cv, *ca, *preset, *pix_fmt, *sample_fmt;
+  char *vf, *af;   /* libavfilter chains for video / audio; NULL none */
+  char *aspect;    /* -aspect: display aspect, a setdar after the chain */
+  bool autorotate; /* turn pictures by the input's display matrix (default) */
   int64_t bv, ba;
   double crf; /* < 0 unset */
   int gop, threads;
@@ -431,6 +434,13 @@ uint64_t pl_log_acquire(iso_pipeline *p);
 void pl_log_release(iso_pipeline *p);
 /* The stage whose handler runs on this thread (NULL: none). */
 void pl_log_set_stage(pl_stage *st);
+/* True when convert:v turns the pictures by the input's display matrix
+ * (autorotate): the output then carries no matrix. */
+bool pl_conv_rotates(const pl_job *j, int in_index);
+/* The first FFmpeg error line logged on this thread since pl_log_error_clear
+ * ("" none), so a failure can say which filter refused and why. */
+void pl_log_error_clear(void);
+const char *pl_log_error_first(void);
 /* Delivers lines logged by threads that are not isolates (codec threads). */
 void pl_log_drain(iso_pipeline *p, uint64_t id);
 /* Main side: delivers a line to p's on_log. */

@@ -83,6 +83,7 @@ pl_job *pl_job_new(void) {
   j->adapt_nice = true;
   j->overwrite = -1;
   j->max_error_rate = 2.0 / 3;
+  j->autorotate = true;
   j->flag = pl_flag_new();
   if (!j->flag) {
     free(j);
@@ -94,10 +95,21 @@ pl_job *pl_job_new(void) {
 
 void pl_job_free(pl_job *j) {
   if (!j) return;
-  char **strs[] = {
-      &j->input,         &j->output,       &j->format, &j->input_format, &j->protocol_whitelist,
-      &j->allow_formats, &j->cv,           &j->ca,     &j->preset,       &j->pix_fmt,
-      &j->sample_fmt,    &j->out_protocols};
+  char **strs[] = {&j->input,
+                   &j->output,
+                   &j->format,
+                   &j->input_format,
+                   &j->protocol_whitelist,
+                   &j->allow_formats,
+                   &j->cv,
+                   &j->ca,
+                   &j->preset,
+                   &j->pix_fmt,
+                   &j->sample_fmt,
+                   &j->out_protocols,
+                   &j->vf,
+                   &j->af,
+                   &j->aspect};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
     free(*strs[i]);
   for (int i = 0; i < j->nmaps; i++)
@@ -126,6 +138,9 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   j->preset = pl_dup_str(src->preset);
   j->pix_fmt = pl_dup_str(src->pix_fmt);
   j->sample_fmt = pl_dup_str(src->sample_fmt);
+  j->vf = pl_dup_str(src->vf);
+  j->af = pl_dup_str(src->af);
+  j->aspect = pl_dup_str(src->aspect);
   for (int i = 0; i < src->nmaps; i++)
     j->maps[i] = pl_dup_str(src->maps[i]);
   j->metadata = NULL;
@@ -143,7 +158,8 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             (!src->allow_formats || j->allow_formats) && (!src->cv || j->cv) &&
             (!src->out_protocols || j->out_protocols) && (!src->ca || j->ca) &&
             (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
-            (!src->sample_fmt || j->sample_fmt) &&
+            (!src->sample_fmt || j->sample_fmt) && (!src->vf || j->vf) && (!src->af || j->af) &&
+            (!src->aspect || j->aspect) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
             av_dict_count(j->extra) == av_dict_count(src->extra);
   for (int i = 0; i < src->nmaps; i++)
@@ -169,7 +185,9 @@ bool pl_job_is_input_key(const char *key) {
                                      "progress_period",
                                      "stats_period",
                                      "worker_sched",
-                                     "adapt_nice"};
+                                     "adapt_nice",
+                                     "autorotate",
+                                     "noautorotate"};
   for (size_t i = 0; key && i < sizeof keys / sizeof keys[0]; i++)
     if (!strcmp(key, keys[i])) return true;
   return false;
@@ -192,6 +210,7 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   dst->fail_fast = src->fail_fast;
   dst->max_error_rate = src->max_error_rate;
   dst->trace = src->trace;
+  dst->autorotate = src->autorotate;
   /* One stop word for the whole run: a cancel reaches every output. */
   pl_flag_unref(dst->flag);
   dst->flag = pl_flag_ref(src->flag);

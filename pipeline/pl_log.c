@@ -30,6 +30,36 @@ static _Thread_local pl_stage *tl_stage;
 static _Thread_local char tl_buf[2048];
 static _Thread_local size_t tl_len;
 static _Thread_local int tl_prefix = 1;
+static _Thread_local char tl_err[512];
+
+void pl_log_error_clear(void) {
+  tl_err[0] = 0;
+}
+
+const char *pl_log_error_first(void) {
+  return tl_err;
+}
+
+/* Keeps this thread's first error line since the last clear, prefixed with the reporting
+ * context's name (libavfilter's "Parsed_crop_1") but not its address. */
+static void keep_error(void *avcl, int level, const char *fmt, va_list vl) {
+  char line[sizeof tl_err];
+  int prefix = 1;
+  va_list copy;
+  va_copy(copy, vl);
+  av_log_format_line2(avcl, level, fmt, copy, line, sizeof line, &prefix);
+  va_end(copy);
+  char *at = strstr(line, " @ 0x");
+  if (at) {
+    char *end = strchr(at, ']');
+    if (end) memmove(at, end, strlen(end) + 1);
+  }
+  size_t n = strlen(line);
+  while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+    line[--n] = 0;
+  /* The first line is the cause; later ones say what failed because of it. */
+  if (n && !tl_err[0]) memcpy(tl_err, line, n + 1);
+}
 
 void pl_log_set_stage(pl_stage *st) {
   tl_stage = st;
@@ -94,6 +124,7 @@ static void emit(void *avcl, int level, const char *line) {
 }
 
 static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
+  if (level <= AV_LOG_ERROR) keep_error(avcl, level, fmt, vl);
   if (level > av_log_get_level()) return;
   char part[1024];
   va_list copy;

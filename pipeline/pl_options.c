@@ -81,127 +81,12 @@ static int parse_fps(const char *v, AVRational *r) {
   return 0;
 }
 
-/* One side of scale: pixels, -n (keep the aspect, a multiple of n), or the
- * input's own side ("iw" for w, "ih" for h: 0, keep). */
-static int scale_side(const char *v, const char *own, int *out, char *why, size_t wn) {
-  if (!strcmp(v, own)) {
-    *out = 0;
-    return 0;
-  }
-  char *end;
-  errno = 0;
-  long a = strtol(v, &end, 10);
-  if (end != v && !*end && !errno && a != 0 && a >= -64 && a <= 65536) {
-    *out = (int)a;
-    return 0;
-  }
-  if (strpbrk(v, "*/+()") || strstr(v, "iw") || strstr(v, "ih") || strstr(v, "in_") ||
-      strstr(v, "dar") || strstr(v, "sar"))
-    snprintf(why, wn,
-             "expressions ('%s') need libavfilter, which isopipe does not use: give pixels, "
-             "-1/-2 (keep the aspect) or %s (keep the input's)",
-             v, own);
-  else
-    snprintf(why, wn, "bad size '%s'", v);
-  return -1;
-}
-
-/* scale's arguments as ffmpeg writes them: W:H, w=W:h=H (any order,
- * width=/height= too), WxH. A side not given keeps the aspect (ffmpeg 5.1
- * refuses that; isopipe always read scale=W so). */
-static int parse_scale(char *args, int *w, int *h, char *why, size_t wn) {
-  int ow = -1, oh = -1, pos = 0;
-  bool given[2] = {false, false};
-  char *save = NULL;
-  for (char *t = strtok_r(args, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
-    char *eq = strchr(t, '=');
-    const char *val = t;
-    int side; /* 0 w, 1 h */
-    if (eq) {
-      *eq = 0;
-      val = eq + 1;
-      if (!strcmp(t, "w") || !strcmp(t, "width"))
-        side = 0;
-      else if (!strcmp(t, "h") || !strcmp(t, "height"))
-        side = 1;
-      else {
-        snprintf(why, wn, "option '%s' is not supported (only w and h)", t);
-        return -1;
-      }
-    } else if (pos == 0 && strchr(t, 'x') && !strstr(t, "iw") && !strstr(t, "ih")) {
-      if (av_parse_video_size(&ow, &oh, t) < 0) {
-        snprintf(why, wn, "bad size '%s'", t);
-        return -1;
-      }
-      pos = 2;
-      given[0] = given[1] = true;
-      continue;
-    } else if (pos < 2) {
-      side = pos++;
-    } else {
-      snprintf(why, wn, "too many arguments (want W:H)");
-      return -1;
-    }
-    if (scale_side(val, side ? "ih" : "iw", side ? &oh : &ow, why, wn) < 0) return -1;
-    given[side] = true;
-  }
-  if (!given[0] && !given[1]) {
-    snprintf(why, wn, "no size (want scale=W:H)");
-    return -1;
-  }
-  if (ow < 0 && oh < 0) {
-    snprintf(why, wn, "only one side may keep the aspect");
-    return -1;
-  }
-  *w = ow;
-  *h = oh;
-  return 0;
-}
-
-/* vf: a comma-separated list of scale and fps, the two filters we run
- * (without libavfilter: anything else is refused by name). */
-static int parse_vf(pl_job *j, const char *v, char *err, size_t n) {
-  char *copy = strdup(v), *save = NULL;
-  if (!copy) return ISO_ENOMEM;
-  int ret = ISO_OK;
-  for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-    while (isspace((unsigned char)*f))
-      f++;
-    char name[32];
-    size_t nl = strcspn(f, "=");
-    snprintf(name, sizeof name, "%.*s", (int)(nl < sizeof name ? nl : sizeof name - 1), f);
-    if (!strcmp(name, "scale")) {
-      char orig[256], why[256];
-      snprintf(orig, sizeof orig, "%s", f);
-      if (!f[nl] || parse_scale(f + nl + 1, &j->width, &j->height, why, sizeof why) < 0) {
-        ret = pl_fail(err, n, "vf: %s: %s", orig, f[nl] ? why : "no size (want scale=W:H)");
-        break;
-      }
-    } else if (!strcmp(name, "fps")) {
-      const char *a = f[nl] ? f + nl + 1 : "";
-      if (!strncmp(a, "fps=", 4)) a += 4;
-      if (parse_fps(a, &j->rate) < 0) {
-        ret = pl_fail(err, n, "vf: bad fps '%s' (want fps=N or fps=A/B)", f);
-        break;
-      }
-    } else {
-      ret = pl_fail(err, n,
-                    "vf: filter '%s' is not supported: isopipe runs only scale and fps "
-                    "(no libavfilter)",
-                    name);
-      break;
-    }
-  }
-  free(copy);
-  return ret;
-}
-
 /* ffmpeg options the CLI knows whose work the pipeline does not do (yet):
  * refused by name when set, instead of reaching the encoders as unknown
  * AVOptions. */
 static bool pl_not_implemented(const char *key) {
   static const char *const keys[] = {
-      "af", "filter_complex", "tag", "bsf", "disposition", "aspect", "force_key_frames",
+      "filter_complex", "tag", "bsf", "disposition", "force_key_frames",
   };
   size_t len = strcspn(key, ":");
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -255,9 +140,20 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
       return pl_fail(err, n, "threads: bad value '%s'", v);
   } else if (IS("s")) {
     if (parse_size(v, &j->width, &j->height) < 0) return pl_fail(err, n, "s: bad size '%s'", v);
-  } else if (IS("vf")) {
+  } else if (IS("vf") || IS("filter:v")) {
     j->vf_set = true;
-    return parse_vf(j, v, err, n);
+    pl_set_str(&j->vf, v);
+  } else if (IS("af") || IS("filter:a")) {
+    pl_set_str(&j->af, v);
+  } else if (IS("aspect")) {
+    AVRational dar;
+    if (av_parse_ratio(&dar, v, 100000, 0, NULL) < 0 || dar.num <= 0 || dar.den <= 0)
+      return pl_fail(err, n, "aspect: bad ratio '%s' (want W:H or a number)", v);
+    pl_set_str(&j->aspect, v);
+  } else if (IS("autorotate")) {
+    j->autorotate = parse_bool(v);
+  } else if (IS("noautorotate")) {
+    j->autorotate = !parse_bool(v);
   } else if (IS("fps_mode") || IS("fps_mode:v") || IS("vsync")) {
     int m = pl_vsync_parse(v);
     if (m < PL_VSYNC_AUTO)

@@ -1,6 +1,8 @@
-/* The convert stages: their output's -ss/-t window, then swscale + frame rate for video, swresample
- * for audio, both as filters. */
+/* The convert stages: their output's -ss/-t window, then a libavfilter graph (the user's chain and
+ * what the encoder accepts), then the output frame rate for video. */
 #include <inttypes.h>
+#include <libavutil/bprint.h>
+#include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
 #include <math.h>
 #include <stdlib.h>
@@ -77,120 +79,191 @@ static bool window_drops(conv_window *cw, pl_msg *in) {
   return false;
 }
 
+/* ---- the graph's text ---------------------------------------------------------- */
+
+/* ffmpeg's autorotation: the display matrix becomes transpose / flips before
+ * the user's chain, so their filters see the upright picture. */
+static void rotation_filters(const pl_stream_info *si, AVBPrint *bp) {
+  if (!si->has_matrix) return;
+  const int32_t *m = si->matrix;
+  double theta = -round(av_display_rotation_get(m));
+  theta -= 360 * floor(theta / 360 + 0.9 / 360);
+  if (fabs(theta - 90) < 1.0)
+    av_bprintf(bp, "transpose=%s,", m[3] > 0 ? "cclock_flip" : "clock");
+  else if (fabs(theta - 180) < 1.0) {
+    if (m[0] < 0) av_bprintf(bp, "hflip,");
+    if (m[4] < 0) av_bprintf(bp, "vflip,");
+  } else if (fabs(theta - 270) < 1.0)
+    av_bprintf(bp, "transpose=%s,", m[3] < 0 ? "clock_flip" : "cclock");
+  else if (fabs(theta) > 1.0)
+    av_bprintf(bp, "rotate=%f*PI/180,", theta);
+  else if (m[4] < 0)
+    av_bprintf(bp, "vflip,");
+}
+
+/* True when the output's pictures are turned here (the muxer then leaves the
+ * display matrix out, as ffmpeg does). */
+bool pl_conv_rotates(const pl_job *j, int in_index) {
+  return j->autorotate && j->info.st[in_index].has_matrix;
+}
+
+/* Source -> [rotation] -> user's chain -> -s scale -> -aspect setdar ->
+ * what the encoder accepts. After the first graph the output keeps its size
+ * and format, as ffmpeg's rebuilt graphs do. */
+static int video_desc(const pl_job *j, const pl_out_stream *o, const int *fixed, AVBPrint *bp) {
+  if (j->autorotate) rotation_filters(&j->info.st[o->in_index], bp);
+  if (j->vf && *j->vf) av_bprintf(bp, "%s,", j->vf);
+  if (fixed)
+    av_bprintf(bp, "scale=%d:%d,", fixed[0], fixed[1]);
+  else if (j->width || j->height)
+    av_bprintf(bp, "scale=%d:%d,", j->width ? j->width : -1, j->height ? j->height : -1);
+  if (j->aspect) {
+    char dar[64];
+    snprintf(dar, sizeof dar, "%s", j->aspect);
+    for (char *c = dar; *c; c++)
+      if (*c == ':') *c = '/';
+    av_bprintf(bp, "setdar=dar=%s,", dar);
+  }
+  char fmt[1024];
+  enum AVPixelFormat want = fixed ? fixed[2] : j->pix_fmt ? av_get_pix_fmt(j->pix_fmt) : -1;
+  int r = cx_fgraph_enc_video(o->encoder, want, fmt, sizeof fmt);
+  if (r < 0) return r;
+  av_bprintf(bp, "%s", *fmt ? fmt : "null");
+  return av_bprint_is_complete(bp) ? 0 : AVERROR(ENOMEM);
+}
+
+static int audio_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
+                      const AVChannelLayout *fixed_layout, AVBPrint *bp) {
+  if (j->af && *j->af) av_bprintf(bp, "%s,", j->af);
+  AVChannelLayout want = {0};
+  if (fixed_layout)
+    av_channel_layout_copy(&want, fixed_layout);
+  else if (j->ac > 0)
+    av_channel_layout_default(&want, j->ac);
+  char fmt[1024];
+  int r = cx_fgraph_enc_audio(o->encoder,
+                              fixed           ? fixed[0]
+                              : j->sample_fmt ? av_get_sample_fmt(j->sample_fmt)
+                                              : AV_SAMPLE_FMT_NONE,
+                              fixed ? fixed[1] : j->ar, &want, fmt, sizeof fmt);
+  av_channel_layout_uninit(&want);
+  if (r < 0) return r;
+  av_bprintf(bp, "%s", *fmt ? fmt : "anull");
+  return av_bprint_is_complete(bp) ? 0 : AVERROR(ENOMEM);
+}
+
+/* Builds the graph for frame in; a failure is the user's chain (or our
+ * options) refused by libavfilter: a usage error naming the filter. */
+static int graph_open(pl_stage *st, cx_fgraph **g, AVBPrint *desc, const pl_msg *in,
+                      AVRational frame_rate) {
+  cx_fgraph_opts go = {0};
+  go.type = st->job->out[st->node->out_stream].type;
+  go.desc = desc->str;
+  go.in_tb = in->tb;
+  go.frame_rate = frame_rate;
+  go.threads = st->job->threads;
+  go.sws_opts = "flags=bicubic";
+  char err[CX_ERRLEN] = "";
+  pl_log_error_clear();
+  int r = cx_fgraph_open(g, &go, in->frame, err);
+  if (r < 0) {
+    /* libavfilter's own line names the filter instance and the reason. */
+    const char *why = pl_log_error_first();
+    const char *chain = go.type == AVMEDIA_TYPE_VIDEO ? st->job->vf : st->job->af;
+    if (*why)
+      pl_stage_fail_cat(st, ISO_EINVAL, ISO_ERRCAT_INVALID_OPTION, "filters '%s': %s",
+                        chain ? chain : "", why);
+    else
+      pl_stage_fail_cat(st, ISO_EINVAL, ISO_ERRCAT_INVALID_OPTION, "%s", err);
+  }
+  return r;
+}
+
 /* ---- video -------------------------------------------------------------------- */
 
 typedef struct vconv_impl {
-  cx_vconv *cv;
-  int src_w, src_h;
-  enum AVPixelFormat src_fmt;
-  AVRational out_tb;
+  cx_fgraph *g;
+  bool g_eof;      /* EOF sent into the graph (input end or the window's) */
+  bool fixed;      /* the first graph is built: its output size and format stay */
+  int fix[3];      /* w, h, pixel format */
+  int64_t rebuilt; /* graphs rebuilt for a changed input */
   pl_vsync *vs;    /* the output's frame rate: drops and duplicates */
-  bool vs_flushed; /* the converter ended: the end went to vs */
-  AVFrame *frame;
+  bool vs_eof;     /* the graph ended: the end went to vs */
+  AVRational out_tb;
+  AVFrame *tmp, *frame;
   pl_stamp stamp;
-  bool open_failed;
   conv_window win;
-  bool win_flushed;
   int64_t emitted; /* frames sent on, for -frames:v */
 } vconv_impl;
 
 /* x264 and x265 refuse odd sizes in subsampled formats, which inputs such
  * as 161x121 VP9 have: when the user chose no size, drop the odd line. */
-static void even_size_for(pl_stage *st, const char *encoder, cx_vconv_opts *co) {
-  if (co->dst_w != 0 || co->dst_h != 0 || strncmp(encoder, "libx26", 6) != 0) return;
-  const AVPixFmtDescriptor *d =
-      av_pix_fmt_desc_get(co->dst_fmt != AV_PIX_FMT_NONE ? co->dst_fmt : co->src_fmt);
-  if (!d || (!d->log2_chroma_w && !d->log2_chroma_h)) return;
-  if (!(co->src_w & 1) && !(co->src_h & 1)) return;
-  co->dst_w = co->src_w & ~1;
-  co->dst_h = co->src_h & ~1;
-  pl_stage_log(st, AV_LOG_WARNING, "%dx%d is odd; %s gets %dx%d", co->src_w, co->src_h, encoder,
-               co->dst_w, co->dst_h);
+static bool odd_for_encoder(const pl_job *j, const char *encoder, const cx_fgraph_out *go) {
+  if (j->width || j->height || j->vf || strncmp(encoder, "libx26", 6) != 0) return false;
+  const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(go->format);
+  if (!d || (!d->log2_chroma_w && !d->log2_chroma_h)) return false;
+  return (go->w & 1) || (go->h & 1);
 }
 
-static int vconv_open(pl_filter *f, const pl_msg *in) {
+static int vgraph_open(pl_filter *f, const pl_msg *in) {
   vconv_impl *x = f->impl;
   pl_stage *st = f->st;
   const pl_job *j = st->job;
   const pl_out_stream *o = out_stream(st);
-  const AVFrame *fr = in->frame;
-  AVRational fps = out_fps(j, o);
-  cx_vconv_opts co = {0};
-  co.src_w = fr->width;
-  co.src_h = fr->height;
-  co.src_fmt = fr->format;
-  co.src_sar = fr->sample_aspect_ratio;
-  co.dst_w = j->width;
-  co.dst_h = j->height;
-  co.dst_fmt = j->pix_fmt ? av_get_pix_fmt(j->pix_fmt)
-                          : cx_enc_pick_pix_fmt(o->encoder, AV_CODEC_ID_NONE, fr->format);
-  even_size_for(st, o->encoder, &co);
-  co.in_tb = in->tb;
-  co.out_tb = in->tb;
-  x->out_tb = av_inv_q(fps);
-  x->src_w = fr->width;
-  x->src_h = fr->height;
-  x->src_fmt = fr->format;
-  char err[CX_ERRLEN] = "";
-  int r = cx_vconv_open(&x->cv, &co, err);
-  if (r < 0) {
-    pl_stage_fail_av(st, r, "%s", err);
-    return r;
+  AVBPrint desc;
+  av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
+  int r = video_desc(j, o, x->fixed ? x->fix : NULL, &desc);
+  AVRational fr = j->info.st[o->in_index].fps;
+  if (r >= 0) r = graph_open(st, &x->g, &desc, in, fr);
+  if (r >= 0 && !x->fixed) {
+    cx_fgraph_out go = cx_fgraph_output(x->g);
+    if (odd_for_encoder(j, o->encoder, &go)) {
+      pl_stage_log(st, AV_LOG_WARNING, "%dx%d is odd; %s gets %dx%d", go.w, go.h, o->encoder,
+                   go.w & ~1, go.h & ~1);
+      cx_fgraph_close(&x->g);
+      x->fix[0] = go.w & ~1;
+      x->fix[1] = go.h & ~1;
+      x->fix[2] = go.format;
+      av_bprint_clear(&desc);
+      r = video_desc(j, o, x->fix, &desc);
+      if (r >= 0) r = graph_open(st, &x->g, &desc, in, fr);
+      if (r >= 0) go = cx_fgraph_output(x->g);
+    }
+    x->fix[0] = go.w;
+    x->fix[1] = go.h;
+    x->fix[2] = go.format;
+    x->fixed = r >= 0;
   }
-  if (x->vs) return 0; /* a new converter after a change of size keeps the timing */
-  pl_vsync_cfg vc = {0};
-  vc.mode = pl_vsync_resolve(j->vsync, j->out_format, j->info.nstreams);
-  vc.in_tb = in->tb;
-  vc.in_fps = j->info.st[o->in_index].fps;
-  vc.out_fps = fps;
-  vc.pkt_durations = !j->vf_set;
-  vc.end_us = j->t_us;
-  r = pl_vsync_open(&x->vs, &vc);
-  if (r < 0) {
-    cx_vconv_close(&x->cv);
-    pl_stage_fail(st, ISO_EMEDIA, "video sync: cannot start (%s)", pl_vsync_name(vc.mode));
-  }
+  if (r < 0 && !st->ended) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+  av_bprint_finalize(&desc, NULL);
+  x->g_eof = false;
   return r;
 }
 
-static int vconv_feed(pl_filter *f, pl_msg *in) {
+/* The video sync, once the graph's output is known: the output rate is -r,
+ * else the graph's (an fps filter sets it), else the input's, else 25;
+ * frames last 1/(the graph's rate), as in ffmpeg's do_video_out. */
+static int vsync_open(pl_filter *f) {
   vconv_impl *x = f->impl;
-  if (!in) {
-    if (x->cv && !x->win.done) cx_vconv_send(x->cv, NULL);
-    return 0;
-  }
-  if (in->kind != PL_M_FRAME) {
-    pl_msg_free(in);
-    return 0;
-  }
-  if (window_drops(&x->win, in)) {
-    /* The window's end: drain the converter as at EOF. */
-    if (x->win.done && !x->win_flushed) {
-      x->win_flushed = true;
-      if (x->cv) cx_vconv_send(x->cv, NULL);
-    }
-    return 0;
-  }
-  if (x->cv && (in->frame->width != x->src_w || in->frame->height != x->src_h ||
-                in->frame->format != x->src_fmt)) {
-    /* The input changed size or format mid-stream: start a converter for it. */
-    pl_stage_log(f->st, AV_LOG_INFO, "input changed to %dx%d, reconfiguring", in->frame->width,
-                 in->frame->height);
-    cx_vconv_close(&x->cv);
-  }
-  if (!x->cv && vconv_open(f, in) < 0) {
-    pl_msg_free(in);
-    return AVERROR(EINVAL);
-  }
-  x->stamp = in->stamp;
-  pl_prof_flow(f->st->prof, in->stamp.flow);
-  int r = cx_vconv_send(x->cv, in->frame);
-  if (r == AVERROR(EAGAIN)) return r;
-  pl_msg_free(in);
-  if (r < 0) {
-    char why[128];
-    pl_stage_fail_av(f->st, r, "conversion failed: %s", cx_errstr(r, why, sizeof why));
-  }
+  const pl_job *j = f->st->job;
+  const pl_out_stream *o = out_stream(f->st);
+  cx_fgraph_out go = cx_fgraph_output(x->g);
+  AVRational in_fps = go.frame_rate;
+  if (in_fps.num <= 0 || in_fps.den <= 0) in_fps = j->info.st[o->in_index].fps;
+  AVRational fps = j->rate;
+  if (fps.num <= 0 || fps.den <= 0) fps = in_fps;
+  if (fps.num <= 0 || fps.den <= 0) fps = out_fps(j, o);
+  pl_vsync_cfg vc = {0};
+  vc.mode = pl_vsync_resolve(j->vsync, j->out_format, j->info.nstreams);
+  vc.in_tb = go.tb;
+  vc.in_fps = in_fps;
+  vc.out_fps = fps;
+  vc.pkt_durations = !j->vf_set;
+  vc.end_us = j->t_us;
+  x->out_tb = av_inv_q(fps);
+  int r = pl_vsync_open(&x->vs, &vc);
+  if (r < 0)
+    pl_stage_fail(f->st, ISO_EMEDIA, "video sync: cannot start (%s)", pl_vsync_name(vc.mode));
   return r;
 }
 
@@ -204,6 +277,82 @@ static void log_sync(pl_stage *st, const pl_vsync *vs) {
                  drop, dup);
 }
 
+static void vgraph_eof(vconv_impl *x) {
+  if (x->g && !x->g_eof) {
+    x->g_eof = true;
+    cx_fgraph_send(x->g, NULL);
+  }
+}
+
+static int vconv_feed(pl_filter *f, pl_msg *in) {
+  vconv_impl *x = f->impl;
+  if (!in) {
+    vgraph_eof(x);
+    return 0;
+  }
+  if (in->kind != PL_M_FRAME || x->g_eof) {
+    pl_msg_free(in);
+    return 0;
+  }
+  if (window_drops(&x->win, in)) {
+    if (x->win.done) vgraph_eof(x); /* the window's end: drain as at EOF */
+    return 0;
+  }
+  if (x->g && !cx_fgraph_same_input(x->g, in->frame)) {
+    /* As ffmpeg: what the graph has given is out already; a new graph takes
+     * the new size or format, its output scaled to the first one's. */
+    pl_stage_log(f->st, AV_LOG_INFO, "input changed to %dx%d %s: filter graph rebuilt",
+                 in->frame->width, in->frame->height,
+                 av_get_pix_fmt_name(in->frame->format) ? av_get_pix_fmt_name(in->frame->format)
+                                                        : "?");
+    cx_fgraph_close(&x->g);
+    x->rebuilt++;
+  }
+  if (!x->g && vgraph_open(f, in) < 0) {
+    pl_msg_free(in);
+    return AVERROR(EINVAL);
+  }
+  x->stamp = in->stamp;
+  pl_prof_flow(f->st->prof, in->stamp.flow);
+  int r = cx_fgraph_send(x->g, in->frame);
+  pl_msg_free(in);
+  if (r < 0) {
+    char why[128];
+    pl_stage_fail_av(f->st, r, "filtering failed: %s", cx_errstr(r, why, sizeof why));
+  }
+  return r;
+}
+
+static int fail_filter(pl_filter *f, int r) {
+  char why[128];
+  pl_stage_fail_av(f->st, r, "filtering failed: %s", cx_errstr(r, why, sizeof why));
+  return r;
+}
+
+/* Moves the graph's next frame into the video sync: 0, EAGAIN (needs
+ * input) or EOF (the graph has ended; the sync was told). */
+static int vgraph_pull(pl_filter *f) {
+  vconv_impl *x = f->impl;
+  if (!x->g) {
+    if (!f->fed_eof && !x->win.done) return AVERROR(EAGAIN);
+  } else {
+    int r = cx_fgraph_receive(x->g, x->tmp);
+    if (r == AVERROR(EAGAIN)) return r;
+    if (r >= 0) {
+      if (!x->vs && vsync_open(f) < 0) return AVERROR(EINVAL);
+      r = pl_vsync_send(x->vs, x->tmp);
+      av_frame_unref(x->tmp);
+      return r < 0 && r != AVERROR_EOF ? fail_filter(f, r) : 0;
+    }
+    if (r != AVERROR_EOF) return fail_filter(f, r);
+  }
+  if (!x->vs_eof) {
+    x->vs_eof = true;
+    if (x->vs) pl_vsync_send(x->vs, NULL);
+  }
+  return AVERROR_EOF;
+}
+
 static int vconv_drain(pl_filter *f, pl_msg **out) {
   vconv_impl *x = f->impl;
   int max = f->st->job->max_vframes;
@@ -213,34 +362,24 @@ static int vconv_drain(pl_filter *f, pl_msg **out) {
     x->win.done = true;
     return AVERROR_EOF;
   }
-  if (!x->cv) return f->fed_eof || x->win.done ? AVERROR_EOF : AVERROR(EAGAIN);
+  if ((!x->tmp && !(x->tmp = av_frame_alloc())) || (!x->frame && !(x->frame = av_frame_alloc())))
+    return AVERROR(ENOMEM);
   for (;;) {
-    if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
-    int r = pl_vsync_receive(x->vs, x->frame);
-    if (r == AVERROR(EAGAIN) && !x->vs_flushed) {
-      /* The sync wants the next converted frame (or the converter's end). */
-      r = cx_vconv_receive(x->cv, x->frame);
-      if (r == AVERROR(EAGAIN)) return r;
-      if (r == AVERROR_EOF) {
-        x->vs_flushed = true;
-        r = pl_vsync_send(x->vs, NULL);
-      } else if (r >= 0) {
-        r = pl_vsync_send(x->vs, x->frame);
-      }
-      if (r >= 0) continue;
+    int r = x->vs ? pl_vsync_receive(x->vs, x->frame) : AVERROR(EAGAIN);
+    if (r == AVERROR(EAGAIN)) {
+      if (x->vs_eof) return x->vs ? r : AVERROR_EOF;
+      r = vgraph_pull(f);
+      if (r == AVERROR_EOF && !x->vs) return r;
+      if (r < 0 && r != AVERROR_EOF) return r;
+      continue;
     }
-    if (r == AVERROR(EAGAIN)) return r;
     if (r == AVERROR_EOF) {
       /* The input's end, or the output's -t reached: what still comes is
        * past the output's end. */
       x->win.done = true;
       return r;
     }
-    if (r < 0) {
-      char why[128];
-      pl_stage_fail_av(f->st, r, "conversion failed: %s", cx_errstr(r, why, sizeof why));
-      return r;
-    }
+    if (r < 0) return fail_filter(f, r);
     pl_msg *m = pl_msg_new(PL_M_FRAME);
     if (!m) return AVERROR(ENOMEM);
     m->frame = x->frame;
@@ -257,9 +396,10 @@ static int vconv_drain(pl_filter *f, pl_msg **out) {
 static void vconv_destroy(pl_filter *f) {
   vconv_impl *x = f->impl;
   if (!x) return;
-  cx_vconv_close(&x->cv);
+  cx_fgraph_close(&x->g);
   if (x->vs) log_sync(f->st, x->vs);
   pl_vsync_close(&x->vs);
+  av_frame_free(&x->tmp);
   av_frame_free(&x->frame);
   free(x);
   f->impl = NULL;
@@ -282,149 +422,101 @@ void pl_vconv_entry(iso_value *msg) {
 /* ---- audio --------------------------------------------------------------------- */
 
 typedef struct aconv_impl {
-  cx_aconv *ac;
-  int src_rate;
-  enum AVSampleFormat src_fmt;
-  AVChannelLayout src_layout;
-  int dst_rate;
-  bool passthrough; /* nothing to convert: frames go on untouched */
-  bool same_rate;   /* format/layout only: each frame keeps its own pts */
-  int64_t in_pts;   /* of the frame just fed, in 1/dst_rate */
-  pl_msg *pass;
+  cx_fgraph *g;
+  bool g_eof;
+  bool fixed; /* the first graph is built: its output format, rate, layout stay */
+  int fix[2]; /* sample format, rate */
+  AVChannelLayout fix_layout;
+  int64_t rebuilt;
+  AVRational in_tb, out_tb;
   AVFrame *frame;
-  pl_stamp stamp;
   conv_window win;
-  bool win_flushed;
 } aconv_impl;
 
-static int aconv_open(pl_filter *f, const pl_msg *in) {
+static int agraph_open(pl_filter *f, const pl_msg *in) {
   aconv_impl *x = f->impl;
   pl_stage *st = f->st;
-  const pl_job *j = st->job;
-  const pl_out_stream *o = out_stream(st);
-  const AVFrame *fr = in->frame;
-  cx_aconv_opts co = {0};
-  co.src_rate = fr->sample_rate;
-  co.src_fmt = fr->format;
-  co.src_layout = fr->ch_layout;
-  co.dst_rate =
-      cx_enc_pick_sample_rate(o->encoder, AV_CODEC_ID_NONE, j->ar > 0 ? j->ar : fr->sample_rate);
-  co.dst_fmt = cx_enc_pick_sample_fmt(
-      o->encoder, AV_CODEC_ID_NONE, j->sample_fmt ? av_get_sample_fmt(j->sample_fmt) : fr->format);
-  AVChannelLayout want = {0};
-  if (j->ac > 0)
-    av_channel_layout_default(&want, j->ac);
-  else
-    av_channel_layout_copy(&want, &fr->ch_layout);
-  int r = cx_enc_pick_ch_layout(o->encoder, AV_CODEC_ID_NONE, &want, &co.dst_layout);
-  av_channel_layout_uninit(&want);
-  if (r < 0) {
-    pl_stage_fail(st, ISO_EMEDIA, "no channel layout for %s", o->encoder);
-    return r;
+  AVBPrint desc;
+  av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
+  int r = audio_desc(st->job, out_stream(st), x->fixed ? x->fix : NULL,
+                     x->fixed ? &x->fix_layout : NULL, &desc);
+  if (r >= 0)
+    r = graph_open(st, &x->g, &desc, in, (AVRational){0, 0});
+  else if (!st->ended)
+    pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+  av_bprint_finalize(&desc, NULL);
+  if (r < 0) return r;
+  x->g_eof = false;
+  cx_fgraph_out go = cx_fgraph_output(x->g);
+  x->in_tb = in->tb;
+  x->out_tb = go.tb;
+  if (!x->fixed) {
+    x->fixed = true;
+    x->fix[0] = go.format;
+    x->fix[1] = go.sample_rate;
+    cx_fgraph_out_layout(x->g, &x->fix_layout);
   }
-  co.frame_size = 0; /* the encoder re-chunks to its own frame size */
-  co.in_tb = in->tb;
-  x->passthrough = co.dst_rate == fr->sample_rate && co.dst_fmt == fr->format &&
-                   !av_channel_layout_compare(&co.dst_layout, &fr->ch_layout) && in->tb.num == 1 &&
-                   in->tb.den == fr->sample_rate;
-  char err[CX_ERRLEN] = "";
-  r = x->passthrough ? 0 : cx_aconv_open(&x->ac, &co, err);
-  av_channel_layout_uninit(&co.dst_layout);
-  if (r < 0) {
-    pl_stage_fail_av(st, r, "%s", err);
-    return r;
-  }
-  x->dst_rate = co.dst_rate;
-  x->same_rate = co.dst_rate == fr->sample_rate;
-  x->src_rate = fr->sample_rate;
-  x->src_fmt = fr->format;
-  av_channel_layout_uninit(&x->src_layout);
-  av_channel_layout_copy(&x->src_layout, &fr->ch_layout);
   return 0;
 }
 
-static bool aconv_open_done(const aconv_impl *x) {
-  return x->ac || x->passthrough;
+static void agraph_eof(aconv_impl *x) {
+  if (x->g && !x->g_eof) {
+    x->g_eof = true;
+    cx_fgraph_send(x->g, NULL);
+  }
 }
 
 static int aconv_feed(pl_filter *f, pl_msg *in) {
   aconv_impl *x = f->impl;
   if (!in) {
-    if (x->ac && !x->win.done) cx_aconv_send(x->ac, NULL);
+    agraph_eof(x);
     return 0;
   }
-  if (x->pass) return AVERROR(EAGAIN);
-  if (in->kind != PL_M_FRAME) {
+  if (in->kind != PL_M_FRAME || x->g_eof) {
     pl_msg_free(in);
     return 0;
   }
   if (window_drops(&x->win, in)) {
-    /* The window's end: flush the resampler as at EOF. */
-    if (x->win.done && !x->win_flushed) {
-      x->win_flushed = true;
-      if (x->ac) cx_aconv_send(x->ac, NULL);
-    }
+    if (x->win.done) agraph_eof(x);
     return 0;
   }
   const AVFrame *fr = in->frame;
-  if (aconv_open_done(x) && (fr->sample_rate != x->src_rate || fr->format != x->src_fmt ||
-                             av_channel_layout_compare(&fr->ch_layout, &x->src_layout))) {
-    pl_stage_log(f->st, AV_LOG_WARNING, "audio input changed to %d Hz, %d channels: dropped",
-                 fr->sample_rate, fr->ch_layout.nb_channels);
-    pl_msg_free(in);
-    return 0;
+  if (x->g && !cx_fgraph_same_input(x->g, fr)) {
+    pl_stage_log(f->st, AV_LOG_INFO,
+                 "audio input changed to %d Hz, %d channels: filter graph rebuilt", fr->sample_rate,
+                 fr->ch_layout.nb_channels);
+    cx_fgraph_close(&x->g);
+    x->rebuilt++;
   }
-  if (!aconv_open_done(x) && aconv_open(f, in) < 0) {
+  if (!x->g && agraph_open(f, in) < 0) {
     pl_msg_free(in);
     return AVERROR(EINVAL);
   }
   pl_prof_flow(f->st->prof, in->stamp.flow);
-  if (x->passthrough) {
-    x->pass = in;
-    return 0;
-  }
-  x->in_pts = fr->pts == AV_NOPTS_VALUE
-                  ? AV_NOPTS_VALUE
-                  : av_rescale_q(fr->pts, in->tb, (AVRational){1, x->dst_rate});
-  if (x->in_pts != AV_NOPTS_VALUE) pl_prof_stamp_push(f->st->prof, x->in_pts, in->stamp);
-  int r = cx_aconv_send(x->ac, in->frame);
-  if (r == AVERROR(EAGAIN)) return r;
+  if (fr->pts != AV_NOPTS_VALUE)
+    pl_prof_stamp_push(f->st->prof, av_rescale_q(fr->pts, in->tb, x->out_tb), in->stamp);
+  int r = cx_fgraph_send(x->g, fr);
   pl_msg_free(in);
-  if (r < 0) {
-    char why[128];
-    pl_stage_fail_av(f->st, r, "resampling failed: %s", cx_errstr(r, why, sizeof why));
-  }
-  return r;
+  return r < 0 ? fail_filter(f, r) : 0;
 }
 
 static int aconv_drain(pl_filter *f, pl_msg **out) {
   aconv_impl *x = f->impl;
-  if (x->pass) {
-    *out = x->pass;
-    x->pass = NULL;
-    return 0;
-  }
-  if (!x->ac) return f->fed_eof || x->win.done ? AVERROR_EOF : AVERROR(EAGAIN);
+  if (!x->g) return f->fed_eof || x->win.done ? AVERROR_EOF : AVERROR(EAGAIN);
   if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
-  int r = cx_aconv_receive(x->ac, x->frame);
+  int r = cx_fgraph_receive(x->g, x->frame);
   if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return r;
-  if (r < 0) {
-    char why[128];
-    pl_stage_fail_av(f->st, r, "resampling failed: %s", cx_errstr(r, why, sizeof why));
-    return r;
-  }
-  if (x->same_rate && x->in_pts != AV_NOPTS_VALUE) {
-    /* Without resampling swr adds no delay: what comes out now is the frame
-     * just fed, and it keeps that frame's (already smoothed) pts. */
-    x->frame->pts = x->in_pts;
-    x->in_pts = AV_NOPTS_VALUE;
-  }
+  if (r < 0) return fail_filter(f, r);
+  /* The encoders count in 1/sample_rate. */
+  AVRational tb = {1, x->frame->sample_rate};
+  if (x->frame->pts != AV_NOPTS_VALUE && av_cmp_q(tb, x->out_tb))
+    x->frame->pts = av_rescale_q(x->frame->pts, x->out_tb, tb);
   pl_msg *m = pl_msg_new(PL_M_FRAME);
   if (!m) return AVERROR(ENOMEM);
   m->frame = x->frame;
   x->frame = NULL;
-  m->tb = (AVRational){1, x->dst_rate};
-  m->stamp = pl_prof_stamp_pop(f->st->prof, m->frame->pts);
+  m->tb = tb;
+  m->stamp = pl_prof_stamp_pop(f->st->prof, av_rescale_q(m->frame->pts, tb, x->out_tb));
   pl_prof_flow(f->st->prof, m->stamp.flow);
   *out = m;
   return 0;
@@ -433,10 +525,9 @@ static int aconv_drain(pl_filter *f, pl_msg **out) {
 static void aconv_destroy(pl_filter *f) {
   aconv_impl *x = f->impl;
   if (!x) return;
-  cx_aconv_close(&x->ac);
-  pl_msg_free(x->pass);
+  cx_fgraph_close(&x->g);
   av_frame_free(&x->frame);
-  av_channel_layout_uninit(&x->src_layout);
+  av_channel_layout_uninit(&x->fix_layout);
   free(x);
   f->impl = NULL;
 }

@@ -49,6 +49,12 @@ int pl_enc_open(const pl_job *j, int out_stream, const AVFrame *fr, AVRational i
     eo.height = fr->height;
     eo.pix_fmt = fr->format;
     eo.sar = fr->sample_aspect_ratio;
+    eo.color_set = true;
+    eo.color_range = fr->color_range;
+    eo.color_primaries = fr->color_primaries;
+    eo.color_trc = fr->color_trc;
+    eo.colorspace = fr->colorspace;
+    eo.chroma_location = fr->chroma_location;
     eo.framerate = av_inv_q(in_tb);
     eo.bit_rate = j->bv;
     eo.crf = j->crf;

@@ -21,15 +21,14 @@ static int teardown(void **state) {
   return tp_teardown(state);
 }
 
-/* ffmpeg turns rotated pictures by default; isopipe keeps the rotation as
- * metadata, so the reference is taken with -noautorotate. */
+/* Both turn rotated pictures by default (autorotate). */
 static int run_ffmpeg(const char *in, const char *out) {
   pid_t pid = fork();
   if (pid == 0) {
     int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) dup2(devnull, 2);
-    execl(g_ffmpeg, "ffmpeg", "-nostdin", "-v", "error", "-noautorotate", "-i", in, "-c:v",
-          "rawvideo", "-c:a", "pcm_s16le", "-f", "framemd5", "-y", out, (char *)NULL);
+    execl(g_ffmpeg, "ffmpeg", "-nostdin", "-v", "error", "-i", in, "-c:v", "rawvideo", "-c:a",
+          "pcm_s16le", "-f", "framemd5", "-y", out, (char *)NULL);
     _exit(127);
   }
   int status = 0;

@@ -166,15 +166,37 @@ static void t_fps_change(void **state) {
 
 static void t_rotation_kept(void **state) {
   (void)state;
-  const char *x[] = {"preset", "ultrafast", NULL};
+  const char *x[] = {"preset", "ultrafast", "autorotate", "0", NULL};
   tm_probe p;
   transcode("clip-rotate90.mp4", "rot.mp4", x, &p);
   const tm_stream *v = tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO);
   assert_true(v->has_rotation);
   assert_true(tp_absd(tp_absd(v->rotation) - 90) < 0.5);
-  /* Kept as metadata: the pictures themselves are not turned. */
+  /* Without autorotate, kept as metadata: the pictures are not turned. */
   assert_int_equal(v->width, 240);
   assert_int_equal(v->height, 160);
+}
+
+/* By default the pictures are turned (as ffmpeg) and the matrix is gone,
+ * in MP4 and in MKV; a scale after it sees the upright picture. */
+static void t_rotation_applied(void **state) {
+  (void)state;
+  const char *outs[] = {"rot.mp4", "rot.mkv"};
+  for (int i = 0; i < 2; i++) {
+    const char *x[] = {"preset", "ultrafast", NULL};
+    tm_probe p;
+    transcode("clip-rotate90.mp4", outs[i], x, &p);
+    const tm_stream *v = tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO);
+    assert_false(v->has_rotation);
+    assert_int_equal(v->width, 160);
+    assert_int_equal(v->height, 240);
+  }
+  const char *x[] = {"preset", "ultrafast", "vf", "scale=80:-2", NULL};
+  tm_probe p;
+  transcode("clip-rotate90.mp4", "rots.mkv", x, &p);
+  const tm_stream *v = tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO);
+  assert_int_equal(v->width, 80);
+  assert_int_equal(v->height, 120);
 }
 
 static void t_surround_to_stereo_resampled(void **state) {
@@ -273,6 +295,7 @@ int main(void) {
       cmocka_unit_test(t_10bit_to_8bit),
       cmocka_unit_test(t_fps_change),
       cmocka_unit_test(t_rotation_kept),
+      cmocka_unit_test(t_rotation_applied),
       cmocka_unit_test(t_surround_to_stereo_resampled),
       cmocka_unit_test(t_mp3_downmix_by_encoder),
       cmocka_unit_test(t_bitrate_option),

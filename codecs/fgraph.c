@@ -1,0 +1,346 @@
+/* Filter graph: one libavfilter chain from a buffer source to a buffer sink, fed frame by frame. */
+#include "codecs/cx_internal.h"
+
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavutil/avstring.h>
+#include <libavutil/bprint.h>
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+
+struct cx_fgraph {
+  AVFilterGraph *graph;
+  AVFilterContext *src, *sink;
+  enum AVMediaType type;
+  /* what the source was configured for: a frame that differs needs a new graph */
+  int w, h, format, sample_rate;
+  AVChannelLayout layout;
+  bool eof;
+};
+
+/* Source arguments from the first frame, as ffmpeg's buffer/abuffer take them. */
+static int source_args(const cx_fgraph_opts *o, const AVFrame *f, AVBPrint *bp) {
+  if (o->type == AVMEDIA_TYPE_VIDEO) {
+    AVRational sar = f->sample_aspect_ratio;
+    if (sar.num <= 0 || sar.den <= 0) sar = (AVRational){0, 1};
+    av_bprintf(bp, "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d", f->width,
+               f->height, f->format, o->in_tb.num, o->in_tb.den, sar.num, sar.den);
+    if (o->frame_rate.num > 0 && o->frame_rate.den > 0)
+      av_bprintf(bp, ":frame_rate=%d/%d", o->frame_rate.num, o->frame_rate.den);
+    return 0;
+  }
+  char layout[128] = "";
+  av_bprintf(bp, "time_base=%d/%d:sample_rate=%d:sample_fmt=%s", o->in_tb.num, o->in_tb.den,
+             f->sample_rate, av_get_sample_fmt_name(f->format));
+  if (f->ch_layout.order != AV_CHANNEL_ORDER_UNSPEC &&
+      av_channel_layout_describe(&f->ch_layout, layout, sizeof layout) > 0)
+    av_bprintf(bp, ":channel_layout=%s", layout);
+  else
+    av_bprintf(bp, ":channels=%d", f->ch_layout.nb_channels);
+  return 0;
+}
+
+int cx_fgraph_open(cx_fgraph **out, const cx_fgraph_opts *o, const AVFrame *first, char *err) {
+  *out = NULL;
+  bool video = o->type == AVMEDIA_TYPE_VIDEO;
+  if (o->in_tb.num <= 0 || o->in_tb.den <= 0)
+    return cx_fail(err, AVERROR(EINVAL), "filter graph: no input time base");
+  if (video ? first->width <= 0 || first->height <= 0 || first->format < 0
+            : first->sample_rate <= 0 || first->ch_layout.nb_channels <= 0 || first->format < 0)
+    return cx_fail(err, AVERROR(EINVAL), "filter graph: unknown input %s",
+                   video ? "size or format" : "rate, format or layout");
+  cx_fgraph *g = av_mallocz(sizeof *g);
+  if (!g) return AVERROR(ENOMEM);
+  g->type = o->type;
+  g->w = first->width;
+  g->h = first->height;
+  g->format = first->format;
+  g->sample_rate = first->sample_rate;
+  int ret = video ? 0 : av_channel_layout_copy(&g->layout, &first->ch_layout);
+  AVFilterInOut *ins = NULL, *outs = NULL;
+  AVBPrint args;
+  av_bprint_init(&args, 0, AV_BPRINT_SIZE_UNLIMITED);
+  const char *desc = o->desc && *o->desc ? o->desc : video ? "null" : "anull";
+  if (ret < 0 || !(g->graph = avfilter_graph_alloc())) {
+    ret = ret < 0 ? ret : AVERROR(ENOMEM);
+    cx_fail(err, ret, "filter graph");
+    goto fail;
+  }
+  g->graph->nb_threads = o->threads;
+  if (o->sws_opts && !(g->graph->scale_sws_opts = av_strdup(o->sws_opts))) {
+    ret = cx_fail(err, AVERROR(ENOMEM), "filter graph");
+    goto fail;
+  }
+  source_args(o, first, &args);
+  if (!av_bprint_is_complete(&args)) {
+    ret = cx_fail(err, AVERROR(ENOMEM), "filter graph");
+    goto fail;
+  }
+  ret = avfilter_graph_create_filter(&g->src, avfilter_get_by_name(video ? "buffer" : "abuffer"),
+                                     "in", args.str, NULL, g->graph);
+  if (ret < 0) {
+    cx_fail(err, ret, "filter graph: source (%s)", args.str);
+    goto fail;
+  }
+  ret = avfilter_graph_create_filter(&g->sink,
+                                     avfilter_get_by_name(video ? "buffersink" : "abuffersink"),
+                                     "out", NULL, NULL, g->graph);
+  if (ret < 0) {
+    cx_fail(err, ret, "filter graph: sink");
+    goto fail;
+  }
+  /* The description's open ends: its input is our source, its output our sink. */
+  outs = avfilter_inout_alloc();
+  ins = avfilter_inout_alloc();
+  if (!outs || !ins) {
+    ret = cx_fail(err, AVERROR(ENOMEM), "filter graph");
+    goto fail;
+  }
+  outs->name = av_strdup("in");
+  outs->filter_ctx = g->src;
+  ins->name = av_strdup("out");
+  ins->filter_ctx = g->sink;
+  if (!outs->name || !ins->name) {
+    ret = cx_fail(err, AVERROR(ENOMEM), "filter graph");
+    goto fail;
+  }
+  ret = avfilter_graph_parse_ptr(g->graph, desc, &ins, &outs, NULL);
+  if (ret < 0) {
+    cx_fail(err, ret, "cannot parse filters '%s'", desc);
+    goto fail;
+  }
+  if (ins || outs) {
+    ret = cx_fail(err, AVERROR(EINVAL),
+                  "filters '%s' must have one input and one output (unconnected pads)", desc);
+    goto fail;
+  }
+  ret = avfilter_graph_config(g->graph, NULL);
+  if (ret < 0) {
+    cx_fail(err, ret, "cannot configure filters '%s'", desc);
+    goto fail;
+  }
+  if (!video && o->frame_size > 0) av_buffersink_set_frame_size(g->sink, (unsigned)o->frame_size);
+  av_bprint_finalize(&args, NULL);
+  *out = g;
+  return 0;
+fail:
+  av_bprint_finalize(&args, NULL);
+  avfilter_inout_free(&ins);
+  avfilter_inout_free(&outs);
+  cx_fgraph_close(&g);
+  return ret;
+}
+
+bool cx_fgraph_same_input(const cx_fgraph *g, const AVFrame *f) {
+  if (g->type == AVMEDIA_TYPE_VIDEO)
+    return f->width == g->w && f->height == g->h && f->format == g->format;
+  return f->sample_rate == g->sample_rate && f->format == g->format &&
+         !av_channel_layout_compare(&f->ch_layout, &g->layout);
+}
+
+int cx_fgraph_send(cx_fgraph *g, const AVFrame *frame) {
+  if (g->eof) return AVERROR_EOF;
+  if (!frame) {
+    g->eof = true;
+    return av_buffersrc_add_frame_flags(g->src, NULL, 0);
+  }
+  /* KEEP_REF: the caller's frame stays its own (a new reference goes in). */
+  return av_buffersrc_add_frame_flags(g->src, (AVFrame *)frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+}
+
+int cx_fgraph_receive(cx_fgraph *g, AVFrame *out) {
+  return av_buffersink_get_frame_flags(g->sink, out, 0);
+}
+
+cx_fgraph_out cx_fgraph_output(const cx_fgraph *g) {
+  cx_fgraph_out r = {0};
+  r.tb = av_buffersink_get_time_base(g->sink);
+  r.format = av_buffersink_get_format(g->sink);
+  if (g->type == AVMEDIA_TYPE_VIDEO) {
+    r.w = av_buffersink_get_w(g->sink);
+    r.h = av_buffersink_get_h(g->sink);
+    r.sar = av_buffersink_get_sample_aspect_ratio(g->sink);
+    r.frame_rate = av_buffersink_get_frame_rate(g->sink);
+  } else {
+    r.sample_rate = av_buffersink_get_sample_rate(g->sink);
+    r.channels = av_buffersink_get_channels(g->sink);
+  }
+  return r;
+}
+
+int cx_fgraph_out_layout(const cx_fgraph *g, AVChannelLayout *layout) {
+  return av_buffersink_get_ch_layout(g->sink, layout);
+}
+
+void cx_fgraph_close(cx_fgraph **pg) {
+  cx_fgraph *g = pg ? *pg : NULL;
+  if (!g) return;
+  avfilter_graph_free(&g->graph);
+  av_channel_layout_uninit(&g->layout);
+  av_free(g);
+  *pg = NULL;
+}
+
+/* One filter of a chain, created alone in a scratch graph: an unknown name
+ * or a refused option is reported with the filter it belongs to. Filters
+ * that open files of their own (movie, amovie) would bypass the input's
+ * protocol and format restrictions: refused before their init would open
+ * the file. */
+static int check_one(const char *name, const char *args, char *err) {
+  if (!strcmp(name, "movie") || !strcmp(name, "amovie"))
+    return cx_fail(err, AVERROR(EPERM), "filter '%s' (reads another file) is not allowed", name);
+  const AVFilter *flt = avfilter_get_by_name(name);
+  if (!flt) return cx_fail(err, AVERROR_FILTER_NOT_FOUND, "no such filter '%s'", name);
+  AVFilterGraph *graph = avfilter_graph_alloc();
+  if (!graph) return cx_fail(err, AVERROR(ENOMEM), "filter graph");
+  AVFilterContext *ctx = avfilter_graph_alloc_filter(graph, flt, name);
+  int ret = ctx ? avfilter_init_str(ctx, args) : AVERROR(ENOMEM);
+  if (ret < 0)
+    cx_fail(err, ret, "filter '%s'%s%s%s", name, args ? " ('" : "", args ? args : "",
+            args ? "')" : "");
+  avfilter_graph_free(&graph);
+  return ret;
+}
+
+/* Walks libavfilter's graph syntax: [labels] name[@id][=args] separated by
+ * ',' or ';'. Syntax errors are left to the parser. */
+static int check_each(const char *chain, char *err) {
+  const char *p = chain;
+  const char *ws = " \n\t\r";
+  int ret = 0;
+  while (*p && ret >= 0) {
+    p += strspn(p, ws);
+    while (*p == '[') {
+      const char *e = strchr(p, ']');
+      if (!e) return 0;
+      p = e + 1 + strspn(e + 1, ws);
+    }
+    if (!*p) break;
+    char *name = av_get_token(&p, "=,;[");
+    char *args = NULL;
+    if (!name) return AVERROR(ENOMEM);
+    if (*p == '=') {
+      p++;
+      if (!(args = av_get_token(&p, "[],;"))) ret = AVERROR(ENOMEM);
+    }
+    name[strcspn(name, "@ \n\t\r")] = 0;
+    if (ret >= 0 && *name) ret = check_one(name, args, err);
+    av_free(name);
+    av_free(args);
+    while (*p == '[' || (*p && strchr(ws, *p))) {
+      const char *e = *p == '[' ? strchr(p, ']') : p;
+      if (!e) return ret;
+      p = e + 1;
+    }
+    if (*p == ',' || *p == ';') p++;
+  }
+  return ret;
+}
+
+int cx_fgraph_check(enum AVMediaType type, const char *chain, char *err) {
+  if (!chain || !*chain) return 0;
+  int ret = check_each(chain, err);
+  if (ret < 0) return ret;
+  AVFilterGraph *graph = avfilter_graph_alloc();
+  if (!graph) return cx_fail(err, AVERROR(ENOMEM), "filter graph");
+  AVFilterInOut *ins = NULL, *outs = NULL;
+  /* Parsing creates and initialises every filter (names and options are
+   * checked) without media: sizes and expressions are checked on the first
+   * frame. */
+  ret = avfilter_graph_parse2(graph, chain, &ins, &outs);
+  if (ret < 0) {
+    cx_fail(err, ret, "filters '%s'", chain);
+  } else {
+    int nin = 0, nout = 0;
+    for (AVFilterInOut *p = ins; p; p = p->next)
+      nin++;
+    for (AVFilterInOut *p = outs; p; p = p->next)
+      nout++;
+    if (nin != 1 || nout != 1) {
+      ret = cx_fail(err, AVERROR(EINVAL),
+                    "filters '%s': a simple graph needs one input and one output, it has %d "
+                    "and %d",
+                    chain, nin, nout);
+    } else {
+      enum AVMediaType tin = avfilter_pad_get_type(ins->filter_ctx->input_pads, ins->pad_idx);
+      enum AVMediaType tout = avfilter_pad_get_type(outs->filter_ctx->output_pads, outs->pad_idx);
+      if (tin != type || tout != type)
+        ret = cx_fail(err, AVERROR(EINVAL), "filters '%s' take and give %s, not %s", chain,
+                      av_get_media_type_string(tin) ? av_get_media_type_string(tin) : "?",
+                      av_get_media_type_string(type));
+    }
+  }
+  avfilter_inout_free(&ins);
+  avfilter_inout_free(&outs);
+  avfilter_graph_free(&graph);
+  return ret;
+}
+
+/* ---- what an encoder accepts, as the filter that ends the graph ---------------- */
+
+/* ffmpeg keeps mjpeg to its full-range formats unless compliance is relaxed. */
+static const enum AVPixelFormat mjpeg_fmts[] = {AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P,
+                                                AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_NONE};
+
+int cx_fgraph_enc_video(const char *codec, enum AVPixelFormat want, char *buf, size_t n) {
+  const AVCodec *c = cx_enc_find(codec, AV_CODEC_ID_NONE);
+  buf[0] = 0;
+  if (want != AV_PIX_FMT_NONE) {
+    enum AVPixelFormat f = c ? cx_enc_pick_pix_fmt(c->name, c->id, want) : want;
+    snprintf(buf, n, "format=pix_fmts=%s", av_get_pix_fmt_name(f));
+    return 0;
+  }
+  if (!c || !c->pix_fmts) return 0;
+  const enum AVPixelFormat *list = c->id == AV_CODEC_ID_MJPEG ? mjpeg_fmts : c->pix_fmts;
+  size_t len = (size_t)snprintf(buf, n, "format=pix_fmts=");
+  for (const enum AVPixelFormat *p = list; *p != AV_PIX_FMT_NONE && len < n; p++)
+    len +=
+        (size_t)snprintf(buf + len, n - len, "%s%s", p == list ? "" : "|", av_get_pix_fmt_name(*p));
+  return len < n ? 0 : AVERROR(ENOSPC);
+}
+
+int cx_fgraph_enc_audio(const char *codec, enum AVSampleFormat want_fmt, int want_rate,
+                        const AVChannelLayout *want_layout, char *buf, size_t n) {
+  const AVCodec *c = cx_enc_find(codec, AV_CODEC_ID_NONE);
+  AVBPrint bp;
+  av_bprint_init(&bp, 0, AV_BPRINT_SIZE_UNLIMITED);
+  const char *sep = "";
+  if (want_fmt != AV_SAMPLE_FMT_NONE) {
+    enum AVSampleFormat f = c ? cx_enc_pick_sample_fmt(c->name, c->id, want_fmt) : want_fmt;
+    av_bprintf(&bp, "sample_fmts=%s", av_get_sample_fmt_name(f));
+    sep = ":";
+  } else if (c && c->sample_fmts) {
+    av_bprintf(&bp, "sample_fmts=");
+    for (const enum AVSampleFormat *p = c->sample_fmts; *p != AV_SAMPLE_FMT_NONE; p++)
+      av_bprintf(&bp, "%s%s", p == c->sample_fmts ? "" : "|", av_get_sample_fmt_name(*p));
+    sep = ":";
+  }
+  if (want_rate > 0) {
+    av_bprintf(&bp, "%ssample_rates=%d", sep, want_rate);
+    sep = ":";
+  } else if (c && c->supported_samplerates) {
+    av_bprintf(&bp, "%ssample_rates=", sep);
+    for (const int *p = c->supported_samplerates; *p; p++)
+      av_bprintf(&bp, "%s%d", p == c->supported_samplerates ? "" : "|", *p);
+    sep = ":";
+  }
+  char name[128];
+  if (want_layout && want_layout->nb_channels > 0) {
+    if (av_channel_layout_describe(want_layout, name, sizeof name) > 0)
+      av_bprintf(&bp, "%schannel_layouts=%s", sep, name);
+  } else if (c && c->ch_layouts) {
+    av_bprintf(&bp, "%schannel_layouts=", sep);
+    for (const AVChannelLayout *l = c->ch_layouts; l->nb_channels; l++)
+      if (av_channel_layout_describe(l, name, sizeof name) > 0)
+        av_bprintf(&bp, "%s%s", l == c->ch_layouts ? "" : "|", name);
+  }
+  int ret = 0;
+  buf[0] = 0;
+  if (!av_bprint_is_complete(&bp) || (bp.len && bp.len + 9 >= n))
+    ret = AVERROR(ENOSPC);
+  else if (bp.len)
+    snprintf(buf, n, "aformat=%s", bp.str);
+  av_bprint_finalize(&bp, NULL);
+  return ret;
+}
