@@ -77,8 +77,8 @@ def main():
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "isopipe-bench"))
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    iso = os.path.join(a.build, "tools", "isopipe", "isopipe")
-    mkclip = os.path.join(a.build, "tools", "mkclip", "isopipe-mkclip")
+    iso = os.path.join(a.build, "tools", "isopipe")
+    mkclip = os.path.join(a.build, "tools", "isopipe-mkclip")
     extra = a.iso_args.split() if a.iso_args else []
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:

@@ -71,7 +71,7 @@ def main():
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
         sys.exit("bench: ffmpeg not installed")
-    iso = os.path.join(a.build, "tools", "isopipe", "isopipe")
+    iso = os.path.join(a.build, "tools", "isopipe")
     os.makedirs(a.work, exist_ok=True)
     src = cf.make_real(ffmpeg, f"{a.work}/a120-real.flac", cf.corpus_file("audio/bear.flac"), 44,
                        ["-t", "120", "-c:a", "flac", "-ar", "44100", "-ac", "2"])
