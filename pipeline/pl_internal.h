@@ -250,7 +250,8 @@ typedef struct pl_job {
   /* -metadata, -map_metadata, -map_chapters in command-line order (option
    * key -> value, several of a key), applied by pl_meta_apply */
   AVDictionary *metadata;
-  AVDictionary *extra; /* pass-through AVOptions (keys may carry :v / :a) */
+  AVDictionary *extra;   /* pass-through AVOptions (keys may carry :v / :a) */
+  AVDictionary *in_opts; /* the input demuxer's AVOptions (keys "in:NAME") */
   bool trace;
   /* resolved at start (main) */
   char out_format[64];

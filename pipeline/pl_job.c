@@ -116,6 +116,7 @@ void pl_job_free(pl_job *j) {
     free(j->maps[i]);
   av_dict_free(&j->metadata);
   av_dict_free(&j->extra);
+  av_dict_free(&j->in_opts);
   pl_meta_unref(&j->in_meta);
   iso_sendport_release(j->main_sp);
   pl_flag_unref(j->flag);
@@ -148,6 +149,8 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   av_dict_copy(&j->metadata, src->metadata, AV_DICT_MULTIKEY);
   j->in_meta = pl_meta_ref(src->in_meta);
   av_dict_copy(&j->extra, src->extra, 0);
+  j->in_opts = NULL;
+  av_dict_copy(&j->in_opts, src->in_opts, 0);
   j->self = self;
   j->main_sp = main_sp ? iso_sendport_ref(main_sp) : NULL;
   j->flag = pl_flag_ref(src->flag);
@@ -161,7 +164,8 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             (!src->sample_fmt || j->sample_fmt) && (!src->vf || j->vf) && (!src->af || j->af) &&
             (!src->aspect || j->aspect) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
-            av_dict_count(j->extra) == av_dict_count(src->extra);
+            av_dict_count(j->extra) == av_dict_count(src->extra) &&
+            av_dict_count(j->in_opts) == av_dict_count(src->in_opts);
   for (int i = 0; i < src->nmaps; i++)
     ok = ok && j->maps[i];
   if (!ok) {
@@ -190,7 +194,7 @@ bool pl_job_is_input_key(const char *key) {
                                      "noautorotate"};
   for (size_t i = 0; key && i < sizeof keys / sizeof keys[0]; i++)
     if (!strcmp(key, keys[i])) return true;
-  return false;
+  return key && !strncmp(key, "in:", 3);
 }
 
 int pl_job_inherit_input(pl_job *dst, const pl_job *src) {

@@ -230,6 +230,9 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     if (end == v || *end || !(r >= 0 && r <= 1))
       return pl_fail(err, n, "max_error_rate: want a fraction between 0 and 1, got '%s'", v);
     j->max_error_rate = r;
+  } else if (!strncmp(key, "in:", 3)) {
+    if (!key[3]) return pl_fail(err, n, "in: an input option needs a name");
+    if (av_dict_set(&j->in_opts, key + 3, v, 0) < 0) return ISO_ENOMEM;
   } else if (IS("fail_fast") || IS("xerror"))
     j->fail_fast = parse_bool(v);
   else if (IS("protocol_whitelist"))

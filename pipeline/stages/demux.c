@@ -402,10 +402,20 @@ void pl_demux_entry(iso_value *msg) {
   o.protocol_whitelist = job->protocol_whitelist;
   o.allow_formats = job->allow_formats;
   o.start_us = job->in_ss_us; /* the earliest output's -ss */
+  if (job->in_opts && av_dict_copy(&o.fmt_opts, job->in_opts, 0) < 0) o.fmt_opts = NULL;
   o.interrupt = pl_flag_interrupt;
   o.interrupt_opaque = job->flag;
   char err[CX_ERRLEN] = "";
   int r = cx_demux_open(&x->d, job->input, &o, err);
+  /* An input option the demuxer did not take: ffmpeg stops ("Option ...
+   * not found"), so does isopipe, naming it. */
+  const AVDictionaryEntry *left =
+      r >= 0 ? av_dict_get(o.fmt_opts, "", NULL, AV_DICT_IGNORE_SUFFIX) : NULL;
+  if (left) {
+    snprintf(err, sizeof err, "option -%s (before -i) is not an option of the %s demuxer",
+             left->key, cx_demux_ctx(x->d)->iformat->name);
+    r = AVERROR(EINVAL);
+  }
   av_dict_free(&o.fmt_opts);
   if (r < 0 && pl_flag_interrupt(job->flag)) {
     /* Cancelled while opening (a silent network peer): nothing to report. */

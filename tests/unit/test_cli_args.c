@@ -161,19 +161,21 @@ static void test_help_version(void **state) {
  * maps with a leading '-' or a trailing '?' are values. */
 static void test_grammar(void **state) {
   (void)state;
-  ARGV("-y", "-hide_banner", "-nostdin", "-loglevel", "fatal", "-hwaccel", "none", "-i", "in.mkv",
-       "-c", "copy", "-map", "0", "-dn", "-sn", "-map", "-0:s", "-map", "0:a:0?", "-noautorotate",
-       "-shortest", "-start_at_zero", "-ignore_unknown", "-codec:", "copy", "-codec:v:0", "libx264",
-       "-profile:v:0", "high", "-x264opts:0", "keyint=50", "-c:s", "mov_text", "-metadata:s:a:0",
-       "language=eng", "-metadata", "title=", "-ar", "16k", "-ac", "0", "-b:v", "0", "-crf", "30",
-       "-aq", "2", "-vb", "1M", "-frames", "1", "-tag:v", "hvc1", "-bsf:a", "aac_adtstoasc",
-       "-filter:v", "scale=2:2", "-map_metadata", "-1", "-max_muxing_queue_size", "1024",
-       "-movflags", "+faststart", "out.mp4");
+  ARGV("-y", "-hide_banner", "-nostdin", "-loglevel", "fatal", "-hwaccel", "none", "-framerate",
+       "20", "-i", "in.mkv", "-c", "copy", "-map", "0", "-dn", "-sn", "-map", "-0:s", "-map",
+       "0:a:0?", "-noautorotate", "-shortest", "-start_at_zero", "-ignore_unknown",
+       "-codec:", "copy", "-codec:v:0", "libx264", "-profile:v:0", "high", "-x264opts:0",
+       "keyint=50", "-c:s", "mov_text", "-metadata:s:a:0", "language=eng", "-metadata",
+       "title=", "-ar", "16k", "-ac", "0", "-b:v", "0", "-crf", "30", "-aq", "2", "-vb", "1M",
+       "-frames", "1", "-tag:v", "hvc1", "-bsf:a", "aac_adtstoasc", "-filter:v", "scale=2:2",
+       "-map_metadata", "-1", "-max_muxing_queue_size", "1024", "-movflags", "+faststart",
+       "out.mp4");
   cli_opts o;
   assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
   assert_int_equal(o.loglevel, 8);
   assert_int_equal(o.overwrite, 1);
   assert_int_equal(o.nostdin, 1);
+  assert_string_equal(cli_opts_get(&o, "in:framerate"), "20"); /* before -i: the input's */
   assert_string_equal(cli_opts_get(&o, "dn"), "1");
   assert_string_equal(cli_opts_get(&o, "sn"), "1");
   assert_string_equal(nth(&o, "map", 0), "0");

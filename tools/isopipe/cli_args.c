@@ -332,8 +332,12 @@ static int add_avoption(cli_opts *o, const char *opt, const char *base, const ch
   if (index > 0)
     return fail(err, en,
                 "option '%s': only the first stream of a type (v:0, a:0) can be told apart", opt);
-  /* An index alone ("-x264opts:0") leaves it to the encoder that has it. */
-  snprintf(key, sizeof key, "%s%s%.1s", base, type ? ":" : "", type ? &type : "");
+  /* An index alone ("-x264opts:0") leaves it to the encoder that has it;
+   * before -i, it is the input demuxer's (-framerate, -analyzeduration). */
+  if (!o->input)
+    snprintf(key, sizeof key, "in:%s", base);
+  else
+    snprintf(key, sizeof key, "%s%s%.1s", base, type ? ":" : "", type ? &type : "");
   add_kv(o, opt, key, v);
   return 0;
 }

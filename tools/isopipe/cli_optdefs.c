@@ -82,6 +82,8 @@ static const cli_optdef table[] = {
     {"ss", A | I | O, K_TIME, "ss", 0, 0, "start time"},
     {"t", A | I | O, K_TIME, "t", 0, 0, "duration"},
     {"to", A | I | O, K_TIME, "to", 0, 0, "end time"},
+    {"protocol_whitelist", A | I | E, K_STR, "protocol_whitelist", 0, 0,
+     "protocols the input may use (isopipe's default: local files and pipes)"},
     /* Decoding. */
     {"hwaccel", A | S | I, K_SPECIAL, NULL, 0, 0, "none or auto: isopipe decodes in software"},
     /* Progress and logs. */
