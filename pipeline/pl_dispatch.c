@@ -213,6 +213,7 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
   pl_meta_unref(&j->in_meta);
   j->in_meta = m->meta;
   m->meta = NULL;
+  if (p->paused) pl_main_send_ctl(p, 0, PL_M_PAUSE);
   if (p->aborting) {
     pl_main_abort_all(p);
     return;

@@ -76,6 +76,8 @@ typedef enum pl_kind {
   PL_M_CONNECT, /* ports[i]: downstream link port (demux: per input stream) */
   PL_M_STOP,    /* graceful: demux stops reading */
   PL_M_ABORT,   /* stop now, free everything (mux still closes the file) */
+  PL_M_PAUSE,   /* demux: read nothing until RESUME */
+  PL_M_RESUME,
   /* stage -> itself */
   PL_M_KICK
 } pl_kind;
@@ -253,6 +255,7 @@ typedef struct pl_job {
   AVDictionary *extra;   /* pass-through AVOptions (keys may carry :v / :a) */
   AVDictionary *in_opts; /* the input demuxer's AVOptions (keys "in:NAME") */
   bool trace;
+  uint64_t progress_period_ns; /* on_progress at most this often; 0 every tick */
   /* resolved at start (main) */
   char out_format[64];
   char ignored[256]; /* pass-through options no stream of this output uses */

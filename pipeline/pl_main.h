@@ -40,8 +40,13 @@ struct iso_pipeline {
   pl_prio prio;
   pl_node_rt node[PL_MAX_NODES];
   int nnodes; /* spawned or to spawn */
-  bool graph_built, connected, aborting, stopping, cancelled, log_on;
+  bool graph_built, connected, aborting, stopping, cancelled, log_on, paused;
   uint64_t log_id;
+  /* From any thread: iso_pipeline_cancel's request (1 graceful, 2 now), which
+   * main's next tick carries out, and whether a run is under way. */
+  _Atomic int cancel_req;
+  _Atomic bool live;
+  uint64_t last_progress_ns, paused_ns, pause_start_ns;
   uint64_t abort_ns, abort_start_ns, start_ns;
   int status;
   char error[PL_ERRLEN];
@@ -76,5 +81,7 @@ iso_error_category pl_error_classify(int code, int averr, int kind);
 /* pl_progress.c: the 60 Hz tick, progress and the end of the run. */
 void pl_main_tick(iso_timer *t, void *ud);
 void pl_main_finish(iso_pipeline *p);
+/* pl_pipeline.c: a cancel, on main. */
+void pl_main_cancel(iso_pipeline *p, iso_cancel_mode how);
 
 #endif

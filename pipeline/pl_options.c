@@ -244,7 +244,12 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
   else if (IS("overwrite") || IS("y"))
     j->overwrite = parse_bool(v);
   else if (IS("progress_period") || IS("stats_period")) {
-    /* Main ticks at 60 Hz whatever this says; the CLI paces its own lines. */
+    char *end = NULL;
+    double s = strtod(v, &end);
+    if (end == v || *end || !(s >= 0) || s > 86400)
+      return pl_fail(err, n, "%s: want seconds >= 0, got '%s'", key, v);
+    /* Main still ticks at 60 Hz; only the callbacks are paced. */
+    j->progress_period_ns = (uint64_t)(s * 1e9);
   } else if (IS("trace"))
     j->trace = parse_bool(v);
   else {

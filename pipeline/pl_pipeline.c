@@ -209,6 +209,7 @@ int iso_pipeline_start(iso_pipeline *p) {
   }
   p->timer = iso_timer_start(PL_TICK_NS, PL_TICK_NS, pl_main_tick, p);
   p->state = ST_RUNNING;
+  atomic_store(&p->live, true);
   return ISO_OK;
 nomem:
   snprintf(p->error, sizeof p->error, "out of memory");
@@ -225,16 +226,23 @@ fail:
   return p->status;
 }
 
+/* Pumps main until p is done; false when the runtime is gone (nothing can
+ * end the run any more). The give-up in the tick bounds the wait. */
+static bool pump_until_done(iso_pipeline *p) {
+  while (p->state != ST_DONE)
+    if (iso_loop_poll(100000000ull) < 0) return false;
+  return true;
+}
+
 int iso_pipeline_run(iso_pipeline *p) {
   int r = iso_pipeline_start(p);
   if (r != ISO_OK) return r;
-  while (p->state != ST_DONE)
-    iso_loop_poll(100000000ull);
+  if (!pump_until_done(p)) return ISO_ESTATE;
   return p->status;
 }
 
-void iso_pipeline_cancel(iso_pipeline *p, iso_cancel_mode how) {
-  if (!p || p->state == ST_DONE || p->state == ST_NEW) return;
+void pl_main_cancel(iso_pipeline *p, iso_cancel_mode how) {
+  if (p->state == ST_DONE || p->state == ST_NEW) return;
   p->cancelled = true;
   if (how == ISO_CANCEL_NOW) {
     pl_main_abort_all(p);
@@ -244,10 +252,49 @@ void iso_pipeline_cancel(iso_pipeline *p, iso_cancel_mode how) {
   p->stopping = true;
   int run = PL_RUN;
   atomic_compare_exchange_strong(&p->job->flag->state, &run, PL_STOP);
+  if (p->paused) iso_pipeline_pause(p, false); /* a paused demux would never read its end */
   if (p->connected)
     pl_main_send_ctl(p, 0, PL_M_STOP);
   else if (!p->graph_built)
     pl_main_abort_all(p); /* nothing was written yet */
+}
+
+void iso_pipeline_cancel(iso_pipeline *p, iso_cancel_mode how) {
+  if (!p) return;
+  if (iso_is_main()) {
+    pl_main_cancel(p, how);
+    return;
+  }
+  /* Another thread: only atomics. The stop word reaches the demux and any
+   * blocked FFmpeg I/O (its interrupt callback) at once; main's next tick
+   * does the rest. */
+  if (!atomic_load(&p->live)) return;
+  int want = how == ISO_CANCEL_NOW ? 2 : 1;
+  int cur = atomic_load(&p->cancel_req);
+  while (cur < want && !atomic_compare_exchange_weak(&p->cancel_req, &cur, want)) {
+  }
+  int run = PL_RUN;
+  atomic_compare_exchange_strong(&p->job->flag->state, &run, want == 2 ? PL_ABORT : PL_STOP);
+}
+
+int iso_pipeline_pause(iso_pipeline *p, bool pause) {
+  if (!p) return ISO_EINVAL;
+  if (!iso_is_main() || p->state != ST_RUNNING) return ISO_ESTATE;
+  if (pause == p->paused) return ISO_OK;
+  if (pause && p->stopping) return ISO_ESTATE;
+  uint64_t now = iso_now_ns();
+  p->paused = pause;
+  if (pause)
+    p->pause_start_ns = now;
+  else
+    p->paused_ns += now - p->pause_start_ns;
+  /* Before INFO the demux's port is unknown: on_info sends the pause. */
+  if (p->node[0].ctl) pl_main_send_ctl(p, 0, pause ? PL_M_PAUSE : PL_M_RESUME);
+  return ISO_OK;
+}
+
+bool iso_pipeline_paused(const iso_pipeline *p) {
+  return p && p->paused;
 }
 
 bool iso_pipeline_done(const iso_pipeline *p) {
@@ -274,9 +321,14 @@ void iso_pipeline_free(iso_pipeline *p) {
     p->cb.on_progress = NULL;
     p->cb.on_log = NULL;
     p->cb.on_error = NULL;
-    iso_pipeline_cancel(p, ISO_CANCEL_NOW);
-    while (p->state != ST_DONE)
-      iso_loop_poll(100000000ull);
+    pl_main_cancel(p, ISO_CANCEL_NOW);
+    if (!pump_until_done(p)) {
+      /* iso_runtime_shutdown already ended the stages and freed main's
+       * ports and timers: release the rest (handles, logs) as an end would. */
+      p->port = NULL;
+      p->timer = NULL;
+      pl_main_finish(p);
+    }
   }
   pl_stats_free(p->stats);
   for (int f = 1; f < p->nfiles; f++)

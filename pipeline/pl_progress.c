@@ -37,7 +37,8 @@ static void fill_progress(iso_pipeline *p, uint64_t now) {
   g->frames = p->frames;
   g->out_bytes = p->out_bytes > 0 ? (uint64_t)p->out_bytes : 0;
   g->bitrate_kbps = p->pos_s > 0 ? g->out_bytes * 8.0 / p->pos_s / 1000.0 : 0;
-  double el = (now - p->start_ns) / 1e9;
+  uint64_t paused = p->paused_ns + (p->paused ? now - p->pause_start_ns : 0);
+  double el = (now - p->start_ns - paused) / 1e9; /* time paused is no time spent */
   g->elapsed_s = el;
   g->speed = el > 0 ? p->pos_s / el : 0;
   g->percent = g->duration_s > 0 ? fmin(100.0, 100.0 * p->pos_s / g->duration_s) : -1;
@@ -75,6 +76,8 @@ static void fill_progress(iso_pipeline *p, uint64_t now) {
 void pl_main_tick(iso_timer *t, void *ud) {
   iso_pipeline *p = ud;
   uint64_t now = iso_now_ns();
+  int req = atomic_exchange(&p->cancel_req, 0);
+  if (req) pl_main_cancel(p, req == 2 ? ISO_CANCEL_NOW : ISO_CANCEL_GRACEFUL);
   pl_log_drain(p, p->log_id);
   if (p->stats) pl_stats_tick(p->stats, now, iso_timer_lateness_ns(t), iso_timer_missed(t));
   if (p->aborting && now - p->abort_start_ns > PL_GIVE_UP_NS) {
@@ -98,6 +101,9 @@ void pl_main_tick(iso_timer *t, void *ud) {
   }
   if (p->state == ST_RUNNING) pl_main_restep(p);
   fill_progress(p, now);
+  uint64_t period = p->job->progress_period_ns;
+  if (period && p->last_progress_ns && now - p->last_progress_ns < period) return;
+  p->last_progress_ns = now;
   if (p->cb.on_progress) p->cb.on_progress(p, &p->prog, p->ud);
 }
 
@@ -137,6 +143,7 @@ static void write_failed(iso_pipeline *p, const char *what, const char *path, in
 void pl_main_finish(iso_pipeline *p) {
   if (p->state == ST_DONE) return;
   p->state = ST_DONE;
+  atomic_store(&p->live, false);
   uint64_t now = iso_now_ns();
   if (p->timer) {
     iso_timer_stop(p->timer);

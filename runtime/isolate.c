@@ -98,6 +98,16 @@ void rt_iso_wake(rt_iso *iso) {
     rt_sched_ready(iso);
     return;
   }
+  if (iso->is_main) {
+    /* A foreign loop watches this fd instead of main parking on its futex. */
+    int fd1 = atomic_load_explicit(&rt_rt.main_fd1, memory_order_acquire);
+    if (fd1 > 0) {
+      uint64_t one = 1;
+      if (write(fd1 - 1, &one, sizeof one) < 0) {
+        /* EAGAIN: the counter is saturated, the fd is readable anyway */
+      }
+    }
+  }
   if (atomic_load_explicit(&iso->parked, memory_order_seq_cst) &&
       atomic_exchange_explicit(&iso->parked, 0, memory_order_seq_cst))
     rt_futex_wake(&iso->parked, 1);

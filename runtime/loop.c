@@ -3,6 +3,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <limits.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include "runtime/rt_internal.h"
 
 /* Adaptive polling before a futex sleep, a few microseconds at most. It doubles while polling finds
@@ -292,4 +296,53 @@ int iso_set_busy_poll(uint64_t ns) {
 
 uint64_t iso_busy_poll(void) {
   return rt_self ? rt_self->busy_poll_ns : 0;
+}
+
+/* ---- a foreign event loop (GLib, Qt, libuv, poll) drives main ---------------- */
+
+int iso_loop_fd(void) {
+  rt_iso *me = rt_self;
+  if (!me || !me->is_main || rt_rt.mode != ISO_MODE_THREADS) return ISO_ESTATE;
+  int fd1 = atomic_load(&rt_rt.main_fd1);
+  if (fd1 > 0) return fd1 - 1;
+  int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) return ISO_ENOMEM;
+  atomic_store_explicit(&rt_rt.main_fd1, fd + 1, memory_order_release);
+  return fd;
+}
+
+uint64_t iso_loop_deadline(void) {
+  rt_iso *me = rt_self;
+  if (!me) return UINT64_MAX;
+  if (rt_rt.mode == ISO_MODE_INLINE) {
+    if (rt_rt.ready_head) return 0;
+    uint64_t when;
+    earliest_timer(&when);
+    return when;
+  }
+  if (has_work(me)) return 0;
+  return rt_timers_next(me);
+}
+
+int iso_loop_timeout_ms(void) {
+  uint64_t d = iso_loop_deadline();
+  if (d == UINT64_MAX) return -1;
+  uint64_t now = iso_now_ns();
+  if (d <= now) return 0;
+  uint64_t ms = (d - now + 999999) / 1000000;
+  return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+int iso_loop_dispatch(void) {
+  rt_iso *me = rt_self;
+  if (!me) return ISO_ESTATE;
+  /* Read before running: a wake during the run leaves the fd readable. */
+  int fd1 = atomic_load(&rt_rt.main_fd1);
+  if (me->is_main && fd1 > 0) {
+    uint64_t v;
+    if (read(fd1 - 1, &v, sizeof v) < 0) {
+      /* EAGAIN: nothing was signalled, timers may still be due */
+    }
+  }
+  return iso_loop_poll(0);
 }

@@ -216,6 +216,8 @@ typedef struct rt_runtime {
   size_t nreap, creap;
   /* inline scheduler */
   rt_iso *ready_head, *ready_tail;
+  /* iso_loop_fd's eventfd + 1 (0: none), written by whoever wakes main */
+  _Atomic int main_fd1;
 } rt_runtime;
 
 extern rt_runtime rt_rt;

@@ -156,6 +156,9 @@ int iso_runtime_shutdown_timed(uint64_t grace_ns) {
     rt_reap_threads();
     rt_pool_shutdown(stuck);
   }
+  /* Stuck threads may still wake main: their fd stays open (and leaks). */
+  int fd1 = atomic_exchange(&rt_rt.main_fd1, 0);
+  if (fd1 > 0 && !stuck) close(fd1 - 1);
   rt_iso *m = rt_rt.main;
   rt_iso_finish(m);
   rt_iso_unref(m);

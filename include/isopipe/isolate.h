@@ -234,6 +234,23 @@ ISO_API int iso_loop_run(void);
  * Returns the number of events dispatched. For embedding in a foreign loop. */
 ISO_API int iso_loop_poll(uint64_t timeout_ns);
 ISO_API void iso_loop_stop(void);
+/*
+ * Driving main from a foreign event loop (GLib, Qt, libuv, a poll() loop)
+ * instead of iso_loop_run / iso_loop_poll, in threads mode on the main
+ * isolate: watch iso_loop_fd() for readability (POLLIN), wait no later than
+ * iso_loop_deadline() (iso_now_ns() clock; 0 = now, UINT64_MAX = no timer;
+ * iso_loop_timeout_ms() gives it as poll()'s timeout), then call
+ * iso_loop_dispatch(), which runs what is ready without blocking and
+ * returns the number of events. Ask for the deadline again after each
+ * dispatch: a busy main leaves work for the next one. The fd (an eventfd
+ * owned by the runtime, closed by iso_runtime_shutdown) is readable
+ * whenever another thread queued something for main. ISO_ESTATE off main
+ * or in inline mode (there, call iso_loop_dispatch by the deadline).
+ */
+ISO_API int iso_loop_fd(void);
+ISO_API uint64_t iso_loop_deadline(void);
+ISO_API int iso_loop_timeout_ms(void);
+ISO_API int iso_loop_dispatch(void);
 ISO_API uint64_t iso_now_ns(void); /* CLOCK_MONOTONIC */
 /* For the current isolate (threads mode; off by default): a message it
  * sends from inside an event to a parked isolate wakes that isolate only

@@ -58,8 +58,9 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
  *   writes (outputs, stats, trace) must not be the input (by inode,
  *   through any protocol prefix, link or symlink) nor another of them:
  *   iso_pipeline_start refuses it with ISO_EINVAL. A stats or trace file
- *   that cannot be written whole (a full disk) fails the run. progress_period (accepted; progress
- *   is reported every 60 Hz tick).
+ *   that cannot be written whole (a full disk) fails the run. progress_period (seconds between
+ *   on_progress calls; 0, the default: every 60 Hz tick; the last one
+ *   always comes).
  *   Any other key is kept as an AVOption for the encoders ("x264-params",
  *   "tune", "cpu-used", a stream suffix like "tune:v" picks one encoder)
  *   or the muxer ("movflags"); one that nothing uses fails iso_pipeline_start.
@@ -107,7 +108,19 @@ typedef enum {
   ISO_CANCEL_GRACEFUL = 0, /* stop reading input, flush every stage, finish the output */
   ISO_CANCEL_NOW = 1       /* stop every stage now, still close the output file */
 } iso_cancel_mode;
+/* Safe from any thread (a GUI's, a signal-watching one, a worker), as long
+ * as p is not freed meanwhile: off main it only sets atomics (the stop word
+ * reaches the demux and blocked FFmpeg I/O at once) and main carries out
+ * the rest at its next tick (within 1/60 s). Later calls can only make a
+ * cancel stronger (graceful -> now). */
 ISO_API void iso_pipeline_cancel(iso_pipeline *p, iso_cancel_mode how);
+/* Pause (true) or resume (false) a running pipeline: the demux stops
+ * reading, the stages drain what they hold and wait, nothing is dropped.
+ * Time paused does not count in elapsed_s, speed or the ETA. Main isolate
+ * only: ISO_ESTATE elsewhere, before start, after the end or while a
+ * graceful cancel finishes (a cancel resumes a paused pipeline). */
+ISO_API int iso_pipeline_pause(iso_pipeline *p, bool pause);
+ISO_API bool iso_pipeline_paused(const iso_pipeline *p);
 
 ISO_API bool iso_pipeline_done(const iso_pipeline *p);
 /* ISO_OK, an error code, or ISO_ECANCELLED when the caller cancelled (also
@@ -125,7 +138,10 @@ ISO_API const char *iso_pipeline_error(const iso_pipeline *p);
 ISO_API int iso_pipeline_error_info(const iso_pipeline *p, iso_error_info *out);
 /* The latest snapshot (valid until the next loop iteration). */
 ISO_API const iso_progress *iso_pipeline_progress(const iso_pipeline *p);
-/* Frees a pipeline that is done (or never started). */
+/* Frees a pipeline that is done (or never started). On a running one it
+ * cancels now and pumps main until the stages ended, with the callbacks
+ * of p off (other pipelines' still run): bounded by the abort's give-up,
+ * a few seconds at worst. After iso_runtime_shutdown it only frees. */
 ISO_API void iso_pipeline_free(iso_pipeline *p);
 
 #ifdef __cplusplus

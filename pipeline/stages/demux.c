@@ -29,7 +29,7 @@ typedef struct demux_impl {
   int64_t offset[PL_MAX_IN]; /* subtracted from ts, in the stream's tb */
   pl_msg *pending;           /* a packet waiting for its links' credits */
   uint64_t pending_to;       /* the links it goes to (bit per link) */
-  bool connected, stopping;
+  bool connected, stopping, paused;
 } demux_impl;
 
 static bool any_blocked(const demux_impl *x) {
@@ -191,6 +191,7 @@ static void on_kick(pl_stage *st) {
     end_all(x, true);
     return;
   }
+  if (x->paused) return; /* RESUME kicks again */
   for (int i = 0; i < x->nl; i++)
     if (x->l[i].params) {
       uint64_t to = 1ull << i;
@@ -315,6 +316,11 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
     demux_connect(st, m);
   } else if (m->kind == PL_M_STOP) {
     x->stopping = true;
+    if (x->connected) pl_stage_kick(st);
+  } else if (m->kind == PL_M_PAUSE) {
+    x->paused = true;
+  } else if (m->kind == PL_M_RESUME && x->paused) {
+    x->paused = false;
     if (x->connected) pl_stage_kick(st);
   }
   pl_msg_free(m);
