@@ -350,9 +350,16 @@ static void on_msg(iso_pipeline *p, pl_msg *m) {
   pl_msg_free(m);
 }
 
+static void port_handler(iso_pipeline *p, iso_value *v);
+
 void pl_main_port_handler(iso_port *port, iso_value *v, void *ud) {
   (void)port;
-  iso_pipeline *p = ud;
+  iso_pipeline *prev = pl_log_main_enter(ud);
+  port_handler(ud, v);
+  pl_log_main_enter(prev);
+}
+
+static void port_handler(iso_pipeline *p, iso_value *v) {
   if (p->stats && pl_stats_take(p->stats, v)) return;
   if (iso_type(v) == ISO_V_INT) {
     int id = (int)iso_as_int(v);

@@ -435,6 +435,8 @@ int pl_outpath_check(const char *what, const char *url, const pl_outpath_ctx *c,
 /* Installs the av_log forwarder (refcounted across pipelines). */
 /* Returns the pipeline's log id (the jobs carry it to their stages). */
 uint64_t pl_log_acquire(iso_pipeline *p);
+/* Marks main as running p's own code (NULL: the host's); returns the previous. */
+iso_pipeline *pl_log_main_enter(iso_pipeline *p);
 void pl_log_release(iso_pipeline *p);
 /* The stage whose handler runs on this thread (NULL: none). */
 void pl_log_set_stage(pl_stage *st);

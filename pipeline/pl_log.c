@@ -27,6 +27,12 @@ static pl_log_line *g_head, *g_tail;
 static int g_queued;
 
 static _Thread_local pl_stage *tl_stage;
+/* Main is running a pipeline's own code (start, its messages, its tick):
+ * FFmpeg lines on main are that pipeline's, any others the host's. */
+static _Thread_local iso_pipeline *tl_main_pipe;
+/* The host's own callback (iso_set_ffmpeg_log_callback): FFmpeg has no call
+ * that returns the one installed, so the host says which it is. */
+static void (*g_host)(void *, int, const char *, va_list);
 static _Thread_local char tl_buf[2048];
 static _Thread_local size_t tl_len;
 static _Thread_local int tl_prefix = 1;
@@ -77,6 +83,30 @@ static uint64_t line_owner(void *avcl) {
   return (uint64_t)(uintptr_t)((const AVCodecContext *)avcl)->opaque;
 }
 
+iso_pipeline *pl_log_main_enter(iso_pipeline *p) {
+  iso_pipeline *prev = tl_main_pipe;
+  tl_main_pipe = p;
+  return prev;
+}
+
+void iso_set_ffmpeg_log_callback(void (*cb)(void *avcl, int level, const char *fmt, va_list vl)) {
+  pthread_mutex_lock(&g_lock);
+  g_host = cb;
+  /* Not forwarding now: the host's goes in at once. */
+  if (g_refs == 0) av_log_set_callback(cb ? cb : av_log_default_callback);
+  pthread_mutex_unlock(&g_lock);
+}
+
+static void host_log(void *avcl, int level, const char *fmt, va_list vl) {
+  pthread_mutex_lock(&g_lock);
+  void (*cb)(void *, int, const char *, va_list) = g_host;
+  pthread_mutex_unlock(&g_lock);
+  if (cb)
+    cb(avcl, level, fmt, vl);
+  else
+    av_log_default_callback(avcl, level, fmt, vl);
+}
+
 /* The pipeline main-thread lines go to: the most recent one still alive. */
 static iso_pipeline *main_target(void) {
   iso_pipeline *p = NULL;
@@ -98,7 +128,7 @@ static void emit(void *avcl, int level, const char *line) {
     return;
   }
   if (iso_is_main()) {
-    iso_pipeline *p = main_target();
+    iso_pipeline *p = tl_main_pipe ? tl_main_pipe : main_target();
     if (p) pl_pipeline_deliver_log(p, level, "main", line);
     return;
   }
@@ -124,6 +154,11 @@ static void emit(void *avcl, int level, const char *line) {
 }
 
 static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
+  if (!tl_stage && !tl_main_pipe && iso_is_main()) {
+    /* The host's own FFmpeg calls on main, between pipeline events. */
+    host_log(avcl, level, fmt, vl);
+    return;
+  }
   if (level <= AV_LOG_ERROR) keep_error(avcl, level, fmt, vl);
   if (level > av_log_get_level()) return;
   char part[1024];
@@ -169,7 +204,7 @@ void pl_log_release(iso_pipeline *p) {
     }
   pl_log_line *drop = NULL;
   if (--g_refs == 0) {
-    av_log_set_callback(av_log_default_callback);
+    av_log_set_callback(g_host ? g_host : av_log_default_callback);
     drop = g_head;
     g_head = g_tail = NULL;
     g_queued = 0;

@@ -142,8 +142,17 @@ static int check_paths(iso_pipeline *p, char *err, size_t errlen) {
 
 /* ---- errors and teardown ----------------------------------------------------- */
 
+static int start(iso_pipeline *p);
+
 int iso_pipeline_start(iso_pipeline *p) {
   if (!p) return ISO_EINVAL;
+  iso_pipeline *prev = pl_log_main_enter(p);
+  int r = start(p);
+  pl_log_main_enter(prev);
+  return r;
+}
+
+static int start(iso_pipeline *p) {
   if (p->state != ST_NEW) return ISO_ESTATE;
   if (!iso_is_main()) {
     snprintf(p->error, sizeof p->error, "iso_pipeline_start must run on the main isolate");

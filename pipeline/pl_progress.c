@@ -73,8 +73,15 @@ static void fill_progress(iso_pipeline *p, uint64_t now) {
   }
 }
 
+static void tick(iso_pipeline *p, iso_timer *t);
+
 void pl_main_tick(iso_timer *t, void *ud) {
-  iso_pipeline *p = ud;
+  iso_pipeline *prev = pl_log_main_enter(ud);
+  tick(ud, t);
+  pl_log_main_enter(prev);
+}
+
+static void tick(iso_pipeline *p, iso_timer *t) {
   uint64_t now = iso_now_ns();
   int req = atomic_exchange(&p->cancel_req, 0);
   if (req) pl_main_cancel(p, req == 2 ? ISO_CANCEL_NOW : ISO_CANCEL_GRACEFUL);

@@ -2,6 +2,7 @@
 #ifndef ISOPIPE_PIPELINE_H
 #define ISOPIPE_PIPELINE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,6 +25,19 @@ typedef struct iso_pipeline_callbacks {
   void (*on_error)(iso_pipeline *p, const char *stage, const char *message, void *ud);
   void (*on_done)(iso_pipeline *p, int status, void *ud); /* status: ISO_OK or error */
 } iso_pipeline_callbacks;
+
+/*
+ * FFmpeg's log callback is process-wide and FFmpeg 5.1 cannot say which one
+ * is installed. While pipelines run, isopipe's forwarder is installed: lines
+ * of a pipeline's stages and of its own main-side code go to its on_log;
+ * lines the host's own FFmpeg calls make on the main isolate go to the
+ * callback given here (NULL, the default: FFmpeg's own). When the last
+ * pipeline ends, that callback is installed again (not FFmpeg's default).
+ * A host with its own av_log callback calls this instead of (or after)
+ * av_log_set_callback. Any thread.
+ */
+ISO_API void iso_set_ffmpeg_log_callback(void (*cb)(void *avcl, int level, const char *fmt,
+                                                    va_list vl));
 
 /* Needs iso_runtime_init() first (either mode). */
 ISO_API iso_pipeline *iso_pipeline_new(void);

@@ -18,4 +18,12 @@ flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs isopipe)
 # shellcheck disable=SC2086
 cc $sflags "$src/main.c" $flags -o "$tmp/pc"
 LD_LIBRARY_PATH="$libdir" "$tmp/pc" | grep -q "^isopipe "
-echo "install: find_package and pkg-config consumers built and ran"
+# The embedding examples, as built against the installed package.
+clip="$src/../../../media/clip-h264-aac.mp4"
+run() { LD_LIBRARY_PATH="$libdir" "$@"; }
+run "$tmp/b/probe" "$clip" | grep -q "video h264"
+run "$tmp/b/embed" "$clip" "$tmp/embed.mp4" mpeg4 aac >/dev/null
+run "$tmp/b/poll_loop" "$clip" "$tmp/poll.mkv" | grep -q "^done: ok"
+POLL_LOOP_CANCEL_AFTER=0.01 run "$tmp/b/poll_loop" "$clip" "$tmp/cancel.mkv" | grep -q "(cancelled)"
+run "$tmp/b/glib_loop" "$clip" "$tmp/glib.mkv" | grep -q "^done: ok"
+echo "install: find_package and pkg-config consumers and the examples built and ran"
