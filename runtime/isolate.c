@@ -73,13 +73,15 @@ void rt_drain_mailbox(rt_iso *iso) {
 
 void rt_iso_unref(rt_iso *iso) {
   if (!iso || atomic_fetch_sub_explicit(&iso->refs, 1, memory_order_acq_rel) != 1) return;
-  pthread_mutex_lock(&rt_rt.lock);
+  /* After a clean shutdown no other thread of the runtime is left. */
+  bool lock = rt_lock_live;
+  if (lock) pthread_mutex_lock(&rt_rt.lock);
   if (iso->all_prev)
     iso->all_prev->all_next = iso->all_next;
   else if (rt_rt.all == iso)
     rt_rt.all = iso->all_next;
   if (iso->all_next) iso->all_next->all_prev = iso->all_prev;
-  pthread_mutex_unlock(&rt_rt.lock);
+  if (lock) pthread_mutex_unlock(&rt_rt.lock);
   rt_drain_mailbox(iso);
   ctl_free(iso->ctl_head);
   notices_free(iso->on_exit);

@@ -315,6 +315,7 @@ typedef struct rt_joiner {
 extern cpu_set_t rt_proc_mask;
 extern bool rt_have_mask;
 extern atomic_int rt_live_threads;
+extern bool rt_lock_live; /* rt_rt.lock is initialised and not destroyed */
 /* Joins the threads that have already gone, leaving those still on their way out. */
 void rt_reap_finished(void);
 /* Adds an exit (msg kept from the start) or error notice to list. */

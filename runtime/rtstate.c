@@ -16,6 +16,9 @@ atomic_int rt_live_threads;
 /* The last shutdown gave up on threads stuck in foreign code (see
  * iso_runtime_shutdown_timed): their state is kept until they end. */
 static bool rt_abandoned;
+/* The registry's lock exists (between init and a shutdown that destroyed it):
+ * handles released after the shutdown touch the registry alone. */
+bool rt_lock_live;
 
 int iso_runtime_init(iso_mode mode) {
   if (rt_rt.up) return ISO_ESTATE;
@@ -31,6 +34,7 @@ int iso_runtime_init(iso_mode mode) {
   rt_runtime z = {0};
   rt_rt = z;
   pthread_mutex_init(&rt_rt.lock, NULL);
+  rt_lock_live = true;
   rt_rt.mode = mode;
   rt_have_mask = sched_getaffinity(0, sizeof rt_proc_mask, &rt_proc_mask) == 0;
   rt_iso *m = rt_iso_new("main");
@@ -182,7 +186,10 @@ int iso_runtime_shutdown_timed(uint64_t grace_ns) {
   pthread_mutex_unlock(&rt_rt.lock);
   rt_abandoned = stuck;
   /* Stuck threads still use the registry and its lock when they end. */
-  if (!stuck) pthread_mutex_destroy(&rt_rt.lock);
+  if (!stuck) {
+    rt_lock_live = false;
+    pthread_mutex_destroy(&rt_rt.lock);
+  }
   return stuck ? ISO_ETIMEDOUT : ISO_OK;
 }
 
