@@ -178,17 +178,23 @@ static void t_pause_resume(void **state) {
                    tm_probe_stream(&in, AVMEDIA_TYPE_AUDIO)->samples);
 }
 
+/* A slow x264 job into name, started and running for a moment. */
+static iso_pipeline *start_slow(tp_run *r, const char *name) {
+  char out[1024];
+  tm_path(out, sizeof out, g_dir, name);
+  const char *kv[] = {"i", g_clip, "o", out, "c:v", "libx264", "preset", "veryslow", NULL};
+  tp_init(r);
+  iso_pipeline *p = tp_make(r, kv);
+  assert_int_equal(iso_pipeline_start(p), ISO_OK);
+  pump_ms(300);
+  return p;
+}
+
 /* Freed while it runs: cancelled, bounded, no callback of it afterwards. */
 static void t_free_running(void **state) {
   (void)state;
-  char out[1024];
-  tm_path(out, sizeof out, g_dir, "free.mkv");
-  const char *kv[] = {"i", g_clip, "o", out, "c:v", "libx264", "preset", "veryslow", NULL};
   tp_run r;
-  tp_init(&r);
-  iso_pipeline *p = tp_make(&r, kv);
-  assert_int_equal(iso_pipeline_start(p), ISO_OK);
-  pump_ms(300);
+  iso_pipeline *p = start_slow(&r, "free.mkv");
   uint64_t t0 = iso_now_ns();
   iso_pipeline_free(p);
   assert_true(iso_now_ns() - t0 < 6000000000ull);
@@ -199,14 +205,8 @@ static void t_free_running(void **state) {
  * free must then neither spin nor touch what the shutdown freed. */
 static void t_free_after_shutdown(void **state) {
   (void)state;
-  char out[1024];
-  tm_path(out, sizeof out, g_dir, "shutdown.mkv");
-  const char *kv[] = {"i", g_clip, "o", out, "c:v", "libx264", "preset", "veryslow", NULL};
   tp_run r;
-  tp_init(&r);
-  iso_pipeline *p = tp_make(&r, kv);
-  assert_int_equal(iso_pipeline_start(p), ISO_OK);
-  pump_ms(300);
+  iso_pipeline *p = start_slow(&r, "shutdown.mkv");
   iso_runtime_shutdown();
   uint64_t t0 = iso_now_ns();
   iso_pipeline_free(p);
