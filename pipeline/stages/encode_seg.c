@@ -7,204 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "codecs/codecs.h"
-#include "pipeline/pl_internal.h"
-#include "pipeline/pl_segments.h"
+#include "pipeline/stages/encode_seg.h"
 
-#define SEG_TAG 0x504c5347u /* "PLSG": a segment's request / result */
 #define SEG_SLOTS (2 * PL_SEG_MAX + 4)
-
-/* One segment: the frames it encodes going out, its kept packets coming back. */
-typedef struct seg_req {
-  pl_job *job;
-  int out_stream, index;
-  pl_seg_window w;
-  AVRational tb; /* of the frames' pts: 1/sample_rate */
-  AVFrame **fr;
-  int nfr, frcap;
-  AVPacket **pkt;
-  int64_t *at;                  /* each packet's pts in samples */
-  int npkt, pkcap, atcap, next; /* next: the join's read position */
-  AVRational pkt_tb;
-  /* The join's cut: packets in [join_from, join_to) go out; join_to is
-   * known once the next segment is in (bounded). */
-  int64_t join_from, join_to;
-  bool bounded;
-  pl_stamp stamp;
-  uint64_t t0, t1; /* the worker's start and end (pl_now) */
-  double cpu_s;    /* the worker's thread CPU */
-  bool failed;
-  char err[CX_ERRLEN];
-} seg_req;
-
-static void req_free(void *p) {
-  seg_req *r = p;
-  if (!r) return;
-  for (int i = 0; i < r->nfr; i++)
-    av_frame_free(&r->fr[i]);
-  for (int i = 0; i < r->npkt; i++)
-    av_packet_free(&r->pkt[i]);
-  free(r->fr);
-  free(r->pkt);
-  free(r->at);
-  pl_job_free(r->job);
-  free(r);
-}
-
-static bool grow(void **arr, int *cap, int need, size_t elem) {
-  if (need <= *cap) return true;
-  int n = *cap ? *cap * 2 : 64;
-  while (n < need)
-    n *= 2;
-  void *a = realloc(*arr, (size_t)n * elem);
-  if (!a) return false;
-  *arr = a;
-  *cap = n;
-  return true;
-}
-
-/* ---- the worker: one segment, on its own isolate ------------------------------ */
-
-/* The part of fr inside [from, to) (sample positions), or fr itself. */
-static AVFrame *cut(AVFrame *fr, int64_t from, int64_t to) {
-  int64_t a = fr->pts > from ? fr->pts : from;
-  int64_t b = fr->pts + fr->nb_samples < to ? fr->pts + fr->nb_samples : to;
-  if (a >= b) return NULL;
-  if (a == fr->pts && b == fr->pts + fr->nb_samples) return fr;
-  AVFrame *c = av_frame_alloc();
-  if (!c) return NULL;
-  c->format = fr->format;
-  c->sample_rate = fr->sample_rate;
-  c->nb_samples = (int)(b - a);
-  if (av_channel_layout_copy(&c->ch_layout, &fr->ch_layout) < 0 || av_frame_get_buffer(c, 0) < 0 ||
-      av_samples_copy(c->extended_data, fr->extended_data, 0, (int)(a - fr->pts), c->nb_samples,
-                      fr->ch_layout.nb_channels, fr->format) < 0) {
-    av_frame_free(&c);
-    return NULL;
-  }
-  c->pts = a;
-  return c;
-}
-
-typedef struct seg_enc {
-  seg_req *r;
-  cx_enc *enc;
-  cx_aconv *rc;
-  AVFrame *tmp;
-  int quality;
-  bool enc_flushed;
-} seg_enc;
-
-static int keep_packet(seg_enc *e, AVPacket *pkt) {
-  seg_req *r = e->r;
-  int64_t at = av_rescale_q(pkt->pts, r->pkt_tb, r->tb);
-  if (!pl_seg_keep(&r->w, at)) {
-    av_packet_free(&pkt);
-    return 0;
-  }
-  if (!grow((void **)&r->pkt, &r->pkcap, r->npkt + 1, sizeof *r->pkt) ||
-      !grow((void **)&r->at, &r->atcap, r->npkt + 1, sizeof *r->at)) {
-    av_packet_free(&pkt);
-    return AVERROR(ENOMEM);
-  }
-  r->at[r->npkt] = at;
-  r->pkt[r->npkt++] = pkt;
-  return 0;
-}
-
-/* Moves what the encoder has into the segment's packets, feeding it from
- * the re-chunker while it can take more. */
-static int pump(seg_enc *e) {
-  for (;;) {
-    AVPacket *pkt = av_packet_alloc();
-    if (!pkt) return AVERROR(ENOMEM);
-    int r = cx_enc_receive(e->enc, pkt);
-    if (r == 0) {
-      if ((r = keep_packet(e, pkt)) < 0) return r;
-      continue;
-    }
-    av_packet_free(&pkt);
-    if (r == AVERROR_EOF) return 0;
-    if (r != AVERROR(EAGAIN)) return r;
-    if (!e->rc) return 0;
-    r = cx_aconv_receive(e->rc, e->tmp);
-    if (r == AVERROR(EAGAIN)) return 0;
-    if (r == AVERROR_EOF) {
-      if (e->enc_flushed) return 0;
-      e->enc_flushed = true;
-      r = cx_enc_send(e->enc, NULL);
-    } else if (r == 0) {
-      if (e->quality) e->tmp->quality = e->quality;
-      r = cx_enc_send(e->enc, e->tmp);
-      av_frame_unref(e->tmp);
-    }
-    if (r < 0 && r != AVERROR_EOF) return r;
-  }
-}
-
-static int feed_one(seg_enc *e, AVFrame *fr) {
-  if (e->quality && fr) fr->quality = e->quality;
-  for (;;) {
-    int r = e->rc ? cx_aconv_send(e->rc, fr) : cx_enc_send(e->enc, fr);
-    if (r != AVERROR(EAGAIN)) {
-      if (r < 0) return r;
-      return pump(e);
-    }
-    if ((r = pump(e)) < 0) return r;
-  }
-}
-
-static int encode_segment(seg_req *r) {
-  seg_enc e = {.r = r};
-  int ret = 0;
-  if (!(e.tmp = av_frame_alloc())) return AVERROR(ENOMEM);
-  for (int i = 0; i < r->nfr && ret >= 0; i++) {
-    AVFrame *c = cut(r->fr[i], r->w.from, r->w.to);
-    if (!c) continue;
-    if (!e.enc) {
-      ret = pl_enc_open(r->job, r->out_stream, c, r->tb, &e.enc, &e.rc, &e.quality, r->err);
-      if (ret < 0) {
-        if (c != r->fr[i]) av_frame_free(&c);
-        break;
-      }
-      r->pkt_tb = cx_enc_time_base(e.enc);
-    }
-    ret = feed_one(&e, c);
-    if (c != r->fr[i]) av_frame_free(&c);
-    av_frame_free(&r->fr[i]); /* done with it: memory goes back as the segment advances */
-  }
-  if (ret >= 0 && e.enc) {
-    if (e.rc) {
-      ret = cx_aconv_send(e.rc, NULL);
-    } else {
-      e.enc_flushed = true;
-      ret = cx_enc_send(e.enc, NULL);
-    }
-    if (ret >= 0 || ret == AVERROR_EOF) ret = pump(&e);
-  }
-  if (ret < 0 && !r->err[0]) cx_errstr(ret, r->err, sizeof r->err);
-  cx_enc_close(&e.enc);
-  cx_aconv_close(&e.rc);
-  av_frame_free(&e.tmp);
-  return ret;
-}
-
-static iso_value *seg_worker(iso_value *arg) {
-  seg_req *r = iso_transfer_take(arg, NULL);
-  iso_value_free(arg);
-  if (!r) return iso_null();
-  struct timespec c0, c1;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-  r->t0 = pl_now();
-  if (encode_segment(r) < 0) r->failed = true;
-  r->t1 = pl_now();
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-  r->cpu_s = (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) * 1e-9;
-  for (int i = 0; i < r->nfr; i++)
-    av_frame_free(&r->fr[i]);
-  r->nfr = 0;
-  return iso_transfer(r, req_free, SEG_TAG);
-}
 
 /* ---- the stage: cuts the stream into segments and joins their packets ----- */
 
@@ -219,12 +24,12 @@ typedef struct seg_impl {
   pl_seg_plan plan;
   int64_t base, pos; /* the first frame's pts; samples taken so far */
   int sample_rate;
-  seg_req *slot[SEG_SLOTS];
+  pl_seg_req *slot[SEG_SLOTS];
   bool complete[SEG_SLOTS];
   int created, dispatched, joined, running;
 } seg_impl;
 
-static seg_req **slot_of(seg_impl *x, int k) {
+static pl_seg_req **slot_of(seg_impl *x, int k) {
   return &x->slot[k % SEG_SLOTS];
 }
 
@@ -236,17 +41,17 @@ static void dispatch(seg_impl *x) {
   pl_stage *st = x->f->st;
   while (!st->ended && x->dispatched < x->created && x->complete[x->dispatched % SEG_SLOTS] &&
          x->running < x->nseg && x->dispatched - x->joined < 2 * x->nseg) {
-    seg_req **s = slot_of(x, x->dispatched);
-    seg_req *r = *s;
+    pl_seg_req **s = slot_of(x, x->dispatched);
+    pl_seg_req *r = *s;
     *s = NULL;
     r->job = pl_job_clone(st->job, st->job->self, NULL);
-    iso_value *v = r->job ? iso_transfer(r, req_free, SEG_TAG) : NULL;
+    iso_value *v = r->job ? iso_transfer(r, pl_seg_req_free, PL_SEG_TAG) : NULL;
     if (!v) {
-      req_free(r);
+      pl_seg_req_free(r);
       pl_stage_fail(st, ISO_ENOMEM, "out of memory");
       return;
     }
-    int ret = iso_run_async(seg_worker, v, x->reply_sp);
+    int ret = iso_run_async(pl_seg_worker, v, x->reply_sp);
     if (ret != ISO_OK) {
       pl_stage_fail(st, ret, "segment %d: cannot start its encoder: %s", x->dispatched,
                     iso_strerror(ret));
@@ -266,7 +71,7 @@ static void on_reply(iso_port *port, iso_value *v, void *ud) {
   pl_stage *st = x->f->st;
   pl_stage_enter(st);
   const char *tag = iso_as_str(iso_list_at(v, 0));
-  seg_req *r = tag && !strcmp(tag, "ok") ? iso_transfer_take(iso_list_at(v, 1), NULL) : NULL;
+  pl_seg_req *r = tag && !strcmp(tag, "ok") ? iso_transfer_take(iso_list_at(v, 1), NULL) : NULL;
   if (!st->ended) {
     if (!r) {
       const char *why = iso_as_str(iso_list_at(v, 1));
@@ -286,13 +91,13 @@ static void on_reply(iso_port *port, iso_value *v, void *ud) {
       pl_stage_kick(st);
     }
   }
-  req_free(r);
+  pl_seg_req_free(r);
   iso_value_free(v);
   pl_stage_leave(st, false);
 }
 
-static seg_req *new_seg(seg_impl *x, int k) {
-  seg_req *r = calloc(1, sizeof *r);
+static pl_seg_req *new_seg(seg_impl *x, int k) {
+  pl_seg_req *r = calloc(1, sizeof *r);
   if (!r) return NULL;
   r->index = k;
   r->out_stream = x->f->st->node->out_stream;
@@ -354,7 +159,7 @@ static int take_frame(seg_impl *x, const pl_msg *in) {
   int64_t n = fr->nb_samples, end = x->pos + n;
   while (pl_seg_first_at(&x->plan, x->created) < end) {
     if (x->created - x->joined >= SEG_SLOTS - 1) return AVERROR(EAGAIN);
-    seg_req *r = new_seg(x, x->created);
+    pl_seg_req *r = new_seg(x, x->created);
     if (!r) return AVERROR(ENOMEM);
     r->stamp = in->stamp;
     *slot_of(x, x->created) = r;
@@ -362,10 +167,10 @@ static int take_frame(seg_impl *x, const pl_msg *in) {
     x->created++;
   }
   for (int k = x->dispatched; k < x->created; k++) {
-    seg_req *r = *slot_of(x, k);
+    pl_seg_req *r = *slot_of(x, k);
     if (!r || x->complete[k % SEG_SLOTS]) continue;
     if (x->base + end <= r->w.from || x->base + x->pos >= r->w.to) continue;
-    if (!grow((void **)&r->fr, &r->frcap, r->nfr + 1, sizeof *r->fr)) return AVERROR(ENOMEM);
+    if (!pl_seg_grow((void **)&r->fr, &r->frcap, r->nfr + 1, sizeof *r->fr)) return AVERROR(ENOMEM);
     AVFrame *c = av_frame_clone(fr);
     if (!c) return AVERROR(ENOMEM);
     c->pts = x->base + x->pos;
@@ -381,7 +186,7 @@ static int take_frame(seg_impl *x, const pl_msg *in) {
 static void finish_plan(seg_impl *x) {
   int last = pl_seg_last(&x->plan, x->pos);
   for (int k = last + 1; k < x->created; k++) {
-    req_free(*slot_of(x, k));
+    pl_seg_req_free(*slot_of(x, k));
     *slot_of(x, k) = NULL;
   }
   if (x->created > last + 1) x->created = last + 1;
@@ -427,14 +232,14 @@ static int seg_feed(pl_filter *f, pl_msg *in) {
 /* Where segment k (complete) ends and k + 1 begins: the serial run's
  * boundary, or for MP3 a frame near it whose borrowed bytes can be carried
  * over. False while segment k + 1 is still encoding. */
-static bool bound(seg_impl *x, seg_req *r) {
+static bool bound(seg_impl *x, pl_seg_req *r) {
   int k = x->joined;
   if (x->eof && k == x->created - 1) {
     r->join_to = INT64_MAX;
     return r->bounded = true;
   }
   if (k + 1 >= x->dispatched || !x->complete[(k + 1) % SEG_SLOTS]) return false;
-  seg_req *n = *slot_of(x, k + 1);
+  pl_seg_req *n = *slot_of(x, k + 1);
   int64_t j = pl_seg_boundary(&x->plan, k + 1, x->base);
   if (x->plan.range) {
     pl_seg_part a = {r->pkt, r->at, r->npkt}, b = {n->pkt, n->at, n->npkt};
@@ -469,7 +274,7 @@ static int seg_drain(pl_filter *f, pl_msg **out) {
     return 0;
   }
   while (x->joined < x->dispatched && x->complete[x->joined % SEG_SLOTS]) {
-    seg_req *r = *slot_of(x, x->joined);
+    pl_seg_req *r = *slot_of(x, x->joined);
     while (r->next < r->npkt && r->at[r->next] < r->join_from)
       av_packet_free(&r->pkt[r->next++]);
     /* Packets well before the next boundary go out before the next segment is in. */
@@ -490,7 +295,7 @@ static int seg_drain(pl_filter *f, pl_msg **out) {
       *out = m;
       return 0;
     }
-    req_free(r);
+    pl_seg_req_free(r);
     *slot_of(x, x->joined) = NULL;
     x->complete[x->joined % SEG_SLOTS] = false;
     x->joined++;
@@ -508,7 +313,7 @@ static void seg_destroy(pl_filter *f) {
   seg_impl *x = f->impl;
   if (!x) return;
   for (int i = 0; i < SEG_SLOTS; i++)
-    req_free(x->slot[i]);
+    pl_seg_req_free(x->slot[i]);
   avcodec_parameters_free(&x->par);
   iso_sendport_release(x->reply_sp);
   if (x->reply && !f->st->links_gone) iso_port_close(x->reply);
