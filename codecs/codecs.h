@@ -333,10 +333,14 @@ int cx_mux_set_metadata(cx_mux *m, const char *key, const char *value);
 int cx_mux_set_stream_metadata(cx_mux *m, int index, const char *key, const char *value);
 int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err);
 /* Rescales pkt from src_tb to the stream's time base and writes it
- * interleaved. Consumes pkt's reference. */
+ * interleaved; timestamps the muxer would refuse (dts going back, dts
+ * after pts) are moved forward as ffmpeg moves them and counted.
+ * Consumes pkt's reference. */
 int cx_mux_write(cx_mux *m, int index, AVPacket *pkt, AVRational src_tb, char *err);
 /* Writes the trailer if the header was written; always closes the file. */
 int cx_mux_close(cx_mux **m, char *err);
 int64_t cx_mux_bytes(cx_mux *m); /* bytes written so far (call before close) */
+/* Packets whose timestamps cx_mux_write moved. */
+uint64_t cx_mux_ts_fixed(const cx_mux *m);
 
 #endif

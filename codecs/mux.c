@@ -6,6 +6,8 @@ struct cx_mux {
   char *url;
   char *protocols; /* whitelist for opening the output; NULL: any */
   bool header_written;
+  int64_t *last_dts; /* per stream, in its time base; AV_NOPTS_VALUE none yet */
+  uint64_t ts_fixed;
 };
 
 int cx_mux_open(cx_mux **out, const char *path, const char *format, char *err) {
@@ -120,8 +122,41 @@ int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err) {
   }
   ret = avformat_write_header(m->fmt, opts);
   if (ret < 0) return cx_fail(err, ret, "%s: cannot write header", m->url);
+  m->last_dts = av_malloc_array(m->fmt->nb_streams ? m->fmt->nb_streams : 1, sizeof *m->last_dts);
+  if (!m->last_dts) return cx_fail(err, AVERROR(ENOMEM), "%s", m->url);
+  for (unsigned i = 0; i < m->fmt->nb_streams; i++)
+    m->last_dts[i] = AV_NOPTS_VALUE;
   m->header_written = true;
   return 0;
+}
+
+/* Timestamps a muxer would refuse are moved, as ffmpeg moves them: a dts
+ * after its pts becomes the middle of pts, dts and the previous dts + 1,
+ * and a dts not after the previous one becomes the previous + 1 (or equal
+ * where the format allows it). Refusing the packet would end the run with
+ * the rest of the input unwritten. */
+static void fix_ts(cx_mux *m, int index, AVPacket *pkt) {
+  if (m->fmt->oformat->flags & AVFMT_NOTIMESTAMPS) return;
+  int64_t *last = &m->last_dts[index];
+  if (pkt->dts != AV_NOPTS_VALUE && pkt->pts != AV_NOPTS_VALUE && pkt->dts > pkt->pts) {
+    int64_t a = pkt->pts, b = pkt->dts, c = *last != AV_NOPTS_VALUE ? *last + 1 : pkt->pts;
+    int64_t mid = a + b + c - FFMIN3(a, b, c) - FFMAX3(a, b, c);
+    pkt->pts = pkt->dts = mid;
+    m->ts_fixed++;
+  }
+  if (pkt->dts != AV_NOPTS_VALUE && *last != AV_NOPTS_VALUE) {
+    int64_t min = *last + !(m->fmt->oformat->flags & AVFMT_TS_NONSTRICT);
+    if (pkt->dts < min) {
+      if (pkt->pts != AV_NOPTS_VALUE && pkt->pts >= pkt->dts) pkt->pts = FFMAX(pkt->pts, min);
+      pkt->dts = min;
+      m->ts_fixed++;
+    }
+  }
+  if (pkt->dts != AV_NOPTS_VALUE) *last = pkt->dts;
+}
+
+uint64_t cx_mux_ts_fixed(const cx_mux *m) {
+  return m->ts_fixed;
 }
 
 int cx_mux_write(cx_mux *m, int index, AVPacket *pkt, AVRational src_tb, char *err) {
@@ -137,6 +172,7 @@ int cx_mux_write(cx_mux *m, int index, AVPacket *pkt, AVRational src_tb, char *e
   av_packet_rescale_ts(pkt, src_tb, m->fmt->streams[index]->time_base);
   pkt->stream_index = index;
   pkt->pos = -1;
+  fix_ts(m, index, pkt);
   int ret = av_interleaved_write_frame(m->fmt, pkt);
   av_packet_unref(pkt);
   if (ret < 0) return cx_fail(err, ret, "%s: write failed", m->url);
@@ -167,6 +203,7 @@ int cx_mux_close(cx_mux **pm, char *err) {
   avformat_free_context(m->fmt);
   av_free(m->url);
   av_free(m->protocols);
+  av_free(m->last_dts);
   av_free(m);
   *pm = NULL;
   return ret;

@@ -7,6 +7,7 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_tsfix.h"
 
 /* One link out of the demux (pl_dlink): a stream to one consumer. */
 typedef struct demux_link {
@@ -27,8 +28,9 @@ typedef struct demux_impl {
   demux_link l[PL_MAX_DLINKS];
   bool used[PL_MAX_IN];
   int64_t offset[PL_MAX_IN]; /* subtracted from ts, in the stream's tb */
-  pl_msg *pending;           /* a packet waiting for its links' credits */
-  uint64_t pending_to;       /* the links it goes to (bit per link) */
+  pl_tsfix tsfix;
+  pl_msg *pending;     /* a packet waiting for its links' credits */
+  uint64_t pending_to; /* the links it goes to (bit per link) */
   bool connected, stopping, paused;
 } demux_impl;
 
@@ -135,6 +137,13 @@ static void read_one(demux_impl *x) {
   pl_prof_in(st->prof, (uint64_t)pkt->size);
   if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= x->offset[s];
   if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= x->offset[s];
+  AVRational tb = cx_demux_ctx(x->d)->streams[s]->time_base;
+  int64_t jump = pl_tsfix_apply(&x->tsfix, pkt, tb);
+  if (jump)
+    pl_stage_log(st, x->tsfix.jumps == 1 ? AV_LOG_INFO : AV_LOG_VERBOSE,
+                 "timestamps of stream #%d jump %+.3f s at %.3f s: continuing from there, as "
+                 "ffmpeg does (%" PRId64 " so far)",
+                 s, jump / 1e6, pkt->dts * av_q2d(tb), x->tsfix.jumps);
   uint64_t to = 0;
   bool ended_one = false;
   for (int i = 0; i < x->nl; i++) {
@@ -173,7 +182,7 @@ static void read_one(demux_impl *x) {
   }
   m->pkt = pkt;
   m->index = s;
-  m->tb = cx_demux_ctx(x->d)->streams[s]->time_base;
+  m->tb = tb;
   m->stamp = pl_prof_stamp_new(st->prof, s);
   pl_prof_flow(st->prof, m->stamp.flow);
   if (!try_send(x, &to, m)) {
@@ -271,6 +280,10 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     if (g->dlink[k].in_index >= 0 && g->dlink[k].in_index < x->n) used[g->dlink[k].in_index] = true;
   cx_demux_select(x->d, used);
   free(used);
+  if (!pl_tsfix_init(&x->tsfix, fmt, true)) {
+    pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+    return;
+  }
   int64_t start_us = cx_demux_start_us(x->d);
   for (int k = 0; g && k < g->ndlinks && k < m->nports; k++) {
     const pl_dlink *dl = &g->dlink[k];
@@ -330,6 +343,7 @@ static void destroy(pl_stage *st) {
   demux_impl *x = st->impl;
   if (!x) return;
   pl_msg_free(x->pending);
+  pl_tsfix_free(&x->tsfix);
   for (int i = 0; i < x->nl; i++) {
     pl_msg_free(x->l[i].params);
     if (x->l[i].tx && !st->links_gone) iso_link_tx_free(x->l[i].tx);

@@ -184,6 +184,11 @@ static void remove_if_empty(mux_impl *x) {
 static void finish_ok(mux_impl *x) {
   pl_stage *st = x->st;
   char err[CX_ERRLEN] = "";
+  uint64_t fixed = x->mux ? cx_mux_ts_fixed(x->mux) : 0;
+  if (fixed > 1)
+    pl_stage_log(st, AV_LOG_WARNING,
+                 "%" PRIu64 " packets in all had timestamps the format cannot hold and were moved",
+                 fixed);
   int r = cx_mux_close(&x->mux, err);
   remove_if_empty(x);
   if (r < 0) {
@@ -236,7 +241,13 @@ static void write_one(mux_impl *x) {
     end_s = (pkt->pts + (pkt->duration > 0 ? pkt->duration : 0)) * av_q2d(m->tb);
   bool video = st->job->out[x->out_of[m->index]].type == AVMEDIA_TYPE_VIDEO;
   char err[CX_ERRLEN] = "";
+  uint64_t fixed = cx_mux_ts_fixed(x->mux);
   int r = cx_mux_write(x->mux, mp->file_index, pkt, m->tb, err);
+  if (!fixed && cx_mux_ts_fixed(x->mux))
+    pl_stage_log(st, AV_LOG_WARNING,
+                 "stream #%d: timestamps go back from %.3f s to %.3f s; moved forward so every "
+                 "packet is written (as ffmpeg: the file may play with a jump there)",
+                 mp->file_index, mp->end_s > 0 ? mp->end_s : 0.0, end_s >= 0 ? end_s : 0.0);
   uint64_t t_demux = m->stamp.t_ns;
   pl_prof_flow(st->prof, m->stamp.flow);
   pl_msg_free(m);

@@ -1,0 +1,135 @@
+/* Pipeline tests: inputs whose clock restarts or whose format changes mid-stream lose nothing. */
+#include <stdio.h>
+
+#include "test_need.h"
+#include "test_pipeline_util.h"
+
+static char g_dir[512];
+
+static int setup(void **state) {
+  if (tm_tmpdir_make(g_dir, sizeof g_dir) != 0) return -1;
+  return tp_setup_threads(state);
+}
+
+static int teardown(void **state) {
+  tm_tmpdir_remove(g_dir);
+  return tp_teardown(state);
+}
+
+/* dst = a's bytes then b's, as `cat a b > dst`. */
+static void concat(const char *dst, const char *a, const char *b) {
+  FILE *o = fopen(dst, "wb");
+  assert_non_null(o);
+  const char *src[] = {a, b};
+  char buf[65536];
+  for (int i = 0; i < 2; i++) {
+    FILE *in = fopen(src[i], "rb");
+    assert_non_null(in);
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+      assert_int_equal(fwrite(buf, 1, n, o), n);
+    fclose(in);
+  }
+  assert_int_equal(fclose(o), 0);
+}
+
+static void gen(char *buf, size_t len, const char *name, const char *fmt, const char *vcodec,
+                const char *acodec, double seconds, int rate, int channels) {
+  cx_clip_opts o;
+  cx_clip_defaults(&o);
+  o.format = fmt;
+  o.vcodec = vcodec;
+  o.acodec = acodec;
+  o.no_video = !vcodec;
+  o.duration = seconds;
+  o.sample_rate = rate;
+  o.channels = channels;
+  assert_int_equal(tm_gen_clip(buf, len, g_dir, name, &o), 0);
+}
+
+static void run(const char *in, const char *out, const char *const *extra) {
+  const char *kv[24] = {"i", in, "o", out};
+  int n = 4;
+  for (int i = 0; extra && extra[i]; i++)
+    kv[n++] = extra[i];
+  kv[n] = NULL;
+  tp_run r;
+  tp_init(&r);
+  if (tp_run_kv(&r, kv) != ISO_OK) fail_msg("%s -> %s: %s", in, out, r.error);
+}
+
+/* Two recordings appended (`cat a.ts b.ts`): the second restarts its clock
+ * at the first's start and switches audio from 48 kHz stereo to 44.1 kHz
+ * mono. Every frame and every sample of both parts reaches the output,
+ * transcoded or copied. */
+static void t_ts_restart(void **state) {
+  (void)state;
+  char a[1024], b[1024], cat[1024], out[1024];
+  gen(a, sizeof a, "a.ts", "mpegts", "mpeg2video", "mp2", 2.0, 48000, 2);
+  gen(b, sizeof b, "b.ts", "mpegts", "mpeg2video", "mp2", 2.0, 44100, 1);
+  tm_probe pa, pb, p;
+  assert_int_equal(tm_probe_file(a, true, &pa), 0);
+  assert_int_equal(tm_probe_file(b, true, &pb), 0);
+  int64_t frames = tm_probe_stream(&pa, AVMEDIA_TYPE_VIDEO)->frames +
+                   tm_probe_stream(&pb, AVMEDIA_TYPE_VIDEO)->frames;
+  double audio_s = tm_probe_stream(&pa, AVMEDIA_TYPE_AUDIO)->samples / 48000.0 +
+                   tm_probe_stream(&pb, AVMEDIA_TYPE_AUDIO)->samples / 44100.0;
+  tm_path(cat, sizeof cat, g_dir, "cat.ts");
+  concat(cat, a, b);
+
+  tm_path(out, sizeof out, g_dir, "t.mkv");
+  const char *x[] = {"c:v", "mpeg4", "c:a", "flac", NULL};
+  run(cat, out, x);
+  assert_int_equal(tm_probe_file(out, true, &p), 0);
+  const tm_stream *v = tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO);
+  const tm_stream *au = tm_probe_stream(&p, AVMEDIA_TYPE_AUDIO);
+  assert_int_equal(v->frames, frames);
+  /* The audio is resampled to the first part's rate: equal length within
+   * the resampler's edge. */
+  double got_s = (double)au->samples / au->sample_rate;
+  if (got_s < audio_s - 0.03 || got_s > audio_s + 0.03)
+    fail_msg("audio %.3f s, the two parts hold %.3f s", got_s, audio_s);
+  assert_int_equal(p.decode_errors, 0);
+
+  tm_path(out, sizeof out, g_dir, "c.mkv");
+  const char *c[] = {"c", "copy", NULL};
+  run(cat, out, c);
+  assert_int_equal(tm_probe_file(out, false, &p), 0);
+  int64_t vpk = tm_probe_stream(&pa, AVMEDIA_TYPE_VIDEO)->packets +
+                tm_probe_stream(&pb, AVMEDIA_TYPE_VIDEO)->packets;
+  int64_t apk = tm_probe_stream(&pa, AVMEDIA_TYPE_AUDIO)->packets +
+                tm_probe_stream(&pb, AVMEDIA_TYPE_AUDIO)->packets;
+  assert_int_equal(tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO)->packets, vpk);
+  assert_int_equal(tm_probe_stream(&p, AVMEDIA_TYPE_AUDIO)->packets, apk);
+  /* Both parts play one after the other, not on top of each other. */
+  if (p.duration < 3.9) fail_msg("copy lasts %.3f s, the parts 4 s", p.duration);
+}
+
+/* Two FLAC streams appended (44.1 kHz 1.5 s, then 22.05 kHz 2 s): the
+ * second's frames restart their sample numbers and change the rate. Every
+ * sample is decoded, resampled to the first rate and written. */
+static void t_flac_rate_change(void **state) {
+  (void)state;
+  char a[1024], b[1024], cat[1024], out[1024];
+  gen(a, sizeof a, "a.flac", "flac", NULL, "flac", 1.5, 44100, 1);
+  gen(b, sizeof b, "b.flac", "flac", NULL, "flac", 2.0, 22050, 1);
+  tm_path(cat, sizeof cat, g_dir, "ab.flac");
+  concat(cat, a, b);
+  tm_path(out, sizeof out, g_dir, "ab.wav");
+  const char *x[] = {"c:a", "pcm_s16le", NULL};
+  run(cat, out, x);
+  tm_probe p;
+  assert_int_equal(tm_probe_file(out, true, &p), 0);
+  const tm_stream *au = tm_probe_stream(&p, AVMEDIA_TYPE_AUDIO);
+  assert_int_equal(au->sample_rate, 44100);
+  double got_s = (double)au->samples / au->sample_rate;
+  if (got_s < 3.45 || got_s > 3.55) fail_msg("audio %.3f s, the two parts hold 3.5 s", got_s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(t_ts_restart),
+      cmocka_unit_test(t_flac_rate_change),
+  };
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
+}
