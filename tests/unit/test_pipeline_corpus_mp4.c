@@ -5,6 +5,7 @@
 static void t_to_mp4(void **state) {
   (void)state;
   TM_NEED(tm_corpus_dir(), "the media corpus");
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the outputs are compared with its own)");
   /* Fast settings: the point is that every input goes through, not quality. */
   const char *o[] = {"c:v", "libx264", "c:a", "aac", "preset", "ultrafast", NULL};
   int n = 0;

@@ -5,6 +5,7 @@
 static void t_to_webm(void **state) {
   (void)state;
   TM_NEED(tm_corpus_dir(), "the media corpus");
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the outputs are compared with its own)");
   const char *o[] = {"c:v",      "libvpx-vp9", "c:a", "libopus", "deadline",
                      "realtime", "cpu-used",   "8",   NULL};
   int n = 0;
