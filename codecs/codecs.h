@@ -343,4 +343,26 @@ int64_t cx_mux_bytes(cx_mux *m); /* bytes written so far (call before close) */
 /* Packets whose timestamps cx_mux_write moved. */
 uint64_t cx_mux_ts_fixed(const cx_mux *m);
 
+/* ---- bitstream filters ------------------------------------------------------- */
+
+/* A chain of bitstream filters, ffmpeg's -bsf syntax ("name[=opt=v:...][,name2]"),
+ * applied to one stream's packets before its muxer. */
+typedef struct cx_bsf cx_bsf;
+/* Checks a chain without a stream: every name exists, options parse. The
+ * error names the first unknown filter. */
+int cx_bsf_check(const char *chain, char *err);
+/* Opens the chain for a stream with these parameters and time base; fails
+ * (naming the chain and the codec) when a filter refuses the codec. */
+int cx_bsf_open(cx_bsf **out, const char *chain, const AVCodecParameters *par, AVRational tb,
+                char *err);
+/* The stream as the chain gives it out: what the muxer's stream gets. Some
+ * filters (aac_adtstoasc) only fill the extradata once a packet went through. */
+const AVCodecParameters *cx_bsf_par(const cx_bsf *b);
+AVRational cx_bsf_tb(const cx_bsf *b);
+/* Takes pkt's reference (NULL: end of stream). */
+int cx_bsf_send(cx_bsf *b, AVPacket *pkt, char *err);
+/* 0 (a packet, in cx_bsf_tb), AVERROR(EAGAIN), AVERROR_EOF, or an error. */
+int cx_bsf_receive(cx_bsf *b, AVPacket *pkt, char *err);
+void cx_bsf_free(cx_bsf **b);
+
 #endif

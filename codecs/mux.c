@@ -31,6 +31,9 @@ int cx_mux_open(cx_mux **out, const char *path, const char *format, char *err) {
     av_free(m);
     return ret < 0 ? ret : AVERROR_MUXER_NOT_FOUND;
   }
+  /* ffmpeg's -muxdelay default: mpegts and mpeg-ps start their clocks from
+   * it, so timestamps in the file match ffmpeg's. */
+  m->fmt->max_delay = 700000;
   *out = m;
   return 0;
 }

@@ -91,6 +91,7 @@ typedef struct pl_stream_info {
   int width, height, sample_rate, channels;
   int64_t start_pts; /* in tb, AV_NOPTS_VALUE unknown */
   bool attached_pic;
+  int disposition; /* AV_DISPOSITION_* the output stream starts from */
   bool has_matrix;
   int32_t matrix[9]; /* display matrix (rotation) */
 } pl_stream_info;
@@ -252,7 +253,10 @@ typedef struct pl_job {
   /* -metadata, -map_metadata, -map_chapters in command-line order (option
    * key -> value, several of a key), applied by pl_meta_apply */
   AVDictionary *metadata;
-  AVDictionary *extra;   /* pass-through AVOptions (keys may carry :v / :a) */
+  AVDictionary *extra; /* pass-through AVOptions (keys may carry :v / :a) */
+  /* -bsf, -tag, -disposition in command-line order (keys NAME, NAME:v,
+   * NAME:a, several of a key): the last one matching a stream wins */
+  AVDictionary *sopts;
   AVDictionary *in_opts; /* the input demuxer's AVOptions (keys "in:NAME") */
   bool trace;
   uint64_t progress_period_ns; /* on_progress at most this often; 0 every tick */

@@ -116,6 +116,7 @@ void pl_job_free(pl_job *j) {
     free(j->maps[i]);
   av_dict_free(&j->metadata);
   av_dict_free(&j->extra);
+  av_dict_free(&j->sopts);
   av_dict_free(&j->in_opts);
   pl_meta_unref(&j->in_meta);
   iso_sendport_release(j->main_sp);
@@ -149,6 +150,8 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   av_dict_copy(&j->metadata, src->metadata, AV_DICT_MULTIKEY);
   j->in_meta = pl_meta_ref(src->in_meta);
   av_dict_copy(&j->extra, src->extra, 0);
+  j->sopts = NULL;
+  av_dict_copy(&j->sopts, src->sopts, AV_DICT_MULTIKEY);
   j->in_opts = NULL;
   av_dict_copy(&j->in_opts, src->in_opts, 0);
   j->self = self;
@@ -165,6 +168,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             (!src->aspect || j->aspect) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
             av_dict_count(j->extra) == av_dict_count(src->extra) &&
+            av_dict_count(j->sopts) == av_dict_count(src->sopts) &&
             av_dict_count(j->in_opts) == av_dict_count(src->in_opts);
   for (int i = 0; i < src->nmaps; i++)
     ok = ok && j->maps[i];

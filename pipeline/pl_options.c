@@ -12,6 +12,7 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_sopts.h"
 #include "pipeline/pl_vsync.h"
 
 static int parse_bool(const char *v) {
@@ -86,7 +87,8 @@ static int parse_fps(const char *v, AVRational *r) {
  * AVOptions. */
 static bool pl_not_implemented(const char *key) {
   static const char *const keys[] = {
-      "filter_complex", "tag", "bsf", "disposition", "force_key_frames",
+      "filter_complex",
+      "force_key_frames",
   };
   size_t len = strcspn(key, ":");
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -230,6 +232,9 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     if (end == v || *end || !(r >= 0 && r <= 1))
       return pl_fail(err, n, "max_error_rate: want a fraction between 0 and 1, got '%s'", v);
     j->max_error_rate = r;
+  } else if (pl_sopt_is(key)) {
+    if (pl_sopt_check(key, v, err, n) < 0) return ISO_EINVAL;
+    if (av_dict_set(&j->sopts, key, v, AV_DICT_MULTIKEY) < 0) return ISO_ENOMEM;
   } else if (!strncmp(key, "in:", 3)) {
     if (!key[3]) return pl_fail(err, n, "in: an input option needs a name");
     if (av_dict_set(&j->in_opts, key + 3, v, 0) < 0) return ISO_ENOMEM;

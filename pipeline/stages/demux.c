@@ -386,6 +386,7 @@ static void describe(demux_impl *x, pl_input_info *info) {
     si->channels = s->codecpar->ch_layout.nb_channels;
     si->start_pts = s->start_time;
     si->attached_pic = (s->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
+    si->disposition = s->disposition;
     size_t size = 0;
     const uint8_t *dm = av_stream_get_side_data(s, AV_PKT_DATA_DISPLAYMATRIX, &size);
     if (dm && size >= sizeof si->matrix) {

@@ -2,6 +2,7 @@
  */
 #include <errno.h>
 #include <libavutil/display.h>
+#include <libavutil/intreadwrite.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_sopts.h"
 
 typedef struct mux_port {
   struct mux_impl *x;
@@ -19,13 +21,20 @@ typedef struct mux_port {
   AVRational tb;
   int file_index; /* -1: no stream in the file (yet) */
   bool eof;
-  size_t queued; /* its packets in the mux queue */
-  double end_s;  /* end of its last packet written, seconds; -1 none */
+  cx_bsf *bsf;     /* -bsf chain, or aac_adtstoasc put in for ADTS (see adts_check) */
+  bool adts_check; /* AAC without extradata into mp4/mov: its first packet decides */
+  bool bsf_out;    /* the chain gave a packet: its parameters are final */
+  size_t queued;   /* its packets in the mux queue */
+  double end_s;    /* end of its last packet written, seconds; -1 none */
 } mux_port;
 
+/* What a queued packet owes its link: a credit, nothing (acked before the
+ * header, counted in unacked_preheader), or nothing at all (a bitstream
+ * filter's further output from one packet). */
+enum { ACK_OWED, ACK_PREHEADER, ACK_NONE };
 typedef struct mux_item {
   pl_msg *m;
-  bool acked;
+  int ack;
 } mux_item;
 
 typedef struct mux_impl {
@@ -46,7 +55,7 @@ typedef struct mux_impl {
   int64_t final_bytes; /* -1 until the file is closed */
 } mux_impl;
 
-static bool q_push(mux_impl *x, pl_msg *m, bool acked) {
+static bool q_push(mux_impl *x, pl_msg *m, int ack) {
   if (ring_full(&x->q)) {
     size_t ncap = x->q.cap ? x->q.cap * 2 : 64;
     mux_item *nq = malloc(ncap * sizeof *nq);
@@ -59,7 +68,7 @@ static bool q_push(mux_impl *x, pl_msg *m, bool acked) {
     ring_init(&x->q, ncap);
     x->q.len = len;
   }
-  x->items[ring_push(&x->q)] = (mux_item){m, acked};
+  x->items[ring_push(&x->q)] = (mux_item){m, ack};
   x->port[m->index].queued++;
   return true;
 }
@@ -96,8 +105,11 @@ static void try_header(mux_impl *x) {
   if (x->header || !x->connected || st->ended) return;
   int have = 0;
   for (int k = 0; k < x->n; k++) {
-    if (!x->port[k].par && !x->port[k].eof) return;
-    if (x->port[k].par) have++;
+    const mux_port *mp = &x->port[k];
+    if (!mp->par && !mp->eof) return;
+    /* A filtered stream's parameters are final once a packet came out. */
+    if (mp->par && (mp->bsf || mp->adts_check) && !mp->bsf_out && !mp->eof) return;
+    if (mp->par) have++;
   }
   if (!have && pl_flag_interrupt(j->flag)) {
     pl_stage_end(st, true); /* cancelled before the first frame: no file */
@@ -111,7 +123,8 @@ static void try_header(mux_impl *x) {
   for (int k = 0; k < x->n; k++) {
     mux_port *mp = &x->port[k];
     if (!mp->par) continue;
-    int idx = cx_mux_add_stream(x->mux, mp->par, mp->tb, err);
+    int idx = mp->bsf ? cx_mux_add_stream(x->mux, cx_bsf_par(mp->bsf), cx_bsf_tb(mp->bsf), err)
+                      : cx_mux_add_stream(x->mux, mp->par, mp->tb, err);
     if (idx < 0) {
       pl_stage_fail_av(st, idx, "%s", err);
       return;
@@ -132,7 +145,8 @@ static void try_header(mux_impl *x) {
     const pl_out_stream *o = &j->out[x->out_of[k]];
     ms[nms++] = (pl_meta_stream){o->in_index, o->copy ? NULL : o->encoder, o->type};
   }
-  if (pl_meta_apply(j, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0) {
+  if (pl_sopt_apply(j, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0 ||
+      pl_meta_apply(j, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0) {
     pl_stage_fail(st, ISO_EMEDIA, "%s", err);
     return;
   }
@@ -226,9 +240,9 @@ static void write_one(mux_impl *x) {
   mux_item it = q_pop(x);
   pl_msg *m = it.m;
   mux_port *mp = &x->port[m->index];
-  if (!it.acked)
+  if (it.ack == ACK_OWED)
     iso_link_rx_ack(mp->rx, 1);
-  else if (x->unacked_preheader)
+  else if (it.ack == ACK_PREHEADER && x->unacked_preheader)
     x->unacked_preheader--;
   if (mp->file_index < 0) {
     pl_msg_free(m);
@@ -275,6 +289,76 @@ static void on_kick(pl_stage *st) {
   if (all_eof(x)) finish_ok(x);
 }
 
+/* ffmpeg's muxers put their own bitstream filters in (mp4 takes ADTS AAC
+ * through aac_adtstoasc) unless an option turns that off: mp4's empty_moov
+ * does, and ffmpeg then fails on the first packet. The stage puts the filter
+ * in itself before the header, so the header gets the AudioSpecificConfig. */
+static bool adts_candidate(const pl_job *j, const AVCodecParameters *par) {
+  static const char *const mov[] = {"mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"};
+  if (par->codec_id != AV_CODEC_ID_AAC || par->extradata_size > 0) return false;
+  for (size_t i = 0; i < sizeof mov / sizeof mov[0]; i++)
+    if (!strcmp(j->out_format, mov[i])) return true;
+  return false;
+}
+
+/* The stream's -bsf chain, opened on its parameters: a chain that refuses
+ * the codec stops the run before the header, naming the chain and stream. */
+static bool open_bsf(mux_impl *x, mux_port *mp, const char *chain) {
+  const pl_out_stream *o = &x->st->job->out[x->out_of[mp->k]];
+  char err[CX_ERRLEN] = "";
+  int r = cx_bsf_open(&mp->bsf, chain, mp->par, mp->tb, err);
+  if (r < 0) {
+    pl_stage_fail_av(x->st, r, "-bsf:%c %s (%s stream from input #0:%d): %s",
+                     o->type == AVMEDIA_TYPE_VIDEO ? 'v' : 'a', chain,
+                     av_get_media_type_string(o->type), o->in_index, err);
+    return false;
+  }
+  return true;
+}
+
+/* Queues what the stream's filter gives for m (NULL: its end). The first
+ * packet out carries m's credit; none out, the credit goes back now. */
+static void filter_in(mux_impl *x, mux_port *mp, pl_msg *m, int ack) {
+  pl_stage *st = x->st;
+  char err[CX_ERRLEN] = "";
+  int r = cx_bsf_send(mp->bsf, m ? m->pkt : NULL, err);
+  pl_stamp stamp = m ? m->stamp : (pl_stamp){0};
+  while (r >= 0) {
+    pl_msg *out = m ? m : pl_msg_new(PL_M_PACKET);
+    if (out && !out->pkt) out->pkt = av_packet_alloc();
+    if (!out || !out->pkt) {
+      pl_msg_free(out);
+      r = AVERROR(ENOMEM);
+      break;
+    }
+    r = cx_bsf_receive(mp->bsf, out->pkt, err);
+    if (r < 0) {
+      if (out != m) pl_msg_free(out);
+      break;
+    }
+    out->index = mp->k;
+    out->tb = cx_bsf_tb(mp->bsf);
+    out->stamp = stamp;
+    if (!q_push(x, out, out == m ? ack : ACK_NONE)) {
+      pl_msg_free(out);
+      r = AVERROR(ENOMEM);
+    }
+    if (out == m) m = NULL;
+    mp->bsf_out = true;
+  }
+  if (m) { /* nothing came out of it: the filter keeps it, or dropped it */
+    pl_msg_free(m);
+    if (ack == ACK_OWED)
+      iso_link_rx_ack(mp->rx, 1);
+    else if (ack == ACK_PREHEADER && x->unacked_preheader)
+      x->unacked_preheader--;
+  }
+  if (r < 0 && r != AVERROR(EAGAIN) && r != AVERROR_EOF) {
+    if (r == AVERROR(ENOMEM)) snprintf(err, sizeof err, "out of memory");
+    pl_stage_fail_av(st, r, "%s", err);
+  }
+}
+
 static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
   (void)rx;
   mux_port *mp = ud;
@@ -291,21 +375,39 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
     mp->tb = m->tb;
     pl_msg_free(m);
     iso_link_rx_ack(mp->rx, 1);
-    try_header(x);
+    const char *chain = pl_sopt_get(st->job, "bsf", st->job->out[x->out_of[mp->k]].type);
+    if (chain ? open_bsf(x, mp, chain) : true) {
+      mp->adts_check = !chain && adts_candidate(st->job, mp->par);
+      try_header(x);
+    }
   } else if (m->kind == PL_M_PACKET) {
     pl_prof_in(st->prof, pl_msg_bytes(m));
     m->index = mp->k;
     /* Before the header, packets are taken in (acked) so that an encoder
      * that opens late is never starved by a full link elsewhere. */
     bool ack_now = !x->header && x->unacked_preheader < PL_PREHEADER_MAX;
-    if (!q_push(x, m, ack_now)) {
+    if (ack_now) {
+      iso_link_rx_ack(mp->rx, 1);
+      x->unacked_preheader++;
+    }
+    int ack = ack_now ? ACK_PREHEADER : ACK_OWED;
+    if (mp->adts_check) {
+      mp->adts_check = false;
+      const AVPacket *p = m->pkt;
+      if (p->size > 2 && (AV_RB16(p->data) & 0xfff0) == 0xfff0 && open_bsf(x, mp, "aac_adtstoasc"))
+        pl_stage_log(st, AV_LOG_VERBOSE, "ADTS AAC into %s: aac_adtstoasc put in before the header",
+                     st->job->out_format);
+    }
+    if (st->ended) {
+      pl_msg_free(m);
+    } else if (mp->bsf) {
+      filter_in(x, mp, m, ack);
+    } else if (!q_push(x, m, ack)) {
       pl_msg_free(m);
       pl_stage_fail(st, ISO_ENOMEM, "out of memory");
-    } else {
-      if (ack_now) {
-        iso_link_rx_ack(mp->rx, 1);
-        x->unacked_preheader++;
-      }
+    }
+    if (!st->ended) {
+      try_header(x);
       pl_stage_kick(st);
     }
   } else {
@@ -320,6 +422,7 @@ static void on_eof(iso_link_rx *rx, void *ud) {
   mux_port *mp = ud;
   mux_impl *x = mp->x;
   pl_stage_enter(x->st);
+  if (mp->bsf && !x->st->ended) filter_in(x, mp, NULL, ACK_NONE);
   mp->eof = true;
   if (!x->st->ended) {
     update_position(x);
@@ -368,6 +471,7 @@ static void destroy(pl_stage *st) {
   for (int k = 0; k < x->n; k++) {
     if (x->port[k].rx && !st->links_gone) iso_link_rx_free(x->port[k].rx);
     avcodec_parameters_free(&x->port[k].par);
+    cx_bsf_free(&x->port[k].bsf);
   }
   if (x->mux) {
     /* Cancelled or failed: what was muxed is still finalized. */

@@ -18,7 +18,8 @@
 /*
  * Each line is the program's own, with its input and output paths replaced
  * by IN (a 320x240 H.264 + AAC mp4 with a title, an artist, a creation time
- * and an audio language), WAV (stereo PCM) and OUT (the output, whose name
+ * and an audio language), TS (the same in MPEG-TS: Annex B H.264, ADTS AAC),
+ * WAV (stereo PCM) and OUT (the output, whose name
  * keeps the line's extension). A line either gives ffmpeg's result, or
  * isopipe refuses it naming the option in `refuse` (which may also work:
  * refusals are what isopipe does not do yet). `wrong` marks a known
@@ -113,7 +114,15 @@ static const cmd_line lines[] = {
     {"yt-dlp m4a",
      "-y -loglevel repeat+info -i file:IN -vn -acodec copy -bsf:a aac_adtstoasc "
      "file:OUT",
-     "yt.m4a", "-bsf:a", NULL},
+     "yt.m4a", NULL, NULL},
+    /* yt-dlp, postprocessor/ffmpeg.py FFmpegFixupM3u8PP (an HLS download's
+     * MPEG-TS into mp4), and downloader/external.py FFmpegFD (-f mp4) */
+    {"yt-dlp fixup m3u8",
+     "-y -loglevel repeat+info -i file:TS -map 0 -dn -ignore_unknown -c copy -f mp4 -bsf:a "
+     "aac_adtstoasc -movflags +faststart file:OUT",
+     "ytts.mp4", NULL, NULL},
+    {"yt-dlp hls ffmpeg", "-y -i TS -c copy -f mp4 -bsf:a aac_adtstoasc OUT", "ythls.mp4", NULL,
+     NULL},
     {"yt-dlp fixup m4a",
      "-y -loglevel repeat+info -i file:IN -map 0 -dn -ignore_unknown -c copy "
      "-f mp4 file:OUT",
@@ -140,7 +149,7 @@ static const cmd_line lines[] = {
     {"wiki seek copy", "-ss 00:00:01 -i IN -to 00:00:02 -c copy OUT", "ws.mp4", NULL, NULL},
     {"wiki map", "-i IN -map 0 -c copy OUT", "wm.mkv", NULL, NULL},
     {"wiki map va", "-i IN -map 0:v -map 0:a -c copy OUT", "wm.mp4", NULL, NULL},
-    {"wiki annexb", "-i IN -c copy -bsf:v h264_mp4toannexb OUT", "w.ts", "-bsf:v", NULL},
+    {"wiki annexb", "-i IN -c copy -bsf:v h264_mp4toannexb OUT", "w.ts", NULL, NULL},
     {"wiki update", "-i IN -vf fps=1 -update 1 OUT", "wu.jpg", NULL, NULL},
     /* whisper.cpp, README.md (16 kHz mono WAV for the model) */
     {"whisper.cpp", "-i IN -ar 16000 -ac 1 -c:a pcm_s16le OUT", "wh.wav", NULL, NULL},
@@ -148,7 +157,7 @@ static const cmd_line lines[] = {
 };
 
 static char g_dir[512];
-static char g_in[700], g_wav[700];
+static char g_in[700], g_wav[700], g_ts[700];
 
 static int setup(void **state) {
   (void)state;
@@ -181,6 +190,11 @@ static int setup(void **state) {
   ch_proc p;
   int rc = ch_run(&p, args, 60);
   ch_free(&p);
+  if (rc != 0) return -1;
+  snprintf(g_ts, sizeof g_ts, "%s/in.ts", g_dir);
+  const char *ts_args[] = {"-v", "error", "-y", "-i", g_in, "-c", "copy", g_ts, NULL};
+  rc = ch_run(&p, ts_args, 60);
+  ch_free(&p);
   return rc == 0 ? 0 : -1;
 }
 
@@ -199,6 +213,7 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
   for (char *t = strtok_r(buf, " ", &save); t && n < max - 1; t = strtok_r(NULL, " ", &save)) {
     const char *rep = !strcmp(t, "IN") || !strcmp(t, "file:IN")     ? g_in
                       : !strcmp(t, "WAV")                           ? g_wav
+                      : !strcmp(t, "TS") || !strcmp(t, "file:TS")   ? g_ts
                       : !strcmp(t, "OUT") || !strcmp(t, "file:OUT") ? out
                                                                     : NULL;
     if (rep && !strncmp(t, "file:", 5)) {
