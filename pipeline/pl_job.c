@@ -75,6 +75,7 @@ pl_job *pl_job_new(void) {
   j->in_t_us = j->win_end_us = -1;
   j->queue_pkts = 8;
   j->segments = 0; /* auto */
+  j->seg_task = -1;
   /* A decoded 1080p frame is 3 MB: two in flight per link keep every stage
    * fed, and each further one would only hold another picture in memory. */
   j->queue_frames = 2;
@@ -109,7 +110,8 @@ void pl_job_free(pl_job *j) {
                    &j->out_protocols,
                    &j->vf,
                    &j->af,
-                   &j->aspect};
+                   &j->aspect,
+                   &j->seg_dir};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
     free(*strs[i]);
   for (int i = 0; i < j->nmaps; i++)
@@ -143,6 +145,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   j->vf = pl_dup_str(src->vf);
   j->af = pl_dup_str(src->af);
   j->aspect = pl_dup_str(src->aspect);
+  j->seg_dir = pl_dup_str(src->seg_dir);
   for (int i = 0; i < src->nmaps; i++)
     j->maps[i] = pl_dup_str(src->maps[i]);
   j->metadata = NULL;
@@ -165,7 +168,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             (!src->out_protocols || j->out_protocols) && (!src->ca || j->ca) &&
             (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
             (!src->sample_fmt || j->sample_fmt) && (!src->vf || j->vf) && (!src->af || j->af) &&
-            (!src->aspect || j->aspect) &&
+            (!src->aspect || j->aspect) && (!src->seg_dir || j->seg_dir) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
             av_dict_count(j->extra) == av_dict_count(src->extra) &&
             av_dict_count(j->sopts) == av_dict_count(src->sopts) &&

@@ -221,6 +221,15 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
       return pl_fail(err, n, "segments: want auto or 1..%d, got '%s'", PL_SEG_MAX, v);
     else
       j->segments = s;
+  } else if (IS("segment_task")) {
+    if (pl_parse_int(v, &j->seg_task) < 0 || j->seg_task < 0)
+      return pl_fail(err, n, "segment_task: want a segment number, got '%s'", v);
+  } else if (IS("segment_join")) {
+    if (strcmp(v, "0") && strcmp(v, "1")) return pl_fail(err, n, "segment_join: want 0 or 1");
+    j->seg_join = !strcmp(v, "1");
+  } else if (IS("segment_dir")) {
+    pl_set_str(&j->seg_dir, v);
+    if (!j->seg_dir) return pl_fail(err, n, "out of memory");
   } else if (IS("queue")) {
     int q;
     if (pl_parse_int(v, &q) < 0 || q < 1 || q > 256) return pl_fail(err, n, "queue: want 1..256");

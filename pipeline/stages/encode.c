@@ -225,5 +225,15 @@ void pl_encode_entry(iso_value *msg) {
     pl_job_free(job);
     return;
   }
-  pl_filter_start(job, &enc_ops, x, pl_link_capacity(job, job->self));
+  bool cluster = job->seg_task >= 0 || job->seg_join;
+  char name[64] = "?";
+  if (job->self >= 0)
+    snprintf(name, sizeof name, "%s", job->out[job->node[job->self].out_stream].encoder);
+  pl_filter *f = pl_filter_start(job, &enc_ops, x, pl_link_capacity(job, job->self));
+  /* A cluster run encodes nothing whole: every encoded stream is cut. */
+  if (f && cluster)
+    pl_stage_fail(f->st, ISO_EINVAL,
+                  "cluster: encoder %s cannot be cut into segments (libmp3lame, aac, libopus and "
+                  "alac can; give -c copy or -vn for the other streams)",
+                  name);
 }

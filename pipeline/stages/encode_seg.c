@@ -1,5 +1,6 @@
 /* The encode stage of a segmented audio stream: encoders run side by side on overlapping
  * segments and their packets are joined in order, gaplessly, into one stream. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,11 @@ typedef struct seg_impl {
   pl_seg_req *slot[SEG_SLOTS];
   bool complete[SEG_SLOTS];
   int created, dispatched, joined, running;
+  /* A cluster run: a task encodes only segment `task` and leaves its
+   * packets in dir; the join reads every segment's from there. */
+  int task;
+  bool join;
+  AVCodecParameters *file_par; /* a task's stream, for its segment file */
 } seg_impl;
 
 static pl_seg_req **slot_of(seg_impl *x, int k) {
@@ -37,12 +43,52 @@ static void fail_stage(seg_impl *x, const char *fmt, const char *why) {
   pl_stage_fail(x->f->st, ISO_EMEDIA, fmt, why);
 }
 
+static void seg_path(const seg_impl *x, int k, char *path, size_t n) {
+  snprintf(path, n, "%s/seg-%d.nut", x->f->st->job->seg_dir, k);
+}
+
+/* The join's segment k, as its task left it. */
+static int load(seg_impl *x, pl_seg_req *r) {
+  char path[4096], err[CX_ERRLEN + 64];
+  seg_path(x, r->index, path, sizeof path);
+  r->pkt_tb = x->par_tb;
+  int ret = pl_seg_file_read(r, path, err, sizeof err);
+  if (ret < 0) pl_stage_fail(x->f->st, ISO_EMEDIA, "segment %d: %s", r->index, err);
+  return ret;
+}
+
+/* A task's own segment, written whole or not at all. */
+static int save(seg_impl *x, pl_seg_req *r) {
+  char path[4096], tmp[4200], err[CX_ERRLEN + 4200];
+  seg_path(x, r->index, path, sizeof path);
+  snprintf(tmp, sizeof tmp, "%s.part", path);
+  int ret = pl_seg_file_write(r, x->file_par, tmp, err, sizeof err);
+  if (ret >= 0 && rename(tmp, path) < 0) {
+    ret = AVERROR(errno);
+    snprintf(err, sizeof err, "%s: %s", path, strerror(errno));
+  }
+  if (ret < 0) {
+    unlink(tmp);
+    pl_stage_fail(x->f->st, ISO_EMEDIA, "segment %d: %s", r->index, err);
+  }
+  return ret;
+}
+
+static bool encoded_here(const seg_impl *x, int k) {
+  return !x->join && (x->task < 0 || k == x->task);
+}
+
 static void dispatch(seg_impl *x) {
   pl_stage *st = x->f->st;
   while (!st->ended && x->dispatched < x->created && x->complete[x->dispatched % SEG_SLOTS] &&
          x->running < x->nseg && x->dispatched - x->joined < 2 * x->nseg) {
     pl_seg_req **s = slot_of(x, x->dispatched);
     pl_seg_req *r = *s;
+    if (!encoded_here(x, r->index)) {
+      if (x->join && load(x, r) < 0) return;
+      x->dispatched++;
+      continue;
+    }
     *s = NULL;
     r->job = pl_job_clone(st->job, st->job->self, NULL);
     iso_value *v = r->job ? iso_transfer(r, pl_seg_req_free, PL_SEG_TAG) : NULL;
@@ -125,6 +171,9 @@ static int start(seg_impl *x, const pl_msg *in) {
   int fs = cx_enc_frame_size(enc);
   x->par = avcodec_parameters_alloc();
   r = x->par ? avcodec_parameters_from_context(x->par, ctx) : AVERROR(ENOMEM);
+  if (r >= 0 && x->task >= 0)
+    r = (x->file_par = avcodec_parameters_alloc()) ? avcodec_parameters_copy(x->file_par, x->par)
+                                                   : AVERROR(ENOMEM);
   x->par_tb = cx_enc_time_base(enc);
   int delay = ctx->initial_padding;
   cx_enc_close(&enc);
@@ -169,6 +218,10 @@ static int take_frame(seg_impl *x, const pl_msg *in) {
   for (int k = x->dispatched; k < x->created; k++) {
     pl_seg_req *r = *slot_of(x, k);
     if (!r || x->complete[k % SEG_SLOTS]) continue;
+    if (!encoded_here(x, k)) {
+      if (x->base + end >= r->w.to) x->complete[k % SEG_SLOTS] = true;
+      continue;
+    }
     if (x->base + end <= r->w.from || x->base + x->pos >= r->w.to) continue;
     if (!pl_seg_grow((void **)&r->fr, &r->frcap, r->nfr + 1, sizeof *r->fr)) return AVERROR(ENOMEM);
     AVFrame *c = av_frame_clone(fr);
@@ -261,6 +314,27 @@ static bool bound(seg_impl *x, pl_seg_req *r) {
   return r->bounded = true;
 }
 
+/* A task: its segment goes to its file, the others' are dropped; nothing
+ * goes downstream but the stream's parameters. */
+static int task_drain(seg_impl *x) {
+  while (x->joined < x->dispatched && x->complete[x->joined % SEG_SLOTS]) {
+    pl_seg_req *r = *slot_of(x, x->joined);
+    int ret = r->index == x->task ? save(x, r) : 0;
+    pl_seg_req_free(r);
+    *slot_of(x, x->joined) = NULL;
+    x->complete[x->joined % SEG_SLOTS] = false;
+    x->joined++;
+    if (ret < 0) return ret;
+    dispatch(x);
+    if (x->f->paused) {
+      x->f->paused = false;
+      pl_stage_kick(x->f->st);
+    }
+  }
+  if (x->eof && x->joined == x->created) return AVERROR_EOF;
+  return AVERROR(EAGAIN);
+}
+
 static int seg_drain(pl_filter *f, pl_msg **out) {
   seg_impl *x = f->impl;
   if (x->par && !x->params_sent) {
@@ -273,6 +347,7 @@ static int seg_drain(pl_filter *f, pl_msg **out) {
     *out = m;
     return 0;
   }
+  if (x->task >= 0) return task_drain(x);
   while (x->joined < x->dispatched && x->complete[x->joined % SEG_SLOTS]) {
     pl_seg_req *r = *slot_of(x, x->joined);
     while (r->next < r->npkt && r->at[r->next] < r->join_from)
@@ -315,6 +390,7 @@ static void seg_destroy(pl_filter *f) {
   for (int i = 0; i < SEG_SLOTS; i++)
     pl_seg_req_free(x->slot[i]);
   avcodec_parameters_free(&x->par);
+  avcodec_parameters_free(&x->file_par);
   iso_sendport_release(x->reply_sp);
   if (x->reply && !f->st->links_gone) iso_port_close(x->reply);
   free(x);
@@ -330,6 +406,8 @@ void pl_encode_seg_start(pl_job *job, int nseg) {
     return;
   }
   x->nseg = nseg;
+  x->task = job->seg_task;
+  x->join = job->seg_join;
   pl_filter *f = pl_filter_start(job, &seg_ops, x, pl_link_capacity(job, job->self));
   if (!f) return;
   x->f = f;

@@ -1,5 +1,5 @@
 /* One segment of a segmented audio stream: the frames its encoder is fed and the packets it keeps
- * for the join, encoded on a worker isolate. */
+ * for the join, encoded on a worker isolate or read from the file a cluster task wrote. */
 #ifndef ISOPIPE_PL_ENCODE_SEG_H
 #define ISOPIPE_PL_ENCODE_SEG_H
 
@@ -42,5 +42,12 @@ int pl_seg_add_packet(pl_seg_req *r, AVPacket *pkt, int64_t at);
 /* The worker: takes a transferred pl_seg_req with its frames, encodes the
  * window, keeps the packets the join may need, returns the request. */
 iso_value *pl_seg_worker(iso_value *arg);
+
+/* A segment's kept packets, with their side data, in a NUT file (par: the
+ * stream's parameters) and back (r->pkt_tb and r->tb set): 0, or a
+ * negative AVERROR with the reason in err. */
+int pl_seg_file_write(const pl_seg_req *r, const AVCodecParameters *par, const char *path,
+                      char *err, size_t n);
+int pl_seg_file_read(pl_seg_req *r, const char *path, char *err, size_t n);
 
 #endif

@@ -212,8 +212,9 @@ static void finish_ok(mux_impl *x) {
   if (!x->written) {
     /* Every stream ended without one packet (an input truncated before its
      * first packet): a header-only file is no transcode. A cancel before
-     * any packet is still a clean end, like one before the header. */
-    if (pl_flag_interrupt(st->job->flag))
+     * any packet is still a clean end, like one before the header; so is
+     * a cluster task's, whose packets went to its segment file. */
+    if (pl_flag_interrupt(st->job->flag) || st->job->seg_task >= 0)
       pl_stage_end(st, true);
     else
       pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,

@@ -13,6 +13,7 @@
 #include "isopipe/pipeline.h"
 #include "pipeline/pl_internal.h"
 #include "profiling/prof.h"
+#include "tools/isopipe/cli_cluster.h"
 #include "tools/isopipe/cli_help.h"
 #include "tools/isopipe/cli_report.h"
 #include "tools/isopipe/cli_sched.h"
@@ -327,6 +328,17 @@ static int configure(app *a) {
       return CLI_EXIT_USAGE;
     }
   }
+  /* A cluster run's share: one segment, or the join of all. */
+  if (o->seg_dir) {
+    char k[16];
+    snprintf(k, sizeof k, "%d", o->seg_task);
+    if (iso_pipeline_set_output(a->p, 0, "segment_dir", o->seg_dir) != ISO_OK ||
+        (o->seg_task >= 0 && iso_pipeline_set_output(a->p, 0, "segment_task", k) != ISO_OK) ||
+        (o->seg_join && iso_pipeline_set_output(a->p, 0, "segment_join", "1") != ISO_OK)) {
+      print_error(a, pipeline_reason(a, ISO_EINVAL));
+      return CLI_EXIT_FAIL;
+    }
+  }
   int nout = iso_pipeline_outputs(a->p);
   for (int k = 0; input_trim && k < nout && k < CLI_MAX_OUTPUTS; k++)
     if ((rc = set_window(a, k, paths[k] ? paths[k] : "?", in_win, out_win[k]))) return rc;
@@ -412,6 +424,7 @@ static int run_pipeline(app *a) {
 }
 
 int cli_app_run(const cli_opts *o) {
+  if (o->cluster) return cli_cluster_run(o);
   app a;
   memset(&a, 0, sizeof a);
   a.o = o;

@@ -155,6 +155,7 @@ static void opts_init(cli_opts *o) {
   o->stats_period = 1.0;
   o->loglevel = 32;
   o->stats = -1;
+  o->seg_task = -1;
 }
 
 static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, const char *v, int neg,
@@ -209,6 +210,16 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
   } else if (strcmp(n, "-stats") == 0) {
     if (!*v) return fail(err, en, "empty file name for --stats");
     set_str(&o->stats_path, v);
+  } else if (strcmp(n, "-cluster") == 0) {
+    if (strcmp(v, "slurm"))
+      return fail(err, en, "invalid value '%s' for --cluster: only slurm is supported", v);
+    set_str(&o->cluster, v);
+  } else if (strcmp(n, "-partition") == 0) {
+    if (!*v) return fail(err, en, "empty partition name for --partition");
+    set_str(&o->partition, v);
+  } else if (strcmp(n, "-cluster-dir") == 0) {
+    if (!*v) return fail(err, en, "empty directory name for --cluster-dir");
+    set_str(&o->cluster_dir, v);
   } else if (strcmp(n, "-trace") == 0) {
     if (!*v) return fail(err, en, "empty file name for --trace");
     set_str(&o->trace_path, v);
@@ -360,6 +371,8 @@ static int unknown_option(const char *a, const char *base, char *err, size_t en)
 
 int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen) {
   opts_init(o);
+  o->argc = argc;
+  o->argv = argv;
   prescan_loglevel(argc, argv, o);
   err[0] = '\0';
   char norm[256];
@@ -494,6 +507,10 @@ void cli_opts_free(cli_opts *o) {
   free(o->output);
   free(o->stats_path);
   free(o->trace_path);
+  free(o->cluster);
+  free(o->partition);
+  free(o->cluster_dir);
+  free(o->seg_dir);
   free(o->progress_url);
   memset(o, 0, sizeof *o);
 }

@@ -34,6 +34,15 @@ typedef struct cli_opts {
   int hide_banner, nostdin;
   char **notes; /* options accepted that change nothing here, with the reason */
   size_t nnotes;
+  /* --cluster slurm, --partition, --cluster-dir; the command line as given
+   * (not owned), which the cluster's tasks run again */
+  char *cluster, *partition, *cluster_dir;
+  int argc;
+  char **argv;
+  /* A cluster run's share, set by cli_cluster.c: this process encodes
+   * segment seg_task only, or joins (seg_join) what the tasks left in seg_dir. */
+  char *seg_dir;
+  int seg_task, seg_join;
 } cli_opts;
 
 /* Parses argv[1..argc-1] into o (which it initialises). Returns 0, or 2 on

@@ -1,11 +1,15 @@
 /* isopipe: the command-line transcoder (parses options, then hands over to cli_app_run). */
 #include <stdio.h>
+#include <string.h>
 
 #include "tools/isopipe/cli_app.h"
 #include "tools/isopipe/cli_args.h"
+#include "tools/isopipe/cli_cluster.h"
 #include "tools/isopipe/cli_help.h"
 
 int main(int argc, char **argv) {
+  /* A cluster task, as the runner's batch script starts it. */
+  if (argc == 4 && !strcmp(argv[1], "--segment-task")) return cli_cluster_task(argv[2], argv[3]);
   cli_opts o;
   char err[1024];
   int rc = cli_args_parse(argc, argv, &o, err, sizeof err);

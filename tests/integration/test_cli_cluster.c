@@ -1,0 +1,186 @@
+/* isopipe --cluster slurm on a real one-node Slurm cluster: the same bytes as the in-process
+ * segments, a killed task retried once, a task that always fails, Ctrl-C. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cli_harness.h"
+#include "media_gen.h"
+#include "test_need.h"
+
+static char g_dir[512];
+static char g_src[700]; /* 16 s stereo FLAC: 4 segments of 4 s */
+static char g_ref[700]; /* the in-process --segments 4 MP3 */
+static char g_work[700];
+
+static int setup(void **state) {
+  (void)state;
+  if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-cluster") < 0) return -1;
+  if (tm_gen_simple(g_src, sizeof g_src, g_dir, "src.flac", NULL, "flac", 0, 0, 16.0, 2, 48000))
+    return -1;
+  snprintf(g_work, sizeof g_work, "%s/shared", g_dir);
+  if (mkdir(g_work, 0755) < 0) return -1;
+  snprintf(g_ref, sizeof g_ref, "%s/ref.mp3", g_dir);
+  ch_proc p;
+  const char *args[] = {"-v", "error", "-i", g_src, "--segments", "4", g_ref, NULL};
+  int rc = ch_run(&p, args, 60);
+  if (rc != 0) fprintf(stderr, "in-process run: exit %d\n%s", rc, ch_str(&p.err));
+  ch_free(&p);
+  return rc;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tm_tmpdir_remove(g_dir);
+  return 0;
+}
+
+static void need_slurm(void) {
+  TM_NEED(system("timeout 10 sinfo -h >/dev/null 2>&1") == 0,
+          "a Slurm cluster (tools/slurm-local.sh start DIR, then SLURM_CONF)");
+}
+
+static bool same_file(const char *a, const char *b) {
+  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+  bool same = fa && fb;
+  while (same) {
+    int ca = fgetc(fa), cb = fgetc(fb);
+    same = ca == cb;
+    if (ca == EOF) break;
+  }
+  if (fa) fclose(fa);
+  if (fb) fclose(fb);
+  return same;
+}
+
+/* Entries left in the shared directory (the runner's own must be gone). */
+static int leftovers(void) {
+  DIR *d = opendir(g_work);
+  int n = 0;
+  for (struct dirent *e; d && (e = readdir(d));)
+    n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+  if (d) closedir(d);
+  return n;
+}
+
+/* The job id from "slurm job N:" in the run's log. */
+static long job_id(const ch_proc *p) {
+  const char *s = strstr(ch_str(&p->err), "slurm job ");
+  return s ? atol(s + 10) : -1;
+}
+
+/* Tasks of job id that Slurm's controller reports in state `state`. */
+static int tasks_in(long id, const char *state) {
+  char cmd[256], line[8192];
+  snprintf(cmd, sizeof cmd, "scontrol -o show job %ld", id);
+  FILE *f = popen(cmd, "r");
+  assert_non_null(f);
+  int n = 0;
+  char want[64];
+  snprintf(want, sizeof want, "JobState=%s ", state);
+  while (fgets(line, sizeof line, f))
+    n += strstr(line, want) != NULL;
+  pclose(f);
+  return n;
+}
+
+static int run_cluster(ch_proc *p, const char *out, double timeout) {
+  const char *args[] = {"-i",    g_src,           "--segments", "4",        "--cluster",
+                        "slurm", "--cluster-dir", g_work,       "-nostats", out,
+                        NULL};
+  return ch_run(p, args, timeout);
+}
+
+static void test_identical(void **state) {
+  (void)state;
+  need_slurm();
+  const char *out = ch_path(g_dir, "cluster.mp3");
+  ch_proc p;
+  int rc = run_cluster(&p, out, 120);
+  CH_EXPECT_EXIT(&p, rc, 0);
+  if (!same_file(out, g_ref)) fail_msg("the cluster's output differs from the in-process one");
+  /* Slurm's own record: the four segments' tasks (and any spare) completed. */
+  long id = job_id(&p);
+  assert_true(id > 0);
+  assert_true(tasks_in(id, "COMPLETED") >= 4);
+  assert_non_null(strstr(ch_str(&p.err), "tasks of slurm job"));
+  assert_int_equal(leftovers(), 0);
+  ch_free(&p);
+  unlink(out);
+}
+
+static void test_retried_once(void **state) {
+  (void)state;
+  need_slurm();
+  const char *out = ch_path(g_dir, "retried.mp3");
+  /* Its first attempt is killed, as by the OOM killer or an admin. */
+  setenv("ISOPIPE_TEST_FAIL_SEGMENT", "1:kill", 1);
+  ch_proc p;
+  int rc = run_cluster(&p, out, 120);
+  unsetenv("ISOPIPE_TEST_FAIL_SEGMENT");
+  CH_EXPECT_EXIT(&p, rc, 0);
+  assert_non_null(strstr(ch_str(&p.err), "segment 1 failed"));
+  assert_non_null(strstr(ch_str(&p.err), "running it again"));
+  if (!same_file(out, g_ref)) fail_msg("the output after a retry differs from the in-process one");
+  assert_int_equal(leftovers(), 0);
+  ch_free(&p);
+  unlink(out);
+}
+
+static void test_always_fails(void **state) {
+  (void)state;
+  need_slurm();
+  const char *out = ch_path(g_dir, "failed.mp3");
+  setenv("ISOPIPE_TEST_FAIL_SEGMENT", "1:always", 1);
+  ch_proc p;
+  int rc = run_cluster(&p, out, 120);
+  unsetenv("ISOPIPE_TEST_FAIL_SEGMENT");
+  CH_EXPECT_EXIT(&p, rc, 1);
+  const char *why = strstr(ch_str(&p.err), "segment 1 failed on node ");
+  if (!why) fail_msg("no report naming segment 1 and its node:\n%s", ch_str(&p.err));
+  assert_non_null(strstr(why, "after one retry"));
+  assert_non_null(strstr(why, "exit 3"));
+  assert_int_equal(access(out, F_OK), -1);
+  assert_int_equal(leftovers(), 0);
+  ch_free(&p);
+}
+
+static void test_interrupt(void **state) {
+  (void)state;
+  need_slurm();
+  const char *out = ch_path(g_dir, "interrupted.mp3");
+  const char *args[] = {"-i",    g_src,           "--segments", "4",        "--cluster",
+                        "slurm", "--cluster-dir", g_work,       "-nostats", out,
+                        NULL};
+  ch_proc p;
+  assert_int_equal(ch_start(&p, args), 0);
+  /* Once the job is submitted: its tasks are pending or running. */
+  double until = ch_now() + 30;
+  while (!strstr(ch_str(&p.err), "slurm job ") && ch_now() < until)
+    ch_pump(&p, 50);
+  long id = job_id(&p);
+  assert_true(id > 0);
+  kill(p.pid, SIGINT);
+  int rc = ch_wait(&p, 60);
+  CH_EXPECT_EXIT(&p, rc, 130);
+  assert_non_null(strstr(ch_str(&p.err), "cancelled"));
+  assert_int_equal(tasks_in(id, "PENDING") + tasks_in(id, "RUNNING"), 0);
+  assert_true(tasks_in(id, "CANCELLED") >= 1);
+  assert_int_equal(access(out, F_OK), -1);
+  assert_int_equal(leftovers(), 0);
+  ch_free(&p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_identical),
+      cmocka_unit_test(test_retried_once),
+      cmocka_unit_test(test_always_fails),
+      cmocka_unit_test(test_interrupt),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

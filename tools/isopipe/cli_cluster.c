@@ -1,0 +1,599 @@
+/* --cluster slurm: the segments of one run as a Slurm job array, watched from the main isolate and
+ * joined into the output by this process; and a task's side of it (--segment-task). */
+#include "tools/isopipe/cli_cluster.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "isopipe/isolate.h"
+#include "isopipe/probe.h"
+#include "pipeline/cluster/pl_slurm.h"
+#include "tools/isopipe/cli_app.h"
+#include "tools/isopipe/cli_signal.h"
+#include "tools/isopipe/cli_term.h"
+
+#define CL_MAX_TASKS 256
+#define CL_TAG 0x434c5354u             /* "CLST": a poll's request and answer */
+#define TICK_NS (16666667ull)          /* the display loop's 60 Hz */
+#define POLL_NS (500ull * 1000 * 1000) /* Slurm's controller is asked at most 2 times a second */
+#define REDRAW_NS (100ull * 1000 * 1000)
+#define CANCEL_WAIT_NS (10ull * 1000 * 1000 * 1000)
+#define ARGS_FILE "args"
+
+/* ---- the task: one segment, run by Slurm on some node ------------------------------- */
+
+static int read_file(const char *path, char **buf, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  size_t cap = 4096, n = 0;
+  char *b = malloc(cap + 1);
+  for (size_t r; b && (r = fread(b + n, 1, cap - n, f)) > 0;) {
+    n += r;
+    if (n == cap) {
+      char *nb = realloc(b, cap * 2 + 1);
+      if (!nb) {
+        free(b);
+        b = NULL;
+        break;
+      }
+      b = nb;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (!b) return -1;
+  b[n] = 0;
+  *buf = b;
+  *len = n;
+  return 0;
+}
+
+static void replace(char **dst, const char *v) {
+  free(*dst);
+  *dst = v ? strdup(v) : NULL;
+}
+
+/* Fails its first attempt (or every attempt with ":always"; killed with
+ * ":kill") when the task's index is the one named: how the tests make a
+ * task fail. */
+static bool test_failure(int k) {
+  const char *v = getenv("ISOPIPE_TEST_FAIL_SEGMENT");
+  if (!v || atoi(v) != k) return false;
+  const char *restarts = getenv("SLURM_RESTART_COUNT");
+  return strstr(v, ":always") || !restarts || atoi(restarts) == 0;
+}
+
+int cli_cluster_task(const char *dir, const char *index) {
+  char path[PATH_MAX], *buf = NULL, *end;
+  size_t len = 0;
+  long k = strtol(index, &end, 10);
+  if (!*index || *end || k < 0 || k >= CL_MAX_TASKS) {
+    fprintf(stderr, "isopipe: --segment-task: bad segment number '%s'\n", index);
+    return CLI_EXIT_USAGE;
+  }
+  snprintf(path, sizeof path, "%s/" ARGS_FILE, dir);
+  if (read_file(path, &buf, &len) < 0) {
+    fprintf(stderr, "isopipe: segment %ld: cannot read %s: %s\n", k, path, strerror(errno));
+    return CLI_EXIT_FAIL;
+  }
+  if (test_failure((int)k)) {
+    fprintf(stderr, "isopipe: segment %ld: failing as ISOPIPE_TEST_FAIL_SEGMENT asks\n", k);
+    free(buf);
+    if (strstr(getenv("ISOPIPE_TEST_FAIL_SEGMENT"), ":kill")) raise(SIGKILL);
+    return 3;
+  }
+  /* The command line main was given, NUL-separated. */
+  char *argv[1024];
+  int argc = 0;
+  argv[argc++] = "isopipe";
+  for (size_t i = 0; i < len && argc < 1023; i += strlen(buf + i) + 1)
+    argv[argc++] = buf + i;
+  argv[argc] = NULL;
+  cli_opts o;
+  char err[1024];
+  int rc = cli_args_parse(argc, argv, &o, err, sizeof err);
+  if (rc) {
+    fprintf(stderr, "isopipe: segment %ld: %s\n", k, err);
+    cli_opts_free(&o);
+    free(buf);
+    return rc;
+  }
+  /* Its output is its segment file; the stream's own muxer writes only its
+   * header and trailer to a file of the same kind here, removed after. */
+  const char *slash = strrchr(o.output, '/');
+  const char *dot = strrchr(slash ? slash : o.output, '.');
+  char discard[PATH_MAX + 32], prog[PATH_MAX + 32];
+  snprintf(discard, sizeof discard, "%s/discard-%ld%s", dir, k, dot ? dot : "");
+  snprintf(prog, sizeof prog, "%s/seg-%ld.progress", dir, k);
+  replace(&o.output, discard);
+  replace(&o.progress_url, prog);
+  replace(&o.stats_path, NULL);
+  replace(&o.trace_path, NULL);
+  replace(&o.seg_dir, dir);
+  o.overwrite = 1;
+  o.stats = 0;
+  o.hide_banner = 1;
+  o.seg_task = (int)k;
+  rc = o.seg_dir ? cli_app_run(&o) : CLI_EXIT_FAIL;
+  unlink(discard);
+  cli_opts_free(&o);
+  free(buf);
+  return rc;
+}
+
+/* ---- main: submit, watch, join ---------------------------------------------------------- */
+
+typedef struct cl_poll {
+  char id[32];
+  int requeue[CL_MAX_TASKS];
+  int nrequeue;
+  pl_slurm_task tasks[CL_MAX_TASKS];
+  int n;
+  char err[256];
+} cl_poll;
+
+/* On a worker isolate: Slurm's clients block for up to their deadline. */
+static iso_value *poll_worker(iso_value *arg) {
+  cl_poll *p = iso_transfer_take(arg, NULL);
+  iso_value_free(arg);
+  if (!p) return iso_null();
+  p->err[0] = 0;
+  for (int i = 0; i < p->nrequeue; i++)
+    if (pl_slurm_requeue(p->id, p->requeue[i], p->err, sizeof p->err) < 0) break;
+  if (!p->err[0]) p->n = pl_slurm_query(p->id, p->tasks, CL_MAX_TASKS, p->err, sizeof p->err);
+  return iso_transfer(p, free, CL_TAG);
+}
+
+typedef struct cl_task {
+  pl_slurm_task s;
+  bool known, requeued;
+  double percent; /* of the input the task has read, from its progress file */
+} cl_task;
+
+typedef struct cl_run {
+  const cli_opts *o;
+  cli_term term;
+  char dir[PATH_MAX];
+  char id[32];
+  int n;
+  cl_task t[CL_MAX_TASKS];
+  iso_port *port;
+  iso_sendport *sp;
+  bool polling;
+  cl_poll *answer;
+  char fail[1024];
+} cl_run;
+
+static void on_answer(iso_port *port, iso_value *v, void *ud) {
+  (void)port;
+  cl_run *c = ud;
+  const char *tag = iso_as_str(iso_list_at(v, 0));
+  cl_poll *p = tag && !strcmp(tag, "ok") ? iso_transfer_take(iso_list_at(v, 1), NULL) : NULL;
+  free(c->answer);
+  c->answer = p;
+  if (!p) snprintf(c->fail, sizeof c->fail, "cluster: the Slurm poll ended without an answer");
+  c->polling = false;
+  iso_value_free(v);
+}
+
+static int ask(cl_run *c, const int *requeue, int nrequeue) {
+  cl_poll *p = calloc(1, sizeof *p);
+  if (!p) return ISO_ENOMEM;
+  snprintf(p->id, sizeof p->id, "%s", c->id);
+  for (int i = 0; i < nrequeue; i++)
+    p->requeue[p->nrequeue++] = requeue[i];
+  iso_value *v = iso_transfer(p, free, CL_TAG);
+  int rc = v ? iso_run_async(poll_worker, v, c->sp) : ISO_ENOMEM;
+  c->polling = rc == ISO_OK;
+  return rc;
+}
+
+static void remove_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d) {
+    for (struct dirent *e; (e = readdir(d));) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      char p[PATH_MAX + 256];
+      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+      unlink(p);
+    }
+    closedir(d);
+  }
+  rmdir(dir);
+}
+
+/* The task's last progress block's percent (of the input read), -1 none. */
+static double task_percent(const cl_run *c, int k) {
+  char path[PATH_MAX + 32], *buf;
+  size_t len;
+  snprintf(path, sizeof path, "%s/seg-%d.progress", c->dir, k);
+  if (read_file(path, &buf, &len) < 0) return -1;
+  double pc = -1;
+  for (char *s = buf; (s = strstr(s, "percent=")); s += 8)
+    pc = atof(s + 8);
+  free(buf);
+  return pc;
+}
+
+/* The last line the task wrote to its log, for the failure's report. */
+static void task_log_tail(const cl_run *c, int k, char *out, size_t n) {
+  char path[PATH_MAX + 32], *buf;
+  size_t len;
+  out[0] = 0;
+  snprintf(path, sizeof path, "%s/task-%d.log", c->dir, k);
+  if (read_file(path, &buf, &len) < 0) return;
+  while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+    buf[--len] = 0;
+  char *line = strrchr(buf, '\n');
+  snprintf(out, n, "%s", line ? line + 1 : buf);
+  free(buf);
+}
+
+static const char *state_word(const cl_task *t) {
+  if (!t->known) return "submitted";
+  switch (t->s.state) {
+  case PL_SLURM_PENDING:
+    return t->requeued ? "requeued" : "pending";
+  case PL_SLURM_RUNNING:
+    return "running";
+  case PL_SLURM_COMPLETED:
+    return "done";
+  case PL_SLURM_FAILED:
+    return "failed";
+  case PL_SLURM_CANCELLED:
+    return "cancelled";
+  default:
+    return "unknown";
+  }
+}
+
+static void draw(cl_run *c, bool final) {
+  char block[CL_MAX_TASKS * 96 + 128];
+  int len = 0, lines = 0, done = 0;
+  for (int k = 0; k < c->n; k++)
+    done += c->t[k].known && c->t[k].s.state == PL_SLURM_COMPLETED;
+  len += snprintf(block + len, sizeof block - len, "slurm job %s: %d/%d segment tasks done\n",
+                  c->id, done, c->n);
+  lines++;
+  for (int k = 0; k < c->n && len < (int)sizeof block - 96; k++) {
+    const cl_task *t = &c->t[k];
+    char pc[16] = "";
+    if (t->known && t->s.state == PL_SLURM_RUNNING && t->percent >= 0)
+      snprintf(pc, sizeof pc, " %5.1f%%", t->percent);
+    len += snprintf(block + len, sizeof block - len, "  segment %-3d %-9s %s%s\n", k, state_word(t),
+                    t->known ? t->s.node : "", pc);
+    lines++;
+  }
+  cli_term_draw(&c->term, final ? NULL : block, final ? 0 : lines);
+}
+
+/* New states: requeue a first failure, end on a second, done when all are. */
+static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
+  cl_poll *p = c->answer;
+  c->answer = NULL;
+  *nrequeue = 0;
+  if (p->n < 0) {
+    /* A controller that does not answer once is not a failed run: asked again. */
+    if (c->o->loglevel >= 24) cli_term_log(&c->term, 24, NULL, p->err);
+    free(p);
+    return 0;
+  }
+  int complete = 0;
+  for (int i = 0; i < p->n; i++) {
+    int k = p->tasks[i].index;
+    if (k < 0 || k >= c->n) continue;
+    cl_task *t = &c->t[k];
+    pl_slurm_state was = t->known ? t->s.state : PL_SLURM_UNKNOWN;
+    t->s = p->tasks[i];
+    t->known = true;
+    if (!c->term.tty && was != t->s.state && c->o->loglevel >= 32) {
+      char line[192];
+      snprintf(line, sizeof line, "isopipe: segment %d: %s%s%s", k, state_word(t),
+               t->s.node[0] ? " on " : "", t->s.node);
+      cli_term_line(&c->term, line);
+    }
+    if (t->s.state == PL_SLURM_COMPLETED) complete++;
+    bool failed = t->s.state == PL_SLURM_FAILED || t->s.state == PL_SLURM_CANCELLED;
+    if (!failed) continue;
+    if (t->s.state == PL_SLURM_FAILED && !t->requeued && t->s.restarts == 0) {
+      t->requeued = true;
+      requeue[(*nrequeue)++] = k;
+      if (c->o->loglevel >= 24) {
+        char line[256];
+        snprintf(line, sizeof line, "segment %d failed on %s (%s, exit %d): running it again", k,
+                 t->s.node[0] ? t->s.node : "no node", t->s.reason, t->s.exit_code);
+        cli_term_log(&c->term, 24, NULL, line);
+      }
+    } else if (t->s.state == PL_SLURM_CANCELLED || t->s.restarts > 0) {
+      char tail[512];
+      task_log_tail(c, k, tail, sizeof tail);
+      snprintf(c->fail, sizeof c->fail, "segment %d failed on node %s: %s (exit %d, %s)%s%s", k,
+               t->s.node[0] ? t->s.node : "none", t->s.reason[0] ? t->s.reason : t->s.raw_state,
+               t->s.exit_code, t->requeued ? "after one retry" : "not retried",
+               tail[0] ? "; its log: " : "", tail);
+    }
+  }
+  free(p);
+  return complete == c->n ? 1 : 0;
+}
+
+/* The tasks' share of the run: 1 when every task completed, 0 interrupted, -1 failed. */
+static int watch(cl_run *c) {
+  uint64_t last_poll = 0, last_draw = 0;
+  int requeue[CL_MAX_TASKS], nrequeue = 0;
+  for (;;) {
+    iso_loop_poll(TICK_NS);
+    if (cli_signals_count() > 0) return 0;
+    if (c->fail[0]) return -1;
+    uint64_t now = iso_now_ns();
+    if (c->answer) {
+      int r = take_answer(c, requeue, &nrequeue);
+      if (c->fail[0]) return -1;
+      if (r == 1) return 1;
+    }
+    if (!c->polling && (nrequeue || now - last_poll >= POLL_NS)) {
+      if (ask(c, requeue, nrequeue) != ISO_OK) {
+        snprintf(c->fail, sizeof c->fail, "cluster: cannot start a Slurm poll");
+        return -1;
+      }
+      nrequeue = 0;
+      last_poll = now;
+    }
+    if (now - last_draw >= REDRAW_NS) {
+      for (int k = 0; k < c->n; k++)
+        if (c->t[k].known && c->t[k].s.state == PL_SLURM_RUNNING)
+          c->t[k].percent = task_percent(c, k);
+      if (c->term.tty && c->o->loglevel >= 32) draw(c, false);
+      last_draw = now;
+    }
+  }
+}
+
+/* Waits for an answer still coming, so no poll outlives the runtime; returns it. */
+static cl_poll *settle(cl_run *c) {
+  uint64_t until = iso_now_ns() + CANCEL_WAIT_NS;
+  while (c->polling && iso_now_ns() < until)
+    iso_loop_poll(TICK_NS);
+  cl_poll *p = c->answer;
+  c->answer = NULL;
+  return p;
+}
+
+/* Cancelled tasks are waited for (bounded), so none writes into the
+ * directory once it is gone. */
+static void cancel_all(cl_run *c) {
+  free(settle(c));
+  if (!c->id[0]) return;
+  pl_slurm_cancel(c->id);
+  uint64_t until = iso_now_ns() + CANCEL_WAIT_NS;
+  while (iso_now_ns() < until) {
+    if (ask(c, NULL, 0) != ISO_OK) break;
+    cl_poll *p = settle(c);
+    if (!p) break;
+    bool live = false;
+    for (int i = 0; i < p->n; i++)
+      live = live || p->tasks[i].state == PL_SLURM_PENDING || p->tasks[i].state == PL_SLURM_RUNNING;
+    free(p);
+    if (!live) break;
+    iso_loop_poll(200ull * 1000 * 1000);
+  }
+}
+
+static bool is_cluster_opt(const char *a, int *takes_value) {
+  static const char *const names[] = {"--cluster", "--partition", "--cluster-dir"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    size_t n = strlen(names[i]);
+    if (!strncmp(a, names[i], n) && (a[n] == 0 || a[n] == '=')) {
+      *takes_value = a[n] == 0;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The command line for the tasks: the user's, without the cluster's own
+ * options, with the segment count made explicit. */
+static int write_args(const cl_run *c, int nseg, bool add_segments) {
+  char path[PATH_MAX + 16];
+  snprintf(path, sizeof path, "%s/" ARGS_FILE, c->dir);
+  FILE *f = fopen(path, "wb");
+  if (!f) return -1;
+  for (int i = 1; i < c->o->argc; i++) {
+    int takes;
+    if (is_cluster_opt(c->o->argv[i], &takes)) {
+      i += takes;
+      continue;
+    }
+    fwrite(c->o->argv[i], 1, strlen(c->o->argv[i]) + 1, f);
+  }
+  if (add_segments) fprintf(f, "--segments%c%d%c", 0, nseg, 0);
+  return fclose(f);
+}
+
+static int write_script(const cl_run *c, char *path, size_t n) {
+  char exe[PATH_MAX];
+  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len <= 0) return -1;
+  exe[len] = 0;
+  /* Single-quoted into the script: refused if they hold a quote. */
+  if (strchr(exe, '\'') || strchr(c->dir, '\'')) return -1;
+  snprintf(path, n, "%s/task.sh", c->dir);
+  FILE *f = fopen(path, "w");
+  if (!f) return -1;
+  fprintf(f, "#!/bin/sh\nexec '%s' --segment-task '%s' \"$SLURM_ARRAY_TASK_ID\"\n", exe, c->dir);
+  return fclose(f);
+}
+
+static int usage(cli_term *t, const char *fmt, const char *v) {
+  char line[1200], msg[1024];
+  snprintf(msg, sizeof msg, fmt, v);
+  snprintf(line, sizeof line, "isopipe: --cluster: %s", msg);
+  cli_term_line(t, line);
+  return CLI_EXIT_USAGE;
+}
+
+/* Tasks enough for the plan of the input's segments (pl_seg_plan_make):
+ * segments own at least min(10 s, duration / nseg), so this count is never
+ * short; a task past the last segment finds nothing to encode. */
+static int task_count(double dur_s, int nseg) {
+  double len = dur_s / nseg < 10 ? dur_s / nseg : 10;
+  double est = dur_s * 1.001 + 0.05;
+  int n = (int)(est / len) + 1;
+  return n > CL_MAX_TASKS ? CL_MAX_TASKS : n;
+}
+
+static int setup(cl_run *c, char *err, size_t n) {
+  const cli_opts *o = c->o;
+  const char *segs = cli_opts_get(o, "segments");
+  int nseg = segs && strcmp(segs, "auto") ? atoi(segs) : 4;
+  if (nseg < 2) return snprintf(err, n, "give --segments 2 or more"), CLI_EXIT_USAGE;
+  for (size_t i = 0; i < o->nkv; i++)
+    if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY))
+      return snprintf(err, n, "one output only"), CLI_EXIT_USAGE;
+  if (!strcmp(o->input, "-") || !strcmp(o->output, "-") || strstr(o->input, "://") ||
+      strstr(o->output, "://"))
+    return snprintf(err, n, "the input and output must be files on storage every node sees"),
+           CLI_EXIT_USAGE;
+  int rc = cli_check_output(o->input, o->output, o->overwrite, err, n);
+  if (rc) return rc;
+  iso_probe_info *info = NULL;
+  iso_error_info e;
+  if (iso_probe(o->input, NULL, &info, &e) != ISO_OK) {
+    snprintf(err, n, "%s", e.message ? e.message : "cannot read the input");
+    return CLI_EXIT_FAIL;
+  }
+  double dur = info->duration_s;
+  iso_probe_free(info);
+  if (!(dur > 0)) return snprintf(err, n, "the input's duration is unknown"), CLI_EXIT_FAIL;
+  c->n = task_count(dur, nseg);
+  /* The shared directory: next to the output unless named. */
+  char base[PATH_MAX];
+  if (o->cluster_dir) {
+    snprintf(base, sizeof base, "%s", o->cluster_dir);
+  } else {
+    snprintf(base, sizeof base, "%s", o->output);
+    char *slash = strrchr(base, '/');
+    if (slash)
+      *slash = 0;
+    else
+      snprintf(base, sizeof base, ".");
+  }
+  char abs[PATH_MAX];
+  if (!realpath(base, abs))
+    return snprintf(err, n, "%.900s: %s", base, strerror(errno)), CLI_EXIT_FAIL;
+  const char *name = strrchr(o->output, '/') ? strrchr(o->output, '/') + 1 : o->output;
+  snprintf(c->dir, sizeof c->dir, "%.3000s/.isopipe-%.500s.%ld", abs, name, (long)getpid());
+  if (mkdir(c->dir, 0755) < 0) {
+    snprintf(err, n, "%.900s: %s", c->dir, strerror(errno));
+    c->dir[0] = 0;
+    return CLI_EXIT_FAIL;
+  }
+  char script[PATH_MAX + 16], logs[PATH_MAX + 32], cwd[PATH_MAX], array[32];
+  if (write_args(c, nseg, !segs || !strcmp(segs, "auto")) < 0 ||
+      write_script(c, script, sizeof script) < 0 || !getcwd(cwd, sizeof cwd))
+    return snprintf(err, n, "%.900s: cannot write the task's files", c->dir), CLI_EXIT_FAIL;
+  snprintf(logs, sizeof logs, "%s/task-%%a.log", c->dir);
+  snprintf(array, sizeof array, "0-%d", c->n - 1);
+  pl_slurm_submit sub = {.script = script,
+                         .name = "isopipe-seg",
+                         .partition = o->partition,
+                         .array = array,
+                         .output = logs,
+                         .workdir = cwd};
+  if (pl_slurm_sbatch(&sub, c->id, sizeof c->id, err, n) < 0) return CLI_EXIT_FAIL;
+  return 0;
+}
+
+/* The nodes the tasks ran on, each once. */
+static void node_list(const cl_run *c, char *out, size_t n) {
+  size_t len = 0;
+  out[0] = 0;
+  for (int k = 0; k < c->n; k++) {
+    const char *node = c->t[k].s.node;
+    bool seen = !node[0];
+    for (int j = 0; j < k && !seen; j++)
+      seen = !strcmp(c->t[j].s.node, node);
+    if (!seen && len < n)
+      len += (size_t)snprintf(out + len, n - len, "%s%s", len ? ", " : "", node);
+  }
+}
+
+int cli_cluster_run(const cli_opts *o) {
+  cl_run *c = calloc(1, sizeof *c);
+  if (!c) return CLI_EXIT_FAIL;
+  c->o = o;
+  cli_term_init(&c->term, 2, -1);
+  char err[1024];
+  int rc = setup(c, err, sizeof err);
+  if (rc) {
+    if (o->loglevel >= 8) usage(&c->term, "%s", err);
+    if (c->dir[0]) remove_dir(c->dir);
+    cli_term_free(&c->term);
+    free(c);
+    return rc;
+  }
+  uint64_t t0 = iso_now_ns();
+  int ended = -1;
+  if (cli_signals_install() < 0 || iso_runtime_init(ISO_MODE_THREADS) != ISO_OK) {
+    snprintf(c->fail, sizeof c->fail, "cluster: cannot start the runtime");
+  } else {
+    c->port = iso_port_new_raw(on_answer, c);
+    c->sp = c->port ? iso_port_sendport(c->port) : NULL;
+    if (!c->sp) snprintf(c->fail, sizeof c->fail, "out of memory");
+    if (c->sp && o->loglevel >= 32) {
+      char line[PATH_MAX + 128];
+      snprintf(line, sizeof line, "isopipe: slurm job %s: %d segment tasks, files in %s", c->id,
+               c->n, c->dir);
+      cli_term_line(&c->term, line);
+    }
+    ended = c->sp ? watch(c) : -1;
+    if (ended != 1) cancel_all(c);
+    free(settle(c));
+    if (c->term.tty && o->loglevel >= 32) draw(c, true);
+    iso_sendport_release(c->sp);
+    if (c->port) iso_port_close(c->port);
+    iso_runtime_shutdown();
+  }
+  double tasks_s = (double)(iso_now_ns() - t0) * 1e-9;
+  if (ended == 1) {
+    /* Every task's packets are in: this process joins them, as the
+     * in-process run would, into the output. */
+    cli_opts j = *o;
+    j.cluster = NULL;
+    j.seg_dir = c->dir;
+    j.seg_join = 1;
+    uint64_t t1 = iso_now_ns();
+    rc = cli_app_run(&j);
+    if (rc == CLI_EXIT_OK && o->loglevel >= 32) {
+      char nodes[512], line[1024];
+      node_list(c, nodes, sizeof nodes);
+      snprintf(line, sizeof line,
+               "isopipe: cluster: %d tasks of slurm job %s on %s in %.2f s, joined in %.2f s", c->n,
+               c->id, nodes[0] ? nodes : "no node", tasks_s, (double)(iso_now_ns() - t1) * 1e-9);
+      cli_term_line(&c->term, line);
+    }
+  } else if (ended == 0) {
+    if (o->loglevel >= 24)
+      cli_term_line(&c->term, "isopipe: interrupted: the slurm job is cancelled, no output");
+    rc = 128 + cli_signals_first();
+  } else {
+    if (o->loglevel >= 8) {
+      char line[1100];
+      snprintf(line, sizeof line, "isopipe: %s", c->fail);
+      cli_term_line(&c->term, line);
+    }
+    rc = CLI_EXIT_FAIL;
+  }
+  remove_dir(c->dir);
+  cli_term_free(&c->term);
+  free(c);
+  return rc;
+}

@@ -1,0 +1,17 @@
+/* --cluster slurm: a run's segments as a Slurm job array, and one task's side of it. */
+#ifndef ISOPIPE_CLI_CLUSTER_H
+#define ISOPIPE_CLI_CLUSTER_H
+
+#include "tools/isopipe/cli_args.h"
+
+/* Plans the segments, submits one array task per segment (each runs this
+ * program with --segment-task), watches them at 60 Hz from the main
+ * isolate, retries a failed task once, then joins their packets into the
+ * output. Returns the exit code: 0, 1 (a task failed twice: no output), 2,
+ * or 128 + the signal after Ctrl-C (the job cancelled). */
+int cli_cluster_run(const cli_opts *o);
+/* `isopipe --segment-task DIR K`, as Slurm runs it: encodes segment K of
+ * the command line DIR/args into DIR/seg-K.nut. Returns the exit code. */
+int cli_cluster_task(const char *dir, const char *index);
+
+#endif
