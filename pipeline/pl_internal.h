@@ -224,6 +224,7 @@ typedef struct pl_job {
   char *cv, *ca, *preset, *pix_fmt, *sample_fmt;
   char *vf, *af;   /* libavfilter chains for video / audio; NULL none */
   char *aspect;    /* -aspect: display aspect, a setdar after the chain */
+  char *force_kf;  /* -force_key_frames (pl_fkf.c); NULL none */
   bool autorotate; /* turn pictures by the input's display matrix (default) */
   int64_t bv, ba;
   double crf; /* < 0 unset */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "codecs/codecs.h"
+#include "pipeline/pl_fkf.h"
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_sopts.h"
@@ -88,7 +89,6 @@ static int parse_fps(const char *v, AVRational *r) {
 static bool pl_not_implemented(const char *key) {
   static const char *const keys[] = {
       "filter_complex",
-      "force_key_frames",
   };
   size_t len = strcspn(key, ":");
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -241,6 +241,9 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     if (end == v || *end || !(r >= 0 && r <= 1))
       return pl_fail(err, n, "max_error_rate: want a fraction between 0 and 1, got '%s'", v);
     j->max_error_rate = r;
+  } else if (IS("force_key_frames")) {
+    if (pl_fkf_check(v, err, n) < 0) return ISO_EINVAL;
+    pl_set_str(&j->force_kf, v);
   } else if (pl_sopt_is(key)) {
     if (pl_sopt_check(key, v, err, n) < 0) return ISO_EINVAL;
     if (av_dict_set(&j->sopts, key, v, AV_DICT_MULTIKEY) < 0) return ISO_ENOMEM;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "codecs/codecs.h"
+#include "pipeline/pl_fkf.h"
 #include "pipeline/pl_internal.h"
 
 typedef struct enc_impl {
@@ -14,6 +15,10 @@ typedef struct enc_impl {
   AVRational tb;
   AVFrame *tmp;
   int quality; /* lambda for -q, 0 none */
+  pl_fkf *fkf; /* -force_key_frames, video only */
+  /* The frame being fed was judged (a retried send must not count it
+   * twice), and must be a keyframe. */
+  bool fkf_judged, fkf_force;
 } enc_impl;
 
 static void fail_av(pl_stage *st, int averr, const char *what) {
@@ -98,6 +103,12 @@ static int enc_open(pl_filter *f, const pl_msg *in) {
     return r;
   }
   x->tb = cx_enc_time_base(x->enc);
+  const pl_job *j = st->job;
+  if (j->force_kf && j->out[st->node->out_stream].type == AVMEDIA_TYPE_VIDEO &&
+      (r = pl_fkf_new(&x->fkf, j, j->force_kf, x->tb)) < 0) {
+    pl_stage_fail_av(st, r, "force_key_frames '%s'", j->force_kf);
+    return r;
+  }
   return 0;
 }
 
@@ -123,13 +134,20 @@ static int enc_feed(pl_filter *f, pl_msg *in) {
     return AVERROR(EINVAL);
   }
   AVFrame *fr = in->frame;
-  /* The decoder's picture types are no orders for this encoder. */
+  /* The decoder's picture types are no orders for this encoder; forced
+   * keyframes are, as in ffmpeg. */
   fr->pict_type = AV_PICTURE_TYPE_NONE;
+  if (x->fkf && !x->fkf_judged) {
+    x->fkf_force = pl_fkf_frame(x->fkf, fr->pts, fr->key_frame);
+    x->fkf_judged = true;
+  }
+  if (x->fkf_force) cx_enc_force_key(x->enc);
   if (x->quality) fr->quality = x->quality;
   if (fr->pts != AV_NOPTS_VALUE) pl_prof_stamp_push(st->prof, fr->pts, in->stamp);
   pl_prof_flow(st->prof, in->stamp.flow);
   int r = x->rc ? cx_aconv_send(x->rc, fr) : cx_enc_send(x->enc, fr);
   if (r == AVERROR(EAGAIN)) return r;
+  x->fkf_judged = x->fkf_force = false;
   pl_msg_free(in);
   if (r < 0) fail_av(st, r, "encoding failed");
   return r;
@@ -203,6 +221,7 @@ static int enc_drain(pl_filter *f, pl_msg **out) {
 static void enc_destroy(pl_filter *f) {
   enc_impl *x = f->impl;
   if (!x) return;
+  pl_fkf_free(&x->fkf);
   cx_enc_close(&x->enc);
   cx_aconv_close(&x->rc);
   av_frame_free(&x->tmp);

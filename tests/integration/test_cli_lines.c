@@ -88,7 +88,7 @@ static const cmd_line lines[] = {
      "-map -0:s -codec:v:0 libx264 -preset veryfast -crf 23 -maxrate 3000000 -bufsize 6000000 "
      "-profile:v:0 high -level 41 -x264opts:0 subme=0:me_range=4:rc_lookahead=10:me=dia "
      "-force_key_frames:0 expr:gte(t,0+n_forced*3) -codec:a:0 aac -ac 2 -ab 256000 -y OUT",
-     "jf.mp4", "-force_key_frames:0", NULL},
+     "jf.mp4", NULL, NULL},
     /* Nextcloud, lib/private/Preview/Movie.php */
     {"nextcloud preview", "-y -ss 1 -i IN -an -f mjpeg -vframes 1 OUT", "nc.jpg", NULL, NULL},
     {"nextcloud avconv", "-an -y -ss 1 -i IN -f mjpeg -vframes 1 -vsync 1 OUT", "nc2.jpg", NULL,
