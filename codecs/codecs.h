@@ -18,10 +18,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "isopipe/io.h"
+
 #define CX_ERRLEN 256
 
 /* av_err2str that works in C11 without compound-literal tricks. */
 const char *cx_errstr(int averr, char *buf, size_t len);
+
+/* ---- custom I/O ----------------------------------------------------------- */
+
+/* An AVIOContext over the caller's callbacks (read, or write with write
+ * set; seek when io has one). interrupt (may be NULL) ends the waits of a
+ * callback that answers EAGAIN. NULL when io lacks the callback or out of
+ * memory. Close with cx_io_close, which flushes a writer. */
+AVIOContext *cx_io_open(const iso_io *io, bool write, int (*interrupt)(void *), void *opaque);
+void cx_io_close(AVIOContext **pb);
 
 /* ---- demux ---------------------------------------------------------------- */
 
@@ -32,6 +43,7 @@ typedef struct cx_demux_opts {
                                      (hls,concat,dash,image2...); NULL = none */
   int64_t start_us;               /* -ss, seek before the first read; 0 none */
   AVDictionary *fmt_opts;         /* consumed entries are removed */
+  const iso_io *io;               /* read through these; url only names the input */
   /* Optional: FFmpeg's interrupt callback (non-zero aborts blocking I/O). */
   int (*interrupt)(void *opaque);
   void *interrupt_opaque;
@@ -316,6 +328,10 @@ int cx_mux_open(cx_mux **out, const char *path, const char *format, char *err);
 /* Protocols the output may be opened with (libavformat's whitelist, which
  * nested protocols such as tee: inherit); NULL, the default: any. */
 int cx_mux_set_protocols(cx_mux *m, const char *whitelist);
+/* Writes through the caller's callbacks instead of opening the path (which
+ * then only names the output and guesses its format). interrupt as for
+ * cx_io_open. */
+int cx_mux_set_io(cx_mux *m, const iso_io *io, int (*interrupt)(void *), void *opaque);
 AVFormatContext *cx_mux_ctx(cx_mux *m);
 /* Default encoder id for a media type in this format. */
 enum AVCodecID cx_mux_default_codec(cx_mux *m, enum AVMediaType type);

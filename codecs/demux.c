@@ -6,6 +6,7 @@
 struct cx_demux {
   AVFormatContext *fmt;
   AVIOContext *pb; /* ours: opened before probing so the format is known early */
+  bool custom_io;  /* pb is over the caller's iso_io */
   int64_t start_abs_us;
   int64_t skip_us; /* the caller's -ss */
 };
@@ -77,6 +78,15 @@ int cx_demux_open(cx_demux **out, const char *url, const cx_demux_opts *o, char 
     d->fmt->interrupt_callback.opaque = o->interrupt_opaque;
   }
 
+  if (o && o->io) {
+    d->custom_io = true;
+    if (!(d->pb = cx_io_open(o->io, false, o->interrupt, o->interrupt_opaque))) {
+      ret = cx_fail(err, AVERROR(o->io->read ? ENOMEM : EINVAL), "%s: %s", url,
+                    o->io->read ? "out of memory" : "the custom input has no read callback");
+      goto fail;
+    }
+    goto opened;
+  }
   /* Our own message for the common refusal; FFmpeg would only say EINVAL. */
   const char *proto = avio_find_protocol_name(real_url);
   if (proto && !cx_name_in_list(wl, proto)) {
@@ -92,6 +102,7 @@ int cx_demux_open(cx_demux **out, const char *url, const cx_demux_opts *o, char 
     goto fail;
   }
 
+opened:
   if (o && o->format) {
     ifmt = av_find_input_format(o->format);
     if (!ifmt) {
@@ -232,7 +243,10 @@ void cx_demux_close(cx_demux **pd) {
   cx_demux *d = pd ? *pd : NULL;
   if (!d) return;
   if (d->fmt) avformat_close_input(&d->fmt); /* custom pb: not closed by it */
-  avio_closep(&d->pb);
+  if (d->custom_io)
+    cx_io_close(&d->pb);
+  else
+    avio_closep(&d->pb);
   av_free(d);
   *pd = NULL;
 }

@@ -6,6 +6,10 @@ struct cx_mux {
   char *url;
   char *protocols; /* whitelist for opening the output; NULL: any */
   bool header_written;
+  bool custom_io; /* pb over the caller's iso_io */
+  iso_io io;
+  int (*interrupt)(void *);
+  void *interrupt_opaque;
   int64_t *last_dts; /* per stream, in its time base; AV_NOPTS_VALUE none yet */
   uint64_t ts_fixed;
 };
@@ -112,9 +116,34 @@ int cx_mux_set_stream_metadata(cx_mux *m, int index, const char *key, const char
   return av_dict_set(&m->fmt->streams[index]->metadata, key, value, 0);
 }
 
+int cx_mux_set_io(cx_mux *m, const iso_io *io, int (*interrupt)(void *), void *opaque) {
+  if (!io || !io->write) return AVERROR(EINVAL);
+  m->custom_io = true;
+  m->io = *io;
+  m->interrupt = interrupt;
+  m->interrupt_opaque = opaque;
+  return 0;
+}
+
 int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err) {
   int ret;
   if (m->header_written) return 0;
+  if (m->custom_io && !m->fmt->pb) {
+    if (m->fmt->oformat->flags & AVFMT_NOFILE)
+      return cx_fail(err, AVERROR(EINVAL), "%s: format %s cannot write to a custom output", m->url,
+                     m->fmt->oformat->name);
+    /* movflags faststart rereads the finished file by its name to move the
+     * index to the front: a custom output has no name to reopen. */
+    const AVDictionaryEntry *mf = opts ? av_dict_get(*opts, "movflags", NULL, 0) : NULL;
+    if (mf && strstr(mf->value, "faststart"))
+      return cx_fail(err, AVERROR(EINVAL),
+                     "%s: movflags faststart needs a file it can reopen, not a custom output "
+                     "(leave it out, or use frag_keyframe+empty_moov for a streamable MP4)",
+                     m->url);
+    m->fmt->pb = cx_io_open(&m->io, true, m->interrupt, m->interrupt_opaque);
+    if (!m->fmt->pb) return cx_fail(err, AVERROR(ENOMEM), "%s", m->url);
+    m->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+  }
   if (!(m->fmt->oformat->flags & AVFMT_NOFILE) && !m->fmt->pb) {
     AVDictionary *o = NULL;
     if (m->protocols && (ret = av_dict_set(&o, "protocol_whitelist", m->protocols, 0)) < 0)
@@ -124,6 +153,11 @@ int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err) {
     if (ret < 0) return cx_fail(err, ret, "cannot open output %s", m->url);
   }
   ret = avformat_write_header(m->fmt, opts);
+  if (ret < 0 && m->custom_io && !m->io.seek)
+    return cx_fail(err, ret,
+                   "%s: cannot write header: the custom output has no seek callback, which %s "
+                   "needs (for MP4: movflags frag_keyframe+empty_moov)",
+                   m->url, m->fmt->oformat->name);
   if (ret < 0) return cx_fail(err, ret, "%s: cannot write header", m->url);
   m->last_dts = av_malloc_array(m->fmt->nb_streams ? m->fmt->nb_streams : 1, sizeof *m->last_dts);
   if (!m->last_dts) return cx_fail(err, AVERROR(ENOMEM), "%s", m->url);
@@ -197,7 +231,12 @@ int cx_mux_close(cx_mux **pm, char *err) {
     ret = av_write_trailer(m->fmt);
     if (ret < 0) cx_fail(err, ret, "%s: cannot write trailer", m->url);
   }
-  if (m->fmt->pb && !(m->fmt->oformat->flags & AVFMT_NOFILE)) {
+  if (m->fmt->pb && m->custom_io) {
+    avio_flush(m->fmt->pb);
+    if (m->fmt->pb->error < 0 && ret >= 0)
+      ret = cx_fail(err, m->fmt->pb->error, "%s: write error", m->url);
+    cx_io_close(&m->fmt->pb);
+  } else if (m->fmt->pb && !(m->fmt->oformat->flags & AVFMT_NOFILE)) {
     if (m->fmt->pb->error < 0 && ret >= 0)
       ret = cx_fail(err, m->fmt->pb->error, "%s: write error", m->url);
     int cret = avio_closep(&m->fmt->pb);

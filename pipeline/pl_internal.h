@@ -220,7 +220,9 @@ typedef struct pl_dlink {
 typedef struct pl_job {
   /* options */
   char *input, *output, *format, *input_format, *protocol_whitelist, *allow_formats;
-  char *out_protocols; /* output_protocol_whitelist; NULL: PL_OUTPUT_PROTOCOLS */
+  char *out_protocols;  /* output_protocol_whitelist; NULL: PL_OUTPUT_PROTOCOLS */
+  iso_io in_io, out_io; /* the caller's callbacks instead of opening input / output; read /
+                           write NULL when unset */
   char *cv, *ca, *preset, *pix_fmt, *sample_fmt;
   char *vf, *af;   /* libavfilter chains for video / audio; NULL none */
   char *aspect;    /* -aspect: display aspect, a setdar after the chain */

@@ -208,6 +208,7 @@ bool pl_job_is_input_key(const char *key) {
 }
 
 int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
+  dst->in_io = src->in_io;
   pl_set_str(&dst->input, src->input);
   pl_set_str(&dst->input_format, src->input_format);
   pl_set_str(&dst->protocol_whitelist, src->protocol_whitelist);

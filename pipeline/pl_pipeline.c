@@ -88,6 +88,30 @@ void iso_pipeline_set_callbacks(iso_pipeline *p, const iso_pipeline_callbacks *c
   p->ud = ud;
 }
 
+/* Custom I/O: the callbacks are copied; the name ("i" / "o", when given)
+ * only names the file in messages and lets the format be guessed. */
+static int io_refused(iso_pipeline *p, const char *why) {
+  snprintf(p->error, sizeof p->error, "%s", why);
+  return ISO_EINVAL;
+}
+
+int iso_pipeline_set_input_io(iso_pipeline *p, const iso_io *io) {
+  if (!p) return ISO_EINVAL;
+  if (p->state != ST_NEW) return io_refused(p, "options are fixed once the pipeline started");
+  if (io && !io->read) return io_refused(p, "a custom input needs a read callback");
+  p->job->in_io = io ? *io : (iso_io){0};
+  return ISO_OK;
+}
+
+int iso_pipeline_set_output_io(iso_pipeline *p, int out, const iso_io *io) {
+  if (!p) return ISO_EINVAL;
+  if (out < 0 || out >= p->nfiles) return io_refused(p, "no such output");
+  if (p->state != ST_NEW) return io_refused(p, "options are fixed once the pipeline started");
+  if (io && !io->write) return io_refused(p, "a custom output needs a write callback");
+  p->file[out]->out_io = io ? *io : (iso_io){0};
+  return ISO_OK;
+}
+
 static int set_path(char **dst, const char *path) {
   free(*dst);
   *dst = path ? strdup(path) : NULL;
@@ -121,10 +145,13 @@ static int path_refused(iso_pipeline *p, int r, const char *path) {
 static int check_paths(iso_pipeline *p, char *err, size_t errlen) {
   const char *names[PL_MAX_FILES + 2];
   int n = 0;
+  /* A custom input is no file a write could destroy; a custom output is
+   * not opened by its name. */
+  const char *input = p->job->in_io.read ? NULL : p->job->input;
   for (int f = 0; f < p->nfiles; f++) {
     const pl_job *j = p->file[f];
-    if (!j->output) continue;
-    pl_outpath_ctx c = {p->job->input, j->out_protocols, j->overwrite, names, n};
+    if (!j->output || j->out_io.write) continue;
+    pl_outpath_ctx c = {input, j->out_protocols, j->overwrite, names, n};
     int r = pl_outpath_check("output", j->output, &c, err, errlen);
     if (r != PL_PATH_OK) return path_refused(p, r, j->output);
     names[n++] = j->output;
@@ -132,7 +159,7 @@ static int check_paths(iso_pipeline *p, char *err, size_t errlen) {
   const char *side[2][2] = {{"stats", p->stats_path}, {"trace", p->trace_path}};
   for (int i = 0; i < 2; i++) {
     if (!side[i][1]) continue;
-    pl_outpath_ctx c = {p->job->input, "file", p->job->overwrite, names, n};
+    pl_outpath_ctx c = {input, "file", p->job->overwrite, names, n};
     int r = pl_outpath_check(side[i][0], side[i][1], &c, err, errlen);
     if (r != PL_PATH_OK) return path_refused(p, r, side[i][1]);
     names[n++] = side[i][1];
@@ -159,7 +186,13 @@ static int start(iso_pipeline *p) {
     return ISO_ESTATE;
   }
   char err[PL_ERRLEN] = "";
-  int r = pl_job_prepare(p->job, err, sizeof err);
+  int r = ISO_OK;
+  if (p->job->in_io.read && !p->job->input)
+    r = pl_job_set(p->job, "i", "custom input", err, sizeof err);
+  for (int f = 0; r == ISO_OK && f < p->nfiles; f++)
+    if (p->file[f]->out_io.write && !p->file[f]->output)
+      r = pl_job_set(p->file[f], "o", "custom output", err, sizeof err);
+  if (r == ISO_OK) r = pl_job_prepare(p->job, err, sizeof err);
   for (int f = 1; r == ISO_OK && f < p->nfiles; f++) {
     r = pl_job_inherit_input(p->file[f], p->job);
     if (r != ISO_OK) {

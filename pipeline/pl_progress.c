@@ -158,6 +158,9 @@ void pl_main_finish(iso_pipeline *p) {
   }
   pl_log_drain(p, p->log_id);
   check_error_rate(p);
+  /* A cancel from another thread that no tick picked up yet still counts:
+   * the stages saw its stop word. */
+  if (atomic_exchange(&p->cancel_req, 0)) p->cancelled = true;
   /* A stage interrupted by the cancel may report that as its error. */
   if (p->cancelled && (p->status == ISO_OK || p->err_averr == AVERROR_EXIT)) {
     p->status = ISO_ECANCELLED;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "isopipe/common.h"
+#include "isopipe/io.h"
 #include "isopipe/probe.h"
 #include "isopipe/stats.h"
 
@@ -105,6 +106,16 @@ ISO_API int iso_pipeline_set_output(iso_pipeline *p, int out, const char *key, c
 ISO_API int iso_pipeline_outputs(const iso_pipeline *p);
 ISO_API void iso_pipeline_set_callbacks(iso_pipeline *p, const iso_pipeline_callbacks *cb,
                                         void *ud);
+/*
+ * Custom I/O (isopipe/io.h): the input is read, output #out written,
+ * through the caller's callbacks instead of a URL. The "i" / "o" option,
+ * when given, then only names it in messages and lets its format be
+ * guessed from the extension ("upload.mp4"); otherwise give "input_format"
+ * or "f". The output path checks (overwrite, output == input) do not apply
+ * to them. io is copied; NULL returns to the URL. Before start.
+ */
+ISO_API int iso_pipeline_set_input_io(iso_pipeline *p, const iso_io *io);
+ISO_API int iso_pipeline_set_output_io(iso_pipeline *p, int out, const iso_io *io);
 /* Profiling outputs: JSON stats document and Chrome trace
  * (".gz" suffix = gzip). NULL disables. */
 ISO_API int iso_pipeline_set_stats_path(iso_pipeline *p, const char *path);

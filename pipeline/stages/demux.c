@@ -426,6 +426,7 @@ void pl_demux_entry(iso_value *msg) {
   if (job->in_opts && av_dict_copy(&o.fmt_opts, job->in_opts, 0) < 0) o.fmt_opts = NULL;
   o.interrupt = pl_flag_interrupt;
   o.interrupt_opaque = job->flag;
+  o.io = job->in_io.read ? &job->in_io : NULL;
   char err[CX_ERRLEN] = "";
   int r = cx_demux_open(&x->d, job->input, &o, err);
   /* An input option the demuxer did not take: ffmpeg stops ("Option ...

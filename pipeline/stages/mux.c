@@ -223,7 +223,8 @@ static void finish_ok(mux_impl *x) {
   }
   /* The trailer (mkv cues, mp4 moov) counts too: the size on disk is final. */
   struct stat sb;
-  if (strcmp(st->job->output, "-") != 0 && stat(st->job->output, &sb) == 0 && S_ISREG(sb.st_mode))
+  if (!st->job->out_io.write && strcmp(st->job->output, "-") != 0 &&
+      stat(st->job->output, &sb) == 0 && S_ISREG(sb.st_mode))
     x->final_bytes = (int64_t)sb.st_size;
   update_position(x);
   send_stat(x, true);
@@ -438,7 +439,8 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
   if (m->kind == PL_M_CONNECT && !x->connected) {
     const pl_job *j = st->job;
     char err[CX_ERRLEN] = "";
-    if (strcmp(j->output, "-") != 0) {
+    bool custom = j->out_io.write != NULL;
+    if (!custom && strcmp(j->output, "-") != 0) {
       struct stat sb;
       bool exists = stat(j->output, &sb) == 0;
       if (exists && j->overwrite == 0) {
@@ -452,6 +454,7 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
     int r = cx_mux_open(&x->mux, j->output, j->format, err);
     if (r >= 0)
       r = cx_mux_set_protocols(x->mux, j->out_protocols ? j->out_protocols : PL_OUTPUT_PROTOCOLS);
+    if (r >= 0 && custom) r = cx_mux_set_io(x->mux, &j->out_io, pl_flag_interrupt, j->flag);
     if (r < 0) {
       pl_msg_free(m);
       pl_stage_fail_av(st, r, "%s", err);
