@@ -1,5 +1,5 @@
 /* --cluster slurm: the segments of one run as a Slurm job array, watched from the main isolate and
- * joined into the output by this process; and a task's side of it (--segment-task). */
+ * joined into the output by this process. */
 #include "tools/isopipe/cli_cluster.h"
 
 #include <dirent.h>
@@ -20,17 +20,13 @@
 #include "tools/isopipe/cli_signal.h"
 #include "tools/isopipe/cli_term.h"
 
-#define CL_MAX_TASKS 256
 #define CL_TAG 0x434c5354u             /* "CLST": a poll's request and answer */
 #define TICK_NS (16666667ull)          /* the display loop's 60 Hz */
 #define POLL_NS (500ull * 1000 * 1000) /* Slurm's controller is asked at most 2 times a second */
 #define REDRAW_NS (100ull * 1000 * 1000)
 #define CANCEL_WAIT_NS (10ull * 1000 * 1000 * 1000)
-#define ARGS_FILE "args"
 
-/* ---- the task: one segment, run by Slurm on some node ------------------------------- */
-
-static int read_file(const char *path, char **buf, size_t *len) {
+int cli_read_file(const char *path, char **buf, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return -1;
   size_t cap = 4096, n = 0;
@@ -56,86 +52,11 @@ static int read_file(const char *path, char **buf, size_t *len) {
   return 0;
 }
 
-static void replace(char **dst, const char *v) {
-  free(*dst);
-  *dst = v ? strdup(v) : NULL;
-}
-
-/* Fails its first attempt (or every attempt with ":always"; killed with
- * ":kill") when the task's index is the one named: how the tests make a
- * task fail. */
-static bool test_failure(int k) {
-  const char *v = getenv("ISOPIPE_TEST_FAIL_SEGMENT");
-  if (!v || atoi(v) != k) return false;
-  const char *restarts = getenv("SLURM_RESTART_COUNT");
-  return strstr(v, ":always") || !restarts || atoi(restarts) == 0;
-}
-
-int cli_cluster_task(const char *dir, const char *index) {
-  char path[PATH_MAX], *buf = NULL, *end;
-  size_t len = 0;
-  long k = strtol(index, &end, 10);
-  if (!*index || *end || k < 0 || k >= CL_MAX_TASKS) {
-    fprintf(stderr, "isopipe: --segment-task: bad segment number '%s'\n", index);
-    return CLI_EXIT_USAGE;
-  }
-  snprintf(path, sizeof path, "%s/" ARGS_FILE, dir);
-  if (read_file(path, &buf, &len) < 0) {
-    fprintf(stderr, "isopipe: segment %ld: cannot read %s: %s\n", k, path, strerror(errno));
-    return CLI_EXIT_FAIL;
-  }
-  if (test_failure((int)k)) {
-    fprintf(stderr, "isopipe: segment %ld: failing as ISOPIPE_TEST_FAIL_SEGMENT asks\n", k);
-    free(buf);
-    if (strstr(getenv("ISOPIPE_TEST_FAIL_SEGMENT"), ":kill")) raise(SIGKILL);
-    return 3;
-  }
-  /* The command line main was given, NUL-separated. */
-  char *argv[1024];
-  int argc = 0;
-  argv[argc++] = "isopipe";
-  for (size_t i = 0; i < len && argc < 1023; i += strlen(buf + i) + 1)
-    argv[argc++] = buf + i;
-  argv[argc] = NULL;
-  cli_opts o;
-  char err[1024];
-  int rc = cli_args_parse(argc, argv, &o, err, sizeof err);
-  if (rc) {
-    fprintf(stderr, "isopipe: segment %ld: %s\n", k, err);
-    cli_opts_free(&o);
-    free(buf);
-    return rc;
-  }
-  /* Its output is its segment file; the stream's own muxer writes only its
-   * header and trailer to a file of the same kind here, removed after. */
-  const char *slash = strrchr(o.output, '/');
-  const char *dot = strrchr(slash ? slash : o.output, '.');
-  char discard[PATH_MAX + 32], prog[PATH_MAX + 32];
-  snprintf(discard, sizeof discard, "%s/discard-%ld%s", dir, k, dot ? dot : "");
-  snprintf(prog, sizeof prog, "%s/seg-%ld.progress", dir, k);
-  replace(&o.output, discard);
-  replace(&o.progress_url, prog);
-  replace(&o.stats_path, NULL);
-  replace(&o.trace_path, NULL);
-  replace(&o.seg_dir, dir);
-  o.overwrite = 1;
-  o.stats = 0;
-  o.hide_banner = 1;
-  o.seg_task = (int)k;
-  rc = o.seg_dir ? cli_app_run(&o) : CLI_EXIT_FAIL;
-  unlink(discard);
-  cli_opts_free(&o);
-  free(buf);
-  return rc;
-}
-
-/* ---- main: submit, watch, join ---------------------------------------------------------- */
-
 typedef struct cl_poll {
   char id[32];
-  int requeue[CL_MAX_TASKS];
+  int requeue[CLI_CLUSTER_MAX_TASKS];
   int nrequeue;
-  pl_slurm_task tasks[CL_MAX_TASKS];
+  pl_slurm_task tasks[CLI_CLUSTER_MAX_TASKS];
   int n;
   char err[256];
 } cl_poll;
@@ -148,7 +69,8 @@ static iso_value *poll_worker(iso_value *arg) {
   p->err[0] = 0;
   for (int i = 0; i < p->nrequeue; i++)
     if (pl_slurm_requeue(p->id, p->requeue[i], p->err, sizeof p->err) < 0) break;
-  if (!p->err[0]) p->n = pl_slurm_query(p->id, p->tasks, CL_MAX_TASKS, p->err, sizeof p->err);
+  if (!p->err[0])
+    p->n = pl_slurm_query(p->id, p->tasks, CLI_CLUSTER_MAX_TASKS, p->err, sizeof p->err);
   return iso_transfer(p, free, CL_TAG);
 }
 
@@ -164,7 +86,7 @@ typedef struct cl_run {
   char dir[PATH_MAX];
   char id[32];
   int n;
-  cl_task t[CL_MAX_TASKS];
+  cl_task t[CLI_CLUSTER_MAX_TASKS];
   iso_port *port;
   iso_sendport *sp;
   bool polling;
@@ -215,7 +137,7 @@ static double task_percent(const cl_run *c, int k) {
   char path[PATH_MAX + 32], *buf;
   size_t len;
   snprintf(path, sizeof path, "%s/seg-%d.progress", c->dir, k);
-  if (read_file(path, &buf, &len) < 0) return -1;
+  if (cli_read_file(path, &buf, &len) < 0) return -1;
   double pc = -1;
   for (char *s = buf; (s = strstr(s, "percent=")); s += 8)
     pc = atof(s + 8);
@@ -229,7 +151,7 @@ static void task_log_tail(const cl_run *c, int k, char *out, size_t n) {
   size_t len;
   out[0] = 0;
   snprintf(path, sizeof path, "%s/task-%d.log", c->dir, k);
-  if (read_file(path, &buf, &len) < 0) return;
+  if (cli_read_file(path, &buf, &len) < 0) return;
   while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
     buf[--len] = 0;
   char *line = strrchr(buf, '\n');
@@ -256,7 +178,7 @@ static const char *state_word(const cl_task *t) {
 }
 
 static void draw(cl_run *c, bool final) {
-  char block[CL_MAX_TASKS * 96 + 128];
+  char block[CLI_CLUSTER_MAX_TASKS * 96 + 128];
   int len = 0, lines = 0, done = 0;
   for (int k = 0; k < c->n; k++)
     done += c->t[k].known && c->t[k].s.state == PL_SLURM_COMPLETED;
@@ -328,7 +250,7 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
 /* The tasks' share of the run: 1 when every task completed, 0 interrupted, -1 failed. */
 static int watch(cl_run *c) {
   uint64_t last_poll = 0, last_draw = 0;
-  int requeue[CL_MAX_TASKS], nrequeue = 0;
+  int requeue[CLI_CLUSTER_MAX_TASKS], nrequeue = 0;
   for (;;) {
     iso_loop_poll(TICK_NS);
     if (cli_signals_count() > 0) return 0;
@@ -403,7 +325,7 @@ static bool is_cluster_opt(const char *a, int *takes_value) {
  * options, with the segment count made explicit. */
 static int write_args(const cl_run *c, int nseg, bool add_segments) {
   char path[PATH_MAX + 16];
-  snprintf(path, sizeof path, "%s/" ARGS_FILE, c->dir);
+  snprintf(path, sizeof path, "%s/" CLI_CLUSTER_ARGS, c->dir);
   FILE *f = fopen(path, "wb");
   if (!f) return -1;
   for (int i = 1; i < c->o->argc; i++) {
@@ -447,7 +369,7 @@ static int task_count(double dur_s, int nseg) {
   double len = dur_s / nseg < 10 ? dur_s / nseg : 10;
   double est = dur_s * 1.001 + 0.05;
   int n = (int)(est / len) + 1;
-  return n > CL_MAX_TASKS ? CL_MAX_TASKS : n;
+  return n > CLI_CLUSTER_MAX_TASKS ? CLI_CLUSTER_MAX_TASKS : n;
 }
 
 static int setup(cl_run *c, char *err, size_t n) {

@@ -1,0 +1,85 @@
+/* --segment-task: one segment of a --cluster run, as Slurm runs it on some node. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tools/isopipe/cli_app.h"
+#include "tools/isopipe/cli_cluster.h"
+
+static void replace(char **dst, const char *v) {
+  free(*dst);
+  *dst = v ? strdup(v) : NULL;
+}
+
+/* Fails its first attempt (or every attempt with ":always"; killed with
+ * ":kill") when the task's index is the one named: how the tests make a
+ * task fail. */
+static bool test_failure(int k) {
+  const char *v = getenv("ISOPIPE_TEST_FAIL_SEGMENT");
+  if (!v || atoi(v) != k) return false;
+  const char *restarts = getenv("SLURM_RESTART_COUNT");
+  return strstr(v, ":always") || !restarts || atoi(restarts) == 0;
+}
+
+int cli_cluster_task(const char *dir, const char *index) {
+  char path[PATH_MAX], *buf = NULL, *end;
+  size_t len = 0;
+  long k = strtol(index, &end, 10);
+  if (!*index || *end || k < 0 || k >= CLI_CLUSTER_MAX_TASKS) {
+    fprintf(stderr, "isopipe: --segment-task: bad segment number '%s'\n", index);
+    return CLI_EXIT_USAGE;
+  }
+  snprintf(path, sizeof path, "%s/" CLI_CLUSTER_ARGS, dir);
+  if (cli_read_file(path, &buf, &len) < 0) {
+    fprintf(stderr, "isopipe: segment %ld: cannot read %s: %s\n", k, path, strerror(errno));
+    return CLI_EXIT_FAIL;
+  }
+  if (test_failure((int)k)) {
+    fprintf(stderr, "isopipe: segment %ld: failing as ISOPIPE_TEST_FAIL_SEGMENT asks\n", k);
+    free(buf);
+    if (strstr(getenv("ISOPIPE_TEST_FAIL_SEGMENT"), ":kill")) raise(SIGKILL);
+    return 3;
+  }
+  /* The command line main was given, NUL-separated. */
+  char *argv[1024];
+  int argc = 0;
+  argv[argc++] = "isopipe";
+  for (size_t i = 0; i < len && argc < 1023; i += strlen(buf + i) + 1)
+    argv[argc++] = buf + i;
+  argv[argc] = NULL;
+  cli_opts o;
+  char err[1024];
+  int rc = cli_args_parse(argc, argv, &o, err, sizeof err);
+  if (rc) {
+    fprintf(stderr, "isopipe: segment %ld: %s\n", k, err);
+    cli_opts_free(&o);
+    free(buf);
+    return rc;
+  }
+  /* Its output is its segment file; the stream's own muxer writes only its
+   * header and trailer to a file of the same kind here, removed after. */
+  const char *slash = strrchr(o.output, '/');
+  const char *dot = strrchr(slash ? slash : o.output, '.');
+  char discard[PATH_MAX + 32], prog[PATH_MAX + 32];
+  snprintf(discard, sizeof discard, "%s/discard-%ld%s", dir, k, dot ? dot : "");
+  snprintf(prog, sizeof prog, "%s/seg-%ld.progress", dir, k);
+  replace(&o.output, discard);
+  replace(&o.progress_url, prog);
+  replace(&o.stats_path, NULL);
+  replace(&o.trace_path, NULL);
+  replace(&o.seg_dir, dir);
+  o.overwrite = 1;
+  o.stats = 0;
+  o.hide_banner = 1;
+  o.seg_task = (int)k;
+  rc = o.seg_dir ? cli_app_run(&o) : CLI_EXIT_FAIL;
+  unlink(discard);
+  cli_opts_free(&o);
+  free(buf);
+  return rc;
+}
