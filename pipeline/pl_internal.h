@@ -248,11 +248,11 @@ typedef struct pl_job {
   /* Encoders run side by side on this many segments of a stream (audio
    * streams whose codec allows it, pl_seg_count); 1 off, 0 auto. */
   int segments;
-  /* A cluster run's share of it (pipeline/cluster): seg_task >= 0 encodes
-   * only that segment into seg_dir; seg_join joins the segments the tasks
-   * left in seg_dir. */
+  /* A cluster run's share of it (--cluster): seg_task >= 0 encodes only
+   * that segment into seg_dir, and the last of seg_tasks tasks every segment
+   * after it too; seg_join joins the segments the tasks left in seg_dir. */
   char *seg_dir;
-  int seg_task;
+  int seg_task, seg_tasks;
   bool seg_join;
   int worker_nice;       /* encode, demux, mux; convert and decode run below them */
   pl_sched worker_sched; /* which stages (and their codec threads) run SCHED_BATCH */

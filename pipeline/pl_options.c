@@ -222,8 +222,10 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     else
       j->segments = s;
   } else if (IS("segment_task")) {
-    if (pl_parse_int(v, &j->seg_task) < 0 || j->seg_task < 0)
-      return pl_fail(err, n, "segment_task: want a segment number, got '%s'", v);
+    char extra;
+    if (sscanf(v, "%d/%d%c", &j->seg_task, &j->seg_tasks, &extra) != 2 || j->seg_task < 0 ||
+        j->seg_task >= j->seg_tasks)
+      return pl_fail(err, n, "segment_task: want K/N (task K of N), got '%s'", v);
   } else if (IS("segment_join")) {
     if (strcmp(v, "0") && strcmp(v, "1")) return pl_fail(err, n, "segment_join: want 0 or 1");
     j->seg_join = !strcmp(v, "1");

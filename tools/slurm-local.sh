@@ -58,6 +58,10 @@ TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
+# A finished task's CPU goes to the next pending one at once (the default
+# delays batch jobs' scheduling up to 3 s): array tasks follow each other
+# without a pause on a node with fewer CPUs than tasks.
+SchedulerParameters=batch_sched_delay=0
 JobCompType=jobcomp/filetxt
 JobCompLoc=$dir/jobcomp.txt
 JobRequeue=1

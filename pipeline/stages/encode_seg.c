@@ -30,7 +30,7 @@ typedef struct seg_impl {
   int created, dispatched, joined, running;
   /* A cluster run: a task encodes only segment `task` and leaves its
    * packets in dir; the join reads every segment's from there. */
-  int task;
+  int task, ntasks;
   bool join;
   AVCodecParameters *file_par; /* a task's stream, for its segment file */
 } seg_impl;
@@ -74,8 +74,10 @@ static int save(seg_impl *x, pl_seg_req *r) {
   return ret;
 }
 
+/* A task encodes its own segment; the last task also any the input holds
+ * past the array's end (its duration was longer than the probe said). */
 static bool encoded_here(const seg_impl *x, int k) {
-  return !x->join && (x->task < 0 || k == x->task);
+  return !x->join && (x->task < 0 || k == x->task || (x->task == x->ntasks - 1 && k > x->task));
 }
 
 static void dispatch(seg_impl *x) {
@@ -319,7 +321,7 @@ static bool bound(seg_impl *x, pl_seg_req *r) {
 static int task_drain(seg_impl *x) {
   while (x->joined < x->dispatched && x->complete[x->joined % SEG_SLOTS]) {
     pl_seg_req *r = *slot_of(x, x->joined);
-    int ret = r->index == x->task ? save(x, r) : 0;
+    int ret = encoded_here(x, r->index) ? save(x, r) : 0;
     pl_seg_req_free(r);
     *slot_of(x, x->joined) = NULL;
     x->complete[x->joined % SEG_SLOTS] = false;
@@ -407,6 +409,7 @@ void pl_encode_seg_start(pl_job *job, int nseg) {
   }
   x->nseg = nseg;
   x->task = job->seg_task;
+  x->ntasks = job->seg_tasks;
   x->join = job->seg_join;
   pl_filter *f = pl_filter_start(job, &seg_ops, x, pl_link_capacity(job, job->self));
   if (!f) return;

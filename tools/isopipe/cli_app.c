@@ -330,8 +330,8 @@ static int configure(app *a) {
   }
   /* A cluster run's share: one segment, or the join of all. */
   if (o->seg_dir) {
-    char k[16];
-    snprintf(k, sizeof k, "%d", o->seg_task);
+    char k[32];
+    snprintf(k, sizeof k, "%d/%d", o->seg_task, o->seg_tasks);
     if (iso_pipeline_set_output(a->p, 0, "segment_dir", o->seg_dir) != ISO_OK ||
         (o->seg_task >= 0 && iso_pipeline_set_output(a->p, 0, "segment_task", k) != ISO_OK) ||
         (o->seg_join && iso_pipeline_set_output(a->p, 0, "segment_join", "1") != ISO_OK)) {

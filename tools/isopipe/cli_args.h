@@ -42,7 +42,7 @@ typedef struct cli_opts {
   /* A cluster run's share, set by cli_cluster.c: this process encodes
    * segment seg_task only, or joins (seg_join) what the tasks left in seg_dir. */
   char *seg_dir;
-  int seg_task, seg_join;
+  int seg_task, seg_tasks, seg_join;
 } cli_opts;
 
 /* Parses argv[1..argc-1] into o (which it initialises). Returns 0, or 2 on

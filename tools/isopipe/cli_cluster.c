@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,7 +351,8 @@ static int write_script(const cl_run *c, char *path, size_t n) {
   snprintf(path, n, "%s/task.sh", c->dir);
   FILE *f = fopen(path, "w");
   if (!f) return -1;
-  fprintf(f, "#!/bin/sh\nexec '%s' --segment-task '%s' \"$SLURM_ARRAY_TASK_ID\"\n", exe, c->dir);
+  fprintf(f, "#!/bin/sh\nexec '%s' --segment-task '%s' \"$SLURM_ARRAY_TASK_ID\" %d\n", exe, c->dir,
+          c->n);
   return fclose(f);
 }
 
@@ -362,13 +364,13 @@ static int usage(cli_term *t, const char *fmt, const char *v) {
   return CLI_EXIT_USAGE;
 }
 
-/* Tasks enough for the plan of the input's segments (pl_seg_plan_make):
- * segments own at least min(10 s, duration / nseg), so this count is never
- * short; a task past the last segment finds nothing to encode. */
+/* One task per segment of the plan (pl_seg_plan_make): segments own at
+ * least min(10 s, duration / nseg) of the probed duration. Should the input
+ * hold more than the probe said, the last task encodes the segments past it. */
 static int task_count(double dur_s, int nseg) {
   double len = dur_s / nseg < 10 ? dur_s / nseg : 10;
-  double est = dur_s * 1.001 + 0.05;
-  int n = (int)(est / len) + 1;
+  int n = (int)ceil(dur_s / len - 1e-6);
+  if (n < 1) n = 1;
   return n > CLI_CLUSTER_MAX_TASKS ? CLI_CLUSTER_MAX_TASKS : n;
 }
 

@@ -18,8 +18,9 @@ int cli_cluster_run(const cli_opts *o);
 /* Reads a whole file into *buf (NUL-terminated, freed by the caller). */
 int cli_read_file(const char *path, char **buf, size_t *len);
 
-/* `isopipe --segment-task DIR K`, as Slurm runs it: encodes segment K of
- * the command line DIR/args into DIR/seg-K.nut. Returns the exit code. */
-int cli_cluster_task(const char *dir, const char *index);
+/* `isopipe --segment-task DIR K N`, as Slurm runs it: encodes segment K
+ * of the command line DIR/args into DIR/seg-K.nut (task N - 1: any later
+ * ones too). Returns the exit code. */
+int cli_cluster_task(const char *dir, const char *index, const char *count);
 
 #endif

@@ -26,11 +26,17 @@ static bool test_failure(int k) {
   return strstr(v, ":always") || !restarts || atoi(restarts) == 0;
 }
 
-int cli_cluster_task(const char *dir, const char *index) {
+int cli_cluster_task(const char *dir, const char *index, const char *count) {
   char path[PATH_MAX], *buf = NULL, *end;
   size_t len = 0;
-  long k = strtol(index, &end, 10);
-  if (!*index || *end || k < 0 || k >= CLI_CLUSTER_MAX_TASKS) {
+  long k;
+  long n = strtol(count, &end, 10);
+  if (!*count || *end || n < 1 || n > CLI_CLUSTER_MAX_TASKS) {
+    fprintf(stderr, "isopipe: --segment-task: bad task count '%s'\n", count);
+    return CLI_EXIT_USAGE;
+  }
+  k = strtol(index, &end, 10);
+  if (!*index || *end || k < 0 || k >= n) {
     fprintf(stderr, "isopipe: --segment-task: bad segment number '%s'\n", index);
     return CLI_EXIT_USAGE;
   }
@@ -77,6 +83,7 @@ int cli_cluster_task(const char *dir, const char *index) {
   o.stats = 0;
   o.hide_banner = 1;
   o.seg_task = (int)k;
+  o.seg_tasks = (int)n;
   rc = o.seg_dir ? cli_app_run(&o) : CLI_EXIT_FAIL;
   unlink(discard);
   cli_opts_free(&o);

@@ -9,7 +9,8 @@
 
 int main(int argc, char **argv) {
   /* A cluster task, as the runner's batch script starts it. */
-  if (argc == 4 && !strcmp(argv[1], "--segment-task")) return cli_cluster_task(argv[2], argv[3]);
+  if (argc == 5 && !strcmp(argv[1], "--segment-task"))
+    return cli_cluster_task(argv[2], argv[3], argv[4]);
   cli_opts o;
   char err[1024];
   int rc = cli_args_parse(argc, argv, &o, err, sizeof err);
