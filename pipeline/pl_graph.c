@@ -375,6 +375,11 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
         g->dlink[g->ndlinks - 1].end_us = fj->win_end_us;
         continue;
       }
+      if (fj->copyts)
+        return pl_fail(err, n,
+                       "copyts: isopipe keeps the input's timestamps only for copied streams "
+                       "(-c copy); %s's %s stream is encoded",
+                       fj->output, video ? "video" : "audio");
       const AVCodec *c = NULL;
       if (resolve_encoder(of, fj->output, want, o->type, &c, err, n)) return ISO_EINVAL;
       if (!c)

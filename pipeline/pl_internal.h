@@ -239,6 +239,9 @@ typedef struct pl_job {
   bool vf_set;       /* -vf given: frames last 1/fps, not their packet's duration */
   int ar, ac;
   bool vn, an, sn, fail_fast;
+  /* -copyts: copied streams keep the input's timestamps (-start_at_zero:
+   * less the input's start time), as ffmpeg's; encoded streams refuse it. */
+  bool copyts, start_at_zero;
   /* Decode errors a stream may have, as a fraction of its decode attempts
    * (ffmpeg's -max_error_rate): above it the run fails once finished. */
   double max_error_rate;

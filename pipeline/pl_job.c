@@ -200,6 +200,8 @@ bool pl_job_is_input_key(const char *key) {
                                      "stats_period",
                                      "worker_sched",
                                      "adapt_nice",
+                                     "copyts",
+                                     "start_at_zero",
                                      "autorotate",
                                      "noautorotate"};
   for (size_t i = 0; key && i < sizeof keys / sizeof keys[0]; i++)
@@ -223,6 +225,8 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   dst->worker_sched = src->worker_sched;
   dst->adapt_nice = src->adapt_nice;
   dst->fail_fast = src->fail_fast;
+  dst->copyts = src->copyts;
+  dst->start_at_zero = src->start_at_zero;
   dst->max_error_rate = src->max_error_rate;
   dst->trace = src->trace;
   dst->autorotate = src->autorotate;

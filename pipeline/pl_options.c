@@ -252,7 +252,11 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
   } else if (!strncmp(key, "in:", 3)) {
     if (!key[3]) return pl_fail(err, n, "in: an input option needs a name");
     if (av_dict_set(&j->in_opts, key + 3, v, 0) < 0) return ISO_ENOMEM;
-  } else if (IS("fail_fast") || IS("xerror"))
+  } else if (IS("copyts"))
+    j->copyts = parse_bool(v);
+  else if (IS("start_at_zero"))
+    j->start_at_zero = parse_bool(v);
+  else if (IS("fail_fast") || IS("xerror"))
     j->fail_fast = parse_bool(v);
   else if (IS("protocol_whitelist"))
     pl_set_str(&j->protocol_whitelist, v);

@@ -16,6 +16,7 @@ typedef struct demux_link {
   int prof_link;
   bool copy, started, done;
   int64_t start, end; /* a copy's window (its output's -ss/-t) in the stream's tb */
+  int64_t restore;    /* -copyts: what the read took off, less -start_at_zero's start */
   pl_msg *params;     /* first item of the link, until sent */
 } demux_link;
 
@@ -64,10 +65,12 @@ static void report_depth(demux_impl *x, int i) {
 
 static void send_one(demux_impl *x, int i, pl_msg *m) {
   /* A copy cut later than the input starts at 0 too (each link holds its
-   * own AVPacket, so the shift is this link's alone). */
-  if (x->l[i].start > 0 && m->pkt) {
-    if (m->pkt->pts != AV_NOPTS_VALUE) m->pkt->pts -= x->l[i].start;
-    if (m->pkt->dts != AV_NOPTS_VALUE) m->pkt->dts -= x->l[i].start;
+   * own AVPacket, so the shift is this link's alone); with -copyts it gets
+   * the input's timestamps back. */
+  int64_t shift = x->l[i].start - (x->l[i].copy && x->graph->copyts ? x->l[i].restore : 0);
+  if (shift && m->pkt) {
+    if (m->pkt->pts != AV_NOPTS_VALUE) m->pkt->pts -= shift;
+    if (m->pkt->dts != AV_NOPTS_VALUE) m->pkt->dts -= shift;
   }
   uint64_t bytes = pl_msg_bytes(m);
   double pts = m->pkt && m->pkt->pts != AV_NOPTS_VALUE ? m->pkt->pts * av_q2d(m->tb) : -1;
@@ -304,6 +307,8 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     x->offset[i] = av_rescale_q(start_us, AV_TIME_BASE_Q, s->time_base);
     l->start = dl->start_us > 0 ? av_rescale_q(dl->start_us, AV_TIME_BASE_Q, s->time_base) : 0;
     l->end = dl->end_us >= 0 ? av_rescale_q(dl->end_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
+    int64_t zero = g->start_at_zero && fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
+    l->restore = x->offset[i] - av_rescale_q(zero, AV_TIME_BASE_Q, s->time_base);
     l->prof_link = pl_prof_add_link(st->prof, g->node[dl->node].name);
     pl_msg *pm = pl_msg_new(PL_M_PARAMS);
     if (!pm || !(pm->par = avcodec_parameters_alloc()) ||

@@ -82,7 +82,7 @@ static const cmd_line lines[] = {
      "-i file:IN -map_metadata -1 -map_chapters -1 -threads 0 -map 0:0 -map 0:1 "
      "-map -0:s -codec:v:0 copy -codec:a:0 copy -copyts -avoid_negative_ts disabled "
      "-max_muxing_queue_size 2048 -y OUT",
-     "jf.mkv", "-copyts", NULL},
+     "jf.mkv", NULL, NULL},
     {"jellyfin x264",
      "-i file:IN -map_metadata -1 -map_chapters -1 -threads 0 -map 0:0 -map 0:1 "
      "-map -0:s -codec:v:0 libx264 -preset veryfast -crf 23 -maxrate 3000000 -bufsize 6000000 "

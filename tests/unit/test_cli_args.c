@@ -201,7 +201,8 @@ static void test_grammar(void **state) {
   assert_string_equal(cli_opts_get(&o, "map_metadata"), "-1");
   assert_string_equal(cli_opts_get(&o, "movflags"), "+faststart");
   assert_null(cli_opts_get(&o, "shortest"));
-  assert_true(o.nnotes >= 5); /* -noautorotate -shortest ... -c:s: said at -v verbose */
+  assert_string_equal(cli_opts_get(&o, "start_at_zero"), "1");
+  assert_true(o.nnotes >= 4); /* -shortest -ignore_unknown ... -c:s: said at -v verbose */
   assert_string_equal(o.output, "out.mp4");
   cli_opts_free(&o);
 }
@@ -263,7 +264,7 @@ static void test_usage_errors(void **state) {
   USAGE("unknown option '-mapp' (did you mean -map?)", "-i", "a", "-mapp", "0", "o.mp4");
   USAGE("unknown option '-map_metdata' (did you mean -map_metadata?)", "-i", "a", "-map_metdata",
         "-1", "o.mp4");
-  USAGE("option '-copyts' is not supported by isopipe", "-i", "a", "-copyts", "o.mp4");
+  USAGE("option '-copytb' is not supported by isopipe", "-i", "a", "-copytb", "1", "o.mp4");
   USAGE("option '-hwaccel cuda' is not supported", "-hwaccel", "cuda", "-i", "a", "o.mp4");
   USAGE("option '-an' takes no stream specifier", "-i", "a", "-an:v", "o.mp4");
   USAGE("option '-c:v:1'", "-i", "a", "-c:v:1", "copy", "o.mp4");

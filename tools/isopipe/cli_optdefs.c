@@ -107,7 +107,8 @@ static const cli_optdef table[] = {
      "isopipe's queues are bounded by --queue"},
     {"ignore_unknown", B | E, K_IGNORE, NULL, 0, 0, "isopipe always skips streams it cannot write"},
     {"copy_unknown", B | E, K_REFUSE, NULL, 0, 0, "isopipe writes only audio and video streams"},
-    {"start_at_zero", B | E, K_IGNORE, NULL, 0, 0, "outputs start at 0 (as without -copyts)"},
+    {"start_at_zero", B | E, K_FLAG, "start_at_zero", 0, 0,
+     "with -copyts: shift timestamps by the input's start only"},
     {"shortest", B | O, K_IGNORE, NULL, 0, 0,
      "one input: its streams end together (within a frame or packet)"},
     {"async", A | E, K_IGNORE, NULL, 0, 0, "audio timestamps are kept as decoded"},
@@ -119,7 +120,7 @@ static const cli_optdef table[] = {
     {"filter_complex_threads", A | E, K_IGNORE, NULL, 0, 0, "filters run in their own isolate"},
     {"debug_ts", B | E, K_IGNORE, NULL, 0, 0, "see --trace"},
     /* Known to ffmpeg, not done by isopipe. */
-    {"copyts", B | E, K_REFUSE, NULL, 0, 0, "isopipe's outputs start at 0"},
+    {"copyts", B | E, K_FLAG, "copyts", 0, 0, "keep the input's timestamps (copied streams)"},
     {"copytb", A | E, K_REFUSE, NULL, 0, 0, "isopipe picks the time bases"},
     {"hwaccel_device", A | S | I | E, K_REFUSE, NULL, 0, 0, "isopipe decodes in software"},
     {"hwaccel_output_format", A | S | I | E, K_REFUSE, NULL, 0, 0, "isopipe decodes in software"},

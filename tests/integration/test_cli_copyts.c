@@ -1,0 +1,128 @@
+/* -copyts and -start_at_zero on copied streams: the timestamps ffmpeg's outputs have. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+#include <libavformat/avformat.h>
+
+#include "cli_harness.h"
+#include "media_gen.h"
+#include "test_media.h"
+#include "test_need.h"
+
+static char g_dir[512];
+static char g_gen[700], g_ts[700];
+
+static int setup(void **state) {
+  (void)state;
+  if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-copyts") < 0) return -1;
+  snprintf(g_ts, sizeof g_ts, "%s/late.ts", g_dir);
+  return tm_gen_simple(g_gen, sizeof g_gen, g_dir, "gen.mp4", "libx264", "aac", 96, 64, 2.0, 2,
+                       48000) < 0
+             ? -1
+             : 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tm_tmpdir_remove(g_dir);
+  return 0;
+}
+
+/* Each stream's first three packets' pts and dts (ms), and the file's start. */
+static void stamps(const char *path, char *out, size_t n) {
+  out[0] = 0;
+  AVFormatContext *ic = NULL;
+  if (avformat_open_input(&ic, path, NULL, NULL) < 0) return;
+  if (avformat_find_stream_info(ic, NULL) < 0) {
+    avformat_close_input(&ic);
+    return;
+  }
+  size_t len = (size_t)snprintf(out, n, "start %lld:", (long long)(ic->start_time / 1000));
+  int seen[8] = {0};
+  AVPacket *pkt = av_packet_alloc();
+  while (av_read_frame(ic, pkt) >= 0 && len < n) {
+    int s = pkt->stream_index;
+    AVRational ms = {1, 1000};
+    if (s < 8 && seen[s]++ < 3)
+      len +=
+          (size_t)snprintf(out + len, n - len, " %d:%lld/%lld", s,
+                           pkt->pts == AV_NOPTS_VALUE
+                               ? -1
+                               : (long long)av_rescale_q(pkt->pts, ic->streams[s]->time_base, ms),
+                           pkt->dts == AV_NOPTS_VALUE
+                               ? -1
+                               : (long long)av_rescale_q(pkt->dts, ic->streams[s]->time_base, ms));
+    av_packet_unref(pkt);
+  }
+  av_packet_free(&pkt);
+  avformat_close_input(&ic);
+}
+
+static int run_iso(const char *const *args, char *err, size_t n) {
+  ch_proc p;
+  int rc = ch_run(&p, args, 60);
+  snprintf(err, n, "%s", ch_str(&p.err));
+  ch_free(&p);
+  return rc;
+}
+
+static void t_copied_streams(void **state) {
+  (void)state;
+  char ffmpeg[600];
+  TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg");
+  /* An input whose clock starts near 11 s, as a cut from a broadcast. */
+  const char *mk[] = {"-i", g_gen, "-c", "copy", "-output_ts_offset", "10", g_ts, NULL};
+  assert_int_equal(tm_run_ffmpeg(mk), 0);
+  static const char *const cases[][5] = {
+      {"a.mkv", "-copyts", NULL},
+      {"b.mp4", "-copyts", NULL},
+      {"c.ts", "-copyts", NULL},
+      {"d.mkv", "-copyts", "-start_at_zero", NULL},
+      {"e.mp4", "-copyts", "-start_at_zero", NULL},
+      /* Jellyfin's remux (MediaBrowser.MediaEncoding EncodingHelper) */
+      {"f.mkv", "-copyts", "-avoid_negative_ts", "disabled", NULL},
+      {"g.mkv", "-start_at_zero", NULL},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    char out[800], ref[800], err[4096], sa[1024], sb[1024];
+    snprintf(out, sizeof out, "%s/i_%s", g_dir, cases[c][0]);
+    snprintf(ref, sizeof ref, "%s/f_%s", g_dir, cases[c][0]);
+    const char *a[16] = {"-v", "error", "-y", "-i", g_ts, "-c", "copy"};
+    const char *f[16] = {"-i", g_ts, "-c", "copy"};
+    int na = 7, nf = 4;
+    for (int k = 1; k < 5 && cases[c][k]; k++)
+      a[na++] = f[nf++] = cases[c][k];
+    a[na] = out;
+    f[nf] = ref;
+    assert_int_equal(run_iso(a, err, sizeof err), 0);
+    assert_int_equal(tm_run_ffmpeg(f), 0);
+    stamps(out, sa, sizeof sa);
+    stamps(ref, sb, sizeof sb);
+    printf("%s: %s\n  ffmpeg %s\n", cases[c][0], sa, sb);
+    assert_string_equal(sa, sb);
+  }
+}
+
+/* isopipe's encoders start at 0: -copyts with an encoded stream is refused,
+ * naming the option. */
+static void t_encoded_refused(void **state) {
+  (void)state;
+  char out[800], err[4096];
+  snprintf(out, sizeof out, "%s/enc.mkv", g_dir);
+  const char *a[] = {"-y", "-i", g_gen, "-c:v", "libx264", "-c:a", "copy", "-copyts", out, NULL};
+  assert_int_not_equal(run_iso(a, err, sizeof err), 0);
+  assert_non_null(strstr(err, "copyts"));
+  assert_false(tm_file_exists(out));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(t_copied_streams),
+      cmocka_unit_test(t_encoded_refused),
+  };
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
+}
