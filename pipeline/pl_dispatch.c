@@ -33,13 +33,13 @@ void pl_main_fail(iso_pipeline *p, int code, int averr, int cat, int node, const
   p->status = code != ISO_OK ? code : ISO_EMEDIA;
   snprintf(p->error, sizeof p->error, "%s", text);
   p->err_averr = averr;
-  bool staged = p->graph_built || node == 0;
+  bool staged = p->graph_built || (node >= 0 && node < p->job->ninputs);
   if (node >= 0 && node < PL_MAX_NODES && staged) {
     const pl_node *nd = &p->job->node[node];
     snprintf(p->err_stage, sizeof p->err_stage, "%s", nd->name);
     int f = nd->file >= 0 && nd->file < p->nfiles ? nd->file : 0;
     bool in = nd->kind == PL_N_DEMUX || nd->kind == PL_N_DECODE;
-    p->err_file = in ? p->job->input : p->file[f]->output;
+    p->err_file = in ? pl_input_path(p->job, nd->input) : p->file[f]->output;
     p->err_cat = cat ? cat : (int)pl_error_classify(p->status, averr, (int)nd->kind);
   } else {
     snprintf(p->err_stage, sizeof p->err_stage, "pipeline");
@@ -169,11 +169,31 @@ int pl_main_spawn_node(iso_pipeline *p, int id) {
   return ISO_OK;
 }
 
+/* Demux k's CONNECT: the ports of the links out of input k, in the order
+ * of job->dlink, and a fresh copy of the job (the graph). */
+static bool connect_demux(iso_pipeline *p, int k) {
+  pl_job *j = p->job;
+  int nports = 0;
+  for (int i = 0; i < j->ndlinks; i++)
+    if (j->info.st[j->dlink[i].in_index].file == k) nports++;
+  pl_msg *m = pl_msg_new_ports(PL_M_CONNECT, nports);
+  if (!m) return false;
+  for (int i = 0; i < j->ndlinks; i++)
+    if (j->info.st[j->dlink[i].in_index].file == k)
+      m->ports[m->nports++] = iso_sendport_ref(p->node[j->dlink[i].node].in[j->dlink[i].port]);
+  m->job = pl_job_clone(j, k, NULL);
+  if (!m->job) {
+    pl_msg_free(m);
+    return false;
+  }
+  return pl_msg_send(p->node[k].ctl, m) == ISO_OK;
+}
+
 static void connect_all(iso_pipeline *p) {
   pl_job *j = p->job;
   bool ok = true;
   p->connected = true;
-  for (int id = 1; id < j->nnodes; id++) {
+  for (int id = j->ninputs; id < j->nnodes; id++) {
     pl_node *nd = &j->node[id];
     pl_msg *m = pl_msg_new_ports(PL_M_CONNECT, pl_node_ndown(nd));
     if (!m) {
@@ -186,36 +206,36 @@ static void connect_all(iso_pipeline *p) {
     }
     if (pl_msg_send(p->node[id].ctl, m) != ISO_OK) ok = false;
   }
-  pl_msg *m = ok ? pl_msg_new_ports(PL_M_CONNECT, j->ndlinks) : NULL;
-  if (!m) ok = false; /* the demux's own CONNECT too: without it nothing ever starts */
-  if (m) {
-    /* Port k feeds the demux's link k (job->dlink[k]). */
-    for (int k = 0; k < j->ndlinks; k++)
-      m->ports[m->nports++] = iso_sendport_ref(p->node[j->dlink[k].node].in[j->dlink[k].port]);
-    /* The demux learns the graph from a fresh copy of the job. */
-    m->job = pl_job_clone(j, 0, NULL);
-    if (!m->job) {
-      pl_msg_free(m);
-      ok = false;
-    } else {
-      ok = pl_msg_send(p->node[0].ctl, m) == ISO_OK;
-    }
-  }
+  /* Every demux's CONNECT too: without it nothing ever starts. */
+  for (int k = 0; ok && k < j->ninputs; k++)
+    ok = connect_demux(p, k);
   /* A stage left without its CONNECT would wait forever. */
   if (!ok) pl_main_set_error(p, ISO_ENOMEM, "pipeline: out of memory while connecting the stages");
 }
 
+/* Each demux describes its input; the graph is built once all have. */
 static void on_info(iso_pipeline *p, pl_msg *m) {
   pl_job *j = p->job;
-  p->node[0].ctl = m->nports > 0 ? iso_sendport_ref(m->ports[0]) : NULL;
-  p->node[0].ready = true;
-  if (m->info) j->info = *m->info;
-  pl_meta_unref(&j->in_meta);
-  j->in_meta = m->meta;
+  int k = m->stage;
+  if (k < 0 || k >= j->ninputs || p->node[k].ready) return;
+  p->node[k].ctl = m->nports > 0 ? iso_sendport_ref(m->ports[0]) : NULL;
+  p->node[k].ready = true;
+  p->in_info[k] = m->info;
+  m->info = NULL;
+  p->in_meta[k] = m->meta;
   m->meta = NULL;
-  if (p->paused) pl_main_send_ctl(p, 0, PL_M_PAUSE);
+  if (p->paused) pl_main_send_ctl(p, k, PL_M_PAUSE);
   if (p->aborting) {
     pl_main_abort_all(p);
+    return;
+  }
+  for (int i = 0; i < j->ninputs; i++)
+    if (!p->in_info[i]) return;
+  pl_inputs_merge(&j->info, p->in_info, j->ninputs);
+  pl_meta_unref(&j->in_meta);
+  j->in_meta = pl_meta_merge(p->in_meta, j->ninputs, j->info.first);
+  if (!j->in_meta) {
+    pl_main_set_error(p, ISO_ENOMEM, "pipeline: out of memory");
     return;
   }
   char err[PL_ERRLEN] = "";
@@ -229,7 +249,7 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
     pl_job_copy_graph(p->file[f], j);
   p->graph_built = true;
   p->nnodes = j->nnodes;
-  for (int id = 1; id < j->nnodes; id++) {
+  for (int id = j->ninputs; id < j->nnodes; id++) {
     int r = pl_main_spawn_node(p, id);
     if (r != ISO_OK) {
       char text[256];
@@ -242,7 +262,7 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
 }
 
 static void on_ready(iso_pipeline *p, pl_msg *m) {
-  if (m->stage <= 0 || m->stage >= p->nnodes) return;
+  if (m->stage < p->job->ninputs || m->stage >= p->nnodes) return;
   pl_node_rt *n = &p->node[m->stage];
   n->ready = true;
   n->ctl = m->nports > 0 ? iso_sendport_ref(m->ports[0]) : NULL;
@@ -255,7 +275,8 @@ static void on_ready(iso_pipeline *p, pl_msg *m) {
   for (int id = 0; id < p->nnodes; id++)
     if (!p->node[id].ready) return;
   connect_all(p);
-  if (p->stopping) pl_main_send_ctl(p, 0, PL_M_STOP);
+  for (int k = 0; p->stopping && k < p->job->ninputs; k++)
+    pl_main_send_ctl(p, k, PL_M_STOP);
 }
 
 static void on_exit_notice(iso_pipeline *p, int id) {
@@ -265,7 +286,7 @@ static void on_exit_notice(iso_pipeline *p, int id) {
   if (!n->done_ok && !p->aborting && !p->error[0]) {
     char text[128];
     snprintf(text, sizeof text, "%s (%s): stage ended unexpectedly", node_name(p, id),
-             id == 0 ? p->job->input : node_output(p, id));
+             id < p->job->ninputs ? pl_input_path(p->job, id) : node_output(p, id));
     pl_main_fail(p, ISO_ENORESULT, 0, 0, id, text);
   }
   /* Stages are spawned when the demux's INFO arrives, which precedes its

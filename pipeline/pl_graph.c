@@ -90,6 +90,9 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
   if (j->max_vframes > 0 && j->cv && !strcmp(j->cv, "copy"))
     return pl_fail(err, n, "frames:v: not with a copied video stream (c:v copy)");
   if ((ret = check_filters(j, err, n)) != ISO_OK) return ret;
+  /* One input's streams end together within a frame or packet. */
+  if (j->shortest && j->ninputs > 1)
+    return pl_fail(err, n, "shortest: not supported with several inputs yet");
   const AVCodec *vc = NULL, *ac = NULL;
   if (!j->vn && (ret = resolve_encoder(of, j->output, j->cv, AVMEDIA_TYPE_VIDEO, &vc, err, n)))
     return ret;
@@ -220,10 +223,10 @@ static bool type_matches(const pl_stream_info *si, char t) {
   }
 }
 
-/* ffmpeg's map grammar for the one input: [-]0[:SPEC][?], SPEC being
+/* ffmpeg's map grammar: [-]N[:SPEC][?], N an input's index, SPEC being
  * v|V|a|s|d|t[:N] or N; '-' removes what earlier maps added, '?' makes a
- * map that matches nothing no error. A bare type or index ("v", "1") is
- * read as input 0's. */
+ * map that matches nothing no error. A bare type ("v") is read as input
+ * 0's, as ffmpeg reads it. */
 static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, char *err, size_t n) {
   char buf[128];
   const char *s = spec;
@@ -233,15 +236,22 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
   bool optional = len && buf[len - 1] == '?';
   if (optional) buf[--len] = 0;
   const char *p = buf;
-  if (p[0] == '0' && (p[1] == ':' || p[1] == 0)) {
-    p += p[1] ? 2 : 1;
-  } else if (isdigit((unsigned char)p[0]) && strchr(p, ':')) {
-    if (optional) return ISO_OK;
-    return pl_fail(err, n, "map '%s': isopipe reads one input (0)", spec);
+  int input = 0;
+  if (isdigit((unsigned char)p[0])) {
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (*end && *end != ':')
+      return pl_fail(err, n, "map '%s': want [-]N[:v|a|s|d|t[:N]|:N][?]", spec);
+    int nin = g->info.ninputs > 0 ? g->info.ninputs : 1;
+    if (v >= nin)
+      return pl_fail(err, n, "map '%s': no input #%ld (there %s %d input%s)", spec, v,
+                     nin == 1 ? "is" : "are", nin, nin == 1 ? "" : "s");
+    input = (int)v;
+    p = *end ? end + 1 : end;
   }
   if (!strncmp(p, "p:", 2) || !strncmp(p, "m:", 2) || !strncmp(p, "i:", 2) || !strcmp(p, "u") ||
       !strncmp(p, "[", 1))
-    return pl_fail(err, n, "map '%s': only [-]0[:v|a|s|d|t[:N]|:N][?] is supported", spec);
+    return pl_fail(err, n, "map '%s': only [-]N[:v|a|s|d|t[:N]|:N][?] is supported", spec);
   char type = 0;
   int nth = -1;
   bool absolute = false;
@@ -251,14 +261,16 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
       return pl_fail(err, n, "map '%s': bad index", spec);
   } else if (*p) {
     if (pl_parse_int(p, &nth) < 0 || nth < 0)
-      return pl_fail(err, n, "map '%s': want [-]0[:v|a|s|d|t[:N]|:N][?]", spec);
+      return pl_fail(err, n, "map '%s': want [-]N[:v|a|s|d|t[:N]|:N][?]", spec);
     absolute = true;
   }
   int k = 0, found = 0;
-  for (int i = 0; i < g->info.nstreams; i++) {
+  int lo = g->info.ninputs > 0 ? g->info.first[input] : 0;
+  int hi = g->info.ninputs > 0 ? g->info.first[input + 1] : g->info.nstreams;
+  for (int i = lo; i < hi; i++) {
     const pl_stream_info *si = &g->info.st[i];
     if (absolute) {
-      if (i != nth) continue;
+      if (i - lo != nth) continue;
     } else if (type) {
       if (!type_matches(si, type)) continue;
       if (nth >= 0 && k++ != nth) continue;
@@ -273,15 +285,16 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
     /* A stream asked for by type or index is never left out silently. */
     if ((type || absolute) && si->type != AVMEDIA_TYPE_VIDEO && si->type != AVMEDIA_TYPE_AUDIO) {
       if (optional) continue;
-      return pl_fail(
-          err, n, "map '%s': stream %d is %s; isopipe writes only audio and video", spec, i,
-          av_get_media_type_string(si->type) ? av_get_media_type_string(si->type) : "unknown");
+      return pl_fail(err, n, "map '%s': stream %d:%d is %s; isopipe writes only audio and video",
+                     spec, input, i - lo,
+                     av_get_media_type_string(si->type) ? av_get_media_type_string(si->type)
+                                                        : "unknown");
     }
     if (add_out(g, fj, file, i, err, n)) return ISO_EINVAL;
   }
   if (!found && !neg && !optional)
     return pl_fail(err, n, "map '%s' matches no stream in %s (a trailing '?' would ignore it)",
-                   spec, pl_basename(g->input));
+                   spec, pl_basename(pl_input_path(g, input)));
   return ISO_OK;
 }
 
@@ -321,6 +334,13 @@ static int add_dlink(pl_job *g, int in_index, int node, int port, bool copy, cha
   return ISO_OK;
 }
 
+void pl_numbered_name(char *buf, size_t len, const char *base, int k) {
+  if (k)
+    snprintf(buf, len, "%s#%u", base, (unsigned)k & 0xffu);
+  else
+    snprintf(buf, len, "%s", base);
+}
+
 /* "v", "v1", "a"...: the chain suffix of a stage name. */
 static void chain_suffix(char *buf, size_t len, bool video, int k) {
   if (k)
@@ -339,14 +359,19 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
   for (int f = 0; f < nfiles; f++)
     if (pick_streams(g, files[f], f, err, n)) return ISO_EINVAL;
 
-  add_node(g, PL_N_DEMUX, "demux", -1);
+  /* One demux per input, nodes 0 .. ninputs - 1: "demux", "demux#1"... */
+  int nin = g->ninputs > 0 ? g->ninputs : 1;
+  for (int k = 0; k < nin; k++) {
+    char name[ISO_STAGE_NAME_MAX];
+    pl_numbered_name(name, sizeof name, "demux", k);
+    int id = add_node(g, PL_N_DEMUX, name, -1);
+    if (id < 0) return pl_fail(err, n, "graph too large");
+    g->node[id].input = k;
+  }
   int mux[PL_MAX_FILES];
   for (int f = 0; f < nfiles; f++) {
     char name[ISO_STAGE_NAME_MAX];
-    if (f)
-      snprintf(name, sizeof name, "mux#%u", (unsigned)f & 0xffu);
-    else
-      snprintf(name, sizeof name, "mux");
+    pl_numbered_name(name, sizeof name, "mux", f);
     mux[f] = add_node(g, PL_N_MUX, name, -1);
     if (mux[f] < 0) return pl_fail(err, n, "graph too large");
     g->node[mux[f]].file = f;
@@ -394,6 +419,7 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
         snprintf(name, sizeof name, "decode:%s", suffix);
         dec = dec_of[o->in_index] = add_node(g, PL_N_DECODE, name, i);
         if (dec < 0) return pl_fail(err, n, "graph too large");
+        g->node[dec].input = g->info.st[o->in_index].file;
         g->node[dec].nin = 1;
         if (add_dlink(g, o->in_index, dec, 0, false, err, n)) return ISO_EINVAL;
       }

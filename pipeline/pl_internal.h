@@ -18,8 +18,9 @@
 #define PL_MAX_IN 64            /* input streams described to main */
 #define PL_MAX_OUT 16           /* output streams of one pipeline, all files */
 #define PL_MAX_FILES 8          /* output files of one pipeline */
+#define PL_MAX_INPUTS 8         /* input files of one pipeline */
 #define PL_MAX_FAN PL_MAX_FILES /* consumers of one decoder */
-#define PL_MAX_NODES (1 + PL_MAX_FILES + 3 * PL_MAX_OUT)
+#define PL_MAX_NODES (PL_MAX_INPUTS + PL_MAX_FILES + 3 * PL_MAX_OUT)
 #define PL_MAX_DLINKS PL_MAX_IN /* links out of the demux */
 #define PL_ERRLEN 512
 /* Workers run below the main isolate (worker_nice, this by default; the
@@ -82,8 +83,13 @@ typedef enum pl_kind {
   PL_M_KICK
 } pl_kind;
 
+/* Input streams of every input file are numbered in one sequence (input
+ * #0's first, then #1's...): that number is a stream's identity in the
+ * graph (pl_out_stream.in_index, pl_dlink.in_index); file and index say
+ * where it comes from. */
 typedef struct pl_stream_info {
-  int index;
+  int file;  /* input file */
+  int index; /* stream index within it */
   enum AVMediaType type;
   enum AVCodecID codec_id;
   AVRational tb, fps, sar;
@@ -92,6 +98,8 @@ typedef struct pl_stream_info {
   int64_t start_pts; /* in tb, AV_NOPTS_VALUE unknown */
   bool attached_pic;
   int disposition; /* AV_DISPOSITION_* the output stream starts from */
+  /* the demuxer read packets of it while probing (ffmpeg's choice weighs it) */
+  bool probed_packets;
   bool has_matrix;
   int32_t matrix[9]; /* display matrix (rotation) */
 } pl_stream_info;
@@ -100,8 +108,10 @@ typedef struct pl_input_info {
   int nstreams;
   pl_stream_info st[PL_MAX_IN];
   int best_v, best_a;
-  int64_t duration_us; /* AV_NOPTS_VALUE unknown */
-  int64_t start_us;    /* absolute instant mapped to output 0 */
+  int ninputs;                  /* input files (1 until main merges several) */
+  int first[PL_MAX_INPUTS + 1]; /* input k's streams: first[k] .. first[k + 1] - 1 */
+  int64_t duration_us;          /* AV_NOPTS_VALUE unknown */
+  int64_t start_us;             /* absolute instant mapped to output 0 */
   char format[64];
 } pl_input_info;
 
@@ -186,6 +196,7 @@ typedef struct pl_out_stream {
  * demux and the decoders serve every output and keep their names. */
 typedef struct pl_node {
   pl_node_kind kind;
+  int input; /* demux and decoders: the input file they read */
   char name[ISO_STAGE_NAME_MAX];
   int out_stream;           /* the output stream it serves (-1 demux, mux) */
   int file;                 /* output file whose options it reads (0 for demux, decode) */
@@ -217,8 +228,22 @@ typedef struct pl_dlink {
   int64_t start_us, end_us;
 } pl_dlink;
 
+/* Input #k (k >= 1) of several: its own -i, -f, demuxer options, -ss/-t
+ * (input options: it is read from ss for t) and -itsoffset. Input #0's
+ * are the job's own fields (input, input_format, in_opts; its -ss/-t are
+ * the outputs' windows), its offset is in[0].offset_us. */
+typedef struct pl_input {
+  char *path, *format;
+  AVDictionary *opts;
+  int64_t ss_us, t_us; /* -1 unset */
+  int64_t offset_us;   /* -itsoffset: added to every timestamp */
+} pl_input;
+
 typedef struct pl_job {
   /* options */
+  int ninputs; /* input files: 1 + those added */
+  pl_input in[PL_MAX_INPUTS];
+  bool shortest; /* -shortest: the output ends with its shortest stream */
   char *input, *output, *format, *input_format, *protocol_whitelist, *allow_formats;
   char *out_protocols;  /* output_protocol_whitelist; NULL: PL_OUTPUT_PROTOCOLS */
   iso_io in_io, out_io; /* the caller's callbacks instead of opening input / output; read /
@@ -325,6 +350,25 @@ bool pl_job_is_input_key(const char *key);
  * the first (before pl_job_prepare), then its graph (after the build). */
 int pl_job_inherit_input(pl_job *dst, const pl_job *src);
 void pl_job_copy_graph(pl_job *dst, const pl_job *src);
+/* base for k 0, "base#k" for the k-th further input or output. */
+void pl_numbered_name(char *buf, size_t len, const char *base, int k);
+
+/* ---- several inputs (pl_inputs.c) ---------------------------------------- */
+
+void pl_inputs_init(pl_job *j);
+void pl_inputs_free(pl_job *j);
+/* dst's inputs #1.. become copies of src's (fresh: dst's are raw bytes of
+ * src's, from a struct copy, and are not freed first). False: out of memory. */
+bool pl_inputs_copy(pl_job *dst, const pl_job *src, bool fresh);
+/* Input #k's option (k >= 1: "i", "f" or "input_format", "ss", "t",
+ * "itsoffset", "in:NAME"; k 0: "itsoffset"). */
+int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err, size_t n);
+/* Input #k's path, format, demuxer options and seek point. */
+const char *pl_input_path(const pl_job *j, int k);
+/* Merges the descriptions (and metadata) of every input into one, streams
+ * numbered in sequence; best video / audio picked across inputs as ffmpeg
+ * does. */
+void pl_inputs_merge(pl_input_info *out, pl_input_info *const *in, int n);
 /* A copy of m for one more consumer: frames and packets by reference
  * (av_frame_ref / av_packet_ref: the data is shared, never copied). */
 pl_msg *pl_msg_ref(const pl_msg *m);

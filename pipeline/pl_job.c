@@ -91,6 +91,7 @@ pl_job *pl_job_new(void) {
     return NULL;
   }
   j->self = -1;
+  pl_inputs_init(j);
   return j;
 }
 
@@ -121,6 +122,7 @@ void pl_job_free(pl_job *j) {
   av_dict_free(&j->extra);
   av_dict_free(&j->sopts);
   av_dict_free(&j->in_opts);
+  pl_inputs_free(j);
   pl_meta_unref(&j->in_meta);
   iso_sendport_release(j->main_sp);
   pl_flag_unref(j->flag);
@@ -178,6 +180,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             av_dict_count(j->in_opts) == av_dict_count(src->in_opts);
   for (int i = 0; i < src->nmaps; i++)
     ok = ok && j->maps[i];
+  if (!pl_inputs_copy(j, src, true)) ok = false;
   if (!ok) {
     pl_job_free(j);
     return NULL;
@@ -230,6 +233,7 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   dst->max_error_rate = src->max_error_rate;
   dst->trace = src->trace;
   dst->autorotate = src->autorotate;
+  if (!pl_inputs_copy(dst, src, false)) return ISO_ENOMEM;
   /* One stop word for the whole run: a cancel reaches every output. */
   pl_flag_unref(dst->flag);
   dst->flag = pl_flag_ref(src->flag);

@@ -39,6 +39,9 @@ struct iso_pipeline {
   pl_stats *stats;
   pl_prio prio;
   pl_node_rt node[PL_MAX_NODES];
+  /* each demux's INFO until the graph is built (then merged into job->info) */
+  pl_input_info *in_info[PL_MAX_INPUTS];
+  struct pl_meta *in_meta[PL_MAX_INPUTS];
   int nnodes; /* spawned or to spawn */
   bool graph_built, connected, aborting, stopping, cancelled, log_on, paused;
   uint64_t log_id;

@@ -50,6 +50,40 @@ pl_meta *pl_meta_from_input(const AVFormatContext *ic) {
   return m;
 }
 
+static bool dup_chapters(pl_meta *m, const pl_meta *src) {
+  if (!src->nch) return true;
+  m->ch = calloc((size_t)src->nch, sizeof *m->ch);
+  if (!m->ch) return false;
+  for (int i = 0; i < src->nch; i++) {
+    m->ch[i] = src->ch[i];
+    m->ch[i].meta = NULL;
+    m->nch++;
+    if (av_dict_copy(&m->ch[i].meta, src->ch[i].meta, 0) < 0) return false;
+  }
+  return true;
+}
+
+pl_meta *pl_meta_merge(pl_meta *const *in, int n, const int *first) {
+  if (n == 1) return pl_meta_ref(in[0]);
+  pl_meta *m = calloc(1, sizeof *m);
+  if (!m) return NULL;
+  atomic_init(&m->refs, 1);
+  m->nstreams = first[n];
+  /* As ffmpeg: global metadata from the first input, each stream's from
+   * its own, chapters from the first input that has some. */
+  bool ok = av_dict_copy(&m->global, in[0]->global, 0) >= 0;
+  for (int k = 0; ok && k < n; k++) {
+    for (int i = 0; i < in[k]->nstreams && first[k] + i < first[k + 1]; i++) {
+      int g = first[k] + i;
+      m->type[g] = in[k]->type[i];
+      ok = ok && av_dict_copy(&m->stream[g], in[k]->stream[i], 0) >= 0;
+    }
+    if (!m->nch && in[k]->nch) ok = ok && dup_chapters(m, in[k]);
+  }
+  if (!ok) pl_meta_unref(&m);
+  return m;
+}
+
 pl_meta *pl_meta_ref(pl_meta *m) {
   if (m) atomic_fetch_add(&m->refs, 1);
   return m;

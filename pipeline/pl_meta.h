@@ -13,6 +13,8 @@ typedef struct pl_meta pl_meta;
 /* A copy of ic's global, per-stream and chapter metadata (NULL: out of memory). */
 pl_meta *pl_meta_from_input(const AVFormatContext *ic);
 pl_meta *pl_meta_ref(pl_meta *m);
+/* Several inputs' as one: input k's streams numbered from first[k]. */
+pl_meta *pl_meta_merge(pl_meta *const *in, int n, const int *first);
 void pl_meta_unref(pl_meta **m);
 
 /* Checks a -map_metadata / -map_chapters / -metadata:SPEC value (key as set,

@@ -183,6 +183,8 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     j->an = parse_bool(v);
   else if (IS("sn") || IS("dn"))
     j->sn = parse_bool(v);
+  else if (IS("shortest"))
+    j->shortest = parse_bool(v);
   else if (IS("map")) {
     if (j->nmaps >= PL_MAX_OUT) return pl_fail(err, n, "map: at most %d", PL_MAX_OUT);
     j->maps[j->nmaps++] = strdup(v);

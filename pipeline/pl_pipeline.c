@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "pipeline/pl_main.h"
+#include "pipeline/pl_meta.h"
 
 void pl_pipeline_deliver_log(iso_pipeline *p, int level, const char *stage, const char *line) {
   if (p->cb.on_log) p->cb.on_log(p, level, stage, line, p->ud);
@@ -75,6 +76,41 @@ int iso_pipeline_set_output(iso_pipeline *p, int out, const char *key, const cha
   }
   char err[PL_ERRLEN] = "";
   int r = pl_job_set(p->file[out], key, value, err, sizeof err);
+  if (r != ISO_OK) snprintf(p->error, sizeof p->error, "%s", err);
+  return r;
+}
+
+int iso_pipeline_add_input(iso_pipeline *p) {
+  if (!p) return ISO_EINVAL;
+  if (p->state != ST_NEW) {
+    snprintf(p->error, sizeof p->error, "options are fixed once the pipeline started");
+    return ISO_ESTATE;
+  }
+  if (p->job->ninputs >= PL_MAX_INPUTS) {
+    snprintf(p->error, sizeof p->error, "too many inputs (max %d)", PL_MAX_INPUTS);
+    return ISO_EINVAL;
+  }
+  return p->job->ninputs++;
+}
+
+int iso_pipeline_inputs(const iso_pipeline *p) {
+  return p ? p->job->ninputs : 0;
+}
+
+int iso_pipeline_set_input(iso_pipeline *p, int in, const char *key, const char *value) {
+  if (!p || !key) return ISO_EINVAL;
+  if (p->state != ST_NEW) {
+    snprintf(p->error, sizeof p->error, "options are fixed once the pipeline started");
+    return ISO_ESTATE;
+  }
+  /* Input #0's options are the pipeline's own keys, but for its offset. */
+  if (in == 0 && strcmp(key, "itsoffset")) {
+    const char *k = !strcmp(key, "f") ? "input_format" : key;
+    if (!strcmp(k, "i") || !strcmp(k, "input_format") || !strncmp(k, "in:", 3))
+      return iso_pipeline_set(p, k, value);
+  }
+  char err[PL_ERRLEN] = "";
+  int r = pl_input_set(p->job, in, key, value, err, sizeof err);
   if (r != ISO_OK) snprintf(p->error, sizeof p->error, "%s", err);
   return r;
 }
@@ -153,6 +189,11 @@ static int check_paths(iso_pipeline *p, char *err, size_t errlen) {
     if (!j->output || j->out_io.write) continue;
     pl_outpath_ctx c = {input, j->out_protocols, j->overwrite, names, n};
     int r = pl_outpath_check("output", j->output, &c, err, errlen);
+    /* Nor a further input. */
+    for (int k = 1; r == PL_PATH_OK && k < p->job->ninputs; k++) {
+      pl_outpath_ctx ck = {pl_input_path(p->job, k), j->out_protocols, 1, NULL, 0};
+      r = pl_outpath_check("output", j->output, &ck, err, errlen);
+    }
     if (r != PL_PATH_OK) return path_refused(p, r, j->output);
     names[n++] = j->output;
   }
@@ -187,6 +228,12 @@ static int start(iso_pipeline *p) {
   }
   char err[PL_ERRLEN] = "";
   int r = ISO_OK;
+  for (int k = 1; k < p->job->ninputs; k++)
+    if (!p->job->in[k].path) {
+      snprintf(p->error, sizeof p->error, "no file for input #%d (option i)", k);
+      p->status = ISO_EINVAL;
+      return ISO_EINVAL;
+    }
   if (p->job->in_io.read && !p->job->input)
     r = pl_job_set(p->job, "i", "custom input", err, sizeof err);
   for (int f = 0; r == ISO_OK && f < p->nfiles; f++)
@@ -230,24 +277,35 @@ static int start(iso_pipeline *p) {
   for (int f = 0; f < p->nfiles; f++)
     p->file[f]->log_id = p->log_id;
   p->log_on = true;
-  /* The demux goes first: the graph depends on what the input holds. */
+  /* The demuxes go first, one per input: the graph depends on what the
+   * inputs hold. */
   pl_job *j = p->job;
-  j->nnodes = 1;
-  memset(&j->node[0], 0, sizeof j->node[0]);
-  snprintf(j->node[0].name, sizeof j->node[0].name, "demux");
-  j->node[0].kind = PL_N_DEMUX;
-  j->node[0].down_node = -1;
-  j->node[0].out_stream = -1;
-  j->node[0].file = 0;
-  p->nnodes = 1;
+  j->nnodes = j->ninputs;
+  p->nnodes = j->ninputs;
+  for (int k = 0; k < j->ninputs; k++) {
+    pl_node *nd = &j->node[k];
+    memset(nd, 0, sizeof *nd);
+    pl_numbered_name(nd->name, sizeof nd->name, "demux", k);
+    nd->kind = PL_N_DEMUX;
+    nd->down_node = -1;
+    nd->out_stream = -1;
+    nd->input = k;
+  }
   p->start_ns = iso_now_ns();
   p->state = ST_STARTING;
-  r = pl_main_spawn_node(p, 0);
-  if (r != ISO_OK) {
-    snprintf(p->error, sizeof p->error, "demux: cannot spawn: %s", iso_strerror(r));
-    p->status = r;
-    p->state = ST_NEW;
-    goto fail;
+  for (int k = 0; k < j->ninputs; k++) {
+    r = pl_main_spawn_node(p, k);
+    if (r != ISO_OK) {
+      snprintf(p->error, sizeof p->error, "%s: cannot spawn: %s", j->node[k].name, iso_strerror(r));
+      p->status = r;
+      if (k == 0) {
+        p->state = ST_NEW;
+        goto fail;
+      }
+      /* The demuxes already running end with the abort. */
+      pl_main_abort_all(p);
+      break;
+    }
   }
   p->timer = iso_timer_start(PL_TICK_NS, PL_TICK_NS, pl_main_tick, p);
   p->state = ST_RUNNING;
@@ -296,7 +354,8 @@ void pl_main_cancel(iso_pipeline *p, iso_cancel_mode how) {
   atomic_compare_exchange_strong(&p->job->flag->state, &run, PL_STOP);
   if (p->paused) iso_pipeline_pause(p, false); /* a paused demux would never read its end */
   if (p->connected)
-    pl_main_send_ctl(p, 0, PL_M_STOP);
+    for (int k = 0; k < p->job->ninputs; k++)
+      pl_main_send_ctl(p, k, PL_M_STOP);
   else if (!p->graph_built)
     pl_main_abort_all(p); /* nothing was written yet */
 }
@@ -330,8 +389,9 @@ int iso_pipeline_pause(iso_pipeline *p, bool pause) {
     p->pause_start_ns = now;
   else
     p->paused_ns += now - p->pause_start_ns;
-  /* Before INFO the demux's port is unknown: on_info sends the pause. */
-  if (p->node[0].ctl) pl_main_send_ctl(p, 0, pause ? PL_M_PAUSE : PL_M_RESUME);
+  /* Before INFO a demux's port is unknown: on_info sends the pause. */
+  for (int k = 0; k < p->job->ninputs; k++)
+    if (p->node[k].ctl) pl_main_send_ctl(p, k, pause ? PL_M_PAUSE : PL_M_RESUME);
   return ISO_OK;
 }
 
@@ -373,6 +433,10 @@ void iso_pipeline_free(iso_pipeline *p) {
     }
   }
   pl_stats_free(p->stats);
+  for (int k = 0; k < PL_MAX_INPUTS; k++) {
+    free(p->in_info[k]);
+    pl_meta_unref(&p->in_meta[k]);
+  }
   for (int f = 1; f < p->nfiles; f++)
     pl_job_free(p->file[f]);
   pl_job_free(p->job);

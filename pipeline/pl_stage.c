@@ -203,7 +203,8 @@ void pl_stage_end(pl_stage *st, bool ok) {
 
 const char *pl_stage_file(const pl_stage *st) {
   pl_node_kind k = st->node->kind;
-  return (k == PL_N_DEMUX || k == PL_N_DECODE) ? st->job->input : st->job->output;
+  return (k == PL_N_DEMUX || k == PL_N_DECODE) ? pl_input_path(st->job, st->node->input)
+                                               : st->job->output;
 }
 
 static void stage_vfail(pl_stage *st, int code, int averr, int cat, const char *fmt, va_list ap) {

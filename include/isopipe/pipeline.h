@@ -104,6 +104,27 @@ ISO_API int iso_pipeline_add_output(iso_pipeline *p);
 ISO_API int iso_pipeline_set_output(iso_pipeline *p, int out, const char *key, const char *value);
 /* Outputs configured (1 + those added). */
 ISO_API int iso_pipeline_outputs(const iso_pipeline *p);
+
+/*
+ * Several inputs (ffmpeg's "-i v.mp4 -i a.m4a ... out.mkv"): input #0 is
+ * the one iso_pipeline_set's "i" names; iso_pipeline_add_input appends
+ * input #k and returns k (>= 1) or a negative error; iso_pipeline_set_input
+ * sets an option of input #k: "i" (its file or URL, required), "f" (its
+ * format), "ss" and "t" (read it from ss for t seconds, as ffmpeg's input
+ * options), "itsoffset" (seconds added to its timestamps; input #0 too)
+ * and "in:NAME" (an AVOption of its demuxer). For input #0, "i", "f" and
+ * "in:NAME" are iso_pipeline_set's; its -ss/-t are the outputs' ss/t.
+ * Each input gets its own demux stage ("demux", "demux#1", ...) and its
+ * timestamps start at 0 (its start time subtracted, as ffmpeg without
+ * -copyts). Streams are picked per output by "map" ("1:a", "0:v:0?")
+ * or, without one, as ffmpeg: the video with the most pixels and the
+ * audio with the most channels of all inputs, first input on a tie.
+ * "shortest" 1 ends an output with its shortest stream.
+ */
+ISO_API int iso_pipeline_add_input(iso_pipeline *p);
+ISO_API int iso_pipeline_set_input(iso_pipeline *p, int in, const char *key, const char *value);
+/* Inputs configured (1 + those added). */
+ISO_API int iso_pipeline_inputs(const iso_pipeline *p);
 ISO_API void iso_pipeline_set_callbacks(iso_pipeline *p, const iso_pipeline_callbacks *cb,
                                         void *ud);
 /*

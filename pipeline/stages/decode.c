@@ -36,6 +36,20 @@ static void decode_error(pl_filter *f, int averr, const char *what) {
                  (unsigned long long)x->errors, why);
 }
 
+/* Input #0 is cut to the outputs' union window; a further input also to
+ * its own -ss/-t (input options), placed at its -itsoffset. */
+static pl_trim input_window(const pl_job *j, int k, AVRational tb) {
+  int64_t start = 0, end = j->in_t_us;
+  bool cut = j->in_ss_us > 0;
+  if (k > 0 && k < j->ninputs) {
+    const pl_input *in = &j->in[k];
+    if (in->ss_us > 0) cut = true, start = in->offset_us > 0 ? in->offset_us : 0;
+    int64_t e = in->t_us >= 0 ? in->offset_us + in->t_us : -1;
+    if (e >= 0 && (end < 0 || e < end)) end = e;
+  }
+  return pl_trim_make(tb, start, end, cut);
+}
+
 static int feed(pl_filter *f, pl_msg *in) {
   dec_impl *x = f->impl;
   pl_stage *st = f->st;
@@ -54,7 +68,7 @@ static int feed(pl_filter *f, pl_msg *in) {
     }
     /* -ss given by every output: the demux maps the earliest to 0, and
      * what precedes it is not shown. */
-    x->win = pl_trim_make(x->tb, 0, st->job->in_t_us, st->job->in_ss_us > 0);
+    x->win = input_window(st->job, st->node->input, x->tb);
     return 0;
   }
   if (in->kind != PL_M_PACKET || !x->dec || x->trimmed) {

@@ -33,6 +33,7 @@ typedef struct demux_impl {
   pl_msg *pending;     /* a packet waiting for its links' credits */
   uint64_t pending_to; /* the links it goes to (bit per link) */
   bool connected, stopping, paused;
+  int input; /* which input file (the node's) */
 } demux_impl;
 
 static bool any_blocked(const demux_impl *x) {
@@ -265,6 +266,13 @@ static void on_finished(iso_link_tx *tx, void *ud) {
   pl_stage_leave(x->st, any_blocked(x));
 }
 
+/* This input's stream index of graph stream gi, -1 when another input's. */
+static int local_index(const demux_impl *x, const pl_job *g, int gi) {
+  if (gi < 0 || gi >= g->info.nstreams || g->info.st[gi].file != x->input) return -1;
+  int i = g->info.st[gi].index;
+  return i >= 0 && i < x->n ? i : -1;
+}
+
 static void demux_connect(pl_stage *st, pl_msg *m) {
   demux_impl *x = st->impl;
   pl_job *g = m->job;
@@ -279,25 +287,33 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
     return;
   }
-  for (int k = 0; g && k < g->ndlinks; k++)
-    if (g->dlink[k].in_index >= 0 && g->dlink[k].in_index < x->n) used[g->dlink[k].in_index] = true;
+  /* The graph numbers every input's streams in one sequence: this demux
+   * serves the links out of its own input, whose ports came in order. */
+  for (int k = 0; g && k < g->ndlinks; k++) {
+    int i = local_index(x, g, g->dlink[k].in_index);
+    if (i >= 0) used[i] = true;
+  }
   cx_demux_select(x->d, used);
   free(used);
   if (!pl_tsfix_init(&x->tsfix, fmt, true)) {
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
     return;
   }
-  int64_t start_us = cx_demux_start_us(x->d);
-  for (int k = 0; g && k < g->ndlinks && k < m->nports; k++) {
+  const pl_input *inp = &st->job->in[x->input];
+  int64_t start_us = cx_demux_start_us(x->d) - inp->offset_us;
+  int64_t in_end_us = x->input > 0 && inp->t_us >= 0 ? inp->offset_us + inp->t_us : -1;
+  for (int k = 0, port = 0; g && k < g->ndlinks && port < m->nports; k++) {
     const pl_dlink *dl = &g->dlink[k];
-    int i = dl->in_index;
-    if (i < 0 || i >= x->n || !m->ports[k]) continue;
+    int i = local_index(x, g, dl->in_index);
+    if (i < 0) continue;
+    iso_sendport *sp = m->ports[port++];
+    if (!sp) continue;
     AVStream *s = fmt->streams[i];
     demux_link *l = &x->l[x->nl];
     l->stream = i;
     l->copy = dl->copy;
     l->prof_link = -1;
-    l->tx = iso_link_tx_new(m->ports[k], &cbs, x);
+    l->tx = iso_link_tx_new(sp, &cbs, x);
     if (!l->tx) {
       pl_stage_fail(st, ISO_ENOMEM, "cannot create link");
       return;
@@ -306,9 +322,12 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     x->used[i] = true;
     x->offset[i] = av_rescale_q(start_us, AV_TIME_BASE_Q, s->time_base);
     l->start = dl->start_us > 0 ? av_rescale_q(dl->start_us, AV_TIME_BASE_Q, s->time_base) : 0;
-    l->end = dl->end_us >= 0 ? av_rescale_q(dl->end_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
+    int64_t end_us = dl->end_us;
+    if (dl->copy && in_end_us >= 0 && (end_us < 0 || in_end_us < end_us)) end_us = in_end_us;
+    l->end = end_us >= 0 ? av_rescale_q(end_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
     int64_t zero = g->start_at_zero && fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
-    l->restore = x->offset[i] - av_rescale_q(zero, AV_TIME_BASE_Q, s->time_base);
+    /* -copyts gives back the input's start, not its -itsoffset. */
+    l->restore = x->offset[i] + av_rescale_q(inp->offset_us - zero, AV_TIME_BASE_Q, s->time_base);
     l->prof_link = pl_prof_add_link(st->prof, g->node[dl->node].name);
     pl_msg *pm = pl_msg_new(PL_M_PARAMS);
     if (!pm || !(pm->par = avcodec_parameters_alloc()) ||
@@ -374,10 +393,19 @@ static void describe(demux_impl *x, pl_input_info *info) {
   if (info->best_a >= PL_MAX_IN) info->best_a = -1;
   info->duration_us = cx_demux_duration_us(x->d);
   info->start_us = cx_demux_start_us(x->d);
+  /* A further input's length on the output's clock: read from its -ss for
+   * its -t, shifted by its -itsoffset (progress takes the longest). */
+  const pl_input *in = &x->st->job->in[x->input];
+  if (x->input > 0 && info->duration_us != AV_NOPTS_VALUE) {
+    int64_t d = info->duration_us - (in->ss_us > 0 ? in->ss_us : 0);
+    if (in->t_us >= 0 && in->t_us < d) d = in->t_us;
+    info->duration_us = (d > 0 ? d : 0) + in->offset_us;
+  }
   snprintf(info->format, sizeof info->format, "%s", fmt->iformat->name);
   for (int i = 0; i < info->nstreams; i++) {
     AVStream *s = fmt->streams[i];
     pl_stream_info *si = &info->st[i];
+    si->file = x->input;
     si->index = i;
     si->type = s->codecpar->codec_type;
     si->codec_id = s->codecpar->codec_id;
@@ -392,6 +420,7 @@ static void describe(demux_impl *x, pl_input_info *info) {
     si->start_pts = s->start_time;
     si->attached_pic = (s->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
     si->disposition = s->disposition;
+    si->probed_packets = (s->event_flags & AVSTREAM_EVENT_FLAG_NEW_PACKETS) != 0;
     size_t size = 0;
     const uint8_t *dm = av_stream_get_side_data(s, AV_PKT_DATA_DISPLAYMATRIX, &size);
     if (dm && size >= sizeof si->matrix) {
@@ -422,18 +451,23 @@ void pl_demux_entry(iso_value *msg) {
     return;
   }
   x->st = st;
+  x->input = job->self >= 0 && job->self < job->ninputs ? job->self : 0;
   pl_stage_enter(st);
+  const pl_input *in = &job->in[x->input];
   cx_demux_opts o = {0};
-  o.format = job->input_format;
+  o.format = x->input ? in->format : job->input_format;
   o.protocol_whitelist = job->protocol_whitelist;
   o.allow_formats = job->allow_formats;
-  o.start_us = job->in_ss_us; /* the earliest output's -ss */
-  if (job->in_opts && av_dict_copy(&o.fmt_opts, job->in_opts, 0) < 0) o.fmt_opts = NULL;
+  /* Input #0: the earliest output's -ss; a further input: its own. */
+  o.start_us = x->input ? (in->ss_us > 0 ? in->ss_us : 0) : job->in_ss_us;
+  const AVDictionary *fo = x->input ? in->opts : job->in_opts;
+  if (fo && av_dict_copy(&o.fmt_opts, fo, 0) < 0) o.fmt_opts = NULL;
+  const char *path = pl_input_path(job, x->input);
   o.interrupt = pl_flag_interrupt;
   o.interrupt_opaque = job->flag;
-  o.io = job->in_io.read ? &job->in_io : NULL;
+  o.io = x->input == 0 && job->in_io.read ? &job->in_io : NULL; /* input #0 only */
   char err[CX_ERRLEN] = "";
-  int r = cx_demux_open(&x->d, job->input, &o, err);
+  int r = cx_demux_open(&x->d, path, &o, err);
   /* An input option the demuxer did not take: ffmpeg stops ("Option ...
    * not found"), so does isopipe, naming it. */
   const AVDictionaryEntry *left =
@@ -451,7 +485,7 @@ void pl_demux_entry(iso_value *msg) {
     return;
   }
   if (r < 0) {
-    pl_stage_fail_av(st, r, "%s", strip_url(err, job->input));
+    pl_stage_fail_av(st, r, "%s", strip_url(err, path));
     pl_stage_leave(st, false);
     return;
   }

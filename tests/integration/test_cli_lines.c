@@ -19,7 +19,8 @@
  * Each line is the program's own, with its input and output paths replaced
  * by IN (a 320x240 H.264 + AAC mp4 with a title, an artist, a creation time
  * and an audio language), TS (the same in MPEG-TS: Annex B H.264, ADTS AAC),
- * WAV (stereo PCM) and OUT (the output, whose name
+ * WAV (stereo PCM), VID (a 320x240 H.264 mp4 with no audio), AUD (a 5.1 AAC
+ * m4a, 3 s) and OUT (the output, whose name
  * keeps the line's extension). A line either gives ffmpeg's result, or
  * isopipe refuses it naming the option in `refuse` (which may also work:
  * refusals are what isopipe does not do yet). `wrong` marks a known
@@ -154,10 +155,30 @@ static const cmd_line lines[] = {
     /* whisper.cpp, README.md (16 kHz mono WAV for the model) */
     {"whisper.cpp", "-i IN -ar 16000 -ac 1 -c:a pcm_s16le OUT", "wh.wav", NULL, NULL},
     {"whisper.cpp 16k", "-i IN -ar 16k -ac 1 -c:a pcm_s16le OUT", "wh16.wav", NULL, NULL},
+    /* yt-dlp, yt_dlp/postprocessor/ffmpeg.py (FFmpegMergerPP: best video + best
+     * audio downloaded apart, merged; -movflags +faststart for mp4) */
+    {"yt-dlp merge mp4",
+     "-y -loglevel repeat+info -i file:VID -i file:AUD -c copy -map 0:v:0 -map 1:a:0 "
+     "-movflags +faststart file:OUT",
+     "merge.mp4", NULL, NULL},
+    {"yt-dlp merge mkv",
+     "-y -loglevel repeat+info -i file:VID -i file:AUD -c copy -map 0:v:0 -map 1:a:0 file:OUT",
+     "merge.mkv", NULL, NULL},
+    /* Super User, "How to add a new audio (not mixing) into a video using
+     * ffmpeg?" (accepted answer: copy the video, encode the new audio) */
+    {"add audio re-encoded", "-i VID -i AUD -c:v copy -c:a aac -map 0:v:0 -map 1:a:0 OUT",
+     "add.mp4", NULL, NULL},
+    /* FFmpeg wiki, Map ("all streams from both inputs"; an optional map) */
+    {"wiki map both inputs", "-i IN -i AUD -map 0 -map 1 -c copy OUT", "both.mkv", NULL, NULL},
+    {"wiki map optional", "-i VID -i AUD -map 0:v -map 1:v? -map 1:a -c copy OUT", "opt.mkv", NULL,
+     NULL},
+    /* ffmpeg-doc "Stream selection": no -map, the best video and the audio
+     * with the most channels across all inputs */
+    {"ffmpeg-doc auto selection", "-i IN -i AUD OUT", "auto.mkv", NULL, NULL},
 };
 
 static char g_dir[512];
-static char g_in[700], g_wav[700], g_ts[700];
+static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700];
 
 static int setup(void **state) {
   (void)state;
@@ -168,6 +189,11 @@ static int setup(void **state) {
     return -1;
   if (tm_gen_simple(g_wav, sizeof g_wav, g_dir, "in.wav", NULL, "pcm_s16le", 0, 0, 2.0, 2, 44100) <
       0)
+    return -1;
+  if (tm_gen_simple(g_vid, sizeof g_vid, g_dir, "vid.mp4", "libx264", NULL, 320, 240, 2.0, 0, 0) <
+      0)
+    return -1;
+  if (tm_gen_simple(g_aud, sizeof g_aud, g_dir, "aud.m4a", NULL, "aac", 0, 0, 3.0, 6, 48000) < 0)
     return -1;
   snprintf(g_in, sizeof g_in, "%s/in.mp4", g_dir);
   const char *args[] = {"-v",
@@ -214,6 +240,8 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
     const char *rep = !strcmp(t, "IN") || !strcmp(t, "file:IN")     ? g_in
                       : !strcmp(t, "WAV")                           ? g_wav
                       : !strcmp(t, "TS") || !strcmp(t, "file:TS")   ? g_ts
+                      : !strcmp(t, "VID") || !strcmp(t, "file:VID") ? g_vid
+                      : !strcmp(t, "AUD") || !strcmp(t, "file:AUD") ? g_aud
                       : !strcmp(t, "OUT") || !strcmp(t, "file:OUT") ? out
                                                                     : NULL;
     if (rep && !strncmp(t, "file:", 5)) {

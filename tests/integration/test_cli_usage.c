@@ -84,8 +84,8 @@ static void test_usage_errors(void **state) {
   expect_usage(a5, "no output file");
   const char *a6[] = {"out.mp4", NULL};
   expect_usage(a6, "no input file");
-  const char *a7[] = {"-i", "a.mp4", "-i", "b.mp4", "out.mp4", NULL};
-  expect_usage(a7, "only one input");
+  const char *a7[] = {"-i", "a.mp4", "-i", "b.mp4", "-i", "", "out.mp4", NULL};
+  expect_usage(a7, "empty input file name for -i");
   const char *a8[] = {"-i", "a.mp4", "-s", "big", "out.mp4", NULL};
   expect_usage(a8, "invalid size 'big' for -s");
   const char *a9[] = {"-v", "chatty", "-i", "a.mp4", "out.mp4", NULL};

@@ -159,6 +159,39 @@ static void test_help_version(void **state) {
 
 /* ffmpeg's arity: flags never take the next argument, specifiers in full,
  * maps with a leading '-' or a trailing '?' are values. */
+/* The kv of key written before input #k, or NULL. */
+static const cli_kv *input_kv(const cli_opts *o, const char *key, int k) {
+  for (size_t i = 0; i < o->nkv; i++)
+    if (o->kv[i].input == k && !strcmp(o->kv[i].key, key)) return &o->kv[i];
+  return NULL;
+}
+
+/* Several -i, as ffmpeg reads them: the options before each -i are that
+ * input's (-f its format, an AVOption its demuxer's), those after the last
+ * one the output's. */
+static void test_several_inputs(void **state) {
+  (void)state;
+  ARGV("-ss", "1", "-i", "v.mp4", "-itsoffset", "0.5", "-f", "mp3", "-probesize", "32k", "-t", "2",
+       "-i", "a.bin", "-c", "copy", "-map", "0:v:0", "-map", "1:a:0", "-shortest", "-f", "matroska",
+       "out.mkv");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_string_equal(o.input, "v.mp4");
+  assert_int_equal(o.ninputs, 2);
+  assert_string_equal(o.more_in[1], "a.bin");
+  assert_true(input_kv(&o, "ss", 0) && input_kv(&o, "ss", 0)->before_input);
+  assert_string_equal(input_kv(&o, "itsoffset", 1)->value, "0.500000");
+  assert_string_equal(input_kv(&o, "input_format", 1)->value, "mp3");
+  assert_string_equal(input_kv(&o, "in:probesize", 1)->value, "32k");
+  assert_string_equal(input_kv(&o, "t", 1)->value, "2.000000");
+  assert_false(input_kv(&o, "t", 1)->before_input);
+  assert_string_equal(input_kv(&o, "f", 0)->value, "matroska"); /* the output's */
+  assert_false(input_kv(&o, "f", 0)->before_input);
+  assert_string_equal(nth(&o, "map", 1), "1:a:0");
+  assert_string_equal(cli_opts_get(&o, "shortest"), "1");
+  cli_opts_free(&o);
+}
+
 static void test_grammar(void **state) {
   (void)state;
   ARGV("-y", "-hide_banner", "-nostdin", "-loglevel", "fatal", "-hwaccel", "none", "-framerate",
@@ -200,9 +233,9 @@ static void test_grammar(void **state) {
   assert_string_equal(cli_opts_get(&o, "vf"), "scale=2:2");
   assert_string_equal(cli_opts_get(&o, "map_metadata"), "-1");
   assert_string_equal(cli_opts_get(&o, "movflags"), "+faststart");
-  assert_null(cli_opts_get(&o, "shortest"));
+  assert_string_equal(cli_opts_get(&o, "shortest"), "1");
   assert_string_equal(cli_opts_get(&o, "start_at_zero"), "1");
-  assert_true(o.nnotes >= 4); /* -shortest -ignore_unknown ... -c:s: said at -v verbose */
+  assert_true(o.nnotes >= 3); /* -ignore_unknown ... -c:s: said at -v verbose */
   assert_string_equal(o.output, "out.mp4");
   cli_opts_free(&o);
 }
@@ -238,7 +271,8 @@ static void test_usage_errors(void **state) {
   (void)state;
   USAGE("no input file", "out.mp4");
   USAGE("no output file", "-i", "in.mp4");
-  USAGE("only one input", "-i", "a.mp4", "-i", "b.mp4", "o.mp4");
+  USAGE("too many inputs (at most 8)", "-i", "1", "-i", "2", "-i", "3", "-i", "4", "-i", "5", "-i",
+        "6", "-i", "7", "-i", "8", "-i", "9", "o.mp4");
   USAGE("too many outputs (at most 8)", "-i", "a.mp4", "1.mp4", "2.mp4", "3.mp4", "4.mp4", "5.mp4",
         "6.mp4", "7.mp4", "8.mp4", "9.mp4");
   USAGE("'-i' needs a value", "-i");
@@ -334,7 +368,7 @@ int main(void) {
       cmocka_unit_test(test_passthrough),       cmocka_unit_test(test_help_version),
       cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_loglevel_names),
       cmocka_unit_test(test_output_checks),     cmocka_unit_test(test_grammar),
-      cmocka_unit_test(test_loglevel_first),
+      cmocka_unit_test(test_several_inputs),    cmocka_unit_test(test_loglevel_first),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

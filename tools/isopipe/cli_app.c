@@ -69,6 +69,15 @@ static int check_writes(const cli_opts *o, char *err, size_t errlen) {
   for (size_t i = 0; i < o->nkv; i++)
     if (is_output_whitelist(&o->kv[i])) wl = o->kv[i].value;
   pl_outpath_ctx c = {o->input, wl, o->overwrite, names, 0};
+  /* No output may be a further input either. */
+  for (int k = 1; k < o->ninputs; k++) {
+    pl_outpath_ctx ck = {o->more_in[k], wl, 1, NULL, 0};
+    int r = pl_outpath_check("output", o->output, &ck, err, errlen);
+    for (size_t i = 0; !r && i < o->nkv; i++)
+      if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY))
+        r = pl_outpath_check("output", o->kv[i].value, &ck, err, errlen);
+    if (r) return r;
+  }
   int rc = pl_outpath_check("output", o->output, &c, err, errlen);
   names[n++] = o->output;
   for (size_t i = 0; !rc && i < o->nkv; i++)
@@ -277,6 +286,14 @@ static int configure(app *a) {
     print_error(a, err);
     return CLI_EXIT_USAGE;
   }
+  for (int k = 1; k < o->ninputs; k++)
+    if (iso_pipeline_add_input(a->p) != k ||
+        iso_pipeline_set_input(a->p, k, "i", o->more_in[k]) != ISO_OK) {
+      snprintf(err, sizeof err, "invalid -i '%s': %s", o->more_in[k],
+               pipeline_reason(a, ISO_EINVAL));
+      print_error(a, err);
+      return CLI_EXIT_USAGE;
+    }
   int rc = set_output_file(a, 0, o->output);
   if (rc) return rc;
   /* The input's -ss/-t/-to (before -i), composed with each output's own
@@ -296,6 +313,17 @@ static int configure(app *a) {
   int cur = 0; /* the output the options apply to */
   for (size_t i = 0; i < o->nkv; i++) {
     const cli_kv *kv = &o->kv[i];
+    /* Options of a further input, and any input's -itsoffset. */
+    if (kv->input > 0 || !strcmp(kv->key, "itsoffset")) {
+      if (iso_pipeline_set_input(a->p, kv->input, kv->key, kv->value) != ISO_OK) {
+        snprintf(err, sizeof err, "option '%s %s' for input #%d (%s): %s", kv->opt, kv->value,
+                 kv->input, kv->input ? o->more_in[kv->input] : o->input,
+                 pipeline_reason(a, ISO_EINVAL));
+        print_error(a, err);
+        return CLI_EXIT_USAGE;
+      }
+      continue;
+    }
     if (!strcmp(kv->key, CLI_OUTPUT_KEY)) {
       cur = iso_pipeline_add_output(a->p);
       if (cur < 0) {

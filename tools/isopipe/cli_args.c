@@ -51,6 +51,8 @@ static void add_kv(cli_opts *o, const char *opt, const char *key, const char *va
   e->value = xstrdup(value);
   e->opt = xstrdup(opt);
   e->before_input = o->input == NULL;
+  e->input = 0;
+  e->avoption = 0;
 }
 
 int cli_parse_loglevel(const char *s, int *level) {
@@ -158,14 +160,42 @@ static void opts_init(cli_opts *o) {
   o->seg_task = -1;
 }
 
+/* A further -i: the options written since the previous -i (or output) are
+ * this input's, as ffmpeg reads them: -f names its format, AVOptions go to
+ * its demuxer. */
+static int add_input(cli_opts *o, const char *path, char *err, size_t en) {
+  if (o->ninputs >= CLI_MAX_INPUTS)
+    return fail(err, en, "too many inputs (at most %d)", CLI_MAX_INPUTS);
+  int k = o->ninputs++;
+  set_str(&o->more_in[k], path);
+  for (size_t i = o->in_group; i < o->nkv; i++) {
+    cli_kv *kv = &o->kv[i];
+    if (!strcmp(kv->key, CLI_OUTPUT_KEY)) continue;
+    kv->input = k;
+    if (!strcmp(kv->key, "f")) {
+      set_str(&kv->key, "input_format");
+    } else if (kv->avoption && strncmp(kv->key, "in:", 3)) {
+      char key[200];
+      snprintf(key, sizeof key, "in:%s", kv->key);
+      char *colon = strchr(key + 3, ':');
+      if (colon) *colon = 0;
+      set_str(&kv->key, key);
+    }
+  }
+  o->in_group = o->nkv;
+  return 0;
+}
+
 static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, const char *v, int neg,
                           char *err, size_t en) {
   const char *n = d->name;
   const char *why;
   if (strcmp(n, "i") == 0) {
-    if (o->input) return fail(err, en, "only one input (-i) is supported");
     if (!*v) return fail(err, en, "empty input file name for -i");
+    if (o->input) return add_input(o, v, err, en);
     set_str(&o->input, v);
+    o->ninputs = 1;
+    o->in_group = o->nkv;
   } else if (strcmp(n, "y") == 0) {
     o->overwrite = 1;
   } else if (strcmp(n, "n") == 0) {
@@ -248,6 +278,7 @@ static int add_output(cli_opts *o, const char *path, size_t *group, int *nout, c
   }
   (*nout)++;
   *group = o->nkv;
+  o->in_group = o->nkv;
   return 0;
 }
 
@@ -350,6 +381,7 @@ static int add_avoption(cli_opts *o, const char *opt, const char *base, const ch
   else
     snprintf(key, sizeof key, "%s%s%.1s", base, type ? ":" : "", type ? &type : "");
   add_kv(o, opt, key, v);
+  o->kv[o->nkv - 1].avoption = 1;
   return 0;
 }
 
@@ -504,6 +536,8 @@ void cli_opts_free(cli_opts *o) {
     free(o->notes[i]);
   free(o->notes);
   free(o->input);
+  for (int k = 0; k < CLI_MAX_INPUTS; k++)
+    free(o->more_in[k]);
   free(o->output);
   free(o->stats_path);
   free(o->trace_path);

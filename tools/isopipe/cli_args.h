@@ -12,17 +12,23 @@ typedef enum { CLI_RUN = 0, CLI_HELP, CLI_VERSION } cli_action;
  * such entry, are that output's options (docs/cli.md, "Several outputs"). */
 #define CLI_OUTPUT_KEY "+output"
 #define CLI_MAX_OUTPUTS 8
+#define CLI_MAX_INPUTS 8
 typedef struct cli_kv {
   char *key, *value;
   char *opt;
-  int before_input; /* written before -i: -ss/-t/-to are then the input's */
+  int before_input; /* written before the first -i: -ss/-t/-to are then the input's */
+  int input;        /* written before -i #k (k >= 1): input k's option; else 0 */
+  int avoption;     /* a codec/format AVOption (input k's: its demuxer's) */
 } cli_kv;
 
 typedef struct cli_opts {
   cli_action action;
-  char *input, *output; /* "-" = stdin / stdout */
-  int overwrite;        /* 1 after -y, 0 otherwise (-n is the default) */
-  cli_kv *kv;           /* pipeline settings, applied in order */
+  char *input, *output;          /* "-" = stdin / stdout */
+  char *more_in[CLI_MAX_INPUTS]; /* input #k (k >= 1) of several -i; [0] unused */
+  int ninputs;
+  size_t in_group; /* where the options of the next input start in kv */
+  int overwrite;   /* 1 after -y, 0 otherwise (-n is the default) */
+  cli_kv *kv;      /* pipeline settings, applied in order */
   size_t nkv, kv_cap;
   int inline_mode;               /* --inline */
   char *stats_path, *trace_path; /* --stats, --trace */

@@ -1,0 +1,149 @@
+/* Several input files: each one's options, and their streams described to main as one sequence. */
+#include <libavutil/parseutils.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/pl_internal.h"
+
+void pl_inputs_init(pl_job *j) {
+  j->ninputs = 1;
+  for (int k = 0; k < PL_MAX_INPUTS; k++) {
+    memset(&j->in[k], 0, sizeof j->in[k]);
+    j->in[k].ss_us = j->in[k].t_us = -1;
+  }
+}
+
+void pl_inputs_free(pl_job *j) {
+  for (int k = 0; k < PL_MAX_INPUTS; k++) {
+    free(j->in[k].path);
+    free(j->in[k].format);
+    av_dict_free(&j->in[k].opts);
+    j->in[k].path = j->in[k].format = NULL;
+  }
+}
+
+bool pl_inputs_copy(pl_job *dst, const pl_job *src, bool fresh) {
+  if (!fresh) pl_inputs_free(dst);
+  bool ok = true;
+  dst->ninputs = src->ninputs;
+  for (int k = 0; k < PL_MAX_INPUTS; k++) {
+    const pl_input *s = &src->in[k];
+    pl_input *d = &dst->in[k];
+    *d = *s;
+    d->path = pl_dup_str(s->path);
+    d->format = pl_dup_str(s->format);
+    d->opts = NULL;
+    if (s->opts && av_dict_copy(&d->opts, s->opts, 0) < 0) ok = false;
+    if ((s->path && !d->path) || (s->format && !d->format)) ok = false;
+  }
+  return ok;
+}
+
+const char *pl_input_path(const pl_job *j, int k) {
+  if (k <= 0 || k >= j->ninputs) return j->input ? j->input : "";
+  return j->in[k].path ? j->in[k].path : "";
+}
+
+static int parse_time_us(const char *key, const char *v, bool negative_ok, int64_t *out, char *err,
+                         size_t n) {
+  int64_t us;
+  if (av_parse_time(&us, v, 1) < 0 || (!negative_ok && us < 0))
+    return pl_fail(err, n, "%s: bad time '%s'", key, v);
+  *out = us;
+  return ISO_OK;
+}
+
+int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err, size_t n) {
+  if (k < 0 || k >= j->ninputs)
+    return pl_fail(err, n, "no input #%d (add it with iso_pipeline_add_input)", k);
+  pl_input *in = &j->in[k];
+  if (!strcmp(key, "itsoffset"))
+    return parse_time_us(key, value ? value : "", true, &in->offset_us, err, n);
+  if (k == 0)
+    return pl_fail(err, n,
+                   "input #0: set '%s' with iso_pipeline_set (input #0's options are the "
+                   "pipeline's)",
+                   key);
+  if (!value) return pl_fail(err, n, "%s: a value is needed", key);
+  if (!strcmp(key, "i")) {
+    if (!*value) return pl_fail(err, n, "i: empty input name");
+    pl_set_str(&in->path, value);
+    return in->path ? ISO_OK : ISO_ENOMEM;
+  }
+  if (!strcmp(key, "f") || !strcmp(key, "input_format")) {
+    pl_set_str(&in->format, value);
+    return in->format ? ISO_OK : ISO_ENOMEM;
+  }
+  if (!strcmp(key, "ss")) return parse_time_us(key, value, false, &in->ss_us, err, n);
+  if (!strcmp(key, "t")) {
+    int r = parse_time_us(key, value, false, &in->t_us, err, n);
+    if (r == ISO_OK && in->t_us <= 0) return pl_fail(err, n, "t: must be positive");
+    return r;
+  }
+  if (!strncmp(key, "in:", 3) && key[3])
+    return av_dict_set(&in->opts, key + 3, value, 0) < 0 ? ISO_ENOMEM : ISO_OK;
+  return pl_fail(err, n, "'%s' is not an option of an input (i, f, ss, t, itsoffset, in:NAME)",
+                 key);
+}
+
+/* ffmpeg's automatic choice across inputs (map_auto_video / _audio): in
+ * each input the video with the most pixels (the audio with the most
+ * channels), a stream whose packets the probe read first, then a default
+ * one; across inputs the same without the default's weight; the first on
+ * a tie. Cover art scores 1. */
+static int64_t score(const pl_stream_info *s) {
+  if (s->type == AVMEDIA_TYPE_VIDEO && s->attached_pic) return 1;
+  int64_t base = s->type == AVMEDIA_TYPE_VIDEO ? (int64_t)s->width * s->height : s->channels;
+  return base + (s->probed_packets ? 100000000 : 0) +
+         ((s->disposition & AV_DISPOSITION_DEFAULT) ? 5000000 : 0);
+}
+
+static int best_of(const pl_input_info *m, enum AVMediaType type) {
+  int best = -1;
+  int64_t top = 0;
+  for (int k = 0; k < m->ninputs; k++) {
+    int file_best = -1;
+    int64_t file_top = 0;
+    for (int i = m->first[k]; i < m->first[k + 1]; i++) {
+      int64_t sc = m->st[i].type == type ? score(&m->st[i]) : 0;
+      if (sc > file_top) file_best = i, file_top = sc;
+    }
+    if (file_best < 0) continue;
+    const pl_stream_info *s = &m->st[file_best];
+    if ((s->disposition & AV_DISPOSITION_DEFAULT) &&
+        !(s->type == AVMEDIA_TYPE_VIDEO && s->attached_pic))
+      file_top -= 5000000;
+    if (file_top > top) best = file_best, top = file_top;
+  }
+  return best;
+}
+
+void pl_inputs_merge(pl_input_info *out, pl_input_info *const *in, int n) {
+  if (n <= 1) {
+    /* One input: the demuxer's own choice, as always. */
+    if (n == 1 && in[0] != out) *out = *in[0];
+    out->ninputs = 1;
+    out->first[0] = 0;
+    out->first[1] = out->nstreams;
+    return;
+  }
+  pl_input_info m = *in[0];
+  m.nstreams = 0;
+  m.ninputs = n;
+  for (int k = 0; k < n; k++) {
+    m.first[k] = m.nstreams;
+    for (int i = 0; i < in[k]->nstreams && m.nstreams < PL_MAX_IN; i++) {
+      m.st[m.nstreams] = in[k]->st[i];
+      m.st[m.nstreams].file = k;
+      m.nstreams++;
+    }
+    int64_t d = in[k]->duration_us;
+    if (d != AV_NOPTS_VALUE && (m.duration_us == AV_NOPTS_VALUE || d > m.duration_us))
+      m.duration_us = d;
+  }
+  m.first[n] = m.nstreams;
+  m.best_v = best_of(&m, AVMEDIA_TYPE_VIDEO);
+  m.best_a = best_of(&m, AVMEDIA_TYPE_AUDIO);
+  *out = m;
+}

@@ -1,0 +1,186 @@
+/* CLI integration tests of several inputs in one run: merges, -map N:SPEC, per-input options,
+ * errors naming the map or the file, compared with ffmpeg's output when it is installed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cli_harness.h"
+#include "media_gen.h"
+#include "test_media.h"
+#include "test_need.h"
+
+static char g_dir[512];
+static char g_vid[700]; /* 320x240 mpeg4, no audio, 2 s (no B-frames: exact framemd5) */
+static char g_aud[700]; /* stereo AAC m4a, 3 s */
+static char g_av[700];  /* 160x120 mpeg4 + mono AAC, 2 s */
+static char g_ffmpeg[600];
+static bool g_have_ffmpeg;
+
+static int setup(void **state) {
+  (void)state;
+  if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-inputs") < 0) return -1;
+  if (tm_gen_simple(g_vid, sizeof g_vid, g_dir, "vid.mp4", "mpeg4", NULL, 320, 240, 2.0, 0, 0) < 0)
+    return -1;
+  if (tm_gen_simple(g_aud, sizeof g_aud, g_dir, "aud.m4a", NULL, "aac", 0, 0, 3.0, 2, 48000) < 0)
+    return -1;
+  if (tm_gen_simple(g_av, sizeof g_av, g_dir, "av.mp4", "mpeg4", "aac", 160, 120, 2.0, 1, 44100) <
+      0)
+    return -1;
+  g_have_ffmpeg = tm_have_program("ffmpeg", g_ffmpeg, sizeof g_ffmpeg);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tm_tmpdir_remove(g_dir);
+  return 0;
+}
+
+static const char *out_path(const char *name) {
+  return ch_path(g_dir, name);
+}
+
+/* isopipe args must exit 0 and write out, which decodes without error. */
+static void run_ok(const char *const *args, const char *out, tm_probe *pr) {
+  ch_proc p;
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 60), 0);
+  ch_free(&p);
+  assert_int_equal(tm_probe_file(out, true, pr), 0);
+  assert_int_equal(pr->decode_errors, 0);
+}
+
+/* isopipe ARGS OUT must exit 0; with ffmpeg installed, ffmpeg ARGS REF too
+ * and both outputs give the same framemd5 (of their packets when copy,
+ * else of the decoded frames). */
+static void run_and_compare(const char *const *args, const char *name, bool copy) {
+  const char *argv[CH_MAX_ARGS], *fargv[CH_MAX_ARGS];
+  int n = 0;
+  for (; args[n]; n++)
+    argv[n] = fargv[n] = args[n];
+  char out[700], ref[700];
+  snprintf(out, sizeof out, "%s", out_path(name));
+  snprintf(ref, sizeof ref, "%s/ref_%s", g_dir, name);
+  argv[n] = "-y", fargv[n] = "-y";
+  argv[n + 1] = out, fargv[n + 1] = ref;
+  argv[n + 2] = fargv[n + 2] = NULL;
+  tm_probe pr;
+  run_ok(argv, out, &pr);
+  if (!g_have_ffmpeg) return;
+  assert_int_equal(tm_run_ffmpeg(fargv), 0);
+  char mo[760], mr[760], why[600];
+  snprintf(mo, sizeof mo, "%s.md5", out);
+  snprintf(mr, sizeof mr, "%s.md5", ref);
+  const char *a1[] = {"-i", out, "-c", "copy", "-f", "framemd5", mo, NULL};
+  const char *a2[] = {"-i", ref, "-c", "copy", "-f", "framemd5", mr, NULL};
+  if (!copy) a1[2] = a2[2] = "-map", a1[3] = a2[3] = "0";
+  assert_int_equal(tm_run_ffmpeg(a1), 0);
+  assert_int_equal(tm_run_ffmpeg(a2), 0);
+  int lines = 0;
+  if (!tm_framemd5_equal(mo, mr, &lines, why, sizeof why))
+    fail_msg("%s differs from ffmpeg's: %s", name, why);
+  assert_true(lines > 50);
+}
+
+/* yt-dlp's merge: the video of one file, the audio of another, copied. */
+static void test_merge_copy(void **state) {
+  (void)state;
+  const char *args[] = {"-v",   "error", "-i",    g_vid,  "-i",    g_aud, "-c",
+                        "copy", "-map",  "0:v:0", "-map", "1:a:0", NULL};
+  run_and_compare(args, "merge.mkv", true);
+  tm_probe pr;
+  assert_int_equal(tm_probe_file(out_path("merge.mkv"), false, &pr), 0);
+  assert_int_equal(pr.nb_streams, 2);
+  assert_non_null(tm_probe_stream(&pr, AVMEDIA_TYPE_VIDEO));
+  assert_int_equal(tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO)->channels, 2);
+}
+
+/* The same with the audio encoded: decoded frames as ffmpeg's. */
+static void test_merge_encode_audio(void **state) {
+  (void)state;
+  const char *args[] = {"-v",   "error", "-i",   g_vid,   "-i",   g_aud,   "-c:v", "copy",
+                        "-c:a", "aac",   "-map", "0:v:0", "-map", "1:a:0", NULL};
+  run_and_compare(args, "merge_aac.mkv", false);
+}
+
+/* No -map: the biggest video and the audio with the most channels of all
+ * inputs (stereo from the second file over the first's mono). */
+static void test_auto_selection(void **state) {
+  (void)state;
+  const char *out = out_path("auto.mkv");
+  const char *args[] = {"-v", "error", "-y", "-i", g_av, "-i", g_vid, "-i", g_aud, out, NULL};
+  tm_probe pr;
+  run_ok(args, out, &pr);
+  assert_int_equal(pr.nb_streams, 2);
+  assert_int_equal(tm_probe_stream(&pr, AVMEDIA_TYPE_VIDEO)->width, 320);
+  assert_int_equal(tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO)->channels, 2);
+}
+
+/* One line on stderr naming what is wrong, a failing exit, no output. */
+static void expect_error(const char *const *args, const char *out, const char *w1, const char *w2) {
+  ch_proc p;
+  int rc = ch_run(&p, args, 60);
+  const char *err = ch_str(&p.err);
+  if (rc == 0 || !strstr(err, w1) || (w2 && !strstr(err, w2)))
+    fail_msg("exit %d, stderr '%s' (wanted an error with '%s'%s%s)", rc, err, w1, w2 ? ", " : "",
+             w2 ? w2 : "");
+  ch_free(&p);
+  assert_false(tm_file_exists(out));
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  const char *out = out_path("err.mkv");
+  const char *bad_index[] = {"-v",   "error", "-y",   "-i",  g_vid, "-i", g_aud,
+                             "-map", "0:v",   "-map", "2:a", out,   NULL};
+  expect_error(bad_index, out, "map '2:a'", "no input #2");
+  char missing[700];
+  snprintf(missing, sizeof missing, "%s/absent.m4a", g_dir);
+  const char *no_file[] = {"-v", "error", "-y", "-i", g_vid, "-i", missing, out, NULL};
+  expect_error(no_file, out, missing, "demux#1");
+  const char *no_match[] = {"-v",   "error", "-y",   "-i",  g_vid, "-i", g_aud,
+                            "-map", "0:v",   "-map", "1:v", out,   NULL};
+  expect_error(no_match, out, "map '1:v'", "aud.m4a");
+  /* The output may be no input, whichever -i names it. */
+  const char *overwrite_input[] = {"-v", "error", "-y", "-i", g_vid, "-i", g_aud, g_aud, NULL};
+  ch_proc p;
+  int rc = ch_run(&p, overwrite_input, 60);
+  if (rc != 2) fail_msg("writing over input #1: exit %d, %s", rc, ch_str(&p.err));
+  ch_free(&p);
+  tm_probe pr;
+  assert_int_equal(tm_probe_file(g_aud, true, &pr), 0);
+}
+
+/* '?' on a map of a further input that matches nothing: no error; every
+ * demux is a stage of its own in --stats. */
+static void test_optional_map_and_stats(void **state) {
+  (void)state;
+  const char *out = out_path("opt.mkv"), *stats = out_path("opt.json");
+  const char *args[] = {"-v",   "error", "-y",      "-i",   g_vid,  "-i",  g_aud,
+                        "-map", "0:v",   "-map",    "1:v?", "-map", "1:a", "-c",
+                        "copy", out,     "--stats", stats,  NULL};
+  tm_probe pr;
+  run_ok(args, out, &pr);
+  assert_int_equal(pr.nb_streams, 2);
+  FILE *f = fopen(stats, "r");
+  assert_non_null(f);
+  char buf[65536];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  assert_non_null(strstr(buf, "\"demux\""));
+  assert_non_null(strstr(buf, "\"demux#1\""));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_merge_copy),
+      cmocka_unit_test(test_merge_encode_audio),
+      cmocka_unit_test(test_auto_selection),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_optional_map_and_stats),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
