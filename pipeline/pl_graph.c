@@ -90,9 +90,6 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
   if (j->max_vframes > 0 && j->cv && !strcmp(j->cv, "copy"))
     return pl_fail(err, n, "frames:v: not with a copied video stream (c:v copy)");
   if ((ret = check_filters(j, err, n)) != ISO_OK) return ret;
-  /* One input's streams end together within a frame or packet. */
-  if (j->shortest && j->ninputs > 1)
-    return pl_fail(err, n, "shortest: not supported with several inputs yet");
   const AVCodec *vc = NULL, *ac = NULL;
   if (!j->vn && (ret = resolve_encoder(of, j->output, j->cv, AVMEDIA_TYPE_VIDEO, &vc, err, n)))
     return ret;

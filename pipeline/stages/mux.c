@@ -12,6 +12,7 @@
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_sopts.h"
+#include "pipeline/stages/mux_order.h"
 
 typedef struct mux_port {
   struct mux_impl *x;
@@ -26,6 +27,7 @@ typedef struct mux_port {
   bool bsf_out;    /* the chain gave a packet: its parameters are final */
   size_t queued;   /* its packets in the mux queue */
   double end_s;    /* end of its last packet written, seconds; -1 none */
+  double in_end_s; /* end of its latest packet queued, seconds; -1 none */
 } mux_port;
 
 /* What a queued packet owes its link: a credit, nothing (acked before the
@@ -53,6 +55,9 @@ typedef struct mux_impl {
   double pos_s;
   uint64_t last_stat_ns;
   int64_t final_bytes; /* -1 until the file is closed */
+  bool ordered;        /* several inputs or -shortest: earliest packet first (mux_order.h) */
+  double cut_s;        /* -shortest: where the first stream to end ended; -1 none */
+  uint64_t cut_pkts;   /* packets left out past it */
 } mux_impl;
 
 static bool q_push(mux_impl *x, pl_msg *m, int ack) {
@@ -69,7 +74,62 @@ static bool q_push(mux_impl *x, pl_msg *m, int ack) {
     x->q.len = len;
   }
   x->items[ring_push(&x->q)] = (mux_item){m, ack};
-  x->port[m->index].queued++;
+  mux_port *mp = &x->port[m->index];
+  mp->queued++;
+  const AVPacket *p = m->pkt;
+  double end = p->pts != AV_NOPTS_VALUE
+                   ? (p->pts + (p->duration > 0 ? p->duration : 0)) * av_q2d(m->tb)
+                   : -1;
+  if (end > mp->in_end_s) mp->in_end_s = end;
+  return true;
+}
+
+static double item_dts_s(const pl_msg *m) {
+  int64_t t = m->pkt->dts != AV_NOPTS_VALUE ? m->pkt->dts : m->pkt->pts;
+  return t == AV_NOPTS_VALUE ? -1e18 : t * av_q2d(m->tb);
+}
+
+/* Which queued packet goes next: the first with one input (file order);
+ * else pl_mux_pick's over each stream's first (-1: wait). */
+static long next_item(mux_impl *x) {
+  if (!x->ordered) return 0;
+  pl_mux_lane lane[PL_MAX_OUT] = {{0}};
+  size_t at[PL_MAX_OUT] = {0};
+  const pl_job *j = x->st->job;
+  for (size_t i = 0; i < x->q.len; i++) {
+    const pl_msg *m = x->items[ring_at(&x->q, i)].m;
+    if (lane[m->index].has) continue;
+    lane[m->index] = (pl_mux_lane){.has = true, .head_s = item_dts_s(m)};
+    at[m->index] = i;
+  }
+  for (int k = 0; k < x->n; k++) {
+    const mux_port *mp = &x->port[k];
+    lane[k].live = mp->file_index >= 0 && (!mp->eof || mp->queued);
+    lane[k].full = iso_link_rx_depth(mp->rx) >= (uint32_t)j->queue_pkts;
+    lane[k].input = j->info.st[j->out[x->out_of[k]].in_index].file;
+  }
+  int k = pl_mux_pick(lane, x->n, j->nfiles <= 1);
+  return k < 0 ? -1 : (long)at[k];
+}
+
+/* Moves the queued packet at pos to the front, the others kept in order. */
+static void q_to_front(mux_impl *x, size_t pos) {
+  mux_item it = x->items[ring_at(&x->q, pos)];
+  for (size_t i = pos; i > 0; i--)
+    x->items[ring_at(&x->q, i)] = x->items[ring_at(&x->q, i - 1)];
+  x->items[ring_at(&x->q, 0)] = it;
+}
+
+/* -shortest: a packet from where the first stream to end ended is left
+ * out (counted), and its stream is told to stop once its dts is there. */
+static bool past_cut(mux_impl *x, mux_port *mp, const pl_msg *m) {
+  if (x->cut_s < 0 || m->pkt->pts == AV_NOPTS_VALUE || m->pkt->pts * av_q2d(m->tb) < x->cut_s)
+    return false;
+  x->cut_pkts++;
+  if (item_dts_s(m) >= x->cut_s && !mp->eof) {
+    iso_link_rx_finish(mp->rx);
+    mp->eof = true;
+  }
   return true;
 }
 
@@ -246,7 +306,7 @@ static void write_one(mux_impl *x) {
     iso_link_rx_ack(mp->rx, 1);
   else if (it.ack == ACK_PREHEADER && x->unacked_preheader)
     x->unacked_preheader--;
-  if (mp->file_index < 0) {
+  if (mp->file_index < 0 || past_cut(x, mp, m)) {
     pl_msg_free(m);
     return;
   }
@@ -283,12 +343,18 @@ static void write_one(mux_impl *x) {
 static void on_kick(pl_stage *st) {
   mux_impl *x = st->impl;
   if (!x->header) return;
-  if (x->q.len) {
+  long at = x->q.len ? next_item(x) : -1;
+  if (at >= 0) {
+    q_to_front(x, (size_t)at);
     write_one(x);
     if (!st->ended) pl_stage_kick(st);
     return;
   }
-  if (all_eof(x)) finish_ok(x);
+  if (x->q.len || !all_eof(x)) return; /* a stream's next packet, or its end, kicks */
+  if (x->cut_pkts)
+    pl_stage_log(st, AV_LOG_VERBOSE, "-shortest: %llu packets after %.3f s left out",
+                 (unsigned long long)x->cut_pkts, x->cut_s);
+  finish_ok(x);
 }
 
 /* ffmpeg's muxers put their own bitstream filters in (mp4 takes ADTS AAC
@@ -425,6 +491,8 @@ static void on_eof(iso_link_rx *rx, void *ud) {
   mux_impl *x = mp->x;
   pl_stage_enter(x->st);
   if (mp->bsf && !x->st->ended) filter_in(x, mp, NULL, ACK_NONE);
+  if (x->st->job->shortest && mp->in_end_s >= 0 && (x->cut_s < 0 || mp->in_end_s < x->cut_s))
+    x->cut_s = mp->in_end_s;
   mp->eof = true;
   if (!x->st->ended) {
     update_position(x);
@@ -505,6 +573,8 @@ void pl_mux_entry(iso_value *msg) {
       if (job->out[i].mux_port + 1 > x->n) x->n = job->out[i].mux_port + 1;
     }
   x->final_bytes = -1;
+  x->cut_s = -1;
+  x->ordered = job->ninputs > 1 || job->shortest;
   pl_stage *st = pl_stage_new(job, &mux_ops, x);
   if (!st) {
     free(x);
@@ -520,7 +590,7 @@ void pl_mux_entry(iso_value *msg) {
     mp->x = x;
     mp->k = k;
     mp->file_index = -1;
-    mp->end_s = -1;
+    mp->end_s = mp->in_end_s = -1;
     mp->rx = iso_link_rx_new((uint32_t)job->queue_pkts, &cbs, mp);
     ok = mp->rx != NULL;
   }

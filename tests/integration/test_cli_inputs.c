@@ -1,9 +1,11 @@
 /* CLI integration tests of several inputs in one run: merges, -map N:SPEC, per-input options,
  * errors naming the map or the file, compared with ffmpeg's output when it is installed. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -105,6 +107,53 @@ static void test_merge_encode_audio(void **state) {
   run_and_compare(args, "merge_aac.mkv", false);
 }
 
+/* Input options before the second -i: its offset, its window (input -ss
+ * and -t), in copies and in encodes: ffmpeg's framemd5. */
+static void test_input_options(void **state) {
+  (void)state;
+  const char *offset[] = {"-v",   "error", "-i",   g_vid, "-itsoffset", "0.5",  "-i", g_aud,
+                          "-map", "0:v",   "-map", "1:a", "-c",         "copy", NULL};
+  run_and_compare(offset, "offset.mkv", true);
+  const char *window[] = {"-v",   "error", "-i",   g_vid,  "-ss", "1",    "-t",
+                          "1.5",  "-i",    g_aud,  "-map", "0:v", "-map", "1:a",
+                          "-c:v", "copy",  "-c:a", "aac",  NULL};
+  run_and_compare(window, "window.mkv", false);
+  const char *seek_copy[] = {"-v",   "error", "-i",   g_vid, "-ss", "1",    "-i", g_aud,
+                             "-map", "0:v",   "-map", "1:a", "-c",  "copy", NULL};
+  run_and_compare(seek_copy, "seek.mkv", true);
+}
+
+/* -shortest: the 3 s audio ends with the 2 s video, as ffmpeg's output. */
+static void test_shortest(void **state) {
+  (void)state;
+  const char *modes[2][4] = {{"-c", "copy", NULL, NULL}, {"-c:v", "copy", "-c:a", "aac"}};
+  for (int i = 0; i < 2; i++) {
+    const char *out = out_path(i ? "short_aac.mkv" : "short.mkv");
+    const char *args[CH_MAX_ARGS] = {"-v",   "error", "-y",   "-i",  g_vid,       "-i", g_aud,
+                                     "-map", "0:v",   "-map", "1:a", "-shortest", NULL};
+    int n = 12;
+    for (int k = 0; k < 4 && modes[i][k]; k++)
+      args[n++] = modes[i][k];
+    args[n++] = out;
+    args[n] = NULL;
+    tm_probe pr;
+    run_ok(args, out, &pr);
+    if (pr.duration > 2.2) fail_msg("%s: %.3f s, wanted the video's 2 s", out, pr.duration);
+    if (!g_have_ffmpeg) continue;
+    char ref[700];
+    snprintf(ref, sizeof ref, "%s/ref_%s", g_dir, i ? "short_aac.mkv" : "short.mkv");
+    args[n - 1] = ref;
+    assert_int_equal(tm_run_ffmpeg(args), 0);
+    tm_probe fr;
+    assert_int_equal(tm_probe_file(ref, true, &fr), 0);
+    const tm_stream *a = tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO);
+    const tm_stream *b = tm_probe_stream(&fr, AVMEDIA_TYPE_AUDIO);
+    if (fabs(pr.duration - fr.duration) > 0.05 || llabs(a->frames - b->frames) > 2)
+      fail_msg("%s: %.3f s, %lld audio packets; ffmpeg %.3f s, %lld", out, pr.duration,
+               (long long)a->frames, fr.duration, (long long)b->frames);
+  }
+}
+
 /* No -map: the biggest video and the audio with the most channels of all
  * inputs (stereo from the second file over the first's mono). */
 static void test_auto_selection(void **state) {
@@ -178,6 +227,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_merge_copy),
       cmocka_unit_test(test_merge_encode_audio),
+      cmocka_unit_test(test_input_options),
+      cmocka_unit_test(test_shortest),
       cmocka_unit_test(test_auto_selection),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_optional_map_and_stats),
