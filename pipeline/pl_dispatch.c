@@ -7,6 +7,7 @@
 
 #include "pipeline/pl_main.h"
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_preview.h"
 
 void pl_main_send_ctl(iso_pipeline *p, int id, pl_kind kind) {
   pl_msg *m = pl_msg_new(kind);
@@ -364,6 +365,10 @@ static void on_msg(iso_pipeline *p, pl_msg *m) {
     break;
   case PL_M_MUXSTAT:
     on_muxstat(p, m);
+    break;
+  case PL_M_PREVIEW:
+    pl_preview_arrived(p->job->preview, m->frame && p->preview_fn && p->state != ST_DONE);
+    if (m->frame && p->preview_fn && p->state != ST_DONE) pl_main_show_preview(p, m->frame);
     break;
   default:
     break;

@@ -73,6 +73,7 @@ typedef enum pl_kind {
   PL_M_ERROR,   /* text = "stage (file): reason", ival = error code */
   PL_M_DONE,    /* the stage drained and ended cleanly */
   PL_M_MUXSTAT, /* mux: ival bytes, frames, pos_s */
+  PL_M_PREVIEW, /* the preview scaler: frame (RGBA, pts in us) or none */
   /* main -> stage */
   PL_M_CONNECT, /* ports[i]: downstream link port (demux: per input stream) */
   PL_M_STOP,    /* graceful: demux stops reading */
@@ -245,9 +246,10 @@ typedef struct pl_job {
   pl_input in[PL_MAX_INPUTS];
   bool shortest; /* -shortest: the output ends with its shortest stream */
   char *input, *output, *format, *input_format, *protocol_whitelist, *allow_formats;
-  char *out_protocols;  /* output_protocol_whitelist; NULL: PL_OUTPUT_PROTOCOLS */
-  iso_io in_io, out_io; /* the caller's callbacks instead of opening input / output; read /
-                           write NULL when unset */
+  char *out_protocols;        /* output_protocol_whitelist; NULL: PL_OUTPUT_PROTOCOLS */
+  struct pl_preview *preview; /* live preview pictures (a reference); NULL none */
+  iso_io in_io, out_io;       /* the caller's callbacks instead of opening input / output; read /
+                                 write NULL when unset */
   char *cv, *ca, *preset, *pix_fmt, *sample_fmt;
   char *vf, *af;   /* libavfilter chains for video / audio; NULL none */
   char *aspect;    /* -aspect: display aspect, a setdar after the chain */

@@ -13,6 +13,7 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_preview.h"
 #include "pipeline/pl_vsync.h"
 
 char *pl_dup_str(const char *s) {
@@ -124,6 +125,7 @@ void pl_job_free(pl_job *j) {
   av_dict_free(&j->in_opts);
   pl_inputs_free(j);
   pl_meta_unref(&j->in_meta);
+  pl_preview_unref(&j->preview);
   iso_sendport_release(j->main_sp);
   pl_flag_unref(j->flag);
   free(j);
@@ -156,6 +158,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   j->extra = NULL;
   av_dict_copy(&j->metadata, src->metadata, AV_DICT_MULTIKEY);
   j->in_meta = pl_meta_ref(src->in_meta);
+  j->preview = pl_preview_ref(src->preview);
   av_dict_copy(&j->extra, src->extra, 0);
   j->sopts = NULL;
   av_dict_copy(&j->sopts, src->sopts, AV_DICT_MULTIKEY);

@@ -31,6 +31,8 @@ struct iso_pipeline {
   int nfiles;
   iso_pipeline_callbacks cb;
   void *ud;
+  iso_preview_fn preview_fn;
+  void *preview_ud;
   char *stats_path, *trace_path;
   pl_state state;
   iso_port *port;
@@ -83,6 +85,8 @@ void pl_main_port_handler(iso_port *port, iso_value *v, void *ud);
 iso_error_category pl_error_classify(int code, int averr, int kind);
 /* pl_progress.c: the 60 Hz tick, progress and the end of the run. */
 void pl_main_tick(iso_timer *t, void *ud);
+/* Calls the preview callback with an RGBA picture (pts in microseconds). */
+void pl_main_show_preview(iso_pipeline *p, const AVFrame *f);
 void pl_main_finish(iso_pipeline *p);
 /* pl_pipeline.c: a cancel, on main. */
 void pl_main_cancel(iso_pipeline *p, iso_cancel_mode how);

@@ -7,6 +7,7 @@
 
 #include "pipeline/pl_main.h"
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_preview.h"
 
 void pl_pipeline_deliver_log(iso_pipeline *p, int level, const char *stage, const char *line) {
   if (p->cb.on_log) p->cb.on_log(p, level, stage, line, p->ud);
@@ -148,6 +149,20 @@ int iso_pipeline_set_output_io(iso_pipeline *p, int out, const iso_io *io) {
   return ISO_OK;
 }
 
+int iso_pipeline_set_preview(iso_pipeline *p, int width, int height, double fps, iso_preview_fn fn,
+                             void *ud) {
+  if (!p) return ISO_EINVAL;
+  if (p->state != ST_NEW) return io_refused(p, "options are fixed once the pipeline started");
+  if (width < 0 || height < 0 || !(fps >= 0) || width > 16384 || height > 16384)
+    return io_refused(p, "preview: width and height 0..16384, fps >= 0");
+  pl_preview_unref(&p->job->preview);
+  p->preview_fn = fn;
+  p->preview_ud = ud;
+  if (fn && !(p->job->preview = pl_preview_new(width, height, fps > 0 ? fps : 10)))
+    return ISO_ENOMEM;
+  return ISO_OK;
+}
+
 static int set_path(char **dst, const char *path) {
   free(*dst);
   *dst = path ? strdup(path) : NULL;
@@ -268,6 +283,7 @@ static int start(iso_pipeline *p) {
   p->port = iso_port_new_raw(pl_main_port_handler, p);
   p->sp = p->port ? iso_port_sendport(p->port) : NULL;
   if (!p->stats || !p->port || !p->sp) goto nomem;
+  if (p->job->preview && pl_preview_start(p->job->preview, p->sp) != ISO_OK) goto nomem;
   if (p->trace_path && pl_stats_trace_open(p->stats, p->trace_path) != ISO_OK) {
     snprintf(p->error, sizeof p->error, "cannot open trace file %s", p->trace_path);
     p->status = ISO_EINVAL;

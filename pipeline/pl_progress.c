@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pipeline/pl_main.h"
+#include "pipeline/pl_preview.h"
 
 /* The longest output's: progress runs until the last output is done. */
 static double expected_duration(const iso_pipeline *p) {
@@ -85,6 +86,7 @@ static void tick(iso_pipeline *p, iso_timer *t) {
   uint64_t now = iso_now_ns();
   int req = atomic_exchange(&p->cancel_req, 0);
   if (req) pl_main_cancel(p, req == 2 ? ISO_CANCEL_NOW : ISO_CANCEL_GRACEFUL);
+  pl_preview_tick(p->job->preview);
   pl_log_drain(p, p->log_id);
   if (p->stats) pl_stats_tick(p->stats, now, iso_timer_lateness_ns(t), iso_timer_missed(t));
   if (p->aborting && now - p->abort_start_ns > PL_GIVE_UP_NS) {
@@ -147,6 +149,12 @@ static void write_failed(iso_pipeline *p, const char *what, const char *path, in
     p->cb.on_log(p, AV_LOG_ERROR, what, text, p->ud);
 }
 
+void pl_main_show_preview(iso_pipeline *p, const AVFrame *f) {
+  iso_preview_frame pf = {f->width, f->height, f->linesize[0], f->data[0],
+                          f->pts != AV_NOPTS_VALUE ? f->pts / 1e6 : -1};
+  p->preview_fn(p, &pf, p->preview_ud);
+}
+
 void pl_main_finish(iso_pipeline *p) {
   if (p->state == ST_DONE) return;
   p->state = ST_DONE;
@@ -157,6 +165,10 @@ void pl_main_finish(iso_pipeline *p) {
     p->timer = NULL;
   }
   pl_log_drain(p, p->log_id);
+  AVFrame *last = p->preview_fn ? pl_preview_last(p->job->preview) : NULL;
+  if (last) pl_main_show_preview(p, last);
+  av_frame_free(&last);
+  pl_preview_stop(p->job->preview);
   check_error_rate(p);
   /* A cancel from another thread that no tick picked up yet still counts:
    * the stages saw its stop word. */

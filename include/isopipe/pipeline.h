@@ -137,6 +137,27 @@ ISO_API void iso_pipeline_set_callbacks(iso_pipeline *p, const iso_pipeline_call
  */
 ISO_API int iso_pipeline_set_input_io(iso_pipeline *p, const iso_io *io);
 ISO_API int iso_pipeline_set_output_io(iso_pipeline *p, int out, const iso_io *io);
+/*
+ * Live preview, as an export dialog shows it: the decoded pictures of the
+ * input's first decoded video stream (before the outputs' filters), fitted
+ * into width x height keeping the display aspect (0 for one side: from the
+ * other; both 0: the picture's size), as RGBA, delivered on the main
+ * isolate at most fps times a second. Latest picture wins: the decoder
+ * hands over a reference (no copy), an isolate of its own scales it, and a
+ * slow callback or scaler skips pictures, never slows the run. The latest
+ * picture the callback has not seen comes before on_done, so a short run
+ * shows its last picture too. rgba is valid during the call only. fn NULL
+ * turns it off. Before start.
+ */
+typedef struct iso_preview_frame {
+  int width, height;
+  int stride; /* bytes from one row to the next */
+  const uint8_t *rgba;
+  double position_s; /* the picture's time from the input's start; -1 unknown */
+} iso_preview_frame;
+typedef void (*iso_preview_fn)(iso_pipeline *p, const iso_preview_frame *f, void *ud);
+ISO_API int iso_pipeline_set_preview(iso_pipeline *p, int width, int height, double fps,
+                                     iso_preview_fn fn, void *ud);
 /* Profiling outputs: JSON stats document and Chrome trace
  * (".gz" suffix = gzip). NULL disables. */
 ISO_API int iso_pipeline_set_stats_path(iso_pipeline *p, const char *path);

@@ -5,8 +5,11 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_preview.h"
 
 typedef struct dec_impl {
+  int in_index; /* the input stream decoded */
+  int turns;    /* its pictures' quarter turns to upright, for the preview */
   cx_dec *dec;
   AVRational tb;
   AVFrame *frame;
@@ -126,6 +129,8 @@ static int drain(pl_filter *f, pl_msg **out) {
       x->trimmed = true;
       return AVERROR_EOF;
     }
+    if (!x->frame->nb_samples)
+      pl_preview_offer(st->job->preview, x->in_index, x->turns, x->frame, tb);
     pl_msg *m = pl_msg_new(PL_M_FRAME);
     if (!m) return AVERROR(ENOMEM);
     m->frame = x->frame;
@@ -161,7 +166,9 @@ void pl_decode_entry(iso_value *msg) {
   }
   x->win = pl_trim_make(AV_TIME_BASE_Q, 0, -1, false);
   const pl_node *nd = &job->node[job->self];
-  x->sar = job->info.st[job->out[nd->out_stream].in_index].stream_sar;
+  x->in_index = job->out[nd->out_stream].in_index;
+  x->sar = job->info.st[x->in_index].stream_sar;
+  x->turns = pl_preview_turns(job, x->in_index);
   x->rd_last = x->prev_pkt_pts = AV_NOPTS_VALUE;
   pl_filter_start(job, &dec_ops, x, pl_link_capacity(job, job->self));
 }

@@ -27,5 +27,7 @@ run "$tmp/b/poll_loop" "$clip" "$tmp/poll.mkv" | grep -q "^done: ok"
 POLL_LOOP_CANCEL_AFTER=0.01 run "$tmp/b/poll_loop" "$clip" "$tmp/cancel.mkv" | grep -q "(cancelled)"
 run "$tmp/b/upload" "$clip" "$tmp/upload.mp4" | grep -q "^done: "
 [ -s "$tmp/upload.mp4" ] && head -c 64 "$tmp/upload.mp4" | grep -q "ftyp"
+run "$tmp/b/preview" "$clip" "$tmp/preview.mkv" "$tmp/p.pam" | grep -q "^preview: .* 240x180 at"
+head -c 2 "$tmp/p.pam" | grep -q P7
 run "$tmp/b/glib_loop" "$clip" "$tmp/glib.mkv" | grep -q "^done: ok"
 echo "install: find_package and pkg-config consumers and the examples built and ran"
