@@ -114,6 +114,27 @@ class _Callbacks(ctypes.Structure):
                 ("on_done", _DONE_CB)]
 
 
+class _PreviewFrame(ctypes.Structure):
+    _fields_ = [("width", ctypes.c_int), ("height", ctypes.c_int), ("stride", ctypes.c_int),
+                ("rgba", ctypes.c_void_p), ("position_s", ctypes.c_double)]
+
+
+_PREVIEW_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(_PreviewFrame),
+                               ctypes.c_void_p)
+_READ_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+_WRITE_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+_SEEK_CB = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int)
+
+
+class _Io(ctypes.Structure):
+    _fields_ = [("read", _READ_CB), ("write", _WRITE_CB), ("seek", _SEEK_CB),
+                ("opaque", ctypes.c_void_p)]
+
+
+_SEEK_SIZE = 0x10000
+_EIO = 5
+
+
 def _sig(name, res, *args):
     f = getattr(_lib, name)
     f.restype = res
@@ -141,6 +162,11 @@ _status = _sig("iso_pipeline_status", ctypes.c_int, _vp)
 _error = _sig("iso_pipeline_error", ctypes.c_char_p, _vp)
 _error_info = _sig("iso_pipeline_error_info", ctypes.c_int, _vp, ctypes.POINTER(_ErrorInfo))
 _free = _sig("iso_pipeline_free", None, _vp)
+_set_preview = _sig("iso_pipeline_set_preview", ctypes.c_int, _vp, ctypes.c_int, ctypes.c_int,
+                    ctypes.c_double, _PREVIEW_CB, _vp)
+_set_input_io = _sig("iso_pipeline_set_input_io", ctypes.c_int, _vp, ctypes.POINTER(_Io))
+_set_output_io = _sig("iso_pipeline_set_output_io", ctypes.c_int, _vp, ctypes.c_int,
+                      ctypes.POINTER(_Io))
 _strerror = _sig("iso_strerror", ctypes.c_char_p, ctypes.c_int)
 _version = _sig("iso_version", ctypes.c_char_p)
 
@@ -300,8 +326,69 @@ class Progress:
         self.frames, self.out_bytes = p.frames, p.out_bytes
 
 
+class PreviewFrame:
+    """A live preview picture: width x height RGBA bytes (rows packed), its position in seconds."""
+    __slots__ = ("width", "height", "rgba", "position")
+
+    def __init__(self, f):
+        self.width, self.height, self.position = f.width, f.height, f.position_s
+        row = f.width * 4
+        self.rgba = b"".join(ctypes.string_at(f.rgba + y * f.stride, row)
+                             for y in range(f.height))
+
+
+def _is_name(x):
+    return isinstance(x, (str, bytes, os.PathLike))
+
+
+class _FileIo:
+    """iso_io over a Python file object (read/write, and seek when it is seekable). The
+    callbacks run on the pipeline's worker threads; an exception becomes -EIO and is
+    re-raised by run()."""
+
+    def __init__(self, f, write, owner):
+        self.f, self.owner = f, owner
+        seekable = getattr(f, "seekable", lambda: False)()
+        self.io = _Io(_READ_CB() if write else _READ_CB(self._read),
+                      _WRITE_CB(self._write) if write else _WRITE_CB(),
+                      _SEEK_CB(self._seek) if seekable else _SEEK_CB(), None)
+
+    def _fail(self, e):
+        self.owner._exc = self.owner._exc or e
+        return -_EIO
+
+    def _read(self, _o, buf, size):
+        try:
+            data = self.f.read(size)
+            ctypes.memmove(buf, data, len(data))
+            return len(data)
+        except BaseException as e:
+            return self._fail(e)
+
+    def _write(self, _o, buf, size):
+        try:
+            self.f.write(ctypes.string_at(buf, size))
+            return size
+        except BaseException as e:
+            return self._fail(e)
+
+    def _seek(self, _o, offset, whence):
+        try:
+            if whence == _SEEK_SIZE:
+                here = self.f.tell()
+                size = self.f.seek(0, os.SEEK_END)
+                self.f.seek(here)
+                return size
+            return self.f.seek(offset, whence)
+        except BaseException as e:
+            return self._fail(e)
+
+
 class Pipeline:
-    """One transcode. Options use ffmpeg's names without the dash (see pipeline.h)."""
+    """One transcode. Options use ffmpeg's names without the dash (see pipeline.h). input and
+    output are file names (or URLs), or file objects (io.BytesIO, an open file, a socket's
+    makefile()): then give the format with options "f" / "input_format" or a name in
+    options "i" / "o" for guessing it."""
 
     def __init__(self, input, output, options=None, on_progress=None, on_log=None):
         _ensure_runtime()
@@ -314,8 +401,17 @@ class Pipeline:
         self._cbs = _Callbacks(_PROGRESS_CB(self._on_progress), _LOG_CB(self._on_log),
                                _ERROR_CB(), _DONE_CB())
         _set_callbacks(self._p, ctypes.byref(self._cbs), None)
-        self.set("i", input)
-        self.set("o", output)
+        self._ios = []
+        if _is_name(input):
+            self.set("i", input)
+        else:
+            self._ios.append(_FileIo(input, False, self))
+            _set_input_io(self._p, ctypes.byref(self._ios[-1].io))
+        if _is_name(output):
+            self.set("o", output)
+        else:
+            self._ios.append(_FileIo(output, True, self))
+            _set_output_io(self._p, 0, ctypes.byref(self._ios[-1].io))
         for k, v in (options or {}).items():
             self.set(k, v)
 
@@ -333,6 +429,20 @@ class Pipeline:
                 self._user_log(level, _s(stage), _s(line))
             except BaseException as e:
                 self._exc = self._exc or e
+
+    def set_preview(self, on_picture, width=320, height=0, fps=10):
+        """on_picture(PreviewFrame) on this thread, at most fps times a second, the latest
+        decoded picture fitted into width x height (0: from the other side)."""
+        def call(_p, f, _ud):
+            if self._exc is None:
+                try:
+                    on_picture(PreviewFrame(f.contents))
+                except BaseException as e:
+                    self._exc = e
+                    _cancel(self._p, ISO_CANCEL_NOW)
+        self._preview_cb = _PREVIEW_CB(call)
+        if _set_preview(self._p, width, height, fps, self._preview_cb, None) != ISO_OK:
+            raise InvalidOption(_s(_error(self._p)) or "bad preview settings", category=9)
 
     def set(self, key, value, output=0):
         if isinstance(value, bool):
@@ -391,8 +501,12 @@ class Pipeline:
             pass
 
 
-def transcode(input, output, options=None, on_progress=None, on_log=None):
-    """Transcodes input to output; on_progress(Progress) about 60 times a second (see
-    progress_period); raises an IsopipeError subclass on failure."""
+def transcode(input, output, options=None, on_progress=None, on_log=None, on_preview=None,
+              preview_size=(320, 0), preview_fps=10):
+    """Transcodes input to output (names or file objects); on_progress(Progress) about 60
+    times a second (see progress_period); on_preview(PreviewFrame) live pictures; raises an
+    IsopipeError subclass on failure."""
     with Pipeline(input, output, options, on_progress, on_log) as p:
+        if on_preview:
+            p.set_preview(on_preview, preview_size[0], preview_size[1], preview_fps)
         p.run()
