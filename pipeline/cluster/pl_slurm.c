@@ -242,12 +242,14 @@ int pl_slurm_requeue(const char *id, int task, char *err, size_t n) {
     return -1;
   }
   /* A requeued job waits a while before it is eligible again: the runner
-   * has decided to run it now. */
+   * has decided to run it now, or rather one second from now: a launch in
+   * the second its previous run ended finds that run's credential revoked
+   * on the node and fails (JobLaunchFailure). */
   snprintf(upd, sizeof upd, "JobId=%s", target);
-  char *go[] = {"scontrol", "update", upd, "StartTime=now", NULL};
+  char *go[] = {"scontrol", "update", upd, "StartTime=now+1", NULL};
   if (run(go, out, sizeof out) != 0) {
     first_line(out);
-    snprintf(err, n, "scontrol update %s StartTime=now: %s", target, out[0] ? out : "failed");
+    snprintf(err, n, "scontrol update %s StartTime=now+1: %s", target, out[0] ? out : "failed");
     return -1;
   }
   return 0;

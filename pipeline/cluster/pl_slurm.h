@@ -52,7 +52,7 @@ int pl_slurm_sbatch(const pl_slurm_submit *s, char *id, size_t idn, char *err, s
 /* The tasks of job id (every array task, finished ones included while the
  * controller keeps them): their count (<= max), or -1 with err. */
 int pl_slurm_query(const char *id, pl_slurm_task *tasks, int max, char *err, size_t n);
-/* Runs array task `task` of job id again at once (after a failure). */
+/* Runs array task `task` of job id again a second from now (after a failure). */
 int pl_slurm_requeue(const char *id, int task, char *err, size_t n);
 /* Cancels job id (every array task); 0 when scancel accepted it. */
 int pl_slurm_cancel(const char *id);

@@ -59,6 +59,7 @@ typedef struct cl_poll {
   int nrequeue;
   pl_slurm_task tasks[CLI_CLUSTER_MAX_TASKS];
   int n;
+  int requeue_failed; /* the task scontrol refused to requeue, -1 none */
   char err[256];
 } cl_poll;
 
@@ -68,16 +69,24 @@ static iso_value *poll_worker(iso_value *arg) {
   iso_value_free(arg);
   if (!p) return iso_null();
   p->err[0] = 0;
-  for (int i = 0; i < p->nrequeue; i++)
-    if (pl_slurm_requeue(p->id, p->requeue[i], p->err, sizeof p->err) < 0) break;
-  if (!p->err[0])
+  p->requeue_failed = -1;
+  for (int i = 0; i < p->nrequeue && p->requeue_failed < 0; i++)
+    if (pl_slurm_requeue(p->id, p->requeue[i], p->err, sizeof p->err) < 0)
+      p->requeue_failed = p->requeue[i];
+  if (p->requeue_failed < 0)
     p->n = pl_slurm_query(p->id, p->tasks, CLI_CLUSTER_MAX_TASKS, p->err, sizeof p->err);
   return iso_transfer(p, free, CL_TAG);
 }
 
+/* A task fails the run on its second failure of its own; a launch Slurm
+ * itself could not make is tried again, this many times. */
+#define LAUNCH_RETRIES 3
+
 typedef struct cl_task {
   pl_slurm_task s;
   bool known, requeued;
+  int launch_fails;
+  int acted;      /* 1 + the restart count whose failure was acted on, 0 none */
   double percent; /* of the input the task has read, from its progress file */
 } cl_task;
 
@@ -203,6 +212,12 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
   cl_poll *p = c->answer;
   c->answer = NULL;
   *nrequeue = 0;
+  if (p->requeue_failed >= 0) {
+    snprintf(c->fail, sizeof c->fail, "segment %d failed and could not run again: %s",
+             p->requeue_failed, p->err);
+    free(p);
+    return -1;
+  }
   if (p->n < 0) {
     /* A controller that does not answer once is not a failed run: asked again. */
     if (c->o->loglevel >= 24) cli_term_log(&c->term, 24, NULL, p->err);
@@ -226,8 +241,15 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
     if (t->s.state == PL_SLURM_COMPLETED) complete++;
     bool failed = t->s.state == PL_SLURM_FAILED || t->s.state == PL_SLURM_CANCELLED;
     if (!failed) continue;
-    if (t->s.state == PL_SLURM_FAILED && !t->requeued && t->s.restarts == 0) {
-      t->requeued = true;
+    if (t->acted == t->s.restarts + 1) continue; /* its requeue is not in the records yet */
+    bool launch = !strcmp(t->s.reason, "JobLaunchFailure");
+    if (t->s.state == PL_SLURM_FAILED &&
+        (launch ? t->launch_fails < LAUNCH_RETRIES : !t->requeued)) {
+      if (launch)
+        t->launch_fails++;
+      else
+        t->requeued = true;
+      t->acted = t->s.restarts + 1;
       requeue[(*nrequeue)++] = k;
       if (c->o->loglevel >= 24) {
         char line[256];
@@ -235,7 +257,7 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
                  t->s.node[0] ? t->s.node : "no node", t->s.reason, t->s.exit_code);
         cli_term_log(&c->term, 24, NULL, line);
       }
-    } else if (t->s.state == PL_SLURM_CANCELLED || t->s.restarts > 0) {
+    } else {
       char tail[512];
       task_log_tail(c, k, tail, sizeof tail);
       snprintf(c->fail, sizeof c->fail, "segment %d failed on node %s: %s (exit %d, %s)%s%s", k,

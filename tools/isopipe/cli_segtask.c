@@ -1,5 +1,6 @@
 /* --segment-task: one segment of a --cluster run, as Slurm runs it on some node. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -18,12 +19,19 @@ static void replace(char **dst, const char *v) {
 
 /* Fails its first attempt (or every attempt with ":always"; killed with
  * ":kill") when the task's index is the one named: how the tests make a
- * task fail. */
-static bool test_failure(int k) {
+ * task fail. The first attempt is the one that creates DIR/test-failed-K
+ * (Slurm's restart count is not set the same way after every kind of
+ * failure). */
+static bool test_failure(const char *dir, int k) {
   const char *v = getenv("ISOPIPE_TEST_FAIL_SEGMENT");
   if (!v || atoi(v) != k) return false;
-  const char *restarts = getenv("SLURM_RESTART_COUNT");
-  return strstr(v, ":always") || !restarts || atoi(restarts) == 0;
+  if (strstr(v, ":always")) return true;
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/test-failed-%d", dir, k);
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
 }
 
 int cli_cluster_task(const char *dir, const char *index, const char *count) {
@@ -45,7 +53,7 @@ int cli_cluster_task(const char *dir, const char *index, const char *count) {
     fprintf(stderr, "isopipe: segment %ld: cannot read %s: %s\n", k, path, strerror(errno));
     return CLI_EXIT_FAIL;
   }
-  if (test_failure((int)k)) {
+  if (test_failure(dir, (int)k)) {
     fprintf(stderr, "isopipe: segment %ld: failing as ISOPIPE_TEST_FAIL_SEGMENT asks\n", k);
     free(buf);
     if (strstr(getenv("ISOPIPE_TEST_FAIL_SEGMENT"), ":kill")) raise(SIGKILL);
