@@ -230,6 +230,9 @@ typedef struct cx_fgraph_out {
  */
 typedef struct cx_fgraph cx_fgraph;
 int cx_fgraph_open(cx_fgraph **out, const cx_fgraph_opts *o, const AVFrame *first, char *err);
+/* Checks a -sws_flags value (bicubic, lanczos+accurate_rnd...) against
+ * swscale's own option: 0 or a negative AVERROR. */
+int cx_sws_flags_check(const char *flags);
 bool cx_fgraph_same_input(const cx_fgraph *g, const AVFrame *f);
 /* Takes a new reference of frame's data (frame stays the caller's); NULL = EOF. */
 int cx_fgraph_send(cx_fgraph *g, const AVFrame *frame);

@@ -384,3 +384,13 @@ void cx_vconv_close(cx_vconv **pc) {
   av_free(c);
   *pc = NULL;
 }
+
+int cx_sws_flags_check(const char *flags) {
+  if (!flags || !*flags) return AVERROR(EINVAL);
+  /* A real context: swscale's log lines name it through its fields. */
+  struct SwsContext *c = sws_alloc_context();
+  if (!c) return AVERROR(ENOMEM);
+  int ret = av_opt_set(c, "sws_flags", flags, 0);
+  sws_freeContext(c);
+  return ret;
+}

@@ -254,6 +254,7 @@ typedef struct pl_job {
   char *vf, *af;   /* libavfilter chains for video / audio; NULL none */
   char *aspect;    /* -aspect: display aspect, a setdar after the chain */
   char *force_kf;  /* -force_key_frames (pl_fkf.c); NULL none */
+  char *sws_flags; /* -sws_flags: every scale filter's, after ffmpeg's bicubic */
   bool autorotate; /* turn pictures by the input's display matrix (default) */
   int64_t bv, ba;
   double crf; /* < 0 unset */

@@ -114,7 +114,8 @@ void pl_job_free(pl_job *j) {
                    &j->af,
                    &j->aspect,
                    &j->seg_dir,
-                   &j->force_kf};
+                   &j->force_kf,
+                   &j->sws_flags};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
     free(*strs[i]);
   for (int i = 0; i < j->nmaps; i++)
@@ -152,6 +153,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   j->aspect = pl_dup_str(src->aspect);
   j->seg_dir = pl_dup_str(src->seg_dir);
   j->force_kf = pl_dup_str(src->force_kf);
+  j->sws_flags = pl_dup_str(src->sws_flags);
   for (int i = 0; i < src->nmaps; i++)
     j->maps[i] = pl_dup_str(src->maps[i]);
   j->metadata = NULL;
@@ -176,7 +178,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
             (!src->sample_fmt || j->sample_fmt) && (!src->vf || j->vf) && (!src->af || j->af) &&
             (!src->aspect || j->aspect) && (!src->seg_dir || j->seg_dir) &&
-            (!src->force_kf || j->force_kf) &&
+            (!src->force_kf || j->force_kf) && (!src->sws_flags || j->sws_flags) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
             av_dict_count(j->extra) == av_dict_count(src->extra) &&
             av_dict_count(j->sopts) == av_dict_count(src->sopts) &&

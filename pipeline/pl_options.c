@@ -245,6 +245,11 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     if (end == v || *end || !(r >= 0 && r <= 1))
       return pl_fail(err, n, "max_error_rate: want a fraction between 0 and 1, got '%s'", v);
     j->max_error_rate = r;
+  } else if (IS("sws_flags")) {
+    if (cx_sws_flags_check(v) < 0)
+      return pl_fail(err, n, "sws_flags: bad flags '%s' (want bicubic, lanczos, +accurate_rnd...)",
+                     v);
+    pl_set_str(&j->sws_flags, v);
   } else if (IS("force_key_frames")) {
     if (pl_fkf_check(v, err, n) < 0) return ISO_EINVAL;
     pl_set_str(&j->force_kf, v);

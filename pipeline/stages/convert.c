@@ -162,7 +162,11 @@ static int graph_open(pl_stage *st, cx_fgraph **g, AVBPrint *desc, const pl_msg 
   go.in_tb = in->tb;
   go.frame_rate = frame_rate;
   go.threads = st->job->threads;
-  go.sws_opts = "flags=bicubic";
+  /* ffmpeg's scaler options: its bicubic default, then -sws_flags. */
+  char sws[256];
+  snprintf(sws, sizeof sws, "flags=bicubic%s%s", st->job->sws_flags ? ":sws_flags=" : "",
+           st->job->sws_flags ? st->job->sws_flags : "");
+  go.sws_opts = sws;
   char err[CX_ERRLEN] = "";
   pl_log_error_clear();
   int r = cx_fgraph_open(g, &go, in->frame, err);

@@ -111,7 +111,7 @@ static const cli_optdef table[] = {
      "with -copyts: shift timestamps by the input's start only"},
     {"shortest", B | O, K_FLAG, "shortest", 0, 0, "end the output with its shortest stream"},
     {"async", A | E, K_IGNORE, NULL, 0, 0, "audio timestamps are kept as decoded"},
-    {"sws_flags", A | E, K_IGNORE, NULL, 0, 0, "isopipe's scaler uses its own flags"},
+    {"sws_flags", A | E, K_STR, "sws_flags", 0, 0, "scaler flags (-sws_flags lanczos)"},
     {"accurate_seek", B | I | E, K_IGNORE, NULL, 0, 0, "isopipe always seeks accurately"},
     {"re", B | I, K_IGNORE, NULL, 0, 0, "isopipe reads as fast as it can"},
     {"benchmark", B | E, K_IGNORE, NULL, 0, 0, "see --profile"},
