@@ -18,6 +18,20 @@ flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs isopipe)
 # shellcheck disable=SC2086
 cc $sflags "$src/main.c" $flags -o "$tmp/pc"
 LD_LIBRARY_PATH="$libdir" "$tmp/pc" | grep -q "^isopipe "
+# The static archive: the public iso_ functions, no internal helper left global,
+# and a program links it.
+ar=$(find "$tmp/prefix" -name libisopipe.a)
+syms=$(nm -g --defined-only "$ar")
+grep -q " T iso_pipeline_new$" <<<"$syms"
+if grep -E " [TDBR] (cx_|rt_|pl_|prof_)" <<<"$syms"; then
+  echo "install: internal symbols are global in $ar" >&2
+  exit 1
+fi
+# shellcheck disable=SC2046
+cc $sflags "$src/main.c" -I"$tmp/prefix/include" "$ar" \
+  $(pkg-config --libs libavformat libavcodec libavutil libswscale libswresample libavfilter zlib) \
+  -lpthread -lm -o "$tmp/static"
+"$tmp/static" | grep -q "^isopipe "
 # The embedding examples, as built against the installed package.
 clip="$src/../../../media/clip-h264-aac.mp4"
 run() { LD_LIBRARY_PATH="$libdir" "$@"; }
