@@ -299,6 +299,8 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
 static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t n) {
   const AVOutputFormat *of = av_guess_format(fj->out_format, NULL, NULL);
   int first = g->nout;
+  if (pl_inputs_check_meta(fj, g->info.ninputs > 0 ? g->info.ninputs : 1, err, n))
+    return ISO_EINVAL;
   if (fj->nmaps) {
     for (int i = 0; i < fj->nmaps; i++)
       if (apply_map(g, fj, file, fj->maps[i], err, n)) return ISO_EINVAL;

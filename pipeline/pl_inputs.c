@@ -147,3 +147,15 @@ void pl_inputs_merge(pl_input_info *out, pl_input_info *const *in, int n) {
   m.best_a = best_of(&m, AVMEDIA_TYPE_AUDIO);
   *out = m;
 }
+
+int pl_inputs_check_meta(const pl_job *j, int ninputs, char *err, size_t n) {
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(j->metadata, "", e, AV_DICT_IGNORE_SUFFIX))) {
+    if (strncmp(e->key, "map_metadata", 12) && strcmp(e->key, "map_chapters")) continue;
+    long k = strtol(e->value, NULL, 10);
+    if (k >= ninputs)
+      return pl_fail(err, n, "%s '%s': no input #%ld (there %s %d input%s)", e->key, e->value, k,
+                     ninputs == 1 ? "is" : "are", ninputs, ninputs == 1 ? "" : "s");
+  }
+  return ISO_OK;
+}

@@ -372,6 +372,8 @@ const char *pl_input_path(const pl_job *j, int k);
  * numbered in sequence; best video / audio picked across inputs as ffmpeg
  * does. */
 void pl_inputs_merge(pl_input_info *out, pl_input_info *const *in, int n);
+/* -map_metadata N / -map_chapters N of output job j name an input that exists. */
+int pl_inputs_check_meta(const pl_job *j, int ninputs, char *err, size_t n);
 /* A copy of m for one more consumer: frames and packets by reference
  * (av_frame_ref / av_packet_ref: the data is shared, never copied). */
 pl_msg *pl_msg_ref(const pl_msg *m);

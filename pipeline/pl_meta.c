@@ -24,7 +24,16 @@ struct pl_meta {
   enum AVMediaType type[PL_MAX_IN];
   int nch;
   meta_chapter *ch;
+  int nparts; /* several inputs: each one's own (-map_metadata N) */
+  pl_meta *part[PL_MAX_INPUTS];
 };
+
+/* Input k's own metadata (NULL: no such input). */
+static const pl_meta *input_meta(const pl_meta *m, long k) {
+  if (!m || k < 0) return NULL;
+  if (!m->nparts) return k == 0 ? m : NULL;
+  return k < m->nparts ? m->part[k] : NULL;
+}
 
 pl_meta *pl_meta_from_input(const AVFormatContext *ic) {
   pl_meta *m = calloc(1, sizeof *m);
@@ -69,6 +78,9 @@ pl_meta *pl_meta_merge(pl_meta *const *in, int n, const int *first) {
   if (!m) return NULL;
   atomic_init(&m->refs, 1);
   m->nstreams = first[n];
+  m->nparts = n;
+  for (int k = 0; k < n; k++)
+    m->part[k] = pl_meta_ref(in[k]);
   /* As ffmpeg: global metadata from the first input, each stream's from
    * its own, chapters from the first input that has some. */
   bool ok = av_dict_copy(&m->global, in[0]->global, 0) >= 0;
@@ -99,6 +111,8 @@ void pl_meta_unref(pl_meta **mp) {
   for (int i = 0; i < m->nch; i++)
     av_dict_free(&m->ch[i].meta);
   free(m->ch);
+  for (int k = 0; k < m->nparts; k++)
+    pl_meta_unref(&m->part[k]);
   free(m);
 }
 
@@ -181,19 +195,20 @@ int pl_meta_check(const char *key, const char *value, char *err, size_t n) {
     if (!eq || eq == value) return pl_fail(err, n, "%s: want key=value, got '%s'", key, value);
     return 0;
   }
+  char *end;
+  long file = strtol(value, &end, 10);
   if (!strncmp(key, "map_chapters", 12)) {
-    if (strcmp(value, "0") && strcmp(value, "-1"))
-      return pl_fail(err, n, "map_chapters: want 0 (the input) or -1 (none), got '%s'", value);
+    if (end == value || *end || file < -1)
+      return pl_fail(err, n, "map_chapters: want N (input N's) or -1 (none), got '%s'", value);
     return 0;
   }
-  /* map_metadata: -1, or 0[:SPEC] */
+  /* map_metadata: -1, or N[:SPEC] */
   if (!strncmp(value, "-1", 2) && (!value[2] || value[2] == ':')) return 0;
-  if (value[0] != '0' || (value[1] && value[1] != ':'))
-    return pl_fail(err, n, "%s: isopipe reads one input: want 0[:SPEC] or -1, got '%s'", key,
-                   value);
-  if (meta_spec(value[1] ? value + 2 : "", &kind, &rest) < 0 || kind == 'c' ||
+  if (end == value || file < 0 || (*end && *end != ':'))
+    return pl_fail(err, n, "%s: want N[:SPEC] (input N's) or -1, got '%s'", key, value);
+  if (meta_spec(*end ? end + 1 : "", &kind, &rest) < 0 || kind == 'c' ||
       stream_matches(rest, none, 1, 0) < 0)
-    return pl_fail(err, n, "%s: bad metadata specifier in '%s' (want 0, 0:g or 0:s[:v|a[:N]])", key,
+    return pl_fail(err, n, "%s: bad metadata specifier in '%s' (want N, N:g or N:s[:v|a[:N]])", key,
                    value);
   return 0;
 }
@@ -215,7 +230,9 @@ static void map_metadata(const pl_meta *in, AVFormatContext *oc, const enum AVMe
     if (okind == 'c' || !*ospec) man->chapters = true;
     return;
   }
-  meta_spec(value[1] ? value + 2 : "", &ikind, &irest);
+  char *end;
+  in = input_meta(in, strtol(value, &end, 10));
+  meta_spec(*end ? end + 1 : "", &ikind, &irest);
   if (okind == 'g') man->global = true;
   if (okind == 's') man->streams = true;
   if (okind == 'c') man->chapters = true;
@@ -297,7 +314,7 @@ int pl_meta_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st
   for (int i = 0; i < nst && i < PL_MAX_OUT; i++)
     otypes[i] = st[i].type;
   manual man = {false, false, false};
-  int chapters_from = -2; /* -2 auto, -1 none, 0 the input */
+  int chapters_from = -2; /* -2 auto (the first input with some), -1 none, N input N */
   const AVDictionaryEntry *e = NULL;
   while ((e = av_dict_get(j->metadata, "", e, AV_DICT_IGNORE_SUFFIX))) {
     if (!strncmp(e->key, "map_metadata", 12))
@@ -305,8 +322,9 @@ int pl_meta_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st
     else if (!strcmp(e->key, "map_chapters"))
       chapters_from = atoi(e->value);
   }
-  if (in && chapters_from != -1 && in->nch) {
-    int r = copy_chapters(j, in, oc, !man.chapters);
+  const pl_meta *chin = chapters_from >= 0 ? input_meta(in, chapters_from) : in;
+  if (chin && chapters_from != -1 && chin->nch) {
+    int r = copy_chapters(j, chin, oc, !man.chapters);
     if (r < 0) return pl_fail(err, n, "chapters: %s", av_err2str(r));
   }
   if (in && !man.global) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <cmocka.h>
+#include <libavformat/avformat.h>
 
 #include "cli_harness.h"
 #include "media_gen.h"
@@ -154,6 +155,69 @@ static void test_shortest(void **state) {
   }
 }
 
+/* One line on stderr naming what is wrong, a failing exit, no output. */
+static void expect_error(const char *const *args, const char *out, const char *w1, const char *w2) {
+  ch_proc p;
+  int rc = ch_run(&p, args, 60);
+  const char *err = ch_str(&p.err);
+  if (rc == 0 || !strstr(err, w1) || (w2 && !strstr(err, w2)))
+    fail_msg("exit %d, stderr '%s' (wanted an error with '%s'%s%s)", rc, err, w1, w2 ? ", " : "",
+             w2 ? w2 : "");
+  ch_free(&p);
+  assert_false(tm_file_exists(out));
+}
+
+/* Global tags and chapters (with their titles) as text. */
+static void meta_text(const char *path, char *out, size_t len) {
+  out[0] = 0;
+  AVFormatContext *ic = NULL;
+  if (avformat_open_input(&ic, path, NULL, NULL) < 0) return;
+  size_t n = 0;
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(ic->metadata, "", e, AV_DICT_IGNORE_SUFFIX)) && n < len)
+    n += (size_t)snprintf(out + n, len - n, "%s=%s\n", e->key, e->value);
+  for (unsigned c = 0; c < ic->nb_chapters && n < len; c++) {
+    const AVDictionaryEntry *t = av_dict_get(ic->chapters[c]->metadata, "title", NULL, 0);
+    n += (size_t)snprintf(out + n, len - n, "chapter %u %s\n", c, t ? t->value : "");
+  }
+  avformat_close_input(&ic);
+}
+
+/* -map_metadata N and -map_chapters N take another input's tags and
+ * chapters (an FFMETADATA file, as in the FFmpeg wiki); an index past the
+ * inputs is an error naming the option. */
+static void test_map_metadata(void **state) {
+  (void)state;
+  char meta[700];
+  snprintf(meta, sizeof meta, "%s/meta.txt", g_dir);
+  FILE *fp = fopen(meta, "w");
+  assert_non_null(fp);
+  fputs(";FFMETADATA1\ntitle=From Meta\nartist=Someone\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\n"
+        "END=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n",
+        fp);
+  fclose(fp);
+  const char *out = out_path("meta.mkv"), *ref = out_path("ref_meta.mkv");
+  const char *args[] = {
+      "-v",   "error", "-y",   "-i",  g_vid,           "-i", g_aud,           "-i", meta,
+      "-map", "0:v",   "-map", "1:a", "-map_metadata", "2",  "-map_chapters", "2",  "-c",
+      "copy", out,     NULL};
+  tm_probe pr;
+  run_ok(args, out, &pr);
+  char a[2048], b[2048];
+  meta_text(out, a, sizeof a);
+  if (!strstr(a, "title=From Meta") || !strstr(a, "chapter 1 Two"))
+    fail_msg("tags and chapters of input #2 missing:\n%s", a);
+  if (g_have_ffmpeg) {
+    args[19] = ref;
+    assert_int_equal(tm_run_ffmpeg(args), 0);
+    meta_text(ref, b, sizeof b);
+    if (strcmp(a, b)) fail_msg("metadata:\n%s-- ffmpeg:\n%s", a, b);
+  }
+  const char *bad[] = {"-v", "error", "-y", "-i", g_vid, "-map_metadata", "1", out_path("m2.mkv"),
+                       NULL};
+  expect_error(bad, out_path("m2.mkv"), "map_metadata '1'", "no input #1");
+}
+
 /* No -map: the biggest video and the audio with the most channels of all
  * inputs (stereo from the second file over the first's mono). */
 static void test_auto_selection(void **state) {
@@ -165,18 +229,6 @@ static void test_auto_selection(void **state) {
   assert_int_equal(pr.nb_streams, 2);
   assert_int_equal(tm_probe_stream(&pr, AVMEDIA_TYPE_VIDEO)->width, 320);
   assert_int_equal(tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO)->channels, 2);
-}
-
-/* One line on stderr naming what is wrong, a failing exit, no output. */
-static void expect_error(const char *const *args, const char *out, const char *w1, const char *w2) {
-  ch_proc p;
-  int rc = ch_run(&p, args, 60);
-  const char *err = ch_str(&p.err);
-  if (rc == 0 || !strstr(err, w1) || (w2 && !strstr(err, w2)))
-    fail_msg("exit %d, stderr '%s' (wanted an error with '%s'%s%s)", rc, err, w1, w2 ? ", " : "",
-             w2 ? w2 : "");
-  ch_free(&p);
-  assert_false(tm_file_exists(out));
 }
 
 static void test_errors(void **state) {
@@ -225,13 +277,10 @@ static void test_optional_map_and_stats(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_merge_copy),
-      cmocka_unit_test(test_merge_encode_audio),
-      cmocka_unit_test(test_input_options),
-      cmocka_unit_test(test_shortest),
-      cmocka_unit_test(test_auto_selection),
-      cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_optional_map_and_stats),
+      cmocka_unit_test(test_merge_copy),     cmocka_unit_test(test_merge_encode_audio),
+      cmocka_unit_test(test_input_options),  cmocka_unit_test(test_shortest),
+      cmocka_unit_test(test_auto_selection), cmocka_unit_test(test_map_metadata),
+      cmocka_unit_test(test_errors),         cmocka_unit_test(test_optional_map_and_stats),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

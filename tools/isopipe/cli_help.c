@@ -42,7 +42,7 @@ static const char help_text[] =
     "                           '?' optional\n"
     "  -metadata[:SPEC] K=V     output metadata (K= removes K); input metadata and\n"
     "                           chapters are carried over as ffmpeg does\n"
-    "  -map_metadata -1|0[:S]   -map_chapters 0|-1\n"
+    "  -map_metadata -1|N[:S]   -map_chapters N|-1  (N: an input's index)\n"
     "  -KEY VALUE               any other codec/format AVOption (-tune film,\n"
     "                           -x264-params ..., -movflags +faststart); one no\n"
     "                           stream of the output uses is ignored with a warning\n"
