@@ -130,8 +130,8 @@ static void check_error_rate(iso_pipeline *p) {
     char text[PL_ERRLEN];
     snprintf(text, sizeof text,
              "%s (%s): %lld of %.0f decode attempts failed (%.0f %%), above max_error_rate %.2f",
-             p->job->node[i].name, pl_basename(p->job->input), (long long)n->decode_errors, tried,
-             100.0 * n->decode_errors / tried, rate);
+             p->job->node[i].name, pl_basename(pl_input_path(p->job, p->job->node[i].input)),
+             (long long)n->decode_errors, tried, 100.0 * n->decode_errors / tried, rate);
     pl_main_fail(p, ISO_EMEDIA, AVERROR_INVALIDDATA, ISO_ERRCAT_CORRUPT, i, text);
     return;
   }
