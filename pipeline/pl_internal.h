@@ -21,6 +21,7 @@
 #define PL_MAX_INPUTS 8         /* input files of one pipeline */
 #define PL_MAX_FAN PL_MAX_FILES /* consumers of one decoder */
 #define PL_MAX_NODES (PL_MAX_INPUTS + PL_MAX_FILES + 3 * PL_MAX_OUT)
+_Static_assert(PL_MAX_NODES <= ISO_MAX_STAGES, "progress must hold every stage");
 #define PL_MAX_DLINKS PL_MAX_IN /* links out of the demux */
 #define PL_ERRLEN 512
 /* Workers run below the main isolate (worker_nice, this by default; the

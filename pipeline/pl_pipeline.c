@@ -1,5 +1,6 @@
 /* The embedding API of a pipeline: options, outputs, callbacks, start, run, cancel, free. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,12 @@ int iso_pipeline_set_preview(iso_pipeline *p, int width, int height, double fps,
   p->preview_ud = ud;
   if (fn && !(p->job->preview = pl_preview_new(width, height, fps > 0 ? fps : 10)))
     return ISO_ENOMEM;
+  return ISO_OK;
+}
+
+int iso_pipeline_progress_copy(const iso_pipeline *p, iso_progress *out, size_t size) {
+  if (!p || !out || size < offsetof(iso_progress, stages)) return ISO_EINVAL;
+  memcpy(out, &p->prog, size < sizeof p->prog ? size : sizeof p->prog);
   return ISO_OK;
 }
 

@@ -158,6 +158,13 @@ typedef struct iso_preview_frame {
 typedef void (*iso_preview_fn)(iso_pipeline *p, const iso_preview_frame *f, void *ud);
 ISO_API int iso_pipeline_set_preview(iso_pipeline *p, int width, int height, double fps,
                                      iso_preview_fn fn, void *ud);
+/* The latest progress snapshot (the last on_progress's), copied into out:
+ * size is sizeof(iso_progress) as the caller's header declares it, so a
+ * program built against an older header gets the fields it knows, and
+ * polls without a callback (iso_pipeline_progress gives the library's own
+ * struct). Main isolate. ISO_EINVAL for NULL or a size
+ * below the fields up to 'stages'. */
+ISO_API int iso_pipeline_progress_copy(const iso_pipeline *p, iso_progress *out, size_t size);
 /* Profiling outputs: JSON stats document and Chrome trace
  * (".gz" suffix = gzip). NULL disables. */
 ISO_API int iso_pipeline_set_stats_path(iso_pipeline *p, const char *path);

@@ -52,9 +52,13 @@ typedef struct iso_stage_stats {
   int done;          /* 1 once the stage drained and ended */
 } iso_stage_stats;
 
-#define ISO_MAX_STAGES 32
+/* Room for every stage a pipeline can have (8 inputs, 8 outputs of 16
+ * streams): stages[] never leaves one out. */
+#define ISO_MAX_STAGES 80
 
-/* What the main isolate knows at one tick. */
+/* What the main isolate knows at one tick. Fields are only ever added at
+ * the end, after 'finished' (with ISO_MAX_STAGES kept); a program reads the
+ * ones its header declares, also through iso_pipeline_progress. */
 typedef struct iso_progress {
   double elapsed_s;   /* wall since start */
   double position_s;  /* least muxed end over the output streams still running, s */

@@ -280,6 +280,48 @@ static void t_credits_bound_every_link(void **state) {
   assert_int_equal(video_frames(a), video_frames(b));
 }
 
+/* Eight outputs, each with its own convert, encode and mux per stream:
+ * 43 stages, every one in the progress table and done (the table once
+ * held 32), and the snapshot read back through iso_pipeline_progress. */
+static void t_every_stage_reported(void **state) {
+  (void)state;
+  char in[1024], outs[8][1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  const char *more[7][9];
+  for (int k = 0; k < 8; k++) {
+    char name[32];
+    snprintf(name, sizeof name, "many%d.mkv", k);
+    tm_path(outs[k], sizeof outs[k], g_dir, name);
+    if (k) {
+      const char *o[] = {"o", outs[k], "c:v", "mpeg4", "c:a", "flac", "s", "64x48", NULL};
+      memcpy(more[k - 1], o, sizeof o);
+    }
+  }
+  const char *const *mp[7];
+  for (int k = 0; k < 7; k++)
+    mp[k] = more[k];
+  const char *kv0[] = {"i", in, "o", outs[0], "c:v", "mpeg4", "c:a", "flac", "s", "64x48", NULL};
+  tp_run r;
+  tp_init(&r);
+  iso_pipeline *p = tp_make(&r, kv0);
+  assert_non_null(p);
+  tp_add_outputs(p, mp, 7);
+  if (iso_pipeline_run(p) != ISO_OK) fail_msg("%s", iso_pipeline_error(p));
+  iso_progress snap;
+  assert_int_equal(iso_pipeline_progress_copy(p, &snap, sizeof snap), ISO_OK);
+  assert_int_equal(iso_pipeline_progress_copy(p, &snap, 8), ISO_EINVAL);
+  iso_pipeline_free(p);
+  assert_int_equal(r.last.nstages, 3 + 8 * 5);
+  assert_int_equal(snap.nstages, r.last.nstages);
+  assert_int_equal(snap.finished, 1);
+  int muxes = 0;
+  for (int i = 0; i < snap.nstages; i++) {
+    if (!snap.stages[i].done) fail_msg("stage %s not done", snap.stages[i].name);
+    muxes += snap.stages[i].kind == ISO_STAGE_OUTPUT;
+  }
+  assert_int_equal(muxes, 8);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_two_outputs),
@@ -289,6 +331,7 @@ int main(void) {
       cmocka_unit_test(t_t_is_per_output),
       cmocka_unit_test(t_msg_ref_shares_buffers),
       cmocka_unit_test(t_credits_bound_every_link),
+      cmocka_unit_test(t_every_stage_reported),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
