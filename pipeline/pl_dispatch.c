@@ -215,6 +215,29 @@ static void connect_all(iso_pipeline *p) {
 }
 
 /* Each demux describes its input; the graph is built once all have. */
+/* Streams a map asked for that isopipe cannot write: one warning per file
+ * naming them, where ffmpeg would copy them (or fail). */
+static void warn_unwritten(iso_pipeline *p, const pl_job *g, int f) {
+  if (!g->unwritten[f]) return;
+  char line[PL_ERRLEN];
+  size_t len = (size_t)snprintf(line, sizeof line,
+                                "%s: not written (isopipe writes only audio "
+                                "and video; -sn / -dn leave them out):",
+                                p->file[f]->output);
+  for (int i = 0; i < g->info.nstreams && i < 64 && len < sizeof line; i++) {
+    if (!(g->unwritten[f] & (1ull << i))) continue;
+    int in = 0;
+    while (g->ninputs > 0 && in + 1 < g->ninputs && g->info.first[in + 1] <= i)
+      in++;
+    int local = g->ninputs > 0 ? i - g->info.first[in] : i;
+    const char *t = av_get_media_type_string(g->info.st[i].type);
+    const char *c = avcodec_get_name(g->info.st[i].codec_id);
+    len += (size_t)snprintf(line + len, sizeof line - len, " #%d:%d (%s %s)", in, local,
+                            t ? t : "unknown", c);
+  }
+  pl_pipeline_deliver_log(p, AV_LOG_WARNING, "pipeline", line);
+}
+
 static void on_info(iso_pipeline *p, pl_msg *m) {
   pl_job *j = p->job;
   int k = m->stage;
@@ -246,6 +269,8 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
     pl_main_set_error(p, ISO_EINVAL, text);
     return;
   }
+  for (int f = 0; f < p->nfiles; f++)
+    warn_unwritten(p, j, f);
   for (int f = 1; f < p->nfiles; f++)
     pl_job_copy_graph(p->file[f], j);
   p->graph_built = true;

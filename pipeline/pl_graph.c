@@ -178,7 +178,10 @@ static bool picked(const pl_job *g, int file, int idx) {
  * graph (and the input's description) is g's. */
 static int add_out(pl_job *g, const pl_job *fj, int file, int idx, char *err, size_t n) {
   const pl_stream_info *si = &g->info.st[idx];
-  if (si->type != AVMEDIA_TYPE_VIDEO && si->type != AVMEDIA_TYPE_AUDIO) return ISO_OK;
+  if (si->type != AVMEDIA_TYPE_VIDEO && si->type != AVMEDIA_TYPE_AUDIO) {
+    if (!fj->sn && idx < 64) g->unwritten[file] |= 1ull << idx;
+    return ISO_OK;
+  }
   if (si->type == AVMEDIA_TYPE_VIDEO && fj->vn) return ISO_OK;
   if (si->type == AVMEDIA_TYPE_AUDIO && fj->an) return ISO_OK;
   if (picked(g, file, idx)) return ISO_OK;
@@ -194,6 +197,7 @@ static int add_out(pl_job *g, const pl_job *fj, int file, int idx, char *err, si
 
 /* Drops output stream idx of output file `file` (a negative map). */
 static void drop_out(pl_job *g, int file, int idx) {
+  if (idx < 64) g->unwritten[file] &= ~(1ull << idx);
   for (int i = 0; i < g->nout; i++)
     if (g->out[i].file == file && g->out[i].in_index == idx) {
       memmove(&g->out[i], &g->out[i + 1], (size_t)(g->nout - i - 1) * sizeof g->out[0]);
@@ -355,6 +359,7 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
   g->ndlinks = 0;
   g->nfiles = nfiles;
   if (nfiles < 1 || nfiles > PL_MAX_FILES) return pl_fail(err, n, "too many outputs");
+  memset(g->unwritten, 0, sizeof g->unwritten);
   for (int f = 0; f < nfiles; f++)
     if (pick_streams(g, files[f], f, err, n)) return ISO_EINVAL;
 

@@ -321,7 +321,11 @@ typedef struct pl_job {
   pl_node node[PL_MAX_NODES];
   int ndlinks;
   pl_dlink dlink[PL_MAX_DLINKS];
-  int nfiles;      /* output files in the graph */
+  int nfiles; /* output files in the graph */
+  /* Per output file, input streams a map asked for that isopipe cannot
+   * write (subtitles, data, attachments): said as a warning, not dropped
+   * silently. Bit i = input stream i. */
+  uint64_t unwritten[PL_MAX_FILES];
   pl_flag *flag;   /* shared stop word (referenced by every copy) */
   uint64_t log_id; /* the pipeline's, for lines from codec worker threads */
   /* per stage copy */

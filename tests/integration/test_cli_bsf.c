@@ -249,12 +249,32 @@ static void t_disposition_and_tag(void **state) {
   }
 }
 
+/* A map that takes a subtitle stream isopipe cannot write says so, naming
+ * it; -sn and a negative map leave it out quietly. */
+static void t_unwritten_streams_named(void **state) {
+  (void)state;
+  char in[800], out[800], err[4096];
+  TM_NEED(tm_corpus_file("video/sample_with_ssa_subtitles.mkv", in, sizeof in), "media corpus");
+  snprintf(out, sizeof out, "%s/subs.mkv", g_dir);
+  const char *a[] = {"-y", "-i", in, "-map", "0", "-c", "copy", out, NULL};
+  assert_int_equal(run_iso(a, err, sizeof err), 0);
+  assert_non_null(strstr(err, "not written"));
+  assert_non_null(strstr(err, "#0:2 (subtitle ass)"));
+  const char *b[] = {"-y", "-i", in, "-map", "0", "-sn", "-c", "copy", out, NULL};
+  assert_int_equal(run_iso(b, err, sizeof err), 0);
+  assert_null(strstr(err, "not written"));
+  const char *c[] = {"-y", "-i", in, "-map", "0", "-map", "-0:s", "-c", "copy", out, NULL};
+  assert_int_equal(run_iso(c, err, sizeof err), 0);
+  assert_null(strstr(err, "not written"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_adts_into_fragmented_mp4),
       cmocka_unit_test(t_explicit_chains),
       cmocka_unit_test(t_bad_chains),
       cmocka_unit_test(t_disposition_and_tag),
+      cmocka_unit_test(t_unwritten_streams_named),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
