@@ -174,7 +174,7 @@ static const cmd_line lines[] = {
      NULL},
     /* ffmpeg-doc "Stream selection": no -map, the best video and the audio
      * with the most channels across all inputs */
-    {"ffmpeg-doc auto selection", "-i IN -i AUD OUT", "auto.mkv", NULL, NULL},
+    {"ffmpeg-doc auto selection", "-i IN -i AUD OUT", "auto.mp4", NULL, NULL},
 };
 
 static char g_dir[512];
