@@ -274,7 +274,7 @@ typedef struct pl_job {
   /* Decode errors a stream may have, as a fraction of its decode attempts
    * (ffmpeg's -max_error_rate): above it the run fails once finished. */
   double max_error_rate;
-  int overwrite;              /* -1 unset (allowed), 0 refuse an existing file, 1 allow */
+  int overwrite;              /* 0 (the default) refuses an existing file, 1 allows it */
   int64_t ss_us, t_us, to_us; /* -1 unset; this output's (to folds into t at prepare) */
   int queue_pkts, queue_frames;
   /* Encoders run side by side on this many segments of a stream (audio

@@ -83,7 +83,7 @@ pl_job *pl_job_new(void) {
   j->worker_nice = PL_WORKER_NICE;
   j->worker_sched = PL_SCHED_AUTO;
   j->adapt_nice = true;
-  j->overwrite = -1;
+  j->overwrite = 0; /* as the CLI: an existing file is kept unless the caller allows it */
   j->max_error_rate = 2.0 / 3;
   j->autorotate = true;
   j->flag = pl_flag_new();

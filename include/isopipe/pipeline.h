@@ -66,8 +66,9 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
  *   max_error_rate (0..1, default 2/3: a stream whose decoder fails on a
  *   larger share of its packets fails the run once the outputs are
  *   finished, as ffmpeg's -max_error_rate), protocol_whitelist,
- *   allow_formats (e.g. "hls,concat"), overwrite (0 refuses an existing
- *   output, stats or trace file; unset or 1 replaces it),
+ *   allow_formats (e.g. "hls,concat"), overwrite (0, the default as in
+ *   the CLI, refuses an existing output, stats or trace file; 1 replaces
+ *   it; devices and pipes are written either way),
  *   output_protocol_whitelist (per output; "file,pipe" by default: tee:,
  *   md5:, tcp:// and the rest only when listed). Every file the run
  *   writes (outputs, stats, trace) must not be the input (by inode,

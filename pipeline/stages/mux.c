@@ -511,7 +511,7 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
     if (!custom && strcmp(j->output, "-") != 0) {
       struct stat sb;
       bool exists = stat(j->output, &sb) == 0;
-      if (exists && j->overwrite == 0) {
+      if (exists && S_ISREG(sb.st_mode) && j->overwrite == 0) {
         pl_msg_free(m);
         pl_stage_fail_cat(st, ISO_EINVAL, ISO_ERRCAT_OUTPUT_EXISTS,
                           "file exists (overwrite not allowed)");

@@ -13,10 +13,11 @@ static int same_as_ffmpeg(const char *clip, const char *pcm, const char *const *
   tp_media(clip, in, sizeof in);
   tm_path(got, sizeof got, tp_dir(), "got.framemd5");
   tm_path(ref, sizeof ref, tp_dir(), "ref.framemd5");
-  const char *kv[32] = {"i", in, "o", got, "f", "framemd5", "c:v", "rawvideo", "c:a", pcm};
+  const char *kv[32] = {"i", in,         "o",   got,        "overwrite", "1",
+                        "f", "framemd5", "c:v", "rawvideo", "c:a",       pcm};
   const char *args[40] = {"-i", in, "-f", "framemd5", "-c:v", "rawvideo", "-c:a", pcm};
   char flags[8][40];
-  int n = 10, m = 8;
+  int n = 12, m = 8;
   for (int i = 0; opts[i]; i += 2) {
     kv[n++] = opts[i];
     kv[n++] = opts[i + 1];

@@ -40,8 +40,9 @@ static void encode(const char *src, const char *dst, const char *codec, const ch
                    const char *segments) {
   tp_run r;
   tp_init(&r);
-  const char *kv[] = {"i", src, "o", dst, "c:a", codec, "segments", segments, br ? "b:a" : NULL,
-                      br,  NULL};
+  const char *kv[] = {"i",   src,   "o",        dst,      "overwrite",       "1",
+                      "c:a", codec, "segments", segments, br ? "b:a" : NULL, br,
+                      NULL};
   iso_pipeline *p = tp_make(&r, kv);
   assert_non_null(p);
   iso_pipeline_callbacks cb = {tp_on_progress, on_log, tp_on_error, tp_on_done};
@@ -65,8 +66,8 @@ static int16_t *decode(const char *path, int64_t *n) {
   tm_path(raw, sizeof raw, g_dir, name);
   tp_run r;
   tp_init(&r);
-  const char *kv[] = {"i",         path, "o",     raw,  "f", "s16le", "c:a",
-                      "pcm_s16le", "ar", "48000", "ac", "2", NULL};
+  const char *kv[] = {"i",   path,        "o",  raw,     "overwrite", "1", "f", "s16le",
+                      "c:a", "pcm_s16le", "ar", "48000", "ac",        "2", NULL};
   if (tp_run_kv(&r, kv) != ISO_OK) fail_msg("decoding %s: %s", path, r.error);
   FILE *f = fopen(raw, "rb");
   assert_non_null(f);

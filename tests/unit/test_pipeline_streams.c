@@ -21,8 +21,8 @@ static void transcode(const char *in_clip, const char *out_name, const char *con
   char in[1024], out[1024];
   tp_media(in_clip, in, sizeof in);
   tm_path(out, sizeof out, g_dir, out_name);
-  const char *kv[40] = {"i", in, "o", out};
-  int n = 4;
+  const char *kv[40] = {"i", in, "o", out, "overwrite", "1"};
+  int n = 6;
   for (int i = 0; extra && extra[i]; i++)
     kv[n++] = extra[i];
   kv[n] = NULL;

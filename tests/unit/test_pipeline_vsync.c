@@ -53,7 +53,8 @@ static void counts(const char *rate, int64_t want_mkv, int64_t want_mp4) {
     tm_path(got, sizeof got, tp_dir(), name);
     snprintf(name, sizeof name, "ff-r%s.%s", rate, ext[k]);
     tm_path(ref, sizeof ref, tp_dir(), name);
-    const char *kv[] = {"i", in, "o", got, "r", rate, "c:v", "mpeg4", "an", "1", NULL};
+    const char *kv[] = {"i",  in,    "o",     got,  "overwrite", "1", "r",
+                        rate, "c:v", "mpeg4", "an", "1",         NULL};
     tp_run r;
     tp_init(&r);
     if (tp_run_kv(&r, kv) != ISO_OK) fail_msg("-r %s %s: %s", rate, ext[k], r.error);
@@ -102,9 +103,10 @@ static void t_framemd5(void **state) {
     char got[1024], ref[1024], why[512];
     tm_path(got, sizeof got, tp_dir(), "got.framemd5");
     tm_path(ref, sizeof ref, tp_dir(), "ref.framemd5");
-    const char *kv[16] = {"i", in, "o", got, "f", "framemd5", "c:v", "rawvideo", "an", "1"};
+    const char *kv[20] = {"i", in,         "o",   got,        "overwrite", "1",
+                          "f", "framemd5", "c:v", "rawvideo", "an",        "1"};
     const char *args[16] = {"-i", in, "-f", "framemd5", "-c:v", "rawvideo", "-an"};
-    int n = 10, m = 7;
+    int n = 12, m = 7;
     for (int i = 0; i < 4 && cases[c][i]; i += 2) {
       kv[n++] = cases[c][i];
       kv[n++] = cases[c][i + 1];
