@@ -43,5 +43,9 @@ run "$tmp/b/upload" "$clip" "$tmp/upload.mp4" | grep -q "^done: "
 [ -s "$tmp/upload.mp4" ] && head -c 64 "$tmp/upload.mp4" | grep -q "ftyp"
 run "$tmp/b/preview" "$clip" "$tmp/preview.mkv" "$tmp/p.pam" | grep -q "^preview: .* 240x180 at"
 head -c 2 "$tmp/p.pam" | grep -q P7
+mkdir "$tmp/batch"
+run "$tmp/b/batch" "$tmp/batch" "$clip" "$src/../../../media/clip-vp9-opus.webm" \
+  "$src/../../../media/clip-44k1-mono.mp3" | grep -q "^done: 3 ok, 0 failed"
+[ "$(find "$tmp/batch" -name "*.mkv" -size +1k | wc -l)" = 3 ]
 run "$tmp/b/glib_loop" "$clip" "$tmp/glib.mkv" | grep -q "^done: ok"
 echo "install: find_package and pkg-config consumers and the examples built and ran"
