@@ -4,18 +4,6 @@
 #include "test_need.h"
 #include "test_pipeline_util.h"
 
-static char g_dir[512];
-
-static int setup(void **state) {
-  if (tm_tmpdir_make(g_dir, sizeof g_dir) != 0) return -1;
-  return tp_setup_threads(state);
-}
-
-static int teardown(void **state) {
-  tm_tmpdir_remove(g_dir);
-  return tp_teardown(state);
-}
-
 /* dst = a's bytes then b's, as `cat a b > dst`. */
 static void concat(const char *dst, const char *a, const char *b) {
   FILE *o = fopen(dst, "wb");
@@ -44,7 +32,7 @@ static void gen(char *buf, size_t len, const char *name, const char *fmt, const 
   o.duration = seconds;
   o.sample_rate = rate;
   o.channels = channels;
-  assert_int_equal(tm_gen_clip(buf, len, g_dir, name, &o), 0);
+  assert_int_equal(tm_gen_clip(buf, len, tp_dir(), name, &o), 0);
 }
 
 static void run(const char *in, const char *out, const char *const *extra) {
@@ -74,10 +62,10 @@ static void t_ts_restart(void **state) {
                    tm_probe_stream(&pb, AVMEDIA_TYPE_VIDEO)->frames;
   double audio_s = tm_probe_stream(&pa, AVMEDIA_TYPE_AUDIO)->samples / 48000.0 +
                    tm_probe_stream(&pb, AVMEDIA_TYPE_AUDIO)->samples / 44100.0;
-  tm_path(cat, sizeof cat, g_dir, "cat.ts");
+  tm_path(cat, sizeof cat, tp_dir(), "cat.ts");
   concat(cat, a, b);
 
-  tm_path(out, sizeof out, g_dir, "t.mkv");
+  tm_path(out, sizeof out, tp_dir(), "t.mkv");
   const char *x[] = {"c:v", "mpeg4", "c:a", "flac", NULL};
   run(cat, out, x);
   assert_int_equal(tm_probe_file(out, true, &p), 0);
@@ -91,7 +79,7 @@ static void t_ts_restart(void **state) {
     fail_msg("audio %.3f s, the two parts hold %.3f s", got_s, audio_s);
   assert_int_equal(p.decode_errors, 0);
 
-  tm_path(out, sizeof out, g_dir, "c.mkv");
+  tm_path(out, sizeof out, tp_dir(), "c.mkv");
   const char *c[] = {"c", "copy", NULL};
   run(cat, out, c);
   assert_int_equal(tm_probe_file(out, false, &p), 0);
@@ -113,9 +101,9 @@ static void t_flac_rate_change(void **state) {
   char a[1024], b[1024], cat[1024], out[1024];
   gen(a, sizeof a, "a.flac", "flac", NULL, "flac", 1.5, 44100, 1);
   gen(b, sizeof b, "b.flac", "flac", NULL, "flac", 2.0, 22050, 1);
-  tm_path(cat, sizeof cat, g_dir, "ab.flac");
+  tm_path(cat, sizeof cat, tp_dir(), "ab.flac");
   concat(cat, a, b);
-  tm_path(out, sizeof out, g_dir, "ab.wav");
+  tm_path(out, sizeof out, tp_dir(), "ab.wav");
   const char *x[] = {"c:a", "pcm_s16le", NULL};
   run(cat, out, x);
   tm_probe p;
@@ -131,5 +119,5 @@ int main(void) {
       cmocka_unit_test(t_ts_restart),
       cmocka_unit_test(t_flac_rate_change),
   };
-  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
+  return tm_exit(cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir));
 }

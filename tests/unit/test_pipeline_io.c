@@ -11,18 +11,6 @@
 #include "test_need.h"
 #include "test_pipeline_util.h"
 
-static char g_dir[512];
-
-static int setup(void **state) {
-  if (tm_tmpdir_make(g_dir, sizeof g_dir) != 0) return -1;
-  return tp_setup_threads(state);
-}
-
-static int teardown(void **state) {
-  tm_tmpdir_remove(g_dir);
-  return tp_teardown(state);
-}
-
 /* A byte buffer read or written at a position, as a file would be. */
 typedef struct mem {
   uint8_t *data;
@@ -136,8 +124,8 @@ static void t_memory_roundtrip_equals_file(void **state) {
   (void)state;
   char in[1024], fout[1024], mout[1024];
   tp_media("clip-h264-aac.mp4", in, sizeof in);
-  tm_path(fout, sizeof fout, g_dir, "file.mp4");
-  tm_path(mout, sizeof mout, g_dir, "mem.mp4");
+  tm_path(fout, sizeof fout, tp_dir(), "file.mp4");
+  tm_path(mout, sizeof mout, tp_dir(), "mem.mp4");
   tp_run r;
   const char *kf[] = {"i", in, "o", fout, "c", "copy", NULL};
   assert_int_equal(run_io(&r, kf, NULL, NULL, NULL), ISO_OK);
@@ -166,7 +154,7 @@ static void t_unseekable_transcode(void **state) {
   const char *kv[] = {"f", "matroska", "c:v", "mpeg4", "c:a", "flac", NULL};
   tp_run r;
   if (run_io(&r, kv, &ii, &oo, NULL) != ISO_OK) fail_msg("%s", r.error);
-  tm_path(out, sizeof out, g_dir, "sink.mkv");
+  tm_path(out, sizeof out, tp_dir(), "sink.mkv");
   mem_save(&dst, out);
   tm_probe p;
   assert_int_equal(tm_probe_file(out, true, &p), 0);
@@ -280,7 +268,7 @@ static void t_fd(void **state) {
   (void)state;
   char in[1024], out[1024];
   tp_media("clip-vp9-opus.webm", in, sizeof in);
-  tm_path(out, sizeof out, g_dir, "fd.mp4");
+  tm_path(out, sizeof out, tp_dir(), "fd.mp4");
   int fds[2];
   assert_int_equal(pipe(fds), 0);
   feeder f = {fds[1], in};
@@ -315,5 +303,5 @@ int main(void) {
       cmocka_unit_test(t_stalled_input_cancel),
       cmocka_unit_test(t_fd),
   };
-  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
+  return tm_exit(cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir));
 }

@@ -6,18 +6,6 @@
 #include "test_need.h"
 #include "test_pipeline_util.h"
 
-static char g_dir[512];
-
-static int setup(void **state) {
-  if (tm_tmpdir_make(g_dir, sizeof g_dir) != 0) return -1;
-  return tp_setup_threads(state);
-}
-
-static int teardown(void **state) {
-  tm_tmpdir_remove(g_dir);
-  return tp_teardown(state);
-}
-
 typedef struct seen {
   pthread_t main;
   int pictures, w, h;
@@ -71,7 +59,7 @@ static void run_preview(const char *clip, const char *out_name, int w, int h, do
                         const char *const *extra) {
   char in[1024], out[1024];
   tp_media(clip, in, sizeof in);
-  tm_path(out, sizeof out, g_dir, out_name);
+  tm_path(out, sizeof out, tp_dir(), out_name);
   const char *kv[16] = {"i", in, "o", out};
   int n = 4;
   for (int i = 0; extra && extra[i]; i++)
@@ -133,7 +121,7 @@ static void t_slow_callback_and_audio(void **state) {
   const char *x[] = {"c:v", "mpeg4", "c:a", "aac", NULL};
   run_preview("clip-h264-aac.mp4", "slow.mkv", 64, 64, 1000, &s, x);
   char out[1024];
-  tm_path(out, sizeof out, g_dir, "slow.mkv");
+  tm_path(out, sizeof out, tp_dir(), "slow.mkv");
   tm_probe p;
   assert_int_equal(tm_probe_file(out, true, &p), 0);
   assert_int_equal(tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO)->frames, 60);
@@ -164,5 +152,5 @@ int main(void) {
       cmocka_unit_test(t_slow_callback_and_audio),
       cmocka_unit_test(t_bad_arguments),
   };
-  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
+  return tm_exit(cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir));
 }
