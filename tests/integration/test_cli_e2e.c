@@ -307,13 +307,72 @@ static void t_audio_quality(void **state) {
     fail_msg("-q:a 0 gave %lld bytes, -q:a 9 %lld", (long long)size[0], (long long)size[1]);
 }
 
+/* libx264's settings line (its SEI, in the file as text): "NAME=VALUE"'s value
+ * into out, "" when absent. */
+static void x264_setting(const char *path, const char *name, char *out, size_t n) {
+  out[0] = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f) return;
+  static char buf[1 << 20];
+  size_t len = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  char key[40];
+  snprintf(key, sizeof key, " %s=", name);
+  for (size_t i = 0; i + strlen(key) < len; i++)
+    if (!memcmp(buf + i, key, strlen(key))) {
+      const char *v = buf + i + strlen(key);
+      size_t k = 0;
+      while (k + 1 < n && v + k < buf + len && v[k] != ' ') {
+        out[k] = v[k];
+        k++;
+      }
+      out[k] = 0;
+      return;
+    }
+}
+
+/* -crf, -preset and -threads reach libx264: a lower CRF makes a bigger
+ * file and is written as crf=; the preset changes its subpel refinement
+ * (ultrafast subme=0, medium subme=7); -threads N is its thread count. */
+static void t_crf_preset_threads(void **state) {
+  (void)state;
+  need_tools();
+  TM_NEED(tm_have_encoder("libx264"), "libx264");
+  const char *cases[][6] = {
+      {"18", "ultrafast", "1"}, {"40", "ultrafast", "1"}, {"23", "medium", "3"}};
+  int64_t size[3];
+  char crf[3][16], subme[3][16], threads[3][16];
+  for (int k = 0; k < 3; k++) {
+    char name[32];
+    snprintf(name, sizeof name, "x%d.mkv", k);
+    ch_proc p;
+    const char *args[] = {"-i",        g_clip,         "-an",     "-c:v",      "libx264",
+                          "-crf",      cases[k][0],    "-preset", cases[k][1], "-threads",
+                          cases[k][2], out_path(name), NULL};
+    run_ok(&p, args);
+    ch_free(&p);
+    size[k] = tm_file_size(out_path(name));
+    x264_setting(out_path(name), "crf", crf[k], sizeof crf[k]);
+    x264_setting(out_path(name), "subme", subme[k], sizeof subme[k]);
+    x264_setting(out_path(name), "threads", threads[k], sizeof threads[k]);
+  }
+  if (size[0] < size[1] * 2)
+    fail_msg("-crf 18 gave %lld bytes, -crf 40 %lld", (long long)size[0], (long long)size[1]);
+  assert_string_equal(crf[0], "18.0");
+  assert_string_equal(crf[1], "40.0");
+  assert_string_equal(subme[0], "0");
+  assert_string_equal(subme[2], "7");
+  assert_string_equal(threads[0], "1");
+  assert_string_equal(threads[2], "3");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_trace_and_stats),  cmocka_unit_test(t_profile),
       cmocka_unit_test(t_stdin_to_stdout),  cmocka_unit_test(t_gop),
       cmocka_unit_test(t_bframes_and_tune), cmocka_unit_test(t_faststart),
       cmocka_unit_test(t_audio_bitrate),    cmocka_unit_test(t_sample_fmt),
-      cmocka_unit_test(t_audio_quality),
+      cmocka_unit_test(t_audio_quality),    cmocka_unit_test(t_crf_preset_threads),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
