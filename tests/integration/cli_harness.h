@@ -218,6 +218,16 @@ static inline int ch_run(ch_proc *p, const char *const *args, double timeout_s) 
   return ch_wait(p, timeout_s);
 }
 
+/* Runs the CLI to its end (60 s at most): its exit status, its stderr into
+ * err (may be NULL). */
+static inline int ch_run_err(const char *const *args, char *err, size_t n) {
+  ch_proc p;
+  int rc = ch_run(&p, args, 60);
+  if (err) snprintf(err, n, "%s", ch_str(&p.err));
+  ch_free(&p);
+  return rc;
+}
+
 /* Lines in s (a final line without '\n' counts). */
 static inline int ch_lines(const char *s) {
   int n = 0;

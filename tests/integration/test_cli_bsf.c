@@ -17,14 +17,6 @@
 static char g_dir[512];
 static char g_mp4[700], g_ts[700], g_mp3[700];
 
-static int run_iso(const char *const *args, char *err, size_t n) {
-  ch_proc p;
-  int rc = ch_run(&p, args, 60);
-  if (err) snprintf(err, n, "%s", ch_str(&p.err));
-  ch_free(&p);
-  return rc;
-}
-
 static int setup(void **state) {
   (void)state;
   char gen[700];
@@ -39,7 +31,7 @@ static int setup(void **state) {
   snprintf(g_ts, sizeof g_ts, "%s/in.ts", g_dir);
   const char *a1[] = {"-v", "error", "-y", "-i", gen, "-c", "copy", g_mp4, NULL};
   const char *a2[] = {"-v", "error", "-y", "-i", gen, "-c", "copy", g_ts, NULL};
-  return run_iso(a1, NULL, 0) == 0 && run_iso(a2, NULL, 0) == 0 ? 0 : -1;
+  return ch_run_err(a1, NULL, 0) == 0 && ch_run_err(a2, NULL, 0) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state) {
@@ -112,7 +104,7 @@ static void t_adts_into_fragmented_mp4(void **state) {
                      "frag_keyframe+empty_moov+default_base_moof",
                      out,
                      NULL};
-  assert_int_equal(run_iso(a, err, sizeof err), 0);
+  assert_int_equal(ch_run_err(a, err, sizeof err), 0);
   const char *f[] = {"-i",        g_ts,
                      "-c",        "copy",
                      "-bsf:a",    "aac_adtstoasc",
@@ -142,7 +134,7 @@ static void t_explicit_chains(void **state) {
   const char *a[] = {
       "-v", "error", "-y", "-i", g_mp4, "-map", "0:v", "-c", "copy", "-bsf:v", "h264_mp4toannexb",
       out,  NULL};
-  assert_int_equal(run_iso(a, err, sizeof err), 0);
+  assert_int_equal(ch_run_err(a, err, sizeof err), 0);
   const char *f[] = {"-i", g_mp4, "-map", "0:v", "-c", "copy", "-bsf:v", "h264_mp4toannexb",
                      ref,  NULL};
   assert_int_equal(tm_run_ffmpeg(f), 0);
@@ -158,7 +150,7 @@ static void t_explicit_chains(void **state) {
                      g_mp4,     "-an",       "-c:v",   "libx264",
                      "-preset", "ultrafast", "-bsf:v", "h264_metadata=aud=insert,null",
                      out,       NULL};
-  assert_int_equal(run_iso(e, err, sizeof err), 0);
+  assert_int_equal(ch_run_err(e, err, sizeof err), 0);
   AVFormatContext *ic = NULL;
   assert_int_equal(avformat_open_input(&ic, out, NULL, NULL), 0);
   AVPacket *pkt = av_packet_alloc();
@@ -182,14 +174,14 @@ static void t_bad_chains(void **state) {
   snprintf(out, sizeof out, "%s/bad.mp4", g_dir);
   const char *a[] = {"-y", "-i", g_mp4, "-c", "copy", "-bsf:v", "h264_mp4toannexb,nosuch_bsf",
                      out,  NULL};
-  assert_int_equal(run_iso(a, err, sizeof err), 2);
+  assert_int_equal(ch_run_err(a, err, sizeof err), 2);
   assert_non_null(strstr(err, "'nosuch_bsf'"));
   assert_non_null(strstr(err, "-bsf:v"));
   assert_false(tm_file_exists(out));
 
   snprintf(out, sizeof out, "%s/bad.mka", g_dir);
   const char *b[] = {"-y", "-i", g_mp3, "-c", "copy", "-bsf:a", "aac_adtstoasc", out, NULL};
-  assert_int_equal(run_iso(b, err, sizeof err), 1);
+  assert_int_equal(ch_run_err(b, err, sizeof err), 1);
   assert_non_null(strstr(err, "aac_adtstoasc"));
   assert_non_null(strstr(err, "audio stream"));
   assert_non_null(strstr(err, "mp3"));
@@ -197,7 +189,7 @@ static void t_bad_chains(void **state) {
 
   const char *c[] = {"-y", "-i", g_mp4, "-c", "copy", "-bsf:a", "h264_metadata=nosuch=1",
                      out,  NULL};
-  assert_int_equal(run_iso(c, err, sizeof err), 2);
+  assert_int_equal(ch_run_err(c, err, sizeof err), 2);
   assert_non_null(strstr(err, "h264_metadata=nosuch=1"));
 }
 
@@ -240,7 +232,7 @@ static void t_disposition_and_tag(void **state) {
     }
     a[na] = out;
     f[nf] = ref;
-    assert_int_equal(run_iso(a, err, sizeof err), 0);
+    assert_int_equal(ch_run_err(a, err, sizeof err), 0);
     assert_int_equal(tm_run_ffmpeg(f), 0);
     stream_flags(out, fa, sizeof fa);
     stream_flags(ref, fb, sizeof fb);
@@ -257,14 +249,14 @@ static void t_unwritten_streams_named(void **state) {
   TM_NEED(tm_corpus_file("video/sample_with_ssa_subtitles.mkv", in, sizeof in), "media corpus");
   snprintf(out, sizeof out, "%s/subs.mkv", g_dir);
   const char *a[] = {"-y", "-i", in, "-map", "0", "-c", "copy", out, NULL};
-  assert_int_equal(run_iso(a, err, sizeof err), 0);
+  assert_int_equal(ch_run_err(a, err, sizeof err), 0);
   assert_non_null(strstr(err, "not written"));
   assert_non_null(strstr(err, "#0:2 (subtitle ass)"));
   const char *b[] = {"-y", "-i", in, "-map", "0", "-sn", "-c", "copy", out, NULL};
-  assert_int_equal(run_iso(b, err, sizeof err), 0);
+  assert_int_equal(ch_run_err(b, err, sizeof err), 0);
   assert_null(strstr(err, "not written"));
   const char *c[] = {"-y", "-i", in, "-map", "0", "-map", "-0:s", "-c", "copy", out, NULL};
-  assert_int_equal(run_iso(c, err, sizeof err), 0);
+  assert_int_equal(ch_run_err(c, err, sizeof err), 0);
   assert_null(strstr(err, "not written"));
 }
 

@@ -62,14 +62,6 @@ static void stamps(const char *path, char *out, size_t n) {
   avformat_close_input(&ic);
 }
 
-static int run_iso(const char *const *args, char *err, size_t n) {
-  ch_proc p;
-  int rc = ch_run(&p, args, 60);
-  snprintf(err, n, "%s", ch_str(&p.err));
-  ch_free(&p);
-  return rc;
-}
-
 static void t_copied_streams(void **state) {
   (void)state;
   char ffmpeg[600];
@@ -98,7 +90,7 @@ static void t_copied_streams(void **state) {
       a[na++] = f[nf++] = cases[c][k];
     a[na] = out;
     f[nf] = ref;
-    assert_int_equal(run_iso(a, err, sizeof err), 0);
+    assert_int_equal(ch_run_err(a, err, sizeof err), 0);
     assert_int_equal(tm_run_ffmpeg(f), 0);
     stamps(out, sa, sizeof sa);
     stamps(ref, sb, sizeof sb);
@@ -114,7 +106,7 @@ static void t_encoded_refused(void **state) {
   char out[800], err[4096];
   snprintf(out, sizeof out, "%s/enc.mkv", g_dir);
   const char *a[] = {"-y", "-i", g_gen, "-c:v", "libx264", "-c:a", "copy", "-copyts", out, NULL};
-  assert_int_not_equal(run_iso(a, err, sizeof err), 0);
+  assert_int_not_equal(ch_run_err(a, err, sizeof err), 0);
   assert_non_null(strstr(err, "copyts"));
   assert_false(tm_file_exists(out));
 }

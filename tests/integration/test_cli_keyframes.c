@@ -49,14 +49,6 @@ static void keyframes(const char *path, char *out, size_t n) {
   avformat_close_input(&ic);
 }
 
-static int run_iso(const char *const *args, char *err, size_t n) {
-  ch_proc p;
-  int rc = ch_run(&p, args, 60);
-  snprintf(err, n, "%s", ch_str(&p.err));
-  ch_free(&p);
-  return rc;
-}
-
 /* One -force_key_frames value on in (-ss ss when not NULL), with isopipe and
  * ffmpeg: the same keyframe times, and at least want of them. */
 static void same_as_ffmpeg(const char *in, const char *ss, const char *value, int want) {
@@ -70,7 +62,7 @@ static void same_as_ffmpeg(const char *in, const char *ss, const char *value, in
   const char *f[] = {"-i",      in,        "-ss",       ss ? ss : "0",         "-c:v",
                      "libx264", "-preset", "ultrafast", "-force_key_frames:0", value,
                      ref,       NULL};
-  assert_int_equal(run_iso(a, err, sizeof err), 0);
+  assert_int_equal(ch_run_err(a, err, sizeof err), 0);
   assert_int_equal(tm_run_ffmpeg(f), 0);
   keyframes(out, ka, sizeof ka);
   keyframes(ref, kb, sizeof kb);
@@ -120,11 +112,11 @@ static void t_bad_values(void **state) {
   snprintf(out, sizeof out, "%s/bad.mkv", g_dir);
   const char *a[] = {"-y", "-i", g_in, "-c:v", "libx264", "-force_key_frames", "expr:gte(t,nope)",
                      out,  NULL};
-  assert_int_equal(run_iso(a, err, sizeof err), 2);
+  assert_int_equal(ch_run_err(a, err, sizeof err), 2);
   assert_non_null(strstr(err, "force_key_frames"));
   assert_non_null(strstr(err, "gte(t,nope)"));
   const char *b[] = {"-y", "-i", g_in, "-c:v", "libx264", "-force_key_frames", "1,soon", out, NULL};
-  assert_int_equal(run_iso(b, err, sizeof err), 2);
+  assert_int_equal(ch_run_err(b, err, sizeof err), 2);
   assert_non_null(strstr(err, "'soon'"));
   assert_false(tm_file_exists(out));
 }

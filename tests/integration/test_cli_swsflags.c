@@ -29,14 +29,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-static int run_iso(const char *const *args, char *err, size_t n) {
-  ch_proc p;
-  int rc = ch_run(&p, args, 60);
-  snprintf(err, n, "%s", ch_str(&p.err));
-  ch_free(&p);
-  return rc;
-}
-
 static void t_same_pictures(void **state) {
   (void)state;
   char ffmpeg[600];
@@ -61,7 +53,7 @@ static void t_same_pictures(void **state) {
       a[na++] = f[nf++] = tail[k];
     a[na] = out;
     f[nf] = ref;
-    assert_int_equal(run_iso(a, err, sizeof err), 0);
+    assert_int_equal(ch_run_err(a, err, sizeof err), 0);
     assert_int_equal(tm_run_ffmpeg(f), 0);
     int lines = 0;
     bool same = tm_framemd5_equal(out, ref, &lines, why, sizeof why);
@@ -87,7 +79,7 @@ static void t_bad_flags(void **state) {
   char out[800], err[4096];
   snprintf(out, sizeof out, "%s/bad.mkv", g_dir);
   const char *a[] = {"-y", "-i", g_in, "-sws_flags", "lanczos+nosuch", "-s", "64x48", out, NULL};
-  assert_int_equal(run_iso(a, err, sizeof err), 2);
+  assert_int_equal(ch_run_err(a, err, sizeof err), 2);
   assert_non_null(strstr(err, "-sws_flags"));
   assert_non_null(strstr(err, "lanczos+nosuch"));
   assert_false(tm_file_exists(out));
