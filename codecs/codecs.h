@@ -29,7 +29,9 @@ const char *cx_errstr(int averr, char *buf, size_t len);
 
 /* An AVIOContext over the caller's callbacks (read, or write with write
  * set; seek when io has one). interrupt (may be NULL) ends the waits of a
- * callback that answers EAGAIN. NULL when io lacks the callback or out of
+ * callback that answers EAGAIN; once it is set a reader calls the callback
+ * no more (a writer still does: a graceful stop writes the trailer). NULL
+ * when io lacks the callback or out of
  * memory. Close with cx_io_close, which flushes a writer. */
 AVIOContext *cx_io_open(const iso_io *io, bool write, int (*interrupt)(void *), void *opaque);
 void cx_io_close(AVIOContext **pb);

@@ -27,6 +27,11 @@ static bool again(cx_io_ctx *c, int r) {
 
 static int io_read(void *opaque, uint8_t *buf, int size) {
   cx_io_ctx *c = opaque;
+  /* A cancelled reader does not call the source again: demuxers retry
+   * after errors (matroska once per byte), and each retry would be one
+   * more call of a possibly blocking callback between the cancel and the
+   * end of the run. */
+  if (c->interrupt && c->interrupt(c->interrupt_opaque)) return AVERROR_EXIT;
   for (;;) {
     int r = c->io.read(c->io.opaque, buf, size);
     if (r > 0) return r > size ? size : r;

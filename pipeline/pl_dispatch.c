@@ -248,6 +248,10 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
   m->info = NULL;
   p->in_meta[k] = m->meta;
   m->meta = NULL;
+  /* A cancel from another thread that no tick has seen yet: the graph is
+   * not built, nothing is opened for writing. */
+  int req = atomic_exchange(&p->cancel_req, 0);
+  if (req) pl_main_cancel(p, req == 2 ? ISO_CANCEL_NOW : ISO_CANCEL_GRACEFUL);
   if (p->paused) pl_main_send_ctl(p, k, PL_M_PAUSE);
   if (p->aborting) {
     pl_main_abort_all(p);

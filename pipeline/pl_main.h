@@ -46,6 +46,7 @@ struct iso_pipeline {
   struct pl_meta *in_meta[PL_MAX_INPUTS];
   int nnodes; /* spawned or to spawn */
   bool graph_built, connected, aborting, stopping, cancelled, log_on, paused;
+  bool gave_up; /* the abort took too long: said once */
   uint64_t log_id;
   /* From any thread: iso_pipeline_cancel's request (1 graceful, 2 now), which
    * main's next tick carries out, and whether a run is under way. */

@@ -76,6 +76,30 @@ static void fill_progress(iso_pipeline *p, uint64_t now) {
 
 static void tick(iso_pipeline *p, iso_timer *t);
 
+/* Not even a kill got through: a stage is blocked in a call that ignores
+ * it (a caller's I/O callback, a long FFmpeg call). Said once, naming the
+ * stages; the run still ends only when they have exited, since until then
+ * they use what the run owns and the caller's callbacks (iso_io's promise:
+ * no call after on_done). */
+static void give_up(iso_pipeline *p) {
+  p->gave_up = true;
+  char names[160] = "";
+  size_t len = 0;
+  for (int i = 0; i < p->nnodes && len < sizeof names; i++)
+    if (p->node[i].spawned && !p->node[i].exited)
+      len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "",
+                              p->job->node[i].name);
+  char text[PL_ERRLEN];
+  snprintf(text, sizeof text,
+           "pipeline (%s): stages did not stop within %.0f s of the abort (still running: %s); "
+           "waiting for them",
+           p->job->input, PL_GIVE_UP_NS / 1e9, names);
+  if (p->status == ISO_OK && !p->cancelled)
+    pl_main_fail(p, ISO_ETIMEDOUT, 0, ISO_ERRCAT_TIMEOUT, -1, text);
+  else
+    pl_pipeline_deliver_log(p, AV_LOG_WARNING, "pipeline", text);
+}
+
 void pl_main_tick(iso_timer *t, void *ud) {
   iso_pipeline *prev = pl_log_main_enter(ud);
   tick(ud, t);
@@ -89,18 +113,7 @@ static void tick(iso_pipeline *p, iso_timer *t) {
   pl_preview_tick(p->job->preview);
   pl_log_drain(p, p->log_id);
   if (p->stats) pl_stats_tick(p->stats, now, iso_timer_lateness_ns(t), iso_timer_missed(t));
-  if (p->aborting && now - p->abort_start_ns > PL_GIVE_UP_NS) {
-    /* Not even a kill got through (a stage blocked in a call that ignores
-     * it): report the end anyway; iso_runtime_shutdown() reaps what is left. */
-    if (p->status == ISO_OK && !p->cancelled) {
-      char text[160];
-      snprintf(text, sizeof text, "pipeline (%s): stages did not stop within %.0f s of the abort",
-               p->job->input, PL_GIVE_UP_NS / 1e9);
-      pl_main_fail(p, ISO_ETIMEDOUT, 0, ISO_ERRCAT_TIMEOUT, -1, text);
-    }
-    pl_main_finish(p);
-    return;
-  }
+  if (p->aborting && !p->gave_up && now - p->abort_start_ns > PL_GIVE_UP_NS) give_up(p);
   if (p->aborting && now - p->abort_ns > PL_KILL_AFTER_NS) {
     /* A stage stuck in a long FFmpeg call: the isolate goes, exit stays prompt. */
     for (int i = 0; i < p->nnodes; i++)

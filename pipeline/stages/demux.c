@@ -478,8 +478,10 @@ void pl_demux_entry(iso_value *msg) {
     r = AVERROR(EINVAL);
   }
   av_dict_free(&o.fmt_opts);
-  if (r < 0 && pl_flag_interrupt(job->flag)) {
-    /* Cancelled while opening (a silent network peer): nothing to report. */
+  /* Cancelled while opening (a silent network peer): nothing to report,
+   * also when the open returned what it had (a probe cut short by the
+   * cancel describes the input wrongly). */
+  if (pl_flag_interrupt(job->flag)) {
     pl_stage_end(st, true);
     pl_stage_leave(st, false);
     return;

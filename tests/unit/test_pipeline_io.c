@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -15,22 +17,44 @@
 typedef struct mem {
   uint8_t *data;
   int64_t size, cap, pos;
-  int fail_read_at;  /* > 0: -EIO once pos reaches it */
-  int fail_write_at; /* > 0: -ENOSPC once size would pass it */
-  int stall_after;   /* > 0: -EAGAIN for ever once pos reaches it */
-  int stalls;
-  iso_pipeline *cancel; /* cancelled from the callback after a few stalls */
+  int fail_read_at;            /* > 0: -EIO once pos reaches it */
+  int fail_write_at;           /* > 0: -ENOSPC once size would pass it */
+  int stall_after;             /* > 0: -EAGAIN for ever once pos reaches it */
+  int stall_ms;                /* each stalled call blocks this long before its -EAGAIN */
+  int stalls, post_at;         /* stalled is posted at stall post_at (default 20) */
+  iso_pipeline *cancel;        /* cancelled from the callback after a few stalls */
+  sem_t *stalled;              /* posted at the 20th stall (a canceller thread waits) */
+  atomic_int reads_after_done; /* calls made once the run had returned */
+  atomic_int active;           /* calls in progress */
+  atomic_bool done;
   int calls;
 } mem;
 
+static int mem_read_at(mem *m, uint8_t *buf, int n);
+
 static int mem_read(void *o, uint8_t *buf, int n) {
   mem *m = o;
+  atomic_fetch_add(&m->active, 1);
+  int r = mem_read_at(m, buf, n);
+  atomic_fetch_sub(&m->active, 1);
+  return r;
+}
+
+static int mem_read_at(mem *m, uint8_t *buf, int n) {
   m->calls++;
+  if (atomic_load(&m->done)) atomic_fetch_add(&m->reads_after_done, 1);
   if (m->fail_read_at > 0 && m->pos >= m->fail_read_at) return -EIO;
   if (m->stall_after > 0 && m->pos >= m->stall_after) {
     /* A peer that went silent: the run is cancelled from another thread
-     * than main (this one, the demux's) while the read keeps waiting. */
-    if (++m->stalls == 20 && m->cancel) iso_pipeline_cancel(m->cancel, ISO_CANCEL_NOW);
+     * than main (this one, the demux's, or a third) while the read keeps
+     * waiting. */
+    ++m->stalls;
+    if (m->stalls == 20 && m->cancel) iso_pipeline_cancel(m->cancel, ISO_CANCEL_NOW);
+    if (m->stalled && m->stalls == (m->post_at ? m->post_at : 20)) sem_post(m->stalled);
+    if (m->stall_ms > 0) {
+      struct timespec ts = {m->stall_ms / 1000, (m->stall_ms % 1000) * 1000000L};
+      nanosleep(&ts, NULL);
+    }
     return -EAGAIN;
   }
   int64_t left = m->size - m->pos;
@@ -245,6 +269,97 @@ static void t_stalled_input_cancel(void **state) {
   free(dst.data);
 }
 
+/* A third thread, neither main nor the demux, cancels once the source has
+ * stalled 20 times. */
+typedef struct canceller {
+  sem_t stalled;
+  iso_pipeline *p;
+  iso_cancel_mode how;
+} canceller;
+
+static void *cancel_when_stalled(void *arg) {
+  canceller *c = arg;
+  while (sem_wait(&c->stalled) != 0 && errno == EINTR) {
+  }
+  if (c->p) iso_pipeline_cancel(c->p, c->how);
+  return NULL;
+}
+
+/* The same stall while the demux is still opening the input (probing its
+ * first bytes), cancelled from a third thread: the run ends cancelled, and
+ * only once the demux has let go of the callbacks (none is called after
+ * iso_pipeline_run returns, nothing is freed twice). A blocking callback
+ * (stall_ms) delays the end by at most one call. */
+static void stalled_open(int stall_ms, int post_at, iso_cancel_mode how) {
+  char in[1024];
+  tp_media("clip-vp9-opus.webm", in, sizeof in);
+  mem src, dst = {0};
+  mem_load(&src, in);
+  src.stall_after = 1; /* the first read gives 3000 bytes, then nothing */
+  src.stall_ms = stall_ms;
+  src.post_at = post_at;
+  canceller c = {.how = how};
+  assert_int_equal(sem_init(&c.stalled, 0, 0), 0);
+  src.stalled = &c.stalled;
+  iso_io ii = {mem_read, NULL, NULL, &src}, oo = {NULL, mem_write, NULL, &dst};
+  const char *kv[] = {"f", "matroska", "c", "copy", NULL};
+  tp_run r;
+  tp_init(&r);
+  iso_pipeline *p = tp_make(&r, kv);
+  assert_non_null(p);
+  assert_int_equal(iso_pipeline_set_input_io(p, &ii), ISO_OK);
+  assert_int_equal(iso_pipeline_set_output_io(p, 0, &oo), ISO_OK);
+  c.p = p;
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, cancel_when_stalled, &c), 0);
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  int st = iso_pipeline_run(p);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  atomic_store(&src.done, true);
+  int active = atomic_load(&src.active);
+  pthread_join(th, NULL);
+  iso_error_info ei;
+  iso_pipeline_error_info(p, &ei);
+  double s = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+  iso_pipeline_free(p);
+  assert_int_equal(st, ISO_ECANCELLED);
+  assert_int_equal(ei.category, ISO_ERRCAT_CANCELLED);
+  assert_true(src.stalls >= (post_at ? post_at : 20));
+  /* Not while the demux was still inside the callback either. */
+  assert_int_equal(active, 0);
+  assert_int_equal(r.done_calls, 1);
+  assert_int_equal(dst.size, 0); /* nothing was opened, nothing written */
+  if (getenv("TP_VERBOSE"))
+    fprintf(stderr, "stall_ms %d: %.2f s, %d stalls\n", stall_ms, s, src.stalls);
+  /* At most the call in progress: the demuxer's retries call no more. */
+  if (s > 3 + stall_ms / 1000.0) fail_msg("the stalled open took %.1f s to end", s);
+  /* The demux isolate is gone, not left behind in the callback: the
+   * caller may free the source now. */
+  struct timespec ts = {0, 50000000};
+  nanosleep(&ts, NULL);
+  assert_int_equal(atomic_load(&src.reads_after_done), 0);
+  sem_destroy(&c.stalled);
+  free(src.data);
+  free(dst.data);
+}
+
+static void t_stalled_open_cancel_other_thread(void **state) {
+  (void)state;
+  stalled_open(0, 0, ISO_CANCEL_NOW);
+  stalled_open(0, 0, ISO_CANCEL_GRACEFUL);
+}
+
+/* Callbacks that block: 30 ms each (the run ends after the one in
+ * progress, not after each retry of the demuxer), and one that blocks
+ * beyond the pipeline's give-up (4 s after the abort): the run ends after
+ * it returns, never while it is still inside it. */
+static void t_blocking_open_cancel_other_thread(void **state) {
+  (void)state;
+  stalled_open(30, 0, ISO_CANCEL_NOW);
+  stalled_open(4300, 1, ISO_CANCEL_NOW);
+}
+
 /* Writes a file into a pipe, as another process would, then closes it. */
 typedef struct feeder {
   int fd;
@@ -301,6 +416,8 @@ int main(void) {
       cmocka_unit_test(t_mp4_needs_seek),
       cmocka_unit_test(t_callback_errors),
       cmocka_unit_test(t_stalled_input_cancel),
+      cmocka_unit_test(t_stalled_open_cancel_other_thread),
+      cmocka_unit_test(t_blocking_open_cancel_other_thread),
       cmocka_unit_test(t_fd),
   };
   return tm_exit(cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir));
