@@ -386,4 +386,22 @@ int cx_bsf_send(cx_bsf *b, AVPacket *pkt, char *err);
 int cx_bsf_receive(cx_bsf *b, AVPacket *pkt, char *err);
 void cx_bsf_free(cx_bsf **b);
 
+/* ---- subtitles --------------------------------------------------------------- */
+
+/* One subtitle stream re-encoded as ffmpeg does it: each packet decoded to
+ * an AVSubtitle and encoded again (subrip, ass, mov_text, webvtt...). */
+typedef struct cx_subconv cx_subconv;
+/* Can subtitles of codec `in` go through encoder enc? (text to text,
+ * bitmap to bitmap, as ffmpeg allows); err says why not. */
+int cx_subconv_check(enum AVCodecID in, const AVCodec *enc, char *err);
+int cx_subconv_open(cx_subconv **out, const AVCodecParameters *in, AVRational in_tb,
+                    const char *encoder, char *err);
+/* The output stream's parameters; its packets are in AV_TIME_BASE_Q. */
+const AVCodecParameters *cx_subconv_par(const cx_subconv *s);
+/* 1: out holds the re-encoded packet; 0: none out (nothing to show, or an
+ * undecodable packet: err then says so); < 0: the encoder failed. */
+int cx_subconv_convert(cx_subconv *s, const AVPacket *in, AVRational in_tb, AVPacket *out,
+                       char *err);
+void cx_subconv_free(cx_subconv **s);
+
 #endif

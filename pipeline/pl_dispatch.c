@@ -215,14 +215,14 @@ static void connect_all(iso_pipeline *p) {
 }
 
 /* Each demux describes its input; the graph is built once all have. */
-/* Streams a map asked for that isopipe cannot write: one warning per file
+/* Data and attachment streams a map asked for: one warning per file
  * naming them, where ffmpeg would copy them (or fail). */
 static void warn_unwritten(iso_pipeline *p, const pl_job *g, int f) {
   if (!g->unwritten[f]) return;
   char line[PL_ERRLEN];
   size_t len = (size_t)snprintf(line, sizeof line,
-                                "%s: not written (isopipe writes only audio "
-                                "and video; -sn / -dn leave them out):",
+                                "%s: not written (isopipe writes no data or "
+                                "attachment streams; -dn leaves data out):",
                                 p->file[f]->output);
   for (int i = 0; i < g->info.nstreams && i < 64 && len < sizeof line; i++) {
     if (!(g->unwritten[f] & (1ull << i))) continue;

@@ -178,12 +178,14 @@ static bool picked(const pl_job *g, int file, int idx) {
  * graph (and the input's description) is g's. */
 static int add_out(pl_job *g, const pl_job *fj, int file, int idx, char *err, size_t n) {
   const pl_stream_info *si = &g->info.st[idx];
-  if (si->type != AVMEDIA_TYPE_VIDEO && si->type != AVMEDIA_TYPE_AUDIO) {
-    if (!fj->sn && idx < 64) g->unwritten[file] |= 1ull << idx;
+  if (si->type == AVMEDIA_TYPE_DATA || si->type == AVMEDIA_TYPE_ATTACHMENT ||
+      si->type == AVMEDIA_TYPE_UNKNOWN) {
+    if (!(si->type == AVMEDIA_TYPE_DATA && fj->dn) && idx < 64) g->unwritten[file] |= 1ull << idx;
     return ISO_OK;
   }
   if (si->type == AVMEDIA_TYPE_VIDEO && fj->vn) return ISO_OK;
   if (si->type == AVMEDIA_TYPE_AUDIO && fj->an) return ISO_OK;
+  if (si->type == AVMEDIA_TYPE_SUBTITLE && fj->sn) return ISO_OK;
   if (picked(g, file, idx)) return ISO_OK;
   if (g->nout >= PL_MAX_OUT) return pl_fail(err, n, "too many output streams (max %d)", PL_MAX_OUT);
   pl_out_stream *o = &g->out[g->nout++];
@@ -284,12 +286,14 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
       continue;
     }
     /* A stream asked for by type or index is never left out silently. */
-    if ((type || absolute) && si->type != AVMEDIA_TYPE_VIDEO && si->type != AVMEDIA_TYPE_AUDIO) {
+    if ((type || absolute) &&
+        (si->type == AVMEDIA_TYPE_DATA || si->type == AVMEDIA_TYPE_ATTACHMENT ||
+         si->type == AVMEDIA_TYPE_UNKNOWN)) {
       if (optional) continue;
-      return pl_fail(err, n, "map '%s': stream %d:%d is %s; isopipe writes only audio and video",
-                     spec, input, i - lo,
-                     av_get_media_type_string(si->type) ? av_get_media_type_string(si->type)
-                                                        : "unknown");
+      return pl_fail(
+          err, n, "map '%s': stream %d:%d is %s; isopipe writes only audio, video and subtitles",
+          spec, input, i - lo,
+          av_get_media_type_string(si->type) ? av_get_media_type_string(si->type) : "unknown");
     }
     if (add_out(g, fj, file, i, err, n)) return ISO_EINVAL;
   }
@@ -297,6 +301,26 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
     return pl_fail(err, n, "map '%s' matches no stream in %s (a trailing '?' would ignore it)",
                    spec, pl_basename(pl_input_path(g, input)));
   return ISO_OK;
+}
+
+/* ffmpeg's pick of a subtitle stream without -map: the first of the input
+ * whose kind (text or bitmap) the format's default subtitle encoder
+ * writes, or simply the first once -c:s names an encoder. -1: none. */
+static int default_subtitle(const pl_job *g, const pl_job *fj, const AVOutputFormat *of) {
+  if (fj->sn || !of) return -1;
+  bool named = fj->cs_named;
+  const AVCodec *enc = avcodec_find_encoder(of->subtitle_codec);
+  if (!named && !enc) return -1;
+  const AVCodecDescriptor *od = enc ? avcodec_descriptor_get(enc->id) : NULL;
+  int mask = AV_CODEC_PROP_TEXT_SUB | AV_CODEC_PROP_BITMAP_SUB;
+  for (int i = 0; i < g->info.nstreams; i++) {
+    const pl_stream_info *si = &g->info.st[i];
+    if (si->type != AVMEDIA_TYPE_SUBTITLE) continue;
+    const AVCodecDescriptor *id = avcodec_descriptor_get(si->codec_id);
+    int ip = id ? id->props & mask : 0, op = od ? od->props & mask : 0;
+    if (named || (ip & op) || (id && od && (!id->props || !od->props))) return i;
+  }
+  return -1;
 }
 
 /* The streams output file `file` gets, by its own -map / -vn / -an / format. */
@@ -324,10 +348,57 @@ static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t
       return ISO_EINVAL;
     if (want_a && g->info.best_a >= 0 && add_out(g, fj, file, g->info.best_a, err, n))
       return ISO_EINVAL;
+    int s = default_subtitle(g, fj, of);
+    if (s >= 0 && add_out(g, fj, file, s, err, n)) return ISO_EINVAL;
   }
   if (g->nout == first)
     return pl_fail(err, n, "%s: no stream to write (input has %s)", pl_basename(fj->output),
                    g->info.nstreams ? "no usable audio/video" : "no streams");
+  return ISO_OK;
+}
+
+/* A subtitle stream's fate in fj's output: copied (when the format can
+ * hold the codec) or re-encoded by the muxer with -c:s or the format's
+ * default subtitle encoder, text to text or bitmap to bitmap. */
+static int subtitle_codec(const pl_job *g, const pl_job *fj, const AVOutputFormat *of,
+                          pl_out_stream *o, char *err, size_t n) {
+  const pl_stream_info *si = &g->info.st[o->in_index];
+  int in = si->file, local = si->index;
+  const char *codec = avcodec_get_name(si->codec_id);
+  if (o->copy) {
+    if (of && avformat_query_codec(of, si->codec_id, FF_COMPLIANCE_NORMAL) == 0)
+      return pl_fail(err, n,
+                     "%s: %s subtitles (stream #%d:%d) cannot be copied into %s (-c:s copy); "
+                     "re-encode them (-c:s %s) or leave them out (-sn)",
+                     fj->output, codec, in, local, of->name,
+                     of->subtitle_codec != AV_CODEC_ID_NONE ? avcodec_get_name(of->subtitle_codec)
+                     : avformat_query_codec(of, AV_CODEC_ID_MOV_TEXT, FF_COMPLIANCE_NORMAL) > 0
+                         ? "mov_text"
+                         : "ENCODER");
+    return ISO_OK;
+  }
+  const AVCodec *c = NULL;
+  if (fj->cs) {
+    c = avcodec_find_encoder_by_name(fj->cs);
+    const AVCodecDescriptor *d = c ? NULL : avcodec_descriptor_get_by_name(fj->cs);
+    if (d) c = avcodec_find_encoder(d->id);
+    if (!c) return pl_fail(err, n, "c:s: unknown encoder '%s'", fj->cs);
+  } else if (of && of->subtitle_codec != AV_CODEC_ID_NONE) {
+    c = avcodec_find_encoder(of->subtitle_codec);
+  }
+  if (!c)
+    return pl_fail(err, n,
+                   "%s: format %s has no default subtitle encoder for stream #%d:%d (%s); "
+                   "choose one (-c:s), copy it (-c:s copy) or leave it out (-sn)",
+                   fj->output, of ? of->name : "?", in, local, codec);
+  if (of && avformat_query_codec(of, c->id, FF_COMPLIANCE_NORMAL) == 0)
+    return pl_fail(err, n, "%s: format %s cannot hold %s subtitles (c:s %s)", fj->output, of->name,
+                   avcodec_get_name(c->id), c->name);
+  char why[CX_ERRLEN] = "";
+  if (cx_subconv_check(si->codec_id, c, why) < 0)
+    return pl_fail(err, n, "%s: subtitle stream #%d:%d: %s (-c:s copy keeps it, -sn leaves it out)",
+                   fj->output, in, local, why);
+  snprintf(o->encoder, sizeof o->encoder, "%s", c->name);
   return ISO_OK;
 }
 
@@ -394,10 +465,14 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
       pl_out_stream *o = &g->out[i];
       if (o->file != f) continue;
       bool video = o->type == AVMEDIA_TYPE_VIDEO;
-      const char *want = video ? fj->cv : fj->ca;
+      bool sub = o->type == AVMEDIA_TYPE_SUBTITLE;
+      const char *want = sub ? fj->cs : video ? fj->cv : fj->ca;
       o->copy = want && !strcmp(want, "copy");
       o->mux_port = port++;
-      if (o->copy) {
+      if (sub && subtitle_codec(g, fj, of, o, err, n)) return ISO_EINVAL;
+      /* Subtitles are re-encoded, if at all, by the muxer (packets are small
+       * and independent): their link goes straight there as a copy's. */
+      if (o->copy || sub) {
         if (add_dlink(g, o->in_index, mux[f], o->mux_port, true, err, n)) return ISO_EINVAL;
         /* A copy has no convert stage: the demux cuts its window. */
         g->dlink[g->ndlinks - 1].start_us = fj->win_start_us;

@@ -251,7 +251,7 @@ typedef struct pl_job {
   struct pl_preview *preview; /* live preview pictures (a reference); NULL none */
   iso_io in_io, out_io;       /* the caller's callbacks instead of opening input / output; read /
                                  write NULL when unset */
-  char *cv, *ca, *preset, *pix_fmt, *sample_fmt;
+  char *cv, *ca, *cs, *preset, *pix_fmt, *sample_fmt;
   char *vf, *af;   /* libavfilter chains for video / audio; NULL none */
   char *aspect;    /* -aspect: display aspect, a setdar after the chain */
   char *force_kf;  /* -force_key_frames (pl_fkf.c); NULL none */
@@ -267,7 +267,8 @@ typedef struct pl_job {
   int vsync;         /* -fps_mode: a pl_vsync_mode; auto is resolved by the convert stage */
   bool vf_set;       /* -vf given: frames last 1/fps, not their packet's duration */
   int ar, ac;
-  bool vn, an, sn, fail_fast;
+  bool vn, an, sn, dn, fail_fast;
+  bool cs_named; /* c:s itself was given (not only c): ffmpeg then picks any subtitle */
   /* -copyts: copied streams keep the input's timestamps (-start_at_zero:
    * less the input's start time), as ffmpeg's; encoded streams refuse it. */
   bool copyts, start_at_zero;

@@ -106,6 +106,7 @@ void pl_job_free(pl_job *j) {
                    &j->allow_formats,
                    &j->cv,
                    &j->ca,
+                   &j->cs,
                    &j->preset,
                    &j->pix_fmt,
                    &j->sample_fmt,
@@ -145,6 +146,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   j->out_protocols = pl_dup_str(src->out_protocols);
   j->cv = pl_dup_str(src->cv);
   j->ca = pl_dup_str(src->ca);
+  j->cs = pl_dup_str(src->cs);
   j->preset = pl_dup_str(src->preset);
   j->pix_fmt = pl_dup_str(src->pix_fmt);
   j->sample_fmt = pl_dup_str(src->sample_fmt);
@@ -175,7 +177,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             (!src->protocol_whitelist || j->protocol_whitelist) &&
             (!src->allow_formats || j->allow_formats) && (!src->cv || j->cv) &&
             (!src->out_protocols || j->out_protocols) && (!src->ca || j->ca) &&
-            (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
+            (!src->cs || j->cs) && (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
             (!src->sample_fmt || j->sample_fmt) && (!src->vf || j->vf) && (!src->af || j->af) &&
             (!src->aspect || j->aspect) && (!src->seg_dir || j->seg_dir) &&
             (!src->force_kf || j->force_kf) && (!src->sws_flags || j->sws_flags) &&

@@ -112,9 +112,13 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     pl_set_str(&j->cv, v);
   else if (IS("c:a") || IS("acodec") || IS("codec:a"))
     pl_set_str(&j->ca, v);
-  else if (IS("c") || IS("codec")) {
+  else if (IS("c:s") || IS("scodec") || IS("codec:s")) {
+    pl_set_str(&j->cs, v);
+    j->cs_named = true;
+  } else if (IS("c") || IS("codec")) {
     pl_set_str(&j->cv, v);
     pl_set_str(&j->ca, v);
+    pl_set_str(&j->cs, v);
   } else if (IS("b:v") || IS("b")) {
     if (parse_rate(v, &j->bv) < 0) return pl_fail(err, n, "%s: bad bit rate '%s'", key, v);
   } else if (IS("b:a")) {
@@ -181,8 +185,10 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     j->vn = parse_bool(v);
   else if (IS("an"))
     j->an = parse_bool(v);
-  else if (IS("sn") || IS("dn"))
+  else if (IS("sn"))
     j->sn = parse_bool(v);
+  else if (IS("dn"))
+    j->dn = parse_bool(v);
   else if (IS("shortest"))
     j->shortest = parse_bool(v);
   else if (IS("map")) {

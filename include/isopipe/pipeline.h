@@ -46,10 +46,11 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
 /*
  * Options use ffmpeg's names without the dash. Known keys:
  *   i (input), o (output), f (output format), input_format,
- *   c:v c:a (codec name or "copy"; c sets both), b:v b:a (bits/s, "2M" ok),
+ *   c:v c:a c:s (codec name or "copy"; c sets all; c:s also picks a
+ *   subtitle stream without map, as ffmpeg's -c:s), b:v b:a (bits/s, "2M" ok),
  *   q:v q:a (fixed quantizer / VBR quality, as ffmpeg's -q), crf, preset,
  *   g (gop), threads, s (WxH), vf (scale=W:H, fps=N, comma-separated),
- *   r (fps), ar, ac, sample_fmt, pix_fmt, vn, an, sn, map (e.g. "0:v:0",
+ *   r (fps), ar, ac, sample_fmt, pix_fmt, vn, an, sn, dn, map (e.g. "0:v:0",
  *   repeatable), ss, t, to (seconds or [HH:]MM:SS.frac; per output, see
  *   below), metadata (k=v,
  *   repeatable), queue (link depth), worker_nice (nice of the video

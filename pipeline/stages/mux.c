@@ -12,55 +12,10 @@
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_sopts.h"
+#include "pipeline/stages/mux_filter.h"
 #include "pipeline/stages/mux_order.h"
 
-typedef struct mux_port {
-  struct mux_impl *x;
-  int k;
-  iso_link_rx *rx;
-  AVCodecParameters *par;
-  AVRational tb;
-  int file_index; /* -1: no stream in the file (yet) */
-  bool eof;
-  cx_bsf *bsf;     /* -bsf chain, or aac_adtstoasc put in for ADTS (see adts_check) */
-  bool adts_check; /* AAC without extradata into mp4/mov: its first packet decides */
-  bool bsf_out;    /* the chain gave a packet: its parameters are final */
-  size_t queued;   /* its packets in the mux queue */
-  double end_s;    /* end of its last packet written, seconds; -1 none */
-  double in_end_s; /* end of its latest packet queued, seconds; -1 none */
-} mux_port;
-
-/* What a queued packet owes its link: a credit, nothing (acked before the
- * header, counted in unacked_preheader), or nothing at all (a bitstream
- * filter's further output from one packet). */
-enum { ACK_OWED, ACK_PREHEADER, ACK_NONE };
-typedef struct mux_item {
-  pl_msg *m;
-  int ack;
-} mux_item;
-
-typedef struct mux_impl {
-  pl_stage *st;
-  int n;
-  mux_port port[PL_MAX_OUT];
-  int out_of[PL_MAX_OUT]; /* port -> the job's output stream */
-  cx_mux *mux;
-  bool connected, header;
-  mux_item *items; /* FIFO of packets across streams, in arrival order */
-  ring q;          /* over items; grows */
-  size_t unacked_preheader;
-  uint64_t vframes;
-  uint64_t written; /* packets in the file */
-  bool created;     /* the output did not exist before this run */
-  double pos_s;
-  uint64_t last_stat_ns;
-  int64_t final_bytes; /* -1 until the file is closed */
-  bool ordered;        /* several inputs or -shortest: earliest packet first (mux_order.h) */
-  double cut_s;        /* -shortest: where the first stream to end ended; -1 none */
-  uint64_t cut_pkts;   /* packets left out past it */
-} mux_impl;
-
-static bool q_push(mux_impl *x, pl_msg *m, int ack) {
+bool pl_mux_q_push(mux_impl *x, pl_msg *m, int ack) {
   if (ring_full(&x->q)) {
     size_t ncap = x->q.cap ? x->q.cap * 2 : 64;
     mux_item *nq = malloc(ncap * sizeof *nq);
@@ -357,76 +312,6 @@ static void on_kick(pl_stage *st) {
   finish_ok(x);
 }
 
-/* ffmpeg's muxers put their own bitstream filters in (mp4 takes ADTS AAC
- * through aac_adtstoasc) unless an option turns that off: mp4's empty_moov
- * does, and ffmpeg then fails on the first packet. The stage puts the filter
- * in itself before the header, so the header gets the AudioSpecificConfig. */
-static bool adts_candidate(const pl_job *j, const AVCodecParameters *par) {
-  static const char *const mov[] = {"mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"};
-  if (par->codec_id != AV_CODEC_ID_AAC || par->extradata_size > 0) return false;
-  for (size_t i = 0; i < sizeof mov / sizeof mov[0]; i++)
-    if (!strcmp(j->out_format, mov[i])) return true;
-  return false;
-}
-
-/* The stream's -bsf chain, opened on its parameters: a chain that refuses
- * the codec stops the run before the header, naming the chain and stream. */
-static bool open_bsf(mux_impl *x, mux_port *mp, const char *chain) {
-  const pl_out_stream *o = &x->st->job->out[x->out_of[mp->k]];
-  char err[CX_ERRLEN] = "";
-  int r = cx_bsf_open(&mp->bsf, chain, mp->par, mp->tb, err);
-  if (r < 0) {
-    pl_stage_fail_av(x->st, r, "-bsf:%c %s (%s stream from input #0:%d): %s",
-                     o->type == AVMEDIA_TYPE_VIDEO ? 'v' : 'a', chain,
-                     av_get_media_type_string(o->type), o->in_index, err);
-    return false;
-  }
-  return true;
-}
-
-/* Queues what the stream's filter gives for m (NULL: its end). The first
- * packet out carries m's credit; none out, the credit goes back now. */
-static void filter_in(mux_impl *x, mux_port *mp, pl_msg *m, int ack) {
-  pl_stage *st = x->st;
-  char err[CX_ERRLEN] = "";
-  int r = cx_bsf_send(mp->bsf, m ? m->pkt : NULL, err);
-  pl_stamp stamp = m ? m->stamp : (pl_stamp){0};
-  while (r >= 0) {
-    pl_msg *out = m ? m : pl_msg_new(PL_M_PACKET);
-    if (out && !out->pkt) out->pkt = av_packet_alloc();
-    if (!out || !out->pkt) {
-      pl_msg_free(out);
-      r = AVERROR(ENOMEM);
-      break;
-    }
-    r = cx_bsf_receive(mp->bsf, out->pkt, err);
-    if (r < 0) {
-      if (out != m) pl_msg_free(out);
-      break;
-    }
-    out->index = mp->k;
-    out->tb = cx_bsf_tb(mp->bsf);
-    out->stamp = stamp;
-    if (!q_push(x, out, out == m ? ack : ACK_NONE)) {
-      pl_msg_free(out);
-      r = AVERROR(ENOMEM);
-    }
-    if (out == m) m = NULL;
-    mp->bsf_out = true;
-  }
-  if (m) { /* nothing came out of it: the filter keeps it, or dropped it */
-    pl_msg_free(m);
-    if (ack == ACK_OWED)
-      iso_link_rx_ack(mp->rx, 1);
-    else if (ack == ACK_PREHEADER && x->unacked_preheader)
-      x->unacked_preheader--;
-  }
-  if (r < 0 && r != AVERROR(EAGAIN) && r != AVERROR_EOF) {
-    if (r == AVERROR(ENOMEM)) snprintf(err, sizeof err, "out of memory");
-    pl_stage_fail_av(st, r, "%s", err);
-  }
-}
-
 static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
   (void)rx;
   mux_port *mp = ud;
@@ -443,9 +328,11 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
     mp->tb = m->tb;
     pl_msg_free(m);
     iso_link_rx_ack(mp->rx, 1);
-    const char *chain = pl_sopt_get(st->job, "bsf", st->job->out[x->out_of[mp->k]].type);
-    if (chain ? open_bsf(x, mp, chain) : true) {
-      mp->adts_check = !chain && adts_candidate(st->job, mp->par);
+    const pl_out_stream *o = &st->job->out[x->out_of[mp->k]];
+    const char *chain = pl_sopt_get(st->job, "bsf", o->type);
+    bool sub_ok = o->type != AVMEDIA_TYPE_SUBTITLE || o->copy || pl_mux_open_sub(x, mp, o);
+    if (sub_ok && (chain ? pl_mux_open_bsf(x, mp, chain) : true)) {
+      mp->adts_check = !chain && pl_mux_adts_candidate(st->job, mp->par);
       try_header(x);
     }
   } else if (m->kind == PL_M_PACKET) {
@@ -462,15 +349,18 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
     if (mp->adts_check) {
       mp->adts_check = false;
       const AVPacket *p = m->pkt;
-      if (p->size > 2 && (AV_RB16(p->data) & 0xfff0) == 0xfff0 && open_bsf(x, mp, "aac_adtstoasc"))
+      if (p->size > 2 && (AV_RB16(p->data) & 0xfff0) == 0xfff0 &&
+          pl_mux_open_bsf(x, mp, "aac_adtstoasc"))
         pl_stage_log(st, AV_LOG_VERBOSE, "ADTS AAC into %s: aac_adtstoasc put in before the header",
                      st->job->out_format);
     }
-    if (st->ended) {
+    if (mp->sub && !st->ended) m = pl_mux_sub_packet(x, mp, m, ack);
+    if (!m) {
+    } else if (st->ended) {
       pl_msg_free(m);
     } else if (mp->bsf) {
-      filter_in(x, mp, m, ack);
-    } else if (!q_push(x, m, ack)) {
+      pl_mux_filter_in(x, mp, m, ack);
+    } else if (!pl_mux_q_push(x, m, ack)) {
       pl_msg_free(m);
       pl_stage_fail(st, ISO_ENOMEM, "out of memory");
     }
@@ -490,7 +380,7 @@ static void on_eof(iso_link_rx *rx, void *ud) {
   mux_port *mp = ud;
   mux_impl *x = mp->x;
   pl_stage_enter(x->st);
-  if (mp->bsf && !x->st->ended) filter_in(x, mp, NULL, ACK_NONE);
+  if (mp->bsf && !x->st->ended) pl_mux_filter_in(x, mp, NULL, ACK_NONE);
   if (x->st->job->shortest && mp->in_end_s >= 0 && (x->cut_s < 0 || mp->in_end_s < x->cut_s))
     x->cut_s = mp->in_end_s;
   mp->eof = true;
@@ -544,6 +434,7 @@ static void destroy(pl_stage *st) {
     if (x->port[k].rx && !st->links_gone) iso_link_rx_free(x->port[k].rx);
     avcodec_parameters_free(&x->port[k].par);
     cx_bsf_free(&x->port[k].bsf);
+    cx_subconv_free(&x->port[k].sub);
   }
   if (x->mux) {
     /* Cancelled or failed: what was muxed is still finalized. */

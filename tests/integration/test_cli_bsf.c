@@ -241,21 +241,21 @@ static void t_disposition_and_tag(void **state) {
   }
 }
 
-/* A map that takes a subtitle stream isopipe cannot write says so, naming
- * it; -sn and a negative map leave it out quietly. */
+/* A map that takes a data stream isopipe cannot write says so, naming it;
+ * -dn and a negative map leave it out quietly. */
 static void t_unwritten_streams_named(void **state) {
   (void)state;
   char in[800], out[800], err[4096];
-  TM_NEED(tm_corpus_file("video/sample_with_ssa_subtitles.mkv", in, sizeof in), "media corpus");
-  snprintf(out, sizeof out, "%s/subs.mkv", g_dir);
+  TM_NEED(tm_corpus_file("video/sample_scte35.ts", in, sizeof in), "media corpus");
+  snprintf(out, sizeof out, "%s/data.ts", g_dir);
   const char *a[] = {"-y", "-i", in, "-map", "0", "-c", "copy", out, NULL};
   assert_int_equal(ch_run_err(a, err, sizeof err), 0);
   assert_non_null(strstr(err, "not written"));
-  assert_non_null(strstr(err, "#0:2 (subtitle ass)"));
-  const char *b[] = {"-y", "-i", in, "-map", "0", "-sn", "-c", "copy", out, NULL};
+  assert_non_null(strstr(err, "#0:2 (data scte_35)"));
+  const char *b[] = {"-y", "-i", in, "-map", "0", "-dn", "-c", "copy", out, NULL};
   assert_int_equal(ch_run_err(b, err, sizeof err), 0);
   assert_null(strstr(err, "not written"));
-  const char *c[] = {"-y", "-i", in, "-map", "0", "-map", "-0:s", "-c", "copy", out, NULL};
+  const char *c[] = {"-y", "-i", in, "-map", "0", "-map", "-0:d", "-c", "copy", out, NULL};
   assert_int_equal(ch_run_err(c, err, sizeof err), 0);
   assert_null(strstr(err, "not written"));
 }

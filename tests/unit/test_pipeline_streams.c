@@ -250,7 +250,7 @@ static void t_passthrough_avoption(void **state) {
   assert_int_equal(tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO)->frames, 60);
 }
 
-static void t_subtitles_dropped(void **state) {
+static void t_subtitles_by_format(void **state) {
   (void)state;
   char in[1024], out[1024];
   TM_NEED(tm_corpus_file("video/sample_with_ssa_subtitles.mkv", in, sizeof in),
@@ -261,6 +261,21 @@ static void t_subtitles_dropped(void **state) {
   tp_init(&r);
   if (tp_run_kv(&r, kv) != ISO_OK) fail_msg("%s", r.error);
   tm_probe p;
+  assert_int_equal(tm_probe_file(out, false, &p), 0);
+  assert_int_equal(p.nb_streams, 2); /* mp4 has no default subtitle encoder */
+  /* mkv's is ass: the ASS track is re-encoded, as ffmpeg does. */
+  tm_path(out, sizeof out, g_dir, "subs.mkv");
+  kv[3] = out;
+  tp_init(&r);
+  if (tp_run_kv(&r, kv) != ISO_OK) fail_msg("%s", r.error);
+  assert_int_equal(tm_probe_file(out, false, &p), 0);
+  assert_int_equal(p.nb_streams, 3);
+  assert_int_equal(p.st[2].type, AVMEDIA_TYPE_SUBTITLE);
+  kv[6] = "sn"; /* -sn leaves it out */
+  kv[7] = "1";
+  tm_path(out, sizeof out, g_dir, "subs-sn.mkv");
+  tp_init(&r);
+  if (tp_run_kv(&r, kv) != ISO_OK) fail_msg("%s", r.error);
   assert_int_equal(tm_probe_file(out, false, &p), 0);
   assert_int_equal(p.nb_streams, 2);
 }
@@ -301,7 +316,7 @@ int main(void) {
       cmocka_unit_test(t_bitrate_option),
       cmocka_unit_test(t_fixed_quantizer),
       cmocka_unit_test(t_passthrough_avoption),
-      cmocka_unit_test(t_subtitles_dropped),
+      cmocka_unit_test(t_subtitles_by_format),
       cmocka_unit_test(t_metadata),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));

@@ -491,12 +491,12 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
                     "option '%s': only -c, -c:v[:0], -c:a[:0] and -c:s are supported (isopipe "
                     "writes one stream of each type per -map)",
                     a);
-      if (type == 's' || type == 'd' || type == 't') {
-        add_note(o, a, "isopipe writes no subtitle, data or attachment streams");
+      if (type == 'd' || type == 't') {
+        add_note(o, a, "isopipe writes no data or attachment streams");
         continue;
       }
-      if (type != 'a') add_kv(o, a, "c:v", norm);
-      if (type != 'v') add_kv(o, a, "c:a", norm);
+      /* "c" is every stream's codec; "c:s" also makes ffmpeg pick a subtitle. */
+      add_kv(o, a, type == 'v' ? "c:v" : type == 'a' ? "c:a" : type == 's' ? "c:s" : "c", norm);
       continue;
     }
     if (d->flags & CO_SPEC) {
