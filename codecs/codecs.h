@@ -254,6 +254,40 @@ int cx_fgraph_enc_video(const char *codec, enum AVPixelFormat want, char *buf, s
 int cx_fgraph_enc_audio(const char *codec, enum AVSampleFormat want_fmt, int want_rate,
                         const AVChannelLayout *want_layout, char *buf, size_t n);
 
+/* ---- complex filter graph (-filter_complex): several sources and sinks ---------- */
+
+#define CX_FCX_MAX 8 /* open inputs, and open outputs, of one graph */
+typedef struct cx_fcx_pad {
+  char label[64]; /* "" when unlabelled */
+  enum AVMediaType type;
+  char filter[64]; /* the filter instance the pad belongs to */
+} cx_fcx_pad;
+/* Parses a graph description without media (names, options, labels): its
+ * open inputs and outputs in libavfilter's order, which cx_fcx_open keeps. */
+int cx_fcx_pads(const char *desc, cx_fcx_pad *in, int *nin, cx_fcx_pad *out, int *nout, char *err);
+
+typedef struct cx_fcx_src {
+  AVRational tb;         /* of the frames' pts */
+  AVRational frame_rate; /* video: the input's, {0,0} unknown */
+  const AVFrame *first;  /* its size / format / rate / layout */
+  const char *pre;       /* filters between source and pad ("transpose=clock"), NULL none */
+} cx_fcx_src;
+typedef struct cx_fcx cx_fcx;
+/* Builds the graph: a buffer / abuffer for each open input (src[i] for the
+ * i-th of cx_fcx_pads), a buffersink / abuffersink for each open output. */
+int cx_fcx_open(cx_fcx **g, const char *desc, const cx_fcx_src *src, int nin, int threads,
+                const char *sws_opts, char *err);
+int cx_fcx_nb_inputs(const cx_fcx *g);
+int cx_fcx_nb_outputs(const cx_fcx *g);
+/* Input i's frame (a new reference; NULL: its end). */
+int cx_fcx_send(cx_fcx *g, int i, const AVFrame *frame);
+/* Output k's next frame: 0, AVERROR(EAGAIN) (an input must be fed) or AVERROR_EOF. */
+int cx_fcx_receive(cx_fcx *g, int k, AVFrame *out);
+/* Times the graph asked input i for a frame it did not have since its last one. */
+unsigned cx_fcx_requests(const cx_fcx *g, int i);
+cx_fgraph_out cx_fcx_output(const cx_fcx *g, int k);
+void cx_fcx_close(cx_fcx **g);
+
 /* ---- encode ------------------------------------------------------------------ */
 
 typedef struct cx_enc_opts {

@@ -17,4 +17,12 @@ int cx_fail(char *err, int averr, const char *fmt, ...)
 /* True if name is one of the comma-separated entries of list. */
 bool cx_name_in_list(const char *list, const char *name);
 
+/* A buffer / abuffer source's arguments for frames like f (pts in in_tb). */
+struct AVBPrint;
+int cx_fgraph_source_args(enum AVMediaType type, AVRational in_tb, AVRational frame_rate,
+                          const AVFrame *f, struct AVBPrint *bp);
+/* Each filter of a graph description created alone: an unknown name or a
+ * refused option fails naming that filter; movie / amovie are refused. */
+int cx_fgraph_check_each(const char *desc, char *err);
+
 #endif

@@ -20,18 +20,19 @@ struct cx_fgraph {
 };
 
 /* Source arguments from the first frame, as ffmpeg's buffer/abuffer take them. */
-static int source_args(const cx_fgraph_opts *o, const AVFrame *f, AVBPrint *bp) {
-  if (o->type == AVMEDIA_TYPE_VIDEO) {
+int cx_fgraph_source_args(enum AVMediaType type, AVRational in_tb, AVRational frame_rate,
+                          const AVFrame *f, AVBPrint *bp) {
+  if (type == AVMEDIA_TYPE_VIDEO) {
     AVRational sar = f->sample_aspect_ratio;
     if (sar.num <= 0 || sar.den <= 0) sar = (AVRational){0, 1};
     av_bprintf(bp, "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d", f->width,
-               f->height, f->format, o->in_tb.num, o->in_tb.den, sar.num, sar.den);
-    if (o->frame_rate.num > 0 && o->frame_rate.den > 0)
-      av_bprintf(bp, ":frame_rate=%d/%d", o->frame_rate.num, o->frame_rate.den);
+               f->height, f->format, in_tb.num, in_tb.den, sar.num, sar.den);
+    if (frame_rate.num > 0 && frame_rate.den > 0)
+      av_bprintf(bp, ":frame_rate=%d/%d", frame_rate.num, frame_rate.den);
     return 0;
   }
   char layout[128] = "";
-  av_bprintf(bp, "time_base=%d/%d:sample_rate=%d:sample_fmt=%s", o->in_tb.num, o->in_tb.den,
+  av_bprintf(bp, "time_base=%d/%d:sample_rate=%d:sample_fmt=%s", in_tb.num, in_tb.den,
              f->sample_rate, av_get_sample_fmt_name(f->format));
   if (f->ch_layout.order != AV_CHANNEL_ORDER_UNSPEC &&
       av_channel_layout_describe(&f->ch_layout, layout, sizeof layout) > 0)
@@ -72,7 +73,7 @@ int cx_fgraph_open(cx_fgraph **out, const cx_fgraph_opts *o, const AVFrame *firs
     ret = cx_fail(err, AVERROR(ENOMEM), "filter graph");
     goto fail;
   }
-  source_args(o, first, &args);
+  cx_fgraph_source_args(o->type, o->in_tb, o->frame_rate, first, &args);
   if (!av_bprint_is_complete(&args)) {
     ret = cx_fail(err, AVERROR(ENOMEM), "filter graph");
     goto fail;
@@ -205,7 +206,7 @@ static int check_one(const char *name, const char *args, char *err) {
 
 /* Walks libavfilter's graph syntax: [labels] name[@id][=args] separated by
  * ',' or ';'. Syntax errors are left to the parser. */
-static int check_each(const char *chain, char *err) {
+int cx_fgraph_check_each(const char *chain, char *err) {
   const char *p = chain;
   const char *ws = " \n\t\r";
   int ret = 0;
@@ -240,7 +241,7 @@ static int check_each(const char *chain, char *err) {
 
 int cx_fgraph_check(enum AVMediaType type, const char *chain, char *err) {
   if (!chain || !*chain) return 0;
-  int ret = check_each(chain, err);
+  int ret = cx_fgraph_check_each(chain, err);
   if (ret < 0) return ret;
   AVFilterGraph *graph = avfilter_graph_alloc();
   if (!graph) return cx_fail(err, AVERROR(ENOMEM), "filter graph");

@@ -84,6 +84,8 @@ static iso_entry entry_for(pl_node_kind k) {
     return pl_encode_entry;
   case PL_N_MUX:
     return pl_mux_entry;
+  case PL_N_LAVFI:
+    return pl_lavfi_entry;
   }
   return NULL;
 }
@@ -95,6 +97,7 @@ static pl_prio_kind prio_kind(const iso_pipeline *p, int id) {
     return PL_PRIO_DECODE;
   case PL_N_VCONV:
   case PL_N_ACONV:
+  case PL_N_LAVFI:
     return PL_PRIO_CONVERT;
   case PL_N_ENCODE:
     return p->job->out[nd->out_stream].type == AVMEDIA_TYPE_AUDIO ? PL_PRIO_AUDIO_ENCODE
@@ -127,15 +130,19 @@ static void declare(iso_pipeline *p, int id) {
   const pl_node *nd = &j->node[id];
   static const int kinds[] = {[PL_N_DEMUX] = ISO_STAGE_INPUT,   [PL_N_DECODE] = ISO_STAGE_DECODE,
                               [PL_N_VCONV] = ISO_STAGE_FILTER,  [PL_N_ACONV] = ISO_STAGE_FILTER,
-                              [PL_N_ENCODE] = ISO_STAGE_ENCODE, [PL_N_MUX] = ISO_STAGE_OUTPUT};
+                              [PL_N_ENCODE] = ISO_STAGE_ENCODE, [PL_N_MUX] = ISO_STAGE_OUTPUT,
+                              [PL_N_LAVFI] = ISO_STAGE_FILTER};
   int kind =
       (unsigned)nd->kind < sizeof kinds / sizeof kinds[0] ? kinds[nd->kind] : ISO_STAGE_OTHER;
   char media = 0;
-  if (nd->out_stream >= 0 && nd->out_stream < j->nout && kind != ISO_STAGE_OUTPUT) {
-    enum AVMediaType t = j->out[nd->out_stream].type;
+  bool typed = nd->kind == PL_N_DECODE ||
+               (nd->out_stream >= 0 && nd->out_stream < j->nout && kind != ISO_STAGE_OUTPUT);
+  if (typed) {
+    enum AVMediaType t =
+        nd->kind == PL_N_DECODE ? j->info.st[nd->in_stream].type : j->out[nd->out_stream].type;
     media = t == AVMEDIA_TYPE_VIDEO ? 'v' : t == AVMEDIA_TYPE_AUDIO ? 'a' : 0;
   }
-  bool shared = kind == ISO_STAGE_INPUT || kind == ISO_STAGE_DECODE;
+  bool shared = kind == ISO_STAGE_INPUT || kind == ISO_STAGE_DECODE || nd->kind == PL_N_LAVFI;
   if (p->stats) pl_stats_declare(p->stats, nd->name, kind, media, shared ? -1 : nd->file);
 }
 

@@ -65,6 +65,16 @@ static int check_filters(const pl_job *j, char *err, size_t n) {
       return pl_fail(err, n, "%s: %s%s%s", names[i], why, *detail ? ": " : "", detail);
     }
   }
+  if (j->fcomplex) {
+    cx_fcx_pad in[CX_FCX_MAX], out[CX_FCX_MAX];
+    int nin, nout;
+    char why[CX_ERRLEN] = "";
+    pl_log_error_clear();
+    if (cx_fcx_pads(j->fcomplex, in, &nin, out, &nout, why) < 0) {
+      const char *detail = pl_log_error_first();
+      return pl_fail(err, n, "filter_complex: %s%s%s", why, *detail ? ": " : "", detail);
+    }
+  }
   return ISO_OK;
 }
 
@@ -194,6 +204,7 @@ static int add_out(pl_job *g, const pl_job *fj, int file, int idx, char *err, si
   o->file = file;
   o->type = si->type;
   o->dec_node = o->conv_node = o->enc_node = -1;
+  o->fc_out = -1;
   return ISO_OK;
 }
 
@@ -231,6 +242,7 @@ static bool type_matches(const pl_stream_info *si, char t) {
  * map that matches nothing no error. A bare type ("v") is read as input
  * 0's, as ffmpeg reads it. */
 static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, char *err, size_t n) {
+  if (*spec == '[') return pl_fc_map(g, fj, file, spec, err, n);
   char buf[128];
   const char *s = spec;
   bool neg = *s == '-';
@@ -327,6 +339,8 @@ static int default_subtitle(const pl_job *g, const pl_job *fj, const AVOutputFor
 static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t n) {
   const AVOutputFormat *of = av_guess_format(fj->out_format, NULL, NULL);
   int first = g->nout;
+  bool fc_v = false, fc_a = false;
+  if (!file && pl_fc_unlabelled(g, fj, &fc_v, &fc_a, err, n)) return ISO_EINVAL;
   if (pl_inputs_check_meta(fj, g->info.ninputs > 0 ? g->info.ninputs : 1, err, n))
     return ISO_EINVAL;
   if (fj->nmaps) {
@@ -344,6 +358,9 @@ static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t
      * format takes none, whatever -c says). */
     bool want_a =
         of && av_guess_codec(of, NULL, fj->output, NULL, AVMEDIA_TYPE_AUDIO) != AV_CODEC_ID_NONE;
+    /* Unlabelled -filter_complex outputs took the first file's choice of their type. */
+    want_v = want_v && !fc_v;
+    want_a = want_a && !fc_a;
     if (want_v && g->info.best_v >= 0 && add_out(g, fj, file, g->info.best_v, err, n))
       return ISO_EINVAL;
     if (want_a && g->info.best_a >= 0 && add_out(g, fj, file, g->info.best_a, err, n))
@@ -423,6 +440,37 @@ static void chain_suffix(char *buf, size_t len, bool video, int k) {
     snprintf(buf, len, "%c", video ? 'v' : 'a');
 }
 
+/* One decoder per input stream, whatever the number of its consumers; it
+ * feeds (node, port) too. */
+static int decoder_for(pl_job *g, int *dec_of, int in_index, int *ndv, int *nda, int node, int port,
+                       char *err, size_t n) {
+  int dec = dec_of[in_index];
+  if (dec < 0) {
+    bool video = g->info.st[in_index].type == AVMEDIA_TYPE_VIDEO;
+    char suffix[16], name[ISO_STAGE_NAME_MAX];
+    chain_suffix(suffix, sizeof suffix, video, video ? (*ndv)++ : (*nda)++);
+    snprintf(name, sizeof name, "decode:%s", suffix);
+    dec = dec_of[in_index] = add_node(g, PL_N_DECODE, name, -1);
+    if (dec < 0) {
+      pl_fail(err, n, "graph too large");
+      return -1;
+    }
+    g->node[dec].input = g->info.st[in_index].file;
+    g->node[dec].in_stream = in_index;
+    g->node[dec].nin = 1;
+    if (add_dlink(g, in_index, dec, 0, false, err, n)) return -1;
+  }
+  pl_node *d = &g->node[dec];
+  if (d->nfan >= PL_MAX_FAN) {
+    pl_fail(err, n, "graph too large");
+    return -1;
+  }
+  if (!d->nfan) d->down_node = node;
+  d->fan_node[d->nfan] = node;
+  d->fan_port[d->nfan++] = port;
+  return dec;
+}
+
 int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
   pl_job *g = files[0];
   g->nout = 0;
@@ -431,8 +479,10 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
   g->nfiles = nfiles;
   if (nfiles < 1 || nfiles > PL_MAX_FILES) return pl_fail(err, n, "too many outputs");
   memset(g->unwritten, 0, sizeof g->unwritten);
+  if (pl_fc_bind(g, err, n)) return ISO_EINVAL;
   for (int f = 0; f < nfiles; f++)
     if (pick_streams(g, files[f], f, err, n)) return ISO_EINVAL;
+  if (pl_fc_check(g, files, err, n)) return ISO_EINVAL;
 
   /* One demux per input, nodes 0 .. ninputs - 1: "demux", "demux#1"... */
   int nin = g->ninputs > 0 ? g->ninputs : 1;
@@ -450,6 +500,12 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
     mux[f] = add_node(g, PL_N_MUX, name, -1);
     if (mux[f] < 0) return pl_fail(err, n, "graph too large");
     g->node[mux[f]].file = f;
+  }
+  if (g->fc.nout) {
+    int id = g->fc.node = add_node(g, PL_N_LAVFI, "filter_complex", -1);
+    if (id < 0) return pl_fail(err, n, "graph too large");
+    g->node[id].nin = g->fc.nin;
+    g->node[id].nfan = g->fc.nout;
   }
   int dec_of[PL_MAX_IN];
   for (int i = 0; i < PL_MAX_IN; i++)
@@ -491,29 +547,23 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
                        fj->out_format, video ? "video" : "audio");
       snprintf(o->encoder, sizeof o->encoder, "%s", c->name);
       char suffix[16], name[ISO_STAGE_NAME_MAX];
-      int dec = dec_of[o->in_index];
-      if (dec < 0) {
-        /* One decoder per input stream, whatever the number of outputs. */
-        chain_suffix(suffix, sizeof suffix, video, video ? ndv++ : nda++);
-        snprintf(name, sizeof name, "decode:%s", suffix);
-        dec = dec_of[o->in_index] = add_node(g, PL_N_DECODE, name, i);
-        if (dec < 0) return pl_fail(err, n, "graph too large");
-        g->node[dec].input = g->info.st[o->in_index].file;
-        g->node[dec].nin = 1;
-        if (add_dlink(g, o->in_index, dec, 0, false, err, n)) return ISO_EINVAL;
-      }
-      o->dec_node = dec;
       chain_suffix(suffix, sizeof suffix, video, video ? nv++ : na++);
       snprintf(name, sizeof name, "convert:%s%s", suffix, tag);
       o->conv_node = add_node(g, video ? PL_N_VCONV : PL_N_ACONV, name, i);
       snprintf(name, sizeof name, "encode:%s%s", suffix, tag);
       o->enc_node = add_node(g, PL_N_ENCODE, name, i);
       if (o->enc_node < 0) return pl_fail(err, n, "graph too large");
-      pl_node *d = &g->node[dec];
-      if (d->nfan >= PL_MAX_FAN) return pl_fail(err, n, "graph too large");
-      if (!d->nfan) d->down_node = o->conv_node;
-      d->fan_node[d->nfan] = o->conv_node;
-      d->fan_port[d->nfan++] = 0;
+      if (o->fc_out >= 0) {
+        /* Fed by its pad of the filter_complex stage. */
+        pl_node *lav = &g->node[g->fc.node];
+        lav->fan_node[o->fc_out] = o->conv_node;
+        lav->fan_port[o->fc_out] = 0;
+        if (!o->fc_out) lav->down_node = o->conv_node;
+      } else {
+        o->dec_node = decoder_for(g, dec_of, o->in_index, &ndv, &nda, o->conv_node, 0, err, n);
+        if (o->dec_node < 0) return ISO_EINVAL;
+        if (g->node[o->dec_node].out_stream < 0) g->node[o->dec_node].out_stream = i;
+      }
       pl_node *cv = &g->node[o->conv_node], *en = &g->node[o->enc_node];
       cv->file = en->file = f;
       cv->nin = en->nin = 1;
@@ -523,6 +573,9 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
     }
     g->node[mux[f]].nin = port;
   }
+  for (int i = 0; i < g->fc.nin; i++)
+    if (decoder_for(g, dec_of, g->fc.in_stream[i], &ndv, &nda, g->fc.node, i, err, n) < 0)
+      return ISO_EINVAL;
   return ISO_OK;
 }
 
@@ -543,6 +596,12 @@ void pl_job_windows(pl_job *const *files, int nfiles) {
     if (to >= 0) to = j->t_us < 0 ? -1 : (ss + j->t_us > to ? ss + j->t_us : to);
   }
   if (nfiles < 1) from = 0;
+  /* A filter_complex graph sees its inputs whole, as ffmpeg's: each
+   * output's window is cut after it (in its convert stages). */
+  if (nfiles >= 1 && files[0]->fcomplex) {
+    from = 0;
+    to = -1;
+  }
   for (int f = 0; f < nfiles; f++) {
     pl_job *j = files[f];
     int64_t ss = j->ss_us > 0 ? j->ss_us : 0;
@@ -569,6 +628,7 @@ void pl_job_copy_graph(pl_job *dst, const pl_job *src) {
   dst->ndlinks = src->ndlinks;
   memcpy(dst->dlink, src->dlink, sizeof dst->dlink);
   dst->nfiles = src->nfiles;
+  dst->fc = src->fc;
 }
 
 uint32_t pl_link_capacity(const pl_job *j, int node) {
@@ -584,7 +644,7 @@ uint32_t pl_link_capacity(const pl_job *j, int node) {
   /* Packets flow into decoders and the muxer, frames into convert and
    * encode. Audio frames are small (tens of KB): they get the packet depth,
    * so their links return credits in batches too (see link.c). */
-  if (nd->kind == PL_N_VCONV) return (uint32_t)j->queue_frames;
+  if (nd->kind == PL_N_VCONV || nd->kind == PL_N_LAVFI) return (uint32_t)j->queue_frames;
   if (nd->kind == PL_N_ENCODE && j->out[nd->out_stream].type == AVMEDIA_TYPE_VIDEO)
     return (uint32_t)j->queue_frames;
   return (uint32_t)j->queue_pkts;

@@ -20,7 +20,8 @@
 #define PL_MAX_FILES 8          /* output files of one pipeline */
 #define PL_MAX_INPUTS 8         /* input files of one pipeline */
 #define PL_MAX_FAN PL_MAX_FILES /* consumers of one decoder */
-#define PL_MAX_NODES (PL_MAX_INPUTS + PL_MAX_FILES + 3 * PL_MAX_OUT)
+#define PL_FC_MAX 8             /* open inputs, and outputs, of the -filter_complex graph */
+#define PL_MAX_NODES (PL_MAX_INPUTS + PL_MAX_FILES + 3 * PL_MAX_OUT + 1 + PL_FC_MAX)
 _Static_assert(PL_MAX_NODES <= ISO_MAX_STAGES, "progress must hold every stage");
 #define PL_MAX_DLINKS PL_MAX_IN /* links out of the demux */
 #define PL_ERRLEN 512
@@ -126,6 +127,7 @@ typedef struct pl_msg {
   AVCodecParameters *par;
   AVRational tb;
   pl_stamp stamp;
+  AVRational rate; /* FRAME out of the filter_complex stage: its output's frame rate */
   int level;
   int averr; /* ERROR: FFmpeg's AVERROR behind it, 0 none */
   int cat;   /* ERROR: an iso_error_category the stage knows, 0 = classify */
@@ -179,7 +181,8 @@ typedef enum pl_node_kind {
   PL_N_VCONV,
   PL_N_ACONV,
   PL_N_ENCODE,
-  PL_N_MUX
+  PL_N_MUX,
+  PL_N_LAVFI /* the -filter_complex graph: several input links, one output link per output pad */
 } pl_node_kind;
 
 typedef struct pl_out_stream {
@@ -189,7 +192,10 @@ typedef struct pl_out_stream {
   bool copy;
   char encoder[64];                  /* resolved encoder name */
   int dec_node, conv_node, enc_node; /* -1 when absent */
-  int mux_port;                      /* index of its file's muxer's input link */
+  /* Fed by output pad fc_out of the -filter_complex graph (-1: by a
+   * decoder); in_index is then the stream of the graph's first input. */
+  int fc_out;
+  int mux_port; /* index of its file's muxer's input link */
 } pl_out_stream;
 
 /* Stage names: one output keeps demux, decode:v, convert:v, encode:v, mux...
@@ -198,7 +204,8 @@ typedef struct pl_out_stream {
  * demux and the decoders serve every output and keep their names. */
 typedef struct pl_node {
   pl_node_kind kind;
-  int input; /* demux and decoders: the input file they read */
+  int input;     /* demux and decoders: the input file they read */
+  int in_stream; /* decoders: the input stream they decode */
   char name[ISO_STAGE_NAME_MAX];
   int out_stream;           /* the output stream it serves (-1 demux, mux) */
   int file;                 /* output file whose options it reads (0 for demux, decode) */
@@ -253,6 +260,7 @@ typedef struct pl_job {
                                  write NULL when unset */
   char *cv, *ca, *cs, *preset, *pix_fmt, *sample_fmt;
   char *vf, *af;   /* libavfilter chains for video / audio; NULL none */
+  char *fcomplex;  /* -filter_complex: one graph for every output (job #0 holds it) */
   char *aspect;    /* -aspect: display aspect, a setdar after the chain */
   char *force_kf;  /* -force_key_frames (pl_fkf.c); NULL none */
   char *sws_flags; /* -sws_flags: every scale filter's, after ffmpeg's bicubic */
@@ -322,6 +330,15 @@ typedef struct pl_job {
   pl_node node[PL_MAX_NODES];
   int ndlinks;
   pl_dlink dlink[PL_MAX_DLINKS];
+  /* The -filter_complex graph: the input stream on each open input, the
+   * type and label of each open output and the output stream it feeds. */
+  struct {
+    int nin, nout, node; /* node -1: none */
+    int in_stream[PL_FC_MAX];
+    enum AVMediaType in_type[PL_FC_MAX], out_type[PL_FC_MAX];
+    char out_label[PL_FC_MAX][64];
+    int out_stream[PL_FC_MAX]; /* -1 not used yet */
+  } fc;
   int nfiles; /* output files in the graph */
   /* Per output file, input streams a map asked for that isopipe cannot
    * write (subtitles, data, attachments): said as a warning, not dropped
@@ -359,6 +376,16 @@ bool pl_job_is_input_key(const char *key);
  * the first (before pl_job_prepare), then its graph (after the build). */
 int pl_job_inherit_input(pl_job *dst, const pl_job *src);
 void pl_job_copy_graph(pl_job *dst, const pl_job *src);
+/* -filter_complex (pl_fcomplex.c): its open inputs bound to input streams
+ * and its outputs listed, before streams are picked (g: the graph's job). */
+int pl_fc_bind(pl_job *g, char *err, size_t n);
+/* -map "[label]" of output file `file` (options fj): the output stream. */
+int pl_fc_map(pl_job *g, const pl_job *fj, int file, const char *spec, char *err, size_t n);
+/* Unlabelled outputs go to the first output file, as ffmpeg's; true for a
+ * type they take there (that file then picks no stream of it itself). */
+int pl_fc_unlabelled(pl_job *g, const pl_job *fj, bool *took_v, bool *took_a, char *err, size_t n);
+/* Every output pad used once, nothing copied or filtered twice. */
+int pl_fc_check(const pl_job *g, pl_job *const *files, char *err, size_t n);
 /* base for k 0, "base#k" for the k-th further input or output. */
 void pl_numbered_name(char *buf, size_t len, const char *base, int k);
 
@@ -457,6 +484,7 @@ void pl_vconv_entry(iso_value *msg);
 void pl_aconv_entry(iso_value *msg);
 void pl_encode_entry(iso_value *msg);
 void pl_mux_entry(iso_value *msg);
+void pl_lavfi_entry(iso_value *msg);
 /* Takes the job out of an entry message (freed). */
 pl_job *pl_job_take(iso_value *msg);
 /* Wraps a job as a TRANSFER value (consumes it). */
@@ -514,6 +542,9 @@ void pl_log_set_stage(pl_stage *st);
 /* True when convert:v turns the pictures by the input's display matrix
  * (autorotate): the output then carries no matrix. */
 bool pl_conv_rotates(const pl_job *j, int in_index);
+/* The filters that turn si's pictures upright ("transpose=clock," ...; "" none). */
+struct AVBPrint;
+void pl_conv_rotation(const pl_stream_info *si, struct AVBPrint *bp);
 /* The first FFmpeg error line logged on this thread since pl_log_error_clear
  * ("" none), so a failure can say which filter refused and why. */
 void pl_log_error_clear(void);

@@ -113,6 +113,7 @@ void pl_job_free(pl_job *j) {
                    &j->out_protocols,
                    &j->vf,
                    &j->af,
+                   &j->fcomplex,
                    &j->aspect,
                    &j->seg_dir,
                    &j->force_kf,
@@ -152,6 +153,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   j->sample_fmt = pl_dup_str(src->sample_fmt);
   j->vf = pl_dup_str(src->vf);
   j->af = pl_dup_str(src->af);
+  j->fcomplex = pl_dup_str(src->fcomplex);
   j->aspect = pl_dup_str(src->aspect);
   j->seg_dir = pl_dup_str(src->seg_dir);
   j->force_kf = pl_dup_str(src->force_kf);
@@ -179,8 +181,9 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             (!src->out_protocols || j->out_protocols) && (!src->ca || j->ca) &&
             (!src->cs || j->cs) && (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
             (!src->sample_fmt || j->sample_fmt) && (!src->vf || j->vf) && (!src->af || j->af) &&
-            (!src->aspect || j->aspect) && (!src->seg_dir || j->seg_dir) &&
-            (!src->force_kf || j->force_kf) && (!src->sws_flags || j->sws_flags) &&
+            (!src->fcomplex || j->fcomplex) && (!src->aspect || j->aspect) &&
+            (!src->seg_dir || j->seg_dir) && (!src->force_kf || j->force_kf) &&
+            (!src->sws_flags || j->sws_flags) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
             av_dict_count(j->extra) == av_dict_count(src->extra) &&
             av_dict_count(j->sopts) == av_dict_count(src->sopts) &&
@@ -213,7 +216,8 @@ bool pl_job_is_input_key(const char *key) {
                                      "copyts",
                                      "start_at_zero",
                                      "autorotate",
-                                     "noautorotate"};
+                                     "noautorotate",
+                                     "filter_complex"};
   for (size_t i = 0; key && i < sizeof keys / sizeof keys[0]; i++)
     if (!strcmp(key, keys[i])) return true;
   return key && !strncmp(key, "in:", 3);

@@ -75,6 +75,7 @@ pl_msg *pl_msg_ref(const pl_msg *src) {
   m->index = src->index;
   m->tb = src->tb;
   m->stamp = src->stamp;
+  m->rate = src->rate;
   bool ok = true;
   /* New references to the same refcounted buffers: one more owner of the
    * pixels and samples, not one more copy of them. */

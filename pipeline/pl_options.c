@@ -87,12 +87,6 @@ static int parse_fps(const char *v, AVRational *r) {
  * refused by name when set, instead of reaching the encoders as unknown
  * AVOptions. */
 static bool pl_not_implemented(const char *key) {
-  static const char *const keys[] = {
-      "filter_complex",
-  };
-  size_t len = strcspn(key, ":");
-  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-    if (strlen(keys[i]) == len && !strncmp(key, keys[i], len)) return true;
   return !strcmp(key, "frames:a");
 }
 
@@ -151,6 +145,14 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     pl_set_str(&j->vf, v);
   } else if (IS("af") || IS("filter:a")) {
     pl_set_str(&j->af, v);
+  } else if (IS("filter_complex") || IS("lavfi")) {
+    /* ffmpeg runs several graphs; one graph can hold several chains. */
+    if (j->fcomplex)
+      return pl_fail(err, n,
+                     "filter_complex: only one graph is supported; join the chains of '%s' and "
+                     "'%s' with ';'",
+                     j->fcomplex, v);
+    pl_set_str(&j->fcomplex, v);
   } else if (IS("aspect")) {
     AVRational dar;
     if (av_parse_ratio(&dar, v, 100000, 0, NULL) < 0 || dar.num <= 0 || dar.den <= 0)

@@ -83,7 +83,7 @@ static bool window_drops(conv_window *cw, pl_msg *in) {
 
 /* ffmpeg's autorotation: the display matrix becomes transpose / flips before
  * the user's chain, so their filters see the upright picture. */
-static void rotation_filters(const pl_stream_info *si, AVBPrint *bp) {
+void pl_conv_rotation(const pl_stream_info *si, AVBPrint *bp) {
   if (!si->has_matrix) return;
   const int32_t *m = si->matrix;
   double theta = -round(av_display_rotation_get(m));
@@ -111,8 +111,9 @@ bool pl_conv_rotates(const pl_job *j, int in_index) {
  * what the encoder accepts. After the first graph the output keeps its size
  * and format, as ffmpeg's rebuilt graphs do. */
 static int video_desc(const pl_job *j, const pl_out_stream *o, const int *fixed, AVBPrint *bp) {
-  if (j->autorotate) rotation_filters(&j->info.st[o->in_index], bp);
-  if (j->vf && *j->vf) av_bprintf(bp, "%s,", j->vf);
+  /* A filter_complex output was turned at the graph's input, as ffmpeg's. */
+  if (j->autorotate && o->fc_out < 0) pl_conv_rotation(&j->info.st[o->in_index], bp);
+  if (j->vf && *j->vf && o->fc_out < 0) av_bprintf(bp, "%s,", j->vf);
   if (fixed)
     av_bprintf(bp, "scale=%d:%d,", fixed[0], fixed[1]);
   else if (j->width || j->height)
@@ -134,7 +135,7 @@ static int video_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
 
 static int audio_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
                       const AVChannelLayout *fixed_layout, AVBPrint *bp) {
-  if (j->af && *j->af) av_bprintf(bp, "%s,", j->af);
+  if (j->af && *j->af && o->fc_out < 0) av_bprintf(bp, "%s,", j->af);
   AVChannelLayout want = {0};
   if (fixed_layout)
     av_channel_layout_copy(&want, fixed_layout);
@@ -217,11 +218,12 @@ static int vgraph_open(pl_filter *f, const pl_msg *in) {
   AVBPrint desc;
   av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
   int r = video_desc(j, o, x->fixed ? x->fix : NULL, &desc);
-  AVRational fr = j->info.st[o->in_index].fps;
+  /* A filter_complex output's rate is its graph's (the frames carry it). */
+  AVRational fr = o->fc_out >= 0 ? in->rate : j->info.st[o->in_index].fps;
   if (r >= 0) r = graph_open(st, &x->g, &desc, in, fr);
   if (r >= 0 && !x->fixed) {
     cx_fgraph_out go = cx_fgraph_output(x->g);
-    if (odd_for_encoder(j, o->encoder, &go)) {
+    if (o->fc_out < 0 && odd_for_encoder(j, o->encoder, &go)) {
       pl_stage_log(st, AV_LOG_WARNING, "%dx%d is odd; %s gets %dx%d", go.w, go.h, o->encoder,
                    go.w & ~1, go.h & ~1);
       cx_fgraph_close(&x->g);
@@ -262,7 +264,8 @@ static int vsync_open(pl_filter *f) {
   vc.in_tb = go.tb;
   vc.in_fps = in_fps;
   vc.out_fps = fps;
-  vc.pkt_durations = !j->vf_set;
+  /* As ffmpeg: frames last their packet's duration only without any filter graph given. */
+  vc.pkt_durations = !j->vf_set && !j->fc.nout;
   vc.end_us = j->t_us;
   x->out_tb = av_inv_q(fps);
   int r = pl_vsync_open(&x->vs, &vc);

@@ -166,7 +166,7 @@ void pl_decode_entry(iso_value *msg) {
   }
   x->win = pl_trim_make(AV_TIME_BASE_Q, 0, -1, false);
   const pl_node *nd = &job->node[job->self];
-  x->in_index = job->out[nd->out_stream].in_index;
+  x->in_index = nd->in_stream;
   x->sar = job->info.st[x->in_index].stream_sar;
   x->turns = pl_preview_turns(job, x->in_index);
   x->rd_last = x->prev_pkt_pts = AV_NOPTS_VALUE;

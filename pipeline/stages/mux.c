@@ -146,7 +146,8 @@ static void try_header(mux_impl *x) {
     }
     mp->file_index = idx;
     const pl_out_stream *o = &j->out[x->out_of[k]];
-    if (o->copy || !pl_conv_rotates(j, o->in_index)) add_matrix(x, idx, &j->info.st[o->in_index]);
+    if (o->fc_out < 0 && (o->copy || !pl_conv_rotates(j, o->in_index)))
+      add_matrix(x, idx, &j->info.st[o->in_index]);
     cx_mux_ctx(x->mux)->streams[idx]->sample_aspect_ratio = mp->par->sample_aspect_ratio;
     if (o->type == AVMEDIA_TYPE_VIDEO && !o->copy) {
       AVStream *s = cx_mux_ctx(x->mux)->streams[idx];

@@ -1,0 +1,478 @@
+/* The filter_complex stage: one libavfilter graph, an input link per open input, an output link per
+ * open output; it feeds the input the graph asks for, so memory stays bounded by the credits. */
+#include <inttypes.h>
+#include <libavutil/bprint.h>
+#include <libavutil/pixdesc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/codecs.h"
+#include "pipeline/pl_internal.h"
+
+/* An output may run this far (seconds) ahead of another that is waiting
+ * for its consumer: the graph keeps what a split gives the slower one. */
+#define FC_AHEAD_S 1.0
+#define FC_QMAX 256
+
+struct lavfi_impl;
+
+typedef struct fc_in {
+  struct lavfi_impl *x;
+  iso_link_rx *rx;
+  uint32_t cap;
+  pl_msg *q[FC_QMAX];
+  ring r;
+  bool eof;     /* its link ended */
+  bool fed_eof; /* the graph was told */
+  int file;     /* input file it comes from */
+  /* what the graph was built for */
+  int w, h, format, rate;
+  AVChannelLayout layout;
+} fc_in;
+
+typedef struct fc_out {
+  struct lavfi_impl *x;
+  iso_link_tx *tx;
+  bool finished; /* its consumer wants no more: frames are dropped here */
+  bool ended;    /* the graph's output ended: EOF sent */
+  pl_msg *pending;
+  double pos; /* seconds of the last frame out */
+  int prof_link;
+  int64_t frames;
+} fc_out;
+
+typedef struct lavfi_impl {
+  pl_stage *st;
+  int nin, nout;
+  fc_in in[PL_FC_MAX];
+  fc_out out[PL_FC_MAX];
+  cx_fcx *g;
+  AVFrame *tmp;
+  pl_stamp stamp;
+  bool connected;
+} lavfi_impl;
+
+static void in_ack(fc_in *in) {
+  iso_link_rx_ack(in->rx, 1);
+}
+
+static pl_msg *in_pop(fc_in *in) {
+  return in->r.len ? in->q[ring_shift(&in->r)] : NULL;
+}
+
+static pl_msg *in_head(const fc_in *in) {
+  return in->r.len ? in->q[in->r.head] : NULL;
+}
+
+static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
+  (void)rx;
+  fc_in *in = ud;
+  pl_stage *st = in->x->st;
+  pl_stage_enter(st);
+  pl_msg *m = pl_msg_take(item);
+  if (!m) iso_value_free(item);
+  if (m && !st->ended && m->kind == PL_M_FRAME && m->frame && !ring_full(&in->r)) {
+    pl_prof_in(st->prof, pl_msg_bytes(m));
+    in->q[ring_push(&in->r)] = m;
+    pl_stage_kick(st);
+  } else if (m && !st->ended && m->kind == PL_M_FRAME) {
+    pl_msg_free(m);
+    pl_stage_fail(st, ISO_ESTATE, "input queue overflow (link protocol broken)");
+  } else {
+    if (m && !st->ended) in_ack(in);
+    pl_msg_free(m);
+  }
+  pl_stage_leave(st, false);
+}
+
+static void on_eof(iso_link_rx *rx, void *ud) {
+  (void)rx;
+  fc_in *in = ud;
+  pl_stage_enter(in->x->st);
+  in->eof = true;
+  pl_stage_kick(in->x->st);
+  pl_stage_leave(in->x->st, false);
+}
+
+static bool any_pending(const lavfi_impl *x) {
+  for (int k = 0; k < x->nout; k++)
+    if (x->out[k].pending) return true;
+  return false;
+}
+
+static void finish_inputs(lavfi_impl *x) {
+  for (int i = 0; i < x->nin; i++)
+    if (x->in[i].rx) iso_link_rx_finish(x->in[i].rx);
+}
+
+/* Frames each output gave, in the log: nothing leaves the graph uncounted. */
+static void end_stage(lavfi_impl *x, bool ok) {
+  for (int k = 0; k < x->nout; k++) {
+    const char *label = x->st->job->fc.out_label[k];
+    pl_stage_log(x->st, AV_LOG_VERBOSE, "output %d%s%s%s: %" PRId64 " frames", k,
+                 *label ? " [" : "", label, *label ? "]" : "", x->out[k].frames);
+  }
+  finish_inputs(x);
+  pl_stage_end(x->st, ok);
+}
+
+static void on_writable(iso_link_tx *tx, void *ud) {
+  (void)tx;
+  fc_out *o = ud;
+  pl_stage_enter(o->x->st);
+  pl_stage_kick(o->x->st);
+  pl_stage_leave(o->x->st, any_pending(o->x));
+}
+
+static void on_finished(iso_link_tx *tx, void *ud) {
+  (void)tx;
+  fc_out *o = ud;
+  lavfi_impl *x = o->x;
+  pl_stage_enter(x->st);
+  o->finished = true;
+  pl_msg_free(o->pending);
+  o->pending = NULL;
+  bool all = true;
+  for (int k = 0; k < x->nout; k++)
+    all = all && (x->out[k].finished || x->out[k].ended);
+  if (!x->st->ended && all)
+    end_stage(x, true);
+  else
+    pl_stage_kick(x->st);
+  pl_stage_leave(x->st, false);
+}
+
+/* Sends output k's pending frame if its link has a credit. */
+static bool flush(lavfi_impl *x, int k) {
+  fc_out *o = &x->out[k];
+  if (!o->pending) return true;
+  if (o->finished) {
+    pl_msg_free(o->pending);
+    o->pending = NULL;
+    return true;
+  }
+  if (!o->tx || iso_link_tx_credits(o->tx) == 0) return false;
+  pl_msg *m = o->pending;
+  o->pending = NULL;
+  uint64_t bytes = pl_msg_bytes(m);
+  uint64_t samples = m->frame->nb_samples > 0 ? (uint64_t)m->frame->nb_samples : 0;
+  if (m->frame->pts != AV_NOPTS_VALUE) o->pos = m->frame->pts * av_q2d(m->tb);
+  iso_link_send(o->tx, pl_msg_value(m));
+  o->frames++;
+  pl_prof_out(x->st->prof, bytes, samples);
+  pl_prof_pts(x->st->prof, o->pos);
+  pl_prof_link_depth(x->st->prof, o->prof_link, iso_link_tx_inflight(o->tx),
+                     pl_link_capacity(x->st->job, pl_node_down(x->st->node, k, NULL)));
+  return true;
+}
+
+/* ---- building the graph ------------------------------------------------------- */
+
+static bool same_input(const fc_in *in, const AVFrame *f, bool video) {
+  if (video) return f->width == in->w && f->height == in->h && f->format == in->format;
+  return f->sample_rate == in->rate && f->format == in->format &&
+         !av_channel_layout_compare(&f->ch_layout, &in->layout);
+}
+
+static void fail_setup(lavfi_impl *x, const char *err) {
+  const char *why = pl_log_error_first();
+  pl_stage_fail_cat(x->st, ISO_EINVAL, ISO_ERRCAT_INVALID_OPTION, "filter_complex '%s': %s",
+                    x->st->job->fcomplex, *why ? why : err);
+}
+
+/* Built once every input has its first frame (its size, format, rate). */
+static int build(lavfi_impl *x) {
+  const pl_job *j = x->st->job;
+  for (int i = 0; i < x->nin; i++)
+    if (!x->in[i].r.len && !x->in[i].eof) return AVERROR(EAGAIN);
+  cx_fcx_src src[PL_FC_MAX];
+  AVBPrint pre[PL_FC_MAX];
+  for (int i = 0; i < x->nin; i++)
+    av_bprint_init(&pre[i], 0, AV_BPRINT_SIZE_UNLIMITED);
+  int r = 0;
+  for (int i = 0; i < x->nin && r >= 0; i++) {
+    const pl_msg *m = in_head(&x->in[i]);
+    const pl_stream_info *si = &j->info.st[j->fc.in_stream[i]];
+    if (!m) {
+      pl_stage_fail(x->st, ISO_EMEDIA,
+                    "filter_complex: input %d (stream #%d:%d) ended before its first frame", i,
+                    si->file, si->index);
+      r = AVERROR(EINVAL);
+      break;
+    }
+    bool video = si->type == AVMEDIA_TYPE_VIDEO;
+    src[i] = (cx_fcx_src){m->tb, video ? si->fps : (AVRational){0, 0}, m->frame, NULL};
+    if (video && j->autorotate) pl_conv_rotation(si, &pre[i]);
+    src[i].pre = pre[i].len ? pre[i].str : NULL;
+    fc_in *in = &x->in[i];
+    in->w = m->frame->width;
+    in->h = m->frame->height;
+    in->format = m->frame->format;
+    in->rate = m->frame->sample_rate;
+    if (!video) r = av_channel_layout_copy(&in->layout, &m->frame->ch_layout);
+  }
+  if (r >= 0) {
+    char sws[256], err[CX_ERRLEN] = "";
+    snprintf(sws, sizeof sws, "flags=bicubic%s%s", j->sws_flags ? ":sws_flags=" : "",
+             j->sws_flags ? j->sws_flags : "");
+    pl_log_error_clear();
+    r = cx_fcx_open(&x->g, j->fcomplex, src, x->nin, j->threads, sws, err);
+    if (r < 0) fail_setup(x, err);
+    if (r >= 0 && cx_fcx_nb_outputs(x->g) != x->nout) {
+      pl_stage_fail(x->st, ISO_ESTATE, "filter_complex: %d outputs, %d links",
+                    cx_fcx_nb_outputs(x->g), x->nout);
+      r = AVERROR(EINVAL);
+    }
+  }
+  for (int i = 0; i < x->nin; i++)
+    av_bprint_finalize(&pre[i], NULL);
+  return r;
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+/* Output k may take a frame out unless it is already FC_AHEAD_S ahead of
+ * an output whose consumer has no room. */
+static bool may_pull(const lavfi_impl *x, int k) {
+  for (int j = 0; j < x->nout; j++) {
+    const fc_out *o = &x->out[j];
+    if (j != k && o->pending && !o->finished && x->out[k].pos > o->pos + FC_AHEAD_S) return false;
+  }
+  return true;
+}
+
+/* 1: a frame or the end came out; 0: nothing; <0 failed. */
+static int pull(lavfi_impl *x, int k) {
+  fc_out *o = &x->out[k];
+  if (o->ended || o->pending || !may_pull(x, k)) return 0;
+  if (!x->tmp && !(x->tmp = av_frame_alloc())) return AVERROR(ENOMEM);
+  int r = cx_fcx_receive(x->g, k, x->tmp);
+  if (r == AVERROR(EAGAIN)) return 0;
+  if (r == AVERROR_EOF) {
+    o->ended = true;
+    if (o->tx && !o->finished) iso_link_tx_eof(o->tx);
+    return 1;
+  }
+  if (r < 0) return r;
+  cx_fgraph_out go = cx_fcx_output(x->g, k);
+  pl_msg *m = pl_msg_new(PL_M_FRAME);
+  if (!m) return AVERROR(ENOMEM);
+  m->frame = x->tmp;
+  x->tmp = NULL;
+  m->tb = go.tb;
+  m->rate = go.frame_rate;
+  m->stamp = x->stamp;
+  o->pending = m;
+  flush(x, k);
+  return 1;
+}
+
+/* The input to feed: the one the graph asked for most; with nothing asked
+ * of what is queued, one whose link is full while the graph waits for
+ * another input of the same file (their demux would stall). -1 none. */
+static int pick_input(const lavfi_impl *x) {
+  int best = -1;
+  unsigned best_req = 0;
+  for (int i = 0; i < x->nin; i++) {
+    if (!x->in[i].r.len || x->in[i].fed_eof) continue;
+    unsigned req = cx_fcx_requests(x->g, i);
+    if (best < 0 || req > best_req) {
+      best = i;
+      best_req = req;
+    }
+  }
+  if (best >= 0 && best_req > 0) return best;
+  for (int i = 0; i < x->nin; i++) {
+    const fc_in *full = &x->in[i];
+    if (full->fed_eof || full->r.len < full->cap) continue;
+    for (int k = 0; k < x->nin; k++) {
+      const fc_in *w = &x->in[k];
+      if (k != i && !w->fed_eof && !w->r.len && w->file == full->file &&
+          cx_fcx_requests(x->g, k) > 0)
+        return i;
+    }
+  }
+  return -1;
+}
+
+static int feed(lavfi_impl *x, int i) {
+  fc_in *in = &x->in[i];
+  pl_msg *m = in_pop(in);
+  const pl_job *j = x->st->job;
+  bool video = j->fc.in_type[i] == AVMEDIA_TYPE_VIDEO;
+  if (!same_input(in, m->frame, video)) {
+    AVFrame *f = m->frame;
+    if (video)
+      pl_stage_fail(x->st, ISO_EMEDIA,
+                    "filter_complex: input %d changed from %dx%d %s to %dx%d %s mid-stream; a "
+                    "complex graph is not rebuilt (use -vf on a single input)",
+                    i, in->w, in->h, av_get_pix_fmt_name(in->format), f->width, f->height,
+                    av_get_pix_fmt_name(f->format));
+    else
+      pl_stage_fail(x->st, ISO_EMEDIA,
+                    "filter_complex: input %d changed from %d Hz %d channels to %d Hz %d channels "
+                    "mid-stream; a complex graph is not rebuilt (use -af on a single input)",
+                    i, in->rate, in->layout.nb_channels, f->sample_rate, f->ch_layout.nb_channels);
+    pl_msg_free(m);
+    return AVERROR(EINVAL);
+  }
+  x->stamp = m->stamp;
+  pl_prof_flow(x->st->prof, m->stamp.flow);
+  int r = cx_fcx_send(x->g, i, m->frame);
+  pl_msg_free(m);
+  in_ack(in);
+  return r == AVERROR_EOF ? 0 : r;
+}
+
+static void on_kick(pl_stage *st) {
+  lavfi_impl *x = st->impl;
+  if (st->ended || !x->connected) return;
+  for (int k = 0; k < x->nout; k++)
+    flush(x, k);
+  if (!x->g) {
+    int r = build(x);
+    if (r == AVERROR(EAGAIN) || r < 0) return;
+  }
+  bool progressed = false, live = false;
+  for (int k = 0; k < x->nout; k++) {
+    int r = pull(x, k);
+    if (r < 0) {
+      char why[128];
+      pl_stage_fail_av(st, r, "filter_complex: %s", cx_errstr(r, why, sizeof why));
+      return;
+    }
+    progressed = progressed || r > 0;
+    live = live || !(x->out[k].ended || x->out[k].finished);
+  }
+  if (!live) {
+    end_stage(x, true);
+    return;
+  }
+  if (progressed) {
+    pl_stage_kick(st);
+    return;
+  }
+  /* An input's end goes in when the graph asks for it, as ffmpeg reads a
+   * file to its end only for the input asked for (amix drops what it holds
+   * of its first input at that input's end), or when nothing else can go. */
+  int i = pick_input(x);
+  for (int pass = 0; pass < 2 && !progressed; pass++)
+    for (int e = 0; e < x->nin; e++) {
+      fc_in *in = &x->in[e];
+      if (!in->eof || in->r.len || in->fed_eof) continue;
+      if (!pass && !cx_fcx_requests(x->g, e)) continue;
+      if (pass && i >= 0) break;
+      in->fed_eof = true;
+      cx_fcx_send(x->g, e, NULL);
+      progressed = true;
+    }
+  if (progressed) i = -1;
+  if (i >= 0) {
+    int r = feed(x, i);
+    if (st->ended) return;
+    if (r < 0) {
+      char why[128];
+      pl_stage_fail_av(st, r, "filter_complex: %s", cx_errstr(r, why, sizeof why));
+      return;
+    }
+    progressed = true;
+  }
+  if (progressed) pl_stage_kick(st);
+  /* Otherwise waiting: for an input (on_item / on_eof kick) or a credit (on_writable). */
+}
+
+static void on_ctl(pl_stage *st, pl_msg *m) {
+  lavfi_impl *x = st->impl;
+  if (m->kind == PL_M_CONNECT && !x->connected && m->nports == x->nout) {
+    static const iso_link_tx_cbs cbs = {on_writable, on_finished};
+    for (int k = 0; k < x->nout; k++) {
+      x->out[k].tx = iso_link_tx_new(m->ports[k], &cbs, &x->out[k]);
+      if (!x->out[k].tx) {
+        pl_msg_free(m);
+        pl_stage_fail(st, ISO_ENOMEM, "cannot create output link");
+        return;
+      }
+      x->out[k].prof_link =
+          pl_prof_add_link(st->prof, st->job->node[pl_node_down(st->node, k, NULL)].name);
+    }
+    x->connected = true;
+    pl_stage_kick(st);
+  }
+  pl_msg_free(m);
+}
+
+static void destroy(pl_stage *st) {
+  lavfi_impl *x = st->impl;
+  if (!x) return;
+  for (int i = 0; i < x->nin; i++) {
+    fc_in *in = &x->in[i];
+    while (in->r.len)
+      pl_msg_free(in_pop(in));
+    if (!st->links_gone && in->rx) iso_link_rx_free(in->rx);
+    av_channel_layout_uninit(&in->layout);
+  }
+  for (int k = 0; k < x->nout; k++) {
+    pl_msg_free(x->out[k].pending);
+    if (!st->links_gone && x->out[k].tx) iso_link_tx_free(x->out[k].tx);
+  }
+  cx_fcx_close(&x->g);
+  av_frame_free(&x->tmp);
+  free(x);
+  st->impl = NULL;
+}
+
+static bool blocked(const pl_stage *st) {
+  return st->impl && any_pending(st->impl);
+}
+
+static const pl_stage_ops lavfi_ops = {on_ctl, on_kick, destroy, blocked};
+
+void pl_lavfi_entry(iso_value *msg) {
+  pl_job *job = pl_job_take(msg);
+  if (!job) return;
+  lavfi_impl *x = calloc(1, sizeof *x);
+  if (!x) {
+    pl_job_free(job);
+    return;
+  }
+  x->nin = job->fc.nin;
+  x->nout = job->fc.nout;
+  pl_stage *st = pl_stage_new(job, &lavfi_ops, x);
+  if (!st) {
+    free(x);
+    return;
+  }
+  x->st = st;
+  pl_stage_enter(st);
+  static const iso_link_rx_cbs rcbs = {on_item, on_eof};
+  pl_msg *ready = pl_msg_new_ports(PL_M_READY, 1 + x->nin);
+  bool ok = ready != NULL;
+  for (int i = 0; i < x->nin && ok; i++) {
+    fc_in *in = &x->in[i];
+    in->x = x;
+    bool video = job->fc.in_type[i] == AVMEDIA_TYPE_VIDEO;
+    in->cap = (uint32_t)(video ? job->queue_frames : job->queue_pkts);
+    if (in->cap > FC_QMAX) in->cap = FC_QMAX;
+    ring_init(&in->r, FC_QMAX);
+    in->file = job->info.st[job->fc.in_stream[i]].file;
+    in->rx = iso_link_rx_new(in->cap, &rcbs, in);
+    ok = in->rx != NULL;
+  }
+  for (int k = 0; k < x->nout; k++) {
+    x->out[k].x = x;
+    x->out[k].prof_link = -1;
+  }
+  if (!ok) {
+    pl_msg_free(ready);
+    pl_stage_fail(st, ISO_ENOMEM, "cannot create input links");
+    pl_stage_leave(st, false);
+    return;
+  }
+  ready->stage = job->self;
+  ready->ports[0] = iso_sendport_ref(st->ctl_sp);
+  for (int i = 0; i < x->nin; i++)
+    ready->ports[1 + i] = iso_link_rx_sendport(x->in[i].rx);
+  ready->nports = 1 + x->nin;
+  if (pl_msg_send(job->main_sp, ready) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+  pl_stage_leave(st, false);
+}
