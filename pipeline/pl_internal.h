@@ -285,6 +285,7 @@ typedef struct pl_job {
   double max_error_rate;
   int overwrite;              /* 0 (the default) refuses an existing file, 1 allows it */
   int64_t ss_us, t_us, to_us; /* -1 unset; this output's (to folds into t at prepare) */
+  bool t_from_input;          /* the end is an input -t/-to's: audio ends as ffmpeg's input trim */
   int queue_pkts, queue_frames;
   /* Encoders run side by side on this many segments of a stream (audio
    * streams whose codec allows it, pl_seg_count); 1 off, 0 auto. */
@@ -498,13 +499,16 @@ typedef struct pl_trim {
   AVRational tb;
   int64_t start, end;
   bool cut;
+  bool whole_end; /* audio frames that start at or past end are dropped whole */
+  int64_t first;  /* audio: the first sample kept, in 1/first_rate */
+  int first_rate;
 } pl_trim;
 /* The window of [start_us, end_us) (end_us < 0: none) in tb. */
 pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut);
 /* -1 drop the frame, 0 keep it (audio cut to the sample at both ends by
  * moving data pointers, nothing copied), 1 it starts at or past the end.
  * Audio is counted in 1/sample_rate from the window's bounds in tb. */
-int pl_trim_frame(const pl_trim *w, AVFrame *fr, AVRational frame_tb);
+int pl_trim_frame(pl_trim *w, AVFrame *fr, AVRational frame_tb);
 /* The window's start in frame_tb (audio: in samples, as pl_trim_frame). */
 int64_t pl_trim_start_in(const pl_trim *w, const AVFrame *fr, AVRational frame_tb);
 

@@ -200,6 +200,10 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     if (parse_time(v, &j->ss_us) < 0) return pl_fail(err, n, "ss: bad time '%s'", v);
   } else if (IS("t")) {
     if (parse_time(v, &j->t_us) < 0) return pl_fail(err, n, "t: bad duration '%s'", v);
+  } else if (IS("t_from")) {
+    if (strcmp(v, "input") && strcmp(v, "output"))
+      return pl_fail(err, n, "t_from: want input or output, got '%s'", v);
+    j->t_from_input = !strcmp(v, "input");
   } else if (IS("to")) {
     if (parse_time(v, &j->to_us) < 0) return pl_fail(err, n, "to: bad time '%s'", v);
   } else if (IS("metadata") || !strncmp(key, "metadata:", 9) || IS("map_chapters") ||

@@ -3,7 +3,7 @@
 #include "pipeline/pl_internal.h"
 
 pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut) {
-  pl_trim w = {tb, 0, INT64_MAX, cut};
+  pl_trim w = {tb, 0, INT64_MAX, cut, false, AV_NOPTS_VALUE, 0};
   if (start_us > 0) w.start = av_rescale_q(start_us, AV_TIME_BASE_Q, tb);
   if (end_us >= 0) w.end = av_rescale_q(end_us, AV_TIME_BASE_Q, tb);
   return w;
@@ -42,7 +42,26 @@ int64_t pl_trim_start_in(const pl_trim *w, const AVFrame *fr, AVRational frame_t
   return av_rescale_q(w->start, w->tb, frame_tb);
 }
 
-int pl_trim_frame(const pl_trim *w, AVFrame *fr, AVRational frame_tb) {
+/* Where audio ends, as ffmpeg's atrim places it: at the window's length
+ * counted from the first sample kept. With whole_end (an output's window,
+ * where ffmpeg also checks its recording time before encoding) a frame that
+ * starts at or past the window's end is dropped whole. The two differ when
+ * the first sample comes after the window's start (a codec's priming pushed
+ * the stream's start past 0): the frame that holds the end then stays whole,
+ * as in ffmpeg. */
+static int64_t audio_end(pl_trim *w, int64_t b, int64_t e, int64_t kept, AVRational sr) {
+  if (e == INT64_MAX) return INT64_MAX;
+  if (w->first == AV_NOPTS_VALUE) {
+    w->first = kept;
+    w->first_rate = sr.den;
+  }
+  int64_t first = w->first_rate == sr.den
+                      ? w->first
+                      : av_rescale_q(w->first, (AVRational){1, w->first_rate}, sr);
+  return first + (e - b);
+}
+
+int pl_trim_frame(pl_trim *w, AVFrame *fr, AVRational frame_tb) {
   if (fr->pts == AV_NOPTS_VALUE) return 0;
   if (is_audio(fr)) {
     AVRational sr = {1, fr->sample_rate};
@@ -50,9 +69,11 @@ int pl_trim_frame(const pl_trim *w, AVFrame *fr, AVRational frame_tb) {
     int64_t s1 = s0 + fr->nb_samples;
     int64_t e = in_samples(w->end, w, sr);
     int64_t b = in_samples(w->start, w, sr);
-    if (s0 >= e) return 1;
+    if (s0 >= e && w->whole_end) return 1;
     if (w->cut && s1 <= b) return -1;
-    if (s1 > e) fr->nb_samples = (int)(e - s0);
+    int64_t cut_end = audio_end(w, b, e, w->cut && s0 < b ? b : s0, sr);
+    if (s0 >= cut_end) return 1;
+    if (s1 > cut_end) fr->nb_samples = (int)(cut_end - s0);
     if (w->cut && s0 < b) {
       audio_skip(fr, (int)(b - s0));
       fr->pts = av_rescale_q(b, sr, frame_tb);

@@ -97,7 +97,10 @@ ISO_API int iso_pipeline_set(iso_pipeline *p, const char *key, const char *value
  * protocol_whitelist, allow_formats) belong to the whole pipeline whichever
  * output they are given to. ss, t, to are each output's own, as ffmpeg's
  * output options: output #k gets what lies in [ss, ss + t) of the input
- * (to: up to that position), timestamps from 0; the input is read once for
+ * (to: up to that position), timestamps from 0; t_from=input says the end
+ * came from ffmpeg's input -t/-to (audio whose first sample lies past the
+ * start then keeps one more partial frame, as ffmpeg's input trim does;
+ * the default, output, drops a frame that starts at the end). The input is read once for
  * all their windows, and one output ending stops no other. Stage names
  * of output #k (k >= 1) end in "#k" ("encode:v#1", "mux#2"); with one
  * output nothing changes. The first stage to fail stops every output.

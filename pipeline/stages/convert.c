@@ -57,6 +57,7 @@ static void window_init(conv_window *cw, const pl_job *job) {
   if (fend >= 0 && (end < 0 || fend < end)) end = fend;
   cw->on = pl_job_trims(job) || end != job->win_end_us;
   cw->w = pl_trim_make(tb, job->win_start_us, end, job->win_start_us > 0);
+  cw->w.whole_end = !job->t_from_input;
 }
 
 /* Consumes in when it is outside the window (true: 'done' may now be set);

@@ -50,7 +50,11 @@ static pl_trim input_window(const pl_job *j, int k, AVRational tb) {
     int64_t e = in->t_us >= 0 ? in->offset_us + in->t_us : -1;
     if (e >= 0 && (end < 0 || e < end)) end = e;
   }
-  return pl_trim_make(tb, start, end, cut);
+  pl_trim w = pl_trim_make(tb, start, end, cut);
+  /* Input #0's end is the outputs' (their -t, or an input -t composed into
+   * them); a further input's is its own input -t. */
+  w.whole_end = k == 0 && !j->t_from_input;
+  return w;
 }
 
 static int feed(pl_filter *f, pl_msg *in) {

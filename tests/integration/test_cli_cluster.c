@@ -175,11 +175,29 @@ static void test_interrupt(void **state) {
   ch_free(&p);
 }
 
+/* --partition reaches sbatch: a partition the cluster lacks is refused by
+ * Slurm, named in the error, and nothing is written. */
+static void test_partition(void **state) {
+  (void)state;
+  need_slurm();
+  const char *out = ch_path(g_dir, "partition.mp3");
+  const char *args[] = {"-i",          g_src,     "--segments",    "2",    "--cluster", "slurm",
+                        "--partition", "nosuchp", "--cluster-dir", g_work, "-nostats",  out,
+                        NULL};
+  ch_proc p;
+  int rc = ch_run(&p, args, 60);
+  CH_EXPECT_EXIT(&p, rc, 1);
+  if (!strstr(ch_str(&p.err), "nosuchp"))
+    fail_msg("the partition is not named:\n%s", ch_str(&p.err));
+  assert_int_equal(access(out, F_OK), -1);
+  assert_int_equal(leftovers(), 0);
+  ch_free(&p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_identical),
-      cmocka_unit_test(test_retried_once),
-      cmocka_unit_test(test_always_fails),
+      cmocka_unit_test(test_identical),    cmocka_unit_test(test_partition),
+      cmocka_unit_test(test_retried_once), cmocka_unit_test(test_always_fails),
       cmocka_unit_test(test_interrupt),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

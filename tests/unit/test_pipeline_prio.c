@@ -8,7 +8,10 @@
 
 #include "isopipe/pipeline.h"
 #include "pipeline/pl_internal.h"
+#include "test_pipeline_util.h"
 
+#include <dirent.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,12 +99,110 @@ static void test_options(void **state) {
   iso_pipeline_free(p);
 }
 
+/* What the process's threads run with, seen from /proc while a run is under
+ * way: the highest nice value among the workers, whether any runs
+ * SCHED_BATCH, and the main thread's nice value. */
+typedef struct thread_seen {
+  tp_run r;
+  int max_nice, main_nice, workers, low; /* low: workers below nice 10 */
+  bool batch;
+  /* Threads of an earlier run may still be ending: they are not counted. */
+  const struct thread_seen *before;
+  int tids[512], ntids;
+} thread_seen;
+
+static bool seen_in(const thread_seen *t, int tid) {
+  for (int i = 0; t && i < t->ntids; i++)
+    if (t->tids[i] == tid) return true;
+  return false;
+}
+
+static void scan_threads(iso_pipeline *p, const iso_progress *g, void *ud) {
+  thread_seen *t = ud;
+  tp_on_progress(p, g, &t->r);
+  DIR *d = opendir("/proc/self/task");
+  assert_non_null(d);
+  for (struct dirent *e; (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    char path[300], buf[1024];
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue; /* the thread ended meanwhile */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* Fields after the command's closing parenthesis start at field 3;
+     * nice is field 19, the policy field 41. */
+    char *s = strrchr(buf, ')');
+    if (!s) continue;
+    int field = 2, nice = 0, policy = 0;
+    for (char *tok = strtok(s + 1, " "); tok; tok = strtok(NULL, " ")) {
+      field++;
+      if (field == 19) nice = atoi(tok);
+      if (field == 41) policy = atoi(tok);
+    }
+    int tid = atoi(e->d_name);
+    if (tid == getpid()) {
+      t->main_nice = nice;
+      continue;
+    }
+    if (seen_in(t->before, tid)) continue;
+    if (!seen_in(t, tid) && t->ntids < 512) t->tids[t->ntids++] = tid;
+    t->workers++;
+    if (nice > t->max_nice) t->max_nice = nice;
+    if (nice < 10) t->low++;
+    if (policy == SCHED_BATCH) t->batch = true;
+  }
+  closedir(d);
+}
+
+static void run_seen(thread_seen *t, const thread_seen *before, const char *nice,
+                     const char *sched) {
+  char in[800], out[1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  snprintf(out, sizeof out, "%s/prio.mkv", tp_dir());
+  const char *kv[] = {"i",          in,  "o", out,           "c:v", "libx264",      "preset",
+                      "medium",     "y", "1", "worker_nice", nice,  "worker_sched", sched,
+                      "adapt_nice", "0", NULL};
+  memset(t, 0, sizeof *t);
+  t->before = before;
+  tp_init(&t->r);
+  t->max_nice = -100;
+  iso_pipeline *p = tp_make(&t->r, kv);
+  assert_non_null(p);
+  iso_pipeline_callbacks cb = {scan_threads, tp_on_log, tp_on_error, tp_on_done};
+  iso_pipeline_set_callbacks(p, &cb, t);
+  assert_int_equal(iso_pipeline_run(p), ISO_OK);
+  iso_pipeline_free(p);
+}
+
+/* worker_nice and worker_sched reach the stage threads (and only them). */
+static void test_thread_effects(void **state) {
+  (void)state;
+  thread_seen a, b;
+  run_seen(&a, NULL, "10", "batch");
+  run_seen(&b, &a, "0", "normal");
+  if (getenv("TP_VERBOSE"))
+    fprintf(stderr,
+            "nice 10 batch: max %d below 10 %d batch %d main %d; nice 0 normal: max %d below "
+            "10 %d batch %d\n",
+            a.max_nice, a.low, a.batch, a.main_nice, b.max_nice, b.low, b.batch);
+  assert_true(a.workers > 3 && b.workers > 3);
+  /* Stages upstream of the encoders stand higher still (by how busy the
+   * machine is); demux, mux and the video encoder stand at worker_nice. */
+  assert_true(a.max_nice >= 10);
+  assert_true(b.low >= a.low + 3);
+  assert_true(a.batch);
+  assert_false(b.batch);
+  assert_int_equal(a.main_nice, 0);
+  assert_int_equal(b.main_nice, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_levels),
-      cmocka_unit_test(test_hysteresis),
-      cmocka_unit_test(test_sampler),
-      cmocka_unit_test(test_options),
+      cmocka_unit_test(test_levels),         cmocka_unit_test(test_hysteresis),
+      cmocka_unit_test(test_sampler),        cmocka_unit_test(test_options),
+      cmocka_unit_test(test_thread_effects),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir);
 }

@@ -243,13 +243,18 @@ static int trim_index(const char *key) {
  * unset; a -t and a -to both bound (the earlier wins, as the pipeline reads
  * them). 0, or -1 when nothing is left.
  */
-static int compose_window(const double in[3], const double out[3], double *ss, double *t) {
+static int compose_window(const double in[3], const double out[3], double *ss, double *t,
+                          bool *from_input) {
   double i0 = in[0] > 0 ? in[0] : 0, o0 = out[0] > 0 ? out[0] : 0;
   double ends[4] = {in[1] >= 0 ? i0 + in[1] : -1, in[2], out[1] >= 0 ? i0 + o0 + out[1] : -1,
                     out[2] >= 0 ? i0 + out[2] : -1};
   double end = -1; /* from the input's start; -1 none */
+  *from_input = false;
   for (int i = 0; i < 4; i++)
-    if (ends[i] >= 0 && (end < 0 || ends[i] < end)) end = ends[i];
+    if (ends[i] >= 0 && (end < 0 || ends[i] < end)) {
+      end = ends[i];
+      *from_input = i < 2;
+    }
   *ss = i0 + o0;
   *t = end < 0 ? -1 : end - *ss;
   return end >= 0 && *t <= 0 ? -1 : 0;
@@ -257,8 +262,9 @@ static int compose_window(const double in[3], const double out[3], double *ss, d
 
 static int set_window(app *a, int k, const char *path, const double in[3], const double out[3]) {
   double ss, t;
+  bool from_input;
   char v[64], err[1200];
-  if (compose_window(in, out, &ss, &t) < 0) {
+  if (compose_window(in, out, &ss, &t, &from_input) < 0) {
     snprintf(err, sizeof err, "output '%s': nothing left of the input after -ss %.3f", path, ss);
     print_error(a, err);
     return CLI_EXIT_USAGE;
@@ -267,6 +273,8 @@ static int set_window(app *a, int k, const char *path, const double in[3], const
   int ok = iso_pipeline_set_output(a->p, k, "ss", v) == ISO_OK;
   snprintf(v, sizeof v, "%.6f", t);
   if (ok && t >= 0) ok = iso_pipeline_set_output(a->p, k, "t", v) == ISO_OK;
+  if (ok && t >= 0 && from_input)
+    ok = iso_pipeline_set_output(a->p, k, "t_from", "input") == ISO_OK;
   if (!ok) {
     snprintf(err, sizeof err, "output '%s': %s", path, pipeline_reason(a, ISO_EINVAL));
     print_error(a, err);

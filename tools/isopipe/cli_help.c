@@ -31,7 +31,7 @@ static const char help_text[] =
     "  -b:v RATE, -b:a RATE     bit rate in bits/s ('2M', '128k')\n"
     "  -crf N  -preset P  -g N  -threads N|auto\n"
     "  -s WxH                   frame size (hd720, vga, ... also accepted)\n"
-    "  -vf scale=W:H,fps=N      scale (W or H may be -1 or -2) and frame rate\n"
+    "  -vf GRAPH  -af GRAPH     libavfilter graphs (scale, crop, fps, volume, ...)\n"
     "  -r FPS  -pix_fmt FMT     frame rate, pixel format\n"
     "  -fps_mode M  -vsync M    auto (default: cfr for mp4 and other constant-rate\n"
     "                           formats, vfr for mkv/webm/avi), cfr, vfr,\n"
@@ -86,6 +86,9 @@ static const char help_text[] =
     "whitelists (local files and pipes; no network unless allowed), -n (never\n"
     "overwrite) is the default, and only audio and video streams are\n"
     "written. Option errors print at -loglevel fatal and above, as ffmpeg's.\n"
+    "An output -ss seeks the input as an input -ss does (ffmpeg decodes from\n"
+    "the start): audio codecs that need the frames before (MP3, Opus) may\n"
+    "give other samples in their first frames.\n"
     "\n"
     "Exit status: 0 success, 1 runtime error (a stage failed, output exists),\n"
     "2 usage error, 130/143 interrupted by SIGINT/SIGTERM (output finalized).\n";

@@ -1,0 +1,58 @@
+/* Audio -t cuts equal ffmpeg's (framemd5), as an output and as an input option. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "cli_harness.h"
+#include "media_gen.h"
+#include "test_media.h"
+#include "test_need.h"
+
+static char g_dir[512];
+
+static int setup(void **state) {
+  (void)state;
+  return ch_mkdtemp(g_dir, sizeof g_dir, "cli-audio-end");
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tm_tmpdir_remove(g_dir);
+  return 0;
+}
+
+/* Audio ends where ffmpeg's -t ends it, as an output option and as an
+ * input one, also where a codec's priming puts the first sample past 0
+ * (Opus in WebM: ffmpeg keeps the frame that holds the end whole for an
+ * output -t, and one more partial frame for an input -t). */
+static void t_audio_end(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference for -t)");
+  static const char *const clips[] = {"media/clip-vp9-opus.webm", "media/clip-h264-aac.mp4",
+                                      "media/clip-44k1-mono.mp3"};
+  for (int c = 0; c < 3; c++)
+    for (int before = 0; before < 2; before++) {
+      char in[800], a[800], b[800], why[512];
+      tm_source_file(clips[c], in, sizeof in);
+      snprintf(a, sizeof a, "%s/end_i%d%d.framemd5", g_dir, c, before);
+      snprintf(b, sizeof b, "%s/end_f%d%d.framemd5", g_dir, c, before);
+      const char *t1 = before ? "-t" : "-i", *t2 = before ? "0.7" : in;
+      const char *t3 = before ? "-i" : "-t", *t4 = before ? in : "0.7";
+      const char *iso[] = {"-y",  "-v",   "error",     t1,   t2,         t3, t4,
+                           "-vn", "-c:a", "pcm_s16le", "-f", "framemd5", a,  NULL};
+      const char *ff[] = {t1, t2, t3, t4, "-vn", "-c:a", "pcm_s16le", "-f", "framemd5", b, NULL};
+      assert_int_equal(ch_run_err(iso, NULL, 0), 0);
+      assert_int_equal(tm_run_ffmpeg(ff), 0);
+      if (!tm_framemd5_equal(a, b, NULL, why, sizeof why))
+        fail_msg("%s with -t 0.7 %s -i: %s", clips[c], before ? "before" : "after", why);
+    }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(t_audio_end)};
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
+}
