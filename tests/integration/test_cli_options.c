@@ -31,7 +31,8 @@
  *         counted, so the list of them stays in sight.
  * Lines use IN (176x144 H.264 + stereo AAC, 1 s), ROT (a clip whose display
  * matrix turns it 90 degrees), BAD (IN with every fourth packet from the
- * tenth on replaced by noise), VIDEO (IN without audio) and OUT.
+ * tenth on replaced by noise), SUB (IN with a SubRip track, in Matroska)
+ * and OUT.
  */
 typedef enum { MD5, SIG, SIZE, FAIL, OWN, ELSE, TODO } probe_kind;
 
@@ -63,13 +64,13 @@ static const opt_probe probes[] = {
     {"-n", ELSE, NULL, NULL, "tests/integration/test_cli_usage.c", NULL},
     {"-c", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c", NULL},
     {"-codec", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c", NULL},
-    /* Interim: these are parsed but write nothing until subtitle, data and
-     * complex-graph streams are written; their probes come with them. */
-    {"-scodec", TODO, NULL, NULL, "no subtitle stream is written yet", NULL},
+    {"-scodec", SIG, "-i SUB -c:v copy -c:a copy -scodec srt OUT", "-i SUB -c:v copy -c:a copy OUT",
+     "scodec.mkv", NULL},
+    /* Data streams are left out of every output (named in a warning). */
     {"-dcodec", TODO, NULL, NULL, "no data stream is written yet", NULL},
-    {"-filter_complex", TODO, NULL, NULL, "refused by the pipeline yet", NULL},
-    {"-lavfi", TODO, NULL, NULL, "refused by the pipeline yet", NULL},
-    {"-sn", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c", NULL},
+    {"-filter_complex", ELSE, NULL, NULL, "tests/integration/test_cli_fcomplex.c", NULL},
+    {"-lavfi", ELSE, NULL, NULL, "tests/integration/test_cli_fcomplex.c", NULL},
+    {"-sn", SIG, "-i SUB -c copy -sn OUT", "-i SUB -c copy OUT", "sn.mkv", NULL},
     {"-dn", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c", NULL},
     {"-vcodec", SIG, "-i IN -vcodec mpeg4 OUT", "-i IN OUT", "vcodec.mkv", NULL},
     {"-acodec", SIG, "-i IN -acodec libmp3lame OUT", "-i IN OUT", "acodec.mkv", NULL},
@@ -161,7 +162,7 @@ static const opt_probe probes[] = {
 };
 
 static char g_dir[512];
-static char g_in[700], g_rot[700], g_bad[700];
+static char g_in[700], g_rot[700], g_bad[700], g_sub[700];
 static char g_ffmpeg[600];
 static bool g_have_ffmpeg;
 
@@ -174,6 +175,16 @@ static int setup(void **state) {
   snprintf(g_bad, sizeof g_bad, "%s/bad.mp4", g_dir);
   if (tm_damage_packets(g_in, g_bad, 10, 4, 0, 7) < 0) return -1;
   tm_source_file("media/clip-rotate90.mp4", g_rot, sizeof g_rot);
+  char srt[800];
+  snprintf(srt, sizeof srt, "%s/in.srt", g_dir);
+  FILE *f = fopen(srt, "w");
+  if (!f) return -1;
+  fputs("1\n00:00:00,100 --> 00:00:00,600\nHello\n\n2\n00:00:00,700 --> 00:00:00,950\nWorld\n", f);
+  fclose(f);
+  snprintf(g_sub, sizeof g_sub, "%s/sub.mkv", g_dir);
+  const char *mk[] = {"-y",   "-v", "error", "-i",   g_in,   "-i",  srt,   "-map", "0",
+                      "-map", "1",  "-c",    "copy", "-c:s", "srt", g_sub, NULL};
+  if (ch_run_err(mk, NULL, 0) != 0) return -1;
   g_have_ffmpeg = tm_have_program("ffmpeg", g_ffmpeg, sizeof g_ffmpeg);
   return 0;
 }
@@ -184,7 +195,7 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* Splits a line into argv with IN, ROT, BAD and OUT replaced; -y and -v error
+/* Splits a line into argv with IN, ROT, BAD, SUB and OUT replaced; -y and -v error
  * first for isopipe (ffmpeg's runner adds its own). */
 static int split(const char *line, const char *out, bool iso, char *buf, size_t len,
                  const char **argv) {
@@ -201,6 +212,7 @@ static int split(const char *line, const char *out, bool iso, char *buf, size_t 
     const char *rep = !strcmp(t, "IN")    ? g_in
                       : !strcmp(t, "ROT") ? g_rot
                       : !strcmp(t, "BAD") ? g_bad
+                      : !strcmp(t, "SUB") ? g_sub
                       : !strcmp(t, "OUT") ? out
                                           : t;
     argv[n++] = rep;
