@@ -24,7 +24,6 @@
  *         and differs from base's;
  *  SIZE   an encode's size is within 10 % of ffmpeg's and a third away from base's;
  *  FAIL   the line fails in both programs where base succeeds in both;
- *  OWN    isopipe's own behaviour, checked by a function below;
  *  ELSE   another test probes it: `out` names that source file, which must
  *         use the option;
  *  TODO   listed but without an effect yet (`out` says why): printed and
@@ -34,7 +33,7 @@
  * tenth on replaced by noise), SUB (IN with a SubRip track, in Matroska)
  * and OUT.
  */
-typedef enum { MD5, SIG, SIZE, FAIL, OWN, ELSE, TODO } probe_kind;
+typedef enum { MD5, SIG, SIZE, FAIL, ELSE, TODO } probe_kind;
 
 typedef struct opt_probe {
   const char *opt;
@@ -42,123 +41,108 @@ typedef struct opt_probe {
   const char *line;
   const char *base;
   const char *out;
-  void (*own)(void);
 } opt_probe;
-
-static void own_help(void);
-static void own_version(void);
-static void own_banner(void);
-static void own_nostdin(void);
-static void own_queue(void);
-static void own_whitelist(void);
-static void own_hwaccel(void);
-static void own_loglevel(void);
 
 #define RAWV "-an -c:v rawvideo -f framemd5 OUT"
 #define RAWA "-vn -c:a pcm_s16le -f framemd5 OUT"
 
 static const opt_probe probes[] = {
-    {"-i", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c", NULL},
-    {"-f", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c", NULL},
-    {"-y", ELSE, NULL, NULL, "tests/integration/test_cli_usage.c", NULL},
-    {"-n", ELSE, NULL, NULL, "tests/integration/test_cli_usage.c", NULL},
-    {"-c", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c", NULL},
-    {"-codec", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c", NULL},
+    {"-i", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c"},
+    {"-f", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c"},
+    {"-y", ELSE, NULL, NULL, "tests/integration/test_cli_usage.c"},
+    {"-n", ELSE, NULL, NULL, "tests/integration/test_cli_usage.c"},
+    {"-c", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c"},
+    {"-codec", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c"},
     {"-scodec", SIG, "-i SUB -c:v copy -c:a copy -scodec srt OUT", "-i SUB -c:v copy -c:a copy OUT",
-     "scodec.mkv", NULL},
+     "scodec.mkv"},
     /* Data streams are left out of every output (named in a warning). */
-    {"-dcodec", TODO, NULL, NULL, "no data stream is written yet", NULL},
-    {"-filter_complex", ELSE, NULL, NULL, "tests/integration/test_cli_fcomplex.c", NULL},
-    {"-lavfi", ELSE, NULL, NULL, "tests/integration/test_cli_fcomplex.c", NULL},
-    {"-sn", SIG, "-i SUB -c copy -sn OUT", "-i SUB -c copy OUT", "sn.mkv", NULL},
-    {"-dn", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c", NULL},
-    {"-vcodec", SIG, "-i IN -vcodec mpeg4 OUT", "-i IN OUT", "vcodec.mkv", NULL},
-    {"-acodec", SIG, "-i IN -acodec libmp3lame OUT", "-i IN OUT", "acodec.mkv", NULL},
-    {"-b", SIZE, "-i IN -an -c:v mpeg4 -b 60k OUT", "-i IN -an -c:v mpeg4 -b 600k OUT", "b.mkv",
-     NULL},
-    {"-vb", SIZE, "-i IN -an -c:v mpeg4 -vb 60k OUT", "-i IN -an -c:v mpeg4 -vb 600k OUT", "vb.mkv",
-     NULL},
+    {"-dcodec", TODO, NULL, NULL, "no data stream is written yet"},
+    {"-filter_complex", ELSE, NULL, NULL, "tests/integration/test_cli_fcomplex.c"},
+    {"-lavfi", ELSE, NULL, NULL, "tests/integration/test_cli_fcomplex.c"},
+    {"-sn", SIG, "-i SUB -c copy -sn OUT", "-i SUB -c copy OUT", "sn.mkv"},
+    {"-dn", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c"},
+    {"-vcodec", SIG, "-i IN -vcodec mpeg4 OUT", "-i IN OUT", "vcodec.mkv"},
+    {"-acodec", SIG, "-i IN -acodec libmp3lame OUT", "-i IN OUT", "acodec.mkv"},
+    {"-b", SIZE, "-i IN -an -c:v mpeg4 -b 60k OUT", "-i IN -an -c:v mpeg4 -b 600k OUT", "b.mkv"},
+    {"-vb", SIZE, "-i IN -an -c:v mpeg4 -vb 60k OUT", "-i IN -an -c:v mpeg4 -vb 600k OUT",
+     "vb.mkv"},
     {"-ab", SIZE, "-i IN -vn -c:a libmp3lame -ab 32k OUT", "-i IN -vn -c:a libmp3lame -ab 192k OUT",
-     "ab.mp3", NULL},
-    {"-crf", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c", NULL},
-    {"-q", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c", NULL},
+     "ab.mp3"},
+    {"-crf", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    {"-q", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
     {"-qscale", SIZE, "-i IN -an -c:v mpeg4 -qscale:v 20 OUT",
-     "-i IN -an -c:v mpeg4 -qscale:v 2 OUT", "qscale.mkv", NULL},
+     "-i IN -an -c:v mpeg4 -qscale:v 2 OUT", "qscale.mkv"},
     {"-aq", SIZE, "-i IN -vn -c:a libmp3lame -aq 9 OUT", "-i IN -vn -c:a libmp3lame -aq 0 OUT",
-     "aq.mp3", NULL},
-    {"-preset", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c", NULL},
-    {"-g", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c", NULL},
-    {"-threads", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c", NULL},
-    {"-frames", ELSE, NULL, NULL, "tests/integration/test_cli_run.c", NULL},
-    {"-vframes", ELSE, NULL, NULL, "tests/integration/test_cli_run.c", NULL},
-    {"-s", MD5, "-i IN -s 96x72 " RAWV, "-i IN " RAWV, "s.framemd5", NULL},
-    {"-r", SIG, "-i IN -c:v mpeg4 -r 12 OUT", "-i IN -c:v mpeg4 OUT", "r.mp4", NULL},
-    {"-aspect", SIG, "-i IN -c:v mpeg4 -aspect 4:3 OUT", "-i IN -c:v mpeg4 OUT", "aspect.mp4",
-     NULL},
-    {"-pix_fmt", MD5, "-i IN -pix_fmt gray " RAWV, "-i IN " RAWV, "pix.framemd5", NULL},
-    {"-ar", MD5, "-i IN -ar 22050 " RAWA, "-i IN " RAWA, "ar.framemd5", NULL},
-    {"-ac", MD5, "-i IN -ac 1 " RAWA, "-i IN " RAWA, "ac.framemd5", NULL},
-    {"-sample_fmt", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c", NULL},
-    {"-an", SIG, "-i IN -an OUT", "-i IN OUT", "an.mkv", NULL},
-    {"-vn", SIG, "-i IN -vn OUT", "-i IN OUT", "vn.mkv", NULL},
-    {"-map", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c", NULL},
-    {"-map_metadata", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c", NULL},
-    {"-map_chapters", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c", NULL},
-    {"-metadata", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c", NULL},
-    {"-disposition", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c", NULL},
-    {"-tag", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c", NULL},
-    {"-vtag", SIG, "-i IN -c:v mpeg4 -vtag XVID OUT", "-i IN -c:v mpeg4 OUT", "vtag.avi", NULL},
+     "aq.mp3"},
+    {"-preset", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    {"-g", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    {"-threads", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    {"-frames", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
+    {"-vframes", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
+    {"-s", MD5, "-i IN -s 96x72 " RAWV, "-i IN " RAWV, "s.framemd5"},
+    {"-r", SIG, "-i IN -c:v mpeg4 -r 12 OUT", "-i IN -c:v mpeg4 OUT", "r.mp4"},
+    {"-aspect", SIG, "-i IN -c:v mpeg4 -aspect 4:3 OUT", "-i IN -c:v mpeg4 OUT", "aspect.mp4"},
+    {"-pix_fmt", MD5, "-i IN -pix_fmt gray " RAWV, "-i IN " RAWV, "pix.framemd5"},
+    {"-ar", MD5, "-i IN -ar 22050 " RAWA, "-i IN " RAWA, "ar.framemd5"},
+    {"-ac", MD5, "-i IN -ac 1 " RAWA, "-i IN " RAWA, "ac.framemd5"},
+    {"-sample_fmt", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    {"-an", SIG, "-i IN -an OUT", "-i IN OUT", "an.mkv"},
+    {"-vn", SIG, "-i IN -vn OUT", "-i IN OUT", "vn.mkv"},
+    {"-map", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
+    {"-map_metadata", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
+    {"-map_chapters", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
+    {"-metadata", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c"},
+    {"-disposition", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c"},
+    {"-tag", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c"},
+    {"-vtag", SIG, "-i IN -c:v mpeg4 -vtag XVID OUT", "-i IN -c:v mpeg4 OUT", "vtag.avi"},
     {"-atag", SIG, "-i IN -c:v copy -c:a libmp3lame -atag 0x6D730055 OUT",
-     "-i IN -c:v copy -c:a libmp3lame OUT", "atag.mov", NULL},
-    {"-bsf", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c", NULL},
-    {"-absf", SIG, "-i IN -c copy -absf noise=dropamount=3 OUT", "-i IN -c copy OUT", "absf.mkv",
-     NULL},
-    {"-vbsf", SIG, "-i IN -c copy -vbsf noise=dropamount=4 OUT", "-i IN -c copy OUT", "vbsf.mkv",
-     NULL},
-    {"-force_key_frames", ELSE, NULL, NULL, "tests/integration/test_cli_keyframes.c", NULL},
-    {"-vf", MD5, "-i IN -vf crop=100:80:8:4,hflip " RAWV, "-i IN " RAWV, "vf.framemd5", NULL},
-    {"-af", MD5, "-i IN -af volume=0.5 " RAWA, "-i IN " RAWA, "af.framemd5", NULL},
-    {"-filter", MD5, "-i IN -filter:a atempo=2 " RAWA, "-i IN " RAWA, "filter.framemd5", NULL},
-    {"-autorotate", MD5, "-noautorotate -i ROT " RAWV, "-i ROT " RAWV, "rot.framemd5", NULL},
+     "-i IN -c:v copy -c:a libmp3lame OUT", "atag.mov"},
+    {"-bsf", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c"},
+    {"-absf", SIG, "-i IN -c copy -absf noise=dropamount=3 OUT", "-i IN -c copy OUT", "absf.mkv"},
+    {"-vbsf", SIG, "-i IN -c copy -vbsf noise=dropamount=4 OUT", "-i IN -c copy OUT", "vbsf.mkv"},
+    {"-force_key_frames", ELSE, NULL, NULL, "tests/integration/test_cli_keyframes.c"},
+    {"-vf", MD5, "-i IN -vf crop=100:80:8:4,hflip " RAWV, "-i IN " RAWV, "vf.framemd5"},
+    {"-af", MD5, "-i IN -af volume=0.5 " RAWA, "-i IN " RAWA, "af.framemd5"},
+    {"-filter", MD5, "-i IN -filter:a atempo=2 " RAWA, "-i IN " RAWA, "filter.framemd5"},
+    {"-autorotate", MD5, "-noautorotate -i ROT " RAWV, "-i ROT " RAWV, "rot.framemd5"},
     {"-vsync", SIG, "-i IN -an -c:v mpeg4 -r 60 -vsync passthrough OUT",
-     "-i IN -an -c:v mpeg4 -r 60 OUT", "vsync.mp4", NULL},
+     "-i IN -an -c:v mpeg4 -r 60 OUT", "vsync.mp4"},
     {"-fps_mode", SIG, "-i IN -an -c:v mpeg4 -r 60 -fps_mode vfr OUT",
-     "-i IN -an -c:v mpeg4 -r 60 OUT", "fpsmode.mp4", NULL},
-    {"-ss", ELSE, NULL, NULL, "tests/integration/test_cli_run.c", NULL},
-    {"-t", ELSE, NULL, NULL, "tests/integration/test_cli_run.c", NULL},
-    {"-to", ELSE, NULL, NULL, "tests/integration/test_cli_run.c", NULL},
-    {"-protocol_whitelist", OWN, NULL, NULL, NULL, own_whitelist},
-    {"-hwaccel", OWN, NULL, NULL, NULL, own_hwaccel},
-    {"-loglevel", OWN, NULL, NULL, NULL, own_loglevel},
-    {"-v", OWN, NULL, NULL, NULL, own_loglevel},
-    {"-progress", ELSE, NULL, NULL, "tests/integration/test_cli_run.c", NULL},
-    {"-stats_period", ELSE, NULL, NULL, "tests/integration/test_cli_run.c", NULL},
-    {"-stats", ELSE, NULL, NULL, "tests/integration/test_cli_run.c", NULL},
-    {"-stdin", OWN, NULL, NULL, NULL, own_nostdin},
-    {"-hide_banner", OWN, NULL, NULL, NULL, own_banner},
-    {"-xerror", FAIL, "-xerror -i BAD -f null -", "-i BAD -f null -", NULL, NULL},
-    {"-max_error_rate", FAIL, "-max_error_rate 0.01 -i BAD -f null -", "-i BAD -f null -", NULL,
-     NULL},
-    {"-h", OWN, NULL, NULL, NULL, own_help},
-    {"-help", OWN, NULL, NULL, NULL, own_help},
-    {"-version", OWN, NULL, NULL, NULL, own_version},
-    {"-start_at_zero", ELSE, NULL, NULL, "tests/integration/test_cli_copyts.c", NULL},
-    {"-shortest", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c", NULL},
-    {"-sws_flags", ELSE, NULL, NULL, "tests/integration/test_cli_swsflags.c", NULL},
-    {"-copyts", ELSE, NULL, NULL, "tests/integration/test_cli_copyts.c", NULL},
-    {"-itsoffset", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c", NULL},
-    {"--queue", OWN, NULL, NULL, NULL, own_queue},
-    {"--segments", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c", NULL},
-    {"--inline", ELSE, NULL, NULL, "tests/integration/test_cli_run.c", NULL},
-    {"--cluster", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c", NULL},
-    {"--partition", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c", NULL},
-    {"--cluster-dir", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c", NULL},
-    {"--fail-fast", ELSE, NULL, NULL, "tests/integration/test_cli_options.c", NULL},
-    {"--stats", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c", NULL},
-    {"--trace", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c", NULL},
-    {"--profile", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c", NULL},
-    {"--version", OWN, NULL, NULL, NULL, own_version},
-    {"--help", OWN, NULL, NULL, NULL, own_help},
+     "-i IN -an -c:v mpeg4 -r 60 OUT", "fpsmode.mp4"},
+    {"-ss", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
+    {"-t", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
+    {"-to", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
+    {"-protocol_whitelist", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"-hwaccel", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"-loglevel", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"-v", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"-progress", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
+    {"-stats_period", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
+    {"-stats", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
+    {"-stdin", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"-hide_banner", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"-xerror", FAIL, "-xerror -i BAD -f null -", "-i BAD -f null -", NULL},
+    {"-max_error_rate", FAIL, "-max_error_rate 0.01 -i BAD -f null -", "-i BAD -f null -", NULL},
+    {"-h", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"-help", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"-version", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"-start_at_zero", ELSE, NULL, NULL, "tests/integration/test_cli_copyts.c"},
+    {"-shortest", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
+    {"-sws_flags", ELSE, NULL, NULL, "tests/integration/test_cli_swsflags.c"},
+    {"-copyts", ELSE, NULL, NULL, "tests/integration/test_cli_copyts.c"},
+    {"-itsoffset", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
+    {"--queue", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"--segments", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},
+    {"--inline", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
+    {"--cluster", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},
+    {"--partition", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},
+    {"--cluster-dir", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},
+    {"--fail-fast", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"--stats", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    {"--trace", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    {"--profile", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    {"--version", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
+    {"--help", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
 };
 
 static char g_dir[512];
@@ -401,7 +385,7 @@ static void t_effects_as_ffmpeg(void **state) {
   int bad = 0, n = 0;
   for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
     const opt_probe *pr = &probes[i];
-    if (pr->kind == OWN || pr->kind == ELSE || pr->kind == TODO) continue;
+    if (pr->kind == ELSE || pr->kind == TODO) continue;
     char why[9000] = "";
     n++;
     if (!probe_line(pr, why, sizeof why)) {
@@ -413,205 +397,11 @@ static void t_effects_as_ffmpeg(void **state) {
   assert_int_equal(bad, 0);
 }
 
-static void t_own(void **state) {
-  (void)state;
-  for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
-    if (probes[i].kind == OWN) {
-      printf("%s\n", probes[i].opt);
-      probes[i].own();
-    }
-}
-
-/* Runs isopipe with args; exit status, stdout and stderr into the buffers. */
-static int run_cap(const char *const *args, char *out, size_t on, char *err, size_t en) {
-  ch_proc p;
-  int rc = ch_run(&p, args, 60);
-  if (out) snprintf(out, on, "%s", ch_str(&p.out));
-  if (err) snprintf(err, en, "%s", ch_str(&p.err));
-  ch_free(&p);
-  return rc;
-}
-
-static void own_help(void) {
-  static const char *const forms[] = {"--help", "-h", "-help"};
-  static char first[65536];
-  for (int k = 0; k < 3; k++) {
-    char out[65536];
-    const char *args[] = {forms[k], NULL};
-    assert_int_equal(run_cap(args, out, sizeof out, NULL, 0), 0);
-    assert_non_null(strstr(out, "usage: isopipe"));
-    assert_non_null(strstr(out, "Options supported:"));
-    if (k == 0) snprintf(first, sizeof first, "%s", out);
-    assert_string_equal(out, first);
-  }
-}
-
-static void own_version(void) {
-  static const char *const forms[] = {"--version", "-version"};
-  for (int k = 0; k < 2; k++) {
-    char out[4096];
-    const char *args[] = {forms[k], NULL};
-    assert_int_equal(run_cap(args, out, sizeof out, NULL, 0), 0);
-    assert_int_equal(strncmp(out, "isopipe ", 8), 0);
-    assert_non_null(strstr(out, "(FFmpeg "));
-    assert_non_null(strstr(out, av_version_info()));
-  }
-}
-
-/* The version banner opens the log at the default level; -hide_banner hides it. */
-static void own_banner(void) {
-  for (int k = 0; k < 2; k++) {
-    char err[16384];
-    const char *args[] = {"-y", k ? "-hide_banner" : "-y", "-i", g_in, "-f", "null", "-", NULL};
-    assert_int_equal(run_cap(args, NULL, 0, err, sizeof err), 0);
-    bool banner = strncmp(err, "isopipe ", 8) == 0 && strstr(err, "(FFmpeg ");
-    if (banner == (k == 1))
-      fail_msg("banner %s with%s -hide_banner:\n%s", banner ? "shown" : "absent", k ? "" : "out",
-               err);
-  }
-}
-
-/* isopipe never reads its standard input as a keyboard (ffmpeg stops at a
- * 'q' there unless -nostdin): with 'q' lines on stdin, with and without
- * -nostdin, every frame is written. */
-static void own_nostdin(void) {
-  char q[800];
-  snprintf(q, sizeof q, "%s/q.txt", g_dir);
-  FILE *f = fopen(q, "w");
-  assert_non_null(f);
-  for (int i = 0; i < 100; i++)
-    fputs("q\n", f);
-  fclose(f);
-  for (int k = 0; k < 2; k++) {
-    char out[800], cmd[4096];
-    snprintf(out, sizeof out, "%s/stdin%d.mkv", g_dir, k);
-    snprintf(cmd, sizeof cmd, "'%s' -v error -y %s -i '%s' -c:v mpeg4 '%s' < '%s'", ISOPIPE_BIN,
-             k ? "-nostdin" : "", g_in, out, q);
-    assert_int_equal(system(cmd), 0);
-    tm_probe pr;
-    assert_int_equal(tm_probe_file(out, true, &pr), 0);
-    const tm_stream *v = tm_probe_stream(&pr, AVMEDIA_TYPE_VIDEO);
-    assert_non_null(v);
-    assert_int_equal(v->frames, 30);
-  }
-}
-
-/* --queue N is the depth of every packet link: --stats reports it as the
- * demux -> decode link's capacity. */
-static void own_queue(void) {
-  for (int k = 0; k < 2; k++) {
-    char stats[800], out[800], *json = NULL;
-    snprintf(stats, sizeof stats, "%s/queue%d.json", g_dir, k);
-    snprintf(out, sizeof out, "%s/queue%d.mkv", g_dir, k);
-    const char *args[] = {"-y", "-v", "error", "-i", g_in, "--stats", stats, k ? "--queue" : "-y",
-                          "2",  out,  NULL};
-    if (!k) args[8] = out, args[9] = NULL;
-    assert_int_equal(run_cap(args, NULL, 0, NULL, 0), 0);
-    FILE *f = fopen(stats, "r");
-    assert_non_null(f);
-    json = calloc(1, 1 << 20);
-    fread(json, 1, (1 << 20) - 1, f);
-    fclose(f);
-    const char *l = strstr(json, "\"name\": \"demux->decode:v\"");
-    assert_non_null(l);
-    const char *c = strstr(l, "\"capacity\": ");
-    assert_non_null(c);
-    int cap = atoi(c + 12);
-    if ((cap == 2) != (k == 1)) fail_msg("capacity %d with%s --queue 2", cap, k ? "" : "out");
-    free(json);
-  }
-}
-
-/* -protocol_whitelist limits what the input may be read through, as ffmpeg's. */
-static void own_whitelist(void) {
-  char err[8192], out[800];
-  snprintf(out, sizeof out, "%s/wl.mkv", g_dir);
-  const char *no[] = {"-y", "-protocol_whitelist", "pipe", "-i", g_in, out, NULL};
-  assert_int_equal(run_cap(no, NULL, 0, err, sizeof err), 1);
-  assert_non_null(strstr(err, "protocol 'file' not allowed"));
-  assert_false(tm_file_exists(out));
-  const char *yes[] = {"-y", "-v", "error", "-protocol_whitelist", "file", "-i", g_in, out, NULL};
-  assert_int_equal(run_cap(yes, NULL, 0, err, sizeof err), 0);
-  if (g_have_ffmpeg) {
-    const char *f[] = {"-protocol_whitelist", "pipe", "-i", g_in, "-f", "null", "-", NULL};
-    assert_int_not_equal(tm_run_ffmpeg(f), 0);
-  }
-}
-
-/* -hwaccel none and auto decode in software (the same frames as without);
- * a device API is refused naming it. */
-static void own_hwaccel(void) {
-  char a[800], b[800], err[8192], why[512];
-  for (int k = 0; k < 2; k++) {
-    snprintf(k ? b : a, 800, "%s/hw%d.framemd5", g_dir, k);
-    const char *args[] = {"-y",      "-v",       "error", k ? "-hwaccel" : "-y",
-                          "auto",    "-i",       g_in,    "-an",
-                          "-c:v",    "rawvideo", "-f",    "framemd5",
-                          k ? b : a, NULL};
-    const char *plain[] = {"-y",   "-v",       "error", "-i",       g_in, "-an",
-                           "-c:v", "rawvideo", "-f",    "framemd5", a,    NULL};
-    assert_int_equal(run_cap(k ? args : plain, NULL, 0, NULL, 0), 0);
-  }
-  assert_true(tm_framemd5_equal(a, b, NULL, why, sizeof why));
-  const char *cuda[] = {"-y", "-hwaccel", "cuda", "-i", g_in, "-f", "null", "-", NULL};
-  assert_int_equal(run_cap(cuda, NULL, 0, err, sizeof err), 2);
-  assert_non_null(strstr(err, "-hwaccel cuda"));
-}
-
-/* -loglevel quiet silences a run and its errors; error shows an error but
- * not the banner; fatal still prints option errors, as ffmpeg's. */
-static void own_loglevel(void) {
-  static const char *const forms[] = {"-loglevel", "-v"};
-  for (int k = 0; k < 2; k++) {
-    char err[16384], out[800], missing[800];
-    snprintf(out, sizeof out, "%s/ll.mkv", g_dir);
-    snprintf(missing, sizeof missing, "%s/nosuch.mp4", g_dir);
-    const char *ok[] = {"-y", forms[k], "quiet", "-i", g_in, out, NULL};
-    assert_int_equal(run_cap(ok, NULL, 0, err, sizeof err), 0);
-    assert_string_equal(err, "");
-    const char *bad[] = {"-y", forms[k], "quiet", "-i", missing, out, NULL};
-    assert_int_equal(run_cap(bad, NULL, 0, err, sizeof err), 1);
-    assert_string_equal(err, "");
-    bad[2] = "error";
-    assert_int_equal(run_cap(bad, NULL, 0, err, sizeof err), 1);
-    assert_non_null(strstr(err, "nosuch.mp4"));
-    assert_null(strstr(err, "(FFmpeg "));
-    const char *usage[] = {"-y", forms[k], "fatal", "-i", g_in, "-nosuchopt", "1", out, NULL};
-    assert_int_equal(run_cap(usage, NULL, 0, err, sizeof err), 2);
-    assert_non_null(strstr(err, "-nosuchopt"));
-  }
-}
-
-/* --fail-fast stops at the first packet that fails to decode (exit 1 naming
- * the decoder); without it the damaged packets are skipped and counted. */
-static void t_fail_fast(void **state) {
-  (void)state;
-  char err[16384], stats[800];
-  snprintf(stats, sizeof stats, "%s/ff.json", g_dir);
-  const char *ff[] = {"-y", "--fail-fast", "-i", g_bad, "-f", "null", "-", NULL};
-  int rc = run_cap(ff, NULL, 0, err, sizeof err);
-  if (rc != 1) fail_msg("--fail-fast: exit %d\n%s", rc, err);
-  assert_non_null(strstr(err, "decode"));
-  const char *plain[] = {"-y",  "-v", "error", "-i", g_bad, "--stats",
-                         stats, "-f", "null",  "-",  NULL};
-  assert_int_equal(run_cap(plain, NULL, 0, err, sizeof err), 0);
-  FILE *f = fopen(stats, "r");
-  assert_non_null(f);
-  char *json = calloc(1, 1 << 20);
-  fread(json, 1, (1 << 20) - 1, f);
-  fclose(f);
-  const char *e = strstr(json, "\"errors_skipped\": ");
-  assert_non_null(e);
-  int skipped = atoi(e + 18);
-  free(json);
-  if (skipped < 1) fail_msg("damaged packets skipped without a count");
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_help_is_covered),   cmocka_unit_test(t_probed_elsewhere),
-      cmocka_unit_test(t_effects_as_ffmpeg), cmocka_unit_test(t_own),
-      cmocka_unit_test(t_fail_fast),
+      cmocka_unit_test(t_help_is_covered),
+      cmocka_unit_test(t_probed_elsewhere),
+      cmocka_unit_test(t_effects_as_ffmpeg),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
