@@ -110,6 +110,14 @@ def main():
                      "-c:a", "aac", "-b:a", "128k", f"{out}-{size.split('x')[1]}.mp4"]
         return args
 
+    def fc_ladder(out):
+        # Job f-complex: one split filtergraph feeding two outputs (PeerTube's HLS ladder shape).
+        return ["-filter_complex", "[0:v]split=2[a][b];[a]scale=-2:720[o1];[b]scale=-2:360[o2]",
+                "-map", "[o1]", "-map", "0:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                "-c:a", "aac", "-b:a", "128k", f"{out}-720.mp4",
+                "-map", "[o2]", "-map", "0:a", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                "-c:a", "aac", "-b:a", "128k", f"{out}-360.mp4"]
+
     jobs = {
         "a": ("1080p30 10s CRF source -> 720p x264 veryfast crf23 + aac 128k", "hd10", x264, "mp4"),
         "a-uf": ("same, on the ultrafast synthetic clip (extra row)", "hd10uf", x264, "mp4"),
@@ -122,6 +130,18 @@ def main():
                "-c:a", "aac", "-b:a", "128k"], "mp4"),
         "opus": ("120s stereo FLAC -> Opus 128k", "flac120", ["-c:a", "libopus", "-b:a", "128k"], "opus"),
         "aac": ("120s stereo FLAC -> AAC 192k", "flac120", ["-c:a", "aac", "-b:a", "192k"], "m4a"),
+        # Filter jobs: libavfilter graphs as real programs send them.
+        "f-crop": ("1080p30 10s CRF -> even-size crop, scale, format (Mastodon/PhotoPrism) + x264",
+                   "hd10", ["-vf", "crop=floor(iw/2)*2:floor(ih/2)*2,scale=trunc(iw/3)*2:-2,"
+                            "format=yuv420p", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                            "-c:a", "aac", "-b:a", "128k"], "mp4"),
+        "f-yadif": ("real telecined 480i MPEG-2 (corpus) -> yadif, 360p x264 + aac", "real480",
+                    ["-vf", "yadif,scale=-2:360", "-c:v", "libx264", "-preset", "veryfast", "-crf",
+                     "23", "-c:a", "aac", "-b:a", "128k"], "mp4"),
+        "f-loud": ("120s stereo FLAC -> loudnorm -> AAC 192k", "flac120",
+                   ["-af", "loudnorm", "-ar", "44100", "-c:a", "aac", "-b:a", "192k"], "m4a"),
+        "f-complex": ("1080p30 10s CRF -> -filter_complex split to 720p + 360p x264, one process",
+                      "hd10", fc_ladder, None),
         "vp9": ("720p 10s -> libvpx-vp9 2M good cpu-used 4", "hd720",
                 ["-c:v", "libvpx-vp9", "-b:v", "2M", "-deadline", "good", "-cpu-used", "4", "-an"],
                 "webm"),
