@@ -371,6 +371,12 @@ int cx_mux_set_protocols(cx_mux *m, const char *whitelist);
  * then only names the output and guesses its format). interrupt as for
  * cx_io_open. */
 int cx_mux_set_io(cx_mux *m, const iso_io *io, int (*interrupt)(void *), void *opaque);
+/* Every further file the muxer opens for writing (segments, playlists,
+ * numbered images, tee slaves) is first passed to check, which returns 0 or
+ * a negative AVERROR with its reason in err; a refusal fails the write
+ * naming that reason (not the muxer's own "could not open"). */
+typedef int (*cx_mux_open_check)(void *ud, const char *url, char *err, size_t errlen);
+void cx_mux_set_open_check(cx_mux *m, cx_mux_open_check check, void *ud);
 AVFormatContext *cx_mux_ctx(cx_mux *m);
 /* Default encoder id for a media type in this format. */
 enum AVCodecID cx_mux_default_codec(cx_mux *m, enum AVMediaType type);

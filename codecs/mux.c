@@ -12,6 +12,11 @@ struct cx_mux {
   void *interrupt_opaque;
   int64_t *last_dts; /* per stream, in its time base; AV_NOPTS_VALUE none yet */
   uint64_t ts_fixed;
+  cx_mux_open_check check; /* further files the muxer opens */
+  void *check_ud;
+  int (*open_default)(AVFormatContext *, AVIOContext **, const char *, int, AVDictionary **);
+  int refused; /* the AVERROR of the last refusal, 0 none */
+  char refusal[CX_ERRLEN];
 };
 
 int cx_mux_open(cx_mux **out, const char *path, const char *format, char *err) {
@@ -125,6 +130,35 @@ int cx_mux_set_io(cx_mux *m, const iso_io *io, int (*interrupt)(void *), void *o
   return 0;
 }
 
+void cx_mux_set_open_check(cx_mux *m, cx_mux_open_check check, void *ud) {
+  m->check = check;
+  m->check_ud = ud;
+}
+
+/* The muxer's io_open, also inherited by the muxers it nests (hls,
+ * segment and tee copy io_open and opaque into their inner contexts). */
+static int open_checked(AVFormatContext *s, AVIOContext **pb, const char *url, int flags,
+                        AVDictionary **options) {
+  cx_mux *m = s->opaque;
+  if ((flags & AVIO_FLAG_WRITE) && m->check) {
+    char why[CX_ERRLEN] = "";
+    int r = m->check(m->check_ud, url, why, sizeof why);
+    if (r < 0) {
+      m->refused = r;
+      snprintf(m->refusal, sizeof m->refusal, "%s", why);
+      return r;
+    }
+  }
+  return m->open_default(s, pb, url, flags, options);
+}
+
+/* A failure caused by a refused open reports the refusal: some muxers
+ * (image2) turn any open error into EIO. */
+static int fail_write(cx_mux *m, char *err, int ret, const char *what) {
+  if (m->refused) return cx_fail(err, m->refused, "%s", m->refusal);
+  return cx_fail(err, ret, "%s: %s", m->url, what);
+}
+
 int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err) {
   int ret;
   if (m->header_written) return 0;
@@ -152,13 +186,18 @@ int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err) {
     av_dict_free(&o);
     if (ret < 0) return cx_fail(err, ret, "cannot open output %s", m->url);
   }
+  if (m->check && !m->open_default) {
+    m->open_default = m->fmt->io_open;
+    m->fmt->opaque = m;
+    m->fmt->io_open = open_checked;
+  }
   ret = avformat_write_header(m->fmt, opts);
   if (ret < 0 && m->custom_io && !m->io.seek)
     return cx_fail(err, ret,
                    "%s: cannot write header: the custom output has no seek callback, which %s "
                    "needs (for MP4: movflags frag_keyframe+empty_moov)",
                    m->url, m->fmt->oformat->name);
-  if (ret < 0) return cx_fail(err, ret, "%s: cannot write header", m->url);
+  if (ret < 0) return fail_write(m, err, ret, "cannot write header");
   m->last_dts = av_malloc_array(m->fmt->nb_streams ? m->fmt->nb_streams : 1, sizeof *m->last_dts);
   if (!m->last_dts) return cx_fail(err, AVERROR(ENOMEM), "%s", m->url);
   for (unsigned i = 0; i < m->fmt->nb_streams; i++)
@@ -212,7 +251,8 @@ int cx_mux_write(cx_mux *m, int index, AVPacket *pkt, AVRational src_tb, char *e
   fix_ts(m, index, pkt);
   int ret = av_interleaved_write_frame(m->fmt, pkt);
   av_packet_unref(pkt);
-  if (ret < 0) return cx_fail(err, ret, "%s: write failed", m->url);
+  /* Also a refusal the muxer skipped over (hls goes on without the piece). */
+  if (ret < 0 || m->refused) return fail_write(m, err, ret, "write failed");
   return 0;
 }
 
@@ -229,7 +269,7 @@ int cx_mux_close(cx_mux **pm, char *err) {
   if (!m) return 0;
   if (m->header_written) {
     ret = av_write_trailer(m->fmt);
-    if (ret < 0) cx_fail(err, ret, "%s: cannot write trailer", m->url);
+    if (ret < 0 || m->refused) ret = fail_write(m, err, ret, "cannot write trailer");
   }
   if (m->fmt->pb && m->custom_io) {
     avio_flush(m->fmt->pb);

@@ -533,6 +533,15 @@ typedef struct pl_outpath_ctx {
 int pl_outpath_check(const char *what, const char *url, const pl_outpath_ctx *c, char *err,
                      size_t errlen);
 
+/* The further files a muxer opens (segments, playlists, numbered images,
+ * tee slaves) under the same policy: never an input, never an existing file
+ * without overwrite, but those the muxer itself created (it rewrites its
+ * playlists). j must outlive it. pl_pieces_check is a cx_mux_open_check. */
+typedef struct pl_pieces pl_pieces;
+pl_pieces *pl_pieces_new(const pl_job *j);
+int pl_pieces_check(void *ud, const char *url, char *err, size_t errlen);
+void pl_pieces_free(pl_pieces **ps);
+
 /* ---- logs ------------------------------------------------------------------ */
 
 /* Installs the av_log forwarder (refcounted across pipelines). */

@@ -1,5 +1,6 @@
-/* The one policy for every file isopipe writes (outputs, stats, trace, progress): which local
- * files a name opens, through any protocol, and whether it may write them. */
+/* The one policy for every file isopipe writes (outputs, stats, trace, progress, the pieces a
+ * muxer opens): which local files a name opens, through any protocol, and whether it may write
+ * them. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -167,4 +168,72 @@ int pl_outpath_check(const char *what, const char *url, const pl_outpath_ctx *c,
   free_set(&in);
   free_set(&mine);
   return rc;
+}
+
+/* ---- the further files a muxer opens: segments, playlists, numbered images ---- */
+
+#define PL_PIECES_MAX 4096
+
+struct pl_pieces {
+  const pl_job *j;
+  char **mine; /* names this muxer created (it reopens playlists) */
+  int n, cap;
+};
+
+pl_pieces *pl_pieces_new(const pl_job *j) {
+  pl_pieces *ps = calloc(1, sizeof *ps);
+  if (ps) ps->j = j;
+  return ps;
+}
+
+void pl_pieces_free(pl_pieces **pps) {
+  pl_pieces *ps = pps ? *pps : NULL;
+  if (!ps) return;
+  for (int i = 0; i < ps->n; i++)
+    free(ps->mine[i]);
+  free(ps->mine);
+  free(ps);
+  *pps = NULL;
+}
+
+static bool is_mine(const pl_pieces *ps, const char *url) {
+  if (!strcmp(url, ps->j->output)) return true; /* checked before the run */
+  for (int i = ps->n - 1; i >= 0; i--)
+    if (!strcmp(ps->mine[i], url)) return true;
+  return false;
+}
+
+static void remember(pl_pieces *ps, const char *url) {
+  if (ps->n >= PL_PIECES_MAX) return; /* only a later reopen would be refused */
+  if (ps->n == ps->cap) {
+    int cap = ps->cap ? ps->cap * 2 : 16;
+    char **m = realloc(ps->mine, (size_t)cap * sizeof *m);
+    if (!m) return;
+    ps->mine = m;
+    ps->cap = cap;
+  }
+  char *d = strdup(url);
+  if (d) ps->mine[ps->n++] = d;
+}
+
+int pl_pieces_check(void *ud, const char *url, char *err, size_t errlen) {
+  pl_pieces *ps = ud;
+  const pl_job *j = ps->j;
+  bool mine = is_mine(ps, url);
+  char what[PL_ERRLEN];
+  snprintf(what, sizeof what, "output '%s': piece", j->output);
+  /* Every input, however named; a custom input is no file. */
+  int r = PL_PATH_OK;
+  for (int k = 0; r == PL_PATH_OK && k < (j->ninputs > 0 ? j->ninputs : 1); k++) {
+    const char *in = k == 0 && j->in_io.read ? NULL : pl_input_path(j, k);
+    pl_outpath_ctx c = {in, j->out_protocols, mine ? 1 : j->overwrite, NULL, 0};
+    r = pl_outpath_check(what, url, &c, err, errlen);
+  }
+  if (r == PL_PATH_FAIL) {
+    struct stat sb;
+    return stat(url, &sb) == 0 && S_ISREG(sb.st_mode) ? AVERROR(EEXIST) : AVERROR(EISDIR);
+  }
+  if (r != PL_PATH_OK) return AVERROR(EINVAL);
+  if (!mine) remember(ps, url);
+  return 0;
 }

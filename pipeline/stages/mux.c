@@ -414,6 +414,8 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
     if (r >= 0)
       r = cx_mux_set_protocols(x->mux, j->out_protocols ? j->out_protocols : PL_OUTPUT_PROTOCOLS);
     if (r >= 0 && custom) r = cx_mux_set_io(x->mux, &j->out_io, pl_flag_interrupt, j->flag);
+    if (r >= 0 && !(x->pieces = pl_pieces_new(j))) r = AVERROR(ENOMEM);
+    if (r >= 0) cx_mux_set_open_check(x->mux, pl_pieces_check, x->pieces);
     if (r < 0) {
       pl_msg_free(m);
       pl_stage_fail_av(st, r, "%s", err);
@@ -443,6 +445,7 @@ static void destroy(pl_stage *st) {
     cx_mux_close(&x->mux, err);
     remove_if_empty(x);
   }
+  pl_pieces_free(&x->pieces);
   free(x);
 }
 

@@ -44,8 +44,9 @@ typedef struct mux_impl {
   ring q;          /* over items; grows */
   size_t unacked_preheader;
   uint64_t vframes;
-  uint64_t written; /* packets in the file */
-  bool created;     /* the output did not exist before this run */
+  uint64_t written;  /* packets in the file */
+  bool created;      /* the output did not exist before this run */
+  pl_pieces *pieces; /* the policy of the further files the muxer opens */
   double pos_s;
   uint64_t last_stat_ns;
   int64_t final_bytes; /* -1 until the file is closed */

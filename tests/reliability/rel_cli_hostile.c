@@ -1,5 +1,6 @@
 /* Regressions of the hostile-input campaign through the CLI: crafted inputs and names that once
- * lost data with exit 0, overwrote files, or reached the terminal raw. */
+ * lost data with exit 0, overwrote files (outputs and the pieces muxers write), or reached the
+ * terminal raw. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -220,6 +221,84 @@ static void case_output_policy(void) {
   (void)stats;
 }
 
+/* ---- the further files a muxer writes: segments, playlists, numbered images ----------- */
+
+/* Runs args and expects exit 0 with 'made' written. */
+static bool expect_made(const char *title, const char *const *args, const char *made) {
+  rel_proc p;
+  if (run(&p, NULL, args) < 0 || !sane(title, &p)) return false;
+  struct stat sb;
+  bool ok = rel_exit_code(&p) == 0 && stat(made, &sb) == 0 && sb.st_size > 0;
+  verdict(title, &p, ok ? NULL : "expected exit 0 and the piece written");
+  return ok;
+}
+
+static void case_output_pieces(void) {
+  char in[700], keep[700], seg[700], seg0[700], seg0k[700], img[700], img1[700], img1k[700];
+  char pl[700], pl0[700], pl0k[700], v0[700], v0k[700], vpat[700], tee[1500];
+  snprintf(in, sizeof in, "%s/pin.mkv", g_dir);
+  snprintf(keep, sizeof keep, "%s/pin.keep", g_dir);
+  snprintf(seg, sizeof seg, "%s/seg%%03d.mkv", g_dir);
+  snprintf(seg0, sizeof seg0, "%s/seg000.mkv", g_dir);
+  snprintf(seg0k, sizeof seg0k, "%s/seg000.keep", g_dir);
+  snprintf(img, sizeof img, "%s/img%%02d.png", g_dir);
+  snprintf(img1, sizeof img1, "%s/img01.png", g_dir);
+  snprintf(img1k, sizeof img1k, "%s/img01.keep", g_dir);
+  snprintf(pl, sizeof pl, "%s/pl.m3u8", g_dir);
+  snprintf(pl0, sizeof pl0, "%s/pl0.ts", g_dir);
+  snprintf(pl0k, sizeof pl0k, "%s/pl0.keep", g_dir);
+  snprintf(v0, sizeof v0, "%s/v0.mkv", g_dir);
+  snprintf(v0k, sizeof v0k, "%s/v0.keep", g_dir);
+  snprintf(vpat, sizeof vpat, "%s/v%%d.mkv", g_dir);
+  snprintf(tee, sizeof tee, "%s/tee-a.mkv|[f=matroska]%s", g_dir, in);
+  if (copy_file(g_clip, in) || copy_file(in, keep) || copy_file(in, v0) || copy_file(in, v0k)) {
+    printf("FAIL output pieces: cannot make the files\n");
+    g_failed++;
+    return;
+  }
+  /* A rerun of a segment, image or HLS job finds its pieces: without -y
+   * they are refused (ffmpeg checks only the pattern's own name). */
+  const char *sg[] = {"-i",       in,  "-c", "copy", "-f", "segment", "-segment_format",
+                      "matroska", seg, NULL};
+  if (expect_made("-f segment writes its pieces", sg, seg0) && !copy_file(seg0, seg0k))
+    expect_refused("-f segment over its existing pieces without -y is refused", sg,
+                   "already exists", seg0, seg0k);
+  const char *sgy[] = {"-y",       "-i", in,  "-c", "copy", "-f", "segment", "-segment_format",
+                       "matroska", seg,  NULL};
+  expect_made("-f segment with -y replaces its pieces", sgy, seg0);
+  const char *im[] = {"-i", in, "-frames:v", "2", img, NULL};
+  if (expect_made("an image pattern writes its pictures", im, img1) && !copy_file(img1, img1k))
+    expect_refused("an image pattern over existing pictures without -y is refused", im,
+                   "already exists", img1, img1k);
+  const char *hl[] = {"-i", in, "-c:v", "copy", "-c:a", "aac", "-f", "hls", pl, NULL};
+  if (expect_made("-f hls writes its playlist and segment", hl, pl0) && !copy_file(pl0, pl0k) &&
+      unlink(pl) == 0)
+    /* hls itself logs the failed open and goes on: exit 0 before. */
+    expect_refused("-f hls over an existing segment without -y is refused", hl, "already exists",
+                   pl0, pl0k);
+  /* A pattern whose piece is the input, even with -y. */
+  const char *vi[] = {"-y",       "-i", v0,  "-c", "copy", "-f", "segment", "-segment_format",
+                      "matroska", vpat, NULL};
+  expect_refused("a segment pattern that names the input is refused", vi, "input", v0, v0k);
+  const char *ti[] = {"-y", "-i", in, "-c", "copy", "-map", "0", "-f", "tee", tee, NULL};
+  expect_refused("a tee muxer slave that is the input is refused", ti, "input", in, keep);
+  const char *hn[] = {"-y",
+                      "-i",
+                      in,
+                      "-c:v",
+                      "copy",
+                      "-c:a",
+                      "aac",
+                      "-f",
+                      "hls",
+                      "-hls_segment_filename",
+                      "tcp://127.0.0.1:9/s%d.ts",
+                      pl,
+                      NULL};
+  expect_refused("an HLS segment through tcp:// without a whitelist is refused", hn, "not allowed",
+                 NULL, NULL);
+}
+
 /* ---- terminal safety ---------------------------------------------------------------- */
 
 #define ESCAPES "\x1b]2;pwned\x07\x1b[2J"
@@ -335,6 +414,7 @@ int main(void) {
     return 1;
   case_error_rate();
   case_output_policy();
+  case_output_pieces();
   case_terminal();
   case_cpu_limit();
   printf("%d passed, %d failed\n", g_passed, g_failed);
