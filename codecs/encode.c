@@ -1,7 +1,9 @@
 /* Encoder: opens an encoder from options, picks supported formats, send/receive packets. */
 #include "codecs/cx_internal.h"
 
+#include <inttypes.h>
 #include <libavutil/avstring.h>
+#include <libavutil/bprint.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 
@@ -164,6 +166,47 @@ static int quiet_x265(AVDictionary **opts, const AVCodec *codec) {
   return av_dict_set(opts, "x265-params", v, AV_DICT_DONT_STRDUP_VAL);
 }
 
+/* The settings an encoder refused, as one list ("320x240 yuv420p, time base
+ * 1/30, crf 23, preset nonsense, profile=baseline"): libavcodec's own errors
+ * name no value. */
+static void describe(AVBPrint *bp, const AVCodecContext *ctx, const cx_enc_opts *o,
+                     const AVDictionary *opts) {
+  if (ctx->codec_type == AVMEDIA_TYPE_VIDEO) {
+    const char *pf = av_get_pix_fmt_name(ctx->pix_fmt);
+    av_bprintf(bp, "%dx%d %s, time base %d/%d", ctx->width, ctx->height, pf ? pf : "?",
+               ctx->time_base.num, ctx->time_base.den);
+  } else {
+    const char *sf = av_get_sample_fmt_name(ctx->sample_fmt);
+    char layout[64] = "?";
+    /* A failed open has already let go of the context's layout. */
+    av_channel_layout_describe(&o->ch_layout, layout, sizeof layout);
+    av_bprintf(bp, "%d Hz %s %s", ctx->sample_rate, sf ? sf : "?", layout);
+  }
+  if (ctx->bit_rate > 0) av_bprintf(bp, ", b %" PRId64, ctx->bit_rate);
+  if (o->gop >= 0) av_bprintf(bp, ", g %d", o->gop);
+  if (o->crf >= 0) av_bprintf(bp, ", crf %g", o->crf);
+  if (o->preset) av_bprintf(bp, ", preset %s", o->preset);
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(opts, "", e, AV_DICT_IGNORE_SUFFIX)))
+    av_bprintf(bp, ", %s=%s", e->key, e->value);
+}
+
+/* avcodec_open2 failed: the encoder, what it was given, and why. -1 is
+ * many encoders' "failed" (not EPERM): its strerror would mislead. */
+static void open_failed(const AVCodec *codec, const AVCodecContext *ctx, const cx_enc_opts *o,
+                        const AVDictionary *given, int ret, char *err) {
+  AVBPrint bp;
+  av_bprint_init(&bp, 0, AV_BPRINT_SIZE_UNLIMITED);
+  describe(&bp, ctx, o, given);
+  if (!av_bprint_is_complete(&bp))
+    cx_fail(err, ret, "cannot open encoder %s", codec->name);
+  else if (ret == AVERROR(EPERM))
+    cx_fail(err, 0, "cannot open encoder %s (%s): it refused these settings", codec->name, bp.str);
+  else
+    cx_fail(err, ret, "cannot open encoder %s (%s)", codec->name, bp.str);
+  av_bprint_finalize(&bp, NULL);
+}
+
 int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err) {
   *out = NULL;
   const AVCodec *codec = cx_enc_find(o->codec, o->default_codec_id);
@@ -205,13 +248,14 @@ int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err) {
   /* The experimental native encoders (opus, vorbis) are still useful in tests. */
   if (codec->capabilities & AV_CODEC_CAP_EXPERIMENTAL)
     ctx->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL;
-  AVDictionary *local = NULL, **opts = o->opts ? o->opts : &local;
-  if ((ret = quiet_x265(opts, codec)) >= 0) ret = avcodec_open2(ctx, codec, opts);
+  AVDictionary *local = NULL, **opts = o->opts ? o->opts : &local, *given = NULL;
+  /* avcodec_open2 takes the options it uses out of opts. */
+  if ((ret = av_dict_copy(&given, *opts, 0)) >= 0 && (ret = quiet_x265(opts, codec)) >= 0)
+    ret = avcodec_open2(ctx, codec, opts);
   av_dict_free(&local);
-  if (ret < 0) {
-    cx_fail(err, ret, "cannot open encoder %s", codec->name);
-    goto fail;
-  }
+  if (ret < 0) open_failed(codec, ctx, o, given, ret, err);
+  av_dict_free(&given);
+  if (ret < 0) goto fail;
   *out = e;
   return 0;
 fail:

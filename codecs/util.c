@@ -1,6 +1,9 @@
 /* Small helpers shared by the codec layer: error strings and error reporting. */
 #include "codecs/cx_internal.h"
 
+#include "base/textfit.h"
+
+#include <libavutil/bprint.h>
 #include <libavutil/error.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,14 +26,23 @@ const char *cx_errstr(int averr, char *buf, size_t len) {
 
 int cx_fail(char *err, int averr, const char *fmt, ...) {
   if (err) {
+    /* Whole, then fitted: a long file name gives up its middle, never the
+     * reason at the end. */
+    AVBPrint bp;
+    av_bprint_init(&bp, 0, AV_BPRINT_SIZE_UNLIMITED);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(err, CX_ERRLEN, fmt, ap);
+    av_vbprintf(&bp, fmt, ap);
     va_end(ap);
-    if (averr < 0 && n >= 0 && n < CX_ERRLEN - 3) {
+    if (averr < 0) {
       char why[128];
-      snprintf(err + n, CX_ERRLEN - (size_t)n, ": %s", cx_errstr(averr, why, sizeof why));
+      av_bprintf(&bp, ": %s", cx_errstr(averr, why, sizeof why));
     }
+    if (av_bprint_is_complete(&bp))
+      textfit(err, CX_ERRLEN, bp.str);
+    else
+      snprintf(err, CX_ERRLEN, "out of memory");
+    av_bprint_finalize(&bp, NULL);
   }
   return averr < 0 ? averr : AVERROR(EINVAL);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/textfit.h"
 #include "pipeline/pl_main.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_preview.h"
@@ -32,7 +33,7 @@ void pl_main_abort_all(iso_pipeline *p) {
 void pl_main_fail(iso_pipeline *p, int code, int averr, int cat, int node, const char *text) {
   if (p->error[0] && p->status != ISO_OK) return; /* the first error is the cause */
   p->status = code != ISO_OK ? code : ISO_EMEDIA;
-  snprintf(p->error, sizeof p->error, "%s", text);
+  textfit(p->error, sizeof p->error, text);
   p->err_averr = averr;
   bool staged = p->graph_built || (node >= 0 && node < p->job->ninputs);
   if (node >= 0 && node < PL_MAX_NODES && staged) {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/bprint.h>
+
 #include "pipeline/pl_internal.h"
 
 /* Stages alive in the process (pl_stage_live): tests prove teardown. */
@@ -209,19 +211,21 @@ const char *pl_stage_file(const pl_stage *st) {
 
 static void stage_vfail(pl_stage *st, int code, int averr, int cat, const char *fmt, va_list ap) {
   if (st->ended) return;
-  char reason[PL_ERRLEN];
-  vsnprintf(reason, sizeof reason, fmt, ap);
+  /* Whole: main fits it into its error line, shortening file names. */
+  AVBPrint bp;
+  av_bprint_init(&bp, 0, AV_BPRINT_SIZE_UNLIMITED);
+  av_bprintf(&bp, "%s (%s): ", st->name, pl_stage_file(st));
+  av_vbprintf(&bp, fmt, ap);
   pl_msg *m = pl_msg_new(PL_M_ERROR);
   if (m) {
-    size_t n = strlen(st->name) + strlen(pl_stage_file(st)) + strlen(reason) + 8;
-    m->text = malloc(n);
-    if (m->text) snprintf(m->text, n, "%s (%s): %s", st->name, pl_stage_file(st), reason);
+    if (av_bprint_is_complete(&bp)) m->text = strdup(bp.str);
     m->stage = st->job->self;
     m->ival = code;
     m->averr = averr;
     m->cat = cat;
     pl_msg_send(st->job->main_sp, m);
   }
+  av_bprint_finalize(&bp, NULL);
   pl_stage_end(st, false);
 }
 

@@ -71,9 +71,17 @@ int pl_enc_open(const pl_job *j, int out_stream, const AVFrame *fr, AVRational i
     eo.ch_layout = fr->ch_layout;
     eo.bit_rate = j->ba;
   }
+  pl_log_error_clear();
   int r = cx_enc_open(enc, &eo, err);
   av_dict_free(&opts);
-  if (r < 0) return r;
+  if (r < 0) {
+    /* The encoder's own words, when it logged any (x264: "Error setting
+     * preset/tune nonsense/(null)."). */
+    const char *said = pl_log_error_first();
+    size_t n = strlen(err);
+    if (said[0] && n + 8 < CX_ERRLEN) snprintf(err + n, CX_ERRLEN - n, "; %s", said);
+    return r;
+  }
   int fs = cx_enc_frame_size(*enc);
   if (!video && fs > 0) {
     cx_aconv_opts co = {0};

@@ -211,6 +211,18 @@ static void remove_if_empty(mux_impl *x) {
   if (stat(x->st->job->output, &sb) == 0 && S_ISREG(sb.st_mode)) unlink(x->st->job->output);
 }
 
+/* The figures of the closed file to main: the trailer (mkv cues, mp4 moov)
+ * counts too, so the size on disk is final. */
+static void final_stat(mux_impl *x) {
+  const pl_job *j = x->st->job;
+  struct stat sb;
+  if (!j->out_io.write && strcmp(j->output, "-") != 0 && stat(j->output, &sb) == 0 &&
+      S_ISREG(sb.st_mode))
+    x->final_bytes = (int64_t)sb.st_size;
+  update_position(x);
+  send_stat(x, true);
+}
+
 static void finish_ok(mux_impl *x) {
   pl_stage *st = x->st;
   char err[CX_ERRLEN] = "";
@@ -237,13 +249,7 @@ static void finish_ok(mux_impl *x) {
                         "nothing to write: no packet reached the output");
     return;
   }
-  /* The trailer (mkv cues, mp4 moov) counts too: the size on disk is final. */
-  struct stat sb;
-  if (!st->job->out_io.write && strcmp(st->job->output, "-") != 0 &&
-      stat(st->job->output, &sb) == 0 && S_ISREG(sb.st_mode))
-    x->final_bytes = (int64_t)sb.st_size;
-  update_position(x);
-  send_stat(x, true);
+  final_stat(x);
   pl_stage_end(st, true);
 }
 
@@ -440,10 +446,12 @@ static void destroy(pl_stage *st) {
     cx_subconv_free(&x->port[k].sub);
   }
   if (x->mux) {
-    /* Cancelled or failed: what was muxed is still finalized. */
+    /* Cancelled or failed: what was muxed is still finalized, and the
+     * summary gives its figures, not the last periodic ones. */
     char err[CX_ERRLEN];
     cx_mux_close(&x->mux, err);
     remove_if_empty(x);
+    if (x->written) final_stat(x);
   }
   pl_pieces_free(&x->pieces);
   free(x);

@@ -299,6 +299,59 @@ static void case_output_pieces(void) {
                  NULL, NULL);
 }
 
+/* ---- error lines: long names, encoder refusals ------------------------------------- */
+
+/* The error line of args holds each of the needles (NULL-terminated). */
+static void expect_line(const char *title, const char *const *args, const char *const *needles) {
+  rel_proc p;
+  if (run(&p, NULL, args) < 0 || !sane(title, &p)) return;
+  char line[2048];
+  const char *err = rel_error_line(&p, line, sizeof line);
+  const char *problem = rel_exit_code(&p) == 0 ? "expected a failure" : NULL;
+  for (int i = 0; !problem && needles[i]; i++)
+    if (!err || !strstr(err, needles[i])) problem = "the error line lost part of its reason";
+  if (problem && err) printf("     line: %s\n", err);
+  verdict(title, &p, problem);
+}
+
+static void case_messages(void) {
+  /* A 1,500-character directory: every line still names the stage and
+   * ends with the reason; the file names lose their middle, not their end. */
+  char deep[2100], in[2200], missing[2200], out[2200];
+  int n = snprintf(deep, sizeof deep, "%s", g_dir);
+  for (int i = 0; i < 6 && n > 0 && (size_t)n < sizeof deep; i++) {
+    n += snprintf(deep + n, sizeof deep - (size_t)n, "/%0250d", i);
+    mkdir(deep, 0755);
+  }
+  snprintf(in, sizeof in, "%s/in.mkv", deep);
+  snprintf(missing, sizeof missing, "%s/missing.mkv", deep);
+  snprintf(out, sizeof out, "%s/out.mkv", deep);
+  if (copy_file(g_clip, in)) {
+    printf("FAIL messages: cannot make the files\n");
+    g_failed++;
+    return;
+  }
+  const char *mi[] = {"-i", missing, "-c", "copy", out, NULL};
+  const char *mi_says[] = {"demux (", "/missing.mkv): ", "No such file or directory", NULL};
+  expect_line("long path: a missing input names the stage and the reason", mi, mi_says);
+  char nodir[2300];
+  snprintf(nodir, sizeof nodir, "%s/nodir/out.mkv", deep);
+  const char *nd[] = {"-i", in, "-c", "copy", nodir, NULL};
+  const char *nd_says[] = {"mux (", "/nodir/out.mkv): ", "No such file or directory", NULL};
+  expect_line("long path: an output that cannot be opened names the stage and the reason", nd,
+              nd_says);
+  /* h263 takes only its five sizes: the clip is 64x48. The line names the
+   * encoder, the values it was given and libavcodec's own reason. */
+  const char *h263[] = {"-y", "-i", in, "-c:v", "h263", "-b:v", "300k", "-an", out, NULL};
+  const char *h263_says[] = {"encode:v (",
+                             "/out.mkv): cannot open encoder h263 (64x48 yuv420p",
+                             "b 300000",
+                             "Invalid argument",
+                             "picture size of 64x48 is not valid",
+                             NULL};
+  expect_line("long path: an encoder refusal names encoder, values and reason", h263, h263_says);
+}
+
 /* ---- terminal safety ---------------------------------------------------------------- */
 
 #define ESCAPES "\x1b]2;pwned\x07\x1b[2J"
@@ -415,6 +468,7 @@ int main(void) {
   case_error_rate();
   case_output_policy();
   case_output_pieces();
+  case_messages();
   case_terminal();
   case_cpu_limit();
   printf("%d passed, %d failed\n", g_passed, g_failed);

@@ -69,7 +69,8 @@ int rel_spawn(char *const argv[], const rel_spawn_opts *o, rel_proc *out) {
       kill(pid, SIGKILL);
       out->timed_out = true;
     }
-    if (!exited && sent < to_send && o->signal_after_s > 0 && t >= o->signal_after_s * (sent + 1)) {
+    double gap = o->signal_gap_s > 0 ? o->signal_gap_s : o->signal_after_s;
+    if (!exited && sent < to_send && o->signal_after_s > 0 && t >= o->signal_after_s + gap * sent) {
       kill(pid, o->signal);
       sent++;
     }

@@ -15,7 +15,8 @@ typedef struct rel_spawn_opts {
   double timeout_s;       /* SIGKILL after this; 0 = 20 s */
   double signal_after_s;  /* > 0: send 'signal' after this delay */
   int signal;
-  int signal_count; /* sent this many times, signal_after_s apart; 0 = 1 */
+  int signal_count;    /* sent this many times, signal_after_s apart; 0 = 1 */
+  double signal_gap_s; /* > 0: the later ones this far apart instead */
 } rel_spawn_opts;
 
 typedef struct rel_proc {

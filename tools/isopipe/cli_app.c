@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/textfit.h"
 #include "isopipe/isolate.h"
 #include "isopipe/pipeline.h"
 #include "pipeline/pl_internal.h"
@@ -190,8 +191,8 @@ static void on_done(iso_pipeline *p, int status, void *ud) {
  * prints its option errors. */
 static void print_error(app *a, const char *what) {
   if (a->o->loglevel < 8) return;
-  char line[1280];
-  snprintf(line, sizeof line, "isopipe: %s", what);
+  char line[1280] = "isopipe: ";
+  textfit(line + 9, sizeof line - 9, what);
   cli_term_line(&a->term, line);
 }
 
