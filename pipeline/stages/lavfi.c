@@ -9,8 +9,10 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
 
-/* An output may run this far (seconds) ahead of another that is waiting
- * for its consumer: the graph keeps what a split gives the slower one. */
+/* An output may run this far (seconds) ahead of another live one, as
+ * ffmpeg always serves its output that is furthest behind: downstream, the
+ * muxer would hold the leading stream's packets until the other catches up,
+ * and the graph keeps what a split gives the slower one. */
 #define FC_AHEAD_S 1.0
 #define FC_QMAX 256
 
@@ -36,7 +38,8 @@ typedef struct fc_out {
   bool finished; /* its consumer wants no more: frames are dropped here */
   bool ended;    /* the graph's output ended: EOF sent */
   pl_msg *pending;
-  double pos; /* seconds of the last frame out */
+  double pos;   /* seconds of the last frame out */
+  bool started; /* a frame went out: pos means something */
   int prof_link;
   int64_t frames;
 } fc_out;
@@ -156,7 +159,10 @@ static bool flush(lavfi_impl *x, int k) {
   o->pending = NULL;
   uint64_t bytes = pl_msg_bytes(m);
   uint64_t samples = m->frame->nb_samples > 0 ? (uint64_t)m->frame->nb_samples : 0;
-  if (m->frame->pts != AV_NOPTS_VALUE) o->pos = m->frame->pts * av_q2d(m->tb);
+  if (m->frame->pts != AV_NOPTS_VALUE) {
+    o->pos = m->frame->pts * av_q2d(m->tb);
+    o->started = true;
+  }
   iso_link_send(o->tx, pl_msg_value(m));
   o->frames++;
   pl_prof_out(x->st->prof, bytes, samples);
@@ -232,11 +238,14 @@ static int build(lavfi_impl *x) {
 /* ---- the loop ------------------------------------------------------------------- */
 
 /* Output k may take a frame out unless it is already FC_AHEAD_S ahead of
- * an output whose consumer has no room. */
+ * another output that has started and not ended. The one behind still
+ * progresses: it pulls, which feeds the inputs it needs (and a full link of
+ * the same file, pick_input), so this never stalls the graph. */
 static bool may_pull(const lavfi_impl *x, int k) {
   for (int j = 0; j < x->nout; j++) {
     const fc_out *o = &x->out[j];
-    if (j != k && o->pending && !o->finished && x->out[k].pos > o->pos + FC_AHEAD_S) return false;
+    if (j == k || o->finished || o->ended || !o->started) continue;
+    if (x->out[k].pos > o->pos + FC_AHEAD_S) return false;
   }
   return true;
 }

@@ -159,7 +159,9 @@ static void try_header(mux_impl *x) {
   for (int k = 0; k < x->n && nms < PL_MAX_OUT; k++) {
     if (!x->port[k].par) continue;
     const pl_out_stream *o = &j->out[x->out_of[k]];
-    ms[nms++] = (pl_meta_stream){o->in_index, o->copy ? NULL : o->encoder, o->type};
+    /* A filter_complex output has no input stream: no metadata or disposition of one. */
+    int from = o->fc_out >= 0 ? -1 : o->in_index;
+    ms[nms++] = (pl_meta_stream){from, o->copy ? NULL : o->encoder, o->type};
   }
   if (pl_sopt_apply(j, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0 ||
       pl_meta_apply(j, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0) {

@@ -172,6 +172,29 @@ static const cmd_line lines[] = {
     {"wiki map both inputs", "-i IN -i AUD -map 0 -map 1 -c copy OUT", "both.mkv", NULL, NULL},
     {"wiki map optional", "-i VID -i AUD -map 0:v -map 1:v? -map 1:a -c copy OUT", "opt.mkv", NULL,
      NULL},
+    /* FFmpeg wiki, Concatenate ("Concatenation of files with different
+     * codecs": the concat filter over two inputs, video and audio) */
+    {"wiki concat filter",
+     "-i IN -i IN -filter_complex [0:v:0][0:a:0][1:v:0][1:a:0]concat=n=2:v=1:a=1[outv][outa] "
+     "-map [outv] -map [outa] OUT",
+     "concat.mkv", NULL, NULL},
+    /* ffmpeg-filters documentation, overlay examples (a logo 10 pixels from
+     * the bottom left corner; a video stands for the logo here) */
+    {"ffmpeg-doc overlay logo", "-i IN -i VID -filter_complex overlay=10:main_h-overlay_h-10 OUT",
+     "logo.mp4", NULL, NULL},
+    /* ffmpeg-filters documentation, amix example (two inputs here) */
+    {"ffmpeg-doc amix",
+     "-i WAV -i AUD -filter_complex amix=inputs=2:duration=first:dropout_transition=3 OUT",
+     "amix.wav", NULL, NULL},
+    /* Stack Overflow, "Vertically or horizontally stack (mosaic) several
+     * videos using ffmpeg?" (accepted answer, hstack) */
+    {"so hstack", "-i IN -i VID -filter_complex hstack=inputs=2 OUT", "hstack.mp4", NULL, NULL},
+    /* GIPHY Engineering, "How to make GIFs with FFMPEG" (palettegen and
+     * paletteuse on one split stream) */
+    {"giphy palette gif",
+     "-ss 0.5 -t 1 -i IN -filter_complex \"[0:v] fps=12,scale=480:-1,split [a][b];[a] palettegen "
+     "[p];[b][p] paletteuse\" OUT",
+     "giphy.gif", NULL, NULL},
     /* ffmpeg-doc "Stream selection": no -map, the best video and the audio
      * with the most channels across all inputs */
     {"ffmpeg-doc auto selection", "-i IN -i AUD OUT", "auto.mp4", NULL, NULL},
@@ -237,6 +260,16 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
   int n = 0;
   char *save = NULL;
   for (char *t = strtok_r(buf, " ", &save); t && n < max - 1; t = strtok_r(NULL, " ", &save)) {
+    /* "a b c" is one word, as the shell gives it (filter graphs with spaces). */
+    if (*t == '"') {
+      char *end;
+      while ((end = t + strlen(t)) > t + 1 && end[-1] != '"' && save && *save) {
+        *end = ' ';
+        strtok_r(NULL, " ", &save);
+      }
+      t++;
+      if (*t && t[strlen(t) - 1] == '"') t[strlen(t) - 1] = 0;
+    }
     const char *rep = !strcmp(t, "IN") || !strcmp(t, "file:IN")     ? g_in
                       : !strcmp(t, "WAV")                           ? g_wav
                       : !strcmp(t, "TS") || !strcmp(t, "file:TS")   ? g_ts
