@@ -361,16 +361,23 @@ static void on_kick(pl_stage *st) {
     pl_stage_kick(st);
     return;
   }
-  /* An input's end goes in when the graph asks for it, as ffmpeg reads a
-   * file to its end only for the input asked for (amix drops what it holds
-   * of its first input at that input's end), or when nothing else can go. */
+  /* An input's end goes in when the graph asks for that input, as ffmpeg
+   * reads a file to its end only for the input asked for (amix drops what
+   * it holds of its first input at that input's end). Unasked, only once
+   * nothing can be fed and the graph waits for no input's data: never
+   * earlier because another input's frame is late. */
   int i = pick_input(x);
+  bool waiting = false;
+  for (int e = 0; e < x->nin; e++) {
+    const fc_in *in = &x->in[e];
+    if (!in->eof && !in->r.len && cx_fcx_requests(x->g, e)) waiting = true;
+  }
   for (int pass = 0; pass < 2 && !progressed; pass++)
     for (int e = 0; e < x->nin; e++) {
       fc_in *in = &x->in[e];
       if (!in->eof || in->r.len || in->fed_eof) continue;
       if (!pass && !cx_fcx_requests(x->g, e)) continue;
-      if (pass && i >= 0) break;
+      if (pass && (i >= 0 || waiting)) break;
       in->fed_eof = true;
       cx_fcx_send(x->g, e, NULL);
       progressed = true;

@@ -58,7 +58,10 @@ static void with_outputs(const char **dst, const char *const *args, const char *
 }
 
 /* isopipe ARGS exits 0; with ffmpeg installed, ffmpeg ARGS too, and every
- * output "OUT<k>:NAME" (a framemd5) is the same line for line. */
+ * output "OUT<k>:NAME" is the same: a framemd5 line for line, a .raw (PCM)
+ * byte for byte. Audio that a graph mixes from two inputs is compared as
+ * PCM: how it is cut into frames at an input's end depends on when that
+ * end arrives, in ffmpeg as here; the samples do not. */
 static void run_and_compare(const char *const *args, int nout) {
   const char *argv[CH_MAX_ARGS], *fargv[CH_MAX_ARGS];
   char mine[4][700], ref[4][700];
@@ -78,6 +81,12 @@ static void run_and_compare(const char *const *args, int nout) {
   for (int k = 0; k < nout; k++) {
     int lines = 0;
     char why[600];
+    size_t len = strlen(mine[k]);
+    if (len > 4 && !strcmp(mine[k] + len - 4, ".raw")) {
+      if (!tm_same_file(mine[k], ref[k])) fail_msg("%s differs from ffmpeg's", mine[k]);
+      assert_true(tm_file_size(mine[k]) > 100000);
+      continue;
+    }
     if (!tm_framemd5_equal(mine[k], ref[k], &lines, why, sizeof why))
       fail_msg("%s differs from ffmpeg's: %s", mine[k], why);
     assert_true(lines > 20);
@@ -133,17 +142,20 @@ static void test_concat_two_inputs(void **state) {
                         "[1:v]scale=320:240[b];[0:v][0:a][b][1:a]concat=n=2:v=1:a=1[v][a]",
                         "-map",
                         "[v]",
-                        "-map",
-                        "[a]",
                         "-c:v",
                         "rawvideo",
-                        "-c:a",
-                        "pcm_s16le",
                         "-f",
                         "framemd5",
                         "OUT0:concat.md5",
+                        "-map",
+                        "[a]",
+                        "-c:a",
+                        "pcm_s16le",
+                        "-f",
+                        "s16le",
+                        "OUT1:concat.raw",
                         NULL};
-  run_and_compare(args, 1);
+  run_and_compare(args, 2);
   /* 2 s + 2 s of video: every frame of both inputs. */
   assert_int_equal(count_frames(out_path("iso_concat.md5"), 0), 120);
 }
@@ -189,8 +201,8 @@ static void test_amix(void **state) {
                         "-c:a",
                         "pcm_s16le",
                         "-f",
-                        "framemd5",
-                        "OUT0:amix.md5",
+                        "s16le",
+                        "OUT0:amix.raw",
                         NULL};
   run_and_compare(args, 1);
 }
@@ -207,8 +219,9 @@ static void test_lavfi_unlabelled_and_window(void **state) {
   run_and_compare(args, 1);
   tm_probe pr;
   const char *out = out_path("lav.mkv");
-  const char *enc[] = {"-v",   "error", "-y", "-i", g_a, "-i", g_b, "-lavfi", "[1:v]scale=-2:240[b];[0:v][b]hstack",
-                       "-c:v", "mpeg4", out,  NULL};
+  const char *enc[] = {
+      "-v",   "error", "-y", "-i", g_a, "-i", g_b, "-lavfi", "[1:v]scale=-2:240[b];[0:v][b]hstack",
+      "-c:v", "mpeg4", out,  NULL};
   char err[4096];
   int rc = ch_run_err(enc, err, sizeof err);
   if (rc != 0) fail_msg("exit %d; stderr:\n%s", rc, err);
