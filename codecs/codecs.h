@@ -44,6 +44,7 @@ typedef struct cx_demux_opts {
   const char *allow_formats;      /* extra formats allowed that open more files
                                      (hls,concat,dash,image2...); NULL = none */
   int64_t start_us;               /* -ss, seek before the first read; 0 none */
+  const char *framerate;          /* -r before -i: the demuxer's framerate option if it has one */
   AVDictionary *fmt_opts;         /* consumed entries are removed */
   const iso_io *io;               /* read through these; url only names the input */
   /* Optional: FFmpeg's interrupt callback (non-zero aborts blocking I/O). */

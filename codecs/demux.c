@@ -2,6 +2,8 @@
 #include "codecs/cx_internal.h"
 
 #include <libavutil/opt.h>
+#include <string.h>
+#include <unistd.h>
 
 struct cx_demux {
   AVFormatContext *fmt;
@@ -38,6 +40,16 @@ static const char *const risky_formats[] = {"hls",      "applehttp",   "concat",
 
 static bool is_pattern_url(const char *url) {
   return strpbrk(url, "%*?[") != NULL;
+}
+
+/* A numbered image sequence the caller allowed (img%03d.png): image2 opens
+ * each file itself, so nothing is opened here; a file that really has that
+ * name is read as one file. */
+static bool is_sequence(const char *url, const cx_demux_opts *o) {
+  if (!o || !cx_name_in_list(o->allow_formats, "image2") || o->io || !is_pattern_url(url))
+    return false;
+  if (o->format && strcmp(o->format, "image2")) return false;
+  return access(url, F_OK) != 0;
 }
 
 /* Returns the risky name of a format, or NULL if it is harmless. */
@@ -87,6 +99,10 @@ int cx_demux_open(cx_demux **out, const char *url, const cx_demux_opts *o, char 
     }
     goto opened;
   }
+  if (is_sequence(url, o)) {
+    ifmt = av_find_input_format("image2");
+    goto probed;
+  }
   /* Our own message for the common refusal; FFmpeg would only say EINVAL. */
   const char *proto = avio_find_protocol_name(real_url);
   if (proto && !cx_name_in_list(wl, proto)) {
@@ -119,6 +135,7 @@ opened:
       goto fail;
     }
   }
+probed:
   if ((ret = check_format(ifmt, url, o, err)) < 0) goto fail;
 
   if (o && o->fmt_opts) av_dict_copy(&opts, o->fmt_opts, 0);
@@ -126,6 +143,11 @@ opened:
   av_dict_set(&opts, "enable_drefs", "0", 0); /* mov: no external data references */
   if (!(o && cx_name_in_list(o->allow_formats, "image2")))
     av_dict_set(&opts, "pattern_type", "none", 0);
+  /* An input -r is the demuxer's frame rate where it has one (image
+   * sequences, raw video), as in ffmpeg. */
+  if (o && o->framerate && ifmt->priv_class &&
+      av_opt_find((void *)&ifmt->priv_class, "framerate", NULL, 0, AV_OPT_SEARCH_FAKE_OBJ))
+    av_dict_set(&opts, "framerate", o->framerate, 0);
 
   d->fmt->pb = d->pb;
   ret = avformat_open_input(&d->fmt, real_url, ifmt, &opts);

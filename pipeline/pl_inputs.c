@@ -54,6 +54,14 @@ static int parse_time_us(const char *key, const char *v, bool negative_ok, int64
   return ISO_OK;
 }
 
+int pl_input_rate(pl_input *in, const char *value, char *err, size_t n) {
+  AVRational r;
+  if (!value || av_parse_video_rate(&r, value) < 0 || r.num <= 0 || r.den <= 0)
+    return pl_fail(err, n, "r: bad frame rate '%s'", value ? value : "");
+  in->rate = r;
+  return ISO_OK;
+}
+
 int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err, size_t n) {
   if (k < 0 || k >= j->ninputs)
     return pl_fail(err, n, "no input #%d (add it with iso_pipeline_add_input)", k);
@@ -75,6 +83,7 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
     pl_set_str(&in->format, value);
     return in->format ? ISO_OK : ISO_ENOMEM;
   }
+  if (!strcmp(key, "r") || !strcmp(key, "r:v")) return pl_input_rate(in, value, err, n);
   if (!strcmp(key, "ss")) return parse_time_us(key, value, false, &in->ss_us, err, n);
   if (!strcmp(key, "t")) {
     int r = parse_time_us(key, value, false, &in->t_us, err, n);
@@ -83,7 +92,7 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   }
   if (!strncmp(key, "in:", 3) && key[3])
     return av_dict_set(&in->opts, key + 3, value, 0) < 0 ? ISO_ENOMEM : ISO_OK;
-  return pl_fail(err, n, "'%s' is not an option of an input (i, f, ss, t, itsoffset, in:NAME)",
+  return pl_fail(err, n, "'%s' is not an option of an input (i, f, r, ss, t, itsoffset, in:NAME)",
                  key);
 }
 

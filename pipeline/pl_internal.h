@@ -246,6 +246,7 @@ typedef struct pl_input {
   AVDictionary *opts;
   int64_t ss_us, t_us; /* -1 unset */
   int64_t offset_us;   /* -itsoffset: added to every timestamp */
+  AVRational rate;     /* -r before -i: frames counted at this rate; {0,0} none */
 } pl_input;
 
 typedef struct pl_job {
@@ -400,6 +401,9 @@ bool pl_inputs_copy(pl_job *dst, const pl_job *src, bool fresh);
 /* Input #k's option (k >= 1: "i", "f" or "input_format", "ss", "t",
  * "itsoffset", "in:NAME"; k 0: "itsoffset"). */
 int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err, size_t n);
+/* -r before -i: the input's video frames are counted at this rate, their
+ * own timestamps ignored (and a demuxer with a framerate option gets it). */
+int pl_input_rate(pl_input *in, const char *value, char *err, size_t n);
 /* Input #k's path, format, demuxer options and seek point. */
 const char *pl_input_path(const pl_job *j, int k);
 /* Merges the descriptions (and metadata) of every input into one, streams

@@ -201,6 +201,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
 bool pl_job_is_input_key(const char *key) {
   static const char *const keys[] = {"i",
                                      "input_format",
+                                     "input_r",
                                      "protocol_whitelist",
                                      "allow_formats",
                                      "queue",

@@ -200,6 +200,8 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     if (parse_time(v, &j->ss_us) < 0) return pl_fail(err, n, "ss: bad time '%s'", v);
   } else if (IS("t")) {
     if (parse_time(v, &j->t_us) < 0) return pl_fail(err, n, "t: bad duration '%s'", v);
+  } else if (IS("input_r")) {
+    if (pl_input_rate(&j->in[0], v, err, n) != ISO_OK) return ISO_EINVAL;
   } else if (IS("t_from")) {
     if (strcmp(v, "input") && strcmp(v, "output"))
       return pl_fail(err, n, "t_from: want input or output, got '%s'", v);

@@ -17,6 +17,10 @@ typedef struct dec_impl {
    * one output, its -ss/-t; each output cuts its own from this. */
   pl_trim win;
   AVRational sar; /* the container's aspect ratio, if it states one */
+  /* -r before -i: pictures are counted at this rate, their own timestamps
+   * ignored, as ffmpeg does (cfr_next is the next picture's number). */
+  AVRational cfr;
+  int64_t cfr_next;
   bool trimmed;
   uint64_t errors;
   /* audio: ffmpeg's timestamp smoothing into 1/sample_rate */
@@ -76,6 +80,9 @@ static int feed(pl_filter *f, pl_msg *in) {
     /* -ss given by every output: the demux maps the earliest to 0, and
      * what precedes it is not shown. */
     x->win = input_window(st->job, st->node->input, x->tb);
+    const pl_stream_info *si = &st->job->info.st[x->in_index];
+    if (si->type == AVMEDIA_TYPE_VIDEO && si->file >= 0 && si->file < st->job->ninputs)
+      x->cfr = st->job->in[si->file].rate;
     return 0;
   }
   if (in->kind != PL_M_PACKET || !x->dec || x->trimmed) {
@@ -113,6 +120,11 @@ static int drain(pl_filter *f, pl_msg **out) {
     }
     st->decoded++;
     AVRational tb = x->tb;
+    int64_t coded_pts = x->frame->pts;
+    if (x->cfr.num > 0 && !x->frame->nb_samples) {
+      x->frame->pts = x->cfr_next++;
+      tb = av_inv_q(x->cfr);
+    }
     if (x->frame->nb_samples > 0 && x->frame->sample_rate > 0) {
       /* Audio leaves in 1/sample_rate: the sample count decides, the
        * container's (coarser) stamps only bound it, as in ffmpeg. */
@@ -140,7 +152,9 @@ static int drain(pl_filter *f, pl_msg **out) {
     m->frame = x->frame;
     x->frame = NULL;
     m->tb = tb;
-    m->stamp = pl_prof_stamp_pop(st->prof, av_rescale_q(m->frame->pts, tb, x->tb));
+    m->stamp = pl_prof_stamp_pop(st->prof, x->cfr.num > 0 && !m->frame->nb_samples
+                                               ? coded_pts
+                                               : av_rescale_q(m->frame->pts, tb, x->tb));
     pl_prof_flow(st->prof, m->stamp.flow);
     *out = m;
     return 0;

@@ -411,6 +411,7 @@ static void describe(demux_impl *x, pl_input_info *info) {
     si->codec_id = s->codecpar->codec_id;
     si->tb = s->time_base;
     si->fps = av_guess_frame_rate(fmt, s, NULL);
+    if (in->rate.num > 0 && si->type == AVMEDIA_TYPE_VIDEO) si->fps = in->rate;
     si->sar = s->codecpar->sample_aspect_ratio;
     si->stream_sar = s->sample_aspect_ratio;
     si->width = s->codecpar->width;
@@ -466,6 +467,11 @@ void pl_demux_entry(iso_value *msg) {
   o.interrupt = pl_flag_interrupt;
   o.interrupt_opaque = job->flag;
   o.io = x->input == 0 && job->in_io.read ? &job->in_io : NULL; /* input #0 only */
+  char rate[48] = "";
+  if (in->rate.num > 0) {
+    snprintf(rate, sizeof rate, "%d/%d", in->rate.num, in->rate.den);
+    o.framerate = rate;
+  }
   char err[CX_ERRLEN] = "";
   int r = cx_demux_open(&x->d, path, &o, err);
   /* An input option the demuxer did not take: ffmpeg stops ("Option ...

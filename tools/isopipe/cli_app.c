@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/textfit.h"
 #include "isopipe/isolate.h"
@@ -284,12 +285,31 @@ static int set_window(app *a, int k, const char *path, const double in[3], const
   return 0;
 }
 
+/* A numbered (%d, %03d) or globbed name that is not itself a file. */
+static bool is_sequence(const char *path) {
+  if (!path || access(path, F_OK) == 0) return false;
+  for (const char *p = strchr(path, '%'); p; p = strchr(p + 1, '%')) {
+    const char *q = p + 1;
+    while (*q >= '0' && *q <= '9')
+      q++;
+    if (*q == 'd') return true;
+  }
+  return strpbrk(path, "*?[") != NULL;
+}
+
 static int configure(app *a) {
   const cli_opts *o = a->o;
   char err[1024];
   /* Realtime already puts the tick above every worker: niced workers
    * would only lose the cores to other programs. */
   if (a->main_rt && iso_pipeline_set(a->p, "worker_nice", "0") != ISO_OK) return CLI_EXIT_FAIL;
+  /* An image sequence the user names (img%03d.png) is read as ffmpeg reads
+   * it; the library leaves image2 patterns off unless asked, since inside a
+   * playlist a pattern names files its author never chose. */
+  bool sequence = is_sequence(o->input);
+  for (int k = 1; k < o->ninputs; k++)
+    sequence = sequence || is_sequence(o->more_in[k]);
+  if (sequence && iso_pipeline_set(a->p, "allow_formats", "image2") != ISO_OK) return CLI_EXIT_FAIL;
   if (iso_pipeline_set(a->p, "i", o->input) != ISO_OK) {
     snprintf(err, sizeof err, "invalid -i '%s': %s", o->input, pipeline_reason(a, ISO_EINVAL));
     print_error(a, err);
@@ -343,6 +363,16 @@ static int configure(app *a) {
       if (cur < CLI_MAX_OUTPUTS) paths[cur] = kv->value;
       rc = set_output_file(a, cur, kv->value);
       if (rc) return rc;
+      continue;
+    }
+    /* -r before -i counts the input's pictures at that rate. */
+    if (kv->before_input && (!strcmp(kv->key, "r") || !strcmp(kv->key, "r:v"))) {
+      if (iso_pipeline_set(a->p, "input_r", kv->value) != ISO_OK) {
+        snprintf(err, sizeof err, "option '%s %s' for input #0 (%s): %s", kv->opt, kv->value,
+                 o->input, pipeline_reason(a, ISO_EINVAL));
+        print_error(a, err);
+        return CLI_EXIT_USAGE;
+      }
       continue;
     }
     int w = trim_index(kv->key);
