@@ -108,6 +108,12 @@ static void test_identical(void **state) {
   assert_true(id > 0);
   assert_true(tasks_in(id, "COMPLETED") >= 4);
   assert_non_null(strstr(ch_str(&p.err), "tasks of slurm job"));
+  /* The join is a Slurm job of its own, recorded as completed. */
+  const char *j = strstr(ch_str(&p.err), "joined by slurm job ");
+  if (!j) fail_msg("no join job named:\n%s", ch_str(&p.err));
+  long join = atol(j + 20);
+  assert_true(join > id);
+  assert_int_equal(tasks_in(join, "COMPLETED"), 1);
   assert_int_equal(leftovers(), 0);
   ch_free(&p);
   unlink(out);

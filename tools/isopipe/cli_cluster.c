@@ -510,20 +510,28 @@ int cli_cluster_run(const cli_opts *o) {
   }
   double tasks_s = (double)(iso_now_ns() - t0) * 1e-9;
   if (ended == 1) {
-    /* Every task's packets are in: this process joins them, as the
-     * in-process run would, into the output. */
-    cli_opts j = *o;
-    j.cluster = NULL;
-    j.seg_dir = c->dir;
-    j.seg_join = 1;
+    /* Every task's packets are in: a join job of its own (on whichever
+     * node Slurm picks, with its record in Slurm) joins them into the
+     * output, with the in-process run's join code. */
     uint64_t t1 = iso_now_ns();
-    rc = cli_app_run(&j);
+    char jnode[64], why[1200];
+    if (o->loglevel >= 32) cli_term_line(&c->term, "isopipe: cluster: joining the segments");
+    rc = cli_cluster_join_job(c->dir, c->id, c->n, o->partition, jnode, sizeof jnode, why,
+                              sizeof why);
     if (rc == CLI_EXIT_OK && o->loglevel >= 32) {
-      char nodes[512], line[1024];
+      char nodes[512], line[1400];
       node_list(c, nodes, sizeof nodes);
       snprintf(line, sizeof line,
-               "isopipe: cluster: %d tasks of slurm job %s on %s in %.2f s, joined in %.2f s", c->n,
-               c->id, nodes[0] ? nodes : "no node", tasks_s, (double)(iso_now_ns() - t1) * 1e-9);
+               "isopipe: cluster: %d tasks of slurm job %s on %s in %.2f s, joined by slurm job "
+               "%s on %s in %.2f s",
+               c->n, c->id, nodes[0] ? nodes : "no node", tasks_s, why, jnode[0] ? jnode : "?",
+               (double)(iso_now_ns() - t1) * 1e-9);
+      cli_term_line(&c->term, line);
+    } else if (rc > 128 && o->loglevel >= 24) {
+      cli_term_line(&c->term, "isopipe: interrupted: the join job is cancelled, no output");
+    } else if (rc != CLI_EXIT_OK && o->loglevel >= 8) {
+      char line[1300];
+      snprintf(line, sizeof line, "isopipe: %s", why);
       cli_term_line(&c->term, line);
     }
   } else if (ended == 0) {

@@ -23,4 +23,20 @@ int cli_read_file(const char *path, char **buf, size_t *len);
  * ones too). Returns the exit code. */
 int cli_cluster_task(const char *dir, const char *index, const char *count);
 
+/* Parses the command line of DIR/args (NUL-separated, in buf, which o
+ * points into: keep buf until o is freed). The exit code of a bad one. */
+int cli_cluster_parse_args(char *buf, size_t len, cli_opts *o, char *err, size_t n);
+
+/* `isopipe --segment-join DIR`, as Slurm runs the join job: the command
+ * line DIR/args in join mode, its segments read from DIR/seg-*.nut into
+ * the output. Returns the exit code. */
+int cli_cluster_join(const char *dir);
+
+/* Main's side: submits the join job once the array job `tasks` (n tasks)
+ * completed, naming each task in its afterok dependency, and waits for it
+ * (Ctrl-C cancels it). 0 when it completed (node gets the node it ran on),
+ * else the exit code with why filled in. */
+int cli_cluster_join_job(const char *dir, const char *tasks, int n, const char *partition,
+                         char *node, size_t nn, char *why, size_t wn);
+
 #endif

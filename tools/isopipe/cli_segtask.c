@@ -34,6 +34,17 @@ static bool test_failure(const char *dir, int k) {
   return true;
 }
 
+int cli_cluster_parse_args(char *buf, size_t len, cli_opts *o, char *err, size_t n) {
+  /* The command line main was given, NUL-separated. */
+  char *argv[1024];
+  int argc = 0;
+  argv[argc++] = "isopipe";
+  for (size_t i = 0; i < len && argc < 1023; i += strlen(buf + i) + 1)
+    argv[argc++] = buf + i;
+  argv[argc] = NULL;
+  return cli_args_parse(argc, argv, o, err, n);
+}
+
 int cli_cluster_task(const char *dir, const char *index, const char *count) {
   char path[PATH_MAX], *buf = NULL, *end;
   size_t len = 0;
@@ -59,16 +70,9 @@ int cli_cluster_task(const char *dir, const char *index, const char *count) {
     if (strstr(getenv("ISOPIPE_TEST_FAIL_SEGMENT"), ":kill")) raise(SIGKILL);
     return 3;
   }
-  /* The command line main was given, NUL-separated. */
-  char *argv[1024];
-  int argc = 0;
-  argv[argc++] = "isopipe";
-  for (size_t i = 0; i < len && argc < 1023; i += strlen(buf + i) + 1)
-    argv[argc++] = buf + i;
-  argv[argc] = NULL;
   cli_opts o;
   char err[1024];
-  int rc = cli_args_parse(argc, argv, &o, err, sizeof err);
+  int rc = cli_cluster_parse_args(buf, len, &o, err, sizeof err);
   if (rc) {
     fprintf(stderr, "isopipe: segment %ld: %s\n", k, err);
     cli_opts_free(&o);

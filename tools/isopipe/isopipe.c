@@ -11,6 +11,8 @@ int main(int argc, char **argv) {
   /* A cluster task, as the runner's batch script starts it. */
   if (argc == 5 && !strcmp(argv[1], "--segment-task"))
     return cli_cluster_task(argv[2], argv[3], argv[4]);
+  /* The cluster's join job. */
+  if (argc == 3 && !strcmp(argv[1], "--segment-join")) return cli_cluster_join(argv[2]);
   cli_opts o;
   char err[1024];
   int rc = cli_args_parse(argc, argv, &o, err, sizeof err);
