@@ -11,10 +11,12 @@
 
 #include "fuzz_transcode.h"
 
-/* Built twice: for fuzz_transcode.c and, with FZ_REPLAY_PIPELINE, for
- * fuzz_pipeline.c. */
+/* Built three times: for fuzz_transcode.c, with FZ_REPLAY_PIPELINE for
+ * fuzz_pipeline.c and with FZ_REPLAY_SURFACES for fuzz_surfaces.c. */
 #ifdef FZ_REPLAY_PIPELINE
 #define FZ_ONE fz_pipeline_one
+#elif defined(FZ_REPLAY_SURFACES)
+#define FZ_ONE fz_surfaces_one
 #else
 #define FZ_ONE fz_transcode_one
 #endif

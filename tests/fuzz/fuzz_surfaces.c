@@ -1,0 +1,214 @@
+/* libFuzzer target over the text and callback surfaces: filtergraph strings, CLI option lines,
+ * custom-I/O callbacks that give short reads, errors and EAGAIN. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codecs/codecs.h"
+#include "isopipe/io.h"
+#include "isopipe/isolate.h"
+#include "isopipe/pipeline.h"
+#include "tools/isopipe/cli_args.h"
+
+#include "fuzz_transcode.h"
+
+/*
+ * The first byte picks the surface, the rest is its input:
+ *   0 -> a -vf chain run on three 64x48 frames (cx_fgraph), its output
+ *        bounded (a loop filter must not make the input endless);
+ *   1 -> a -af chain on three 1024-sample frames;
+ *   2 -> an option line: NUL- or newline-separated words into the CLI's
+ *        parser (nothing runs);
+ *   3 -> a custom input: the next 16 bytes script the read callback (short
+ *        reads, -EIO, -EAGAIN, a 0 end), the rest is the file; transcoded
+ *        by a real pipeline (inline mode) to /dev/null.
+ */
+
+char fz_summary[256];
+
+#define FZ_TEXT_MAX 512
+#define FZ_MAX_OUT_FRAMES 64
+
+static char *text_of(const uint8_t *d, size_t n) {
+  if (n > FZ_TEXT_MAX) n = FZ_TEXT_MAX;
+  char *s = malloc(n + 1);
+  if (!s) return NULL;
+  memcpy(s, d, n);
+  s[n] = 0;
+  return s;
+}
+
+static AVFrame *test_frame(enum AVMediaType type, int64_t pts) {
+  AVFrame *f = av_frame_alloc();
+  if (!f) return NULL;
+  if (type == AVMEDIA_TYPE_VIDEO) {
+    f->format = AV_PIX_FMT_YUV420P;
+    f->width = 64;
+    f->height = 48;
+  } else {
+    f->format = AV_SAMPLE_FMT_FLTP;
+    f->sample_rate = 48000;
+    f->nb_samples = 1024;
+    av_channel_layout_default(&f->ch_layout, 2);
+  }
+  if (av_frame_get_buffer(f, 0) < 0) {
+    av_frame_free(&f);
+    return NULL;
+  }
+  for (int p = 0; p < AV_NUM_DATA_POINTERS && f->buf[p]; p++)
+    memset(f->buf[p]->data, (int)(pts * 37 + p) & 0xff, f->buf[p]->size);
+  f->pts = pts * (type == AVMEDIA_TYPE_VIDEO ? 1 : 1024);
+  return f;
+}
+
+static void one_graph(enum AVMediaType type, const uint8_t *d, size_t n) {
+  char *chain = text_of(d, n);
+  char err[CX_ERRLEN] = "";
+  if (!chain || cx_fgraph_check(type, chain, err) < 0) {
+    snprintf(fz_summary, sizeof fz_summary, "graph refused: %s", err);
+    free(chain);
+    return;
+  }
+  cx_fgraph_opts o = {0};
+  o.type = type;
+  o.desc = chain;
+  o.in_tb = type == AVMEDIA_TYPE_VIDEO ? (AVRational){1, 25} : (AVRational){1, 48000};
+  o.frame_rate = (AVRational){25, 1};
+  o.threads = 1;
+  AVFrame *in = test_frame(type, 0), *out = av_frame_alloc();
+  cx_fgraph *g = NULL;
+  int got = 0, r = in && out ? cx_fgraph_open(&g, &o, in, err) : AVERROR(ENOMEM);
+  for (int i = 0; r >= 0 && i <= 3 && got < FZ_MAX_OUT_FRAMES; i++) {
+    if (i > 0) {
+      av_frame_free(&in);
+      if (i < 3) in = test_frame(type, i);
+    }
+    r = cx_fgraph_send(g, in);
+    while (r >= 0 && got < FZ_MAX_OUT_FRAMES && (r = cx_fgraph_receive(g, out)) >= 0) {
+      got++;
+      av_frame_unref(out);
+    }
+    if (r == AVERROR(EAGAIN)) r = 0;
+  }
+  snprintf(fz_summary, sizeof fz_summary, "graph: %d frames out, %s", got,
+           r >= 0 || r == AVERROR_EOF ? "ok" : "error");
+  cx_fgraph_close(&g);
+  av_frame_free(&in);
+  av_frame_free(&out);
+  free(chain);
+}
+
+static void one_line(const uint8_t *d, size_t n) {
+  char *text = text_of(d, n > 4096 ? 4096 : n);
+  if (!text) return;
+  char *argv[65] = {"isopipe"};
+  int argc = 1;
+  for (char *s = text; argc < 64 && s < text + (n > 4096 ? 4096 : n);) {
+    size_t k = strcspn(s, "\n");
+    s[k] = 0;
+    argv[argc++] = s;
+    s += k + 1;
+  }
+  argv[argc] = NULL;
+  cli_opts o;
+  char err[1024] = "";
+  int r = cli_args_parse(argc, argv, &o, err, sizeof err);
+  snprintf(fz_summary, sizeof fz_summary, "line of %d words: %s", argc - 1, r ? err : "parsed");
+  cli_opts_free(&o);
+  free(text);
+}
+
+/* The scripted source: each call takes the next script byte's action. */
+typedef struct fz_src {
+  const uint8_t *script, *data;
+  size_t nscript, size, pos, step;
+  int again;
+} fz_src;
+
+static int src_read(void *opaque, uint8_t *buf, int n) {
+  fz_src *s = opaque;
+  uint8_t act = s->step < s->nscript ? s->script[s->step] : 0xff;
+  s->step++;
+  switch (act >> 6) {
+  case 0: /* a short read of 1..64 bytes */
+    if ((act & 63) + 1 < n) n = (act & 63) + 1;
+    break;
+  case 1:
+    /* not now: the wait retries, a bounded number of times in all */
+    if (s->again++ < 8) return -EAGAIN;
+    break;
+  case 2:
+    if (act == 0x80) return -EIO;
+    if (act == 0x81) return 0; /* an early end */
+    break;
+  default:
+    break;
+  }
+  size_t left = s->size - s->pos;
+  if (!left) return 0;
+  if ((size_t)n > left) n = (int)left;
+  memcpy(buf, s->data + s->pos, (size_t)n);
+  s->pos += (size_t)n;
+  return n;
+}
+
+static void quiet(iso_pipeline *p, int level, const char *stage, const char *line, void *ud) {
+  (void)p, (void)level, (void)stage, (void)line, (void)ud;
+}
+
+static void one_io(const uint8_t *d, size_t n) {
+  static int state;
+  if (state == 0) state = iso_runtime_init(ISO_MODE_INLINE) == ISO_OK ? 1 : -1;
+  if (state < 0) return;
+  fz_src s = {.script = d, .nscript = n < 16 ? n : 16};
+  s.data = d + s.nscript;
+  s.size = n - s.nscript;
+  iso_pipeline *p = iso_pipeline_new();
+  if (!p) return;
+  iso_pipeline_callbacks cb = {.on_log = quiet};
+  iso_pipeline_set_callbacks(p, &cb, NULL);
+  iso_io io = {src_read, NULL, NULL, &s};
+  const char *kv[][2] = {{"o", "/dev/null"}, {"f", "matroska"}, {"c:v", "mpeg4"},
+                         {"s", "64x48"},     {"c:a", "aac"},    {"ac", "1"},
+                         {"t", "1"},         {"overwrite", "1"}};
+  int rc = iso_pipeline_set_input_io(p, &io);
+  for (size_t i = 0; i < sizeof kv / sizeof kv[0] && rc == ISO_OK; i++)
+    rc = iso_pipeline_set(p, kv[i][0], kv[i][1]);
+  if (rc == ISO_OK) rc = iso_pipeline_run(p);
+  snprintf(fz_summary, sizeof fz_summary, "custom input, %zu calls: %s", s.step, iso_strerror(rc));
+  iso_pipeline_free(p);
+}
+
+int fz_surfaces_one(const uint8_t *data, size_t size) {
+  snprintf(fz_summary, sizeof fz_summary, "empty");
+  if (size < 1) return 0;
+  switch (data[0] % 4) {
+  case 0:
+    one_graph(AVMEDIA_TYPE_VIDEO, data + 1, size - 1);
+    break;
+  case 1:
+    one_graph(AVMEDIA_TYPE_AUDIO, data + 1, size - 1);
+    break;
+  case 2:
+    one_line(data + 1, size - 1);
+    break;
+  default:
+    one_io(data + 1, size - 1);
+    break;
+  }
+  return 0;
+}
+
+#ifdef FZ_SURFACES_LIBFUZZER
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc, (void)argv;
+  av_log_set_level(AV_LOG_QUIET);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  return fz_surfaces_one(data, size);
+}
+#endif
