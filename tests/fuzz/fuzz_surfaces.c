@@ -29,10 +29,12 @@
 char fz_summary[256];
 
 #define FZ_TEXT_MAX 512
+#define FZ_LINE_MAX 4096
 #define FZ_MAX_OUT_FRAMES 64
 
-static char *text_of(const uint8_t *d, size_t n) {
-  if (n > FZ_TEXT_MAX) n = FZ_TEXT_MAX;
+/* The first n bytes (at most max) as a string. */
+static char *text_of(const uint8_t *d, size_t n, size_t max) {
+  if (n > max) n = max;
   char *s = malloc(n + 1);
   if (!s) return NULL;
   memcpy(s, d, n);
@@ -64,7 +66,7 @@ static AVFrame *test_frame(enum AVMediaType type, int64_t pts) {
 }
 
 static void one_graph(enum AVMediaType type, const uint8_t *d, size_t n) {
-  char *chain = text_of(d, n);
+  char *chain = text_of(d, n, FZ_TEXT_MAX);
   char err[CX_ERRLEN] = "";
   if (!chain || cx_fgraph_check(type, chain, err) < 0) {
     snprintf(fz_summary, sizeof fz_summary, "graph refused: %s", err);
@@ -101,11 +103,12 @@ static void one_graph(enum AVMediaType type, const uint8_t *d, size_t n) {
 }
 
 static void one_line(const uint8_t *d, size_t n) {
-  char *text = text_of(d, n > 4096 ? 4096 : n);
+  size_t len = n > FZ_LINE_MAX ? FZ_LINE_MAX : n;
+  char *text = text_of(d, len, FZ_LINE_MAX);
   if (!text) return;
   char *argv[65] = {"isopipe"};
   int argc = 1;
-  for (char *s = text; argc < 64 && s < text + (n > 4096 ? 4096 : n);) {
+  for (char *s = text; argc < 64 && s < text + len;) {
     size_t k = strcspn(s, "\n");
     s[k] = 0;
     argv[argc++] = s;
