@@ -106,11 +106,10 @@ int pl_fc_bind(pl_job *g, char *err, size_t n) {
     const char *detail = pl_log_error_first();
     return pl_fail(err, n, "filter_complex: %s%s%s", why, *detail ? ": " : "", detail);
   }
-  if (!nin)
-    return pl_fail(err, n,
-                   "filter_complex '%s': a graph without inputs (source filters only) is "
-                   "not supported; give its input with -i",
-                   g->fcomplex);
+  /* A graph of sources alone (testsrc, sine) still needs a stream of the
+   * input for the defaults its outputs read (a time base). */
+  if (!nin && g->info.nstreams < 1)
+    return pl_fail(err, n, "filter_complex '%s': no input stream to run it beside", g->fcomplex);
   g->fc.nin = nin;
   g->fc.nout = nout;
   uint64_t used = 0;
@@ -140,7 +139,7 @@ static int add_fc_out(pl_job *g, int file, int k, char *err, size_t n) {
   pl_out_stream *o = &g->out[g->nout];
   memset(o, 0, sizeof *o);
   o->type = g->fc.out_type[k];
-  o->in_index = g->fc.in_stream[0];
+  o->in_index = g->fc.nin ? g->fc.in_stream[0] : 0;
   for (int i = g->fc.nin - 1; i >= 0; i--)
     if (g->fc.in_type[i] == o->type) o->in_index = g->fc.in_stream[i];
   o->file = file;

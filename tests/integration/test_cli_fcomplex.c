@@ -235,6 +235,45 @@ static void test_lavfi_unlabelled_and_window(void **state) {
   assert_int_equal(tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO)->channels, 2);
 }
 
+/* Source filters: a graph with no input of its own (endless sources cut by
+ * the output's -t), and a source beside an input pad. */
+static void test_sources(void **state) {
+  (void)state;
+  const char *alone[] = {"-i",
+                         g_a,
+                         "-filter_complex",
+                         "testsrc=r=25:s=160x120[v];sine=f=300[a]",
+                         "-map",
+                         "[v]",
+                         "-map",
+                         "[a]",
+                         "-t",
+                         "1.5",
+                         "-c:v",
+                         "rawvideo",
+                         "-c:a",
+                         "pcm_s16le",
+                         "-f",
+                         "framemd5",
+                         "OUT0:src.md5",
+                         NULL};
+  run_and_compare(alone, 1);
+  assert_int_equal(count_frames(out_path("iso_src.md5"), 0), 38);
+  const char *beside[] = {"-i",
+                          g_a,
+                          "-filter_complex",
+                          "color=c=red:s=320x240:d=2[bg];[bg][0:v]blend=all_mode=average[v]",
+                          "-map",
+                          "[v]",
+                          "-c:v",
+                          "rawvideo",
+                          "-f",
+                          "framemd5",
+                          "OUT0:blend.md5",
+                          NULL};
+  run_and_compare(beside, 1);
+}
+
 /* The graph is a stage of its own in --stats. */
 static void test_stats_stage(void **state) {
   (void)state;
@@ -314,6 +353,7 @@ int main(void) {
       cmocka_unit_test(test_split_two_outputs),
       cmocka_unit_test(test_amix),
       cmocka_unit_test(test_lavfi_unlabelled_and_window),
+      cmocka_unit_test(test_sources),
       cmocka_unit_test(test_stats_stage),
       cmocka_unit_test(test_errors),
   };
