@@ -316,6 +316,9 @@ static int start(iso_pipeline *p) {
   }
   p->start_ns = iso_now_ns();
   p->state = ST_STARTING;
+  /* Before the first stage runs: a cancel another thread sends once the
+   * demux has begun (its source may stall at once) must not be dropped. */
+  atomic_store(&p->live, true);
   for (int k = 0; k < j->ninputs; k++) {
     r = pl_main_spawn_node(p, k);
     if (r != ISO_OK) {
@@ -332,12 +335,13 @@ static int start(iso_pipeline *p) {
   }
   p->timer = iso_timer_start(PL_TICK_NS, PL_TICK_NS, pl_main_tick, p);
   p->state = ST_RUNNING;
-  atomic_store(&p->live, true);
   return ISO_OK;
 nomem:
   snprintf(p->error, sizeof p->error, "out of memory");
   p->status = ISO_ENOMEM;
 fail:
+  atomic_store(&p->live, false);
+  atomic_store(&p->cancel_req, 0);
   if (p->log_on) pl_log_release(p);
   p->log_on = false;
   if (p->port) iso_port_close(p->port);
