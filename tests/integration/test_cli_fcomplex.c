@@ -235,6 +235,46 @@ static void test_lavfi_unlabelled_and_window(void **state) {
   assert_int_equal(tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO)->channels, 2);
 }
 
+/* Pads fed by one file: the graph asks for one while the demux waits on a
+ * full link of another (a reversed concat of two trims of one stream, video
+ * trimmed beside audio trimmed elsewhere). The stage feeds that link anyway;
+ * without it both runs hang. */
+static void test_same_file_inputs(void **state) {
+  (void)state;
+  const char *rev[] = {"-i",
+                       g_a,
+                       "-filter_complex",
+                       "[0:v]trim=0:1,setpts=PTS-STARTPTS[a];[0:v]trim=1:2,setpts=PTS-STARTPTS[b];"
+                       "[b][a]concat[v]",
+                       "-map",
+                       "[v]",
+                       "-c:v",
+                       "rawvideo",
+                       "-f",
+                       "framemd5",
+                       "OUT0:rev.md5",
+                       NULL};
+  run_and_compare(rev, 1);
+  assert_int_equal(count_frames(out_path("iso_rev.md5"), 0), 60);
+  const char *va[] = {"-i",
+                      g_a,
+                      "-filter_complex",
+                      "[0:a]atrim=1:2,asetpts=PTS-STARTPTS[a];[0:v]trim=0:1[v]",
+                      "-map",
+                      "[v]",
+                      "-map",
+                      "[a]",
+                      "-c:v",
+                      "rawvideo",
+                      "-c:a",
+                      "pcm_s16le",
+                      "-f",
+                      "framemd5",
+                      "OUT0:va.md5",
+                      NULL};
+  run_and_compare(va, 1);
+}
+
 /* Source filters: a graph with no input of its own (endless sources cut by
  * the output's -t), and a source beside an input pad. */
 static void test_sources(void **state) {
@@ -353,6 +393,7 @@ int main(void) {
       cmocka_unit_test(test_split_two_outputs),
       cmocka_unit_test(test_amix),
       cmocka_unit_test(test_lavfi_unlabelled_and_window),
+      cmocka_unit_test(test_same_file_inputs),
       cmocka_unit_test(test_sources),
       cmocka_unit_test(test_stats_stage),
       cmocka_unit_test(test_errors),
