@@ -284,6 +284,8 @@ int cx_fcx_nb_outputs(const cx_fcx *g);
 int cx_fcx_send(cx_fcx *g, int i, const AVFrame *frame);
 /* Output k's next frame: 0, AVERROR(EAGAIN) (an input must be fed) or AVERROR_EOF. */
 int cx_fcx_receive(cx_fcx *g, int k, AVFrame *out);
+/* Output k's frame only if one is there already: nothing runs for it. */
+int cx_fcx_take(cx_fcx *g, int k, AVFrame *out);
 /* Times the graph asked input i for a frame it did not have since its last one. */
 unsigned cx_fcx_requests(const cx_fcx *g, int i);
 cx_fgraph_out cx_fcx_output(const cx_fcx *g, int k);

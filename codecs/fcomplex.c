@@ -197,6 +197,11 @@ int cx_fcx_receive(cx_fcx *g, int k, AVFrame *out) {
   return av_buffersink_get_frame_flags(g->sink[k], out, 0);
 }
 
+int cx_fcx_take(cx_fcx *g, int k, AVFrame *out) {
+  if (k < 0 || k >= g->nout) return AVERROR(EINVAL);
+  return av_buffersink_get_frame_flags(g->sink[k], out, AV_BUFFERSINK_FLAG_NO_REQUEST);
+}
+
 unsigned cx_fcx_requests(const cx_fcx *g, int i) {
   return i >= 0 && i < g->nin ? av_buffersrc_get_nb_failed_requests(g->src[i]) : 0;
 }

@@ -253,8 +253,16 @@ static bool may_pull(const lavfi_impl *x, int k) {
 /* 1: a frame or the end came out; 0: nothing; <0 failed. */
 static int pull(lavfi_impl *x, int k) {
   fc_out *o = &x->out[k];
-  if (o->ended || o->pending || !may_pull(x, k)) return 0;
   if (!x->tmp && !(x->tmp = av_frame_alloc())) return AVERROR(ENOMEM);
+  if (o->finished && !o->ended) {
+    /* Its consumer wants no more (its -t): what other outputs' requests
+     * leave there is taken away, nothing is asked for it (an endless
+     * source would otherwise run for it forever), as ffmpeg does. */
+    while (cx_fcx_take(x->g, k, x->tmp) >= 0)
+      av_frame_unref(x->tmp);
+    return 0;
+  }
+  if (o->ended || o->pending || !may_pull(x, k)) return 0;
   int r = cx_fcx_receive(x->g, k, x->tmp);
   if (r == AVERROR(EAGAIN)) return 0;
   if (r == AVERROR_EOF) {
