@@ -61,7 +61,9 @@ static long next_item(mux_impl *x) {
     const mux_port *mp = &x->port[k];
     lane[k].live = mp->file_index >= 0 && (!mp->eof || mp->queued);
     lane[k].full = iso_link_rx_depth(mp->rx) >= (uint32_t)j->queue_pkts;
-    lane[k].input = j->info.st[j->out[x->out_of[k]].in_index].file;
+    /* A filter_complex output is made of all its graph's inputs. */
+    const pl_out_stream *o = &j->out[x->out_of[k]];
+    lane[k].input = o->fc_out >= 0 ? -1 : j->info.st[o->in_index].file;
   }
   int k = pl_mux_pick(lane, x->n, j->nfiles <= 1);
   return k < 0 ? -1 : (long)at[k];

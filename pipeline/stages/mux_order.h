@@ -17,7 +17,7 @@ typedef struct pl_mux_lane {
   bool live;     /* can still bring packets: not ended, or some queued */
   bool has;      /* a packet is queued */
   bool full;     /* every credit of its link is out: its sender is blocked */
-  int input;     /* the input file it comes from */
+  int input;     /* the input file it comes from; -1 several (a filtergraph's) */
   double head_s; /* its first queued packet's dts (or pts), seconds */
 } pl_mux_lane;
 
