@@ -276,6 +276,7 @@ typedef struct pl_job {
   int vsync;         /* -fps_mode: a pl_vsync_mode; auto is resolved by the convert stage */
   bool vf_set;       /* -vf given: frames last 1/fps, not their packet's duration */
   int ar, ac;
+  int async; /* -async: > 0 puts aresample=async=N in front of the audio chain */
   bool vn, an, sn, dn, fail_fast;
   bool cs_named; /* c:s itself was given (not only c): ffmpeg then picks any subtitle */
   /* -copyts: copied streams keep the input's timestamps (-start_at_zero:

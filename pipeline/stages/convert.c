@@ -136,6 +136,9 @@ static int video_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
 
 static int audio_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
                       const AVChannelLayout *fixed_layout, AVBPrint *bp) {
+  /* ffmpeg 5.1 forwards -async to an aresample before the user's chain. */
+  if (j->async > 0 && o->fc_out < 0)
+    av_bprintf(bp, "aresample=async=%d:min_hard_comp=0.100000:first_pts=0,", j->async);
   if (j->af && *j->af && o->fc_out < 0) av_bprintf(bp, "%s,", j->af);
   AVChannelLayout want = {0};
   if (fixed_layout)

@@ -1,6 +1,7 @@
 /* Real ffmpeg command lines from other programs, run with isopipe and (when installed) ffmpeg, and
  * compared: streams, sizes, durations, frame counts, metadata. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,8 +21,11 @@
  * by IN (a 320x240 H.264 + AAC mp4 with a title, an artist, a creation time
  * and an audio language), TS (the same in MPEG-TS: Annex B H.264, ADTS AAC),
  * WAV (stereo PCM), VID (a 320x240 H.264 mp4 with no audio), AUD (a 5.1 AAC
- * m4a, 3 s) and OUT (the output, whose name
- * keeps the line's extension). A line either gives ffmpeg's result, or
+ * m4a, 3 s), MUS (a tagged stereo FLAC, 2 s), SUB (the corpus' VP9 + Vorbis mkv
+ * with six SubRip tracks; lines using it are skipped without the corpus) and
+ * OUT (the output, whose name keeps the line's extension). A line ending in
+ * "-", "pipe:" or "pipe:1" writes to stdout: isopipe's stdout is saved to
+ * the file ffmpeg is told to write instead. A line either gives ffmpeg's result, or
  * isopipe refuses it naming the option in `refuse` (which may also work:
  * refusals are what isopipe does not do yet). `wrong` marks a known
  * difference, counted and reported as one.
@@ -200,12 +204,15 @@ static const cmd_line lines[] = {
     {"ffmpeg-doc auto selection", "-i IN -i AUD OUT", "auto.mp4", NULL, NULL},
 };
 
+#include "cli_lines_other.h"
+
 static char g_dir[512];
-static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700];
+static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700], g_mus[700], g_sub[700];
 
 static int setup(void **state) {
   (void)state;
   char gen[700];
+  av_log_set_level(AV_LOG_ERROR); /* reading outputs back: only what is wrong */
   if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-lines") < 0) return -1;
   if (tm_gen_simple(gen, sizeof gen, g_dir, "gen.mp4", "libx264", "aac", 320, 240, 2.0, 2, 48000) <
       0)
@@ -218,6 +225,18 @@ static int setup(void **state) {
     return -1;
   if (tm_gen_simple(g_aud, sizeof g_aud, g_dir, "aud.m4a", NULL, "aac", 0, 0, 3.0, 6, 48000) < 0)
     return -1;
+  char flac[700];
+  if (tm_gen_simple(flac, sizeof flac, g_dir, "gen.flac", NULL, "flac", 0, 0, 2.0, 2, 44100) < 0)
+    return -1;
+  snprintf(g_mus, sizeof g_mus, "%s/mus.flac", g_dir);
+  const char *mus_args[] = {"-v",          "error",     "-y",           "-i",         flac,
+                            "-c",          "copy",      "-metadata",    "title=Song", "-metadata",
+                            "artist=Band", "-metadata", "album=Record", g_mus,        NULL};
+  ch_proc pm;
+  int mrc = ch_run(&pm, mus_args, 60);
+  ch_free(&pm);
+  if (mrc != 0) return -1;
+  if (!tm_corpus_file("video/no_cluster_position.mkv", g_sub, sizeof g_sub)) g_sub[0] = 0;
   snprintf(g_in, sizeof g_in, "%s/in.mp4", g_dir);
   const char *args[] = {"-v",
                         "error",
@@ -253,7 +272,11 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* Splits the line into argv, IN / WAV / OUT replaced. */
+static bool is_stdout(const char *t) {
+  return !strcmp(t, "-") || !strcmp(t, "pipe:") || !strcmp(t, "pipe:1");
+}
+
+/* Splits the line into argv, IN / WAV / OUT... replaced. */
 static int split(const cmd_line *l, const char *out, char *buf, size_t len, char (*paths)[800],
                  const char **argv, int max) {
   snprintf(buf, len, "%s", l->args);
@@ -275,6 +298,8 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
                       : !strcmp(t, "TS") || !strcmp(t, "file:TS")   ? g_ts
                       : !strcmp(t, "VID") || !strcmp(t, "file:VID") ? g_vid
                       : !strcmp(t, "AUD") || !strcmp(t, "file:AUD") ? g_aud
+                      : !strcmp(t, "MUS")                           ? g_mus
+                      : !strcmp(t, "SUB")                           ? g_sub
                       : !strcmp(t, "OUT") || !strcmp(t, "file:OUT") ? out
                                                                     : NULL;
     if (rep && !strncmp(t, "file:", 5)) {
@@ -335,13 +360,50 @@ static void meta_text(const char *path, char *out, size_t len) {
   avformat_close_input(&ic);
 }
 
+/* An HLS playlist's segment count and its first segment's path (a live one,
+ * without an end tag, would have the demuxer wait for more). */
+static int m3u8_first(const char *path, char *seg, size_t n) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char line[1024];
+  int count = 0;
+  seg[0] = 0;
+  while (fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\r\n")] = 0;
+    if (!strncmp(line, "#EXTINF", 7)) count++;
+    if (line[0] && line[0] != '#' && !seg[0]) {
+      const char *slash = strrchr(path, '/');
+      if (line[0] == '/' || !slash)
+        snprintf(seg, n, "%s", line);
+      else
+        snprintf(seg, n, "%.*s/%s", (int)(slash - path), path, line);
+    }
+  }
+  fclose(f);
+  return count;
+}
+
 /* Same streams, sizes within a quarter (and 4 KiB), durations within 0.1 s
  * (or 5 %), frame counts within 1, the same metadata. */
 static bool same_result(const char *a, int na, const char *b, int nb, char *why, size_t wn) {
   if (na != nb) return snprintf(why, wn, "%d files, ffmpeg %d", na, nb), false;
+  size_t la = strlen(a);
+  if (la > 5 && !strcmp(a + la - 5, ".m3u8")) {
+    char sa[1200], sb[1200];
+    int ca = m3u8_first(a, sa, sizeof sa), cb = m3u8_first(b, sb, sizeof sb);
+    if (ca != cb || ca < 1)
+      return snprintf(why, wn, "%d segments in the playlist, ffmpeg %d", ca, cb), false;
+    return same_result(sa, 1, sb, 1, why, wn);
+  }
   tm_probe pa, pb;
-  if (tm_probe_file(a, true, &pa) < 0 || tm_probe_file(b, true, &pb) < 0)
-    return snprintf(why, wn, "cannot read the outputs"), false;
+  int ra = tm_probe_file(a, true, &pa), rb = tm_probe_file(b, true, &pb);
+  if (ra < 0 && rb < 0) /* raw outputs (-f rawvideo): the bytes must be as many */
+    return tm_file_size(a) == tm_file_size(b) && tm_file_size(a) > 0
+               ? true
+               : (snprintf(why, wn, "raw output: %lld bytes, ffmpeg %lld",
+                           (long long)tm_file_size(a), (long long)tm_file_size(b)),
+                  false);
+  if (ra < 0 || rb < 0) return snprintf(why, wn, "cannot read the outputs"), false;
   if (pa.nb_streams != pb.nb_streams)
     return snprintf(why, wn, "%d streams, ffmpeg %d", pa.nb_streams, pb.nb_streams), false;
   for (int i = 0; i < pa.nb_streams; i++) {
@@ -373,23 +435,62 @@ static bool same_result(const char *a, int na, const char *b, int nb, char *why,
   return true;
 }
 
-static void test_real_lines(void **state) {
-  (void)state;
+/* ffmpeg writing into a pipe (as the programs read it), its bytes saved to
+ * path: a muxer writes to a pipe what it can without seeking back. */
+static int ffmpeg_piped(const char *const *args, const char *path) {
+  char fd_path[64];
+  int fds[2];
+  if (pipe(fds) < 0) return -1;
+  pid_t cat = fork();
+  if (cat == 0) { /* the reader: copies the pipe into path */
+    close(fds[1]);
+    int out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char b[65536];
+    ssize_t r;
+    while (out >= 0 && (r = read(fds[0], b, sizeof b)) > 0)
+      if (write(out, b, (size_t)r) != r) break;
+    _exit(0);
+  }
+  close(fds[0]);
+  snprintf(fd_path, sizeof fd_path, "/dev/fd/%d", fds[1]);
+  int rc = tm_run_ffmpeg_to(args, fd_path);
+  close(fds[1]);
+  int st;
+  waitpid(cat, &st, 0);
+  return rc;
+}
+
+/* Writes what isopipe gave on stdout to path. */
+static void save_stdout(const ch_proc *p, const char *path) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  if (p->out.len) fwrite(p->out.data, 1, p->out.len, f);
+  fclose(f);
+}
+
+static void run_table(const cmd_line *tab, int n, const char *tag, const char *what) {
   char ffmpeg[600];
   bool have_ffmpeg = tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg);
-  int n = (int)(sizeof lines / sizeof lines[0]), same = 0, refused = 0, wrong = 0, known = 0;
+  int same = 0, refused = 0, wrong = 0, known = 0, skipped = 0;
   int unchecked = 0;
   for (int i = 0; i < n; i++) {
-    const cmd_line *l = &lines[i];
+    const cmd_line *l = &tab[i];
     char iout[700], fout[700], buf[2048], buf2[2048], why[9000] = "";
-    snprintf(iout, sizeof iout, "%s/i%02d_%s", g_dir, i, l->out);
-    snprintf(fout, sizeof fout, "%s/f%02d_%s", g_dir, i, l->out);
+    if (!g_sub[0] && strstr(l->args, "SUB")) {
+      skipped++;
+      continue;
+    }
+    snprintf(iout, sizeof iout, "%s/%si%02d_%s", g_dir, tag, i, l->out);
+    snprintf(fout, sizeof fout, "%s/%sf%02d_%s", g_dir, tag, i, l->out);
     const char *argv[CH_MAX_ARGS], *fargv[CH_MAX_ARGS];
     static char ipaths[8][800], fpaths[8][800];
-    split(l, iout, buf, sizeof buf, ipaths, argv, CH_MAX_ARGS);
+    int na = split(l, iout, buf, sizeof buf, ipaths, argv, CH_MAX_ARGS);
     split(l, fout, buf2, sizeof buf2, fpaths, fargv, CH_MAX_ARGS);
+    /* A line writing to stdout: both programs write into a pipe, saved. */
+    bool piped = na > 0 && is_stdout(argv[na - 1]);
     ch_proc p;
     int rc = ch_run(&p, argv, 120);
+    if (rc == 0 && piped) save_stdout(&p, iout);
     bool ok = false, is_refusal = false;
     if (rc != 0) {
       /* The option as typed, as a word of the message. */
@@ -402,7 +503,7 @@ static void test_real_lines(void **state) {
     char fi[1200], ff[1200];
     const char *ia = rc == 0 ? first_output(iout, fi, sizeof fi, &ni) : NULL;
     if (rc == 0 && have_ffmpeg) {
-      int frc = tm_run_ffmpeg(fargv);
+      int frc = piped ? ffmpeg_piped(fargv, fout) : tm_run_ffmpeg(fargv);
       const char *fa = first_output(fout, ff, sizeof ff, &nf);
       if (frc != 0 || !fa)
         snprintf(why, sizeof why, "ffmpeg failed (%d) where isopipe did not", frc);
@@ -429,15 +530,27 @@ static void test_real_lines(void **state) {
       printf("WRONG: %s: %s\n  %s\n", l->src, l->args, why);
     }
   }
-  printf("real command lines: %d; ffmpeg's result: %d%s; refused naming the option: %d; "
-         "wrong: %d (%d known)\n",
-         n, same, have_ffmpeg ? "" : " (no ffmpeg: outputs only read back)", refused, wrong + known,
-         known);
+  printf("%s: %d; ffmpeg's result: %d%s; refused naming the option: %d; "
+         "wrong: %d (%d known); skipped (no corpus): %d\n",
+         what, n, same, have_ffmpeg ? "" : " (no ffmpeg: outputs only read back)", refused,
+         wrong + known, known, skipped);
   (void)unchecked;
   assert_int_equal(wrong, 0);
 }
 
+static void test_real_lines(void **state) {
+  (void)state;
+  run_table(lines, (int)(sizeof lines / sizeof lines[0]), "", "real command lines");
+}
+
+static void test_other_programs(void **state) {
+  (void)state;
+  run_table(other_lines, (int)(sizeof other_lines / sizeof other_lines[0]), "o",
+            "command lines of other programs");
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_real_lines)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_real_lines),
+                                     cmocka_unit_test(test_other_programs)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

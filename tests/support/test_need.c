@@ -55,6 +55,10 @@ bool tm_have_encoder(const char *name) {
 }
 
 int tm_run_ffmpeg(const char *const *args) {
+  return tm_run_ffmpeg_to(args, NULL);
+}
+
+int tm_run_ffmpeg_to(const char *const *args, const char *stdout_path) {
   char ffmpeg[1024];
   if (!tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg)) return 127;
   const char *argv[96] = {"ffmpeg", "-nostdin", "-v", "error", "-y"};
@@ -67,6 +71,11 @@ int tm_run_ffmpeg(const char *const *args) {
   if (pid == 0) {
     int devnull = open("/dev/null", O_WRONLY); /* async-signal-safe, unlike stdio */
     if (devnull >= 0) dup2(devnull, 2);
+    if (stdout_path) {
+      int out = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (out < 0) _exit(126);
+      dup2(out, 1);
+    }
     execv(ffmpeg, (char *const *)argv);
     _exit(127);
   }

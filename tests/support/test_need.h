@@ -54,6 +54,8 @@ bool tm_have_encoder(const char *name);
 /* Runs ffmpeg -nostdin -v error -y ARGS (NULL-terminated), its messages
  * discarded: its exit status, 127 when there is no ffmpeg. */
 int tm_run_ffmpeg(const char *const *args);
+/* The same with ffmpeg's stdout written to the file stdout_path (NULL: inherited). */
+int tm_run_ffmpeg_to(const char *const *args, const char *stdout_path);
 
 /* Compares two framemd5 files line for line, comments (#) aside. True when
  * equal; otherwise why names the first difference. lines gets the number of
