@@ -188,6 +188,15 @@ probed:
   av_free(used);
   if (d->skip_us > 0) {
     int64_t ts = d->start_abs_us;
+    /* As ffmpeg: a format seeking by dts with a stream whose pts run ahead
+     * of it (B-frames) is sought 3/23 s earlier, so the keyframe found is
+     * not after the pts asked for; copied streams keep what lies between. */
+    if (!(d->fmt->iformat->flags & AVFMT_SEEK_TO_PTS))
+      for (unsigned i = 0; i < d->fmt->nb_streams; i++)
+        if (d->fmt->streams[i]->codecpar->video_delay) {
+          ts -= 3 * AV_TIME_BASE / 23;
+          break;
+        }
     /* Lands on a keyframe at or before ts; the caller drops what precedes it. */
     ret = avformat_seek_file(d->fmt, -1, INT64_MIN, ts, ts, 0);
     if (ret < 0) {

@@ -1,4 +1,5 @@
-/* -copyts and -start_at_zero on copied streams: the timestamps ffmpeg's outputs have. */
+/* Copied streams' timestamps (-copyts, -start_at_zero, -ss before -i) as ffmpeg's outputs have
+ * them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,6 +100,51 @@ static void t_copied_streams(void **state) {
   }
 }
 
+/* Each stream's packet count, after its first three packets' stamps. */
+static void counted(const char *path, char *out, size_t n) {
+  stamps(path, out, n);
+  AVFormatContext *ic = NULL;
+  if (avformat_open_input(&ic, path, NULL, NULL) < 0) return;
+  int count[8] = {0};
+  AVPacket *pkt = av_packet_alloc();
+  while (av_read_frame(ic, pkt) >= 0) {
+    if (pkt->stream_index < 8) count[pkt->stream_index]++;
+    av_packet_unref(pkt);
+  }
+  av_packet_free(&pkt);
+  size_t len = strlen(out);
+  for (unsigned i = 0; i < ic->nb_streams && i < 8 && len < n; i++)
+    len += (size_t)snprintf(out + len, n - len, " #%u:%d", i, count[i]);
+  avformat_close_input(&ic);
+}
+
+/* -ss before -i with -c copy: MPEG-TS seeks by dts, so with B-frame video
+ * ffmpeg seeks 3/23 s earlier and copies every packet from there (audio
+ * included, from before the keyframe); same packets, same stamps. */
+static void t_input_seek_copy(void **state) {
+  (void)state;
+  char ffmpeg[600], ts[800];
+  TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg");
+  snprintf(ts, sizeof ts, "%s/plain.ts", g_dir);
+  /* A keyframe every 0.5 s, B-frames (libx264's default). */
+  const char *mk[] = {"-i", g_gen, "-c:a", "copy", "-c:v", "libx264", "-g", "12", ts, NULL};
+  assert_int_equal(tm_run_ffmpeg(mk), 0);
+  static const char *const outs[] = {"ss.mp4", "ss.mkv"};
+  for (size_t c = 0; c < sizeof outs / sizeof outs[0]; c++) {
+    char out[800], ref[800], err[4096], sa[1024], sb[1024];
+    snprintf(out, sizeof out, "%s/i_%s", g_dir, outs[c]);
+    snprintf(ref, sizeof ref, "%s/f_%s", g_dir, outs[c]);
+    const char *a[] = {"-v", "error", "-y", "-ss", "1", "-i", ts, "-c", "copy", out, NULL};
+    const char *f[] = {"-ss", "1", "-i", ts, "-c", "copy", ref, NULL};
+    assert_int_equal(ch_run_err(a, err, sizeof err), 0);
+    assert_int_equal(tm_run_ffmpeg(f), 0);
+    counted(out, sa, sizeof sa);
+    counted(ref, sb, sizeof sb);
+    printf("%s: %s\n  ffmpeg %s\n", outs[c], sa, sb);
+    assert_string_equal(sa, sb);
+  }
+}
+
 /* isopipe's encoders start at 0: -copyts with an encoded stream is refused,
  * naming the option. */
 static void t_encoded_refused(void **state) {
@@ -115,6 +161,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_copied_streams),
       cmocka_unit_test(t_encoded_refused),
+      cmocka_unit_test(t_input_seek_copy),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
