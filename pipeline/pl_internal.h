@@ -480,6 +480,11 @@ void pl_stage_log(pl_stage *st, int level, const char *fmt, ...) ISO_PRINTF(3, 4
  * stage's state (blocked / starved) and a stats report when due. */
 void pl_stage_enter(pl_stage *st);
 void pl_stage_leave(pl_stage *st, bool blocked);
+/* A stage with input links of its own (mux, filter_complex) tells main it
+ * is ready: ready (a PL_M_READY with 1 + n ports, consumed) gets the stage's
+ * control port, then rx[i]'s. ready NULL: a link could not be made; the
+ * stage fails. */
+void pl_stage_ready(pl_stage *st, pl_msg *ready, iso_link_rx *const *rx, int n);
 /* The file a stage's errors name (input for demux/decode, else output). */
 const char *pl_stage_file(const pl_stage *st);
 

@@ -165,6 +165,21 @@ pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
   return st;
 }
 
+void pl_stage_ready(pl_stage *st, pl_msg *ready, iso_link_rx *const *rx, int n) {
+  if (!ready) {
+    pl_stage_fail(st, ISO_ENOMEM, "cannot create input links");
+    return;
+  }
+  ready->stage = st->job->self;
+  ready->ports[0] = iso_sendport_ref(st->ctl_sp);
+  for (int i = 0; i < n; i++)
+    ready->ports[1 + i] = iso_link_rx_sendport(rx[i]);
+  ready->nports = 1 + n;
+  /* Lost, main would wait for it forever: end, main sees the exit. */
+  if (pl_msg_send(st->job->main_sp, ready) != ISO_OK)
+    pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+}
+
 void pl_stage_kick(pl_stage *st) {
   if (st->kick_pending || st->ended) return;
   pl_msg *m = pl_msg_new(PL_M_KICK);

@@ -486,17 +486,10 @@ void pl_lavfi_entry(iso_value *msg) {
     x->out[k].x = x;
     x->out[k].prof_link = -1;
   }
-  if (!ok) {
-    pl_msg_free(ready);
-    pl_stage_fail(st, ISO_ENOMEM, "cannot create input links");
-    pl_stage_leave(st, false);
-    return;
-  }
-  ready->stage = job->self;
-  ready->ports[0] = iso_sendport_ref(st->ctl_sp);
-  for (int i = 0; i < x->nin; i++)
-    ready->ports[1 + i] = iso_link_rx_sendport(x->in[i].rx);
-  ready->nports = 1 + x->nin;
-  if (pl_msg_send(job->main_sp, ready) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+  iso_link_rx *rx[PL_FC_MAX] = {0};
+  for (int i = 0; ok && i < x->nin; i++)
+    rx[i] = x->in[i].rx;
+  pl_stage_ready(st, ok ? ready : NULL, rx, x->nin);
+  if (!ok) pl_msg_free(ready);
   pl_stage_leave(st, false);
 }

@@ -501,18 +501,10 @@ void pl_mux_entry(iso_value *msg) {
     mp->rx = iso_link_rx_new((uint32_t)job->queue_pkts, &cbs, mp);
     ok = mp->rx != NULL;
   }
-  if (!ok) {
-    pl_msg_free(ready);
-    pl_stage_fail(st, ISO_ENOMEM, "cannot create input links");
-    pl_stage_leave(st, false);
-    return;
-  }
-  ready->stage = job->self;
-  ready->ports[0] = iso_sendport_ref(st->ctl_sp);
-  for (int k = 0; k < x->n; k++)
-    ready->ports[1 + k] = iso_link_rx_sendport(x->port[k].rx);
-  ready->nports = 1 + x->n;
-  /* Lost, main would wait for it forever: end, main sees the exit. */
-  if (pl_msg_send(job->main_sp, ready) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+  iso_link_rx *rx[PL_MAX_OUT] = {0};
+  for (int k = 0; ok && k < x->n && k < PL_MAX_OUT; k++)
+    rx[k] = x->port[k].rx;
+  pl_stage_ready(st, ok ? ready : NULL, rx, x->n);
+  if (!ok) pl_msg_free(ready);
   pl_stage_leave(st, false);
 }
