@@ -485,6 +485,11 @@ void pl_stage_leave(pl_stage *st, bool blocked);
  * control port, then rx[i]'s. ready NULL: a link could not be made; the
  * stage fails. */
 void pl_stage_ready(pl_stage *st, pl_msg *ready, iso_link_rx *const *rx, int n);
+/* The encoder named (a codec name means its default encoder, as ffmpeg
+ * reads it) or, name NULL, the format's default for type; *res NULL for
+ * "copy". An unknown name or one of another type is an error. */
+int pl_resolve_encoder(const AVOutputFormat *of, const char *out, const char *name,
+                       enum AVMediaType type, const AVCodec **res, char *err, size_t n);
 /* The file a stage's errors name (input for demux/decode, else output). */
 const char *pl_stage_file(const pl_stage *st);
 

@@ -1,0 +1,162 @@
+/* Before a run: each output's encoders, filters and pass-through options resolved and checked
+ * against what FFmpeg has, so a typo is a usage error before anything is read. */
+#include <libavutil/opt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/codecs.h"
+#include "pipeline/pl_internal.h"
+#include "pipeline/pl_meta.h"
+
+static bool class_has(const AVClass *cls, const char *key) {
+  if (!cls) return false;
+  const AVClass *c = cls;
+  return av_opt_find(&c, key, NULL, 0, AV_OPT_SEARCH_FAKE_OBJ | AV_OPT_SEARCH_CHILDREN) != NULL;
+}
+
+static bool codec_has(const AVCodec *c, const char *key) {
+  if (!c) return false;
+  return class_has(c->priv_class, key) || class_has(avcodec_get_class(), key);
+}
+
+static const AVCodec *default_encoder(const AVOutputFormat *of, const char *out,
+                                      enum AVMediaType type) {
+  enum AVCodecID id = av_guess_codec(of, NULL, out, NULL, type);
+  return id == AV_CODEC_ID_NONE ? NULL : avcodec_find_encoder(id);
+}
+
+int pl_resolve_encoder(const AVOutputFormat *of, const char *out, const char *name,
+                       enum AVMediaType type, const AVCodec **res, char *err, size_t n) {
+  *res = NULL;
+  if (name && !strcmp(name, "copy")) return ISO_OK;
+  const AVCodec *c = name ? avcodec_find_encoder_by_name(name) : default_encoder(of, out, type);
+  /* A codec name ("h264") means its default encoder, as ffmpeg reads it. */
+  const AVCodecDescriptor *desc = name && !c ? avcodec_descriptor_get_by_name(name) : NULL;
+  if (desc) c = avcodec_find_encoder(desc->id);
+  if (name && !c) return pl_fail(err, n, "unknown encoder '%s'", name);
+  if (c && c->type != type)
+    return pl_fail(err, n, "'%s' is not a%s encoder", c->name,
+                   type == AVMEDIA_TYPE_VIDEO ? " video" : "n audio");
+  *res = c;
+  return ISO_OK;
+}
+
+/* -vf / -af: parsed now (names, options, one input and one output), so a
+ * typo is a usage error before anything is read; sizes and expressions
+ * are checked on the first frame. */
+static int check_filters(const pl_job *j, char *err, size_t n) {
+  const char *chains[2] = {j->vf, j->af};
+  const char *names[2] = {"vf", "af"};
+  for (int i = 0; i < 2; i++) {
+    if (!chains[i]) continue;
+    const char *copy = i ? j->ca : j->cv;
+    if (copy && !strcmp(copy, "copy"))
+      return pl_fail(err, n, "%s: filters need decoding; not with c:%c copy", names[i],
+                     i ? 'a' : 'v');
+    char why[CX_ERRLEN] = "";
+    pl_log_error_clear();
+    if (cx_fgraph_check(i ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO, chains[i], why) < 0) {
+      const char *detail = pl_log_error_first();
+      return pl_fail(err, n, "%s: %s%s%s", names[i], why, *detail ? ": " : "", detail);
+    }
+  }
+  if (j->fcomplex) {
+    cx_fcx_pad in[CX_FCX_MAX], out[CX_FCX_MAX];
+    int nin, nout;
+    char why[CX_ERRLEN] = "";
+    pl_log_error_clear();
+    if (cx_fcx_pads(j->fcomplex, in, &nin, out, &nout, why) < 0) {
+      const char *detail = pl_log_error_first();
+      return pl_fail(err, n, "filter_complex: %s%s%s", why, *detail ? ": " : "", detail);
+    }
+  }
+  return ISO_OK;
+}
+
+int pl_job_prepare(pl_job *j, char *err, size_t n) {
+  int ret;
+  if (!j->input || !*j->input) return pl_fail(err, n, "no input (option i)");
+  if (!j->output || !*j->output) return pl_fail(err, n, "no output (option o)");
+  bool is_stdout = !strcmp(j->output, "-");
+  if (is_stdout && !j->format) return pl_fail(err, n, "output to stdout needs a format (f)");
+  const AVOutputFormat *of = av_guess_format(j->format, is_stdout ? NULL : j->output, NULL);
+  if (!of) {
+    if (j->format) return pl_fail(err, n, "unknown output format '%s'", j->format);
+    return pl_fail(err, n, "%s: cannot guess the output format from the name", j->output);
+  }
+  snprintf(j->out_format, sizeof j->out_format, "%s", of->name);
+  j->global_header = (of->flags & AVFMT_GLOBALHEADER) != 0;
+  if (j->to_us >= 0) {
+    int64_t from = j->ss_us > 0 ? j->ss_us : 0;
+    if (j->to_us <= from) return pl_fail(err, n, "to (%.3f s) is not after ss", j->to_us / 1e6);
+    int64_t t = j->to_us - from;
+    if (j->t_us < 0 || t < j->t_us) j->t_us = t;
+  }
+  if (j->max_vframes > 0 && j->cv && !strcmp(j->cv, "copy"))
+    return pl_fail(err, n, "frames:v: not with a copied video stream (c:v copy)");
+  if ((ret = check_filters(j, err, n)) != ISO_OK) return ret;
+  const AVCodec *vc = NULL, *ac = NULL;
+  if (!j->vn && (ret = pl_resolve_encoder(of, j->output, j->cv, AVMEDIA_TYPE_VIDEO, &vc, err, n)))
+    return ret;
+  /* An image format gets no audio stream unless one is mapped: -codec
+   * mjpeg then names no audio encoder. */
+  bool audio =
+      j->nmaps || av_guess_codec(of, NULL, j->output, NULL, AVMEDIA_TYPE_AUDIO) != AV_CODEC_ID_NONE;
+  if (!j->an && audio &&
+      (ret = pl_resolve_encoder(of, j->output, j->ca, AVMEDIA_TYPE_AUDIO, &ac, err, n)))
+    return ret;
+  /* Every pass-through option must be known to something that will read it. */
+  j->ignored[0] = 0;
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(j->extra, "", e, AV_DICT_IGNORE_SUFFIX))) {
+    char k[128];
+    snprintf(k, sizeof k, "%s", e->key);
+    char *colon = strchr(k, ':');
+    char which = 0;
+    if (colon) {
+      which = colon[1];
+      *colon = 0;
+      if ((which != 'v' && which != 'a') || colon[2])
+        return pl_fail(err, n, "option '%s': stream suffix must be :v or :a", e->key);
+    }
+    bool known = false;
+    if (which != 'a' && codec_has(vc, k)) known = true;
+    if (which != 'v' && codec_has(ac, k)) known = true;
+    if (!which && (class_has(of->priv_class, k) || class_has(avformat_get_class(), k)))
+      known = true;
+    /* ffmpeg ignores an option some codec or format has but this output's
+     * do not (-tune next to -c:v copy, -write_id3v1 into mp4): so does
+     * isopipe, saying so (pl_job.ignored). */
+    const AVClass *cc = avcodec_get_class(), *fc = avformat_get_class();
+    if (!known && (class_has(cc, k) || class_has(fc, k))) {
+      size_t used = strlen(j->ignored);
+      snprintf(j->ignored + used, sizeof j->ignored - used, "%s-%s", used ? ", " : "", e->key);
+      known = true;
+    }
+    if (!known) {
+      if (which)
+        return pl_fail(err, n, "option '%s': the %s encoder has no such option", e->key,
+                       which == 'v' ? "video" : "audio");
+      return pl_fail(err, n, "unknown option '%s' (not an option of the encoders or the %s muxer)",
+                     e->key, of->name);
+    }
+  }
+  return ISO_OK;
+}
+
+AVDictionary *pl_job_opts_for(const pl_job *j, char which) {
+  AVDictionary *d = NULL;
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(j->extra, "", e, AV_DICT_IGNORE_SUFFIX))) {
+    const char *colon = strchr(e->key, ':');
+    if (!colon) {
+      av_dict_set(&d, e->key, e->value, 0);
+    } else if (colon[1] == which) {
+      char k[128];
+      snprintf(k, sizeof k, "%.*s", (int)(colon - e->key), e->key);
+      av_dict_set(&d, k, e->value, 0);
+    }
+  }
+  return d;
+}
