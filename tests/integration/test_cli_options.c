@@ -55,8 +55,6 @@ static const opt_probe probes[] = {
     {"-codec", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c"},
     {"-scodec", SIG, "-i SUB -c:v copy -c:a copy -scodec srt OUT", "-i SUB -c:v copy -c:a copy OUT",
      "scodec.mkv"},
-    /* Data streams are left out of every output (named in a warning). */
-    {"-dcodec", TODO, NULL, NULL, "no data stream is written yet"},
     {"-filter_complex", ELSE, NULL, NULL, "tests/integration/test_cli_fcomplex.c"},
     {"-lavfi", ELSE, NULL, NULL, "tests/integration/test_cli_fcomplex.c"},
     {"-sn", SIG, "-i SUB -c copy -sn OUT", "-i SUB -c copy OUT", "sn.mkv"},
