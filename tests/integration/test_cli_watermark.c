@@ -36,9 +36,9 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* The muxer waited for the graph's video while the audio of the same file
- * filled its link and stopped the demux the graph needed: a hang in about
- * one run of three. Several runs, each bounded. */
+/* Should the muxer wait for the graph's video while the audio of the same
+ * file fills its link, the demux the graph needs stops: a hang that shows
+ * only in some runs, so several runs, each bounded. */
 static void t_overlay_logo(void **state) {
   (void)state;
   const char *graph = "[1:v]scale=120:-2[l];[0:v][l]overlay=W-w-10:10[v]";

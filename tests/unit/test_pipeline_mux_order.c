@@ -30,10 +30,9 @@ static void t_waits_for_other_input(void **state) {
 
 /* A full lane goes ahead of an empty lane of the same input (the packet
  * the empty one needs may be behind it in the file), and of an empty lane
- * fed by a filtergraph (-1), which may need any input's packets: a video
- * overlaid with a picture, its audio from the video's file, waited for
- * the graph's output while the audio filled its link and stopped the
- * demux the graph needed (a hang, 7 runs in 20). */
+ * fed by a filtergraph (-1), which may need any input's packets: waiting
+ * for the graph's output while the audio fills its link would stop the
+ * very demux the graph needs. */
 static void t_full_lane_goes(void **state) {
   (void)state;
   pl_mux_lane same[2] = {{.live = true, .has = true, .full = true, .input = 0, .head_s = 0.1},
