@@ -1,7 +1,7 @@
 /* The one-in one-out stage engine behind decode, convert and encode: queue, feed, drain, send. */
 #include <stdlib.h>
 
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 
 uint64_t pl_msg_bytes(const pl_msg *m) {
   if (m->pkt) return (uint64_t)m->pkt->size;

@@ -1,5 +1,5 @@
 /* Fan-out: one item to several consumer links, sent only when every live one holds a credit. */
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 
 /*
  * The slowest consumer holds the item, and so its producer: memory stays

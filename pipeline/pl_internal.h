@@ -426,73 +426,15 @@ int pl_fail(char *err, size_t n, const char *fmt, ...) ISO_PRINTF(3, 4);
 /* A whole decimal number within +-1e9; -1 when v is anything else. */
 int pl_parse_int(const char *v, int *out);
 
-/* ---- stage plumbing (runs on stage isolates) ---------------------------- */
+/* Segment-parallel encoding: the most encoders one stream runs side by side. */
+#define PL_SEG_MAX 64
+/* Encoders side by side for this output stream: 1 when it stays serial
+ * (the option, the codec, the input). */
+int pl_seg_count(const pl_job *j, int out_stream);
+
+/* ---- spawning stages: what main hands each stage isolate ---------------- */
 
 typedef struct pl_stage pl_stage;
-typedef struct pl_stage_ops {
-  void (*on_ctl)(pl_stage *st, pl_msg *m); /* CONNECT, STOP (owns m) */
-  void (*on_kick)(pl_stage *st);
-  /* Frees impl and its links, except when st->links_gone: the isolate is
-   * ending and the runtime closes (has closed) every link end itself. */
-  void (*destroy)(pl_stage *st);
-  /* Optional: true while the stage holds an item it has no credit to send
-   * (how a control-port handler, a self-kick above all, is left). */
-  bool (*blocked)(const pl_stage *st);
-} pl_stage_ops;
-
-struct pl_stage {
-  pl_job *job;
-  const pl_node *node;
-  const char *name;
-  iso_port *ctl;
-  iso_sendport *ctl_sp;
-  pl_prof *prof;
-  const pl_stage_ops *ops;
-  void *impl;
-  bool kick_pending, ended, aborting;
-  bool links_gone;   /* the runtime is closing the isolate's ports */
-  bool helpers_busy; /* isolates it started work for it (segment encoders) */
-  /* Decoders: frames decoded and decode errors, told to main with DONE
-   * (main holds them against max_error_rate at the end of the run). */
-  uint64_t decoded, decode_errors;
-  iso_value *fin; /* the preallocated teardown message */
-};
-
-/* Entry helper: sets up the stage's control port; job is owned by st. */
-pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl);
-/* Stage structs alive in the process (freed by their last handler or by
- * the control port's close when the isolate is killed). */
-int pl_stage_live(void);
-/* Posts a message to itself so work continues after pending control. */
-void pl_stage_kick(pl_stage *st);
-/* Ends the stage: DONE to main when ok, final stats, frees everything. */
-void pl_stage_end(pl_stage *st, bool ok);
-/* Reports a fatal error ("name (file): reason") to main and ends. */
-void pl_stage_fail(pl_stage *st, int code, const char *fmt, ...) ISO_PRINTF(3, 4);
-/* As pl_stage_fail(ISO_EMEDIA) with the AVERROR that caused it, so main can
- * classify the failure (not found, corrupt, unsupported...). */
-void pl_stage_fail_av(pl_stage *st, int averr, const char *fmt, ...) ISO_PRINTF(3, 4);
-/* A failure whose category the stage knows better than its code says. */
-void pl_stage_fail_cat(pl_stage *st, int code, int cat, const char *fmt, ...) ISO_PRINTF(4, 5);
-/* Sends a log line to main. */
-void pl_stage_log(pl_stage *st, int level, const char *fmt, ...) ISO_PRINTF(3, 4);
-/* Handler bracket: marks the stage current (logs), busy; after: the
- * stage's state (blocked / starved) and a stats report when due. */
-void pl_stage_enter(pl_stage *st);
-void pl_stage_leave(pl_stage *st, bool blocked);
-/* A stage with input links of its own (mux, filter_complex) tells main it
- * is ready: ready (a PL_M_READY with 1 + n ports, consumed) gets the stage's
- * control port, then rx[i]'s. ready NULL: a link could not be made; the
- * stage fails. */
-void pl_stage_ready(pl_stage *st, pl_msg *ready, iso_link_rx *const *rx, int n);
-/* The encoder named (a codec name means its default encoder, as ffmpeg
- * reads it) or, name NULL, the format's default for type; *res NULL for
- * "copy". An unknown name or one of another type is an error. */
-int pl_resolve_encoder(const AVOutputFormat *of, const char *out, const char *name,
-                       enum AVMediaType type, const AVCodec **res, char *err, size_t n);
-/* The file a stage's errors name (input for demux/decode, else output). */
-const char *pl_stage_file(const pl_stage *st);
-
 /* Stage entries (iso_entry); msg holds a PL_TAG_JOB transfer. */
 void pl_demux_entry(iso_value *msg);
 void pl_decode_entry(iso_value *msg);
@@ -505,6 +447,11 @@ void pl_lavfi_entry(iso_value *msg);
 pl_job *pl_job_take(iso_value *msg);
 /* Wraps a job as a TRANSFER value (consumes it). */
 iso_value *pl_job_value(pl_job *j);
+/* The encoder named (a codec name means its default encoder, as ffmpeg
+ * reads it) or, name NULL, the format's default for type; *res NULL for
+ * "copy". An unknown name or one of another type is an error. */
+int pl_resolve_encoder(const AVOutputFormat *of, const char *out, const char *name,
+                       enum AVMediaType type, const AVCodec **res, char *err, size_t n);
 
 /* ---- trimming (-ss / -t) ------------------------------------------------- */
 
@@ -581,72 +528,5 @@ const char *pl_log_error_first(void);
 void pl_log_drain(iso_pipeline *p, uint64_t id);
 /* Main side: delivers a line to p's on_log. */
 void pl_pipeline_deliver_log(iso_pipeline *p, int level, const char *stage, const char *line);
-
-/* ---- the generic one-in one-out stage (decode, convert, encode) ----------- */
-
-typedef struct pl_filter pl_filter;
-typedef struct pl_filter_ops {
-  /* Consumes in (NULL = EOF). 0, AVERROR(EAGAIN) (in not taken: drain
-   * first) or an error (the stage has failed already or fails now). */
-  int (*feed)(pl_filter *f, pl_msg *in);
-  /* 0 with *out, AVERROR(EAGAIN) (needs input), AVERROR_EOF, or error. */
-  int (*drain)(pl_filter *f, pl_msg **out);
-  void (*destroy)(pl_filter *f);
-} pl_filter_ops;
-
-struct pl_filter {
-  pl_stage *st;
-  const pl_filter_ops *ops;
-  void *impl;
-  iso_link_rx *rx;
-  iso_link_tx *tx[PL_MAX_FAN]; /* several when a decoder feeds several outputs */
-  int ntx;
-  bool tx_done[PL_MAX_FAN]; /* that consumer finished */
-  int prof_link[PL_MAX_FAN];
-  uint32_t out_cap;
-  pl_msg *inq[256];
-  ring q; /* over inq */
-  bool in_eof, fed_eof, failed;
-  /* Set by an op whose feed returned EAGAIN until something outside the
-   * input (a helper's reply) arrives: the engine waits for that kick
-   * instead of retrying. */
-  bool paused;
-  bool sent;   /* the last fan-out reached a consumer */
-  pl_msg *out; /* produced, waiting for a credit */
-};
-
-/* Creates the stage + filter, sends READY (ctl + input link) to main. */
-/* Fan-out (pl_fanout.c): how the caller's links look to it. */
-typedef struct pl_fanout_ops {
-  iso_link_tx *(*tx)(void *ctx, int i);      /* link i, NULL once its consumer finished */
-  void (*send)(void *ctx, int i, pl_msg *m); /* sends m (taking it) on link i */
-} pl_fanout_ops;
-/* Sends m to every live link of *to (bit i: link i; n links) once each holds
- * a credit. False without credit: nothing sent, m still the caller's. True:
- * m is gone (sent; freed when no live link is left; freed with *err =
- * ISO_ENOMEM when a reference could not be made) and *to is 0. */
-bool pl_fanout(uint64_t *to, int n, pl_msg *m, const pl_fanout_ops *ops, void *ctx, int *err);
-
-pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, uint32_t in_cap);
-/* Capacity of the links into a node. */
-uint32_t pl_link_capacity(const pl_job *j, int node);
-
-/* ---- encoders (stages/encode.c) and segment-parallel encoding ---------- */
-
-struct cx_enc;
-struct cx_aconv;
-/* Opens the encoder of output stream out_stream for its first frame (in
- * in_tb), as the job's options say; *rc gets a re-chunker when the encoder
- * takes a fixed frame size, *quality the -q lambda (0 none). err gets the
- * reason on failure. */
-int pl_enc_open(const pl_job *j, int out_stream, const AVFrame *fr, AVRational in_tb,
-                struct cx_enc **enc, struct cx_aconv **rc, int *quality, char *err);
-
-#define PL_SEG_MAX 64
-/* Encoders side by side for this output stream: 1 when it stays serial
- * (the option, the codec, the input). */
-int pl_seg_count(const pl_job *j, int out_stream);
-/* The encode stage of a segmented stream (stages/encode_seg.c). */
-void pl_encode_seg_start(pl_job *job, int nseg);
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 
 /* Lines from threads that are no isolate (FFmpeg's codec worker threads)
  * cannot send: they wait in this queue until main's next tick. */

@@ -7,7 +7,7 @@
 
 #include <libavutil/bprint.h>
 
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 
 /* Stages alive in the process (pl_stage_live): tests prove teardown. */
 static atomic_int g_live;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 #include "pipeline/pl_vsync.h"
 
 static const pl_out_stream *out_stream(const pl_stage *st) {

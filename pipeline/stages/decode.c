@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 #include "pipeline/pl_preview.h"
 
 typedef struct dec_impl {

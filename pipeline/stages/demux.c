@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_tsfix.h"
 

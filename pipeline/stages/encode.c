@@ -6,7 +6,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_fkf.h"
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 
 typedef struct enc_impl {
   cx_enc *enc;

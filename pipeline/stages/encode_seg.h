@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 #include "pipeline/pl_segments.h"
 
 #define PL_SEG_TAG 0x504c5347u /* "PLSG": a segment's request / result */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 
 /* An output may run this far (seconds) ahead of another live one, as
  * ffmpeg always serves its output that is furthest behind: downstream, the

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_sopts.h"
 #include "pipeline/stages/mux_filter.h"

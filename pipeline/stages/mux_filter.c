@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 #include "pipeline/stages/mux_filter.h"
 
 /* ffmpeg's muxers put their own bitstream filters in (mp4 takes ADTS AAC

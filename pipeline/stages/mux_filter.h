@@ -4,7 +4,7 @@
 #define ISOPIPE_PL_MUX_FILTER_H
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 
 typedef struct mux_port {
   struct mux_impl *x;

@@ -3,7 +3,7 @@
 
 #include "test_pipeline_util.h"
 
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 
 static char g_dir[512];
 

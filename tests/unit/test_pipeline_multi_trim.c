@@ -4,7 +4,7 @@
 
 #include "test_pipeline_util.h"
 
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 #include "test_need.h"
 
 static char g_dir[512];

@@ -1,6 +1,6 @@
 /* Pipeline tests: a stage isolate that is killed (no handler of ours runs) still frees all its
  * state. */
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_stage.h"
 #include "test_pipeline_util.h"
 
 static char g_dir[512];
