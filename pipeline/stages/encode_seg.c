@@ -33,6 +33,10 @@ typedef struct seg_impl {
   int task, ntasks;
   bool join;
   AVCodecParameters *file_par; /* a task's stream, for its segment file */
+  /* The joined stream so far: where its next packet must begin (pkt_tb),
+   * and the segment that gave the last one. */
+  int64_t next_pts;
+  int last_seg;
 } seg_impl;
 
 static pl_seg_req **slot_of(seg_impl *x, int k) {
@@ -45,6 +49,87 @@ static void fail_stage(seg_impl *x, const char *fmt, const char *why) {
 
 static void seg_path(const seg_impl *x, int k, char *path, size_t n) {
   snprintf(path, n, "%s/seg-%d.nut", x->f->st->job->seg_dir, k);
+}
+
+/* "segment k", and in a join the file it came from. */
+static void seg_name(const seg_impl *x, int k, char *buf, size_t n) {
+  int len = snprintf(buf, n, "segment %d", k);
+  if (x->join && len > 0 && (size_t)len < n) {
+    char path[4096];
+    seg_path(x, k, path, sizeof path);
+    snprintf(buf + len, n - (size_t)len, " (%s)", path);
+  }
+}
+
+static double seconds(const seg_impl *x, int64_t pts, AVRational tb) {
+  return (double)(av_rescale_q(pts, tb, (AVRational){1, x->sample_rate}) - x->base) /
+         x->sample_rate;
+}
+
+/* The joined packets follow each other without a gap or an overlap, from
+ * the stream's start to its end: a segment file cut short, damaged, swapped
+ * with another or from another run must not make a shorter stream. */
+static int check_next(seg_impl *x, int k, const AVPacket *p, AVRational tb) {
+  char a[4200], b[4200];
+  const char *why = x->join ? "its file is damaged or from another run" : "an internal error";
+  int64_t start = av_rescale_q(x->base, (AVRational){1, x->sample_rate}, tb);
+  if (x->last_seg < 0 && p->pts > start) {
+    seg_name(x, k, a, sizeof a);
+    pl_stage_fail(x->f->st, ISO_EMEDIA,
+                  "%s: its packets begin at %.3f s, after the stream's start (%s)", a,
+                  seconds(x, p->pts, tb), why);
+    return AVERROR_INVALIDDATA;
+  }
+  if (x->last_seg >= 0 && p->pts != x->next_pts) {
+    seg_name(x, k, a, sizeof a);
+    if (x->last_seg == k)
+      pl_stage_fail(x->f->st, ISO_EMEDIA, "%s: packets missing between %.3f s and %.3f s (%s)", a,
+                    seconds(x, x->next_pts, tb), seconds(x, p->pts, tb), why);
+    else {
+      seg_name(x, x->last_seg, b, sizeof b);
+      pl_stage_fail(x->f->st, ISO_EMEDIA, "%s goes on at %.3f s but %s ends at %.3f s (%s)", a,
+                    seconds(x, p->pts, tb), b, seconds(x, x->next_pts, tb), why);
+    }
+    return AVERROR_INVALIDDATA;
+  }
+  if (p->duration <= 0 || p->pts > INT64_MAX - p->duration) {
+    seg_name(x, k, a, sizeof a);
+    pl_stage_fail(x->f->st, ISO_EMEDIA, "%s: a packet at %.3f s without a duration (%s)", a,
+                  seconds(x, p->pts, tb), why);
+    return AVERROR_INVALIDDATA;
+  }
+  x->next_pts = p->pts + p->duration;
+  x->last_seg = k;
+  return 0;
+}
+
+/* A segment none of whose packets fell in its part of the stream. */
+static int check_empty(seg_impl *x, const pl_seg_req *r) {
+  char a[4200];
+  seg_name(x, r->index, a, sizeof a);
+  pl_stage_fail(x->f->st, ISO_EMEDIA,
+                "%s: none of its %d packets falls in its part of the stream, from %.3f s (%s)", a,
+                r->npkt,
+                (double)(r->join_from == INT64_MIN ? 0 : r->join_from - x->base) / x->sample_rate,
+                x->join ? "its file is damaged or from another run" : "an internal error");
+  return AVERROR_INVALIDDATA;
+}
+
+/* At the end: the joined packets reach the input's last sample. */
+static int check_end(seg_impl *x, AVRational tb) {
+  if (!x->started) return 0;
+  int64_t end = x->base + x->pos;
+  int64_t got =
+      x->last_seg < 0 ? INT64_MIN : av_rescale_q(x->next_pts, tb, (AVRational){1, x->sample_rate});
+  if (got >= end) return 0;
+  char a[4200];
+  seg_name(x, x->created - 1, a, sizeof a);
+  pl_stage_fail(x->f->st, ISO_EMEDIA,
+                "%s: the joined packets end at %.3f s, the input at %.3f s (%s)", a,
+                x->last_seg < 0 ? 0.0 : (double)(got - x->base) / x->sample_rate,
+                (double)x->pos / x->sample_rate,
+                x->join ? "its file is damaged or from another run" : "an internal error");
+  return AVERROR_INVALIDDATA;
 }
 
 /* The join's segment k, as its task left it. */
@@ -363,6 +448,8 @@ static int seg_drain(pl_filter *f, pl_msg **out) {
       continue;
     }
     if (r->next < r->npkt && r->at[r->next] < limit) {
+      int bad = check_next(x, r->index, r->pkt[r->next], r->pkt_tb);
+      if (bad < 0) return bad;
       pl_msg *m = pl_msg_new(PL_M_PACKET);
       if (!m) return AVERROR(ENOMEM);
       m->pkt = r->pkt[r->next];
@@ -372,6 +459,7 @@ static int seg_drain(pl_filter *f, pl_msg **out) {
       *out = m;
       return 0;
     }
+    if (x->last_seg != r->index) return check_empty(x, r);
     pl_seg_req_free(r);
     *slot_of(x, x->joined) = NULL;
     x->complete[x->joined % SEG_SLOTS] = false;
@@ -382,7 +470,10 @@ static int seg_drain(pl_filter *f, pl_msg **out) {
       pl_stage_kick(f->st);
     }
   }
-  if (x->eof && x->joined == x->created) return AVERROR_EOF;
+  if (x->eof && x->joined == x->created) {
+    int bad = check_end(x, x->par_tb);
+    return bad < 0 ? bad : AVERROR_EOF;
+  }
   return AVERROR(EAGAIN);
 }
 
@@ -411,6 +502,7 @@ void pl_encode_seg_start(pl_job *job, int nseg) {
   x->task = job->seg_task;
   x->ntasks = job->seg_tasks;
   x->join = job->seg_join;
+  x->last_seg = -1;
   pl_filter *f = pl_filter_start(job, &seg_ops, x, pl_link_capacity(job, job->self));
   if (!f) return;
   x->f = f;

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <libavformat/avformat.h>
 #include <libavutil/bprint.h>
+#include <libavutil/crc.h>
 #include <libavutil/opt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,23 @@
  * put on the first and last packets. It keeps no durations and no
  * negative timestamps (the priming before 0), so those go in the stream's
  * metadata: the shift that makes every timestamp non-negative, and the
- * packets' durations as runs ("1152*2500,576").
+ * packets' durations as runs ("1152*2500,576"). NUT checks its headers but
+ * not the packets' bytes, and a file cut short still reads as a shorter
+ * stream: the metadata also holds a CRC of every packet's size and bytes,
+ * and the runs give the packet count, so the join tells a damaged segment
+ * from a whole one instead of joining less.
  */
 #define SHIFT_KEY "isopipe_shift"
 #define DUR_KEY "isopipe_durations"
+#define CRC_KEY "isopipe_crc"
+
+static uint32_t crc_packet(uint32_t crc, const AVPacket *p) {
+  const AVCRC *t = av_crc_get_table(AV_CRC_32_IEEE);
+  uint8_t size[4] = {(uint8_t)(p->size >> 24), (uint8_t)(p->size >> 16), (uint8_t)(p->size >> 8),
+                     (uint8_t)p->size};
+  crc = av_crc(t, crc, size, sizeof size);
+  return p->size > 0 ? av_crc(t, crc, p->data, (size_t)p->size) : crc;
+}
 
 static int failed(int ret, const char *path, const char *what, char *err, size_t n) {
   char why[CX_ERRLEN];
@@ -33,6 +47,9 @@ static int set_timing(AVStream *st, const pl_seg_req *r) {
     int64_t t = r->pkt[i]->dts != AV_NOPTS_VALUE ? r->pkt[i]->dts : r->pkt[i]->pts;
     if (t != AV_NOPTS_VALUE && -t > shift) shift = -t;
   }
+  uint32_t crc = 0;
+  for (int i = 0; i < r->npkt; i++)
+    crc = crc_packet(crc, r->pkt[i]);
   AVBPrint b;
   av_bprint_init(&b, 0, AV_BPRINT_SIZE_UNLIMITED);
   for (int i = 0; i < r->npkt;) {
@@ -46,6 +63,7 @@ static int set_timing(AVStream *st, const pl_seg_req *r) {
   int ret = av_bprint_finalize(&b, &runs);
   if (ret >= 0) ret = av_dict_set(&st->metadata, DUR_KEY, runs, AV_DICT_DONT_STRDUP_VAL);
   if (ret >= 0) ret = av_dict_set_int(&st->metadata, SHIFT_KEY, shift, 0);
+  if (ret >= 0) ret = av_dict_set_int(&st->metadata, CRC_KEY, crc, 0);
   return ret < 0 ? ret : 0;
 }
 
@@ -105,22 +123,61 @@ int pl_seg_file_write(const pl_seg_req *r, const AVCodecParameters *par, const c
   return ret < 0 ? failed(ret, path, what, err, n) : 0;
 }
 
+/* The runs "D*N,D*N,...": every duration positive, the packet count
+ * bounded; -1 when they are not well formed. */
+#define SEG_MAX_PACKETS (1 << 24)
+#define SEG_MAX_SHIFT (1 << 24)
+
+static int64_t runs_count(const char *run) {
+  int64_t total = 0;
+  while (*run) {
+    char *end;
+    long long d = strtoll(run, &end, 10);
+    if (end == run || *end != '*' || d <= 0 || d > INT32_MAX) return -1;
+    run = end + 1;
+    long long k = strtoll(run, &end, 10);
+    if (end == run || k <= 0 || k > SEG_MAX_PACKETS || (total += k) > SEG_MAX_PACKETS) return -1;
+    if (*end && (*end != ',' || !end[1])) return -1;
+    run = *end ? end + 1 : end;
+  }
+  return total;
+}
+
+static int64_t meta_int(const AVStream *st, const char *key, int64_t min, int64_t max) {
+  const AVDictionaryEntry *e = av_dict_get(st->metadata, key, NULL, 0);
+  char *end;
+  long long v = e ? strtoll(e->value, &end, 10) : -1;
+  return e && end != e->value && !*end && v >= min && v <= max ? v : -1;
+}
+
 int pl_seg_file_read(pl_seg_req *r, const char *path, char *err, size_t n) {
   AVFormatContext *ic = NULL;
   const AVInputFormat *nut = av_find_input_format("nut");
   int ret = avformat_open_input(&ic, path, nut, NULL);
   if (ret < 0) return failed(ret, path, "cannot open", err, n);
-  const AVDictionaryEntry *runs =
-      ic->nb_streams == 1 ? av_dict_get(ic->streams[0]->metadata, DUR_KEY, NULL, 0) : NULL;
-  int64_t shift = ic->nb_streams == 1 ? shift_of(ic->streams[0]) : -1;
-  if (!runs || shift < 0) {
+  const AVStream *st0 = ic->nb_streams == 1 ? ic->streams[0] : NULL;
+  const AVDictionaryEntry *runs = st0 ? av_dict_get(st0->metadata, DUR_KEY, NULL, 0) : NULL;
+  int64_t shift = st0 ? meta_int(st0, SHIFT_KEY, 0, SEG_MAX_SHIFT) : -1;
+  int64_t want_crc = st0 ? meta_int(st0, CRC_KEY, 0, UINT32_MAX) : -1;
+  int64_t count = runs ? runs_count(runs->value) : -1;
+  if (count < 0 || shift < 0 || want_crc < 0 || st0->time_base.num <= 0 ||
+      st0->time_base.den <= 0) {
     avformat_close_input(&ic);
     return failed(AVERROR_INVALIDDATA, path, "not a segment file", err, n);
   }
-  AVRational tb = ic->streams[0]->time_base;
-  const char *run = runs->value;
-  int64_t dur = 0;
+  AVRational tb = st0->time_base;
+  /* The demuxer may replace the stream's metadata while it reads (NUT info
+   * packets): the runs are read from a copy. */
+  char *runs_copy = av_strdup(runs->value);
+  if (!runs_copy) {
+    avformat_close_input(&ic);
+    return failed(AVERROR(ENOMEM), path, "cannot read", err, n);
+  }
+  const char *run = runs_copy;
+  int64_t dur = 0, got = 0;
   long left = 0;
+  uint32_t crc = 0;
+  const char *what = "cannot read a packet";
   for (;;) {
     AVPacket *p = av_packet_alloc();
     if (!p) {
@@ -139,11 +196,14 @@ int pl_seg_file_read(pl_seg_req *r, const char *path, char *err, size_t n) {
       left = *end == '*' ? strtol(end + 1, &end, 10) : 0;
       run = *end == ',' ? end + 1 : end;
     }
-    if (left-- <= 0) {
+    if (left-- <= 0 || p->pts == AV_NOPTS_VALUE) {
       av_packet_free(&p);
+      what = left < 0 ? "more packets than its header lists" : "a packet without a timestamp";
       ret = AVERROR_INVALIDDATA;
       break;
     }
+    got++;
+    crc = crc_packet(crc, p);
     av_packet_rescale_ts(p, tb, r->pkt_tb);
     if (p->pts != AV_NOPTS_VALUE) p->pts -= shift;
     if (p->dts != AV_NOPTS_VALUE) p->dts -= shift;
@@ -155,6 +215,15 @@ int pl_seg_file_read(pl_seg_req *r, const char *path, char *err, size_t n) {
     if ((ret = pl_seg_add_packet(r, p, at)) < 0) break;
   }
   avformat_close_input(&ic);
-  if (ret == AVERROR_EOF) return 0;
-  return failed(ret, path, "cannot read a packet", err, n);
+  av_free(runs_copy);
+  if (ret != AVERROR_EOF) return failed(ret, path, what, err, n);
+  if (got < count) {
+    snprintf(err, n, "%s: cut short: %" PRId64 " of its %" PRId64 " packets", path, got, count);
+    return AVERROR_INVALIDDATA;
+  }
+  if (crc != (uint32_t)want_crc) {
+    snprintf(err, n, "%s: damaged: its packets' CRC is not the one its task wrote", path);
+    return AVERROR_INVALIDDATA;
+  }
+  return 0;
 }

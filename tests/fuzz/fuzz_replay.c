@@ -11,12 +11,15 @@
 
 #include "fuzz_transcode.h"
 
-/* Built three times: for fuzz_transcode.c, with FZ_REPLAY_PIPELINE for
- * fuzz_pipeline.c and with FZ_REPLAY_SURFACES for fuzz_surfaces.c. */
+/* Built four times: for fuzz_transcode.c, with FZ_REPLAY_PIPELINE for
+ * fuzz_pipeline.c, with FZ_REPLAY_SURFACES for fuzz_surfaces.c and
+ * with FZ_REPLAY_SEGJOIN for fuzz_segjoin.c. */
 #ifdef FZ_REPLAY_PIPELINE
 #define FZ_ONE fz_pipeline_one
 #elif defined(FZ_REPLAY_SURFACES)
 #define FZ_ONE fz_surfaces_one
+#elif defined(FZ_REPLAY_SEGJOIN)
+#define FZ_ONE fz_segjoin_one
 #else
 #define FZ_ONE fz_transcode_one
 #endif

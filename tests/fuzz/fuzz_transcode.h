@@ -11,6 +11,8 @@ int fz_transcode_one(const uint8_t *data, size_t size);
 int fz_pipeline_one(const uint8_t *data, size_t size);
 /* Filtergraph strings, option lines, custom-I/O callbacks (fuzz_surfaces.c). */
 int fz_surfaces_one(const uint8_t *data, size_t size);
+/* Hostile segment files through the join's reader, MP3 join and a whole join (fuzz_segjoin.c). */
+int fz_segjoin_one(const uint8_t *data, size_t size);
 /* What the last input went through, for the replay's log. */
 extern char fz_summary[256];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
