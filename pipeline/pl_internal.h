@@ -431,6 +431,8 @@ int pl_parse_int(const char *v, int *out);
 /* Encoders side by side for this output stream: 1 when it stays serial
  * (the option, the codec, the input). */
 int pl_seg_count(const pl_job *j, int out_stream);
+/* Why output stream out_stream stays serial whatever `segments` says (NULL: it can be cut). */
+const char *pl_seg_serial_why(const pl_job *j, int out_stream);
 
 /* ---- spawning stages: what main hands each stage isolate ---------------- */
 

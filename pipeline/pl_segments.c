@@ -14,10 +14,39 @@
  * whole stream in its header: it stays serial. */
 static const char *const seg_codecs[] = {"libmp3lame", "aac", "libopus", "alac"};
 
-static bool seg_codec(const char *name) {
-  for (size_t i = 0; i < sizeof seg_codecs / sizeof seg_codecs[0]; i++)
-    if (!strcmp(name, seg_codecs[i])) return true;
+/* Video encoders whose fresh instance begins with a keyframe and writes the
+ * same stream header for the same settings: each segment's packets decode
+ * on their own, so the join is the segments' packets one after the other. */
+static const char *const vseg_codecs[] = {"libx264",    "libx265",   "libvpx", "libvpx-vp9",
+                                          "libaom-av1", "libsvtav1", "mpeg4",  "mpeg1video",
+                                          "mpeg2video", "ffv1",      "mjpeg"};
+
+/* Those of them that leave cores idle on their own (their threads do not
+ * scale to a machine's cores): `auto` segments them. x264 and x265 keep two
+ * cores busy by themselves. */
+static const char *const vseg_auto_codecs[] = {"libvpx", "libvpx-vp9", "libaom-av1"};
+
+#define IN_LIST(name, l) in_list(name, l, sizeof l / sizeof l[0])
+static bool in_list(const char *name, const char *const *l, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(name, l[i])) return true;
   return false;
+}
+
+const char *pl_seg_serial_why(const pl_job *j, int out_stream) {
+  const pl_out_stream *o = &j->out[out_stream];
+  if (o->copy) return "the stream is copied, not encoded";
+  if (o->type == AVMEDIA_TYPE_AUDIO)
+    return IN_LIST(o->encoder, seg_codecs)
+               ? NULL
+               : "its packets cannot be joined across encoders (audio segments: libmp3lame, "
+                 "aac, libopus, alac)";
+  if (o->type != AVMEDIA_TYPE_VIDEO) return "only audio and video streams are cut";
+  if (!IN_LIST(o->encoder, vseg_codecs))
+    return "its segments are not known to join (video segments: libx264, libx265, libvpx, "
+           "libvpx-vp9, libaom-av1, libsvtav1, mpeg4, mpeg1video, mpeg2video, ffv1, mjpeg)";
+  if (j->force_kf) return "-force_key_frames places keyframes over the whole stream";
+  return NULL;
 }
 
 int64_t pl_seg_input_us(const pl_job *j) {
@@ -29,22 +58,46 @@ int64_t pl_seg_input_us(const pl_job *j) {
 }
 
 /* Automatic segments: only where they are sure to pay. The input must be
- * long enough that the overlaps cost little and the start-up is amortised,
- * there must be a core for each encoder, and no video encoder or other
- * output may be there to use those cores already. */
+ * long enough that the start-up is amortised, there must be a core for
+ * each encoder, and no other encoder may be there to use those cores
+ * already: an audio stream segments only in an audio-only output, a video
+ * stream only when its encoder cannot fill the cores and it is the only
+ * video encoder. */
 #define PL_SEG_AUTO_MIN_US 30000000
+#define PL_SEG_AUTO_VIDEO_MIN_US 8000000
 int pl_seg_count(const pl_job *j, int out_stream) {
   if (out_stream < 0 || out_stream >= j->nout || j->segments == 1) return 1;
   const pl_out_stream *o = &j->out[out_stream];
-  if (o->copy || o->type != AVMEDIA_TYPE_AUDIO || !seg_codec(o->encoder)) return 1;
+  if (pl_seg_serial_why(j, out_stream)) return 1;
   if (j->segments > 1) return j->segments;
-  for (int i = 0; i < j->nout; i++)
-    if (j->out[i].file != o->file || (j->out[i].type == AVMEDIA_TYPE_VIDEO && !j->out[i].copy))
+  bool video = o->type == AVMEDIA_TYPE_VIDEO;
+  if (video && !IN_LIST(o->encoder, vseg_auto_codecs)) return 1;
+  for (int i = 0; i < j->nout; i++) {
+    const pl_out_stream *p = &j->out[i];
+    if (p == o || p->copy) continue;
+    if (video ? p->type == AVMEDIA_TYPE_VIDEO : p->file != o->file || p->type == AVMEDIA_TYPE_VIDEO)
       return 1;
+  }
+  if (!video)
+    for (int i = 0; i < j->nout; i++)
+      if (j->out[i].file != o->file) return 1;
   int64_t d = pl_seg_input_us(j);
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  if (d < PL_SEG_AUTO_MIN_US || cpus < 2) return 1;
+  if (d < (video ? PL_SEG_AUTO_VIDEO_MIN_US : PL_SEG_AUTO_MIN_US) || cpus < 2) return 1;
   return cpus > PL_SEG_MAX ? PL_SEG_MAX : (int)cpus;
+}
+
+int64_t pl_seg_video_frames(int nseg, int64_t dur_us, AVRational fps, int64_t frame_bytes) {
+  double rate = fps.num > 0 && fps.den > 0 ? av_q2d(fps) : 25.0;
+  double s = dur_us > 0 ? dur_us / 1e6 / (2.0 * nseg) : PL_SEG_SECONDS;
+  if (s > PL_SEG_SECONDS) s = PL_SEG_SECONDS;
+  if (s < PL_VSEG_MIN_SECONDS) s = PL_VSEG_MIN_SECONDS;
+  int64_t n = (int64_t)(s * rate + 0.5);
+  int64_t cap = frame_bytes > 0 ? PL_VSEG_BYTES / frame_bytes : n;
+  int64_t floor1 = (int64_t)(rate + 0.5); /* a GOP shorter than a second costs too much */
+  if (cap < floor1) cap = floor1;
+  if (n > cap) n = cap;
+  return n > 0 ? n : 1;
 }
 
 int pl_seg_join_range(const char *encoder) {

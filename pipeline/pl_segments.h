@@ -54,6 +54,21 @@ int pl_seg_last(const pl_seg_plan *p, int64_t total);
 /* The last segment takes everything to the end, the encoder's flush included. */
 void pl_seg_make_last(pl_seg_window *w);
 bool pl_seg_keep(const pl_seg_window *w, int64_t pts);
+/*
+ * Video is cut at any frame: segment k owns frames [k*len, (k+1)*len) of
+ * the stream as the encoder gets them (after filters and frame rate), and
+ * its own encoder, which starts with a keyframe, makes all their packets.
+ * The frames, their count and their timestamps are the serial run's by
+ * construction. len: about dur_us / (2 * nseg) so the last wave of
+ * segments is short, at least PL_VSEG_MIN_SECONDS and at most
+ * PL_SEG_SECONDS, and no more than PL_VSEG_BYTES of decoded pictures
+ * (frame_bytes each; a second at least), as nseg segments are held at
+ * once.
+ */
+#define PL_VSEG_MIN_SECONDS 2
+#define PL_VSEG_BYTES (96LL << 20)
+int64_t pl_seg_video_frames(int nseg, int64_t dur_us, AVRational fps, int64_t frame_bytes);
+
 /* Frames either side of a boundary the join of this encoder's segments
  * chooses from (0: it cuts at the boundary). */
 int pl_seg_join_range(const char *encoder);

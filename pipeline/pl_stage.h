@@ -127,7 +127,12 @@ struct cx_aconv;
 int pl_enc_open(const pl_job *j, int out_stream, const AVFrame *fr, AVRational in_tb,
                 struct cx_enc **enc, struct cx_aconv **rc, int *quality, char *err);
 
-/* The encode stage of a segmented stream (stages/encode_seg.c). */
+/* The encode stage of a segmented audio stream (stages/encode_seg.c), of a
+ * segmented video stream (stages/encode_vseg.c). */
 void pl_encode_seg_start(pl_job *job, int nseg);
+void pl_encode_vseg_start(pl_job *job, int nseg);
+
+/* The frame rate a video output gets: -r, else the input stream's, else 25. */
+AVRational pl_out_fps(const pl_job *j, const pl_out_stream *o);
 
 #endif

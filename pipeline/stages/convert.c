@@ -27,8 +27,7 @@ typedef struct conv_window {
   bool done; /* past its end: the converter drains, then the stage ends */
 } conv_window;
 
-/* The frame rate a video output gets: -r, else the input stream's, else 25. */
-static AVRational out_fps(const pl_job *j, const pl_out_stream *o) {
+AVRational pl_out_fps(const pl_job *j, const pl_out_stream *o) {
   AVRational fps = j->rate;
   if (fps.num <= 0 || fps.den <= 0) fps = j->info.st[o->in_index].fps;
   if (fps.num <= 0 || fps.den <= 0) fps = (AVRational){25, 1};
@@ -44,7 +43,7 @@ static int64_t frames_end_us(const pl_job *job, int64_t start_us) {
   for (int i = 0; i < job->nout; i++) {
     const pl_out_stream *o = &job->out[i];
     if (o->file != me->file || o->type != AVMEDIA_TYPE_VIDEO || o->copy) continue;
-    return start_us + av_rescale_q(job->max_vframes, av_inv_q(out_fps(job, o)), AV_TIME_BASE_Q);
+    return start_us + av_rescale_q(job->max_vframes, av_inv_q(pl_out_fps(job, o)), AV_TIME_BASE_Q);
   }
   return -1;
 }
@@ -262,7 +261,7 @@ static int vsync_open(pl_filter *f) {
   if (in_fps.num <= 0 || in_fps.den <= 0) in_fps = j->info.st[o->in_index].fps;
   AVRational fps = j->rate;
   if (fps.num <= 0 || fps.den <= 0) fps = in_fps;
-  if (fps.num <= 0 || fps.den <= 0) fps = out_fps(j, o);
+  if (fps.num <= 0 || fps.den <= 0) fps = pl_out_fps(j, o);
   pl_vsync_cfg vc = {0};
   vc.mode = pl_vsync_resolve(j->vsync, j->out_format, j->info.nstreams);
   vc.in_tb = go.tb;

@@ -242,21 +242,31 @@ static const pl_filter_ops enc_ops = {enc_feed, enc_drain, enc_destroy};
 void pl_encode_entry(iso_value *msg) {
   pl_job *job = pl_job_take(msg);
   if (!job) return;
-  int nseg = pl_seg_count(job, job->self >= 0 ? job->node[job->self].out_stream : -1);
-  if (nseg > 1) {
-    pl_encode_seg_start(job, nseg);
+  int os = job->self >= 0 ? job->node[job->self].out_stream : -1;
+  int nseg = pl_seg_count(job, os);
+  bool cluster = job->seg_task >= 0 || job->seg_join;
+  bool video = os >= 0 && job->out[os].type == AVMEDIA_TYPE_VIDEO;
+  /* Video segments are cut in one process only: a cluster run refuses them below. */
+  if (nseg > 1 && !(video && cluster)) {
+    if (video)
+      pl_encode_vseg_start(job, nseg);
+    else
+      pl_encode_seg_start(job, nseg);
     return;
   }
+  /* Asked for segments this stream cannot have: it says why it runs serial. */
+  const char *why = os >= 0 && job->segments > 1 ? pl_seg_serial_why(job, os) : NULL;
   enc_impl *x = calloc(1, sizeof *x);
   if (!x) {
     pl_job_free(job);
     return;
   }
-  bool cluster = job->seg_task >= 0 || job->seg_join;
   char name[64] = "?";
   if (job->self >= 0)
     snprintf(name, sizeof name, "%s", job->out[job->node[job->self].out_stream].encoder);
   pl_filter *f = pl_filter_start(job, &enc_ops, x, pl_link_capacity(job, job->self));
+  if (f && why && !cluster)
+    pl_stage_log(f->st, AV_LOG_WARNING, "segments: %s runs serial: %s", name, why);
   /* A cluster run encodes nothing whole: every encoded stream is cut. */
   if (f && cluster)
     pl_stage_fail(f->st, ISO_EINVAL,

@@ -15,12 +15,13 @@
 typedef struct pl_seg_req {
   pl_job *job;
   int out_stream, index;
+  bool video; /* a video segment: its frames are all encoded, its packets all kept */
   pl_seg_window w;
-  AVRational tb; /* of the frames' pts: 1/sample_rate */
+  AVRational tb; /* of the frames' pts: 1/sample_rate (audio), the stage's input's (video) */
   AVFrame **fr;
   int nfr, frcap;
   AVPacket **pkt;
-  int64_t *at;                  /* each packet's pts in samples */
+  int64_t *at;                  /* each packet's pts in samples (audio), dts (video) */
   int npkt, pkcap, atcap, next; /* next: the join's read position */
   AVRational pkt_tb;
   /* The join's cut: packets in [join_from, join_to) go out; join_to is
@@ -42,6 +43,55 @@ int pl_seg_add_packet(pl_seg_req *r, AVPacket *pkt, int64_t at);
 /* The worker: takes a transferred pl_seg_req with its frames, encodes the
  * window, keeps the packets the join may need, returns the request. */
 iso_value *pl_seg_worker(iso_value *arg);
+
+/* The segments of a stage in flight: created (collecting or complete),
+ * dispatched to an encoder, joined (sent on). slot[k % PL_SEG_SLOTS] holds
+ * segment k while it is the stage's; complete: collected, then (once
+ * dispatched) its result is back. */
+#define PL_SEG_SLOTS (2 * PL_SEG_MAX + 4)
+typedef struct pl_segrun pl_segrun;
+struct pl_segrun {
+  pl_filter *f;
+  int nseg; /* encoders at once */
+  iso_port *reply;
+  iso_sendport *reply_sp;
+  pl_seg_req *slot[PL_SEG_SLOTS];
+  bool complete[PL_SEG_SLOTS];
+  int created, dispatched, joined, running;
+  bool eof;               /* the input has ended: the last segment is known */
+  AVCodecParameters *par; /* the stream's, until sent downstream */
+  AVRational par_tb;      /* the packets' time base */
+  bool params_sent;
+  /* Before dispatching r: 1 encode it here, 0 it is not encoded here (the
+   * hook did what else it needs), < 0 the stage failed. NULL: always 1. */
+  int (*local)(pl_segrun *s, pl_seg_req *r);
+};
+pl_seg_req **pl_segrun_slot(pl_segrun *s, int k);
+bool *pl_segrun_complete(pl_segrun *s, int k);
+/* Starts encoders for the complete segments, in order, while fewer than
+ * nseg run and fewer than 2 * nseg wait for the join. */
+void pl_segrun_dispatch(pl_segrun *s);
+/* The head segment is joined: freed, and the next may start (a paused
+ * input resumes). */
+void pl_segrun_next(pl_segrun *s);
+/* Feeds in (a frame) to take, which adds it to the segments (in is freed
+ * after) or says AVERROR(EAGAIN); while a complete segment waits for an
+ * encoder, or take says so, the input pauses until a reply or a join. */
+int pl_segrun_feed(pl_segrun *s, pl_msg *in, int (*take)(pl_segrun *s, pl_msg *in));
+/* The stream's parameters as the stage's first output: true when it is
+ * their turn (*out the message, NULL when out of memory). */
+bool pl_segrun_params(pl_segrun *s, pl_msg **out);
+/* What drain returns once nothing is ready: AVERROR_EOF after the last
+ * segment, else AVERROR(EAGAIN). */
+int pl_segrun_end(const pl_segrun *s);
+/* The reply port (on f's stage; its failure fails the stage), and its end
+ * with every segment still held. */
+void pl_segrun_open(pl_segrun *s, pl_filter *f);
+void pl_segrun_close(pl_segrun *s);
+
+/* A video segment's encoder (encode_vseg.c, on the worker): 0 or a
+ * negative AVERROR, the reason in r->err. */
+int pl_vseg_encode(pl_seg_req *r);
 
 /* A segment's kept packets, with their side data, in a NUT file (par: the
  * stream's parameters) and back (r->pkt_tb and r->tb set): 0, or a

@@ -166,7 +166,7 @@ iso_value *pl_seg_worker(iso_value *arg) {
   struct timespec c0, c1;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
   r->t0 = pl_now();
-  if (encode_segment(r) < 0) r->failed = true;
+  if ((r->video ? pl_vseg_encode(r) : encode_segment(r)) < 0) r->failed = true;
   r->t1 = pl_now();
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
   r->cpu_s = (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) * 1e-9;
