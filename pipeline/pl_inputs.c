@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_units.h"
 
 void pl_inputs_init(pl_job *j) {
   j->ninputs = 1;
   for (int k = 0; k < PL_MAX_INPUTS; k++) {
     memset(&j->in[k], 0, sizeof j->in[k]);
-    j->in[k].ss_us = j->in[k].t_us = -1;
+    j->in[k].ss_us = j->in[k].t_us = j->in[k].to_us = -1;
   }
 }
 
@@ -45,20 +46,32 @@ const char *pl_input_path(const pl_job *j, int k) {
   return j->in[k].path ? j->in[k].path : "";
 }
 
+int pl_input_fold_to(pl_input *in, int k, char *err, size_t n) {
+  if (in->to_us < 0) return ISO_OK;
+  int64_t from = in->ss_us > 0 ? in->ss_us : 0;
+  if (in->to_us <= from)
+    return pl_fail(err, n, "input #%d: to (%.3f s) is not after ss", k, in->to_us / 1e6);
+  if (in->t_us < 0 || in->to_us - from < in->t_us) in->t_us = in->to_us - from;
+  in->to_us = -1;
+  return ISO_OK;
+}
+
 static int parse_time_us(const char *key, const char *v, bool negative_ok, int64_t *out, char *err,
                          size_t n) {
-  int64_t us;
-  if (av_parse_time(&us, v, 1) < 0 || (!negative_ok && us < 0))
-    return pl_fail(err, n, "%s: bad time '%s'", key, v);
-  *out = us;
+  const char *why = "";
+  bool neg = negative_ok && v[0] == '-';
+  if (pl_units_time_us(v + neg, out, &why) < 0)
+    return pl_fail(err, n, "%s: bad time '%s' (%s)", key, v, why);
+  if (neg) *out = -*out;
   return ISO_OK;
 }
 
 int pl_input_rate(pl_input *in, const char *value, char *err, size_t n) {
-  AVRational r;
-  if (!value || av_parse_video_rate(&r, value) < 0 || r.num <= 0 || r.den <= 0)
-    return pl_fail(err, n, "r: bad frame rate '%s'", value ? value : "");
-  in->rate = r;
+  const char *why = "";
+  int num, den;
+  if (!value || pl_units_rate(value, &num, &den, &why) < 0)
+    return pl_fail(err, n, "r: bad frame rate '%s' (%s)", value ? value : "", why);
+  in->rate = (AVRational){num, den};
   return ISO_OK;
 }
 
@@ -68,12 +81,15 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   pl_input *in = &j->in[k];
   if (!strcmp(key, "itsoffset"))
     return parse_time_us(key, value ? value : "", true, &in->offset_us, err, n);
-  if (k == 0)
+  if (!value) return pl_fail(err, n, "%s: a value is needed", key);
+  /* Input #0's window and rate live here too; its name, format and
+   * demuxer options are the pipeline's own keys (iso_pipeline_set). */
+  if (k == 0 && strcmp(key, "ss") && strcmp(key, "t") && strcmp(key, "to") && strcmp(key, "r") &&
+      strcmp(key, "r:v"))
     return pl_fail(err, n,
                    "input #0: set '%s' with iso_pipeline_set (input #0's options are the "
                    "pipeline's)",
                    key);
-  if (!value) return pl_fail(err, n, "%s: a value is needed", key);
   if (!strcmp(key, "i")) {
     if (!*value) return pl_fail(err, n, "i: empty input name");
     pl_set_str(&in->path, value);
@@ -90,10 +106,11 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
     if (r == ISO_OK && in->t_us <= 0) return pl_fail(err, n, "t: must be positive");
     return r;
   }
+  if (!strcmp(key, "to")) return parse_time_us(key, value, false, &in->to_us, err, n);
   if (!strncmp(key, "in:", 3) && key[3])
     return av_dict_set(&in->opts, key + 3, value, 0) < 0 ? ISO_ENOMEM : ISO_OK;
-  return pl_fail(err, n, "'%s' is not an option of an input (i, f, r, ss, t, itsoffset, in:NAME)",
-                 key);
+  return pl_fail(err, n,
+                 "'%s' is not an option of an input (i, f, r, ss, t, to, itsoffset, in:NAME)", key);
 }
 
 /* ffmpeg's automatic choice across inputs (map_auto_video / _audio): in

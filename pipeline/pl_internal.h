@@ -237,16 +237,17 @@ typedef struct pl_dlink {
   int64_t start_us, end_us;
 } pl_dlink;
 
-/* Input #k (k >= 1) of several: its own -i, -f, demuxer options, -ss/-t
+/* Input #k (k >= 1) of several: its own -i, -f, demuxer options, -ss/-t/-to
  * (input options: it is read from ss for t) and -itsoffset. Input #0's
- * are the job's own fields (input, input_format, in_opts; its -ss/-t are
- * the outputs' windows), its offset is in[0].offset_us. */
+ * path, format and demuxer options are the job's own fields (input,
+ * input_format, in_opts); its -ss/-t/-to are composed into every output's
+ * window at start (pl_window_compose), its offset is in[0].offset_us. */
 typedef struct pl_input {
   char *path, *format;
   AVDictionary *opts;
-  int64_t ss_us, t_us; /* -1 unset */
-  int64_t offset_us;   /* -itsoffset: added to every timestamp */
-  AVRational rate;     /* -r before -i: frames counted at this rate; {0,0} none */
+  int64_t ss_us, t_us, to_us; /* -1 unset; to folds into t at start */
+  int64_t offset_us;          /* -itsoffset: added to every timestamp */
+  AVRational rate;            /* -r before -i: frames counted at this rate; {0,0} none */
 } pl_input;
 
 typedef struct pl_job {
@@ -467,6 +468,13 @@ typedef struct pl_trim {
   int64_t first;  /* audio: the first sample kept, in 1/first_rate */
   int first_rate;
 } pl_trim;
+/* Input #0's -ss/-t/-to composed with output j's own, as ffmpeg reads
+ * input and output options: j's ss, t and t_from end up describing the
+ * composed window from the input's start. ISO_OK, or ISO_EINVAL naming the
+ * output when nothing is left of the input. */
+int pl_window_compose(pl_job *j, const pl_input *in0, char *err, size_t n);
+/* A further input's -to folds into its -t (the earlier end wins). */
+int pl_input_fold_to(pl_input *in, int k, char *err, size_t n);
 /* The window of [start_us, end_us) (end_us < 0: none) in tb. */
 pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut);
 /* -1 drop the frame, 0 keep it (audio cut to the sample at both ends by

@@ -14,6 +14,7 @@
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_sopts.h"
+#include "pipeline/pl_units.h"
 #include "pipeline/pl_vsync.h"
 
 static int parse_bool(const char *v) {
@@ -21,28 +22,19 @@ static int parse_bool(const char *v) {
   return !(strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0);
 }
 
-/* "128k", "2M", "1.5M": SI multipliers as ffmpeg reads them. */
+/* A bit rate in the shared grammar ("128k", "2M", "64Ki", "1MB"). */
 static int parse_rate(const char *v, int64_t *out) {
-  char *end;
-  errno = 0;
-  double d = strtod(v, &end);
-  if (end == v || errno) return -1;
-  if (*end == 'k' || *end == 'K')
-    d *= 1e3, end++;
-  else if (*end == 'M')
-    d *= 1e6, end++;
-  else if (*end == 'G')
-    d *= 1e9, end++;
-  if (*end || d < 0) return -1;
-  *out = (int64_t)(d + 0.5);
+  uint64_t u;
+  const char *why = "";
+  if (pl_units_size(v, &u, &why) < 0 || u > INT64_MAX) return -1;
+  *out = (int64_t)u;
   return 0;
 }
 
 int pl_parse_int(const char *v, int *out) {
-  char *end;
-  errno = 0;
-  long l = strtol(v, &end, 10);
-  if (end == v || *end || errno || l < -1000000000L || l > 1000000000L) return -1;
+  long l;
+  const char *why = "";
+  if (pl_units_int(v, -1000000000L, 1000000000L, &l, &why) < 0) return -1;
   *out = (int)l;
   return 0;
 }
@@ -58,10 +50,8 @@ static int parse_crf(const char *v, double *out) {
 }
 
 static int parse_time(const char *v, int64_t *out) {
-  int64_t us;
-  if (av_parse_time(&us, v, 1) < 0 || us < 0) return -1;
-  *out = us;
-  return 0;
+  const char *why = "";
+  return pl_units_time_us(v, out, &why);
 }
 
 static int parse_size(const char *v, int *w, int *h) {
@@ -79,8 +69,8 @@ static int parse_size(const char *v, int *w, int *h) {
 }
 
 static int parse_fps(const char *v, AVRational *r) {
-  if (av_parse_video_rate(r, v) < 0 || r->num <= 0 || r->den <= 0) return -1;
-  return 0;
+  const char *why = "";
+  return pl_units_rate(v, &r->num, &r->den, &why);
 }
 
 /* ffmpeg options the CLI knows whose work the pipeline does not do (yet):

@@ -261,6 +261,13 @@ static int start(iso_pipeline *p) {
   for (int f = 0; r == ISO_OK && f < p->nfiles; f++)
     if (p->file[f]->out_io.write && !p->file[f]->output)
       r = pl_job_set(p->file[f], "o", "custom output", err, sizeof err);
+  /* Input windows: #0's into every output's, a further input's -to into its -t. */
+  pl_input in0 = p->job->in[0];
+  for (int f = 0; r == ISO_OK && f < p->nfiles; f++)
+    r = pl_window_compose(p->file[f], &in0, err, sizeof err);
+  p->job->in[0].ss_us = p->job->in[0].t_us = p->job->in[0].to_us = -1;
+  for (int k = 1; r == ISO_OK && k < p->job->ninputs; k++)
+    r = pl_input_fold_to(&p->job->in[k], k, err, sizeof err);
   if (r == ISO_OK) r = pl_job_prepare(p->job, err, sizeof err);
   for (int f = 1; r == ISO_OK && f < p->nfiles; f++) {
     r = pl_job_inherit_input(p->file[f], p->job);

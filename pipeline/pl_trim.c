@@ -86,3 +86,34 @@ int pl_trim_frame(pl_trim *w, AVFrame *fr, AVRational frame_tb) {
   if (w->cut && fr->pts < av_rescale_q(w->start, w->tb, frame_tb)) return -1;
   return 0;
 }
+
+/*
+ * Written before -i, -ss/-t/-to are the input's, as ffmpeg's input options:
+ * every output sees the input from that -ss to that end, and its own -ss,
+ * -t and -to count from there (an input -to is a position in the input, an
+ * output -to one on the output's clock, which starts at the input's -ss, as
+ * in ffmpeg). An output knows one window (ss, t from the input's start), so
+ * it gets the two composed; a -t and a -to both bound, the earlier end wins.
+ */
+int pl_window_compose(pl_job *j, const pl_input *in0, char *err, size_t n) {
+  if (in0->ss_us < 0 && in0->t_us < 0 && in0->to_us < 0) return ISO_OK;
+  int64_t i0 = in0->ss_us > 0 ? in0->ss_us : 0, o0 = j->ss_us > 0 ? j->ss_us : 0;
+  int64_t ends[4] = {in0->t_us >= 0 ? i0 + in0->t_us : -1, in0->to_us,
+                     j->t_us >= 0 ? i0 + o0 + j->t_us : -1, j->to_us >= 0 ? i0 + j->to_us : -1};
+  int64_t end = -1; /* from the input's start; -1 none */
+  bool from_input = false;
+  for (int i = 0; i < 4; i++)
+    if (ends[i] >= 0 && (end < 0 || ends[i] < end)) {
+      end = ends[i];
+      from_input = i < 2;
+    }
+  int64_t ss = i0 + o0;
+  if (end >= 0 && end <= ss)
+    return pl_fail(err, n, "output '%s': nothing left of the input after -ss %.3f",
+                   j->output ? j->output : "?", ss / 1e6);
+  j->ss_us = ss;
+  j->t_us = end < 0 ? -1 : end - ss;
+  j->to_us = -1;
+  j->t_from_input = end >= 0 && from_input;
+  return ISO_OK;
+}

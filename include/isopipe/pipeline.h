@@ -115,10 +115,13 @@ ISO_API int iso_pipeline_outputs(const iso_pipeline *p);
  * the one iso_pipeline_set's "i" names; iso_pipeline_add_input appends
  * input #k and returns k (>= 1) or a negative error; iso_pipeline_set_input
  * sets an option of input #k: "i" (its file or URL, required), "f" (its
- * format), "ss" and "t" (read it from ss for t seconds, as ffmpeg's input
- * options), "itsoffset" (seconds added to its timestamps; input #0 too)
- * and "in:NAME" (an AVOption of its demuxer). For input #0, "i", "f" and
- * "in:NAME" are iso_pipeline_set's; its -ss/-t are the outputs' ss/t.
+ * format), "ss", "t" and "to" (read it from ss for t seconds, or to the
+ * position to, as ffmpeg's input options), "r" (its pictures counted at
+ * that rate), "itsoffset" (seconds added to its timestamps) and "in:NAME"
+ * (an AVOption of its demuxer). For input #0, "i", "f" and "in:NAME" are
+ * iso_pipeline_set's; its "ss"/"t"/"to" compose with every output's own as
+ * ffmpeg's input and output options do: an output's ss, t and to count
+ * from the input's ss, and the earlier end wins.
  * Each input gets its own demux stage ("demux", "demux#1", ...) and its
  * timestamps start at 0 (its start time subtracted, as ffmpeg without
  * -copyts). Streams are picked per output by "map" ("1:a", "0:v:0?")

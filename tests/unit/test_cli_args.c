@@ -93,7 +93,7 @@ static void test_aliases_and_flags(void **state) {
   assert_string_equal(nth(&o, "map", 0), "0:v:0");
   assert_string_equal(nth(&o, "map", 1), "0:a:1");
   assert_string_equal(cli_opts_get(&o, "metadata"), "title=Hello");
-  assert_string_equal(cli_opts_get(&o, "r"), "29.970030");
+  assert_string_equal(cli_opts_get(&o, "r"), "30000/1001"); /* a named rate stays exact */
   assert_string_equal(cli_opts_get(&o, "g"), "48");
   assert_string_equal(cli_opts_get(&o, "threads"), "0");
   assert_string_equal(cli_opts_get(&o, "vf"), "scale=640:-2,fps=25");

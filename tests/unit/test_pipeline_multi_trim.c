@@ -1,4 +1,5 @@
 /* Pipeline tests: -ss / -t / -to per output when one input feeds several outputs. */
+#include <inttypes.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -262,6 +263,98 @@ static void t_durations(void **state) {
   expect_av(d, 23, 0.75, "aac", 36000, 1024);
 }
 
+/*
+ * Input #0's -ss/-t/-to composed with an output's own, as ffmpeg reads
+ * input and output options: the output's clock starts at the input's -ss,
+ * an input -to is a position in the input, the earlier end wins.
+ */
+static void t_compose(void **state) {
+  (void)state;
+  static const struct {
+    double in[3], out[3]; /* ss, t, to; -1 unset */
+    double ss, t;         /* composed; t -1 none */
+    bool from_input;
+  } c[] = {
+      {{1, -1, -1}, {-1, -1, -1}, 1, -1, false},  /* -ss 1 -i */
+      {{1, 2, -1}, {-1, -1, -1}, 1, 2, true},     /* -ss 1 -t 2 -i */
+      {{1, -1, 2.5}, {-1, -1, -1}, 1, 1.5, true}, /* -ss 1 -to 2.5 -i */
+      {{1, -1, -1}, {0.5, 1, -1}, 1.5, 1, false}, /* -ss 1 -i ... -ss 0.5 -t 1 */
+      {{1, -1, -1}, {-1, -1, 1}, 1, 1, false},    /* output -to counts from the input's -ss */
+      {{1, 3, -1}, {0.5, 5, -1}, 1.5, 2.5, true}, /* the input's end comes first */
+      {{-1, 1, -1}, {-1, 0.5, -1}, 0, 0.5, false},
+  };
+  char err[256];
+  for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+    pl_job *j = pl_job_new();
+    assert_non_null(j);
+    pl_input in0 = j->in[0];
+    int64_t *iw[3] = {&in0.ss_us, &in0.t_us, &in0.to_us}, *ow[3] = {&j->ss_us, &j->t_us, &j->to_us};
+    for (int w = 0; w < 3; w++) {
+      *iw[w] = c[k].in[w] < 0 ? -1 : (int64_t)(c[k].in[w] * 1e6);
+      *ow[w] = c[k].out[w] < 0 ? -1 : (int64_t)(c[k].out[w] * 1e6);
+    }
+    assert_int_equal(pl_window_compose(j, &in0, err, sizeof err), ISO_OK);
+    if (j->ss_us != (int64_t)(c[k].ss * 1e6) ||
+        j->t_us != (c[k].t < 0 ? -1 : (int64_t)(c[k].t * 1e6)) || j->to_us != -1 ||
+        j->t_from_input != c[k].from_input)
+      fail_msg("case %zu: ss %" PRId64 " t %" PRId64 " to %" PRId64 " from_input %d", k, j->ss_us,
+               j->t_us, j->to_us, j->t_from_input);
+    pl_job_free(j);
+  }
+  /* A further input's -to folds into its -t; the earlier end wins. */
+  pl_input more = {.ss_us = 1000000, .t_us = -1, .to_us = 2500000};
+  assert_int_equal(pl_input_fold_to(&more, 1, err, sizeof err), ISO_OK);
+  assert_int_equal(more.t_us, 1500000);
+  more = (pl_input){.ss_us = -1, .t_us = 500000, .to_us = 2500000};
+  assert_int_equal(pl_input_fold_to(&more, 1, err, sizeof err), ISO_OK);
+  assert_int_equal(more.t_us, 500000);
+  more = (pl_input){.ss_us = 3000000, .t_us = -1, .to_us = 2500000};
+  assert_int_equal(pl_input_fold_to(&more, 2, err, sizeof err), ISO_EINVAL);
+  assert_non_null(strstr(err, "input #2"));
+  /* Nothing left: -t 1 -i ... -ss 2 names the output. */
+  pl_job *j = pl_job_new();
+  assert_non_null(j);
+  assert_int_equal(pl_job_set(j, "o", "late.mkv", err, sizeof err), ISO_OK);
+  assert_int_equal(pl_job_set(j, "ss", "2", err, sizeof err), ISO_OK);
+  pl_input in0 = j->in[0];
+  in0.t_us = 1000000;
+  assert_int_equal(pl_window_compose(j, &in0, err, sizeof err), ISO_EINVAL);
+  assert_non_null(strstr(err, "late.mkv"));
+  assert_non_null(strstr(err, "nothing left"));
+  pl_job_free(j);
+}
+
+/* An embedder sets input #0's window through the API as the CLI does with
+ * -ss/-to before -i: both outputs see the input from 0.5 s to 1.5 s, the
+ * second one from its own -ss 0.5 on that clock. */
+static void t_input_window_api(void **state) {
+  (void)state;
+  char in[1024], a[1024], b[1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  tm_path(a, sizeof a, g_dir, "inwin-a.mkv");
+  tm_path(b, sizeof b, g_dir, "inwin-b.mkv");
+  tp_run r;
+  tp_init(&r);
+  const char *kv0[] = {"i", in, "o", a, "c:v", "mpeg4", "c:a", "pcm_s16le", NULL};
+  iso_pipeline *p = tp_make(&r, kv0);
+  assert_non_null(p);
+  assert_int_equal(iso_pipeline_set_input(p, 0, "ss", "0.5"), ISO_OK);
+  assert_int_equal(iso_pipeline_set_input(p, 0, "to", "1.5"), ISO_OK);
+  const char *o1[] = {"o", b, "c:v", "mpeg4", "c:a", "pcm_s16le", "ss", "0.5", NULL};
+  const char *const *more[] = {o1};
+  tp_add_outputs(p, more, 1);
+  if (iso_pipeline_run(p) != ISO_OK) fail_msg("run failed: %s", iso_pipeline_error(p));
+  iso_pipeline_free(p);
+  expect_av(a, 30, 1.0, "pcm_s16le", 48000, 0);
+  expect_av(b, 15, 0.5, "pcm_s16le", 24000, 0);
+  /* A name the input does not take is refused, naming the pipeline key. */
+  p = iso_pipeline_new();
+  assert_non_null(p);
+  assert_int_equal(iso_pipeline_set_input(p, 0, "map", "0"), ISO_EINVAL);
+  assert_non_null(strstr(iso_pipeline_error(p), "iso_pipeline_set"));
+  iso_pipeline_free(p);
+}
+
 /* A stream copy with its own -ss/-t next to an untrimmed transcode: the copy
  * starts on the first keyframe at or after its -ss, at 0, and ends at its
  * -t; the other output is whole. */
@@ -342,6 +435,8 @@ int main(void) {
       cmocka_unit_test(t_like_ffmpeg),
       cmocka_unit_test(t_like_single_outputs),
       cmocka_unit_test(t_durations),
+      cmocka_unit_test(t_compose),
+      cmocka_unit_test(t_input_window_api),
       cmocka_unit_test(t_copy_window),
       cmocka_unit_test(t_stats_outputs),
   };

@@ -227,62 +227,11 @@ static int set_output_file(app *a, int k, const char *path) {
   return 0;
 }
 
-/* -ss, -t, -to: 0, 1, 2; -1 for any other key. */
-static int trim_index(const char *key) {
-  static const char *const keys[] = {"ss", "t", "to"};
-  for (int i = 0; i < 3; i++)
-    if (!strcmp(key, keys[i])) return i;
-  return -1;
-}
-
-/*
- * Written before -i, -ss/-t/-to are the input's, as ffmpeg's input options:
- * every output sees the input from that -ss to that end, and its own -ss,
- * -t and -to count from there (an input -to is a position in the input,
- * an output -to one on the output's clock, which starts at the input's
- * -ss, as in ffmpeg). The pipeline knows one window per output (ss, t from
- * the input's start), so each output gets the two composed. Seconds, -1
- * unset; a -t and a -to both bound (the earlier wins, as the pipeline reads
- * them). 0, or -1 when nothing is left.
- */
-static int compose_window(const double in[3], const double out[3], double *ss, double *t,
-                          bool *from_input) {
-  double i0 = in[0] > 0 ? in[0] : 0, o0 = out[0] > 0 ? out[0] : 0;
-  double ends[4] = {in[1] >= 0 ? i0 + in[1] : -1, in[2], out[1] >= 0 ? i0 + o0 + out[1] : -1,
-                    out[2] >= 0 ? i0 + out[2] : -1};
-  double end = -1; /* from the input's start; -1 none */
-  *from_input = false;
-  for (int i = 0; i < 4; i++)
-    if (ends[i] >= 0 && (end < 0 || ends[i] < end)) {
-      end = ends[i];
-      *from_input = i < 2;
-    }
-  *ss = i0 + o0;
-  *t = end < 0 ? -1 : end - *ss;
-  return end >= 0 && *t <= 0 ? -1 : 0;
-}
-
-static int set_window(app *a, int k, const char *path, const double in[3], const double out[3]) {
-  double ss, t;
-  bool from_input;
-  char v[64], err[1200];
-  if (compose_window(in, out, &ss, &t, &from_input) < 0) {
-    snprintf(err, sizeof err, "output '%s': nothing left of the input after -ss %.3f", path, ss);
-    print_error(a, err);
-    return CLI_EXIT_USAGE;
-  }
-  snprintf(v, sizeof v, "%.6f", ss);
-  int ok = iso_pipeline_set_output(a->p, k, "ss", v) == ISO_OK;
-  snprintf(v, sizeof v, "%.6f", t);
-  if (ok && t >= 0) ok = iso_pipeline_set_output(a->p, k, "t", v) == ISO_OK;
-  if (ok && t >= 0 && from_input)
-    ok = iso_pipeline_set_output(a->p, k, "t_from", "input") == ISO_OK;
-  if (!ok) {
-    snprintf(err, sizeof err, "output '%s': %s", path, pipeline_reason(a, ISO_EINVAL));
-    print_error(a, err);
-    return CLI_EXIT_USAGE;
-  }
-  return 0;
+/* -ss, -t and -to written before -i are input #0's (the library composes
+ * them with each output's own, as ffmpeg reads input options). */
+static bool is_input_trim(const cli_kv *kv) {
+  return kv->before_input &&
+         (!strcmp(kv->key, "ss") || !strcmp(kv->key, "t") || !strcmp(kv->key, "to"));
 }
 
 /* A numbered (%d, %03d) or globbed name that is not itself a file. */
@@ -325,25 +274,11 @@ static int configure(app *a) {
     }
   int rc = set_output_file(a, 0, o->output);
   if (rc) return rc;
-  /* The input's -ss/-t/-to (before -i), composed with each output's own
-   * once all are known; without them each output's go straight through. */
-  double in_win[3] = {-1, -1, -1}, out_win[CLI_MAX_OUTPUTS][3];
-  const char *paths[CLI_MAX_OUTPUTS] = {o->output};
-  bool input_trim = false;
-  for (int k = 0; k < CLI_MAX_OUTPUTS; k++)
-    out_win[k][0] = out_win[k][1] = out_win[k][2] = -1;
-  for (size_t i = 0; i < o->nkv; i++) {
-    int w = trim_index(o->kv[i].key);
-    if (w >= 0 && o->kv[i].before_input) {
-      in_win[w] = atof(o->kv[i].value);
-      input_trim = true;
-    }
-  }
   int cur = 0; /* the output the options apply to */
   for (size_t i = 0; i < o->nkv; i++) {
     const cli_kv *kv = &o->kv[i];
-    /* Options of a further input, and any input's -itsoffset. */
-    if (kv->input > 0 || !strcmp(kv->key, "itsoffset")) {
+    /* Options of a further input, any input's -itsoffset and window. */
+    if (kv->input > 0 || !strcmp(kv->key, "itsoffset") || is_input_trim(kv)) {
       if (iso_pipeline_set_input(a->p, kv->input, kv->key, kv->value) != ISO_OK) {
         snprintf(err, sizeof err, "option '%s %s' for input #%d (%s): %s", kv->opt, kv->value,
                  kv->input, kv->input ? o->more_in[kv->input] : o->input,
@@ -360,7 +295,6 @@ static int configure(app *a) {
         print_error(a, err);
         return CLI_EXIT_USAGE;
       }
-      if (cur < CLI_MAX_OUTPUTS) paths[cur] = kv->value;
       rc = set_output_file(a, cur, kv->value);
       if (rc) return rc;
       continue;
@@ -373,11 +307,6 @@ static int configure(app *a) {
         print_error(a, err);
         return CLI_EXIT_USAGE;
       }
-      continue;
-    }
-    int w = trim_index(kv->key);
-    if (input_trim && w >= 0) {
-      if (!kv->before_input && cur < CLI_MAX_OUTPUTS) out_win[cur][w] = atof(kv->value);
       continue;
     }
     const char *key = is_output_whitelist(kv) ? "output_protocol_whitelist" : kv->key;
@@ -406,9 +335,6 @@ static int configure(app *a) {
       return CLI_EXIT_FAIL;
     }
   }
-  int nout = iso_pipeline_outputs(a->p);
-  for (int k = 0; input_trim && k < nout && k < CLI_MAX_OUTPUTS; k++)
-    if ((rc = set_window(a, k, paths[k] ? paths[k] : "?", in_win, out_win[k]))) return rc;
   if (o->stats_path && iso_pipeline_set_stats_path(a->p, o->stats_path) != ISO_OK) {
     snprintf(err, sizeof err, "--stats %s: %s", o->stats_path, pipeline_reason(a, ISO_EINVAL));
     print_error(a, err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "isopipe/common.h"
+#include "pipeline/pl_units.h"
 #include "tools/isopipe/cli_optdefs.h"
 #include "tools/isopipe/cli_units.h"
 
@@ -72,7 +73,7 @@ int cli_parse_loglevel(const char *s, int *level) {
   }
   long v;
   const char *why;
-  if (cli_parse_int(s, -8, 64, &v, &why) == 0) {
+  if (pl_units_int(s, -8, 64, &v, &why) == 0) {
     *level = (int)v;
     return 0;
   }
@@ -86,14 +87,14 @@ static int check_value(const cli_optdef *d, const char *opt, const char *v, char
   switch (d->k) {
   case K_TIME: {
     double t;
-    if (cli_parse_time(v, &t, &why) < 0)
+    if (pl_units_time(v, &t, &why) < 0)
       return fail(err, en, "invalid time '%s' for %s: %s", v, opt, why);
     snprintf(norm, nn, "%.6f", t);
     return 0;
   }
   case K_BITRATE: {
     uint64_t b;
-    if (cli_parse_size(v, &b, &why) < 0)
+    if (pl_units_size(v, &b, &why) < 0)
       return fail(err, en, "invalid %s '%s' for %s: %s", d->min ? "value" : "bit rate", v, opt,
                   why);
     if (b < (uint64_t)d->min || (d->max && b > (uint64_t)d->max))
@@ -103,7 +104,7 @@ static int check_value(const cli_optdef *d, const char *opt, const char *v, char
   }
   case K_COUNT: {
     long n;
-    if (cli_parse_int(v, d->min, d->max, &n, &why) < 0)
+    if (pl_units_int(v, d->min, d->max, &n, &why) < 0)
       return fail(err, en, "invalid value '%s' for %s: %s (expected %ld..%ld)", v, opt, why, d->min,
                   d->max);
     return 0;
@@ -114,7 +115,7 @@ static int check_value(const cli_optdef *d, const char *opt, const char *v, char
       snprintf(norm, nn, "0");
       return 0;
     }
-    if (cli_parse_int(v, d->min, d->max, &n, &why) < 0)
+    if (pl_units_int(v, d->min, d->max, &n, &why) < 0)
       return fail(err, en, "invalid value '%s' for %s: expected 'auto' or 0..%ld", v, opt, d->max);
     return 0;
   }
@@ -126,15 +127,15 @@ static int check_value(const cli_optdef *d, const char *opt, const char *v, char
     return 0;
   }
   case K_RATE: {
-    double r;
-    if (cli_parse_rate(v, &r, &why) < 0)
+    int num, den;
+    if (pl_units_rate(v, &num, &den, &why) < 0)
       return fail(err, en, "invalid rate '%s' for %s: %s", v, opt, why);
-    if (isalpha((unsigned char)v[0])) snprintf(norm, nn, "%.6f", r);
+    if (isalpha((unsigned char)v[0])) snprintf(norm, nn, "%d/%d", num, den);
     return 0;
   }
   case K_WXH: {
     int w, h;
-    if (cli_parse_wxh(v, &w, &h, &why) < 0)
+    if (pl_units_wxh(v, &w, &h, &why) < 0)
       return fail(err, en, "invalid size '%s' for %s: %s", v, opt, why);
     snprintf(norm, nn, "%dx%d", w, h);
     return 0;
@@ -208,7 +209,7 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
     set_str(&o->progress_url, v);
   } else if (strcmp(n, "stats_period") == 0) {
     double t;
-    if (cli_parse_time(v, &t, &why) < 0)
+    if (pl_units_time(v, &t, &why) < 0)
       return fail(err, en, "invalid time '%s' for %s: %s", v, opt, why);
     if (t < 0.01) return fail(err, en, "invalid time '%s' for %s: must be at least 0.01 s", v, opt);
     o->stats_period = t;
