@@ -9,10 +9,12 @@ exit 0 with less output than ffmpeg writes from the same input (fewer packets
 of a type, beyond 2 %); the same packets with another duration are counted
 apart (timing, not data).
 
-Usage: hostile_campaign.py ISOPIPE OUTDIR [SEED_FILES...]
+Usage: hostile_campaign.py ISOPIPE OUTDIR [--sets a,b] [--jobs N] [SEED_FILES...]
 Without seed files: media/ and the corpus's audio/video files. Prints one line
 per finding and a summary; the mutants stay in OUTDIR/inputs to replay.
+--sets picks option sets (default: all), --jobs runs that many at once.
 """
+import concurrent.futures
 import json
 import os
 import random
@@ -22,7 +24,15 @@ import sys
 OPTION_SETS = {
     "transcode": ["-c:v", "mpeg4", "-s", "64x48", "-c:a", "aac", "-ac", "1", "-f", "matroska"],
     "copy": ["-c", "copy", "-f", "matroska"],
+    "mp4": ["-c:v", "mpeg4", "-s", "64x48", "-c:a", "aac", "-f", "mp4"],
+    "mp3": ["-vn", "-c:a", "libmp3lame", "-f", "mp3"],
+    "trim": ["-ss", "0.3", "-t", "1", "-c:v", "mpeg4", "-s", "64x48", "-c:a", "aac", "-f", "matroska"],
+    "filter": ["-vf", "scale=48:32,hflip", "-af", "volume=0.5", "-c:v", "mpeg4", "-c:a", "aac",
+               "-f", "matroska"],
+    "fps": ["-r", "10", "-c:v", "mpeg4", "-s", "64x48", "-an", "-f", "matroska"],
+    "nut": ["-c:v", "mpeg4", "-s", "64x48", "-c:a", "pcm_s16le", "-f", "nut"],
 }
+EXT = {"mp4": ".mp4", "mp3": ".mp3", "nut": ".nut"}
 TIMEOUT = 30
 
 
@@ -80,6 +90,52 @@ def run(cmd, out, env=None):
         return "timeout", ""
 
 
+def judge(rc, err, frc, o1, o2, got):
+    """What is wrong with one run (None: nothing); counts go to got."""
+    def add(key):
+        got[key] = got.get(key, 0) + 1
+    what = None
+    if rc == "timeout":
+        add("hang")
+        what = "hang"
+    elif rc == 86 or "Sanitizer" in err or "runtime error:" in err:
+        add("sanitizer")
+        what = "sanitizer report"
+    elif rc < 0:
+        add("crash")
+        what = "signal %d" % -rc
+    elif rc == 0:
+        add("exit0")
+        mine = probe(o1) if os.path.exists(o1) else None
+        theirs = probe(o2) if frc == 0 and os.path.exists(o2) else None
+        if theirs is None and frc != 0:
+            add("ffmpeg_fails_isopipe_ok")
+        if mine is None:
+            what = "exit 0 without a readable output"
+            if theirs is not None:
+                add("less_than_ffmpeg")
+        elif theirs is not None:
+            short = [t for t, k in theirs[0].items() if mine[0].get(t, 0) < k * 0.98]
+            if short:
+                add("less_than_ffmpeg")
+                what = "exit 0 with less than ffmpeg: %s %.2f s vs %s %.2f s" % (
+                    mine[0], mine[1], theirs[0], theirs[1])
+            elif abs(mine[1] - theirs[1]) > 0.1:
+                # The same packets on another clock (a damaged timestamp
+                # followed or not, an audio gap kept or closed): no data lost.
+                add("timing_differs")
+                what = "same packets, other duration: %s %.2f s vs %s %.2f s" % (
+                    mine[0], mine[1], theirs[0], theirs[1])
+    else:
+        add("clean_error")
+        if frc == 0:
+            add("isopipe_fails_ffmpeg_ok")
+            theirs = probe(o2)
+            what = "fails (exit %s) where ffmpeg writes %s: %s" % (
+                rc, theirs, (err.strip().splitlines() or [""])[-1][:200])
+    return what
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__)
@@ -87,12 +143,20 @@ def main():
     iso, outdir = sys.argv[1], sys.argv[2]
     src = os.path.dirname(os.path.abspath(__file__)) + "/../.."
     corpus = os.environ.get("ISO_MEDIA_CORPUS", src + "/../shared/media-corpus")
-    seeds = sys.argv[3:]
+    rest, seeds, sets, jobs = sys.argv[3:], [], list(OPTION_SETS), 1
+    while rest:
+        a = rest.pop(0)
+        if a == "--sets":
+            sets = rest.pop(0).split(",")
+        elif a == "--jobs":
+            jobs = int(rest.pop(0))
+        else:
+            seeds.append(a)
     if not seeds:
         for d in (src + "/media", corpus + "/video", corpus + "/audio"):
             if os.path.isdir(d):
                 seeds += sorted(os.path.join(d, f) for f in os.listdir(d)
-                                if not f.endswith((".md", ".sh")) and os.path.getsize(os.path.join(d, f)) < 1 << 20)
+                                if not f.endswith((".md", ".sh", ".raw")) and os.path.getsize(os.path.join(d, f)) < 1 << 20)
     inputs_dir = os.path.join(outdir, "inputs")
     os.makedirs(inputs_dir, exist_ok=True)
     rng = random.Random(0x14)
@@ -112,50 +176,26 @@ def main():
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=86")
     counts = {"runs": 0, "exit0": 0, "clean_error": 0, "crash": 0, "sanitizer": 0, "hang": 0,
               "less_than_ffmpeg": 0, "timing_differs": 0, "ffmpeg_fails_isopipe_ok": 0, "isopipe_fails_ffmpeg_ok": 0}
-    o1, o2 = os.path.join(outdir, "iso.mkv"), os.path.join(outdir, "ff.mkv")
-    for inp in inputs:
-        for name, opts in OPTION_SETS.items():
-            counts["runs"] += 1
-            rc, err = run([iso, "-nostdin", "-hide_banner", "-y", "-i", inp] + opts + [o1], o1, env)
-            frc, _ = run(["ffmpeg", "-nostdin", "-v", "quiet", "-y", "-i", inp] + opts + [o2], o2)
-            what = None
-            if rc == "timeout":
-                counts["hang"] += 1
-                what = "hang"
-            elif rc == 86 or "Sanitizer" in err or "runtime error:" in err:
-                counts["sanitizer"] += 1
-                what = "sanitizer report"
-            elif rc < 0:
-                counts["crash"] += 1
-                what = "signal %d" % -rc
-            elif rc == 0:
-                counts["exit0"] += 1
-                mine = probe(o1) if os.path.exists(o1) else None
-                theirs = probe(o2) if frc == 0 and os.path.exists(o2) else None
-                if theirs is None and frc != 0:
-                    counts["ffmpeg_fails_isopipe_ok"] += 1
-                if mine is None:
-                    what = "exit 0 without a readable output"
-                    counts["less_than_ffmpeg"] += theirs is not None
-                elif theirs is not None:
-                    short = [t for t, k in theirs[0].items() if mine[0].get(t, 0) < k * 0.98]
-                    if short:
-                        counts["less_than_ffmpeg"] += 1
-                        what = "exit 0 with less than ffmpeg: %s %.2f s vs %s %.2f s" % (
-                            mine[0], mine[1], theirs[0], theirs[1])
-                    elif abs(mine[1] - theirs[1]) > 0.1:
-                        # The same packets on another clock (a damaged timestamp
-                        # followed or not, an audio gap kept or closed): no data lost.
-                        counts["timing_differs"] += 1
-                        what = "same packets, other duration: %s %.2f s vs %s %.2f s" % (
-                            mine[0], mine[1], theirs[0], theirs[1])
-            else:
-                counts["clean_error"] += 1
-                if frc == 0:
-                    counts["isopipe_fails_ffmpeg_ok"] += 1
-                    theirs = probe(o2)
-                    what = "fails (exit %s) where ffmpeg writes %s: %s" % (
-                        rc, theirs, (err.strip().splitlines() or [""])[-1][:200])
+    work = [(k, inp, name) for k, (inp, name) in enumerate((i, n) for i in inputs for n in sets)]
+
+    def one(item):
+        k, inp, name = item
+        opts = OPTION_SETS[name]
+        ext = EXT.get(name, ".mkv")
+        o1, o2 = os.path.join(outdir, "iso-%d%s" % (k, ext)), os.path.join(outdir, "ff-%d%s" % (k, ext))
+        got = {"runs": 1}
+        rc, err = run([iso, "-nostdin", "-hide_banner", "-y", "-i", inp] + opts + [o1], o1, env)
+        frc, _ = run(["ffmpeg", "-nostdin", "-v", "quiet", "-y", "-i", inp] + opts + [o2], o2)
+        what = judge(rc, err, frc, o1, o2, got)
+        for o in (o1, o2):
+            if os.path.exists(o):
+                os.unlink(o)
+        return name, inp, what, got
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
+        for name, inp, what, got in ex.map(one, work):
+            for key, v in got.items():
+                counts[key] += v
             if what:
                 print("%-9s %s: %s" % (name, inp, what), flush=True)
     print("campaign:", json.dumps(counts), "inputs:", len(inputs), flush=True)

@@ -1,5 +1,5 @@
-/* Faults and safe defaults through the CLI: full disk, unwritable output, bad encoder, vanishing
- * input, refused inputs. */
+/* Faults and safe defaults through the CLI: full disk, unwritable output, file size limit, cut
+ * pipe, bad encoder, vanishing input, refused inputs. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -93,6 +93,54 @@ static void fa_disk_full(void) {
   const char *mp4[] = {"-y",  "-i", g_clip, "-c:v",      "mpeg4", "-c:a",
                        "aac", "-f", "mp4",  "/dev/full", NULL};
   fa_case("output to /dev/full (mp4)", EXPECT_ERROR, "/dev/full", NULL, NULL, mp4);
+}
+
+/* A shell runs the CLI (cmd's %s: the CLI, the input, the output) and
+ * exits with its status: for limits and pipes the spawner cannot set. */
+static void fa_shell(const char *title, const char *cmd, const char *out, const char *want) {
+  char line[4096];
+  snprintf(line, sizeof line, cmd, g_cli, g_long, out);
+  char *argv[] = {"/bin/bash", "-c", line, NULL};
+  rel_proc p;
+  rel_spawn_opts o = {.timeout_s = 20};
+  if (rel_spawn(argv, &o, &p) != 0) {
+    printf("FAIL %s: cannot spawn\n", title);
+    g_failed++;
+    return;
+  }
+  char what[64], eline[512];
+  const char *err = rel_error_line(&p, eline, sizeof eline);
+  const char *problem = NULL;
+  if (p.timed_out || rel_sanitizer_report(&p))
+    problem = "hang or sanitizer report";
+  else if (rel_exit_code(&p) != 1)
+    problem = "expected exit 1 (a signal ends it without a word, exit 0 hides the cut)";
+  else if (!err || !rel_error_names_stage(err) || !strstr(err, want))
+    problem = "the error line does not name the stage and the reason";
+  printf("%s %s: %s: %s\n", problem ? "FAIL" : "ok  ", title, rel_describe(&p, what, sizeof what),
+         err ? err : "(no error line)");
+  if (problem) {
+    printf("     %s\n%s", problem, p.err);
+    g_failed++;
+  } else {
+    g_passed++;
+  }
+}
+
+/* An output past `ulimit -f` (ffmpeg 5.1 dies by SIGXFSZ, exit 153, with
+ * no message), and a pipe whose reader stops after 4 KB: both exit 1 naming
+ * the output and the reason. */
+static void fa_limits(void) {
+  char out[700];
+  tm_path(out, sizeof out, g_dir, "fsize.mkv");
+  fa_shell("output past ulimit -f 16",
+           "ulimit -f 16 && exec '%s' -nostdin -hide_banner -y -i '%s' -c:v mpeg4 -c:a aac '%s'",
+           out, "File too large");
+  fa_shell("output to a pipe cut by head -c 4096",
+           "'%s' -nostdin -hide_banner -y -i '%s' -c:v mpeg4 -c:a aac -f matroska %s | "
+           "head -c 4096 > /dev/null; exit ${PIPESTATUS[0]}",
+           "-", "Broken pipe");
+  unlink(out);
 }
 
 static void fa_unwritable(void) {
@@ -349,6 +397,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN); /* FIFO writers may outlive their reader */
   fa_disk_full();
   fa_unwritable();
+  fa_limits();
   fa_bad_encoder();
   fa_vanishing_input();
   fa_safe_defaults();

@@ -67,6 +67,10 @@ int cli_signals_install(void) {
   ign.sa_handler = SIG_IGN;
   sigemptyset(&ign.sa_mask);
   sigaction(SIGPIPE, &ign, NULL);
+  /* A file past RLIMIT_FSIZE: without the signal the write fails with
+   * EFBIG and the stage that wrote it says which file (the signal would
+   * end the process without a word). */
+  sigaction(SIGXFSZ, &ign, NULL);
   return 0;
 }
 
