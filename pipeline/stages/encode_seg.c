@@ -5,8 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <libavutil/crc.h>
 
 #include "pipeline/stages/encode_seg.h"
 
@@ -28,10 +31,26 @@ typedef struct seg_impl {
    * and the segment that gave the last one. */
   int64_t next_pts;
   int last_seg;
+  int64_t run_id; /* of a cluster run: see run_id() */
 } seg_impl;
 
 static void seg_path(const seg_impl *x, int k, char *path, size_t n) {
   snprintf(path, n, "%s/seg-%d.nut", x->f->st->job->seg_dir, k);
+}
+
+/* A cluster run's input: its size and modification time, so the join takes
+ * no segment a run on another input left (or on this one before it
+ * changed). The tasks and the join see the input on shared storage, where
+ * device numbers differ between nodes: they are not part of it. */
+static int64_t run_id(const pl_job *j) {
+  struct stat sb;
+  if (!j->input || stat(j->input, &sb) < 0) return 0;
+  char key[64];
+  int n = snprintf(key, sizeof key, "%lld|%lld.%09ld", (long long)sb.st_size,
+                   (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
+  if (n < 0 || (size_t)n >= sizeof key) return 0;
+  uint32_t crc = av_crc(av_crc_get_table(AV_CRC_32_IEEE), 0, (const uint8_t *)key, (size_t)n);
+  return crc ? crc : 1;
 }
 
 /* "segment k", and in a join the file it came from. */
@@ -164,6 +183,7 @@ static pl_seg_req *new_seg(seg_impl *x, int k) {
   r->tb = (AVRational){1, x->sample_rate};
   r->w = pl_seg_window_of(&x->plan, k, x->base);
   r->join_from = INT64_MIN;
+  r->run_id = x->run_id;
   return r;
 }
 
@@ -205,6 +225,7 @@ static int start(seg_impl *x, const pl_msg *in) {
     return AVERROR(EINVAL);
   }
   x->sample_rate = in->frame->sample_rate;
+  if (x->task >= 0 || x->join) x->run_id = run_id(st->job);
   int64_t dur = pl_seg_input_us(st->job);
   const char *name = st->job->out[st->node->out_stream].encoder;
   pl_seg_plan_make(&x->plan, x->run.nseg, fs, delay, x->sample_rate, dur, pl_seg_join_range(name));

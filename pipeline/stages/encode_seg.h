@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_stage.h"
 #include "pipeline/pl_segments.h"
+#include "pipeline/pl_stage.h"
 
 #define PL_SEG_TAG 0x504c5347u /* "PLSG": a segment's request / result */
 
@@ -33,6 +33,9 @@ typedef struct pl_seg_req {
   double cpu_s;    /* the worker's thread CPU */
   bool failed;
   char err[CX_ERRLEN];
+  /* A cluster run's input (pl_seg_file_*): written with the segment, and
+   * the join reads only segments of its own; 0 none. */
+  int64_t run_id;
 } pl_seg_req;
 
 void pl_seg_req_free(void *p);

@@ -25,6 +25,7 @@
 #define SHIFT_KEY "isopipe_shift"
 #define DUR_KEY "isopipe_durations"
 #define CRC_KEY "isopipe_crc"
+#define RUN_KEY "isopipe_run"
 
 static uint32_t crc_packet(uint32_t crc, const AVPacket *p) {
   const AVCRC *t = av_crc_get_table(AV_CRC_32_IEEE);
@@ -64,6 +65,7 @@ static int set_timing(AVStream *st, const pl_seg_req *r) {
   if (ret >= 0) ret = av_dict_set(&st->metadata, DUR_KEY, runs, AV_DICT_DONT_STRDUP_VAL);
   if (ret >= 0) ret = av_dict_set_int(&st->metadata, SHIFT_KEY, shift, 0);
   if (ret >= 0) ret = av_dict_set_int(&st->metadata, CRC_KEY, crc, 0);
+  if (ret >= 0 && r->run_id > 0) ret = av_dict_set_int(&st->metadata, RUN_KEY, r->run_id, 0);
   return ret < 0 ? ret : 0;
 }
 
@@ -164,6 +166,12 @@ int pl_seg_file_read(pl_seg_req *r, const char *path, char *err, size_t n) {
       st0->time_base.den <= 0) {
     avformat_close_input(&ic);
     return failed(AVERROR_INVALIDDATA, path, "not a segment file", err, n);
+  }
+  if (r->run_id > 0 && meta_int(st0, RUN_KEY, 1, UINT32_MAX) != r->run_id) {
+    avformat_close_input(&ic);
+    snprintf(err, n, "%s: from another run: its input was another file, or has changed since",
+             path);
+    return AVERROR_INVALIDDATA;
   }
   AVRational tb = st0->time_base;
   /* The demuxer may replace the stream's metadata while it reads (NUT info
