@@ -4,8 +4,8 @@
 #include <stdlib.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_stage.h"
 #include "pipeline/pl_preview.h"
+#include "pipeline/pl_stage.h"
 
 typedef struct dec_impl {
   int in_index; /* the input stream decoded */

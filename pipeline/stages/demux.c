@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_stage.h"
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_stage.h"
 #include "pipeline/pl_tsfix.h"
 
 /* One link out of the demux (pl_dlink): a stream to one consumer. */

@@ -15,7 +15,9 @@
 typedef struct pl_seg_req {
   pl_job *job;
   int out_stream, index;
-  bool video; /* a video segment: its frames are all encoded, its packets all kept */
+  bool video;   /* a video segment: its frames are all encoded, its packets all kept */
+  bool stopped; /* a video segment's encoder saw main's stop: its packets end the stream */
+  bool head;    /* the oldest segment not yet joined when it started: it never stops early */
   pl_seg_window w;
   AVRational tb; /* of the frames' pts: 1/sample_rate (audio), the stage's input's (video) */
   AVFrame **fr;
@@ -65,6 +67,7 @@ struct pl_segrun {
   AVCodecParameters *par; /* the stream's, until sent downstream */
   AVRational par_tb;      /* the packets' time base */
   bool params_sent;
+  bool stopped; /* the join reached a stopped segment: the stream ends there */
   /* Before dispatching r: 1 encode it here, 0 it is not encoded here (the
    * hook did what else it needs), < 0 the stage failed. NULL: always 1. */
   int (*local)(pl_segrun *s, pl_seg_req *r);
@@ -85,7 +88,8 @@ int pl_segrun_feed(pl_segrun *s, pl_msg *in, int (*take)(pl_segrun *s, pl_msg *i
  * their turn (*out the message, NULL when out of memory). */
 bool pl_segrun_params(pl_segrun *s, pl_msg **out);
 /* What drain returns once nothing is ready: AVERROR_EOF after the last
- * segment, else AVERROR(EAGAIN). */
+ * segment (once stopped: after the input's end, with no encoder running),
+ * else AVERROR(EAGAIN). */
 int pl_segrun_end(const pl_segrun *s);
 /* The reply port (on f's stage; its failure fails the stage), and its end
  * with every segment still held. */

@@ -105,7 +105,7 @@ static int vseg_feed(pl_filter *f, pl_msg *in) {
     pl_segrun_dispatch(&x->run);
     return 0;
   }
-  if (in->kind != PL_M_FRAME) {
+  if (in->kind != PL_M_FRAME || x->run.stopped) {
     pl_msg_free(in);
     return 0;
   }
@@ -148,6 +148,15 @@ static int vseg_drain(pl_filter *f, pl_msg **out) {
   while (x->run.joined < x->run.dispatched && *pl_segrun_complete(&x->run, x->run.joined)) {
     pl_seg_req *r = *pl_segrun_slot(&x->run, x->run.joined);
     if (r->next < r->npkt) return next_packet(x, r, out);
+    if (r->stopped) {
+      /* Later segments would leave a hole: the output ends with this one. */
+      if (!x->run.stopped)
+        pl_stage_log(f->st, AV_LOG_INFO,
+                     "segments: stopped during segment %d; the frames after it are not encoded",
+                     r->index);
+      x->run.stopped = true;
+      break;
+    }
     pl_segrun_next(&x->run);
   }
   return pl_segrun_end(&x->run);
@@ -204,6 +213,14 @@ int pl_vseg_encode(pl_seg_req *r) {
   int q = 0, ret = 0;
   for (int i = 0; i <= r->nfr && ret >= 0; i++) {
     AVFrame *fr = i < r->nfr ? r->fr[i] : NULL;
+    /* Main asked to stop (Ctrl-C): the head segment encodes what it holds,
+     * as a serial encoder flushes what reached it; a later one flushes
+     * what it has encoded so far, and the output ends with it. */
+    if (fr && !r->head && pl_flag_interrupt(r->job->flag)) {
+      r->stopped = true;
+      fr = NULL;
+      i = r->nfr;
+    }
     if (!enc) {
       if (!fr) break;
       ret = pl_enc_open(r->job, r->out_stream, fr, r->tb, &enc, &rc, &q, r->err);

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "codecs/codecs.h"
-#include "pipeline/pl_stage.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_sopts.h"
+#include "pipeline/pl_stage.h"
 #include "pipeline/stages/mux_filter.h"
 #include "pipeline/stages/mux_order.h"
 

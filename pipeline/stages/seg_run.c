@@ -26,6 +26,7 @@ void pl_segrun_dispatch(pl_segrun *s) {
       continue;
     }
     *slot = NULL;
+    r->head = s->dispatched == s->joined;
     r->job = pl_job_clone(st->job, st->job->self, NULL);
     iso_value *v = r->job ? iso_transfer(r, pl_seg_req_free, PL_SEG_TAG) : NULL;
     if (!v) {
@@ -118,6 +119,7 @@ bool pl_segrun_params(pl_segrun *s, pl_msg **out) {
 }
 
 int pl_segrun_end(const pl_segrun *s) {
+  if (s->stopped) return s->eof && !s->running ? AVERROR_EOF : AVERROR(EAGAIN);
   return s->eof && s->joined == s->created ? AVERROR_EOF : AVERROR(EAGAIN);
 }
 

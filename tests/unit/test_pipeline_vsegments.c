@@ -23,16 +23,20 @@ static int teardown(void **state) {
 
 static int g_segmented; /* segment encoders the last run's stage logged (0: serial) */
 static bool g_said_serial;
+static bool g_stop_at_start; /* the log of the segments' start cancels the run */
 
 static void on_log(iso_pipeline *p, int level, const char *stage, const char *line, void *ud) {
   tp_on_log(p, level, stage, line, ud);
   const char *s = line ? strstr(line, "segments: ") : NULL;
   if (s && strstr(s, "encoders side by side")) g_segmented = atoi(s + 10);
   if (s && strstr(s, "runs serial")) g_said_serial = true;
+  if (g_stop_at_start && g_segmented) iso_pipeline_cancel(p, ISO_CANCEL_GRACEFUL);
 }
 
-/* src -> dst with the options kv (NULL-terminated pairs) and segments. */
-static void encode(const char *src, const char *dst, const char *const *kv, const char *segments) {
+/* src -> dst with the options kv (NULL-terminated pairs) and segments;
+ * the run must end with status want. */
+static void encode_as(const char *src, const char *dst, const char *const *kv, const char *segments,
+                      int want) {
   const char *all[40] = {"i", src, "o", dst, "overwrite", "1", "segments", segments, "an", "1"};
   int n = 10;
   for (int i = 0; kv && kv[i]; i++)
@@ -46,8 +50,12 @@ static void encode(const char *src, const char *dst, const char *const *kv, cons
   g_segmented = 0;
   g_said_serial = false;
   int st = iso_pipeline_run(p);
-  if (st != ISO_OK) fail_msg("%s -> %s (segments %s): %s", src, dst, segments, r.error);
+  if (st != want) fail_msg("%s -> %s (segments %s): %d, %s", src, dst, segments, st, r.error);
   iso_pipeline_free(p);
+}
+
+static void encode(const char *src, const char *dst, const char *const *kv, const char *segments) {
+  encode_as(src, dst, kv, segments, ISO_OK);
 }
 
 /* One framemd5 line: stream, dts, pts, duration, size, hash. */
@@ -202,10 +210,32 @@ static void t_serial_cases(void **state) {
   assert_false(g_said_serial);
 }
 
+/* Ctrl-C as the segments begin: the pictures already read are encoded, the
+ * output ends with the first segment that stopped (never a hole where a
+ * later one would continue) and stays playable. */
+static void t_stop(void **state) {
+  (void)state;
+  char out[1024];
+  tm_path(out, sizeof out, g_dir, "stop.mp4");
+  const char *kv[] = {"c:v", "libx264", NULL};
+  g_stop_at_start = true;
+  encode_as(g_src, out, kv, "3", ISO_ECANCELLED);
+  g_stop_at_start = false;
+  int n;
+  fline *l = framemd5(out, false, &n);
+  if (n < 1 || n >= (int)(SECONDS * 30)) fail_msg("%d pictures after a stop at the start", n);
+  for (int i = 1; i < n; i++)
+    if (l[i].pts - l[i - 1].pts != l[1].pts - l[0].pts)
+      fail_msg("picture %d of %d: pts %lld after %lld: a hole", i, n, (long long)l[i].pts,
+               (long long)l[i - 1].pts);
+  free(l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_cfr_bframes),    cmocka_unit_test(t_open_gop),     cmocka_unit_test(t_vfr),
-      cmocka_unit_test(t_ffv1_bit_exact), cmocka_unit_test(t_serial_cases),
+      cmocka_unit_test(t_cfr_bframes),  cmocka_unit_test(t_open_gop),
+      cmocka_unit_test(t_vfr),          cmocka_unit_test(t_ffv1_bit_exact),
+      cmocka_unit_test(t_serial_cases), cmocka_unit_test(t_stop),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
