@@ -119,6 +119,65 @@ static void test_identical(void **state) {
   unlink(out);
 }
 
+/*
+ * A batch: two files of a list, one array of all their segments, the
+ * longer file's first; each output byte-identical to its own in-process
+ * --segments 4 run, each joined by a Slurm job of its own.
+ */
+static void test_batch(void **state) {
+  (void)state;
+  need_slurm();
+  const char *shortf = ch_path(g_dir, "short.flac"), *sref = ch_path(g_dir, "short-ref.mp3");
+  const char *lout = ch_path(g_dir, "batch-long.mp3"), *sout = ch_path(g_dir, "batch-short.mp3");
+  const char *list = ch_path(g_dir, "list.txt");
+  ch_proc p;
+  const char *cut[] = {"-v", "error", "-i", g_src, "-t", "6", "-c:a", "flac", shortf, NULL};
+  CH_EXPECT_EXIT(&p, ch_run(&p, cut, 60), 0);
+  ch_free(&p);
+  const char *ref[] = {"-v", "error", "-i", shortf, "--segments", "4", sref, NULL};
+  CH_EXPECT_EXIT(&p, ch_run(&p, ref, 60), 0);
+  ch_free(&p);
+  FILE *f = fopen(list, "w");
+  assert_non_null(f);
+  fprintf(f, "# short first in the list, long first in the array\n%s\t%s\n\n%s %s\n", shortf, sout,
+          g_src, lout);
+  fclose(f);
+  const char *args[] = {"--batch",       list,   "--segments", "4", "--cluster", "slurm",
+                        "--cluster-dir", g_work, "-nostats",   NULL};
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 180), 0);
+  if (!same_file(lout, g_ref)) fail_msg("the long file differs from its in-process run");
+  if (!same_file(sout, sref)) fail_msg("the short file differs from its in-process run");
+  const char *e = ch_str(&p.err);
+  long id = job_id(&p);
+  assert_true(id > 0);
+  char want[1100];
+  snprintf(want, sizeof want, "%s: 4 tasks of slurm job %ld (tasks 0-3)", lout, id);
+  if (!strstr(e, want)) fail_msg("the long file's tasks are not first:\n%s", e);
+  snprintf(want, sizeof want, "%s: 4 tasks of slurm job %ld (tasks 4-7)", sout, id);
+  if (!strstr(e, want)) fail_msg("the short file's tasks are not after them:\n%s", e);
+  assert_true(tasks_in(id, "COMPLETED") >= 8);
+  int joins = 0;
+  for (const char *j = strstr(e, "joined by slurm job "); j;
+       j = strstr(j + 1, "joined by slurm job ")) {
+    assert_int_equal(tasks_in(atol(j + 20), "COMPLETED"), 1);
+    joins++;
+  }
+  assert_int_equal(joins, 2);
+  assert_int_equal(leftovers(), 0);
+  ch_free(&p);
+  unlink(lout);
+  unlink(sout);
+  /* A list naming one output twice is refused before anything is submitted. */
+  f = fopen(list, "w");
+  assert_non_null(f);
+  fprintf(f, "%s\t%s\n%s\t%s\n", shortf, sout, g_src, sout);
+  fclose(f);
+  CH_EXPECT_EXIT(&p, ch_run(&p, args, 60), 2);
+  if (!strstr(ch_str(&p.err), "written twice")) fail_msg("stderr:\n%s", ch_str(&p.err));
+  ch_free(&p);
+  assert_int_equal(leftovers(), 0);
+}
+
 static void test_retried_once(void **state) {
   (void)state;
   need_slurm();
@@ -204,7 +263,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_identical),    cmocka_unit_test(test_partition),
       cmocka_unit_test(test_retried_once), cmocka_unit_test(test_always_fails),
-      cmocka_unit_test(test_interrupt),
+      cmocka_unit_test(test_interrupt),    cmocka_unit_test(test_batch),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

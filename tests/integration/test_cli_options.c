@@ -136,6 +136,7 @@ static const opt_probe probes[] = {
     {"--cluster", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},
     {"--partition", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},
     {"--cluster-dir", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},
+    {"--batch", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},
     {"--fail-fast", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
     {"--stats", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
     {"--trace", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},

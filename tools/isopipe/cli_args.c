@@ -251,6 +251,9 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
   } else if (strcmp(n, "-cluster-dir") == 0) {
     if (!*v) return fail(err, en, "empty directory name for --cluster-dir");
     set_str(&o->cluster_dir, v);
+  } else if (strcmp(n, "-batch") == 0) {
+    if (!*v) return fail(err, en, "empty file name for --batch");
+    set_str(&o->batch, v);
   } else if (strcmp(n, "-trace") == 0) {
     if (!*v) return fail(err, en, "empty file name for --trace");
     set_str(&o->trace_path, v);
@@ -513,6 +516,15 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     add_kv(o, a, key, norm);
   }
   if (o->action != CLI_RUN) return 0;
+  /* A batch names its inputs and outputs in its list; the command line
+   * holds the options every one of them gets. */
+  if (o->batch) {
+    if (!o->cluster) return fail(err, errlen, "--batch goes with --cluster slurm");
+    if (o->input || o->output)
+      return fail(err, errlen, "--batch: the inputs and outputs come from %s, not -i or a name",
+                  o->batch);
+    return 0;
+  }
   if (!o->input) return fail(err, errlen, "no input file (use -i FILE; see --help)");
   if (!o->output) return fail(err, errlen, "no output file given (see --help)");
   int to_stdout = strcmp(o->output, "-") == 0;
@@ -545,6 +557,7 @@ void cli_opts_free(cli_opts *o) {
   free(o->cluster);
   free(o->partition);
   free(o->cluster_dir);
+  free(o->batch);
   free(o->seg_dir);
   free(o->progress_url);
   memset(o, 0, sizeof *o);

@@ -43,6 +43,7 @@ typedef struct cli_opts {
   /* --cluster slurm, --partition, --cluster-dir; the command line as given
    * (not owned), which the cluster's tasks run again */
   char *cluster, *partition, *cluster_dir;
+  char *batch; /* --batch LIST: the inputs and outputs of a cluster run */
   int argc;
   char **argv;
   /* A cluster run's share, set by cli_cluster.c: this process encodes

@@ -97,6 +97,10 @@ typedef struct cl_run {
   char id[32];
   int n;
   cl_task t[CLI_CLUSTER_MAX_TASKS];
+  /* --batch: the files, and each task's file and segment (one file: 0, k) */
+  cli_batch_job *jobs;
+  int njobs;
+  int tjob[CLI_CLUSTER_MAX_TASKS], tseg[CLI_CLUSTER_MAX_TASKS];
   iso_port *port;
   iso_sendport *sp;
   bool polling;
@@ -128,6 +132,7 @@ static int ask(cl_run *c, const int *requeue, int nrequeue) {
   return rc;
 }
 
+/* The run's directory and, in a batch, its files' directories in it. */
 static void remove_dir(const char *dir) {
   DIR *d = opendir(dir);
   if (d) {
@@ -135,7 +140,7 @@ static void remove_dir(const char *dir) {
       if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
       char p[PATH_MAX + 256];
       snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-      unlink(p);
+      if (unlink(p) < 0 && errno == EISDIR && !strncmp(e->d_name, "job-", 4)) remove_dir(p);
     }
     closedir(d);
   }
@@ -146,7 +151,10 @@ static void remove_dir(const char *dir) {
 static double task_percent(const cl_run *c, int k) {
   char path[PATH_MAX + 32], *buf;
   size_t len;
-  snprintf(path, sizeof path, "%s/seg-%d.progress", c->dir, k);
+  if (c->jobs)
+    snprintf(path, sizeof path, "%s/job-%d/seg-%d.progress", c->dir, c->tjob[k], c->tseg[k]);
+  else
+    snprintf(path, sizeof path, "%s/seg-%d.progress", c->dir, k);
   if (cli_read_file(path, &buf, &len) < 0) return -1;
   double pc = -1;
   for (char *s = buf; (s = strstr(s, "percent=")); s += 8)
@@ -187,6 +195,15 @@ static const char *state_word(const cl_task *t) {
   }
 }
 
+/* "segment 3", or in a batch "segment 1 of in.flac". */
+static const char *task_name(const cl_run *c, int k, char *buf, size_t n) {
+  if (c->jobs)
+    snprintf(buf, n, "segment %d of %.400s", c->tseg[k], c->jobs[c->tjob[k]].in);
+  else
+    snprintf(buf, n, "segment %d", k);
+  return buf;
+}
+
 static void draw(cl_run *c, bool final) {
   char block[CLI_CLUSTER_MAX_TASKS * 96 + 128];
   int len = 0, lines = 0, done = 0;
@@ -200,8 +217,10 @@ static void draw(cl_run *c, bool final) {
     char pc[16] = "";
     if (t->known && t->s.state == PL_SLURM_RUNNING && t->percent >= 0)
       snprintf(pc, sizeof pc, " %5.1f%%", t->percent);
-    len += snprintf(block + len, sizeof block - len, "  segment %-3d %-9s %s%s\n", k, state_word(t),
-                    t->known ? t->s.node : "", pc);
+    char name[480];
+    len +=
+        snprintf(block + len, sizeof block - len, "  %-20.400s %-9s %s%s\n",
+                 task_name(c, k, name, sizeof name), state_word(t), t->known ? t->s.node : "", pc);
     lines++;
   }
   cli_term_draw(&c->term, final ? NULL : block, final ? 0 : lines);
@@ -213,8 +232,9 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
   c->answer = NULL;
   *nrequeue = 0;
   if (p->requeue_failed >= 0) {
-    snprintf(c->fail, sizeof c->fail, "segment %d failed and could not run again: %s",
-             p->requeue_failed, p->err);
+    char name[480];
+    snprintf(c->fail, sizeof c->fail, "%s failed and could not run again: %s",
+             task_name(c, p->requeue_failed, name, sizeof name), p->err);
     free(p);
     return -1;
   }
@@ -233,9 +253,9 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
     t->s = p->tasks[i];
     t->known = true;
     if (!c->term.tty && was != t->s.state && c->o->loglevel >= 32) {
-      char line[192];
-      snprintf(line, sizeof line, "isopipe: segment %d: %s%s%s", k, state_word(t),
-               t->s.node[0] ? " on " : "", t->s.node);
+      char line[640], name[480];
+      snprintf(line, sizeof line, "isopipe: %s: %s%s%s", task_name(c, k, name, sizeof name),
+               state_word(t), t->s.node[0] ? " on " : "", t->s.node);
       cli_term_line(&c->term, line);
     }
     if (t->s.state == PL_SLURM_COMPLETED) complete++;
@@ -252,18 +272,19 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
       t->acted = t->s.restarts + 1;
       requeue[(*nrequeue)++] = k;
       if (c->o->loglevel >= 24) {
-        char line[256];
-        snprintf(line, sizeof line, "segment %d failed on %s (%s, exit %d): running it again", k,
-                 t->s.node[0] ? t->s.node : "no node", t->s.reason, t->s.exit_code);
+        char line[768], name[480];
+        snprintf(line, sizeof line, "%s failed on %s (%s, exit %d): running it again",
+                 task_name(c, k, name, sizeof name), t->s.node[0] ? t->s.node : "no node",
+                 t->s.reason, t->s.exit_code);
         cli_term_log(&c->term, 24, NULL, line);
       }
     } else {
-      char tail[512];
+      char tail[512], name[480];
       task_log_tail(c, k, tail, sizeof tail);
-      snprintf(c->fail, sizeof c->fail, "segment %d failed on node %s: %s (exit %d, %s)%s%s", k,
-               t->s.node[0] ? t->s.node : "none", t->s.reason[0] ? t->s.reason : t->s.raw_state,
-               t->s.exit_code, t->requeued ? "after one retry" : "not retried",
-               tail[0] ? "; its log: " : "", tail);
+      snprintf(c->fail, sizeof c->fail, "%s failed on node %s: %s (exit %d, %s)%s%s",
+               task_name(c, k, name, sizeof name), t->s.node[0] ? t->s.node : "none",
+               t->s.reason[0] ? t->s.reason : t->s.raw_state, t->s.exit_code,
+               t->requeued ? "after one retry" : "not retried", tail[0] ? "; its log: " : "", tail);
     }
   }
   free(p);
@@ -332,52 +353,6 @@ static void cancel_all(cl_run *c) {
   }
 }
 
-static bool is_cluster_opt(const char *a, int *takes_value) {
-  static const char *const names[] = {"--cluster", "--partition", "--cluster-dir"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-    size_t n = strlen(names[i]);
-    if (!strncmp(a, names[i], n) && (a[n] == 0 || a[n] == '=')) {
-      *takes_value = a[n] == 0;
-      return true;
-    }
-  }
-  return false;
-}
-
-/* The command line for the tasks: the user's, without the cluster's own
- * options, with the segment count made explicit. */
-static int write_args(const cl_run *c, int nseg, bool add_segments) {
-  char path[PATH_MAX + 16];
-  snprintf(path, sizeof path, "%s/" CLI_CLUSTER_ARGS, c->dir);
-  FILE *f = fopen(path, "wb");
-  if (!f) return -1;
-  for (int i = 1; i < c->o->argc; i++) {
-    int takes;
-    if (is_cluster_opt(c->o->argv[i], &takes)) {
-      i += takes;
-      continue;
-    }
-    fwrite(c->o->argv[i], 1, strlen(c->o->argv[i]) + 1, f);
-  }
-  if (add_segments) fprintf(f, "--segments%c%d%c", 0, nseg, 0);
-  return fclose(f);
-}
-
-static int write_script(const cl_run *c, char *path, size_t n) {
-  char exe[PATH_MAX];
-  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (len <= 0) return -1;
-  exe[len] = 0;
-  /* Single-quoted into the script: refused if they hold a quote. */
-  if (strchr(exe, '\'') || strchr(c->dir, '\'')) return -1;
-  snprintf(path, n, "%s/task.sh", c->dir);
-  FILE *f = fopen(path, "w");
-  if (!f) return -1;
-  fprintf(f, "#!/bin/sh\nexec '%s' --segment-task '%s' \"$SLURM_ARRAY_TASK_ID\" %d\n", exe, c->dir,
-          c->n);
-  return fclose(f);
-}
-
 static int usage(cli_term *t, const char *fmt, const char *v) {
   char line[1200], msg[1024];
   snprintf(msg, sizeof msg, fmt, v);
@@ -386,46 +361,87 @@ static int usage(cli_term *t, const char *fmt, const char *v) {
   return CLI_EXIT_USAGE;
 }
 
-/* One task per segment of the plan (pl_seg_plan_make): segments own at
- * least min(10 s, duration / nseg) of the probed duration. Should the input
- * hold more than the probe said, the last task encodes the segments past it. */
-static int task_count(double dur_s, int nseg) {
-  double len = dur_s / nseg < 10 ? dur_s / nseg : 10;
-  int n = (int)ceil(dur_s / len - 1e-6);
-  if (n < 1) n = 1;
-  return n > CLI_CLUSTER_MAX_TASKS ? CLI_CLUSTER_MAX_TASKS : n;
+/* The files of a batch: each its own directory and args, its tasks a run
+ * of the one array, longest file first. */
+static int plan_batch(cl_run *c, int nseg, char *err, size_t n) {
+  int rc = cli_batch_read(c->o->batch, c->o->overwrite, &c->jobs, &c->njobs, err, n);
+  if (rc) return rc;
+  c->n = 0;
+  for (int j = 0; j < c->njobs; j++) {
+    cli_batch_job *b = &c->jobs[j];
+    b->first = c->n;
+    b->n = cli_cluster_task_count(b->dur, nseg);
+    if (c->n + b->n > CLI_CLUSTER_MAX_TASKS)
+      return snprintf(err, n, "--batch: more than %d segment tasks in all", CLI_CLUSTER_MAX_TASKS),
+             CLI_EXIT_USAGE;
+    for (int k = 0; k < b->n; k++) {
+      c->tjob[c->n + k] = j;
+      c->tseg[c->n + k] = k;
+    }
+    c->n += b->n;
+  }
+  return 0;
+}
+
+static int make_dirs(cl_run *c, int nseg, bool add_segments, char *err, size_t n) {
+  if (!c->jobs) {
+    if (cli_cluster_write_args(c->o, c->dir, NULL, nseg, add_segments) < 0) goto fail;
+    return 0;
+  }
+  for (int j = 0; j < c->njobs; j++) {
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%.4000s/job-%d", c->dir, j);
+    if (mkdir(dir, 0755) < 0 ||
+        cli_cluster_write_args(c->o, dir, &c->jobs[j], nseg, add_segments) < 0)
+      goto fail;
+  }
+  if (cli_batch_write_tasks(c->dir, c->jobs, c->njobs) < 0) goto fail;
+  return 0;
+fail:
+  return snprintf(err, n, "%.900s: cannot write the task's files: %s", c->dir, strerror(errno)),
+         CLI_EXIT_FAIL;
 }
 
 static int setup(cl_run *c, char *err, size_t n) {
   const cli_opts *o = c->o;
   const char *segs = cli_opts_get(o, "segments");
   int nseg = segs && strcmp(segs, "auto") ? atoi(segs) : 4;
+  bool add_segments = !segs || !strcmp(segs, "auto");
   if (nseg < 2) return snprintf(err, n, "give --segments 2 or more"), CLI_EXIT_USAGE;
-  for (size_t i = 0; i < o->nkv; i++)
-    if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY))
-      return snprintf(err, n, "one output only"), CLI_EXIT_USAGE;
-  if (!strcmp(o->input, "-") || !strcmp(o->output, "-") || strstr(o->input, "://") ||
-      strstr(o->output, "://"))
-    return snprintf(err, n, "the input and output must be files on storage every node sees"),
-           CLI_EXIT_USAGE;
-  int rc = cli_check_output(o->input, o->output, o->overwrite, err, n);
-  if (rc) return rc;
-  iso_probe_info *info = NULL;
-  iso_error_info e;
-  if (iso_probe(o->input, NULL, &info, &e) != ISO_OK) {
-    snprintf(err, n, "%s", e.message ? e.message : "cannot read the input");
-    return CLI_EXIT_FAIL;
+  const char *out = o->output;
+  if (o->batch) {
+    int rc = plan_batch(c, nseg, err, n);
+    if (rc) return rc;
+    out = c->jobs[0].out;
+  } else {
+    for (size_t i = 0; i < o->nkv; i++)
+      if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY))
+        return snprintf(err, n, "one output only"), CLI_EXIT_USAGE;
+    if (!strcmp(o->input, "-") || !strcmp(o->output, "-") || strstr(o->input, "://") ||
+        strstr(o->output, "://"))
+      return snprintf(err, n, "the input and output must be files on storage every node sees"),
+             CLI_EXIT_USAGE;
+    int rc = cli_check_output(o->input, o->output, o->overwrite, err, n);
+    if (rc) return rc;
+    iso_probe_info *info = NULL;
+    iso_error_info e;
+    if (iso_probe(o->input, NULL, &info, &e) != ISO_OK) {
+      snprintf(err, n, "%s", e.message ? e.message : "cannot read the input");
+      return CLI_EXIT_FAIL;
+    }
+    double dur = info->duration_s;
+    iso_probe_free(info);
+    if (!(dur > 0)) return snprintf(err, n, "the input's duration is unknown"), CLI_EXIT_FAIL;
+    c->n = cli_cluster_task_count(dur, nseg);
+    for (int k = 0; k < c->n; k++)
+      c->tseg[k] = k;
   }
-  double dur = info->duration_s;
-  iso_probe_free(info);
-  if (!(dur > 0)) return snprintf(err, n, "the input's duration is unknown"), CLI_EXIT_FAIL;
-  c->n = task_count(dur, nseg);
-  /* The shared directory: next to the output unless named. */
+  /* The shared directory: next to the (first) output unless named. */
   char base[PATH_MAX];
   if (o->cluster_dir) {
     snprintf(base, sizeof base, "%s", o->cluster_dir);
   } else {
-    snprintf(base, sizeof base, "%s", o->output);
+    snprintf(base, sizeof base, "%s", out);
     char *slash = strrchr(base, '/');
     if (slash)
       *slash = 0;
@@ -435,16 +451,17 @@ static int setup(cl_run *c, char *err, size_t n) {
   char abs[PATH_MAX];
   if (!realpath(base, abs))
     return snprintf(err, n, "%.900s: %s", base, strerror(errno)), CLI_EXIT_FAIL;
-  const char *name = strrchr(o->output, '/') ? strrchr(o->output, '/') + 1 : o->output;
+  const char *name = o->batch ? "batch" : strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
   snprintf(c->dir, sizeof c->dir, "%.3000s/.isopipe-%.500s.%ld", abs, name, (long)getpid());
   if (mkdir(c->dir, 0755) < 0) {
     snprintf(err, n, "%.900s: %s", c->dir, strerror(errno));
     c->dir[0] = 0;
     return CLI_EXIT_FAIL;
   }
+  int rc = make_dirs(c, nseg, add_segments, err, n);
+  if (rc) return rc;
   char script[PATH_MAX + 16], logs[PATH_MAX + 32], cwd[PATH_MAX], array[32];
-  if (write_args(c, nseg, !segs || !strcmp(segs, "auto")) < 0 ||
-      write_script(c, script, sizeof script) < 0 || !getcwd(cwd, sizeof cwd))
+  if (cli_cluster_write_script(c->dir, c->n, script, sizeof script) < 0 || !getcwd(cwd, sizeof cwd))
     return snprintf(err, n, "%.900s: cannot write the task's files", c->dir), CLI_EXIT_FAIL;
   snprintf(logs, sizeof logs, "%s/task-%%a.log", c->dir);
   snprintf(array, sizeof array, "0-%d", c->n - 1);
@@ -483,6 +500,7 @@ int cli_cluster_run(const cli_opts *o) {
     if (o->loglevel >= 8) usage(&c->term, "%s", err);
     if (c->dir[0]) remove_dir(c->dir);
     cli_term_free(&c->term);
+    cli_batch_free(c->jobs, c->njobs);
     free(c);
     return rc;
   }
@@ -510,29 +528,41 @@ int cli_cluster_run(const cli_opts *o) {
   }
   double tasks_s = (double)(iso_now_ns() - t0) * 1e-9;
   if (ended == 1) {
-    /* Every task's packets are in: a join job of its own (on whichever
-     * node Slurm picks, with its record in Slurm) joins them into the
-     * output, with the in-process run's join code. */
-    uint64_t t1 = iso_now_ns();
-    char jnode[64], why[1200];
-    if (o->loglevel >= 32) cli_term_line(&c->term, "isopipe: cluster: joining the segments");
-    rc = cli_cluster_join_job(c->dir, c->id, c->n, o->partition, jnode, sizeof jnode, why,
-                              sizeof why);
-    if (rc == CLI_EXIT_OK && o->loglevel >= 32) {
-      char nodes[512], line[1400];
-      node_list(c, nodes, sizeof nodes);
-      snprintf(line, sizeof line,
-               "isopipe: cluster: %d tasks of slurm job %s on %s in %.2f s, joined by slurm job "
-               "%s on %s in %.2f s",
-               c->n, c->id, nodes[0] ? nodes : "no node", tasks_s, why, jnode[0] ? jnode : "?",
-               (double)(iso_now_ns() - t1) * 1e-9);
-      cli_term_line(&c->term, line);
-    } else if (rc > 128 && o->loglevel >= 24) {
-      cli_term_line(&c->term, "isopipe: interrupted: the join job is cancelled, no output");
-    } else if (rc != CLI_EXIT_OK && o->loglevel >= 8) {
-      char line[1300];
-      snprintf(line, sizeof line, "isopipe: %s", why);
-      cli_term_line(&c->term, line);
+    /* Every task's packets are in: a join job of its own per file (on
+     * whichever node Slurm picks, with its record in Slurm) joins them into
+     * its output, with the in-process run's join code. */
+    int files = c->jobs ? c->njobs : 1;
+    for (int j = 0; j < files && rc == CLI_EXIT_OK; j++) {
+      uint64_t t1 = iso_now_ns();
+      char jnode[64], why[1200], dir[PATH_MAX + 16], line[4096];
+      const char *out = c->jobs ? c->jobs[j].out : o->output;
+      if (c->jobs)
+        snprintf(dir, sizeof dir, "%.4000s/job-%d", c->dir, j);
+      else
+        snprintf(dir, sizeof dir, "%s", c->dir);
+      if (o->loglevel >= 32) {
+        snprintf(line, sizeof line, "isopipe: cluster: joining the segments of %.1000s", out);
+        cli_term_line(&c->term, line);
+      }
+      rc = cli_cluster_join_job(dir, c->id, c->n, o->partition, jnode, sizeof jnode, why,
+                                sizeof why);
+      if (rc == CLI_EXIT_OK && o->loglevel >= 32) {
+        char nodes[512];
+        node_list(c, nodes, sizeof nodes);
+        int first = c->jobs ? c->jobs[j].first : 0, ntask = c->jobs ? c->jobs[j].n : c->n;
+        snprintf(
+            line, sizeof line,
+            "isopipe: cluster: %.1000s: %d tasks of slurm job %s (tasks %d-%d) on %s in %.2f s, "
+            "joined by slurm job %s on %s in %.2f s",
+            out, ntask, c->id, first, first + ntask - 1, nodes[0] ? nodes : "no node", tasks_s, why,
+            jnode[0] ? jnode : "?", (double)(iso_now_ns() - t1) * 1e-9);
+        cli_term_line(&c->term, line);
+      } else if (rc > 128 && o->loglevel >= 24) {
+        cli_term_line(&c->term, "isopipe: interrupted: the join job is cancelled, no output");
+      } else if (rc != CLI_EXIT_OK && o->loglevel >= 8) {
+        snprintf(line, sizeof line, "isopipe: %.1000s: %s", out, why);
+        cli_term_line(&c->term, line);
+      }
     }
   } else if (ended == 0) {
     if (o->loglevel >= 24)
@@ -548,6 +578,7 @@ int cli_cluster_run(const cli_opts *o) {
   }
   remove_dir(c->dir);
   cli_term_free(&c->term);
+  cli_batch_free(c->jobs, c->njobs);
   free(c);
   return rc;
 }

@@ -3,6 +3,9 @@
 #ifndef ISOPIPE_CLI_CLUSTER_H
 #define ISOPIPE_CLI_CLUSTER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "tools/isopipe/cli_args.h"
 
 /* Plans the segments, submits one array task per segment (each runs this
@@ -14,6 +17,38 @@ int cli_cluster_run(const cli_opts *o);
 #define CLI_CLUSTER_MAX_TASKS 256
 /* The file the runner writes the command line to, NUL-separated, for the tasks. */
 #define CLI_CLUSTER_ARGS "args"
+
+/* --batch LIST: one line per file, planned into one array (cli_cluster_batch.c). */
+#define CLI_CLUSTER_MAX_JOBS 64
+/* The file listing, for each task of a batch's array, its file and segment. */
+#define CLI_CLUSTER_TASKS "tasks"
+typedef struct cli_batch_job {
+  char *in, *out;
+  double dur;   /* probed, seconds */
+  int first, n; /* its tasks: first .. first + n - 1 of the array */
+} cli_batch_job;
+/* Reads LIST ("INPUT<TAB>OUTPUT" lines; '#' comments), checks each output
+ * as a run would, probes each input's length and orders them longest
+ * first. 0, or the exit code with err filled. */
+int cli_batch_read(const char *list, int overwrite, cli_batch_job **jobs, int *njobs, char *err,
+                   size_t n);
+void cli_batch_free(cli_batch_job *jobs, int n);
+/* Writes TOP/tasks: line g is "file segment count" of the array's task g. */
+int cli_batch_write_tasks(const char *top, const cli_batch_job *jobs, int njobs);
+/* Task g of a batch under top: its file's directory (top/job-J), its
+ * segment *k of *n. 1 found, 0 not a batch, -1 no such task. */
+int cli_batch_task(const char *top, long g, char *dir, size_t dn, long *k, long *n);
+
+/* Tasks for an input of dur_s seconds cut for nseg encoders: segments own
+ * at least min(10 s, dur_s / nseg) (pl_seg_plan_make). */
+int cli_cluster_task_count(double dur_s, int nseg);
+/* DIR/args: the user's command line for the tasks, without the cluster's
+ * options, --segments made explicit when add_segments; a batch's file (job)
+ * gets its input first and its output last. 0 or -1. */
+int cli_cluster_write_args(const cli_opts *o, const char *dir, const cli_batch_job *job, int nseg,
+                           bool add_segments);
+/* DIR/task.sh, the array's script: --segment-task DIR $SLURM_ARRAY_TASK_ID ntasks. */
+int cli_cluster_write_script(const char *dir, int ntasks, char *path, size_t n);
 
 /* Reads a whole file into *buf (NUL-terminated, freed by the caller). */
 int cli_read_file(const char *path, char **buf, size_t *len);

@@ -75,6 +75,8 @@ static const char help_text[] =
     "  --cluster slurm      encode the segments as a Slurm job array (docs/cluster.md)\n"
     "  --partition P        the Slurm partition for --cluster\n"
     "  --cluster-dir DIR    shared directory for the segments (default: next to the output)\n"
+    "  --batch LIST         with --cluster: every \"INPUT<TAB>OUTPUT\" line of LIST, one job "
+    "array\n"
     "  --inline             run every isolate on one thread (debugging)\n"
     "  --fail-fast          stop at the first corrupt packet instead of skipping it\n"
     "  --stats FILE.json    write per-stage statistics\n"

@@ -154,6 +154,7 @@ static const cli_optdef table[] = {
     {"-cluster", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "run the segments as a Slurm job array"},
     {"-partition", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "the cluster's partition"},
     {"-cluster-dir", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "shared directory for the segments"},
+    {"-batch", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "a list of input and output files"},
     {"-fail-fast", CO_OURS, K_FLAG, "fail_fast", 0, 0, "stop at the first corrupt packet"},
     {"-stats", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "per-stage statistics JSON"},
     {"-trace", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "Chrome/Perfetto trace"},

@@ -46,7 +46,7 @@ int cli_cluster_parse_args(char *buf, size_t len, cli_opts *o, char *err, size_t
 }
 
 int cli_cluster_task(const char *dir, const char *index, const char *count) {
-  char path[PATH_MAX], *buf = NULL, *end;
+  char path[PATH_MAX + 16], *buf = NULL, *end;
   size_t len = 0;
   long k;
   long n = strtol(count, &end, 10);
@@ -59,6 +59,14 @@ int cli_cluster_task(const char *dir, const char *index, const char *count) {
     fprintf(stderr, "isopipe: --segment-task: bad segment number '%s'\n", index);
     return CLI_EXIT_USAGE;
   }
+  /* A batch's task: its file's directory, and its segment of that file. */
+  char jobdir[PATH_MAX];
+  int b = cli_batch_task(dir, k, jobdir, sizeof jobdir, &k, &n);
+  if (b < 0) {
+    fprintf(stderr, "isopipe: task %s: not in the batch's task list under %s\n", index, dir);
+    return CLI_EXIT_FAIL;
+  }
+  if (b > 0) dir = jobdir;
   snprintf(path, sizeof path, "%s/" CLI_CLUSTER_ARGS, dir);
   if (cli_read_file(path, &buf, &len) < 0) {
     fprintf(stderr, "isopipe: segment %ld: cannot read %s: %s\n", k, path, strerror(errno));
