@@ -228,7 +228,7 @@ static void echo_busy_entry(iso_value *msg) {
 }
 
 /* "Both sides busy": both isolates opt into busy polling for this long
- * (iso_set_busy_poll); longer than a cross-core wake (~30 us on this VM),
+ * (iso_set_busy_poll); longer than a cross-core wake of a halted vCPU,
  * so a round trip that once lost the race to a sleep recovers. 0 = the
  * default bounded spin. */
 #define RTT_BUSY_POLL_NS 100000
