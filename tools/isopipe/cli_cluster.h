@@ -47,6 +47,9 @@ int cli_cluster_task_count(double dur_s, int nseg);
  * gets its input first and its output last. 0 or -1. */
 int cli_cluster_write_args(const cli_opts *o, const char *dir, const cli_batch_job *job, int nseg,
                            bool add_segments);
+/* DIR/NAME, a script Slurm runs: exec this program with tail (its arguments,
+ * quoted by the caller; DIR must hold no single quote). 0 or -1. */
+int cli_cluster_script(const char *dir, const char *name, const char *tail, char *path, size_t n);
 /* DIR/task.sh, the array's script: --segment-task DIR $SLURM_ARRAY_TASK_ID ntasks. */
 int cli_cluster_write_script(const char *dir, int ntasks, char *path, size_t n);
 

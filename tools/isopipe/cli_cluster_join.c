@@ -53,16 +53,9 @@ static void log_tail(const char *dir, char *out, size_t n) {
 }
 
 static int write_script(const char *dir, char *path, size_t n) {
-  char exe[PATH_MAX];
-  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (len <= 0) return -1;
-  exe[len] = 0;
-  if (strchr(exe, '\'') || strchr(dir, '\'')) return -1;
-  snprintf(path, n, "%s/join.sh", dir);
-  FILE *f = fopen(path, "w");
-  if (!f) return -1;
-  fprintf(f, "#!/bin/sh\nexec '%s' --segment-join '%s'\n", exe, dir);
-  return fclose(f);
+  char tail[PATH_MAX + 32];
+  snprintf(tail, sizeof tail, "--segment-join '%s'", dir);
+  return cli_cluster_script(dir, "join.sh", tail, path, n);
 }
 
 int cli_cluster_join_job(const char *dir, const char *tasks, int n, const char *partition,

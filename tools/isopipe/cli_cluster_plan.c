@@ -59,19 +59,24 @@ int cli_cluster_write_args(const cli_opts *o, const char *dir, const cli_batch_j
   return fclose(f);
 }
 
-int cli_cluster_write_script(const char *dir, int ntasks, char *path, size_t n) {
+int cli_cluster_script(const char *dir, const char *name, const char *tail, char *path, size_t n) {
   char exe[PATH_MAX];
   ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (len <= 0) return -1;
   exe[len] = 0;
   /* Single-quoted into the script: refused if they hold a quote. */
   if (strchr(exe, '\'') || strchr(dir, '\'')) return -1;
-  snprintf(path, n, "%s/task.sh", dir);
+  snprintf(path, n, "%s/%s", dir, name);
   FILE *f = fopen(path, "w");
   if (!f) return -1;
-  fprintf(f, "#!/bin/sh\nexec '%s' --segment-task '%s' \"$SLURM_ARRAY_TASK_ID\" %d\n", exe, dir,
-          ntasks);
+  fprintf(f, "#!/bin/sh\nexec '%s' %s\n", exe, tail);
   return fclose(f);
+}
+
+int cli_cluster_write_script(const char *dir, int ntasks, char *path, size_t n) {
+  char tail[PATH_MAX + 64];
+  snprintf(tail, sizeof tail, "--segment-task '%s' \"$SLURM_ARRAY_TASK_ID\" %d", dir, ntasks);
+  return cli_cluster_script(dir, "task.sh", tail, path, n);
 }
 
 void cli_batch_free(cli_batch_job *jobs, int n) {
