@@ -294,6 +294,13 @@ static void vgraph_eof(vconv_impl *x) {
   }
 }
 
+/* The message was taken: never EAGAIN, which would hand it back to the queue. */
+static int fail_filter(pl_filter *f, int r) {
+  char why[128];
+  pl_stage_fail_av(f->st, r, "filtering failed: %s", cx_errstr(r, why, sizeof why));
+  return AVERROR(EINVAL);
+}
+
 static int vconv_feed(pl_filter *f, pl_msg *in) {
   vconv_impl *x = f->impl;
   if (!in) {
@@ -326,17 +333,7 @@ static int vconv_feed(pl_filter *f, pl_msg *in) {
   pl_prof_flow(f->st->prof, in->stamp.flow);
   int r = cx_fgraph_send(x->g, in->frame);
   pl_msg_free(in);
-  if (r < 0) {
-    char why[128];
-    pl_stage_fail_av(f->st, r, "filtering failed: %s", cx_errstr(r, why, sizeof why));
-  }
-  return r;
-}
-
-static int fail_filter(pl_filter *f, int r) {
-  char why[128];
-  pl_stage_fail_av(f->st, r, "filtering failed: %s", cx_errstr(r, why, sizeof why));
-  return r;
+  return r < 0 ? fail_filter(f, r) : 0;
 }
 
 /* Moves the graph's next frame into the video sync: 0, EAGAIN (needs

@@ -75,7 +75,9 @@ static int feed(pl_filter *f, pl_msg *in) {
     pl_msg_free(in);
     if (r < 0) {
       pl_stage_fail_av(st, r, "%s", err);
-      return r;
+      /* Not EAGAIN (a thread that could not start), which would hand the
+       * freed message back to the queue. */
+      return AVERROR(EINVAL);
     }
     /* -ss given by every output: the demux maps the earliest to 0, and
      * what precedes it is not shown. */

@@ -143,6 +143,66 @@ static void fa_limits(void) {
   unlink(out);
 }
 
+/* Under `ulimit -v` at several sizes: where the limit bites (a decoder's
+ * threads cannot start), the run fails naming the stage; it never crashes
+ * (a failed decoder open once handed its freed message back to the queue:
+ * SIGSEGV at 256 MiB, a double free at 512) nor ends well with less. A
+ * sanitizer build cannot start under an address-space limit. */
+static void fa_memory(void) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  printf("skip ulimit -v: a sanitizer build cannot run under it\n");
+#else
+  char in[700], out[700];
+  if (!tm_source_file("media/clip-5.1-flac.mkv", in, sizeof in)) {
+    printf("skip ulimit -v: media/clip-5.1-flac.mkv absent\n");
+    return;
+  }
+  tm_path(out, sizeof out, g_dir, "vmem.mkv");
+  long want = 0;
+  for (int mib = 0; mib <= 1024; mib += mib ? 128 : 256) {
+    char cmd[4200], lim[48] = "";
+    if (mib) snprintf(lim, sizeof lim, "ulimit -v %d && ", mib * 1024);
+    snprintf(cmd, sizeof cmd,
+             "%sexec '%s' -nostdin -hide_banner -y -i '%s' -c:v mpeg4 -s 160x120 -c:a aac -ac 1 "
+             "-f matroska '%s'",
+             lim, g_cli, in, out);
+    char *argv[] = {"/bin/bash", "-c", cmd, NULL};
+    rel_proc p;
+    rel_spawn_opts o = {.timeout_s = 30};
+    unlink(out);
+    if (rel_spawn(argv, &o, &p) != 0) continue;
+    char what[64], eline[512];
+    const char *err = rel_error_line(&p, eline, sizeof eline);
+    long got = 0;
+    int code = rel_exit_code(&p);
+    if (code == 127 && strstr(p.err, "error while loading shared libraries")) {
+      printf("skip ulimit -v %d MiB: the loader cannot map the libraries\n", mib);
+      continue;
+    }
+    bool ok = code == 0 && rel_playable(out, NULL, &got);
+    const char *problem = NULL;
+    if (p.timed_out || code < 0)
+      problem = "hang or signal";
+    else if (!mib && !ok)
+      problem = "the run without a limit failed";
+    else if (code == 0 && got < want)
+      problem = "exit 0 with fewer packets than without the limit";
+    else if (code != 0 && (code != 1 || !err || !rel_error_names_stage(err)))
+      problem = "a failure that names no stage";
+    if (!mib) want = got;
+    printf("%s ulimit -v %d MiB: %s, %ld packets: %s\n", problem ? "FAIL" : "ok  ", mib,
+           rel_describe(&p, what, sizeof what), got, err ? err : "");
+    if (problem) {
+      printf("     %s\n%s", problem, p.err);
+      g_failed++;
+    } else {
+      g_passed++;
+    }
+  }
+  unlink(out);
+#endif
+}
+
 static void fa_unwritable(void) {
   /* Root ignores permission bits, so use places nobody can create files. */
   const char *proc[] = {"-y", "-i", g_clip, "-c:v", "mpeg4", "/proc/isopipe-nowrite/out.mkv", NULL};
@@ -398,6 +458,7 @@ int main(void) {
   fa_disk_full();
   fa_unwritable();
   fa_limits();
+  fa_memory();
   fa_bad_encoder();
   fa_vanishing_input();
   fa_safe_defaults();
