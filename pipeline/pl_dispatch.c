@@ -9,6 +9,7 @@
 #include "pipeline/pl_main.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_preview.h"
+#include "pipeline/pl_sidx.h"
 
 void pl_main_send_ctl(iso_pipeline *p, int id, pl_kind kind) {
   pl_msg *m = pl_msg_new(kind);
@@ -155,6 +156,16 @@ int pl_main_spawn_node(iso_pipeline *p, int id) {
   declare(p, id);
   pl_job *copy = pl_job_clone(p->file[f >= 0 && f < p->nfiles ? f : 0], id, p->sp);
   if (!copy) return ISO_ENOMEM;
+  /* A stream's own stages read its options: the file's, then those given
+   * for it by index (-b:v:1, -s:0, -filter:v:1). */
+  pl_node_kind nk = p->job->node[id].kind;
+  if (nk == PL_N_VCONV || nk == PL_N_ACONV || nk == PL_N_ENCODE) {
+    char err[256];
+    if (pl_sidx_view(copy, p->job->node[id].out_stream, err, sizeof err) != ISO_OK) {
+      pl_job_free(copy);
+      return ISO_EINVAL;
+    }
+  }
   iso_value *msg = pl_job_value(copy);
   if (!msg) return ISO_ENOMEM;
   iso_spawn_opts o;

@@ -60,7 +60,9 @@ static int bind_input(pl_job *g, const cx_fcx_pad *pad, int i, uint64_t *used, c
                    i, pad->filter, tname);
   }
   const char *label = pad->label;
-  if (!isdigit((unsigned char)*label))
+  /* Without a file index the label is input 0's ("[v:0]"), as ffmpeg's
+   * strtol reads it; a label that is no specifier at all is an error. */
+  if (!isdigit((unsigned char)*label) && (!g->info.nstreams || spec_matches(g, 0, 0, label) < 0))
     return pl_fail(err, n,
                    "filter_complex: input label '[%s]' (filter %s) is no input stream ([N:v], "
                    "[N:a:K], [N:K]) and no output of an earlier filter (a label feeds one input; "

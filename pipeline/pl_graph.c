@@ -12,6 +12,7 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_sidx.h"
 
 /* ---- graph ----------------------------------------------------------------- */
 
@@ -33,8 +34,11 @@ static bool picked(const pl_job *g, int file, int idx) {
 }
 
 /* Output stream idx for output file `file`, whose options are fj's; the
- * graph (and the input's description) is g's. */
-static int add_out(pl_job *g, const pl_job *fj, int file, int idx, char *err, size_t n) {
+ * graph (and the input's description) is g's. A map adds a stream each
+ * time it names it (again: "-map 0:v -map 0:v", two renditions), as
+ * ffmpeg's; the automatic choice adds it once. */
+static int add_out(pl_job *g, const pl_job *fj, int file, int idx, bool again, char *err,
+                   size_t n) {
   const pl_stream_info *si = &g->info.st[idx];
   if (si->type == AVMEDIA_TYPE_DATA || si->type == AVMEDIA_TYPE_ATTACHMENT ||
       si->type == AVMEDIA_TYPE_UNKNOWN) {
@@ -44,7 +48,7 @@ static int add_out(pl_job *g, const pl_job *fj, int file, int idx, char *err, si
   if (si->type == AVMEDIA_TYPE_VIDEO && fj->vn) return ISO_OK;
   if (si->type == AVMEDIA_TYPE_AUDIO && fj->an) return ISO_OK;
   if (si->type == AVMEDIA_TYPE_SUBTITLE && fj->sn) return ISO_OK;
-  if (picked(g, file, idx)) return ISO_OK;
+  if (!again && picked(g, file, idx)) return ISO_OK;
   if (g->nout >= PL_MAX_OUT) return pl_fail(err, n, "too many output streams (max %d)", PL_MAX_OUT);
   pl_out_stream *o = &g->out[g->nout++];
   memset(o, 0, sizeof *o);
@@ -56,14 +60,16 @@ static int add_out(pl_job *g, const pl_job *fj, int file, int idx, char *err, si
   return ISO_OK;
 }
 
-/* Drops output stream idx of output file `file` (a negative map). */
+/* Drops every output stream of output file `file` that input stream idx
+ * feeds (a negative map). */
 static void drop_out(pl_job *g, int file, int idx) {
   if (idx < 64) g->unwritten[file] &= ~(1ull << idx);
-  for (int i = 0; i < g->nout; i++)
-    if (g->out[i].file == file && g->out[i].in_index == idx) {
+  for (int i = 0; i < g->nout;)
+    if (g->out[i].file == file && g->out[i].in_index == idx && g->out[i].fc_out < 0) {
       memmove(&g->out[i], &g->out[i + 1], (size_t)(g->nout - i - 1) * sizeof g->out[0]);
       g->nout--;
-      return;
+    } else {
+      i++;
     }
 }
 
@@ -155,7 +161,7 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
           spec, input, i - lo,
           av_get_media_type_string(si->type) ? av_get_media_type_string(si->type) : "unknown");
     }
-    if (add_out(g, fj, file, i, err, n)) return ISO_EINVAL;
+    if (add_out(g, fj, file, i, true, err, n)) return ISO_EINVAL;
   }
   if (!found && !neg && !optional)
     return pl_fail(err, n, "map '%s' matches no stream in %s (a trailing '?' would ignore it)",
@@ -209,12 +215,12 @@ static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t
     /* Unlabelled -filter_complex outputs took the first file's choice of their type. */
     want_v = want_v && !fc_v;
     want_a = want_a && !fc_a;
-    if (want_v && g->info.best_v >= 0 && add_out(g, fj, file, g->info.best_v, err, n))
+    if (want_v && g->info.best_v >= 0 && add_out(g, fj, file, g->info.best_v, false, err, n))
       return ISO_EINVAL;
-    if (want_a && g->info.best_a >= 0 && add_out(g, fj, file, g->info.best_a, err, n))
+    if (want_a && g->info.best_a >= 0 && add_out(g, fj, file, g->info.best_a, false, err, n))
       return ISO_EINVAL;
     int s = default_subtitle(g, fj, of);
-    if (s >= 0 && add_out(g, fj, file, s, err, n)) return ISO_EINVAL;
+    if (s >= 0 && add_out(g, fj, file, s, false, err, n)) return ISO_EINVAL;
   }
   if (g->nout == first)
     return pl_fail(err, n, "%s: no stream to write (input has %s)", pl_basename(fj->output),
@@ -370,7 +376,10 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
       if (o->file != f) continue;
       bool video = o->type == AVMEDIA_TYPE_VIDEO;
       bool sub = o->type == AVMEDIA_TYPE_SUBTITLE;
-      const char *want = sub ? fj->cs : video ? fj->cv : fj->ca;
+      /* -c:v:1 and the like: this stream's own codec, else the file's. */
+      pl_spos pos = pl_sidx_pos(g, i);
+      const char *want = pl_sidx_get(fj, pos, sub ? "c:s" : video ? "c:v" : "c:a", "c");
+      if (!want) want = sub ? fj->cs : video ? fj->cv : fj->ca;
       o->copy = want && !strcmp(want, "copy");
       o->mux_port = port++;
       if (sub && subtitle_codec(g, fj, of, o, err, n)) return ISO_EINVAL;

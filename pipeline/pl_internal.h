@@ -261,6 +261,7 @@ typedef struct pl_job {
   iso_io in_io, out_io;       /* the caller's callbacks instead of opening input / output; read /
                                  write NULL when unset */
   char *cv, *ca, *cs, *preset, *pix_fmt, *sample_fmt;
+  char *ch_layout; /* -channel_layout: the audio's layout (its count is ac) */
   char *vf, *af;   /* libavfilter chains for video / audio; NULL none */
   char *fcomplex;  /* -filter_complex: one graph for every output (job #0 holds it) */
   char *aspect;    /* -aspect: display aspect, a setdar after the chain */
@@ -311,6 +312,9 @@ typedef struct pl_job {
   /* -bsf, -tag, -disposition in command-line order (keys NAME, NAME:v,
    * NAME:a, several of a key): the last one matching a stream wins */
   AVDictionary *sopts;
+  /* Options for the streams a specifier with an index picks ("KEY@v:1",
+   * "KEY@0"), in command-line order (pl_sidx.c) */
+  AVDictionary *sidx;
   AVDictionary *in_opts; /* the input demuxer's AVOptions (keys "in:NAME") */
   bool trace;
   uint64_t progress_period_ns; /* on_progress at most this often; 0 every tick */

@@ -110,6 +110,7 @@ void pl_job_free(pl_job *j) {
                    &j->preset,
                    &j->pix_fmt,
                    &j->sample_fmt,
+                   &j->ch_layout,
                    &j->out_protocols,
                    &j->vf,
                    &j->af,
@@ -125,6 +126,7 @@ void pl_job_free(pl_job *j) {
   av_dict_free(&j->metadata);
   av_dict_free(&j->extra);
   av_dict_free(&j->sopts);
+  av_dict_free(&j->sidx);
   av_dict_free(&j->in_opts);
   pl_inputs_free(j);
   pl_meta_unref(&j->in_meta);
@@ -151,6 +153,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   j->preset = pl_dup_str(src->preset);
   j->pix_fmt = pl_dup_str(src->pix_fmt);
   j->sample_fmt = pl_dup_str(src->sample_fmt);
+  j->ch_layout = pl_dup_str(src->ch_layout);
   j->vf = pl_dup_str(src->vf);
   j->af = pl_dup_str(src->af);
   j->fcomplex = pl_dup_str(src->fcomplex);
@@ -168,6 +171,8 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   av_dict_copy(&j->extra, src->extra, 0);
   j->sopts = NULL;
   av_dict_copy(&j->sopts, src->sopts, AV_DICT_MULTIKEY);
+  j->sidx = NULL;
+  av_dict_copy(&j->sidx, src->sidx, AV_DICT_MULTIKEY);
   j->in_opts = NULL;
   av_dict_copy(&j->in_opts, src->in_opts, 0);
   j->self = self;
@@ -180,13 +185,14 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             (!src->allow_formats || j->allow_formats) && (!src->cv || j->cv) &&
             (!src->out_protocols || j->out_protocols) && (!src->ca || j->ca) &&
             (!src->cs || j->cs) && (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
-            (!src->sample_fmt || j->sample_fmt) && (!src->vf || j->vf) && (!src->af || j->af) &&
-            (!src->fcomplex || j->fcomplex) && (!src->aspect || j->aspect) &&
-            (!src->seg_dir || j->seg_dir) && (!src->force_kf || j->force_kf) &&
-            (!src->sws_flags || j->sws_flags) &&
+            (!src->sample_fmt || j->sample_fmt) && (!src->ch_layout || j->ch_layout) &&
+            (!src->vf || j->vf) && (!src->af || j->af) && (!src->fcomplex || j->fcomplex) &&
+            (!src->aspect || j->aspect) && (!src->seg_dir || j->seg_dir) &&
+            (!src->force_kf || j->force_kf) && (!src->sws_flags || j->sws_flags) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
             av_dict_count(j->extra) == av_dict_count(src->extra) &&
             av_dict_count(j->sopts) == av_dict_count(src->sopts) &&
+            av_dict_count(j->sidx) == av_dict_count(src->sidx) &&
             av_dict_count(j->in_opts) == av_dict_count(src->in_opts);
   for (int i = 0; i < src->nmaps; i++)
     ok = ok && j->maps[i];

@@ -13,6 +13,7 @@
 #include "pipeline/pl_fkf.h"
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_sidx.h"
 #include "pipeline/pl_sopts.h"
 #include "pipeline/pl_units.h"
 #include "pipeline/pl_vsync.h"
@@ -80,8 +81,7 @@ static bool pl_not_implemented(const char *key) {
   return !strcmp(key, "frames:a");
 }
 
-int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t n) {
-  if (!key) return pl_fail(err, n, "option without a name");
+static int job_set(pl_job *j, const char *key, const char *value, char *err, size_t n) {
   const char *v = value ? value : "";
 #define IS(k) (strcmp(key, (k)) == 0)
   if (IS("i"))
@@ -168,6 +168,16 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
     /* 0 keeps the input's channels, as in ffmpeg. */
     if (pl_parse_int(v, &j->ac) < 0 || j->ac < 0 || j->ac > 64)
       return pl_fail(err, n, "ac: bad channel count '%s'", v);
+  } else if (IS("channel_layout") || IS("ch_layout")) {
+    /* As ffmpeg 5.1's opt_channel_layout: the layout, and its count as -ac. */
+    AVChannelLayout l = {0};
+    if (av_channel_layout_from_string(&l, v) < 0 || l.nb_channels < 1 || l.nb_channels > 64) {
+      av_channel_layout_uninit(&l);
+      return pl_fail(err, n, "%s: unknown layout '%s' (want mono, stereo, 5.1...)", key, v);
+    }
+    j->ac = l.nb_channels;
+    av_channel_layout_uninit(&l);
+    pl_set_str(&j->ch_layout, v);
   } else if (IS("sample_fmt")) {
     if (av_get_sample_fmt(v) == AV_SAMPLE_FMT_NONE)
       return pl_fail(err, n, "sample_fmt: unknown '%s'", v);
@@ -296,4 +306,13 @@ int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t 
   }
 #undef IS
   return ISO_OK;
+}
+
+int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t n) {
+  if (!key) return pl_fail(err, n, "option without a name");
+  if (strchr(key, '@')) return pl_sidx_set(j, key, value ? value : "", err, n);
+  int r = job_set(j, key, value, err, n);
+  /* The last option that picks a stream wins, as in ffmpeg. */
+  if (r == ISO_OK) pl_sidx_forget(j, key);
+  return r;
 }

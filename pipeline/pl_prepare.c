@@ -8,6 +8,7 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_sidx.h"
 
 static bool class_has(const AVClass *cls, const char *key) {
   if (!cls) return false;
@@ -96,6 +97,7 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
   if (j->max_vframes > 0 && j->cv && !strcmp(j->cv, "copy"))
     return pl_fail(err, n, "frames:v: not with a copied video stream (c:v copy)");
   if ((ret = check_filters(j, err, n)) != ISO_OK) return ret;
+  if ((ret = pl_sidx_check(j, err, n)) != ISO_OK) return ret;
   const AVCodec *vc = NULL, *ac = NULL;
   if (!j->vn && (ret = pl_resolve_encoder(of, j->output, j->cv, AVMEDIA_TYPE_VIDEO, &vc, err, n)))
     return ret;

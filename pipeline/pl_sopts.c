@@ -7,6 +7,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_sidx.h"
 #include "pipeline/pl_sopts.h"
 
 static const char *const names[] = {"bsf", "tag", "disposition"};
@@ -26,7 +27,8 @@ bool pl_sopt_is(const char *key) {
   char b[16];
   if (!base_of(key, b, sizeof b)) return false;
   const char *spec = strchr(key, ':');
-  return !spec || !strcmp(spec, ":v") || !strcmp(spec, ":a");
+  return !spec || !strcmp(spec, ":v") || !strcmp(spec, ":a") || !strcmp(spec, ":s") ||
+         pl_sidx_match(spec + 1, (pl_spos){0, 0, 0}) >= 0;
 }
 
 /* ffmpeg's reading of -tag: a number (0x31637668) or up to four characters. */
@@ -73,18 +75,31 @@ int pl_sopt_check(const char *key, const char *value, char *err, size_t n) {
   return 0;
 }
 
-const char *pl_sopt_get(const pl_job *j, const char *name, enum AVMediaType type) {
+const char *pl_sopt_get(const pl_job *j, const char *name, pl_spos pos) {
   const char *v = NULL;
   char b[16];
-  char want = type == AVMEDIA_TYPE_VIDEO ? 'v' : type == AVMEDIA_TYPE_AUDIO ? 'a' : 0;
   const AVDictionaryEntry *e = NULL;
   while ((e = av_dict_get(j->sopts, "", e, AV_DICT_IGNORE_SUFFIX))) {
     const char *base = base_of(e->key, b, sizeof b);
     if (!base || strcmp(base, name)) continue;
     const char *spec = strchr(e->key, ':');
-    if (!spec || (want && spec[1] == want)) v = e->value;
+    if (!spec || (pos.type && spec[1] == pos.type && !spec[2]) || pl_sidx_match(spec + 1, pos) == 1)
+      v = e->value;
   }
   return v;
+}
+
+/* Where stream i of nst sits among them (and among those of its type). */
+static pl_spos spos_of(const pl_meta_stream *st, int i) {
+  enum AVMediaType t = st[i].type;
+  pl_spos p = {t == AVMEDIA_TYPE_VIDEO      ? 'v'
+               : t == AVMEDIA_TYPE_AUDIO    ? 'a'
+               : t == AVMEDIA_TYPE_SUBTITLE ? 's'
+                                            : 0,
+               i, 0};
+  for (int k = 0; k < i; k++)
+    p.type_index += st[k].type == t;
+  return p;
 }
 
 int pl_sopt_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st, int nst,
@@ -99,8 +114,8 @@ int pl_sopt_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st
     if (st[i].in_index >= 0 && st[i].in_index < j->info.nstreams)
       os->disposition = j->info.st[st[i].in_index].disposition;
     if (os->disposition & AV_DISPOSITION_DEFAULT) have_default[t] = true;
-    if (pl_sopt_get(j, "disposition", t)) manual = true;
-    const char *tag = pl_sopt_get(j, "tag", t);
+    if (pl_sopt_get(j, "disposition", spos_of(st, i))) manual = true;
+    const char *tag = pl_sopt_get(j, "tag", spos_of(st, i));
     if (tag) os->codecpar->codec_tag = parse_tag(tag);
   }
   for (int i = 0; i < nst && i < (int)oc->nb_streams; i++) {
@@ -108,7 +123,7 @@ int pl_sopt_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st
     enum AVMediaType t = st[i].type;
     if (t < 0 || t >= AVMEDIA_TYPE_NB) continue;
     if (manual) {
-      const char *v = pl_sopt_get(j, "disposition", t);
+      const char *v = pl_sopt_get(j, "disposition", spos_of(st, i));
       if (v && eval_disposition(v, &os->disposition) < 0)
         return pl_fail(err, n, "disposition: bad value '%s'", v), -1;
     } else if (count[t] > 1 && !have_default[t] &&

@@ -6,17 +6,19 @@
 #include <stdbool.h>
 
 #include "pipeline/pl_meta.h"
+#include "pipeline/pl_sidx.h"
 
 struct pl_job;
 
-/* True for bsf, tag, disposition with or without a :v / :a specifier. */
+/* True for bsf, tag, disposition with or without a specifier (:v, :a,
+ * :s, :v:N, :N). */
 bool pl_sopt_is(const char *key);
 /* Checks a value before anything runs (unknown bitstream filter, bad tag,
  * unknown disposition): 0, or -1 with err naming the option and value. */
 int pl_sopt_check(const char *key, const char *value, char *err, size_t n);
-/* The value for a stream of this type: the last option that matches it, as
+/* The value for the stream at pos: the last option that matches it, as
  * ffmpeg's per-stream options resolve; NULL none. */
-const char *pl_sopt_get(const struct pl_job *j, const char *name, enum AVMediaType type);
+const char *pl_sopt_get(const struct pl_job *j, const char *name, pl_spos pos);
 /* Sets the file's streams' dispositions (the input's, then -disposition, or
  * ffmpeg's default for a type with several streams) and -tag codec tags. */
 int pl_sopt_apply(const struct pl_job *j, AVFormatContext *oc, const pl_meta_stream *st, int nst,

@@ -133,6 +133,14 @@ static int video_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
   return av_bprint_is_complete(bp) ? 0 : AVERROR(ENOMEM);
 }
 
+/* -channel_layout's layout, unless a later -ac changed the count. */
+static bool named_layout(const pl_job *j, AVChannelLayout *l) {
+  if (!j->ch_layout) return false;
+  if (av_channel_layout_from_string(l, j->ch_layout) >= 0 && l->nb_channels == j->ac) return true;
+  av_channel_layout_uninit(l);
+  return false;
+}
+
 static int audio_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
                       const AVChannelLayout *fixed_layout, AVBPrint *bp) {
   /* ffmpeg 5.1 forwards -async to an aresample before the user's chain. */
@@ -142,7 +150,7 @@ static int audio_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
   AVChannelLayout want = {0};
   if (fixed_layout)
     av_channel_layout_copy(&want, fixed_layout);
-  else if (j->ac > 0)
+  else if (j->ac > 0 && !named_layout(j, &want))
     av_channel_layout_default(&want, j->ac);
   char fmt[1024];
   int r = cx_fgraph_enc_audio(o->encoder,

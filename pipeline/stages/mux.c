@@ -340,7 +340,7 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
     pl_msg_free(m);
     iso_link_rx_ack(mp->rx, 1);
     const pl_out_stream *o = &st->job->out[x->out_of[mp->k]];
-    const char *chain = pl_sopt_get(st->job, "bsf", o->type);
+    const char *chain = pl_sopt_get(st->job, "bsf", pl_sidx_pos(st->job, x->out_of[mp->k]));
     bool sub_ok = o->type != AVMEDIA_TYPE_SUBTITLE || o->copy || pl_mux_open_sub(x, mp, o);
     if (sub_ok && (chain ? pl_mux_open_bsf(x, mp, chain) : true)) {
       mp->adts_check = !chain && pl_mux_adts_candidate(st->job, mp->par);

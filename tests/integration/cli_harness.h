@@ -21,7 +21,7 @@
 #error "ISOPIPE_BIN must name the built CLI"
 #endif
 
-#define CH_MAX_ARGS 64
+#define CH_MAX_ARGS 128
 
 typedef struct ch_buf {
   char *data;

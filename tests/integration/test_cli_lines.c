@@ -202,6 +202,19 @@ static const cmd_line lines[] = {
     /* ffmpeg-doc "Stream selection": no -map, the best video and the audio
      * with the most channels across all inputs */
     {"ffmpeg-doc auto selection", "-i IN -i AUD OUT", "auto.mp4", NULL, NULL},
+    /* jakub-bacic/nginx-stream-server, transcoder.sh (an HLS ladder: the
+     * input mapped twice, -filter:v:N and -b:v:N per rendition; its HTTP PUT
+     * output written to a file here) */
+    {"nginx-stream-server ladder",
+     "-i IN -max_muxing_queue_size 9999 -map 0:v:0 -map 0:a:0 -map 0:v:0 -map 0:a:0 -c:v libx264 "
+     "-tune zerolatency -preset ultrafast -c:a aac -ar 48000 -sc_threshold 0 -force_key_frames "
+     "expr:gte(t,n_forced*1) -filter:v:0 scale=w=640:h=360:force_original_aspect_ratio=decrease "
+     "-b:v:0 800k -maxrate 856k -bufsize 1200k -b:a:0 96k -filter:v:1 "
+     "scale=w=1280:h=720:force_original_aspect_ratio=decrease -b:v:1 2800k -maxrate 2996k "
+     "-bufsize 4200k -b:a:1 128k -var_stream_map \"v:0,a:0,name:360p v:1,a:1,name:720p\" "
+     "-hls_flags independent_segments -hls_time 1 -hls_list_size 4 -f hls -hls_playlist_type "
+     "event -master_pl_name stream-master.m3u8 OUT",
+     "stream-%v.m3u8", NULL, NULL},
 };
 
 #include "cli_lines_other.h"

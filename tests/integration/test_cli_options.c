@@ -84,6 +84,7 @@ static const opt_probe probes[] = {
     {"-ar", MD5, "-i IN -ar 22050 " RAWA, "-i IN " RAWA, "ar.framemd5"},
     {"-ac", MD5, "-i IN -ac 1 " RAWA, "-i IN " RAWA, "ac.framemd5"},
     {"-sample_fmt", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    {"-channel_layout", MD5, "-i IN -channel_layout mono " RAWA, "-i IN " RAWA, "chl.framemd5"},
     {"-async", ELSE, NULL, NULL, "tests/integration/test_cli_async.c"},
     {"-an", SIG, "-i IN -an OUT", "-i IN OUT", "an.mkv"},
     {"-vn", SIG, "-i IN -vn OUT", "-i IN OUT", "vn.mkv"},

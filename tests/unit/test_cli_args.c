@@ -214,11 +214,13 @@ static void test_grammar(void **state) {
   assert_string_equal(nth(&o, "map", 1), "-0:s");
   assert_string_equal(nth(&o, "map", 2), "0:a:0?");
   assert_string_equal(nth(&o, "c", 1), "copy"); /* -codec: is -c */
-  assert_string_equal(cli_opts_get(&o, "c:v"), "libx264");
+  /* An index picks the file's stream at that place: "KEY@SPEC". */
+  assert_null(cli_opts_get(&o, "c:v"));
+  assert_string_equal(cli_opts_get(&o, "c:v@v:0"), "libx264");
   assert_null(cli_opts_get(&o, "c:a")); /* -c:s touches neither */
   assert_string_equal(cli_opts_get(&o, "c:s"), "mov_text");
-  assert_string_equal(cli_opts_get(&o, "profile:v"), "high");
-  assert_string_equal(cli_opts_get(&o, "x264opts"), "keyint=50");
+  assert_string_equal(cli_opts_get(&o, "profile:v@v:0"), "high");
+  assert_string_equal(cli_opts_get(&o, "x264opts@0"), "keyint=50");
   assert_string_equal(cli_opts_get(&o, "metadata:s:a:0"), "language=eng");
   assert_string_equal(cli_opts_get(&o, "metadata"), "title=");
   assert_string_equal(cli_opts_get(&o, "ar"), "16000");
@@ -300,7 +302,7 @@ static void test_usage_errors(void **state) {
   USAGE("option '-copytb' is not supported by isopipe", "-i", "a", "-copytb", "1", "o.mp4");
   USAGE("option '-hwaccel cuda' is not supported", "-hwaccel", "cuda", "-i", "a", "o.mp4");
   USAGE("option '-an' takes no stream specifier", "-i", "a", "-an:v", "o.mp4");
-  USAGE("option '-c:v:1'", "-i", "a", "-c:v:1", "copy", "o.mp4");
+  USAGE("option '-c:v:x'", "-i", "a", "-c:v:x", "copy", "o.mp4");
   USAGE("option '-b:p:1'", "-i", "a", "-b:p:1", "1M", "o.mp4");
   USAGE("option '-filter': give -filter:v or -filter:a", "-i", "a", "-filter", "null", "o.mp4");
   USAGE("unknown option '-frobnicate'", "-frobnicate", "-y", "-i", "a", "o.mp4");

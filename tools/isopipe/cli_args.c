@@ -293,7 +293,7 @@ static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char
   static const char *const typed[] = {"b", "q", "tag", "bsf", "disposition", "frames", "filter"};
   static const char *const video[] = {"s",   "r",      "aspect",   "pix_fmt",         "g",
                                       "crf", "preset", "fps_mode", "force_key_frames"};
-  static const char *const audio[] = {"ar", "ac", "sample_fmt"};
+  static const char *const audio[] = {"ar", "ac", "sample_fmt", "channel_layout"};
   char type, why[160];
   int index;
   *ignored = NULL;
@@ -303,14 +303,11 @@ static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char
   }
   if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
     return fail(err, en, "option '%s': %s", opt, why);
-  if (type == 0 && index > 0)
-    return fail(err, en, "option '%s': a stream index alone is not supported here: use :v or :a",
-                opt);
-  if (index > 0)
-    return fail(err, en,
-                "option '%s': only the first stream of a type (%c:0) can be told apart; isopipe "
-                "writes one stream of each type per -map",
-                opt, type);
+  if (type == 's' && index >= 0 &&
+      (!strcmp(d->key, "tag") || !strcmp(d->key, "bsf") || !strcmp(d->key, "disposition"))) {
+    snprintf(key, kn, "%s@s:%d", d->key, index);
+    return 0;
+  }
   if (type == 's' || type == 'd' || type == 't') {
     *ignored = "isopipe writes no subtitle, data or attachment streams";
     key[0] = 0;
@@ -348,6 +345,15 @@ static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char
   } else {
     snprintf(key, kn, "%s", d->key);
   }
+  /* An index picks streams by their place in the output file
+   * ("-b:v:1", "-s:0"): the pipeline keeps "KEY@SPEC" for them. */
+  if (index >= 0) {
+    size_t used = strlen(key);
+    if (!type)
+      snprintf(key + used, kn - used, "@%d", index);
+    else
+      snprintf(key + used, kn - used, "@%c:%d", type, index);
+  }
   return 0;
 }
 
@@ -375,13 +381,15 @@ static int add_avoption(cli_opts *o, const char *opt, const char *base, const ch
     add_note(o, opt, "isopipe writes no subtitle, data or attachment streams");
     return 0;
   }
-  if (index > 0)
-    return fail(err, en,
-                "option '%s': only the first stream of a type (v:0, a:0) can be told apart", opt);
-  /* An index alone ("-x264opts:0") leaves it to the encoder that has it;
-   * before -i, it is the input demuxer's (-framerate, -analyzeduration). */
+  /* An index picks the output file's stream at that place ("-x264opts:0",
+   * "-profile:v:0"); before -i, the option is the input demuxer's
+   * (-framerate, -analyzeduration). */
   if (!o->input)
     snprintf(key, sizeof key, "in:%s", base);
+  else if (index >= 0 && type)
+    snprintf(key, sizeof key, "%s:%c@%c:%d", base, type, type, index);
+  else if (index >= 0)
+    snprintf(key, sizeof key, "%s@%d", base, index);
   else
     snprintf(key, sizeof key, "%s%s%.1s", base, type ? ":" : "", type ? &type : "");
   add_kv(o, opt, key, v);
@@ -490,17 +498,20 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
         type = strchr(d->key, ':')[1];
       else if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
         return fail(err, errlen, "option '%s': %s", a, why);
-      if (index > 0 || (!type && index == 0))
-        return fail(err, errlen,
-                    "option '%s': only -c, -c:v[:0], -c:a[:0] and -c:s are supported (isopipe "
-                    "writes one stream of each type per -map)",
-                    a);
       if (type == 'd' || type == 't') {
         add_note(o, a, "isopipe writes no data or attachment streams");
         continue;
       }
-      /* "c" is every stream's codec; "c:s" also makes ffmpeg pick a subtitle. */
-      add_kv(o, a, type == 'v' ? "c:v" : type == 'a' ? "c:a" : type == 's' ? "c:s" : "c", norm);
+      /* "c" is every stream's codec; "c:s" also makes ffmpeg pick a subtitle;
+       * an index picks one stream ("-c:v:1", "-c:0"). */
+      const char *ck = type == 'v' ? "c:v" : type == 'a' ? "c:a" : type == 's' ? "c:s" : "c";
+      if (index >= 0 && type)
+        snprintf(key, sizeof key, "%s@%c:%d", ck, type, index);
+      else if (index >= 0)
+        snprintf(key, sizeof key, "c@%d", index);
+      else
+        snprintf(key, sizeof key, "%s", ck);
+      add_kv(o, a, key, norm);
       continue;
     }
     if (d->flags & CO_SPEC) {

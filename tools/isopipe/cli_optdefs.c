@@ -53,6 +53,8 @@ static const cli_optdef table[] = {
     {"ar", A | S | I | O, K_BITRATE, "ar", 1, 4000000, "audio sample rate ('16k')"},
     {"ac", A | S | I | O, K_COUNT, "ac", 0, 64, "audio channels (0: the input's)"},
     {"sample_fmt", A | S | I | O, K_STR, "sample_fmt", 0, 0, "audio sample format"},
+    {"channel_layout", A | S | O, K_STR, "channel_layout", 0, 0,
+     "audio channel layout (stereo, 5.1); sets -ac"},
     {"an", B | I | O, K_FLAG, "an", 0, 0, "no audio"},
     {"vn", B | I | O, K_FLAG, "vn", 0, 0, "no video"},
     {"sn", B | I | O, K_FLAG, "sn", 0, 0, "no subtitles"},
@@ -144,7 +146,6 @@ static const cli_optdef table[] = {
     {"target", A | O, K_REFUSE, NULL, 0, 0, "give the codecs and sizes"},
     {"timelimit", A, K_REFUSE, NULL, 0, 0, "use -t"},
     {"report", 0, K_REFUSE, NULL, 0, 0, "use 2> FILE"},
-    {"channel_layout", A | S | I | O, K_REFUSE, NULL, 0, 0, "use -ac"},
     {"timestamp", A | O, K_REFUSE, NULL, 0, 0, "use -metadata creation_time=..."},
     /* isopipe's own long options ("--NAME" or "--NAME=VALUE"). */
     {"-queue", A | CO_OURS, K_COUNT, "queue", 1, 256, "items in flight per link"},
@@ -242,7 +243,8 @@ int cli_spec_parse(const char *spec, char *type, int *index, char *why, size_t w
   }
   if (strchr("vVasdt", spec[0]) && (spec[1] == 0 || spec[1] == ':')) {
     *type = spec[0] == 'V' ? 'v' : spec[0];
-    if (spec[1] && spec_index(spec + 2, index) < 0) {
+    /* "a:" is "a", as ffmpeg's matcher reads it (-c:a: copy). */
+    if (spec[1] && spec[2] && spec_index(spec + 2, index) < 0) {
       snprintf(why, wn, "bad stream index in specifier '%s'", spec);
       return -1;
     }
