@@ -1,7 +1,9 @@
 /* Demuxer: opens untrusted input with restricted protocols and formats, seeks, reads packets. */
 #include "codecs/cx_internal.h"
 
+#include <libavdevice/avdevice.h>
 #include <libavutil/opt.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,9 +36,26 @@ static void compute_start(cx_demux *d, const bool *used) {
 }
 
 /* Demuxers that open further files or network resources named inside the
- * input; a hostile playlist could otherwise read /etc/passwd into the output. */
-static const char *const risky_formats[] = {"hls",      "applehttp",   "concat", "dash", "imf",
-                                            "avisynth", "vapoursynth", "sdp",    "rtsp", NULL};
+ * input; a hostile playlist could otherwise read /etc/passwd into the output.
+ * lavfi's graph can read any file with its movie source. */
+static const char *const risky_formats[] = {"hls",   "applehttp", "concat", "dash",
+                                            "imf",   "sdp",       "rtsp",   "vapoursynth",
+                                            "lavfi", "avisynth",  NULL};
+
+static void register_devices(void) {
+  avdevice_register_all();
+}
+
+/* A libavfilter graph as the input ("-f lavfi -i anullsrc=r=48000"), when
+ * the caller allowed the lavfi format: it opens no file of its own. */
+static bool is_lavfi(const cx_demux_opts *o) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  if (!o || !o->format || strcmp(o->format, "lavfi") || o->io ||
+      !cx_name_in_list(o->allow_formats, "lavfi"))
+    return false;
+  pthread_once(&once, register_devices);
+  return true;
+}
 
 static bool is_pattern_url(const char *url) {
   return strpbrk(url, "%*?[") != NULL;
@@ -99,8 +118,14 @@ int cx_demux_open(cx_demux **out, const char *url, const cx_demux_opts *o, char 
     }
     goto opened;
   }
-  if (is_sequence(url, o)) {
-    ifmt = av_find_input_format("image2");
+  bool lavfi = is_lavfi(o);
+  if (lavfi || is_sequence(url, o)) {
+    ifmt = av_find_input_format(lavfi ? "lavfi" : "image2");
+    if (!ifmt) {
+      ret =
+          cx_fail(err, AVERROR_DEMUXER_NOT_FOUND, "%s: unknown input format '%s'", url, o->format);
+      goto fail;
+    }
     goto probed;
   }
   /* Our own message for the common refusal; FFmpeg would only say EINVAL. */

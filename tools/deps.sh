@@ -3,7 +3,7 @@
 # Usage: tools/deps.sh [cluster]   (cluster: also Slurm and munge, for the cluster tests)
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libavformat-dev libavcodec-dev libavutil-dev
-  libswscale-dev libswresample-dev libavfilter-dev libcmocka-dev zlib1g-dev ffmpeg python3
+  libswscale-dev libswresample-dev libavfilter-dev libavdevice-dev libcmocka-dev zlib1g-dev ffmpeg python3
   python3-pytest libglib2.0-dev)
 [ "${1:-}" = cluster ] && pkgs+=(slurmctld slurmd slurm-client munge)
 missing=()

@@ -156,12 +156,14 @@ static void read_one(demux_impl *x) {
     if (l->copy) {
       /* A copied stream starts on a keyframe (at or after its own -ss when
        * that is later than the input's, as ffmpeg's output -ss) and stops
-       * at its -t. */
+       * at its -t: at the first packet decoded at or after it (its dts),
+       * as ffmpeg's stream copy reads the time of a packet. */
       int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+      int64_t te = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
       if (!l->started && !(pkt->flags & AV_PKT_FLAG_KEY)) continue;
       if (!l->started && l->start > 0 && (ts == AV_NOPTS_VALUE || ts < l->start)) continue;
       l->started = true;
-      if (ts != AV_NOPTS_VALUE && ts >= l->end) {
+      if (te != AV_NOPTS_VALUE && te >= l->end) {
         iso_link_tx_eof(l->tx);
         l->done = true;
         ended_one = true;

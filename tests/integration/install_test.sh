@@ -29,7 +29,7 @@ if grep -E " [TDBR] (cx_|rt_|pl_|prof_)" <<<"$syms"; then
 fi
 # shellcheck disable=SC2046
 cc $sflags "$src/main.c" -I"$tmp/prefix/include" "$ar" \
-  $(pkg-config --libs libavformat libavcodec libavutil libswscale libswresample libavfilter zlib) \
+  $(pkg-config --libs libavformat libavcodec libavutil libswscale libswresample libavfilter libavdevice zlib) \
   -lpthread -lm -o "$tmp/static"
 "$tmp/static" | grep -q "^isopipe "
 # The embedding examples, as built against the installed package.

@@ -218,6 +218,7 @@ static const cmd_line lines[] = {
 };
 
 #include "cli_lines_other.h"
+#include "cli_lines_third.h"
 
 static char g_dir[512];
 static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700], g_mus[700], g_sub[700];
@@ -562,8 +563,15 @@ static void test_other_programs(void **state) {
             "command lines of other programs");
 }
 
+static void test_third_table(void **state) {
+  (void)state;
+  run_table(third_lines, (int)(sizeof third_lines / sizeof third_lines[0]), "t",
+            "command lines of scripts and programs in neither table");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_real_lines),
-                                     cmocka_unit_test(test_other_programs)};
+                                     cmocka_unit_test(test_other_programs),
+                                     cmocka_unit_test(test_third_table)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,6 +17,9 @@
 #define ARGV(...)                                                                                  \
   char *argv[] = {"isopipe", __VA_ARGS__};                                                         \
   int argc = (int)(sizeof argv / sizeof argv[0])
+#define ARGV2(...)                                                                                 \
+  char *argv2[] = {"isopipe", __VA_ARGS__};                                                        \
+  int argc2 = (int)(sizeof argv2 / sizeof argv2[0])
 
 static char err[512];
 
@@ -52,7 +55,8 @@ static void test_basic_transcode(void **state) {
 }
 
 /* Several outputs: the options before each path are that output's, marked
- * in the one ordered list by a CLI_OUTPUT_KEY entry in front of them. */
+ * in the one ordered list by a CLI_OUTPUT_KEY entry in front of them; one
+ * after the last output is nobody's (ffmpeg ignores it). */
 static void test_several_outputs(void **state) {
   (void)state;
   ARGV("-y", "-ss", "1", "-i", "in.mkv", "-s", "1280x720", "-c:v", "libx264", "a.mp4", "-s",
@@ -62,12 +66,13 @@ static void test_several_outputs(void **state) {
   assert_string_equal(o.output, "a.mp4");
   const char *want[][2] = {
       {"ss", "1.000000"}, {"s", "1280x720"},         {"c:v", "libx264"}, {CLI_OUTPUT_KEY, "b.mp4"},
-      {"s", "854x480"},   {CLI_OUTPUT_KEY, "c.mkv"}, {"c", "copy"},      {"an", "1"}};
+      {"s", "854x480"},   {CLI_OUTPUT_KEY, "c.mkv"}, {"c", "copy"}};
   assert_int_equal(o.nkv, sizeof want / sizeof want[0]);
   for (size_t i = 0; i < o.nkv; i++) {
     assert_string_equal(o.kv[i].key, want[i][0]);
     assert_string_equal(o.kv[i].value, want[i][1]);
   }
+  assert_string_equal(o.trailing, "-an");
   cli_opts_free(&o);
 }
 
@@ -188,6 +193,26 @@ static void test_several_inputs(void **state) {
   assert_false(input_kv(&o, "f", 0)->before_input);
   assert_string_equal(nth(&o, "map", 1), "1:a:0");
   assert_string_equal(cli_opts_get(&o, "shortest"), "1");
+  cli_opts_free(&o);
+}
+
+/* Per-file options after the last output belong to no file: left out with
+ * their words kept for the warning, as ffmpeg; global ones still count. */
+static void test_trailing(void **state) {
+  (void)state;
+  ARGV("-i", "in.mp4", "-c:v", "libx264", "a.mp4", "-b:v", "1M", "b.mp4", "-var_stream_map", "v:0",
+       "-s", "64x48", "-copyts");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_string_equal(cli_opts_get(&o, "b:v"), "1000000"); /* b.mp4's */
+  assert_null(cli_opts_get(&o, "var_stream_map"));
+  assert_null(cli_opts_get(&o, "s"));
+  assert_string_equal(cli_opts_get(&o, "copyts"), "1");
+  assert_string_equal(o.trailing, "-var_stream_map v:0 -s 64x48");
+  cli_opts_free(&o);
+  ARGV2("-i", "in.mp4", "out.mp4");
+  assert_int_equal(cli_args_parse(argc2, argv2, &o, err, sizeof err), 0);
+  assert_null(o.trailing);
   cli_opts_free(&o);
 }
 
@@ -370,6 +395,7 @@ int main(void) {
       cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_loglevel_names),
       cmocka_unit_test(test_output_checks),     cmocka_unit_test(test_grammar),
       cmocka_unit_test(test_several_inputs),    cmocka_unit_test(test_loglevel_first),
+      cmocka_unit_test(test_trailing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

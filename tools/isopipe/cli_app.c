@@ -258,7 +258,14 @@ static int configure(app *a) {
   bool sequence = is_sequence(o->input);
   for (int k = 1; k < o->ninputs; k++)
     sequence = sequence || is_sequence(o->more_in[k]);
-  if (sequence && iso_pipeline_set(a->p, "allow_formats", "image2") != ISO_OK) return CLI_EXIT_FAIL;
+  /* So is a filtergraph named as an input with -f lavfi (a silent track:
+   * -f lavfi -i anullsrc). */
+  bool lavfi = false;
+  for (size_t i = 0; i < o->nkv; i++)
+    lavfi = lavfi || (!strcmp(o->kv[i].key, "input_format") && !strcmp(o->kv[i].value, "lavfi"));
+  const char *allow = sequence && lavfi ? "image2,lavfi" : sequence ? "image2" : "lavfi";
+  if ((sequence || lavfi) && iso_pipeline_set(a->p, "allow_formats", allow) != ISO_OK)
+    return CLI_EXIT_FAIL;
   if (iso_pipeline_set(a->p, "i", o->input) != ISO_OK) {
     snprintf(err, sizeof err, "invalid -i '%s': %s", o->input, pipeline_reason(a, ISO_EINVAL));
     print_error(a, err);
@@ -451,6 +458,14 @@ int cli_app_run(const cli_opts *o) {
   /* Workers' av_log callbacks read this level, so debug chatter is not
    * formatted and shipped only to be dropped here. */
   av_log_set_level(o->loglevel);
+  if (o->trailing && o->loglevel >= 24) {
+    char line[700];
+    snprintf(line, sizeof line,
+             "isopipe: trailing option(s) after the last output ignored, as ffmpeg ignores "
+             "them: %s",
+             o->trailing);
+    cli_term_line(&a.term, line);
+  }
   for (size_t i = 0; o->loglevel >= 40 && i < o->nnotes; i++) {
     char line[400];
     snprintf(line, sizeof line, "isopipe: %s", o->notes[i]);

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,6 +398,36 @@ static int add_avoption(cli_opts *o, const char *opt, const char *base, const ch
   return 0;
 }
 
+/* Options of an input or output written after the last output belong to
+ * no file: ffmpeg warns and ignores them; so does isopipe (global ones such
+ * as -filter_complex or -copyts still apply). */
+static void drop_trailing(cli_opts *o, size_t from) {
+  size_t keep = from;
+  char words[512] = "";
+  for (size_t i = from; i < o->nkv; i++) {
+    cli_kv *kv = &o->kv[i];
+    char name[128];
+    snprintf(name, sizeof name, "%s", kv->opt + (kv->opt[0] == '-'));
+    name[strcspn(name, ":")] = 0;
+    const cli_optdef *d = cli_optdef_find(name);
+    if (!d && !strncmp(name, "no", 2)) d = cli_optdef_find(name + 2);
+    bool per_file = kv->avoption || (d && (d->flags & (CO_INPUT | CO_OUTPUT)));
+    if (!per_file) {
+      o->kv[keep++] = *kv;
+      continue;
+    }
+    size_t used = strlen(words);
+    bool flag = d && !(d->flags & CO_ARG);
+    snprintf(words + used, sizeof words - used, "%s%s%s%s", used ? " " : "", kv->opt,
+             flag ? "" : " ", flag ? "" : kv->value);
+    free(kv->key);
+    free(kv->value);
+    free(kv->opt);
+  }
+  o->nkv = keep;
+  if (words[0]) set_str(&o->trailing, words);
+}
+
 /* ffmpeg reads -loglevel before anything else, so that its errors obey it. */
 static void prescan_loglevel(int argc, char **argv, cli_opts *o) {
   for (int i = 1; i + 1 < argc; i++)
@@ -526,6 +557,7 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     }
     add_kv(o, a, key, norm);
   }
+  drop_trailing(o, group > o->in_group ? group : o->in_group);
   if (o->action != CLI_RUN) return 0;
   /* A batch names its inputs and outputs in its list; the command line
    * holds the options every one of them gets. */
@@ -559,6 +591,7 @@ void cli_opts_free(cli_opts *o) {
   for (size_t i = 0; i < o->nnotes; i++)
     free(o->notes[i]);
   free(o->notes);
+  free(o->trailing);
   free(o->input);
   for (int k = 0; k < CLI_MAX_INPUTS; k++)
     free(o->more_in[k]);

@@ -40,6 +40,9 @@ typedef struct cli_opts {
   int hide_banner, nostdin;
   char **notes; /* options accepted that change nothing here, with the reason */
   size_t nnotes;
+  /* Per-file options after the last output, left out as ffmpeg leaves them
+   * out ("Trailing option(s) found in the command"): their words, or NULL. */
+  char *trailing;
   /* --cluster slurm, --partition, --cluster-dir; the command line as given
    * (not owned), which the cluster's tasks run again */
   char *cluster, *partition, *cluster_dir;
