@@ -235,6 +235,9 @@ typedef struct pl_dlink {
   /* A copy's own window (its output's -ss/-t) after the demux's start, in
    * microseconds; start > 0 shifts its timestamps back to 0; end -1 none. */
   int64_t start_us, end_us;
+  /* An output -ss (pl_job.ss_out_us, 0 none): the copy starts at a keyframe
+   * at or after start_us, never the one before it. */
+  int64_t out_ss_us;
 } pl_dlink;
 
 /* Input #k (k >= 1) of several: its own -i, -f, demuxer options, -ss/-t/-to
@@ -289,7 +292,10 @@ typedef struct pl_job {
   double max_error_rate;
   int overwrite;              /* 0 (the default) refuses an existing file, 1 allows it */
   int64_t ss_us, t_us, to_us; /* -1 unset; this output's (to folds into t at prepare) */
-  bool t_from_input;          /* the end is an input -t/-to's: audio ends as ffmpeg's input trim */
+  /* The part of ss given after -i (ffmpeg's output -ss; -1 none): a copy
+   * starts at the first keyframe at or after it, and -copyts takes it off. */
+  int64_t ss_out_us;
+  bool t_from_input; /* the end is an input -t/-to's: audio ends as ffmpeg's input trim */
   int queue_pkts, queue_frames;
   /* Encoders run side by side on this many segments of a stream (audio
    * streams whose codec allows it, pl_seg_count); 1 off, 0 auto. */

@@ -72,6 +72,7 @@ pl_job *pl_job_new(void) {
   j->vsync = PL_VSYNC_AUTO;
   j->qv = j->qa = -1;
   j->ss_us = j->t_us = j->to_us = -1;
+  j->ss_out_us = -1;
   j->in_ss_us = j->win_start_us = 0;
   j->in_t_us = j->win_end_us = -1;
   j->queue_pkts = 8;

@@ -263,8 +263,11 @@ static int start(iso_pipeline *p) {
       r = pl_job_set(p->file[f], "o", "custom output", err, sizeof err);
   /* Input windows: #0's into every output's, a further input's -to into its -t. */
   pl_input in0 = p->job->in[0];
-  for (int f = 0; r == ISO_OK && f < p->nfiles; f++)
+  for (int f = 0; r == ISO_OK && f < p->nfiles; f++) {
+    /* An output's own -ss, before the input's is composed into it. */
+    p->file[f]->ss_out_us = p->file[f]->ss_us;
     r = pl_window_compose(p->file[f], &in0, err, sizeof err);
+  }
   p->job->in[0].ss_us = p->job->in[0].t_us = p->job->in[0].to_us = -1;
   for (int k = 1; r == ISO_OK && k < p->job->ninputs; k++)
     r = pl_input_fold_to(&p->job->in[k], k, err, sizeof err);

@@ -15,6 +15,7 @@ typedef struct demux_link {
   iso_link_tx *tx;
   int prof_link;
   bool copy, started, done;
+  bool from_key;      /* an output -ss: start at a keyframe at or after start, even at 0 */
   int64_t start, end; /* a copy's window (its output's -ss/-t) in the stream's tb */
   int64_t restore;    /* -copyts: what the read took off, less -start_at_zero's start */
   pl_msg *params;     /* first item of the link, until sent */
@@ -161,7 +162,8 @@ static void read_one(demux_impl *x) {
       int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
       int64_t te = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
       if (!l->started && !(pkt->flags & AV_PKT_FLAG_KEY)) continue;
-      if (!l->started && l->start > 0 && (ts == AV_NOPTS_VALUE || ts < l->start)) continue;
+      if (!l->started && (l->start > 0 || l->from_key) && (ts == AV_NOPTS_VALUE || ts < l->start))
+        continue;
       l->started = true;
       if (te != AV_NOPTS_VALUE && te >= l->end) {
         iso_link_tx_eof(l->tx);
@@ -329,7 +331,10 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     l->end = end_us >= 0 ? av_rescale_q(end_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
     int64_t zero = g->start_at_zero && fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
     /* -copyts gives back the input's start, not its -itsoffset. */
-    l->restore = x->offset[i] + av_rescale_q(inp->offset_us - zero, AV_TIME_BASE_Q, s->time_base);
+    /* An output -ss is taken off, as ffmpeg's stream copy does. */
+    l->from_key = dl->out_ss_us > 0;
+    l->restore = x->offset[i] +
+                 av_rescale_q(inp->offset_us - zero - dl->out_ss_us, AV_TIME_BASE_Q, s->time_base);
     l->prof_link = pl_prof_add_link(st->prof, g->node[dl->node].name);
     pl_msg *pm = pl_msg_new(PL_M_PARAMS);
     if (!pm || !(pm->par = avcodec_parameters_alloc()) ||

@@ -145,6 +145,40 @@ static void t_input_seek_copy(void **state) {
   }
 }
 
+/* -ss after -i with -c copy (ffmpeg's output -ss: "-i in.mp4 -ss 30 -t 10
+ * -c copy", a common cut): each copied stream starts at its first keyframe
+ * at or after -ss, never at the one before it; with -copyts the -ss is
+ * taken off the input's clock. Same packets, same stamps as ffmpeg. */
+static void t_output_seek_copy(void **state) {
+  (void)state;
+  char ffmpeg[600], mp4[800];
+  TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg");
+  snprintf(mp4, sizeof mp4, "%s/key.mp4", g_dir);
+  /* A keyframe every 0.5 s, B-frames (libx264's default). */
+  const char *mk[] = {"-i", g_gen, "-c:a", "copy", "-c:v", "libx264", "-g", "12", mp4, NULL};
+  assert_int_equal(tm_run_ffmpeg(mk), 0);
+  static const char *const cases[][3] = {
+      {"oss.mp4", "-ss", "0.7"}, {"oss.mkv", "-ss", "0.7"}, {"ossts.mkv", "-copyts", "-ss"}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    char out[800], ref[800], err[4096], sa[1024], sb[1024];
+    snprintf(out, sizeof out, "%s/i_%s", g_dir, cases[c][0]);
+    snprintf(ref, sizeof ref, "%s/f_%s", g_dir, cases[c][0]);
+    bool copyts = !strcmp(cases[c][1], "-copyts");
+    const char *a[16] = {"-v", "error", "-y", "-i", mp4, "-ss", "0.7", "-t", "1", "-c", "copy"};
+    const char *f[16] = {"-i", mp4, "-ss", "0.7", "-t", "1", "-c", "copy"};
+    int na = 11, nf = 8;
+    if (copyts) a[na++] = f[nf++] = "-copyts";
+    a[na] = out;
+    f[nf] = ref;
+    assert_int_equal(ch_run_err(a, err, sizeof err), 0);
+    assert_int_equal(tm_run_ffmpeg(f), 0);
+    counted(out, sa, sizeof sa);
+    counted(ref, sb, sizeof sb);
+    printf("%s: %s\n  ffmpeg %s\n", cases[c][0], sa, sb);
+    assert_string_equal(sa, sb);
+  }
+}
+
 /* isopipe's encoders start at 0: -copyts with an encoded stream is refused,
  * naming the option. */
 static void t_encoded_refused(void **state) {
@@ -162,6 +196,7 @@ int main(void) {
       cmocka_unit_test(t_copied_streams),
       cmocka_unit_test(t_encoded_refused),
       cmocka_unit_test(t_input_seek_copy),
+      cmocka_unit_test(t_output_seek_copy),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
