@@ -34,6 +34,7 @@ struct iso_link_tx {
   void *ud;
   uint32_t capacity, credits;
   bool finished, eof;
+  bool told; /* on_finished ran: once, when FINISH arrives, even if a send saw the end first */
   iso_value *eof_msg; /* allocated up front: a lost EOF would leave the receiver waiting forever */
 };
 
@@ -206,8 +207,11 @@ static void tx_handler(iso_port *port, iso_value *msg, void *ud) {
     return;
   }
   iso_value_free(msg);
-  if ((f & RT_MSG_LINK_FINISH) && !tx->finished) {
-    tx->finished = true;
+  /* A send may have found the receiver gone and marked the link finished
+   * already; the owner still hears of it here, or it would feed a link
+   * nobody reads for ever. */
+  if ((f & RT_MSG_LINK_FINISH) && !tx->told) {
+    tx->finished = tx->told = true;
     if (tx->cbs.on_finished) tx->cbs.on_finished(tx, tx->ud);
   }
 }
@@ -255,8 +259,15 @@ bool iso_link_tx_finished(const iso_link_tx *tx) {
 
 int iso_link_send(iso_link_tx *tx, iso_value *item) {
   if (!tx || !item) return ISO_EINVAL;
-  if (!tx->finished && atomic_load(&((rt_core *)tx->rx_sp)->closed))
-    tx->finished = true; /* the receiver (or its isolate) is gone */
+  if (!tx->finished && atomic_load(&((rt_core *)tx->rx_sp)->closed)) {
+    /* The receiver (or its isolate) is gone, maybe before it ever learnt
+     * of this link, so no FINISH may come: the owner hears it from our own
+     * port once this call has returned (never from inside a send). */
+    tx->finished = true;
+    iso_sendport *mine = iso_port_sendport(tx->port);
+    if (mine) send_ctl(mine, RT_MSG_LINK_FINISH, iso_null());
+    iso_sendport_release(mine);
+  }
   if (tx->finished || tx->eof) {
     iso_value_free(item);
     return ISO_ECLOSED;
