@@ -148,7 +148,8 @@ static void declare(iso_pipeline *p, int id) {
   if (p->stats) pl_stats_declare(p->stats, nd->name, kind, media, shared ? -1 : nd->file);
 }
 
-int pl_main_spawn_node(iso_pipeline *p, int id) {
+int pl_main_spawn_node(iso_pipeline *p, int id, char *err, size_t n) {
+  if (n) *err = 0;
   /* Each stage reads the options of the output it serves (decoders and
    * the demux: the first's, which holds the input's); every job holds the
    * same graph. */
@@ -160,10 +161,10 @@ int pl_main_spawn_node(iso_pipeline *p, int id) {
    * for it by index (-b:v:1, -s:0, -filter:v:1). */
   pl_node_kind nk = p->job->node[id].kind;
   if (nk == PL_N_VCONV || nk == PL_N_ACONV || nk == PL_N_ENCODE) {
-    char err[256];
-    if (pl_sidx_view(copy, p->job->node[id].out_stream, err, sizeof err) != ISO_OK) {
+    int r = pl_sidx_view(copy, p->job->node[id].out_stream, err, n);
+    if (r != ISO_OK) {
       pl_job_free(copy);
-      return ISO_EINVAL;
+      return r;
     }
   }
   iso_value *msg = pl_job_value(copy);
@@ -299,11 +300,12 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
   p->graph_built = true;
   p->nnodes = j->nnodes;
   for (int id = j->ninputs; id < j->nnodes; id++) {
-    int r = pl_main_spawn_node(p, id);
+    char why[PL_ERRLEN] = "";
+    int r = pl_main_spawn_node(p, id, why, sizeof why);
     if (r != ISO_OK) {
-      char text[256];
+      char text[PL_ERRLEN + 256];
       snprintf(text, sizeof text, "%s (%s): cannot spawn: %s", node_name(p, id), node_output(p, id),
-               iso_strerror(r));
+               *why ? why : iso_strerror(r));
       pl_main_fail(p, r, 0, 0, id, text);
       return;
     }

@@ -80,7 +80,9 @@ void pl_main_set_error(iso_pipeline *p, int code, const char *text);
  * a category (0: classify from code and averr). */
 void pl_main_fail(iso_pipeline *p, int code, int averr, int cat, int node, const char *text);
 void pl_main_restep(iso_pipeline *p);
-int pl_main_spawn_node(iso_pipeline *p, int id);
+/* Spawns stage id; on failure err (n bytes) says why when the reason is more
+ * than the code's (an option of its stream that does not apply). */
+int pl_main_spawn_node(iso_pipeline *p, int id, char *err, size_t n);
 void pl_main_port_handler(iso_port *port, iso_value *v, void *ud);
 /* pl_error.c: a failure's category; kind is the stage's pl_node_kind, -1 none. */
 iso_error_category pl_error_classify(int code, int averr, int kind);

@@ -330,9 +330,11 @@ static int start(iso_pipeline *p) {
    * demux has begun (its source may stall at once) must not be dropped. */
   atomic_store(&p->live, true);
   for (int k = 0; k < j->ninputs; k++) {
-    r = pl_main_spawn_node(p, k);
+    char why[PL_ERRLEN] = "";
+    r = pl_main_spawn_node(p, k, why, sizeof why);
     if (r != ISO_OK) {
-      snprintf(p->error, sizeof p->error, "%s: cannot spawn: %s", j->node[k].name, iso_strerror(r));
+      snprintf(p->error, sizeof p->error, "%s: cannot spawn: %s", j->node[k].name,
+               *why ? why : iso_strerror(r));
       p->status = r;
       if (k == 0) {
         p->state = ST_NEW;

@@ -134,6 +134,12 @@ int pl_sidx_view(pl_job *j, int out_i, char *err, size_t n) {
     const char *spec;
     if (!split(e->key, base, sizeof base, &spec) || pl_sidx_match(spec, pos) != 1) continue;
     r = pl_job_set(j, typed_key(base, pos.type, tk, sizeof tk), e->value, err, n);
+    /* The caller's message names the option as it was given for the stream. */
+    if (r != ISO_OK && err && n) {
+      char why[256];
+      snprintf(why, sizeof why, "%s", err);
+      snprintf(err, n, "option %s='%s': %s", e->key, e->value, why);
+    }
   }
   av_dict_free(&d);
   return r;

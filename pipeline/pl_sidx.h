@@ -36,7 +36,8 @@ void pl_sidx_forget(struct pl_job *j, const char *key);
 const char *pl_sidx_get(const struct pl_job *j, pl_spos pos, const char *key, const char *alias);
 
 /* Turns j (a copy for one stage) into the options of output stream out_i:
- * every stored option picking it applied in command-line order. */
+ * every stored option picking it applied in command-line order. On failure
+ * err names the option ("option b:v@v:1='x': ..."). */
 int pl_sidx_view(struct pl_job *j, int out_i, char *err, size_t n);
 
 /* Before a run: filter chains given for one stream parse. */

@@ -2,6 +2,9 @@
  * file; a cancel reads "cancelled". */
 #include "test_pipeline_util.h"
 
+#include "pipeline/pl_internal.h"
+#include "pipeline/pl_sidx.h"
+
 static char g_dir[512];
 static char g_clip[1024];
 
@@ -167,6 +170,33 @@ static void t_cancelled(void **state) {
   assert_string_equal(iso_strerror(ISO_ECANCELLED), "cancelled");
 }
 
+/* An option given for one stream that no longer applies when its stage
+ * is spawned (only memory can cause it after the check at set time; the
+ * dictionary is filled by hand here to reach it) names the option, not
+ * just "invalid argument". */
+static pl_job *two_video_outputs(void) {
+  pl_job *j = pl_job_new();
+  assert_non_null(j);
+  j->nout = 2;
+  j->out[0].type = AVMEDIA_TYPE_VIDEO;
+  j->out[1].type = AVMEDIA_TYPE_VIDEO;
+  assert_true(av_dict_set(&j->sidx, "b:v@v:1", "fast", AV_DICT_MULTIKEY) >= 0);
+  return j;
+}
+
+static void t_stream_option_named(void **state) {
+  (void)state;
+  char err[256] = "";
+  pl_job *j = two_video_outputs();
+  assert_int_equal(pl_sidx_view(j, 0, err, sizeof err), ISO_OK); /* not stream v:1's */
+  pl_job_free(j);
+  j = two_video_outputs();
+  assert_int_equal(pl_sidx_view(j, 1, err, sizeof err), ISO_EINVAL);
+  assert_non_null(strstr(err, "b:v@v:1"));
+  assert_non_null(strstr(err, "fast"));
+  pl_job_free(j);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_ok),
@@ -179,6 +209,7 @@ int main(void) {
       cmocka_unit_test(t_invalid_option),
       cmocka_unit_test(t_no_stream_selected),
       cmocka_unit_test(t_cancelled),
+      cmocka_unit_test(t_stream_option_named),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
