@@ -40,20 +40,13 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
   pl_filter *f = ud;
   pl_stage *st = f->st;
   pl_stage_enter(st);
-  pl_msg *m = pl_msg_take(item);
-  if (!m) iso_value_free(item);
-  if (m && !st->ended) {
-    pl_prof_in(st->prof, pl_msg_bytes(m));
-    if (!queue_push(f, m)) {
-      pl_msg_free(m);
-      pl_stage_fail(st, ISO_ESTATE, "input queue overflow (link protocol broken)");
-    } else {
-      pl_stage_kick(st);
-    }
-  } else {
+  pl_msg *m = pl_stage_take(st, item, f->rx, f->out_cap);
+  if (m && !queue_push(f, m)) {
     pl_msg_free(m);
+    pl_stage_fail(st, ISO_ESTATE, "input queue overflow (link protocol broken)");
+  } else if (m) {
+    pl_stage_kick(st);
   }
-  if (!st->ended) pl_prof_depth(st->prof, iso_link_rx_depth(f->rx), f->out_cap);
   pl_stage_leave(st, blocked(f));
 }
 
@@ -68,12 +61,8 @@ static void on_eof(iso_link_rx *rx, void *ud) {
 
 static int tx_index(const pl_filter *f, const iso_link_tx *tx) {
   for (int i = 0; i < f->ntx; i++)
-    if (f->tx[i] == tx) return i;
+    if (f->link[i].tx == tx) return i;
   return -1;
-}
-
-static uint32_t down_capacity(const pl_stage *st, int i) {
-  return pl_link_capacity(st->job, pl_node_down(st->node, i, NULL));
 }
 
 static void on_writable(iso_link_tx *tx, void *ud) {
@@ -81,9 +70,7 @@ static void on_writable(iso_link_tx *tx, void *ud) {
   pl_stage_enter(f->st);
   if (!f->st->ended) {
     int i = tx_index(f, tx);
-    if (i >= 0)
-      pl_prof_link_depth(f->st->prof, f->prof_link[i], iso_link_tx_inflight(tx),
-                         down_capacity(f->st, i));
+    if (i >= 0) pl_outlink_credit(f->st, &f->link[i]);
     pl_stage_kick(f->st);
   }
   pl_stage_leave(f->st, blocked(f));
@@ -91,7 +78,7 @@ static void on_writable(iso_link_tx *tx, void *ud) {
 
 static bool all_tx_done(const pl_filter *f) {
   for (int i = 0; i < f->ntx; i++)
-    if (!f->tx_done[i]) return false;
+    if (!f->link[i].done) return false;
   return f->ntx > 0;
 }
 
@@ -100,7 +87,7 @@ static void on_finished(iso_link_tx *tx, void *ud) {
   pl_stage *st = f->st;
   pl_stage_enter(st);
   int i = tx_index(f, tx);
-  if (i >= 0) f->tx_done[i] = true;
+  if (i >= 0) f->link[i].done = true;
   if (!st->ended && all_tx_done(f)) {
     /* Nobody wants our output any more (downstream trimmed or stopped):
      * tell upstream the same and end. */
@@ -112,19 +99,12 @@ static void on_finished(iso_link_tx *tx, void *ud) {
   pl_stage_leave(st, false);
 }
 
-static iso_link_tx *engine_tx(void *ctx, int i) {
+static pl_outlink *engine_link(void *ctx, int i) {
   pl_filter *f = ctx;
-  return f->tx_done[i] ? NULL : f->tx[i];
+  return &f->link[i];
 }
 
-static void engine_send(void *ctx, int i, pl_msg *m) {
-  pl_filter *f = ctx;
-  if (iso_link_send(f->tx[i], pl_msg_value(m)) == ISO_OK) f->sent = true;
-  pl_prof_link_depth(f->st->prof, f->prof_link[i], iso_link_tx_inflight(f->tx[i]),
-                     down_capacity(f->st, i));
-}
-
-static const pl_fanout_ops engine_fanout = {engine_tx, engine_send};
+static const pl_fanout_ops engine_fanout = {engine_link, NULL};
 
 /* Sends the pending output if every consumer has a credit (a slow one
  * holds the others back: memory stays bounded by the credits). With
@@ -134,31 +114,17 @@ static bool flush_out(pl_filter *f) {
   pl_stage *st = f->st;
   if (!f->out) return true;
   if (!f->ntx) return false; /* not connected yet */
-  pl_msg *m = f->out;
-  uint64_t bytes = pl_msg_bytes(m);
-  uint64_t samples = m->frame && m->frame->nb_samples > 0 ? (uint64_t)m->frame->nb_samples : 0;
-  double pts_s = -1;
-  if (m->frame && m->frame->pts != AV_NOPTS_VALUE) pts_s = m->frame->pts * av_q2d(m->tb);
-  if (m->pkt && m->pkt->pts != AV_NOPTS_VALUE) pts_s = m->pkt->pts * av_q2d(m->tb);
   uint64_t to = f->ntx >= 64 ? ~0ull : (1ull << f->ntx) - 1;
   int err;
-  f->sent = false;
-  if (!pl_fanout(&to, f->ntx, m, &engine_fanout, f, &err)) return false;
+  if (!pl_fanout(st, &to, f->ntx, f->out, &engine_fanout, f, &err)) return false;
   f->out = NULL; /* sent, or freed when every consumer finished: on_finished ends the stage */
-  if (err) {
-    pl_stage_fail(st, err, "out of memory");
-    return true;
-  }
-  if (f->sent) {
-    pl_prof_out(st->prof, bytes, samples);
-    if (pts_s >= 0) pl_prof_pts(st->prof, pts_s);
-  }
+  if (err) pl_stage_fail(st, err, "out of memory");
   return true;
 }
 
 static void eof_all(pl_filter *f) {
   for (int i = 0; i < f->ntx; i++)
-    if (!f->tx_done[i]) iso_link_tx_eof(f->tx[i]);
+    if (!f->link[i].done) iso_link_tx_eof(f->link[i].tx);
 }
 
 static void on_kick(pl_stage *st) {
@@ -188,6 +154,7 @@ static void on_kick(pl_stage *st) {
   }
   if (f->q.len) {
     pl_msg *in = queue_pop(f);
+    pl_stage_work_on(st, in);
     r = f->ops->feed(f, in);
     if (r == AVERROR(EAGAIN)) {
       /* Not taken: back to the head of the queue, drain first. */
@@ -226,15 +193,14 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
   if (m->kind == PL_M_CONNECT && n > 0 && !f->ntx) {
     static const iso_link_tx_cbs tcbs = {on_writable, on_finished};
     for (int i = 0; i < n; i++) {
-      f->tx[i] = iso_link_tx_new(m->ports[i], &tcbs, f);
-      if (!f->tx[i]) {
+      int down = pl_node_down(st->node, i, NULL);
+      if (!pl_outlink_open(st, &f->link[i], m->ports[i], &tcbs, f, st->job->node[down].name,
+                           pl_link_capacity(st->job, down))) {
         pl_msg_free(m);
         pl_stage_fail(st, ISO_ENOMEM, "cannot create output link");
         return;
       }
       f->ntx = i + 1;
-      f->prof_link[i] =
-          pl_prof_add_link(st->prof, st->job->node[pl_node_down(st->node, i, NULL)].name);
     }
     pl_stage_kick(st);
   }
@@ -250,7 +216,7 @@ static void destroy(pl_stage *st) {
     pl_msg_free(queue_pop(f));
   if (!st->links_gone) {
     for (int i = 0; i < f->ntx; i++)
-      iso_link_tx_free(f->tx[i]);
+      iso_link_tx_free(f->link[i].tx);
     if (f->rx) iso_link_rx_free(f->rx);
   }
   free(f);
@@ -273,8 +239,6 @@ pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, ui
   f->ops = ops;
   f->impl = impl;
   ring_init(&f->q, sizeof f->inq / sizeof f->inq[0]);
-  for (int i = 0; i < PL_MAX_FAN; i++)
-    f->prof_link[i] = -1;
   f->out_cap = in_cap;
   pl_stage *st = pl_stage_new(job, &filter_stage_ops, f);
   if (!st) {

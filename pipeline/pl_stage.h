@@ -67,6 +67,53 @@ void pl_stage_ready(pl_stage *st, pl_msg *ready, iso_link_rx *const *rx, int n);
 /* The file a stage's errors name (input for demux/decode, else output). */
 const char *pl_stage_file(const pl_stage *st);
 
+/* ---- items on links: the choke point (pl_links.c) -------------------------
+ * Every item a stage takes off an input link passes pl_stage_take, every item
+ * it puts on an output link pl_stage_send (several links: pl_fanout); the
+ * stage's --stats and --trace figures are taken there, not by the stages.
+ * What only a stage knows stays with it: demux's reads of its file, mux's
+ * writes to its file and position, a decoder's skipped packets, and the
+ * stamps of the stages whose output frames are not their input's (decode,
+ * audio convert and encode reorder or re-chunk: only they know which input
+ * an output came from). */
+
+/* An output link of a stage. */
+typedef struct pl_outlink {
+  iso_link_tx *tx;
+  int prof;     /* profiling's index of the link, -1 none */
+  uint32_t cap; /* its capacity, for the depth figures */
+  bool done;    /* its consumer finished */
+} pl_outlink;
+
+/* The item of a value from an input link (rx: that link, whose depth is
+ * sampled; NULL none), counted in. NULL (the value freed) when the value is
+ * not an item or the stage has ended. */
+pl_msg *pl_stage_take(pl_stage *st, iso_value *item, iso_link_rx *rx, uint32_t cap);
+/* The stage's work now is on item in, taken from its input queue: the
+ * trace ties the unit to in's frame. */
+void pl_stage_work_on(pl_stage *st, const pl_msg *in);
+/* Opens o on sp toward the stage named to. False: out of memory. */
+bool pl_outlink_open(pl_stage *st, pl_outlink *o, iso_sendport *sp, const iso_link_tx_cbs *cbs,
+                     void *ud, const char *to, uint32_t cap);
+/* A credit came back on o (its on_writable): its depth is sampled. */
+void pl_outlink_credit(pl_stage *st, const pl_outlink *o);
+/* Sends m (taken) on o; true when it went out. Counts no item: pl_fanout
+ * does, once per item. */
+bool pl_stage_send(pl_stage *st, pl_outlink *o, pl_msg *m);
+
+/* Fan-out: how the caller's links look to it. */
+typedef struct pl_fanout_ops {
+  pl_outlink *(*link)(void *ctx, int i);        /* link i (done: its consumer finished) */
+  void (*prepare)(void *ctx, int i, pl_msg *m); /* optional: m's own copy for link i */
+} pl_fanout_ops;
+/* Sends m to every live link of *to (bit i: link i; n links) once each holds
+ * a credit, and counts it out once. False without credit: nothing sent, m
+ * still the caller's. True: m is gone (sent; freed when no live link is
+ * left; freed with *err = ISO_ENOMEM when a reference could not be made)
+ * and *to is 0. */
+bool pl_fanout(pl_stage *st, uint64_t *to, int n, pl_msg *m, const pl_fanout_ops *ops, void *ctx,
+               int *err);
+
 /* ---- the generic one-in one-out stage (decode, convert, encode) ----------- */
 
 typedef struct pl_filter pl_filter;
@@ -84,10 +131,8 @@ struct pl_filter {
   const pl_filter_ops *ops;
   void *impl;
   iso_link_rx *rx;
-  iso_link_tx *tx[PL_MAX_FAN]; /* several when a decoder feeds several outputs */
+  pl_outlink link[PL_MAX_FAN]; /* several when a decoder feeds several outputs */
   int ntx;
-  bool tx_done[PL_MAX_FAN]; /* that consumer finished */
-  int prof_link[PL_MAX_FAN];
   uint32_t out_cap;
   pl_msg *inq[256];
   ring q; /* over inq */
@@ -96,22 +141,10 @@ struct pl_filter {
    * input (a helper's reply) arrives: the engine waits for that kick
    * instead of retrying. */
   bool paused;
-  bool sent;   /* the last fan-out reached a consumer */
   pl_msg *out; /* produced, waiting for a credit */
 };
 
 /* Creates the stage + filter, sends READY (ctl + input link) to main. */
-/* Fan-out (pl_fanout.c): how the caller's links look to it. */
-typedef struct pl_fanout_ops {
-  iso_link_tx *(*tx)(void *ctx, int i);      /* link i, NULL once its consumer finished */
-  void (*send)(void *ctx, int i, pl_msg *m); /* sends m (taking it) on link i */
-} pl_fanout_ops;
-/* Sends m to every live link of *to (bit i: link i; n links) once each holds
- * a credit. False without credit: nothing sent, m still the caller's. True:
- * m is gone (sent; freed when no live link is left; freed with *err =
- * ISO_ENOMEM when a reference could not be made) and *to is 0. */
-bool pl_fanout(uint64_t *to, int n, pl_msg *m, const pl_fanout_ops *ops, void *ctx, int *err);
-
 pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, uint32_t in_cap);
 /* Capacity of the links into a node. */
 uint32_t pl_link_capacity(const pl_job *j, int node);

@@ -9,6 +9,10 @@
  *   stage isolate: pl_prof  --- report (ISO_V_TRANSFER, moved) --->  main: pl_stats
  *
  * RECIPE FOR A STAGE ISOLATE (demux, decode:v, convert:a, encode:v, mux...)
+ *   The pipeline calls most of this at its choke point (pipeline/pl_links.c:
+ *   every item taken off or put on a link; pl_stage.c: handler brackets and
+ *   reports); a stage itself calls only what it alone knows (reads, writes,
+ *   skips, stamps across reordering).
  *   setup     p = pl_prof_new("encode:v", trace_on);   // clock starts, state = busy
  *             i = pl_prof_add_link(p, "mux");           // once per OUTPUT link, in order
  *   handler   every handler (on_item, on_writable, a self-kick, a demux read

@@ -338,7 +338,6 @@ static int vconv_feed(pl_filter *f, pl_msg *in) {
     return AVERROR(EINVAL);
   }
   x->stamp = in->stamp;
-  pl_prof_flow(f->st->prof, in->stamp.flow);
   int r = cx_fgraph_send(x->g, in->frame);
   pl_msg_free(in);
   return r < 0 ? fail_filter(f, r) : 0;
@@ -401,7 +400,6 @@ static int vconv_drain(pl_filter *f, pl_msg **out) {
     x->frame = NULL;
     m->tb = x->out_tb;
     m->stamp = x->stamp;
-    pl_prof_flow(f->st->prof, m->stamp.flow);
     x->emitted++;
     *out = m;
     return 0;
@@ -507,7 +505,8 @@ static int aconv_feed(pl_filter *f, pl_msg *in) {
     pl_msg_free(in);
     return AVERROR(EINVAL);
   }
-  pl_prof_flow(f->st->prof, in->stamp.flow);
+  /* The graph re-chunks audio: only this stage can map an output's pts
+   * back to the input frame it starts in. */
   if (fr->pts != AV_NOPTS_VALUE)
     pl_prof_stamp_push(f->st->prof, av_rescale_q(fr->pts, in->tb, x->out_tb), in->stamp);
   int r = cx_fgraph_send(x->g, fr);
@@ -532,7 +531,6 @@ static int aconv_drain(pl_filter *f, pl_msg **out) {
   x->frame = NULL;
   m->tb = tb;
   m->stamp = pl_prof_stamp_pop(f->st->prof, av_rescale_q(m->frame->pts, tb, x->out_tb));
-  pl_prof_flow(f->st->prof, m->stamp.flow);
   *out = m;
   return 0;
 }

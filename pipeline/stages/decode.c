@@ -92,8 +92,9 @@ static int feed(pl_filter *f, pl_msg *in) {
     return 0;
   }
   const AVPacket *pkt = in->pkt;
+  /* Frames leave in another order than packets came: only the decoder
+   * can tell the trace which packet a frame is (by pts). */
   if (pkt->pts != AV_NOPTS_VALUE) pl_prof_stamp_push(st->prof, pkt->pts, in->stamp);
-  pl_prof_flow(st->prof, in->stamp.flow);
   /* A gap wider than the packet's duration: timestamps resynchronise. */
   if (pkt->duration && x->prev_pkt_pts != AV_NOPTS_VALUE && pkt->pts != AV_NOPTS_VALUE &&
       pkt->pts - x->prev_pkt_pts > pkt->duration)
@@ -157,7 +158,6 @@ static int drain(pl_filter *f, pl_msg **out) {
     m->stamp = pl_prof_stamp_pop(st->prof, x->cfr.num > 0 && !m->frame->nb_samples
                                                ? coded_pts
                                                : av_rescale_q(m->frame->pts, tb, x->tb));
-    pl_prof_flow(st->prof, m->stamp.flow);
     *out = m;
     return 0;
   }

@@ -12,9 +12,8 @@
 /* One link out of the demux (pl_dlink): a stream to one consumer. */
 typedef struct demux_link {
   int stream;
-  iso_link_tx *tx;
-  int prof_link;
-  bool copy, started, done;
+  pl_outlink out;
+  bool copy, started;
   bool from_key;      /* an output -ss: start at a keyframe at or after start, even at 0 */
   int64_t start, end; /* a copy's window (its output's -ss/-t) in the stream's tb */
   int64_t restore;    /* -copyts: what the read took off, less -start_at_zero's start */
@@ -46,26 +45,21 @@ static bool any_blocked(const demux_impl *x) {
 
 static void end_all(demux_impl *x, bool ok) {
   for (int i = 0; i < x->nl; i++)
-    if (x->l[i].tx && !x->l[i].done) {
-      iso_link_tx_eof(x->l[i].tx);
-      x->l[i].done = true;
+    if (x->l[i].out.tx && !x->l[i].out.done) {
+      iso_link_tx_eof(x->l[i].out.tx);
+      x->l[i].out.done = true;
     }
   pl_stage_end(x->st, ok);
 }
 
 static bool all_done(const demux_impl *x) {
   for (int i = 0; i < x->nl; i++)
-    if (!x->l[i].done) return false;
+    if (!x->l[i].out.done) return false;
   return true;
 }
 
-static void report_depth(demux_impl *x, int i) {
-  if (x->l[i].prof_link >= 0)
-    pl_prof_link_depth(x->st->prof, x->l[i].prof_link, iso_link_tx_inflight(x->l[i].tx),
-                       x->graph ? (uint32_t)x->graph->queue_pkts : 0);
-}
-
-static void send_one(demux_impl *x, int i, pl_msg *m) {
+static void link_prepare(void *ctx, int i, pl_msg *m) {
+  demux_impl *x = ctx;
   /* A copy cut later than the input starts at 0 too (each link holds its
    * own AVPacket, so the shift is this link's alone); with -copyts it gets
    * the input's timestamps back. */
@@ -74,32 +68,21 @@ static void send_one(demux_impl *x, int i, pl_msg *m) {
     if (m->pkt->pts != AV_NOPTS_VALUE) m->pkt->pts -= shift;
     if (m->pkt->dts != AV_NOPTS_VALUE) m->pkt->dts -= shift;
   }
-  uint64_t bytes = pl_msg_bytes(m);
-  double pts = m->pkt && m->pkt->pts != AV_NOPTS_VALUE ? m->pkt->pts * av_q2d(m->tb) : -1;
-  if (iso_link_send(x->l[i].tx, pl_msg_value(m)) == ISO_OK) {
-    pl_prof_out(x->st->prof, bytes, 0);
-    if (pts >= 0) pl_prof_pts(x->st->prof, pts);
-  }
-  report_depth(x, i);
 }
 
-static iso_link_tx *link_tx(void *ctx, int i) {
+static pl_outlink *link_of(void *ctx, int i) {
   demux_impl *x = ctx;
-  return x->l[i].done ? NULL : x->l[i].tx;
+  return &x->l[i].out;
 }
 
-static void link_send(void *ctx, int i, pl_msg *m) {
-  send_one(ctx, i, m);
-}
-
-static const pl_fanout_ops demux_fanout = {link_tx, link_send};
+static const pl_fanout_ops demux_fanout = {link_of, link_prepare};
 
 /* Sends m to every link in *to that has not finished (pl_fanout): a slow
  * consumer holds the packet, and so the reading. False (m kept by the
  * caller) without credit. */
 static bool try_send(demux_impl *x, uint64_t *to, pl_msg *m) {
   int err;
-  if (!pl_fanout(to, x->nl, m, &demux_fanout, x, &err)) return false;
+  if (!pl_fanout(x->st, to, x->nl, m, &demux_fanout, x, &err)) return false;
   if (err) pl_stage_fail(x->st, err, "out of memory");
   return true;
 }
@@ -139,6 +122,7 @@ static void read_one(demux_impl *x) {
     pl_stage_kick(st);
     return;
   }
+  /* Its input is the file, not a link: only the demux sees it read. */
   pl_prof_in(st->prof, (uint64_t)pkt->size);
   if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= x->offset[s];
   if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= x->offset[s];
@@ -153,7 +137,7 @@ static void read_one(demux_impl *x) {
   bool ended_one = false;
   for (int i = 0; i < x->nl; i++) {
     demux_link *l = &x->l[i];
-    if (l->stream != s || l->done) continue;
+    if (l->stream != s || l->out.done) continue;
     if (l->copy) {
       /* A copied stream starts on a keyframe (at or after its own -ss when
        * that is later than the input's, as ffmpeg's output -ss) and stops
@@ -166,8 +150,8 @@ static void read_one(demux_impl *x) {
         continue;
       l->started = true;
       if (te != AV_NOPTS_VALUE && te >= l->end) {
-        iso_link_tx_eof(l->tx);
-        l->done = true;
+        iso_link_tx_eof(l->out.tx);
+        l->out.done = true;
         ended_one = true;
         continue;
       }
@@ -191,8 +175,7 @@ static void read_one(demux_impl *x) {
   m->pkt = pkt;
   m->index = s;
   m->tb = tb;
-  m->stamp = pl_prof_stamp_new(st->prof, s);
-  pl_prof_flow(st->prof, m->stamp.flow);
+  m->stamp = pl_prof_stamp_new(st->prof, s); /* a frame's identity starts here */
   if (!try_send(x, &to, m)) {
     x->pending = m;
     x->pending_to = to;
@@ -231,7 +214,7 @@ static void on_kick(pl_stage *st) {
 
 static int tx_index(demux_impl *x, iso_link_tx *tx) {
   for (int i = 0; i < x->nl; i++)
-    if (x->l[i].tx == tx) return i;
+    if (x->l[i].out.tx == tx) return i;
   return -1;
 }
 
@@ -240,7 +223,7 @@ static void on_writable(iso_link_tx *tx, void *ud) {
   pl_stage_enter(x->st);
   if (!x->st->ended) {
     int i = tx_index(x, tx);
-    if (i >= 0) report_depth(x, i);
+    if (i >= 0) pl_outlink_credit(x->st, &x->l[i].out);
     pl_stage_kick(x->st);
   }
   pl_stage_leave(x->st, any_blocked(x));
@@ -253,7 +236,7 @@ static void on_finished(iso_link_tx *tx, void *ud) {
     /* The receiver has all it wants (trimmed at -t): stop feeding it. */
     int i = tx_index(x, tx);
     if (i >= 0) {
-      x->l[i].done = true;
+      x->l[i].out.done = true;
       pl_msg_free(x->l[i].params);
       x->l[i].params = NULL;
       x->pending_to &= ~(1ull << i);
@@ -316,9 +299,8 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     demux_link *l = &x->l[x->nl];
     l->stream = i;
     l->copy = dl->copy;
-    l->prof_link = -1;
-    l->tx = iso_link_tx_new(sp, &cbs, x);
-    if (!l->tx) {
+    if (!pl_outlink_open(st, &l->out, sp, &cbs, x, g->node[dl->node].name,
+                         (uint32_t)g->queue_pkts)) {
       pl_stage_fail(st, ISO_ENOMEM, "cannot create link");
       return;
     }
@@ -335,7 +317,6 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     l->from_key = dl->out_ss_us > 0;
     l->restore = x->offset[i] +
                  av_rescale_q(inp->offset_us - zero - dl->out_ss_us, AV_TIME_BASE_Q, s->time_base);
-    l->prof_link = pl_prof_add_link(st->prof, g->node[dl->node].name);
     pl_msg *pm = pl_msg_new(PL_M_PARAMS);
     if (!pm || !(pm->par = avcodec_parameters_alloc()) ||
         avcodec_parameters_copy(pm->par, s->codecpar) < 0) {
@@ -377,7 +358,7 @@ static void destroy(pl_stage *st) {
   pl_tsfix_free(&x->tsfix);
   for (int i = 0; i < x->nl; i++) {
     pl_msg_free(x->l[i].params);
-    if (x->l[i].tx && !st->links_gone) iso_link_tx_free(x->l[i].tx);
+    if (x->l[i].out.tx && !st->links_gone) iso_link_tx_free(x->l[i].out.tx);
   }
   cx_demux_close(&x->d);
   pl_job_free(x->graph);

@@ -151,8 +151,9 @@ static int enc_feed(pl_filter *f, pl_msg *in) {
   }
   if (x->fkf_force) cx_enc_force_key(x->enc);
   if (x->quality) fr->quality = x->quality;
+  /* Packets leave reordered and delayed (B-frames, lookahead): only the
+   * encoder can tell the trace which frame a packet is (by pts). */
   if (fr->pts != AV_NOPTS_VALUE) pl_prof_stamp_push(st->prof, fr->pts, in->stamp);
-  pl_prof_flow(st->prof, in->stamp.flow);
   int r = x->rc ? cx_aconv_send(x->rc, fr) : cx_enc_send(x->enc, fr);
   if (r == AVERROR(EAGAIN)) return r;
   x->fkf_judged = x->fkf_force = false;
@@ -196,7 +197,6 @@ static int enc_drain(pl_filter *f, pl_msg **out) {
       m->pkt = pkt;
       m->tb = x->tb;
       m->stamp = pl_prof_stamp_pop(st->prof, pkt->pts);
-      pl_prof_flow(st->prof, m->stamp.flow);
       *out = m;
       return 0;
     }

@@ -34,13 +34,11 @@ typedef struct fc_in {
 
 typedef struct fc_out {
   struct lavfi_impl *x;
-  iso_link_tx *tx;
-  bool finished; /* its consumer wants no more: frames are dropped here */
-  bool ended;    /* the graph's output ended: EOF sent */
+  pl_outlink link; /* done: its consumer wants no more, frames are dropped here */
+  bool ended;      /* the graph's output ended: EOF sent */
   pl_msg *pending;
   double pos;   /* seconds of the last frame out */
   bool started; /* a frame went out: pos means something */
-  int prof_link;
   int64_t frames;
 } fc_out;
 
@@ -72,17 +70,15 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
   fc_in *in = ud;
   pl_stage *st = in->x->st;
   pl_stage_enter(st);
-  pl_msg *m = pl_msg_take(item);
-  if (!m) iso_value_free(item);
-  if (m && !st->ended && m->kind == PL_M_FRAME && m->frame && !ring_full(&in->r)) {
-    pl_prof_in(st->prof, pl_msg_bytes(m));
+  pl_msg *m = pl_stage_take(st, item, NULL, 0);
+  if (m && m->kind == PL_M_FRAME && m->frame && !ring_full(&in->r)) {
     in->q[ring_push(&in->r)] = m;
     pl_stage_kick(st);
-  } else if (m && !st->ended && m->kind == PL_M_FRAME) {
+  } else if (m && m->kind == PL_M_FRAME) {
     pl_msg_free(m);
     pl_stage_fail(st, ISO_ESTATE, "input queue overflow (link protocol broken)");
   } else {
-    if (m && !st->ended) in_ack(in);
+    if (m) in_ack(in);
     pl_msg_free(m);
   }
   pl_stage_leave(st, false);
@@ -123,6 +119,7 @@ static void on_writable(iso_link_tx *tx, void *ud) {
   (void)tx;
   fc_out *o = ud;
   pl_stage_enter(o->x->st);
+  pl_outlink_credit(o->x->st, &o->link);
   pl_stage_kick(o->x->st);
   pl_stage_leave(o->x->st, any_pending(o->x));
 }
@@ -132,12 +129,12 @@ static void on_finished(iso_link_tx *tx, void *ud) {
   fc_out *o = ud;
   lavfi_impl *x = o->x;
   pl_stage_enter(x->st);
-  o->finished = true;
+  o->link.done = true;
   pl_msg_free(o->pending);
   o->pending = NULL;
   bool all = true;
   for (int k = 0; k < x->nout; k++)
-    all = all && (x->out[k].finished || x->out[k].ended);
+    all = all && (x->out[k].link.done || x->out[k].ended);
   if (!x->st->ended && all)
     end_stage(x, true);
   else
@@ -146,29 +143,33 @@ static void on_finished(iso_link_tx *tx, void *ud) {
 }
 
 /* Sends output k's pending frame if its link has a credit. */
+static pl_outlink *out_link(void *ctx, int i) {
+  (void)i;
+  return &((fc_out *)ctx)->link;
+}
+
+static const pl_fanout_ops out_fanout = {out_link, NULL};
+
 static bool flush(lavfi_impl *x, int k) {
   fc_out *o = &x->out[k];
   if (!o->pending) return true;
-  if (o->finished) {
-    pl_msg_free(o->pending);
-    o->pending = NULL;
-    return true;
-  }
-  if (!o->tx || iso_link_tx_credits(o->tx) == 0) return false;
+  if (!o->link.tx && !o->link.done) return false; /* not connected yet */
   pl_msg *m = o->pending;
-  o->pending = NULL;
-  uint64_t bytes = pl_msg_bytes(m);
-  uint64_t samples = m->frame->nb_samples > 0 ? (uint64_t)m->frame->nb_samples : 0;
-  if (m->frame->pts != AV_NOPTS_VALUE) {
-    o->pos = m->frame->pts * av_q2d(m->tb);
-    o->started = true;
+  int64_t pts = m->frame->pts;
+  AVRational tb = m->tb;
+  uint64_t to = 1;
+  int err;
+  if (!pl_fanout(x->st, &to, 1, m, &out_fanout, o, &err)) return false;
+  o->pending = NULL; /* sent, or dropped when its consumer finished */
+  if (err) {
+    pl_stage_fail(x->st, err, "out of memory");
+  } else if (!o->link.done) {
+    if (pts != AV_NOPTS_VALUE) {
+      o->pos = pts * av_q2d(tb);
+      o->started = true;
+    }
+    o->frames++;
   }
-  iso_link_send(o->tx, pl_msg_value(m));
-  o->frames++;
-  pl_prof_out(x->st->prof, bytes, samples);
-  pl_prof_pts(x->st->prof, o->pos);
-  pl_prof_link_depth(x->st->prof, o->prof_link, iso_link_tx_inflight(o->tx),
-                     pl_link_capacity(x->st->job, pl_node_down(x->st->node, k, NULL)));
   return true;
 }
 
@@ -244,7 +245,7 @@ static int build(lavfi_impl *x) {
 static bool may_pull(const lavfi_impl *x, int k) {
   for (int j = 0; j < x->nout; j++) {
     const fc_out *o = &x->out[j];
-    if (j == k || o->finished || o->ended || !o->started) continue;
+    if (j == k || o->link.done || o->ended || !o->started) continue;
     if (x->out[k].pos > o->pos + FC_AHEAD_S) return false;
   }
   return true;
@@ -254,7 +255,7 @@ static bool may_pull(const lavfi_impl *x, int k) {
 static int pull(lavfi_impl *x, int k) {
   fc_out *o = &x->out[k];
   if (!x->tmp && !(x->tmp = av_frame_alloc())) return AVERROR(ENOMEM);
-  if (o->finished && !o->ended) {
+  if (o->link.done && !o->ended) {
     /* Its consumer wants no more (its -t): what other outputs' requests
      * leave there is taken away, nothing is asked for it (an endless
      * source would otherwise run for it forever), as ffmpeg does. */
@@ -267,7 +268,7 @@ static int pull(lavfi_impl *x, int k) {
   if (r == AVERROR(EAGAIN)) return 0;
   if (r == AVERROR_EOF) {
     o->ended = true;
-    if (o->tx && !o->finished) iso_link_tx_eof(o->tx);
+    if (o->link.tx && !o->link.done) iso_link_tx_eof(o->link.tx);
     return 1;
   }
   if (r < 0) return r;
@@ -334,7 +335,7 @@ static int feed(lavfi_impl *x, int i) {
     return AVERROR(EINVAL);
   }
   x->stamp = m->stamp;
-  pl_prof_flow(x->st->prof, m->stamp.flow);
+  pl_stage_work_on(x->st, m);
   int r = cx_fcx_send(x->g, i, m->frame);
   pl_msg_free(m);
   in_ack(in);
@@ -359,7 +360,7 @@ static void on_kick(pl_stage *st) {
       return;
     }
     progressed = progressed || r > 0;
-    live = live || !(x->out[k].ended || x->out[k].finished);
+    live = live || !(x->out[k].ended || x->out[k].link.done);
   }
   if (!live) {
     end_stage(x, true);
@@ -410,14 +411,13 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
   if (m->kind == PL_M_CONNECT && !x->connected && m->nports == x->nout) {
     static const iso_link_tx_cbs cbs = {on_writable, on_finished};
     for (int k = 0; k < x->nout; k++) {
-      x->out[k].tx = iso_link_tx_new(m->ports[k], &cbs, &x->out[k]);
-      if (!x->out[k].tx) {
+      int down = pl_node_down(st->node, k, NULL);
+      if (!pl_outlink_open(st, &x->out[k].link, m->ports[k], &cbs, &x->out[k],
+                           st->job->node[down].name, pl_link_capacity(st->job, down))) {
         pl_msg_free(m);
         pl_stage_fail(st, ISO_ENOMEM, "cannot create output link");
         return;
       }
-      x->out[k].prof_link =
-          pl_prof_add_link(st->prof, st->job->node[pl_node_down(st->node, k, NULL)].name);
     }
     x->connected = true;
     pl_stage_kick(st);
@@ -437,7 +437,7 @@ static void destroy(pl_stage *st) {
   }
   for (int k = 0; k < x->nout; k++) {
     pl_msg_free(x->out[k].pending);
-    if (!st->links_gone && x->out[k].tx) iso_link_tx_free(x->out[k].tx);
+    if (!st->links_gone && x->out[k].link.tx) iso_link_tx_free(x->out[k].link.tx);
   }
   cx_fcx_close(&x->g);
   av_frame_free(&x->tmp);
@@ -482,10 +482,8 @@ void pl_lavfi_entry(iso_value *msg) {
     in->rx = iso_link_rx_new(in->cap, &rcbs, in);
     ok = in->rx != NULL;
   }
-  for (int k = 0; k < x->nout; k++) {
+  for (int k = 0; k < x->nout; k++)
     x->out[k].x = x;
-    x->out[k].prof_link = -1;
-  }
   iso_link_rx *rx[PL_FC_MAX] = {0};
   for (int i = 0; ok && i < x->nin; i++)
     rx[i] = x->in[i].rx;

@@ -290,6 +290,8 @@ static void write_one(mux_impl *x) {
                  "stream #%d: timestamps go back from %.3f s to %.3f s; moved forward so every "
                  "packet is written (as ffmpeg: the file may play with a jump there)",
                  mp->file_index, mp->end_s > 0 ? mp->end_s : 0.0, end_s >= 0 ? end_s : 0.0);
+  /* Its output is the file, not a link: only the muxer sees a packet
+   * written, the end of its frame's flow and latency. */
   uint64_t t_demux = m->stamp.t_ns;
   pl_prof_flow(st->prof, m->stamp.flow);
   pl_msg_free(m);
@@ -329,10 +331,9 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
   mux_impl *x = mp->x;
   pl_stage *st = x->st;
   pl_stage_enter(st);
-  pl_msg *m = pl_msg_take(item);
-  if (!m) iso_value_free(item);
-  if (!m || st->ended) {
-    pl_msg_free(m);
+  pl_msg *m = pl_stage_take(st, item, mp->rx, (uint32_t)st->job->queue_pkts);
+  if (!m) {
+    /* not an item, or the stage has ended */
   } else if (m->kind == PL_M_PARAMS) {
     mp->par = m->par;
     m->par = NULL;
@@ -347,7 +348,6 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
       try_header(x);
     }
   } else if (m->kind == PL_M_PACKET) {
-    pl_prof_in(st->prof, pl_msg_bytes(m));
     m->index = mp->k;
     /* Before the header, packets are taken in (acked) so that an encoder
      * that opens late is never starved by a full link elsewhere. */
@@ -382,7 +382,6 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
   } else {
     pl_msg_free(m);
   }
-  if (!st->ended) pl_prof_depth(st->prof, iso_link_rx_depth(mp->rx), (uint32_t)st->job->queue_pkts);
   pl_stage_leave(st, false);
 }
 
