@@ -101,9 +101,14 @@ typedef struct cx_dec cx_dec;
  * whoever receives them. */
 void cx_log_tag_set(void *tag);
 void *cx_log_tag(void);
+/* The tag a codec context (or a worker thread's copy of it) was opened
+ * with; a context opened elsewhere gives its opaque unread. */
+void *cx_codec_log_tag(const AVCodecContext *c);
 
 int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                 char *err);
+/* Once a picture or sample buffer could not be allocated, every error and
+ * the end read AVERROR(ENOMEM): a frame was lost to memory, not to data. */
 int cx_dec_send(cx_dec *d, const AVPacket *pkt); /* NULL = flush */
 /* Frames come out with pts = best_effort_timestamp in pkt_tb. Audio frames
  * without one continue the previous frame's pts + samples, and an

@@ -6,6 +6,7 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/time.h>
+#include <stdatomic.h>
 
 /* Frame threading costs CPU (a context per thread, updated every frame)
  * and memory (a picture per thread), and in a pipeline the decoder
@@ -22,8 +23,18 @@
 #define HIST_MAX_BYTES (64 << 20)
 #define FIFO_MAX 128
 
+/* What the decoder's contexts (and FFmpeg's per-thread copies of them)
+ * point to: the log tag, and whether a picture or sample buffer could not
+ * be allocated. Some decoders (h264) report that failure as invalid data,
+ * which would be counted as a corrupt packet and skipped. */
+typedef struct dec_state {
+  void *log_tag;
+  atomic_bool no_memory;
+} dec_state;
+
 struct cx_dec {
   AVCodecContext *ctx;
+  dec_state state;
   AVCodecParameters *par; /* to open the threaded decoder with */
   AVRational pkt_tb;
   int64_t next_audio_pts; /* fills audio pts holes from the sample count */
@@ -63,6 +74,24 @@ static void forget_window(cx_dec *d) {
   d->watching = false;
 }
 
+static int get_buffer(AVCodecContext *c, AVFrame *frame, int flags) {
+  int ret = avcodec_default_get_buffer2(c, frame, flags);
+  if (ret == AVERROR(ENOMEM)) atomic_store(&((dec_state *)c->opaque)->no_memory, true);
+  return ret;
+}
+
+void *cx_codec_log_tag(const AVCodecContext *c) {
+  if (!c) return NULL;
+  if (c->get_buffer2 == get_buffer) return ((const dec_state *)c->opaque)->log_tag;
+  return c->opaque;
+}
+
+/* An error (or the end) after a buffer could not be allocated is that. */
+static int out_of_memory(cx_dec *d, int ret) {
+  if (ret >= 0 || ret == AVERROR(EAGAIN) || !atomic_load(&d->state.no_memory)) return ret;
+  return AVERROR(ENOMEM);
+}
+
 static int open_ctx(cx_dec *d, AVCodecContext **out, int threads, char *err) {
   const AVCodec *codec = avcodec_find_decoder(d->par->codec_id);
   if (!codec)
@@ -77,7 +106,8 @@ static int open_ctx(cx_dec *d, AVCodecContext **out, int threads, char *err) {
   }
   /* 5.1 ignores AVPacket.time_base: the decoder learns it only from here. */
   c->pkt_timebase = d->pkt_tb;
-  c->opaque = cx_log_tag();
+  c->opaque = &d->state;
+  c->get_buffer2 = get_buffer;
   c->thread_count = threads;
   c->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   if ((ret = avcodec_open2(c, codec, NULL)) < 0) {
@@ -97,6 +127,8 @@ int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, i
     return cx_fail(err, AVERROR(ENOMEM), "decoder %s", avcodec_get_name(par->codec_id));
   }
   ring_init(&d->fifo_q, FIFO_MAX);
+  d->state.log_tag = cx_log_tag();
+  atomic_init(&d->state.no_memory, false);
   d->pkt_tb = pkt_tb;
   d->next_audio_pts = AV_NOPTS_VALUE;
   int ret = avcodec_parameters_copy(d->par, par);
@@ -238,7 +270,7 @@ static int keep_packet(cx_dec *d, const AVPacket *pkt) {
   return 0;
 }
 
-int cx_dec_send(cx_dec *d, const AVPacket *pkt) {
+static int send_packet(cx_dec *d, const AVPacket *pkt) {
   if (!d->watching) return avcodec_send_packet(d->ctx, pkt);
   int64_t t = av_gettime_relative();
   if (!d->t0) d->t0 = t;
@@ -252,6 +284,10 @@ int cx_dec_send(cx_dec *d, const AVPacket *pkt) {
   if (ret >= 0 && keep_packet(d, pkt) < 0) forget_window(d);
   d->busy_us += av_gettime_relative() - t;
   return ret;
+}
+
+int cx_dec_send(cx_dec *d, const AVPacket *pkt) {
+  return out_of_memory(d, send_packet(d, pkt));
 }
 
 static int note_returned(cx_dec *d, const AVFrame *frame) {
@@ -290,7 +326,7 @@ int cx_dec_receive(cx_dec *d, AVFrame *frame) {
     if (ret >= 0 && note_returned(d, frame) < 0) forget_window(d);
     d->busy_us += av_gettime_relative() - t;
   }
-  if (ret < 0) return ret;
+  if (ret < 0) return out_of_memory(d, ret);
   frame->pts = frame->best_effort_timestamp;
   if (d->ctx->codec_type == AVMEDIA_TYPE_AUDIO) {
     /* Some decoders leave the layout unspecified; swresample wants an order. */

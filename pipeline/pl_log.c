@@ -80,7 +80,7 @@ static uint64_t line_owner(void *avcl) {
   if (!avcl) return 0;
   const AVClass *cls = *(const AVClass **)avcl;
   if (cls != avcodec_get_class()) return 0;
-  return (uint64_t)(uintptr_t)((const AVCodecContext *)avcl)->opaque;
+  return (uint64_t)(uintptr_t)cx_codec_log_tag((const AVCodecContext *)avcl);
 }
 
 iso_pipeline *pl_log_main_enter(iso_pipeline *p) {

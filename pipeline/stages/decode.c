@@ -31,6 +31,11 @@ static void decode_error(pl_filter *f, int averr, const char *what) {
   dec_impl *x = f->impl;
   char why[128];
   cx_errstr(averr, why, sizeof why);
+  /* Not the input's fault: skipped, the frame would be lost without a word. */
+  if (averr == AVERROR(ENOMEM)) {
+    pl_stage_fail_av(f->st, averr, "out of memory: a frame could not be decoded");
+    return;
+  }
   if (f->st->job->fail_fast) {
     pl_stage_fail_av(f->st, averr, "%s: %s", what, why);
     return;
