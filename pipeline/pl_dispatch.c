@@ -191,21 +191,28 @@ int pl_main_spawn_node(iso_pipeline *p, int id, char *err, size_t n) {
 }
 
 /* Demux k's CONNECT: the ports of the links out of input k, in the order
- * of job->dlink, and a fresh copy of the job (the graph). */
+ * of job->dlink, and what the demux needs to know of each (its plan). */
 static bool connect_demux(iso_pipeline *p, int k) {
   pl_job *j = p->job;
   int nports = 0;
   for (int i = 0; i < j->ndlinks; i++)
     if (j->info.st[j->dlink[i].in_index].file == k) nports++;
   pl_msg *m = pl_msg_new_ports(PL_M_CONNECT, nports);
-  if (!m) return false;
-  for (int i = 0; i < j->ndlinks; i++)
-    if (j->info.st[j->dlink[i].in_index].file == k)
-      m->ports[m->nports++] = iso_sendport_ref(p->node[j->dlink[i].node].in[j->dlink[i].port]);
-  m->job = pl_job_clone(j, k, NULL);
-  if (!m->job) {
+  if (!m || !(m->plan = calloc(1, sizeof *m->plan + (size_t)nports * sizeof m->plan->l[0]))) {
     pl_msg_free(m);
     return false;
+  }
+  for (int i = 0; i < j->ndlinks; i++) {
+    const pl_dlink *dl = &j->dlink[i];
+    if (j->info.st[dl->in_index].file != k) continue;
+    pl_demux_link *l = &m->plan->l[m->plan->n++];
+    l->stream = j->info.st[dl->in_index].index;
+    l->copy = dl->copy;
+    l->start_us = dl->start_us;
+    l->end_us = dl->end_us;
+    l->out_ss_us = dl->out_ss_us;
+    snprintf(l->to, sizeof l->to, "%s", j->node[dl->node].name);
+    m->ports[m->nports++] = iso_sendport_ref(p->node[dl->node].in[dl->port]);
   }
   return pl_msg_send(p->node[k].ctl, m) == ISO_OK;
 }

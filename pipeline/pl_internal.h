@@ -118,6 +118,20 @@ typedef struct pl_input_info {
   char format[64];
 } pl_input_info;
 
+/* What a demux learns at CONNECT (the graph is built after it opened its
+ * input): the links out of its input, in the order of the message's ports. */
+typedef struct pl_demux_link {
+  int stream;                          /* the input's own stream index */
+  bool copy;                           /* as pl_dlink */
+  int64_t start_us, end_us, out_ss_us; /* as pl_dlink */
+  char to[ISO_STAGE_NAME_MAX];         /* the consumer's name */
+} pl_demux_link;
+
+typedef struct pl_demux_plan {
+  int n;
+  pl_demux_link l[]; /* n */
+} pl_demux_plan;
+
 typedef struct pl_msg {
   pl_kind kind;
   int stage; /* sender's node id */
@@ -139,7 +153,7 @@ typedef struct pl_msg {
   int nports;
   pl_input_info *info;
   struct pl_meta *meta; /* INFO: the input's metadata */
-  struct pl_job *job;   /* CONNECT to demux: the graph */
+  pl_demux_plan *plan;  /* CONNECT to demux: its links */
 } pl_msg;
 
 pl_msg *pl_msg_new(pl_kind kind);

@@ -32,7 +32,7 @@ void pl_msg_free(pl_msg *m) {
   free(m->text);
   free(m->info);
   pl_meta_unref(&m->meta);
-  pl_job_free(m->job);
+  free(m->plan);
   for (int i = 0; i < m->nports; i++)
     iso_sendport_release(m->ports[i]);
   free(m->ports);

@@ -23,8 +23,7 @@ typedef struct demux_link {
 typedef struct demux_impl {
   pl_stage *st;
   cx_demux *d;
-  pl_job *graph; /* the job with the graph, from CONNECT */
-  int n;         /* input streams */
+  int n; /* input streams */
   int nl;
   demux_link l[PL_MAX_DLINKS];
   bool used[PL_MAX_IN];
@@ -63,7 +62,7 @@ static void link_prepare(void *ctx, int i, pl_msg *m) {
   /* A copy cut later than the input starts at 0 too (each link holds its
    * own AVPacket, so the shift is this link's alone); with -copyts it gets
    * the input's timestamps back. */
-  int64_t shift = x->l[i].start - (x->l[i].copy && x->graph->copyts ? x->l[i].restore : 0);
+  int64_t shift = x->l[i].start - (x->l[i].copy && x->st->job->copyts ? x->l[i].restore : 0);
   if (shift && m->pkt) {
     if (m->pkt->pts != AV_NOPTS_VALUE) m->pkt->pts -= shift;
     if (m->pkt->dts != AV_NOPTS_VALUE) m->pkt->dts -= shift;
@@ -106,7 +105,7 @@ static void read_one(demux_impl *x) {
     if (r != AVERROR_EOF && !pl_flag_interrupt(x->st->job->flag)) {
       char why[128];
       cx_errstr(r, why, sizeof why);
-      if (x->graph->fail_fast) {
+      if (x->st->job->fail_fast) {
         pl_stage_fail_av(st, r, "read error: %s", why);
         return;
       }
@@ -253,18 +252,12 @@ static void on_finished(iso_link_tx *tx, void *ud) {
   pl_stage_leave(x->st, any_blocked(x));
 }
 
-/* This input's stream index of graph stream gi, -1 when another input's. */
-static int local_index(const demux_impl *x, const pl_job *g, int gi) {
-  if (gi < 0 || gi >= g->info.nstreams || g->info.st[gi].file != x->input) return -1;
-  int i = g->info.st[gi].index;
-  return i >= 0 && i < x->n ? i : -1;
-}
-
 static void demux_connect(pl_stage *st, pl_msg *m) {
   demux_impl *x = st->impl;
-  pl_job *g = m->job;
-  m->job = NULL;
-  x->graph = g;
+  const pl_demux_plan *plan = m->plan;
+  int nlinks = plan ? plan->n : 0;
+  if (nlinks > m->nports) nlinks = m->nports;
+  const pl_job *opt = st->job;
   AVFormatContext *fmt = cx_demux_ctx(x->d);
   static const iso_link_tx_cbs cbs = {on_writable, on_finished};
   /* Streams nobody reads are not even parsed; for mpegts the start counts
@@ -274,12 +267,8 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
     return;
   }
-  /* The graph numbers every input's streams in one sequence: this demux
-   * serves the links out of its own input, whose ports came in order. */
-  for (int k = 0; g && k < g->ndlinks; k++) {
-    int i = local_index(x, g, g->dlink[k].in_index);
-    if (i >= 0) used[i] = true;
-  }
+  for (int k = 0; k < nlinks; k++)
+    if (plan->l[k].stream >= 0 && plan->l[k].stream < x->n) used[plan->l[k].stream] = true;
   cx_demux_select(x->d, used);
   free(used);
   if (!pl_tsfix_init(&x->tsfix, fmt, true)) {
@@ -289,18 +278,16 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
   const pl_input *inp = &st->job->in[x->input];
   int64_t start_us = cx_demux_start_us(x->d) - inp->offset_us;
   int64_t in_end_us = x->input > 0 && inp->t_us >= 0 ? inp->offset_us + inp->t_us : -1;
-  for (int k = 0, port = 0; g && k < g->ndlinks && port < m->nports; k++) {
-    const pl_dlink *dl = &g->dlink[k];
-    int i = local_index(x, g, dl->in_index);
-    if (i < 0) continue;
-    iso_sendport *sp = m->ports[port++];
-    if (!sp) continue;
+  for (int k = 0; k < nlinks; k++) {
+    const pl_demux_link *dl = &plan->l[k];
+    int i = dl->stream;
+    iso_sendport *sp = m->ports[k];
+    if (i < 0 || i >= x->n || !sp) continue;
     AVStream *s = fmt->streams[i];
     demux_link *l = &x->l[x->nl];
     l->stream = i;
     l->copy = dl->copy;
-    if (!pl_outlink_open(st, &l->out, sp, &cbs, x, g->node[dl->node].name,
-                         (uint32_t)g->queue_pkts)) {
+    if (!pl_outlink_open(st, &l->out, sp, &cbs, x, dl->to, (uint32_t)opt->queue_pkts)) {
       pl_stage_fail(st, ISO_ENOMEM, "cannot create link");
       return;
     }
@@ -311,7 +298,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     int64_t end_us = dl->end_us;
     if (dl->copy && in_end_us >= 0 && (end_us < 0 || in_end_us < end_us)) end_us = in_end_us;
     l->end = end_us >= 0 ? av_rescale_q(end_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
-    int64_t zero = g->start_at_zero && fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
+    int64_t zero = opt->start_at_zero && fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
     /* -copyts gives back the input's start, not its -itsoffset. */
     /* An output -ss is taken off, as ffmpeg's stream copy does. */
     l->from_key = dl->out_ss_us > 0;
@@ -361,7 +348,6 @@ static void destroy(pl_stage *st) {
     if (x->l[i].out.tx && !st->links_gone) iso_link_tx_free(x->l[i].out.tx);
   }
   cx_demux_close(&x->d);
-  pl_job_free(x->graph);
   free(x);
 }
 

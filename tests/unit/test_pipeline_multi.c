@@ -88,6 +88,36 @@ static void expect_stages(const tp_run *r, const char *const *want) {
   assert_int_equal(r->bytes_copied, 0);
 }
 
+static const iso_stage_stats *stage_of(const tp_run *r, const char *name) {
+  for (int i = 0; i < r->last.nstages; i++)
+    if (!strcmp(r->last.stages[i].name, name)) return &r->last.stages[i];
+  fail_msg("no stage %s", name);
+  return NULL;
+}
+
+/* Items are the media a link carries, counted once each where it leaves
+ * and where it arrives: what one stage sends, the next receives. */
+static void expect_items_follow(const tp_run *r) {
+  const iso_stage_stats *dm = stage_of(r, "demux"), *dv = stage_of(r, "decode:v"),
+                        *da = stage_of(r, "decode:a");
+  assert_true(dm->items_in > 0);
+  assert_int_equal(dm->items_out, dm->items_in); /* every packet read is used once */
+  assert_int_equal(dm->bytes_out, dm->bytes_in);
+  assert_int_equal(dv->items_in + da->items_in, dm->items_out);
+  /* A decoder feeding two outputs counts each frame once. */
+  assert_int_equal(stage_of(r, "convert:v")->items_in, dv->items_out);
+  assert_int_equal(stage_of(r, "convert:v#1")->items_in, dv->items_out);
+  const char *sfx[] = {"", "#1"};
+  for (int k = 0; k < 2; k++) {
+    char v[32], a[32], m[32];
+    snprintf(v, sizeof v, "encode:v%s", sfx[k]);
+    snprintf(a, sizeof a, "encode:a%s", sfx[k]);
+    snprintf(m, sizeof m, "mux%s", sfx[k]);
+    assert_int_equal(stage_of(r, m)->items_in,
+                     stage_of(r, v)->items_out + stage_of(r, a)->items_out);
+  }
+}
+
 /* Two sizes in one run: each output as the single-output run would make it. */
 static void t_two_outputs(void **state) {
   (void)state;
@@ -121,6 +151,7 @@ static void t_two_outputs(void **state) {
                          "convert:a#1", "encode:a#1", "mux#1",    NULL};
   expect_stages(&r, names);
   assert_int_equal(r.last.nstages, 13); /* one demux, one decoder per stream */
+  expect_items_follow(&r);
   assert_true(r.last.out_bytes >= (uint64_t)(tm_file_size(a) + tm_file_size(b)) / 2);
 }
 
