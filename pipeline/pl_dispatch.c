@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/textfit.h"
+#include "codecs/codecs.h"
 #include "pipeline/pl_main.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_preview.h"
@@ -393,6 +394,19 @@ static void on_muxstat(iso_pipeline *p, const pl_msg *m) {
   mux_totals(p);
 }
 
+/* A stage whose error text could not be allocated: its name, file and
+ * code still say where and why. */
+static const char *lost_error_text(const iso_pipeline *p, const pl_msg *m, char *buf, size_t len) {
+  int id = m->stage;
+  const pl_node *nd = id >= 0 && id < PL_MAX_NODES ? &p->job->node[id] : NULL;
+  bool in = nd && (nd->kind == PL_N_DEMUX || nd->kind == PL_N_DECODE);
+  char why[128] = "failed";
+  if (m->averr < 0) cx_errstr(m->averr, why, sizeof why);
+  snprintf(buf, len, "%s (%s): %s; its message was lost: out of memory", node_name(p, id),
+           in ? pl_input_path(p->job, nd->input) : node_output(p, id), why);
+  return buf;
+}
+
 static void on_msg(iso_pipeline *p, pl_msg *m) {
   switch (m->kind) {
   case PL_M_INFO:
@@ -407,8 +421,9 @@ static void on_msg(iso_pipeline *p, pl_msg *m) {
     break;
   case PL_M_ERROR: {
     int code = (int)m->ival;
+    char lost[1024];
     pl_main_fail(p, code < 0 ? code : ISO_EMEDIA, m->averr, m->cat, m->stage,
-                 m->text ? m->text : "unknown error");
+                 m->text ? m->text : lost_error_text(p, m, lost, sizeof lost));
     break;
   }
   case PL_M_DONE:

@@ -118,6 +118,9 @@ class Campaign:
             return self.finding(phase, "hang", inp, opt, "killed after %d s" % TIMEOUT)
         if rc == 86 or "Sanitizer" in err or "runtime error:" in err:
             return self.finding(phase, "sanitizer report", inp, opt, err.strip()[-300:])
+        if rc == 127 and "error while loading shared libraries" in err:
+            # The dynamic loader, before isopipe runs: nothing of it to judge.
+            return self.count(phase, "could not start: the loader cannot map its libraries")
         if signo and rc == -signo:
             return self.count(phase, "ended by the signal itself")
         if rc < 0:

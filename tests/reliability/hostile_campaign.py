@@ -20,6 +20,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 
 OPTION_SETS = {
     "transcode": ["-c:v", "mpeg4", "-s", "64x48", "-c:a", "aac", "-ac", "1", "-f", "matroska"],
@@ -192,12 +193,17 @@ def main():
                 os.unlink(o)
         return name, inp, what, got
 
+    t0 = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
         for name, inp, what, got in ex.map(one, work):
             for key, v in got.items():
                 counts[key] += v
             if what:
                 print("%-9s %s: %s" % (name, inp, what), flush=True)
+            # A campaign cut short still says what it ran.
+            if counts["runs"] % 200 == 0:
+                print("progress: %d of %d runs in %.0f s: %s" % (
+                    counts["runs"], len(work), time.monotonic() - t0, json.dumps(counts)), flush=True)
     print("campaign:", json.dumps(counts), "inputs:", len(inputs), flush=True)
     bad = counts["crash"] + counts["sanitizer"] + counts["hang"] + counts["less_than_ffmpeg"]
     return 1 if bad else 0
