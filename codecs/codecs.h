@@ -221,6 +221,7 @@ typedef struct cx_fgraph_opts {
   AVRational frame_rate; /* video: the input's, {0,0} unknown */
   int threads;           /* the graph's filter threads; 0 = one per core */
   const char *sws_opts;  /* options of every scale filter ("flags=bicubic"), NULL default */
+  const char *swr_opts;  /* options of every resampler ("min_comp=0"), NULL default */
   int frame_size;        /* audio: every frame but the last has this many samples; 0 any */
 } cx_fgraph_opts;
 
@@ -252,6 +253,14 @@ void cx_fgraph_close(cx_fgraph **g);
 /* Parses a -vf / -af chain without media: unknown filters, bad options and
  * the wrong media type or number of ends fail here, before any input is read. */
 int cx_fgraph_check(enum AVMediaType type, const char *chain, char *err);
+/* True when every filter of chain keeps each frame at its time and needs no
+ * other frame (scale, crop, format, volume...): an output's -ss/-t may then
+ * cut before the chain instead of after it, as ffmpeg does, with the same
+ * result. A chain that cannot be parsed is treated as moving time. */
+bool cx_fgraph_keeps_time(const char *chain);
+/* True when name is an option of libswresample's and of neither the codecs'
+ * nor the formats' generic ones: ffmpeg then gives it to the resamplers. */
+bool cx_swr_option(const char *name);
 /* The filter that makes a graph's output what an encoder accepts ("format=..."
  * / "aformat=..."), as ffmpeg ends its graphs: the wanted format/rate/layout
  * when given (-pix_fmt, -sample_fmt, -ar, -ac), else every one the encoder
@@ -375,6 +384,9 @@ int cx_mux_open(cx_mux **out, const char *path, const char *format, char *err);
 /* Protocols the output may be opened with (libavformat's whitelist, which
  * nested protocols such as tee: inherit); NULL, the default: any. */
 int cx_mux_set_protocols(cx_mux *m, const char *whitelist);
+/* The output's length when it is known before the first packet (-t): a
+ * muxer that cannot seek back (Matroska into a pipe) writes it in its header. */
+void cx_mux_set_duration(cx_mux *m, int64_t us);
 /* Writes through the caller's callbacks instead of opening the path (which
  * then only names the output and guesses its format). interrupt as for
  * cx_io_open. */

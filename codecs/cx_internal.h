@@ -21,6 +21,18 @@ bool cx_name_in_list(const char *list, const char *name);
 struct AVBPrint;
 int cx_fgraph_source_args(enum AVMediaType type, AVRational in_tb, AVRational frame_rate,
                           const AVFrame *f, struct AVBPrint *bp);
+/* A buffer source's clock. At the end a source is closed where its last
+ * frame ends (its pts plus its duration), as ffmpeg closes it: a frame-rate
+ * filter then gives the last frame its whole duration instead of cutting the
+ * output one frame short. */
+typedef struct cx_src_clock {
+  AVRational tb, rate; /* of the frames' pts; the video frame rate ({0,x} unknown) */
+  int64_t end;         /* AV_NOPTS_VALUE until a frame with a pts came */
+} cx_src_clock;
+void cx_src_clock_init(cx_src_clock *c, AVRational tb, AVRational rate);
+/* Feeds frame (a new reference; the caller keeps its own) or, for NULL, closes the source. */
+struct AVFilterContext;
+int cx_src_push(struct AVFilterContext *src, cx_src_clock *c, const AVFrame *frame);
 /* Each filter of a graph description created alone: an unknown name or a
  * refused option fails naming that filter; movie / amovie are refused. */
 int cx_fgraph_check_each(const char *desc, char *err);

@@ -12,6 +12,7 @@ struct cx_fcx {
   int nin, nout;
   AVFilterContext *src[CX_FCX_MAX], *sink[CX_FCX_MAX];
   enum AVMediaType out_type[CX_FCX_MAX];
+  cx_src_clock clock[CX_FCX_MAX];
   bool eof[CX_FCX_MAX];
 };
 
@@ -105,6 +106,7 @@ static int add_source(cx_fcx *g, int i, const AVFilterInOut *io, const cx_fcx_sr
                    video ? "size or format" : "rate, format or layout");
   AVBPrint args;
   av_bprint_init(&args, 0, AV_BPRINT_SIZE_UNLIMITED);
+  cx_src_clock_init(&g->clock[i], s->tb, s->frame_rate);
   cx_fgraph_source_args(type, s->tb, s->frame_rate, f, &args);
   char name[32];
   snprintf(name, sizeof name, "in%d", i);
@@ -185,11 +187,8 @@ int cx_fcx_nb_outputs(const cx_fcx *g) {
 int cx_fcx_send(cx_fcx *g, int i, const AVFrame *frame) {
   if (i < 0 || i >= g->nin) return AVERROR(EINVAL);
   if (g->eof[i]) return AVERROR_EOF;
-  if (!frame) {
-    g->eof[i] = true;
-    return av_buffersrc_add_frame_flags(g->src[i], NULL, 0);
-  }
-  return av_buffersrc_add_frame_flags(g->src[i], (AVFrame *)frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+  if (!frame) g->eof[i] = true;
+  return cx_src_push(g->src[i], &g->clock[i], frame);
 }
 
 int cx_fcx_receive(cx_fcx *g, int k, AVFrame *out) {

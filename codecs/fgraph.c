@@ -8,6 +8,7 @@
 #include <libavutil/bprint.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
+#include <libswresample/swresample.h>
 
 struct cx_fgraph {
   AVFilterGraph *graph;
@@ -16,8 +17,38 @@ struct cx_fgraph {
   /* what the source was configured for: a frame that differs needs a new graph */
   int w, h, format, sample_rate;
   AVChannelLayout layout;
+  cx_src_clock clock;
   bool eof;
 };
+
+void cx_src_clock_init(cx_src_clock *c, AVRational tb, AVRational rate) {
+  c->tb = tb;
+  c->rate = rate;
+  c->end = AV_NOPTS_VALUE;
+}
+
+/* The frame's duration in c->tb: the packet's, else one frame at the frame
+ * rate, else its samples; 0 if none is known. */
+static int64_t frame_duration(const cx_src_clock *c, const AVFrame *f) {
+  if (f->pkt_duration > 0) return f->pkt_duration;
+  if (f->nb_samples > 0 && f->sample_rate > 0)
+    return av_rescale_q(f->nb_samples, (AVRational){1, f->sample_rate}, c->tb);
+  if (c->rate.num > 0 && c->rate.den > 0) return av_rescale_q(1, av_inv_q(c->rate), c->tb);
+  return 0;
+}
+
+int cx_src_push(AVFilterContext *src, cx_src_clock *c, const AVFrame *frame) {
+  if (!frame) {
+    if (c->end == AV_NOPTS_VALUE) return av_buffersrc_add_frame_flags(src, NULL, 0);
+    return av_buffersrc_close(src, c->end, AV_BUFFERSRC_FLAG_PUSH);
+  }
+  if (frame->pts != AV_NOPTS_VALUE) {
+    int64_t end = frame->pts + frame_duration(c, frame);
+    if (c->end == AV_NOPTS_VALUE || end > c->end) c->end = end;
+  }
+  /* KEEP_REF: the caller's frame stays its own (a new reference goes in). */
+  return av_buffersrc_add_frame_flags(src, (AVFrame *)frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+}
 
 /* Source arguments from the first frame, as ffmpeg's buffer/abuffer take them. */
 int cx_fgraph_source_args(enum AVMediaType type, AVRational in_tb, AVRational frame_rate,
@@ -69,10 +100,12 @@ int cx_fgraph_open(cx_fgraph **out, const cx_fgraph_opts *o, const AVFrame *firs
     goto fail;
   }
   g->graph->nb_threads = o->threads;
+  if (o->swr_opts && *o->swr_opts) av_opt_set(g->graph, "aresample_swr_opts", o->swr_opts, 0);
   if (o->sws_opts && !(g->graph->scale_sws_opts = av_strdup(o->sws_opts))) {
     ret = cx_fail(err, AVERROR(ENOMEM), "filter graph");
     goto fail;
   }
+  cx_src_clock_init(&g->clock, o->in_tb, o->frame_rate);
   cx_fgraph_source_args(o->type, o->in_tb, o->frame_rate, first, &args);
   if (!av_bprint_is_complete(&args)) {
     ret = cx_fail(err, AVERROR(ENOMEM), "filter graph");
@@ -142,12 +175,8 @@ bool cx_fgraph_same_input(const cx_fgraph *g, const AVFrame *f) {
 
 int cx_fgraph_send(cx_fgraph *g, const AVFrame *frame) {
   if (g->eof) return AVERROR_EOF;
-  if (!frame) {
-    g->eof = true;
-    return av_buffersrc_add_frame_flags(g->src, NULL, 0);
-  }
-  /* KEEP_REF: the caller's frame stays its own (a new reference goes in). */
-  return av_buffersrc_add_frame_flags(g->src, (AVFrame *)frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+  if (!frame) g->eof = true;
+  return cx_src_push(g->src, &g->clock, frame);
 }
 
 int cx_fgraph_receive(cx_fgraph *g, AVFrame *out) {
@@ -344,4 +373,42 @@ int cx_fgraph_enc_audio(const char *codec, enum AVSampleFormat want_fmt, int wan
     snprintf(buf, n, "aformat=%s", bp.str);
   av_bprint_finalize(&bp, NULL);
   return ret;
+}
+
+/* Filters whose output frame is the input frame at the same time, made from
+ * it alone. Filters that read the timestamp (fade, drawtext, afade), hold
+ * frames back, or make or drop frames are left out. */
+static const char *const keeps_time[] = {
+    "null",    "anull",      "scale",     "crop",     "format",     "noformat",  "pad",
+    "setsar",  "setdar",     "transpose", "hflip",    "vflip",      "eq",        "unsharp",
+    "hue",     "lut",        "lutrgb",    "lutyuv",   "colorspace", "setparams", "setrange",
+    "boxblur", "gblur",      "hqdn3d",    "deband",   "zscale",     "aformat",   "volume",
+    "pan",     "channelmap", "aresample", "highpass", "lowpass",    "bandpass",  "equalizer",
+    "copy",    "acopy",      NULL};
+
+bool cx_fgraph_keeps_time(const char *chain) {
+  if (!chain || !*chain) return true;
+  AVFilterGraph *graph = avfilter_graph_alloc();
+  AVFilterInOut *ins = NULL, *outs = NULL;
+  bool keeps = graph && avfilter_graph_parse2(graph, chain, &ins, &outs) >= 0;
+  for (unsigned i = 0; keeps && i < graph->nb_filters; i++) {
+    const char *name = graph->filters[i]->filter->name;
+    bool found = false;
+    for (int k = 0; keeps_time[k] && !found; k++)
+      found = !strcmp(name, keeps_time[k]);
+    /* aresample with its own clock options (async, first_pts) moves time. */
+    if (found && !strcmp(name, "aresample") && strstr(chain, "async")) found = false;
+    keeps = found;
+  }
+  avfilter_inout_free(&ins);
+  avfilter_inout_free(&outs);
+  avfilter_graph_free(&graph);
+  return keeps;
+}
+
+bool cx_swr_option(const char *name) {
+  const AVClass *swr = swr_get_class(), *cc = avcodec_get_class(), *fc = avformat_get_class();
+  int f = AV_OPT_SEARCH_FAKE_OBJ;
+  return av_opt_find(&swr, name, NULL, 0, f) && !av_opt_find(&cc, name, NULL, 0, f) &&
+         !av_opt_find(&fc, name, NULL, 0, f);
 }

@@ -53,6 +53,10 @@ int cx_mux_set_protocols(cx_mux *m, const char *whitelist) {
   return 0;
 }
 
+void cx_mux_set_duration(cx_mux *m, int64_t us) {
+  if (us > 0) m->fmt->duration = us;
+}
+
 AVFormatContext *cx_mux_ctx(cx_mux *m) {
   return m->fmt;
 }

@@ -266,6 +266,19 @@ static void warn_unwritten(iso_pipeline *p, const pl_job *g, int f) {
   pl_pipeline_deliver_log(p, AV_LOG_WARNING, "pipeline", line);
 }
 
+/* Cover art a format takes only as a picture the muxer refuses. */
+static void warn_cover(iso_pipeline *p, const pl_job *g, int f) {
+  int i = g->cover_left[f];
+  if (i < 0 || i >= g->info.nstreams) return;
+  char line[PL_ERRLEN];
+  snprintf(line, sizeof line,
+           "%s: cover art #0:%d (%s) not written (this format takes it only copied: -map 0 "
+           "-c:v copy)",
+           p->file[f]->output, g->ninputs > 0 ? i - g->info.first[0] : i,
+           avcodec_get_name(g->info.st[i].codec_id));
+  pl_pipeline_deliver_log(p, AV_LOG_WARNING, "pipeline", line);
+}
+
 static void on_info(iso_pipeline *p, pl_msg *m) {
   pl_job *j = p->job;
   int k = m->stage;
@@ -301,8 +314,10 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
     pl_main_set_error(p, ISO_EINVAL, text);
     return;
   }
-  for (int f = 0; f < p->nfiles; f++)
+  for (int f = 0; f < p->nfiles; f++) {
     warn_unwritten(p, j, f);
+    warn_cover(p, j, f);
+  }
   for (int f = 1; f < p->nfiles; f++)
     pl_job_copy_graph(p->file[f], j);
   p->graph_built = true;

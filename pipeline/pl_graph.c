@@ -78,6 +78,7 @@ static void drop_out(pl_job *g, int file, int idx) {
 static bool type_matches(const pl_stream_info *si, char t) {
   switch (t) {
   case 'v':
+    return si->type == AVMEDIA_TYPE_VIDEO;
   case 'V':
     return si->type == AVMEDIA_TYPE_VIDEO && !si->attached_pic;
   case 'a':
@@ -143,8 +144,6 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
     } else if (type) {
       if (!type_matches(si, type)) continue;
       if (nth >= 0 && k++ != nth) continue;
-    } else if (si->attached_pic) {
-      continue;
     }
     found++;
     if (neg) {
@@ -189,6 +188,29 @@ static int default_subtitle(const pl_job *g, const pl_job *fj, const AVOutputFor
   return -1;
 }
 
+/*
+ * ffmpeg's choice of a video stream for an output without -map: a format
+ * that holds pictures only as cover art (its codec query answers 'APIC':
+ * mp3, flac) takes the largest cover art and never a video; any other
+ * takes the best video, else cover art (re-encoded as one picture).
+ */
+static int default_video(const pl_job *g, const AVOutputFormat *of, enum AVCodecID vid) {
+  if (!of || vid == AV_CODEC_ID_NONE) return g->info.best_v;
+  int lo = g->info.ninputs > 0 ? g->info.first[0] : 0;
+  int hi = g->info.ninputs > 0 ? g->info.first[1] : g->info.nstreams;
+  int cover = -1;
+  int64_t area = -1;
+  for (int i = lo; i < hi; i++) {
+    const pl_stream_info *si = &g->info.st[i];
+    if (si->type != AVMEDIA_TYPE_VIDEO || !si->attached_pic) continue;
+    int64_t a = (int64_t)si->width * si->height;
+    if (a > area) area = a, cover = i;
+  }
+  if (avformat_query_codec(of, vid, FF_COMPLIANCE_NORMAL) == (int)MKTAG('A', 'P', 'I', 'C'))
+    return cover;
+  return g->info.best_v >= 0 ? g->info.best_v : cover;
+}
+
 /* The streams output file `file` gets, by its own -map / -vn / -an / format. */
 static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t n) {
   const AVOutputFormat *of = av_guess_format(fj->out_format, NULL, NULL);
@@ -201,13 +223,17 @@ static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t
     for (int i = 0; i < fj->nmaps; i++)
       if (apply_map(g, fj, file, fj->maps[i], err, n)) return ISO_EINVAL;
   } else {
-    /* Video only when the container has a video codec of its own (mp3's
-     * default "video" is cover art) or one was asked for. */
     enum AVCodecID vid =
         of ? av_guess_codec(of, NULL, fj->output, NULL, AVMEDIA_TYPE_VIDEO) : AV_CODEC_ID_NONE;
-    bool cover = of && of->audio_codec != AV_CODEC_ID_NONE &&
-                 (vid == AV_CODEC_ID_PNG || vid == AV_CODEC_ID_MJPEG || vid == AV_CODEC_ID_THEORA);
-    bool want_v = fj->cv || (vid != AV_CODEC_ID_NONE && !cover);
+    bool want_v = fj->cv || vid != AV_CODEC_ID_NONE;
+    int best_v = default_video(g, of, vid);
+    if (want_v && best_v >= 0 && best_v != g->info.best_v && !fj->cv && of &&
+        strstr(",mp4,mov,ipod,3gp,3g2,psp,ismv,f4v,", of->name) && !strchr(of->name, ',')) {
+      /* ffmpeg encodes the cover to H.264 there and the muxer refuses it:
+       * the audio is written, the cover named as left out. */
+      g->cover_left[file] = best_v;
+      best_v = -1;
+    }
     /* As ffmpeg: audio when the format has an audio codec (an image
      * format takes none, whatever -c says). */
     bool want_a =
@@ -215,8 +241,7 @@ static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t
     /* Unlabelled -filter_complex outputs took the first file's choice of their type. */
     want_v = want_v && !fc_v;
     want_a = want_a && !fc_a;
-    if (want_v && g->info.best_v >= 0 && add_out(g, fj, file, g->info.best_v, false, err, n))
-      return ISO_EINVAL;
+    if (want_v && best_v >= 0 && add_out(g, fj, file, best_v, false, err, n)) return ISO_EINVAL;
     if (want_a && g->info.best_a >= 0 && add_out(g, fj, file, g->info.best_a, false, err, n))
       return ISO_EINVAL;
     int s = default_subtitle(g, fj, of);
@@ -333,6 +358,8 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
   g->nfiles = nfiles;
   if (nfiles < 1 || nfiles > PL_MAX_FILES) return pl_fail(err, n, "too many outputs");
   memset(g->unwritten, 0, sizeof g->unwritten);
+  for (int f = 0; f < PL_MAX_FILES; f++)
+    g->cover_left[f] = -1;
   if (pl_fc_bind(g, err, n)) return ISO_EINVAL;
   for (int f = 0; f < nfiles; f++)
     if (pick_streams(g, files[f], f, err, n)) return ISO_EINVAL;
@@ -445,13 +472,27 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
  * then counted from that start. With one output the union is its window
  * and the decoders cut exactly as they always did.
  */
+/* An output's own -ss and -t are cut before its filters when that gives
+ * what cutting after them gives; filters that move time need the input
+ * from the input's window on. */
+static unsigned cut_after(const pl_job *j) {
+  bool own_ss = j->ss_out_us > 0, own_end = j->t_us >= 0 && !j->t_from_input;
+  if ((!own_ss && !own_end) || j->fcomplex) return 0;
+  return (cx_fgraph_keeps_time(j->vf) ? 0u : 1u) | (cx_fgraph_keeps_time(j->af) ? 0u : 2u);
+}
+
 void pl_job_windows(pl_job *const *files, int nfiles) {
   int64_t from = INT64_MAX, to = 0;
   for (int f = 0; f < nfiles; f++) {
-    const pl_job *j = files[f];
-    int64_t ss = j->ss_us > 0 ? j->ss_us : 0;
+    pl_job *j = files[f];
+    j->cut_after = cut_after(j);
+    int64_t ss = j->ss_us > 0 ? j->ss_us : 0, end = j->t_us < 0 ? -1 : ss + j->t_us;
+    if (j->cut_after) {
+      ss -= j->ss_out_us > 0 ? j->ss_out_us : 0;
+      if (!j->t_from_input) end = -1;
+    }
     if (ss < from) from = ss;
-    if (to >= 0) to = j->t_us < 0 ? -1 : (ss + j->t_us > to ? ss + j->t_us : to);
+    if (to >= 0) to = end < 0 ? -1 : (end > to ? end : to);
   }
   if (nfiles < 1) from = 0;
   /* A filter_complex graph sees its inputs whole, as ffmpeg's: each

@@ -349,6 +349,10 @@ typedef struct pl_job {
   /* This output's window after in_ss_us (-1: to the end); its convert
    * stages cut to it when it is narrower than the input's (pl_job_trims). */
   int64_t win_start_us, win_end_us;
+  /* Bit 1 video, bit 2 audio: this output's own -ss/-t are cut after its
+   * filters (they move time), on their output's clock, as ffmpeg's output
+   * trim; the input's part of the window stays before them. */
+  unsigned cut_after;
   /* resolved once the input is known (main) */
   pl_input_info info;
   struct pl_meta *in_meta; /* the input's metadata and chapters (shared) */
@@ -371,6 +375,9 @@ typedef struct pl_job {
   /* Per output file, input streams a map asked for that isopipe cannot
    * write (subtitles, data, attachments): said as a warning, not dropped
    * silently. Bit i = input stream i. */
+  /* Per output file: the cover art (an input stream index) its format
+   * would take only as a re-encoded video the muxer refuses; -1 none. */
+  int cover_left[PL_MAX_FILES];
   uint64_t unwritten[PL_MAX_FILES];
   pl_flag *flag;   /* shared stop word (referenced by every copy) */
   uint64_t log_id; /* the pipeline's, for lines from codec worker threads */
@@ -443,6 +450,10 @@ int pl_inputs_check_meta(const pl_job *j, int ninputs, char *err, size_t n);
 pl_msg *pl_msg_ref(const pl_msg *m);
 /* Pass-through options for a media type ('v', 'a') or the muxer ('f'). */
 AVDictionary *pl_job_opts_for(const pl_job *j, char which);
+/* Resampler options are kept among the pass-through ones under this prefix. */
+#define PL_SWR_PREFIX "swr/"
+/* "k=v:k2=v2" of the resampler options (PL_SWR_PREFIX); "" none. */
+void pl_job_swr_opts(const pl_job *j, char *buf, size_t n);
 const char *pl_basename(const char *path);
 /* Small helpers the job's files share. pl_fail formats into err and returns ISO_EINVAL. */
 char *pl_dup_str(const char *s);

@@ -302,6 +302,13 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     if (!*key) return pl_fail(err, n, "empty option name");
     if (pl_not_implemented(key))
       return pl_fail(err, n, "%s: not implemented by isopipe's pipeline", key);
+    /* A resampler option (-min_comp, -dither_method) goes to every
+     * resampler of the output's audio, as in ffmpeg. */
+    char swr[160];
+    if (!strchr(key, ':') && cx_swr_option(key) && strlen(key) < 120) {
+      snprintf(swr, sizeof swr, "%s%s", PL_SWR_PREFIX, key);
+      key = swr;
+    }
     av_dict_set(&j->extra, key, v, 0);
   }
 #undef IS

@@ -112,6 +112,7 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
   j->ignored[0] = 0;
   const AVDictionaryEntry *e = NULL;
   while ((e = av_dict_get(j->extra, "", e, AV_DICT_IGNORE_SUFFIX))) {
+    if (!strncmp(e->key, PL_SWR_PREFIX, strlen(PL_SWR_PREFIX))) continue;
     char k[128];
     snprintf(k, sizeof k, "%s", e->key);
     char *colon = strchr(k, ':');
@@ -147,11 +148,21 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
   return ISO_OK;
 }
 
+void pl_job_swr_opts(const pl_job *j, char *buf, size_t n) {
+  size_t used = 0, pre = strlen(PL_SWR_PREFIX);
+  buf[0] = 0;
+  const AVDictionaryEntry *e = NULL;
+  while ((e = av_dict_get(j->extra, PL_SWR_PREFIX, e, AV_DICT_IGNORE_SUFFIX)) && used < n)
+    used +=
+        (size_t)snprintf(buf + used, n - used, "%s%s=%s", used ? ":" : "", e->key + pre, e->value);
+}
+
 AVDictionary *pl_job_opts_for(const pl_job *j, char which) {
   AVDictionary *d = NULL;
   const AVDictionaryEntry *e = NULL;
   while ((e = av_dict_get(j->extra, "", e, AV_DICT_IGNORE_SUFFIX))) {
     const char *colon = strchr(e->key, ':');
+    if (!strncmp(e->key, PL_SWR_PREFIX, strlen(PL_SWR_PREFIX))) continue;
     if (!colon) {
       av_dict_set(&d, e->key, e->value, 0);
     } else if (colon[1] == which) {

@@ -11,72 +11,10 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_stage.h"
 #include "pipeline/pl_vsync.h"
+#include "pipeline/stages/conv_window.h"
 
 static const pl_out_stream *out_stream(const pl_stage *st) {
   return &st->job->out[st->node->out_stream];
-}
-
-/* ---- the output's window ---------------------------------------------------- */
-
-/* The decoders serve every output and cut only to the union of their
- * windows (pl_job_windows); the first stage of an output of its own cuts
- * to that output's, so one output ending never ends another. */
-typedef struct conv_window {
-  pl_trim w;
-  bool on;   /* narrower than the input's: cut here */
-  bool done; /* past its end: the converter drains, then the stage ends */
-} conv_window;
-
-AVRational pl_out_fps(const pl_job *j, const pl_out_stream *o) {
-  AVRational fps = j->rate;
-  if (fps.num <= 0 || fps.den <= 0) fps = j->info.st[o->in_index].fps;
-  if (fps.num <= 0 || fps.den <= 0) fps = (AVRational){25, 1};
-  return fps;
-}
-
-/* With -frames:v, ffmpeg ends the whole output once its video has that
- * many frames: the output's other streams end where the last one does
- * (at out_fps, as convert:v paces it), which keeps A/V in sync. */
-static int64_t frames_end_us(const pl_job *job, int64_t start_us) {
-  const pl_out_stream *me = &job->out[job->node[job->self].out_stream];
-  if (job->max_vframes < 1 || me->type == AVMEDIA_TYPE_VIDEO) return -1;
-  for (int i = 0; i < job->nout; i++) {
-    const pl_out_stream *o = &job->out[i];
-    if (o->file != me->file || o->type != AVMEDIA_TYPE_VIDEO || o->copy) continue;
-    return start_us + av_rescale_q(job->max_vframes, av_inv_q(pl_out_fps(job, o)), AV_TIME_BASE_Q);
-  }
-  return -1;
-}
-
-static void window_init(conv_window *cw, const pl_job *job) {
-  const pl_node *nd = &job->node[job->self];
-  AVRational tb = job->info.st[job->out[nd->out_stream].in_index].tb;
-  int64_t start = job->win_start_us > 0 ? job->win_start_us : 0, end = job->win_end_us;
-  int64_t fend = frames_end_us(job, start);
-  if (fend >= 0 && (end < 0 || fend < end)) end = fend;
-  cw->on = pl_job_trims(job) || end != job->win_end_us;
-  cw->w = pl_trim_make(tb, job->win_start_us, end, job->win_start_us > 0);
-  cw->w.whole_end = !job->t_from_input;
-}
-
-/* Consumes in when it is outside the window (true: 'done' may now be set);
- * otherwise its timestamp counts from the window's start, as ffmpeg's
- * output -ss makes it. */
-static bool window_drops(conv_window *cw, pl_msg *in) {
-  if (cw->done) {
-    pl_msg_free(in);
-    return true;
-  }
-  if (!cw->on) return false;
-  int t = pl_trim_frame(&cw->w, in->frame, in->tb);
-  if (t != 0) {
-    pl_msg_free(in);
-    if (t > 0) cw->done = true;
-    return true;
-  }
-  if (in->frame->pts != AV_NOPTS_VALUE)
-    in->frame->pts -= pl_trim_start_in(&cw->w, in->frame, in->tb);
-  return false;
 }
 
 /* ---- the graph's text ---------------------------------------------------------- */
@@ -179,6 +117,9 @@ static int graph_open(pl_stage *st, cx_fgraph **g, AVBPrint *desc, const pl_msg 
   snprintf(sws, sizeof sws, "flags=bicubic%s%s", st->job->sws_flags ? ":sws_flags=" : "",
            st->job->sws_flags ? st->job->sws_flags : "");
   go.sws_opts = sws;
+  char swr[512];
+  pl_job_swr_opts(st->job, swr, sizeof swr);
+  go.swr_opts = swr;
   char err[CX_ERRLEN] = "";
   pl_log_error_clear();
   int r = cx_fgraph_open(g, &go, in->frame, err);
@@ -199,13 +140,13 @@ static int graph_open(pl_stage *st, cx_fgraph **g, AVBPrint *desc, const pl_msg 
 
 typedef struct vconv_impl {
   cx_fgraph *g;
-  bool g_eof;      /* EOF sent into the graph (input end or the window's) */
-  bool fixed;      /* the first graph is built: its output size and format stay */
-  int fix[3];      /* w, h, pixel format */
-  int64_t rebuilt; /* graphs rebuilt for a changed input */
-  pl_vsync *vs;    /* the output's frame rate: drops and duplicates */
-  bool vs_eof;     /* the graph ended: the end went to vs */
-  AVRational out_tb;
+  bool g_eof;              /* EOF sent into the graph (input end or the window's) */
+  bool fixed;              /* the first graph is built: its output size and format stay */
+  int fix[3];              /* w, h, pixel format */
+  int64_t rebuilt;         /* graphs rebuilt for a changed input */
+  pl_vsync *vs;            /* the output's frame rate: drops and duplicates */
+  bool vs_eof;             /* the graph ended: the end went to vs */
+  AVRational out_tb, g_tb; /* the sync's, the graph's output's */
   AVFrame *tmp, *frame;
   pl_stamp stamp;
   conv_window win;
@@ -254,6 +195,7 @@ static int vgraph_open(pl_filter *f, const pl_msg *in) {
   if (r < 0 && !st->ended) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
   av_bprint_finalize(&desc, NULL);
   x->g_eof = false;
+  if (r >= 0) x->g_tb = cx_fgraph_output(x->g).tb;
   return r;
 }
 
@@ -319,7 +261,7 @@ static int vconv_feed(pl_filter *f, pl_msg *in) {
     pl_msg_free(in);
     return 0;
   }
-  if (window_drops(&x->win, in)) {
+  if (conv_window_drops(&x->win, in)) {
     if (x->win.done) vgraph_eof(x); /* the window's end: drain as at EOF */
     return 0;
   }
@@ -350,8 +292,14 @@ static int vgraph_pull(pl_filter *f) {
   if (!x->g) {
     if (!f->fed_eof && !x->win.done) return AVERROR(EAGAIN);
   } else {
-    int r = cx_fgraph_receive(x->g, x->tmp);
+    int r = x->win.post_done ? AVERROR_EOF : cx_fgraph_receive(x->g, x->tmp);
     if (r == AVERROR(EAGAIN)) return r;
+    if (r >= 0 && conv_window_post(&x->win, x->tmp, x->g_tb) != 0) {
+      av_frame_unref(x->tmp);
+      if (!x->win.post_done) return 0;
+      vgraph_eof(x); /* the output's end: nothing more is filtered */
+      r = AVERROR_EOF;
+    }
     if (r >= 0) {
       if (!x->vs && vsync_open(f) < 0) return AVERROR(EINVAL);
       r = pl_vsync_send(x->vs, x->tmp);
@@ -428,7 +376,7 @@ void pl_vconv_entry(iso_value *msg) {
     pl_job_free(job);
     return;
   }
-  window_init(&x->win, job);
+  conv_window_init(&x->win, job, 1);
   pl_filter_start(job, &vconv_ops, x, pl_link_capacity(job, job->self));
 }
 
@@ -489,7 +437,7 @@ static int aconv_feed(pl_filter *f, pl_msg *in) {
     pl_msg_free(in);
     return 0;
   }
-  if (window_drops(&x->win, in)) {
+  if (conv_window_drops(&x->win, in)) {
     if (x->win.done) agraph_eof(x);
     return 0;
   }
@@ -518,9 +466,16 @@ static int aconv_drain(pl_filter *f, pl_msg **out) {
   aconv_impl *x = f->impl;
   if (!x->g) return f->fed_eof || x->win.done ? AVERROR_EOF : AVERROR(EAGAIN);
   if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
-  int r = cx_fgraph_receive(x->g, x->frame);
-  if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return r;
-  if (r < 0) return fail_filter(f, r);
+  int r;
+  do {
+    if (x->win.post_done) return AVERROR_EOF;
+    r = cx_fgraph_receive(x->g, x->frame);
+    if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return r;
+    if (r < 0) return fail_filter(f, r);
+    if (conv_window_post(&x->win, x->frame, x->out_tb) == 0) break;
+    av_frame_unref(x->frame);
+    if (x->win.post_done) agraph_eof(x); /* the output's end: nothing more is filtered */
+  } while (1);
   /* The encoders count in 1/sample_rate. */
   AVRational tb = {1, x->frame->sample_rate};
   if (x->frame->pts != AV_NOPTS_VALUE && av_cmp_q(tb, x->out_tb))
@@ -555,6 +510,6 @@ void pl_aconv_entry(iso_value *msg) {
     pl_job_free(job);
     return;
   }
-  window_init(&x->win, job);
+  conv_window_init(&x->win, job, 2);
   pl_filter_start(job, &aconv_ops, x, pl_link_capacity(job, job->self));
 }

@@ -423,6 +423,8 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
     if (r >= 0)
       r = cx_mux_set_protocols(x->mux, j->out_protocols ? j->out_protocols : PL_OUTPUT_PROTOCOLS);
     if (r >= 0 && custom) r = cx_mux_set_io(x->mux, &j->out_io, pl_flag_interrupt, j->flag);
+    /* As ffmpeg: the output's own -t is its announced duration. */
+    if (r >= 0 && j->t_us > 0 && !j->t_from_input) cx_mux_set_duration(x->mux, j->t_us);
     if (r >= 0 && !(x->pieces = pl_pieces_new(j))) r = AVERROR(ENOMEM);
     if (r >= 0) cx_mux_set_open_check(x->mux, pl_pieces_check, x->pieces);
     if (r < 0) {

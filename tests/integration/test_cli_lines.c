@@ -217,11 +217,13 @@ static const cmd_line lines[] = {
      "stream-%v.m3u8", NULL, NULL},
 };
 
+#include "cli_lines_fourth.h"
 #include "cli_lines_other.h"
 #include "cli_lines_third.h"
 
 static char g_dir[512];
 static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700], g_mus[700], g_sub[700];
+static char g_song[700], g_list[700];
 
 static int setup(void **state) {
   (void)state;
@@ -250,6 +252,28 @@ static int setup(void **state) {
   int mrc = ch_run(&pm, mus_args, 60);
   ch_free(&pm);
   if (mrc != 0) return -1;
+  /* SONG: MUS as an MP3 with a cover picture (made by isopipe itself). */
+  char cover[700];
+  snprintf(cover, sizeof cover, "%s/cover.png", g_dir);
+  snprintf(g_song, sizeof g_song, "%s/song.mp3", g_dir);
+  const char *cover_args[] = {
+      "-v",        "error", "-y",  "-f", "lavfi", "-i", "color=c=red:s=200x200",
+      "-frames:v", "1",     cover, NULL};
+  const char *song_args[] = {
+      "-v",           "error", "-y",  "-i",   g_mus,        "-i",   cover,   "-map",
+      "0:a",          "-map",  "1:v", "-c:a", "libmp3lame", "-c:v", "mjpeg", "-disposition:v",
+      "attached_pic", g_song,  NULL};
+  mrc = ch_run(&pm, cover_args, 60);
+  ch_free(&pm);
+  if (mrc == 0) mrc = ch_run(&pm, song_args, 60);
+  ch_free(&pm);
+  if (mrc != 0) return -1;
+  /* LIST: a concat list naming MUS twice. */
+  snprintf(g_list, sizeof g_list, "%s/list.txt", g_dir);
+  FILE *lf = fopen(g_list, "w");
+  if (!lf) return -1;
+  fprintf(lf, "file '%s'\nduration 2\nfile '%s'\nduration 2\n", g_mus, g_mus);
+  fclose(lf);
   if (!tm_corpus_file("video/no_cluster_position.mkv", g_sub, sizeof g_sub)) g_sub[0] = 0;
   snprintf(g_in, sizeof g_in, "%s/in.mp4", g_dir);
   const char *args[] = {"-v",
@@ -314,6 +338,8 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
                       : !strcmp(t, "AUD") || !strcmp(t, "file:AUD") ? g_aud
                       : !strcmp(t, "MUS")                           ? g_mus
                       : !strcmp(t, "SUB")                           ? g_sub
+                      : !strcmp(t, "SONG")                          ? g_song
+                      : !strcmp(t, "LIST")                          ? g_list
                       : !strcmp(t, "OUT") || !strcmp(t, "file:OUT") ? out
                                                                     : NULL;
     if (rep && !strncmp(t, "file:", 5)) {
@@ -569,15 +595,21 @@ static void test_third_table(void **state) {
             "command lines of scripts and programs in neither table");
 }
 
+static void test_fourth_table(void **state) {
+  (void)state;
+  run_table(fourth_lines, (int)(sizeof fourth_lines / sizeof fourth_lines[0]), "f",
+            "command lines of programs in none of the other tables");
+}
+
 /* argv[1], when given, names the tables to run ("1", "23"): ctest runs
  * them as two tests side by side. */
 int main(int argc, char **argv) {
-  const struct CMUnitTest all[] = {cmocka_unit_test(test_real_lines),
-                                   cmocka_unit_test(test_other_programs),
-                                   cmocka_unit_test(test_third_table)};
-  struct CMUnitTest tests[3];
+  const struct CMUnitTest all[] = {
+      cmocka_unit_test(test_real_lines), cmocka_unit_test(test_other_programs),
+      cmocka_unit_test(test_third_table), cmocka_unit_test(test_fourth_table)};
+  struct CMUnitTest tests[4];
   size_t n = 0;
-  for (size_t i = 0; i < 3; i++)
+  for (size_t i = 0; i < 4; i++)
     if (argc < 2 || strchr(argv[1], (int)('1' + i))) tests[n++] = all[i];
   return _cmocka_run_group_tests("test_cli_lines", tests, n, setup, teardown);
 }

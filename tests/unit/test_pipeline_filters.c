@@ -128,6 +128,31 @@ static void t_chains_like_ffmpeg(void **state) {
   same_as_ffmpeg("clip-rotate90.mp4", rot);
 }
 
+/* ffmpeg closes a filter graph's input where its last frame ends, and cuts
+ * an output's -ss/-t after the filters, on their clock. */
+static void t_output_window_after_filters(void **state) {
+  (void)state;
+  TM_NEED(g_ffmpeg[0], "ffmpeg");
+  const char *fps[] = {"vf", "fps=40", "c:v", "rawvideo", "an", "1", NULL};
+  same_as_ffmpeg("clip-h264-aac.mp4", fps);
+  const char *fast[] = {"vf", "setpts=0.5*PTS", "t", "1", "c:v", "rawvideo", "an", "1", NULL};
+  same_as_ffmpeg("clip-h264-aac.mp4", fast);
+  const char *slow[] = {"ss", "0.5", "vf", "setpts=2*PTS", "c:v", "rawvideo", "an", "1", NULL};
+  same_as_ffmpeg("clip-h264-aac.mp4", slow);
+  const char *thumb[] = {"ss",  "0.3",      "t",  "1", "vf", "thumbnail",
+                         "c:v", "rawvideo", "an", "1", NULL};
+  same_as_ffmpeg("clip-h264-aac.mp4", thumb);
+  const char *tempo[] = {"af", "atempo=2", "t", "1", "vn", "1", "c:a", "pcm_s16le", NULL};
+  same_as_ffmpeg("clip-h264-aac.mp4", tempo);
+  const char *tempo2[] = {"ss", "0.5", "t",   "0.8",       "af", "atempo=0.5",
+                          "vn", "1",   "c:a", "pcm_s16le", NULL};
+  same_as_ffmpeg("clip-h264-aac.mp4", tempo2);
+  /* Filters that keep time: the window is cut before them, the same frames. */
+  const char *keep[] = {"ss",  "0.5",      "t",  "1", "vf", "scale=96:-2",
+                        "c:v", "rawvideo", "an", "1", NULL};
+  same_as_ffmpeg("clip-h264-aac.mp4", keep);
+}
+
 static int start_fails(const char *const *kv, const char *must_say) {
   char in[1024], out[1024];
   tp_media("clip-h264-aac.mp4", in, sizeof in);
@@ -181,6 +206,7 @@ static void t_config_error_names_filter(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_chains_like_ffmpeg),
+                                     cmocka_unit_test(t_output_window_after_filters),
                                      cmocka_unit_test(t_bad_chains_refused_at_start),
                                      cmocka_unit_test(t_config_error_names_filter)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));

@@ -258,14 +258,22 @@ static int configure(app *a) {
   bool sequence = is_sequence(o->input);
   for (int k = 1; k < o->ninputs; k++)
     sequence = sequence || is_sequence(o->more_in[k]);
-  /* So is a filtergraph named as an input with -f lavfi (a silent track:
-   * -f lavfi -i anullsrc). */
-  bool lavfi = false;
-  for (size_t i = 0; i < o->nkv; i++)
-    lavfi = lavfi || (!strcmp(o->kv[i].key, "input_format") && !strcmp(o->kv[i].value, "lavfi"));
-  const char *allow = sequence && lavfi ? "image2,lavfi" : sequence ? "image2" : "lavfi";
-  if ((sequence || lavfi) && iso_pipeline_set(a->p, "allow_formats", allow) != ISO_OK)
-    return CLI_EXIT_FAIL;
+  /* So is a format the user names for an input with -f: a filtergraph
+   * (-f lavfi -i anullsrc), a list of files (-f concat -safe 0 -i list.txt),
+   * a playlist (-f hls). Only a format guessed from the input's own bytes
+   * stays refused. */
+  char allow[256] = "";
+  if (sequence) snprintf(allow, sizeof allow, "image2");
+  static const char *const named[] = {"lavfi", "concat", "hls", "dash", NULL};
+  for (size_t i = 0; i < o->nkv; i++) {
+    if (strcmp(o->kv[i].key, "input_format")) continue;
+    for (int k = 0; named[k]; k++)
+      if (!strcmp(o->kv[i].value, named[k]) && !strstr(allow, named[k])) {
+        size_t n = strlen(allow);
+        snprintf(allow + n, sizeof allow - n, "%s%s", n ? "," : "", named[k]);
+      }
+  }
+  if (*allow && iso_pipeline_set(a->p, "allow_formats", allow) != ISO_OK) return CLI_EXIT_FAIL;
   if (iso_pipeline_set(a->p, "i", o->input) != ISO_OK) {
     snprintf(err, sizeof err, "invalid -i '%s': %s", o->input, pipeline_reason(a, ISO_EINVAL));
     print_error(a, err);
