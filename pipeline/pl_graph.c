@@ -40,6 +40,10 @@ static bool picked(const pl_job *g, int file, int idx) {
 static int add_out(pl_job *g, const pl_job *fj, int file, int idx, bool again, char *err,
                    size_t n) {
   const pl_stream_info *si = &g->info.st[idx];
+  if (si->type == AVMEDIA_TYPE_ATTACHMENT && idx < 64 && strstr(fj->out_format, "matroska")) {
+    g->attach_in[file] |= 1ull << idx; /* copied by the muxer (they have no packets) */
+    return ISO_OK;
+  }
   if (si->type == AVMEDIA_TYPE_DATA || si->type == AVMEDIA_TYPE_ATTACHMENT ||
       si->type == AVMEDIA_TYPE_UNKNOWN) {
     if (!(si->type == AVMEDIA_TYPE_DATA && fj->dn) && idx < 64) g->unwritten[file] |= 1ull << idx;
@@ -64,6 +68,7 @@ static int add_out(pl_job *g, const pl_job *fj, int file, int idx, bool again, c
  * feeds (a negative map). */
 static void drop_out(pl_job *g, int file, int idx) {
   if (idx < 64) g->unwritten[file] &= ~(1ull << idx);
+  if (idx < 64) g->attach_in[file] &= ~(1ull << idx);
   for (int i = 0; i < g->nout;)
     if (g->out[i].file == file && g->out[i].in_index == idx && g->out[i].fc_out < 0) {
       memmove(&g->out[i], &g->out[i + 1], (size_t)(g->nout - i - 1) * sizeof g->out[0]);
@@ -358,6 +363,7 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
   g->nfiles = nfiles;
   if (nfiles < 1 || nfiles > PL_MAX_FILES) return pl_fail(err, n, "too many outputs");
   memset(g->unwritten, 0, sizeof g->unwritten);
+  memset(g->attach_in, 0, sizeof g->attach_in);
   for (int f = 0; f < PL_MAX_FILES; f++)
     g->cover_left[f] = -1;
   if (pl_fc_bind(g, err, n)) return ISO_EINVAL;
@@ -528,6 +534,7 @@ void pl_job_copy_graph(pl_job *dst, const pl_job *src) {
   memcpy(dst->dlink, src->dlink, sizeof dst->dlink);
   dst->nfiles = src->nfiles;
   dst->fc = src->fc;
+  memcpy(dst->attach_in, src->attach_in, sizeof dst->attach_in);
 }
 
 uint32_t pl_link_capacity(const pl_job *j, int node) {

@@ -379,6 +379,9 @@ typedef struct pl_job {
    * would take only as a re-encoded video the muxer refuses; -1 none. */
   int cover_left[PL_MAX_FILES];
   uint64_t unwritten[PL_MAX_FILES];
+  /* Per output file, input attachment streams (fonts) it copies: the muxer
+   * adds them after the other streams. Bit i = input stream i. */
+  uint64_t attach_in[PL_MAX_FILES];
   pl_flag *flag;   /* shared stop word (referenced by every copy) */
   uint64_t log_id; /* the pipeline's, for lines from codec worker threads */
   /* per stage copy */

@@ -22,6 +22,7 @@ struct pl_meta {
   int nstreams;
   AVDictionary *stream[PL_MAX_IN];
   enum AVMediaType type[PL_MAX_IN];
+  AVCodecParameters *att[PL_MAX_IN]; /* attachments' data (fonts) */
   int nch;
   meta_chapter *ch;
   int nparts; /* several inputs: each one's own (-map_metadata N) */
@@ -44,6 +45,9 @@ pl_meta *pl_meta_from_input(const AVFormatContext *ic) {
   for (int i = 0; i < m->nstreams; i++) {
     m->type[i] = ic->streams[i]->codecpar->codec_type;
     ok = ok && av_dict_copy(&m->stream[i], ic->streams[i]->metadata, 0) >= 0;
+    if (ok && m->type[i] == AVMEDIA_TYPE_ATTACHMENT)
+      ok = (m->att[i] = avcodec_parameters_alloc()) &&
+           avcodec_parameters_copy(m->att[i], ic->streams[i]->codecpar) >= 0;
   }
   if (ic->nb_chapters) {
     m->ch = calloc(ic->nb_chapters, sizeof *m->ch);
@@ -89,11 +93,18 @@ pl_meta *pl_meta_merge(pl_meta *const *in, int n, const int *first) {
       int g = first[k] + i;
       m->type[g] = in[k]->type[i];
       ok = ok && av_dict_copy(&m->stream[g], in[k]->stream[i], 0) >= 0;
+      if (ok && in[k]->att[i])
+        ok = (m->att[g] = avcodec_parameters_alloc()) &&
+             avcodec_parameters_copy(m->att[g], in[k]->att[i]) >= 0;
     }
     if (!m->nch && in[k]->nch) ok = ok && dup_chapters(m, in[k]);
   }
   if (!ok) pl_meta_unref(&m);
   return m;
+}
+
+const AVCodecParameters *pl_meta_attachment(const pl_meta *m, int i) {
+  return m && i >= 0 && i < m->nstreams ? m->att[i] : NULL;
 }
 
 pl_meta *pl_meta_ref(pl_meta *m) {
@@ -106,8 +117,10 @@ void pl_meta_unref(pl_meta **mp) {
   *mp = NULL;
   if (!m || atomic_fetch_sub(&m->refs, 1) != 1) return;
   av_dict_free(&m->global);
-  for (int i = 0; i < m->nstreams; i++)
+  for (int i = 0; i < m->nstreams; i++) {
     av_dict_free(&m->stream[i]);
+    avcodec_parameters_free(&m->att[i]);
+  }
   for (int i = 0; i < m->nch; i++)
     av_dict_free(&m->ch[i].meta);
   free(m->ch);

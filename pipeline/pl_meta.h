@@ -16,6 +16,9 @@ pl_meta *pl_meta_ref(pl_meta *m);
 /* Several inputs' as one: input k's streams numbered from first[k]. */
 pl_meta *pl_meta_merge(pl_meta *const *in, int n, const int *first);
 void pl_meta_unref(pl_meta **m);
+/* Input stream i's parameters when it is an attachment (its data in
+ * extradata), else NULL. */
+const AVCodecParameters *pl_meta_attachment(const pl_meta *m, int i);
 
 /* Checks a -map_metadata / -map_chapters / -metadata:SPEC value (key as set,
  * "map_metadata:s:a"...). 0 or -1 with a reason in err. */

@@ -210,6 +210,10 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     j->t_from_input = !strcmp(v, "input");
   } else if (IS("to")) {
     if (parse_time(v, &j->to_us) < 0) return pl_fail(err, n, "to: bad time '%s'", v);
+  } else if (IS("attach")) {
+    /* A file added to the output as an attachment stream (Matroska). */
+    if (!*v) return pl_fail(err, n, "attach: empty file name");
+    if (av_dict_set(&j->metadata, "attach", v, AV_DICT_MULTIKEY) < 0) return ISO_ENOMEM;
   } else if (IS("metadata") || !strncmp(key, "metadata:", 9) || IS("map_chapters") ||
              !strncmp(key, "map_metadata", 12)) {
     if (pl_meta_check(key, v, err, n) < 0) return ISO_EINVAL;

@@ -12,6 +12,7 @@
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_sopts.h"
 #include "pipeline/pl_stage.h"
+#include "pipeline/stages/mux_attach.h"
 #include "pipeline/stages/mux_filter.h"
 #include "pipeline/stages/mux_order.h"
 
@@ -164,6 +165,10 @@ static void try_header(mux_impl *x) {
     /* A filter_complex output has no input stream: no metadata or disposition of one. */
     int from = o->fc_out >= 0 ? -1 : o->in_index;
     ms[nms++] = (pl_meta_stream){from, o->copy ? NULL : o->encoder, o->type};
+  }
+  if (pl_mux_attachments(j, x->mux, ms, &nms, PL_MAX_OUT, err, sizeof err) < 0) {
+    pl_stage_fail(st, ISO_EINVAL, "%s", err);
+    return;
   }
   if (pl_sopt_apply(j, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0 ||
       pl_meta_apply(j, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0) {

@@ -5,7 +5,8 @@
 #define ISOPIPE_CLI_LINES_FOURTH_H
 
 /* Placeholders as in lines[], and SONG (MUS as MP3 with a JPEG cover) and
- * LIST (a concat list naming MUS twice, each 2 s). */
+ * LIST (a concat list naming MUS twice, each 2 s), COVER (a PNG picture) and
+ * FONTS (IN as Matroska with a font attachment). */
 static const cmd_line fourth_lines[] = {
     /* MediaCMS, files/helpers.py get_base_ffmpeg_command (CRF encodes of a
      * 240p rendition: x264 with a forced keyframe expression, VP9 + Opus) */
@@ -78,6 +79,17 @@ static const cmd_line fourth_lines[] = {
      "abs.mp3", NULL, NULL},
     {"audiobookshelf concat", "-f concat -safe 0 -i LIST -c:a aac -b:a 64k OUT", "abs.m4a", NULL,
      NULL},
+    /* yt-dlp, postprocessor/embedthumbnail.py (Matroska: the thumbnail as
+     * an attachment, its stream named by index) */
+    {"yt-dlp embed thumbnail mkv",
+     "-y -loglevel repeat+info -i file:IN -map 0 -dn -ignore_unknown -c copy -attach file:COVER "
+     "-metadata:s:2 mimetype=image/png -metadata:s:2 filename=cover.png file:OUT",
+     "thumb.mkv", NULL, NULL},
+    /* Fonts of a Matroska file kept by a remux and a re-encode (anime
+     * subtitles need them) */
+    {"mkv fonts copied", "-i FONTS -map 0 -c copy OUT", "fonts.mkv", NULL, NULL},
+    {"mkv fonts re-encoded", "-i FONTS -map 0 -c:v libx264 -preset ultrafast -c:a copy OUT",
+     "fonts2.mkv", NULL, NULL},
     /* ffmpeg's default stream choice keeps cover art (mp3 -> mp3, flac) */
     {"cover art kept", "-i SONG OUT", "cover.mp3", NULL, NULL},
     {"cover art into flac", "-i SONG -c:v png OUT", "cover.flac", NULL, NULL},

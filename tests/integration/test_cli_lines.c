@@ -223,7 +223,7 @@ static const cmd_line lines[] = {
 
 static char g_dir[512];
 static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700], g_mus[700], g_sub[700];
-static char g_song[700], g_list[700];
+static char g_song[700], g_list[700], g_cover[700], g_fonts[700];
 
 static int setup(void **state) {
   (void)state;
@@ -268,6 +268,7 @@ static int setup(void **state) {
   if (mrc == 0) mrc = ch_run(&pm, song_args, 60);
   ch_free(&pm);
   if (mrc != 0) return -1;
+  snprintf(g_cover, sizeof g_cover, "%s", cover);
   /* LIST: a concat list naming MUS twice. */
   snprintf(g_list, sizeof g_list, "%s/list.txt", g_dir);
   FILE *lf = fopen(g_list, "w");
@@ -300,6 +301,31 @@ static int setup(void **state) {
   snprintf(g_ts, sizeof g_ts, "%s/in.ts", g_dir);
   const char *ts_args[] = {"-v", "error", "-y", "-i", g_in, "-c", "copy", g_ts, NULL};
   rc = ch_run(&p, ts_args, 60);
+  ch_free(&p);
+  if (rc != 0) return -1;
+  /* FONTS: IN as Matroska with a font attachment (a few bytes will do: the
+   * muxer copies them whole). */
+  char font[700];
+  snprintf(font, sizeof font, "%s/f.ttf", g_dir);
+  snprintf(g_fonts, sizeof g_fonts, "%s/fonts.mkv", g_dir);
+  FILE *ff = fopen(font, "w");
+  if (!ff) return -1;
+  fputs("not really a font, but bytes to carry", ff);
+  fclose(ff);
+  const char *font_args[] = {"-v",
+                             "error",
+                             "-y",
+                             "-i",
+                             g_in,
+                             "-c",
+                             "copy",
+                             "-attach",
+                             font,
+                             "-metadata:s:t",
+                             "mimetype=application/x-truetype-font",
+                             g_fonts,
+                             NULL};
+  rc = ch_run(&p, font_args, 60);
   ch_free(&p);
   return rc == 0 ? 0 : -1;
 }
@@ -340,6 +366,8 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
                       : !strcmp(t, "SUB")                           ? g_sub
                       : !strcmp(t, "SONG")                          ? g_song
                       : !strcmp(t, "LIST")                          ? g_list
+                      : !strcmp(t, "FONTS")                         ? g_fonts
+                      : !strcmp(t, "file:COVER")                    ? g_cover
                       : !strcmp(t, "OUT") || !strcmp(t, "file:OUT") ? out
                                                                     : NULL;
     if (rep && !strncmp(t, "file:", 5)) {

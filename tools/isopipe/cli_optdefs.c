@@ -138,7 +138,7 @@ static const cli_optdef table[] = {
     {"dframes", A | O, K_REFUSE, NULL, 0, 0, "isopipe writes no data streams"},
     {"filter_script", A | S | O, K_REFUSE, NULL, 0, 0, "give the graph with -vf / -af"},
     {"filter_complex_script", A, K_REFUSE, NULL, 0, 0, "give the graph with -filter_complex"},
-    {"attach", A | O, K_REFUSE, NULL, 0, 0, "isopipe writes only audio and video streams"},
+    {"attach", A | O, K_STR, "attach", 0, 0, "add a file as an attachment stream (Matroska)"},
     {"dump_attachment", A | S | I, K_REFUSE, NULL, 0, 0, "isopipe writes no attachments"},
     {"map_channel", A | O, K_REFUSE, NULL, 0, 0, "use -ac"},
     {"program", A | O, K_REFUSE, NULL, 0, 0, "isopipe writes no programs"},
