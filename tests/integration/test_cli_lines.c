@@ -344,7 +344,7 @@ static bool is_stdout(const char *t) {
 static int split(const cmd_line *l, const char *out, char *buf, size_t len, char (*paths)[800],
                  const char **argv, int max) {
   snprintf(buf, len, "%s", l->args);
-  int n = 0;
+  int n = 0, nfile = 0; /* paths[] used by "file:" names */
   char *save = NULL;
   for (char *t = strtok_r(buf, " ", &save); t && n < max - 1; t = strtok_r(NULL, " ", &save)) {
     /* "a b c" is one word, as the shell gives it (filter graphs with spaces). */
@@ -370,9 +370,9 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
                       : !strcmp(t, "file:COVER")                    ? g_cover
                       : !strcmp(t, "OUT") || !strcmp(t, "file:OUT") ? out
                                                                     : NULL;
-    if (rep && !strncmp(t, "file:", 5)) {
-      snprintf(paths[n % 8], sizeof paths[0], "file:%s", rep);
-      rep = paths[n % 8];
+    if (rep && !strncmp(t, "file:", 5) && nfile < 8) {
+      snprintf(paths[nfile], sizeof paths[0], "file:%s", rep);
+      rep = paths[nfile++];
     }
     argv[n++] = rep ? rep : t;
   }
