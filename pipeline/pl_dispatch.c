@@ -249,8 +249,9 @@ static void warn_unwritten(iso_pipeline *p, const pl_job *g, int f) {
   if (!g->unwritten[f]) return;
   char line[PL_ERRLEN];
   size_t len = (size_t)snprintf(line, sizeof line,
-                                "%s: not written (isopipe writes no data or "
-                                "attachment streams; -dn leaves data out):",
+                                "%s: not written (isopipe writes no data "
+                                "streams, and attachments only into Matroska; -dn leaves "
+                                "data out):",
                                 p->file[f]->output);
   for (int i = 0; i < g->info.nstreams && i < 64 && len < sizeof line; i++) {
     if (!(g->unwritten[f] & (1ull << i))) continue;

@@ -92,6 +92,7 @@ static const opt_probe probes[] = {
     {"-map_metadata", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-map_chapters", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-metadata", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c"},
+    {"-attach", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},
     {"-disposition", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c"},
     {"-tag", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c"},
     {"-vtag", SIG, "-i IN -c:v mpeg4 -vtag XVID OUT", "-i IN -c:v mpeg4 OUT", "vtag.avi"},
