@@ -108,6 +108,15 @@ static int open_ctx(cx_dec *d, AVCodecContext **out, int threads, char *err) {
   c->pkt_timebase = d->pkt_tb;
   c->opaque = &d->state;
   c->get_buffer2 = get_buffer;
+#if FF_API_THREAD_SAFE_CALLBACKS
+  /* get_buffer only adds an atomic store to the default: without the mark,
+   * frame threads hand every allocation to one thread and wait (and 5.1
+   * warns on each open). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  c->thread_safe_callbacks = 1;
+#pragma GCC diagnostic pop
+#endif
   c->thread_count = threads;
   c->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   if ((ret = avcodec_open2(c, codec, NULL)) < 0) {

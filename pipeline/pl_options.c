@@ -210,6 +210,17 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     j->t_from_input = !strcmp(v, "input");
   } else if (IS("to")) {
     if (parse_time(v, &j->to_us) < 0) return pl_fail(err, n, "to: bad time '%s'", v);
+  } else if (IS("muxdelay") || IS("muxpreload")) {
+    /* ffmpeg's seconds for the format's max_delay and the muxer's preload,
+     * which count in microseconds; a zero preload is not passed on. */
+    char *end = NULL;
+    double s = strtod(v, &end);
+    if (end == v || *end || !(s >= 0) || s > 3600)
+      return pl_fail(err, n, "%s: want seconds >= 0, got '%s'", key, v);
+    char us[32];
+    snprintf(us, sizeof us, "%lld", (long long)(s * 1e6));
+    if (IS("muxdelay") || s > 0)
+      av_dict_set(&j->extra, IS("muxdelay") ? "max_delay" : "preload", us, 0);
   } else if (IS("attach")) {
     /* A file added to the output as an attachment stream (Matroska). */
     if (!*v) return pl_fail(err, n, "attach: empty file name");
