@@ -90,6 +90,13 @@ static const cmd_line fourth_lines[] = {
     {"mkv fonts copied", "-i FONTS -map 0 -c copy OUT", "fonts.mkv", NULL, NULL},
     {"mkv fonts re-encoded", "-i FONTS -map 0 -c:v libx264 -preset ultrafast -c:a copy OUT",
      "fonts2.mkv", NULL, NULL},
+    /* iceman73/iptv-music-assistant-bridge, README.md (its Dispatcharr
+     * audio-only stream profile; the HTTP input's -user_agent left out) */
+    {"dispatcharr audio only",
+     "-i TS -vn -map 0:a:0 -c:a aac -b:a 128k -ar 48000 -ac 2 -probesize 500000 -analyzeduration "
+     "1000000 -fflags +discardcorrupt+nobuffer -flags low_delay -af aresample=async=1 -muxdelay 0 "
+     "-muxpreload 0 -f mpegts pipe:1",
+     "disp.ts", NULL, NULL},
     /* ffmpeg's default stream choice keeps cover art (mp3 -> mp3, flac) */
     {"cover art kept", "-i SONG OUT", "cover.mp3", NULL, NULL},
     {"cover art into flac", "-i SONG -c:v png OUT", "cover.flac", NULL, NULL},

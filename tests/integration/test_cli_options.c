@@ -93,6 +93,8 @@ static const opt_probe probes[] = {
     {"-map_chapters", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-metadata", ELSE, NULL, NULL, "tests/integration/test_cli_lines.c"},
     {"-attach", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},
+    {"-muxdelay", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},
+    {"-muxpreload", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},
     {"-disposition", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c"},
     {"-tag", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c"},
     {"-vtag", SIG, "-i IN -c:v mpeg4 -vtag XVID OUT", "-i IN -c:v mpeg4 OUT", "vtag.avi"},
