@@ -75,6 +75,10 @@ int cx_demux_best_stream(cx_demux *d, enum AVMediaType type);
  * CLI subtracts this from every packet so outputs start at 0 (frame-exact
  * framemd5 comparisons need the same). */
 int64_t cx_demux_start_us(cx_demux *d);
+/* Seeks to the keyframe at or before cx_demux_start_us() + at_us without
+ * moving that start: timestamps stay those of a read from the start (a
+ * cluster task's segment); the caller drops what precedes the instant. */
+int cx_demux_seek(cx_demux *d, int64_t at_us, char *err);
 /* Tells the demuxer which streams (indexed like the input's) are used:
  * the others are discarded (no packets from them) and, for formats with
  * timestamp discontinuities (mpegts), the start is recomputed over the used

@@ -42,6 +42,21 @@ static const char *const risky_formats[] = {"hls",   "applehttp", "concat", "das
                                             "imf",   "sdp",       "rtsp",   "vapoursynth",
                                             "lavfi", "avisynth",  NULL};
 
+/* To the keyframe at or before ts (absolute, AV_TIME_BASE); the caller
+ * drops what precedes the instant it wants. As ffmpeg: a format seeking by
+ * dts with a stream whose pts run ahead of it (B-frames) is sought 3/23 s
+ * earlier, so the keyframe found is not after the pts asked for; copied
+ * streams keep what lies between. */
+static int seek_key(cx_demux *d, int64_t ts) {
+  if (!(d->fmt->iformat->flags & AVFMT_SEEK_TO_PTS))
+    for (unsigned i = 0; i < d->fmt->nb_streams; i++)
+      if (d->fmt->streams[i]->codecpar->video_delay) {
+        ts -= 3 * AV_TIME_BASE / 23;
+        break;
+      }
+  return avformat_seek_file(d->fmt, -1, INT64_MIN, ts, ts, 0);
+}
+
 static void register_devices(void) {
   avdevice_register_all();
 }
@@ -212,18 +227,7 @@ probed:
   compute_start(d, used);
   av_free(used);
   if (d->skip_us > 0) {
-    int64_t ts = d->start_abs_us;
-    /* As ffmpeg: a format seeking by dts with a stream whose pts run ahead
-     * of it (B-frames) is sought 3/23 s earlier, so the keyframe found is
-     * not after the pts asked for; copied streams keep what lies between. */
-    if (!(d->fmt->iformat->flags & AVFMT_SEEK_TO_PTS))
-      for (unsigned i = 0; i < d->fmt->nb_streams; i++)
-        if (d->fmt->streams[i]->codecpar->video_delay) {
-          ts -= 3 * AV_TIME_BASE / 23;
-          break;
-        }
-    /* Lands on a keyframe at or before ts; the caller drops what precedes it. */
-    ret = avformat_seek_file(d->fmt, -1, INT64_MIN, ts, ts, 0);
+    ret = seek_key(d, d->start_abs_us);
     if (ret < 0) {
       cx_fail(err, ret, "%s: cannot seek to %.3f s", url, o->start_us / 1e6);
       goto fail;
@@ -236,6 +240,12 @@ fail:
   av_dict_free(&io_opts);
   av_dict_free(&opts);
   cx_demux_close(&d);
+  return ret;
+}
+
+int cx_demux_seek(cx_demux *d, int64_t at_us, char *err) {
+  int ret = seek_key(d, d->start_abs_us + at_us);
+  if (ret < 0) cx_fail(err, ret, "cannot seek to %.3f s", at_us / 1e6);
   return ret;
 }
 

@@ -10,6 +10,7 @@
 #include "pipeline/pl_main.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_preview.h"
+#include "pipeline/pl_segments.h"
 #include "pipeline/pl_sidx.h"
 
 void pl_main_send_ctl(iso_pipeline *p, int id, pl_kind kind) {
@@ -203,6 +204,7 @@ static bool connect_demux(iso_pipeline *p, int k) {
     pl_msg_free(m);
     return false;
   }
+  m->plan->seek_us = k == 0 ? pl_seg_task_seek_us(j) : -1;
   for (int i = 0; i < j->ndlinks; i++) {
     const pl_dlink *dl = &j->dlink[i];
     if (j->info.st[dl->in_index].file != k) continue;

@@ -128,6 +128,9 @@ typedef struct pl_demux_link {
 } pl_demux_link;
 
 typedef struct pl_demux_plan {
+  /* A cluster task's video segment (pl_seg_task_seek_us): the read starts
+   * at the keyframe at or before this instant of the timeline; -1 none. */
+  int64_t seek_us;
   int n;
   pl_demux_link l[]; /* n */
 } pl_demux_plan;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pipeline/pl_stage.h"
+
 /* Codecs whose packets decode independently of the encoder instance that
  * made the previous ones, with a fixed frame size: a segment's first kept
  * packet continues its predecessor's output; LAME's bit reservoir, where a
@@ -33,19 +35,26 @@ static bool in_list(const char *name, const char *const *l, size_t n) {
   return false;
 }
 
-const char *pl_seg_serial_why(const pl_job *j, int out_stream) {
-  const pl_out_stream *o = &j->out[out_stream];
-  if (o->copy) return "the stream is copied, not encoded";
-  if (o->type == AVMEDIA_TYPE_AUDIO)
-    return IN_LIST(o->encoder, seg_codecs)
+const char *pl_seg_encoder_why(const char *encoder, enum AVMediaType type) {
+  if (type == AVMEDIA_TYPE_AUDIO)
+    return IN_LIST(encoder, seg_codecs)
                ? NULL
                : "its packets cannot be joined across encoders (audio segments: libmp3lame, "
                  "aac, libopus, alac)";
-  if (o->type != AVMEDIA_TYPE_VIDEO) return "only audio and video streams are cut";
-  if (!IN_LIST(o->encoder, vseg_codecs))
+  if (type != AVMEDIA_TYPE_VIDEO) return "only audio and video streams are cut";
+  if (!IN_LIST(encoder, vseg_codecs))
     return "its segments are not known to join (video segments: libx264, libx265, libvpx, "
            "libvpx-vp9, libaom-av1, libsvtav1, mpeg4, mpeg1video, mpeg2video, ffv1, mjpeg)";
-  if (j->force_kf) return "-force_key_frames places keyframes over the whole stream";
+  return NULL;
+}
+
+const char *pl_seg_serial_why(const pl_job *j, int out_stream) {
+  const pl_out_stream *o = &j->out[out_stream];
+  if (o->copy) return "the stream is copied, not encoded";
+  const char *why = pl_seg_encoder_why(o->encoder, o->type);
+  if (why) return why;
+  if (o->type == AVMEDIA_TYPE_VIDEO && j->force_kf)
+    return "-force_key_frames places keyframes over the whole stream";
   return NULL;
 }
 
@@ -98,6 +107,44 @@ int64_t pl_seg_video_frames(int nseg, int64_t dur_us, AVRational fps, int64_t fr
   if (cap < floor1) cap = floor1;
   if (n > cap) n = cap;
   return n > 0 ? n : 1;
+}
+
+int64_t pl_seg_video_len(const pl_job *j, int os, AVRational fps) {
+  const pl_out_stream *o = &j->out[os];
+  const pl_stream_info *si = &j->info.st[o->in_index];
+  int64_t w = j->width > 0 ? j->width : si->width, h = j->height > 0 ? j->height : si->height;
+  /* A cluster task streams its frames into its one encoder: only the
+   * in-process run holds its segments' pictures. */
+  bool cluster = j->seg_task >= 0 || j->seg_join;
+  return pl_seg_video_frames(pl_seg_count(j, os), pl_seg_input_us(j), fps,
+                             !cluster && w > 0 && h > 0 ? w * h * 3 / 2 : 0);
+}
+
+int64_t pl_seg_task_seek_us(const pl_job *j) {
+  if (j->seg_task <= 0) return -1;
+  for (int os = 0; os < j->nout; os++) {
+    const pl_out_stream *o = &j->out[os];
+    if (o->type != AVMEDIA_TYPE_VIDEO || o->copy || pl_seg_count(j, os) < 2) continue;
+    AVRational fps = pl_out_fps(j, o);
+    int64_t at = pl_seg_video_bound(pl_seg_video_len(j, os, fps), fps, j->seg_task, AV_TIME_BASE_Q);
+    return at + (j->win_start_us > 0 ? j->win_start_us : 0);
+  }
+  return -1;
+}
+
+int64_t pl_seg_video_bound(int64_t len, AVRational fps, int64_t k, AVRational tb) {
+  return av_rescale_q(k * len, av_inv_q(fps), tb);
+}
+
+int64_t pl_seg_video_index(int64_t len, AVRational fps, int64_t pts, AVRational tb) {
+  if (pts == AV_NOPTS_VALUE || pts <= 0) return 0;
+  int64_t k = av_rescale_q_rnd(pts, tb, av_inv_q(fps), AV_ROUND_DOWN) / len;
+  /* The bounds are rounded into tb: the frame's segment is theirs. */
+  while (pl_seg_video_bound(len, fps, k + 1, tb) <= pts)
+    k++;
+  while (k > 0 && pl_seg_video_bound(len, fps, k, tb) > pts)
+    k--;
+  return k;
 }
 
 int pl_seg_join_range(const char *encoder) {

@@ -55,8 +55,9 @@ int pl_seg_last(const pl_seg_plan *p, int64_t total);
 void pl_seg_make_last(pl_seg_window *w);
 bool pl_seg_keep(const pl_seg_window *w, int64_t pts);
 /*
- * Video is cut at any frame: segment k owns frames [k*len, (k+1)*len) of
- * the stream as the encoder gets them (after filters and frame rate), and
+ * Video is cut at any frame: segment k owns the frames of the stream as the
+ * encoder gets them (after filters and frame rate) whose pts fall in the
+ * k-th run of len frame periods from 0, and
  * its own encoder, which starts with a keyframe, makes all their packets.
  * The frames, their count and their timestamps are the serial run's by
  * construction. len: about dur_us / (2 * nseg) so the last wave of
@@ -68,6 +69,24 @@ bool pl_seg_keep(const pl_seg_window *w, int64_t pts);
 #define PL_VSEG_MIN_SECONDS 2
 #define PL_VSEG_BYTES (96LL << 20)
 int64_t pl_seg_video_frames(int nseg, int64_t dur_us, AVRational fps, int64_t frame_bytes);
+/* The plan of output stream os from the job alone, so that every process of
+ * a cluster run (each task, the join) and the in-process run cut at the same
+ * frames: pictures are counted at the output's size (-s, or the input's) in
+ * 4:2:0, whatever format the encoder gets. Segment k owns the frames whose
+ * pts fall in [pl_seg_video_bound(k), pl_seg_video_bound(k + 1)): about len
+ * frames at the output's rate fps, exactly len for a constant rate. A
+ * cluster run's plan has no bound on pictures held (frame_bytes 0): with
+ * large pictures the in-process segments are shorter. */
+int64_t pl_seg_video_len(const pl_job *j, int os, AVRational fps);
+int64_t pl_seg_video_bound(int64_t len, AVRational fps, int64_t k, AVRational tb);
+/* A cluster task's video segment: where its input is read from (the
+ * segment's start on the input's timeline, AV_TIME_BASE); -1 none. */
+int64_t pl_seg_task_seek_us(const pl_job *j);
+/* The segment a frame at pts (in tb) belongs to (pts before 0: segment 0). */
+int64_t pl_seg_video_index(int64_t len, AVRational fps, int64_t pts, AVRational tb);
+
+/* Why an encoder's segments cannot be joined (NULL: they can). */
+const char *pl_seg_encoder_why(const char *encoder, enum AVMediaType type);
 
 /* Frames either side of a boundary the join of this encoder's segments
  * chooses from (0: it cuts at the boundary). */

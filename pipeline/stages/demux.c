@@ -252,6 +252,17 @@ static void on_finished(iso_link_tx *tx, void *ud) {
   pl_stage_leave(x->st, any_blocked(x));
 }
 
+/* A cluster task's video segment: the read starts at the keyframe at or
+ * before it (the segment stage drops the frames before it), not at the
+ * input's start. */
+static void seek_to_task(demux_impl *x, const pl_demux_plan *plan) {
+  if (!plan || plan->seek_us < 0 || x->input) return;
+  char err[CX_ERRLEN];
+  /* Not seekable: the task reads from the start, slower but whole. */
+  if (cx_demux_seek(x->d, plan->seek_us, err) < 0)
+    pl_stage_log(x->st, AV_LOG_WARNING, "%s; reading from the start", err);
+}
+
 static void demux_connect(pl_stage *st, pl_msg *m) {
   demux_impl *x = st->impl;
   const pl_demux_plan *plan = m->plan;
@@ -315,6 +326,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     pm->index = i;
     l->params = pm;
   }
+  seek_to_task(x, plan);
   x->connected = true;
   if (x->stopping)
     end_all(x, true);

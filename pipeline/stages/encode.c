@@ -246,8 +246,7 @@ void pl_encode_entry(iso_value *msg) {
   int nseg = pl_seg_count(job, os);
   bool cluster = job->seg_task >= 0 || job->seg_join;
   bool video = os >= 0 && job->out[os].type == AVMEDIA_TYPE_VIDEO;
-  /* Video segments are cut in one process only: a cluster run refuses them below. */
-  if (nseg > 1 && !(video && cluster)) {
+  if (nseg > 1) {
     if (video)
       pl_encode_vseg_start(job, nseg);
     else
@@ -255,7 +254,7 @@ void pl_encode_entry(iso_value *msg) {
     return;
   }
   /* Asked for segments this stream cannot have: it says why it runs serial. */
-  const char *why = os >= 0 && job->segments > 1 ? pl_seg_serial_why(job, os) : NULL;
+  const char *why = os >= 0 && (job->segments > 1 || cluster) ? pl_seg_serial_why(job, os) : NULL;
   enc_impl *x = calloc(1, sizeof *x);
   if (!x) {
     pl_job_free(job);
@@ -270,7 +269,7 @@ void pl_encode_entry(iso_value *msg) {
   /* A cluster run encodes nothing whole: every encoded stream is cut. */
   if (f && cluster)
     pl_stage_fail(f->st, ISO_EINVAL,
-                  "cluster: encoder %s cannot be cut into segments (libmp3lame, aac, libopus and "
-                  "alac can; give -c copy or -vn for the other streams)",
-                  name);
+                  "cluster: encoder %s cannot be cut into segments: %s; give -c copy or "
+                  "-vn/-an for the other streams",
+                  name, why ? why : "it is not cut");
 }

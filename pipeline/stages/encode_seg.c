@@ -31,7 +31,7 @@ typedef struct seg_impl {
    * and the segment that gave the last one. */
   int64_t next_pts;
   int last_seg;
-  int64_t run_id; /* of a cluster run: see run_id() */
+  int64_t run_id; /* of a cluster run: see pl_seg_run_id() */
 } seg_impl;
 
 static void seg_path(const seg_impl *x, int k, char *path, size_t n) {
@@ -42,7 +42,7 @@ static void seg_path(const seg_impl *x, int k, char *path, size_t n) {
  * no segment a run on another input left (or on this one before it
  * changed). The tasks and the join see the input on shared storage, where
  * device numbers differ between nodes: they are not part of it. */
-static int64_t run_id(const pl_job *j) {
+int64_t pl_seg_run_id(const pl_job *j) {
   struct stat sb;
   if (!j->input || stat(j->input, &sb) < 0) return 0;
   char key[64];
@@ -146,18 +146,10 @@ static int load(seg_impl *x, pl_seg_req *r) {
 
 /* A task's own segment, written whole or not at all. */
 static int save(seg_impl *x, pl_seg_req *r) {
-  char path[4096], tmp[4200], err[CX_ERRLEN + 4200];
+  char path[4096], err[CX_ERRLEN + 4200];
   seg_path(x, r->index, path, sizeof path);
-  snprintf(tmp, sizeof tmp, "%s.part", path);
-  int ret = pl_seg_file_write(r, x->file_par, tmp, err, sizeof err);
-  if (ret >= 0 && rename(tmp, path) < 0) {
-    ret = AVERROR(errno);
-    snprintf(err, sizeof err, "%s: %s", path, strerror(errno));
-  }
-  if (ret < 0) {
-    unlink(tmp);
-    pl_stage_fail(x->f->st, ISO_EMEDIA, "segment %d: %s", r->index, err);
-  }
+  int ret = pl_seg_file_write(r, x->file_par, path, err, sizeof err);
+  if (ret < 0) pl_stage_fail(x->f->st, ISO_EMEDIA, "segment %d: %s", r->index, err);
   return ret;
 }
 
@@ -225,7 +217,7 @@ static int start(seg_impl *x, const pl_msg *in) {
     return AVERROR(EINVAL);
   }
   x->sample_rate = in->frame->sample_rate;
-  if (x->task >= 0 || x->join) x->run_id = run_id(st->job);
+  if (x->task >= 0 || x->join) x->run_id = pl_seg_run_id(st->job);
   int64_t dur = pl_seg_input_us(st->job);
   const char *name = st->job->out[st->node->out_stream].encoder;
   pl_seg_plan_make(&x->plan, x->run.nseg, fs, delay, x->sample_rate, dur, pl_seg_join_range(name));

@@ -38,9 +38,15 @@ typedef struct pl_seg_req {
   /* A cluster run's input (pl_seg_file_*): written with the segment, and
    * the join reads only segments of its own; 0 none. */
   int64_t run_id;
+  bool ends; /* a cluster task's video segment: the stream's last (its file says so) */
+  /* A video segment: the pts of the frame after its last (the next
+   * segment's first; in tb while encoding, pkt_tb in its file), AV_NOPTS_VALUE none. */
+  int64_t next_pts;
 } pl_seg_req;
 
 void pl_seg_req_free(void *p);
+/* A cluster run's id of its input (size and modification time), 0 unknown. */
+int64_t pl_seg_run_id(const pl_job *j);
 /* Grows *arr (of *cap elements of elem bytes) to hold need; false when out of memory. */
 bool pl_seg_grow(void **arr, int *cap, int need, size_t elem);
 /* Appends pkt (taken) with its pts in samples. */
@@ -101,7 +107,8 @@ void pl_segrun_close(pl_segrun *s);
 int pl_vseg_encode(pl_seg_req *r);
 
 /* A segment's kept packets, with their side data, in a NUT file (par: the
- * stream's parameters) and back (r->pkt_tb and r->tb set): 0, or a
+ * stream's parameters; written to path.part, then renamed, so a killed
+ * writer leaves no half file) and back (r->pkt_tb and r->tb set): 0, or a
  * negative AVERROR with the reason in err. */
 int pl_seg_file_write(const pl_seg_req *r, const AVCodecParameters *par, const char *path,
                       char *err, size_t n);

@@ -1,7 +1,6 @@
 /* The encode stage of a segmented video stream: runs of whole frames go to encoders side by side,
  * each starting with a keyframe, and their packets are joined in order into one stream. */
 #include <inttypes.h>
-#include <libavutil/imgutils.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,18 +11,41 @@
  * The frames come from the stream's own decoder and filters, in order, so
  * every segment gets exactly the serial run's frames with their
  * timestamps, whatever the input's GOPs, frame rate changes or filters.
- * A segment is collected only when an encoder is free for it; with N
+ * Segment k takes the frames whose pts fall in its run of the plan
+ * (pl_seg_video_bound), so that a cluster task, which sees only the frames
+ * from a keyframe before its segment on, cuts where this process does. A
+ * segment is collected only when an encoder is free for it; with N
  * encoding the stage takes no input (the link credits hold everything
  * upstream), which bounds memory to N segments of pictures, fewer as their
  * encoders advance (pl_seg_video_frames sizes them).
+ *
+ * A cluster run (--cluster): task k drops the frames before its segment
+ * (the demux sought to the keyframe at or before it), encodes its segment
+ * and leaves the packets in DIR/seg-k.nut; at the first frame of a later
+ * segment it takes no more input, so the decoder and the demux stop. The
+ * last task takes every segment to the input's end. The join decodes one
+ * frame only (for the stream's parameters, as an encoder opened here gives
+ * them) and sends the files' packets, in order, with the same checks.
  */
 typedef struct vseg_impl {
   pl_segrun run;
   pl_filter *f;
   bool started;
-  AVRational in_tb;
-  int64_t len;      /* frames a segment owns */
+  AVRational in_tb, fps;
+  int64_t len;      /* frames a segment owns (at a constant rate) */
+  int64_t cur;      /* the plan's segment being collected */
   int64_t last_dts; /* the last packet sent, in par_tb (AV_NOPTS_VALUE: none yet) */
+  /* A cluster run: task >= 0 encodes segment `task` (the last of ntasks
+   * every segment after it too); join reads the tasks' files. */
+  int task, ntasks;
+  bool join;
+  bool done;  /* no more input wanted */
+  bool ended; /* the input ended: the last segment is the stream's */
+  int64_t run_id;
+  AVCodecParameters *file_par;
+  pl_seg_req *jr; /* the join's segment being sent */
+  int64_t expect; /* the pts (par_tb) its next file's first frame must have */
+  int64_t jnext;  /* the join's next file */
 } vseg_impl;
 
 /* The stream's parameters, from an encoder opened as the segments' own
@@ -50,68 +72,156 @@ static int start(vseg_impl *x, const pl_msg *in) {
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
     return r;
   }
-  const AVFrame *fr = in->frame;
-  int bytes = av_image_get_buffer_size(fr->format, fr->width, fr->height, 1);
-  AVRational fps = pl_out_fps(j, o);
-  x->len = pl_seg_video_frames(x->run.nseg, pl_seg_input_us(j), fps, bytes);
+  if (x->task >= 0 || x->join) {
+    x->run_id = pl_seg_run_id(j);
+    if (!(x->file_par = avcodec_parameters_alloc()) ||
+        avcodec_parameters_copy(x->file_par, x->run.par) < 0) {
+      pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+      return AVERROR(ENOMEM);
+    }
+  }
+  x->fps = pl_out_fps(j, o);
+  x->len = pl_seg_video_len(j, st->node->out_stream, x->fps);
   x->in_tb = in->tb;
   x->started = true;
   pl_stage_log(st, AV_LOG_VERBOSE,
                "segments: %d %s encoders side by side, segments of %" PRId64 " frames (%.3f s)",
-               x->run.nseg, o->encoder, x->len, x->len / av_q2d(fps));
+               x->run.nseg, o->encoder, x->len, x->len / av_q2d(x->fps));
   return 0;
 }
 
-/* The frame joins the segment being collected (a new one when the last is full). */
+static pl_seg_req *collecting(vseg_impl *x) {
+  int k = x->run.created - 1;
+  if (x->run.created <= x->run.dispatched || *pl_segrun_complete(&x->run, k)) return NULL;
+  return *pl_segrun_slot(&x->run, k);
+}
+
+/* A new segment of the plan (its index in w.from), or EAGAIN while too many are held. */
+static int new_segment(vseg_impl *x, int64_t k, pl_stamp stamp, pl_seg_req **out) {
+  /* A new segment only for a free encoder: decoding is far faster than
+   * these encoders, so a segment fills in a fraction of the time the
+   * others take, and no picture waits for an encoder. */
+  if (x->run.created - x->run.joined >= PL_SEG_SLOTS - 1 ||
+      x->run.running + (x->run.created - x->run.dispatched) >= x->run.nseg)
+    return AVERROR(EAGAIN);
+  pl_seg_req *r = calloc(1, sizeof *r);
+  if (!r) return AVERROR(ENOMEM);
+  r->index = x->run.created;
+  r->video = true;
+  r->out_stream = x->f->st->node->out_stream;
+  r->tb = x->in_tb;
+  r->stamp = stamp;
+  r->run_id = x->run_id;
+  r->w.from = k;
+  r->w.to = k + 1;
+  r->next_pts = AV_NOPTS_VALUE;
+  *pl_segrun_slot(&x->run, x->run.created) = r;
+  *pl_segrun_complete(&x->run, x->run.created) = false;
+  x->run.created++;
+  x->cur = k;
+  *out = r;
+  return 0;
+}
+
+/* A task has its segment: the rest of the input is not read. */
+static int task_stop(vseg_impl *x, pl_stamp stamp, int64_t next) {
+  pl_seg_req *r = collecting(x);
+  if (!r && !x->run.created) {
+    /* No frame fell in it: its file says so, empty. */
+    int ret = new_segment(x, x->task, stamp, &r);
+    if (ret < 0) return ret;
+  }
+  if (r) {
+    r->next_pts = next;
+    *pl_segrun_complete(&x->run, r->index) = true;
+  }
+  x->done = true;
+  x->run.eof = true;
+  iso_link_rx_finish(x->f->rx);
+  return 0;
+}
+
+/* The frame joins its segment of the plan (a new one when it is past the
+ * segment being collected); a task drops the frames before its own. */
 static int take_frame(pl_segrun *s, pl_msg *in) {
   vseg_impl *x = (vseg_impl *)s;
-  pl_seg_req *r =
-      x->run.created > x->run.dispatched ? *pl_segrun_slot(&x->run, x->run.created - 1) : NULL;
-  if (!r || *pl_segrun_complete(&x->run, x->run.created - 1)) {
-    /* A new segment only for a free encoder: decoding is far faster than
-     * these encoders, so a segment fills in a fraction of the time the
-     * others take, and no picture waits for an encoder. */
-    if (x->run.created - x->run.joined >= PL_SEG_SLOTS - 1 ||
-        x->run.running + (x->run.created - x->run.dispatched) >= x->run.nseg)
-      return AVERROR(EAGAIN);
-    if (!(r = calloc(1, sizeof *r))) return AVERROR(ENOMEM);
-    r->index = x->run.created;
-    r->video = true;
-    r->out_stream = x->f->st->node->out_stream;
-    r->tb = x->in_tb;
-    r->stamp = in->stamp;
-    *pl_segrun_slot(&x->run, x->run.created) = r;
-    *pl_segrun_complete(&x->run, x->run.created) = false;
-    x->run.created++;
+  AVFrame *fr = in->frame;
+  int64_t pts = fr->pts;
+  if (pts != AV_NOPTS_VALUE && (in->tb.num != x->in_tb.num || in->tb.den != x->in_tb.den))
+    pts = av_rescale_q(pts, in->tb, x->in_tb);
+  int64_t k = pts == AV_NOPTS_VALUE ? x->cur : pl_seg_video_index(x->len, x->fps, pts, x->in_tb);
+  if (k < x->cur) k = x->cur; /* out of order: stays in the segment being collected */
+  if (x->task >= 0 && !x->run.created && k < x->task) {
+    /* Before the task's segment; the seek must have landed before it. */
+    return 0;
+  }
+  if (x->task >= 0 && k > x->task && x->task < x->ntasks - 1) return task_stop(x, in->stamp, pts);
+  pl_seg_req *r = collecting(x);
+  if (!r || k > r->w.from) {
+    if (r) {
+      r->next_pts = pts;
+      *pl_segrun_complete(&x->run, r->index) = true;
+    }
+    int ret = new_segment(x, k, in->stamp, &r);
+    if (ret < 0) return ret;
   }
   if (!pl_seg_grow((void **)&r->fr, &r->frcap, r->nfr + 1, sizeof *r->fr)) return AVERROR(ENOMEM);
-  AVFrame *fr = in->frame;
   in->frame = NULL;
+  fr->pts = pts;
   /* The decoder's picture types are no orders for the encoders. */
   fr->pict_type = AV_PICTURE_TYPE_NONE;
-  if (in->tb.num != x->in_tb.num || in->tb.den != x->in_tb.den)
-    fr->pts = av_rescale_q(fr->pts, in->tb, x->in_tb);
   r->fr[r->nfr++] = fr;
-  if (r->nfr >= x->len) *pl_segrun_complete(&x->run, r->index) = true;
   return 0;
+}
+
+/* A task's first frame after the seek is at or before its segment's start,
+ * or frames of it would be missing. */
+static int check_seek(vseg_impl *x, const pl_msg *in) {
+  if (x->task <= 0 || in->frame->pts == AV_NOPTS_VALUE) return 0;
+  int64_t pts = av_rescale_q(in->frame->pts, in->tb, x->in_tb);
+  int64_t b = pl_seg_video_bound(x->len, x->fps, x->task, x->in_tb);
+  if (pts <= b) return 0;
+  pl_stage_fail(x->f->st, ISO_EMEDIA,
+                "segments: task %d: the input's first frame after seeking is at %.3f s, after "
+                "its segment's start at %.3f s: the input's seek index is not exact; run "
+                "without --cluster",
+                x->task, pts * av_q2d(x->in_tb), b * av_q2d(x->in_tb));
+  return AVERROR(EINVAL);
 }
 
 static int vseg_feed(pl_filter *f, pl_msg *in) {
   vseg_impl *x = f->impl;
   if (!in) {
+    if (x->done) return 0;
+    if (x->join) {
+      pl_stage_fail(f->st, ISO_EMEDIA,
+                    "segments: the input has no video frame to take the stream's parameters from");
+      return AVERROR(EINVAL);
+    }
+    pl_seg_req *last = collecting(x);
+    if (last) last->ends = true;
     for (int k = x->run.dispatched; k < x->run.created; k++)
       *pl_segrun_complete(&x->run, k) = true; /* the last, shorter, segment */
     x->run.eof = true;
+    x->ended = true;
     pl_segrun_dispatch(&x->run);
     return 0;
   }
-  if (in->kind != PL_M_FRAME || x->run.stopped) {
+  if (in->kind != PL_M_FRAME || x->run.stopped || x->done) {
     pl_msg_free(in);
     return 0;
   }
-  if (!x->started && start(x, in) < 0) {
+  if (!x->started && (start(x, in) < 0 || check_seek(x, in) < 0)) {
     pl_msg_free(in);
     return AVERROR(EINVAL);
+  }
+  if (x->join) {
+    /* The parameters are known: the packets come from the tasks' files. */
+    pl_msg_free(in);
+    x->done = true;
+    iso_link_rx_finish(f->rx);
+    pl_stage_kick(f->st);
+    return 0;
   }
   return pl_segrun_feed(&x->run, in, take_frame);
 }
@@ -142,9 +252,14 @@ static int next_packet(vseg_impl *x, pl_seg_req *r, pl_msg **out) {
   return 0;
 }
 
+static int task_drain(vseg_impl *x);
+static int join_drain(vseg_impl *x, pl_msg **out);
+
 static int vseg_drain(pl_filter *f, pl_msg **out) {
   vseg_impl *x = f->impl;
   if (pl_segrun_params(&x->run, out)) return *out ? 0 : AVERROR(ENOMEM);
+  if (x->task >= 0) return task_drain(x);
+  if (x->join) return join_drain(x, out);
   while (x->run.joined < x->run.dispatched && *pl_segrun_complete(&x->run, x->run.joined)) {
     pl_seg_req *r = *pl_segrun_slot(&x->run, x->run.joined);
     if (r->next < r->npkt) return next_packet(x, r, out);
@@ -162,10 +277,106 @@ static int vseg_drain(pl_filter *f, pl_msg **out) {
   return pl_segrun_end(&x->run);
 }
 
+/* ---- a cluster run: the task's files, and the join that reads them ------- */
+
+static void seg_path(const vseg_impl *x, int64_t k, char *path, size_t n) {
+  snprintf(path, n, "%s/vseg-%" PRId64 ".nut", x->f->st->job->seg_dir, k);
+}
+
+/* A task's segment, written whole or not at all. */
+static int save(vseg_impl *x, pl_seg_req *r) {
+  char path[4096], err[CX_ERRLEN + 4200];
+  seg_path(x, r->w.from, path, sizeof path);
+  if (!r->npkt) r->pkt_tb = x->run.par_tb;
+  if (r->next_pts != AV_NOPTS_VALUE) r->next_pts = av_rescale_q(r->next_pts, x->in_tb, r->pkt_tb);
+  int ret = pl_seg_file_write(r, x->file_par, path, err, sizeof err);
+  if (ret < 0) pl_stage_fail(x->f->st, ISO_EMEDIA, "segment %" PRId64 ": %s", r->w.from, err);
+  return ret;
+}
+
+static int task_drain(vseg_impl *x) {
+  while (x->run.joined < x->run.dispatched && *pl_segrun_complete(&x->run, x->run.joined)) {
+    int ret = save(x, *pl_segrun_slot(&x->run, x->run.joined));
+    pl_segrun_next(&x->run); /* after a failure the stage has ended: nothing starts */
+    if (ret < 0) return ret;
+  }
+  return pl_segrun_end(&x->run);
+}
+
+/* The join's next file: whole, of this run, its own segment's, beginning
+ * with a keyframe, its frames within its part of the plan. */
+static int load(vseg_impl *x) {
+  char path[4096], err[CX_ERRLEN + 4200];
+  int64_t k = x->jnext++;
+  seg_path(x, k, path, sizeof path);
+  pl_seg_req *r = x->jr = calloc(1, sizeof *r);
+  if (!r) return AVERROR(ENOMEM);
+  r->index = (int)k;
+  r->video = true;
+  r->w.from = k;
+  r->run_id = x->run_id;
+  r->tb = r->pkt_tb = x->run.par_tb;
+  int ret = pl_seg_file_read(r, path, err, sizeof err);
+  /* Its first frame is the one its predecessor stopped at: no frame is
+   * missing or twice at the cut. */
+  int64_t first = INT64_MAX;
+  for (int i = 0; i < r->npkt; i++)
+    if (r->pkt[i]->pts < first) first = r->pkt[i]->pts;
+  if (ret >= 0 && r->npkt && x->expect != AV_NOPTS_VALUE && first != x->expect) {
+    snprintf(err, sizeof err,
+             "%s: its first frame is at %.3f s, but the segment before it ends before a frame "
+             "at %.3f s",
+             path, first * av_q2d(r->pkt_tb), x->expect * av_q2d(r->pkt_tb));
+    ret = AVERROR_INVALIDDATA;
+  }
+  if (ret >= 0 && !r->ends && r->next_pts == AV_NOPTS_VALUE) {
+    snprintf(err, sizeof err,
+             "%s: neither the stream's last segment nor says where the next begins", path);
+    ret = AVERROR_INVALIDDATA;
+  }
+  x->expect = r->next_pts;
+  if (ret >= 0 && r->npkt && !(r->pkt[0]->flags & AV_PKT_FLAG_KEY)) {
+    snprintf(err, sizeof err, "%s: its first packet is not a keyframe", path);
+    ret = AVERROR_INVALIDDATA;
+  }
+  int64_t lo = pl_seg_video_bound(x->len, x->fps, k, x->in_tb);
+  int64_t hi = pl_seg_video_bound(x->len, x->fps, k + 1, x->in_tb);
+  for (int i = 0; ret >= 0 && i < r->npkt; i++) {
+    int64_t pts = r->pkt[i]->pts;
+    if ((k && av_compare_ts(pts, r->pkt_tb, lo, x->in_tb) < 0) ||
+        (!r->ends && av_compare_ts(pts, r->pkt_tb, hi, x->in_tb) >= 0)) {
+      snprintf(err, sizeof err, "%s: a frame at %.3f s outside its segment (%.3f s to %.3f s)",
+               path, pts * av_q2d(r->pkt_tb), lo * av_q2d(x->in_tb), hi * av_q2d(x->in_tb));
+      ret = AVERROR_INVALIDDATA;
+    }
+  }
+  if (ret < 0)
+    pl_stage_fail(x->f->st, ISO_EMEDIA,
+                  "segment %" PRId64 ": %s (its file is damaged or from "
+                  "another run)",
+                  k, err);
+  return ret;
+}
+
+static int join_drain(vseg_impl *x, pl_msg **out) {
+  if (!x->started) return AVERROR(EAGAIN);
+  for (;;) {
+    pl_seg_req *r = x->jr;
+    if (r && r->next < r->npkt) return next_packet(x, r, out);
+    if (r && r->ends) return AVERROR_EOF;
+    pl_seg_req_free(r);
+    x->jr = NULL;
+    int ret = load(x);
+    if (ret < 0) return ret;
+  }
+}
+
 static void vseg_destroy(pl_filter *f) {
   vseg_impl *x = f->impl;
   if (!x) return;
   pl_segrun_close(&x->run);
+  pl_seg_req_free(x->jr);
+  avcodec_parameters_free(&x->file_par);
   free(x);
   f->impl = NULL;
 }
@@ -180,6 +391,10 @@ void pl_encode_vseg_start(pl_job *job, int nseg) {
   }
   x->run.nseg = nseg;
   x->last_dts = AV_NOPTS_VALUE;
+  x->expect = AV_NOPTS_VALUE;
+  x->task = job->seg_task;
+  x->ntasks = job->seg_tasks;
+  x->join = job->seg_join;
   pl_filter *f = pl_filter_start(job, &vseg_ops, x, pl_link_capacity(job, job->self));
   if (!f) return;
   x->f = f;

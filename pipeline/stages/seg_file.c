@@ -1,4 +1,5 @@
 /* A segment's packets in a file: how a cluster task hands what it encoded to the join. */
+#include <errno.h>
 #include <inttypes.h>
 #include <libavformat/avformat.h>
 #include <libavutil/bprint.h>
@@ -6,6 +7,8 @@
 #include <libavutil/opt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "pipeline/stages/encode_seg.h"
 
@@ -26,6 +29,10 @@
 #define DUR_KEY "isopipe_durations"
 #define CRC_KEY "isopipe_crc"
 #define RUN_KEY "isopipe_run"
+#define DTS_KEY "isopipe_dts"     /* decode timestamps where they are not the pts */
+#define SEG_KEY "isopipe_segment" /* its segment of the plan */
+#define END_KEY "isopipe_end"     /* a video segment that ends the stream */
+#define NEXT_KEY "isopipe_next"   /* a video segment: the next one's first pts */
 
 static uint32_t crc_packet(uint32_t crc, const AVPacket *p) {
   const AVCRC *t = av_crc_get_table(AV_CRC_32_IEEE);
@@ -40,6 +47,52 @@ static int failed(int ret, const char *path, const char *what, char *err, size_t
   cx_errstr(ret, why, sizeof why);
   snprintf(err, n, "%s: %s: %s", path, what, why);
   return ret;
+}
+
+/* B-frames: NUT keeps the pts only, so the packets' dts (in pkt_tb) go in
+ * the metadata as the first and runs of steps ("-1024;512*49"). */
+static int set_dts(AVStream *st, const pl_seg_req *r) {
+  bool differ = false;
+  for (int i = 0; i < r->npkt && !differ; i++)
+    differ = r->pkt[i]->dts != r->pkt[i]->pts;
+  if (!differ) return 0;
+  AVBPrint b;
+  av_bprint_init(&b, 0, AV_BPRINT_SIZE_UNLIMITED);
+  av_bprintf(&b, "%" PRId64 ";", r->pkt[0]->dts);
+  for (int i = 1; i < r->npkt;) {
+    int64_t d = r->pkt[i]->dts - r->pkt[i - 1]->dts;
+    int j = i;
+    while (j < r->npkt && r->pkt[j]->dts - r->pkt[j - 1]->dts == d)
+      j++;
+    av_bprintf(&b, "%s%" PRId64 "*%d", i > 1 ? "," : "", d, j - i);
+    i = j;
+  }
+  char *v = NULL;
+  int ret = av_bprint_finalize(&b, &v);
+  return ret < 0 ? ret : av_dict_set(&st->metadata, DTS_KEY, v, AV_DICT_DONT_STRDUP_VAL);
+}
+
+/* The dts of the packets read back (n of them), from DTS_KEY; -1 when it is
+ * not well formed or gives another count. */
+static int get_dts(const char *v, int64_t *dts, int64_t n) {
+  char *end;
+  if (n <= 0) return -1;
+  dts[0] = strtoll(v, &end, 10);
+  if (end == v || *end != ';') return -1;
+  v = end + 1;
+  int64_t i = 1;
+  while (*v) {
+    long long d = strtoll(v, &end, 10);
+    if (end == v || *end != '*') return -1;
+    v = end + 1;
+    long long k = strtoll(v, &end, 10);
+    if (end == v || k <= 0 || k > n - i) return -1;
+    for (; k > 0; k--, i++)
+      dts[i] = dts[i - 1] + d;
+    if (*end && (*end != ',' || !end[1])) return -1;
+    v = *end ? end + 1 : end;
+  }
+  return i == n ? 0 : -1;
 }
 
 static int set_timing(AVStream *st, const pl_seg_req *r) {
@@ -63,9 +116,14 @@ static int set_timing(AVStream *st, const pl_seg_req *r) {
   char *runs = NULL;
   int ret = av_bprint_finalize(&b, &runs);
   if (ret >= 0) ret = av_dict_set(&st->metadata, DUR_KEY, runs, AV_DICT_DONT_STRDUP_VAL);
+  if (ret >= 0) ret = set_dts(st, r);
   if (ret >= 0) ret = av_dict_set_int(&st->metadata, SHIFT_KEY, shift, 0);
   if (ret >= 0) ret = av_dict_set_int(&st->metadata, CRC_KEY, crc, 0);
   if (ret >= 0 && r->run_id > 0) ret = av_dict_set_int(&st->metadata, RUN_KEY, r->run_id, 0);
+  if (ret >= 0) ret = av_dict_set_int(&st->metadata, SEG_KEY, r->video ? r->w.from : r->index, 0);
+  if (ret >= 0 && r->ends) ret = av_dict_set_int(&st->metadata, END_KEY, 1, 0);
+  if (ret >= 0 && r->video && r->next_pts != AV_NOPTS_VALUE)
+    ret = av_dict_set_int(&st->metadata, NEXT_KEY, r->next_pts, 0);
   return ret < 0 ? ret : 0;
 }
 
@@ -86,7 +144,7 @@ static int write_packet(AVFormatContext *oc, const AVPacket *p, AVRational tb, i
   return ret;
 }
 
-int pl_seg_file_write(const pl_seg_req *r, const AVCodecParameters *par, const char *path,
+static int write_file(const pl_seg_req *r, const AVCodecParameters *par, const char *path,
                       char *err, size_t n) {
   AVFormatContext *oc = NULL;
   int ret = avformat_alloc_output_context2(&oc, NULL, "nut", path);
@@ -123,6 +181,19 @@ int pl_seg_file_write(const pl_seg_req *r, const AVCodecParameters *par, const c
   if (ret >= 0 && closed < 0) ret = closed;
   avformat_free_context(oc);
   return ret < 0 ? failed(ret, path, what, err, n) : 0;
+}
+
+int pl_seg_file_write(const pl_seg_req *r, const AVCodecParameters *par, const char *path,
+                      char *err, size_t n) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.part", path);
+  int ret = write_file(r, par, tmp, err, n);
+  if (ret >= 0 && rename(tmp, path) < 0) {
+    ret = AVERROR(errno);
+    snprintf(err, n, "%s: %s", path, strerror(errno));
+  }
+  if (ret < 0) unlink(tmp);
+  return ret;
 }
 
 /* The runs "D*N,D*N,...": every duration positive, the packet count
@@ -173,11 +244,24 @@ int pl_seg_file_read(pl_seg_req *r, const char *path, char *err, size_t n) {
              path);
     return AVERROR_INVALIDDATA;
   }
+  int64_t seg = meta_int(st0, SEG_KEY, 0, INT32_MAX), want = r->video ? r->w.from : r->index;
+  if (seg >= 0 && seg != want) {
+    avformat_close_input(&ic);
+    snprintf(err, n, "%s: holds segment %" PRId64 ", not %" PRId64, path, seg, want);
+    return AVERROR_INVALIDDATA;
+  }
+  r->ends = meta_int(st0, END_KEY, 1, 1) == 1;
+  const AVDictionaryEntry *ne = av_dict_get(st0->metadata, NEXT_KEY, NULL, 0);
+  r->next_pts = ne ? strtoll(ne->value, NULL, 10) : AV_NOPTS_VALUE;
   AVRational tb = st0->time_base;
   /* The demuxer may replace the stream's metadata while it reads (NUT info
    * packets): the runs are read from a copy. */
   char *runs_copy = av_strdup(runs->value);
-  if (!runs_copy) {
+  const AVDictionaryEntry *de = av_dict_get(st0->metadata, DTS_KEY, NULL, 0);
+  char *dts_runs = de ? av_strdup(de->value) : NULL;
+  if (!runs_copy || (de && !dts_runs)) {
+    av_free(runs_copy);
+    av_free(dts_runs);
     avformat_close_input(&ic);
     return failed(AVERROR(ENOMEM), path, "cannot read", err, n);
   }
@@ -224,14 +308,31 @@ int pl_seg_file_read(pl_seg_req *r, const char *path, char *err, size_t n) {
   }
   avformat_close_input(&ic);
   av_free(runs_copy);
-  if (ret != AVERROR_EOF) return failed(ret, path, what, err, n);
+  if (ret != AVERROR_EOF) {
+    av_free(dts_runs);
+    return failed(ret, path, what, err, n);
+  }
+  ret = 0;
   if (got < count) {
     snprintf(err, n, "%s: cut short: %" PRId64 " of its %" PRId64 " packets", path, got, count);
-    return AVERROR_INVALIDDATA;
-  }
-  if (crc != (uint32_t)want_crc) {
+    ret = AVERROR_INVALIDDATA;
+  } else if (crc != (uint32_t)want_crc) {
     snprintf(err, n, "%s: damaged: its packets' CRC is not the one its task wrote", path);
-    return AVERROR_INVALIDDATA;
+    ret = AVERROR_INVALIDDATA;
+  } else if (dts_runs) {
+    /* The packets read are the last `got` of r's. */
+    int64_t *dts = av_malloc_array((size_t)got + 1, sizeof *dts);
+    if (!dts) {
+      ret = failed(AVERROR(ENOMEM), path, "cannot read", err, n);
+    } else if (get_dts(dts_runs, dts, got) < 0) {
+      snprintf(err, n, "%s: damaged: its decode timestamps do not fit its packets", path);
+      ret = AVERROR_INVALIDDATA;
+    } else {
+      for (int64_t i = 0; i < got; i++)
+        r->pkt[r->npkt - got + i]->dts = dts[i];
+    }
+    av_free(dts);
   }
-  return 0;
+  av_free(dts_runs);
+  return ret;
 }

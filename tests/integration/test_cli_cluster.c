@@ -1,6 +1,5 @@
 /* isopipe --cluster slurm on a real one-node Slurm cluster: the same bytes as the in-process
  * segments, a killed task retried once, a task that always fails, Ctrl-C. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +8,7 @@
 #include <cmocka.h>
 
 #include "cli_harness.h"
+#include "cluster_harness.h"
 #include "media_gen.h"
 #include "test_need.h"
 
@@ -39,55 +39,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-static void need_slurm(void) {
-  TM_NEED(system("timeout 10 sinfo -h >/dev/null 2>&1") == 0,
-          "a Slurm cluster (tools/slurm-local.sh start DIR, then SLURM_CONF)");
-}
-
-static bool same_file(const char *a, const char *b) {
-  FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-  bool same = fa && fb;
-  while (same) {
-    int ca = fgetc(fa), cb = fgetc(fb);
-    same = ca == cb;
-    if (ca == EOF) break;
-  }
-  if (fa) fclose(fa);
-  if (fb) fclose(fb);
-  return same;
-}
-
-/* Entries left in the shared directory (the runner's own must be gone). */
-static int leftovers(void) {
-  DIR *d = opendir(g_work);
-  int n = 0;
-  for (struct dirent *e; d && (e = readdir(d));)
-    n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-  if (d) closedir(d);
-  return n;
-}
-
-/* The job id from "slurm job N:" in the run's log. */
-static long job_id(const ch_proc *p) {
-  const char *s = strstr(ch_str(&p->err), "slurm job ");
-  return s ? atol(s + 10) : -1;
-}
-
-/* Tasks of job id that Slurm's controller reports in state `state`. */
-static int tasks_in(long id, const char *state) {
-  char cmd[256], line[8192];
-  snprintf(cmd, sizeof cmd, "scontrol -o show job %ld", id);
-  FILE *f = popen(cmd, "r");
-  assert_non_null(f);
-  int n = 0;
-  char want[64];
-  snprintf(want, sizeof want, "JobState=%s ", state);
-  while (fgets(line, sizeof line, f))
-    n += strstr(line, want) != NULL;
-  pclose(f);
-  return n;
-}
-
 static int run_cluster(ch_proc *p, const char *out, double timeout) {
   const char *args[] = {"-i",    g_src,           "--segments", "4",        "--cluster",
                         "slurm", "--cluster-dir", g_work,       "-nostats", out,
@@ -97,24 +48,24 @@ static int run_cluster(ch_proc *p, const char *out, double timeout) {
 
 static void test_identical(void **state) {
   (void)state;
-  need_slurm();
+  cl_need_slurm();
   const char *out = ch_path(g_dir, "cluster.mp3");
   ch_proc p;
   int rc = run_cluster(&p, out, 120);
   CH_EXPECT_EXIT(&p, rc, 0);
-  if (!same_file(out, g_ref)) fail_msg("the cluster's output differs from the in-process one");
+  if (!cl_same_file(out, g_ref)) fail_msg("the cluster's output differs from the in-process one");
   /* Slurm's own record: the four segments' tasks (and any spare) completed. */
-  long id = job_id(&p);
+  long id = cl_job_id(&p);
   assert_true(id > 0);
-  assert_true(tasks_in(id, "COMPLETED") >= 4);
+  assert_true(cl_tasks_in(id, "COMPLETED") >= 4);
   assert_non_null(strstr(ch_str(&p.err), "tasks of slurm job"));
   /* The join is a Slurm job of its own, recorded as completed. */
   const char *j = strstr(ch_str(&p.err), "joined by slurm job ");
   if (!j) fail_msg("no join job named:\n%s", ch_str(&p.err));
   long join = atol(j + 20);
   assert_true(join > id);
-  assert_int_equal(tasks_in(join, "COMPLETED"), 1);
-  assert_int_equal(leftovers(), 0);
+  assert_int_equal(cl_tasks_in(join, "COMPLETED"), 1);
+  assert_int_equal(cl_leftovers(g_work), 0);
   ch_free(&p);
   unlink(out);
 }
@@ -126,7 +77,7 @@ static void test_identical(void **state) {
  */
 static void test_batch(void **state) {
   (void)state;
-  need_slurm();
+  cl_need_slurm();
   const char *shortf = ch_path(g_dir, "short.flac"), *sref = ch_path(g_dir, "short-ref.mp3");
   const char *lout = ch_path(g_dir, "batch-long.mp3"), *sout = ch_path(g_dir, "batch-short.mp3");
   const char *list = ch_path(g_dir, "list.txt");
@@ -145,25 +96,25 @@ static void test_batch(void **state) {
   const char *args[] = {"--batch",       list,   "--segments", "4", "--cluster", "slurm",
                         "--cluster-dir", g_work, "-nostats",   NULL};
   CH_EXPECT_EXIT(&p, ch_run(&p, args, 180), 0);
-  if (!same_file(lout, g_ref)) fail_msg("the long file differs from its in-process run");
-  if (!same_file(sout, sref)) fail_msg("the short file differs from its in-process run");
+  if (!cl_same_file(lout, g_ref)) fail_msg("the long file differs from its in-process run");
+  if (!cl_same_file(sout, sref)) fail_msg("the short file differs from its in-process run");
   const char *e = ch_str(&p.err);
-  long id = job_id(&p);
+  long id = cl_job_id(&p);
   assert_true(id > 0);
   char want[1100];
   snprintf(want, sizeof want, "%s: 4 tasks of slurm job %ld (tasks 0-3)", lout, id);
   if (!strstr(e, want)) fail_msg("the long file's tasks are not first:\n%s", e);
   snprintf(want, sizeof want, "%s: 4 tasks of slurm job %ld (tasks 4-7)", sout, id);
   if (!strstr(e, want)) fail_msg("the short file's tasks are not after them:\n%s", e);
-  assert_true(tasks_in(id, "COMPLETED") >= 8);
+  assert_true(cl_tasks_in(id, "COMPLETED") >= 8);
   int joins = 0;
   for (const char *j = strstr(e, "joined by slurm job "); j;
        j = strstr(j + 1, "joined by slurm job ")) {
-    assert_int_equal(tasks_in(atol(j + 20), "COMPLETED"), 1);
+    assert_int_equal(cl_tasks_in(atol(j + 20), "COMPLETED"), 1);
     joins++;
   }
   assert_int_equal(joins, 2);
-  assert_int_equal(leftovers(), 0);
+  assert_int_equal(cl_leftovers(g_work), 0);
   ch_free(&p);
   unlink(lout);
   unlink(sout);
@@ -175,12 +126,12 @@ static void test_batch(void **state) {
   CH_EXPECT_EXIT(&p, ch_run(&p, args, 60), 2);
   if (!strstr(ch_str(&p.err), "written twice")) fail_msg("stderr:\n%s", ch_str(&p.err));
   ch_free(&p);
-  assert_int_equal(leftovers(), 0);
+  assert_int_equal(cl_leftovers(g_work), 0);
 }
 
 static void test_retried_once(void **state) {
   (void)state;
-  need_slurm();
+  cl_need_slurm();
   const char *out = ch_path(g_dir, "retried.mp3");
   /* Its first attempt is killed, as by the OOM killer or an admin. */
   setenv("ISOPIPE_TEST_FAIL_SEGMENT", "1:kill", 1);
@@ -190,15 +141,16 @@ static void test_retried_once(void **state) {
   CH_EXPECT_EXIT(&p, rc, 0);
   assert_non_null(strstr(ch_str(&p.err), "segment 1 failed"));
   assert_non_null(strstr(ch_str(&p.err), "running it again"));
-  if (!same_file(out, g_ref)) fail_msg("the output after a retry differs from the in-process one");
-  assert_int_equal(leftovers(), 0);
+  if (!cl_same_file(out, g_ref))
+    fail_msg("the output after a retry differs from the in-process one");
+  assert_int_equal(cl_leftovers(g_work), 0);
   ch_free(&p);
   unlink(out);
 }
 
 static void test_always_fails(void **state) {
   (void)state;
-  need_slurm();
+  cl_need_slurm();
   const char *out = ch_path(g_dir, "failed.mp3");
   setenv("ISOPIPE_TEST_FAIL_SEGMENT", "1:always", 1);
   ch_proc p;
@@ -210,13 +162,13 @@ static void test_always_fails(void **state) {
   assert_non_null(strstr(why, "after one retry"));
   assert_non_null(strstr(why, "exit 3"));
   assert_int_equal(access(out, F_OK), -1);
-  assert_int_equal(leftovers(), 0);
+  assert_int_equal(cl_leftovers(g_work), 0);
   ch_free(&p);
 }
 
 static void test_interrupt(void **state) {
   (void)state;
-  need_slurm();
+  cl_need_slurm();
   const char *out = ch_path(g_dir, "interrupted.mp3");
   const char *args[] = {"-i",    g_src,           "--segments", "4",        "--cluster",
                         "slurm", "--cluster-dir", g_work,       "-nostats", out,
@@ -227,16 +179,16 @@ static void test_interrupt(void **state) {
   double until = ch_now() + 30;
   while (!strstr(ch_str(&p.err), "slurm job ") && ch_now() < until)
     ch_pump(&p, 50);
-  long id = job_id(&p);
+  long id = cl_job_id(&p);
   assert_true(id > 0);
   kill(p.pid, SIGINT);
   int rc = ch_wait(&p, 60);
   CH_EXPECT_EXIT(&p, rc, 130);
   assert_non_null(strstr(ch_str(&p.err), "cancelled"));
-  assert_int_equal(tasks_in(id, "PENDING") + tasks_in(id, "RUNNING"), 0);
-  assert_true(tasks_in(id, "CANCELLED") >= 1);
+  assert_int_equal(cl_tasks_in(id, "PENDING") + cl_tasks_in(id, "RUNNING"), 0);
+  assert_true(cl_tasks_in(id, "CANCELLED") >= 1);
   assert_int_equal(access(out, F_OK), -1);
-  assert_int_equal(leftovers(), 0);
+  assert_int_equal(cl_leftovers(g_work), 0);
   ch_free(&p);
 }
 
@@ -244,7 +196,7 @@ static void test_interrupt(void **state) {
  * Slurm, named in the error, and nothing is written. */
 static void test_partition(void **state) {
   (void)state;
-  need_slurm();
+  cl_need_slurm();
   const char *out = ch_path(g_dir, "partition.mp3");
   const char *args[] = {"-i",          g_src,     "--segments",    "2",    "--cluster", "slurm",
                         "--partition", "nosuchp", "--cluster-dir", g_work, "-nostats",  out,
@@ -255,7 +207,7 @@ static void test_partition(void **state) {
   if (!strstr(ch_str(&p.err), "nosuchp"))
     fail_msg("the partition is not named:\n%s", ch_str(&p.err));
   assert_int_equal(access(out, F_OK), -1);
-  assert_int_equal(leftovers(), 0);
+  assert_int_equal(cl_leftovers(g_work), 0);
   ch_free(&p);
 }
 

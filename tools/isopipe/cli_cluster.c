@@ -364,13 +364,13 @@ static int usage(cli_term *t, const char *fmt, const char *v) {
 /* The files of a batch: each its own directory and args, its tasks a run
  * of the one array, longest file first. */
 static int plan_batch(cl_run *c, int nseg, char *err, size_t n) {
-  int rc = cli_batch_read(c->o->batch, c->o->overwrite, &c->jobs, &c->njobs, err, n);
+  int rc = cli_batch_read(c->o, &c->jobs, &c->njobs, err, n);
   if (rc) return rc;
   c->n = 0;
   for (int j = 0; j < c->njobs; j++) {
     cli_batch_job *b = &c->jobs[j];
     b->first = c->n;
-    b->n = cli_cluster_task_count(b->dur, nseg);
+    b->n = cli_cluster_tasks_for(b->dur, nseg, b->video, b->fps);
     if (c->n + b->n > CLI_CLUSTER_MAX_TASKS)
       return snprintf(err, n, "--batch: more than %d segment tasks in all", CLI_CLUSTER_MAX_TASKS),
              CLI_EXIT_USAGE;
@@ -423,16 +423,11 @@ static int setup(cl_run *c, char *err, size_t n) {
              CLI_EXIT_USAGE;
     int rc = cli_check_output(o->input, o->output, o->overwrite, err, n);
     if (rc) return rc;
-    iso_probe_info *info = NULL;
-    iso_error_info e;
-    if (iso_probe(o->input, NULL, &info, &e) != ISO_OK) {
-      snprintf(err, n, "%s", e.message ? e.message : "cannot read the input");
-      return CLI_EXIT_FAIL;
-    }
-    double dur = info->duration_s;
-    iso_probe_free(info);
-    if (!(dur > 0)) return snprintf(err, n, "the input's duration is unknown"), CLI_EXIT_FAIL;
-    c->n = cli_cluster_task_count(dur, nseg);
+    double dur, fps;
+    bool video;
+    rc = cli_cluster_check(o, o->input, &dur, &fps, &video, err, n);
+    if (rc) return rc;
+    c->n = cli_cluster_tasks_for(dur, nseg, video, fps);
     for (int k = 0; k < c->n; k++)
       c->tseg[k] = k;
   }

@@ -24,14 +24,14 @@ int cli_cluster_run(const cli_opts *o);
 #define CLI_CLUSTER_TASKS "tasks"
 typedef struct cli_batch_job {
   char *in, *out;
-  double dur;   /* probed, seconds */
-  int first, n; /* its tasks: first .. first + n - 1 of the array */
+  double dur, fps; /* probed: seconds, and the video's frame rate */
+  bool video;      /* a video stream is encoded: cut by the video plan */
+  int first, n;    /* its tasks: first .. first + n - 1 of the array */
 } cli_batch_job;
-/* Reads LIST ("INPUT<TAB>OUTPUT" lines; '#' comments), checks each output
- * as a run would, probes each input's length and orders them longest
- * first. 0, or the exit code with err filled. */
-int cli_batch_read(const char *list, int overwrite, cli_batch_job **jobs, int *njobs, char *err,
-                   size_t n);
+/* Reads o->batch ("INPUT<TAB>OUTPUT" lines; '#' comments), checks each
+ * output as a run would and each input with cli_cluster_check, and orders
+ * them longest first. 0, or the exit code with err filled. */
+int cli_batch_read(const cli_opts *o, cli_batch_job **jobs, int *njobs, char *err, size_t n);
 void cli_batch_free(cli_batch_job *jobs, int n);
 /* Writes TOP/tasks: line g is "file segment count" of the array's task g. */
 int cli_batch_write_tasks(const char *top, const cli_batch_job *jobs, int njobs);
@@ -42,6 +42,14 @@ int cli_batch_task(const char *top, long g, char *dir, size_t dn, long *k, long 
 /* Tasks for an input of dur_s seconds cut for nseg encoders: segments own
  * at least min(10 s, dur_s / nseg) (pl_seg_plan_make). */
 int cli_cluster_task_count(double dur_s, int nseg);
+/* Before anything is submitted: what the tasks could not cut, refused
+ * (CLI_EXIT_USAGE with the reason in err) from the command line and the
+ * input's probe; *video when a video stream is encoded (cut by frames, at
+ * the input's rate *fps). */
+int cli_cluster_check(const cli_opts *o, const char *input, double *dur, double *fps, bool *video,
+                      char *err, size_t n);
+/* The tasks of one input: its audio plan's, or with video its video plan's. */
+int cli_cluster_tasks_for(double dur_s, int nseg, bool video, double fps);
 /* DIR/args: the user's command line for the tasks, without the cluster's
  * options, --segments made explicit when add_segments; a batch's file (job)
  * gets its input first and its output last. 0 or -1. */

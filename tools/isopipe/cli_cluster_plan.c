@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "isopipe/probe.h"
+#include "pipeline/pl_segments.h"
 #include "tools/isopipe/cli_app.h"
 #include "tools/isopipe/cli_cluster.h"
 
@@ -22,6 +23,105 @@ int cli_cluster_task_count(double dur_s, int nseg) {
   int n = (int)ceil(dur_s / len - 1e-6);
   if (n < 1) n = 1;
   return n > CLI_CLUSTER_MAX_TASKS ? CLI_CLUSTER_MAX_TASKS : n;
+}
+
+/* Video: one task per segment of the cluster's plan (pl_seg_video_frames
+ * with no bound on pictures held: a task streams its frames). */
+static int video_task_count(double dur_s, double fps, int nseg) {
+  AVRational rate = av_d2q(fps > 0 ? fps : 25, 100000);
+  int64_t len = pl_seg_video_frames(nseg, (int64_t)(dur_s * 1e6), rate, 0);
+  int n = (int)ceil(dur_s * av_q2d(rate) / (double)len - 1e-6);
+  if (n < 1) n = 1;
+  return n > CLI_CLUSTER_MAX_TASKS ? CLI_CLUSTER_MAX_TASKS : n;
+}
+
+/* The encoder a stream of this type gets, when the command line names it. */
+static const char *named_encoder(const cli_opts *o, char type) {
+  const char *v = cli_opts_get(o, type == 'v' ? "c:v" : "c:a");
+  return v ? v : cli_opts_get(o, "c");
+}
+
+/* Filters whose output frame depends on frames before it or that change
+ * the frames' timing: a task starting mid-stream would make other frames. */
+static const char *const stateful_filters[] = {
+    "fps",      "framerate", "yadif",      "bwdif",      "w3fdif",    "minterpolate",
+    "tmix",     "tblend",    "select",     "setpts",     "deflicker", "mpdecimate",
+    "decimate", "telecine",  "fieldmatch", "detelecine", "trim",      "loop",
+    "reverse",  "tpad",      "framestep",  "random"};
+
+static const char *stateful_in(const char *graph) {
+  for (size_t i = 0; graph && i < sizeof stateful_filters / sizeof stateful_filters[0]; i++) {
+    size_t n = strlen(stateful_filters[i]);
+    for (const char *p = strstr(graph, stateful_filters[i]); p;
+         p = strstr(p + 1, stateful_filters[i]))
+      if ((p == graph || strchr(",;] ", p[-1])) && strchr("=,;[ ", p[n] ? p[n] : ' '))
+        return stateful_filters[i];
+  }
+  return NULL;
+}
+
+int cli_cluster_check(const cli_opts *o, const char *input, double *dur, double *fps, bool *video,
+                      char *err, size_t n) {
+  iso_probe_info *info = NULL;
+  iso_error_info e;
+  *video = false;
+  *fps = 0;
+  if (iso_probe(input, NULL, &info, &e) != ISO_OK)
+    return snprintf(err, n, "%.900s", e.message ? e.message : input), CLI_EXIT_FAIL;
+  bool has_v = false, has_a = false;
+  for (int i = 0; i < info->nstreams; i++) {
+    const iso_probe_stream *st = &info->streams[i];
+    if (st->type == ISO_MEDIA_VIDEO && !st->attached_pic && !has_v) {
+      has_v = true;
+      if (st->frame_rate_num > 0 && st->frame_rate_den > 0)
+        *fps = (double)st->frame_rate_num / st->frame_rate_den;
+    }
+    if (st->type == ISO_MEDIA_AUDIO) has_a = true;
+  }
+  *dur = info->duration_s;
+  iso_probe_free(info);
+  if (!(*dur > 0))
+    return snprintf(err, n, "%.900s: the input's duration is unknown", input), CLI_EXIT_FAIL;
+  const char *cv = named_encoder(o, 'v'), *ca = named_encoder(o, 'a');
+  bool enc_v = has_v && !cli_opts_get(o, "vn") && !(cv && !strcmp(cv, "copy"));
+  bool enc_a = has_a && !cli_opts_get(o, "an") && !(ca && !strcmp(ca, "copy"));
+  const char *why;
+  if (enc_v && cv && (why = pl_seg_encoder_why(cv, AVMEDIA_TYPE_VIDEO)))
+    return snprintf(err, n, "-c:v %.100s cannot be cut into segments: %s", cv, why), CLI_EXIT_USAGE;
+  if (enc_a && ca && (why = pl_seg_encoder_why(ca, AVMEDIA_TYPE_AUDIO)))
+    return snprintf(err, n, "-c:a %.100s cannot be cut into segments: %s", ca, why), CLI_EXIT_USAGE;
+  if (enc_v) {
+    const char *f;
+    if (cli_opts_get(o, "force_key_frames"))
+      return snprintf(err, n,
+                      "-force_key_frames places keyframes over the whole stream; a "
+                      "segment's encoder cannot"),
+             CLI_EXIT_USAGE;
+    if (cli_opts_get(o, "r"))
+      return snprintf(err, n,
+                      "-r: a task starting mid-stream cannot drop and repeat frames as "
+                      "the whole stream would; give the input's rate"),
+             CLI_EXIT_USAGE;
+    const char *keys[] = {"vf", "filter", "filter_complex"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+      if ((f = stateful_in(cli_opts_get(o, keys[i]))))
+        return snprintf(err, n,
+                        "-%s: filter '%s' depends on the frames before it or changes "
+                        "their timing, and a task starts mid-stream",
+                        keys[i], f),
+               CLI_EXIT_USAGE;
+    if (enc_a)
+      return snprintf(err, n,
+                      "a run that cuts video cuts only the video: give -c:a copy or "
+                      "-an for the audio"),
+             CLI_EXIT_USAGE;
+  }
+  *video = enc_v;
+  return 0;
+}
+
+int cli_cluster_tasks_for(double dur_s, int nseg, bool video, double fps) {
+  return video ? video_task_count(dur_s, fps, nseg) : cli_cluster_task_count(dur_s, nseg);
 }
 
 static bool is_cluster_opt(const char *a, int *takes_value) {
@@ -114,8 +214,9 @@ static int split_line(char *line, char **in, char **out) {
   return 1;
 }
 
-int cli_batch_read(const char *list, int overwrite, cli_batch_job **jobs, int *njobs, char *err,
-                   size_t n) {
+int cli_batch_read(const cli_opts *o, cli_batch_job **jobs, int *njobs, char *err, size_t n) {
+  const char *list = o->batch;
+  int overwrite = o->overwrite;
   char *buf = NULL;
   size_t len = 0;
   *jobs = NULL;
@@ -160,20 +261,10 @@ int cli_batch_read(const char *list, int overwrite, cli_batch_job **jobs, int *n
   free(buf);
   if (!js) return snprintf(err, n, "out of memory"), CLI_EXIT_FAIL;
   if (!rc && !nj) rc = CLI_EXIT_USAGE, snprintf(err, n, "--batch %.900s: no files listed", list);
-  /* Each input's length plans its segments and orders the array. */
-  for (int j = 0; j < nj && !rc; j++) {
-    iso_probe_info *info = NULL;
-    iso_error_info e;
-    if (iso_probe(js[j].in, NULL, &info, &e) != ISO_OK) {
-      snprintf(err, n, "%.900s", e.message ? e.message : js[j].in);
-      rc = CLI_EXIT_FAIL;
-      break;
-    }
-    js[j].dur = info->duration_s;
-    iso_probe_free(info);
-    if (!(js[j].dur > 0))
-      rc = CLI_EXIT_FAIL, snprintf(err, n, "%.900s: the input's duration is unknown", js[j].in);
-  }
+  /* Each input's length plans its segments and orders the array; what its
+   * tasks could not cut is refused before anything is submitted. */
+  for (int j = 0; j < nj && !rc; j++)
+    rc = cli_cluster_check(o, js[j].in, &js[j].dur, &js[j].fps, &js[j].video, err, n);
   if (rc) {
     cli_batch_free(js, nj);
     return rc;
