@@ -261,6 +261,9 @@ static void seek_to_task(demux_impl *x, const pl_demux_plan *plan) {
   /* Not seekable: the task reads from the start, slower but whole. */
   if (cx_demux_seek(x->d, plan->seek_us, err) < 0)
     pl_stage_log(x->st, AV_LOG_WARNING, "%s; reading from the start", err);
+  else
+    pl_stage_log(x->st, AV_LOG_VERBOSE, "reading from the keyframe at or before %.3f s",
+                 plan->seek_us / 1e6);
 }
 
 static void demux_connect(pl_stage *st, pl_msg *m) {
