@@ -4,6 +4,7 @@
 #include "codecs/cx_internal.h"
 
 #include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/time.h>
 #include <stdatomic.h>
@@ -36,6 +37,7 @@ struct cx_dec {
   AVCodecContext *ctx;
   dec_state state;
   AVCodecParameters *par; /* to open the threaded decoder with */
+  AVDictionary *opts;     /* the caller's decoder options, for each open */
   AVRational pkt_tb;
   int64_t next_audio_pts; /* fills audio pts holes from the sample count */
 
@@ -119,18 +121,34 @@ static int open_ctx(cx_dec *d, AVCodecContext **out, int threads, char *err) {
 #endif
   c->thread_count = threads;
   c->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
-  if ((ret = avcodec_open2(c, codec, NULL)) < 0) {
+  AVDictionary *opts = NULL;
+  if (d->opts && av_dict_copy(&opts, d->opts, 0) < 0) ret = AVERROR(ENOMEM);
+  if (ret < 0 || (ret = avcodec_open2(c, codec, &opts)) < 0) {
+    av_dict_free(&opts);
     avcodec_free_context(&c);
     return cx_fail(err, ret, "cannot open decoder %s", codec->name);
   }
+  av_dict_free(&opts);
   *out = c;
   return 0;
 }
 
 int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                 char *err) {
+  return cx_dec_open2(out, par, pkt_tb, threads, NULL, err);
+}
+
+bool cx_is_decoder_option(const char *name) {
+  const AVClass *cc = avcodec_get_class();
+  return av_opt_find(&cc, name, NULL, AV_OPT_FLAG_DECODING_PARAM,
+                     AV_OPT_SEARCH_CHILDREN | AV_OPT_SEARCH_FAKE_OBJ) != NULL;
+}
+
+int cx_dec_open2(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
+                 const AVDictionary *opts, char *err) {
   *out = NULL;
   cx_dec *d = av_mallocz(sizeof *d);
+  if (d && opts && av_dict_copy(&d->opts, opts, 0) < 0) av_dict_free(&d->opts);
   if (!d || !(d->par = avcodec_parameters_alloc())) {
     av_free(d);
     return cx_fail(err, AVERROR(ENOMEM), "decoder %s", avcodec_get_name(par->codec_id));
@@ -375,6 +393,7 @@ void cx_dec_close(cx_dec **pd) {
   drop_fifo(d);
   avcodec_free_context(&d->ctx);
   avcodec_parameters_free(&d->par);
+  av_dict_free(&d->opts);
   av_free(d);
   *pd = NULL;
 }

@@ -76,7 +76,12 @@ static int feed(pl_filter *f, pl_msg *in) {
   if (in->kind == PL_M_PARAMS) {
     char err[CX_ERRLEN] = "";
     x->tb = in->tb;
-    int r = cx_dec_open(&x->dec, in->par, in->tb, st->job->threads, err);
+    /* Decoder options given before -i (-skip_frame nokey) reach this
+     * input's decoders, as in ffmpeg. */
+    const pl_stream_info *sin = &st->job->info.st[x->in_index];
+    int file = sin->file > 0 && sin->file < st->job->ninputs ? sin->file : 0;
+    const AVDictionary *dopts = file ? st->job->in[file].opts : st->job->in_opts;
+    int r = cx_dec_open2(&x->dec, in->par, in->tb, st->job->threads, dopts, err);
     pl_msg_free(in);
     if (r < 0) {
       pl_stage_fail_av(st, r, "%s", err);

@@ -465,8 +465,9 @@ void pl_demux_entry(iso_value *msg) {
   int r = cx_demux_open(&x->d, path, &o, err);
   /* An input option the demuxer did not take: ffmpeg stops ("Option ...
    * not found"), so does isopipe, naming it. */
-  const AVDictionaryEntry *left =
-      r >= 0 ? av_dict_get(o.fmt_opts, "", NULL, AV_DICT_IGNORE_SUFFIX) : NULL;
+  const AVDictionaryEntry *left = NULL;
+  while (r >= 0 && (left = av_dict_get(o.fmt_opts, "", left, AV_DICT_IGNORE_SUFFIX)))
+    if (!cx_is_decoder_option(left->key)) break; /* the decoders take those */
   if (left) {
     snprintf(err, sizeof err, "option -%s (before -i) is not an option of the %s demuxer",
              left->key, cx_demux_ctx(x->d)->iformat->name);

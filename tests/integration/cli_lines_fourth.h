@@ -97,6 +97,10 @@ static const cmd_line fourth_lines[] = {
      "1000000 -fflags +discardcorrupt+nobuffer -flags low_delay -af aresample=async=1 -muxdelay 0 "
      "-muxpreload 0 -f mpegts pipe:1",
      "disp.ts", NULL, NULL},
+    /* Stack Overflow, "How to extract only keyframes" (decoder options
+     * before -i: the decoder outputs keyframes only) */
+    {"so keyframes only", "-skip_frame nokey -i VID -vsync 0 -frame_pts true OUT", "key%d.png",
+     NULL, NULL},
     /* ffmpeg's default stream choice keeps cover art (mp3 -> mp3, flac) */
     {"cover art kept", "-i SONG OUT", "cover.mp3", NULL, NULL},
     {"cover art into flac", "-i SONG -c:v png OUT", "cover.flac", NULL, NULL},
