@@ -111,10 +111,11 @@ void *cx_codec_log_tag(const AVCodecContext *c);
 
 int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                 char *err);
-/* The same with the decoder's AVOptions (an input's -skip_frame nokey,
+/* The same with a decoder chosen by name (NULL: the codec's default; it
+ * must decode par's codec) and its AVOptions (an input's -skip_frame nokey,
  * -lowres): the ones this decoder has are applied, others ignored. */
 int cx_dec_open2(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
-                 const AVDictionary *opts, char *err);
+                 const char *name, const AVDictionary *opts, char *err);
 /* True when name is an option of a decoder (generic or some decoder's own):
  * ffmpeg gives such an input option to that input's decoders. */
 bool cx_is_decoder_option(const char *name);

@@ -38,6 +38,7 @@ struct cx_dec {
   dec_state state;
   AVCodecParameters *par; /* to open the threaded decoder with */
   AVDictionary *opts;     /* the caller's decoder options, for each open */
+  const AVCodec *named;   /* the caller's choice of decoder; NULL: the default */
   AVRational pkt_tb;
   int64_t next_audio_pts; /* fills audio pts holes from the sample count */
 
@@ -95,7 +96,7 @@ static int out_of_memory(cx_dec *d, int ret) {
 }
 
 static int open_ctx(cx_dec *d, AVCodecContext **out, int threads, char *err) {
-  const AVCodec *codec = avcodec_find_decoder(d->par->codec_id);
+  const AVCodec *codec = d->named ? d->named : avcodec_find_decoder(d->par->codec_id);
   if (!codec)
     return cx_fail(err, AVERROR_DECODER_NOT_FOUND, "no decoder for codec '%s'",
                    avcodec_get_name(d->par->codec_id));
@@ -135,7 +136,7 @@ static int open_ctx(cx_dec *d, AVCodecContext **out, int threads, char *err) {
 
 int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                 char *err) {
-  return cx_dec_open2(out, par, pkt_tb, threads, NULL, err);
+  return cx_dec_open2(out, par, pkt_tb, threads, NULL, NULL, err);
 }
 
 bool cx_is_decoder_option(const char *name) {
@@ -145,10 +146,18 @@ bool cx_is_decoder_option(const char *name) {
 }
 
 int cx_dec_open2(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
-                 const AVDictionary *opts, char *err) {
+                 const char *name, const AVDictionary *opts, char *err) {
   *out = NULL;
+  if (name) {
+    const AVCodec *named = avcodec_find_decoder_by_name(name);
+    if (!named) return cx_fail(err, AVERROR_DECODER_NOT_FOUND, "unknown decoder '%s'", name);
+    if (named->id != par->codec_id)
+      return cx_fail(err, AVERROR(EINVAL), "decoder '%s' cannot decode %s", name,
+                     avcodec_get_name(par->codec_id));
+  }
   cx_dec *d = av_mallocz(sizeof *d);
   if (d && opts && av_dict_copy(&d->opts, opts, 0) < 0) av_dict_free(&d->opts);
+  if (d && name) d->named = avcodec_find_decoder_by_name(name);
   if (!d || !(d->par = avcodec_parameters_alloc())) {
     av_free(d);
     return cx_fail(err, AVERROR(ENOMEM), "decoder %s", avcodec_get_name(par->codec_id));
@@ -159,7 +168,7 @@ int cx_dec_open2(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, 
   d->pkt_tb = pkt_tb;
   d->next_audio_pts = AV_NOPTS_VALUE;
   int ret = avcodec_parameters_copy(d->par, par);
-  const AVCodec *codec = avcodec_find_decoder(par->codec_id);
+  const AVCodec *codec = d->named ? d->named : avcodec_find_decoder(par->codec_id);
   d->watching = ret >= 0 && threads == 0 && par->codec_type == AVMEDIA_TYPE_VIDEO && codec &&
                 (codec->capabilities & AV_CODEC_CAP_FRAME_THREADS);
   if (ret < 0)

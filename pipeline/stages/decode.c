@@ -81,7 +81,16 @@ static int feed(pl_filter *f, pl_msg *in) {
     const pl_stream_info *sin = &st->job->info.st[x->in_index];
     int file = sin->file > 0 && sin->file < st->job->ninputs ? sin->file : 0;
     const AVDictionary *dopts = file ? st->job->in[file].opts : st->job->in_opts;
-    int r = cx_dec_open2(&x->dec, in->par, in->tb, st->job->threads, dopts, err);
+    /* -c:v NAME before -i chooses the decoder. */
+    char dk[8];
+    snprintf(dk, sizeof dk, "dec:%c",
+             sin->type == AVMEDIA_TYPE_VIDEO   ? 'v'
+             : sin->type == AVMEDIA_TYPE_AUDIO ? 'a'
+                                               : 's');
+    const AVDictionaryEntry *named = av_dict_get(dopts, dk, NULL, 0);
+    if (!named) named = av_dict_get(dopts, "dec", NULL, 0);
+    int r = cx_dec_open2(&x->dec, in->par, in->tb, st->job->threads, named ? named->value : NULL,
+                         dopts, err);
     pl_msg_free(in);
     if (r < 0) {
       pl_stage_fail_av(st, r, "%s", err);

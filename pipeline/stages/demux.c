@@ -467,7 +467,8 @@ void pl_demux_entry(iso_value *msg) {
    * not found"), so does isopipe, naming it. */
   const AVDictionaryEntry *left = NULL;
   while (r >= 0 && (left = av_dict_get(o.fmt_opts, "", left, AV_DICT_IGNORE_SUFFIX)))
-    if (!cx_is_decoder_option(left->key)) break; /* the decoders take those */
+    if (!cx_is_decoder_option(left->key) && strncmp(left->key, "dec", 3))
+      break; /* the decoders take those, and their -c before -i ("dec:v") */
   if (left) {
     snprintf(err, sizeof err, "option -%s (before -i) is not an option of the %s demuxer",
              left->key, cx_demux_ctx(x->d)->iformat->name);

@@ -162,6 +162,16 @@ static void opts_init(cli_opts *o) {
   o->seg_task = -1;
 }
 
+/* Before -i, -c names the input's decoder (-c:v libdav1d), as in ffmpeg:
+ * kv becomes the input's "dec[:TYPE]". */
+static bool input_codec(cli_kv *kv) {
+  if (strcmp(kv->key, "c") && strncmp(kv->key, "c:", 2) && strncmp(kv->key, "c@", 2)) return false;
+  char key[64];
+  snprintf(key, sizeof key, "in:dec%.*s", (int)strcspn(kv->key + 1, "@"), kv->key + 1);
+  set_str(&kv->key, key);
+  return true;
+}
+
 /* A further -i: the options written since the previous -i (or output) are
  * this input's, as ffmpeg reads them: -f names its format, AVOptions go to
  * its demuxer. */
@@ -176,6 +186,7 @@ static int add_input(cli_opts *o, const char *path, char *err, size_t en) {
     kv->input = k;
     if (!strcmp(kv->key, "f")) {
       set_str(&kv->key, "input_format");
+    } else if (input_codec(kv)) {
     } else if (kv->avoption && strncmp(kv->key, "in:", 3)) {
       char key[200];
       snprintf(key, sizeof key, "in:%s", kv->key);
@@ -195,6 +206,8 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
   if (strcmp(n, "i") == 0) {
     if (!*v) return fail(err, en, "empty input file name for -i");
     if (o->input) return add_input(o, v, err, en);
+    for (size_t i = o->in_group; i < o->nkv; i++)
+      input_codec(&o->kv[i]);
     set_str(&o->input, v);
     o->ninputs = 1;
     o->in_group = o->nkv;
