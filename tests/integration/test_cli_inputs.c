@@ -122,6 +122,20 @@ static void test_input_options(void **state) {
   const char *seek_copy[] = {"-v",   "error", "-i",   g_vid, "-ss", "1",    "-i", g_aud,
                              "-map", "0:v",   "-map", "1:a", "-c",  "copy", NULL};
   run_and_compare(seek_copy, "seek.mkv", true);
+  /* -c before -i names the input's decoder, not the output's codec. */
+  const char *dec[] = {"-v", "error", "-y", "-acodec", "aac", "-i", g_aud, out_path("dec.wav"),
+                       NULL};
+  tm_probe pr;
+  run_ok(dec, out_path("dec.wav"), &pr);
+  const tm_stream *a = tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO);
+  assert_non_null(a);
+  if (strcmp(a->codec, "pcm_s16le")) fail_msg("-acodec aac -i x.m4a out.wav wrote %s", a->codec);
+  const char *wrong[] = {"-v", "error", "-y", "-c:a", "mp3", "-i", g_aud, out_path("dec2.wav"),
+                         NULL};
+  ch_proc p;
+  CH_EXPECT_EXIT(&p, ch_run(&p, wrong, 60), 1);
+  assert_non_null(strstr(ch_str(&p.err), "decoder 'mp3' cannot decode aac"));
+  ch_free(&p);
 }
 
 /* -shortest: the 3 s audio ends with the 2 s video, as ffmpeg's output. */
