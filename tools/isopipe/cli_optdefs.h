@@ -43,6 +43,12 @@ typedef struct cli_optdef {
   const char *note; /* K_IGNORE / K_REFUSE: the reason; else the help line */
 } cli_optdef;
 
+/* Checks v as a value of d's kind for option opt (as typed) and writes it
+ * normalised into norm (seconds, bits/s, WxH...). 0, or 2 (a usage error)
+ * with the reason in err. */
+int cli_check_value(const cli_optdef *d, const char *opt, const char *v, char *norm, size_t nn,
+                    char *err, size_t en);
+
 /* The table entry for name (no dash, no specifier), or NULL. */
 const cli_optdef *cli_optdef_find(const char *name);
 
