@@ -305,7 +305,7 @@ static int subtitle_codec(const pl_job *g, const pl_job *fj, const AVOutputForma
 
 static int add_dlink(pl_job *g, int in_index, int node, int port, bool copy, char *err, size_t n) {
   if (g->ndlinks >= PL_MAX_DLINKS) return pl_fail(err, n, "graph too large");
-  g->dlink[g->ndlinks++] = (pl_dlink){in_index, node, port, copy, 0, -1, 0};
+  g->dlink[g->ndlinks++] = (pl_dlink){in_index, node, port, copy, 0, -1, 0, false};
   return ISO_OK;
 }
 
@@ -424,6 +424,7 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
         g->dlink[g->ndlinks - 1].start_us = fj->win_start_us;
         g->dlink[g->ndlinks - 1].end_us = fj->win_end_us;
         g->dlink[g->ndlinks - 1].out_ss_us = fj->ss_out_us > 0 ? fj->ss_out_us : 0;
+        g->dlink[g->ndlinks - 1].copyinkf = fj->copyinkf;
         continue;
       }
       if (fj->copyts)

@@ -124,6 +124,7 @@ typedef struct pl_demux_link {
   int stream;                          /* the input's own stream index */
   bool copy;                           /* as pl_dlink */
   int64_t start_us, end_us, out_ss_us; /* as pl_dlink */
+  bool copyinkf;                       /* as pl_dlink */
   char to[ISO_STAGE_NAME_MAX];         /* the consumer's name */
 } pl_demux_link;
 
@@ -255,6 +256,7 @@ typedef struct pl_dlink {
   /* An output -ss (pl_job.ss_out_us, 0 none): the copy starts at a keyframe
    * at or after start_us, never the one before it. */
   int64_t out_ss_us;
+  bool copyinkf; /* a copy keeps the packets before its first keyframe */
 } pl_dlink;
 
 /* Input #k (k >= 1) of several: its own -i, -f, demuxer options, -ss/-t/-to
@@ -304,6 +306,10 @@ typedef struct pl_job {
   /* -copyts: copied streams keep the input's timestamps (-start_at_zero:
    * less the input's start time), as ffmpeg's; encoded streams refuse it. */
   bool copyts, start_at_zero;
+  /* -copyinkf: a copied stream also keeps the packets before its first
+   * keyframe (ffmpeg drops them by default). */
+  bool copyinkf;
+  bool bitexact; /* -bitexact: no version strings in what is written */
   /* Decode errors a stream may have, as a fraction of its decode attempts
    * (ffmpeg's -max_error_rate): above it the run fails once finished. */
   double max_error_rate;

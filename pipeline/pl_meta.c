@@ -363,7 +363,7 @@ int pl_meta_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st
   for (int i = 0; i < nst && i < (int)oc->nb_streams; i++) {
     if (!st[i].encoder || av_dict_get(oc->streams[i]->metadata, "encoder", NULL, 0)) continue;
     char id[128];
-    snprintf(id, sizeof id, "%s %s", LIBAVCODEC_IDENT, st[i].encoder);
+    snprintf(id, sizeof id, "%s %s", j->bitexact ? "Lavc" : LIBAVCODEC_IDENT, st[i].encoder);
     av_dict_set(&oc->streams[i]->metadata, "encoder", id, 0);
   }
   return 0;

@@ -292,7 +292,17 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     if (av_dict_set(&j->in_opts, key + 3, v, 0) < 0) return ISO_ENOMEM;
   } else if (IS("copyts"))
     j->copyts = parse_bool(v);
-  else if (IS("start_at_zero"))
+  else if (IS("copyinkf"))
+    j->copyinkf = parse_bool(v);
+  else if (IS("bitexact")) {
+    j->bitexact = parse_bool(v);
+    /* ffmpeg's bitexact mode: the muxer's and each encoder's flag, added
+     * to what -fflags / -flags already hold. */
+    if (parse_bool(v) && (av_dict_set(&j->extra, "fflags", "+bitexact", AV_DICT_APPEND) < 0 ||
+                          av_dict_set(&j->extra, "flags:v", "+bitexact", AV_DICT_APPEND) < 0 ||
+                          av_dict_set(&j->extra, "flags:a", "+bitexact", AV_DICT_APPEND) < 0))
+      return ISO_ENOMEM;
+  } else if (IS("start_at_zero"))
     j->start_at_zero = parse_bool(v);
   else if (IS("fail_fast") || IS("xerror"))
     j->fail_fast = parse_bool(v);

@@ -15,6 +15,7 @@ typedef struct demux_link {
   pl_outlink out;
   bool copy, started;
   bool from_key;      /* an output -ss: start at a keyframe at or after start, even at 0 */
+  bool any_start;     /* -copyinkf: the first packet need not be a keyframe */
   int64_t start, end; /* a copy's window (its output's -ss/-t) in the stream's tb */
   int64_t restore;    /* -copyts: what the read took off, less -start_at_zero's start */
   pl_msg *params;     /* first item of the link, until sent */
@@ -144,7 +145,7 @@ static void read_one(demux_impl *x) {
        * as ffmpeg's stream copy reads the time of a packet. */
       int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
       int64_t te = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
-      if (!l->started && !(pkt->flags & AV_PKT_FLAG_KEY)) continue;
+      if (!l->started && !(pkt->flags & AV_PKT_FLAG_KEY) && !l->any_start) continue;
       if (!l->started && (l->start > 0 || l->from_key) && (ts == AV_NOPTS_VALUE || ts < l->start))
         continue;
       l->started = true;
@@ -316,6 +317,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     /* -copyts gives back the input's start, not its -itsoffset. */
     /* An output -ss is taken off, as ffmpeg's stream copy does. */
     l->from_key = dl->out_ss_us > 0;
+    l->any_start = dl->copyinkf;
     l->restore = x->offset[i] +
                  av_rescale_q(inp->offset_us - zero - dl->out_ss_us, AV_TIME_BASE_Q, s->time_base);
     pl_msg *pm = pl_msg_new(PL_M_PARAMS);

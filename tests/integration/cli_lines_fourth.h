@@ -101,6 +101,11 @@ static const cmd_line fourth_lines[] = {
      * before -i: the decoder outputs keyframes only) */
     {"so keyframes only", "-skip_frame nokey -i VID -vsync 0 -frame_pts true OUT", "key%d.png",
      NULL, NULL},
+    /* datomusic/drum-firmware, convert_sample.py (samples for a device:
+     * bit-exact WAV, no metadata) */
+    {"drum-firmware sample",
+     "-i IN -bitexact -acodec pcm_s16le -ac 1 -ar 22050 -map_metadata -1 -bitexact OUT",
+     "sample.wav", NULL, NULL},
     /* ffmpeg's default stream choice keeps cover art (mp3 -> mp3, flac) */
     {"cover art kept", "-i SONG OUT", "cover.mp3", NULL, NULL},
     {"cover art into flac", "-i SONG -c:v png OUT", "cover.flac", NULL, NULL},

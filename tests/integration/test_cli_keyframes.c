@@ -106,6 +106,73 @@ static void t_forms(void **state) {
 }
 
 /* A bad expression or time: exit 2 naming the option, before anything runs. */
+/* Video packets of path, and how many come before the first keyframe. */
+static int video_packets(const char *path, int *before_key) {
+  AVFormatContext *ic = NULL;
+  if (avformat_open_input(&ic, path, NULL, NULL) < 0) return -1;
+  AVPacket *pkt = av_packet_alloc();
+  int n = 0;
+  *before_key = -1;
+  while (av_read_frame(ic, pkt) >= 0) {
+    if (ic->streams[pkt->stream_index]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+      if (*before_key < 0 && (pkt->flags & AV_PKT_FLAG_KEY)) *before_key = n;
+      n++;
+    }
+    av_packet_unref(pkt);
+  }
+  av_packet_free(&pkt);
+  avformat_close_input(&ic);
+  return n;
+}
+
+/* A stream copy starts at a keyframe unless -copyinkf keeps what comes
+ * before it (a TS cut mid-GOP), as ffmpeg copies. */
+static void t_copyinkf(void **state) {
+  (void)state;
+  char ts[800], cut[800], a[800], b[800];
+  snprintf(ts, sizeof ts, "%s/gop.ts", g_dir);
+  snprintf(cut, sizeof cut, "%s/cut.ts", g_dir);
+  snprintf(a, sizeof a, "%s/key.mkv", g_dir);
+  snprintf(b, sizeof b, "%s/inkf.mkv", g_dir);
+  const char *mk[] = {"-v", "error", "-y", "-i", g_in,     "-c:v", "libx264", "-g",
+                      "50", "-bf",   "0",  "-f", "mpegts", ts,     NULL};
+  char err[4096];
+  assert_int_equal(ch_run_err(mk, err, sizeof err), 0);
+  /* From an eighth of the file on (a TS packet boundary): inside the first
+   * GOP, its keyframe gone. */
+  FILE *in = fopen(ts, "rb"), *out = fopen(cut, "wb");
+  assert_non_null(in);
+  assert_non_null(out);
+  assert_int_equal(fseek(in, 0, SEEK_END), 0);
+  long at = ftell(in) / 8 / 188 * 188;
+  assert_int_equal(fseek(in, at, SEEK_SET), 0);
+  char buf[4096];
+  size_t got;
+  while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+    assert_int_equal(fwrite(buf, 1, got, out), got);
+  fclose(in);
+  fclose(out);
+  int lead_in = 0, n_in = video_packets(cut, &lead_in);
+  assert_true(n_in > 0 && lead_in > 0);
+  const char *plain[] = {"-v", "quiet", "-y", "-i", cut, "-c", "copy", a, NULL};
+  const char *inkf[] = {"-v", "quiet", "-y", "-i", cut, "-c", "copy", "-copyinkf", b, NULL};
+  assert_int_equal(ch_run_err(plain, err, sizeof err), 0);
+  assert_int_equal(ch_run_err(inkf, err, sizeof err), 0);
+  int ka = 0, kb = 0, na = video_packets(a, &ka), nb = video_packets(b, &kb);
+  printf("cut TS: %d video packets, %d before the first keyframe; copy %d, -copyinkf %d\n", n_in,
+         lead_in, na, nb);
+  assert_int_equal(ka, 0);
+  assert_int_equal(na, n_in - lead_in);
+  assert_int_equal(nb, n_in);
+  if (!tm_have_program("ffmpeg", NULL, 0)) return;
+  char ref[800];
+  snprintf(ref, sizeof ref, "%s/ref.mkv", g_dir);
+  const char *f[] = {"-v", "quiet", "-i", cut, "-c", "copy", "-copyinkf", ref, NULL};
+  assert_int_equal(tm_run_ffmpeg(f), 0);
+  int kr = 0;
+  assert_int_equal(video_packets(ref, &kr), nb);
+}
+
 static void t_bad_values(void **state) {
   (void)state;
   char out[800], err[4096];
@@ -125,6 +192,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_forms),
       cmocka_unit_test(t_bad_values),
+      cmocka_unit_test(t_copyinkf),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

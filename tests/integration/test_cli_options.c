@@ -95,6 +95,8 @@ static const opt_probe probes[] = {
     {"-attach", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},
     {"-muxdelay", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},
     {"-muxpreload", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},
+    {"-bitexact", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},
+    {"-copyinkf", ELSE, NULL, NULL, "tests/integration/test_cli_keyframes.c"},
     {"-disposition", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c"},
     {"-tag", ELSE, NULL, NULL, "tests/integration/test_cli_bsf.c"},
     {"-vtag", SIG, "-i IN -c:v mpeg4 -vtag XVID OUT", "-i IN -c:v mpeg4 OUT", "vtag.avi"},

@@ -68,6 +68,13 @@ static void opts_init(cli_opts *o) {
 /* Before -i, -c names the input's decoder (-c:v libdav1d), as in ffmpeg:
  * kv becomes the input's "dec[:TYPE]". */
 static bool input_codec(cli_kv *kv) {
+  /* -bitexact before -i is its decoders' flag, as ffmpeg sets it. */
+  if (!strcmp(kv->key, "bitexact")) {
+    bool on = strcmp(kv->value, "0") != 0;
+    set_str(&kv->key, "in:flags");
+    set_str(&kv->value, on ? "+bitexact" : "-bitexact");
+    return true;
+  }
   if (strcmp(kv->key, "c") && strncmp(kv->key, "c:", 2) && strncmp(kv->key, "c@", 2)) return false;
   char key[64];
   snprintf(key, sizeof key, "in:dec%.*s", (int)strcspn(kv->key + 1, "@"), kv->key + 1);
