@@ -494,10 +494,13 @@ void pl_job_windows(pl_job *const *files, int nfiles) {
     pl_job *j = files[f];
     j->cut_after = cut_after(j);
     int64_t ss = j->ss_us > 0 ? j->ss_us : 0, end = j->t_us < 0 ? -1 : ss + j->t_us;
-    if (j->cut_after) {
-      ss -= j->ss_out_us > 0 ? j->ss_out_us : 0;
-      if (!j->t_from_input) end = -1;
-    }
+    /* An output's own -ss is not a seek for what is decoded, as in ffmpeg:
+     * its input is read from the input's -ss on and cut after decoding (a
+     * seek may land past the only keyframe before it, and a stream would be
+     * lost whole). Copied streams start at a keyframe after it anyway. */
+    bool copies = (j->cv && !strcmp(j->cv, "copy")) || (j->ca && !strcmp(j->ca, "copy"));
+    if (!copies || j->cut_after) ss -= j->ss_out_us > 0 ? j->ss_out_us : 0;
+    if (j->cut_after && !j->t_from_input) end = -1;
     if (ss < from) from = ss;
     if (to >= 0) to = end < 0 ? -1 : (end > to ? end : to);
   }

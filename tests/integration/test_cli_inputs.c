@@ -122,6 +122,22 @@ static void test_input_options(void **state) {
   const char *seek_copy[] = {"-v",   "error", "-i",   g_vid, "-ss", "1",    "-i", g_aud,
                              "-map", "0:v",   "-map", "1:a", "-c",  "copy", NULL};
   run_and_compare(seek_copy, "seek.mkv", true);
+  /* An output -ss is no seek for a decoded stream: an HLS segment whose
+   * only keyframe is at 0 keeps its video (a seek lost it whole, exit 0). */
+  char seg[700];
+  if (tm_corpus_file("video/sd-hls0000000000.ts", seg, sizeof seg)) {
+    const char *oss[] = {"-v", "error", "-y",    "-i", seg,     "-ss",  "0.3", "-t",
+                         "1",  "-c:v",  "mpeg4", "-s", "64x48", "-c:a", "aac", out_path("oss.mkv"),
+                         NULL};
+    tm_probe po;
+    run_ok(oss, out_path("oss.mkv"), &po);
+    const tm_stream *v = tm_probe_stream(&po, AVMEDIA_TYPE_VIDEO);
+    if (!v || v->packets < 20)
+      fail_msg("-ss 0.3 -t 1 of the HLS segment: %lld video packets (ffmpeg 23)",
+               v ? (long long)v->packets : 0LL);
+  } else {
+    printf("skipped: no corpus (video/sd-hls0000000000.ts) for the output -ss case\n");
+  }
   /* -c before -i names the input's decoder, not the output's codec. */
   const char *dec[] = {"-v", "error", "-y", "-acodec", "aac", "-i", g_aud, out_path("dec.wav"),
                        NULL};
