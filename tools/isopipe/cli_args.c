@@ -14,15 +14,6 @@
 #include "tools/isopipe/cli_optdefs.h"
 #include "tools/isopipe/cli_units.h"
 
-static int fail(char *err, size_t n, const char *fmt, ...) ISO_PRINTF(3, 4);
-static int fail(char *err, size_t n, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, n, fmt, ap);
-  va_end(ap);
-  return 2;
-}
-
 static char *xstrdup(const char *s) {
   char *d = strdup(s);
   if (!d) {
@@ -87,7 +78,7 @@ static bool input_codec(cli_kv *kv) {
  * its demuxer. */
 static int add_input(cli_opts *o, const char *path, char *err, size_t en) {
   if (o->ninputs >= CLI_MAX_INPUTS)
-    return fail(err, en, "too many inputs (at most %d)", CLI_MAX_INPUTS);
+    return cli_fail(err, en, "too many inputs (at most %d)", CLI_MAX_INPUTS);
   int k = o->ninputs++;
   set_str(&o->more_in[k], path);
   for (size_t i = o->in_group; i < o->nkv; i++) {
@@ -114,7 +105,7 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
   const char *n = d->name;
   const char *why;
   if (strcmp(n, "i") == 0) {
-    if (!*v) return fail(err, en, "empty input file name for -i");
+    if (!*v) return cli_fail(err, en, "empty input file name for -i");
     if (o->input) return add_input(o, v, err, en);
     for (size_t i = o->in_group; i < o->nkv; i++)
       input_codec(&o->kv[i]);
@@ -129,20 +120,21 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
     /* Before -i it names the input's format, after it the output's. */
     add_kv(o, opt, o->input ? "f" : "input_format", v);
   } else if (strcmp(n, "progress") == 0) {
-    if (!*v) return fail(err, en, "empty value for -progress");
+    if (!*v) return cli_fail(err, en, "empty value for -progress");
     set_str(&o->progress_url, v);
   } else if (strcmp(n, "stats_period") == 0) {
     double t;
     if (pl_units_time(v, &t, &why) < 0)
-      return fail(err, en, "invalid time '%s' for %s: %s", v, opt, why);
-    if (t < 0.01) return fail(err, en, "invalid time '%s' for %s: must be at least 0.01 s", v, opt);
+      return cli_fail(err, en, "invalid time '%s' for %s: %s", v, opt, why);
+    if (t < 0.01)
+      return cli_fail(err, en, "invalid time '%s' for %s: must be at least 0.01 s", v, opt);
     o->stats_period = t;
   } else if (strcmp(n, "loglevel") == 0 || strcmp(n, "v") == 0) {
     if (cli_parse_loglevel(v, &o->loglevel) < 0)
-      return fail(err, en,
-                  "invalid log level '%s' for %s: use quiet, panic, fatal, error, warning, "
-                  "info, verbose, debug or trace",
-                  v, opt);
+      return cli_fail(err, en,
+                      "invalid log level '%s' for %s: use quiet, panic, fatal, error, warning, "
+                      "info, verbose, debug or trace",
+                      v, opt);
   } else if (strcmp(n, "hide_banner") == 0) {
     o->hide_banner = 1;
   } else if (strcmp(n, "stdin") == 0) {
@@ -152,10 +144,10 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
   } else if (strcmp(n, "hwaccel") == 0) {
     /* "auto" falls back to software in ffmpeg when no device answers. */
     if (strcmp(v, "none") && strcmp(v, "auto"))
-      return fail(err, en,
-                  "option '%s %s' is not supported: isopipe decodes in software only (-hwaccel "
-                  "none or auto)",
-                  opt, v);
+      return cli_fail(err, en,
+                      "option '%s %s' is not supported: isopipe decodes in software only (-hwaccel "
+                      "none or auto)",
+                      opt, v);
   } else if (strcmp(n, "h") == 0 || strcmp(n, "help") == 0 || strcmp(n, "-help") == 0) {
     o->action = CLI_HELP;
   } else if (strcmp(n, "version") == 0 || strcmp(n, "-version") == 0) {
@@ -163,23 +155,23 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
   } else if (strcmp(n, "-inline") == 0) {
     o->inline_mode = 1;
   } else if (strcmp(n, "-stats") == 0) {
-    if (!*v) return fail(err, en, "empty file name for --stats");
+    if (!*v) return cli_fail(err, en, "empty file name for --stats");
     set_str(&o->stats_path, v);
   } else if (strcmp(n, "-cluster") == 0) {
     if (strcmp(v, "slurm"))
-      return fail(err, en, "invalid value '%s' for --cluster: only slurm is supported", v);
+      return cli_fail(err, en, "invalid value '%s' for --cluster: only slurm is supported", v);
     set_str(&o->cluster, v);
   } else if (strcmp(n, "-partition") == 0) {
-    if (!*v) return fail(err, en, "empty partition name for --partition");
+    if (!*v) return cli_fail(err, en, "empty partition name for --partition");
     set_str(&o->partition, v);
   } else if (strcmp(n, "-cluster-dir") == 0) {
-    if (!*v) return fail(err, en, "empty directory name for --cluster-dir");
+    if (!*v) return cli_fail(err, en, "empty directory name for --cluster-dir");
     set_str(&o->cluster_dir, v);
   } else if (strcmp(n, "-batch") == 0) {
-    if (!*v) return fail(err, en, "empty file name for --batch");
+    if (!*v) return cli_fail(err, en, "empty file name for --batch");
     set_str(&o->batch, v);
   } else if (strcmp(n, "-trace") == 0) {
-    if (!*v) return fail(err, en, "empty file name for --trace");
+    if (!*v) return cli_fail(err, en, "empty file name for --trace");
     set_str(&o->trace_path, v);
   } else if (strcmp(n, "-profile") == 0) {
     o->profile = 1;
@@ -193,12 +185,12 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
  * order and o->output stays the first output. */
 static int add_output(cli_opts *o, const char *path, size_t *group, int *nout, char *err,
                       size_t en) {
-  if (!*path) return fail(err, en, "empty output file name");
+  if (!*path) return cli_fail(err, en, "empty output file name");
   if (!o->output) {
     set_str(&o->output, path);
   } else {
     if (*nout >= CLI_MAX_OUTPUTS)
-      return fail(err, en, "too many outputs (at most %d)", CLI_MAX_OUTPUTS);
+      return cli_fail(err, en, "too many outputs (at most %d)", CLI_MAX_OUTPUTS);
     add_kv(o, path, CLI_OUTPUT_KEY, path);
     cli_kv marker = o->kv[o->nkv - 1];
     memmove(&o->kv[*group + 1], &o->kv[*group], (o->nkv - 1 - *group) * sizeof o->kv[0]);
@@ -226,7 +218,7 @@ static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char
     return 0;
   }
   if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
-    return fail(err, en, "option '%s': %s", opt, why);
+    return cli_fail(err, en, "option '%s': %s", opt, why);
   if (type == 's' && index >= 0 &&
       (!strcmp(d->key, "tag") || !strcmp(d->key, "bsf") || !strcmp(d->key, "disposition"))) {
     snprintf(key, kn, "%s@s:%d", d->key, index);
@@ -254,7 +246,7 @@ static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char
     if (!strcmp(d->key, typed[i])) needs_type = 1;
   if (!strcmp(d->key, "filter")) {
     if (type != 'v' && type != 'a')
-      return fail(err, en, "option '%s': give -filter:v or -filter:a", opt);
+      return cli_fail(err, en, "option '%s': give -filter:v or -filter:a", opt);
     snprintf(key, kn, "%s", type == 'v' ? "vf" : "af");
   } else if (needs_type) {
     /* Without a type, ffmpeg applies it to every stream; isopipe's
@@ -300,7 +292,7 @@ static int add_avoption(cli_opts *o, const char *opt, const char *base, const ch
   char type, why[160], key[160];
   int index;
   if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
-    return fail(err, en, "option '%s': %s", opt, why);
+    return cli_fail(err, en, "option '%s': %s", opt, why);
   if (type == 's' || type == 'd' || type == 't') {
     add_note(o, opt, "isopipe writes no subtitle, data or attachment streams");
     return 0;
@@ -363,8 +355,8 @@ static void prescan_loglevel(int argc, char **argv, cli_opts *o) {
 
 static int unknown_option(const char *a, const char *base, char *err, size_t en) {
   const char *near = cli_optdef_suggest(base);
-  if (near) return fail(err, en, "unknown option '%s' (did you mean -%s?)", a, near);
-  return fail(err, en, "unknown option '%s' (see --help)", a);
+  if (near) return cli_fail(err, en, "unknown option '%s' (did you mean -%s?)", a, near);
+  return cli_fail(err, en, "unknown option '%s' (see --help)", a);
 }
 
 int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen) {
@@ -408,13 +400,13 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     }
     if (!d || (d->flags & CO_OURS && a[1] != '-') || (!(d->flags & CO_OURS) && a[1] == '-')) {
       if (a[1] == '-' || !cli_is_avoption(name)) return unknown_option(a, name, err, errlen);
-      if (i + 1 >= argc) return fail(err, errlen, "option '%s' needs a value", a);
+      if (i + 1 >= argc) return cli_fail(err, errlen, "option '%s' needs a value", a);
       int rc = add_avoption(o, a, name, spec, argv[++i], err, errlen);
       if (rc) return rc;
       continue;
     }
     if (spec && !(d->flags & CO_SPEC))
-      return fail(err, errlen, "option '-%s' takes no stream specifier (got '%s')", d->name, a);
+      return cli_fail(err, errlen, "option '-%s' takes no stream specifier (got '%s')", d->name, a);
     const char *v = "";
     if (d->flags & CO_ARG) {
       if (inline_val)
@@ -422,12 +414,12 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       else if (i + 1 < argc)
         v = argv[++i];
       else
-        return fail(err, errlen, "option '%s' needs a value", a);
+        return cli_fail(err, errlen, "option '%s' needs a value", a);
     } else if (inline_val) {
-      return fail(err, errlen, "option '-%s' takes no value", name);
+      return cli_fail(err, errlen, "option '-%s' takes no value", name);
     }
     if (d->k == K_REFUSE)
-      return fail(err, errlen, "option '%s' is not supported by isopipe: %s", a, d->note);
+      return cli_fail(err, errlen, "option '%s' is not supported by isopipe: %s", a, d->note);
     if (d->k == K_IGNORE) {
       add_note(o, a, d->note);
       continue;
@@ -451,7 +443,7 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       if (strchr(d->key, ':'))
         type = strchr(d->key, ':')[1];
       else if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
-        return fail(err, errlen, "option '%s': %s", a, why);
+        return cli_fail(err, errlen, "option '%s': %s", a, why);
       if (type == 'd' || type == 't') {
         add_note(o, a, "isopipe writes no data or attachment streams");
         continue;
@@ -485,22 +477,22 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
   /* A batch names its inputs and outputs in its list; the command line
    * holds the options every one of them gets. */
   if (o->batch) {
-    if (!o->cluster) return fail(err, errlen, "--batch goes with --cluster slurm");
+    if (!o->cluster) return cli_fail(err, errlen, "--batch goes with --cluster slurm");
     if (o->input || o->output)
-      return fail(err, errlen, "--batch: the inputs and outputs come from %s, not -i or a name",
-                  o->batch);
+      return cli_fail(err, errlen, "--batch: the inputs and outputs come from %s, not -i or a name",
+                      o->batch);
     return 0;
   }
-  if (!o->input) return fail(err, errlen, "no input file (use -i FILE; see --help)");
-  if (!o->output) return fail(err, errlen, "no output file given (see --help)");
+  if (!o->input) return cli_fail(err, errlen, "no input file (use -i FILE; see --help)");
+  if (!o->output) return cli_fail(err, errlen, "no output file given (see --help)");
   int to_stdout = strcmp(o->output, "-") == 0;
   for (size_t i = 0; i < o->nkv; i++)
     if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY) && !strcmp(o->kv[i].value, "-")) to_stdout = 1;
   if (o->progress_url && to_stdout &&
       (!strcmp(o->progress_url, "pipe:1") || !strcmp(o->progress_url, "pipe:") ||
        !strcmp(o->progress_url, "-")))
-    return fail(err, errlen, "-progress %s and the output would both go to stdout",
-                o->progress_url);
+    return cli_fail(err, errlen, "-progress %s and the output would both go to stdout",
+                    o->progress_url);
   return 0;
 }
 

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "isopipe/common.h"
+
 /* Flags, as ffmpeg's OptionDef has them. */
 enum {
   CO_ARG = 1 << 0,    /* HAS_ARG: the next argument is the value */
@@ -42,6 +44,9 @@ typedef struct cli_optdef {
   long min, max;
   const char *note; /* K_IGNORE / K_REFUSE: the reason; else the help line */
 } cli_optdef;
+
+/* Formats a usage error into err; returns 2, the CLI's usage exit. */
+int cli_fail(char *err, size_t n, const char *fmt, ...) ISO_PRINTF(3, 4);
 
 /* Checks v as a value of d's kind for option opt (as typed) and writes it
  * normalised into norm (seconds, bits/s, WxH...). 0, or 2 (a usage error)

@@ -12,8 +12,7 @@
 #include "tools/isopipe/cli_args.h"
 #include "tools/isopipe/cli_optdefs.h"
 
-static int fail(char *err, size_t n, const char *fmt, ...) ISO_PRINTF(3, 4);
-static int fail(char *err, size_t n, const char *fmt, ...) {
+int cli_fail(char *err, size_t n, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(err, n, fmt, ap);
@@ -53,25 +52,26 @@ int cli_check_value(const cli_optdef *d, const char *opt, const char *v, char *n
   case K_TIME: {
     double t;
     if (pl_units_time(v, &t, &why) < 0)
-      return fail(err, en, "invalid time '%s' for %s: %s", v, opt, why);
+      return cli_fail(err, en, "invalid time '%s' for %s: %s", v, opt, why);
     snprintf(norm, nn, "%.6f", t);
     return 0;
   }
   case K_BITRATE: {
     uint64_t b;
     if (pl_units_size(v, &b, &why) < 0)
-      return fail(err, en, "invalid %s '%s' for %s: %s", d->min ? "value" : "bit rate", v, opt,
-                  why);
+      return cli_fail(err, en, "invalid %s '%s' for %s: %s", d->min ? "value" : "bit rate", v, opt,
+                      why);
     if (b < (uint64_t)d->min || (d->max && b > (uint64_t)d->max))
-      return fail(err, en, "invalid value '%s' for %s: expected %ld..%ld", v, opt, d->min, d->max);
+      return cli_fail(err, en, "invalid value '%s' for %s: expected %ld..%ld", v, opt, d->min,
+                      d->max);
     snprintf(norm, nn, "%llu", (unsigned long long)b);
     return 0;
   }
   case K_COUNT: {
     long n;
     if (pl_units_int(v, d->min, d->max, &n, &why) < 0)
-      return fail(err, en, "invalid value '%s' for %s: %s (expected %ld..%ld)", v, opt, why, d->min,
-                  d->max);
+      return cli_fail(err, en, "invalid value '%s' for %s: %s (expected %ld..%ld)", v, opt, why,
+                      d->min, d->max);
     return 0;
   }
   case K_THREADS: {
@@ -81,37 +81,38 @@ int cli_check_value(const cli_optdef *d, const char *opt, const char *v, char *n
       return 0;
     }
     if (pl_units_int(v, d->min, d->max, &n, &why) < 0)
-      return fail(err, en, "invalid value '%s' for %s: expected 'auto' or 0..%ld", v, opt, d->max);
+      return cli_fail(err, en, "invalid value '%s' for %s: expected 'auto' or 0..%ld", v, opt,
+                      d->max);
     return 0;
   }
   case K_NUMBER: {
     char *end;
     double x = strtod(v, &end);
     if (!*v || *end || !(x >= 0) || x > 1e9 || isspace((unsigned char)*v))
-      return fail(err, en, "invalid value '%s' for %s: expected a non-negative number", v, opt);
+      return cli_fail(err, en, "invalid value '%s' for %s: expected a non-negative number", v, opt);
     return 0;
   }
   case K_RATE: {
     int num, den;
     if (pl_units_rate(v, &num, &den, &why) < 0)
-      return fail(err, en, "invalid rate '%s' for %s: %s", v, opt, why);
+      return cli_fail(err, en, "invalid rate '%s' for %s: %s", v, opt, why);
     if (isalpha((unsigned char)v[0])) snprintf(norm, nn, "%d/%d", num, den);
     return 0;
   }
   case K_WXH: {
     int w, h;
     if (pl_units_wxh(v, &w, &h, &why) < 0)
-      return fail(err, en, "invalid size '%s' for %s: %s", v, opt, why);
+      return cli_fail(err, en, "invalid size '%s' for %s: %s", v, opt, why);
     snprintf(norm, nn, "%dx%d", w, h);
     return 0;
   }
   case K_KV:
     if (!strchr(v, '=') || v[0] == '=')
-      return fail(err, en, "invalid value '%s' for %s: expected key=value", v, opt);
+      return cli_fail(err, en, "invalid value '%s' for %s: expected key=value", v, opt);
     return 0;
   case K_STR:
   case K_CODEC:
-    if (!*v) return fail(err, en, "empty value for %s", opt);
+    if (!*v) return cli_fail(err, en, "empty value for %s", opt);
     return 0;
   default:
     return 0;
