@@ -127,7 +127,13 @@ static int graph_open(pl_stage *st, cx_fgraph **g, AVBPrint *desc, const pl_msg 
     /* libavfilter's own line names the filter instance and the reason. */
     const char *why = pl_log_error_first();
     const char *chain = go.type == AVMEDIA_TYPE_VIDEO ? st->job->vf : st->job->af;
-    if (*why)
+    /* Memory is no option of the user's, and a graph without the user's
+     * chain (only the conversions for the encoder) names none. */
+    if (r == AVERROR(ENOMEM))
+      pl_stage_fail(st, ISO_ENOMEM, "out of memory while building the filter graph");
+    else if (!chain || !*chain)
+      pl_stage_fail_av(st, r, "cannot convert for the encoder: %s", *why ? why : err);
+    else if (*why)
       pl_stage_fail_cat(st, ISO_EINVAL, ISO_ERRCAT_INVALID_OPTION, "filters '%s': %s",
                         chain ? chain : "", why);
     else
