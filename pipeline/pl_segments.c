@@ -113,11 +113,20 @@ int64_t pl_seg_video_len(const pl_job *j, int os, AVRational fps) {
   const pl_out_stream *o = &j->out[os];
   const pl_stream_info *si = &j->info.st[o->in_index];
   int64_t w = j->width > 0 ? j->width : si->width, h = j->height > 0 ? j->height : si->height;
-  /* A cluster task streams its frames into its one encoder: only the
-   * in-process run holds its segments' pictures. */
-  bool cluster = j->seg_task >= 0 || j->seg_join;
   return pl_seg_video_frames(pl_seg_count(j, os), pl_seg_input_us(j), fps,
-                             !cluster && w > 0 && h > 0 ? w * h * 3 / 2 : 0);
+                             w > 0 && h > 0 ? w * h * 3 / 2 : 0);
+}
+
+void pl_seg_task_range(const pl_job *j, int64_t len, AVRational fps, int64_t *lo, int64_t *hi) {
+  int64_t d = pl_seg_input_us(j), m = 1;
+  if (d > 0 && len > 0) {
+    int64_t frames = av_rescale_q_rnd(d, AV_TIME_BASE_Q, av_inv_q(fps), AV_ROUND_UP);
+    m = (frames + len - 1) / len;
+    if (m < 1) m = 1;
+  }
+  int k = j->seg_task, n = j->seg_tasks > 0 ? j->seg_tasks : 1;
+  *lo = m * k / n;
+  *hi = k >= n - 1 ? INT64_MAX : m * (k + 1) / n;
 }
 
 int64_t pl_seg_task_seek_us(const pl_job *j) {
@@ -126,7 +135,10 @@ int64_t pl_seg_task_seek_us(const pl_job *j) {
     const pl_out_stream *o = &j->out[os];
     if (o->type != AVMEDIA_TYPE_VIDEO || o->copy || pl_seg_count(j, os) < 2) continue;
     AVRational fps = pl_out_fps(j, o);
-    int64_t at = pl_seg_video_bound(pl_seg_video_len(j, os, fps), fps, j->seg_task, AV_TIME_BASE_Q);
+    int64_t len = pl_seg_video_len(j, os, fps), lo, hi;
+    pl_seg_task_range(j, len, fps, &lo, &hi);
+    if (lo <= 0) return -1;
+    int64_t at = pl_seg_video_bound(len, fps, lo, AV_TIME_BASE_Q);
     return at + (j->win_start_us > 0 ? j->win_start_us : 0);
   }
   return -1;

@@ -74,13 +74,16 @@ int64_t pl_seg_video_frames(int nseg, int64_t dur_us, AVRational fps, int64_t fr
  * frames: pictures are counted at the output's size (-s, or the input's) in
  * 4:2:0, whatever format the encoder gets. Segment k owns the frames whose
  * pts fall in [pl_seg_video_bound(k), pl_seg_video_bound(k + 1)): about len
- * frames at the output's rate fps, exactly len for a constant rate. A
- * cluster run's plan has no bound on pictures held (frame_bytes 0): with
- * large pictures the in-process segments are shorter. */
+ * frames at the output's rate fps, exactly len for a constant rate. */
 int64_t pl_seg_video_len(const pl_job *j, int os, AVRational fps);
 int64_t pl_seg_video_bound(int64_t len, AVRational fps, int64_t k, AVRational tb);
-/* A cluster task's video segment: where its input is read from (the
- * segment's start on the input's timeline, AV_TIME_BASE); -1 none. */
+/* A cluster task's run of the plan: task k of n encodes the segments
+ * [*lo, *hi) of the input's probed length, one encoder each as in process
+ * (the last task to the end: *hi INT64_MAX); empty for some tasks when
+ * there are fewer segments than tasks. */
+void pl_seg_task_range(const pl_job *j, int64_t len, AVRational fps, int64_t *lo, int64_t *hi);
+/* Where a cluster task's input is read from (the start of its first
+ * segment on the input's timeline, AV_TIME_BASE); -1 from the start. */
 int64_t pl_seg_task_seek_us(const pl_job *j);
 /* The segment a frame at pts (in tb) belongs to (pts before 0: segment 0). */
 int64_t pl_seg_video_index(int64_t len, AVRational fps, int64_t pts, AVRational tb);

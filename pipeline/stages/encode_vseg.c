@@ -19,13 +19,16 @@
  * upstream), which bounds memory to N segments of pictures, fewer as their
  * encoders advance (pl_seg_video_frames sizes them).
  *
- * A cluster run (--cluster): task k drops the frames before its segment
- * (the demux sought to the keyframe at or before it), encodes its segment
- * and leaves the packets in DIR/seg-k.nut; at the first frame of a later
- * segment it takes no more input, so the decoder and the demux stop. The
- * last task takes every segment to the input's end. The join decodes one
- * frame only (for the stream's parameters, as an encoder opened here gives
- * them) and sends the files' packets, in order, with the same checks.
+ * A cluster run (--cluster): task k owns a run of the plan's segments
+ * (pl_seg_task_range), drops the frames before it (the demux sought to the
+ * keyframe at or before it), encodes each of its segments with an encoder
+ * of its own as this stage does in process, and leaves each segment's
+ * packets in DIR/vseg-S.nut; at the first frame past its run it takes no
+ * more input, so the decoder and the demux stop. The last task takes every
+ * segment to the input's end. The join decodes one frame only (for the
+ * stream's parameters, as an encoder opened here gives them) and sends the
+ * files' packets, in order, with the same checks; each file names the frame
+ * the next begins with, so a segment without frames has no file.
  */
 typedef struct vseg_impl {
   pl_segrun run;
@@ -35,9 +38,10 @@ typedef struct vseg_impl {
   int64_t len;      /* frames a segment owns (at a constant rate) */
   int64_t cur;      /* the plan's segment being collected */
   int64_t last_dts; /* the last packet sent, in par_tb (AV_NOPTS_VALUE: none yet) */
-  /* A cluster run: task >= 0 encodes segment `task` (the last of ntasks
-   * every segment after it too); join reads the tasks' files. */
+  /* A cluster run: task >= 0 encodes the plan's segments [lo, hi) (the
+   * last of ntasks every segment after them too); join reads the files. */
   int task, ntasks;
+  int64_t lo, hi;
   bool join;
   bool done;  /* no more input wanted */
   bool ended; /* the input ended: the last segment is the stream's */
@@ -82,6 +86,7 @@ static int start(vseg_impl *x, const pl_msg *in) {
   }
   x->fps = pl_out_fps(j, o);
   x->len = pl_seg_video_len(j, st->node->out_stream, x->fps);
+  if (x->task >= 0) pl_seg_task_range(j, x->len, x->fps, &x->lo, &x->hi);
   x->in_tb = in->tb;
   x->started = true;
   pl_stage_log(st, AV_LOG_VERBOSE,
@@ -123,12 +128,13 @@ static int new_segment(vseg_impl *x, int64_t k, pl_stamp stamp, pl_seg_req **out
   return 0;
 }
 
-/* A task has its segment: the rest of the input is not read. */
+/* A task has its segments: the rest of the input is not read. */
 static int task_stop(vseg_impl *x, pl_stamp stamp, int64_t next) {
   pl_seg_req *r = collecting(x);
-  if (!r && !x->run.created) {
-    /* No frame fell in it: its file says so, empty. */
-    int ret = new_segment(x, x->task, stamp, &r);
+  if (!r && !x->run.created && x->lo < x->hi) {
+    /* No frame fell in its run: its first segment's file says so, empty,
+     * and where the next frame is. */
+    int ret = new_segment(x, x->lo, stamp, &r);
     if (ret < 0) return ret;
   }
   if (r) {
@@ -151,11 +157,11 @@ static int take_frame(pl_segrun *s, pl_msg *in) {
     pts = av_rescale_q(pts, in->tb, x->in_tb);
   int64_t k = pts == AV_NOPTS_VALUE ? x->cur : pl_seg_video_index(x->len, x->fps, pts, x->in_tb);
   if (k < x->cur) k = x->cur; /* out of order: stays in the segment being collected */
-  if (x->task >= 0 && !x->run.created && k < x->task) {
-    /* Before the task's segment; the seek must have landed before it. */
+  if (x->task >= 0 && !x->run.created && k < x->lo) {
+    /* Before the task's segments; the seek must have landed before them. */
     return 0;
   }
-  if (x->task >= 0 && k > x->task && x->task < x->ntasks - 1) return task_stop(x, in->stamp, pts);
+  if (x->task >= 0 && k >= x->hi) return task_stop(x, in->stamp, pts);
   pl_seg_req *r = collecting(x);
   if (!r || k > r->w.from) {
     if (r) {
@@ -177,9 +183,9 @@ static int take_frame(pl_segrun *s, pl_msg *in) {
 /* A task's first frame after the seek is at or before its segment's start,
  * or frames of it would be missing. */
 static int check_seek(vseg_impl *x, const pl_msg *in) {
-  if (x->task <= 0 || in->frame->pts == AV_NOPTS_VALUE) return 0;
+  if (x->task < 0 || x->lo <= 0 || in->frame->pts == AV_NOPTS_VALUE) return 0;
   int64_t pts = av_rescale_q(in->frame->pts, in->tb, x->in_tb);
-  int64_t b = pl_seg_video_bound(x->len, x->fps, x->task, x->in_tb);
+  int64_t b = pl_seg_video_bound(x->len, x->fps, x->lo, x->in_tb);
   if (pts <= b) return 0;
   pl_stage_fail(x->f->st, ISO_EMEDIA,
                 "segments: task %d: the input's first frame after seeking is at %.3f s, after "
@@ -335,6 +341,12 @@ static int load(vseg_impl *x) {
     ret = AVERROR_INVALIDDATA;
   }
   x->expect = r->next_pts;
+  if (ret >= 0 && r->next_pts != AV_NOPTS_VALUE) {
+    /* The next file is the segment of the frame this one stopped at:
+     * segments without frames have none. */
+    int64_t nk = pl_seg_video_index(x->len, x->fps, r->next_pts, r->pkt_tb);
+    if (nk > x->jnext) x->jnext = nk;
+  }
   if (ret >= 0 && r->npkt && !(r->pkt[0]->flags & AV_PKT_FLAG_KEY)) {
     snprintf(err, sizeof err, "%s: its first packet is not a keyframe", path);
     ret = AVERROR_INVALIDDATA;

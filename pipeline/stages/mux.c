@@ -65,6 +65,9 @@ static long next_item(mux_impl *x) {
     /* A filter_complex output is made of all its graph's inputs. */
     const pl_out_stream *o = &j->out[x->out_of[k]];
     lane[k].input = o->fc_out >= 0 ? -1 : j->info.st[o->in_index].file;
+    /* A cluster join's segmented stream comes from the tasks' files, a
+     * source of its own that no demux holds up. */
+    if (j->seg_join && !o->copy && pl_seg_count(j, x->out_of[k]) > 1) lane[k].input = j->nfiles;
   }
   int k = pl_mux_pick(lane, x->n, j->nfiles <= 1);
   return k < 0 ? -1 : (long)at[k];
@@ -487,7 +490,10 @@ void pl_mux_entry(iso_value *msg) {
     }
   x->final_bytes = -1;
   x->cut_s = -1;
-  x->ordered = job->ninputs > 1 || job->shortest;
+  /* A cluster join reads the segments' packets from files far faster than
+   * the copied streams come from the input: it writes them in order as the
+   * in-process run's libavformat interleaving does. */
+  x->ordered = job->ninputs > 1 || job->shortest || job->seg_join;
   pl_stage *st = pl_stage_new(job, &mux_ops, x);
   if (!st) {
     free(x);

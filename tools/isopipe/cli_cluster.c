@@ -370,7 +370,7 @@ static int plan_batch(cl_run *c, int nseg, char *err, size_t n) {
   for (int j = 0; j < c->njobs; j++) {
     cli_batch_job *b = &c->jobs[j];
     b->first = c->n;
-    b->n = cli_cluster_tasks_for(b->dur, nseg, b->video, b->fps);
+    b->n = cli_cluster_tasks_for(b->dur, nseg, b->video);
     if (c->n + b->n > CLI_CLUSTER_MAX_TASKS)
       return snprintf(err, n, "--batch: more than %d segment tasks in all", CLI_CLUSTER_MAX_TASKS),
              CLI_EXIT_USAGE;
@@ -423,11 +423,11 @@ static int setup(cl_run *c, char *err, size_t n) {
              CLI_EXIT_USAGE;
     int rc = cli_check_output(o->input, o->output, o->overwrite, err, n);
     if (rc) return rc;
-    double dur, fps;
+    double dur;
     bool video;
-    rc = cli_cluster_check(o, o->input, &dur, &fps, &video, err, n);
+    rc = cli_cluster_check(o, o->input, &dur, &video, err, n);
     if (rc) return rc;
-    c->n = cli_cluster_tasks_for(dur, nseg, video, fps);
+    c->n = cli_cluster_tasks_for(dur, nseg, video);
     for (int k = 0; k < c->n; k++)
       c->tseg[k] = k;
   }

@@ -24,9 +24,9 @@ int cli_cluster_run(const cli_opts *o);
 #define CLI_CLUSTER_TASKS "tasks"
 typedef struct cli_batch_job {
   char *in, *out;
-  double dur, fps; /* probed: seconds, and the video's frame rate */
-  bool video;      /* a video stream is encoded: cut by the video plan */
-  int first, n;    /* its tasks: first .. first + n - 1 of the array */
+  double dur;   /* probed, seconds */
+  bool video;   /* a video stream is encoded: cut by the video plan */
+  int first, n; /* its tasks: first .. first + n - 1 of the array */
 } cli_batch_job;
 /* Reads o->batch ("INPUT<TAB>OUTPUT" lines; '#' comments), checks each
  * output as a run would and each input with cli_cluster_check, and orders
@@ -44,12 +44,12 @@ int cli_batch_task(const char *top, long g, char *dir, size_t dn, long *k, long 
 int cli_cluster_task_count(double dur_s, int nseg);
 /* Before anything is submitted: what the tasks could not cut, refused
  * (CLI_EXIT_USAGE with the reason in err) from the command line and the
- * input's probe; *video when a video stream is encoded (cut by frames, at
- * the input's rate *fps). */
-int cli_cluster_check(const cli_opts *o, const char *input, double *dur, double *fps, bool *video,
-                      char *err, size_t n);
-/* The tasks of one input: its audio plan's, or with video its video plan's. */
-int cli_cluster_tasks_for(double dur_s, int nseg, bool video, double fps);
+ * input's probe; *video when a video stream is encoded (cut by frames). */
+int cli_cluster_check(const cli_opts *o, const char *input, double *dur, bool *video, char *err,
+                      size_t n);
+/* The tasks of one input: its audio plan's, or with video nseg (each a run
+ * of the video plan's segments). */
+int cli_cluster_tasks_for(double dur_s, int nseg, bool video);
 /* DIR/args: the user's command line for the tasks, without the cluster's
  * options, --segments made explicit when add_segments; a batch's file (job)
  * gets its input first and its output last. 0 or -1. */

@@ -25,16 +25,6 @@ int cli_cluster_task_count(double dur_s, int nseg) {
   return n > CLI_CLUSTER_MAX_TASKS ? CLI_CLUSTER_MAX_TASKS : n;
 }
 
-/* Video: one task per segment of the cluster's plan (pl_seg_video_frames
- * with no bound on pictures held: a task streams its frames). */
-static int video_task_count(double dur_s, double fps, int nseg) {
-  AVRational rate = av_d2q(fps > 0 ? fps : 25, 100000);
-  int64_t len = pl_seg_video_frames(nseg, (int64_t)(dur_s * 1e6), rate, 0);
-  int n = (int)ceil(dur_s * av_q2d(rate) / (double)len - 1e-6);
-  if (n < 1) n = 1;
-  return n > CLI_CLUSTER_MAX_TASKS ? CLI_CLUSTER_MAX_TASKS : n;
-}
-
 /* The encoder a stream of this type gets, when the command line names it. */
 static const char *named_encoder(const cli_opts *o, char type) {
   const char *v = cli_opts_get(o, type == 'v' ? "c:v" : "c:a");
@@ -60,22 +50,17 @@ static const char *stateful_in(const char *graph) {
   return NULL;
 }
 
-int cli_cluster_check(const cli_opts *o, const char *input, double *dur, double *fps, bool *video,
-                      char *err, size_t n) {
+int cli_cluster_check(const cli_opts *o, const char *input, double *dur, bool *video, char *err,
+                      size_t n) {
   iso_probe_info *info = NULL;
   iso_error_info e;
   *video = false;
-  *fps = 0;
   if (iso_probe(input, NULL, &info, &e) != ISO_OK)
     return snprintf(err, n, "%.900s", e.message ? e.message : input), CLI_EXIT_FAIL;
   bool has_v = false, has_a = false;
   for (int i = 0; i < info->nstreams; i++) {
     const iso_probe_stream *st = &info->streams[i];
-    if (st->type == ISO_MEDIA_VIDEO && !st->attached_pic && !has_v) {
-      has_v = true;
-      if (st->frame_rate_num > 0 && st->frame_rate_den > 0)
-        *fps = (double)st->frame_rate_num / st->frame_rate_den;
-    }
+    if (st->type == ISO_MEDIA_VIDEO && !st->attached_pic) has_v = true;
     if (st->type == ISO_MEDIA_AUDIO) has_a = true;
   }
   *dur = info->duration_s;
@@ -120,8 +105,10 @@ int cli_cluster_check(const cli_opts *o, const char *input, double *dur, double 
   return 0;
 }
 
-int cli_cluster_tasks_for(double dur_s, int nseg, bool video, double fps) {
-  return video ? video_task_count(dur_s, fps, nseg) : cli_cluster_task_count(dur_s, nseg);
+int cli_cluster_tasks_for(double dur_s, int nseg, bool video) {
+  /* A video task encodes a run of the plan's segments, as many encoders
+   * in turn as the in-process run has side by side. */
+  return video ? nseg : cli_cluster_task_count(dur_s, nseg);
 }
 
 static bool is_cluster_opt(const char *a, int *takes_value) {
@@ -264,7 +251,7 @@ int cli_batch_read(const cli_opts *o, cli_batch_job **jobs, int *njobs, char *er
   /* Each input's length plans its segments and orders the array; what its
    * tasks could not cut is refused before anything is submitted. */
   for (int j = 0; j < nj && !rc; j++)
-    rc = cli_cluster_check(o, js[j].in, &js[j].dur, &js[j].fps, &js[j].video, err, n);
+    rc = cli_cluster_check(o, js[j].in, &js[j].dur, &js[j].video, err, n);
   if (rc) {
     cli_batch_free(js, nj);
     return rc;
