@@ -75,7 +75,11 @@ MinJobAge=300
 KillWait=5
 Waittime=0
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
-PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP
+# Two jobs may share a CPU, as on a partition for threaded jobs that each
+# leave cores idle: a run's tasks start together, as its in-process
+# encoders do, rather than in rounds of one per CPU (each round waits for
+# the controller's next scheduling pass after the previous one ends).
+PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:2
 CONF
 export SLURM_CONF="$dir/slurm.conf"
 /usr/sbin/slurmctld -f "$dir/slurm.conf"

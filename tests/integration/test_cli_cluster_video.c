@@ -148,9 +148,61 @@ static void test_video_task_retried(void **state) {
   unlink(out);
 }
 
+/* A video task that fails on both attempts ends the run: exit 1 naming
+ * the segment and its node, the job cancelled, no output, nothing left. */
+static void test_video_task_fails_twice(void **state) {
+  (void)state;
+  cl_need_slurm();
+  const char *out = ch_path(g_dir, "failed.mp4");
+  setenv("ISOPIPE_TEST_FAIL_SEGMENT", "1:always", 1);
+  ch_proc p;
+  int rc = run_cluster(&p, out, "4", 120);
+  unsetenv("ISOPIPE_TEST_FAIL_SEGMENT");
+  CH_EXPECT_EXIT(&p, rc, 1);
+  const char *why = strstr(ch_str(&p.err), "segment 1 failed on node ");
+  if (!why) fail_msg("no report naming segment 1 and its node:\n%s", ch_str(&p.err));
+  assert_non_null(strstr(why, "after one retry"));
+  assert_non_null(strstr(why, "exit 3"));
+  long id = cl_job_id(&p);
+  assert_int_equal(cl_tasks_in(id, "PENDING") + cl_tasks_in(id, "RUNNING"), 0);
+  assert_int_equal(access(out, F_OK), -1);
+  assert_int_equal(cl_leftovers(g_work), 0);
+  ch_free(&p);
+}
+
+/* Ctrl-C while the video tasks run: the array cancelled, exit 130, no
+ * output, the intermediates removed. */
+static void test_video_interrupt(void **state) {
+  (void)state;
+  cl_need_slurm();
+  const char *out = ch_path(g_dir, "interrupted.mp4");
+  const char *args[] = {
+      "-i", g_src,       "-c:v",  "mpeg4",         "-q:v", "4",        "-c:a", "copy", "--segments",
+      "4",  "--cluster", "slurm", "--cluster-dir", g_work, "-nostats", out,    NULL};
+  ch_proc p;
+  assert_int_equal(ch_start(&p, args), 0);
+  double until = ch_now() + 30;
+  while (!strstr(ch_str(&p.err), "slurm job ") && ch_now() < until)
+    ch_pump(&p, 20);
+  long id = cl_job_id(&p);
+  assert_true(id > 0);
+  /* Once a task runs: its process is cancelled mid-segment. */
+  while (cl_tasks_in(id, "RUNNING") < 1 && ch_now() < until)
+    ch_pump(&p, 50);
+  kill(p.pid, SIGINT);
+  int rc = ch_wait(&p, 60);
+  CH_EXPECT_EXIT(&p, rc, 130);
+  assert_non_null(strstr(ch_str(&p.err), "cancelled"));
+  assert_int_equal(cl_tasks_in(id, "PENDING") + cl_tasks_in(id, "RUNNING"), 0);
+  assert_true(cl_tasks_in(id, "CANCELLED") >= 1);
+  assert_int_equal(access(out, F_OK), -1);
+  assert_int_equal(cl_leftovers(g_work), 0);
+  ch_free(&p);
+}
+
 /* Refused before anything is submitted, naming what cannot be cut. */
-static void refused(const char *const *extra, const char *why) {
-  const char *out = ch_path(g_dir, "refused.mp4");
+static void refused_to(const char *name, const char *const *extra, const char *why) {
+  const char *out = ch_path(g_dir, name);
   const char *args[CH_MAX_ARGS] = {"-i", g_src};
   int n = 2;
   for (int i = 0; extra[i]; i++)
@@ -169,6 +221,10 @@ static void refused(const char *const *extra, const char *why) {
   ch_free(&p);
 }
 
+static void refused(const char *const *extra, const char *why) {
+  refused_to("refused.mp4", extra, why);
+}
+
 static void test_refused(void **state) {
   (void)state;
   /* Nothing reaches Slurm: no cluster needed. */
@@ -184,6 +240,9 @@ static void test_refused(void **state) {
   refused(enc, "-c:v huffyuv cannot be cut");
   const char *audio[] = {"-vn", "-c:a", "flac", NULL};
   refused(audio, "-c:a flac cannot be cut");
+  /* The encoder the format picks when none is named: Ogg's Theora. */
+  const char *dflt[] = {"-an", NULL};
+  refused_to("refused.ogv", dflt, "default video encoder libtheora (no -c:v given) cannot be cut");
 }
 
 int main(void) {
@@ -192,6 +251,8 @@ int main(void) {
       cmocka_unit_test(test_identical),
       cmocka_unit_test(test_bframes),
       cmocka_unit_test(test_video_task_retried),
+      cmocka_unit_test(test_video_task_fails_twice),
+      cmocka_unit_test(test_video_interrupt),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -425,7 +425,7 @@ static int setup(cl_run *c, char *err, size_t n) {
     if (rc) return rc;
     double dur;
     bool video;
-    rc = cli_cluster_check(o, o->input, &dur, &video, err, n);
+    rc = cli_cluster_check(o, o->input, o->output, &dur, &video, err, n);
     if (rc) return rc;
     c->n = cli_cluster_tasks_for(dur, nseg, video);
     for (int k = 0; k < c->n; k++)

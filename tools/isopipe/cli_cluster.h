@@ -43,10 +43,11 @@ int cli_batch_task(const char *top, long g, char *dir, size_t dn, long *k, long 
  * at least min(10 s, dur_s / nseg) (pl_seg_plan_make). */
 int cli_cluster_task_count(double dur_s, int nseg);
 /* Before anything is submitted: what the tasks could not cut, refused
- * (CLI_EXIT_USAGE with the reason in err) from the command line and the
- * input's probe; *video when a video stream is encoded (cut by frames). */
-int cli_cluster_check(const cli_opts *o, const char *input, double *dur, bool *video, char *err,
-                      size_t n);
+ * (CLI_EXIT_USAGE with the reason in err) from the command line, the
+ * output format's default encoders and the input's probe; *video when a
+ * video stream is encoded (cut by frames). */
+int cli_cluster_check(const cli_opts *o, const char *input, const char *output, double *dur,
+                      bool *video, char *err, size_t n);
 /* The tasks of one input: its audio plan's, or with video nseg (each a run
  * of the video plan's segments). */
 int cli_cluster_tasks_for(double dur_s, int nseg, bool video);

@@ -31,6 +31,31 @@ static const char *named_encoder(const cli_opts *o, char type) {
   return v ? v : cli_opts_get(o, "c");
 }
 
+/* The encoder the tasks will open: the one named (a codec's name means its
+ * default encoder), else the output format's default; NULL none known. */
+static const char *task_encoder(const cli_opts *o, const char *output, char type) {
+  const char *name = named_encoder(o, type);
+  if (name && !strcmp(name, "copy")) return name;
+  const AVOutputFormat *of = av_guess_format(cli_opts_get(o, "f"), output, NULL);
+  const AVCodec *c = NULL;
+  char why[256];
+  if (!of ||
+      pl_resolve_encoder(of, output, name, type == 'v' ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO,
+                         &c, why, sizeof why) != ISO_OK ||
+      !c)
+    return name;
+  return c->name;
+}
+
+/* How the message names a stream's encoder: the option that chose it. */
+static void encoder_said(const cli_opts *o, char type, const char *enc, char *buf, size_t n) {
+  if (named_encoder(o, type))
+    snprintf(buf, n, "-c:%c %s", type, enc);
+  else
+    snprintf(buf, n, "the output's default %s encoder %s (no -c:%c given)",
+             type == 'v' ? "video" : "audio", enc, type);
+}
+
 /* Filters whose output frame depends on frames before it or that change
  * the frames' timing: a task starting mid-stream would make other frames. */
 static const char *const stateful_filters[] = {
@@ -50,8 +75,8 @@ static const char *stateful_in(const char *graph) {
   return NULL;
 }
 
-int cli_cluster_check(const cli_opts *o, const char *input, double *dur, bool *video, char *err,
-                      size_t n) {
+int cli_cluster_check(const cli_opts *o, const char *input, const char *output, double *dur,
+                      bool *video, char *err, size_t n) {
   iso_probe_info *info = NULL;
   iso_error_info e;
   *video = false;
@@ -67,14 +92,19 @@ int cli_cluster_check(const cli_opts *o, const char *input, double *dur, bool *v
   iso_probe_free(info);
   if (!(*dur > 0))
     return snprintf(err, n, "%.900s: the input's duration is unknown", input), CLI_EXIT_FAIL;
-  const char *cv = named_encoder(o, 'v'), *ca = named_encoder(o, 'a');
+  const char *cv = task_encoder(o, output, 'v'), *ca = task_encoder(o, output, 'a');
   bool enc_v = has_v && !cli_opts_get(o, "vn") && !(cv && !strcmp(cv, "copy"));
   bool enc_a = has_a && !cli_opts_get(o, "an") && !(ca && !strcmp(ca, "copy"));
   const char *why;
-  if (enc_v && cv && (why = pl_seg_encoder_why(cv, AVMEDIA_TYPE_VIDEO)))
-    return snprintf(err, n, "-c:v %.100s cannot be cut into segments: %s", cv, why), CLI_EXIT_USAGE;
-  if (enc_a && ca && (why = pl_seg_encoder_why(ca, AVMEDIA_TYPE_AUDIO)))
-    return snprintf(err, n, "-c:a %.100s cannot be cut into segments: %s", ca, why), CLI_EXIT_USAGE;
+  char said[300];
+  if (enc_v && cv && (why = pl_seg_encoder_why(cv, AVMEDIA_TYPE_VIDEO))) {
+    encoder_said(o, 'v', cv, said, sizeof said);
+    return snprintf(err, n, "%s cannot be cut into segments: %s", said, why), CLI_EXIT_USAGE;
+  }
+  if (enc_a && ca && (why = pl_seg_encoder_why(ca, AVMEDIA_TYPE_AUDIO))) {
+    encoder_said(o, 'a', ca, said, sizeof said);
+    return snprintf(err, n, "%s cannot be cut into segments: %s", said, why), CLI_EXIT_USAGE;
+  }
   if (enc_v) {
     const char *f;
     if (cli_opts_get(o, "force_key_frames"))
@@ -251,7 +281,7 @@ int cli_batch_read(const cli_opts *o, cli_batch_job **jobs, int *njobs, char *er
   /* Each input's length plans its segments and orders the array; what its
    * tasks could not cut is refused before anything is submitted. */
   for (int j = 0; j < nj && !rc; j++)
-    rc = cli_cluster_check(o, js[j].in, &js[j].dur, &js[j].video, err, n);
+    rc = cli_cluster_check(o, js[j].in, js[j].out, &js[j].dur, &js[j].video, err, n);
   if (rc) {
     cli_batch_free(js, nj);
     return rc;
