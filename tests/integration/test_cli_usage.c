@@ -53,7 +53,7 @@ static void test_help_and_version(void **state) {
   ch_free(&p);
   const char *ver[] = {"--version", NULL};
   assert_int_equal(ch_run(&p, ver, 30), 0);
-  assert_non_null(strstr(ch_str(&p.out), "isopipe 0."));
+  assert_non_null(strstr(ch_str(&p.out), "isopipe version 0."));
   assert_non_null(strstr(ch_str(&p.out), "libavcodec"));
   ch_free(&p);
 }

@@ -1,5 +1,6 @@
 /* Command-line parsing: ffmpeg-style options turned into pipeline settings and CLI choices. */
 #include "tools/isopipe/cli_args.h"
+#include "tools/isopipe/cli_lists.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -148,10 +149,18 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
                       "option '%s %s' is not supported: isopipe decodes in software only (-hwaccel "
                       "none or auto)",
                       opt, v);
-  } else if (strcmp(n, "h") == 0 || strcmp(n, "help") == 0 || strcmp(n, "-help") == 0) {
+  } else if (strcmp(n, "h") == 0 || strcmp(n, "help") == 0 || strcmp(n, "-help") == 0 ||
+             strcmp(n, "?") == 0) {
     o->action = CLI_HELP;
+    if (*v) set_str(&o->topic, v);
   } else if (strcmp(n, "version") == 0 || strcmp(n, "-version") == 0) {
     if (o->action != CLI_HELP) o->action = CLI_VERSION;
+  } else if (cli_list_known(n)) {
+    /* The first of ffmpeg's exit options on the line wins, as in ffmpeg. */
+    if (o->action == CLI_RUN) {
+      o->action = CLI_LIST;
+      set_str(&o->topic, n);
+    }
   } else if (strcmp(n, "-inline") == 0) {
     o->inline_mode = 1;
   } else if (strcmp(n, "-stats") == 0) {
@@ -408,7 +417,15 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     if (spec && !(d->flags & CO_SPEC))
       return cli_fail(err, errlen, "option '-%s' takes no stream specifier (got '%s')", d->name, a);
     const char *v = "";
-    if (d->flags & CO_ARG) {
+    /* -h takes the next word as its topic when there is one, as ffmpeg's
+     * help does. */
+    if (d->k == K_SPECIAL && (!strcmp(d->name, "h") || !strcmp(d->name, "help") ||
+                              !strcmp(d->name, "-help") || !strcmp(d->name, "?"))) {
+      if (inline_val)
+        v = inline_val;
+      else if (i + 1 < argc)
+        v = argv[++i];
+    } else if (d->flags & CO_ARG) {
       if (inline_val)
         v = inline_val;
       else if (i + 1 < argc)
@@ -507,6 +524,7 @@ void cli_opts_free(cli_opts *o) {
     free(o->notes[i]);
   free(o->notes);
   free(o->trailing);
+  free(o->topic);
   free(o->input);
   for (int k = 0; k < CLI_MAX_INPUTS; k++)
     free(o->more_in[k]);

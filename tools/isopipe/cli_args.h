@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-typedef enum { CLI_RUN = 0, CLI_HELP, CLI_VERSION } cli_action;
+typedef enum { CLI_RUN = 0, CLI_HELP, CLI_VERSION, CLI_LIST } cli_action;
 
 /* One iso_pipeline_set() call, in command-line order. 'opt' is the option
  * as typed, for error messages. An entry with key CLI_OUTPUT_KEY starts a
@@ -23,6 +23,7 @@ typedef struct cli_kv {
 
 typedef struct cli_opts {
   cli_action action;
+  char *topic; /* CLI_HELP: -h TOPIC (or NULL); CLI_LIST: the list (-formats ...) */
   char *input, *output;          /* "-" = stdin / stdout */
   char *more_in[CLI_MAX_INPUTS]; /* input #k (k >= 1) of several -i; [0] unused */
   int ninputs;

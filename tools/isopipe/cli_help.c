@@ -3,6 +3,7 @@
 #include "tools/isopipe/cli_optdefs.h"
 
 #include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libswresample/swresample.h>
@@ -121,8 +122,23 @@ void cli_fmt_banner(char *buf, size_t n) {
            iso_version(), av_version_info(), f, c, u, s, r);
 }
 
+/* ffmpeg's -version layout: programs read the library lines. */
 void cli_print_version(FILE *f) {
-  char b[256];
-  cli_fmt_banner(b, sizeof b);
-  fprintf(f, "%s\n", b);
+  static const struct {
+    const char *name;
+    unsigned built;
+    unsigned (*run)(void);
+  } libs[] = {{"avutil", LIBAVUTIL_VERSION_INT, avutil_version},
+              {"avcodec", LIBAVCODEC_VERSION_INT, avcodec_version},
+              {"avformat", LIBAVFORMAT_VERSION_INT, avformat_version},
+              {"avfilter", LIBAVFILTER_VERSION_INT, avfilter_version},
+              {"swscale", LIBSWSCALE_VERSION_INT, swscale_version},
+              {"swresample", LIBSWRESAMPLE_VERSION_INT, swresample_version}};
+  fprintf(f, "isopipe version %s (FFmpeg %s)\n", iso_version(), av_version_info());
+  for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
+    unsigned b = libs[i].built, r = libs[i].run();
+    fprintf(f, "lib%-11s %2u.%3u.%3u / %2u.%3u.%3u\n", libs[i].name, AV_VERSION_MAJOR(b),
+            AV_VERSION_MINOR(b), AV_VERSION_MICRO(b), AV_VERSION_MAJOR(r), AV_VERSION_MINOR(r),
+            AV_VERSION_MICRO(r));
+  }
 }

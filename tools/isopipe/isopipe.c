@@ -6,6 +6,7 @@
 #include "tools/isopipe/cli_args.h"
 #include "tools/isopipe/cli_cluster.h"
 #include "tools/isopipe/cli_help.h"
+#include "tools/isopipe/cli_lists.h"
 
 int main(int argc, char **argv) {
   /* A cluster task, as the runner's batch script starts it. */
@@ -24,8 +25,16 @@ int main(int argc, char **argv) {
     return rc;
   }
   if (o.action == CLI_HELP) {
-    cli_print_help(stdout);
+    /* ffmpeg's -h long and -h full are its longer help; isopipe has one. */
+    int t = o.topic && strcmp(o.topic, "long") && strcmp(o.topic, "full")
+                ? cli_help_topic(o.topic, stdout)
+                : -1;
+    if (t < 0 && o.topic && strcmp(o.topic, "long") && strcmp(o.topic, "full"))
+      fprintf(stderr, "Unknown help option '%s'.\n", o.topic);
+    if (t < 0) cli_print_help(stdout);
     rc = 0;
+  } else if (o.action == CLI_LIST) {
+    rc = cli_list_print(o.topic, stdout) ? 2 : 0;
   } else if (o.action == CLI_VERSION) {
     cli_print_version(stdout);
     rc = 0;
