@@ -277,6 +277,8 @@ typedef struct pl_job {
   int ninputs; /* input files: 1 + those added */
   pl_input in[PL_MAX_INPUTS];
   bool shortest; /* -shortest: the output ends with its shortest stream */
+  /* -fs: the output ends once its file holds this many bytes; 0 none */
+  int64_t limit_fs;
   char *input, *output, *format, *input_format, *protocol_whitelist, *allow_formats;
   char *out_protocols;        /* output_protocol_whitelist; NULL: PL_OUTPUT_PROTOCOLS */
   struct pl_preview *preview; /* live preview pictures (a reference); NULL none */
@@ -285,6 +287,7 @@ typedef struct pl_job {
   char *cv, *ca, *cs, *preset, *pix_fmt, *sample_fmt;
   char *ch_layout; /* -channel_layout: the audio's layout (its count is ac) */
   char *vf, *af;   /* libavfilter chains for video / audio; NULL none */
+  char *apad;      /* -apad: apad's arguments (may be empty); NULL none */
   char *fcomplex;  /* -filter_complex: one graph for every output (job #0 holds it) */
   char *aspect;    /* -aspect: display aspect, a setdar after the chain */
   char *force_kf;  /* -force_key_frames (pl_fkf.c); NULL none */
@@ -313,6 +316,9 @@ typedef struct pl_job {
   /* Decode errors a stream may have, as a fraction of its decode attempts
    * (ffmpeg's -max_error_rate): above it the run fails once finished. */
   double max_error_rate;
+  /* A dts jump larger than this (microseconds) in a format that declares
+   * discontinuities is a restart, absorbed (ffmpeg's -dts_delta_threshold). */
+  int64_t dts_delta_us;
   int overwrite;              /* 0 (the default) refuses an existing file, 1 allows it */
   int64_t ss_us, t_us, to_us; /* -1 unset; this output's (to folds into t at prepare) */
   /* The part of ss given after -i (ffmpeg's output -ss; -1 none): a copy

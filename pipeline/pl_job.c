@@ -86,6 +86,7 @@ pl_job *pl_job_new(void) {
   j->adapt_nice = true;
   j->overwrite = 0; /* as the CLI: an existing file is kept unless the caller allows it */
   j->max_error_rate = 2.0 / 3;
+  j->dts_delta_us = 10 * AV_TIME_BASE;
   j->autorotate = true;
   j->flag = pl_flag_new();
   if (!j->flag) {
@@ -115,6 +116,7 @@ void pl_job_free(pl_job *j) {
                    &j->out_protocols,
                    &j->vf,
                    &j->af,
+                   &j->apad,
                    &j->fcomplex,
                    &j->aspect,
                    &j->seg_dir,
@@ -157,6 +159,7 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   j->ch_layout = pl_dup_str(src->ch_layout);
   j->vf = pl_dup_str(src->vf);
   j->af = pl_dup_str(src->af);
+  j->apad = pl_dup_str(src->apad);
   j->fcomplex = pl_dup_str(src->fcomplex);
   j->aspect = pl_dup_str(src->aspect);
   j->seg_dir = pl_dup_str(src->seg_dir);
@@ -187,9 +190,10 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
             (!src->out_protocols || j->out_protocols) && (!src->ca || j->ca) &&
             (!src->cs || j->cs) && (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
             (!src->sample_fmt || j->sample_fmt) && (!src->ch_layout || j->ch_layout) &&
-            (!src->vf || j->vf) && (!src->af || j->af) && (!src->fcomplex || j->fcomplex) &&
-            (!src->aspect || j->aspect) && (!src->seg_dir || j->seg_dir) &&
-            (!src->force_kf || j->force_kf) && (!src->sws_flags || j->sws_flags) &&
+            (!src->vf || j->vf) && (!src->af || j->af) && (!src->apad || j->apad) &&
+            (!src->fcomplex || j->fcomplex) && (!src->aspect || j->aspect) &&
+            (!src->seg_dir || j->seg_dir) && (!src->force_kf || j->force_kf) &&
+            (!src->sws_flags || j->sws_flags) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
             av_dict_count(j->extra) == av_dict_count(src->extra) &&
             av_dict_count(j->sopts) == av_dict_count(src->sopts) &&
@@ -216,6 +220,7 @@ bool pl_job_is_input_key(const char *key) {
                                      "fail_fast",
                                      "xerror",
                                      "max_error_rate",
+                                     "dts_delta_threshold",
                                      "trace",
                                      "progress_period",
                                      "stats_period",
@@ -250,6 +255,7 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   dst->copyts = src->copyts;
   dst->start_at_zero = src->start_at_zero;
   dst->max_error_rate = src->max_error_rate;
+  dst->dts_delta_us = src->dts_delta_us;
   dst->trace = src->trace;
   dst->autorotate = src->autorotate;
   if (!pl_inputs_copy(dst, src, false)) return ISO_ENOMEM;

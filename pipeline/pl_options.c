@@ -1,6 +1,7 @@
 /* Options of a job by name, with the value parsers the library and the CLI share. */
 #include <ctype.h>
 #include <errno.h>
+#include <libavutil/eval.h>
 #include <libavutil/opt.h>
 #include <libavutil/parseutils.h>
 #include <libavutil/pixdesc.h>
@@ -135,6 +136,8 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     pl_set_str(&j->vf, v);
   } else if (IS("af") || IS("filter:a")) {
     pl_set_str(&j->af, v);
+  } else if (IS("apad")) {
+    pl_set_str(&j->apad, v);
   } else if (IS("filter_complex") || IS("lavfi")) {
     /* ffmpeg runs several graphs; one graph can hold several chains. */
     if (j->fcomplex)
@@ -195,7 +198,13 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     j->dn = parse_bool(v);
   else if (IS("shortest"))
     j->shortest = parse_bool(v);
-  else if (IS("map")) {
+  else if (IS("fs")) {
+    char *end;
+    double b = av_strtod(v, &end);
+    if (end == v || *end || !(b >= 1 && b < 9e18))
+      return pl_fail(err, n, "fs: want a size in bytes (1000000, 10M), got '%s'", v);
+    j->limit_fs = (int64_t)b;
+  } else if (IS("map")) {
     if (j->nmaps >= PL_MAX_OUT) return pl_fail(err, n, "map: at most %d", PL_MAX_OUT);
     j->maps[j->nmaps++] = strdup(v);
   } else if (IS("ss")) {
@@ -276,6 +285,12 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     if (end == v || *end || !(r >= 0 && r <= 1))
       return pl_fail(err, n, "max_error_rate: want a fraction between 0 and 1, got '%s'", v);
     j->max_error_rate = r;
+  } else if (IS("dts_delta_threshold")) {
+    char *end;
+    double t = strtod(v, &end);
+    if (end == v || *end || !(t >= 0 && t <= 1e6))
+      return pl_fail(err, n, "dts_delta_threshold: want seconds (0 to 1000000), got '%s'", v);
+    j->dts_delta_us = (int64_t)(t * AV_TIME_BASE);
   } else if (IS("sws_flags")) {
     if (cx_sws_flags_check(v) < 0)
       return pl_fail(err, n, "sws_flags: bad flags '%s' (want bicubic, lanczos, +accurate_rnd...)",

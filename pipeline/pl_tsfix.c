@@ -3,8 +3,10 @@
 
 #include <stdlib.h>
 
-bool pl_tsfix_init(pl_tsfix *f, const AVFormatContext *fmt, bool on) {
-  *f = (pl_tsfix){.on = on && (fmt->iformat->flags & AVFMT_TS_DISCONT), .last_us = INT64_MIN};
+bool pl_tsfix_init(pl_tsfix *f, const AVFormatContext *fmt, bool on, int64_t threshold_us) {
+  *f = (pl_tsfix){.on = on && (fmt->iformat->flags & AVFMT_TS_DISCONT),
+                  .last_us = INT64_MIN,
+                  .threshold_us = threshold_us};
   if (!f->on) return true;
   f->n = (int)fmt->nb_streams;
   f->s = calloc(f->n ? (size_t)f->n : 1, sizeof *f->s);
@@ -43,13 +45,12 @@ int64_t pl_tsfix_apply(pl_tsfix *f, AVPacket *pkt, AVRational tb) {
   int64_t delta = 0;
   if (s->next_us != INT64_MIN) {
     int64_t d = dts - s->next_us;
-    if (d < -PL_TSFIX_THRESHOLD_US || d > PL_TSFIX_THRESHOLD_US ||
-        dts + AV_TIME_BASE / 10 < s->last_us)
+    if (d < -f->threshold_us || d > f->threshold_us || dts + AV_TIME_BASE / 10 < s->last_us)
       delta = d;
   } else if (f->last_us != INT64_MIN) {
     /* A stream's first packet is judged against the file's last one. */
     int64_t d = dts - f->last_us;
-    if (d < -PL_TSFIX_THRESHOLD_US || d > PL_TSFIX_THRESHOLD_US) delta = d;
+    if (d < -f->threshold_us || d > f->threshold_us) delta = d;
   }
   if (delta) {
     f->offset_us -= delta;

@@ -79,6 +79,12 @@ static bool named_layout(const pl_job *j, AVChannelLayout *l) {
   return false;
 }
 
+static bool has_video(const pl_job *j) {
+  for (int k = 0; k < j->nout; k++)
+    if (j->out[k].type == AVMEDIA_TYPE_VIDEO) return true;
+  return false;
+}
+
 static int audio_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
                       const AVChannelLayout *fixed_layout, AVBPrint *bp) {
   /* ffmpeg 5.1 forwards -async to an aresample before the user's chain. */
@@ -99,6 +105,10 @@ static int audio_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
   av_channel_layout_uninit(&want);
   if (r < 0) return r;
   av_bprintf(bp, "%s", *fmt ? fmt : "anull");
+  /* As ffmpeg 5.1: -apad pads only an output that ends with its shortest
+   * stream and has a video stream to end it. */
+  if (j->apad && j->shortest && has_video(j))
+    av_bprintf(bp, ",apad%s%s", *j->apad ? "=" : "", j->apad);
   return av_bprint_is_complete(bp) ? 0 : AVERROR(ENOMEM);
 }
 

@@ -286,7 +286,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     if (plan->l[k].stream >= 0 && plan->l[k].stream < x->n) used[plan->l[k].stream] = true;
   cx_demux_select(x->d, used);
   free(used);
-  if (!pl_tsfix_init(&x->tsfix, fmt, true)) {
+  if (!pl_tsfix_init(&x->tsfix, fmt, true, st->job->dts_delta_us)) {
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
     return;
   }

@@ -280,7 +280,8 @@ static void write_one(mux_impl *x) {
     iso_link_rx_ack(mp->rx, 1);
   else if (it.ack == ACK_PREHEADER && x->unacked_preheader)
     x->unacked_preheader--;
-  if (mp->file_index < 0 || past_cut(x, mp, m)) {
+  if (x->fs_reached) x->fs_pkts++;
+  if (mp->file_index < 0 || x->fs_reached || past_cut(x, mp, m)) {
     pl_msg_free(m);
     return;
   }
@@ -314,6 +315,16 @@ static void write_one(mux_impl *x) {
   if (end_s > mp->end_s) mp->end_s = end_s;
   update_position(x);
   send_stat(x, false);
+  /* -fs: as ffmpeg, the bytes handed to the file so far; every stream
+   * then ends, as at -t. */
+  if (st->job->limit_fs > 0 && cx_mux_bytes(x->mux) >= st->job->limit_fs) {
+    x->fs_reached = true;
+    for (int k = 0; k < x->n; k++)
+      if (!x->port[k].eof) {
+        iso_link_rx_finish(x->port[k].rx);
+        x->port[k].eof = true;
+      }
+  }
 }
 
 static void on_kick(pl_stage *st) {
@@ -330,6 +341,9 @@ static void on_kick(pl_stage *st) {
   if (x->cut_pkts)
     pl_stage_log(st, AV_LOG_VERBOSE, "-shortest: %llu packets after %.3f s left out",
                  (unsigned long long)x->cut_pkts, x->cut_s);
+  if (x->fs_reached)
+    pl_stage_log(st, AV_LOG_VERBOSE, "-fs: the file reached %lld bytes; %llu packets left out",
+                 (long long)st->job->limit_fs, (unsigned long long)x->fs_pkts);
   finish_ok(x);
 }
 

@@ -53,6 +53,8 @@ typedef struct mux_impl {
   bool ordered;        /* several inputs or -shortest: earliest packet first (mux_order.h) */
   double cut_s;        /* -shortest: where the first stream to end ended; -1 none */
   uint64_t cut_pkts;   /* packets left out past it */
+  bool fs_reached;     /* -fs: the file reached its size; what follows is left out */
+  uint64_t fs_pkts;    /* packets left out past it */
 } mux_impl;
 
 /* Queues m for writing; false when out of memory. */

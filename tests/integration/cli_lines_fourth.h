@@ -106,6 +106,18 @@ static const cmd_line fourth_lines[] = {
     {"drum-firmware sample",
      "-i IN -bitexact -acodec pcm_s16le -ac 1 -ar 22050 -map_metadata -1 -bitexact OUT",
      "sample.wav", NULL, NULL},
+    /* A Remotion render service's merge of a rendered video with its voice
+     * track (Python, found by code search: "-apad" before "-shortest", so
+     * -shortest is apad's argument in ffmpeg 5.1) */
+    {"render merge apad",
+     "-y -i VID -i MUS -map 0:v -map 1:a -c:v copy -c:a aac -b:a 192k -apad -shortest OUT",
+     "apad.mp4", NULL, NULL},
+    /* A caption tool's test fixture and a proxy maker (found by code
+     * search): the start timecode, a tmcd track in MOV */
+    {"proxy timecode",
+     "-y -i IN -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a pcm_s16le -timecode "
+     "00:58:30:00 OUT",
+     "tc.mov", NULL, NULL},
     /* ffmpeg's default stream choice keeps cover art (mp3 -> mp3, flac) */
     {"cover art kept", "-i SONG OUT", "cover.mp3", NULL, NULL},
     {"cover art into flac", "-i SONG -c:v png OUT", "cover.flac", NULL, NULL},

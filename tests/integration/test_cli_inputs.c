@@ -16,9 +16,10 @@
 #include "test_need.h"
 
 static char g_dir[512];
-static char g_vid[700]; /* 320x240 mpeg4, no audio, 2 s (no B-frames: exact framemd5) */
-static char g_aud[700]; /* stereo AAC m4a, 3 s */
-static char g_av[700];  /* 160x120 mpeg4 + mono AAC, 2 s */
+static char g_vid[700];   /* 320x240 mpeg4, no audio, 2 s (no B-frames: exact framemd5) */
+static char g_aud[700];   /* stereo AAC m4a, 3 s */
+static char g_av[700];    /* 160x120 mpeg4 + mono AAC, 2 s */
+static char g_short[700]; /* stereo AAC m4a, 0.5 s */
 static char g_ffmpeg[600];
 static bool g_have_ffmpeg;
 
@@ -28,6 +29,9 @@ static int setup(void **state) {
   if (tm_gen_simple(g_vid, sizeof g_vid, g_dir, "vid.mp4", "mpeg4", NULL, 320, 240, 2.0, 0, 0) < 0)
     return -1;
   if (tm_gen_simple(g_aud, sizeof g_aud, g_dir, "aud.m4a", NULL, "aac", 0, 0, 3.0, 2, 48000) < 0)
+    return -1;
+  if (tm_gen_simple(g_short, sizeof g_short, g_dir, "short.m4a", NULL, "aac", 0, 0, 0.5, 2, 48000) <
+      0)
     return -1;
   if (tm_gen_simple(g_av, sizeof g_av, g_dir, "av.mp4", "mpeg4", "aac", 160, 120, 2.0, 1, 44100) <
       0)
@@ -185,6 +189,47 @@ static void test_shortest(void **state) {
   }
 }
 
+/* -apad: with -shortest (before it: "-apad -shortest" makes -shortest
+ * apad's argument, in ffmpeg too) the 0.5 s audio is padded to the 2 s
+ * video's end; without -shortest it is left as it is. */
+static void test_apad(void **state) {
+  (void)state;
+  static const char *const tails[3][4] = {{"-shortest", "-apad", "", "padded"},
+                                          {"-apad", "-shortest", NULL, "apad eats -shortest"},
+                                          {"-apad", "", NULL, "no -shortest"}};
+  for (int i = 0; i < 3; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "apad%d.mkv", i);
+    const char *out = out_path(name);
+    const char *args[CH_MAX_ARGS] = {"-v",  "error", "-y",  "-i",   g_vid,  "-i",   g_short, "-map",
+                                     "0:v", "-map",  "1:a", "-c:v", "copy", "-c:a", "aac"};
+    int n = 15;
+    for (int k = 0; k < 3 && tails[i][k]; k++)
+      args[n++] = tails[i][k];
+    args[n++] = out;
+    args[n] = NULL;
+    tm_probe pr;
+    run_ok(args, out, &pr);
+    const tm_stream *a = tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO);
+    assert_non_null(a);
+    /* 48 kHz AAC: 1024 samples a frame. */
+    double secs = a->frames * 1024 / 48000.0;
+    if (i == 0 ? secs < 1.9 : secs > 0.7)
+      fail_msg("%s: audio %.3f s (%lld frames)", tails[i][3], secs, (long long)a->frames);
+    if (!g_have_ffmpeg) continue;
+    char ref[700];
+    snprintf(ref, sizeof ref, "%s/ref_%s", g_dir, name);
+    args[n - 1] = ref;
+    assert_int_equal(tm_run_ffmpeg(args), 0);
+    tm_probe fr;
+    assert_int_equal(tm_probe_file(ref, true, &fr), 0);
+    const tm_stream *b = tm_probe_stream(&fr, AVMEDIA_TYPE_AUDIO);
+    if (llabs(a->frames - b->frames) > 3)
+      fail_msg("%s: %lld audio frames; ffmpeg %lld", tails[i][3], (long long)a->frames,
+               (long long)b->frames);
+  }
+}
+
 /* One line on stderr naming what is wrong, a failing exit, no output. */
 static void expect_error(const char *const *args, const char *out, const char *w1, const char *w2) {
   ch_proc p;
@@ -307,10 +352,15 @@ static void test_optional_map_and_stats(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_merge_copy),     cmocka_unit_test(test_merge_encode_audio),
-      cmocka_unit_test(test_input_options),  cmocka_unit_test(test_shortest),
-      cmocka_unit_test(test_auto_selection), cmocka_unit_test(test_map_metadata),
-      cmocka_unit_test(test_errors),         cmocka_unit_test(test_optional_map_and_stats),
+      cmocka_unit_test(test_merge_copy),
+      cmocka_unit_test(test_merge_encode_audio),
+      cmocka_unit_test(test_input_options),
+      cmocka_unit_test(test_shortest),
+      cmocka_unit_test(test_apad),
+      cmocka_unit_test(test_auto_selection),
+      cmocka_unit_test(test_map_metadata),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_optional_map_and_stats),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -154,6 +154,13 @@ static void t_lists_hold_what_isopipe_uses(void **state) {
     free(iso);
   }
   int rc;
+  char *err;
+  const char *bs[] = {"-bsfs", NULL};
+  char *out = iso_out(bs, &rc, &err);
+  /* The banner on stderr, as ffmpeg's: yt-dlp reads the version there. */
+  assert_int_equal(strncmp(err, "isopipe version ", 16), 0);
+  free(out);
+  free(err);
   const char *hw[] = {"-hwaccels", NULL}, *dv[] = {"-devices", NULL};
   char *s = iso_out(hw, &rc, NULL);
   assert_string_equal(s, "Hardware acceleration methods:\n\n");

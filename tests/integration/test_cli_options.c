@@ -92,6 +92,13 @@ static const opt_probe probes[] = {
     {"-map_metadata", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-map_chapters", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-metadata", ELSE, NULL, NULL, "tests/integration/cli_lines_first.h"},
+    {"-apad", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
+    {"-fs", SIG, "-i IN -c copy -fs 12000 OUT", "-i IN -c copy OUT", "fs.mp4"},
+    /* Its effect on a TS with a hole: unit.test_pipeline_discont. */
+    {"-dts_delta_threshold", FAIL, "-dts_delta_threshold x -i IN -f null -", "-i IN -f null -",
+     NULL},
+    {"-timecode", SIG, "-i IN -c:v mpeg4 -timecode 01:00:00:00 OUT", "-i IN -c:v mpeg4 OUT",
+     "timecode.mov"},
     {"-attach", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},
     {"-muxdelay", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},
     {"-muxpreload", ELSE, NULL, NULL, "tests/integration/cli_lines_fourth.h"},

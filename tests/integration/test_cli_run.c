@@ -217,7 +217,7 @@ static void test_plain_status_lines(void **state) {
   assert_non_null(strstr(e, "frame="));
   assert_non_null(strstr(e, "speed="));
   assert_non_null(strstr(e, "isopipe: done in "));
-  assert_non_null(strstr(e, "isopipe 0.")); /* the banner, without -hide_banner */
+  assert_non_null(strstr(e, "isopipe version 0.")); /* the banner, without -hide_banner */
   ch_free(&p);
 }
 

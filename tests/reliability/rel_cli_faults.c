@@ -425,7 +425,9 @@ static void fa_safe_defaults(void) {
      * interrupt callback). */
     const char *wide[] = {
         "-y", "-protocol_whitelist", "file,pipe,http,tcp", "-i", url, "-c:v", "mpeg4", out, NULL};
-    rel_spawn_opts so = {.timeout_s = 15, .signal = SIGINT, .signal_after_s = 1.0};
+    /* The signal waits long enough for a loaded machine (or a sanitizer
+     * build) to have connected and installed its handlers. */
+    rel_spawn_opts so = {.timeout_s = 20, .signal = SIGINT, .signal_after_s = 4.0};
     fa_case("http allowed, server silent, SIGINT", EXPECT_INTERRUPTED, NULL, NULL, &so, wide);
     c = accept(s, NULL, NULL);
     if (c < 0) {

@@ -114,10 +114,51 @@ static void t_flac_rate_change(void **state) {
   if (got_s < 3.45 || got_s > 3.55) fail_msg("audio %.3f s, the two parts hold 3.5 s", got_s);
 }
 
+/* in copied to out (MPEG-TS) with its clock moved on by secs. */
+static void shift_ts(const char *in, const char *out, const char *secs) {
+  tp_run r;
+  tp_init(&r);
+  const char *kv[] = {"i", in, "o", out, "c", "copy", "f", "mpegts", NULL};
+  iso_pipeline *p = tp_make(&r, kv);
+  if (!p) fail_msg("%s", r.error);
+  assert_int_equal(iso_pipeline_set_input(p, 0, "itsoffset", secs), ISO_OK);
+  if (iso_pipeline_run(p) != ISO_OK) fail_msg("shift: %s", iso_pipeline_error(p));
+  iso_pipeline_free(p);
+}
+
+/* A recording with a hole (the second part's clock 3 s on from where the
+ * first ends): below the 10 s threshold the hole is kept, as ffmpeg keeps
+ * it; with dts_delta_threshold 1 it is a restart and closed. Every frame
+ * is written either way. */
+static void t_ts_gap_threshold(void **state) {
+  (void)state;
+  char a[1024], b[1024], b5[1024], cat[1024], out[1024];
+  gen(a, sizeof a, "ga.ts", "mpegts", "mpeg2video", "mp2", 2.0, 48000, 2);
+  gen(b, sizeof b, "gb.ts", "mpegts", "mpeg2video", "mp2", 2.0, 48000, 2);
+  tm_path(b5, sizeof b5, tp_dir(), "gb5.ts");
+  shift_ts(b, b5, "5");
+  tm_path(cat, sizeof cat, tp_dir(), "gap.ts");
+  concat(cat, a, b5);
+  tm_probe pa;
+  assert_int_equal(tm_probe_file(a, true, &pa), 0);
+  int64_t frames = 2 * tm_probe_stream(&pa, AVMEDIA_TYPE_VIDEO)->frames;
+  for (int k = 0; k < 2; k++) {
+    tm_probe p;
+    tm_path(out, sizeof out, tp_dir(), k ? "gap1.mkv" : "gap0.mkv");
+    const char *x[] = {"c:v", "mpeg4", "c:a", "flac", k ? "dts_delta_threshold" : NULL, "1", NULL};
+    run(cat, out, x);
+    assert_int_equal(tm_probe_file(out, true, &p), 0);
+    assert_int_equal(tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO)->frames, frames);
+    if (k == 0 && p.duration < 6.5) fail_msg("default: %.3f s, the hole is gone", p.duration);
+    if (k == 1 && p.duration > 4.3) fail_msg("threshold 1 s: %.3f s, the hole kept", p.duration);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_ts_restart),
       cmocka_unit_test(t_flac_rate_change),
+      cmocka_unit_test(t_ts_gap_threshold),
   };
   return tm_exit(cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir));
 }

@@ -101,6 +101,9 @@ static int add_input(cli_opts *o, const char *path, char *err, size_t en) {
   return 0;
 }
 
+static int add_avoption(cli_opts *o, const char *opt, const char *base, const char *spec,
+                        const char *v, char *err, size_t en);
+
 static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, const char *v, int neg,
                           char *err, size_t en) {
   const char *n = d->name;
@@ -155,6 +158,16 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
     if (*v) set_str(&o->topic, v);
   } else if (strcmp(n, "version") == 0 || strcmp(n, "-version") == 0) {
     if (o->action != CLI_HELP) o->action = CLI_VERSION;
+  } else if (strcmp(n, "apad") == 0) {
+    add_kv(o, opt, "apad", v); /* empty: apad's defaults */
+  } else if (strcmp(n, "timecode") == 0) {
+    /* As ffmpeg: the file's "timecode" tag (from which the MOV/MP4 muxers
+     * write a tmcd track) and MPEG-2's GOP timecode. */
+    char kv[200];
+    if (!*v) return cli_fail(err, en, "empty timecode for %s (use hh:mm:ss:ff)", opt);
+    snprintf(kv, sizeof kv, "timecode=%s", v);
+    add_kv(o, opt, "metadata", kv);
+    return add_avoption(o, opt, "gop_timecode", "v", v, err, en);
   } else if (cli_list_known(n)) {
     /* The first of ffmpeg's exit options on the line wins, as in ffmpeg. */
     if (o->action == CLI_RUN) {

@@ -117,7 +117,7 @@ void cli_fmt_banner(char *buf, size_t n) {
   fmt_ver(s, sizeof s, swscale_version());
   fmt_ver(r, sizeof r, swresample_version());
   snprintf(buf, n,
-           "isopipe %s (FFmpeg %s: libavformat %s, libavcodec %s, libavutil %s, "
+           "isopipe version %s (FFmpeg %s: libavformat %s, libavcodec %s, libavutil %s, "
            "libswscale %s, libswresample %s)",
            iso_version(), av_version_info(), f, c, u, s, r);
 }

@@ -66,6 +66,9 @@ static const cli_optdef table[] = {
     {"map_metadata", A | O, K_STR, "map_metadata", 0, 0, "metadata source (N, N:s:v, -1)"},
     {"map_chapters", A | O, K_STR, "map_chapters", 0, 0, "chapters source (N or -1)"},
     {"metadata", A | S | O, K_KV, "metadata", 0, 0, "KEY=VALUE (KEY= removes; :s:a:0 ...)"},
+    {"timecode", A | O, K_SPECIAL, NULL, 0, 0,
+     "hh:mm:ss[:;.]ff: the start timecode (tmcd track in "
+     "MOV/MP4)"},
     {"disposition", A | S | O, K_STR, "disposition", 0, 0, "stream disposition (default...)"},
     {"tag", A | S | O, K_STR, "tag", 0, 0, "codec tag (-tag:v hvc1)"},
     {"vtag", A | O, K_STR, "tag:v", 0, 0, "same as -tag:v"},
@@ -77,6 +80,9 @@ static const cli_optdef table[] = {
     /* Filters: run by the library's filter stage. */
     {"vf", A | O, K_STR, "vf", 0, 0, "video filter graph"},
     {"af", A | O, K_STR, "af", 0, 0, "audio filter graph"},
+    {"apad", A | O, K_SPECIAL, NULL, 0, 0,
+     "apad's arguments: with -shortest, pad the audio to the "
+     "video's end"},
     {"filter", A | S | O, K_STR, "filter", 0, 0, "same as -vf (:v) and -af (:a)"},
     {"autorotate", B | S | I | E, K_FLAG, "autorotate", 0, 0,
      "turn rotated pictures upright (default; -noautorotate keeps the display matrix)"},
@@ -101,6 +107,8 @@ static const cli_optdef table[] = {
     {"stdin", B, K_SPECIAL, NULL, 0, 0, "-nostdin: isopipe never reads the keyboard"},
     {"hide_banner", B, K_SPECIAL, NULL, 0, 0, "no banner"},
     {"xerror", B, K_FLAG, "fail_fast", 0, 0, "stop at the first error"},
+    {"dts_delta_threshold", A | E, K_NUMBER, "dts_delta_threshold", 0, 0,
+     "timestamp jump (s) that is a restart in TS/PS inputs (10)"},
     {"max_error_rate", A | E, K_NUMBER, "max_error_rate", 0, 0,
      "share of a stream's packets that may fail to decode (0.67)"},
     {"h", 0, K_SPECIAL, NULL, 0, 0,
@@ -150,6 +158,7 @@ static const cli_optdef table[] = {
     {"start_at_zero", B | E, K_FLAG, "start_at_zero", 0, 0,
      "with -copyts: shift timestamps by the input's start only"},
     {"shortest", B | O, K_FLAG, "shortest", 0, 0, "end the output with its shortest stream"},
+    {"fs", A | O, K_STR, "fs", 0, 0, "end the output once its file holds this many bytes"},
     {"async", A | E, K_COUNT, "async", -1000000, 1000000,
      "audio sync: aresample=async=N:first_pts=0 before -af, as ffmpeg"},
     {"sws_flags", A | E, K_STR, "sws_flags", 0, 0, "scaler flags (-sws_flags lanczos)"},

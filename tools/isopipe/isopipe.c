@@ -34,6 +34,12 @@ int main(int argc, char **argv) {
     if (t < 0) cli_print_help(stdout);
     rc = 0;
   } else if (o.action == CLI_LIST) {
+    /* As ffmpeg, the banner goes to stderr first: programs read the version from it. */
+    if (!o.hide_banner && o.loglevel >= 32) {
+      char banner[512];
+      cli_fmt_banner(banner, sizeof banner);
+      fprintf(stderr, "%s\n", banner);
+    }
     rc = cli_list_print(o.topic, stdout) ? 2 : 0;
   } else if (o.action == CLI_VERSION) {
     cli_print_version(stdout);
