@@ -57,11 +57,36 @@ static bool busy_poll(rt_iso *iso, uint64_t deadline) {
   }
 }
 
+/* Control or a poke: what a lazy reader of its mail still wakes for. */
+static inline bool has_urgent(rt_iso *iso) {
+  return atomic_load_explicit(&iso->ctl_pending, memory_order_seq_cst) ||
+         atomic_load_explicit(&iso->poked, memory_order_seq_cst);
+}
+
+/* iso_set_mail_latency: sleep to the deadline or for the latency, mail or
+ * not; senders do not wake this isolate, so no spin either. */
+static void park_lazy(rt_iso *iso, uint64_t deadline, uint64_t latency) {
+  uint64_t now = iso_now_ns();
+  if (deadline > now + latency) deadline = now + latency;
+  if (deadline <= now) return;
+  rt_link_flush_lazy();
+  rt_wake_flush();
+  rt_node_flush();
+  atomic_store_explicit(&iso->parked, 1, memory_order_seq_cst);
+  if (!has_urgent(iso)) rt_futex_wait(&iso->parked, 1, deadline - now);
+  atomic_store_explicit(&iso->parked, 0, memory_order_relaxed);
+}
+
 void rt_park(rt_iso *iso, uint64_t deadline) {
   /* Read first: an exchange would write the line senders read on every send. */
   if (atomic_load_explicit(&iso->poked, memory_order_relaxed) &&
       atomic_exchange_explicit(&iso->poked, false, memory_order_seq_cst))
     return; /* a poke is consumed here: the caller re-checks what it waits for */
+  uint64_t latency = atomic_load_explicit(&iso->mail_latency_ns, memory_order_relaxed);
+  if (latency) {
+    park_lazy(iso, deadline, latency);
+    return;
+  }
   if (iso->busy_poll_ns && busy_poll(iso, deadline)) return;
   int spin = iso->busy_poll_ns ? 0 : iso->spin;
   if (spin == 0 && (++iso->spin_probe & 63) == 0) spin = RT_SPIN_PROBE;
@@ -291,6 +316,14 @@ int iso_set_busy_poll(uint64_t ns) {
   if (!me) return ISO_ESTATE;
   if (ns > ISO_BUSY_POLL_MAX_NS) return ISO_EINVAL;
   me->busy_poll_ns = ns;
+  return ISO_OK;
+}
+
+int iso_set_mail_latency(uint64_t ns) {
+  rt_iso *me = rt_self;
+  if (!me) return ISO_ESTATE;
+  if (ns > ISO_BUSY_POLL_MAX_NS) return ISO_EINVAL;
+  atomic_store_explicit(&me->mail_latency_ns, ns, memory_order_relaxed);
   return ISO_OK;
 }
 

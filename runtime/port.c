@@ -282,6 +282,9 @@ int rt_send_flags(iso_sendport *sp, iso_value *v, uint32_t flags, bool move) {
       atomic_load_explicit(&dst->parked, memory_order_seq_cst)) {
     if (flags & RT_MSG_WAKE_NOW)
       rt_iso_wake(dst);
+    else if (rt_rt.mode == ISO_MODE_THREADS &&
+             atomic_load_explicit(&dst->mail_latency_ns, memory_order_relaxed))
+      ; /* it reads its mail at its own pace (rt_park's lazy wait) */
     else
       rt_iso_wake_soon(dst);
   }

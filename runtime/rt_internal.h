@@ -157,7 +157,9 @@ struct rt_iso {
   int depth;             /* handler frames on the stack */
   int spin;              /* adaptive polling budget before parking */
   uint64_t busy_poll_ns; /* iso_set_busy_poll: 0 = the adaptive spin */
-  int poll_round;        /* probes between the busy poll's yields (loop.c) */
+  /* iso_set_mail_latency: senders leave it parked; 0 = woken for each. */
+  _Atomic uint64_t mail_latency_ns;
+  int poll_round; /* probes between the busy poll's yields (loop.c) */
   unsigned spin_probe;
   int alive; /* open strong ports + live timers */
   iso_port *ports;

@@ -16,6 +16,13 @@ void iso_spawn_opts_init(iso_spawn_opts *o) {
 
 static void *thread_main(void *arg) {
   rt_iso *iso = arg;
+  /* The isolate's name on its thread (and on the codec threads it starts,
+   * which inherit it): top -H, perf and gdb then show the stages. */
+  if (iso->name && *iso->name) {
+    char n[16];
+    snprintf(n, sizeof n, "%s", iso->name);
+    pthread_setname_np(pthread_self(), n);
+  }
   if (iso->started_near) pthread_setaffinity_np(pthread_self(), sizeof rt_proc_mask, &rt_proc_mask);
   if (iso->batch) {
     struct sched_param sp = {0};

@@ -274,6 +274,15 @@ ISO_API void iso_set_wake_batching(bool on);
  * ISO_ESTATE outside an isolate. */
 #define ISO_BUSY_POLL_MAX_NS 1000000000ull
 ISO_API int iso_set_busy_poll(uint64_t ns);
+
+/* Lets messages to the calling isolate wait up to ns before its thread
+ * wakes for them (0, the default: woken for each). For an isolate that
+ * acts on its mail at its own pace, such as a display redrawn 60 times a
+ * second: reports sent to it then cost no wake of its thread each, and the
+ * senders no wake call. Timers and control (kill, pause) are not delayed. A foreign loop
+ * (iso_loop_fd) is not signalled for such mail. Threads mode; inline mode stores the value and
+ * ignores it. ISO_EINVAL above ISO_BUSY_POLL_MAX_NS, ISO_ESTATE outside an isolate. */
+ISO_API int iso_set_mail_latency(uint64_t ns);
 ISO_API uint64_t iso_busy_poll(void); /* the current isolate's setting; 0 outside */
 
 /* ---- timers ---------------------------------------------------------------- */

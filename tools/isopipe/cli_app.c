@@ -414,7 +414,9 @@ static int run_pipeline(app *a) {
     cli_term_line(&a->term, banner);
   }
   /* The pipeline's 60 Hz timer on this isolate renders; this loop only
-   * makes sure a signal is acted on even between ticks. */
+   * makes sure a signal is acted on even between ticks. The stages'
+   * reports wait for the next tick instead of waking this thread each. */
+  iso_set_mail_latency(1000000000ull / 60);
   int grace = 0;
   while (!a->done) {
     if (iso_pipeline_done(a->p) && ++grace > 50) break;
