@@ -61,4 +61,45 @@ static inline int cl_tasks_in(long id, const char *state) {
   return n;
 }
 
+/* A run whose task `seg` failed on both attempts: exit 1 naming the
+ * segment, its node, the retry and the exit code; no output, nothing left. */
+static inline void cl_expect_failed_twice(ch_proc *p, int rc, const char *seg, const char *out,
+                                          const char *work) {
+  CH_EXPECT_EXIT(p, rc, 1);
+  char want[64];
+  snprintf(want, sizeof want, "%s failed on node ", seg);
+  const char *why = strstr(ch_str(&p->err), want);
+  if (!why) fail_msg("no report naming %s and its node:\n%s", seg, ch_str(&p->err));
+  assert_non_null(strstr(why, "after one retry"));
+  assert_non_null(strstr(why, "exit 3"));
+  long id = cl_job_id(p);
+  assert_int_equal(cl_tasks_in(id, "PENDING") + cl_tasks_in(id, "RUNNING"), 0);
+  assert_int_equal(access(out, F_OK), -1);
+  assert_int_equal(cl_leftovers(work), 0);
+}
+
+/* Ctrl-C once the job is submitted (running: once one of its tasks runs):
+ * the job cancelled, exit 130, no output, nothing left. */
+static inline void cl_interrupt(const char *const *args, bool running, const char *out,
+                                const char *work) {
+  ch_proc p;
+  assert_int_equal(ch_start(&p, args), 0);
+  double until = ch_now() + 30;
+  while (!strstr(ch_str(&p.err), "slurm job ") && ch_now() < until)
+    ch_pump(&p, 20);
+  long id = cl_job_id(&p);
+  assert_true(id > 0);
+  while (running && cl_tasks_in(id, "RUNNING") < 1 && ch_now() < until)
+    ch_pump(&p, 50);
+  kill(p.pid, SIGINT);
+  int rc = ch_wait(&p, 60);
+  CH_EXPECT_EXIT(&p, rc, 130);
+  assert_non_null(strstr(ch_str(&p.err), "cancelled"));
+  assert_int_equal(cl_tasks_in(id, "PENDING") + cl_tasks_in(id, "RUNNING"), 0);
+  assert_true(cl_tasks_in(id, "CANCELLED") >= 1);
+  assert_int_equal(access(out, F_OK), -1);
+  assert_int_equal(cl_leftovers(work), 0);
+  ch_free(&p);
+}
+
 #endif

@@ -156,13 +156,7 @@ static void test_always_fails(void **state) {
   ch_proc p;
   int rc = run_cluster(&p, out, 120);
   unsetenv("ISOPIPE_TEST_FAIL_SEGMENT");
-  CH_EXPECT_EXIT(&p, rc, 1);
-  const char *why = strstr(ch_str(&p.err), "segment 1 failed on node ");
-  if (!why) fail_msg("no report naming segment 1 and its node:\n%s", ch_str(&p.err));
-  assert_non_null(strstr(why, "after one retry"));
-  assert_non_null(strstr(why, "exit 3"));
-  assert_int_equal(access(out, F_OK), -1);
-  assert_int_equal(cl_leftovers(g_work), 0);
+  cl_expect_failed_twice(&p, rc, "segment 1", out, g_work);
   ch_free(&p);
 }
 
@@ -173,23 +167,7 @@ static void test_interrupt(void **state) {
   const char *args[] = {"-i",    g_src,           "--segments", "4",        "--cluster",
                         "slurm", "--cluster-dir", g_work,       "-nostats", out,
                         NULL};
-  ch_proc p;
-  assert_int_equal(ch_start(&p, args), 0);
-  /* Once the job is submitted: its tasks are pending or running. */
-  double until = ch_now() + 30;
-  while (!strstr(ch_str(&p.err), "slurm job ") && ch_now() < until)
-    ch_pump(&p, 50);
-  long id = cl_job_id(&p);
-  assert_true(id > 0);
-  kill(p.pid, SIGINT);
-  int rc = ch_wait(&p, 60);
-  CH_EXPECT_EXIT(&p, rc, 130);
-  assert_non_null(strstr(ch_str(&p.err), "cancelled"));
-  assert_int_equal(cl_tasks_in(id, "PENDING") + cl_tasks_in(id, "RUNNING"), 0);
-  assert_true(cl_tasks_in(id, "CANCELLED") >= 1);
-  assert_int_equal(access(out, F_OK), -1);
-  assert_int_equal(cl_leftovers(g_work), 0);
-  ch_free(&p);
+  cl_interrupt(args, false, out, g_work);
 }
 
 /* --partition reaches sbatch: a partition the cluster lacks is refused by

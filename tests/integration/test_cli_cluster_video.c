@@ -158,20 +158,11 @@ static void test_video_task_fails_twice(void **state) {
   ch_proc p;
   int rc = run_cluster(&p, out, "4", 120);
   unsetenv("ISOPIPE_TEST_FAIL_SEGMENT");
-  CH_EXPECT_EXIT(&p, rc, 1);
-  const char *why = strstr(ch_str(&p.err), "segment 1 failed on node ");
-  if (!why) fail_msg("no report naming segment 1 and its node:\n%s", ch_str(&p.err));
-  assert_non_null(strstr(why, "after one retry"));
-  assert_non_null(strstr(why, "exit 3"));
-  long id = cl_job_id(&p);
-  assert_int_equal(cl_tasks_in(id, "PENDING") + cl_tasks_in(id, "RUNNING"), 0);
-  assert_int_equal(access(out, F_OK), -1);
-  assert_int_equal(cl_leftovers(g_work), 0);
+  cl_expect_failed_twice(&p, rc, "segment 1", out, g_work);
   ch_free(&p);
 }
 
-/* Ctrl-C while the video tasks run: the array cancelled, exit 130, no
- * output, the intermediates removed. */
+/* Ctrl-C while a video task runs: its process is cancelled mid-segment. */
 static void test_video_interrupt(void **state) {
   (void)state;
   cl_need_slurm();
@@ -179,25 +170,7 @@ static void test_video_interrupt(void **state) {
   const char *args[] = {
       "-i", g_src,       "-c:v",  "mpeg4",         "-q:v", "4",        "-c:a", "copy", "--segments",
       "4",  "--cluster", "slurm", "--cluster-dir", g_work, "-nostats", out,    NULL};
-  ch_proc p;
-  assert_int_equal(ch_start(&p, args), 0);
-  double until = ch_now() + 30;
-  while (!strstr(ch_str(&p.err), "slurm job ") && ch_now() < until)
-    ch_pump(&p, 20);
-  long id = cl_job_id(&p);
-  assert_true(id > 0);
-  /* Once a task runs: its process is cancelled mid-segment. */
-  while (cl_tasks_in(id, "RUNNING") < 1 && ch_now() < until)
-    ch_pump(&p, 50);
-  kill(p.pid, SIGINT);
-  int rc = ch_wait(&p, 60);
-  CH_EXPECT_EXIT(&p, rc, 130);
-  assert_non_null(strstr(ch_str(&p.err), "cancelled"));
-  assert_int_equal(cl_tasks_in(id, "PENDING") + cl_tasks_in(id, "RUNNING"), 0);
-  assert_true(cl_tasks_in(id, "CANCELLED") >= 1);
-  assert_int_equal(access(out, F_OK), -1);
-  assert_int_equal(cl_leftovers(g_work), 0);
-  ch_free(&p);
+  cl_interrupt(args, true, out, g_work);
 }
 
 /* Refused before anything is submitted, naming what cannot be cut. */
