@@ -287,9 +287,50 @@ static void t_option(void **state) {
   assert_true(tm_same_file(a, b));
 }
 
+/* A cluster's N video tasks cover the plan's segments once each, in order,
+ * the last to the input's end; with fewer segments than tasks some are empty. */
+static void t_task_range(void **state) {
+  (void)state;
+  pl_job *j = calloc(1, sizeof *j);
+  assert_non_null(j);
+  j->in_t_us = -1;
+  const int64_t durs[] = {3000000, 8000000, 60000000, 60040000};
+  const AVRational fps = {25, 1};
+  for (size_t d = 0; d < sizeof durs / sizeof durs[0]; d++)
+    for (int n = 2; n <= 7; n++)
+      for (int64_t len = 25; len <= 250; len += 7) {
+        j->info.duration_us = durs[d];
+        j->seg_tasks = n;
+        int64_t m = (durs[d] * 25 / 1000000 + len - 1) / len, next = 0;
+        for (int k = 0; k < n; k++) {
+          int64_t lo, hi;
+          j->seg_task = k;
+          pl_seg_task_range(j, len, fps, &lo, &hi);
+          assert_int_equal(lo, next);
+          assert_true(hi >= lo);
+          if (k < n - 1) assert_true(hi <= m);
+          next = hi;
+        }
+        assert_true(next == INT64_MAX);
+      }
+  /* 60 s at 25 fps in 32-frame segments (1080p's): 47 segments, 4 tasks. */
+  j->info.duration_us = 60000000;
+  j->seg_tasks = 4;
+  const int64_t want[] = {0, 11, 23, 35};
+  for (int k = 0; k < 4; k++) {
+    int64_t lo, hi;
+    j->seg_task = k;
+    pl_seg_task_range(j, 32, fps, &lo, &hi);
+    assert_int_equal(lo, want[k]);
+    assert_int_equal(hi, k < 3 ? want[k + 1] : INT64_MAX);
+  }
+  free(j);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_option),
+      cmocka_unit_test(t_task_range),
       cmocka_unit_test(t_detector_sees),
       cmocka_unit_test(t_mp3),
       cmocka_unit_test(t_aac),
