@@ -27,32 +27,6 @@
 #define REDRAW_NS (100ull * 1000 * 1000)
 #define CANCEL_WAIT_NS (10ull * 1000 * 1000 * 1000)
 
-int cli_read_file(const char *path, char **buf, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  size_t cap = 4096, n = 0;
-  char *b = malloc(cap + 1);
-  for (size_t r; b && (r = fread(b + n, 1, cap - n, f)) > 0;) {
-    n += r;
-    if (n == cap) {
-      char *nb = realloc(b, cap * 2 + 1);
-      if (!nb) {
-        free(b);
-        b = NULL;
-        break;
-      }
-      b = nb;
-      cap *= 2;
-    }
-  }
-  fclose(f);
-  if (!b) return -1;
-  b[n] = 0;
-  *buf = b;
-  *len = n;
-  return 0;
-}
-
 typedef struct cl_poll {
   char id[32];
   int requeue[CLI_CLUSTER_MAX_TASKS];
@@ -106,7 +80,17 @@ typedef struct cl_run {
   bool polling;
   cl_poll *answer;
   char fail[1024];
+  /* Each file's join job, submitted with the array so that Slurm starts it
+   * as the last task ends; cancelled (and submitted again once every task
+   * completed) when a task is run again. */
+  char join[CLI_CLUSTER_MAX_JOBS][32];
 } cl_run;
+
+static void cancel_joins(cl_run *c) {
+  for (int j = 0; j < CLI_CLUSTER_MAX_JOBS; j++)
+    if (c->join[j][0]) pl_slurm_cancel(c->join[j]);
+  memset(c->join, 0, sizeof c->join);
+}
 
 static void on_answer(iso_port *port, iso_value *v, void *ud) {
   (void)port;
@@ -271,6 +255,8 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
         t->requeued = true;
       t->acted = t->s.restarts + 1;
       requeue[(*nrequeue)++] = k;
+      /* A dependency on a failed task may never be satisfied (22.05). */
+      cancel_joins(c);
       if (c->o->loglevel >= 24) {
         char line[768], name[480];
         snprintf(line, sizeof line, "%s failed on %s (%s, exit %d): running it again",
@@ -337,6 +323,7 @@ static cl_poll *settle(cl_run *c) {
  * directory once it is gone. */
 static void cancel_all(cl_run *c) {
   free(settle(c));
+  cancel_joins(c);
   if (!c->id[0]) return;
   pl_slurm_cancel(c->id);
   uint64_t until = iso_now_ns() + CANCEL_WAIT_NS;
@@ -484,6 +471,15 @@ static void node_list(const cl_run *c, char *out, size_t n) {
   }
 }
 
+/* File j's directory: the run's, or in a batch its job-J. */
+static const char *join_dir(const cl_run *c, int j, char *dir, size_t n) {
+  if (c->jobs)
+    snprintf(dir, n, "%.4000s/job-%d", c->dir, j);
+  else
+    snprintf(dir, n, "%s", c->dir);
+  return dir;
+}
+
 int cli_cluster_run(const cli_opts *o) {
   cl_run *c = calloc(1, sizeof *c);
   if (!c) return CLI_EXIT_FAIL;
@@ -501,6 +497,7 @@ int cli_cluster_run(const cli_opts *o) {
   }
   uint64_t t0 = iso_now_ns();
   int ended = -1;
+  char dir[PATH_MAX + 16];
   if (cli_signals_install() < 0 || iso_runtime_init(ISO_MODE_THREADS) != ISO_OK) {
     snprintf(c->fail, sizeof c->fail, "cluster: cannot start the runtime");
   } else {
@@ -512,6 +509,12 @@ int cli_cluster_run(const cli_opts *o) {
       snprintf(line, sizeof line, "isopipe: slurm job %s: %d segment tasks, files in %s", c->id,
                c->n, c->dir);
       cli_term_line(&c->term, line);
+    }
+    for (int j = 0; c->sp && j < (c->jobs ? c->njobs : 1); j++) {
+      char why[1200];
+      if (cli_cluster_join_submit(join_dir(c, j, dir, sizeof dir), c->id, c->n, o->partition,
+                                  c->join[j], sizeof c->join[j], why, sizeof why))
+        c->join[j][0] = 0; /* submitted once the tasks completed, as after a retry */
     }
     ended = c->sp ? watch(c) : -1;
     if (ended != 1) cancel_all(c);
@@ -529,18 +532,18 @@ int cli_cluster_run(const cli_opts *o) {
     int files = c->jobs ? c->njobs : 1;
     for (int j = 0; j < files && rc == CLI_EXIT_OK; j++) {
       uint64_t t1 = iso_now_ns();
-      char jnode[64], why[1200], dir[PATH_MAX + 16], line[4096];
+      char jnode[64], why[1200], line[4096];
       const char *out = c->jobs ? c->jobs[j].out : o->output;
-      if (c->jobs)
-        snprintf(dir, sizeof dir, "%.4000s/job-%d", c->dir, j);
-      else
-        snprintf(dir, sizeof dir, "%s", c->dir);
+      join_dir(c, j, dir, sizeof dir);
       if (o->loglevel >= 32) {
         snprintf(line, sizeof line, "isopipe: cluster: joining the segments of %.1000s", out);
         cli_term_line(&c->term, line);
       }
-      rc = cli_cluster_join_job(dir, c->id, c->n, o->partition, jnode, sizeof jnode, why,
-                                sizeof why);
+      if (!c->join[j][0])
+        rc = cli_cluster_join_submit(dir, c->id, c->n, o->partition, c->join[j], sizeof c->join[j],
+                                     why, sizeof why);
+      if (rc == CLI_EXIT_OK)
+        rc = cli_cluster_join_wait(dir, c->join[j], jnode, sizeof jnode, why, sizeof why);
       if (rc == CLI_EXIT_OK && o->loglevel >= 32) {
         char nodes[512];
         node_list(c, nodes, sizeof nodes);
@@ -559,6 +562,7 @@ int cli_cluster_run(const cli_opts *o) {
         cli_term_line(&c->term, line);
       }
     }
+    if (rc != CLI_EXIT_OK) cancel_joins(c); /* the other files' */
   } else if (ended == 0) {
     if (o->loglevel >= 24)
       cli_term_line(&c->term, "isopipe: interrupted: the slurm job is cancelled, no output");

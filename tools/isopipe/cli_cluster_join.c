@@ -58,10 +58,9 @@ static int write_script(const char *dir, char *path, size_t n) {
   return cli_cluster_script(dir, "join.sh", tail, path, n);
 }
 
-int cli_cluster_join_job(const char *dir, const char *tasks, int n, const char *partition,
-                         char *node, size_t nn, char *why, size_t wn) {
-  char script[PATH_MAX + 16], logs[PATH_MAX + 16], cwd[PATH_MAX], id[64];
-  node[0] = 0;
+int cli_cluster_join_submit(const char *dir, const char *tasks, int n, const char *partition,
+                            char *id, size_t idn, char *why, size_t wn) {
+  char script[PATH_MAX + 16], logs[PATH_MAX + 16], cwd[PATH_MAX];
   if (write_script(dir, script, sizeof script) < 0 || !getcwd(cwd, sizeof cwd))
     return snprintf(why, wn, "%.900s: cannot write the join's script", dir), CLI_EXIT_FAIL;
   /* afterok on the whole array is never satisfied once a task was
@@ -79,9 +78,14 @@ int cli_cluster_join_job(const char *dir, const char *tasks, int n, const char *
                          .after_ok = after,
                          .output = logs,
                          .workdir = cwd};
-  int rc = pl_slurm_sbatch(&sub, id, sizeof id, why, wn);
+  int rc = pl_slurm_sbatch(&sub, id, idn, why, wn);
   free(after);
-  if (rc < 0) return CLI_EXIT_FAIL;
+  return rc < 0 ? CLI_EXIT_FAIL : 0;
+}
+
+int cli_cluster_join_wait(const char *dir, const char *id, char *node, size_t nn, char *why,
+                          size_t wn) {
+  node[0] = 0;
   /* Slurm is asked a few times a second; Ctrl-C cancels the job and waits
    * for it to be gone, so it writes nothing once main has cleaned up. */
   for (bool cancelled = false;;) {

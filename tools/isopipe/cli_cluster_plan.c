@@ -196,6 +196,32 @@ int cli_cluster_write_script(const char *dir, int ntasks, char *path, size_t n) 
   return cli_cluster_script(dir, "task.sh", tail, path, n);
 }
 
+int cli_read_file(const char *path, char **buf, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  size_t cap = 4096, n = 0;
+  char *b = malloc(cap + 1);
+  for (size_t r; b && (r = fread(b + n, 1, cap - n, f)) > 0;) {
+    n += r;
+    if (n == cap) {
+      char *nb = realloc(b, cap * 2 + 1);
+      if (!nb) {
+        free(b);
+        b = NULL;
+        break;
+      }
+      b = nb;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (!b) return -1;
+  b[n] = 0;
+  *buf = b;
+  *len = n;
+  return 0;
+}
+
 void cli_batch_free(cli_batch_job *jobs, int n) {
   for (int j = 0; jobs && j < n; j++) {
     free(jobs[j].in);
