@@ -530,6 +530,14 @@ int cli_cluster_run(const cli_opts *o) {
      * whichever node Slurm picks, with its record in Slurm) joins them into
      * its output, with the in-process run's join code. */
     int files = c->jobs ? c->njobs : 1;
+    /* Joins cancelled after a retry: every file's again, running side by side. */
+    for (int j = 0; j < files; j++) {
+      char why[1200];
+      if (!c->join[j][0] &&
+          cli_cluster_join_submit(join_dir(c, j, dir, sizeof dir), c->id, c->n, o->partition,
+                                  c->join[j], sizeof c->join[j], why, sizeof why))
+        c->join[j][0] = 0; /* tried again below, which reports why */
+    }
     for (int j = 0; j < files && rc == CLI_EXIT_OK; j++) {
       uint64_t t1 = iso_now_ns();
       char jnode[64], why[1200], line[4096];
