@@ -127,6 +127,25 @@ static void test_batch(void **state) {
   if (!strstr(ch_str(&p.err), "written twice")) fail_msg("stderr:\n%s", ch_str(&p.err));
   ch_free(&p);
   assert_int_equal(cl_leftovers(g_work), 0);
+  /* A task of the short file (job-1: second in the array) fails twice: only
+   * that file is lost, named, and the long one is still written. */
+  f = fopen(list, "w");
+  assert_non_null(f);
+  fprintf(f, "%s\t%s\n%s\t%s\n", shortf, sout, g_src, lout);
+  fclose(f);
+  setenv("ISOPIPE_TEST_FAIL_SEGMENT", "1:always", 1);
+  setenv("ISOPIPE_TEST_FAIL_DIR", "/job-1", 1);
+  int rc = ch_run(&p, args, 180);
+  unsetenv("ISOPIPE_TEST_FAIL_SEGMENT");
+  unsetenv("ISOPIPE_TEST_FAIL_DIR");
+  CH_EXPECT_EXIT(&p, rc, 1);
+  snprintf(want, sizeof want, "%s: not written: segment 1 of %s failed on node ", sout, shortf);
+  if (!strstr(ch_str(&p.err), want)) fail_msg("the lost file is not named:\n%s", ch_str(&p.err));
+  assert_int_equal(access(sout, F_OK), -1);
+  if (!cl_same_file(lout, g_ref)) fail_msg("the long file differs from its in-process run");
+  assert_int_equal(cl_leftovers(g_work), 0);
+  ch_free(&p);
+  unlink(lout);
 }
 
 static void test_retried_once(void **state) {

@@ -1,6 +1,6 @@
 /* --cluster slurm: the segments of one run as a Slurm job array, watched from the main isolate and
  * joined into the output by this process. */
-#include "tools/isopipe/cli_cluster.h"
+#include "tools/isopipe/cli_cluster_run.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -54,42 +54,34 @@ static iso_value *poll_worker(iso_value *arg) {
 
 /* A task fails the run on its second failure of its own; a launch Slurm
  * itself could not make is tried again, this many times. */
-#define LAUNCH_RETRIES 3
 
-typedef struct cl_task {
-  pl_slurm_task s;
-  bool known, requeued;
-  int launch_fails;
-  int acted;      /* 1 + the restart count whose failure was acted on, 0 none */
-  double percent; /* of the input the task has read, from its progress file */
-} cl_task;
-
-typedef struct cl_run {
-  const cli_opts *o;
-  cli_term term;
-  char dir[PATH_MAX];
-  char id[32];
-  int n;
-  cl_task t[CLI_CLUSTER_MAX_TASKS];
-  /* --batch: the files, and each task's file and segment (one file: 0, k) */
-  cli_batch_job *jobs;
-  int njobs;
-  int tjob[CLI_CLUSTER_MAX_TASKS], tseg[CLI_CLUSTER_MAX_TASKS];
-  iso_port *port;
-  iso_sendport *sp;
-  bool polling;
-  cl_poll *answer;
-  char fail[1024];
-  /* Each file's join job, submitted with the array so that Slurm starts it
-   * as the last task ends; cancelled (and submitted again once every task
-   * completed) when a task is run again. */
-  char join[CLI_CLUSTER_MAX_JOBS][32];
-} cl_run;
+static void cancel_join(cl_run *c, int j) {
+  if (c->join[j][0]) pl_slurm_cancel(c->join[j]);
+  c->join[j][0] = 0;
+}
 
 static void cancel_joins(cl_run *c) {
   for (int j = 0; j < CLI_CLUSTER_MAX_JOBS; j++)
-    if (c->join[j][0]) pl_slurm_cancel(c->join[j]);
-  memset(c->join, 0, sizeof c->join);
+    cancel_join(c, j);
+}
+
+/* A batch's file whose task k failed for good: its other tasks and its
+ * join are cancelled, it is named, and the other files carry on. */
+static void lose_file(cl_run *c, int k, const char *why) {
+  int j = c->tjob[k];
+  c->lost[j] = true;
+  c->nlost++;
+  cancel_join(c, j);
+  for (int i = c->jobs[j].first; i < c->jobs[j].first + c->jobs[j].n; i++) {
+    char task[64];
+    snprintf(task, sizeof task, "%s_%d", c->id, i);
+    if (i != k) pl_slurm_cancel(task);
+  }
+  char line[2200];
+  snprintf(line, sizeof line, "isopipe: %.600s: not written: %.1500s", c->jobs[j].out, why);
+  if (c->o->loglevel >= 8) cli_term_line(&c->term, line);
+  if (c->nlost == c->njobs)
+    snprintf(c->fail, sizeof c->fail, "cluster: every file of the batch failed");
 }
 
 static void on_answer(iso_port *port, iso_value *v, void *ud) {
@@ -131,85 +123,6 @@ static void remove_dir(const char *dir) {
   rmdir(dir);
 }
 
-/* The task's last progress block's percent (of the input read), -1 none. */
-static double task_percent(const cl_run *c, int k) {
-  char path[PATH_MAX + 32], *buf;
-  size_t len;
-  if (c->jobs)
-    snprintf(path, sizeof path, "%s/job-%d/seg-%d.progress", c->dir, c->tjob[k], c->tseg[k]);
-  else
-    snprintf(path, sizeof path, "%s/seg-%d.progress", c->dir, k);
-  if (cli_read_file(path, &buf, &len) < 0) return -1;
-  double pc = -1;
-  for (char *s = buf; (s = strstr(s, "percent=")); s += 8)
-    pc = atof(s + 8);
-  free(buf);
-  return pc;
-}
-
-/* The last line the task wrote to its log, for the failure's report. */
-static void task_log_tail(const cl_run *c, int k, char *out, size_t n) {
-  char path[PATH_MAX + 32], *buf;
-  size_t len;
-  out[0] = 0;
-  snprintf(path, sizeof path, "%s/task-%d.log", c->dir, k);
-  if (cli_read_file(path, &buf, &len) < 0) return;
-  while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-    buf[--len] = 0;
-  char *line = strrchr(buf, '\n');
-  snprintf(out, n, "%s", line ? line + 1 : buf);
-  free(buf);
-}
-
-static const char *state_word(const cl_task *t) {
-  if (!t->known) return "submitted";
-  switch (t->s.state) {
-  case PL_SLURM_PENDING:
-    return t->requeued ? "requeued" : "pending";
-  case PL_SLURM_RUNNING:
-    return "running";
-  case PL_SLURM_COMPLETED:
-    return "done";
-  case PL_SLURM_FAILED:
-    return "failed";
-  case PL_SLURM_CANCELLED:
-    return "cancelled";
-  default:
-    return "unknown";
-  }
-}
-
-/* "segment 3", or in a batch "segment 1 of in.flac". */
-static const char *task_name(const cl_run *c, int k, char *buf, size_t n) {
-  if (c->jobs)
-    snprintf(buf, n, "segment %d of %.400s", c->tseg[k], c->jobs[c->tjob[k]].in);
-  else
-    snprintf(buf, n, "segment %d", k);
-  return buf;
-}
-
-static void draw(cl_run *c, bool final) {
-  char block[CLI_CLUSTER_MAX_TASKS * 96 + 128];
-  int len = 0, lines = 0, done = 0;
-  for (int k = 0; k < c->n; k++)
-    done += c->t[k].known && c->t[k].s.state == PL_SLURM_COMPLETED;
-  len += snprintf(block + len, sizeof block - len, "slurm job %s: %d/%d segment tasks done\n",
-                  c->id, done, c->n);
-  lines++;
-  for (int k = 0; k < c->n && len < (int)sizeof block - 96; k++) {
-    const cl_task *t = &c->t[k];
-    char pc[16] = "";
-    if (t->known && t->s.state == PL_SLURM_RUNNING && t->percent >= 0)
-      snprintf(pc, sizeof pc, " %5.1f%%", t->percent);
-    char name[480];
-    len +=
-        snprintf(block + len, sizeof block - len, "  %-20.400s %-9s %s%s\n",
-                 task_name(c, k, name, sizeof name), state_word(t), t->known ? t->s.node : "", pc);
-    lines++;
-  }
-  cli_term_draw(&c->term, final ? NULL : block, final ? 0 : lines);
-}
-
 /* New states: requeue a first failure, end on a second, done when all are. */
 static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
   cl_poll *p = c->answer;
@@ -218,7 +131,7 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
   if (p->requeue_failed >= 0) {
     char name[480];
     snprintf(c->fail, sizeof c->fail, "%s failed and could not run again: %s",
-             task_name(c, p->requeue_failed, name, sizeof name), p->err);
+             cli_cluster_task_name(c, p->requeue_failed, name, sizeof name), p->err);
     free(p);
     return -1;
   }
@@ -238,9 +151,15 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
     t->known = true;
     if (!c->term.tty && was != t->s.state && c->o->loglevel >= 32) {
       char line[640], name[480];
-      snprintf(line, sizeof line, "isopipe: %s: %s%s%s", task_name(c, k, name, sizeof name),
-               state_word(t), t->s.node[0] ? " on " : "", t->s.node);
+      snprintf(line, sizeof line, "isopipe: %s: %s%s%s",
+               cli_cluster_task_name(c, k, name, sizeof name), cli_cluster_state_word(t),
+               t->s.node[0] ? " on " : "", t->s.node);
       cli_term_line(&c->term, line);
+    }
+    if (c->jobs && c->lost[c->tjob[k]]) {
+      /* Settled once its cancelled tasks have stopped writing. */
+      complete += t->s.state != PL_SLURM_PENDING && t->s.state != PL_SLURM_RUNNING;
+      continue;
     }
     if (t->s.state == PL_SLURM_COMPLETED) complete++;
     bool failed = t->s.state == PL_SLURM_FAILED || t->s.state == PL_SLURM_CANCELLED;
@@ -256,21 +175,23 @@ static int take_answer(cl_run *c, int *requeue, int *nrequeue) {
       t->acted = t->s.restarts + 1;
       requeue[(*nrequeue)++] = k;
       /* A dependency on a failed task may never be satisfied (22.05). */
-      cancel_joins(c);
+      cancel_join(c, c->tjob[k]);
       if (c->o->loglevel >= 24) {
         char line[768], name[480];
         snprintf(line, sizeof line, "%s failed on %s (%s, exit %d): running it again",
-                 task_name(c, k, name, sizeof name), t->s.node[0] ? t->s.node : "no node",
-                 t->s.reason, t->s.exit_code);
+                 cli_cluster_task_name(c, k, name, sizeof name),
+                 t->s.node[0] ? t->s.node : "no node", t->s.reason, t->s.exit_code);
         cli_term_log(&c->term, 24, NULL, line);
       }
     } else {
-      char tail[512], name[480];
-      task_log_tail(c, k, tail, sizeof tail);
-      snprintf(c->fail, sizeof c->fail, "%s failed on node %s: %s (exit %d, %s)%s%s",
-               task_name(c, k, name, sizeof name), t->s.node[0] ? t->s.node : "none",
+      char tail[512], name[480], why[sizeof c->fail];
+      cli_cluster_task_log_tail(c, k, tail, sizeof tail);
+      snprintf(c->jobs && c->njobs > 1 ? why : c->fail, sizeof why,
+               "%s failed on node %s: %s (exit %d, %s)%s%s",
+               cli_cluster_task_name(c, k, name, sizeof name), t->s.node[0] ? t->s.node : "none",
                t->s.reason[0] ? t->s.reason : t->s.raw_state, t->s.exit_code,
                t->requeued ? "after one retry" : "not retried", tail[0] ? "; its log: " : "", tail);
+      if (c->jobs && c->njobs > 1) lose_file(c, k, why);
     }
   }
   free(p);
@@ -302,8 +223,8 @@ static int watch(cl_run *c) {
     if (now - last_draw >= REDRAW_NS) {
       for (int k = 0; k < c->n; k++)
         if (c->t[k].known && c->t[k].s.state == PL_SLURM_RUNNING)
-          c->t[k].percent = task_percent(c, k);
-      if (c->term.tty && c->o->loglevel >= 32) draw(c, false);
+          c->t[k].percent = cli_cluster_task_percent(c, k);
+      if (c->term.tty && c->o->loglevel >= 32) cli_cluster_draw(c, false);
       last_draw = now;
     }
   }
@@ -458,17 +379,12 @@ static int setup(cl_run *c, char *err, size_t n) {
 }
 
 /* The nodes the tasks ran on, each once. */
-static void node_list(const cl_run *c, char *out, size_t n) {
-  size_t len = 0;
-  out[0] = 0;
-  for (int k = 0; k < c->n; k++) {
-    const char *node = c->t[k].s.node;
-    bool seen = !node[0];
-    for (int j = 0; j < k && !seen; j++)
-      seen = !strcmp(c->t[j].s.node, node);
-    if (!seen && len < n)
-      len += (size_t)snprintf(out + len, n - len, "%s%s", len ? ", " : "", node);
-  }
+/* File j's tasks in the array: first_of(j) .. + tasks_of(j) - 1. */
+static int first_of(const cl_run *c, int j) {
+  return c->jobs ? c->jobs[j].first : 0;
+}
+static int tasks_of(const cl_run *c, int j) {
+  return c->jobs ? c->jobs[j].n : c->n;
 }
 
 /* File j's directory: the run's, or in a batch its job-J. */
@@ -512,14 +428,15 @@ int cli_cluster_run(const cli_opts *o) {
     }
     for (int j = 0; c->sp && j < (c->jobs ? c->njobs : 1); j++) {
       char why[1200];
-      if (cli_cluster_join_submit(join_dir(c, j, dir, sizeof dir), c->id, c->n, o->partition,
-                                  c->join[j], sizeof c->join[j], why, sizeof why))
+      if (cli_cluster_join_submit(join_dir(c, j, dir, sizeof dir), c->id, first_of(c, j),
+                                  tasks_of(c, j), o->partition, c->join[j], sizeof c->join[j], why,
+                                  sizeof why))
         c->join[j][0] = 0; /* submitted once the tasks completed, as after a retry */
     }
     ended = c->sp ? watch(c) : -1;
     if (ended != 1) cancel_all(c);
     free(settle(c));
-    if (c->term.tty && o->loglevel >= 32) draw(c, true);
+    if (c->term.tty && o->loglevel >= 32) cli_cluster_draw(c, true);
     iso_sendport_release(c->sp);
     if (c->port) iso_port_close(c->port);
     iso_runtime_shutdown();
@@ -533,12 +450,14 @@ int cli_cluster_run(const cli_opts *o) {
     /* Joins cancelled after a retry: every file's again, running side by side. */
     for (int j = 0; j < files; j++) {
       char why[1200];
-      if (!c->join[j][0] &&
-          cli_cluster_join_submit(join_dir(c, j, dir, sizeof dir), c->id, c->n, o->partition,
-                                  c->join[j], sizeof c->join[j], why, sizeof why))
+      if (!c->lost[j] && !c->join[j][0] &&
+          cli_cluster_join_submit(join_dir(c, j, dir, sizeof dir), c->id, first_of(c, j),
+                                  tasks_of(c, j), o->partition, c->join[j], sizeof c->join[j], why,
+                                  sizeof why))
         c->join[j][0] = 0; /* tried again below, which reports why */
     }
     for (int j = 0; j < files && rc == CLI_EXIT_OK; j++) {
+      if (c->lost[j]) continue;
       uint64_t t1 = iso_now_ns();
       char jnode[64], why[1200], line[4096];
       const char *out = c->jobs ? c->jobs[j].out : o->output;
@@ -548,13 +467,13 @@ int cli_cluster_run(const cli_opts *o) {
         cli_term_line(&c->term, line);
       }
       if (!c->join[j][0])
-        rc = cli_cluster_join_submit(dir, c->id, c->n, o->partition, c->join[j], sizeof c->join[j],
-                                     why, sizeof why);
+        rc = cli_cluster_join_submit(dir, c->id, first_of(c, j), tasks_of(c, j), o->partition,
+                                     c->join[j], sizeof c->join[j], why, sizeof why);
       if (rc == CLI_EXIT_OK)
         rc = cli_cluster_join_wait(dir, c->join[j], jnode, sizeof jnode, why, sizeof why);
       if (rc == CLI_EXIT_OK && o->loglevel >= 32) {
         char nodes[512];
-        node_list(c, nodes, sizeof nodes);
+        cli_cluster_node_list(c, nodes, sizeof nodes);
         int first = c->jobs ? c->jobs[j].first : 0, ntask = c->jobs ? c->jobs[j].n : c->n;
         snprintf(
             line, sizeof line,
@@ -570,7 +489,8 @@ int cli_cluster_run(const cli_opts *o) {
         cli_term_line(&c->term, line);
       }
     }
-    if (rc != CLI_EXIT_OK) cancel_joins(c); /* the other files' */
+    if (rc != CLI_EXIT_OK) cancel_joins(c);                /* the other files' */
+    if (rc == CLI_EXIT_OK && c->nlost) rc = CLI_EXIT_FAIL; /* each named when it failed */
   } else if (ended == 0) {
     if (o->loglevel >= 24)
       cli_term_line(&c->term, "isopipe: interrupted: the slurm job is cancelled, no output");

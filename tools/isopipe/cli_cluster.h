@@ -79,13 +79,13 @@ int cli_cluster_parse_args(char *buf, size_t len, cli_opts *o, char *err, size_t
  * the output. Returns the exit code. */
 int cli_cluster_join(const char *dir);
 
-/* Main's side: submits the join job of DIR to start once the array job
- * `tasks` (n tasks) completed, naming each task in its afterok dependency
+/* Main's side: submits the join job of DIR to start once the tasks first
+ * .. first + n - 1 of the array job `tasks` completed, naming each task in its afterok dependency
  * (0, its job id in id; or the exit code with why filled in), and waits
  * for it (Ctrl-C cancels it): 0 when it completed (node gets the node it
  * ran on, why its job id), else the exit code with why filled in. */
-int cli_cluster_join_submit(const char *dir, const char *tasks, int n, const char *partition,
-                            char *id, size_t idn, char *why, size_t wn);
+int cli_cluster_join_submit(const char *dir, const char *tasks, int first, int n,
+                            const char *partition, char *id, size_t idn, char *why, size_t wn);
 int cli_cluster_join_wait(const char *dir, const char *id, char *node, size_t nn, char *why,
                           size_t wn);
 

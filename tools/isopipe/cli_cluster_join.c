@@ -58,8 +58,8 @@ static int write_script(const char *dir, char *path, size_t n) {
   return cli_cluster_script(dir, "join.sh", tail, path, n);
 }
 
-int cli_cluster_join_submit(const char *dir, const char *tasks, int n, const char *partition,
-                            char *id, size_t idn, char *why, size_t wn) {
+int cli_cluster_join_submit(const char *dir, const char *tasks, int first, int n,
+                            const char *partition, char *id, size_t idn, char *why, size_t wn) {
   char script[PATH_MAX + 16], logs[PATH_MAX + 16], cwd[PATH_MAX];
   if (write_script(dir, script, sizeof script) < 0 || !getcwd(cwd, sizeof cwd))
     return snprintf(why, wn, "%.900s: cannot write the join's script", dir), CLI_EXIT_FAIL;
@@ -70,7 +70,7 @@ int cli_cluster_join_submit(const char *dir, const char *tasks, int n, const cha
   if (!after) return snprintf(why, wn, "out of memory"), CLI_EXIT_FAIL;
   after[0] = 0;
   for (int k = 0; k < n; k++)
-    used += (size_t)snprintf(after + used, cap - used, "%s%s_%d", k ? ":" : "", tasks, k);
+    used += (size_t)snprintf(after + used, cap - used, "%s%s_%d", k ? ":" : "", tasks, first + k);
   snprintf(logs, sizeof logs, "%s/join.log", dir);
   pl_slurm_submit sub = {.script = script,
                          .name = "isopipe-join",

@@ -18,13 +18,14 @@ static void replace(char **dst, const char *v) {
 }
 
 /* Fails its first attempt (or every attempt with ":always"; killed with
- * ":kill") when the task's index is the one named: how the tests make a
- * task fail. The first attempt is the one that creates DIR/test-failed-K
- * (Slurm's restart count is not set the same way after every kind of
- * failure). */
+ * ":kill") when the task's index is the one named (and, with
+ * ISOPIPE_TEST_FAIL_DIR, its directory holds that text: one file of a
+ * batch): how the tests make a task fail. The first attempt is the one
+ * that creates DIR/test-failed-K (Slurm's restart count is not set the
+ * same way after every kind of failure). */
 static bool test_failure(const char *dir, int k) {
-  const char *v = getenv("ISOPIPE_TEST_FAIL_SEGMENT");
-  if (!v || atoi(v) != k) return false;
+  const char *v = getenv("ISOPIPE_TEST_FAIL_SEGMENT"), *d = getenv("ISOPIPE_TEST_FAIL_DIR");
+  if (!v || atoi(v) != k || (d && !strstr(dir, d))) return false;
   if (strstr(v, ":always")) return true;
   char path[PATH_MAX + 32];
   snprintf(path, sizeof path, "%s/test-failed-%d", dir, k);
