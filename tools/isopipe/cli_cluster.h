@@ -64,6 +64,8 @@ int cli_cluster_write_script(const char *dir, int ntasks, char *path, size_t n);
 
 /* Reads a whole file into *buf (NUL-terminated, freed by the caller). */
 int cli_read_file(const char *path, char **buf, size_t *len);
+/* A file's last line (a log's: what it said last), "" when unreadable. */
+void cli_file_last_line(const char *path, char *out, size_t n);
 
 /* `isopipe --segment-task DIR K N`, as Slurm runs it: encodes segment K
  * of the command line DIR/args into DIR/seg-K.nut (task N - 1: any later

@@ -40,16 +40,9 @@ int cli_cluster_join(const char *dir) {
 
 /* The last line of the join's log: what it said before it failed. */
 static void log_tail(const char *dir, char *out, size_t n) {
-  char path[PATH_MAX + 16], *buf = NULL;
-  size_t len = 0;
-  out[0] = 0;
+  char path[PATH_MAX + 16];
   snprintf(path, sizeof path, "%s/join.log", dir);
-  if (cli_read_file(path, &buf, &len) < 0) return;
-  while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-    buf[--len] = 0;
-  char *nl = strrchr(buf, '\n');
-  snprintf(out, n, "%s", nl ? nl + 1 : buf);
-  free(buf);
+  cli_file_last_line(path, out, n);
 }
 
 static int write_script(const char *dir, char *path, size_t n) {

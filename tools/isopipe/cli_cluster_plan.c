@@ -222,6 +222,18 @@ int cli_read_file(const char *path, char **buf, size_t *len) {
   return 0;
 }
 
+void cli_file_last_line(const char *path, char *out, size_t n) {
+  char *buf;
+  size_t len;
+  out[0] = 0;
+  if (cli_read_file(path, &buf, &len) < 0) return;
+  while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+    buf[--len] = 0;
+  char *line = strrchr(buf, '\n');
+  snprintf(out, n, "%s", line ? line + 1 : buf);
+  free(buf);
+}
+
 void cli_batch_free(cli_batch_job *jobs, int n) {
   for (int j = 0; jobs && j < n; j++) {
     free(jobs[j].in);

@@ -23,16 +23,9 @@ double cli_cluster_task_percent(const cl_run *c, int k) {
 
 /* The last line the task wrote to its log, for the failure's report. */
 void cli_cluster_task_log_tail(const cl_run *c, int k, char *out, size_t n) {
-  char path[PATH_MAX + 32], *buf;
-  size_t len;
-  out[0] = 0;
+  char path[PATH_MAX + 32];
   snprintf(path, sizeof path, "%s/task-%d.log", c->dir, k);
-  if (cli_read_file(path, &buf, &len) < 0) return;
-  while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-    buf[--len] = 0;
-  char *line = strrchr(buf, '\n');
-  snprintf(out, n, "%s", line ? line + 1 : buf);
-  free(buf);
+  cli_file_last_line(path, out, n);
 }
 
 const char *cli_cluster_state_word(const cl_task *t) {
