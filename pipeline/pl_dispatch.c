@@ -11,7 +11,7 @@
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_preview.h"
 #include "pipeline/pl_segments.h"
-#include "pipeline/pl_sidx.h"
+#include "pipeline/pl_spawn.h"
 
 void pl_main_send_ctl(iso_pipeline *p, int id, pl_kind kind) {
   pl_msg *m = pl_msg_new(kind);
@@ -157,19 +157,10 @@ int pl_main_spawn_node(iso_pipeline *p, int id, char *err, size_t n) {
    * same graph. */
   int f = p->job->node[id].file;
   declare(p, id);
-  pl_job *copy = pl_job_clone(p->file[f >= 0 && f < p->nfiles ? f : 0], id, p->sp);
-  if (!copy) return ISO_ENOMEM;
-  /* A stream's own stages read its options: the file's, then those given
-   * for it by index (-b:v:1, -s:0, -filter:v:1). */
-  pl_node_kind nk = p->job->node[id].kind;
-  if (nk == PL_N_VCONV || nk == PL_N_ACONV || nk == PL_N_ENCODE) {
-    int r = pl_sidx_view(copy, p->job->node[id].out_stream, err, n);
-    if (r != ISO_OK) {
-      pl_job_free(copy);
-      return r;
-    }
-  }
-  iso_value *msg = pl_job_value(copy);
+  pl_spawn *s = NULL;
+  int r = pl_spawn_new(p->file[f >= 0 && f < p->nfiles ? f : 0], id, p->sp, &s, err, n);
+  if (r != ISO_OK) return r;
+  iso_value *msg = pl_spawn_value(s);
   if (!msg) return ISO_ENOMEM;
   iso_spawn_opts o;
   iso_spawn_opts_init(&o);
@@ -186,7 +177,7 @@ int pl_main_spawn_node(iso_pipeline *p, int id, char *err, size_t n) {
   o.nice = pl_prio_nice(p->job->worker_nice, pk, p->prio.alone);
   pl_sched ws = p->job->worker_sched;
   o.batch = ws == PL_SCHED_BATCH || (ws == PL_SCHED_AUTO && pk != PL_PRIO_OTHER);
-  int r = iso_spawn(entry_for(p->job->node[id].kind), msg, &o, &p->node[id].iso);
+  r = iso_spawn(entry_for(p->job->node[id].kind), msg, &o, &p->node[id].iso);
   if (r != ISO_OK) return r;
   p->node[id].spawned = true;
   return ISO_OK;

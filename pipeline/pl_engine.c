@@ -188,14 +188,13 @@ static void on_kick(pl_stage *st) {
 
 static void on_ctl(pl_stage *st, pl_msg *m) {
   pl_filter *f = st->impl;
-  int nd = pl_node_ndown(st->node);
+  int nd = st->cfg.ndown;
   int n = m->nports < nd ? m->nports : nd;
   if (m->kind == PL_M_CONNECT && n > 0 && !f->ntx) {
     static const iso_link_tx_cbs tcbs = {on_writable, on_finished};
     for (int i = 0; i < n; i++) {
-      int down = pl_node_down(st->node, i, NULL);
-      if (!pl_outlink_open(st, &f->link[i], m->ports[i], &tcbs, f, st->job->node[down].name,
-                           pl_link_capacity(st->job, down))) {
+      const pl_stage_down *down = &st->cfg.down[i];
+      if (!pl_outlink_open(st, &f->link[i], m->ports[i], &tcbs, f, down->name, down->cap)) {
         pl_msg_free(m);
         pl_stage_fail(st, ISO_ENOMEM, "cannot create output link");
         return;
@@ -228,19 +227,20 @@ static bool stage_blocked(const pl_stage *st) {
 
 static const pl_stage_ops filter_stage_ops = {on_ctl, on_kick, destroy, stage_blocked};
 
-pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, uint32_t in_cap) {
+pl_filter *pl_filter_start(pl_spawn *s, const pl_filter_ops *ops, void *impl) {
   pl_filter *f = calloc(1, sizeof *f);
   if (!f) {
     pl_filter tmp = {.impl = impl};
     ops->destroy(&tmp);
-    pl_job_free(job);
+    pl_spawn_free(s);
     return NULL;
   }
+  uint32_t in_cap = s->cfg.in_cap;
   f->ops = ops;
   f->impl = impl;
   ring_init(&f->q, sizeof f->inq / sizeof f->inq[0]);
   f->out_cap = in_cap;
-  pl_stage *st = pl_stage_new(job, &filter_stage_ops, f);
+  pl_stage *st = pl_stage_new(s, &filter_stage_ops, f);
   if (!st) {
     ops->destroy(f);
     free(f);
@@ -257,12 +257,12 @@ pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, ui
     pl_stage_leave(st, false);
     return NULL;
   }
-  ready->stage = job->self;
+  ready->stage = st->cfg.self;
   ready->ports[0] = iso_sendport_ref(st->ctl_sp);
   ready->ports[1] = iso_link_rx_sendport(f->rx);
   ready->nports = 2;
   /* Lost, main would wait for it forever: end, main sees the exit. */
-  if (pl_msg_send(job->main_sp, ready) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+  if (pl_msg_send(st->cfg.main_sp, ready) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
   pl_stage_leave(st, false);
   return f;
 }

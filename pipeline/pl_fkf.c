@@ -58,15 +58,6 @@ static int cmp_pts(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* The output's chapters as its muxer will get them (clipped and shifted). */
-static int out_chapters(const pl_job *j, AVFormatContext **oc) {
-  char err[PL_ERRLEN];
-  *oc = avformat_alloc_context();
-  if (!*oc) return AVERROR(ENOMEM);
-  if (pl_meta_apply(j, *oc, NULL, 0, err, sizeof err) < 0) return AVERROR(EINVAL);
-  return 0;
-}
-
 static int add_pts(pl_fkf *k, int64_t v) {
   int64_t *np = realloc(k->pts, (size_t)(k->npts + 1) * sizeof *np);
   if (!np) return AVERROR(ENOMEM);
@@ -75,7 +66,32 @@ static int add_pts(pl_fkf *k, int64_t v) {
   return 0;
 }
 
-static int parse_times(pl_fkf *k, const pl_job *j, const char *spec) {
+static bool names_chapters(const char *spec) {
+  for (const char *p = spec; p && *p;) {
+    if (!strncmp(p, "chapters", 8)) return true;
+    p = strchr(p, ',');
+    if (p) p++;
+  }
+  return false;
+}
+
+int pl_fkf_chapters(const pl_job *j, const char *spec, pl_chapter **out) {
+  *out = NULL;
+  if (!spec || !strncmp(spec, "expr:", 5) || !strncmp(spec, "source", 6) || !names_chapters(spec))
+    return 0;
+  char err[PL_ERRLEN];
+  AVFormatContext *oc = avformat_alloc_context();
+  if (!oc) return AVERROR(ENOMEM);
+  pl_out_meta m = pl_out_meta_of(j);
+  int r = pl_meta_apply(&m, oc, NULL, 0, err, sizeof err) < 0 ? -1 : (int)oc->nb_chapters;
+  if (r > 0 && !(*out = calloc((size_t)r, sizeof **out))) r = AVERROR(ENOMEM);
+  for (int c = 0; c < r; c++)
+    (*out)[c] = (pl_chapter){oc->chapters[c]->start, oc->chapters[c]->time_base};
+  avformat_free_context(oc);
+  return r;
+}
+
+static int parse_times(pl_fkf *k, const char *spec, const pl_chapter *ch, int nch) {
   const char *p = spec;
   int r = 0;
   while (*p && r >= 0) {
@@ -86,11 +102,9 @@ static int parse_times(pl_fkf *k, const pl_job *j, const char *spec) {
     if (!strncmp(item, "chapters", 8)) {
       if (item[8] && av_parse_time(&t, item + 8, 1) < 0) return AVERROR(EINVAL);
       t = av_rescale_q(t, AV_TIME_BASE_Q, k->tb);
-      AVFormatContext *oc = NULL;
-      r = out_chapters(j, &oc);
-      for (unsigned c = 0; r >= 0 && c < oc->nb_chapters; c++)
-        r = add_pts(k, av_rescale_q(oc->chapters[c]->start, oc->chapters[c]->time_base, k->tb) + t);
-      avformat_free_context(oc);
+      if (nch < 0) return AVERROR(EINVAL);
+      for (int c = 0; r >= 0 && c < nch; c++)
+        r = add_pts(k, av_rescale_q(ch[c].start, ch[c].tb, k->tb) + t);
     } else {
       if (av_parse_time(&t, item, 1) < 0) return AVERROR(EINVAL);
       r = add_pts(k, av_rescale_q(t, AV_TIME_BASE_Q, k->tb));
@@ -102,7 +116,7 @@ static int parse_times(pl_fkf *k, const pl_job *j, const char *spec) {
   return r;
 }
 
-int pl_fkf_new(pl_fkf **out, const pl_job *j, const char *spec, AVRational tb) {
+int pl_fkf_new(pl_fkf **out, const char *spec, const pl_chapter *ch, int nch, AVRational tb) {
   *out = NULL;
   pl_fkf *k = calloc(1, sizeof *k);
   if (!k) return AVERROR(ENOMEM);
@@ -114,7 +128,7 @@ int pl_fkf_new(pl_fkf **out, const pl_job *j, const char *spec, AVRational tb) {
   } else if (!strncmp(spec, "source", 6)) {
     k->source = true;
   } else {
-    r = parse_times(k, j, spec);
+    r = parse_times(k, spec, ch, nch);
   }
   if (r < 0) {
     pl_fkf_free(&k);

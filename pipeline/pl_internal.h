@@ -14,7 +14,6 @@
 #include "profiling/prof.h"
 
 #define PL_TAG_MSG 0x504c4d53u  /* "PLMS": iso_transfer tag of a pl_msg */
-#define PL_TAG_JOB 0x504c4a42u  /* "PLJB": a stage's spawn message */
 #define PL_MAX_IN 64            /* input streams described to main */
 #define PL_MAX_OUT 16           /* output streams of one pipeline, all files */
 #define PL_MAX_FILES 8          /* output files of one pipeline */
@@ -191,7 +190,7 @@ void pl_flag_unref(pl_flag *f);
 /* FFmpeg's AVIOInterruptCB: non-zero once main asked to stop. */
 int pl_flag_interrupt(void *opaque);
 
-/* ---- the job: options resolved by main, a copy travels to each stage ---- */
+/* ---- the job: options resolved by main, which reads each stage's settings from it ---- */
 
 typedef enum pl_node_kind {
   PL_N_DEMUX,
@@ -399,14 +398,16 @@ typedef struct pl_job {
   uint64_t attach_in[PL_MAX_FILES];
   pl_flag *flag;   /* shared stop word (referenced by every copy) */
   uint64_t log_id; /* the pipeline's, for lines from codec worker threads */
-  /* per stage copy */
-  int self;
-  iso_sendport *main_sp;
 } pl_job;
 
 pl_job *pl_job_new(void);
 void pl_job_free(pl_job *j);
-pl_job *pl_job_clone(const pl_job *j, int self, iso_sendport *main_sp);
+/* A copy (main: per-stream options are applied to one, pl_sidx_view). */
+pl_job *pl_job_clone(const pl_job *j);
+/* Capacity of the links into a node. */
+uint32_t pl_link_capacity(const pl_job *j, int node);
+/* The frame rate a video output gets: -r, else the input stream's, else 25. */
+AVRational pl_out_fps(const pl_job *j, const pl_out_stream *o);
 /* Stores one option; ISO_OK or ISO_EINVAL with err filled. */
 int pl_job_set(pl_job *j, const char *key, const char *value, char *err, size_t errlen);
 /* Checks what can be checked before the input opens: output format,
@@ -491,7 +492,7 @@ const char *pl_seg_serial_why(const pl_job *j, int out_stream);
 /* ---- spawning stages: what main hands each stage isolate ---------------- */
 
 typedef struct pl_stage pl_stage;
-/* Stage entries (iso_entry); msg holds a PL_TAG_JOB transfer. */
+/* Stage entries (iso_entry); msg holds a pl_spawn (pl_spawn.h). */
 void pl_demux_entry(iso_value *msg);
 void pl_decode_entry(iso_value *msg);
 void pl_vconv_entry(iso_value *msg);
@@ -499,10 +500,6 @@ void pl_aconv_entry(iso_value *msg);
 void pl_encode_entry(iso_value *msg);
 void pl_mux_entry(iso_value *msg);
 void pl_lavfi_entry(iso_value *msg);
-/* Takes the job out of an entry message (freed). */
-pl_job *pl_job_take(iso_value *msg);
-/* Wraps a job as a TRANSFER value (consumes it). */
-iso_value *pl_job_value(pl_job *j);
 /* The encoder named (a codec name means its default encoder, as ffmpeg
  * reads it) or, name NULL, the format's default for type; *res NULL for
  * "copy". An unknown name or one of another type is an error. */
@@ -561,9 +558,17 @@ int pl_outpath_check(const char *what, const char *url, const pl_outpath_ctx *c,
 /* The further files a muxer opens (segments, playlists, numbered images,
  * tee slaves) under the same policy: never an input, never an existing file
  * without overwrite, but those the muxer itself created (it rewrites its
- * playlists). j must outlive it. pl_pieces_check is a cx_mux_open_check. */
+ * playlists). The strings c points to must outlive it. pl_pieces_check is a
+ * cx_mux_open_check. */
+typedef struct pl_pieces_cfg {
+  const char *output;
+  const char *inputs[PL_MAX_INPUTS]; /* NULL: no file (the caller's callbacks) */
+  int ninputs;
+  const char *protocols; /* NULL: PL_OUTPUT_PROTOCOLS */
+  int overwrite;
+} pl_pieces_cfg;
 typedef struct pl_pieces pl_pieces;
-pl_pieces *pl_pieces_new(const pl_job *j);
+pl_pieces *pl_pieces_new(const pl_pieces_cfg *c);
 int pl_pieces_check(void *ud, const char *url, char *err, size_t errlen);
 void pl_pieces_free(pl_pieces **ps);
 
@@ -577,9 +582,6 @@ iso_pipeline *pl_log_main_enter(iso_pipeline *p);
 void pl_log_release(iso_pipeline *p);
 /* The stage whose handler runs on this thread (NULL: none). */
 void pl_log_set_stage(pl_stage *st);
-/* True when convert:v turns the pictures by the input's display matrix
- * (autorotate): the output then carries no matrix. */
-bool pl_conv_rotates(const pl_job *j, int in_index);
 /* The filters that turn si's pictures upright ("transpose=clock," ...; "" none). */
 struct AVBPrint;
 void pl_conv_rotation(const pl_stream_info *si, struct AVBPrint *bp);

@@ -93,7 +93,6 @@ pl_job *pl_job_new(void) {
     free(j);
     return NULL;
   }
-  j->self = -1;
   pl_inputs_init(j);
   return j;
 }
@@ -134,12 +133,11 @@ void pl_job_free(pl_job *j) {
   pl_inputs_free(j);
   pl_meta_unref(&j->in_meta);
   pl_preview_unref(&j->preview);
-  iso_sendport_release(j->main_sp);
   pl_flag_unref(j->flag);
   free(j);
 }
 
-pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
+pl_job *pl_job_clone(const pl_job *src) {
   pl_job *j = malloc(sizeof *j);
   if (!j) return NULL;
   *j = *src;
@@ -179,8 +177,6 @@ pl_job *pl_job_clone(const pl_job *src, int self, iso_sendport *main_sp) {
   av_dict_copy(&j->sidx, src->sidx, AV_DICT_MULTIKEY);
   j->in_opts = NULL;
   av_dict_copy(&j->in_opts, src->in_opts, 0);
-  j->self = self;
-  j->main_sp = main_sp ? iso_sendport_ref(main_sp) : NULL;
   j->flag = pl_flag_ref(src->flag);
   /* A copy missing a string (out of memory) would be a different job. */
   bool ok = (!src->input || j->input) && (!src->output || j->output) &&
@@ -263,23 +259,4 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   pl_flag_unref(dst->flag);
   dst->flag = pl_flag_ref(src->flag);
   return ISO_OK;
-}
-
-static void job_dtor(void *p) {
-  pl_job_free(p);
-}
-
-pl_job *pl_job_take(iso_value *msg) {
-  pl_job *j = NULL;
-  if (msg && iso_type(msg) == ISO_V_TRANSFER && iso_transfer_tag(msg) == PL_TAG_JOB) {
-    uint32_t tag;
-    j = iso_transfer_take(msg, &tag);
-  }
-  iso_value_free(msg);
-  return j;
-}
-
-iso_value *pl_job_value(pl_job *j) {
-  /* On failure iso_transfer runs the destructor itself. */
-  return iso_transfer(j, job_dtor, PL_TAG_JOB);
 }

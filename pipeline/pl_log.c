@@ -70,7 +70,7 @@ static void keep_error(void *avcl, int level, const char *fmt, va_list vl) {
 void pl_log_set_stage(pl_stage *st) {
   tl_stage = st;
   /* Codecs opened now carry the pipeline's id to their worker threads. */
-  cx_log_tag_set(st && st->job ? (void *)(uintptr_t)st->job->log_id : NULL);
+  cx_log_tag_set(st ? (void *)(uintptr_t)st->cfg.log_id : NULL);
 }
 
 /* The pipeline a line from a thread that is no isolate belongs to: FFmpeg's
@@ -118,13 +118,13 @@ static iso_pipeline *main_target(void) {
 
 static void emit(void *avcl, int level, const char *line) {
   pl_stage *st = tl_stage;
-  if (st && st->job && st->job->main_sp) {
+  if (st && st->cfg.main_sp) {
     pl_msg *m = pl_msg_new(PL_M_LOG);
     if (!m) return;
     m->text = strdup(line);
     m->level = level;
-    m->stage = st->job->self;
-    pl_msg_send(st->job->main_sp, m);
+    m->stage = st->cfg.self;
+    pl_msg_send(st->cfg.main_sp, m);
     return;
   }
   if (iso_is_main()) {

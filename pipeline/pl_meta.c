@@ -269,11 +269,12 @@ static void map_metadata(const pl_meta *in, AVFormatContext *oc, const enum AVMe
 
 /* The input's chapters inside this output's window, shifted to its start
  * (ffmpeg's copy_chapters()). */
-static int copy_chapters(const pl_job *j, const pl_meta *in, AVFormatContext *oc, bool with_meta) {
+static int copy_chapters(const pl_out_meta *j, const pl_meta *in, AVFormatContext *oc,
+                         bool with_meta) {
   /* info.start_us is the instant the demux starts at (the input's -ss
    * included); this output's window begins win_start_us after it. */
   int64_t from_us = j->win_start_us > 0 ? j->win_start_us : 0;
-  int64_t off_us = j->info.start_us + from_us;
+  int64_t off_us = j->in_start_us + from_us;
   int64_t rt_us = j->win_end_us >= 0 ? j->win_end_us - from_us : -1;
   for (int i = 0; i < in->nch; i++) {
     const meta_chapter *c = &in->ch[i];
@@ -320,16 +321,21 @@ static void set_metadata(AVFormatContext *oc, const enum AVMediaType *otypes, co
   }
 }
 
-int pl_meta_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st, int nst,
+pl_out_meta pl_out_meta_of(const pl_job *j) {
+  return (pl_out_meta){j->metadata,      j->in_meta, j->win_start_us, j->win_end_us,
+                       j->info.start_us, j->t_us,    j->bitexact};
+}
+
+int pl_meta_apply(const pl_out_meta *j, AVFormatContext *oc, const pl_meta_stream *st, int nst,
                   char *err, size_t n) {
-  const pl_meta *in = j->in_meta;
+  const pl_meta *in = j->in;
   enum AVMediaType otypes[PL_MAX_OUT];
   for (int i = 0; i < nst && i < PL_MAX_OUT; i++)
     otypes[i] = st[i].type;
   manual man = {false, false, false};
   int chapters_from = -2; /* -2 auto (the first input with some), -1 none, N input N */
   const AVDictionaryEntry *e = NULL;
-  while ((e = av_dict_get(j->metadata, "", e, AV_DICT_IGNORE_SUFFIX))) {
+  while ((e = av_dict_get(j->opts, "", e, AV_DICT_IGNORE_SUFFIX))) {
     if (!strncmp(e->key, "map_metadata", 12))
       map_metadata(in, oc, otypes, e->key[12] ? e->key + 13 : "", e->value, &man);
     else if (!strcmp(e->key, "map_chapters"))
@@ -356,7 +362,7 @@ int pl_meta_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st
     }
   }
   e = NULL;
-  while ((e = av_dict_get(j->metadata, "", e, AV_DICT_IGNORE_SUFFIX)))
+  while ((e = av_dict_get(j->opts, "", e, AV_DICT_IGNORE_SUFFIX)))
     if (!strncmp(e->key, "metadata", 8) && (!e->key[8] || e->key[8] == ':'))
       set_metadata(oc, otypes, e->key[8] ? e->key + 9 : "", e->value);
   /* ffmpeg names the encoder of each encoded stream unless one was given. */

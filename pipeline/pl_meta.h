@@ -32,9 +32,25 @@ typedef struct pl_meta_stream {
   enum AVMediaType type;
 } pl_meta_stream;
 
+/* What an output's metadata is made from. */
+typedef struct pl_out_meta {
+  /* -metadata, -map_metadata, -map_chapters (and -attach) in command-line
+   * order (pl_job.metadata) */
+  const AVDictionary *opts;
+  const pl_meta *in; /* the inputs' */
+  /* The output's window after the demux's start (end -1: none), the
+   * instant the demux starts at, and -t (-1 unset). */
+  int64_t win_start_us, win_end_us, in_start_us, t_us;
+  bool bitexact;
+} pl_out_meta;
+
+/* Output j's (borrowed: j must outlive it). */
+pl_out_meta pl_out_meta_of(const struct pl_job *j);
+
 /* Fills oc's metadata, its streams' and its chapters from the input's and
- * j's options, in ffmpeg's order: -map_metadata, the defaults, -metadata. */
-int pl_meta_apply(const struct pl_job *j, AVFormatContext *oc, const pl_meta_stream *st, int nst,
+ * the output's options, in ffmpeg's order: -map_metadata, the defaults,
+ * -metadata. */
+int pl_meta_apply(const pl_out_meta *m, AVFormatContext *oc, const pl_meta_stream *st, int nst,
                   char *err, size_t n);
 
 #endif

@@ -175,14 +175,14 @@ int pl_outpath_check(const char *what, const char *url, const pl_outpath_ctx *c,
 #define PL_PIECES_MAX 4096
 
 struct pl_pieces {
-  const pl_job *j;
+  pl_pieces_cfg c;
   char **mine; /* names this muxer created (it reopens playlists) */
   int n, cap;
 };
 
-pl_pieces *pl_pieces_new(const pl_job *j) {
+pl_pieces *pl_pieces_new(const pl_pieces_cfg *c) {
   pl_pieces *ps = calloc(1, sizeof *ps);
-  if (ps) ps->j = j;
+  if (ps) ps->c = *c;
   return ps;
 }
 
@@ -197,7 +197,7 @@ void pl_pieces_free(pl_pieces **pps) {
 }
 
 static bool is_mine(const pl_pieces *ps, const char *url) {
-  if (!strcmp(url, ps->j->output)) return true; /* checked before the run */
+  if (!strcmp(url, ps->c.output)) return true; /* checked before the run */
   for (int i = ps->n - 1; i >= 0; i--)
     if (!strcmp(ps->mine[i], url)) return true;
   return false;
@@ -218,15 +218,14 @@ static void remember(pl_pieces *ps, const char *url) {
 
 int pl_pieces_check(void *ud, const char *url, char *err, size_t errlen) {
   pl_pieces *ps = ud;
-  const pl_job *j = ps->j;
+  const pl_pieces_cfg *pc = &ps->c;
   bool mine = is_mine(ps, url);
   char what[PL_ERRLEN];
-  snprintf(what, sizeof what, "output '%s': piece", j->output);
+  snprintf(what, sizeof what, "output '%s': piece", pc->output);
   /* Every input, however named; a custom input is no file. */
   int r = PL_PATH_OK;
-  for (int k = 0; r == PL_PATH_OK && k < (j->ninputs > 0 ? j->ninputs : 1); k++) {
-    const char *in = k == 0 && j->in_io.read ? NULL : pl_input_path(j, k);
-    pl_outpath_ctx c = {in, j->out_protocols, mine ? 1 : j->overwrite, NULL, 0};
+  for (int k = 0; r == PL_PATH_OK && k < (pc->ninputs > 0 ? pc->ninputs : 1); k++) {
+    pl_outpath_ctx c = {pc->inputs[k], pc->protocols, mine ? 1 : pc->overwrite, NULL, 0};
     r = pl_outpath_check(what, url, &c, err, errlen);
   }
   if (r == PL_PATH_FAIL) {

@@ -1,5 +1,5 @@
 /* Options for one output stream picked by its place in its file, kept in command-line order and
- * applied to the copies of the job its convert and encode stages get. */
+ * applied to a copy of the job from which main reads its convert and encode stages' settings. */
 #include "pipeline/pl_sidx.h"
 
 #include <ctype.h>

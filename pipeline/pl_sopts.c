@@ -75,11 +75,11 @@ int pl_sopt_check(const char *key, const char *value, char *err, size_t n) {
   return 0;
 }
 
-const char *pl_sopt_get(const pl_job *j, const char *name, pl_spos pos) {
+const char *pl_sopt_get(const AVDictionary *sopts, const char *name, pl_spos pos) {
   const char *v = NULL;
   char b[16];
   const AVDictionaryEntry *e = NULL;
-  while ((e = av_dict_get(j->sopts, "", e, AV_DICT_IGNORE_SUFFIX))) {
+  while ((e = av_dict_get(sopts, "", e, AV_DICT_IGNORE_SUFFIX))) {
     const char *base = base_of(e->key, b, sizeof b);
     if (!base || strcmp(base, name)) continue;
     const char *spec = strchr(e->key, ':');
@@ -102,8 +102,8 @@ static pl_spos spos_of(const pl_meta_stream *st, int i) {
   return p;
 }
 
-int pl_sopt_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st, int nst,
-                  char *err, size_t n) {
+int pl_sopt_apply(const AVDictionary *sopts, const int *disposition, int nin, AVFormatContext *oc,
+                  const pl_meta_stream *st, int nst, char *err, size_t n) {
   int count[AVMEDIA_TYPE_NB] = {0};
   bool have_default[AVMEDIA_TYPE_NB] = {false}, manual = false;
   for (int i = 0; i < nst && i < (int)oc->nb_streams; i++) {
@@ -111,11 +111,10 @@ int pl_sopt_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st
     enum AVMediaType t = st[i].type;
     if (t < 0 || t >= AVMEDIA_TYPE_NB) continue;
     count[t]++;
-    if (st[i].in_index >= 0 && st[i].in_index < j->info.nstreams)
-      os->disposition = j->info.st[st[i].in_index].disposition;
+    if (st[i].in_index >= 0 && st[i].in_index < nin) os->disposition = disposition[st[i].in_index];
     if (os->disposition & AV_DISPOSITION_DEFAULT) have_default[t] = true;
-    if (pl_sopt_get(j, "disposition", spos_of(st, i))) manual = true;
-    const char *tag = pl_sopt_get(j, "tag", spos_of(st, i));
+    if (pl_sopt_get(sopts, "disposition", spos_of(st, i))) manual = true;
+    const char *tag = pl_sopt_get(sopts, "tag", spos_of(st, i));
     if (tag) os->codecpar->codec_tag = parse_tag(tag);
   }
   for (int i = 0; i < nst && i < (int)oc->nb_streams; i++) {
@@ -123,7 +122,7 @@ int pl_sopt_apply(const pl_job *j, AVFormatContext *oc, const pl_meta_stream *st
     enum AVMediaType t = st[i].type;
     if (t < 0 || t >= AVMEDIA_TYPE_NB) continue;
     if (manual) {
-      const char *v = pl_sopt_get(j, "disposition", spos_of(st, i));
+      const char *v = pl_sopt_get(sopts, "disposition", spos_of(st, i));
       if (v && eval_disposition(v, &os->disposition) < 0)
         return pl_fail(err, n, "disposition: bad value '%s'", v), -1;
     } else if (count[t] > 1 && !have_default[t] &&

@@ -18,10 +18,11 @@ bool pl_sopt_is(const char *key);
 int pl_sopt_check(const char *key, const char *value, char *err, size_t n);
 /* The value for the stream at pos: the last option that matches it, as
  * ffmpeg's per-stream options resolve; NULL none. */
-const char *pl_sopt_get(const struct pl_job *j, const char *name, pl_spos pos);
-/* Sets the file's streams' dispositions (the input's, then -disposition, or
- * ffmpeg's default for a type with several streams) and -tag codec tags. */
-int pl_sopt_apply(const struct pl_job *j, AVFormatContext *oc, const pl_meta_stream *st, int nst,
-                  char *err, size_t n);
+const char *pl_sopt_get(const AVDictionary *sopts, const char *name, pl_spos pos);
+/* Sets the file's streams' dispositions (the input's: disposition[i] of
+ * input stream i, nin of them; then -disposition, or ffmpeg's default for
+ * a type with several streams) and -tag codec tags (sopts: pl_job.sopts). */
+int pl_sopt_apply(const AVDictionary *sopts, const int *disposition, int nin, AVFormatContext *oc,
+                  const pl_meta_stream *st, int nst, char *err, size_t n);
 
 #endif

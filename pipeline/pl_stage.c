@@ -25,7 +25,7 @@ typedef struct pl_stage_priv {
 } pl_stage_priv;
 
 static void stage_free(pl_stage_priv *sp) {
-  pl_job_free(sp->pub.job);
+  pl_stage_cfg_clear(&sp->pub.cfg);
   free(sp);
   atomic_fetch_sub(&g_live, 1);
 }
@@ -72,7 +72,7 @@ void pl_stage_leave(pl_stage *st, bool blocked) {
     uint64_t now = pl_now();
     if (pl_prof_due(st->prof, now)) {
       iso_value *rep = pl_prof_report(st->prof, now);
-      if (rep) iso_send_move(st->job->main_sp, rep);
+      if (rep) iso_send_move(st->cfg.main_sp, rep);
     }
   }
   pl_log_set_stage(NULL);
@@ -129,16 +129,18 @@ static void ctl_closed(iso_port *port, void *ud) {
   if (sp->depth == 0) stage_free(sp);
 }
 
-pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
+pl_stage *pl_stage_new(pl_spawn *s, const pl_stage_ops *ops, void *impl) {
   pl_stage_priv *sp = calloc(1, sizeof *sp);
   if (!sp) {
-    pl_job_free(job);
+    pl_spawn_free(s);
     return NULL;
   }
   atomic_fetch_add(&g_live, 1);
   pl_stage *st = &sp->pub;
-  st->job = job;
-  st->node = &job->node[job->self];
+  st->cfg = s->cfg;
+  s->cfg = (pl_stage_cfg){0};
+  pl_spawn_free(s);
+  st->node = &st->cfg.node;
   st->name = st->node->name;
   st->ops = ops;
   st->impl = impl;
@@ -150,7 +152,7 @@ pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl) {
   st->ctl = iso_port_new_raw(ctl_handler, st);
   if (st->ctl) iso_port_on_close(st->ctl, ctl_closed);
   st->ctl_sp = st->ctl ? iso_port_sendport(st->ctl) : NULL;
-  st->prof = pl_prof_new(st->name, job->trace);
+  st->prof = pl_prof_new(st->name, st->cfg.trace);
   /* The teardown message exists from the start: a stage can always end,
    * even when memory has run out. */
   pl_msg *fin = pl_msg_new(PL_M_KICK);
@@ -170,14 +172,13 @@ void pl_stage_ready(pl_stage *st, pl_msg *ready, iso_link_rx *const *rx, int n) 
     pl_stage_fail(st, ISO_ENOMEM, "cannot create input links");
     return;
   }
-  ready->stage = st->job->self;
+  ready->stage = st->cfg.self;
   ready->ports[0] = iso_sendport_ref(st->ctl_sp);
   for (int i = 0; i < n; i++)
     ready->ports[1 + i] = iso_link_rx_sendport(rx[i]);
   ready->nports = 1 + n;
   /* Lost, main would wait for it forever: end, main sees the exit. */
-  if (pl_msg_send(st->job->main_sp, ready) != ISO_OK)
-    pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+  if (pl_msg_send(st->cfg.main_sp, ready) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
 }
 
 void pl_stage_kick(pl_stage *st) {
@@ -197,16 +198,16 @@ void pl_stage_end(pl_stage *st, bool ok) {
   if (ok) {
     pl_msg *m = pl_msg_new(PL_M_DONE);
     if (m) {
-      m->stage = st->job->self;
+      m->stage = st->cfg.self;
       m->frames = (int64_t)st->decoded;
       m->ival = (int64_t)st->decode_errors;
-      pl_msg_send(st->job->main_sp, m);
+      pl_msg_send(st->cfg.main_sp, m);
     }
   }
   if (st->prof) {
     pl_prof_done(st->prof);
     iso_value *rep = pl_prof_report(st->prof, pl_now());
-    if (rep) iso_send_move(st->job->main_sp, rep);
+    if (rep) iso_send_move(st->cfg.main_sp, rep);
   }
   /* Tear down from a handler of our own control port, never from inside a
    * link callback that the teardown would free. */
@@ -219,9 +220,7 @@ void pl_stage_end(pl_stage *st, bool ok) {
 }
 
 const char *pl_stage_file(const pl_stage *st) {
-  pl_node_kind k = st->node->kind;
-  return (k == PL_N_DEMUX || k == PL_N_DECODE) ? pl_input_path(st->job, st->node->input)
-                                               : st->job->output;
+  return st->cfg.file;
 }
 
 static void stage_vfail(pl_stage *st, int code, int averr, int cat, const char *fmt, va_list ap) {
@@ -234,11 +233,11 @@ static void stage_vfail(pl_stage *st, int code, int averr, int cat, const char *
   pl_msg *m = pl_msg_new(PL_M_ERROR);
   if (m) {
     if (av_bprint_is_complete(&bp)) m->text = strdup(bp.str);
-    m->stage = st->job->self;
+    m->stage = st->cfg.self;
     m->ival = code;
     m->averr = averr;
     m->cat = cat;
-    pl_msg_send(st->job->main_sp, m);
+    pl_msg_send(st->cfg.main_sp, m);
   }
   av_bprint_finalize(&bp, NULL);
   pl_stage_end(st, false);
@@ -276,6 +275,6 @@ void pl_stage_log(pl_stage *st, int level, const char *fmt, ...) {
   va_end(ap);
   m->text = strdup(buf);
   m->level = level;
-  m->stage = st->job->self;
-  pl_msg_send(st->job->main_sp, m);
+  m->stage = st->cfg.self;
+  pl_msg_send(st->cfg.main_sp, m);
 }

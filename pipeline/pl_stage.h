@@ -3,7 +3,7 @@
 #ifndef ISOPIPE_PL_STAGE_H
 #define ISOPIPE_PL_STAGE_H
 
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_spawn.h"
 
 /* ---- stage plumbing (runs on stage isolates) ---------------------------- */
 
@@ -20,8 +20,8 @@ typedef struct pl_stage_ops {
 } pl_stage_ops;
 
 struct pl_stage {
-  pl_job *job;
-  const pl_node *node;
+  pl_stage_cfg cfg;
+  const pl_node *node; /* &cfg.node */
   const char *name;
   iso_port *ctl;
   iso_sendport *ctl_sp;
@@ -37,8 +37,9 @@ struct pl_stage {
   iso_value *fin; /* the preallocated teardown message */
 };
 
-/* Entry helper: sets up the stage's control port; job is owned by st. */
-pl_stage *pl_stage_new(pl_job *job, const pl_stage_ops *ops, void *impl);
+/* Entry helper: sets up the stage's control port. Takes s (its cfg moves
+ * to st; the kind's settings left in it are freed). */
+pl_stage *pl_stage_new(pl_spawn *s, const pl_stage_ops *ops, void *impl);
 /* Stage structs alive in the process (freed by their last handler or by
  * the control port's close when the isolate is killed). */
 int pl_stage_live(void);
@@ -144,28 +145,23 @@ struct pl_filter {
   pl_msg *out; /* produced, waiting for a credit */
 };
 
-/* Creates the stage + filter, sends READY (ctl + input link) to main. */
-pl_filter *pl_filter_start(pl_job *job, const pl_filter_ops *ops, void *impl, uint32_t in_cap);
-/* Capacity of the links into a node. */
-uint32_t pl_link_capacity(const pl_job *j, int node);
+/* Creates the stage + filter (takes s as pl_stage_new), sends READY (ctl +
+ * input link) to main. */
+pl_filter *pl_filter_start(pl_spawn *s, const pl_filter_ops *ops, void *impl);
 
 /* ---- encoders (stages/encode.c) and segment-parallel encoding ---------- */
 
 struct cx_enc;
 struct cx_aconv;
-/* Opens the encoder of output stream out_stream for its first frame (in
- * in_tb), as the job's options say; *rc gets a re-chunker when the encoder
- * takes a fixed frame size, *quality the -q lambda (0 none). err gets the
- * reason on failure. */
-int pl_enc_open(const pl_job *j, int out_stream, const AVFrame *fr, AVRational in_tb,
-                struct cx_enc **enc, struct cx_aconv **rc, int *quality, char *err);
+/* Opens the encoder e describes for its first frame (in in_tb); *rc gets a
+ * re-chunker when the encoder takes a fixed frame size, *quality the -q
+ * lambda (0 none). err gets the reason on failure. */
+int pl_enc_open(const pl_enc_set *e, const AVFrame *fr, AVRational in_tb, struct cx_enc **enc,
+                struct cx_aconv **rc, int *quality, char *err);
 
 /* The encode stage of a segmented audio stream (stages/encode_seg.c), of a
  * segmented video stream (stages/encode_vseg.c). */
-void pl_encode_seg_start(pl_job *job, int nseg);
-void pl_encode_vseg_start(pl_job *job, int nseg);
-
-/* The frame rate a video output gets: -r, else the input stream's, else 25. */
-AVRational pl_out_fps(const pl_job *j, const pl_out_stream *o);
+void pl_encode_seg_start(pl_spawn *s);
+void pl_encode_vseg_start(pl_spawn *s);
 
 #endif

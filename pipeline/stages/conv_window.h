@@ -5,22 +5,9 @@
 
 #include <stdbool.h>
 
-#include "pipeline/pl_internal.h"
+#include "pipeline/pl_spawn.h"
 
-/* The decoders serve every output and cut only to the union of their
- * windows (pl_job_windows); the first stage of an output of its own cuts
- * to that output's, so one output ending never ends another. */
-typedef struct conv_window {
-  pl_trim w;
-  bool on;   /* narrower than the input's: cut here */
-  bool done; /* past its end: the converter drains, then the stage ends */
-  /* The output's own -ss/-t on the filters' output (pl_job.cut_after). */
-  pl_trim post;
-  bool post_on, post_done;
-} conv_window;
-
-/* kind_bit: 1 for a video stage, 2 for an audio one (pl_job.cut_after). */
-void conv_window_init(conv_window *cw, const pl_job *job, unsigned kind_bit);
+/* conv_window (pl_spawn.h): main sets it at spawn, the stage keeps it. */
 /* Consumes in when it is outside the window (true: 'done' may now be set);
  * otherwise its timestamp counts from the window's start, as ffmpeg's
  * output -ss makes it. */

@@ -13,10 +13,6 @@
 #include "pipeline/pl_vsync.h"
 #include "pipeline/stages/conv_window.h"
 
-static const pl_out_stream *out_stream(const pl_stage *st) {
-  return &st->job->out[st->node->out_stream];
-}
-
 /* ---- the graph's text ---------------------------------------------------------- */
 
 /* ffmpeg's autorotation: the display matrix becomes transpose / flips before
@@ -39,104 +35,88 @@ void pl_conv_rotation(const pl_stream_info *si, AVBPrint *bp) {
     av_bprintf(bp, "vflip,");
 }
 
-/* True when the output's pictures are turned here (the muxer then leaves the
- * display matrix out, as ffmpeg does). */
-bool pl_conv_rotates(const pl_job *j, int in_index) {
-  return j->autorotate && j->info.st[in_index].has_matrix;
-}
-
 /* Source -> [rotation] -> user's chain -> -s scale -> -aspect setdar ->
  * what the encoder accepts. After the first graph the output keeps its size
  * and format, as ffmpeg's rebuilt graphs do. */
-static int video_desc(const pl_job *j, const pl_out_stream *o, const int *fixed, AVBPrint *bp) {
+static int video_desc(const pl_conv_set *c, const int *fixed, AVBPrint *bp) {
   /* A filter_complex output was turned at the graph's input, as ffmpeg's. */
-  if (j->autorotate && o->fc_out < 0) pl_conv_rotation(&j->info.st[o->in_index], bp);
-  if (j->vf && *j->vf && o->fc_out < 0) av_bprintf(bp, "%s,", j->vf);
+  if (c->autorotate && !c->fc) pl_conv_rotation(&c->in, bp);
+  if (c->chain && *c->chain && !c->fc) av_bprintf(bp, "%s,", c->chain);
   if (fixed)
     av_bprintf(bp, "scale=%d:%d,", fixed[0], fixed[1]);
-  else if (j->width || j->height)
-    av_bprintf(bp, "scale=%d:%d,", j->width ? j->width : -1, j->height ? j->height : -1);
-  if (j->aspect) {
+  else if (c->width || c->height)
+    av_bprintf(bp, "scale=%d:%d,", c->width ? c->width : -1, c->height ? c->height : -1);
+  if (c->aspect) {
     char dar[64];
-    snprintf(dar, sizeof dar, "%s", j->aspect);
+    snprintf(dar, sizeof dar, "%s", c->aspect);
     for (char *c = dar; *c; c++)
       if (*c == ':') *c = '/';
     av_bprintf(bp, "setdar=dar=%s,", dar);
   }
   char fmt[1024];
-  enum AVPixelFormat want = fixed ? fixed[2] : j->pix_fmt ? av_get_pix_fmt(j->pix_fmt) : -1;
-  int r = cx_fgraph_enc_video(o->encoder, want, fmt, sizeof fmt);
+  enum AVPixelFormat want = fixed ? fixed[2] : c->pix_fmt ? av_get_pix_fmt(c->pix_fmt) : -1;
+  int r = cx_fgraph_enc_video(c->encoder, want, fmt, sizeof fmt);
   if (r < 0) return r;
   av_bprintf(bp, "%s", *fmt ? fmt : "null");
   return av_bprint_is_complete(bp) ? 0 : AVERROR(ENOMEM);
 }
 
 /* -channel_layout's layout, unless a later -ac changed the count. */
-static bool named_layout(const pl_job *j, AVChannelLayout *l) {
-  if (!j->ch_layout) return false;
-  if (av_channel_layout_from_string(l, j->ch_layout) >= 0 && l->nb_channels == j->ac) return true;
+static bool named_layout(const pl_conv_set *c, AVChannelLayout *l) {
+  if (!c->ch_layout) return false;
+  if (av_channel_layout_from_string(l, c->ch_layout) >= 0 && l->nb_channels == c->ac) return true;
   av_channel_layout_uninit(l);
   return false;
 }
 
-static bool has_video(const pl_job *j) {
-  for (int k = 0; k < j->nout; k++)
-    if (j->out[k].type == AVMEDIA_TYPE_VIDEO) return true;
-  return false;
-}
-
-static int audio_desc(const pl_job *j, const pl_out_stream *o, const int *fixed,
-                      const AVChannelLayout *fixed_layout, AVBPrint *bp) {
+static int audio_desc(const pl_conv_set *c, const int *fixed, const AVChannelLayout *fixed_layout,
+                      AVBPrint *bp) {
   /* ffmpeg 5.1 forwards -async to an aresample before the user's chain. */
-  if (j->async > 0 && o->fc_out < 0)
-    av_bprintf(bp, "aresample=async=%d:min_hard_comp=0.100000:first_pts=0,", j->async);
-  if (j->af && *j->af && o->fc_out < 0) av_bprintf(bp, "%s,", j->af);
+  if (c->async > 0 && !c->fc)
+    av_bprintf(bp, "aresample=async=%d:min_hard_comp=0.100000:first_pts=0,", c->async);
+  if (c->chain && *c->chain && !c->fc) av_bprintf(bp, "%s,", c->chain);
   AVChannelLayout want = {0};
   if (fixed_layout)
     av_channel_layout_copy(&want, fixed_layout);
-  else if (j->ac > 0 && !named_layout(j, &want))
-    av_channel_layout_default(&want, j->ac);
+  else if (c->ac > 0 && !named_layout(c, &want))
+    av_channel_layout_default(&want, c->ac);
   char fmt[1024];
-  int r = cx_fgraph_enc_audio(o->encoder,
+  int r = cx_fgraph_enc_audio(c->encoder,
                               fixed           ? fixed[0]
-                              : j->sample_fmt ? av_get_sample_fmt(j->sample_fmt)
+                              : c->sample_fmt ? av_get_sample_fmt(c->sample_fmt)
                                               : AV_SAMPLE_FMT_NONE,
-                              fixed ? fixed[1] : j->ar, &want, fmt, sizeof fmt);
+                              fixed ? fixed[1] : c->ar, &want, fmt, sizeof fmt);
   av_channel_layout_uninit(&want);
   if (r < 0) return r;
   av_bprintf(bp, "%s", *fmt ? fmt : "anull");
-  /* As ffmpeg 5.1: -apad pads only an output that ends with its shortest
-   * stream and has a video stream to end it. */
-  if (j->apad && j->shortest && has_video(j))
-    av_bprintf(bp, ",apad%s%s", *j->apad ? "=" : "", j->apad);
+  /* After the conversion for the encoder, as ffmpeg's -apad. */
+  if (c->apad) av_bprintf(bp, ",apad%s%s", *c->apad ? "=" : "", c->apad);
   return av_bprint_is_complete(bp) ? 0 : AVERROR(ENOMEM);
 }
 
 /* Builds the graph for frame in; a failure is the user's chain (or our
  * options) refused by libavfilter: a usage error naming the filter. */
-static int graph_open(pl_stage *st, cx_fgraph **g, AVBPrint *desc, const pl_msg *in,
-                      AVRational frame_rate) {
+static int graph_open(pl_stage *st, const pl_conv_set *c, cx_fgraph **g, AVBPrint *desc,
+                      const pl_msg *in, AVRational frame_rate) {
   cx_fgraph_opts go = {0};
-  go.type = st->job->out[st->node->out_stream].type;
+  go.type = c->type;
   go.desc = desc->str;
   go.in_tb = in->tb;
   go.frame_rate = frame_rate;
-  go.threads = st->job->threads;
+  go.threads = c->threads;
   /* ffmpeg's scaler options: its bicubic default, then -sws_flags. */
   char sws[256];
-  snprintf(sws, sizeof sws, "flags=bicubic%s%s", st->job->sws_flags ? ":sws_flags=" : "",
-           st->job->sws_flags ? st->job->sws_flags : "");
+  snprintf(sws, sizeof sws, "flags=bicubic%s%s", c->sws_flags ? ":sws_flags=" : "",
+           c->sws_flags ? c->sws_flags : "");
   go.sws_opts = sws;
-  char swr[512];
-  pl_job_swr_opts(st->job, swr, sizeof swr);
-  go.swr_opts = swr;
+  go.swr_opts = c->swr;
   char err[CX_ERRLEN] = "";
   pl_log_error_clear();
   int r = cx_fgraph_open(g, &go, in->frame, err);
   if (r < 0) {
     /* libavfilter's own line names the filter instance and the reason. */
     const char *why = pl_log_error_first();
-    const char *chain = go.type == AVMEDIA_TYPE_VIDEO ? st->job->vf : st->job->af;
+    const char *chain = c->chain;
     /* Memory is no option of the user's, and a graph without the user's
      * chain (only the conversions for the encoder) names none. */
     if (r == AVERROR(ENOMEM))
@@ -155,6 +135,7 @@ static int graph_open(pl_stage *st, cx_fgraph **g, AVBPrint *desc, const pl_msg 
 /* ---- video -------------------------------------------------------------------- */
 
 typedef struct vconv_impl {
+  pl_conv_set *set;
   cx_fgraph *g;
   bool g_eof;              /* EOF sent into the graph (input end or the window's) */
   bool fixed;              /* the first graph is built: its output size and format stay */
@@ -171,8 +152,8 @@ typedef struct vconv_impl {
 
 /* x264 and x265 refuse odd sizes in subsampled formats, which inputs such
  * as 161x121 VP9 have: when the user chose no size, drop the odd line. */
-static bool odd_for_encoder(const pl_job *j, const char *encoder, const cx_fgraph_out *go) {
-  if (j->width || j->height || j->vf || strncmp(encoder, "libx26", 6) != 0) return false;
+static bool odd_for_encoder(const pl_conv_set *c, const cx_fgraph_out *go) {
+  if (c->width || c->height || c->chain || strncmp(c->encoder, "libx26", 6) != 0) return false;
   const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(go->format);
   if (!d || (!d->log2_chroma_w && !d->log2_chroma_h)) return false;
   return (go->w & 1) || (go->h & 1);
@@ -181,26 +162,25 @@ static bool odd_for_encoder(const pl_job *j, const char *encoder, const cx_fgrap
 static int vgraph_open(pl_filter *f, const pl_msg *in) {
   vconv_impl *x = f->impl;
   pl_stage *st = f->st;
-  const pl_job *j = st->job;
-  const pl_out_stream *o = out_stream(st);
+  const pl_conv_set *c = x->set;
   AVBPrint desc;
   av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
-  int r = video_desc(j, o, x->fixed ? x->fix : NULL, &desc);
+  int r = video_desc(c, x->fixed ? x->fix : NULL, &desc);
   /* A filter_complex output's rate is its graph's (the frames carry it). */
-  AVRational fr = o->fc_out >= 0 ? in->rate : j->info.st[o->in_index].fps;
-  if (r >= 0) r = graph_open(st, &x->g, &desc, in, fr);
+  AVRational fr = c->fc ? in->rate : c->in.fps;
+  if (r >= 0) r = graph_open(st, c, &x->g, &desc, in, fr);
   if (r >= 0 && !x->fixed) {
     cx_fgraph_out go = cx_fgraph_output(x->g);
-    if (o->fc_out < 0 && odd_for_encoder(j, o->encoder, &go)) {
-      pl_stage_log(st, AV_LOG_WARNING, "%dx%d is odd; %s gets %dx%d", go.w, go.h, o->encoder,
+    if (!c->fc && odd_for_encoder(c, &go)) {
+      pl_stage_log(st, AV_LOG_WARNING, "%dx%d is odd; %s gets %dx%d", go.w, go.h, c->encoder,
                    go.w & ~1, go.h & ~1);
       cx_fgraph_close(&x->g);
       x->fix[0] = go.w & ~1;
       x->fix[1] = go.h & ~1;
       x->fix[2] = go.format;
       av_bprint_clear(&desc);
-      r = video_desc(j, o, x->fix, &desc);
-      if (r >= 0) r = graph_open(st, &x->g, &desc, in, fr);
+      r = video_desc(c, x->fix, &desc);
+      if (r >= 0) r = graph_open(st, c, &x->g, &desc, in, fr);
       if (r >= 0) go = cx_fgraph_output(x->g);
     }
     x->fix[0] = go.w;
@@ -220,22 +200,20 @@ static int vgraph_open(pl_filter *f, const pl_msg *in) {
  * frames last 1/(the graph's rate), as in ffmpeg's do_video_out. */
 static int vsync_open(pl_filter *f) {
   vconv_impl *x = f->impl;
-  const pl_job *j = f->st->job;
-  const pl_out_stream *o = out_stream(f->st);
+  const pl_conv_set *c = x->set;
   cx_fgraph_out go = cx_fgraph_output(x->g);
   AVRational in_fps = go.frame_rate;
-  if (in_fps.num <= 0 || in_fps.den <= 0) in_fps = j->info.st[o->in_index].fps;
-  AVRational fps = j->rate;
+  if (in_fps.num <= 0 || in_fps.den <= 0) in_fps = c->in.fps;
+  AVRational fps = c->rate;
   if (fps.num <= 0 || fps.den <= 0) fps = in_fps;
-  if (fps.num <= 0 || fps.den <= 0) fps = pl_out_fps(j, o);
+  if (fps.num <= 0 || fps.den <= 0) fps = c->out_fps;
   pl_vsync_cfg vc = {0};
-  vc.mode = pl_vsync_resolve(j->vsync, j->out_format, j->info.nstreams);
+  vc.mode = c->vsync;
   vc.in_tb = go.tb;
   vc.in_fps = in_fps;
   vc.out_fps = fps;
-  /* As ffmpeg: frames last their packet's duration only without any filter graph given. */
-  vc.pkt_durations = !j->vf_set && !j->fc.nout;
-  vc.end_us = j->t_us;
+  vc.pkt_durations = c->pkt_durations;
+  vc.end_us = c->t_us;
   x->out_tb = av_inv_q(fps);
   int r = pl_vsync_open(&x->vs, &vc);
   if (r < 0)
@@ -333,7 +311,7 @@ static int vgraph_pull(pl_filter *f) {
 
 static int vconv_drain(pl_filter *f, pl_msg **out) {
   vconv_impl *x = f->impl;
-  int max = f->st->job->max_vframes;
+  int max = x->set->max_vframes;
   if (max > 0 && x->emitted >= max) {
     /* -frames:v, counted as ffmpeg does, after the frame rate: this output's
      * video ends like a window, the other streams go on. */
@@ -378,6 +356,7 @@ static void vconv_destroy(pl_filter *f) {
   pl_vsync_close(&x->vs);
   av_frame_free(&x->tmp);
   av_frame_free(&x->frame);
+  pl_conv_set_free(x->set);
   free(x);
   f->impl = NULL;
 }
@@ -385,20 +364,24 @@ static void vconv_destroy(pl_filter *f) {
 static const pl_filter_ops vconv_ops = {vconv_feed, vconv_drain, vconv_destroy};
 
 void pl_vconv_entry(iso_value *msg) {
-  pl_job *job = pl_job_take(msg);
-  if (!job) return;
+  pl_spawn *s = pl_spawn_take(msg);
+  if (!s) return;
   vconv_impl *x = calloc(1, sizeof *x);
-  if (!x) {
-    pl_job_free(job);
+  if (!x || !s->conv) {
+    free(x);
+    pl_spawn_free(s);
     return;
   }
-  conv_window_init(&x->win, job, 1);
-  pl_filter_start(job, &vconv_ops, x, pl_link_capacity(job, job->self));
+  x->set = s->conv;
+  s->conv = NULL;
+  x->win = x->set->win;
+  pl_filter_start(s, &vconv_ops, x);
 }
 
 /* ---- audio --------------------------------------------------------------------- */
 
 typedef struct aconv_impl {
+  pl_conv_set *set;
   cx_fgraph *g;
   bool g_eof;
   bool fixed; /* the first graph is built: its output format, rate, layout stay */
@@ -415,10 +398,9 @@ static int agraph_open(pl_filter *f, const pl_msg *in) {
   pl_stage *st = f->st;
   AVBPrint desc;
   av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
-  int r = audio_desc(st->job, out_stream(st), x->fixed ? x->fix : NULL,
-                     x->fixed ? &x->fix_layout : NULL, &desc);
+  int r = audio_desc(x->set, x->fixed ? x->fix : NULL, x->fixed ? &x->fix_layout : NULL, &desc);
   if (r >= 0)
-    r = graph_open(st, &x->g, &desc, in, (AVRational){0, 0});
+    r = graph_open(st, x->set, &x->g, &desc, in, (AVRational){0, 0});
   else if (!st->ended)
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
   av_bprint_finalize(&desc, NULL);
@@ -512,6 +494,7 @@ static void aconv_destroy(pl_filter *f) {
   cx_fgraph_close(&x->g);
   av_frame_free(&x->frame);
   av_channel_layout_uninit(&x->fix_layout);
+  pl_conv_set_free(x->set);
   free(x);
   f->impl = NULL;
 }
@@ -519,13 +502,16 @@ static void aconv_destroy(pl_filter *f) {
 static const pl_filter_ops aconv_ops = {aconv_feed, aconv_drain, aconv_destroy};
 
 void pl_aconv_entry(iso_value *msg) {
-  pl_job *job = pl_job_take(msg);
-  if (!job) return;
+  pl_spawn *s = pl_spawn_take(msg);
+  if (!s) return;
   aconv_impl *x = calloc(1, sizeof *x);
-  if (!x) {
-    pl_job_free(job);
+  if (!x || !s->conv) {
+    free(x);
+    pl_spawn_free(s);
     return;
   }
-  conv_window_init(&x->win, job, 2);
-  pl_filter_start(job, &aconv_ops, x, pl_link_capacity(job, job->self));
+  x->set = s->conv;
+  s->conv = NULL;
+  x->win = x->set->win;
+  pl_filter_start(s, &aconv_ops, x);
 }

@@ -8,18 +8,15 @@
 #include "pipeline/pl_stage.h"
 
 typedef struct dec_impl {
-  int in_index; /* the input stream decoded */
-  int turns;    /* its pictures' quarter turns to upright, for the preview */
+  pl_dec_set *set;
   cx_dec *dec;
   AVRational tb;
   AVFrame *frame;
   /* The union of the outputs' windows, from the demux's start (0): with
    * one output, its -ss/-t; each output cuts its own from this. */
   pl_trim win;
-  AVRational sar; /* the container's aspect ratio, if it states one */
-  /* -r before -i: pictures are counted at this rate, their own timestamps
-   * ignored, as ffmpeg does (cfr_next is the next picture's number). */
-  AVRational cfr;
+  /* -r before -i (set->cfr): pictures are counted at that rate, their own
+   * timestamps ignored, as ffmpeg does; the next picture's number. */
   int64_t cfr_next;
   bool trimmed;
   uint64_t errors;
@@ -36,7 +33,7 @@ static void decode_error(pl_filter *f, int averr, const char *what) {
     pl_stage_fail_av(f->st, averr, "out of memory: a frame could not be decoded");
     return;
   }
-  if (f->st->job->fail_fast) {
+  if (x->set->fail_fast) {
     pl_stage_fail_av(f->st, averr, "%s: %s", what, why);
     return;
   }
@@ -46,24 +43,6 @@ static void decode_error(pl_filter *f, int averr, const char *what) {
   if (x->errors <= 5 || (x->errors & (x->errors - 1)) == 0)
     pl_stage_log(f->st, AV_LOG_WARNING, "%s, skipped (%llu so far): %s", what,
                  (unsigned long long)x->errors, why);
-}
-
-/* Input #0 is cut to the outputs' union window; a further input also to
- * its own -ss/-t (input options), placed at its -itsoffset. */
-static pl_trim input_window(const pl_job *j, int k, AVRational tb) {
-  int64_t start = 0, end = j->in_t_us;
-  bool cut = j->in_ss_us > 0;
-  if (k > 0 && k < j->ninputs) {
-    const pl_input *in = &j->in[k];
-    if (in->ss_us > 0) cut = true, start = in->offset_us > 0 ? in->offset_us : 0;
-    int64_t e = in->t_us >= 0 ? in->offset_us + in->t_us : -1;
-    if (e >= 0 && (end < 0 || e < end)) end = e;
-  }
-  pl_trim w = pl_trim_make(tb, start, end, cut);
-  /* Input #0's end is the outputs' (their -t, or an input -t composed into
-   * them); a further input's is its own input -t. */
-  w.whole_end = k == 0 && !j->t_from_input;
-  return w;
 }
 
 static int feed(pl_filter *f, pl_msg *in) {
@@ -76,21 +55,17 @@ static int feed(pl_filter *f, pl_msg *in) {
   if (in->kind == PL_M_PARAMS) {
     char err[CX_ERRLEN] = "";
     x->tb = in->tb;
-    /* Decoder options given before -i (-skip_frame nokey) reach this
-     * input's decoders, as in ffmpeg. */
-    const pl_stream_info *sin = &st->job->info.st[x->in_index];
-    int file = sin->file > 0 && sin->file < st->job->ninputs ? sin->file : 0;
-    const AVDictionary *dopts = file ? st->job->in[file].opts : st->job->in_opts;
+    const pl_dec_set *d = x->set;
     /* -c:v NAME before -i chooses the decoder. */
     char dk[8];
     snprintf(dk, sizeof dk, "dec:%c",
-             sin->type == AVMEDIA_TYPE_VIDEO   ? 'v'
-             : sin->type == AVMEDIA_TYPE_AUDIO ? 'a'
-                                               : 's');
-    const AVDictionaryEntry *named = av_dict_get(dopts, dk, NULL, 0);
-    if (!named) named = av_dict_get(dopts, "dec", NULL, 0);
-    int r = cx_dec_open2(&x->dec, in->par, in->tb, st->job->threads, named ? named->value : NULL,
-                         dopts, err);
+             d->type == AVMEDIA_TYPE_VIDEO   ? 'v'
+             : d->type == AVMEDIA_TYPE_AUDIO ? 'a'
+                                             : 's');
+    const AVDictionaryEntry *named = av_dict_get(d->opts, dk, NULL, 0);
+    if (!named) named = av_dict_get(d->opts, "dec", NULL, 0);
+    int r = cx_dec_open2(&x->dec, in->par, in->tb, d->threads, named ? named->value : NULL, d->opts,
+                         err);
     pl_msg_free(in);
     if (r < 0) {
       pl_stage_fail_av(st, r, "%s", err);
@@ -100,10 +75,8 @@ static int feed(pl_filter *f, pl_msg *in) {
     }
     /* -ss given by every output: the demux maps the earliest to 0, and
      * what precedes it is not shown. */
-    x->win = input_window(st->job, st->node->input, x->tb);
-    const pl_stream_info *si = &st->job->info.st[x->in_index];
-    if (si->type == AVMEDIA_TYPE_VIDEO && si->file >= 0 && si->file < st->job->ninputs)
-      x->cfr = st->job->in[si->file].rate;
+    x->win = pl_trim_make(x->tb, d->win_start_us, d->win_end_us, d->win_cut);
+    x->win.whole_end = d->whole_end;
     return 0;
   }
   if (in->kind != PL_M_PACKET || !x->dec || x->trimmed) {
@@ -143,9 +116,9 @@ static int drain(pl_filter *f, pl_msg **out) {
     st->decoded++;
     AVRational tb = x->tb;
     int64_t coded_pts = x->frame->pts;
-    if (x->cfr.num > 0 && !x->frame->nb_samples) {
+    if (x->set->cfr.num > 0 && !x->frame->nb_samples) {
       x->frame->pts = x->cfr_next++;
-      tb = av_inv_q(x->cfr);
+      tb = av_inv_q(x->set->cfr);
     }
     if (x->frame->nb_samples > 0 && x->frame->sample_rate > 0) {
       /* Audio leaves in 1/sample_rate: the sample count decides, the
@@ -155,8 +128,8 @@ static int drain(pl_filter *f, pl_msg **out) {
         x->frame->pts =
             av_rescale_delta(x->tb, x->frame->pts, sr, x->frame->nb_samples, &x->rd_last, sr);
       tb = sr;
-    } else if (x->sar.num > 0 && x->sar.den > 0)
-      x->frame->sample_aspect_ratio = x->sar;
+    } else if (x->set->sar.num > 0 && x->set->sar.den > 0)
+      x->frame->sample_aspect_ratio = x->set->sar;
     int t = pl_trim_frame(&x->win, x->frame, tb);
     if (t < 0) {
       av_frame_unref(x->frame);
@@ -168,13 +141,13 @@ static int drain(pl_filter *f, pl_msg **out) {
       return AVERROR_EOF;
     }
     if (!x->frame->nb_samples)
-      pl_preview_offer(st->job->preview, x->in_index, x->turns, x->frame, tb);
+      pl_preview_offer(x->set->preview, x->set->in_index, x->set->turns, x->frame, tb);
     pl_msg *m = pl_msg_new(PL_M_FRAME);
     if (!m) return AVERROR(ENOMEM);
     m->frame = x->frame;
     x->frame = NULL;
     m->tb = tb;
-    m->stamp = pl_prof_stamp_pop(st->prof, x->cfr.num > 0 && !m->frame->nb_samples
+    m->stamp = pl_prof_stamp_pop(st->prof, x->set->cfr.num > 0 && !m->frame->nb_samples
                                                ? coded_pts
                                                : av_rescale_q(m->frame->pts, tb, x->tb));
     *out = m;
@@ -189,6 +162,7 @@ static void destroy(pl_filter *f) {
   if (!x) return;
   cx_dec_close(&x->dec);
   av_frame_free(&x->frame);
+  pl_dec_set_free(x->set);
   free(x);
   f->impl = NULL;
 }
@@ -196,18 +170,17 @@ static void destroy(pl_filter *f) {
 static const pl_filter_ops dec_ops = {feed, drain, destroy};
 
 void pl_decode_entry(iso_value *msg) {
-  pl_job *job = pl_job_take(msg);
-  if (!job) return;
+  pl_spawn *s = pl_spawn_take(msg);
+  if (!s) return;
   dec_impl *x = calloc(1, sizeof *x);
-  if (!x) {
-    pl_job_free(job);
+  if (!x || !s->dec) {
+    free(x);
+    pl_spawn_free(s);
     return;
   }
+  x->set = s->dec;
+  s->dec = NULL;
   x->win = pl_trim_make(AV_TIME_BASE_Q, 0, -1, false);
-  const pl_node *nd = &job->node[job->self];
-  x->in_index = nd->in_stream;
-  x->sar = job->info.st[x->in_index].stream_sar;
-  x->turns = pl_preview_turns(job, x->in_index);
   x->rd_last = x->prev_pkt_pts = AV_NOPTS_VALUE;
-  pl_filter_start(job, &dec_ops, x, pl_link_capacity(job, job->self));
+  pl_filter_start(s, &dec_ops, x);
 }

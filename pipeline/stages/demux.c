@@ -23,6 +23,7 @@ typedef struct demux_link {
 
 typedef struct demux_impl {
   pl_stage *st;
+  pl_demux_set *set;
   cx_demux *d;
   int n; /* input streams */
   int nl;
@@ -33,7 +34,6 @@ typedef struct demux_impl {
   pl_msg *pending;     /* a packet waiting for its links' credits */
   uint64_t pending_to; /* the links it goes to (bit per link) */
   bool connected, stopping, paused;
-  int input; /* which input file (the node's) */
 } demux_impl;
 
 static bool any_blocked(const demux_impl *x) {
@@ -63,7 +63,7 @@ static void link_prepare(void *ctx, int i, pl_msg *m) {
   /* A copy cut later than the input starts at 0 too (each link holds its
    * own AVPacket, so the shift is this link's alone); with -copyts it gets
    * the input's timestamps back. */
-  int64_t shift = x->l[i].start - (x->l[i].copy && x->st->job->copyts ? x->l[i].restore : 0);
+  int64_t shift = x->l[i].start - (x->l[i].copy && x->set->copyts ? x->l[i].restore : 0);
   if (shift && m->pkt) {
     if (m->pkt->pts != AV_NOPTS_VALUE) m->pkt->pts -= shift;
     if (m->pkt->dts != AV_NOPTS_VALUE) m->pkt->dts -= shift;
@@ -103,10 +103,10 @@ static void read_one(demux_impl *x) {
   if (r < 0) {
     av_packet_free(&pkt);
     /* Interrupted by a cancel: the end of the input, as STOP would be. */
-    if (r != AVERROR_EOF && !pl_flag_interrupt(x->st->job->flag)) {
+    if (r != AVERROR_EOF && !pl_flag_interrupt(x->st->cfg.flag)) {
       char why[128];
       cx_errstr(r, why, sizeof why);
-      if (x->st->job->fail_fast) {
+      if (x->set->fail_fast) {
         pl_stage_fail_av(st, r, "read error: %s", why);
         return;
       }
@@ -257,7 +257,7 @@ static void on_finished(iso_link_tx *tx, void *ud) {
  * before it (the segment stage drops the frames before it), not at the
  * input's start. */
 static void seek_to_task(demux_impl *x, const pl_demux_plan *plan) {
-  if (!plan || plan->seek_us < 0 || x->input) return;
+  if (!plan || plan->seek_us < 0 || x->set->input) return;
   char err[CX_ERRLEN];
   /* Not seekable: the task reads from the start, slower but whole. */
   if (cx_demux_seek(x->d, plan->seek_us, err) < 0)
@@ -272,7 +272,6 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
   const pl_demux_plan *plan = m->plan;
   int nlinks = plan ? plan->n : 0;
   if (nlinks > m->nports) nlinks = m->nports;
-  const pl_job *opt = st->job;
   AVFormatContext *fmt = cx_demux_ctx(x->d);
   static const iso_link_tx_cbs cbs = {on_writable, on_finished};
   /* Streams nobody reads are not even parsed; for mpegts the start counts
@@ -286,13 +285,13 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     if (plan->l[k].stream >= 0 && plan->l[k].stream < x->n) used[plan->l[k].stream] = true;
   cx_demux_select(x->d, used);
   free(used);
-  if (!pl_tsfix_init(&x->tsfix, fmt, true, st->job->dts_delta_us)) {
+  if (!pl_tsfix_init(&x->tsfix, fmt, true, x->set->dts_delta_us)) {
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
     return;
   }
-  const pl_input *inp = &st->job->in[x->input];
+  const pl_demux_set *inp = x->set;
   int64_t start_us = cx_demux_start_us(x->d) - inp->offset_us;
-  int64_t in_end_us = x->input > 0 && inp->t_us >= 0 ? inp->offset_us + inp->t_us : -1;
+  int64_t in_end_us = inp->input > 0 && inp->t_us >= 0 ? inp->offset_us + inp->t_us : -1;
   for (int k = 0; k < nlinks; k++) {
     const pl_demux_link *dl = &plan->l[k];
     int i = dl->stream;
@@ -302,7 +301,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     demux_link *l = &x->l[x->nl];
     l->stream = i;
     l->copy = dl->copy;
-    if (!pl_outlink_open(st, &l->out, sp, &cbs, x, dl->to, (uint32_t)opt->queue_pkts)) {
+    if (!pl_outlink_open(st, &l->out, sp, &cbs, x, dl->to, x->set->link_cap)) {
       pl_stage_fail(st, ISO_ENOMEM, "cannot create link");
       return;
     }
@@ -313,7 +312,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     int64_t end_us = dl->end_us;
     if (dl->copy && in_end_us >= 0 && (end_us < 0 || in_end_us < end_us)) end_us = in_end_us;
     l->end = end_us >= 0 ? av_rescale_q(end_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
-    int64_t zero = opt->start_at_zero && fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
+    int64_t zero = x->set->start_at_zero && fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
     /* -copyts gives back the input's start, not its -itsoffset. */
     /* An output -ss is taken off, as ffmpeg's stream copy does. */
     l->from_key = dl->out_ss_us > 0;
@@ -365,6 +364,7 @@ static void destroy(pl_stage *st) {
     if (x->l[i].out.tx && !st->links_gone) iso_link_tx_free(x->l[i].out.tx);
   }
   cx_demux_close(&x->d);
+  pl_demux_set_free(x->set);
   free(x);
 }
 
@@ -386,8 +386,8 @@ static void describe(demux_impl *x, pl_input_info *info) {
   info->start_us = cx_demux_start_us(x->d);
   /* A further input's length on the output's clock: read from its -ss for
    * its -t, shifted by its -itsoffset (progress takes the longest). */
-  const pl_input *in = &x->st->job->in[x->input];
-  if (x->input > 0 && info->duration_us != AV_NOPTS_VALUE) {
+  const pl_demux_set *in = x->set;
+  if (in->input > 0 && info->duration_us != AV_NOPTS_VALUE) {
     int64_t d = info->duration_us - (in->ss_us > 0 ? in->ss_us : 0);
     if (in->t_us >= 0 && in->t_us < d) d = in->t_us;
     info->duration_us = (d > 0 ? d : 0) + in->offset_us;
@@ -396,7 +396,7 @@ static void describe(demux_impl *x, pl_input_info *info) {
   for (int i = 0; i < info->nstreams; i++) {
     AVStream *s = fmt->streams[i];
     pl_stream_info *si = &info->st[i];
-    si->file = x->input;
+    si->file = x->set->input;
     si->index = i;
     si->type = s->codecpar->codec_type;
     si->codec_id = s->codecpar->codec_id;
@@ -430,34 +430,35 @@ static const char *strip_url(const char *err, const char *url) {
 }
 
 void pl_demux_entry(iso_value *msg) {
-  pl_job *job = pl_job_take(msg);
-  if (!job) return;
+  pl_spawn *s = pl_spawn_take(msg);
+  if (!s) return;
   demux_impl *x = calloc(1, sizeof *x);
-  if (!x) {
-    pl_job_free(job);
+  if (!x || !s->demux) {
+    free(x);
+    pl_spawn_free(s);
     return;
   }
-  pl_stage *st = pl_stage_new(job, &demux_ops, x);
+  x->set = s->demux;
+  s->demux = NULL;
+  pl_stage *st = pl_stage_new(s, &demux_ops, x);
   if (!st) {
+    pl_demux_set_free(x->set);
     free(x);
     return;
   }
   x->st = st;
-  x->input = job->self >= 0 && job->self < job->ninputs ? job->self : 0;
   pl_stage_enter(st);
-  const pl_input *in = &job->in[x->input];
+  const pl_demux_set *in = x->set;
   cx_demux_opts o = {0};
-  o.format = x->input ? in->format : job->input_format;
-  o.protocol_whitelist = job->protocol_whitelist;
-  o.allow_formats = job->allow_formats;
-  /* Input #0: the earliest output's -ss; a further input: its own. */
-  o.start_us = x->input ? (in->ss_us > 0 ? in->ss_us : 0) : job->in_ss_us;
-  const AVDictionary *fo = x->input ? in->opts : job->in_opts;
-  if (fo && av_dict_copy(&o.fmt_opts, fo, 0) < 0) o.fmt_opts = NULL;
-  const char *path = pl_input_path(job, x->input);
+  o.format = in->format;
+  o.protocol_whitelist = in->protocol_whitelist;
+  o.allow_formats = in->allow_formats;
+  o.start_us = in->start_us;
+  if (in->opts && av_dict_copy(&o.fmt_opts, in->opts, 0) < 0) o.fmt_opts = NULL;
+  const char *path = pl_stage_file(st);
   o.interrupt = pl_flag_interrupt;
-  o.interrupt_opaque = job->flag;
-  o.io = x->input == 0 && job->in_io.read ? &job->in_io : NULL; /* input #0 only */
+  o.interrupt_opaque = st->cfg.flag;
+  o.io = in->io.read ? &in->io : NULL;
   char rate[48] = "";
   if (in->rate.num > 0) {
     snprintf(rate, sizeof rate, "%d/%d", in->rate.num, in->rate.den);
@@ -480,7 +481,7 @@ void pl_demux_entry(iso_value *msg) {
   /* Cancelled while opening (a silent network peer): nothing to report,
    * also when the open returned what it had (a probe cut short by the
    * cancel describes the input wrongly). */
-  if (pl_flag_interrupt(job->flag)) {
+  if (pl_flag_interrupt(st->cfg.flag)) {
     pl_stage_end(st, true);
     pl_stage_leave(st, false);
     return;
@@ -502,10 +503,10 @@ void pl_demux_entry(iso_value *msg) {
     return;
   }
   describe(x, m->info);
-  m->stage = job->self;
+  m->stage = st->cfg.self;
   m->ports[0] = iso_sendport_ref(st->ctl_sp);
   m->nports = 1;
   /* Lost, main would wait for it forever: end, main sees the exit. */
-  if (pl_msg_send(job->main_sp, m) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+  if (pl_msg_send(st->cfg.main_sp, m) != ISO_OK) pl_stage_fail(st, ISO_ENOMEM, "out of memory");
   pl_stage_leave(st, false);
 }

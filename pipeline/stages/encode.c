@@ -9,6 +9,7 @@
 #include "pipeline/pl_stage.h"
 
 typedef struct enc_impl {
+  pl_enc_set *set;
   cx_enc *enc;
   cx_aconv *rc; /* re-chunker for encoders with a fixed frame size */
   bool enc_flushed, params_sent;
@@ -26,12 +27,16 @@ static void fail_av(pl_stage *st, int averr, const char *what) {
   pl_stage_fail_av(st, averr, "%s: %s", what, cx_errstr(averr, why, sizeof why));
 }
 
-int pl_enc_open(const pl_job *j, int out_stream, const AVFrame *fr, AVRational in_tb, cx_enc **enc,
+int pl_enc_open(const pl_enc_set *e, const AVFrame *fr, AVRational in_tb, cx_enc **enc,
                 cx_aconv **rc, int *quality, char *err) {
-  const pl_out_stream *o = &j->out[out_stream];
-  bool video = o->type == AVMEDIA_TYPE_VIDEO;
-  AVDictionary *opts = pl_job_opts_for(j, video ? 'v' : 'a');
-  double q = video ? j->qv : j->qa;
+  bool video = e->type == AVMEDIA_TYPE_VIDEO;
+  AVDictionary *opts = NULL;
+  if (av_dict_copy(&opts, e->opts, 0) < 0) {
+    av_dict_free(&opts);
+    snprintf(err, CX_ERRLEN, "out of memory");
+    return AVERROR(ENOMEM);
+  }
+  double q = e->q;
   *quality = 0;
   if (q >= 0) {
     /* ffmpeg's -q: a fixed quantizer, as lambda, also stamped on each frame. */
@@ -40,14 +45,14 @@ int pl_enc_open(const pl_job *j, int out_stream, const AVFrame *fr, AVRational i
     av_dict_set_int(&opts, "global_quality", *quality, 0);
   }
   cx_enc_opts eo = {0};
-  eo.codec = o->encoder;
+  eo.codec = e->encoder;
   eo.default_codec_id = AV_CODEC_ID_NONE;
-  eo.type = o->type;
+  eo.type = e->type;
   eo.time_base = in_tb;
   eo.crf = -1;
   eo.gop = -1;
-  eo.threads = j->threads;
-  eo.global_header = j->global_header;
+  eo.threads = e->threads;
+  eo.global_header = e->global_header;
   eo.opts = &opts;
   if (video) {
     eo.width = fr->width;
@@ -61,15 +66,15 @@ int pl_enc_open(const pl_job *j, int out_stream, const AVFrame *fr, AVRational i
     eo.colorspace = fr->colorspace;
     eo.chroma_location = fr->chroma_location;
     eo.framerate = av_inv_q(in_tb);
-    eo.bit_rate = j->bv;
-    eo.crf = j->crf;
-    eo.preset = j->preset;
-    eo.gop = j->gop;
+    eo.bit_rate = e->bit_rate;
+    eo.crf = e->crf;
+    eo.preset = e->preset;
+    eo.gop = e->gop;
   } else {
     eo.sample_rate = fr->sample_rate;
     eo.sample_fmt = fr->format;
     eo.ch_layout = fr->ch_layout;
-    eo.bit_rate = j->ba;
+    eo.bit_rate = e->bit_rate;
   }
   pl_log_error_clear();
   int r = cx_enc_open(enc, &eo, err);
@@ -104,17 +109,16 @@ static int enc_open(pl_filter *f, const pl_msg *in) {
   enc_impl *x = f->impl;
   pl_stage *st = f->st;
   char err[CX_ERRLEN] = "";
-  int r = pl_enc_open(st->job, st->node->out_stream, in->frame, in->tb, &x->enc, &x->rc,
-                      &x->quality, err);
+  int r = pl_enc_open(x->set, in->frame, in->tb, &x->enc, &x->rc, &x->quality, err);
   if (r < 0) {
     pl_stage_fail_av(st, r, "%s", err);
     return r;
   }
   x->tb = cx_enc_time_base(x->enc);
-  const pl_job *j = st->job;
-  if (j->force_kf && j->out[st->node->out_stream].type == AVMEDIA_TYPE_VIDEO &&
-      (r = pl_fkf_new(&x->fkf, j, j->force_kf, x->tb)) < 0) {
-    pl_stage_fail_av(st, r, "force_key_frames '%s'", j->force_kf);
+  const pl_enc_set *e = x->set;
+  if (e->force_kf && e->type == AVMEDIA_TYPE_VIDEO &&
+      (r = pl_fkf_new(&x->fkf, e->force_kf, e->chapters, e->nchapters, x->tb)) < 0) {
+    pl_stage_fail_av(st, r, "force_key_frames '%s'", e->force_kf);
     return r;
   }
   return 0;
@@ -233,6 +237,7 @@ static void enc_destroy(pl_filter *f) {
   cx_enc_close(&x->enc);
   cx_aconv_close(&x->rc);
   av_frame_free(&x->tmp);
+  pl_enc_set_unref(&x->set);
   free(x);
   f->impl = NULL;
 }
@@ -240,36 +245,36 @@ static void enc_destroy(pl_filter *f) {
 static const pl_filter_ops enc_ops = {enc_feed, enc_drain, enc_destroy};
 
 void pl_encode_entry(iso_value *msg) {
-  pl_job *job = pl_job_take(msg);
-  if (!job) return;
-  int os = job->self >= 0 ? job->node[job->self].out_stream : -1;
-  int nseg = pl_seg_count(job, os);
-  bool cluster = job->seg_task >= 0 || job->seg_join;
-  bool video = os >= 0 && job->out[os].type == AVMEDIA_TYPE_VIDEO;
-  if (nseg > 1) {
-    if (video)
-      pl_encode_vseg_start(job, nseg);
+  pl_spawn *s = pl_spawn_take(msg);
+  if (!s) return;
+  const pl_enc_set *e = s->enc;
+  if (!e) {
+    pl_spawn_free(s);
+    return;
+  }
+  bool cluster = e->seg_task >= 0 || e->seg_join;
+  if (e->nseg > 1) {
+    if (e->type == AVMEDIA_TYPE_VIDEO)
+      pl_encode_vseg_start(s);
     else
-      pl_encode_seg_start(job, nseg);
+      pl_encode_seg_start(s);
     return;
   }
   /* Asked for segments this stream cannot have: it says why it runs serial. */
-  const char *why = os >= 0 && (job->segments > 1 || cluster) ? pl_seg_serial_why(job, os) : NULL;
+  const char *why = (e->segments > 1 || cluster) && e->serial_why[0] ? e->serial_why : NULL;
   enc_impl *x = calloc(1, sizeof *x);
   if (!x) {
-    pl_job_free(job);
+    pl_spawn_free(s);
     return;
   }
-  char name[64] = "?";
-  if (job->self >= 0)
-    snprintf(name, sizeof name, "%s", job->out[job->node[job->self].out_stream].encoder);
-  pl_filter *f = pl_filter_start(job, &enc_ops, x, pl_link_capacity(job, job->self));
+  x->set = pl_enc_set_ref(s->enc);
+  pl_filter *f = pl_filter_start(s, &enc_ops, x);
   if (f && why && !cluster)
-    pl_stage_log(f->st, AV_LOG_WARNING, "segments: %s runs serial: %s", name, why);
+    pl_stage_log(f->st, AV_LOG_WARNING, "segments: %s runs serial: %s", x->set->encoder, why);
   /* A cluster run encodes nothing whole: every encoded stream is cut. */
   if (f && cluster)
     pl_stage_fail(f->st, ISO_EINVAL,
                   "cluster: encoder %s cannot be cut into segments: %s; give -c copy or "
                   "-vn/-an for the other streams",
-                  name, why ? why : "it is not cut");
+                  x->set->encoder, why ? why : "it is not cut");
 }

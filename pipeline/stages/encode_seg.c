@@ -9,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libavutil/crc.h>
-
 #include "pipeline/stages/encode_seg.h"
 
 /* ---- the stage: cuts the stream into segments and joins their packets ----- */
@@ -35,22 +33,7 @@ typedef struct seg_impl {
 } seg_impl;
 
 static void seg_path(const seg_impl *x, int k, char *path, size_t n) {
-  snprintf(path, n, "%s/seg-%d.nut", x->f->st->job->seg_dir, k);
-}
-
-/* A cluster run's input: its size and modification time, so the join takes
- * no segment a run on another input left (or on this one before it
- * changed). The tasks and the join see the input on shared storage, where
- * device numbers differ between nodes: they are not part of it. */
-int64_t pl_seg_run_id(const pl_job *j) {
-  struct stat sb;
-  if (!j->input || stat(j->input, &sb) < 0) return 0;
-  char key[64];
-  int n = snprintf(key, sizeof key, "%lld|%lld.%09ld", (long long)sb.st_size,
-                   (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
-  if (n < 0 || (size_t)n >= sizeof key) return 0;
-  uint32_t crc = av_crc(av_crc_get_table(AV_CRC_32_IEEE), 0, (const uint8_t *)key, (size_t)n);
-  return crc ? crc : 1;
+  snprintf(path, n, "%s/seg-%d.nut", x->run.set->seg_dir, k);
 }
 
 /* "segment k", and in a join the file it came from. */
@@ -188,7 +171,8 @@ static int start(seg_impl *x, const pl_msg *in) {
   int q;
   char err[CX_ERRLEN] = "";
   AVRational tb = {1, in->frame->sample_rate};
-  int r = pl_enc_open(st->job, st->node->out_stream, in->frame, tb, &enc, &rc, &q, err);
+  const pl_enc_set *e = x->run.set;
+  int r = pl_enc_open(e, in->frame, tb, &enc, &rc, &q, err);
   if (r < 0) {
     pl_stage_fail(st, ISO_EMEDIA, "%s", err);
     return r;
@@ -213,14 +197,13 @@ static int start(seg_impl *x, const pl_msg *in) {
     pl_stage_fail(st, ISO_EINVAL,
                   "segments: encoder %s has no fixed frame size, so its segments cannot be "
                   "joined; use segments 1",
-                  st->job->out[st->node->out_stream].encoder);
+                  e->encoder);
     return AVERROR(EINVAL);
   }
   x->sample_rate = in->frame->sample_rate;
-  if (x->task >= 0 || x->join) x->run_id = pl_seg_run_id(st->job);
-  int64_t dur = pl_seg_input_us(st->job);
-  const char *name = st->job->out[st->node->out_stream].encoder;
-  pl_seg_plan_make(&x->plan, x->run.nseg, fs, delay, x->sample_rate, dur, pl_seg_join_range(name));
+  if (x->task >= 0 || x->join) x->run_id = e->run_id;
+  pl_seg_plan_make(&x->plan, x->run.nseg, fs, delay, x->sample_rate, e->input_us,
+                   pl_seg_join_range(e->encoder));
   x->base = in->frame->pts == AV_NOPTS_VALUE ? 0 : av_rescale_q(in->frame->pts, in->tb, tb);
   x->started = true;
   pl_stage_log(st, AV_LOG_VERBOSE,
@@ -392,18 +375,19 @@ static void seg_destroy(pl_filter *f) {
 
 static const pl_filter_ops seg_ops = {seg_feed, seg_drain, seg_destroy};
 
-void pl_encode_seg_start(pl_job *job, int nseg) {
+void pl_encode_seg_start(pl_spawn *s) {
   seg_impl *x = calloc(1, sizeof *x);
   if (!x) {
-    pl_job_free(job);
+    pl_spawn_free(s);
     return;
   }
-  x->run.nseg = nseg;
-  x->task = job->seg_task;
-  x->ntasks = job->seg_tasks;
-  x->join = job->seg_join;
+  const pl_enc_set *e = x->run.set = pl_enc_set_ref(s->enc);
+  x->run.nseg = e->nseg;
+  x->task = e->seg_task;
+  x->ntasks = e->seg_tasks;
+  x->join = e->seg_join;
   x->last_seg = -1;
-  pl_filter *f = pl_filter_start(job, &seg_ops, x, pl_link_capacity(job, job->self));
+  pl_filter *f = pl_filter_start(s, &seg_ops, x);
   if (!f) return;
   x->f = f;
   x->run.local = local;

@@ -13,7 +13,7 @@
 #define PL_SEG_TAG 0x504c5347u /* "PLSG": a segment's request / result */
 
 typedef struct pl_seg_req {
-  pl_job *job;
+  pl_enc_set *set; /* its stage's (a reference) */
   int out_stream, index;
   bool video;   /* a video segment: its frames are all encoded, its packets all kept */
   bool stopped; /* a video segment's encoder saw main's stop: its packets end the stream */
@@ -45,8 +45,6 @@ typedef struct pl_seg_req {
 } pl_seg_req;
 
 void pl_seg_req_free(void *p);
-/* A cluster run's id of its input (size and modification time), 0 unknown. */
-int64_t pl_seg_run_id(const pl_job *j);
 /* Grows *arr (of *cap elements of elem bytes) to hold need; false when out of memory. */
 bool pl_seg_grow(void **arr, int *cap, int need, size_t elem);
 /* Appends pkt (taken) with its pts in samples. */
@@ -63,7 +61,8 @@ iso_value *pl_seg_worker(iso_value *arg);
 typedef struct pl_segrun pl_segrun;
 struct pl_segrun {
   pl_filter *f;
-  int nseg; /* encoders at once */
+  pl_enc_set *set; /* the stage's encoder settings (a reference, taken by the stage's start) */
+  int nseg;        /* encoders at once */
   iso_port *reply;
   iso_sendport *reply_sp;
   pl_seg_req *slot[PL_SEG_SLOTS];

@@ -56,13 +56,12 @@ typedef struct vseg_impl {
  * (same options, same first frame), and the plan's segment length. */
 static int start(vseg_impl *x, const pl_msg *in) {
   pl_stage *st = x->f->st;
-  const pl_job *j = st->job;
-  const pl_out_stream *o = &j->out[st->node->out_stream];
+  const pl_enc_set *e = x->run.set;
   cx_enc *enc = NULL;
   cx_aconv *rc = NULL;
   int q;
   char err[CX_ERRLEN] = "";
-  int r = pl_enc_open(j, st->node->out_stream, in->frame, in->tb, &enc, &rc, &q, err);
+  int r = pl_enc_open(e, in->frame, in->tb, &enc, &rc, &q, err);
   if (r < 0) {
     pl_stage_fail_av(st, r, "%s", err);
     return r;
@@ -77,21 +76,22 @@ static int start(vseg_impl *x, const pl_msg *in) {
     return r;
   }
   if (x->task >= 0 || x->join) {
-    x->run_id = pl_seg_run_id(j);
+    x->run_id = e->run_id;
     if (!(x->file_par = avcodec_parameters_alloc()) ||
         avcodec_parameters_copy(x->file_par, x->run.par) < 0) {
       pl_stage_fail(st, ISO_ENOMEM, "out of memory");
       return AVERROR(ENOMEM);
     }
   }
-  x->fps = pl_out_fps(j, o);
-  x->len = pl_seg_video_len(j, st->node->out_stream, x->fps);
-  if (x->task >= 0) pl_seg_task_range(j, x->len, x->fps, &x->lo, &x->hi);
+  x->fps = e->fps;
+  x->len = e->video_len;
+  x->lo = e->task_lo;
+  x->hi = e->task_hi;
   x->in_tb = in->tb;
   x->started = true;
   pl_stage_log(st, AV_LOG_VERBOSE,
                "segments: %d %s encoders side by side, segments of %" PRId64 " frames (%.3f s)",
-               x->run.nseg, o->encoder, x->len, x->len / av_q2d(x->fps));
+               x->run.nseg, e->encoder, x->len, x->len / av_q2d(x->fps));
   return 0;
 }
 
@@ -286,7 +286,7 @@ static int vseg_drain(pl_filter *f, pl_msg **out) {
 /* ---- a cluster run: the task's files, and the join that reads them ------- */
 
 static void seg_path(const vseg_impl *x, int64_t k, char *path, size_t n) {
-  snprintf(path, n, "%s/vseg-%" PRId64 ".nut", x->f->st->job->seg_dir, k);
+  snprintf(path, n, "%s/vseg-%" PRId64 ".nut", x->run.set->seg_dir, k);
 }
 
 /* A task's segment, written whole or not at all. */
@@ -395,19 +395,20 @@ static void vseg_destroy(pl_filter *f) {
 
 static const pl_filter_ops vseg_ops = {vseg_feed, vseg_drain, vseg_destroy};
 
-void pl_encode_vseg_start(pl_job *job, int nseg) {
+void pl_encode_vseg_start(pl_spawn *s) {
   vseg_impl *x = calloc(1, sizeof *x);
   if (!x) {
-    pl_job_free(job);
+    pl_spawn_free(s);
     return;
   }
-  x->run.nseg = nseg;
+  const pl_enc_set *e = x->run.set = pl_enc_set_ref(s->enc);
+  x->run.nseg = e->nseg;
   x->last_dts = AV_NOPTS_VALUE;
   x->expect = AV_NOPTS_VALUE;
-  x->task = job->seg_task;
-  x->ntasks = job->seg_tasks;
-  x->join = job->seg_join;
-  pl_filter *f = pl_filter_start(job, &vseg_ops, x, pl_link_capacity(job, job->self));
+  x->task = e->seg_task;
+  x->ntasks = e->seg_tasks;
+  x->join = e->seg_join;
+  pl_filter *f = pl_filter_start(s, &vseg_ops, x);
   if (!f) return;
   x->f = f;
   pl_segrun_open(&x->run, f);
@@ -443,14 +444,14 @@ int pl_vseg_encode(pl_seg_req *r) {
     /* Main asked to stop (Ctrl-C): the head segment encodes what it holds,
      * as a serial encoder flushes what reached it; a later one flushes
      * what it has encoded so far, and the output ends with it. */
-    if (fr && !r->head && pl_flag_interrupt(r->job->flag)) {
+    if (fr && !r->head && pl_flag_interrupt(r->set->flag)) {
       r->stopped = true;
       fr = NULL;
       i = r->nfr;
     }
     if (!enc) {
       if (!fr) break;
-      ret = pl_enc_open(r->job, r->out_stream, fr, r->tb, &enc, &rc, &q, r->err);
+      ret = pl_enc_open(r->set, fr, r->tb, &enc, &rc, &q, r->err);
       if (ret < 0) break;
       r->pkt_tb = cx_enc_time_base(enc);
     }

@@ -44,6 +44,7 @@ typedef struct fc_out {
 
 typedef struct lavfi_impl {
   pl_stage *st;
+  pl_lavfi_set *set;
   int nin, nout;
   fc_in in[PL_FC_MAX];
   fc_out out[PL_FC_MAX];
@@ -107,7 +108,7 @@ static void finish_inputs(lavfi_impl *x) {
 /* Frames each output gave, in the log: nothing leaves the graph uncounted. */
 static void end_stage(lavfi_impl *x, bool ok) {
   for (int k = 0; k < x->nout; k++) {
-    const char *label = x->st->job->fc.out_label[k];
+    const char *label = x->set->out_label[k];
     pl_stage_log(x->st, AV_LOG_VERBOSE, "output %d%s%s%s: %" PRId64 " frames", k,
                  *label ? " [" : "", label, *label ? "]" : "", x->out[k].frames);
   }
@@ -184,12 +185,12 @@ static bool same_input(const fc_in *in, const AVFrame *f, bool video) {
 static void fail_setup(lavfi_impl *x, const char *err) {
   const char *why = pl_log_error_first();
   pl_stage_fail_cat(x->st, ISO_EINVAL, ISO_ERRCAT_INVALID_OPTION, "filter_complex '%s': %s",
-                    x->st->job->fcomplex, *why ? why : err);
+                    x->set->graph, *why ? why : err);
 }
 
 /* Built once every input has its first frame (its size, format, rate). */
 static int build(lavfi_impl *x) {
-  const pl_job *j = x->st->job;
+  const pl_lavfi_set *l = x->set;
   for (int i = 0; i < x->nin; i++)
     if (!x->in[i].r.len && !x->in[i].eof) return AVERROR(EAGAIN);
   cx_fcx_src src[PL_FC_MAX];
@@ -199,7 +200,7 @@ static int build(lavfi_impl *x) {
   int r = 0;
   for (int i = 0; i < x->nin && r >= 0; i++) {
     const pl_msg *m = in_head(&x->in[i]);
-    const pl_stream_info *si = &j->info.st[j->fc.in_stream[i]];
+    const pl_stream_info *si = &l->in[i];
     if (!m) {
       pl_stage_fail(x->st, ISO_EMEDIA,
                     "filter_complex: input %d (stream #%d:%d) ended before its first frame", i,
@@ -209,7 +210,7 @@ static int build(lavfi_impl *x) {
     }
     bool video = si->type == AVMEDIA_TYPE_VIDEO;
     src[i] = (cx_fcx_src){m->tb, video ? si->fps : (AVRational){0, 0}, m->frame, NULL};
-    if (video && j->autorotate) pl_conv_rotation(si, &pre[i]);
+    if (video && l->autorotate) pl_conv_rotation(si, &pre[i]);
     src[i].pre = pre[i].len ? pre[i].str : NULL;
     fc_in *in = &x->in[i];
     in->w = m->frame->width;
@@ -220,10 +221,10 @@ static int build(lavfi_impl *x) {
   }
   if (r >= 0) {
     char sws[256], err[CX_ERRLEN] = "";
-    snprintf(sws, sizeof sws, "flags=bicubic%s%s", j->sws_flags ? ":sws_flags=" : "",
-             j->sws_flags ? j->sws_flags : "");
+    snprintf(sws, sizeof sws, "flags=bicubic%s%s", l->sws_flags ? ":sws_flags=" : "",
+             l->sws_flags ? l->sws_flags : "");
     pl_log_error_clear();
-    r = cx_fcx_open(&x->g, j->fcomplex, src, x->nin, j->threads, sws, err);
+    r = cx_fcx_open(&x->g, l->graph, src, x->nin, l->threads, sws, err);
     if (r < 0) fail_setup(x, err);
     if (r >= 0 && cx_fcx_nb_outputs(x->g) != x->nout) {
       pl_stage_fail(x->st, ISO_ESTATE, "filter_complex: %d outputs, %d links",
@@ -316,8 +317,7 @@ static int pick_input(const lavfi_impl *x) {
 static int feed(lavfi_impl *x, int i) {
   fc_in *in = &x->in[i];
   pl_msg *m = in_pop(in);
-  const pl_job *j = x->st->job;
-  bool video = j->fc.in_type[i] == AVMEDIA_TYPE_VIDEO;
+  bool video = x->set->in_type[i] == AVMEDIA_TYPE_VIDEO;
   if (!same_input(in, m->frame, video)) {
     AVFrame *f = m->frame;
     if (video)
@@ -408,12 +408,13 @@ static void on_kick(pl_stage *st) {
 
 static void on_ctl(pl_stage *st, pl_msg *m) {
   lavfi_impl *x = st->impl;
-  if (m->kind == PL_M_CONNECT && !x->connected && m->nports == x->nout) {
+  if (m->kind == PL_M_CONNECT && !x->connected && m->nports == x->nout &&
+      x->nout <= st->cfg.ndown) {
     static const iso_link_tx_cbs cbs = {on_writable, on_finished};
     for (int k = 0; k < x->nout; k++) {
-      int down = pl_node_down(st->node, k, NULL);
-      if (!pl_outlink_open(st, &x->out[k].link, m->ports[k], &cbs, &x->out[k],
-                           st->job->node[down].name, pl_link_capacity(st->job, down))) {
+      const pl_stage_down *down = &st->cfg.down[k];
+      if (!pl_outlink_open(st, &x->out[k].link, m->ports[k], &cbs, &x->out[k], down->name,
+                           down->cap)) {
         pl_msg_free(m);
         pl_stage_fail(st, ISO_ENOMEM, "cannot create output link");
         return;
@@ -441,6 +442,7 @@ static void destroy(pl_stage *st) {
   }
   cx_fcx_close(&x->g);
   av_frame_free(&x->tmp);
+  pl_lavfi_set_free(x->set);
   free(x);
   st->impl = NULL;
 }
@@ -452,17 +454,21 @@ static bool blocked(const pl_stage *st) {
 static const pl_stage_ops lavfi_ops = {on_ctl, on_kick, destroy, blocked};
 
 void pl_lavfi_entry(iso_value *msg) {
-  pl_job *job = pl_job_take(msg);
-  if (!job) return;
+  pl_spawn *s = pl_spawn_take(msg);
+  if (!s) return;
   lavfi_impl *x = calloc(1, sizeof *x);
-  if (!x) {
-    pl_job_free(job);
+  if (!x || !s->lavfi) {
+    free(x);
+    pl_spawn_free(s);
     return;
   }
-  x->nin = job->fc.nin;
-  x->nout = job->fc.nout;
-  pl_stage *st = pl_stage_new(job, &lavfi_ops, x);
+  x->set = s->lavfi;
+  s->lavfi = NULL;
+  x->nin = x->set->nin;
+  x->nout = x->set->nout;
+  pl_stage *st = pl_stage_new(s, &lavfi_ops, x);
   if (!st) {
+    pl_lavfi_set_free(x->set);
     free(x);
     return;
   }
@@ -474,11 +480,10 @@ void pl_lavfi_entry(iso_value *msg) {
   for (int i = 0; i < x->nin && ok; i++) {
     fc_in *in = &x->in[i];
     in->x = x;
-    bool video = job->fc.in_type[i] == AVMEDIA_TYPE_VIDEO;
-    in->cap = (uint32_t)(video ? job->queue_frames : job->queue_pkts);
+    in->cap = x->set->in_cap[i];
     if (in->cap > FC_QMAX) in->cap = FC_QMAX;
     ring_init(&in->r, FC_QMAX);
-    in->file = job->info.st[job->fc.in_stream[i]].file;
+    in->file = x->set->in[i].file;
     in->rx = iso_link_rx_new(in->cap, &rcbs, in);
     ok = in->rx != NULL;
   }

@@ -51,7 +51,7 @@ static long next_item(mux_impl *x) {
   if (!x->ordered) return 0;
   pl_mux_lane lane[PL_MAX_OUT] = {{0}};
   size_t at[PL_MAX_OUT] = {0};
-  const pl_job *j = x->st->job;
+  const pl_mux_set *j = x->set;
   for (size_t i = 0; i < x->q.len; i++) {
     const pl_msg *m = x->items[ring_at(&x->q, i)].m;
     if (lane[m->index].has) continue;
@@ -61,15 +61,12 @@ static long next_item(mux_impl *x) {
   for (int k = 0; k < x->n; k++) {
     const mux_port *mp = &x->port[k];
     lane[k].live = mp->file_index >= 0 && (!mp->eof || mp->queued);
-    lane[k].full = iso_link_rx_depth(mp->rx) >= (uint32_t)j->queue_pkts;
+    lane[k].full = iso_link_rx_depth(mp->rx) >= j->link_cap;
     /* A filter_complex output is made of all its graph's inputs. */
-    const pl_out_stream *o = &j->out[x->out_of[k]];
-    lane[k].input = o->fc_out >= 0 ? -1 : j->info.st[o->in_index].file;
-    /* A cluster join's segmented stream comes from the tasks' files, a
-     * source of its own that no demux holds up. */
-    if (j->seg_join && !o->copy && pl_seg_count(j, x->out_of[k]) > 1) lane[k].input = j->nfiles;
+    const pl_mux_stream *o = &j->st[k];
+    lane[k].input = o->fc ? -1 : o->input;
   }
-  int k = pl_mux_pick(lane, x->n, j->nfiles <= 1);
+  int k = pl_mux_pick(lane, x->n, j->one_file);
   return k < 0 ? -1 : (long)at[k];
 }
 
@@ -109,8 +106,8 @@ static void send_stat(mux_impl *x, bool force) {
   m->ival = x->final_bytes >= 0 ? x->final_bytes : x->mux ? cx_mux_bytes(x->mux) : 0;
   m->frames = (int64_t)x->vframes;
   m->pos_s = x->pos_s;
-  m->stage = x->st->job->self;
-  pl_msg_send(x->st->job->main_sp, m);
+  m->stage = x->st->cfg.self;
+  pl_msg_send(x->st->cfg.main_sp, m);
 }
 
 static void add_matrix(mux_impl *x, int idx, const pl_stream_info *si) {
@@ -122,7 +119,7 @@ static void add_matrix(mux_impl *x, int idx, const pl_stream_info *si) {
 
 static void try_header(mux_impl *x) {
   pl_stage *st = x->st;
-  const pl_job *j = st->job;
+  const pl_mux_set *j = x->set;
   if (x->header || !x->connected || st->ended) return;
   int have = 0;
   for (int k = 0; k < x->n; k++) {
@@ -132,7 +129,7 @@ static void try_header(mux_impl *x) {
     if (mp->par && (mp->bsf || mp->adts_check) && !mp->bsf_out && !mp->eof) return;
     if (mp->par) have++;
   }
-  if (!have && pl_flag_interrupt(j->flag)) {
+  if (!have && pl_flag_interrupt(st->cfg.flag)) {
     pl_stage_end(st, true); /* cancelled before the first frame: no file */
     return;
   }
@@ -151,9 +148,8 @@ static void try_header(mux_impl *x) {
       return;
     }
     mp->file_index = idx;
-    const pl_out_stream *o = &j->out[x->out_of[k]];
-    if (o->fc_out < 0 && (o->copy || !pl_conv_rotates(j, o->in_index)))
-      add_matrix(x, idx, &j->info.st[o->in_index]);
+    const pl_mux_stream *o = &j->st[k];
+    if (o->keep_matrix) add_matrix(x, idx, &o->in);
     cx_mux_ctx(x->mux)->streams[idx]->sample_aspect_ratio = mp->par->sample_aspect_ratio;
     if (o->type == AVMEDIA_TYPE_VIDEO && !o->copy) {
       AVStream *s = cx_mux_ctx(x->mux)->streams[idx];
@@ -164,22 +160,26 @@ static void try_header(mux_impl *x) {
   int nms = 0;
   for (int k = 0; k < x->n && nms < PL_MAX_OUT; k++) {
     if (!x->port[k].par) continue;
-    const pl_out_stream *o = &j->out[x->out_of[k]];
+    const pl_mux_stream *o = &j->st[k];
     /* A filter_complex output has no input stream: no metadata or disposition of one. */
-    int from = o->fc_out >= 0 ? -1 : o->in_index;
+    int from = o->fc ? -1 : o->in_index;
     ms[nms++] = (pl_meta_stream){from, o->copy ? NULL : o->encoder, o->type};
   }
   if (pl_mux_attachments(j, x->mux, ms, &nms, PL_MAX_OUT, err, sizeof err) < 0) {
     pl_stage_fail(st, ISO_EINVAL, "%s", err);
     return;
   }
-  if (pl_sopt_apply(j, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0 ||
-      pl_meta_apply(j, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0) {
+  pl_out_meta meta = pl_mux_set_meta(j);
+  if (pl_sopt_apply(j->sopts, j->disposition, j->nin, cx_mux_ctx(x->mux), ms, nms, err,
+                    sizeof err) < 0 ||
+      pl_meta_apply(&meta, cx_mux_ctx(x->mux), ms, nms, err, sizeof err) < 0) {
     pl_stage_fail(st, ISO_EMEDIA, "%s", err);
     return;
   }
-  AVDictionary *opts = pl_job_opts_for(j, 'f');
-  int r = cx_mux_write_header(x->mux, &opts, err);
+  AVDictionary *opts = NULL;
+  int r = av_dict_copy(&opts, j->opts, 0);
+  if (r < 0) snprintf(err, sizeof err, "out of memory");
+  if (r >= 0) r = cx_mux_write_header(x->mux, &opts, err);
   av_dict_free(&opts);
   if (r < 0) {
     pl_stage_fail_av(st, r, "%s", err);
@@ -220,15 +220,15 @@ static void update_position(mux_impl *x) {
 static void remove_if_empty(mux_impl *x) {
   if (x->written || !x->created) return;
   struct stat sb;
-  if (stat(x->st->job->output, &sb) == 0 && S_ISREG(sb.st_mode)) unlink(x->st->job->output);
+  if (stat(x->set->output, &sb) == 0 && S_ISREG(sb.st_mode)) unlink(x->set->output);
 }
 
 /* The figures of the closed file to main: the trailer (mkv cues, mp4 moov)
  * counts too, so the size on disk is final. */
 static void final_stat(mux_impl *x) {
-  const pl_job *j = x->st->job;
+  const pl_mux_set *j = x->set;
   struct stat sb;
-  if (!j->out_io.write && strcmp(j->output, "-") != 0 && stat(j->output, &sb) == 0 &&
+  if (!j->io.write && strcmp(j->output, "-") != 0 && stat(j->output, &sb) == 0 &&
       S_ISREG(sb.st_mode))
     x->final_bytes = (int64_t)sb.st_size;
   update_position(x);
@@ -254,7 +254,7 @@ static void finish_ok(mux_impl *x) {
      * first packet): a header-only file is no transcode. A cancel before
      * any packet is still a clean end, like one before the header; so is
      * a cluster task's, whose packets went to its segment file. */
-    if (pl_flag_interrupt(st->job->flag) || st->job->seg_task >= 0)
+    if (pl_flag_interrupt(st->cfg.flag) || x->set->task)
       pl_stage_end(st, true);
     else
       pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
@@ -290,7 +290,7 @@ static void write_one(mux_impl *x) {
   double end_s = -1;
   if (pkt->pts != AV_NOPTS_VALUE)
     end_s = (pkt->pts + (pkt->duration > 0 ? pkt->duration : 0)) * av_q2d(m->tb);
-  bool video = st->job->out[x->out_of[m->index]].type == AVMEDIA_TYPE_VIDEO;
+  bool video = x->set->st[m->index].type == AVMEDIA_TYPE_VIDEO;
   char err[CX_ERRLEN] = "";
   uint64_t fixed = cx_mux_ts_fixed(x->mux);
   int r = cx_mux_write(x->mux, mp->file_index, pkt, m->tb, err);
@@ -317,7 +317,7 @@ static void write_one(mux_impl *x) {
   send_stat(x, false);
   /* -fs: as ffmpeg, the bytes handed to the file so far; every stream
    * then ends, as at -t. */
-  if (st->job->limit_fs > 0 && cx_mux_bytes(x->mux) >= st->job->limit_fs) {
+  if (x->set->limit_fs > 0 && cx_mux_bytes(x->mux) >= x->set->limit_fs) {
     x->fs_reached = true;
     for (int k = 0; k < x->n; k++)
       if (!x->port[k].eof) {
@@ -343,7 +343,7 @@ static void on_kick(pl_stage *st) {
                  (unsigned long long)x->cut_pkts, x->cut_s);
   if (x->fs_reached)
     pl_stage_log(st, AV_LOG_VERBOSE, "-fs: the file reached %lld bytes; %llu packets left out",
-                 (long long)st->job->limit_fs, (unsigned long long)x->fs_pkts);
+                 (long long)x->set->limit_fs, (unsigned long long)x->fs_pkts);
   finish_ok(x);
 }
 
@@ -353,7 +353,7 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
   mux_impl *x = mp->x;
   pl_stage *st = x->st;
   pl_stage_enter(st);
-  pl_msg *m = pl_stage_take(st, item, mp->rx, (uint32_t)st->job->queue_pkts);
+  pl_msg *m = pl_stage_take(st, item, mp->rx, x->set->link_cap);
   if (!m) {
     /* not an item, or the stage has ended */
   } else if (m->kind == PL_M_PARAMS) {
@@ -362,11 +362,11 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
     mp->tb = m->tb;
     pl_msg_free(m);
     iso_link_rx_ack(mp->rx, 1);
-    const pl_out_stream *o = &st->job->out[x->out_of[mp->k]];
-    const char *chain = pl_sopt_get(st->job, "bsf", pl_sidx_pos(st->job, x->out_of[mp->k]));
+    const pl_mux_stream *o = &x->set->st[mp->k];
+    const char *chain = o->bsf;
     bool sub_ok = o->type != AVMEDIA_TYPE_SUBTITLE || o->copy || pl_mux_open_sub(x, mp, o);
     if (sub_ok && (chain ? pl_mux_open_bsf(x, mp, chain) : true)) {
-      mp->adts_check = !chain && pl_mux_adts_candidate(st->job, mp->par);
+      mp->adts_check = !chain && pl_mux_adts_candidate(x->set->out_format, mp->par);
       try_header(x);
     }
   } else if (m->kind == PL_M_PACKET) {
@@ -385,7 +385,7 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
       if (p->size > 2 && (AV_RB16(p->data) & 0xfff0) == 0xfff0 &&
           pl_mux_open_bsf(x, mp, "aac_adtstoasc"))
         pl_stage_log(st, AV_LOG_VERBOSE, "ADTS AAC into %s: aac_adtstoasc put in before the header",
-                     st->job->out_format);
+                     x->set->out_format);
     }
     if (mp->sub && !st->ended) m = pl_mux_sub_packet(x, mp, m, ack);
     if (!m) {
@@ -413,7 +413,7 @@ static void on_eof(iso_link_rx *rx, void *ud) {
   mux_impl *x = mp->x;
   pl_stage_enter(x->st);
   if (mp->bsf && !x->st->ended) pl_mux_filter_in(x, mp, NULL, ACK_NONE);
-  if (x->st->job->shortest && mp->in_end_s >= 0 && (x->cut_s < 0 || mp->in_end_s < x->cut_s))
+  if (x->set->shortest && mp->in_end_s >= 0 && (x->cut_s < 0 || mp->in_end_s < x->cut_s))
     x->cut_s = mp->in_end_s;
   mp->eof = true;
   if (!x->st->ended) {
@@ -427,9 +427,9 @@ static void on_eof(iso_link_rx *rx, void *ud) {
 static void on_ctl(pl_stage *st, pl_msg *m) {
   mux_impl *x = st->impl;
   if (m->kind == PL_M_CONNECT && !x->connected) {
-    const pl_job *j = st->job;
+    const pl_mux_set *j = x->set;
     char err[CX_ERRLEN] = "";
-    bool custom = j->out_io.write != NULL;
+    bool custom = j->io.write != NULL;
     if (!custom && strcmp(j->output, "-") != 0) {
       struct stat sb;
       bool exists = stat(j->output, &sb) == 0;
@@ -443,11 +443,12 @@ static void on_ctl(pl_stage *st, pl_msg *m) {
     }
     int r = cx_mux_open(&x->mux, j->output, j->format, err);
     if (r >= 0)
-      r = cx_mux_set_protocols(x->mux, j->out_protocols ? j->out_protocols : PL_OUTPUT_PROTOCOLS);
-    if (r >= 0 && custom) r = cx_mux_set_io(x->mux, &j->out_io, pl_flag_interrupt, j->flag);
+      r = cx_mux_set_protocols(x->mux,
+                               j->pieces.protocols ? j->pieces.protocols : PL_OUTPUT_PROTOCOLS);
+    if (r >= 0 && custom) r = cx_mux_set_io(x->mux, &j->io, pl_flag_interrupt, st->cfg.flag);
     /* As ffmpeg: the output's own -t is its announced duration. */
     if (r >= 0 && j->t_us > 0 && !j->t_from_input) cx_mux_set_duration(x->mux, j->t_us);
-    if (r >= 0 && !(x->pieces = pl_pieces_new(j))) r = AVERROR(ENOMEM);
+    if (r >= 0 && !(x->pieces = pl_pieces_new(&j->pieces))) r = AVERROR(ENOMEM);
     if (r >= 0) cx_mux_set_open_check(x->mux, pl_pieces_check, x->pieces);
     if (r < 0) {
       pl_msg_free(m);
@@ -481,35 +482,31 @@ static void destroy(pl_stage *st) {
     if (x->written) final_stat(x);
   }
   pl_pieces_free(&x->pieces);
+  pl_mux_set_free(x->set);
   free(x);
 }
 
 static const pl_stage_ops mux_ops = {on_ctl, on_kick, destroy, NULL}; /* never blocked */
 
 void pl_mux_entry(iso_value *msg) {
-  pl_job *job = pl_job_take(msg);
-  if (!job) return;
+  pl_spawn *s = pl_spawn_take(msg);
+  if (!s) return;
   mux_impl *x = calloc(1, sizeof *x);
-  if (!x) {
-    pl_job_free(job);
+  if (!x || !s->mux) {
+    free(x);
+    pl_spawn_free(s);
     return;
   }
-  /* This muxer's streams: the output streams of its file, by port. */
-  int file = job->node[job->self].file;
-  for (int i = 0; i < job->nout; i++)
-    if (job->out[i].file == file && job->out[i].mux_port >= 0 &&
-        job->out[i].mux_port < PL_MAX_OUT) {
-      x->out_of[job->out[i].mux_port] = i;
-      if (job->out[i].mux_port + 1 > x->n) x->n = job->out[i].mux_port + 1;
-    }
+  x->set = s->mux;
+  s->mux = NULL;
+  x->n = x->set->n;
   x->final_bytes = -1;
   x->cut_s = -1;
-  /* A cluster join reads the segments' packets from files far faster than
-   * the copied streams come from the input: it writes them in order as the
-   * in-process run's libavformat interleaving does. */
-  x->ordered = job->ninputs > 1 || job->shortest || job->seg_join;
-  pl_stage *st = pl_stage_new(job, &mux_ops, x);
+  x->ordered = x->set->ordered;
+  uint32_t cap = x->set->link_cap;
+  pl_stage *st = pl_stage_new(s, &mux_ops, x);
   if (!st) {
+    pl_mux_set_free(x->set);
     free(x);
     return;
   }
@@ -524,7 +521,7 @@ void pl_mux_entry(iso_value *msg) {
     mp->k = k;
     mp->file_index = -1;
     mp->end_s = mp->in_end_s = -1;
-    mp->rx = iso_link_rx_new((uint32_t)job->queue_pkts, &cbs, mp);
+    mp->rx = iso_link_rx_new(cap, &cbs, mp);
     ok = mp->rx != NULL;
   }
   iso_link_rx *rx[PL_MAX_OUT] = {0};

@@ -45,20 +45,19 @@ static int add_file(cx_mux *mux, const char *path, char *err, size_t n) {
   return idx;
 }
 
-int pl_mux_attachments(const pl_job *j, cx_mux *mux, pl_meta_stream *ms, int *nms, int max,
+int pl_mux_attachments(const pl_mux_set *m, cx_mux *mux, pl_meta_stream *ms, int *nms, int max,
                        char *err, size_t n) {
-  int file = j->node[j->self].file;
-  uint64_t mask = file >= 0 && file < PL_MAX_FILES ? j->attach_in[file] : 0;
-  for (int i = 0; i < 64 && i < j->info.nstreams && mask; i++) {
+  uint64_t mask = m->attach;
+  for (int i = 0; i < 64 && i < m->nin && mask; i++) {
     if (!(mask & (1ull << i))) continue;
-    const AVCodecParameters *par = pl_meta_attachment(j->in_meta, i);
+    const AVCodecParameters *par = pl_meta_attachment(m->in_meta, i);
     if (!par || *nms >= max) continue;
     char why[CX_ERRLEN] = "";
     if (add_par(mux, par, why) < 0) return pl_fail(err, n, "attachment #%d: %s", i, why), -1;
     ms[(*nms)++] = (pl_meta_stream){i, NULL, AVMEDIA_TYPE_ATTACHMENT};
   }
   const AVDictionaryEntry *e = NULL;
-  while ((e = av_dict_get(j->metadata, "attach", e, 0))) {
+  while ((e = av_dict_get(m->metadata, "attach", e, 0))) {
     if (*nms >= max) return pl_fail(err, n, "attach: too many streams (max %d)", max), -1;
     if (add_file(mux, e->value, err, n) < 0) return -1;
     ms[(*nms)++] = (pl_meta_stream){-1, NULL, AVMEDIA_TYPE_ATTACHMENT};

@@ -12,18 +12,18 @@
  * through aac_adtstoasc) unless an option turns that off: mp4's empty_moov
  * does, and ffmpeg then fails on the first packet. The stage puts the filter
  * in itself before the header, so the header gets the AudioSpecificConfig. */
-bool pl_mux_adts_candidate(const pl_job *j, const AVCodecParameters *par) {
+bool pl_mux_adts_candidate(const char *format, const AVCodecParameters *par) {
   static const char *const mov[] = {"mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"};
   if (par->codec_id != AV_CODEC_ID_AAC || par->extradata_size > 0) return false;
   for (size_t i = 0; i < sizeof mov / sizeof mov[0]; i++)
-    if (!strcmp(j->out_format, mov[i])) return true;
+    if (!strcmp(format, mov[i])) return true;
   return false;
 }
 
 /* The stream's -bsf chain, opened on its parameters: a chain that refuses
  * the codec stops the run before the header, naming the chain and stream. */
 bool pl_mux_open_bsf(mux_impl *x, mux_port *mp, const char *chain) {
-  const pl_out_stream *o = &x->st->job->out[x->out_of[mp->k]];
+  const pl_mux_stream *o = &x->set->st[mp->k];
   char err[CX_ERRLEN] = "";
   int r = cx_bsf_open(&mp->bsf, chain, mp->par, mp->tb, err);
   if (r < 0) {
@@ -46,7 +46,7 @@ void pl_mux_drop_item(mux_impl *x, mux_port *mp, pl_msg *m, int ack) {
 
 /* A subtitle stream to re-encode: the file's stream gets the encoder's
  * parameters and microsecond timestamps. */
-bool pl_mux_open_sub(mux_impl *x, mux_port *mp, const pl_out_stream *o) {
+bool pl_mux_open_sub(mux_impl *x, mux_port *mp, const pl_mux_stream *o) {
   char err[CX_ERRLEN] = "";
   int r = cx_subconv_open(&mp->sub, mp->par, mp->tb, o->encoder, err);
   if (r >= 0) r = avcodec_parameters_copy(mp->par, cx_subconv_par(mp->sub));

@@ -35,9 +35,9 @@ typedef struct mux_item {
 
 typedef struct mux_impl {
   pl_stage *st;
+  pl_mux_set *set;
   int n;
   mux_port port[PL_MAX_OUT];
-  int out_of[PL_MAX_OUT]; /* port -> the job's output stream */
   cx_mux *mux;
   bool connected, header;
   mux_item *items; /* FIFO of packets across streams, in arrival order */
@@ -63,13 +63,13 @@ bool pl_mux_q_push(mux_impl *x, pl_msg *m, int ack);
 /* ffmpeg's muxers put their own bitstream filters in (mp4 takes ADTS AAC
  * through aac_adtstoasc) unless an option turns that off; true when this
  * stream may need it (its first packet decides). */
-bool pl_mux_adts_candidate(const pl_job *j, const AVCodecParameters *par);
+bool pl_mux_adts_candidate(const char *format, const AVCodecParameters *par);
 /* Opens chain on the stream (false: the stage failed, naming it). */
 bool pl_mux_open_bsf(mux_impl *x, mux_port *mp, const char *chain);
 /* Frees m and gives its credit back. */
 void pl_mux_drop_item(mux_impl *x, mux_port *mp, pl_msg *m, int ack);
 /* A subtitle stream to re-encode (false: the stage failed). */
-bool pl_mux_open_sub(mux_impl *x, mux_port *mp, const pl_out_stream *o);
+bool pl_mux_open_sub(mux_impl *x, mux_port *mp, const pl_mux_stream *o);
 /* m re-encoded in place; NULL when nothing came out (dropped, credit back). */
 pl_msg *pl_mux_sub_packet(mux_impl *x, mux_port *mp, pl_msg *m, int ack);
 /* Queues what the stream's filter gives for m (NULL: its end). */

@@ -15,7 +15,7 @@ void pl_seg_req_free(void *p) {
   free(r->fr);
   free(r->pkt);
   free(r->at);
-  pl_job_free(r->job);
+  pl_enc_set_unref(&r->set);
   free(r);
 }
 
@@ -132,7 +132,7 @@ static int encode_segment(pl_seg_req *r) {
     AVFrame *c = cut(r->fr[i], r->w.from, r->w.to);
     if (!c) continue;
     if (!e.enc) {
-      ret = pl_enc_open(r->job, r->out_stream, c, r->tb, &e.enc, &e.rc, &e.quality, r->err);
+      ret = pl_enc_open(r->set, c, r->tb, &e.enc, &e.rc, &e.quality, r->err);
       if (ret < 0) {
         if (c != r->fr[i]) av_frame_free(&c);
         break;

@@ -27,10 +27,10 @@ void pl_segrun_dispatch(pl_segrun *s) {
     }
     *slot = NULL;
     r->head = s->dispatched == s->joined;
-    r->job = pl_job_clone(st->job, st->job->self, NULL);
-    iso_value *v = r->job ? iso_transfer(r, pl_seg_req_free, PL_SEG_TAG) : NULL;
+    r->set = pl_enc_set_ref(s->set);
+    /* Not sent, it is freed by iso_transfer itself. */
+    iso_value *v = iso_transfer(r, pl_seg_req_free, PL_SEG_TAG);
     if (!v) {
-      pl_seg_req_free(r);
       pl_stage_fail(st, ISO_ENOMEM, "out of memory");
       return;
     }
@@ -134,6 +134,7 @@ void pl_segrun_close(pl_segrun *s) {
   for (int i = 0; i < PL_SEG_SLOTS; i++)
     pl_seg_req_free(s->slot[i]);
   avcodec_parameters_free(&s->par);
+  pl_enc_set_unref(&s->set);
   iso_sendport_release(s->reply_sp);
   if (s->reply && s->f && !s->f->st->links_gone) iso_port_close(s->reply);
 }

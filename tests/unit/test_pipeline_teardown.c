@@ -15,7 +15,7 @@ static int teardown(void **state) {
   return tp_teardown(state);
 }
 
-/* A one-node job for a stage of the given kind, as main would clone it. */
+/* A one-node job for a stage of the given kind, as main holds it. */
 static pl_job *one_node_job(pl_node_kind kind, const char *name) {
   pl_job *j = pl_job_new();
   assert_non_null(j);
@@ -42,14 +42,15 @@ static void spawn_ready_kill(iso_entry entry, pl_node_kind kind, const char *nam
   assert_non_null(port);
   iso_sendport *sp = iso_port_sendport(port);
   pl_job *j = one_node_job(kind, name);
-  pl_job *copy = pl_job_clone(j, 0, sp);
-  assert_non_null(copy);
+  pl_spawn *s = NULL;
+  char err[256];
+  assert_int_equal(pl_spawn_new(j, 0, sp, &s, err, sizeof err), ISO_OK);
   pl_job_free(j);
   iso_isolate *iso = NULL;
   iso_spawn_opts o;
   iso_spawn_opts_init(&o);
   o.name = name;
-  assert_int_equal(iso_spawn(entry, pl_job_value(copy), &o, &iso), ISO_OK);
+  assert_int_equal(iso_spawn(entry, pl_spawn_value(s), &o, &iso), ISO_OK);
   iso_value *v = NULL;
   assert_int_equal(iso_port_next(port, 10ull * 1000000000, &v), ISO_OK);
   pl_msg *m = pl_msg_take(v);

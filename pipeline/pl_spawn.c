@@ -1,0 +1,295 @@
+/* Main's side of a spawn: each stage gets its part of the graph and its kind's settings, read
+ * from its output's job. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/pl_preview.h"
+#include "pipeline/pl_sidx.h"
+#include "pipeline/pl_spawn.h"
+
+#define PL_TAG_SPAWN 0x504c5350u /* "PLSP": a stage's spawn message */
+
+bool pl_spawn_dup(char **dst, const char *src) {
+  *dst = pl_dup_str(src);
+  return !src || *dst;
+}
+
+bool pl_spawn_dict(AVDictionary **dst, const AVDictionary *src, int flags) {
+  return av_dict_copy(dst, src, flags) >= 0 && av_dict_count(*dst) == av_dict_count(src);
+}
+
+void pl_stage_cfg_clear(pl_stage_cfg *cfg) {
+  iso_sendport_release(cfg->main_sp);
+  cfg->main_sp = NULL;
+  pl_flag_unref(cfg->flag);
+  cfg->flag = NULL;
+  free(cfg->file);
+  cfg->file = NULL;
+}
+
+void pl_demux_set_free(pl_demux_set *d) {
+  if (!d) return;
+  free(d->format);
+  free(d->protocol_whitelist);
+  free(d->allow_formats);
+  av_dict_free(&d->opts);
+  free(d);
+}
+
+void pl_dec_set_free(pl_dec_set *d) {
+  if (!d) return;
+  av_dict_free(&d->opts);
+  pl_preview_unref(&d->preview);
+  free(d);
+}
+
+void pl_lavfi_set_free(pl_lavfi_set *l) {
+  if (!l) return;
+  free(l->graph);
+  free(l->sws_flags);
+  free(l);
+}
+
+pl_enc_set *pl_enc_set_ref(pl_enc_set *e) {
+  if (e) atomic_fetch_add(&e->refs, 1);
+  return e;
+}
+
+void pl_enc_set_unref(pl_enc_set **pe) {
+  pl_enc_set *e = *pe;
+  *pe = NULL;
+  if (!e || atomic_fetch_sub(&e->refs, 1) != 1) return;
+  av_dict_free(&e->opts);
+  free(e->preset);
+  free(e->force_kf);
+  free(e->chapters);
+  free(e->seg_dir);
+  pl_flag_unref(e->flag);
+  free(e);
+}
+
+void pl_conv_set_free(pl_conv_set *c) {
+  if (!c) return;
+  char **strs[] = {&c->chain,      &c->aspect,    &c->pix_fmt, &c->ch_layout,
+                   &c->sample_fmt, &c->sws_flags, &c->apad};
+  for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+    free(*strs[i]);
+  free(c);
+}
+
+void pl_mux_set_free(pl_mux_set *m) {
+  if (!m) return;
+  for (int k = 0; k < m->n; k++)
+    free(m->st[k].bsf);
+  free(m->output);
+  free(m->format);
+  for (int i = 0; i <= PL_MAX_INPUTS; i++)
+    free(m->pieces_str[i]);
+  av_dict_free(&m->opts);
+  av_dict_free(&m->sopts);
+  av_dict_free(&m->metadata);
+  pl_meta_unref(&m->in_meta);
+  free(m);
+}
+
+pl_out_meta pl_mux_set_meta(const pl_mux_set *m) {
+  return (pl_out_meta){m->metadata,    m->in_meta, m->win_start_us, m->win_end_us,
+                       m->in_start_us, m->t_us,    m->bitexact};
+}
+
+void pl_spawn_free(pl_spawn *s) {
+  if (!s) return;
+  pl_stage_cfg_clear(&s->cfg);
+  pl_demux_set_free(s->demux);
+  pl_dec_set_free(s->dec);
+  pl_conv_set_free(s->conv);
+  pl_enc_set_unref(&s->enc);
+  pl_lavfi_set_free(s->lavfi);
+  pl_mux_set_free(s->mux);
+  free(s);
+}
+
+static void spawn_dtor(void *p) {
+  pl_spawn_free(p);
+}
+
+iso_value *pl_spawn_value(pl_spawn *s) {
+  /* On failure iso_transfer runs the destructor itself. */
+  return iso_transfer(s, spawn_dtor, PL_TAG_SPAWN);
+}
+
+pl_spawn *pl_spawn_take(iso_value *msg) {
+  pl_spawn *s = NULL;
+  if (msg && iso_type(msg) == ISO_V_TRANSFER && iso_transfer_tag(msg) == PL_TAG_SPAWN) {
+    uint32_t tag;
+    s = iso_transfer_take(msg, &tag);
+  }
+  iso_value_free(msg);
+  return s;
+}
+
+static bool cfg_fill(pl_stage_cfg *c, const pl_job *j, int id, iso_sendport *main_sp) {
+  const pl_node *nd = &j->node[id];
+  c->self = id;
+  c->node = *nd;
+  c->ndown = pl_node_ndown(nd);
+  for (int i = 0; i < c->ndown; i++) {
+    int down = pl_node_down(nd, i, NULL);
+    snprintf(c->down[i].name, sizeof c->down[i].name, "%s", j->node[down].name);
+    c->down[i].cap = pl_link_capacity(j, down);
+  }
+  c->in_cap = pl_link_capacity(j, id);
+  c->main_sp = main_sp ? iso_sendport_ref(main_sp) : NULL;
+  c->flag = pl_flag_ref(j->flag);
+  c->trace = j->trace;
+  c->log_id = j->log_id;
+  bool in = nd->kind == PL_N_DEMUX || nd->kind == PL_N_DECODE;
+  c->file = pl_dup_str(in ? pl_input_path(j, nd->input) : j->output ? j->output : "");
+  return c->file && (!main_sp || c->main_sp);
+}
+
+static pl_demux_set *demux_set(const pl_job *j, int id) {
+  pl_demux_set *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  int k = id >= 0 && id < j->ninputs ? id : 0;
+  const pl_input *in = &j->in[k];
+  d->input = k;
+  const char *format = k ? in->format : j->input_format;
+  const AVDictionary *opts = k ? in->opts : j->in_opts;
+  bool ok = pl_spawn_dup(&d->format, format) &&
+            pl_spawn_dup(&d->protocol_whitelist, j->protocol_whitelist) &&
+            pl_spawn_dup(&d->allow_formats, j->allow_formats) && pl_spawn_dict(&d->opts, opts, 0);
+  if (k == 0) d->io = j->in_io; /* the caller's callbacks read input #0 only */
+  d->rate = in->rate;
+  /* Input #0: the earliest output's -ss; a further input: its own. */
+  d->start_us = k ? (in->ss_us > 0 ? in->ss_us : 0) : j->in_ss_us;
+  d->ss_us = in->ss_us;
+  d->t_us = in->t_us;
+  d->offset_us = in->offset_us;
+  d->copyts = j->copyts;
+  d->start_at_zero = j->start_at_zero;
+  d->fail_fast = j->fail_fast;
+  d->link_cap = (uint32_t)j->queue_pkts;
+  d->dts_delta_us = j->dts_delta_us;
+  if (!ok) {
+    pl_demux_set_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+/* Input #0 is cut to the outputs' union window; a further input also to
+ * its own -ss/-t (input options), placed at its -itsoffset. */
+static void dec_window(const pl_job *j, int k, pl_dec_set *d) {
+  int64_t start = 0, end = j->in_t_us;
+  bool cut = j->in_ss_us > 0;
+  if (k > 0 && k < j->ninputs) {
+    const pl_input *in = &j->in[k];
+    if (in->ss_us > 0) cut = true, start = in->offset_us > 0 ? in->offset_us : 0;
+    int64_t e = in->t_us >= 0 ? in->offset_us + in->t_us : -1;
+    if (e >= 0 && (end < 0 || e < end)) end = e;
+  }
+  d->win_start_us = start;
+  d->win_end_us = end;
+  d->win_cut = cut;
+  /* Input #0's end is the outputs' (their -t, or an input -t composed into
+   * them); a further input's is its own input -t. */
+  d->whole_end = k == 0 && !j->t_from_input;
+}
+
+static pl_dec_set *dec_set(const pl_job *j, const pl_node *nd) {
+  pl_dec_set *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  const pl_stream_info *si = &j->info.st[nd->in_stream];
+  d->in_index = nd->in_stream;
+  d->type = si->type;
+  /* Decoder options given before -i (-skip_frame nokey) reach this input's
+   * decoders, as in ffmpeg. */
+  int file = si->file > 0 && si->file < j->ninputs ? si->file : 0;
+  const AVDictionary *opts = file ? j->in[file].opts : j->in_opts;
+  d->threads = j->threads;
+  d->fail_fast = j->fail_fast;
+  dec_window(j, nd->input, d);
+  if (si->type == AVMEDIA_TYPE_VIDEO && si->file >= 0 && si->file < j->ninputs)
+    d->cfr = j->in[si->file].rate;
+  d->sar = si->stream_sar;
+  d->turns = pl_preview_turns(j, d->in_index);
+  d->preview = pl_preview_ref(j->preview);
+  if (!pl_spawn_dict(&d->opts, opts, 0)) {
+    pl_dec_set_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+static pl_lavfi_set *lavfi_set(const pl_job *j) {
+  pl_lavfi_set *l = calloc(1, sizeof *l);
+  if (!l) return NULL;
+  bool ok = pl_spawn_dup(&l->graph, j->fcomplex ? j->fcomplex : "") &&
+            pl_spawn_dup(&l->sws_flags, j->sws_flags);
+  l->threads = j->threads;
+  l->autorotate = j->autorotate;
+  l->nin = j->fc.nin;
+  l->nout = j->fc.nout;
+  for (int i = 0; i < l->nin; i++) {
+    l->in[i] = j->info.st[j->fc.in_stream[i]];
+    bool video = j->fc.in_type[i] == AVMEDIA_TYPE_VIDEO;
+    l->in_type[i] = j->fc.in_type[i];
+    l->in_cap[i] = (uint32_t)(video ? j->queue_frames : j->queue_pkts);
+  }
+  for (int k = 0; k < l->nout; k++)
+    snprintf(l->out_label[k], sizeof l->out_label[k], "%s", j->fc.out_label[k]);
+  if (!ok) {
+    pl_lavfi_set_free(l);
+    return NULL;
+  }
+  return l;
+}
+
+int pl_spawn_new(const pl_job *fj, int id, iso_sendport *main_sp, pl_spawn **out, char *err,
+                 size_t n) {
+  *out = NULL;
+  pl_spawn *s = calloc(1, sizeof *s);
+  if (!s) return ISO_ENOMEM;
+  bool ok = cfg_fill(&s->cfg, fj, id, main_sp);
+  const pl_node *nd = &fj->node[id];
+  switch (nd->kind) {
+  case PL_N_DEMUX:
+    ok = ok && (s->demux = demux_set(fj, id)) != NULL;
+    break;
+  case PL_N_DECODE:
+    ok = ok && (s->dec = dec_set(fj, nd)) != NULL;
+    break;
+  case PL_N_LAVFI:
+    ok = ok && (s->lavfi = lavfi_set(fj)) != NULL;
+    break;
+  case PL_N_MUX:
+    ok = ok && (s->mux = pl_spawn_mux(fj, nd)) != NULL;
+    break;
+  case PL_N_VCONV:
+  case PL_N_ACONV:
+  case PL_N_ENCODE:
+    break; /* from the stream's own options, below */
+  }
+  if (!ok) {
+    pl_spawn_free(s);
+    return ISO_ENOMEM;
+  }
+  /* A stream's own stages read its options: the file's, then those given
+   * for it by index (-b:v:1, -s:0, -filter:v:1), applied to a copy. */
+  int r = ISO_OK;
+  if (nd->kind == PL_N_VCONV || nd->kind == PL_N_ACONV || nd->kind == PL_N_ENCODE) {
+    pl_job *view = fj->sidx ? pl_job_clone(fj) : NULL;
+    if (fj->sidx) r = view ? pl_sidx_view(view, nd->out_stream, err, n) : ISO_ENOMEM;
+    const pl_job *sj = view ? view : fj;
+    if (r == ISO_OK && nd->kind == PL_N_ENCODE) r = pl_spawn_enc(sj, nd->out_stream, &s->enc);
+    if (r == ISO_OK && nd->kind != PL_N_ENCODE) r = pl_spawn_conv(sj, nd->out_stream, &s->conv);
+    pl_job_free(view);
+  }
+  if (r != ISO_OK) {
+    pl_spawn_free(s);
+    return r;
+  }
+  *out = s;
+  return ISO_OK;
+}
