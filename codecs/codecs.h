@@ -25,6 +25,16 @@
 /* av_err2str that works in C11 without compound-literal tricks. */
 const char *cx_errstr(int averr, char *buf, size_t len);
 
+/* A codec call's generic failure (FFmpeg's bare -1, which av_strerror reads
+ * as EPERM's "Operation not permitted") that followed no allocation failure:
+ * FFmpeg gave no reason. */
+#define CX_ERR_NO_REASON FFERRTAG('C', 'X', 'N', 'R')
+/* What a codec call's result means, errno as the call left it (clear errno
+ * before the call, on the calling thread): a bare -1 after an allocation the
+ * system refused is AVERROR(ENOMEM), any other bare -1 CX_ERR_NO_REASON;
+ * every other result is returned as it is. */
+int cx_codec_result(int ret, int err_no);
+
 /* ---- custom I/O ----------------------------------------------------------- */
 
 /* An AVIOContext over the caller's callbacks (read, or write with write

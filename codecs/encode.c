@@ -1,6 +1,7 @@
 /* Encoder: opens an encoder from options, picks supported formats, send/receive packets. */
 #include "codecs/cx_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <libavutil/avstring.h>
 #include <libavutil/bprint.h>
@@ -250,8 +251,13 @@ int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err) {
     ctx->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL;
   AVDictionary *local = NULL, **opts = o->opts ? o->opts : &local, *given = NULL;
   /* avcodec_open2 takes the options it uses out of opts. */
-  if ((ret = av_dict_copy(&given, *opts, 0)) >= 0 && (ret = quiet_x265(opts, codec)) >= 0)
+  if ((ret = av_dict_copy(&given, *opts, 0)) >= 0 && (ret = quiet_x265(opts, codec)) >= 0) {
+    errno = 0;
     ret = avcodec_open2(ctx, codec, opts);
+    /* A bare -1 here is most often settings the encoder refused (said
+     * below), unless memory ran out. */
+    if (ret == -1 && errno == ENOMEM) ret = AVERROR(ENOMEM);
+  }
   av_dict_free(&local);
   if (ret < 0) open_failed(codec, ctx, o, given, ret, err);
   av_dict_free(&given);
@@ -282,7 +288,11 @@ void cx_enc_force_key(cx_enc *e) {
 }
 
 int cx_enc_send(cx_enc *e, const AVFrame *frame) {
-  if (!frame) return avcodec_send_frame(e->ctx, NULL);
+  if (!frame) {
+    errno = 0;
+    int ret = avcodec_send_frame(e->ctx, NULL);
+    return cx_codec_result(ret, errno);
+  }
   /* A shallow copy (data shared) to re-stamp pts and clear the decoder's
    * picture type: libx264 and others obey it, copying the input's GOP. */
   int ret = av_frame_ref(e->tmp, frame);
@@ -294,14 +304,17 @@ int cx_enc_send(cx_enc *e, const AVFrame *frame) {
     e->tmp->pict_type = AV_PICTURE_TYPE_I;
     e->force_key = false;
   }
+  errno = 0;
   ret = avcodec_send_frame(e->ctx, e->tmp);
+  ret = cx_codec_result(ret, errno);
   av_frame_unref(e->tmp);
   return ret;
 }
 
 int cx_enc_receive(cx_enc *e, AVPacket *pkt) {
+  errno = 0;
   int ret = avcodec_receive_packet(e->ctx, pkt);
-  if (ret < 0) return ret;
+  if (ret < 0) return cx_codec_result(ret, errno);
   if (av_cmp_q(e->tb, e->ctx->time_base)) av_packet_rescale_ts(pkt, e->ctx->time_base, e->tb);
   /* Encoders with delay (x264...) leave duration 0; the muxer then cuts the
    * last frame from the stream's duration. One frame period, as ffmpeg does. */

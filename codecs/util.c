@@ -3,6 +3,7 @@
 
 #include "base/textfit.h"
 
+#include <errno.h>
 #include <libavutil/bprint.h>
 #include <libavutil/error.h>
 #include <stdarg.h>
@@ -20,8 +21,21 @@ void *cx_log_tag(void) {
 
 const char *cx_errstr(int averr, char *buf, size_t len) {
   if (!buf || len == 0) return "";
+  if (averr == CX_ERR_NO_REASON) {
+    snprintf(buf, len, "FFmpeg gave no reason");
+    return buf;
+  }
   if (av_strerror(averr, buf, len) < 0) snprintf(buf, len, "error %d", averr);
   return buf;
+}
+
+/* The mpegvideo encoders (mpeg4, mpeg2video, mjpeg...) and others turn a
+ * failed allocation into -1. glibc's allocator leaves ENOMEM in errno when
+ * the system refuses memory (the failed brk or mmap set it), so that -1 is
+ * told apart from a failure FFmpeg gave no reason for. */
+int cx_codec_result(int ret, int err_no) {
+  if (ret != -1) return ret;
+  return err_no == ENOMEM ? AVERROR(ENOMEM) : CX_ERR_NO_REASON;
 }
 
 int cx_fail(char *err, int averr, const char *fmt, ...) {

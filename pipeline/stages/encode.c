@@ -24,7 +24,8 @@ typedef struct enc_impl {
 
 static void fail_av(pl_stage *st, int averr, const char *what) {
   char why[128];
-  pl_stage_fail_av(st, averr, "%s: %s", what, cx_errstr(averr, why, sizeof why));
+  pl_stage_fail_av(st, averr, "%s: %s", what,
+                   averr == AVERROR(ENOMEM) ? "out of memory" : cx_errstr(averr, why, sizeof why));
 }
 
 int pl_enc_open(const pl_enc_set *e, const AVFrame *fr, AVRational in_tb, cx_enc **enc,

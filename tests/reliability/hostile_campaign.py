@@ -71,14 +71,49 @@ def probe(path):
              "stream=codec_type,nb_read_packets:format=duration", "-of", "json", path],
             capture_output=True, timeout=TIMEOUT, text=True)
         j = json.loads(r.stdout or "{}")
-    except (subprocess.TimeoutExpired, ValueError):
+    except subprocess.TimeoutExpired:
         return None
+    except ValueError:
+        j = {}
     if "format" not in j:
-        return None
+        return probe_packets(path)
     pk = {}
     for s in j.get("streams", []):
         pk[s.get("codec_type")] = pk.get(s.get("codec_type"), 0) + int(s.get("nb_read_packets") or 0)
     return pk, float(j["format"].get("duration") or 0)
+
+
+def probe_packets(path):
+    """Packets per type and duration read without opening any decoder, or None.
+
+    ffprobe fails a whole file when one stream's decoder cannot open (a copied
+    Vorbis setup header the mutation damaged: the input fails the same way);
+    a stream copy to framemd5 still reads every packet of the container.
+    """
+    try:
+        r = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0", "-c", "copy",
+                            "-f", "framemd5", "-"], capture_output=True, timeout=TIMEOUT, text=True)
+    except subprocess.TimeoutExpired:
+        return None
+    if r.returncode != 0:
+        return None
+    types, tbs, pk, end = {}, {}, {}, 0.0
+    for line in r.stdout.splitlines():
+        if line.startswith("#media_type "):
+            k, t = line[len("#media_type "):].split(":", 1)
+            types[k.strip()] = t.strip()
+        elif line.startswith("#tb "):
+            k, t = line[len("#tb "):].split(":", 1)
+            num, den = t.strip().split("/")
+            tbs[k.strip()] = int(num) / int(den)
+        elif line and not line.startswith("#"):
+            f = [x.strip() for x in line.split(",")]
+            t = types.get(f[0])
+            pk[t] = pk.get(t, 0) + 1
+            end = max(end, (int(f[2]) + int(f[3])) * tbs.get(f[0], 0))
+    if not pk:
+        return None
+    return pk, end
 
 
 def run(cmd, out, env=None):

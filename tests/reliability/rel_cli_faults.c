@@ -184,6 +184,8 @@ static void fa_memory_sweep(const char *in, const char *args, int lo, int step, 
       problem = "exit 0 with fewer packets than without the limit";
     else if (code != 0 && (code != 1 || !err || !rel_error_names_stage(err)))
       problem = "a failure that names no stage";
+    else if (code != 0 && strstr(err, "Operation not permitted"))
+      problem = "EPERM's text (FFmpeg's bare -1) under a memory limit";
     if (!mib) want = got;
     printf("%s ulimit -v %d MiB: %s, %ld packets: %s\n", problem ? "FAIL" : "ok  ", mib,
            rel_describe(&p, what, sizeof what), got, err ? err : "");

@@ -8,7 +8,6 @@
 #include <libavcodec/avcodec.h>
 
 #include "isopipe/isolate.h"
-#include "isopipe/pipeline.h"
 
 #include "media_gen.h"
 #include "rel_util.h"
@@ -49,32 +48,18 @@ char *__wrap_strdup(const char *s) {
 
 static int g_bad, g_runs;
 
-/* One transcode with the fail_at-th buffer failing (0: none); packets
- * written, or -1 when the run failed (its error in err). */
+/* One transcode with the fail_at-th buffer failing (0: none). */
 static long one_run(const char *in, const char *out, const char *threads, long fail_at, char *err,
                     size_t errlen) {
   atomic_store(&g_calls, 0);
   atomic_store(&g_failed, 0);
   atomic_store(&g_fail_at, fail_at);
-  err[0] = 0;
-  iso_pipeline *p = iso_pipeline_new();
-  if (!p) return -2;
-  int rc = iso_pipeline_set(p, "i", in);
-  const char *kv[][2] = {{"o", out},        {"c:v", "mpeg4"},   {"c:a", "aac"},      {"s", "64x48"},
-                         {"f", "matroska"}, {"overwrite", "1"}, {"threads", threads}};
-  for (size_t i = 0; rc == ISO_OK && i < sizeof kv / sizeof kv[0]; i++)
-    rc = iso_pipeline_set(p, kv[i][0], kv[i][1]);
-  if (rc == ISO_OK) rc = iso_pipeline_run(p);
-  if (rc != ISO_OK) {
-    const char *e = iso_pipeline_error(p);
-    snprintf(err, errlen, "%s", e ? e : "(no message)");
-  }
-  iso_pipeline_free(p);
+  const char *const kv[][2] = {{"c:v", "mpeg4"},  {"c:a", "aac"},     {"s", "64x48"},
+                               {"f", "matroska"}, {"overwrite", "1"}, {"threads", threads},
+                               {NULL, NULL}};
+  long got = rel_pipeline_packets(in, out, kv, err, errlen);
   atomic_store(&g_fail_at, 0);
-  long packets = 0;
-  if (rc != ISO_OK) return -1;
-  if (!rel_playable(out, NULL, &packets)) return 0;
-  return packets;
+  return got;
 }
 
 static void one_input(const char *label, const char *in, const char *out, const char *threads,

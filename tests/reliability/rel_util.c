@@ -15,6 +15,8 @@
 
 #include <libavformat/avformat.h>
 
+#include "isopipe/pipeline.h"
+
 static double rel_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -166,6 +168,30 @@ bool rel_playable(const char *path, double *duration, long *packets) {
   if (packets) *packets = n;
   avformat_close_input(&fc);
   return n > 0;
+}
+
+long rel_pipeline_packets(const char *in, const char *out, const char *const (*kv)[2], char *err,
+                          size_t errlen) {
+  err[0] = 0;
+  iso_pipeline *p = iso_pipeline_new();
+  if (!p) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  int rc = iso_pipeline_set(p, "i", in);
+  if (rc == ISO_OK) rc = iso_pipeline_set(p, "o", out);
+  for (size_t i = 0; rc == ISO_OK && kv[i][0]; i++)
+    rc = iso_pipeline_set(p, kv[i][0], kv[i][1]);
+  if (rc == ISO_OK) rc = iso_pipeline_run(p);
+  if (rc != ISO_OK) {
+    const char *e = iso_pipeline_error(p);
+    snprintf(err, errlen, "%s", e ? e : "(no message)");
+  }
+  iso_pipeline_free(p);
+  long packets = 0;
+  if (rc != ISO_OK) return -1;
+  if (!rel_playable(out, NULL, &packets)) return 0;
+  return packets;
 }
 
 long rel_peak_rss_kb(void) {

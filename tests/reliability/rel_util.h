@@ -47,6 +47,12 @@ bool rel_error_names_stage(const char *line);
  * or -1) and packets returned. */
 bool rel_playable(const char *path, double *duration, long *packets);
 
+/* One in-process run of the library: input, output, then the options as
+ * key/value pairs up to a {NULL, NULL} pair. The packets written (0 when
+ * the output is not playable), or -1 when the run failed, its error in err. */
+long rel_pipeline_packets(const char *in, const char *out, const char *const (*kv)[2], char *err,
+                          size_t errlen);
+
 /* Peak and current resident set of this process, in KiB. */
 long rel_peak_rss_kb(void);
 long rel_current_rss_kb(void);
