@@ -9,10 +9,12 @@ exit 0 with less output than ffmpeg writes from the same input (fewer packets
 of a type, beyond 2 %); the same packets with another duration are counted
 apart (timing, not data).
 
-Usage: hostile_campaign.py ISOPIPE OUTDIR [--sets a,b] [--jobs N] [SEED_FILES...]
+Usage: hostile_campaign.py ISOPIPE OUTDIR [--sets a,b] [--jobs N] [--replay LOG] [SEED_FILES...]
 Without seed files: media/ and the corpus's audio/video files. Prints one line
 per finding and a summary; the mutants stay in OUTDIR/inputs to replay.
 --sets picks option sets (default: all), --jobs runs that many at once.
+--replay LOG runs again exactly the (set, input) pairs of LOG's finding lines
+(a newer build over the runs that were not clean matches).
 """
 import concurrent.futures
 import json
@@ -179,16 +181,24 @@ def main():
     iso, outdir = sys.argv[1], sys.argv[2]
     src = os.path.dirname(os.path.abspath(__file__)) + "/../.."
     corpus = os.environ.get("ISO_MEDIA_CORPUS", src + "/../shared/media-corpus")
-    rest, seeds, sets, jobs = sys.argv[3:], [], list(OPTION_SETS), 1
+    rest, seeds, sets, jobs, replay = sys.argv[3:], [], list(OPTION_SETS), 1, None
     while rest:
         a = rest.pop(0)
         if a == "--sets":
             sets = rest.pop(0).split(",")
         elif a == "--jobs":
             jobs = int(rest.pop(0))
+        elif a == "--replay":
+            replay = rest.pop(0)
         else:
             seeds.append(a)
-    if not seeds:
+    if replay:
+        pairs = []
+        for line in open(replay):
+            f = line.split()
+            if len(f) > 2 and f[0] in OPTION_SETS and f[1].endswith(":") and (f[0], f[1][:-1]) not in pairs:
+                pairs.append((f[0], f[1][:-1]))
+    if not seeds and not replay:
         for d in (src + "/media", corpus + "/video", corpus + "/audio"):
             if os.path.isdir(d):
                 seeds += sorted(os.path.join(d, f) for f in os.listdir(d)
@@ -197,7 +207,7 @@ def main():
     os.makedirs(inputs_dir, exist_ok=True)
     rng = random.Random(0x14)
     inputs = []
-    for s in seeds:
+    for s in seeds if not replay else []:
         data = open(s, "rb").read()
         base = os.path.basename(s)
         for tag, d in mutants(data, rng):
@@ -205,14 +215,18 @@ def main():
             open(p, "wb").write(d)
             inputs.append(p)
     broken = corpus + "/broken"
-    if os.path.isdir(broken):
+    if os.path.isdir(broken) and not replay:
         inputs += sorted(os.path.join(broken, f) for f in os.listdir(broken))
     env = dict(os.environ)
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:exitcode=86")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=86")
     counts = {"runs": 0, "exit0": 0, "clean_error": 0, "crash": 0, "sanitizer": 0, "hang": 0,
               "less_than_ffmpeg": 0, "timing_differs": 0, "ffmpeg_fails_isopipe_ok": 0, "isopipe_fails_ffmpeg_ok": 0}
-    work = [(k, inp, name) for k, (inp, name) in enumerate((i, n) for i in inputs for n in sets)]
+    if replay:
+        inputs = sorted(set(i for _, i in pairs))
+        work = [(k, inp, name) for k, (name, inp) in enumerate(pairs)]
+    else:
+        work = [(k, inp, name) for k, (inp, name) in enumerate((i, n) for i in inputs for n in sets)]
 
     def one(item):
         k, inp, name = item
