@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "base/textfit.h"
 #include "codecs/codecs.h"
@@ -116,10 +117,14 @@ static pl_prio_kind prio_kind(const iso_pipeline *p, int id) {
  * stages keep the lower priority. */
 void pl_main_restep(iso_pipeline *p) {
   if (!p->job->adapt_nice || !pl_prio_sample(&p->prio, iso_now_ns())) return;
+  /* Levels are above the main isolate's own niceness (a run under nice
+   * stays under it), as the stages were spawned. */
+  int base = getpriority(PRIO_PROCESS, 0);
   for (int i = 0; i < p->nnodes; i++) {
     pl_prio_kind k = prio_kind(p, i);
     if (k == PL_PRIO_OTHER || !p->node[i].spawned || p->node[i].exited || !p->node[i].iso) continue;
-    iso_isolate_set_nice(p->node[i].iso, pl_prio_nice(p->job->worker_nice, k, p->prio.alone));
+    int n = base + pl_prio_nice(p->job->worker_nice, k, p->prio.alone);
+    iso_isolate_set_nice(p->node[i].iso, n > 19 ? 19 : n);
   }
   if (p->log_on)
     pl_pipeline_deliver_log(p, AV_LOG_VERBOSE, "main",

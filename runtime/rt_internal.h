@@ -181,7 +181,9 @@ struct rt_iso {
 
   /* Threads mode. */
   size_t stack_size;
-  int nice;
+  int nice;      /* added to base_nice, or absolute once nice_abs */
+  int base_nice; /* the spawning thread's niceness */
+  bool nice_abs; /* set by iso_isolate_set_nice before the thread started */
   bool batch;
   pid_t tid; /* while its thread runs (rt_rt.lock): iso_isolate_set_nice */
 

@@ -30,7 +30,17 @@ static void *thread_main(void *arg) {
   }
   pthread_mutex_lock(&rt_rt.lock);
   iso->tid = (pid_t)syscall(SYS_gettid);
-  if (iso->nice) setpriority(PRIO_PROCESS, (id_t)iso->tid, iso->nice);
+  if (iso->nice_abs) {
+    setpriority(PRIO_PROCESS, (id_t)iso->tid, iso->nice);
+  } else {
+    /* Added to the spawner's niceness, not to what the thread inherited:
+     * a realtime spawner's RESET_ON_FORK gives its threads nice 0, which
+     * would lift the stages of a process started under nice above it. */
+    int n = iso->base_nice + iso->nice;
+    n = n > 19 ? 19 : n < -20 ? -20 : n;
+    if (n != getpriority(PRIO_PROCESS, (id_t)iso->tid))
+      setpriority(PRIO_PROCESS, (id_t)iso->tid, n);
+  }
   pthread_mutex_unlock(&rt_rt.lock);
   rt_iso_ref(iso); /* rt_run_isolate drops the thread's own reference */
   rt_run_isolate(iso);
@@ -137,6 +147,7 @@ int rt_spawn_internal(iso_entry entry, iso_value *msg, const iso_spawn_opts *opt
   }
   iso->entry = entry;
   iso->entry_msg = msg ? msg : iso_null();
+  iso->base_nice = getpriority(PRIO_PROCESS, 0);
   if (opts) {
     atomic_store(&iso->fatal_errors, opts->errors_are_fatal);
     iso->nice = opts->nice;
@@ -199,7 +210,10 @@ int iso_isolate_set_nice(iso_isolate *iso, int nice) {
   } else if (atomic_load(&r->done)) {
     rc = ISO_ECLOSED;
   }
-  if (rc == ISO_OK) r->nice = nice; /* a thread not started yet takes it at start */
+  if (rc == ISO_OK) { /* a thread not started yet takes it at start */
+    r->nice = nice;
+    r->nice_abs = true;
+  }
   pthread_mutex_unlock(&rt_rt.lock);
   return rc;
 }
