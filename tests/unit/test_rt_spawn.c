@@ -103,6 +103,32 @@ static void test_nice_and_stack_size(void **s) {
   iso_port_close(p);
 }
 
+/* A spawner that runs under nice keeps its isolates under it: the spawn
+ * niceness is added to the spawner's, never taken as absolute. */
+static void test_nice_added_to_spawners(void **s) {
+  (void)s;
+  id_t tid = (id_t)syscall(SYS_gettid);
+  int base = getpriority(PRIO_PROCESS, tid);
+  int raised = base + 4 > 19 ? 19 : base + 4;
+  assert_int_equal(setpriority(PRIO_PROCESS, tid, raised), 0);
+  iso_port *p = iso_port_new();
+  iso_sendport *sp = iso_port_sendport(p);
+  iso_spawn_opts o;
+  iso_spawn_opts_init(&o);
+  o.nice = 5;
+  assert_int_equal(iso_spawn(nice_entry, iso_v_sendport(sp), &o, NULL), ISO_OK);
+  iso_value *m = next_msg(p);
+  if (iso_runtime_mode() == ISO_MODE_THREADS)
+    assert_int_equal(iso_as_int(m), raised + 5 > 19 ? 19 : raised + 5);
+  else
+    assert_int_equal(iso_as_int(m), raised);
+  iso_value_free(m);
+  iso_sendport_release(sp);
+  iso_port_close(p);
+  /* Going back needs CAP_SYS_NICE; later tests read their own base. */
+  (void)setpriority(PRIO_PROCESS, tid, base);
+}
+
 /* Replies to each [reply] with its thread's nice; null ends it. */
 static void probe_handler(iso_port *port, iso_value *msg, void *ud) {
   (void)ud;
@@ -258,10 +284,10 @@ static void test_idle_isolates_cost_no_cpu(void **s) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      RT_TEST(test_spawn_entry_and_loop),      RT_TEST(test_nice_and_stack_size),
-      RT_TEST(test_set_nice_while_running),    RT_TEST(test_many_isolates),
-      RT_TEST(test_shutdown_kills_leftovers),  RT_TEST(test_shutdown_while_spawning),
-      RT_TEST(test_idle_isolates_cost_no_cpu),
+      RT_TEST(test_spawn_entry_and_loop),    RT_TEST(test_nice_and_stack_size),
+      RT_TEST(test_nice_added_to_spawners),  RT_TEST(test_set_nice_while_running),
+      RT_TEST(test_many_isolates),           RT_TEST(test_shutdown_kills_leftovers),
+      RT_TEST(test_shutdown_while_spawning), RT_TEST(test_idle_isolates_cost_no_cpu),
   };
   return RT_RUN_BOTH(tests);
 }
