@@ -30,9 +30,11 @@ typedef struct cx_src_clock {
   int64_t end;         /* AV_NOPTS_VALUE until a frame with a pts came */
 } cx_src_clock;
 void cx_src_clock_init(cx_src_clock *c, AVRational tb, AVRational rate);
-/* Feeds frame (a new reference; the caller keeps its own) or, for NULL, closes the source. */
+/* Feeds frame (a new reference; the caller keeps its own) or, for NULL,
+ * closes the source. push: run the graph on it now instead of at the next
+ * request. */
 struct AVFilterContext;
-int cx_src_push(struct AVFilterContext *src, cx_src_clock *c, const AVFrame *frame);
+int cx_src_push(struct AVFilterContext *src, cx_src_clock *c, const AVFrame *frame, bool push);
 /* Each filter of a graph description created alone: an unknown name or a
  * refused option fails naming that filter; movie / amovie are refused. */
 int cx_fgraph_check_each(const char *desc, char *err);

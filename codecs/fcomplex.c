@@ -188,7 +188,9 @@ int cx_fcx_send(cx_fcx *g, int i, const AVFrame *frame) {
   if (i < 0 || i >= g->nin) return AVERROR(EINVAL);
   if (g->eof[i]) return AVERROR_EOF;
   if (!frame) g->eof[i] = true;
-  return cx_src_push(g->src[i], &g->clock[i], frame);
+  /* Pushed through at once, as ffmpeg's filtergraphs take frames: what the
+   * frame makes is at the outputs, where a rebuild's drain finds it. */
+  return cx_src_push(g->src[i], &g->clock[i], frame, true);
 }
 
 int cx_fcx_receive(cx_fcx *g, int k, AVFrame *out) {

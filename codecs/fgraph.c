@@ -37,7 +37,7 @@ static int64_t frame_duration(const cx_src_clock *c, const AVFrame *f) {
   return 0;
 }
 
-int cx_src_push(AVFilterContext *src, cx_src_clock *c, const AVFrame *frame) {
+int cx_src_push(AVFilterContext *src, cx_src_clock *c, const AVFrame *frame, bool push) {
   if (!frame) {
     if (c->end == AV_NOPTS_VALUE) return av_buffersrc_add_frame_flags(src, NULL, 0);
     return av_buffersrc_close(src, c->end, AV_BUFFERSRC_FLAG_PUSH);
@@ -47,7 +47,8 @@ int cx_src_push(AVFilterContext *src, cx_src_clock *c, const AVFrame *frame) {
     if (c->end == AV_NOPTS_VALUE || end > c->end) c->end = end;
   }
   /* KEEP_REF: the caller's frame stays its own (a new reference goes in). */
-  return av_buffersrc_add_frame_flags(src, (AVFrame *)frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+  return av_buffersrc_add_frame_flags(
+      src, (AVFrame *)frame, AV_BUFFERSRC_FLAG_KEEP_REF | (push ? AV_BUFFERSRC_FLAG_PUSH : 0));
 }
 
 /* Source arguments from the first frame, as ffmpeg's buffer/abuffer take them. */
@@ -176,7 +177,7 @@ bool cx_fgraph_same_input(const cx_fgraph *g, const AVFrame *f) {
 int cx_fgraph_send(cx_fgraph *g, const AVFrame *frame) {
   if (g->eof) return AVERROR_EOF;
   if (!frame) g->eof = true;
-  return cx_src_push(g->src, &g->clock, frame);
+  return cx_src_push(g->src, &g->clock, frame, false);
 }
 
 int cx_fgraph_receive(cx_fgraph *g, AVFrame *out) {

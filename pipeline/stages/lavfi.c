@@ -30,6 +30,10 @@ typedef struct fc_in {
   /* what the graph was built for */
   int w, h, format, rate;
   AVChannelLayout layout;
+  /* The properties (no data) and time base of its last frame, which a
+   * rebuilt graph's source takes when no frame of its waits. */
+  AVFrame *proto;
+  AVRational tb;
 } fc_in;
 
 typedef struct fc_out {
@@ -52,6 +56,7 @@ typedef struct lavfi_impl {
   AVFrame *tmp;
   pl_stamp stamp;
   bool connected;
+  bool rebuild; /* an input changed: drain, then build anew */
 } lavfi_impl;
 
 static void in_ack(fc_in *in) {
@@ -188,11 +193,31 @@ static void fail_setup(lavfi_impl *x, const char *err) {
                     x->set->graph, *why ? why : err);
 }
 
+/* What input in's graph source is built for: m's frame and time base. */
+static int remember(fc_in *in, const pl_msg *m) {
+  const AVFrame *f = m->frame;
+  in->w = f->width;
+  in->h = f->height;
+  in->format = f->format;
+  in->rate = f->sample_rate;
+  in->tb = m->tb;
+  if (!in->proto && !(in->proto = av_frame_alloc())) return AVERROR(ENOMEM);
+  av_frame_unref(in->proto);
+  int r = av_frame_copy_props(in->proto, f);
+  in->proto->width = f->width;
+  in->proto->height = f->height;
+  in->proto->format = f->format;
+  in->proto->sample_rate = f->sample_rate;
+  if (r >= 0) r = av_channel_layout_copy(&in->proto->ch_layout, &f->ch_layout);
+  if (r >= 0) r = av_channel_layout_copy(&in->layout, &f->ch_layout);
+  return r;
+}
+
 /* Built once every input has its first frame (its size, format, rate). */
 static int build(lavfi_impl *x) {
   const pl_lavfi_set *l = x->set;
   for (int i = 0; i < x->nin; i++)
-    if (!x->in[i].r.len && !x->in[i].eof) return AVERROR(EAGAIN);
+    if (!x->in[i].r.len && !x->in[i].eof && !x->in[i].proto) return AVERROR(EAGAIN);
   cx_fcx_src src[PL_FC_MAX];
   AVBPrint pre[PL_FC_MAX];
   for (int i = 0; i < x->nin; i++)
@@ -201,6 +226,14 @@ static int build(lavfi_impl *x) {
   for (int i = 0; i < x->nin && r >= 0; i++) {
     const pl_msg *m = in_head(&x->in[i]);
     const pl_stream_info *si = &l->in[i];
+    fc_in *in = &x->in[i];
+    if (!m && in->proto) { /* a rebuild: the input has nothing queued */
+      bool video = si->type == AVMEDIA_TYPE_VIDEO;
+      src[i] = (cx_fcx_src){in->tb, video ? si->fps : (AVRational){0, 0}, in->proto, NULL};
+      if (video && l->autorotate) pl_conv_rotation(si, &pre[i]);
+      src[i].pre = pre[i].len ? pre[i].str : NULL;
+      continue;
+    }
     if (!m) {
       pl_stage_fail(x->st, ISO_EMEDIA,
                     "filter_complex: input %d (stream #%d:%d) ended before its first frame", i,
@@ -212,12 +245,7 @@ static int build(lavfi_impl *x) {
     src[i] = (cx_fcx_src){m->tb, video ? si->fps : (AVRational){0, 0}, m->frame, NULL};
     if (video && l->autorotate) pl_conv_rotation(si, &pre[i]);
     src[i].pre = pre[i].len ? pre[i].str : NULL;
-    fc_in *in = &x->in[i];
-    in->w = m->frame->width;
-    in->h = m->frame->height;
-    in->format = m->frame->format;
-    in->rate = m->frame->sample_rate;
-    if (!video) r = av_channel_layout_copy(&in->layout, &m->frame->ch_layout);
+    r = remember(in, m);
   }
   if (r >= 0) {
     char sws[256], err[CX_ERRLEN] = "";
@@ -252,6 +280,21 @@ static bool may_pull(const lavfi_impl *x, int k) {
   return true;
 }
 
+/* x->tmp, just out of output k, becomes its pending message. */
+static int out_frame(lavfi_impl *x, int k) {
+  cx_fgraph_out go = cx_fcx_output(x->g, k);
+  pl_msg *m = pl_msg_new(PL_M_FRAME);
+  if (!m) return AVERROR(ENOMEM);
+  m->frame = x->tmp;
+  x->tmp = NULL;
+  m->tb = go.tb;
+  m->rate = go.frame_rate;
+  m->stamp = x->stamp;
+  x->out[k].pending = m;
+  flush(x, k);
+  return 1;
+}
+
 /* 1: a frame or the end came out; 0: nothing; <0 failed. */
 static int pull(lavfi_impl *x, int k) {
   fc_out *o = &x->out[k];
@@ -273,16 +316,27 @@ static int pull(lavfi_impl *x, int k) {
     return 1;
   }
   if (r < 0) return r;
-  cx_fgraph_out go = cx_fcx_output(x->g, k);
-  pl_msg *m = pl_msg_new(PL_M_FRAME);
-  if (!m) return AVERROR(ENOMEM);
-  m->frame = x->tmp;
-  x->tmp = NULL;
-  m->tb = go.tb;
-  m->rate = go.frame_rate;
-  m->stamp = x->stamp;
-  o->pending = m;
-  flush(x, k);
+  return out_frame(x, k);
+}
+
+/* A rebuild's first half: what the graph's outputs hold goes out (as
+ * ffmpeg reaps them before it reconfigures). 1 done, 0 waiting for a
+ * credit, <0 failed. */
+static int drain(lavfi_impl *x) {
+  for (int k = 0; k < x->nout; k++) {
+    fc_out *o = &x->out[k];
+    for (;;) {
+      if (o->pending && !flush(x, k)) return 0;
+      if (!x->tmp && !(x->tmp = av_frame_alloc())) return AVERROR(ENOMEM);
+      if (cx_fcx_take(x->g, k, x->tmp) < 0) break;
+      if (o->link.done || o->ended) {
+        av_frame_unref(x->tmp);
+        continue;
+      }
+      int r = out_frame(x, k);
+      if (r < 0) return r;
+    }
+  }
   return 1;
 }
 
@@ -314,26 +368,34 @@ static int pick_input(const lavfi_impl *x) {
   return -1;
 }
 
+/* Frames of input i changed size, format, rate or layout: as ffmpeg, the
+ * graph is built again for them once its outputs are drained. Its
+ * filters start afresh: what they held (a frame a filter delays, samples
+ * it buffers) does not come out, which the warning says. */
+static void start_rebuild(lavfi_impl *x, int i, const AVFrame *f, bool video) {
+  const fc_in *in = &x->in[i];
+  if (video)
+    pl_stage_log(x->st, AV_LOG_WARNING,
+                 "filter_complex: input %d changed from %dx%d %s to %dx%d %s mid-stream; the graph "
+                 "is rebuilt, what its filters held is dropped (as ffmpeg)",
+                 i, in->w, in->h, av_get_pix_fmt_name(in->format), f->width, f->height,
+                 av_get_pix_fmt_name(f->format));
+  else
+    pl_stage_log(x->st, AV_LOG_WARNING,
+                 "filter_complex: input %d changed from %d Hz %d channels to %d Hz %d channels "
+                 "mid-stream; the graph is rebuilt, what its filters held is dropped (as ffmpeg)",
+                 i, in->rate, in->layout.nb_channels, f->sample_rate, f->ch_layout.nb_channels);
+  x->rebuild = true;
+}
+
 static int feed(lavfi_impl *x, int i) {
   fc_in *in = &x->in[i];
-  pl_msg *m = in_pop(in);
   bool video = x->set->in_type[i] == AVMEDIA_TYPE_VIDEO;
-  if (!same_input(in, m->frame, video)) {
-    AVFrame *f = m->frame;
-    if (video)
-      pl_stage_fail(x->st, ISO_EMEDIA,
-                    "filter_complex: input %d changed from %dx%d %s to %dx%d %s mid-stream; a "
-                    "complex graph is not rebuilt (use -vf on a single input)",
-                    i, in->w, in->h, av_get_pix_fmt_name(in->format), f->width, f->height,
-                    av_get_pix_fmt_name(f->format));
-    else
-      pl_stage_fail(x->st, ISO_EMEDIA,
-                    "filter_complex: input %d changed from %d Hz %d channels to %d Hz %d channels "
-                    "mid-stream; a complex graph is not rebuilt (use -af on a single input)",
-                    i, in->rate, in->layout.nb_channels, f->sample_rate, f->ch_layout.nb_channels);
-    pl_msg_free(m);
-    return AVERROR(EINVAL);
+  if (!same_input(in, in_head(in)->frame, video)) {
+    start_rebuild(x, i, in_head(in)->frame, video);
+    return 0;
   }
+  pl_msg *m = in_pop(in);
   x->stamp = m->stamp;
   pl_stage_work_on(x->st, m);
   int r = cx_fcx_send(x->g, i, m->frame);
@@ -347,6 +409,20 @@ static void on_kick(pl_stage *st) {
   if (st->ended || !x->connected) return;
   for (int k = 0; k < x->nout; k++)
     flush(x, k);
+  if (x->rebuild) {
+    int r = drain(x);
+    if (r < 0) {
+      char why[128];
+      pl_stage_fail_av(st, r, "filter_complex: %s", cx_errstr(r, why, sizeof why));
+      return;
+    }
+    if (r == 0) return; /* a credit kicks */
+    cx_fcx_close(&x->g);
+    x->rebuild = false;
+    /* The new graph is told again of inputs that ended. */
+    for (int i = 0; i < x->nin; i++)
+      x->in[i].fed_eof = false;
+  }
   if (!x->g) {
     int r = build(x);
     if (r == AVERROR(EAGAIN) || r < 0) return;
@@ -435,6 +511,7 @@ static void destroy(pl_stage *st) {
       pl_msg_free(in_pop(in));
     if (!st->links_gone && in->rx) iso_link_rx_free(in->rx);
     av_channel_layout_uninit(&in->layout);
+    av_frame_free(&in->proto);
   }
   for (int k = 0; k < x->nout; k++) {
     pl_msg_free(x->out[k].pending);

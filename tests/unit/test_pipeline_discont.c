@@ -103,15 +103,59 @@ static void t_flac_rate_change(void **state) {
   gen(b, sizeof b, "b.flac", "flac", NULL, "flac", 2.0, 22050, 1);
   tm_path(cat, sizeof cat, tp_dir(), "ab.flac");
   concat(cat, a, b);
-  tm_path(out, sizeof out, tp_dir(), "ab.wav");
-  const char *x[] = {"c:a", "pcm_s16le", NULL};
+  /* The same through -filter_complex: the graph is rebuilt for the new
+   * rate (a stateless filter holds nothing, so nothing is lost). */
+  for (int k = 0; k < 2; k++) {
+    tm_path(out, sizeof out, tp_dir(), k ? "abc.wav" : "ab.wav");
+    const char *x[] = {"c:a", "pcm_s16le", k ? "filter_complex" : NULL, "[0:a]volume=0.5[a]", "map",
+                       "[a]", NULL};
+    run(cat, out, x);
+    tm_probe p;
+    assert_int_equal(tm_probe_file(out, true, &p), 0);
+    const tm_stream *au = tm_probe_stream(&p, AVMEDIA_TYPE_AUDIO);
+    assert_int_equal(au->sample_rate, 44100);
+    double got_s = (double)au->samples / au->sample_rate;
+    if (got_s < 3.45 || got_s > 3.55)
+      fail_msg("%s: audio %.3f s, the two parts hold 3.5 s", k ? "filter_complex" : "plain", got_s);
+  }
+}
+
+/* Video whose size changes mid-stream (a 320x240 TS, then a 160x120 one)
+ * through -filter_complex: the graph is rebuilt, every frame written. */
+static void t_complex_size_change(void **state) {
+  (void)state;
+  char a[1024], b[1024], cat[1024], out[1024];
+  const int sizes[2][2] = {{320, 240}, {160, 120}};
+  char *paths[2] = {a, b};
+  int64_t frames = 0;
+  for (int i = 0; i < 2; i++) {
+    cx_clip_opts o;
+    cx_clip_defaults(&o);
+    o.format = "mpegts";
+    o.vcodec = "mpeg2video";
+    o.no_audio = true;
+    o.width = sizes[i][0];
+    o.height = sizes[i][1];
+    o.duration = 1.0;
+    assert_int_equal(tm_gen_clip(paths[i], 1024, tp_dir(), i ? "sb.ts" : "sa.ts", &o), 0);
+    tm_probe p;
+    assert_int_equal(tm_probe_file(paths[i], true, &p), 0);
+    frames += tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO)->frames;
+  }
+  tm_path(cat, sizeof cat, tp_dir(), "sab.ts");
+  concat(cat, a, b);
+  /* The part boundary cuts a packet (the demuxer says so), as it does for
+   * ffmpeg: the frames to keep are those the joined file decodes to. */
+  tm_probe pc;
+  assert_int_equal(tm_probe_file(cat, true, &pc), 0);
+  assert_true(tm_probe_stream(&pc, AVMEDIA_TYPE_VIDEO)->frames >= frames - 1);
+  frames = tm_probe_stream(&pc, AVMEDIA_TYPE_VIDEO)->frames;
+  tm_path(out, sizeof out, tp_dir(), "sab.mkv");
+  const char *x[] = {"filter_complex", "[0:v]hflip[v]", "map", "[v]", "c:v", "mpeg4", NULL};
   run(cat, out, x);
   tm_probe p;
   assert_int_equal(tm_probe_file(out, true, &p), 0);
-  const tm_stream *au = tm_probe_stream(&p, AVMEDIA_TYPE_AUDIO);
-  assert_int_equal(au->sample_rate, 44100);
-  double got_s = (double)au->samples / au->sample_rate;
-  if (got_s < 3.45 || got_s > 3.55) fail_msg("audio %.3f s, the two parts hold 3.5 s", got_s);
+  assert_int_equal(tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO)->frames, frames);
 }
 
 /* in copied to out (MPEG-TS) with its clock moved on by secs. */
@@ -159,6 +203,7 @@ int main(void) {
       cmocka_unit_test(t_ts_restart),
       cmocka_unit_test(t_flac_rate_change),
       cmocka_unit_test(t_ts_gap_threshold),
+      cmocka_unit_test(t_complex_size_change),
   };
   return tm_exit(cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir));
 }
