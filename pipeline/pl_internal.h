@@ -312,6 +312,9 @@ typedef struct pl_job {
    * keyframe (ffmpeg drops them by default). */
   bool copyinkf;
   bool bitexact; /* -bitexact: no version strings in what is written */
+  /* -reinit_filter 0: a filter graph is not rebuilt when its video input
+   * changes size or format; the frames go into the graph as they are. */
+  bool no_reinit;
   /* Decode errors a stream may have, as a fraction of its decode attempts
    * (ffmpeg's -max_error_rate): above it the run fails once finished. */
   double max_error_rate;

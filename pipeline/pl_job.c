@@ -223,6 +223,7 @@ bool pl_job_is_input_key(const char *key) {
                                      "worker_sched",
                                      "adapt_nice",
                                      "copyts",
+                                     "reinit_filter",
                                      "start_at_zero",
                                      "autorotate",
                                      "noautorotate",
@@ -249,6 +250,7 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   dst->adapt_nice = src->adapt_nice;
   dst->fail_fast = src->fail_fast;
   dst->copyts = src->copyts;
+  dst->no_reinit = src->no_reinit;
   dst->start_at_zero = src->start_at_zero;
   dst->max_error_rate = src->max_error_rate;
   dst->dts_delta_us = src->dts_delta_us;

@@ -309,6 +309,8 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     j->copyts = parse_bool(v);
   else if (IS("copyinkf"))
     j->copyinkf = parse_bool(v);
+  else if (IS("reinit_filter"))
+    j->no_reinit = !parse_bool(v);
   else if (IS("bitexact")) {
     j->bitexact = parse_bool(v);
     /* ffmpeg's bitexact mode: the muxer's and each encoder's flag, added

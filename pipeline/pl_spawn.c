@@ -229,6 +229,7 @@ static pl_lavfi_set *lavfi_set(const pl_job *j) {
             pl_spawn_dup(&l->sws_flags, j->sws_flags);
   l->threads = j->threads;
   l->autorotate = j->autorotate;
+  l->no_reinit = j->no_reinit;
   l->nin = j->fc.nin;
   l->nout = j->fc.nout;
   for (int i = 0; i < l->nin; i++) {

@@ -118,7 +118,8 @@ typedef struct pl_conv_set {
   bool fc;           /* fed by the -filter_complex graph, not a decoder */
   pl_stream_info in; /* its input stream */
   bool autorotate;
-  char *chain; /* -vf / -af; NULL none */
+  bool no_reinit; /* -reinit_filter 0: a changed input goes into the graph as it is */
+  char *chain;    /* -vf / -af; NULL none */
   /* Audio: apad's arguments when the output pads its audio (-apad with
    * -shortest and a video stream, as ffmpeg 5.1); NULL none. */
   char *apad;
@@ -189,6 +190,7 @@ typedef struct pl_lavfi_set {
   char *sws_flags; /* NULL: ffmpeg's bicubic alone */
   int threads;
   bool autorotate;
+  bool no_reinit; /* -reinit_filter 0 */
   int nin, nout;
   pl_stream_info in[PL_FC_MAX]; /* the input stream on each open input */
   enum AVMediaType in_type[PL_FC_MAX];

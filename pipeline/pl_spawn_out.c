@@ -138,6 +138,7 @@ int pl_spawn_conv(const pl_job *j, int os, pl_conv_set **out) {
   c->fc = o->fc_out >= 0;
   c->in = j->info.st[o->in_index];
   c->autorotate = j->autorotate;
+  c->no_reinit = j->no_reinit;
   const char *chain = video ? j->vf : j->af;
   const char *strs[] = {chain, j->aspect, j->pix_fmt, j->ch_layout, j->sample_fmt, j->sws_flags};
   char **dst[] = {&c->chain, &c->aspect, &c->pix_fmt, &c->ch_layout, &c->sample_fmt, &c->sws_flags};

@@ -259,7 +259,9 @@ static int vconv_feed(pl_filter *f, pl_msg *in) {
     if (x->win.done) vgraph_eof(x); /* the window's end: drain as at EOF */
     return 0;
   }
-  if (x->g && !cx_fgraph_same_input(x->g, in->frame)) {
+  /* -reinit_filter 0: the frame goes into the graph as it is (libavfilter
+   * warns; filters that reconfigure per frame, as scale, follow it). */
+  if (x->g && !x->set->no_reinit && !cx_fgraph_same_input(x->g, in->frame)) {
     /* As ffmpeg: what the graph has given is out already; a new graph takes
      * the new size or format, its output scaled to the first one's. */
     pl_stage_log(f->st, AV_LOG_INFO, "input changed to %dx%d %s: filter graph rebuilt",

@@ -391,7 +391,7 @@ static void start_rebuild(lavfi_impl *x, int i, const AVFrame *f, bool video) {
 static int feed(lavfi_impl *x, int i) {
   fc_in *in = &x->in[i];
   bool video = x->set->in_type[i] == AVMEDIA_TYPE_VIDEO;
-  if (!same_input(in, in_head(in)->frame, video)) {
+  if (!x->set->no_reinit && !same_input(in, in_head(in)->frame, video)) {
     start_rebuild(x, i, in_head(in)->frame, video);
     return 0;
   }

@@ -230,6 +230,75 @@ static void test_apad(void **state) {
   }
 }
 
+/* A concat list of pictures of three sizes (a slideshow maker's line):
+ * with -reinit_filter 0 the frames go into one graph as they are, and its
+ * fps filter keeps its state across them (30 frames, as ffmpeg); by
+ * default the graph is rebuilt at each size and fps starts again (10). */
+static void test_reinit_filter(void **state) {
+  (void)state;
+  static const char *const sizes[] = {"320x240", "200x300", "640x360"};
+  char list[700], pic[3][700];
+  for (int i = 0; i < 3; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "pic%d.png", i);
+    snprintf(pic[i], sizeof pic[i], "%s", out_path(name));
+    const char *a[] = {"-v", "error", "-y",     "-i",   g_vid, "-frames:v",
+                       "1",  "-s",    sizes[i], pic[i], NULL};
+    tm_probe pr;
+    run_ok(a, pic[i], &pr);
+  }
+  snprintf(list, sizeof list, "%s", out_path("pics.txt"));
+  FILE *f = fopen(list, "w");
+  assert_non_null(f);
+  fprintf(f, "file '%s'\nduration 1\nfile '%s'\nduration 1\nfile '%s'\nduration 1\nfile '%s'\n",
+          pic[0], pic[1], pic[2], pic[2]);
+  fclose(f);
+  int64_t got[2];
+  for (int r = 0; r < 2; r++) {
+    char name[32];
+    snprintf(name, sizeof name, "reinit%d.mp4", r);
+    const char *out = out_path(name);
+    const char *args[] = {"-v",
+                          "error",
+                          "-y",
+                          "-reinit_filter",
+                          r ? "1" : "0",
+                          "-f",
+                          "concat",
+                          "-safe",
+                          "0",
+                          "-i",
+                          list,
+                          "-vf",
+                          "fps=10,scale=320:240:force_original_aspect_ratio=decrease,pad=320:240:"
+                          "(ow-iw)/2:(oh-ih)/2,format=yuv420p",
+                          "-c:v",
+                          "mpeg4",
+                          out,
+                          NULL};
+    tm_probe pr;
+    run_ok(args, out, &pr);
+    got[r] = tm_probe_stream(&pr, AVMEDIA_TYPE_VIDEO)->frames;
+    if (!g_have_ffmpeg) continue;
+    char ref[700];
+    snprintf(ref, sizeof ref, "%s/ref_%s", g_dir, name);
+    const char *fargs[CH_MAX_ARGS];
+    int n = 0;
+    for (; args[n]; n++)
+      fargs[n] = args[n];
+    fargs[n - 1] = ref;
+    fargs[n] = NULL;
+    assert_int_equal(tm_run_ffmpeg(fargs), 0);
+    tm_probe fr;
+    assert_int_equal(tm_probe_file(ref, true, &fr), 0);
+    if (got[r] != tm_probe_stream(&fr, AVMEDIA_TYPE_VIDEO)->frames)
+      fail_msg("-reinit_filter %d: %lld frames, ffmpeg %lld", r, (long long)got[r],
+               (long long)tm_probe_stream(&fr, AVMEDIA_TYPE_VIDEO)->frames);
+  }
+  if (got[0] <= got[1])
+    fail_msg("-reinit_filter 0: %lld frames, default: %lld", (long long)got[0], (long long)got[1]);
+}
+
 /* One line on stderr naming what is wrong, a failing exit, no output. */
 static void expect_error(const char *const *args, const char *out, const char *w1, const char *w2) {
   ch_proc p;
@@ -352,15 +421,11 @@ static void test_optional_map_and_stats(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_merge_copy),
-      cmocka_unit_test(test_merge_encode_audio),
-      cmocka_unit_test(test_input_options),
-      cmocka_unit_test(test_shortest),
-      cmocka_unit_test(test_apad),
-      cmocka_unit_test(test_auto_selection),
-      cmocka_unit_test(test_map_metadata),
-      cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_optional_map_and_stats),
+      cmocka_unit_test(test_merge_copy),     cmocka_unit_test(test_merge_encode_audio),
+      cmocka_unit_test(test_input_options),  cmocka_unit_test(test_shortest),
+      cmocka_unit_test(test_apad),           cmocka_unit_test(test_reinit_filter),
+      cmocka_unit_test(test_auto_selection), cmocka_unit_test(test_map_metadata),
+      cmocka_unit_test(test_errors),         cmocka_unit_test(test_optional_map_and_stats),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

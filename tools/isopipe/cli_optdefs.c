@@ -153,6 +153,8 @@ static const cli_optdef table[] = {
     {"copy_unknown", B | E, K_REFUSE, NULL, 0, 0, "isopipe writes only audio and video streams"},
     {"bitexact", B | I | O | E, K_FLAG, "bitexact", 0, 0,
      "bit-exact mode (muxer and encoders; decoders before -i)"},
+    {"reinit_filter", A | S | I | E, K_COUNT, "reinit_filter", 0, 1,
+     "0: frames that change size go into the filters as they are"},
     {"copyinkf", B | S | O | E, K_FLAG, "copyinkf", 0, 0,
      "stream copy keeps the packets before the first keyframe"},
     {"start_at_zero", B | E, K_FLAG, "start_at_zero", 0, 0,
