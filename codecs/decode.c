@@ -83,6 +83,21 @@ static int get_buffer(AVCodecContext *c, AVFrame *frame, int flags) {
   return ret;
 }
 
+/* libavcodec logs "get_buffer() failed" when a picture of a valid size
+ * could not be made: an allocation around the buffer (frame properties,
+ * side data, decode data) failed, which h264 then reports as invalid data.
+ * Seen here, the decoder's next error is out of memory, not corrupt input. */
+void cx_dec_log_note(void *avcl, const char *fmt) {
+  if (!avcl || !fmt || strcmp(fmt, "get_buffer() failed\n")) return;
+  const AVClass *cls = *(const AVClass *const *)avcl;
+  if (!cls || strcmp(cls->class_name, "AVCodecContext")) return;
+  const AVCodecContext *c = avcl;
+  if (c->get_buffer2 != get_buffer || !c->opaque || c->codec_type != AVMEDIA_TYPE_VIDEO) return;
+  if (av_image_check_size2(c->width, c->height, c->max_pixels, AV_PIX_FMT_NONE, 0, NULL) < 0)
+    return; /* an invalid size is the input's */
+  atomic_store(&((dec_state *)c->opaque)->no_memory, true);
+}
+
 void *cx_codec_log_tag(const AVCodecContext *c) {
   if (!c) return NULL;
   if (c->get_buffer2 == get_buffer) return ((const dec_state *)c->opaque)->log_tag;

@@ -159,7 +159,10 @@ static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
     host_log(avcl, level, fmt, vl);
     return;
   }
-  if (level <= AV_LOG_ERROR) keep_error(avcl, level, fmt, vl);
+  if (level <= AV_LOG_ERROR) {
+    keep_error(avcl, level, fmt, vl);
+    cx_dec_log_note(avcl, fmt);
+  }
   if (level > av_log_get_level()) return;
   char part[1024];
   va_list copy;

@@ -151,6 +151,47 @@ static void test_corrupt_packets_counted(void **state) {
   assert_true(v.errors > 0);
 }
 
+/* libavcodec's "get_buffer() failed" for a picture of a valid size is an
+ * allocation that failed inside it (h264 then reports invalid data): after
+ * that line, the decoder's next error reads as out of memory. Without it,
+ * the same bad packet is an ordinary decode error. */
+static void test_get_buffer_failure_is_memory(void **state) {
+  (void)state;
+  char err[CX_ERRLEN] = "";
+  for (int note = 0; note < 2; note++) {
+    cx_demux *d = NULL;
+    assert_int_equal(cx_demux_open(&d, clip, NULL, err), 0);
+    int si = cx_demux_best_stream(d, AVMEDIA_TYPE_VIDEO);
+    AVStream *st = cx_demux_ctx(d)->streams[si];
+    cx_dec *dec = NULL;
+    assert_int_equal(cx_dec_open(&dec, st->codecpar, st->time_base, 1, err), 0);
+    AVPacket *pkt = av_packet_alloc();
+    while (cx_demux_read(d, pkt) == 0 && pkt->stream_index != si)
+      av_packet_unref(pkt);
+    assert_int_equal(cx_dec_send(dec, pkt), 0);
+    if (note) cx_dec_log_note(cx_dec_ctx(dec), "get_buffer() failed\n");
+    /* The keyframe again, its first NAL unit's length (avcC) now larger
+     * than the packet: the decoder refuses it. */
+    memset(pkt->data, 0xff, 4);
+    int ret = 0;
+    AVFrame *fr = av_frame_alloc();
+    for (int k = 0; k < 8 && ret >= 0; k++) {
+      ret = cx_dec_send(dec, pkt);
+      while (ret >= 0 && (ret = cx_dec_receive(dec, fr)) == 0)
+        av_frame_unref(fr);
+      if (ret == AVERROR(EAGAIN)) ret = 0;
+    }
+    if (note)
+      assert_int_equal(ret, AVERROR(ENOMEM));
+    else
+      assert_true(ret < 0 && ret != AVERROR(ENOMEM));
+    av_frame_free(&fr);
+    av_packet_free(&pkt);
+    cx_dec_close(&dec);
+    cx_demux_close(&d);
+  }
+}
+
 /* Every corpus file in video/ and audio/ opens and decodes its first frames,
  * except the one FFmpeg 5.1 cannot decode (xHE-AAC, see MANIFEST.md). */
 static void test_corpus_first_frames(void **state) {
@@ -194,9 +235,12 @@ TM_TSAN_CODEC_ONLY()
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_video_all_frames),    cmocka_unit_test(test_audio_all_samples),
-      cmocka_unit_test(test_no_decoder),          cmocka_unit_test(test_corrupt_packets_counted),
+      cmocka_unit_test(test_video_all_frames),
+      cmocka_unit_test(test_audio_all_samples),
+      cmocka_unit_test(test_no_decoder),
+      cmocka_unit_test(test_corrupt_packets_counted),
       cmocka_unit_test(test_corpus_first_frames),
+      cmocka_unit_test(test_get_buffer_failure_is_memory),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
