@@ -365,19 +365,25 @@ static void vconv_destroy(pl_filter *f) {
 
 static const pl_filter_ops vconv_ops = {vconv_feed, vconv_drain, vconv_destroy};
 
-void pl_vconv_entry(iso_value *msg) {
+/* Both kinds start alike: the settings move into the stage's state x
+ * (calloc'd, may be NULL), whose window starts as they say. */
+static void conv_start(iso_value *msg, void *x, pl_conv_set **set, conv_window *win,
+                       const pl_filter_ops *ops) {
   pl_spawn *s = pl_spawn_take(msg);
-  if (!s) return;
-  vconv_impl *x = calloc(1, sizeof *x);
-  if (!x || !s->conv) {
+  if (!s || !x || !s->conv) {
     free(x);
-    pl_spawn_free(s);
+    if (s) pl_spawn_free(s);
     return;
   }
-  x->set = s->conv;
+  *set = s->conv;
   s->conv = NULL;
-  x->win = x->set->win;
-  pl_filter_start(s, &vconv_ops, x);
+  *win = (*set)->win;
+  pl_filter_start(s, ops, x);
+}
+
+void pl_vconv_entry(iso_value *msg) {
+  vconv_impl *x = calloc(1, sizeof *x);
+  conv_start(msg, x, x ? &x->set : NULL, x ? &x->win : NULL, &vconv_ops);
 }
 
 /* ---- audio --------------------------------------------------------------------- */
@@ -504,16 +510,6 @@ static void aconv_destroy(pl_filter *f) {
 static const pl_filter_ops aconv_ops = {aconv_feed, aconv_drain, aconv_destroy};
 
 void pl_aconv_entry(iso_value *msg) {
-  pl_spawn *s = pl_spawn_take(msg);
-  if (!s) return;
   aconv_impl *x = calloc(1, sizeof *x);
-  if (!x || !s->conv) {
-    free(x);
-    pl_spawn_free(s);
-    return;
-  }
-  x->set = s->conv;
-  s->conv = NULL;
-  x->win = x->set->win;
-  pl_filter_start(s, &aconv_ops, x);
+  conv_start(msg, x, x ? &x->set : NULL, x ? &x->win : NULL, &aconv_ops);
 }
