@@ -56,31 +56,9 @@ static void test_foreign_thread_refused(void **s) {
   assert_int_equal(rc[1], 0);
 }
 
-/* Echo with busy polling: replies to the port it got at spawn; null ends it. */
-typedef struct echo {
-  iso_sendport *reply;
-} echo;
-
-static void echo_handler(iso_port *port, iso_value *msg, void *ud) {
-  echo *e = ud;
-  if (iso_type(msg) == ISO_V_NULL) {
-    iso_value_free(msg);
-    iso_sendport_release(e->reply);
-    free(e);
-    iso_port_close(port);
-    return;
-  }
-  iso_send_move(e->reply, msg);
-}
-
 static void echo_entry(iso_value *msg) {
   iso_set_busy_poll((uint64_t)iso_as_int(iso_list_at(msg, 1)));
-  echo *e = calloc(1, sizeof(*e));
-  e->reply = iso_sendport_ref(iso_as_sendport(iso_list_at(msg, 0)));
-  iso_port *p = iso_port_new_raw(echo_handler, e);
-  iso_sendport *me = iso_port_sendport(p);
-  iso_send_move(e->reply, iso_v_sendport(me));
-  iso_sendport_release(me);
+  rt_echo_open(iso_as_sendport(iso_list_at(msg, 0)));
   iso_value_free(msg);
 }
 

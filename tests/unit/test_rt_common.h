@@ -72,4 +72,32 @@ static inline void expect_int(iso_port *p, int64_t want) {
   iso_value_free(m);
 }
 
+/* An echo isolate's port: replies to reply with what it gets; null ends it.
+ * rt_echo_open, called from the echo's entry, sends the port's sendport to
+ * reply first. */
+typedef struct rt_echo {
+  iso_sendport *reply;
+} rt_echo;
+
+static inline void rt_echo_handler(iso_port *port, iso_value *msg, void *ud) {
+  rt_echo *e = ud;
+  if (iso_type(msg) == ISO_V_NULL) {
+    iso_value_free(msg);
+    iso_sendport_release(e->reply);
+    free(e);
+    iso_port_close(port);
+    return;
+  }
+  iso_send_move(e->reply, msg);
+}
+
+static inline void rt_echo_open(iso_sendport *reply) {
+  rt_echo *e = calloc(1, sizeof(*e));
+  e->reply = iso_sendport_ref(reply);
+  iso_port *p = iso_port_new_raw(rt_echo_handler, e);
+  iso_sendport *me = iso_port_sendport(p);
+  iso_send_move(e->reply, iso_v_sendport(me));
+  iso_sendport_release(me);
+}
+
 #endif
