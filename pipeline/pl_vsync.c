@@ -94,7 +94,8 @@ static double duration_of(const pl_vsync *v, const AVFrame *f) {
   if (v->c.in_fps.num > 0 && v->c.in_fps.den > 0)
     d = FFMIN(av_q2d(v->c.out_fps) / av_q2d(v->c.in_fps), 1.0);
   if (v->c.pkt_durations && f->pkt_duration > 0) {
-    long p = lrintf((float)(f->pkt_duration * av_q2d(v->c.in_tb) * av_q2d(v->c.out_fps)));
+    AVRational tb = v->c.dur_tb.num > 0 && v->c.dur_tb.den > 0 ? v->c.dur_tb : v->c.in_tb;
+    long p = lrintf((float)(f->pkt_duration * av_q2d(tb) * av_q2d(v->c.out_fps)));
     if (p > 0) d = (double)p;
   }
   return d;

@@ -32,7 +32,10 @@ pl_vsync_mode pl_vsync_resolve(pl_vsync_mode asked, const char *format, int in_s
 
 typedef struct pl_vsync_cfg {
   pl_vsync_mode mode; /* resolved: not AUTO */
-  AVRational in_tb;   /* of the frames' pts and pkt_duration */
+  AVRational in_tb;   /* of the frames' pts */
+  /* Of their pkt_duration: the input stream's, which differs from in_tb
+   * when -r before -i counts the pictures at its own rate. {0,0}: in_tb. */
+  AVRational dur_tb;
   AVRational in_fps;  /* the rate frames arrive at; {0,0} unknown */
   AVRational out_fps; /* the output's rate: output pts count in 1/out_fps */
   /* A frame lasts its packet's duration; false once user filters ran

@@ -210,6 +210,7 @@ static int vsync_open(pl_filter *f) {
   pl_vsync_cfg vc = {0};
   vc.mode = c->vsync;
   vc.in_tb = go.tb;
+  vc.dur_tb = c->in.tb;
   vc.in_fps = in_fps;
   vc.out_fps = fps;
   vc.pkt_durations = c->pkt_durations;

@@ -460,7 +460,9 @@ void pl_demux_entry(iso_value *msg) {
   o.interrupt_opaque = st->cfg.flag;
   o.io = in->io.read ? &in->io : NULL;
   char rate[48] = "";
-  if (in->rate.num > 0) {
+  /* Only a demuxer named with -f gets -r as its frame rate (ffmpeg can look
+   * its options up only then); a probed one keeps its own. */
+  if (in->rate.num > 0 && in->format) {
     snprintf(rate, sizeof rate, "%d/%d", in->rate.num, in->rate.den);
     o.framerate = rate;
   }

@@ -61,6 +61,12 @@ static void t_input_rate(void **state) {
   TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference for -r before -i)");
   const char *args[] = {"-r", "10", "-i", g_in, "-c:v", "rawvideo", "-f", "framemd5", NULL};
   same_frames("-r 10 -i", args, 30);
+  /* Into a faster constant rate: a frame lasts its packet's duration in
+   * the stream's own time base (1/30 s), not a tenth of a second, so each
+   * picture is followed by the previous one's duplicates, as in ffmpeg. */
+  const char *up[] = {"-r",  "10",   "-i",       g_in, "-r",       "30", "-fps_mode",
+                      "cfr", "-c:v", "rawvideo", "-f", "framemd5", NULL};
+  same_frames("-r 10 -i in.mp4 -r 30", up, 80);
   char out[800];
   snprintf(out, sizeof out, "%s/r10.mkv", g_dir);
   const char *mkv[] = {"-y", "-v", "error", "-r", "10", "-i", g_in, "-c:v", "mpeg4", out, NULL};
@@ -82,6 +88,17 @@ static void t_sequence(void **state) {
                         "30",         "-fps_mode", "cfr", "-pix_fmt", "yuv420p",
                         "-c:v",       "rawvideo",  "-f",  "framemd5", NULL};
   same_frames("-framerate 1/2 -i img%03d.png -r 30", rate, 240);
+  /* -r before a probed image sequence: the demuxer keeps its 25 fps (only
+   * one named with -f gets the rate), each picture lasts 1/25 s, and the
+   * end repeats the last one 58 times, not 60: 239 frames, as ffmpeg. */
+  const char *r_in[] = {"-r",   "1/2",       "-i",  g_seq,      "-r",
+                        "30",   "-fps_mode", "cfr", "-pix_fmt", "yuv420p",
+                        "-c:v", "rawvideo",  "-f",  "framemd5", NULL};
+  same_frames("-r 1/2 -i img%03d.png -r 30", r_in, 239);
+  const char *f_in[] = {"-f",   "image2",   "-r",        "1/2",      "-i",       g_seq,
+                        "-r",   "30",       "-fps_mode", "cfr",      "-pix_fmt", "yuv420p",
+                        "-c:v", "rawvideo", "-f",        "framemd5", NULL};
+  same_frames("-f image2 -r 1/2 -i img%03d.png -r 30", f_in, 240);
   char out[800];
   snprintf(out, sizeof out, "%s/slideshow.mp4", g_dir);
   const char *wiki[] = {"-y",      "-v", "error", "-framerate", "1/2",     "-i", g_seq, "-c:v",
@@ -90,6 +107,12 @@ static void t_sequence(void **state) {
   tm_probe p;
   assert_int_equal(tm_probe_file(out, true, &p), 0);
   assert_int_equal(p.st[0].frames, 240);
+  snprintf(out, sizeof out, "%s/r-slideshow.mp4", g_dir);
+  const char *r_mp4[] = {"-y",   "-v",      "error", "-r", "1/2", "-i", g_seq,
+                         "-c:v", "libx264", "-r",    "30", out,   NULL};
+  assert_int_equal(ch_run_err(r_mp4, NULL, 0), 0);
+  assert_int_equal(tm_probe_file(out, true, &p), 0);
+  assert_int_equal(p.st[0].frames, 239);
 }
 
 /* A file whose name only looks like a pattern is read as that one file; a
