@@ -1,5 +1,6 @@
 /* Several input files: each one's options, and their streams described to main as one sequence. */
 #include <libavutil/parseutils.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,24 @@ static int parse_time_us(const char *key, const char *v, bool negative_ok, int64
   return ISO_OK;
 }
 
+/* -itsscale[:SPEC] VALUE; the specifier is checked against the streams
+ * once the input is open (libavformat reads it). */
+static int add_ts_scale(pl_input *in, const char *spec, const char *value, char *err, size_t n) {
+  char *end = NULL;
+  double x = value ? strtod(value, &end) : 0;
+  if (!value || !*value || *end || !isfinite(x) || x <= 0 || x > 1e6)
+    return pl_fail(err, n, "itsscale: bad scale '%s' (a number above 0, at most 1e6)",
+                   value ? value : "");
+  if (strlen(spec) >= sizeof in->scale[0].spec)
+    return pl_fail(err, n, "itsscale: stream specifier '%s' is too long", spec);
+  if (in->nscale >= PL_MAX_TS_SCALES)
+    return pl_fail(err, n, "itsscale: at most %d per input", PL_MAX_TS_SCALES);
+  pl_ts_scale *s = &in->scale[in->nscale++];
+  snprintf(s->spec, sizeof s->spec, "%s", spec);
+  s->scale = x;
+  return ISO_OK;
+}
+
 int pl_input_rate(pl_input *in, const char *value, char *err, size_t n) {
   const char *why = "";
   int num, den;
@@ -81,6 +100,8 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   pl_input *in = &j->in[k];
   if (!strcmp(key, "itsoffset"))
     return parse_time_us(key, value ? value : "", true, &in->offset_us, err, n);
+  if (!strncmp(key, "itsscale", 8) && (!key[8] || key[8] == ':'))
+    return add_ts_scale(in, key[8] ? key + 9 : "", value, err, n);
   if (!value) return pl_fail(err, n, "%s: a value is needed", key);
   /* Input #0's window and rate live here too; its name, format and
    * demuxer options are the pipeline's own keys (iso_pipeline_set). */
@@ -109,8 +130,9 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   if (!strcmp(key, "to")) return parse_time_us(key, value, false, &in->to_us, err, n);
   if (!strncmp(key, "in:", 3) && key[3])
     return av_dict_set(&in->opts, key + 3, value, 0) < 0 ? ISO_ENOMEM : ISO_OK;
-  return pl_fail(err, n,
-                 "'%s' is not an option of an input (i, f, r, ss, t, to, itsoffset, in:NAME)", key);
+  return pl_fail(
+      err, n,
+      "'%s' is not an option of an input (i, f, r, ss, t, to, itsoffset, itsscale, in:NAME)", key);
 }
 
 /* ffmpeg's automatic choice across inputs (map_auto_video / _audio): in

@@ -104,6 +104,7 @@ typedef struct pl_stream_info {
   bool probed_packets;
   bool has_matrix;
   int32_t matrix[9]; /* display matrix (rotation) */
+  double ts_scale;   /* -itsscale: what its timestamps are multiplied by; 0 none */
 } pl_stream_info;
 
 typedef struct pl_input_info {
@@ -263,12 +264,24 @@ typedef struct pl_dlink {
  * path, format and demuxer options are the job's own fields (input,
  * input_format, in_opts); its -ss/-t/-to are composed into every output's
  * window at start (pl_window_compose), its offset is in[0].offset_us. */
+/* -itsscale[:SPEC]: the timestamps of the streams SPEC matches (ffmpeg's
+ * stream specifier, read by libavformat; empty: every stream) are
+ * multiplied by scale once the input's start is taken off; the last one
+ * that matches a stream wins, as in ffmpeg. */
+#define PL_MAX_TS_SCALES 8
+typedef struct pl_ts_scale {
+  char spec[48];
+  double scale;
+} pl_ts_scale;
+
 typedef struct pl_input {
   char *path, *format;
   AVDictionary *opts;
   int64_t ss_us, t_us, to_us; /* -1 unset; to folds into t at start */
   int64_t offset_us;          /* -itsoffset: added to every timestamp */
   AVRational rate;            /* -r before -i: frames counted at this rate; {0,0} none */
+  pl_ts_scale scale[PL_MAX_TS_SCALES];
+  int nscale;
 } pl_input;
 
 typedef struct pl_job {

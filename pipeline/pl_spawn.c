@@ -166,6 +166,8 @@ static pl_demux_set *demux_set(const pl_job *j, int id) {
   d->ss_us = in->ss_us;
   d->t_us = in->t_us;
   d->offset_us = in->offset_us;
+  memcpy(d->scale, in->scale, sizeof d->scale);
+  d->nscale = in->nscale;
   d->copyts = j->copyts;
   d->start_at_zero = j->start_at_zero;
   d->fail_fast = j->fail_fast;
@@ -185,8 +187,11 @@ static void dec_window(const pl_job *j, int k, pl_dec_set *d) {
   bool cut = j->in_ss_us > 0;
   if (k > 0 && k < j->ninputs) {
     const pl_input *in = &j->in[k];
-    if (in->ss_us > 0) cut = true, start = in->offset_us > 0 ? in->offset_us : 0;
-    int64_t e = in->t_us >= 0 ? in->offset_us + in->t_us : -1;
+    /* -itsscale scales the offset too: it is added before the product. */
+    double sc = j->info.st[d->in_index].ts_scale;
+    int64_t off = sc > 0 ? (int64_t)(in->offset_us * sc) : in->offset_us;
+    if (in->ss_us > 0) cut = true, start = off > 0 ? off : 0;
+    int64_t e = in->t_us >= 0 ? off + in->t_us : -1;
     if (e >= 0 && (end < 0 || e < end)) end = e;
   }
   d->win_start_us = start;

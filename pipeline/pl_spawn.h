@@ -38,7 +38,9 @@ typedef struct pl_demux_set {
   iso_io io;          /* the caller's callbacks instead of opening the path; read NULL: none */
   AVRational rate;    /* -r before -i; {0,0} none */
   int64_t start_us;   /* where the read starts: input #0 the outputs' earliest -ss, else its own */
-  int64_t ss_us, t_us, offset_us; /* the input's own -ss, -t (-1 unset) and -itsoffset */
+  int64_t ss_us, t_us, offset_us;      /* the input's own -ss, -t (-1 unset) and -itsoffset */
+  pl_ts_scale scale[PL_MAX_TS_SCALES]; /* -itsscale[:SPEC], in the order given */
+  int nscale;
   bool copyts, start_at_zero, fail_fast;
   uint32_t link_cap;    /* capacity of its output links */
   int64_t dts_delta_us; /* a larger dts jump in a format with discontinuities is a restart */

@@ -117,7 +117,10 @@ ISO_API int iso_pipeline_outputs(const iso_pipeline *p);
  * sets an option of input #k: "i" (its file or URL, required), "f" (its
  * format), "ss", "t" and "to" (read it from ss for t seconds, or to the
  * position to, as ffmpeg's input options), "r" (its pictures counted at
- * that rate), "itsoffset" (seconds added to its timestamps) and "in:NAME"
+ * that rate), "itsoffset" (seconds added to its timestamps), "itsscale" or
+ * "itsscale:SPEC" (the timestamps of the streams ffmpeg's specifier SPEC
+ * matches multiplied by the value, itsoffset included, after the input's
+ * start is taken off; input #0 too) and "in:NAME"
  * (an AVOption of its demuxer). For input #0, "i", "f" and "in:NAME" are
  * iso_pipeline_set's; its "ss"/"t"/"to" compose with every output's own as
  * ffmpeg's input and output options do: an output's ss, t and to count

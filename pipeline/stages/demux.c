@@ -1,6 +1,7 @@
 /* The demux stage: opens the input in its own isolate, describes it to main, feeds packets
  * downstream. */
 #include <libavutil/display.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ typedef struct demux_impl {
   demux_link l[PL_MAX_DLINKS];
   bool used[PL_MAX_IN];
   int64_t offset[PL_MAX_IN]; /* subtracted from ts, in the stream's tb */
+  double scale[PL_MAX_IN];   /* then ts multiplied by it (-itsscale) */
   pl_tsfix tsfix;
   pl_msg *pending;     /* a packet waiting for its links' credits */
   uint64_t pending_to; /* the links it goes to (bit per link) */
@@ -87,6 +89,14 @@ static bool try_send(demux_impl *x, uint64_t *to, pl_msg *m) {
   return true;
 }
 
+/* ts * scale as ffmpeg computes it (the product truncated), or no
+ * timestamp where that leaves int64_t's range. */
+static int64_t scaled(int64_t ts, double scale) {
+  if (ts == AV_NOPTS_VALUE || scale == 1.0) return ts;
+  double v = (double)ts * scale;
+  return fabs(v) < 0x1p62 ? (int64_t)v : AV_NOPTS_VALUE;
+}
+
 static void read_one(demux_impl *x) {
   pl_stage *st = x->st;
   AVPacket *pkt = av_packet_alloc();
@@ -126,6 +136,9 @@ static void read_one(demux_impl *x) {
   pl_prof_in(st->prof, (uint64_t)pkt->size);
   if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= x->offset[s];
   if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= x->offset[s];
+  /* After the offset, as ffmpeg does: -itsoffset is scaled too, -ss not. */
+  pkt->pts = scaled(pkt->pts, x->scale[s]);
+  pkt->dts = scaled(pkt->dts, x->scale[s]);
   AVRational tb = cx_demux_ctx(x->d)->streams[s]->time_base;
   int64_t jump = pl_tsfix_apply(&x->tsfix, pkt, tb);
   if (jump)
@@ -259,8 +272,15 @@ static void on_finished(iso_link_tx *tx, void *ud) {
 static void seek_to_task(demux_impl *x, const pl_demux_plan *plan) {
   if (!plan || plan->seek_us < 0 || x->set->input) return;
   char err[CX_ERRLEN];
+  /* The plan counts on the output's clock: -itsscale's video is stretched. */
+  int64_t at = plan->seek_us;
+  for (int i = 0; i < x->n; i++)
+    if (x->used[i] && cx_demux_ctx(x->d)->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+      at = (int64_t)(at / x->scale[i]);
+      break;
+    }
   /* Not seekable: the task reads from the start, slower but whole. */
-  if (cx_demux_seek(x->d, plan->seek_us, err) < 0)
+  if (cx_demux_seek(x->d, at, err) < 0)
     pl_stage_log(x->st, AV_LOG_WARNING, "%s; reading from the start", err);
   else
     pl_stage_log(x->st, AV_LOG_VERBOSE, "reading from the keyframe at or before %.3f s",
@@ -291,7 +311,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
   }
   const pl_demux_set *inp = x->set;
   int64_t start_us = cx_demux_start_us(x->d) - inp->offset_us;
-  int64_t in_end_us = inp->input > 0 && inp->t_us >= 0 ? inp->offset_us + inp->t_us : -1;
+  bool further_end = inp->input > 0 && inp->t_us >= 0;
   for (int k = 0; k < nlinks; k++) {
     const pl_demux_link *dl = &plan->l[k];
     int i = dl->stream;
@@ -310,6 +330,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     x->offset[i] = av_rescale_q(start_us, AV_TIME_BASE_Q, s->time_base);
     l->start = dl->start_us > 0 ? av_rescale_q(dl->start_us, AV_TIME_BASE_Q, s->time_base) : 0;
     int64_t end_us = dl->end_us;
+    int64_t in_end_us = further_end ? (int64_t)(inp->offset_us * x->scale[i]) + inp->t_us : -1;
     if (dl->copy && in_end_us >= 0 && (end_us < 0 || in_end_us < end_us)) end_us = in_end_us;
     l->end = end_us >= 0 ? av_rescale_q(end_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
     int64_t zero = x->set->start_at_zero && fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
@@ -317,8 +338,14 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     /* An output -ss is taken off, as ffmpeg's stream copy does. */
     l->from_key = dl->out_ss_us > 0;
     l->any_start = dl->copyinkf;
-    l->restore = x->offset[i] +
-                 av_rescale_q(inp->offset_us - zero - dl->out_ss_us, AV_TIME_BASE_Q, s->time_base);
+    if (x->scale[i] == 1.0)
+      l->restore = x->offset[i] + av_rescale_q(inp->offset_us - zero - dl->out_ss_us,
+                                               AV_TIME_BASE_Q, s->time_base);
+    else /* what the read took off is scaled with the timestamps, -ss not */
+      l->restore =
+          scaled(x->offset[i] + av_rescale_q(inp->offset_us - zero, AV_TIME_BASE_Q, s->time_base),
+                 x->scale[i]) -
+          av_rescale_q(dl->out_ss_us, AV_TIME_BASE_Q, s->time_base);
     pl_msg *pm = pl_msg_new(PL_M_PARAMS);
     if (!pm || !(pm->par = avcodec_parameters_alloc()) ||
         avcodec_parameters_copy(pm->par, s->codecpar) < 0) {
@@ -384,6 +411,12 @@ static void describe(demux_impl *x, pl_input_info *info) {
   if (info->best_a >= PL_MAX_IN) info->best_a = -1;
   info->duration_us = cx_demux_duration_us(x->d);
   info->start_us = cx_demux_start_us(x->d);
+  /* -itsscale stretches the input: its length is the longest stream's. */
+  double most = 0;
+  for (int i = 0; i < info->nstreams; i++)
+    if (x->scale[i] > most) most = x->scale[i];
+  if (most > 0 && most != 1.0 && info->duration_us != AV_NOPTS_VALUE)
+    info->duration_us = scaled(info->duration_us, most);
   /* A further input's length on the output's clock: read from its -ss for
    * its -t, shifted by its -itsoffset (progress takes the longest). */
   const pl_demux_set *in = x->set;
@@ -410,6 +443,7 @@ static void describe(demux_impl *x, pl_input_info *info) {
     si->sample_rate = s->codecpar->sample_rate;
     si->channels = s->codecpar->ch_layout.nb_channels;
     si->start_pts = s->start_time;
+    si->ts_scale = x->scale[i];
     si->attached_pic = (s->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
     si->disposition = s->disposition;
     si->probed_packets = (s->event_flags & AVSTREAM_EVENT_FLAG_NEW_PACKETS) != 0;
@@ -420,6 +454,25 @@ static void describe(demux_impl *x, pl_input_info *info) {
       si->has_matrix = true;
     }
   }
+}
+
+/* Each stream's -itsscale: the last one whose specifier matches it, as
+ * ffmpeg's per-stream options; 1 when none does. */
+static int resolve_scales(demux_impl *x, char *err, size_t n) {
+  AVFormatContext *fmt = cx_demux_ctx(x->d);
+  for (int i = 0; i < x->n; i++) {
+    x->scale[i] = 1.0;
+    for (int k = 0; k < x->set->nscale; k++) {
+      const pl_ts_scale *sc = &x->set->scale[k];
+      int r = avformat_match_stream_specifier(fmt, fmt->streams[i], sc->spec);
+      if (r < 0) {
+        snprintf(err, n, "option -itsscale:%s: invalid stream specifier '%s'", sc->spec, sc->spec);
+        return r;
+      }
+      if (r > 0) x->scale[i] = sc->scale;
+    }
+  }
+  return 0;
 }
 
 /* cx errors start with the url; the stage's error line names the file already. */
@@ -495,6 +548,11 @@ void pl_demux_entry(iso_value *msg) {
   }
   x->n = (int)cx_demux_ctx(x->d)->nb_streams;
   if (x->n > PL_MAX_IN) x->n = PL_MAX_IN;
+  if (resolve_scales(x, err, sizeof err) < 0) {
+    pl_stage_fail(st, ISO_EINVAL, "%s", err);
+    pl_stage_leave(st, false);
+    return;
+  }
   pl_msg *m = pl_msg_new_ports(PL_M_INFO, 1);
   if (m) m->info = calloc(1, sizeof *m->info);
   if (m) m->meta = pl_meta_from_input(cx_demux_ctx(x->d));

@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "cli_compare.h"
 #include "cli_harness.h"
 #include "media_gen.h"
 #include "test_media.h"
@@ -33,25 +34,8 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* Runs the same arguments through isopipe and ffmpeg into framemd5 files;
- * fails naming the first difference. */
 static void same_frames(const char *what, const char *const *args, int min_lines) {
-  char a[800], b[800], why[512], err[4096];
-  snprintf(a, sizeof a, "%s/i.framemd5", g_dir);
-  snprintf(b, sizeof b, "%s/f.framemd5", g_dir);
-  const char *iso[CH_MAX_ARGS] = {"-y", "-v", "error"}, *ff[CH_MAX_ARGS];
-  int ni = 3, nf = 0;
-  for (int i = 0; args[i]; i++)
-    iso[ni++] = ff[nf++] = args[i];
-  iso[ni++] = ff[nf++] = a;
-  iso[ni] = ff[nf] = NULL;
-  ff[nf - 1] = b;
-  int rc = ch_run_err(iso, err, sizeof err);
-  if (rc != 0) fail_msg("%s: exit %d\n%s", what, rc, err);
-  assert_int_equal(tm_run_ffmpeg(ff), 0);
-  int lines = 0;
-  if (!tm_framemd5_equal(a, b, &lines, why, sizeof why)) fail_msg("%s: %s", what, why);
-  assert_true(lines >= min_lines);
+  ch_same_frames(g_dir, what, args, min_lines);
 }
 
 /* -r 10 before -i: the 30 pictures of the 1 s clip are counted at 10 fps

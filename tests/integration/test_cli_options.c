@@ -163,6 +163,7 @@ static const opt_probe probes[] = {
     {"-sws_flags", ELSE, NULL, NULL, "tests/integration/test_cli_swsflags.c"},
     {"-copyts", ELSE, NULL, NULL, "tests/integration/test_cli_copyts.c"},
     {"-itsoffset", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
+    {"-itsscale", ELSE, NULL, NULL, "tests/integration/test_cli_tsscale.c"},
     {"--queue", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
     {"--segments", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},
     {"--inline", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},

@@ -239,6 +239,12 @@ static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char
     snprintf(key, kn, "metadata%s%s", spec ? ":" : "", spec ? spec : "");
     return 0;
   }
+  /* The input's streams, matched by libavformat once it is open: every
+   * specifier ffmpeg takes. */
+  if (!strcmp(d->key, "itsscale")) {
+    snprintf(key, kn, "itsscale%s%s", spec ? ":" : "", spec ? spec : "");
+    return 0;
+  }
   if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
     return cli_fail(err, en, "option '%s': %s", opt, why);
   if (type == 's' && index >= 0 &&

@@ -179,6 +179,8 @@ static const cli_optdef table[] = {
     {"filter_hw_device", A | E, K_REFUSE, NULL, 0, 0, "isopipe decodes in software"},
     {"sseof", A | I, K_REFUSE, NULL, 0, 0, "give -ss from the start"},
     {"itsoffset", A | I, K_TIME, "itsoffset", 0, 0, "shift the next input's timestamps"},
+    {"itsscale", A | S | I | E, K_NUMBER, "itsscale", 0, 0,
+     "multiply the next input's timestamps (per stream)"},
     {"stream_loop", A | I, K_REFUSE, NULL, 0, 0, "isopipe reads its input once"},
     {"pass", A | S | O, K_REFUSE, NULL, 0, 0, "isopipe encodes in one pass"},
     {"passlogfile", A | S | O, K_REFUSE, NULL, 0, 0, "isopipe encodes in one pass"},
