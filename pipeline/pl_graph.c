@@ -427,7 +427,12 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
         g->dlink[g->ndlinks - 1].copyinkf = fj->copyinkf;
         continue;
       }
-      if (fj->copyts)
+      /* -copyts changes nothing for an encoded stream whose input is read
+       * from its start at 0 (or -start_at_zero) with no seek or offset:
+       * ffmpeg's timestamps are then the ones isopipe writes. */
+      bool same_times = fj->win_start_us <= 0 && fj->in_ss_us <= 0 && fj->in[0].offset_us == 0 &&
+                        g->info.ninputs <= 1 && (fj->start_at_zero || g->info.start_us == 0);
+      if (fj->copyts && !same_times)
         return pl_fail(err, n,
                        "copyts: isopipe keeps the input's timestamps only for copied streams "
                        "(-c copy); %s's %s stream is encoded",

@@ -179,23 +179,44 @@ static void t_output_seek_copy(void **state) {
   }
 }
 
-/* isopipe's encoders start at 0: -copyts with an encoded stream is refused,
- * naming the option. */
+/* isopipe's encoders start at 0: -copyts with an encoded stream whose
+ * timestamps would not start there (an input -ss) is refused, naming the
+ * option. */
 static void t_encoded_refused(void **state) {
   (void)state;
   char out[800], err[4096];
   snprintf(out, sizeof out, "%s/enc.mkv", g_dir);
-  const char *a[] = {"-y", "-i", g_gen, "-c:v", "libx264", "-c:a", "copy", "-copyts", out, NULL};
+  const char *a[] = {"-y",      "-ss",  "0.5",  "-i",      g_gen, "-c:v",
+                     "libx264", "-c:a", "copy", "-copyts", out,   NULL};
   assert_int_not_equal(ch_run_err(a, err, sizeof err), 0);
   assert_non_null(strstr(err, "copyts"));
   assert_false(tm_file_exists(out));
 }
 
+/* From an input read whole from 0, -copyts changes nothing for encoded
+ * streams: the timestamps are ffmpeg's (Jellyfin's HLS lines carry it). */
+static void t_encoded_from_zero(void **state) {
+  (void)state;
+  char out[800], ref[800], sa[2048], sb[2048];
+  snprintf(out, sizeof out, "%s/enc0.mkv", g_dir);
+  snprintf(ref, sizeof ref, "%s/enc0-ffmpeg.mkv", g_dir);
+  const char *a[] = {"-y", "-i", g_gen, "-c:v", "libx264", "-c:a", "copy", "-copyts", out, NULL};
+  const char *f[] = {"-i", g_gen, "-c:v", "libx264", "-c:a", "copy", "-copyts", ref, NULL};
+  char err[4096];
+  assert_int_equal(ch_run_err(a, err, sizeof err), 0);
+  char ff[600];
+  if (!tm_have_program("ffmpeg", ff, sizeof ff)) return;
+  assert_int_equal(tm_run_ffmpeg(f), 0);
+  stamps(out, sa, sizeof sa);
+  stamps(ref, sb, sizeof sb);
+  printf("encoded from 0: %s\n  ffmpeg %s\n", sa, sb);
+  assert_string_equal(sa, sb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_copied_streams),
-      cmocka_unit_test(t_encoded_refused),
-      cmocka_unit_test(t_input_seek_copy),
+      cmocka_unit_test(t_copied_streams),    cmocka_unit_test(t_encoded_refused),
+      cmocka_unit_test(t_encoded_from_zero), cmocka_unit_test(t_input_seek_copy),
       cmocka_unit_test(t_output_seek_copy),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <libavformat/avformat.h>
@@ -38,6 +39,7 @@ typedef struct cmd_line {
   const char *wrong;
 } cmd_line;
 
+#include "cli_lines_fifth.h"
 #include "cli_lines_first.h"
 #include "cli_lines_fourth.h"
 #include "cli_lines_other.h"
@@ -46,6 +48,60 @@ typedef struct cmd_line {
 static char g_dir[512];
 static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700], g_mus[700], g_sub[700];
 static char g_song[700], g_list[700], g_cover[700], g_fonts[700];
+static char g_raw[700], g_pcm[700], g_vlist[700], g_imglist[700], g_jpegs[700], g_frames[700],
+    g_concat[1500];
+
+/* Runs isopipe on args (NULL-terminated); 0 when it succeeded. */
+static int make(const char **args) {
+  ch_proc p;
+  int rc = ch_run(&p, args, 60);
+  ch_free(&p);
+  return rc;
+}
+
+/* The inputs of the fifth table: raw frames, frame files and lists of them. */
+static int setup_fifth(void) {
+  snprintf(g_raw, sizeof g_raw, "%s/raw.rgb", g_dir);
+  const char *raw_args[] = {
+      "-v",        "error", "-y",       "-f",    "lavfi", "-i",       "testsrc=s=320x240:r=10",
+      "-frames:v", "20",    "-pix_fmt", "rgb24", "-f",    "rawvideo", g_raw,
+      NULL};
+  char fdir[600];
+  snprintf(fdir, sizeof fdir, "%s/frames", g_dir);
+  if (mkdir(fdir, 0755) < 0) return -1;
+  snprintf(g_frames, sizeof g_frames, "%s/%%05d-capture.jpg", fdir);
+  const char *jpg_args[] = {
+      "-v",        "error", "-y",     "-f", "lavfi", "-i", "testsrc=s=320x240:r=10",
+      "-frames:v", "10",    g_frames, NULL};
+  snprintf(g_pcm, sizeof g_pcm, "%s/pcm.raw", g_dir);
+  const char *pcm_args[] = {"-v", "error", "-y", "-i", g_wav, "-f", "s16le", g_pcm, NULL};
+  if (make(raw_args) != 0 || make(jpg_args) != 0 || make(pcm_args) != 0) return -1;
+  /* VLIST names IN by a relative name (the concat demuxer's safe mode
+   * refuses absolute ones), IMGLIST the frames with their durations. */
+  snprintf(g_vlist, sizeof g_vlist, "%s/vlist.txt", g_dir);
+  snprintf(g_imglist, sizeof g_imglist, "%s/frames.ffconcat", fdir);
+  snprintf(g_jpegs, sizeof g_jpegs, "%s/frames.mjpeg", g_dir);
+  FILE *vl = fopen(g_vlist, "w"), *il = fopen(g_imglist, "w"), *jp = fopen(g_jpegs, "wb");
+  if (vl) fputs("file 'in.mp4'\nfile 'in.mp4'\n", vl);
+  if (il) fputs("ffconcat version 1.0\n", il);
+  for (int i = 1; i <= 10 && il && jp; i++) {
+    char name[800];
+    fprintf(il, "file '%05d-capture.jpg'\nduration 0.1\n", i);
+    snprintf(name, sizeof name, "%s/%05d-capture.jpg", fdir, i);
+    FILE *f = fopen(name, "rb");
+    char b[65536];
+    size_t r;
+    while (f && (r = fread(b, 1, sizeof b, f)) > 0)
+      fwrite(b, 1, r, jp);
+    if (f) fclose(f);
+  }
+  int ok = vl && il && jp;
+  if (vl) fclose(vl);
+  if (il) fclose(il);
+  if (jp) fclose(jp);
+  snprintf(g_concat, sizeof g_concat, "concat:%s|%s", g_ts, g_ts);
+  return ok ? 0 : -1;
+}
 
 static int setup(void **state) {
   (void)state;
@@ -149,7 +205,7 @@ static int setup(void **state) {
                              NULL};
   rc = ch_run(&p, font_args, 60);
   ch_free(&p);
-  return rc == 0 ? 0 : -1;
+  return rc == 0 ? setup_fifth() : -1;
 }
 
 static int teardown(void **state) {
@@ -163,7 +219,7 @@ static bool is_stdout(const char *t) {
 }
 
 /* Splits the line into argv, IN / WAV / OUT... replaced. */
-static int split(const cmd_line *l, const char *out, char *buf, size_t len, char (*paths)[800],
+static int split(const cmd_line *l, const char *out, char *buf, size_t len, char (*paths)[1600],
                  const char **argv, int max) {
   snprintf(buf, len, "%s", l->args);
   int n = 0, nfile = 0; /* paths[] used by "file:" names */
@@ -179,19 +235,39 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
       t++;
       if (*t && t[strlen(t) - 1] == '"') t[strlen(t) - 1] = 0;
     }
-    const char *rep = !strcmp(t, "IN") || !strcmp(t, "file:IN")     ? g_in
-                      : !strcmp(t, "WAV")                           ? g_wav
-                      : !strcmp(t, "TS") || !strcmp(t, "file:TS")   ? g_ts
-                      : !strcmp(t, "VID") || !strcmp(t, "file:VID") ? g_vid
-                      : !strcmp(t, "AUD") || !strcmp(t, "file:AUD") ? g_aud
-                      : !strcmp(t, "MUS")                           ? g_mus
-                      : !strcmp(t, "SUB")                           ? g_sub
-                      : !strcmp(t, "SONG")                          ? g_song
-                      : !strcmp(t, "LIST")                          ? g_list
-                      : !strcmp(t, "FONTS")                         ? g_fonts
-                      : !strcmp(t, "file:COVER")                    ? g_cover
-                      : !strcmp(t, "OUT") || !strcmp(t, "file:OUT") ? out
-                                                                    : NULL;
+    const char *rep = !strcmp(t, "IN") || !strcmp(t, "file:IN")         ? g_in
+                      : !strcmp(t, "WAV")                               ? g_wav
+                      : !strcmp(t, "TS") || !strcmp(t, "file:TS")       ? g_ts
+                      : !strcmp(t, "VID") || !strcmp(t, "file:VID")     ? g_vid
+                      : !strcmp(t, "AUD") || !strcmp(t, "file:AUD")     ? g_aud
+                      : !strcmp(t, "MUS")                               ? g_mus
+                      : !strcmp(t, "SUB")                               ? g_sub
+                      : !strcmp(t, "SONG")                              ? g_song
+                      : !strcmp(t, "LIST")                              ? g_list
+                      : !strcmp(t, "FONTS")                             ? g_fonts
+                      : !strcmp(t, "file:COVER") || !strcmp(t, "COVER") ? g_cover
+                      : !strcmp(t, "RAW")                               ? g_raw
+                      : !strcmp(t, "PCM")                               ? g_pcm
+                      : !strcmp(t, "VLIST")                             ? g_vlist
+                      : !strcmp(t, "IMGLIST")                           ? g_imglist
+                      : !strcmp(t, "JPEGS")                             ? g_jpegs
+                      : !strcmp(t, "FRAMES")                            ? g_frames
+                      : !strcmp(t, "concat:TS|TS")                      ? g_concat
+                      : !strcmp(t, "OUT") || !strcmp(t, "file:OUT")     ? out
+                                                                        : NULL;
+    /* SEG...: a path next to OUT (OUT's name without its extension, then
+     * the rest); INIT: a file name next to OUT. */
+    if ((!strncmp(t, "SEG", 3) || !strcmp(t, "INIT")) && nfile < 8) {
+      const char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
+      int stem = dot ? (int)(dot - out) : (int)strlen(out);
+      if (t[0] == 'S')
+        snprintf(paths[nfile], sizeof paths[0], "%.*s%s", stem, out, t + 3);
+      else
+        snprintf(paths[nfile], sizeof paths[0], "%.*s-init.mp4", stem - (int)(slash + 1 - out),
+                 slash + 1);
+      argv[n++] = paths[nfile++];
+      continue;
+    }
     if (rep && !strncmp(t, "file:", 5) && nfile < 8) {
       snprintf(paths[nfile], sizeof paths[0], "file:%s", rep);
       rep = paths[nfile++];
@@ -250,26 +326,54 @@ static void meta_text(const char *path, char *out, size_t len) {
   avformat_close_input(&ic);
 }
 
+/* path's directory joined with name (or name, when it is absolute). */
+static void beside(const char *path, const char *name, char *out, size_t n) {
+  const char *slash = strrchr(path, '/');
+  if (name[0] == '/' || !slash)
+    snprintf(out, n, "%s", name);
+  else
+    snprintf(out, n, "%.*s/%s", (int)(slash - path), path, name);
+}
+
 /* An HLS playlist's segment count and its first segment's path (a live one,
- * without an end tag, would have the demuxer wait for more). */
+ * without an end tag, would have the demuxer wait for more). fMP4 segments
+ * read only after their init section: the two are joined into a file of
+ * their own. */
 static int m3u8_first(const char *path, char *seg, size_t n) {
   FILE *f = fopen(path, "r");
   if (!f) return -1;
-  char line[1024];
+  char line[1024], init[1200] = "";
   int count = 0;
   seg[0] = 0;
   while (fgets(line, sizeof line, f)) {
     line[strcspn(line, "\r\n")] = 0;
     if (!strncmp(line, "#EXTINF", 7)) count++;
-    if (line[0] && line[0] != '#' && !seg[0]) {
-      const char *slash = strrchr(path, '/');
-      if (line[0] == '/' || !slash)
-        snprintf(seg, n, "%s", line);
-      else
-        snprintf(seg, n, "%.*s/%s", (int)(slash - path), path, line);
+    const char *uri = strstr(line, "#EXT-X-MAP:URI=\"");
+    if (uri && !init[0]) {
+      uri += 16;
+      char name[1024];
+      snprintf(name, sizeof name, "%.*s", (int)strcspn(uri, "\""), uri);
+      beside(path, name, init, sizeof init);
     }
+    if (line[0] && line[0] != '#' && !seg[0]) beside(path, line, seg, n);
   }
   fclose(f);
+  if (init[0] && seg[0] && strcmp(init, seg)) {
+    char joined[1200];
+    snprintf(joined, sizeof joined, "%.1180s.first.mp4", path);
+    FILE *o = fopen(joined, "wb");
+    const char *parts[2] = {init, seg};
+    for (int i = 0; i < 2 && o; i++) {
+      FILE *in = fopen(parts[i], "rb");
+      char b[65536];
+      size_t r;
+      while (in && (r = fread(b, 1, sizeof b, in)) > 0)
+        fwrite(b, 1, r, o);
+      if (in) fclose(in);
+    }
+    if (o) fclose(o);
+    snprintf(seg, n, "%s", joined);
+  }
   return count;
 }
 
@@ -373,7 +477,7 @@ static void run_table(const cmd_line *tab, int n, const char *tag, const char *w
     snprintf(iout, sizeof iout, "%s/%si%02d_%s", g_dir, tag, i, l->out);
     snprintf(fout, sizeof fout, "%s/%sf%02d_%s", g_dir, tag, i, l->out);
     const char *argv[CH_MAX_ARGS], *fargv[CH_MAX_ARGS];
-    static char ipaths[8][800], fpaths[8][800];
+    static char ipaths[8][1600], fpaths[8][1600];
     int na = split(l, iout, buf, sizeof buf, ipaths, argv, CH_MAX_ARGS);
     split(l, fout, buf2, sizeof buf2, fpaths, fargv, CH_MAX_ARGS);
     /* A line writing to stdout: both programs write into a pipe, saved. */
@@ -451,15 +555,22 @@ static void test_fourth_table(void **state) {
             "command lines of programs in none of the other tables");
 }
 
+static void test_fifth_table(void **state) {
+  (void)state;
+  run_table(fifth_lines, (int)(sizeof fifth_lines / sizeof fifth_lines[0]), "v",
+            "command lines of downloaders, media libraries, NVRs and servers");
+}
+
 /* argv[1], when given, names the tables to run ("1", "23"): ctest runs
  * them as two tests side by side. */
 int main(int argc, char **argv) {
   const struct CMUnitTest all[] = {
       cmocka_unit_test(test_real_lines), cmocka_unit_test(test_other_programs),
-      cmocka_unit_test(test_third_table), cmocka_unit_test(test_fourth_table)};
-  struct CMUnitTest tests[4];
+      cmocka_unit_test(test_third_table), cmocka_unit_test(test_fourth_table),
+      cmocka_unit_test(test_fifth_table)};
+  struct CMUnitTest tests[5];
   size_t n = 0;
-  for (size_t i = 0; i < 4; i++)
+  for (size_t i = 0; i < 5; i++)
     if (argc < 2 || strchr(argv[1], (int)('1' + i))) tests[n++] = all[i];
   return _cmocka_run_group_tests("test_cli_lines", tests, n, setup, teardown);
 }

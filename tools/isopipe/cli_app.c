@@ -274,6 +274,14 @@ static int configure(app *a) {
       }
   }
   if (*allow && iso_pipeline_set(a->p, "allow_formats", allow) != ISO_OK) return CLI_EXIT_FAIL;
+  /* So is concat:a|b typed as the input: its parts are files (or pipes),
+   * read under the same list as any other input's. */
+  bool own_list = false;
+  for (size_t i = 0; i < o->nkv; i++)
+    own_list = own_list || !strcmp(o->kv[i].key, "protocol_whitelist");
+  if (!own_list && !strncmp(o->input, "concat:", 7) &&
+      iso_pipeline_set(a->p, "protocol_whitelist", "concat,file,pipe") != ISO_OK)
+    return CLI_EXIT_FAIL;
   if (iso_pipeline_set(a->p, "i", o->input) != ISO_OK) {
     snprintf(err, sizeof err, "invalid -i '%s': %s", o->input, pipeline_reason(a, ISO_EINVAL));
     print_error(a, err);

@@ -3,6 +3,8 @@
 #include "tools/isopipe/cli_lists.h"
 
 #include <ctype.h>
+#include <libavformat/avformat.h>
+#include <libavutil/opt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,6 +76,45 @@ static bool input_codec(cli_kv *kv) {
   return true;
 }
 
+/* The named format's own option name, if its demuxer has it. */
+static bool format_has(const char *fmt, const char *name) {
+  const AVInputFormat *f = fmt ? av_find_input_format(fmt) : NULL;
+  const AVClass *pc = f ? f->priv_class : NULL;
+  return pc && av_opt_find(&pc, name, NULL, 0, AV_OPT_SEARCH_FAKE_OBJ);
+}
+
+/* Before -i, -s, -pix_fmt, -ar and -ac describe the input to its demuxer
+ * (raw video and PCM carry no such header), as ffmpeg sets them:
+ * video_size, pixel_format, sample_rate always (a demuxer without them
+ * refuses them), ch_layout when the -f format has it (else -ac stays the
+ * channel count isopipe gives the input's audio, as ffmpeg's result). */
+static void input_format_opts(cli_opts *o, size_t from) {
+  const char *fmt = NULL;
+  for (size_t i = from; i < o->nkv; i++)
+    if (!strcmp(o->kv[i].key, "f") || !strcmp(o->kv[i].key, "input_format")) fmt = o->kv[i].value;
+  for (size_t i = from; i < o->nkv; i++) {
+    cli_kv *kv = &o->kv[i];
+    char key[64], value[64];
+    const char *k = kv->key;
+    key[0] = 0;
+    snprintf(value, sizeof value, "%s", kv->value);
+    if (!strcmp(k, "s") || !strcmp(k, "s:v"))
+      snprintf(key, sizeof key, "in:video_size");
+    else if (!strcmp(k, "pix_fmt") || !strcmp(k, "pix_fmt:v"))
+      snprintf(key, sizeof key, "in:pixel_format");
+    else if (!strcmp(k, "ar") || !strcmp(k, "ar:a"))
+      snprintf(key, sizeof key, "in:sample_rate");
+    else if ((!strcmp(k, "ac") || !strcmp(k, "ac:a")) && format_has(fmt, "ch_layout")) {
+      snprintf(key, sizeof key, "in:ch_layout");
+      snprintf(value, sizeof value, "%sC", kv->value);
+    }
+    if (key[0]) {
+      set_str(&kv->key, key);
+      set_str(&kv->value, value);
+    }
+  }
+}
+
 /* A further -i: the options written since the previous -i (or output) are
  * this input's, as ffmpeg reads them: -f names its format, AVOptions go to
  * its demuxer. */
@@ -82,6 +123,7 @@ static int add_input(cli_opts *o, const char *path, char *err, size_t en) {
     return cli_fail(err, en, "too many inputs (at most %d)", CLI_MAX_INPUTS);
   int k = o->ninputs++;
   set_str(&o->more_in[k], path);
+  input_format_opts(o, o->in_group);
   for (size_t i = o->in_group; i < o->nkv; i++) {
     cli_kv *kv = &o->kv[i];
     if (!strcmp(kv->key, CLI_OUTPUT_KEY)) continue;
@@ -111,6 +153,7 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
   if (strcmp(n, "i") == 0) {
     if (!*v) return cli_fail(err, en, "empty input file name for -i");
     if (o->input) return add_input(o, v, err, en);
+    input_format_opts(o, o->in_group);
     for (size_t i = o->in_group; i < o->nkv; i++)
       input_codec(&o->kv[i]);
     set_str(&o->input, v);
@@ -235,8 +278,10 @@ static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char
   char type, why[160];
   int index;
   *ignored = NULL;
-  if (!strcmp(d->key, "metadata")) { /* its own grammar: g, s:SPEC, c:N, p:N */
-    snprintf(key, kn, "metadata%s%s", spec ? ":" : "", spec ? spec : "");
+  if (!strcmp(d->key, "metadata") || !strcmp(d->key, "map_metadata")) {
+    /* A metadata specifier, not a stream one: g, s:SPEC, c:N, p:N (the
+     * pipeline checks it). */
+    snprintf(key, kn, "%s%s%s", d->key, spec ? ":" : "", spec ? spec : "");
     return 0;
   }
   /* The input's streams, matched by libavformat once it is open: every
