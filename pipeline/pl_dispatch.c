@@ -301,6 +301,7 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
   for (int i = 0; i < j->ninputs; i++)
     if (!p->in_info[i]) return;
   pl_inputs_merge(&j->info, p->in_info, j->ninputs);
+  pl_inputs_disable(&j->info, j);
   pl_meta_unref(&j->in_meta);
   j->in_meta = pl_meta_merge(p->in_meta, j->ninputs, j->info.first);
   if (!j->in_meta) {

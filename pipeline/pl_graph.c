@@ -139,7 +139,7 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
       return pl_fail(err, n, "map '%s': want [-]N[:v|a|s|d|t[:N]|:N][?]", spec);
     absolute = true;
   }
-  int k = 0, found = 0;
+  int k = 0, found = 0, off = 0;
   int lo = g->info.ninputs > 0 ? g->info.first[input] : 0;
   int hi = g->info.ninputs > 0 ? g->info.first[input + 1] : g->info.nstreams;
   for (int i = lo; i < hi; i++) {
@@ -149,6 +149,10 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
     } else if (type) {
       if (!type_matches(si, type)) continue;
       if (nth >= 0 && k++ != nth) continue;
+    }
+    if (si->disabled) { /* as ffmpeg, which never maps a discarded stream */
+      off++;
+      continue;
     }
     found++;
     if (neg) {
@@ -167,6 +171,11 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
     }
     if (add_out(g, fj, file, i, true, err, n)) return ISO_EINVAL;
   }
+  if (!found && off && !neg && !optional)
+    return pl_fail(err, n,
+                   "map '%s' matches only streams of %s that its -vn/-an/-sn/-dn before -i left "
+                   "out",
+                   spec, pl_basename(pl_input_path(g, input)));
   if (!found && !neg && !optional)
     return pl_fail(err, n, "map '%s' matches no stream in %s (a trailing '?' would ignore it)",
                    spec, pl_basename(pl_input_path(g, input)));
@@ -185,7 +194,7 @@ static int default_subtitle(const pl_job *g, const pl_job *fj, const AVOutputFor
   int mask = AV_CODEC_PROP_TEXT_SUB | AV_CODEC_PROP_BITMAP_SUB;
   for (int i = 0; i < g->info.nstreams; i++) {
     const pl_stream_info *si = &g->info.st[i];
-    if (si->type != AVMEDIA_TYPE_SUBTITLE) continue;
+    if (si->type != AVMEDIA_TYPE_SUBTITLE || si->disabled) continue;
     const AVCodecDescriptor *id = avcodec_descriptor_get(si->codec_id);
     int ip = id ? id->props & mask : 0, op = od ? od->props & mask : 0;
     if (named || (ip & op) || (id && od && (!id->props || !od->props))) return i;
@@ -207,7 +216,7 @@ static int default_video(const pl_job *g, const AVOutputFormat *of, enum AVCodec
   int64_t area = -1;
   for (int i = lo; i < hi; i++) {
     const pl_stream_info *si = &g->info.st[i];
-    if (si->type != AVMEDIA_TYPE_VIDEO || !si->attached_pic) continue;
+    if (si->type != AVMEDIA_TYPE_VIDEO || !si->attached_pic || si->disabled) continue;
     int64_t a = (int64_t)si->width * si->height;
     if (a > area) area = a, cover = i;
   }

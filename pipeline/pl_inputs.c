@@ -103,6 +103,19 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   if (!strncmp(key, "itsscale", 8) && (!key[8] || key[8] == ':'))
     return add_ts_scale(in, key[8] ? key + 9 : "", value, err, n);
   if (!value) return pl_fail(err, n, "%s: a value is needed", key);
+  /* -vn, -an, -sn, -dn before -i leave that input's streams of the kind
+   * out of every output, as ffmpeg's discard of them. */
+  static const char *const kinds = "vasd";
+  if (strlen(key) == 2 && key[1] == 'n' && strchr(kinds, key[0])) {
+    static const enum AVMediaType types[] = {AVMEDIA_TYPE_VIDEO, AVMEDIA_TYPE_AUDIO,
+                                             AVMEDIA_TYPE_SUBTITLE, AVMEDIA_TYPE_DATA};
+    unsigned bit = 1u << types[strchr(kinds, key[0]) - kinds];
+    if (strcmp(value, "0"))
+      in->off_types |= bit;
+    else
+      in->off_types &= ~bit;
+    return ISO_OK;
+  }
   /* Input #0's window and rate live here too; its name, format and
    * demuxer options are the pipeline's own keys (iso_pipeline_set). */
   if (k == 0 && strcmp(key, "ss") && strcmp(key, "t") && strcmp(key, "to") && strcmp(key, "r") &&
@@ -154,7 +167,7 @@ static int best_of(const pl_input_info *m, enum AVMediaType type) {
     int file_best = -1;
     int64_t file_top = 0;
     for (int i = m->first[k]; i < m->first[k + 1]; i++) {
-      int64_t sc = m->st[i].type == type ? score(&m->st[i]) : 0;
+      int64_t sc = m->st[i].type == type && !m->st[i].disabled ? score(&m->st[i]) : 0;
       if (sc > file_top) file_best = i, file_top = sc;
     }
     if (file_best < 0) continue;
@@ -194,6 +207,26 @@ void pl_inputs_merge(pl_input_info *out, pl_input_info *const *in, int n) {
   m.best_v = best_of(&m, AVMEDIA_TYPE_VIDEO);
   m.best_a = best_of(&m, AVMEDIA_TYPE_AUDIO);
   *out = m;
+}
+
+void pl_inputs_disable(pl_input_info *m, const pl_job *j) {
+  bool any = false;
+  for (int i = 0; i < m->nstreams; i++) {
+    int k = m->st[i].file;
+    unsigned off = k >= 0 && k < j->ninputs ? j->in[k].off_types : 0;
+    m->st[i].disabled = m->st[i].type >= 0 && (off >> m->st[i].type & 1u);
+    any = any || m->st[i].disabled;
+  }
+  if (!any) return;
+  /* One input keeps the demuxer's own choice unless it is left out (its
+   * whole kind is); several are chosen again without the left-out ones. */
+  if (m->ninputs > 1) {
+    m->best_v = best_of(m, AVMEDIA_TYPE_VIDEO);
+    m->best_a = best_of(m, AVMEDIA_TYPE_AUDIO);
+  } else {
+    if (m->best_v >= 0 && m->st[m->best_v].disabled) m->best_v = -1;
+    if (m->best_a >= 0 && m->st[m->best_a].disabled) m->best_a = -1;
+  }
 }
 
 int pl_inputs_check_meta(const pl_job *j, int ninputs, char *err, size_t n) {

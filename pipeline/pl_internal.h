@@ -105,6 +105,7 @@ typedef struct pl_stream_info {
   bool has_matrix;
   int32_t matrix[9]; /* display matrix (rotation) */
   double ts_scale;   /* -itsscale: what its timestamps are multiplied by; 0 none */
+  bool disabled;     /* its input's -vn/-an/-sn/-dn left it out: never chosen nor mapped */
 } pl_stream_info;
 
 typedef struct pl_input_info {
@@ -279,6 +280,7 @@ typedef struct pl_input {
   AVDictionary *opts;
   int64_t ss_us, t_us, to_us; /* -1 unset; to folds into t at start */
   int64_t offset_us;          /* -itsoffset: added to every timestamp */
+  unsigned off_types;         /* -vn/-an/-sn/-dn before -i: bit 1 << AVMediaType left out */
   AVRational rate;            /* -r before -i: frames counted at this rate; {0,0} none */
   pl_ts_scale scale[PL_MAX_TS_SCALES];
   int nscale;
@@ -478,6 +480,9 @@ const char *pl_input_path(const pl_job *j, int k);
  * numbered in sequence; best video / audio picked across inputs as ffmpeg
  * does. */
 void pl_inputs_merge(pl_input_info *out, pl_input_info *const *in, int n);
+/* Marks the streams the inputs' own -vn/-an/-sn/-dn leave out and chooses
+ * the best video and audio again without them. */
+void pl_inputs_disable(pl_input_info *m, const pl_job *j);
 /* -map_metadata N / -map_chapters N of output job j name an input that exists. */
 int pl_inputs_check_meta(const pl_job *j, int ninputs, char *err, size_t n);
 /* A copy of m for one more consumer: frames and packets by reference

@@ -120,7 +120,9 @@ ISO_API int iso_pipeline_outputs(const iso_pipeline *p);
  * that rate), "itsoffset" (seconds added to its timestamps), "itsscale" or
  * "itsscale:SPEC" (the timestamps of the streams ffmpeg's specifier SPEC
  * matches multiplied by the value, itsoffset included, after the input's
- * start is taken off; input #0 too) and "in:NAME"
+ * start is taken off; input #0 too), "vn", "an", "sn", "dn" ("1": its
+ * streams of that kind are left out, never chosen nor mapped, as ffmpeg's
+ * -vn/-an before -i; input #0 too) and "in:NAME"
  * (an AVOption of its demuxer). For input #0, "i", "f" and "in:NAME" are
  * iso_pipeline_set's; its "ss"/"t"/"to" compose with every output's own as
  * ffmpeg's input and output options do: an output's ss, t and to count

@@ -102,23 +102,40 @@ static const cmd_line fifth_lines[] = {
     {"moviepy write",
      "-y -loglevel error -f rawvideo -vcodec rawvideo -s 320x240 -pix_fmt rgb24 -r 10.00 -an -i "
      "RAW -i SONG -acodec copy -vcodec libx264 -preset medium -pix_fmt yuv420p OUT",
-     "mp.mp4", NULL, "-an before -i drops every audio stream, not only the first input's"},
+     "mp.mp4", NULL, NULL},
     /* ffmpeg-normalize, ffmpeg_normalize/_media_file.py (_second_pass: the
-     * measured loudness into loudnorm, metadata mapped per stream) */
+     * measured loudness into loudnorm, metadata mapped per stream) run by
+     * _cmd_utils.py, which puts "-progress - -nostats" first */
     {"ffmpeg-normalize video",
-     "-y -nostdin -i IN -filter_complex "
+     "-progress - -nostats -y -nostdin -i IN -filter_complex "
      "[0:1]loudnorm=i=-23.0:lra=7.0:tp=-2.0:offset=0.0:measured_i=-20.5:measured_lra=3.1:"
      "measured_tp=-6.2:measured_thresh=-31.0:linear=true:print_format=json[norm0] -map_metadata 0 "
      "-map_metadata:s:a:0 0:s:a:0 -map_metadata:s:v:0 0:s:v:0 -map_chapters 0 -map 0:0 -c:v copy "
      "-map [norm0] -c:a:0 pcm_s16le -c:s copy OUT",
      "fn.mkv", NULL, NULL},
     {"ffmpeg-normalize audio",
-     "-y -nostdin -i MUS -filter_complex "
+     "-progress - -nostats -y -nostdin -i MUS -filter_complex "
      "[0:0]loudnorm=i=-23.0:lra=7.0:tp=-2.0:offset=0.0:measured_i=-20.5:measured_lra=3.1:"
      "measured_tp=-6.2:measured_thresh=-31.0:linear=true:print_format=json[norm0] -map_metadata 0 "
      "-map_metadata:s:a:0 0:s:a:0 -map_chapters 0 -map [norm0] -c:a libmp3lame -b:a 192k -ar "
      "44100 -c:s copy OUT",
      "fn.mp3", NULL, NULL},
+    /* spotDL, spotdl/utils/ffmpeg.py convert (a downloaded m4a into the
+     * format asked: FFMPEG_FORMATS, a bit rate, or a copy into m4a) */
+    {"spotdl mp3",
+     "-nostdin -y -i AUD -movflags +faststart -v debug -progress - -nostats -codec:a libmp3lame "
+     "-b:a 128k OUT",
+     "sd.mp3", NULL, NULL},
+    {"spotdl flac",
+     "-nostdin -y -i AUD -movflags +faststart -v debug -progress - -nostats -codec:a flac "
+     "-sample_fmt s16 OUT",
+     "sd.flac", NULL, NULL},
+    {"spotdl m4a copy",
+     "-nostdin -y -i AUD -movflags +faststart -v debug -progress - -nostats -vn -c:a copy OUT",
+     "sd.m4a", NULL, NULL},
+    {"spotdl opus",
+     "-nostdin -y -i AUD -movflags +faststart -v debug -progress - -nostats -c:a libopus OUT",
+     "sd.opus", NULL, NULL},
     /* EPGStation, its default config (src/model/IConfigFile / config.yml
      * template: live TS streams; the tuner's pipe:0 is TS here) */
     {"epgstation live 720p",

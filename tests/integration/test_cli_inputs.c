@@ -375,6 +375,24 @@ static void test_auto_selection(void **state) {
   assert_int_equal(tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO)->channels, 2);
 }
 
+/* -an/-vn before an -i leave that input's streams of the kind out, not
+ * other inputs': the automatic choice takes the others' (ffmpeg's result,
+ * framemd5), and a -map of a left-out stream fails naming the map. */
+static void test_input_kind_off(void **state) {
+  (void)state;
+  const char *a1[] = {"-an", "-i", g_av, "-i", g_aud, "-t", "1", NULL};
+  run_and_compare(a1, "an0.mkv", false);
+  const char *a2[] = {"-i", g_av, "-vn", "-i", g_vid, "-t", "1", NULL};
+  run_and_compare(a2, "vn1.mkv", false);
+  tm_probe pr;
+  const char *out = out_path("an0.mkv");
+  assert_int_equal(tm_probe_file(out, true, &pr), 0);
+  assert_int_equal(tm_probe_stream(&pr, AVMEDIA_TYPE_AUDIO)->channels, 2); /* g_aud's */
+  out = out_path("vnmap.mkv");
+  const char *bad[] = {"-v", "error", "-y", "-vn", "-i", g_av, "-map", "0:v", out, NULL};
+  expect_error(bad, out, "map '0:v'", "left out");
+}
+
 static void test_errors(void **state) {
   (void)state;
   const char *out = out_path("err.mkv");
@@ -426,6 +444,7 @@ int main(void) {
       cmocka_unit_test(test_apad),           cmocka_unit_test(test_reinit_filter),
       cmocka_unit_test(test_auto_selection), cmocka_unit_test(test_map_metadata),
       cmocka_unit_test(test_errors),         cmocka_unit_test(test_optional_map_and_stats),
+      cmocka_unit_test(test_input_kind_off),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

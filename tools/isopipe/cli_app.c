@@ -234,6 +234,13 @@ static bool is_input_trim(const cli_kv *kv) {
          (!strcmp(kv->key, "ss") || !strcmp(kv->key, "t") || !strcmp(kv->key, "to"));
 }
 
+/* -vn, -an, -sn, -dn before the first -i are input #0's: they leave its
+ * streams of the kind out (other inputs' stay), as ffmpeg reads them. */
+static bool is_input_kind_off(const cli_kv *kv) {
+  return kv->before_input && strlen(kv->key) == 2 && kv->key[1] == 'n' &&
+         strchr("vasd", kv->key[0]);
+}
+
 /* A numbered (%d, %03d) or globbed name that is not itself a file. */
 static bool is_sequence(const char *path) {
   if (!path || access(path, F_OK) == 0) return false;
@@ -302,7 +309,7 @@ static int configure(app *a) {
     const cli_kv *kv = &o->kv[i];
     /* Options of a further input, any input's -itsoffset and window. */
     if (kv->input > 0 || !strcmp(kv->key, "itsoffset") || !strncmp(kv->key, "itsscale", 8) ||
-        is_input_trim(kv)) {
+        is_input_trim(kv) || is_input_kind_off(kv)) {
       if (iso_pipeline_set_input(a->p, kv->input, kv->key, kv->value) != ISO_OK) {
         snprintf(err, sizeof err, "option '%s %s' for input #%d (%s): %s", kv->opt, kv->value,
                  kv->input, kv->input ? o->more_in[kv->input] : o->input,
