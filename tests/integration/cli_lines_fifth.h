@@ -136,6 +136,30 @@ static const cmd_line fifth_lines[] = {
     {"spotdl opus",
      "-nostdin -y -i AUD -movflags +faststart -v debug -progress - -nostats -c:a libopus OUT",
      "sd.opus", NULL, NULL},
+    /* Music Assistant, music_assistant/controllers/streams.py
+     * (QueueStream._queue_stream_runner: the queue's raw PCM encoded for
+     * the players; its stdin a file here) */
+    {"music-assistant flac",
+     "-hide_banner -loglevel quiet -ignore_unknown -f s16le -ac 2 -ar 44100 -i PCM -metadata "
+     "\"title=Streaming from Music Assistant\" -af afade=t=in:st=0:d=5 -f flac -compression_level "
+     "0 -",
+     "ma.flac", NULL, NULL},
+    {"music-assistant mp3",
+     "-hide_banner -loglevel quiet -ignore_unknown -f s16le -ac 2 -ar 44100 -i PCM -metadata "
+     "\"title=Streaming from Music Assistant\" -f mp3 -compression_level 0 -",
+     "ma.mp3", NULL, NULL},
+    /* Home Assistant, homeassistant/components/tts/__init__.py
+     * (_async_convert_audio: a TTS engine's audio into what the player takes;
+     * its pipe: input a file here) */
+    {"home-assistant tts wav",
+     "-hide_banner -loglevel error -f mp3 -i SONG -f wav -ar 16000 -ac 1 -sample_fmt s16 pipe:",
+     "hatts.wav", NULL, NULL},
+    {"home-assistant tts mp3",
+     "-hide_banner -loglevel error -f wav -i WAV -f mp3 -ar 22050 -ac 1 -q:a 0 pipe:", "hatts.mp3",
+     NULL, NULL},
+    /* lux (formerly annie), utils/ffmpeg.go (MergeAudioAndVideo: a video
+     * and its audio downloaded apart) */
+    {"lux merge", "-y -i VID -i AUD -c:v copy -c:a copy OUT", "lux.mp4", NULL, NULL},
     /* EPGStation, its default config (src/model/IConfigFile / config.yml
      * template: live TS streams; the tuner's pipe:0 is TS here) */
     {"epgstation live 720p",
