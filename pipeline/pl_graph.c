@@ -441,6 +441,21 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
        * ffmpeg's timestamps are then the ones isopipe writes. */
       bool same_times = fj->win_start_us <= 0 && fj->in_ss_us <= 0 && fj->in[0].offset_us == 0 &&
                         g->info.ninputs <= 1 && (fj->start_at_zero || g->info.start_us == 0);
+      /* ffmpeg's -noaccurate_seek sends an encoded video the frames from the
+       * keyframe before -ss on, with negative times its frame-rate sync
+       * partly keeps; isopipe always cuts at -ss. */
+      int file_k = g->info.st[o->in_index].file;
+      const pl_input *src = &fj->in[file_k];
+      /* Input #0's -ss is composed into the output's (pl_window_compose). */
+      int64_t in_ss =
+          file_k ? src->ss_us
+                 : (fj->ss_us > 0 ? fj->ss_us : 0) - (fj->ss_out_us > 0 ? fj->ss_out_us : 0);
+      if (video && src->no_accurate_seek && in_ss > 0)
+        return pl_fail(err, n,
+                       "noaccurate_seek: isopipe seeks accurately (the frames before -ss are "
+                       "dropped); with an input -ss, %s's encoded video would differ from "
+                       "ffmpeg's: leave -noaccurate_seek out",
+                       fj->output);
       if (fj->copyts && !same_times)
         return pl_fail(err, n,
                        "copyts: isopipe keeps the input's timestamps only for copied streams "

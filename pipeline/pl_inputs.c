@@ -103,6 +103,10 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   if (!strncmp(key, "itsscale", 8) && (!key[8] || key[8] == ':'))
     return add_ts_scale(in, key[8] ? key + 9 : "", value, err, n);
   if (!value) return pl_fail(err, n, "%s: a value is needed", key);
+  if (!strcmp(key, "accurate_seek")) {
+    in->no_accurate_seek = !strcmp(value, "0");
+    return ISO_OK;
+  }
   /* -vn, -an, -sn, -dn before -i leave that input's streams of the kind
    * out of every output, as ffmpeg's discard of them. */
   static const char *const kinds = "vasd";

@@ -281,6 +281,7 @@ typedef struct pl_input {
   int64_t ss_us, t_us, to_us; /* -1 unset; to folds into t at start */
   int64_t offset_us;          /* -itsoffset: added to every timestamp */
   unsigned off_types;         /* -vn/-an/-sn/-dn before -i: bit 1 << AVMediaType left out */
+  bool no_accurate_seek;      /* -noaccurate_seek: frames before its -ss are kept (ffmpeg) */
   AVRational rate;            /* -r before -i: frames counted at this rate; {0,0} none */
   pl_ts_scale scale[PL_MAX_TS_SCALES];
   int nscale;

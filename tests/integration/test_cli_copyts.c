@@ -213,11 +213,37 @@ static void t_encoded_from_zero(void **state) {
   assert_string_equal(sa, sb);
 }
 
+/* -noaccurate_seek: a copy after an input -ss is ffmpeg's (stamps equal);
+ * an encoded video is refused naming the option (ffmpeg keeps frames from
+ * the keyframe before -ss, isopipe's seek drops them). */
+static void t_noaccurate_seek(void **state) {
+  (void)state;
+  char out[800], ref[800], sa[2048], sb[2048], err[4096], ff[600];
+  snprintf(out, sizeof out, "%s/noacc.mkv", g_dir);
+  snprintf(ref, sizeof ref, "%s/noacc-ffmpeg.mkv", g_dir);
+  const char *a[] = {"-y", "-ss", "0.5", "-noaccurate_seek", "-i", g_gen, "-c", "copy", out, NULL};
+  const char *f[] = {"-ss", "0.5", "-noaccurate_seek", "-i", g_gen, "-c", "copy", ref, NULL};
+  assert_int_equal(ch_run_err(a, err, sizeof err), 0);
+  if (tm_have_program("ffmpeg", ff, sizeof ff)) {
+    assert_int_equal(tm_run_ffmpeg(f), 0);
+    stamps(out, sa, sizeof sa);
+    stamps(ref, sb, sizeof sb);
+    assert_string_equal(sa, sb);
+  }
+  snprintf(out, sizeof out, "%s/noacc-enc.mkv", g_dir);
+  const char *e[] = {"-y",   "-ss",  "0.5",  "-noaccurate_seek",
+                     "-i",   g_gen,  "-c:v", "libx264",
+                     "-c:a", "copy", out,    NULL};
+  assert_int_not_equal(ch_run_err(e, err, sizeof err), 0);
+  assert_non_null(strstr(err, "noaccurate_seek"));
+  assert_false(tm_file_exists(out));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_copied_streams),    cmocka_unit_test(t_encoded_refused),
-      cmocka_unit_test(t_encoded_from_zero), cmocka_unit_test(t_input_seek_copy),
-      cmocka_unit_test(t_output_seek_copy),
+      cmocka_unit_test(t_encoded_from_zero), cmocka_unit_test(t_noaccurate_seek),
+      cmocka_unit_test(t_input_seek_copy),   cmocka_unit_test(t_output_seek_copy),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -162,6 +162,7 @@ static const opt_probe probes[] = {
     {"-shortest", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-sws_flags", ELSE, NULL, NULL, "tests/integration/test_cli_swsflags.c"},
     {"-copyts", ELSE, NULL, NULL, "tests/integration/test_cli_copyts.c"},
+    {"-accurate_seek", ELSE, NULL, NULL, "tests/integration/test_cli_copyts.c"},
     {"-itsoffset", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-itsscale", ELSE, NULL, NULL, "tests/integration/test_cli_tsscale.c"},
     {"--queue", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},

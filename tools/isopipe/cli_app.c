@@ -235,10 +235,12 @@ static bool is_input_trim(const cli_kv *kv) {
 }
 
 /* -vn, -an, -sn, -dn before the first -i are input #0's: they leave its
- * streams of the kind out (other inputs' stay), as ffmpeg reads them. */
+ * streams of the kind out (other inputs' stay), as ffmpeg reads them; so is
+ * -[no]accurate_seek. */
 static bool is_input_kind_off(const cli_kv *kv) {
-  return kv->before_input && strlen(kv->key) == 2 && kv->key[1] == 'n' &&
-         strchr("vasd", kv->key[0]);
+  return kv->before_input &&
+         ((strlen(kv->key) == 2 && kv->key[1] == 'n' && strchr("vasd", kv->key[0])) ||
+          !strcmp(kv->key, "accurate_seek"));
 }
 
 /* A numbered (%d, %03d) or globbed name that is not itself a file. */
