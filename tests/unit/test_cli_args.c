@@ -196,6 +196,24 @@ static void test_several_inputs(void **state) {
   cli_opts_free(&o);
 }
 
+/* Before -i, -s, -pix_fmt, -ar and -ac describe a raw input to its demuxer
+ * (ch_layout only where the -f format has it), for the first input and a
+ * further one; after -i they stay the output's. */
+static void test_raw_input_options(void **state) {
+  (void)state;
+  ARGV("-f", "rawvideo", "-s", "320x240", "-pix_fmt", "rgb24", "-i", "frames.raw", "-f", "s16le",
+       "-ar", "22050", "-ac", "2", "-i", "pcm.raw", "-s", "160x120", "-ar", "8000", "out.mp4");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_string_equal(input_kv(&o, "in:video_size", 0)->value, "320x240");
+  assert_string_equal(input_kv(&o, "in:pixel_format", 0)->value, "rgb24");
+  assert_string_equal(input_kv(&o, "in:sample_rate", 1)->value, "22050");
+  assert_string_equal(input_kv(&o, "in:ch_layout", 1)->value, "2C");
+  assert_string_equal(cli_opts_get(&o, "s"), "160x120");
+  assert_string_equal(cli_opts_get(&o, "ar"), "8000");
+  cli_opts_free(&o);
+}
+
 /* Per-file options after the last output belong to no file: left out with
  * their words kept for the warning, as ffmpeg; global ones still count. */
 static void test_trailing(void **state) {
@@ -395,7 +413,7 @@ int main(void) {
       cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_loglevel_names),
       cmocka_unit_test(test_output_checks),     cmocka_unit_test(test_grammar),
       cmocka_unit_test(test_several_inputs),    cmocka_unit_test(test_loglevel_first),
-      cmocka_unit_test(test_trailing),
+      cmocka_unit_test(test_trailing),          cmocka_unit_test(test_raw_input_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
