@@ -362,6 +362,10 @@ typedef struct cx_enc_opts {
   int threads;         /* 0 auto */
   bool global_header;  /* the muxer wants AVFMT_GLOBALHEADER */
   AVDictionary **opts; /* AVOptions; used ones are removed */
+  /* video: two-pass encoding (1 first pass: writes passlog; 2 second: reads
+   * it; 3 both); 0 none */
+  int pass;
+  const char *passlog;
 } cx_enc_opts;
 
 typedef struct cx_enc cx_enc;

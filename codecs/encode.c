@@ -7,12 +7,15 @@
 #include <libavutil/bprint.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
+#include <limits.h>
+#include <stdio.h>
 
 struct cx_enc {
   AVCodecContext *ctx;
   AVRational tb; /* the caller's time base; the codec's may be coarser (mpeg4) */
   AVFrame *tmp;  /* frame re-stamped into the codec's time base */
   bool force_key;
+  FILE *passlog; /* a first pass's statistics, written as the encoder gives them */
 };
 
 const AVCodec *cx_enc_find(const char *codec, enum AVCodecID id) {
@@ -208,6 +211,55 @@ static void open_failed(const AVCodec *codec, const AVCodecContext *ctx, const c
   av_bprint_finalize(&bp, NULL);
 }
 
+/* The whole statistics file of a first pass, NUL-terminated, for stats_in. */
+static char *read_stats(const char *path, int *averr) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  long size = -1;
+  if (f && fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+  if (size >= 0 && size < INT_MAX && fseek(f, 0, SEEK_SET) == 0 &&
+      (buf = av_malloc((size_t)size + 1)) && fread(buf, 1, (size_t)size, f) == (size_t)size) {
+    buf[size] = 0;
+  } else {
+    *averr = AVERROR(errno ? errno : EIO);
+    av_freep(&buf);
+  }
+  if (f) fclose(f);
+  return buf;
+}
+
+/* Two-pass encoding as ffmpeg sets it up: libx264 keeps its statistics
+ * itself (its "stats" option names the file); any other encoder hands them
+ * over in stats_out during the first pass and takes them in stats_in for
+ * the second. */
+static int setup_pass(cx_enc *e, const AVCodec *codec, const cx_enc_opts *o, AVDictionary **opts,
+                      char *err) {
+  if (!o->pass || codec->type != AVMEDIA_TYPE_VIDEO) return 0;
+  if (!o->passlog) return cx_fail(err, AVERROR(EINVAL), "two-pass: no statistics file");
+  if (o->pass & 1) e->ctx->flags |= AV_CODEC_FLAG_PASS1;
+  if (o->pass & 2) e->ctx->flags |= AV_CODEC_FLAG_PASS2;
+  if (!strcmp(codec->name, "libx264"))
+    return av_dict_set(opts, "stats", o->passlog, AV_DICT_DONT_OVERWRITE);
+  if (o->pass & 2) {
+    int averr = 0;
+    errno = 0;
+    e->ctx->stats_in = read_stats(o->passlog, &averr);
+    if (!e->ctx->stats_in)
+      return cx_fail(err, averr,
+                     "two-pass: cannot read the first pass's statistics '%s' (run -pass 1 "
+                     "first)",
+                     o->passlog);
+  }
+  if (o->pass & 1) {
+    errno = 0;
+    e->passlog = fopen(o->passlog, "wb");
+    if (!e->passlog)
+      return cx_fail(err, AVERROR(errno ? errno : EIO),
+                     "two-pass: cannot write the statistics file '%s'", o->passlog);
+  }
+  return 0;
+}
+
 int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err) {
   *out = NULL;
   const AVCodec *codec = cx_enc_find(o->codec, o->default_codec_id);
@@ -250,6 +302,10 @@ int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err) {
   if (codec->capabilities & AV_CODEC_CAP_EXPERIMENTAL)
     ctx->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL;
   AVDictionary *local = NULL, **opts = o->opts ? o->opts : &local, *given = NULL;
+  if ((ret = setup_pass(e, codec, o, opts, err)) < 0) {
+    av_dict_free(&local);
+    goto fail;
+  }
   /* avcodec_open2 takes the options it uses out of opts. */
   if ((ret = av_dict_copy(&given, *opts, 0)) >= 0 && (ret = quiet_x265(opts, codec)) >= 0) {
     errno = 0;
@@ -311,10 +367,28 @@ int cx_enc_send(cx_enc *e, const AVFrame *frame) {
   return ret;
 }
 
+/* ffmpeg writes the statistics after every packet and once more at the
+ * end (libvpx gives them all at once then). */
+static int write_stats(cx_enc *e) {
+  if (!e->passlog || !e->ctx->stats_out) return 0;
+  if (fputs(e->ctx->stats_out, e->passlog) < 0) return AVERROR(errno ? errno : EIO);
+  return 0;
+}
+
 int cx_enc_receive(cx_enc *e, AVPacket *pkt) {
   errno = 0;
   int ret = avcodec_receive_packet(e->ctx, pkt);
+  if (ret == AVERROR_EOF && e->passlog) {
+    int w = write_stats(e);
+    if (!w && fflush(e->passlog)) w = AVERROR(errno ? errno : EIO);
+    if (w < 0) return w;
+  }
   if (ret < 0) return cx_codec_result(ret, errno);
+  int w = write_stats(e);
+  if (w < 0) {
+    av_packet_unref(pkt);
+    return w;
+  }
   if (av_cmp_q(e->tb, e->ctx->time_base)) av_packet_rescale_ts(pkt, e->ctx->time_base, e->tb);
   /* Encoders with delay (x264...) leave duration 0; the muxer then cuts the
    * last frame from the stream's duration. One frame period, as ffmpeg does. */
@@ -327,6 +401,9 @@ int cx_enc_receive(cx_enc *e, AVPacket *pkt) {
 void cx_enc_close(cx_enc **pe) {
   cx_enc *e = pe ? *pe : NULL;
   if (!e) return;
+  if (e->passlog) fclose(e->passlog);
+  /* Ours: libavcodec frees stats_out but never stats_in. */
+  if (e->ctx) av_freep(&e->ctx->stats_in);
   avcodec_free_context(&e->ctx);
   av_frame_free(&e->tmp);
   av_free(e);

@@ -321,6 +321,12 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
   }
   for (int f = 1; f < p->nfiles; f++)
     pl_job_copy_graph(p->file[f], j);
+  if (pl_main_check_pass_logs(p, err, sizeof err) != ISO_OK) {
+    char text[PL_ERRLEN + 64];
+    snprintf(text, sizeof text, "pipeline (%s): %s", j->input, err);
+    pl_main_fail(p, ISO_EINVAL, 0, ISO_ERRCAT_INVALID_OPTION, -1, text);
+    return;
+  }
   p->graph_built = true;
   p->nnodes = j->nnodes;
   for (int id = j->ninputs; id < j->nnodes; id++) {

@@ -307,10 +307,12 @@ typedef struct pl_job {
   char *aspect;    /* -aspect: display aspect, a setdar after the chain */
   char *force_kf;  /* -force_key_frames (pl_fkf.c); NULL none */
   char *sws_flags; /* -sws_flags: every scale filter's, after ffmpeg's bicubic */
+  char *passlog;   /* -passlogfile: the two-pass statistics' prefix; NULL ffmpeg's */
   bool autorotate; /* turn pictures by the input's display matrix (default) */
   int64_t bv, ba;
   double crf; /* < 0 unset */
   int gop, threads;
+  int pass;          /* -pass: 1 writes the video's statistics, 2 reads them, 3 both; 0 none */
   int max_vframes;   /* -frames:v: video frames this output encodes at most; -1 all */
   double qv, qa;     /* -q:v / -q:a (fixed quantizer / VBR quality); -1 unset */
   int width, height; /* 0 keep, -1/-2 keep aspect */

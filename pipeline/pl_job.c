@@ -120,7 +120,8 @@ void pl_job_free(pl_job *j) {
                    &j->aspect,
                    &j->seg_dir,
                    &j->force_kf,
-                   &j->sws_flags};
+                   &j->sws_flags,
+                   &j->passlog};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
     free(*strs[i]);
   for (int i = 0; i < j->nmaps; i++)
@@ -163,6 +164,7 @@ pl_job *pl_job_clone(const pl_job *src) {
   j->seg_dir = pl_dup_str(src->seg_dir);
   j->force_kf = pl_dup_str(src->force_kf);
   j->sws_flags = pl_dup_str(src->sws_flags);
+  j->passlog = pl_dup_str(src->passlog);
   for (int i = 0; i < src->nmaps; i++)
     j->maps[i] = pl_dup_str(src->maps[i]);
   j->metadata = NULL;
@@ -189,7 +191,7 @@ pl_job *pl_job_clone(const pl_job *src) {
             (!src->vf || j->vf) && (!src->af || j->af) && (!src->apad || j->apad) &&
             (!src->fcomplex || j->fcomplex) && (!src->aspect || j->aspect) &&
             (!src->seg_dir || j->seg_dir) && (!src->force_kf || j->force_kf) &&
-            (!src->sws_flags || j->sws_flags) &&
+            (!src->sws_flags || j->sws_flags) && (!src->passlog || j->passlog) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
             av_dict_count(j->extra) == av_dict_count(src->extra) &&
             av_dict_count(j->sopts) == av_dict_count(src->sopts) &&

@@ -76,6 +76,9 @@ struct iso_pipeline {
 void pl_main_send_ctl(iso_pipeline *p, int id, pl_kind kind);
 void pl_main_abort_all(iso_pipeline *p);
 void pl_main_set_error(iso_pipeline *p, int code, const char *text);
+/* The first pass's statistics files (-pass 1) under the output-path policy,
+ * once the graph says which streams keep them; ISO_EINVAL with err set. */
+int pl_main_check_pass_logs(iso_pipeline *p, char *err, size_t errlen);
 /* The same with what a stage knows: its node id (-1 none), the AVERROR and
  * a category (0: classify from code and averr). */
 void pl_main_fail(iso_pipeline *p, int code, int averr, int cat, int node, const char *text);

@@ -296,6 +296,13 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
       return pl_fail(err, n, "sws_flags: bad flags '%s' (want bicubic, lanczos, +accurate_rnd...)",
                      v);
     pl_set_str(&j->sws_flags, v);
+  } else if (IS("pass")) {
+    if (strcmp(v, "1") && strcmp(v, "2") && strcmp(v, "3"))
+      return pl_fail(err, n, "pass: want 1, 2 or 3, got '%s'", v);
+    j->pass = v[0] - '0';
+  } else if (IS("passlogfile")) {
+    if (!*v) return pl_fail(err, n, "passlogfile: want a file name prefix");
+    pl_set_str(&j->passlog, v);
   } else if (IS("force_key_frames")) {
     if (pl_fkf_check(v, err, n) < 0) return ISO_EINVAL;
     pl_set_str(&j->force_kf, v);

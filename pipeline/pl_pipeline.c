@@ -9,6 +9,7 @@
 #include "pipeline/pl_main.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_preview.h"
+#include "pipeline/pl_spawn.h"
 
 void pl_pipeline_deliver_log(iso_pipeline *p, int level, const char *stage, const char *line) {
   if (p->cb.on_log) p->cb.on_log(p, level, stage, line, p->ud);
@@ -198,6 +199,31 @@ static int path_refused(iso_pipeline *p, int r, const char *path) {
   p->err_file = path;
   snprintf(p->err_stage, sizeof p->err_stage, "pipeline");
   return ISO_EINVAL;
+}
+
+int pl_main_check_pass_logs(iso_pipeline *p, char *err, size_t errlen) {
+  /* A first pass's statistics: rewritten on every run, as ffmpeg does, but
+   * never over an input, an output or the stats and trace files. */
+  const char *names[PL_MAX_FILES + 2 + PL_MAX_OUT];
+  char logs[PL_MAX_OUT][1024];
+  int n = 0;
+  for (int f = 0; f < p->nfiles; f++)
+    if (p->file[f]->output && !p->file[f]->out_io.write) names[n++] = p->file[f]->output;
+  if (p->stats_path) names[n++] = p->stats_path;
+  if (p->trace_path) names[n++] = p->trace_path;
+  for (int i = 0; i < p->job->nout && i < PL_MAX_OUT; i++) {
+    const pl_out_stream *o = &p->job->out[i];
+    const pl_job *j = p->file[o->file];
+    if (!(j->pass & 1) || !pl_pass_log_name(j, o, i, logs[i], sizeof logs[i])) continue;
+    for (int k = 0; k < p->job->ninputs; k++) {
+      pl_outpath_ctx c = {k || !p->job->in_io.read ? pl_input_path(p->job, k) : NULL, "file", 1,
+                          names, n};
+      int r = pl_outpath_check("-passlogfile", logs[i], &c, err, errlen);
+      if (r != PL_PATH_OK) return ISO_EINVAL;
+    }
+    names[n++] = logs[i];
+  }
+  return ISO_OK;
 }
 
 static int check_paths(iso_pipeline *p, char *err, size_t errlen) {

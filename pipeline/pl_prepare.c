@@ -1,6 +1,7 @@
 /* Before a run: each output's encoders, filters and pass-through options resolved and checked
  * against what FFmpeg has, so a typo is a usage error before anything is read. */
 #include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,21 @@ static const AVCodec *default_encoder(const AVOutputFormat *of, const char *out,
   return id == AV_CODEC_ID_NONE ? NULL : avcodec_find_encoder(id);
 }
 
+/* An encoder whose every input format is a hardware surface (VAAPI,
+ * VideoToolbox...) cannot take the frames a software decoder and filters
+ * give it; without this, the failure surfaces later as a filter graph that
+ * cannot convert, which names neither the encoder nor the reason. The name of
+ * the hardware format is returned, NULL when software frames are accepted. */
+static const char *hw_only_format(const AVCodec *c) {
+  if (c->type != AVMEDIA_TYPE_VIDEO || !c->pix_fmts || c->pix_fmts[0] == AV_PIX_FMT_NONE)
+    return NULL;
+  for (const enum AVPixelFormat *f = c->pix_fmts; *f != AV_PIX_FMT_NONE; f++) {
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(*f);
+    if (!d || !(d->flags & AV_PIX_FMT_FLAG_HWACCEL)) return NULL;
+  }
+  return av_get_pix_fmt_name(c->pix_fmts[0]);
+}
+
 int pl_resolve_encoder(const AVOutputFormat *of, const char *out, const char *name,
                        enum AVMediaType type, const AVCodec **res, char *err, size_t n) {
   *res = NULL;
@@ -39,6 +55,12 @@ int pl_resolve_encoder(const AVOutputFormat *of, const char *out, const char *na
   if (c && c->type != type)
     return pl_fail(err, n, "'%s' is not a%s encoder", c->name,
                    type == AVMEDIA_TYPE_VIDEO ? " video" : "n audio");
+  const char *hw = c ? hw_only_format(c) : NULL;
+  if (hw)
+    return pl_fail(err, n,
+                   "encoder '%s' takes %s hardware frames only: isopipe encodes in software "
+                   "(a software encoder such as libx264, libx265 or libvpx-vp9 does the job)",
+                   c->name, hw);
   *res = c;
   return ISO_OK;
 }

@@ -62,6 +62,7 @@ void pl_enc_set_unref(pl_enc_set **pe) {
   av_dict_free(&e->opts);
   free(e->preset);
   free(e->force_kf);
+  free(e->passlog);
   free(e->chapters);
   free(e->seg_dir);
   pl_flag_unref(e->flag);

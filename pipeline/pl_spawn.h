@@ -80,6 +80,10 @@ typedef struct pl_enc_set {
   double crf;   /* < 0 unset (video) */
   char *preset; /* NULL unset (video) */
   int gop;      /* video */
+  /* Two-pass encoding (video): 1 writes the statistics to passlog, 2
+   * reads them, 3 both; 0 none. */
+  int pass;
+  char *passlog;
   /* -force_key_frames (video; NULL none) and the output's chapters it may
    * name (nchapters -1: they could not be had). */
   char *force_kf;
@@ -174,6 +178,7 @@ typedef struct pl_mux_set {
   bool shortest, ordered, one_file; /* ordered: earliest packet first (mux_order.h) */
   int64_t limit_fs; /* -fs: every stream ends once the file holds this many bytes; 0 none */
   bool task;        /* a cluster task's: its packets go to segment files */
+  bool first_pass;  /* -pass 1: the encoders analyse; some (libvpx) give no packet */
   uint32_t link_cap;
   AVDictionary *opts;     /* the muxer's pass-through options */
   AVDictionary *sopts;    /* -tag, -disposition (pl_sopt_apply) */
@@ -225,6 +230,10 @@ pl_spawn *pl_spawn_take(iso_value *msg);
 /* Main: the settings of output stream os's encode, convert stage (j: its
  * own options applied, pl_sidx_view), of the muxer of node nd. */
 int pl_spawn_enc(const pl_job *j, int os, pl_enc_set **out);
+/* The two-pass statistics file of output stream os, named as ffmpeg names it
+ * (PREFIX-N.log, N the stream's index over every output); false when the
+ * stream keeps no statistics (not an encoded video stream, no -pass). */
+bool pl_pass_log_name(const pl_job *j, const pl_out_stream *o, int os, char *buf, size_t n);
 int pl_spawn_conv(const pl_job *j, int os, pl_conv_set **out);
 pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd);
 /* *dst = a copy of src (NULL stays NULL), a copy of every entry of src:

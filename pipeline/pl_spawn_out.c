@@ -85,6 +85,12 @@ static int64_t seg_run_id(const pl_job *j) {
   return crc ? crc : 1;
 }
 
+bool pl_pass_log_name(const pl_job *j, const pl_out_stream *o, int os, char *buf, size_t n) {
+  if (!j->pass || o->copy || o->type != AVMEDIA_TYPE_VIDEO) return false;
+  int r = snprintf(buf, n, "%s-%d.log", j->passlog ? j->passlog : "ffmpeg2pass", os);
+  return r > 0 && (size_t)r < n;
+}
+
 /* j: the job of the stream's own options (pl_sidx_view). */
 int pl_spawn_enc(const pl_job *j, int os, pl_enc_set **out) {
   pl_enc_set *e = *out = calloc(1, sizeof *e);
@@ -103,6 +109,11 @@ int pl_spawn_enc(const pl_job *j, int os, pl_enc_set **out) {
   e->crf = video ? j->crf : -1;
   bool ok = !video || pl_spawn_dup(&e->preset, j->preset);
   e->gop = video ? j->gop : -1;
+  char log[4096];
+  if (pl_pass_log_name(j, o, os, log, sizeof log)) {
+    e->pass = j->pass;
+    ok = ok && pl_spawn_dup(&e->passlog, log);
+  }
   ok = ok && (!video || pl_spawn_dup(&e->force_kf, j->force_kf));
   e->nchapters = e->force_kf ? pl_fkf_chapters(j, e->force_kf, &e->chapters) : 0;
   e->flag = pl_flag_ref(j->flag);
@@ -222,6 +233,7 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd) {
   m->ordered = j->ninputs > 1 || j->shortest || j->seg_join;
   m->one_file = j->nfiles <= 1;
   m->task = j->seg_task >= 0;
+  m->first_pass = j->pass == 1;
   m->link_cap = (uint32_t)j->queue_pkts;
   m->opts = pl_job_opts_for(j, 'f');
   ok = ok && pl_spawn_dict(&m->sopts, j->sopts, AV_DICT_MULTIKEY) &&

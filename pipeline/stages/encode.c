@@ -71,6 +71,8 @@ int pl_enc_open(const pl_enc_set *e, const AVFrame *fr, AVRational in_tb, cx_enc
     eo.crf = e->crf;
     eo.preset = e->preset;
     eo.gop = e->gop;
+    eo.pass = e->pass;
+    eo.passlog = e->passlog;
   } else {
     eo.sample_rate = fr->sample_rate;
     eo.sample_fmt = fr->format;

@@ -253,8 +253,9 @@ static void finish_ok(mux_impl *x) {
     /* Every stream ended without one packet (an input truncated before its
      * first packet): a header-only file is no transcode. A cancel before
      * any packet is still a clean end, like one before the header; so is
-     * a cluster task's, whose packets went to its segment file. */
-    if (pl_flag_interrupt(st->cfg.flag) || x->set->task)
+     * a cluster task's, whose packets went to its segment file, and a first
+     * pass's, whose result is its statistics file. */
+    if (pl_flag_interrupt(st->cfg.flag) || x->set->task || x->set->first_pass)
       pl_stage_end(st, true);
     else
       pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,

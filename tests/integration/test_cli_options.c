@@ -67,6 +67,8 @@ static const opt_probe probes[] = {
     {"-ab", SIZE, "-i IN -vn -c:a libmp3lame -ab 32k OUT", "-i IN -vn -c:a libmp3lame -ab 192k OUT",
      "ab.mp3"},
     {"-crf", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    {"-pass", ELSE, NULL, NULL, "tests/integration/test_cli_twopass.c"},
+    {"-passlogfile", ELSE, NULL, NULL, "tests/integration/test_cli_twopass.c"},
     {"-q", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
     {"-qscale", SIZE, "-i IN -an -c:v mpeg4 -qscale:v 20 OUT",
      "-i IN -an -c:v mpeg4 -qscale:v 2 OUT", "qscale.mkv"},

@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include <libavcodec/avcodec.h>
+
 #include "cli_harness.h"
 
 static char g_dir[512];
@@ -98,6 +100,23 @@ static void test_usage_errors(void **state) {
   expect_usage(a10, "unsupported -progress URL");
 }
 
+/* Hardware encoders and devices are refused naming the option, before any
+ * work: a VAAPI encoder takes only hardware frames, which software decoding
+ * cannot give it. */
+static void test_hardware_refused(void **state) {
+  (void)state;
+  char in[600];
+  snprintf(in, sizeof in, "%s/hw.mp4", g_dir);
+  write_file(in, "x");
+  const char *a1[] = {"-i", in, "-c:v", "h264_vaapi", "out.mp4", NULL};
+  if (avcodec_find_encoder_by_name("h264_vaapi"))
+    expect_usage(a1, "encoder 'h264_vaapi' takes vaapi hardware frames only");
+  const char *a2[] = {"-vaapi_device", "/dev/dri/renderD128", "-i", in, "out.mp4", NULL};
+  expect_usage(a2, "option '-vaapi_device' is not supported");
+  const char *a3[] = {"-init_hw_device", "vaapi=va:/dev/dri/renderD128", "-i", in, "out.mp4", NULL};
+  expect_usage(a3, "-init_hw_device");
+}
+
 static void test_refuses_existing_output(void **state) {
   (void)state;
   char in[600], out[600];
@@ -148,6 +167,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_help_and_version),
       cmocka_unit_test(test_usage_errors),
+      cmocka_unit_test(test_hardware_refused),
       cmocka_unit_test(test_refuses_existing_output),
       cmocka_unit_test(test_refuses_writing_over_input),
   };

@@ -272,8 +272,9 @@ static int add_output(cli_opts *o, const char *path, size_t *group, int *nout, c
 static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char *key, size_t kn,
                     const char **ignored, char *err, size_t en) {
   static const char *const typed[] = {"b", "q", "tag", "bsf", "disposition", "frames", "filter"};
-  static const char *const video[] = {"s",   "r",      "aspect",   "pix_fmt",         "g",
-                                      "crf", "preset", "fps_mode", "force_key_frames"};
+  static const char *const video[] = {
+      "s",      "r",        "aspect",           "pix_fmt", "g",          "crf",
+      "preset", "fps_mode", "force_key_frames", "pass",    "passlogfile"};
   static const char *const audio[] = {"ar", "ac", "sample_fmt", "channel_layout"};
   char type, why[160];
   int index;
