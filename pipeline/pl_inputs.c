@@ -120,10 +120,18 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
       in->off_types &= ~bit;
     return ISO_OK;
   }
+  if (!strcmp(key, "stream_loop")) {
+    char *end = NULL;
+    long v = strtol(value, &end, 10);
+    if (!*value || *end || v < -1 || v > INT32_MAX)
+      return pl_fail(err, n, "stream_loop: want a count of further passes or -1, got '%s'", value);
+    in->loop = (int)v;
+    return ISO_OK;
+  }
   /* Input #0's window and rate live here too; its name, format and
    * demuxer options are the pipeline's own keys (iso_pipeline_set). */
   if (k == 0 && strcmp(key, "ss") && strcmp(key, "t") && strcmp(key, "to") && strcmp(key, "r") &&
-      strcmp(key, "r:v"))
+      strcmp(key, "r:v") && strcmp(key, "stream_loop"))
     return pl_fail(err, n,
                    "input #0: set '%s' with iso_pipeline_set (input #0's options are the "
                    "pipeline's)",

@@ -285,6 +285,7 @@ typedef struct pl_input {
   AVRational rate;            /* -r before -i: frames counted at this rate; {0,0} none */
   pl_ts_scale scale[PL_MAX_TS_SCALES];
   int nscale;
+  int loop; /* -stream_loop: passes after the first (-1 endless) */
 } pl_input;
 
 typedef struct pl_job {

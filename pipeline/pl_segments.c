@@ -55,6 +55,8 @@ const char *pl_seg_serial_why(const pl_job *j, int out_stream) {
   if (why) return why;
   if (o->type == AVMEDIA_TYPE_VIDEO && j->force_kf)
     return "-force_key_frames places keyframes over the whole stream";
+  for (int k = 0; k < j->ninputs; k++)
+    if (j->in[k].loop) return "-stream_loop: segments are cut from one reading of the input";
   if (o->type == AVMEDIA_TYPE_VIDEO && j->pass)
     return "-pass: the statistics of a two-pass encode cover the whole stream";
   return NULL;

@@ -169,6 +169,7 @@ static pl_demux_set *demux_set(const pl_job *j, int id) {
   d->offset_us = in->offset_us;
   memcpy(d->scale, in->scale, sizeof d->scale);
   d->nscale = in->nscale;
+  d->loop = in->loop;
   d->copyts = j->copyts;
   d->start_at_zero = j->start_at_zero;
   d->fail_fast = j->fail_fast;

@@ -9,6 +9,7 @@
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_stage.h"
 #include "pipeline/pl_tsfix.h"
+#include "pipeline/stages/demux_loop.h"
 
 /* One link out of the demux (pl_dlink): a stream to one consumer. */
 typedef struct demux_link {
@@ -30,9 +31,11 @@ typedef struct demux_impl {
   int nl;
   demux_link l[PL_MAX_DLINKS];
   bool used[PL_MAX_IN];
+  bool decoded[PL_MAX_IN];   /* a decoder reads the stream (-stream_loop counts its samples) */
   int64_t offset[PL_MAX_IN]; /* subtracted from ts, in the stream's tb */
   double scale[PL_MAX_IN];   /* then ts multiplied by it (-itsscale) */
   pl_tsfix tsfix;
+  dloop loop;
   pl_msg *pending;     /* a packet waiting for its links' credits */
   uint64_t pending_to; /* the links it goes to (bit per link) */
   bool connected, stopping, paused;
@@ -110,6 +113,21 @@ static void read_one(demux_impl *x) {
     pl_stage_kick(st);
     return;
   }
+  if (r == AVERROR_EOF && x->set->loop && !pl_flag_interrupt(x->st->cfg.flag) &&
+      dloop_next(&x->loop, cx_demux_ctx(x->d), x->decoded, x->set->rate)) {
+    av_packet_free(&pkt);
+    char err[CX_ERRLEN];
+    if (cx_demux_seek(x->d, 0, err) >= 0) {
+      pl_stage_log(st, AV_LOG_VERBOSE, "-stream_loop: reading the input again from %.3f s",
+                   x->loop.add * av_q2d(x->loop.add_tb));
+      pl_stage_kick(st);
+      return;
+    }
+    /* As ffmpeg: a seek that fails ends the input where it is. */
+    pl_stage_log(st, AV_LOG_WARNING, "-stream_loop: %s; the input ends here", err);
+    end_all(x, true);
+    return;
+  }
   if (r < 0) {
     av_packet_free(&pkt);
     /* Interrupted by a cancel: the end of the input, as STOP would be. */
@@ -139,7 +157,9 @@ static void read_one(demux_impl *x) {
   /* After the offset, as ffmpeg does: -itsoffset is scaled too, -ss not. */
   pkt->pts = scaled(pkt->pts, x->scale[s]);
   pkt->dts = scaled(pkt->dts, x->scale[s]);
-  AVRational tb = cx_demux_ctx(x->d)->streams[s]->time_base;
+  AVStream *ins = cx_demux_ctx(x->d)->streams[s];
+  AVRational tb = ins->time_base;
+  if (x->set->loop) dloop_packet(&x->loop, pkt, ins, x->decoded[s]);
   int64_t jump = pl_tsfix_apply(&x->tsfix, pkt, tb);
   if (jump)
     pl_stage_log(st, x->tsfix.jumps == 1 ? AV_LOG_INFO : AV_LOG_VERBOSE,
@@ -305,6 +325,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     if (plan->l[k].stream >= 0 && plan->l[k].stream < x->n) used[plan->l[k].stream] = true;
   cx_demux_select(x->d, used);
   free(used);
+  dloop_init(&x->loop, x->set->loop);
   if (!pl_tsfix_init(&x->tsfix, fmt, true, x->set->dts_delta_us)) {
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
     return;
@@ -327,6 +348,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     }
     x->nl++;
     x->used[i] = true;
+    x->decoded[i] = x->decoded[i] || !dl->copy;
     x->offset[i] = av_rescale_q(start_us, AV_TIME_BASE_Q, s->time_base);
     l->start = dl->start_us > 0 ? av_rescale_q(dl->start_us, AV_TIME_BASE_Q, s->time_base) : 0;
     int64_t end_us = dl->end_us;
@@ -417,6 +439,11 @@ static void describe(demux_impl *x, pl_input_info *info) {
     if (x->scale[i] > most) most = x->scale[i];
   if (most > 0 && most != 1.0 && info->duration_us != AV_NOPTS_VALUE)
     info->duration_us = scaled(info->duration_us, most);
+  /* -stream_loop: read that many times; endless has no length. */
+  if (x->set->loop && info->duration_us != AV_NOPTS_VALUE)
+    info->duration_us = x->set->loop < 0 || info->duration_us > INT64_MAX / (x->set->loop + 1)
+                            ? AV_NOPTS_VALUE
+                            : info->duration_us * (x->set->loop + 1);
   /* A further input's length on the output's clock: read from its -ss for
    * its -t, shifted by its -itsoffset (progress takes the longest). */
   const pl_demux_set *in = x->set;
