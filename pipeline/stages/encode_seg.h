@@ -42,6 +42,10 @@ typedef struct pl_seg_req {
   /* A video segment: the pts of the frame after its last (the next
    * segment's first; in tb while encoding, pkt_tb in its file), AV_NOPTS_VALUE none. */
   int64_t next_pts;
+  /* A video segment streamed to its encoder: the stage's reply port, where
+   * the encoder names its own port for the frames and says how many it took. */
+  iso_sendport *ctl;
+  int64_t took;
 } pl_seg_req;
 
 void pl_seg_req_free(void *p);
@@ -76,6 +80,9 @@ struct pl_segrun {
   /* Before dispatching r: 1 encode it here, 0 it is not encoded here (the
    * hook did what else it needs), < 0 the stage failed. NULL: always 1. */
   int (*local)(pl_segrun *s, pl_seg_req *r);
+  /* A message on the reply port from a running segment's encoder (not its
+   * result); NULL: none are expected. */
+  void (*note)(pl_segrun *s, iso_value *v);
 };
 pl_seg_req **pl_segrun_slot(pl_segrun *s, int k);
 bool *pl_segrun_complete(pl_segrun *s, int k);
@@ -101,7 +108,16 @@ int pl_segrun_end(const pl_segrun *s);
 void pl_segrun_open(pl_segrun *s, pl_filter *f);
 void pl_segrun_close(pl_segrun *s);
 
-/* A video segment's encoder (encode_vseg.c, on the worker): 0 or a
+/* A video segment is streamed to its encoder from its first frame. While
+ * another encoder is free, the stage reads the segment whole (the next
+ * segment can only start after it); with every encoder busy, it keeps at
+ * most PL_VSEG_FEED frames ahead of the encoder, which reports every
+ * PL_VSEG_ACK frames it takes: of the N segments encoding, only N - 1 are
+ * held whole. */
+#define PL_VSEG_FEED 8
+#define PL_VSEG_ACK 4
+
+/* A video segment's encoder (vseg_encode.c, on the worker): 0 or a
  * negative AVERROR, the reason in r->err. */
 int pl_vseg_encode(pl_seg_req *r);
 

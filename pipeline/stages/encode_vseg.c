@@ -50,6 +50,21 @@ typedef struct vseg_impl {
   pl_seg_req *jr; /* the join's segment being sent */
   int64_t expect; /* the pts (par_tb) its next file's first frame must have */
   int64_t jnext;  /* the join's next file */
+  /* The segment being read, streamed to its encoder (index -1: none): its
+   * encoder's port once it named it, the frames for it until then, the
+   * frames given to it and taken by it, and its end while not yet sent. */
+  int feed_index;
+  iso_sendport *feed_sp;
+  AVFrame **pend;
+  int npend, pendcap;
+  int64_t fed, took;
+  bool end_pending, end_ends;
+  int64_t end_next;
+  /* Frames given to each segment in flight and taken by its encoder (as it
+   * last said), and the frames held so far at most (logged at the end). */
+  int64_t fed_of[PL_SEG_SLOTS], took_of[PL_SEG_SLOTS];
+  int64_t held, held_max;
+  bool said_held;
 } vseg_impl;
 
 /* The stream's parameters, from an encoder opened as the segments' own
@@ -95,19 +110,97 @@ static int start(vseg_impl *x, const pl_msg *in) {
   return 0;
 }
 
-static pl_seg_req *collecting(vseg_impl *x) {
-  int k = x->run.created - 1;
-  if (x->run.created <= x->run.dispatched || *pl_segrun_complete(&x->run, k)) return NULL;
-  return *pl_segrun_slot(&x->run, k);
+static void frame_dtor(void *p) {
+  AVFrame *fr = p;
+  av_frame_free(&fr);
 }
 
-/* A new segment of the plan (its index in w.from), or EAGAIN while too many are held. */
-static int new_segment(vseg_impl *x, int64_t k, pl_stamp stamp, pl_seg_req **out) {
-  /* A new segment only for a free encoder: decoding is far faster than
-   * these encoders, so a segment fills in a fraction of the time the
-   * others take, and no picture waits for an encoder. */
-  if (x->run.created - x->run.joined >= PL_SEG_SLOTS - 1 ||
-      x->run.running + (x->run.created - x->run.dispatched) >= x->run.nseg)
+/* fr (taken) to the segment being read: to its encoder, or held until the
+ * encoder names its port. */
+static int feed_push(vseg_impl *x, AVFrame *fr) {
+  x->fed++;
+  x->fed_of[x->feed_index % PL_SEG_SLOTS]++;
+  if (++x->held > x->held_max) x->held_max = x->held;
+  if (!x->feed_sp) {
+    if (!pl_seg_grow((void **)&x->pend, &x->pendcap, x->npend + 1, sizeof *x->pend)) {
+      av_frame_free(&fr);
+      return AVERROR(ENOMEM);
+    }
+    x->pend[x->npend++] = fr;
+    return 0;
+  }
+  /* On failure iso_transfer frees the frame itself. */
+  iso_value *v = iso_listv(iso_str("fr"), iso_transfer(fr, frame_dtor, PL_SEG_TAG), NULL);
+  if (!v || iso_send_move(x->feed_sp, v) != ISO_OK) {
+    iso_value_free(v);
+    return AVERROR(ENOMEM);
+  }
+  return 0;
+}
+
+/* The segment being read has its last frame: its encoder flushes (next:
+ * the pts of the frame after it; ends: the stream's last segment). */
+static int feed_end(vseg_impl *x, int64_t next, bool ends) {
+  if (x->feed_index < 0) return 0;
+  x->end_pending = true;
+  x->end_next = next;
+  x->end_ends = ends;
+  if (!x->feed_sp) return 0; /* sent once its encoder names its port */
+  iso_value *v = iso_listv(iso_str("end"), iso_int(next), iso_bool(ends), NULL);
+  int ret = v && iso_send_move(x->feed_sp, v) == ISO_OK ? 0 : AVERROR(ENOMEM);
+  if (ret < 0) iso_value_free(v);
+  iso_sendport_release(x->feed_sp);
+  x->feed_sp = NULL;
+  x->feed_index = -1;
+  x->end_pending = false;
+  return ret;
+}
+
+/* A message from a streamed segment's encoder: its port (the frames held
+ * for it go there), or how many frames it took. */
+static void vseg_note(pl_segrun *s, iso_value *v) {
+  vseg_impl *x = (vseg_impl *)s;
+  const char *tag = iso_as_str(iso_list_at(v, 0));
+  int64_t index = iso_as_int(iso_list_at(v, 1));
+  if (!tag || index < x->run.joined || index >= x->run.created) return;
+  int ret = 0;
+  if (!strcmp(tag, "feed") && index == x->feed_index && !x->feed_sp) {
+    x->feed_sp = iso_sendport_ref(iso_as_sendport(iso_list_at(v, 2)));
+    x->fed -= x->npend;
+    x->fed_of[index % PL_SEG_SLOTS] -= x->npend;
+    x->held -= x->npend;
+    for (int i = 0; i < x->npend && ret >= 0; i++) {
+      ret = feed_push(x, x->pend[i]);
+      x->pend[i] = NULL;
+    }
+    for (int i = 0; i < x->npend; i++)
+      av_frame_free(&x->pend[i]);
+    x->npend = 0;
+    if (ret >= 0 && x->end_pending) ret = feed_end(x, x->end_next, x->end_ends);
+  }
+  if (!strcmp(tag, "took")) {
+    int64_t n = iso_as_int(iso_list_at(v, 2)), *t = &x->took_of[index % PL_SEG_SLOTS];
+    x->held -= n - *t;
+    *t = n;
+    if (index == x->feed_index) x->took = n;
+  }
+  if (ret < 0) {
+    pl_stage_fail(x->f->st, ISO_ENOMEM, "out of memory");
+    return;
+  }
+  if (x->f->paused) {
+    x->f->paused = false;
+    pl_stage_kick(x->f->st);
+  }
+}
+
+/* A new segment of the plan (its index in w.from), its encoder started, or EAGAIN while every
+ * encoder is busy. */
+static int new_segment(vseg_impl *x, int64_t k, pl_stamp stamp) {
+  /* A new segment only for a free encoder, which starts at once and takes
+   * its frames as they come: decoding is far faster than these encoders,
+   * and no picture waits for an encoder. */
+  if (x->run.created - x->run.joined >= 2 * x->run.nseg || x->run.running >= x->run.nseg)
     return AVERROR(EAGAIN);
   pl_seg_req *r = calloc(1, sizeof *r);
   if (!r) return AVERROR(ENOMEM);
@@ -120,27 +213,29 @@ static int new_segment(vseg_impl *x, int64_t k, pl_stamp stamp, pl_seg_req **out
   r->w.from = k;
   r->w.to = k + 1;
   r->next_pts = AV_NOPTS_VALUE;
+  r->ctl = iso_sendport_ref(x->run.reply_sp);
   *pl_segrun_slot(&x->run, x->run.created) = r;
-  *pl_segrun_complete(&x->run, x->run.created) = false;
+  *pl_segrun_complete(&x->run, x->run.created) = true;
   x->run.created++;
   x->cur = k;
-  *out = r;
-  return 0;
+  x->feed_index = r->index;
+  x->fed = x->took = 0;
+  x->fed_of[r->index % PL_SEG_SLOTS] = x->took_of[r->index % PL_SEG_SLOTS] = 0;
+  pl_segrun_dispatch(&x->run);
+  /* Not dispatched: the stage has failed (r stays in its slot until the end). */
+  return x->run.dispatched == x->run.created ? 0 : AVERROR(EINVAL);
 }
 
 /* A task has its segments: the rest of the input is not read. */
 static int task_stop(vseg_impl *x, pl_stamp stamp, int64_t next) {
-  pl_seg_req *r = collecting(x);
-  if (!r && !x->run.created && x->lo < x->hi) {
+  if (!x->run.created && x->lo < x->hi) {
     /* No frame fell in its run: its first segment's file says so, empty,
      * and where the next frame is. */
-    int ret = new_segment(x, x->lo, stamp, &r);
+    int ret = new_segment(x, x->lo, stamp);
     if (ret < 0) return ret;
   }
-  if (r) {
-    r->next_pts = next;
-    *pl_segrun_complete(&x->run, r->index) = true;
-  }
+  int ret = feed_end(x, next, false);
+  if (ret < 0) return ret;
   x->done = true;
   x->run.eof = true;
   iso_link_rx_finish(x->f->rx);
@@ -162,22 +257,27 @@ static int take_frame(pl_segrun *s, pl_msg *in) {
     return 0;
   }
   if (x->task >= 0 && k >= x->hi) return task_stop(x, in->stamp, pts);
-  pl_seg_req *r = collecting(x);
-  if (!r || k > r->w.from) {
-    if (r) {
-      r->next_pts = pts;
-      *pl_segrun_complete(&x->run, r->index) = true;
-    }
-    int ret = new_segment(x, k, in->stamp, &r);
+  /* The segment's next frame waits while its encoder is behind and no
+   * other encoder is free; the next segment, until the last one's encoder
+   * named its port (a moment) and an encoder is free. */
+  if (x->feed_index >= 0 && !x->feed_sp && (k > x->cur || x->npend >= PL_VSEG_FEED))
+    return AVERROR(EAGAIN);
+  if (x->feed_index >= 0 && k > x->cur) {
+    /* Its encoder flushes now, whenever the next segment starts. */
+    int ret = feed_end(x, pts, false);
     if (ret < 0) return ret;
   }
-  if (!pl_seg_grow((void **)&r->fr, &r->frcap, r->nfr + 1, sizeof *r->fr)) return AVERROR(ENOMEM);
+  if (x->feed_index < 0) {
+    int ret = new_segment(x, k, in->stamp);
+    if (ret < 0) return ret;
+  } else if (x->run.running >= x->run.nseg && x->fed - x->took >= PL_VSEG_FEED) {
+    return AVERROR(EAGAIN);
+  }
   in->frame = NULL;
   fr->pts = pts;
   /* The decoder's picture types are no orders for the encoders. */
   fr->pict_type = AV_PICTURE_TYPE_NONE;
-  r->fr[r->nfr++] = fr;
-  return 0;
+  return feed_push(x, fr);
 }
 
 /* A task's first frame after the seek is at or before its segment's start,
@@ -204,13 +304,13 @@ static int vseg_feed(pl_filter *f, pl_msg *in) {
                     "segments: the input has no video frame to take the stream's parameters from");
       return AVERROR(EINVAL);
     }
-    pl_seg_req *last = collecting(x);
-    if (last) last->ends = true;
-    for (int k = x->run.dispatched; k < x->run.created; k++)
-      *pl_segrun_complete(&x->run, k) = true; /* the last, shorter, segment */
     x->run.eof = true;
     x->ended = true;
-    pl_segrun_dispatch(&x->run);
+    /* The last, shorter, segment is the stream's. */
+    if (feed_end(x, AV_NOPTS_VALUE, true) < 0) {
+      pl_stage_fail(f->st, ISO_ENOMEM, "out of memory");
+      return AVERROR(ENOMEM);
+    }
     return 0;
   }
   if (in->kind != PL_M_FRAME || x->run.stopped || x->done) {
@@ -258,6 +358,26 @@ static int next_packet(vseg_impl *x, pl_seg_req *r, pl_msg **out) {
   return 0;
 }
 
+/* The head segment is joined: its frames are all taken. */
+static void joined(vseg_impl *x) {
+  int k = x->run.joined % PL_SEG_SLOTS;
+  x->held -= x->fed_of[k] - x->took_of[k];
+  x->fed_of[k] = x->took_of[k] = 0;
+  pl_segrun_next(&x->run);
+}
+
+/* What drain returns once nothing is ready; at the end, how many frames
+ * the segments held at most (the memory they cost). */
+static int ending(vseg_impl *x) {
+  int ret = pl_segrun_end(&x->run);
+  if (ret == AVERROR_EOF && !x->said_held && x->run.created) {
+    x->said_held = true;
+    pl_stage_log(x->f->st, AV_LOG_VERBOSE, "segments: at most %" PRId64 " frames held at once",
+                 x->held_max);
+  }
+  return ret;
+}
+
 static int task_drain(vseg_impl *x);
 static int join_drain(vseg_impl *x, pl_msg **out);
 
@@ -278,9 +398,9 @@ static int vseg_drain(pl_filter *f, pl_msg **out) {
       x->run.stopped = true;
       break;
     }
-    pl_segrun_next(&x->run);
+    joined(x);
   }
-  return pl_segrun_end(&x->run);
+  return ending(x);
 }
 
 /* ---- a cluster run: the task's files, and the join that reads them ------- */
@@ -303,10 +423,10 @@ static int save(vseg_impl *x, pl_seg_req *r) {
 static int task_drain(vseg_impl *x) {
   while (x->run.joined < x->run.dispatched && *pl_segrun_complete(&x->run, x->run.joined)) {
     int ret = save(x, *pl_segrun_slot(&x->run, x->run.joined));
-    pl_segrun_next(&x->run); /* after a failure the stage has ended: nothing starts */
+    joined(x); /* after a failure the stage has ended: nothing starts */
     if (ret < 0) return ret;
   }
-  return pl_segrun_end(&x->run);
+  return ending(x);
 }
 
 /* The join's next file: whole, of this run, its own segment's, beginning
@@ -386,6 +506,15 @@ static int join_drain(vseg_impl *x, pl_msg **out) {
 static void vseg_destroy(pl_filter *f) {
   vseg_impl *x = f->impl;
   if (!x) return;
+  if (x->feed_sp) {
+    /* Its encoder waits for frames that will not come. */
+    iso_value *v = iso_listv(iso_str("abort"), NULL);
+    if (v && iso_send_move(x->feed_sp, v) != ISO_OK) iso_value_free(v);
+    iso_sendport_release(x->feed_sp);
+  }
+  for (int i = 0; i < x->npend; i++)
+    av_frame_free(&x->pend[i]);
+  free(x->pend);
   pl_segrun_close(&x->run);
   pl_seg_req_free(x->jr);
   avcodec_parameters_free(&x->file_par);
@@ -408,61 +537,10 @@ void pl_encode_vseg_start(pl_spawn *s) {
   x->task = e->seg_task;
   x->ntasks = e->seg_tasks;
   x->join = e->seg_join;
+  x->feed_index = -1;
+  x->run.note = vseg_note;
   pl_filter *f = pl_filter_start(s, &vseg_ops, x);
   if (!f) return;
   x->f = f;
   pl_segrun_open(&x->run, f);
-}
-
-/* ---- one segment's encoder, on a worker isolate -------------------------- */
-
-/* Everything the encoder has ready goes into the segment's packets. */
-static int take_packets(pl_seg_req *r, cx_enc *enc) {
-  for (;;) {
-    AVPacket *pkt = av_packet_alloc();
-    if (!pkt) return AVERROR(ENOMEM);
-    int ret = cx_enc_receive(enc, pkt);
-    if (ret < 0) {
-      av_packet_free(&pkt);
-      return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
-    }
-    if (r->npkt == 0 && !(pkt->flags & AV_PKT_FLAG_KEY)) {
-      av_packet_free(&pkt);
-      snprintf(r->err, sizeof r->err, "the encoder's first packet is not a keyframe");
-      return AVERROR(EINVAL);
-    }
-    if ((ret = pl_seg_add_packet(r, pkt, pkt->dts)) < 0) return ret;
-  }
-}
-
-int pl_vseg_encode(pl_seg_req *r) {
-  cx_enc *enc = NULL;
-  cx_aconv *rc = NULL;
-  int q = 0, ret = 0;
-  for (int i = 0; i <= r->nfr && ret >= 0; i++) {
-    AVFrame *fr = i < r->nfr ? r->fr[i] : NULL;
-    /* Main asked to stop (Ctrl-C): the head segment encodes what it holds,
-     * as a serial encoder flushes what reached it; a later one flushes
-     * what it has encoded so far, and the output ends with it. */
-    if (fr && !r->head && pl_flag_interrupt(r->set->flag)) {
-      r->stopped = true;
-      fr = NULL;
-      i = r->nfr;
-    }
-    if (!enc) {
-      if (!fr) break;
-      ret = pl_enc_open(r->set, fr, r->tb, &enc, &rc, &q, r->err);
-      if (ret < 0) break;
-      r->pkt_tb = cx_enc_time_base(enc);
-    }
-    if (fr && q) fr->quality = q;
-    while ((ret = cx_enc_send(enc, fr)) == AVERROR(EAGAIN))
-      if ((ret = take_packets(r, enc)) < 0) break;
-    if (ret >= 0) ret = take_packets(r, enc);
-    if (fr) av_frame_free(&r->fr[i]); /* memory goes back as the segment advances */
-  }
-  if (ret < 0 && !r->err[0]) cx_errstr(ret, r->err, sizeof r->err);
-  cx_enc_close(&enc);
-  cx_aconv_close(&rc);
-  return ret;
 }

@@ -16,6 +16,7 @@ void pl_seg_req_free(void *p) {
   free(r->pkt);
   free(r->at);
   pl_enc_set_unref(&r->set);
+  iso_sendport_release(r->ctl);
   free(r);
 }
 

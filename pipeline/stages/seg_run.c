@@ -54,6 +54,12 @@ static void on_reply(iso_port *port, iso_value *v, void *ud) {
   pl_stage *st = s->f->st;
   pl_stage_enter(st);
   const char *tag = iso_as_str(iso_list_at(v, 0));
+  if (s->note && tag && strcmp(tag, "ok") && strcmp(tag, "error")) {
+    if (!st->ended) s->note(s, v);
+    iso_value_free(v);
+    pl_stage_leave(st, false);
+    return;
+  }
   pl_seg_req *r = tag && !strcmp(tag, "ok") ? iso_transfer_take(iso_list_at(v, 1), NULL) : NULL;
   if (!st->ended) {
     if (!r) {

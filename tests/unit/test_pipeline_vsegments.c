@@ -3,6 +3,8 @@
  * that cannot be cut say why they run serial. */
 #include "test_pipeline_util.h"
 
+#include "pipeline/stages/encode_seg.h"
+
 #define SECONDS 6.0
 
 static char g_dir[512];
@@ -23,6 +25,8 @@ static int teardown(void **state) {
 
 static int g_segmented; /* segment encoders the last run's stage logged (0: serial) */
 static bool g_said_serial;
+static int g_seglen;         /* frames a segment owns, as the stage logged */
+static int g_held;           /* frames the segments held at most, as the stage logged */
 static bool g_stop_at_start; /* the log of the segments' start cancels the run */
 
 static void on_log(iso_pipeline *p, int level, const char *stage, const char *line, void *ud) {
@@ -30,6 +34,9 @@ static void on_log(iso_pipeline *p, int level, const char *stage, const char *li
   const char *s = line ? strstr(line, "segments: ") : NULL;
   if (s && strstr(s, "encoders side by side")) g_segmented = atoi(s + 10);
   if (s && strstr(s, "runs serial")) g_said_serial = true;
+  const char *l = s ? strstr(s, "segments of ") : NULL;
+  if (l) g_seglen = atoi(l + 12);
+  if (s && !strncmp(s + 10, "at most ", 8)) g_held = atoi(s + 18);
   if (g_stop_at_start && g_segmented) iso_pipeline_cancel(p, ISO_CANCEL_GRACEFUL);
 }
 
@@ -49,6 +56,7 @@ static void encode_as(const char *src, const char *dst, const char *const *kv, c
   iso_pipeline_set_callbacks(p, &cb, &r);
   g_segmented = 0;
   g_said_serial = false;
+  g_seglen = g_held = 0;
   int st = iso_pipeline_run(p);
   if (st != want) fail_msg("%s -> %s (segments %s): %d, %s", src, dst, segments, st, r.error);
   iso_pipeline_free(p);
@@ -148,6 +156,13 @@ static void pair(const char *src, const char *name, const char *const *kv, int n
   snprintf(segs, sizeof segs, "%d", nseg);
   encode(src, seg, kv, segs);
   assert_int_equal(g_segmented, nseg);
+  /* Only N - 1 segments are read whole while N encode: the youngest is
+   * streamed to its encoder, a few frames ahead (plus the frames its
+   * encoders took since they last said). */
+  int most = (nseg - 1) * g_seglen + PL_VSEG_FEED + nseg * PL_VSEG_ACK;
+  if (g_seglen <= 0 || g_held <= 0 || g_held > most)
+    fail_msg("%s: %d frames held at once with %d segments of %d frames (at most %d)", name, g_held,
+             nseg, g_seglen, most);
   encode(src, ser, kv, "1");
   assert_int_equal(g_segmented, 0);
   same_as_serial(seg, ser, bit_exact);
@@ -179,6 +194,15 @@ static void t_vfr(void **state) {
   const char *kv[] = {"c:v", "libx264", "vf",
                       "select='not(between(n\\,20\\,33))*not(between(n\\,70\\,80))'", NULL};
   pair(g_src, "vfr.mkv", kv, 3, false);
+}
+
+/* An encoder far slower than the decoder (VP9): the frames read ahead of
+ * the encoders stay within N - 1 segments (pair checks the log). */
+static void t_held(void **state) {
+  (void)state;
+  const char *kv[] = {"c:v", "libvpx-vp9", "deadline", "good", "cpu-used",
+                      "8",   "b:v",        "300k",     NULL};
+  pair(g_src, "vp9.webm", kv, 2, false);
 }
 
 /* Lossless: the segmented FFV1 stream decodes to the serial one's pictures. */
@@ -236,6 +260,7 @@ int main(void) {
       cmocka_unit_test(t_cfr_bframes),  cmocka_unit_test(t_open_gop),
       cmocka_unit_test(t_vfr),          cmocka_unit_test(t_ffv1_bit_exact),
       cmocka_unit_test(t_serial_cases), cmocka_unit_test(t_stop),
+      cmocka_unit_test(t_held),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
