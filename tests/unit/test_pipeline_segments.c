@@ -1,5 +1,7 @@
 /* Pipeline tests: segment-parallel audio encoding joins gaplessly (sample counts, clicks, bit-exact
  * lossless). */
+#include <unistd.h>
+
 #include "test_pipeline_util.h"
 
 #include "pipeline/pl_segments.h"
@@ -327,10 +329,82 @@ static void t_task_range(void **state) {
   free(j);
 }
 
+/* auto's decision (pl_seg_count): on, one encoder per CPU, for the encoders
+ * that use one thread when the input's length is known and long enough
+ * and nothing else competes for the cores; off for the rest. */
+static int auto_count(pl_job *j, int64_t dur_us, const char *a, const char *v) {
+  memset(j->out, 0, sizeof j->out);
+  j->nout = 0;
+  j->segments = 0; /* auto */
+  j->in_t_us = -1;
+  j->info.duration_us = dur_us;
+  const char *enc[] = {a, v};
+  for (int i = 0; i < 2; i++)
+    if (enc[i]) {
+      pl_out_stream *o = &j->out[j->nout++];
+      o->type = i ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO;
+      snprintf(o->encoder, sizeof o->encoder, "%s", enc[i]);
+    }
+  return pl_seg_count(j, 0);
+}
+
+static void t_auto(void **state) {
+  (void)state;
+  pl_job *j = calloc(1, sizeof *j);
+  assert_non_null(j);
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  int on = cpus < 2 ? 1 : cpus > PL_SEG_MAX ? PL_SEG_MAX : (int)cpus;
+  /* One-thread audio encoders, 120 s, audio-only output. */
+  const char *audio_on[] = {"libmp3lame", "aac", "libopus", "alac"};
+  for (size_t i = 0; i < sizeof audio_on / sizeof *audio_on; i++) {
+    assert_int_equal(auto_count(j, 120000000, audio_on[i], NULL), on);
+    /* Short (30 s is the least), or of unknown length (a pipe that does not say). */
+    assert_int_equal(auto_count(j, 29000000, audio_on[i], NULL), 1);
+    assert_int_equal(auto_count(j, AV_NOPTS_VALUE, audio_on[i], NULL), 1);
+    /* A video encoder in the same output has the cores. */
+    assert_int_equal(auto_count(j, 120000000, audio_on[i], "libx264"), 1);
+  }
+  /* FLAC numbers its frames and checksums the stream; Vorbis packets are
+   * not joined across encoders: serial even when asked. */
+  assert_int_equal(auto_count(j, 120000000, "flac", NULL), 1);
+  assert_int_equal(auto_count(j, 120000000, "libvorbis", NULL), 1);
+  j->segments = 2;
+  assert_non_null(pl_seg_serial_why(j, 0));
+  /* libvpx leaves cores idle; x264 and x265 fill two by themselves. With
+   * an audio stream beside it, the video is cut and the audio not. */
+  assert_int_equal(auto_count(j, 10000000, NULL, "libvpx-vp9"), on);
+  assert_int_equal(auto_count(j, 10000000, "aac", "libvpx-vp9"), 1);
+  assert_int_equal(pl_seg_count(j, 1), on);
+  auto_count(j, 10000000, NULL, "libvpx-vp9");
+  j->info.duration_us = 7000000; /* under 8 s */
+  assert_int_equal(pl_seg_count(j, 0), 1);
+  j->info.duration_us = 10000000;
+  j->in_t_us = 5000000; /* -t 5 */
+  assert_int_equal(pl_seg_count(j, 0), 1);
+  j->in_t_us = -1;
+  const char *video_off[] = {"libx264", "libx265", "mpeg4", "ffv1"};
+  for (size_t i = 0; i < sizeof video_off / sizeof *video_off; i++) {
+    snprintf(j->out[0].encoder, sizeof j->out[0].encoder, "%s", video_off[i]);
+    assert_int_equal(pl_seg_count(j, 0), 1);
+    j->segments = 2; /* asked for: they can be cut */
+    assert_int_equal(pl_seg_count(j, 0), 2);
+    j->segments = 0;
+  }
+  /* A copied stream is never cut; --segments 1 turns auto off. */
+  snprintf(j->out[0].encoder, sizeof j->out[0].encoder, "libvpx-vp9");
+  j->out[0].copy = true;
+  assert_int_equal(pl_seg_count(j, 0), 1);
+  j->out[0].copy = false;
+  j->segments = 1;
+  assert_int_equal(pl_seg_count(j, 0), 1);
+  free(j);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_option),
       cmocka_unit_test(t_task_range),
+      cmocka_unit_test(t_auto),
       cmocka_unit_test(t_detector_sees),
       cmocka_unit_test(t_mp3),
       cmocka_unit_test(t_aac),
