@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs isopipe and ffmpeg's CLI on the same jobs, alternating, and prints medians and ratios.
 
-Usage: tests/bench/compare_ffmpeg.py [--build build] [--runs 3] [--jobs a,a-uf,b,c,d,e,trace,rss]
+Usage: tests/bench/compare_ffmpeg.py [--build build] [--runs 3] [--jobs a,a-uf,b,c,d,e,trace,rss] [--serial]
                                      [--iso-args "--segments 2"] [--json]
 Wall, CPU (user+sys) and peak RSS come from wait4()'s rusage of each child.
 
@@ -90,6 +90,9 @@ def main():
     ap.add_argument("--iso-args", default="", help="extra isopipe options, e.g. '--segments 2'")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "isopipe-bench"))
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--serial", action="store_true",
+                    help="also run isopipe --segments 1 (alternating): segmented vs serial RSS, and "
+                         "wall against CPU / cores")
     a = ap.parse_args()
     iso = os.path.join(a.build, "tools", "isopipe")
     mkclip = os.path.join(a.build, "tools", "isopipe-mkclip")
@@ -174,19 +177,31 @@ def main():
             "isopipe": [iso, "-y", "-v", "error", "-nostdin"] + extra + ["-i", src] + tail["isopipe"],
             "ffmpeg": [ffmpeg, "-y", "-v", "error", "-nostdin", "-i", src] + tail["ffmpeg"],
         }
-        samples = {"isopipe": [], "ffmpeg": []}
+        if a.serial:
+            tools["serial"] = ([iso, "-y", "-v", "error", "-nostdin", "--segments", "1", "-i", src] +
+                               (args(f"{w}/out-{key}-serial") if callable(args)
+                                else args + [f"{w}/out-{key}-serial.{ext}"]))
+        samples = {t: [] for t in tools}
         for i in range(a.runs):
-            order = ["isopipe", "ffmpeg"] if i % 2 == 0 else ["ffmpeg", "isopipe"]
+            order = list(tools) if i % 2 == 0 else list(reversed(list(tools)))
             for t in order:
                 samples[t].append(run(tools[t]))
         med = {t: {m: statistics.median(s[m] for s in samples[t]) for m in ("wall", "cpu", "rss_kb")}
                for t in samples}
         results[key] = {"title": title, "isopipe": med["isopipe"], "ffmpeg": med["ffmpeg"],
                         "ratio": {m: med["isopipe"][m] / med["ffmpeg"][m] for m in ("wall", "cpu", "rss_kb")}}
+        # Segmented jobs: wall against their CPU spread over the cores (goal <= 1.10), and
+        # peak RSS against the serial isopipe (goal <= 1.5).
+        cores = os.cpu_count() or 1
+        results[key]["wall_per_cpu_cores"] = med["isopipe"]["wall"] / (med["isopipe"]["cpu"] / cores)
+        if a.serial:
+            results[key]["serial"] = med["serial"]
+            results[key]["vs_serial"] = {m: med["isopipe"][m] / med["serial"][m]
+                                         for m in ("wall", "cpu", "rss_kb")}
         if key == "vp9":
             # Segmented (isopipe's auto) against one encoder (ffmpeg): the same frames and
             # duration, PSNR vs the source within 0.2 dB.
-            results[key]["quality"] = {t: quality(ffmpeg, src, tail[t][-1]) for t in tools}
+            results[key]["quality"] = {t: quality(ffmpeg, src, tail[t][-1]) for t in tail}
     if "trace" in a.jobs.split(","):
         src = clips["hd10"]()
         base = [iso, "-y", "-v", "error", "-nostdin", "-i", src] + x264
@@ -227,6 +242,11 @@ def main():
             print(f"{'':<4}{t:<9}{m['wall']:>9.2f}{m['cpu']:>9.2f}{m['rss_kb'] / 1024:>9.1f}")
         q = r["ratio"]
         print(f"{'':<4}{'ratio':<9}{q['wall']:>9.3f}{q['cpu']:>9.3f}{q['rss_kb']:>9.3f}")
+        if "serial" in r:
+            m, q = r["serial"], r["vs_serial"]
+            print(f"{'':<4}{'serial':<9}{m['wall']:>9.2f}{m['cpu']:>9.2f}{m['rss_kb'] / 1024:>9.1f}")
+            print(f"{'':<4}{'/serial':<9}{q['wall']:>9.3f}{q['cpu']:>9.3f}{q['rss_kb']:>9.3f}")
+        print(f"{'':<4}isopipe wall / (cpu / cores): {r['wall_per_cpu_cores']:.3f}")
         for t, v in r.get("quality", {}).items():
             print(f"{'':<4}{t:<9}frames {v['frames']}, duration {v['duration']:.3f} s, "
                   f"PSNR {v['psnr']:.3f} dB")
