@@ -508,13 +508,17 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
  * then counted from that start. With one output the union is its window
  * and the decoders cut exactly as they always did.
  */
-/* An output's own -ss and -t are cut before its filters when that gives
- * what cutting after them gives; filters that move time need the input
- * from the input's window on. */
+/* An output's own -ss and -t are cut before its video filters when that
+ * gives what cutting after them gives; filters that move time need the
+ * input from the input's window on. Audio is always cut after its graph, as
+ * ffmpeg's output trim: a resampler (the encoder's rate, -ar) or a filter
+ * with memory (highpass, aresample) carries state across the cut, so the
+ * first and last samples depend on what lies outside the window. */
 static unsigned cut_after(const pl_job *j) {
   bool own_ss = j->ss_out_us > 0, own_end = j->t_us >= 0 && !j->t_from_input;
   if ((!own_ss && !own_end) || j->fcomplex) return 0;
-  return (cx_fgraph_keeps_time(j->vf) ? 0u : 1u) | (cx_fgraph_keeps_time(j->af) ? 0u : 2u);
+  bool audio = !j->an && !(j->ca && !strcmp(j->ca, "copy"));
+  return (cx_fgraph_keeps_time(j->vf) ? 0u : 1u) | (audio ? 2u : 0u);
 }
 
 void pl_job_windows(pl_job *const *files, int nfiles) {

@@ -1,4 +1,5 @@
-/* Audio -t cuts equal ffmpeg's (framemd5), as an output and as an input option. */
+/* Audio -ss/-t cuts equal ffmpeg's (framemd5), as an output and as an input option, through a
+ * resampler and filters with memory too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "cli_compare.h"
 #include "cli_harness.h"
 #include "media_gen.h"
 #include "test_media.h"
@@ -52,7 +54,32 @@ static void t_audio_end(void **state) {
     }
 }
 
+/* An output's own -ss/-t cut the audio after its resampler and filters,
+ * as ffmpeg's output trim: the first and last samples come from a
+ * resampler that ran on what precedes and follows the window (cut before
+ * it, they were its start-up and flush). */
+static void t_resampled_window(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference for -ss/-t)");
+  char mp3[800], mp4[800];
+  tm_source_file("media/clip-44k1-mono.mp3", mp3, sizeof mp3);
+  tm_source_file("media/clip-h264-aac.mp4", mp4, sizeof mp4);
+  const char *ss[] = {"-i",   mp3,         "-ss", "0.3",      "-ar", "22050",
+                      "-c:a", "pcm_s16le", "-f",  "framemd5", NULL};
+  ch_same_frames(g_dir, "-ss 0.3 -ar 22050", ss, 10);
+  const char *t[] = {"-i",   mp3,         "-t", "0.7",      "-ar", "22050",
+                     "-c:a", "pcm_s16le", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "-t 0.7 -ar 22050", t, 10);
+  const char *both[] = {"-i",  mp4,     "-ss",  "0.4",       "-t", "0.5",      "-vn",
+                        "-ar", "32000", "-c:a", "pcm_s16le", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "-ss 0.4 -t 0.5 -ar 32000", both, 10);
+  const char *hp[] = {"-i",   mp4,         "-ss", "0.4",      "-vn", "-af", "highpass=f=300",
+                      "-c:a", "pcm_s16le", "-f",  "framemd5", NULL};
+  ch_same_frames(g_dir, "-ss 0.4 -af highpass", hp, 10);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(t_audio_end)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(t_audio_end),
+                                     cmocka_unit_test(t_resampled_window)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -78,6 +78,9 @@ static void t_windows(void **state) {
   for (int k = 0; k < 3; k++)
     assert_non_null(j[k] = pl_job_new());
   char err[256];
+  /* Video only: an output's audio is cut after its graph (below). */
+  for (int k = 0; k < 3; k++)
+    assert_int_equal(pl_job_set(j[k], "an", "1", err, sizeof err), ISO_OK);
   /* A: -t 0.5, B: nothing, C: -ss 1 -t 0.5 */
   assert_int_equal(pl_job_set(j[0], "t", "0.5", err, sizeof err), ISO_OK);
   assert_int_equal(pl_job_set(j[2], "ss", "1", err, sizeof err), ISO_OK);
@@ -116,6 +119,20 @@ static void t_windows(void **state) {
   assert_int_equal(j[2]->in_t_us, 500000);
   assert_int_equal(j[2]->win_start_us, 0);
   assert_false(pl_job_trims(j[2]));
+
+  /* With audio encoded, the output's own -t is cut after the audio graph
+   * (a resampler's last samples depend on what follows the end, as in
+   * ffmpeg): the decoders read on until the converters have their window. */
+  assert_int_equal(pl_job_set(j[2], "an", "0", err, sizeof err), ISO_OK);
+  pl_job_windows((pl_job *const[]){j[2]}, 1);
+  assert_int_equal(j[2]->cut_after, 2u);
+  assert_int_equal(j[2]->in_ss_us, 1000000);
+  assert_int_equal(j[2]->in_t_us, -1);
+  assert_int_equal(j[2]->win_end_us, 500000);
+  assert_int_equal(pl_job_set(j[2], "c:a", "copy", err, sizeof err), ISO_OK);
+  pl_job_windows((pl_job *const[]){j[2]}, 1);
+  assert_int_equal(j[2]->cut_after, 0u);
+  assert_int_equal(j[2]->in_t_us, 500000);
   for (int k = 0; k < 3; k++)
     pl_job_free(j[k]);
 }
