@@ -144,6 +144,7 @@ typedef struct pl_conv_set {
   int vsync;
   bool pkt_durations;
   int64_t t_us;
+  int64_t fill_us; /* the longest timestamp jump the video sync fills */
   int max_vframes;
   AVRational out_fps;
   conv_window win; /* its output's window, before any frame */

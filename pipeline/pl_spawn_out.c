@@ -174,6 +174,7 @@ int pl_spawn_conv(const pl_job *j, int os, pl_conv_set **out) {
   /* As ffmpeg: frames last their packet's duration only without any filter graph given. */
   c->pkt_durations = !j->vf_set && !j->fc.nout;
   c->t_us = j->t_us;
+  c->fill_us = pl_vsync_fill_us(j->info.duration_us);
   c->max_vframes = j->max_vframes;
   c->out_fps = pl_out_fps(j, o);
   window_init(&c->win, j, os, video ? 1 : 2);

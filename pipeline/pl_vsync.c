@@ -12,11 +12,16 @@
 #include <string.h>
 #include <strings.h>
 
-/* One input frame gives at most max(1 s, this many) output frames: a longer
- * forward jump (damaged or hostile timestamps) is a discontinuity, not
- * millions of duplicates. It also stays under the fuzz harness's burst cap
- * (100 frames per input frame). */
+/* One input frame fills at least this many output slots, whatever fill_us
+ * says (-r 1 still fills a minute). */
 #define PL_VSYNC_MIN_FILL 64
+#define PL_VSYNC_FILL_MIN_US (10 * (int64_t)AV_TIME_BASE)
+#define PL_VSYNC_FILL_MAX_US (3600 * (int64_t)AV_TIME_BASE)
+
+int64_t pl_vsync_fill_us(int64_t duration_us) {
+  int64_t d = duration_us == AV_NOPTS_VALUE || duration_us < 0 ? 0 : duration_us + AV_TIME_BASE;
+  return FFMIN(FFMAX(d, PL_VSYNC_FILL_MIN_US), PL_VSYNC_FILL_MAX_US);
+}
 
 struct pl_vsync {
   pl_vsync_cfg c;
@@ -71,7 +76,8 @@ int pl_vsync_open(pl_vsync **out, const pl_vsync_cfg *cfg) {
   if (!v) return AVERROR(ENOMEM);
   v->c = *cfg;
   v->out_tb = av_inv_q(cfg->out_fps);
-  v->max_fill = av_rescale_q_rnd(1, (AVRational){1, 1}, v->out_tb, AV_ROUND_UP);
+  int64_t fill = cfg->fill_us > 0 ? cfg->fill_us : PL_VSYNC_FILL_MIN_US;
+  v->max_fill = av_rescale_q_rnd(fill, AV_TIME_BASE_Q, v->out_tb, AV_ROUND_UP);
   if (v->max_fill < PL_VSYNC_MIN_FILL) v->max_fill = PL_VSYNC_MIN_FILL;
   *out = v;
   return 0;

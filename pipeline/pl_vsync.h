@@ -24,6 +24,13 @@ typedef enum pl_vsync_mode {
 int pl_vsync_parse(const char *s);
 const char *pl_vsync_name(pl_vsync_mode m);
 
+/* How long a jump pl_vsync fills for an input of duration_us
+ * (AV_NOPTS_VALUE unknown): as ffmpeg, any jump a file's own length can
+ * hold, and at least the 10 s of a format's discontinuity threshold (a TS
+ * jump within it is kept by the demuxer, as ffmpeg keeps it); at most an
+ * hour, where ffmpeg stops at 30. */
+int64_t pl_vsync_fill_us(int64_t duration_us);
+
 /* What auto means for an output format (its short name) and an input of
  * in_streams streams: cfr for formats without variable frame rate (vscfr
  * from a single-stream input), passthrough for formats without timestamps,
@@ -44,6 +51,10 @@ typedef struct pl_vsync_cfg {
   /* The output's duration (-t), microseconds, or -1: a frame whose output
    * time reaches it ends the stream, as ffmpeg's recording time does. */
   int64_t end_us;
+  /* The longest forward jump filled with duplicates, microseconds (at
+   * least 64 frames' worth): a longer one is a discontinuity, kept as a
+   * hole with a warning. */
+  int64_t fill_us;
 } pl_vsync_cfg;
 
 typedef struct pl_vsync pl_vsync;

@@ -215,6 +215,7 @@ static int vsync_open(pl_filter *f) {
   vc.out_fps = fps;
   vc.pkt_durations = c->pkt_durations;
   vc.end_us = c->t_us;
+  vc.fill_us = c->fill_us;
   x->out_tb = av_inv_q(fps);
   int r = pl_vsync_open(&x->vs, &vc);
   if (r < 0)
