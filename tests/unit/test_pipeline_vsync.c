@@ -30,6 +30,64 @@ static void t_modes(void **state) {
   iso_pipeline_free(p);
 }
 
+/* Frames out of v after sending a frame at t seconds (tiny pictures:
+ * only their timestamps matter); t < 0: the end. */
+static int send_at(pl_vsync *v, double t, int64_t *last_pts) {
+  AVFrame *f = NULL;
+  if (t >= 0) {
+    f = av_frame_alloc();
+    assert_non_null(f);
+    f->format = AV_PIX_FMT_GRAY8;
+    f->width = f->height = 2;
+    assert_int_equal(av_frame_get_buffer(f, 0), 0);
+    f->pts = llrint(t * 90000);
+  }
+  assert_int_equal(pl_vsync_send(v, f), 0);
+  av_frame_free(&f);
+  AVFrame *out = av_frame_alloc();
+  int n = 0;
+  while (pl_vsync_receive(v, out) == 0) {
+    *last_pts = out->pts;
+    av_frame_unref(out);
+    n++;
+  }
+  av_frame_free(&out);
+  return n;
+}
+
+/* A forward jump is filled with duplicates as ffmpeg fills it when the
+ * input's length holds it (at least 10 s); a jump past that is a
+ * discontinuity: one frame, at its own time. */
+static void t_jump_fill(void **state) {
+  (void)state;
+  assert_int_equal(pl_vsync_fill_us(AV_NOPTS_VALUE), 10 * AV_TIME_BASE);
+  assert_int_equal(pl_vsync_fill_us(2400000), 10 * AV_TIME_BASE);
+  assert_int_equal(pl_vsync_fill_us(30 * (int64_t)AV_TIME_BASE), 31 * AV_TIME_BASE);
+  assert_int_equal(pl_vsync_fill_us(36000 * (int64_t)AV_TIME_BASE), 3600 * (int64_t)AV_TIME_BASE);
+  pl_vsync_cfg c = {0};
+  c.mode = PL_VSYNC_CFR;
+  c.in_tb = (AVRational){1, 90000};
+  c.in_fps = c.out_fps = (AVRational){25, 1};
+  c.end_us = -1;
+  c.fill_us = pl_vsync_fill_us(2400000);
+  pl_vsync *v = NULL;
+  assert_int_equal(pl_vsync_open(&v, &c), 0);
+  int64_t pts = -1;
+  assert_int_equal(send_at(v, 0.0, &pts), 1);
+  assert_int_equal(send_at(v, 0.04, &pts), 1);
+  /* 2.96 s on: slots 2..75, 72 of them the previous picture (ffmpeg's nb0). */
+  assert_int_equal(send_at(v, 3.0, &pts), 74);
+  assert_int_equal(pts, 75);
+  /* 97 s on, past the 10 s this input may fill: one frame, at slot 2500. */
+  assert_int_equal(send_at(v, 100.0, &pts), 1);
+  assert_int_equal(pts, 2500);
+  int64_t dropped = 0, dup = 0;
+  pl_vsync_counts(v, &dropped, &dup);
+  assert_int_equal(dup, 73);
+  assert_int_equal(send_at(v, -1, &pts), 0);
+  pl_vsync_close(&v);
+}
+
 static int64_t video_frames(const char *path) {
   tm_probe p;
   assert_int_equal(tm_probe_file(path, true, &p), 0);
@@ -134,10 +192,8 @@ static void t_framemd5(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_modes),
-      cmocka_unit_test(t_r15_counts),
-      cmocka_unit_test(t_r60_counts),
-      cmocka_unit_test(t_framemd5),
+      cmocka_unit_test(t_modes),      cmocka_unit_test(t_jump_fill), cmocka_unit_test(t_r15_counts),
+      cmocka_unit_test(t_r60_counts), cmocka_unit_test(t_framemd5),
   };
   return tm_exit(cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir));
 }
