@@ -153,10 +153,9 @@ static void fa_limits(void) {
  * each run exits 1 naming a stage, or 0 with every packet of the run
  * without a limit. FFmpeg 5.1 itself dies now and then where an allocation
  * fails inside it (an abort in avcodec_alloc_context3, a SIGSEGV closing a
- * half-opened URL in avio_open2: seen about once in a hundred runs at 384-512
- * MiB, always inside the library): a run that dies by a signal is run once
- * more at the same limit and fails the test only if it dies again, so a
- * crash of isopipe's own, which repeats, is still caught. */
+ * half-opened URL in avio_open2, both inside the library, by chance of where
+ * the limit bites): a run that dies by a signal is run once more at the same limit and fails the
+ * test only if it dies again, so a crash of isopipe's own, which repeats, is still caught. */
 static void fa_memory_sweep(const char *in, const char *args, int lo, int step, int hi) {
   char out[700];
   tm_path(out, sizeof out, g_dir, "vmem.mkv");
