@@ -211,6 +211,7 @@ static bool connect_demux(iso_pipeline *p, int k) {
     l->end_us = dl->end_us;
     l->out_ss_us = dl->out_ss_us;
     l->copyinkf = dl->copyinkf;
+    l->end_own = dl->end_own;
     snprintf(l->to, sizeof l->to, "%s", j->node[dl->node].name);
     m->ports[m->nports++] = iso_sendport_ref(p->node[dl->node].in[dl->port]);
   }

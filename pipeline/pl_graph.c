@@ -314,7 +314,7 @@ static int subtitle_codec(const pl_job *g, const pl_job *fj, const AVOutputForma
 
 static int add_dlink(pl_job *g, int in_index, int node, int port, bool copy, char *err, size_t n) {
   if (g->ndlinks >= PL_MAX_DLINKS) return pl_fail(err, n, "graph too large");
-  g->dlink[g->ndlinks++] = (pl_dlink){in_index, node, port, copy, 0, -1, 0, false};
+  g->dlink[g->ndlinks++] = (pl_dlink){in_index, node, port, copy, 0, -1, 0, false, false};
   return ISO_OK;
 }
 
@@ -434,6 +434,7 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
         g->dlink[g->ndlinks - 1].end_us = fj->win_end_us;
         g->dlink[g->ndlinks - 1].out_ss_us = fj->ss_out_us > 0 ? fj->ss_out_us : 0;
         g->dlink[g->ndlinks - 1].copyinkf = fj->copyinkf;
+        g->dlink[g->ndlinks - 1].end_own = !fj->t_from_input;
         continue;
       }
       /* -copyts changes nothing for an encoded stream whose input is read
@@ -530,9 +531,11 @@ void pl_job_windows(pl_job *const *files, int nfiles) {
     /* An output's own -ss is not a seek for what is decoded, as in ffmpeg:
      * its input is read from the input's -ss on and cut after decoding (a
      * seek may land past the only keyframe before it, and a stream would be
-     * lost whole). Copied streams start at a keyframe after it anyway. */
+     * lost whole). Copied streams start at a keyframe after it anyway,
+     * unless -copyts puts it on the input's own clock, whose start is not
+     * where the read starts. */
     bool copies = (j->cv && !strcmp(j->cv, "copy")) || (j->ca && !strcmp(j->ca, "copy"));
-    if (!copies || j->cut_after) ss -= j->ss_out_us > 0 ? j->ss_out_us : 0;
+    if (!copies || j->cut_after || j->copyts) ss -= j->ss_out_us > 0 ? j->ss_out_us : 0;
     if (j->cut_after && !j->t_from_input) end = -1;
     if (ss < from) from = ss;
     if (to >= 0) to = end < 0 ? -1 : (end > to ? end : to);

@@ -125,7 +125,7 @@ typedef struct pl_demux_link {
   int stream;                          /* the input's own stream index */
   bool copy;                           /* as pl_dlink */
   int64_t start_us, end_us, out_ss_us; /* as pl_dlink */
-  bool copyinkf;                       /* as pl_dlink */
+  bool copyinkf, end_own;              /* as pl_dlink */
   char to[ISO_STAGE_NAME_MAX];         /* the consumer's name */
 } pl_demux_link;
 
@@ -258,6 +258,9 @@ typedef struct pl_dlink {
    * at or after start_us, never the one before it. */
   int64_t out_ss_us;
   bool copyinkf; /* a copy keeps the packets before its first keyframe */
+  /* end_us is its output's own -t/-to (not an input -t): with -copyts it
+   * counts on the output's clock, as ffmpeg's recording time does. */
+  bool end_own;
 } pl_dlink;
 
 /* Input #k (k >= 1) of several: its own -i, -f, demuxer options, -ss/-t/-to

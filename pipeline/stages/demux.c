@@ -16,11 +16,15 @@ typedef struct demux_link {
   int stream;
   pl_outlink out;
   bool copy, started;
-  bool from_key;      /* an output -ss: start at a keyframe at or after start, even at 0 */
+  bool from_key;      /* an output -ss: nothing decoded before it, even at 0 */
   bool any_start;     /* -copyinkf: the first packet need not be a keyframe */
   int64_t start, end; /* a copy's window (its output's -ss/-t) in the stream's tb */
   int64_t restore;    /* -copyts: what the read took off, less -start_at_zero's start */
-  pl_msg *params;     /* first item of the link, until sent */
+  /* Subtracted from a packet's timestamps to give the output's (0 at its
+   * -ss; with -copyts the input's clock less -ss); own_end: the output's
+   * own end on that clock, INT64_MAX none (end then holds an input's). */
+  int64_t shift, own_end;
+  pl_msg *params; /* first item of the link, until sent */
 } demux_link;
 
 typedef struct demux_impl {
@@ -32,6 +36,7 @@ typedef struct demux_impl {
   demux_link l[PL_MAX_DLINKS];
   bool used[PL_MAX_IN];
   bool decoded[PL_MAX_IN];   /* a decoder reads the stream (-stream_loop counts its samples) */
+  bool read_any[PL_MAX_IN];  /* a packet of the stream was read */
   int64_t offset[PL_MAX_IN]; /* subtracted from ts, in the stream's tb */
   double scale[PL_MAX_IN];   /* then ts multiplied by it (-itsscale) */
   pl_tsfix tsfix;
@@ -68,7 +73,7 @@ static void link_prepare(void *ctx, int i, pl_msg *m) {
   /* A copy cut later than the input starts at 0 too (each link holds its
    * own AVPacket, so the shift is this link's alone); with -copyts it gets
    * the input's timestamps back. */
-  int64_t shift = x->l[i].start - (x->l[i].copy && x->set->copyts ? x->l[i].restore : 0);
+  int64_t shift = x->l[i].shift;
   if (shift && m->pkt) {
     if (m->pkt->pts != AV_NOPTS_VALUE) m->pkt->pts -= shift;
     if (m->pkt->dts != AV_NOPTS_VALUE) m->pkt->dts -= shift;
@@ -98,6 +103,21 @@ static int64_t scaled(int64_t ts, double scale) {
   if (ts == AV_NOPTS_VALUE || scale == 1.0) return ts;
   double v = (double)ts * scale;
   return fabs(v) < 0x1p62 ? (int64_t)v : AV_NOPTS_VALUE;
+}
+
+/* The first packet read of a stream carries the stream's side data (CPB
+ * properties, mastering display...) that it lacks, as ffmpeg's reading
+ * adds it; the display matrix stays the stream's. */
+static int with_stream_side_data(AVPacket *pkt, const AVStream *s) {
+  for (int i = 0; i < s->nb_side_data; i++) {
+    const AVPacketSideData *sd = &s->side_data[i];
+    if (sd->type == AV_PKT_DATA_DISPLAYMATRIX || av_packet_get_side_data(pkt, sd->type, NULL))
+      continue;
+    uint8_t *d = av_packet_new_side_data(pkt, sd->type, sd->size);
+    if (!d) return AVERROR(ENOMEM);
+    memcpy(d, sd->data, sd->size);
+  }
+  return 0;
 }
 
 static void read_one(demux_impl *x) {
@@ -152,6 +172,14 @@ static void read_one(demux_impl *x) {
   }
   /* Its input is the file, not a link: only the demux sees it read. */
   pl_prof_in(st->prof, (uint64_t)pkt->size);
+  if (!x->read_any[s]) {
+    x->read_any[s] = true;
+    if (with_stream_side_data(pkt, cx_demux_ctx(x->d)->streams[s]) < 0) {
+      av_packet_free(&pkt);
+      pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+      return;
+    }
+  }
   if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= x->offset[s];
   if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= x->offset[s];
   /* After the offset, as ffmpeg does: -itsoffset is scaled too, -ss not. */
@@ -172,17 +200,19 @@ static void read_one(demux_impl *x) {
     demux_link *l = &x->l[i];
     if (l->stream != s || l->out.done) continue;
     if (l->copy) {
-      /* A copied stream starts on a keyframe (at or after its own -ss when
-       * that is later than the input's, as ffmpeg's output -ss) and stops
-       * at its -t: at the first packet decoded at or after it (its dts),
-       * as ffmpeg's stream copy reads the time of a packet. */
+      /* A copied stream starts on a keyframe and stops at its -t: at the
+       * first packet decoded at or after it (its dts), as ffmpeg's stream
+       * copy reads the time of a packet. Its output's own -ss drops every
+       * packet decoded before it, keyframes included (ffmpeg's output
+       * constraint), so it starts at the first keyframe decoded after it. */
       int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
       int64_t te = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+      if (l->from_key && te != AV_NOPTS_VALUE && te - l->shift < 0) continue;
       if (!l->started && !(pkt->flags & AV_PKT_FLAG_KEY) && !l->any_start) continue;
-      if (!l->started && (l->start > 0 || l->from_key) && (ts == AV_NOPTS_VALUE || ts < l->start))
+      if (!l->started && !l->from_key && l->start > 0 && (ts == AV_NOPTS_VALUE || ts < l->start))
         continue;
       l->started = true;
-      if (te != AV_NOPTS_VALUE && te >= l->end) {
+      if (te != AV_NOPTS_VALUE && (te >= l->end || te - l->shift >= l->own_end)) {
         iso_link_tx_eof(l->out.tx);
         l->out.done = true;
         ended_one = true;
@@ -352,6 +382,12 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     x->offset[i] = av_rescale_q(start_us, AV_TIME_BASE_Q, s->time_base);
     l->start = dl->start_us > 0 ? av_rescale_q(dl->start_us, AV_TIME_BASE_Q, s->time_base) : 0;
     int64_t end_us = dl->end_us;
+    /* -copyts: the output's own -t counts on the clock its timestamps are
+     * written on; an input's -t where the read is, as in ffmpeg. */
+    bool own_clock = dl->copy && x->set->copyts && dl->end_own && end_us >= 0;
+    l->own_end =
+        own_clock ? av_rescale_q(end_us - dl->start_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
+    if (own_clock) end_us = -1;
     int64_t in_end_us = further_end ? (int64_t)(inp->offset_us * x->scale[i]) + inp->t_us : -1;
     if (dl->copy && in_end_us >= 0 && (end_us < 0 || in_end_us < end_us)) end_us = in_end_us;
     l->end = end_us >= 0 ? av_rescale_q(end_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
@@ -368,6 +404,8 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
           scaled(x->offset[i] + av_rescale_q(inp->offset_us - zero, AV_TIME_BASE_Q, s->time_base),
                  x->scale[i]) -
           av_rescale_q(dl->out_ss_us, AV_TIME_BASE_Q, s->time_base);
+    /* -copyts writes the input's clock back, wherever the read started. */
+    l->shift = dl->copy && x->set->copyts ? -l->restore : l->start;
     pl_msg *pm = pl_msg_new(PL_M_PARAMS);
     if (!pm || !(pm->par = avcodec_parameters_alloc()) ||
         avcodec_parameters_copy(pm->par, s->codecpar) < 0) {
