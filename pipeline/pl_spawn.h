@@ -190,6 +190,8 @@ typedef struct pl_mux_set {
   int disposition[PL_MAX_IN];
   uint64_t attach; /* input attachment streams it copies (bit i: stream i) */
   int64_t win_start_us, win_end_us, in_start_us;
+  int64_t seek_us; /* the input -ss and this output's -ss together (0 none): for the error
+                    * when nothing is left after it */
   bool bitexact;
 } pl_mux_set;
 

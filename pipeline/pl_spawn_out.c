@@ -247,6 +247,7 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd) {
   m->win_start_us = j->win_start_us;
   m->win_end_us = j->win_end_us;
   m->in_start_us = j->info.start_us;
+  m->seek_us = (j->in_ss_us > 0 ? j->in_ss_us : 0) + (j->win_start_us > 0 ? j->win_start_us : 0);
   m->bitexact = j->bitexact;
   if (!ok) {
     pl_mux_set_free(m);

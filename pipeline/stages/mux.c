@@ -133,6 +133,14 @@ static void try_header(mux_impl *x) {
     pl_stage_end(st, true); /* cancelled before the first frame: no file */
     return;
   }
+  if (!have && j->seek_us > 0) {
+    /* ffmpeg writes an empty file and exits 0 here; an empty result must not look like one. */
+    pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
+                      "no stream produced any data: nothing of the input is left after -ss %.3f "
+                      "(is it past the input's end?)",
+                      j->seek_us / 1e6);
+    return;
+  }
   if (!have) {
     pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA, "no stream produced any data");
     return;

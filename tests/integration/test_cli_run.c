@@ -97,6 +97,23 @@ static void test_trim_ss_t(void **state) {
   }
 }
 
+/* A start past the input's end leaves nothing to write: exit 1 naming -ss
+ * (ffmpeg leaves an empty file and exits 0), input and output -ss alike. */
+static void test_ss_past_end(void **state) {
+  (void)state;
+  const char *out = out_path("past.jpg");
+  const char *in_ss[] = {"-y", "-ss", "7", "-i", g_short, "-frames:v", "1", out, NULL};
+  const char *out_ss[] = {"-y", "-i", g_short, "-ss", "6.5", "-frames:v", "1", out, NULL};
+  const char *const *lines[] = {in_ss, out_ss};
+  for (int i = 0; i < 2; i++) {
+    ch_proc p;
+    CH_EXPECT_EXIT(&p, ch_run(&p, lines[i], 60), 1);
+    if (!strstr(ch_str(&p.err), "mux (") || !strstr(ch_str(&p.err), "after -ss"))
+      fail_msg("line %d: the error names neither the stage nor -ss:\n%s", i, ch_str(&p.err));
+    ch_free(&p);
+  }
+}
+
 /* Parses the -progress stream: every line key=value, blocks end with
  * progress=..., the last is progress=end, out_time_us never goes back. */
 static void test_progress_pipe(void **state) {
@@ -464,6 +481,7 @@ int main(void) {
       cmocka_unit_test(test_third_sigint_exits), cmocka_unit_test(test_inline_mode),
       cmocka_unit_test(test_overwrite_with_y),   cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_unused_avoption),    cmocka_unit_test(test_verbose_summary),
+      cmocka_unit_test(test_ss_past_end),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
