@@ -8,6 +8,9 @@
 #include <libavutil/pixdesc.h>
 #include <libavutil/time.h>
 #include <stdatomic.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* Frame threading costs CPU (a context per thread, updated every frame)
  * and memory (a picture per thread), and in a pipeline the decoder
@@ -293,6 +296,12 @@ static void go_threaded(cx_dec *d, double share, int64_t span) {
   d->info.threads = c->thread_count;
   d->info.switched = true;
   forget_window(d);
+#ifdef __GLIBC__
+  /* The first decoder's pictures were freed into this thread's malloc
+   * arena, and the threaded decoder allocates from its workers' arenas:
+   * without a trim they stay resident for the rest of the run. */
+  malloc_trim(0);
+#endif
 }
 
 static void judge(cx_dec *d, int64_t now) {
