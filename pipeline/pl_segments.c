@@ -13,7 +13,10 @@
  * packet continues its predecessor's output; LAME's bit reservoir, where a
  * frame borrows bytes from earlier frames, is carried across the join
  * (pl_seg_mp3.c). FLAC numbers its frames and keeps a checksum of the
- * whole stream in its header: it stays serial. */
+ * whole stream in its header: it stays serial. So does Vorbis: each encoder
+ * picks its own block sizes from the signal, so no packet boundary of one
+ * is sure to meet the other's, and a packet's window shape depends on its
+ * neighbour's size, which a packet from another encoder does not match. */
 static const char *const seg_codecs[] = {"libmp3lame", "aac", "libopus", "alac"};
 
 /* Video encoders whose fresh instance begins with a keyframe and writes the
