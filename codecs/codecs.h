@@ -54,9 +54,12 @@ typedef struct cx_demux_opts {
   const char *allow_formats;      /* extra formats allowed that open more files
                                      (hls,concat,dash,image2...); NULL = none */
   int64_t start_us;               /* -ss, seek before the first read; 0 none */
-  const char *framerate;          /* -r before -i: the demuxer's framerate option if it has one */
-  AVDictionary *fmt_opts;         /* consumed entries are removed */
-  const iso_io *io;               /* read through these; url only names the input */
+  /* -sseof: a negative time from the input's end, added to start_us once
+   * the duration is known; 0 none (see cx_demux_eof_us) */
+  int64_t start_eof_us;
+  const char *framerate;  /* -r before -i: the demuxer's framerate option if it has one */
+  AVDictionary *fmt_opts; /* consumed entries are removed */
+  const iso_io *io;       /* read through these; url only names the input */
   /* Optional: FFmpeg's interrupt callback (non-zero aborts blocking I/O). */
   int (*interrupt)(void *opaque);
   void *interrupt_opaque;
@@ -100,6 +103,11 @@ void cx_demux_select(cx_demux *d, const bool *used);
 int cx_demux_read(cx_demux *d, AVPacket *pkt);
 /* Input duration in microseconds, or AV_NOPTS_VALUE. */
 int64_t cx_demux_duration_us(cx_demux *d);
+/* What start_eof_us resolved to (from the input's start): >= 0 the seek
+ * made; CX_EOF_UNKNOWN the duration is unknown, CX_EOF_BEFORE it lies
+ * before the start: then ignored, as ffmpeg ignores it. CX_EOF_NONE unset. */
+enum { CX_EOF_NONE = -1, CX_EOF_UNKNOWN = -2, CX_EOF_BEFORE = -3 };
+int64_t cx_demux_eof_us(cx_demux *d);
 void cx_demux_close(cx_demux **d);
 
 /* ---- decode ---------------------------------------------------------------- */

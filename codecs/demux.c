@@ -13,6 +13,7 @@ struct cx_demux {
   bool custom_io;  /* pb is over the caller's iso_io */
   int64_t start_abs_us;
   int64_t skip_us; /* the caller's -ss */
+  int64_t eof_us;  /* start_eof_us resolved, or a CX_EOF_* */
 };
 
 /* Where the output's zero lies. Like ffmpeg: the input's start time, but for
@@ -215,6 +216,14 @@ probed:
 
   /* Until the caller selects streams: the default choice, best video + audio. */
   d->skip_us = o && o->start_us > 0 ? o->start_us : 0;
+  d->eof_us = CX_EOF_NONE;
+  if (o && o->start_eof_us < 0) {
+    /* ffmpeg reads a duration it knows (0 is none); an -sseof before the
+     * start or without a duration is ignored with a warning. */
+    int64_t at = d->fmt->duration > 0 ? d->fmt->duration + o->start_eof_us : 0;
+    d->eof_us = d->fmt->duration <= 0 ? CX_EOF_UNKNOWN : at < 0 ? CX_EOF_BEFORE : at;
+    if (d->eof_us > 0) d->skip_us += d->eof_us;
+  }
   bool *used = av_calloc(d->fmt->nb_streams ? d->fmt->nb_streams : 1, sizeof *used);
   if (!used) {
     ret = cx_fail(err, AVERROR(ENOMEM), "%s", url);
@@ -229,7 +238,7 @@ probed:
   if (d->skip_us > 0) {
     ret = seek_key(d, d->start_abs_us);
     if (ret < 0) {
-      cx_fail(err, ret, "%s: cannot seek to %.3f s", url, o->start_us / 1e6);
+      cx_fail(err, ret, "%s: cannot seek to %.3f s", url, d->skip_us / 1e6);
       goto fail;
     }
   }
@@ -299,6 +308,10 @@ int cx_demux_read(cx_demux *d, AVPacket *pkt) {
     if (d->fmt->streams[pkt->stream_index]->discard < AVDISCARD_ALL) return 0;
     av_packet_unref(pkt);
   }
+}
+
+int64_t cx_demux_eof_us(cx_demux *d) {
+  return d->eof_us;
 }
 
 int64_t cx_demux_duration_us(cx_demux *d) {

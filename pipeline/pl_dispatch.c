@@ -301,6 +301,9 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
   }
   for (int i = 0; i < j->ninputs; i++)
     if (!p->in_info[i]) return;
+  for (int i = 0; i < j->ninputs; i++)
+    if (p->in_info[i]->sseof_ss_us > 0)
+      pl_inputs_sseof(p->file, p->nfiles, i, p->in_info[i]->sseof_ss_us);
   pl_inputs_merge(&j->info, p->in_info, j->ninputs);
   pl_inputs_disable(&j->info, j);
   pl_meta_unref(&j->in_meta);

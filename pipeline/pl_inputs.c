@@ -57,6 +57,19 @@ int pl_input_fold_to(pl_input *in, int k, char *err, size_t n) {
   return ISO_OK;
 }
 
+void pl_inputs_sseof(pl_job *const *files, int nfiles, int k, int64_t ss_us) {
+  for (int f = 0; f < nfiles; f++) {
+    pl_job *j = files[f];
+    if (k > 0) {
+      j->in[k].ss_us = ss_us;
+      continue;
+    }
+    /* Windows count from the read's start, which already includes it. */
+    j->ss_us = (j->ss_us > 0 ? j->ss_us : 0) + ss_us;
+    j->in_ss_us += ss_us;
+  }
+}
+
 static int parse_time_us(const char *key, const char *v, bool negative_ok, int64_t *out, char *err,
                          size_t n) {
   const char *why = "";
@@ -100,6 +113,13 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   pl_input *in = &j->in[k];
   if (!strcmp(key, "itsoffset"))
     return parse_time_us(key, value ? value : "", true, &in->offset_us, err, n);
+  if (!strcmp(key, "sseof")) {
+    int r = parse_time_us(key, value ? value : "", true, &in->sseof_us, err, n);
+    if (r == ISO_OK && in->sseof_us >= 0)
+      return pl_fail(err, n, "sseof: must be negative (a time before the input's end), got '%s'",
+                     value);
+    return r;
+  }
   if (!strncmp(key, "itsscale", 8) && (!key[8] || key[8] == ':'))
     return add_ts_scale(in, key[8] ? key + 9 : "", value, err, n);
   if (!value) return pl_fail(err, n, "%s: a value is needed", key);
@@ -131,7 +151,7 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   /* Input #0's window and rate live here too; its name, format and
    * demuxer options are the pipeline's own keys (iso_pipeline_set). */
   if (k == 0 && strcmp(key, "ss") && strcmp(key, "t") && strcmp(key, "to") && strcmp(key, "r") &&
-      strcmp(key, "r:v") && strcmp(key, "stream_loop"))
+      strcmp(key, "r:v") && strcmp(key, "stream_loop") && strcmp(key, "sseof"))
     return pl_fail(err, n,
                    "input #0: set '%s' with iso_pipeline_set (input #0's options are the "
                    "pipeline's)",

@@ -116,6 +116,7 @@ typedef struct pl_input_info {
   int first[PL_MAX_INPUTS + 1]; /* input k's streams: first[k] .. first[k + 1] - 1 */
   int64_t duration_us;          /* AV_NOPTS_VALUE unknown */
   int64_t start_us;             /* absolute instant mapped to output 0 */
+  int64_t sseof_ss_us;          /* the -ss an -sseof became (its read starts there); -1 none */
   char format[64];
 } pl_input_info;
 
@@ -289,6 +290,9 @@ typedef struct pl_input {
   pl_ts_scale scale[PL_MAX_TS_SCALES];
   int nscale;
   int loop; /* -stream_loop: passes after the first (-1 endless) */
+  /* -sseof: < 0, the read starts this long before the input's end (its
+   * -ss once the demux knows the duration); 0 none */
+  int64_t sseof_us;
 } pl_input;
 
 typedef struct pl_job {
@@ -551,6 +555,10 @@ typedef struct pl_trim {
  * composed window from the input's start. ISO_OK, or ISO_EINVAL naming the
  * output when nothing is left of the input. */
 int pl_window_compose(pl_job *j, const pl_input *in0, char *err, size_t n);
+/* Input k's -sseof became -ss ss_us once its demux knew the duration (the
+ * demux already reads from there): each output's windows move with it, as
+ * if -ss ss_us had been given; input #0's are composed into the outputs'. */
+void pl_inputs_sseof(pl_job *const *files, int nfiles, int k, int64_t ss_us);
 /* A further input's -to folds into its -t (the earlier end wins). */
 int pl_input_fold_to(pl_input *in, int k, char *err, size_t n);
 /* The window of [start_us, end_us) (end_us < 0: none) in tb. */

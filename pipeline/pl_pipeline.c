@@ -287,6 +287,14 @@ static int start(iso_pipeline *p) {
   for (int f = 0; r == ISO_OK && f < p->nfiles; f++)
     if (p->file[f]->out_io.write && !p->file[f]->output)
       r = pl_job_set(p->file[f], "o", "custom output", err, sizeof err);
+  /* -ss wins over -sseof, as in ffmpeg. */
+  for (int k = 0; r == ISO_OK && k < p->job->ninputs; k++)
+    if (p->job->in[k].sseof_us < 0 && p->job->in[k].ss_us >= 0) {
+      char line[PL_ERRLEN];
+      snprintf(line, sizeof line, "input #%d: cannot use -ss and -sseof both, using -ss", k);
+      pl_pipeline_deliver_log(p, AV_LOG_WARNING, "pipeline", line);
+      p->job->in[k].sseof_us = 0;
+    }
   /* Input windows: #0's into every output's, a further input's -to into its -t. */
   pl_input in0 = p->job->in[0];
   for (int f = 0; r == ISO_OK && f < p->nfiles; f++) {

@@ -170,6 +170,7 @@ static pl_demux_set *demux_set(const pl_job *j, int id) {
   memcpy(d->scale, in->scale, sizeof d->scale);
   d->nscale = in->nscale;
   d->loop = in->loop;
+  d->sseof_us = in->sseof_us;
   d->copyts = j->copyts;
   d->start_at_zero = j->start_at_zero;
   d->fail_fast = j->fail_fast;

@@ -9,21 +9,14 @@
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_stage.h"
 #include "pipeline/pl_tsfix.h"
+#include "pipeline/stages/demux_copy.h"
 #include "pipeline/stages/demux_loop.h"
 
 /* One link out of the demux (pl_dlink): a stream to one consumer. */
 typedef struct demux_link {
   int stream;
   pl_outlink out;
-  bool copy, started;
-  bool from_key;      /* an output -ss: nothing decoded before it, even at 0 */
-  bool any_start;     /* -copyinkf: the first packet need not be a keyframe */
-  int64_t start, end; /* a copy's window (its output's -ss/-t) in the stream's tb */
-  int64_t restore;    /* -copyts: what the read took off, less -start_at_zero's start */
-  /* Subtracted from a packet's timestamps to give the output's (0 at its
-   * -ss; with -copyts the input's clock less -ss); own_end: the output's
-   * own end on that clock, INT64_MAX none (end then holds an input's). */
-  int64_t shift, own_end;
+  dcopy w;        /* what it keeps of the stream, and its timestamps' shift */
   pl_msg *params; /* first item of the link, until sent */
 } demux_link;
 
@@ -73,7 +66,7 @@ static void link_prepare(void *ctx, int i, pl_msg *m) {
   /* A copy cut later than the input starts at 0 too (each link holds its
    * own AVPacket, so the shift is this link's alone); with -copyts it gets
    * the input's timestamps back. */
-  int64_t shift = x->l[i].shift;
+  int64_t shift = x->l[i].w.shift;
   if (shift && m->pkt) {
     if (m->pkt->pts != AV_NOPTS_VALUE) m->pkt->pts -= shift;
     if (m->pkt->dts != AV_NOPTS_VALUE) m->pkt->dts -= shift;
@@ -95,14 +88,6 @@ static bool try_send(demux_impl *x, uint64_t *to, pl_msg *m) {
   if (!pl_fanout(x->st, to, x->nl, m, &demux_fanout, x, &err)) return false;
   if (err) pl_stage_fail(x->st, err, "out of memory");
   return true;
-}
-
-/* ts * scale as ffmpeg computes it (the product truncated), or no
- * timestamp where that leaves int64_t's range. */
-static int64_t scaled(int64_t ts, double scale) {
-  if (ts == AV_NOPTS_VALUE || scale == 1.0) return ts;
-  double v = (double)ts * scale;
-  return fabs(v) < 0x1p62 ? (int64_t)v : AV_NOPTS_VALUE;
 }
 
 /* The first packet read of a stream carries the stream's side data (CPB
@@ -183,8 +168,8 @@ static void read_one(demux_impl *x) {
   if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= x->offset[s];
   if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= x->offset[s];
   /* After the offset, as ffmpeg does: -itsoffset is scaled too, -ss not. */
-  pkt->pts = scaled(pkt->pts, x->scale[s]);
-  pkt->dts = scaled(pkt->dts, x->scale[s]);
+  pkt->pts = dcopy_scaled(pkt->pts, x->scale[s]);
+  pkt->dts = dcopy_scaled(pkt->dts, x->scale[s]);
   AVStream *ins = cx_demux_ctx(x->d)->streams[s];
   AVRational tb = ins->time_base;
   if (x->set->loop) dloop_packet(&x->loop, pkt, ins, x->decoded[s]);
@@ -199,25 +184,13 @@ static void read_one(demux_impl *x) {
   for (int i = 0; i < x->nl; i++) {
     demux_link *l = &x->l[i];
     if (l->stream != s || l->out.done) continue;
-    if (l->copy) {
-      /* A copied stream starts on a keyframe and stops at its -t: at the
-       * first packet decoded at or after it (its dts), as ffmpeg's stream
-       * copy reads the time of a packet. Its output's own -ss drops every
-       * packet decoded before it, keyframes included (ffmpeg's output
-       * constraint), so it starts at the first keyframe decoded after it. */
-      int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-      int64_t te = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
-      if (l->from_key && te != AV_NOPTS_VALUE && te - l->shift < 0) continue;
-      if (!l->started && !(pkt->flags & AV_PKT_FLAG_KEY) && !l->any_start) continue;
-      if (!l->started && !l->from_key && l->start > 0 && (ts == AV_NOPTS_VALUE || ts < l->start))
-        continue;
-      l->started = true;
-      if (te != AV_NOPTS_VALUE && (te >= l->end || te - l->shift >= l->own_end)) {
-        iso_link_tx_eof(l->out.tx);
-        l->out.done = true;
-        ended_one = true;
-        continue;
-      }
+    dcopy_verdict v = dcopy_packet(&l->w, pkt);
+    if (v == DCOPY_SKIP) continue;
+    if (v == DCOPY_END) {
+      iso_link_tx_eof(l->out.tx);
+      l->out.done = true;
+      ended_one = true;
+      continue;
     }
     to |= 1ull << i;
   }
@@ -371,7 +344,6 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     AVStream *s = fmt->streams[i];
     demux_link *l = &x->l[x->nl];
     l->stream = i;
-    l->copy = dl->copy;
     if (!pl_outlink_open(st, &l->out, sp, &cbs, x, dl->to, x->set->link_cap)) {
       pl_stage_fail(st, ISO_ENOMEM, "cannot create link");
       return;
@@ -380,32 +352,11 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     x->used[i] = true;
     x->decoded[i] = x->decoded[i] || !dl->copy;
     x->offset[i] = av_rescale_q(start_us, AV_TIME_BASE_Q, s->time_base);
-    l->start = dl->start_us > 0 ? av_rescale_q(dl->start_us, AV_TIME_BASE_Q, s->time_base) : 0;
-    int64_t end_us = dl->end_us;
-    /* -copyts: the output's own -t counts on the clock its timestamps are
-     * written on; an input's -t where the read is, as in ffmpeg. */
-    bool own_clock = dl->copy && x->set->copyts && dl->end_own && end_us >= 0;
-    l->own_end =
-        own_clock ? av_rescale_q(end_us - dl->start_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
-    if (own_clock) end_us = -1;
-    int64_t in_end_us = further_end ? (int64_t)(inp->offset_us * x->scale[i]) + inp->t_us : -1;
-    if (dl->copy && in_end_us >= 0 && (end_us < 0 || in_end_us < end_us)) end_us = in_end_us;
-    l->end = end_us >= 0 ? av_rescale_q(end_us, AV_TIME_BASE_Q, s->time_base) : INT64_MAX;
     int64_t zero = x->set->start_at_zero && fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
-    /* -copyts gives back the input's start, not its -itsoffset. */
-    /* An output -ss is taken off, as ffmpeg's stream copy does. */
-    l->from_key = dl->out_ss_us > 0;
-    l->any_start = dl->copyinkf;
-    if (x->scale[i] == 1.0)
-      l->restore = x->offset[i] + av_rescale_q(inp->offset_us - zero - dl->out_ss_us,
-                                               AV_TIME_BASE_Q, s->time_base);
-    else /* what the read took off is scaled with the timestamps, -ss not */
-      l->restore =
-          scaled(x->offset[i] + av_rescale_q(inp->offset_us - zero, AV_TIME_BASE_Q, s->time_base),
-                 x->scale[i]) -
-          av_rescale_q(dl->out_ss_us, AV_TIME_BASE_Q, s->time_base);
-    /* -copyts writes the input's clock back, wherever the read started. */
-    l->shift = dl->copy && x->set->copyts ? -l->restore : l->start;
+    dcopy_read rd = {s->time_base, x->offset[i], x->scale[i],   inp->offset_us,
+                     zero,         -1,           x->set->copyts};
+    if (further_end) rd.in_end_us = (int64_t)(inp->offset_us * x->scale[i]) + inp->t_us;
+    dcopy_init(&l->w, dl, &rd);
     pl_msg *pm = pl_msg_new(PL_M_PARAMS);
     if (!pm || !(pm->par = avcodec_parameters_alloc()) ||
         avcodec_parameters_copy(pm->par, s->codecpar) < 0) {
@@ -471,12 +422,22 @@ static void describe(demux_impl *x, pl_input_info *info) {
   if (info->best_a >= PL_MAX_IN) info->best_a = -1;
   info->duration_us = cx_demux_duration_us(x->d);
   info->start_us = cx_demux_start_us(x->d);
+  int64_t eof = cx_demux_eof_us(x->d);
+  info->sseof_ss_us = eof >= 0 ? eof : -1;
+  if (eof == CX_EOF_UNKNOWN)
+    pl_stage_log(x->st, AV_LOG_WARNING,
+                 "cannot use -sseof: the input's duration is not known; it is read from its "
+                 "start, as ffmpeg does");
+  else if (eof == CX_EOF_BEFORE)
+    pl_stage_log(x->st, AV_LOG_WARNING,
+                 "-sseof %.3f seeks to before the input's start; ignored, as ffmpeg does",
+                 x->set->sseof_us / 1e6);
   /* -itsscale stretches the input: its length is the longest stream's. */
   double most = 0;
   for (int i = 0; i < info->nstreams; i++)
     if (x->scale[i] > most) most = x->scale[i];
   if (most > 0 && most != 1.0 && info->duration_us != AV_NOPTS_VALUE)
-    info->duration_us = scaled(info->duration_us, most);
+    info->duration_us = dcopy_scaled(info->duration_us, most);
   /* -stream_loop: read that many times; endless has no length. */
   if (x->set->loop && info->duration_us != AV_NOPTS_VALUE)
     info->duration_us = x->set->loop < 0 || info->duration_us > INT64_MAX / (x->set->loop + 1)
@@ -486,7 +447,7 @@ static void describe(demux_impl *x, pl_input_info *info) {
    * its -t, shifted by its -itsoffset (progress takes the longest). */
   const pl_demux_set *in = x->set;
   if (in->input > 0 && info->duration_us != AV_NOPTS_VALUE) {
-    int64_t d = info->duration_us - (in->ss_us > 0 ? in->ss_us : 0);
+    int64_t d = info->duration_us - (in->ss_us > 0 ? in->ss_us : eof > 0 ? eof : 0);
     if (in->t_us >= 0 && in->t_us < d) d = in->t_us;
     info->duration_us = (d > 0 ? d : 0) + in->offset_us;
   }
@@ -572,6 +533,7 @@ void pl_demux_entry(iso_value *msg) {
   o.protocol_whitelist = in->protocol_whitelist;
   o.allow_formats = in->allow_formats;
   o.start_us = in->start_us;
+  o.start_eof_us = in->sseof_us;
   if (in->opts && av_dict_copy(&o.fmt_opts, in->opts, 0) < 0) o.fmt_opts = NULL;
   const char *path = pl_stage_file(st);
   o.interrupt = pl_flag_interrupt;

@@ -167,6 +167,7 @@ static const opt_probe probes[] = {
     {"-copyts", ELSE, NULL, NULL, "tests/integration/test_cli_copyts.c"},
     {"-accurate_seek", ELSE, NULL, NULL, "tests/integration/test_cli_copyts.c"},
     {"-itsoffset", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
+    {"-sseof", ELSE, NULL, NULL, "tests/integration/test_cli_seek.c"},
     {"-itsscale", ELSE, NULL, NULL, "tests/integration/test_cli_tsscale.c"},
     {"--queue", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
     {"--segments", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},

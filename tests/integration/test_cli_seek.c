@@ -1,10 +1,14 @@
 /* Seeking as ffmpeg 5.1 seeks: an output -ss on copied streams, -sseof, -noaccurate_seek. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -79,9 +83,91 @@ static void t_output_ss_copy(void **state) {
   ch_same_frames(g_dir, "TS -ss 0.5 -i", input, 30);
 }
 
+/* -sseof -N: the read starts N seconds before the input's end once its
+ * duration is known, as an -ss there would; copies, transcodes, -t, and a
+ * further input's own. */
+static void t_sseof(void **state) {
+  (void)state;
+  char ffmpeg[600];
+  TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg");
+  const char *copy[] = {"-sseof", "-1", "-i", g_av, "-c", "copy", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "-sseof -1 copy", copy, 40);
+  const char *copy_t[] = {"-sseof", "-2.5", "-i", g_av,       "-t", "1",
+                          "-c",     "copy", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "-sseof -2.5 -t 1 copy", copy_t, 40);
+  const char *enc[] = {"-sseof",  "-1.5", "-i",        g_av, "-t",       "0.5", "-c:v",
+                       "libx264", "-c:a", "pcm_s16le", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "-sseof -1.5 -t 0.5 libx264 + pcm", enc, 15);
+  const char *audio[] = {"-sseof", "-0.7", "-i", g_av,       "-vn",
+                         "-c:a",   "aac",  "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "-sseof -0.7 aac", audio, 30);
+  /* A further input's, and an output -ss after it. */
+  const char *two[] = {"-i",   g_av,        "-sseof", "-1",       "-i",   g_av,
+                       "-map", "0:v",       "-map",   "1:a",      "-c:v", "copy",
+                       "-c:a", "pcm_s16le", "-f",     "framemd5", NULL};
+  ch_same_frames(g_dir, "second input", two, 100);
+  const char *out_ss[] = {"-sseof", "-1.5", "-i", g_av,       "-ss", "0.3",
+                          "-c",     "copy", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "-sseof -1.5 then -ss 0.3", out_ss, 40);
+  /* Before the start: ignored (the whole input), as ffmpeg. */
+  const char *before[] = {"-sseof", "-9", "-i", g_av, "-c", "copy", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "-sseof -9", before, 200);
+}
+
+/* -sseof where it cannot apply: a positive time is refused naming it; an
+ * input without a known duration (a FIFO) is read whole with a warning, as
+ * ffmpeg does; -ss and -sseof both: -ss wins with a warning. */
+static void t_sseof_refused(void **state) {
+  (void)state;
+  char out[800], err[4096], ts[800], fifo[800], wav[800];
+  snprintf(out, sizeof out, "%s/eof.mkv", g_dir);
+  const char *pos[] = {"-y", "-sseof", "1", "-i", g_av, "-c", "copy", out, NULL};
+  assert_int_equal(ch_run_err(pos, err, sizeof err), 2);
+  assert_non_null(strstr(err, "sseof"));
+  assert_false(tm_file_exists(out));
+  snprintf(wav, sizeof wav, "%s/both.wav", g_dir);
+  const char *both[] = {"-y", "-ss", "3", "-sseof", "-3", "-i", g_av, "-vn", wav, NULL};
+  assert_int_equal(ch_run_err(both, err, sizeof err), 0);
+  assert_non_null(strstr(err, "-ss and -sseof"));
+  tm_probe p;
+  assert_int_equal(tm_probe_file(wav, true, &p), 0);
+  const tm_stream *a = tm_probe_stream(&p, AVMEDIA_TYPE_AUDIO);
+  assert_non_null(a);
+  /* From 3 s of 4: one second, where -sseof -3 would give three. */
+  printf("-ss 3 -sseof -3: %lld samples\n", (long long)a->samples);
+  assert_true(a->samples > 47000 && a->samples < 50000);
+  snprintf(ts, sizeof ts, "%s/av.ts", g_dir);
+  const char *mk[] = {"-y", "-v", "error", "-i", g_av, "-c", "copy", ts, NULL};
+  assert_int_equal(ch_run_err(mk, err, sizeof err), 0);
+  snprintf(fifo, sizeof fifo, "%s/fifo.ts", g_dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  pid_t w = fork();
+  assert_true(w >= 0);
+  if (w == 0) {
+    /* The writer: the TS into the FIFO, then EOF. */
+    int in = open(ts, O_RDONLY), o = open(fifo, O_WRONLY);
+    char buf[65536];
+    ssize_t r;
+    while (in >= 0 && o >= 0 && (r = read(in, buf, sizeof buf)) > 0)
+      if (write(o, buf, (size_t)r) != r) break;
+    _exit(0);
+  }
+  const char *piped[] = {"-y", "-sseof", "-1", "-f", "mpegts", "-i", fifo, "-c", "copy", out, NULL};
+  int rc = ch_run_err(piped, err, sizeof err);
+  waitpid(w, NULL, 0);
+  assert_int_equal(rc, 0);
+  assert_non_null(strstr(err, "cannot use -sseof"));
+  assert_int_equal(tm_probe_file(out, true, &p), 0);
+  const tm_stream *v = tm_probe_stream(&p, AVMEDIA_TYPE_VIDEO);
+  assert_non_null(v);
+  assert_int_equal(v->packets, 120); /* all of the 4 s */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_output_ss_copy),
+      cmocka_unit_test(t_sseof),
+      cmocka_unit_test(t_sseof_refused),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -311,7 +311,8 @@ static int configure(app *a) {
     const cli_kv *kv = &o->kv[i];
     /* Options of a further input, any input's -itsoffset and window. */
     if (kv->input > 0 || !strcmp(kv->key, "itsoffset") || !strncmp(kv->key, "itsscale", 8) ||
-        !strcmp(kv->key, "stream_loop") || is_input_trim(kv) || is_input_kind_off(kv)) {
+        !strcmp(kv->key, "stream_loop") || !strcmp(kv->key, "sseof") || is_input_trim(kv) ||
+        is_input_kind_off(kv)) {
       if (iso_pipeline_set_input(a->p, kv->input, kv->key, kv->value) != ISO_OK) {
         snprintf(err, sizeof err, "option '%s %s' for input #%d (%s): %s", kv->opt, kv->value,
                  kv->input, kv->input ? o->more_in[kv->input] : o->input,

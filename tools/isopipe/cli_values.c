@@ -2,6 +2,7 @@
  * grammar, and -loglevel names. */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,10 +51,12 @@ int cli_check_value(const cli_optdef *d, const char *opt, const char *v, char *n
   snprintf(norm, nn, "%s", v);
   switch (d->k) {
   case K_TIME: {
+    /* A negative min: the time may be negative (-itsoffset, -sseof). */
+    bool neg = d->min < 0 && v[0] == '-';
     double t;
-    if (pl_units_time(v, &t, &why) < 0)
+    if (pl_units_time(v + neg, &t, &why) < 0)
       return cli_fail(err, en, "invalid time '%s' for %s: %s", v, opt, why);
-    snprintf(norm, nn, "%.6f", t);
+    snprintf(norm, nn, "%s%.6f", neg ? "-" : "", t);
     return 0;
   }
   case K_BITRATE: {
