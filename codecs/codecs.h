@@ -147,6 +147,9 @@ int cx_dec_send(cx_dec *d, const AVPacket *pkt); /* NULL = flush */
  * without one continue the previous frame's pts + samples, and an
  * unspecified channel order becomes the default layout for the count. */
 int cx_dec_receive(cx_dec *d, AVFrame *frame);
+/* After a flush (a NULL send) was received to AVERROR_EOF: the decoder
+ * takes packets again, its state reset as after a seek. */
+void cx_dec_reset(cx_dec *d);
 AVCodecContext *cx_dec_ctx(cx_dec *d);
 void cx_dec_close(cx_dec **d);
 typedef struct cx_dec_info {

@@ -403,6 +403,11 @@ int cx_dec_receive(cx_dec *d, AVFrame *frame) {
   return 0;
 }
 
+void cx_dec_reset(cx_dec *d) {
+  avcodec_flush_buffers(d->ctx);
+  d->next_audio_pts = AV_NOPTS_VALUE;
+}
+
 int cx_dec_want_threads(cx_dec *d) {
   if (d->info.switched) return 0;
   if (!d->watching) return AVERROR(EINVAL);

@@ -444,18 +444,23 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
                         g->info.ninputs <= 1 && (fj->start_at_zero || g->info.start_us == 0);
       /* ffmpeg's -noaccurate_seek sends an encoded video the frames from the
        * keyframe before -ss on, with negative times its frame-rate sync
-       * partly keeps; isopipe always cuts at -ss. */
+       * partly keeps: its decoder does not cut at -ss (pl_spawn.c). That
+       * holds when the read starts at the input's -ss (a read moved for
+       * another output's window has its cut elsewhere) and with no end
+       * (ffmpeg's then counts from the first picture, before -ss). */
       int file_k = g->info.st[o->in_index].file;
       const pl_input *src = &fj->in[file_k];
       /* Input #0's -ss is composed into the output's (pl_window_compose). */
       int64_t in_ss =
           file_k ? src->ss_us
                  : (fj->ss_us > 0 ? fj->ss_us : 0) - (fj->ss_out_us > 0 ? fj->ss_out_us : 0);
-      if (video && src->no_accurate_seek && in_ss > 0)
+      if (video && src->no_accurate_seek && in_ss > 0 &&
+          ((!file_k && (fj->in_ss_us != in_ss || nfiles > 1)) || fj->t_us >= 0 ||
+           (file_k && src->t_us >= 0)))
         return pl_fail(err, n,
-                       "noaccurate_seek: isopipe seeks accurately (the frames before -ss are "
-                       "dropped); with an input -ss, %s's encoded video would differ from "
-                       "ffmpeg's: leave -noaccurate_seek out",
+                       "noaccurate_seek: with an input -ss, %s's encoded video is kept from the "
+                       "keyframe before it as ffmpeg's only for one output without -t/-to; "
+                       "leave -noaccurate_seek out",
                        fj->output);
       if (fj->copyts && !same_times)
         return pl_fail(err, n,

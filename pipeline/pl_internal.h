@@ -67,6 +67,7 @@ typedef enum pl_kind {
   PL_M_PARAMS = 1, /* par + tb: first item on links into decoders and the muxer */
   PL_M_PACKET,     /* pkt in tb */
   PL_M_FRAME,      /* frame, pts in tb */
+  PL_M_RESTART,    /* into decoders: the input is read again from its start (-stream_loop) */
   /* stage -> main */
   PL_M_INFO,    /* demux: streams of the input (info) + its control port */
   PL_M_READY,   /* a stage: control port (ports[0]) + input link ports */

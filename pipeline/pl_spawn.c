@@ -218,6 +218,9 @@ static pl_dec_set *dec_set(const pl_job *j, const pl_node *nd) {
   d->threads = j->threads;
   d->fail_fast = j->fail_fast;
   dec_window(j, nd->input, d);
+  /* -noaccurate_seek: frames before the input's -ss go on, with their
+   * negative times, as ffmpeg's (its video sync keeps the last of them). */
+  if (j->in[file].no_accurate_seek) d->win_cut = false;
   if (si->type == AVMEDIA_TYPE_VIDEO && si->file >= 0 && si->file < j->ninputs)
     d->cfr = j->in[si->file].rate;
   d->sar = si->stream_sar;

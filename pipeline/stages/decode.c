@@ -19,6 +19,10 @@ typedef struct dec_impl {
    * timestamps ignored, as ffmpeg does; the next picture's number. */
   int64_t cfr_next;
   bool trimmed;
+  /* -stream_loop read the input again: the decoder is drained (its last
+   * frames go out) and reset before the next pass's packets, as ffmpeg
+   * does when it seeks back. */
+  bool restarting;
   uint64_t errors;
   /* audio: ffmpeg's timestamp smoothing into 1/sample_rate */
   int64_t rd_last, prev_pkt_pts;
@@ -79,6 +83,13 @@ static int feed(pl_filter *f, pl_msg *in) {
     x->win.whole_end = d->whole_end;
     return 0;
   }
+  if (x->restarting) return AVERROR(EAGAIN); /* drained first */
+  if (in->kind == PL_M_RESTART && x->dec && !x->trimmed) {
+    pl_msg_free(in);
+    x->restarting = true;
+    cx_dec_send(x->dec, NULL);
+    return 0;
+  }
   if (in->kind != PL_M_PACKET || !x->dec || x->trimmed) {
     pl_msg_free(in);
     return 0;
@@ -107,6 +118,11 @@ static int drain(pl_filter *f, pl_msg **out) {
   for (int guard = 0; guard < 64; guard++) {
     if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
     int r = cx_dec_receive(x->dec, x->frame);
+    if (r == AVERROR_EOF && x->restarting) {
+      cx_dec_reset(x->dec);
+      x->restarting = false;
+      return AVERROR(EAGAIN);
+    }
     if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return r;
     if (r < 0) {
       decode_error(f, r, "decode error");

@@ -125,7 +125,21 @@ static void read_one(demux_impl *x) {
     if (cx_demux_seek(x->d, 0, err) >= 0) {
       pl_stage_log(st, AV_LOG_VERBOSE, "-stream_loop: reading the input again from %.3f s",
                    x->loop.add * av_q2d(x->loop.add_tb));
-      pl_stage_kick(st);
+      /* Its decoders drain and reset, as ffmpeg's before it seeks back. */
+      uint64_t to = 0;
+      for (int i = 0; i < x->nl; i++)
+        if (!x->l[i].w.copy && !x->l[i].out.done) to |= 1ull << i;
+      pl_msg *rm = to ? pl_msg_new(PL_M_RESTART) : NULL;
+      if (to && !rm) {
+        pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+        return;
+      }
+      if (rm && !try_send(x, &to, rm)) {
+        x->pending = rm;
+        x->pending_to = to;
+        return; /* blocked: on_writable kicks */
+      }
+      if (!st->ended) pl_stage_kick(st);
       return;
     }
     /* As ffmpeg: a seek that fails ends the input where it is. */

@@ -163,8 +163,35 @@ static void t_sseof_refused(void **state) {
   assert_int_equal(v->packets, 120); /* all of the 4 s */
 }
 
+/* -noaccurate_seek with an input -ss: decoded frames from the keyframe
+ * before it go on with negative times, and the video sync keeps what
+ * ffmpeg's keeps of them (the last two before -ss at cfr, the last at
+ * vfr), the audio all of them; with -t an encoded video is refused. */
+static void t_noaccurate_seek(void **state) {
+  (void)state;
+  char ffmpeg[600];
+  TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg");
+  const char *cfr[] = {"-ss",      "2.5",  "-noaccurate_seek", "-i", g_av,       "-c:v",
+                       "rawvideo", "-c:a", "pcm_s16le",        "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "-noaccurate_seek rawvideo + pcm", cfr, 100);
+  const char *vfr[] = {"-ss",  "2.5",     "-noaccurate_seek", "-i",  g_av, "-an",
+                       "-c:v", "libx264", "-fps_mode",        "vfr", "-f", "framemd5",
+                       NULL};
+  ch_same_frames(g_dir, "-noaccurate_seek libx264 vfr", vfr, 40);
+  const char *aac[] = {"-ss", "2.5", "-noaccurate_seek", "-i", g_av, "-vn", "-c:a",
+                       "aac", "-f",  "framemd5",         NULL};
+  ch_same_frames(g_dir, "-noaccurate_seek aac", aac, 60);
+  char out[800], err[4096];
+  snprintf(out, sizeof out, "%s/noacc.mp4", g_dir);
+  const char *end[] = {"-y", "-ss", "2.5", "-noaccurate_seek", "-i", g_av, "-t", "1", out, NULL};
+  assert_int_not_equal(ch_run_err(end, err, sizeof err), 0);
+  assert_non_null(strstr(err, "noaccurate_seek"));
+  assert_false(tm_file_exists(out));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(t_noaccurate_seek),
       cmocka_unit_test(t_output_ss_copy),
       cmocka_unit_test(t_sseof),
       cmocka_unit_test(t_sseof_refused),

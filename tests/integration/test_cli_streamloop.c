@@ -18,12 +18,15 @@
 static char g_dir[512];
 static char g_av[700];  /* H.264 + AAC in MP4, 1 s */
 static char g_mp3[700]; /* MP3 (gapless padding at its end), 1 s */
+static char g_aac[700]; /* AAC in M4A, 1 s */
 
 static int setup(void **state) {
   (void)state;
   if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-loop") < 0) return -1;
   if (tm_gen_simple(g_av, sizeof g_av, g_dir, "av.mp4", "libx264", "aac", 160, 120, 1.0, 2, 48000) <
       0)
+    return -1;
+  if (tm_gen_simple(g_aac, sizeof g_aac, g_dir, "a.m4a", NULL, "aac", 0, 0, 1.0, 2, 48000) < 0)
     return -1;
   return tm_gen_simple(g_mp3, sizeof g_mp3, g_dir, "a.mp3", NULL, "libmp3lame", 0, 0, 1.0, 2,
                        44100) < 0
@@ -53,6 +56,13 @@ static void t_as_ffmpeg(void **state) {
   const char *x264[] = {"-stream_loop", "1",       "-i", g_av,       "-an",
                         "-c:v",         "libx264", "-f", "framemd5", NULL};
   ch_same_frames(g_dir, "x264", x264, 60);
+  /* Decoders drain and reset between passes, as ffmpeg's when it seeks
+   * back: each pass's first AAC frame is decoded from a fresh state. */
+  const char *aac[] = {"-stream_loop", "2", "-i", g_aac, "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "aac", aac, 3 * 40);
+  const char *av[] = {"-stream_loop", "1",         "-i", g_av,       "-c:v", "libx264",
+                      "-c:a",         "pcm_s16le", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "x264 + pcm", av, 2 * 60);
   const char *endless[] = {"-stream_loop", "-1",        "-i", g_mp3,      "-t", "4.5",
                            "-c:a",         "pcm_s16le", "-f", "framemd5", NULL};
   ch_same_frames(g_dir, "endless", endless, 150);
