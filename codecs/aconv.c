@@ -35,7 +35,8 @@ static int setup_swr(cx_aconv *c, char *err) {
     return 0; /* plain re-chunking */
   int ret = swr_alloc_set_opts2(&c->swr, &c->dst_layout, c->dst_fmt, c->dst_rate, &c->src_layout,
                                 c->src_fmt, c->src_rate, 0, NULL);
-  if (ret >= 0) ret = swr_init(c->swr);
+  cx_oom_watch();
+  if (ret >= 0) ret = cx_oom_check(swr_init(c->swr));
   if (ret < 0) {
     char a[64] = "?", b[64] = "?";
     av_channel_layout_describe(&c->src_layout, a, sizeof a);

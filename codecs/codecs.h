@@ -126,9 +126,10 @@ void *cx_log_tag(void);
 /* The tag a codec context (or a worker thread's copy of it) was opened
  * with; a context opened elsewhere gives its opaque unread. */
 void *cx_codec_log_tag(const AVCodecContext *c);
-/* Sees each FFmpeg error line (avcl, format) for what it tells of a
- * decoder: an allocation that failed inside libavcodec. */
-void cx_dec_log_note(void *avcl, const char *fmt);
+/* Sees each FFmpeg error line (avcl, format, and the logging thread's
+ * errno when FFmpeg logged it) for what it tells of a decoder: an
+ * allocation that failed inside libavcodec. */
+void cx_dec_log_note(void *avcl, const char *fmt, int sys_errno);
 
 int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                 char *err);

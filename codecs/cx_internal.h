@@ -4,7 +4,25 @@
 
 #include "codecs/codecs.h"
 
+#include <errno.h>
 #include <string.h>
+
+/* Some FFmpeg calls go on when an allocation inside them fails, as if the
+ * data were corrupt or had ended (h264 drops a picture it cannot allocate,
+ * matroska resyncs past the rest of a cluster, avformat_find_stream_info
+ * takes the failed read for the end, the AAC decoder opens without a table):
+ * the caller sees success, or invalid data, and the data are gone. glibc's
+ * allocators leave ENOMEM in the calling thread's errno when they fail, so
+ * such a call is bracketed: cx_oom_watch() before it, cx_oom_check(ret)
+ * after, which gives AVERROR(ENOMEM) whatever the call returned once an
+ * allocation failed, else a bare -1 as cx_codec_result does. Not for
+ * encoders: libx264 leaves ENOMEM behind on calls that succeed. */
+static inline void cx_oom_watch(void) {
+  errno = 0;
+}
+static inline int cx_oom_check(int ret) {
+  return errno == ENOMEM ? AVERROR(ENOMEM) : cx_codec_result(ret, 0);
+}
 
 /* Fills err with "<what>: <FFmpeg's reason>" and returns averr (or
  * AVERROR(EINVAL) when averr is not an error code). */

@@ -86,17 +86,22 @@ static int get_buffer(AVCodecContext *c, AVFrame *frame, int flags) {
   return ret;
 }
 
-/* libavcodec logs "get_buffer() failed" when a picture of a valid size
- * could not be made: an allocation around the buffer (frame properties,
- * side data, decode data) failed, which h264 then reports as invalid data.
- * Seen here, the decoder's next error is out of memory, not corrupt input. */
-void cx_dec_log_note(void *avcl, const char *fmt) {
+/* libavcodec logs "get_buffer() failed" when a picture or a block of
+ * samples could not be made: an allocation around the buffer (frame
+ * properties, side data, decode data) failed, which h264 then reports as
+ * invalid data and a frame-threaded audio decoder not at all. It is memory
+ * when the logging thread's errno says so (an allocation on that thread
+ * just failed), or for a picture of a valid size. Seen here, the decoder's
+ * next error or its end is out of memory, not corrupt input. */
+void cx_dec_log_note(void *avcl, const char *fmt, int sys_errno) {
   if (!avcl || !fmt || strcmp(fmt, "get_buffer() failed\n")) return;
   const AVClass *cls = *(const AVClass *const *)avcl;
   if (!cls || strcmp(cls->class_name, "AVCodecContext")) return;
   const AVCodecContext *c = avcl;
-  if (c->get_buffer2 != get_buffer || !c->opaque || c->codec_type != AVMEDIA_TYPE_VIDEO) return;
-  if (av_image_check_size2(c->width, c->height, c->max_pixels, AV_PIX_FMT_NONE, 0, NULL) < 0)
+  if (c->get_buffer2 != get_buffer || !c->opaque) return;
+  if (sys_errno != ENOMEM &&
+      (c->codec_type != AVMEDIA_TYPE_VIDEO ||
+       av_image_check_size2(c->width, c->height, c->max_pixels, AV_PIX_FMT_NONE, 0, NULL) < 0))
     return; /* an invalid size is the input's */
   atomic_store(&((dec_state *)c->opaque)->no_memory, true);
 }
@@ -142,7 +147,8 @@ static int open_ctx(cx_dec *d, AVCodecContext **out, int threads, char *err) {
   c->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   AVDictionary *opts = NULL;
   if (d->opts && av_dict_copy(&opts, d->opts, 0) < 0) ret = AVERROR(ENOMEM);
-  if (ret < 0 || (ret = avcodec_open2(c, codec, &opts)) < 0) {
+  cx_oom_watch(); /* a decoder can open with a table it could not allocate */
+  if (ret < 0 || (ret = cx_oom_check(avcodec_open2(c, codec, &opts))) < 0) {
     av_dict_free(&opts);
     avcodec_free_context(&c);
     return cx_fail(err, ret, "cannot open decoder %s", codec->name);
@@ -330,17 +336,22 @@ static int keep_packet(cx_dec *d, const AVPacket *pkt) {
   return 0;
 }
 
+static int send_av(AVCodecContext *c, const AVPacket *pkt) {
+  cx_oom_watch();
+  return cx_oom_check(avcodec_send_packet(c, pkt));
+}
+
 static int send_packet(cx_dec *d, const AVPacket *pkt) {
-  if (!d->watching) return avcodec_send_packet(d->ctx, pkt);
+  if (!d->watching) return send_av(d->ctx, pkt);
   int64_t t = av_gettime_relative();
   if (!d->t0) d->t0 = t;
   if (!pkt) {
     forget_window(d); /* the stream ended inside the window */
-    return avcodec_send_packet(d->ctx, pkt);
+    return send_av(d->ctx, pkt);
   }
   judge(d, t);
-  if (!d->watching) return avcodec_send_packet(d->ctx, pkt);
-  int ret = avcodec_send_packet(d->ctx, pkt);
+  if (!d->watching) return send_av(d->ctx, pkt);
+  int ret = send_av(d->ctx, pkt);
   if (ret >= 0 && keep_packet(d, pkt) < 0) forget_window(d);
   d->busy_us += av_gettime_relative() - t;
   return ret;
@@ -373,7 +384,12 @@ static int next_frame(cx_dec *d, AVFrame *frame) {
       av_frame_free(slot);
       return 0;
     }
-    if ((ret = avcodec_receive_frame(d->ctx, frame)) < 0) return ret;
+    cx_oom_watch();
+    ret = cx_oom_check(avcodec_receive_frame(d->ctx, frame));
+    if (ret < 0) {
+      av_frame_unref(frame);
+      return ret;
+    }
     if (d->skip == 0) return 0;
     drop_seen(d, frame);
   }

@@ -191,7 +191,12 @@ probed:
     av_dict_set(&opts, "framerate", o->framerate, 0);
 
   d->fmt->pb = d->pb;
+  cx_oom_watch();
   ret = avformat_open_input(&d->fmt, real_url, ifmt, &opts);
+  if (ret >= 0 && cx_oom_check(ret) < 0) {
+    avformat_close_input(&d->fmt);
+    ret = AVERROR(ENOMEM);
+  }
   if (ret < 0) {
     /* avformat_open_input frees the context on failure; the pb is still ours. */
     cx_fail(err, ret, "%s", url);
@@ -208,7 +213,8 @@ probed:
   }
   av_dict_free(&opts);
 
-  ret = avformat_find_stream_info(d->fmt, NULL);
+  cx_oom_watch();
+  ret = cx_oom_check(avformat_find_stream_info(d->fmt, NULL));
   if (ret < 0) {
     cx_fail(err, ret, "%s: cannot find stream info", url);
     goto fail;
@@ -302,8 +308,12 @@ int cx_demux_best_stream(cx_demux *d, enum AVMediaType type) {
 
 int cx_demux_read(cx_demux *d, AVPacket *pkt) {
   for (;;) {
-    int ret = av_read_frame(d->fmt, pkt);
-    if (ret < 0) return ret;
+    cx_oom_watch();
+    int ret = cx_oom_check(av_read_frame(d->fmt, pkt));
+    if (ret < 0) {
+      av_packet_unref(pkt);
+      return ret;
+    }
     /* Some demuxers (mpegts sections) deliver discarded streams anyway. */
     if (d->fmt->streams[pkt->stream_index]->discard < AVDISCARD_ALL) return 0;
     av_packet_unref(pkt);

@@ -164,7 +164,8 @@ int cx_fcx_open(cx_fcx **out, const char *desc, const cx_fcx_src *src, int nin, 
   i = 0;
   for (AVFilterInOut *p = outs; p && ret >= 0; p = p->next, i++)
     ret = add_sink(g, i, p, err);
-  if (ret >= 0 && (ret = avfilter_graph_config(g->graph, NULL)) < 0)
+  cx_oom_watch();
+  if (ret >= 0 && (ret = cx_oom_check(avfilter_graph_config(g->graph, NULL))) < 0)
     cx_fail(err, ret, "cannot configure filter graph '%s'", desc);
   avfilter_inout_free(&ins);
   avfilter_inout_free(&outs);
@@ -195,12 +196,19 @@ int cx_fcx_send(cx_fcx *g, int i, const AVFrame *frame) {
 
 int cx_fcx_receive(cx_fcx *g, int k, AVFrame *out) {
   if (k < 0 || k >= g->nout) return AVERROR(EINVAL);
-  return av_buffersink_get_frame_flags(g->sink[k], out, 0);
+  cx_oom_watch();
+  int ret = cx_oom_check(av_buffersink_get_frame_flags(g->sink[k], out, 0));
+  if (ret < 0) av_frame_unref(out);
+  return ret;
 }
 
 int cx_fcx_take(cx_fcx *g, int k, AVFrame *out) {
   if (k < 0 || k >= g->nout) return AVERROR(EINVAL);
-  return av_buffersink_get_frame_flags(g->sink[k], out, AV_BUFFERSINK_FLAG_NO_REQUEST);
+  cx_oom_watch();
+  int ret =
+      cx_oom_check(av_buffersink_get_frame_flags(g->sink[k], out, AV_BUFFERSINK_FLAG_NO_REQUEST));
+  if (ret < 0) av_frame_unref(out);
+  return ret;
 }
 
 unsigned cx_fcx_requests(const cx_fcx *g, int i) {

@@ -38,17 +38,18 @@ static int64_t frame_duration(const cx_src_clock *c, const AVFrame *f) {
 }
 
 int cx_src_push(AVFilterContext *src, cx_src_clock *c, const AVFrame *frame, bool push) {
+  cx_oom_watch();
   if (!frame) {
-    if (c->end == AV_NOPTS_VALUE) return av_buffersrc_add_frame_flags(src, NULL, 0);
-    return av_buffersrc_close(src, c->end, AV_BUFFERSRC_FLAG_PUSH);
+    if (c->end == AV_NOPTS_VALUE) return cx_oom_check(av_buffersrc_add_frame_flags(src, NULL, 0));
+    return cx_oom_check(av_buffersrc_close(src, c->end, AV_BUFFERSRC_FLAG_PUSH));
   }
   if (frame->pts != AV_NOPTS_VALUE) {
     int64_t end = frame->pts + frame_duration(c, frame);
     if (c->end == AV_NOPTS_VALUE || end > c->end) c->end = end;
   }
   /* KEEP_REF: the caller's frame stays its own (a new reference goes in). */
-  return av_buffersrc_add_frame_flags(
-      src, (AVFrame *)frame, AV_BUFFERSRC_FLAG_KEEP_REF | (push ? AV_BUFFERSRC_FLAG_PUSH : 0));
+  return cx_oom_check(av_buffersrc_add_frame_flags(
+      src, (AVFrame *)frame, AV_BUFFERSRC_FLAG_KEEP_REF | (push ? AV_BUFFERSRC_FLAG_PUSH : 0)));
 }
 
 /* Source arguments from the first frame, as ffmpeg's buffer/abuffer take them. */
@@ -150,7 +151,8 @@ int cx_fgraph_open(cx_fgraph **out, const cx_fgraph_opts *o, const AVFrame *firs
                   "filters '%s' must have one input and one output (unconnected pads)", desc);
     goto fail;
   }
-  ret = avfilter_graph_config(g->graph, NULL);
+  cx_oom_watch();
+  ret = cx_oom_check(avfilter_graph_config(g->graph, NULL));
   if (ret < 0) {
     cx_fail(err, ret, "cannot configure filters '%s'", desc);
     goto fail;
@@ -181,7 +183,10 @@ int cx_fgraph_send(cx_fgraph *g, const AVFrame *frame) {
 }
 
 int cx_fgraph_receive(cx_fgraph *g, AVFrame *out) {
-  return av_buffersink_get_frame_flags(g->sink, out, 0);
+  cx_oom_watch();
+  int ret = cx_oom_check(av_buffersink_get_frame_flags(g->sink, out, 0));
+  if (ret < 0) av_frame_unref(out);
+  return ret;
 }
 
 cx_fgraph_out cx_fgraph_output(const cx_fgraph *g) {

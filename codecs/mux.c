@@ -195,7 +195,8 @@ int cx_mux_write_header(cx_mux *m, AVDictionary **opts, char *err) {
     m->fmt->opaque = m;
     m->fmt->io_open = open_checked;
   }
-  ret = avformat_write_header(m->fmt, opts);
+  cx_oom_watch();
+  ret = cx_oom_check(avformat_write_header(m->fmt, opts));
   if (ret < 0 && m->custom_io && !m->io.seek)
     return cx_fail(err, ret,
                    "%s: cannot write header: the custom output has no seek callback, which %s "
@@ -253,7 +254,8 @@ int cx_mux_write(cx_mux *m, int index, AVPacket *pkt, AVRational src_tb, char *e
   pkt->stream_index = index;
   pkt->pos = -1;
   fix_ts(m, index, pkt);
-  int ret = av_interleaved_write_frame(m->fmt, pkt);
+  cx_oom_watch();
+  int ret = cx_oom_check(av_interleaved_write_frame(m->fmt, pkt));
   av_packet_unref(pkt);
   /* Also a refusal the muxer skipped over (hls goes on without the piece). */
   if (ret < 0 || m->refused) return fail_write(m, err, ret, "write failed");
@@ -272,7 +274,8 @@ int cx_mux_close(cx_mux **pm, char *err) {
   int ret = 0;
   if (!m) return 0;
   if (m->header_written) {
-    ret = av_write_trailer(m->fmt);
+    cx_oom_watch();
+    ret = cx_oom_check(av_write_trailer(m->fmt));
     if (ret < 0 || m->refused) ret = fail_write(m, err, ret, "cannot write trailer");
   }
   if (m->fmt->pb && m->custom_io) {

@@ -1,4 +1,5 @@
 /* av_log forwarding: stage threads send their lines to main as messages; only main prints. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -154,6 +155,7 @@ static void emit(void *avcl, int level, const char *line) {
 }
 
 static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
+  int sys_errno = errno; /* what FFmpeg's last call on this thread left, before ours */
   if (!tl_stage && !tl_main_pipe && iso_is_main()) {
     /* The host's own FFmpeg calls on main, between pipeline events. */
     host_log(avcl, level, fmt, vl);
@@ -161,7 +163,7 @@ static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
   }
   if (level <= AV_LOG_ERROR) {
     keep_error(avcl, level, fmt, vl);
-    cx_dec_log_note(avcl, fmt);
+    cx_dec_log_note(avcl, fmt, sys_errno);
   }
   if (level > av_log_get_level()) return;
   char part[1024];

@@ -153,6 +153,11 @@ static void read_one(demux_impl *x) {
     if (r != AVERROR_EOF && !pl_flag_interrupt(x->st->cfg.flag)) {
       char why[128];
       cx_errstr(r, why, sizeof why);
+      /* Not the input's end: what follows would be lost without a word. */
+      if (r == AVERROR(ENOMEM)) {
+        pl_stage_fail_av(st, r, "out of memory while reading");
+        return;
+      }
       if (x->set->fail_fast) {
         pl_stage_fail_av(st, r, "read error: %s", why);
         return;

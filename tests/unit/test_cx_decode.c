@@ -169,7 +169,7 @@ static void test_get_buffer_failure_is_memory(void **state) {
     while (cx_demux_read(d, pkt) == 0 && pkt->stream_index != si)
       av_packet_unref(pkt);
     assert_int_equal(cx_dec_send(dec, pkt), 0);
-    if (note) cx_dec_log_note(cx_dec_ctx(dec), "get_buffer() failed\n");
+    if (note) cx_dec_log_note(cx_dec_ctx(dec), "get_buffer() failed\n", 0);
     /* The keyframe again, its first NAL unit's length (avcC) now larger
      * than the packet: the decoder refuses it. */
     memset(pkt->data, 0xff, 4);

@@ -47,7 +47,10 @@ static void append(cli_term *t, const char *s, size_t n) {
     while (cap < t->plen + n + 1)
       cap *= 2;
     char *p = realloc(t->pending, cap);
-    if (!p) return; /* a log line lost to OOM is better than a crash here */
+    if (!p) {
+      t->lost = 1; /* a log line lost to OOM is better than a crash here */
+      return;
+    }
     t->pending = p;
     t->pcap = cap;
   }
@@ -140,10 +143,42 @@ void cli_term_draw(cli_term *t, const char *block, int block_lines) {
   t->plen = 0;
 }
 
+/* The line cleaned as append_clean does, written through a stack buffer:
+ * for when the pending buffer cannot grow. */
+static void write_clean(int fd, const char *s) {
+  char buf[512];
+  size_t used = 0;
+  for (;; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (used + 2 > sizeof buf || !c) {
+      if (!c) buf[used++] = '\n';
+      cli_write_all(fd, buf, used);
+      used = 0;
+      if (!c) return;
+    }
+    if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f) {
+      buf[used++] = '?';
+      s++;
+    } else {
+      buf[used++] = (char)(((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) ? '?' : c);
+    }
+  }
+}
+
 void cli_term_line(cli_term *t, const char *line) {
   if (t->tty) erase_block(t);
+  size_t before = t->plen;
+  t->lost = 0;
   append_clean(t, line, strlen(line));
   append_str(t, "\n");
+  if (t->lost) {
+    /* Out of memory: what was queued before, then the line itself, which
+     * is often the error that says so and must not be lost with it. */
+    cli_write_all(t->fd, t->pending, before);
+    t->plen = 0;
+    write_clean(t->fd, line);
+    return;
+  }
   cli_write_all(t->fd, t->pending, t->plen);
   t->plen = 0;
 }

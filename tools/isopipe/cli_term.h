@@ -11,6 +11,7 @@ typedef struct cli_term {
   int drawn_lines; /* lines of the block now on screen (tty) */
   char *pending;   /* log text waiting for the next draw */
   size_t plen, pcap;
+  int lost; /* an append failed for want of memory */
 } cli_term;
 
 /* fd is normally 2. tty < 0 asks isatty(fd). */
