@@ -239,7 +239,12 @@ static void connect_all(iso_pipeline *p) {
   for (int k = 0; ok && k < j->ninputs; k++)
     ok = connect_demux(p, k);
   /* A stage left without its CONNECT would wait forever. */
-  if (!ok) pl_main_set_error(p, ISO_ENOMEM, "pipeline: out of memory while connecting the stages");
+  if (!ok) {
+    char text[PL_ERRLEN + 64];
+    snprintf(text, sizeof text, "pipeline (%s): out of memory while connecting the stages",
+             j->input);
+    pl_main_set_error(p, ISO_ENOMEM, text);
+  }
 }
 
 /* Each demux describes its input; the graph is built once all have. */

@@ -367,8 +367,8 @@ static int start(iso_pipeline *p) {
     char why[PL_ERRLEN] = "";
     r = pl_main_spawn_node(p, k, why, sizeof why);
     if (r != ISO_OK) {
-      snprintf(p->error, sizeof p->error, "%s: cannot spawn: %s", j->node[k].name,
-               *why ? why : iso_strerror(r));
+      snprintf(p->error, sizeof p->error, "%s (%s): cannot spawn: %s", j->node[k].name,
+               pl_input_path(j, k), *why ? why : iso_strerror(r));
       p->status = r;
       if (k == 0) {
         p->state = ST_NEW;

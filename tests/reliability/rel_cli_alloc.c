@@ -25,6 +25,7 @@
  * the environment prints where each failed allocation was made.
  */
 
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 typedef struct ac_case {
   const char *title;
   const char *in;
@@ -207,6 +208,8 @@ static void ac_sweep(const ac_case *c, int points) {
   }
   unlink(out);
 }
+
+#endif
 
 int main(void) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
