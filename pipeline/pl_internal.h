@@ -550,6 +550,7 @@ typedef struct pl_trim {
   bool whole_end; /* audio frames that start at or past end are dropped whole */
   int64_t first;  /* audio: the first sample kept, in 1/first_rate */
   int first_rate;
+  int64_t vfirst; /* video: the first frame's pts kept, in the frames' time base */
 } pl_trim;
 /* Input #0's -ss/-t/-to composed with output j's own, as ffmpeg reads
  * input and output options: j's ss, t and t_from end up describing the

@@ -173,7 +173,10 @@ int pl_spawn_conv(const pl_job *j, int os, pl_conv_set **out) {
   c->vsync = pl_vsync_resolve(j->vsync, j->out_format, j->info.nstreams);
   /* As ffmpeg: frames last their packet's duration only without any filter graph given. */
   c->pkt_durations = !j->vf_set && !j->fc.nout;
-  c->t_us = j->t_us;
+  /* The output's -t ends its video at that instant of its clock, as
+   * ffmpeg's recording-time check before encoding; an input's -t is a trim
+   * of the decoded frames, counted from the first one kept (pl_trim_frame). */
+  c->t_us = j->t_from_input ? -1 : j->t_us;
   c->fill_us = pl_vsync_fill_us(j->info.duration_us);
   c->max_vframes = j->max_vframes;
   c->out_fps = pl_out_fps(j, o);

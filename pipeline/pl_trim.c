@@ -3,7 +3,7 @@
 #include "pipeline/pl_internal.h"
 
 pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut) {
-  pl_trim w = {tb, 0, INT64_MAX, cut, false, AV_NOPTS_VALUE, 0};
+  pl_trim w = {tb, 0, INT64_MAX, cut, false, AV_NOPTS_VALUE, 0, AV_NOPTS_VALUE};
   if (start_us > 0) w.start = av_rescale_q(start_us, AV_TIME_BASE_Q, tb);
   if (end_us >= 0) w.end = av_rescale_q(end_us, AV_TIME_BASE_Q, tb);
   return w;
@@ -80,11 +80,18 @@ int pl_trim_frame(pl_trim *w, AVFrame *fr, AVRational frame_tb) {
     }
     return 0;
   }
-  int64_t e = w->end == INT64_MAX ? INT64_MAX : av_rescale_q(w->end, w->tb, frame_tb);
-  if (fr->pts >= e) return 1;
+  int64_t b = av_rescale_q(w->start, w->tb, frame_tb);
   /* Frames before the start are decoded (references), not shown. */
-  if (w->cut && fr->pts < av_rescale_q(w->start, w->tb, frame_tb)) return -1;
-  return 0;
+  if (w->cut && fr->pts < b) return -1;
+  if (w->end == INT64_MAX) return 0;
+  /* As ffmpeg's trim, the length counts from the first frame kept: after a
+   * seek into an open GOP (whose leading pictures cannot be decoded), or in
+   * a stream that starts after the others, that frame comes later than the
+   * window's start and the window ends as much later. */
+  if (w->vfirst == AV_NOPTS_VALUE) w->vfirst = fr->pts;
+  int64_t e = av_rescale_q(w->end, w->tb, frame_tb);
+  if (w->vfirst > b && e < INT64_MAX - (w->vfirst - b)) e += w->vfirst - b;
+  return fr->pts >= e ? 1 : 0;
 }
 
 /*
