@@ -546,11 +546,24 @@ void pl_job_windows(pl_job *const *files, int nfiles) {
     if (to >= 0) to = end < 0 ? -1 : (end > to ? end : to);
   }
   if (nfiles < 1) from = 0;
-  /* A filter_complex graph sees its inputs whole, as ffmpeg's: each
-   * output's window is cut after it (in its convert stages). */
-  if (nfiles >= 1 && files[0]->fcomplex) {
-    from = 0;
-    to = -1;
+  /* A filter_complex graph gets its inputs cut to their own -ss/-t (input
+   * options), as ffmpeg trims each input before the graph, and each
+   * output's own -ss/-t is cut after it (in its convert stages): filters
+   * that gather frames (palettegen, thumbnail) or move time (setpts) see
+   * the input's window, not the whole input. */
+  bool fcomplex = nfiles >= 1 && files[0]->fcomplex;
+  if (fcomplex) {
+    from = INT64_MAX;
+    to = 0;
+    for (int f = 0; f < nfiles; f++) {
+      const pl_job *j = files[f];
+      int64_t own = j->ss_out_us > 0 ? j->ss_out_us : 0;
+      int64_t in_ss = (j->ss_us > 0 ? j->ss_us : 0) - own;
+      if (in_ss < 0) in_ss = 0;
+      int64_t end = j->t_from_input && j->t_us >= 0 ? in_ss + own + j->t_us : -1;
+      if (in_ss < from) from = in_ss;
+      if (to >= 0) to = end < 0 ? -1 : (end > to ? end : to);
+    }
   }
   for (int f = 0; f < nfiles; f++) {
     pl_job *j = files[f];
@@ -558,7 +571,8 @@ void pl_job_windows(pl_job *const *files, int nfiles) {
     j->in_ss_us = from;
     j->in_t_us = to < 0 ? -1 : to - from;
     j->win_start_us = ss - from;
-    j->win_end_us = j->t_us < 0 ? -1 : j->win_start_us + j->t_us;
+    /* The input's -t already ended what entered the graph. */
+    j->win_end_us = j->t_us < 0 || (fcomplex && j->t_from_input) ? -1 : j->win_start_us + j->t_us;
   }
 }
 

@@ -59,7 +59,62 @@ static void t_open_gop(void **state) {
   ch_same_frames(g_dir, "output -t", out_t, 24);
 }
 
+/* -filter_complex: the input's -ss/-t cut what enters the graph (a palette
+ * is made of the window's pictures only, a window the graph lengthens is
+ * not cut again after it); the output's own -t after it. */
+static void t_filter_complex(void **state) {
+  (void)state;
+  char ffmpeg[600];
+  TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg");
+  const char *open_gop[] = {
+      "-ss",          "1.3",  "-t",  "1",  "-i",       g_ts, "-filter_complex",
+      "[0:v]null[o]", "-map", "[o]", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "open GOP through a graph", open_gop, 30);
+  const char *palette[] = {
+      "-ss",
+      "0.5",
+      "-t",
+      "1",
+      "-i",
+      g_ts,
+      "-filter_complex",
+      "[0:v] fps=12,scale=160:-1,split [a][b];[a] palettegen [p];[b][p] paletteuse",
+      "-f",
+      "framemd5",
+      NULL};
+  ch_same_frames(g_dir, "palette of the window", palette, 12);
+  const char *longer[] = {"-ss",
+                          "1",
+                          "-t",
+                          "1",
+                          "-i",
+                          g_ts,
+                          "-filter_complex",
+                          "[0:v]tpad=stop_mode=clone:stop_duration=1[v]",
+                          "-map",
+                          "[v]",
+                          "-f",
+                          "framemd5",
+                          NULL};
+  ch_same_frames(g_dir, "lengthened by the graph", longer, 60);
+  const char *out_t[] = {"-ss",
+                         "1",
+                         "-i",
+                         g_ts,
+                         "-filter_complex",
+                         "[0:v]tpad=stop_mode=clone:stop_duration=1[v]",
+                         "-map",
+                         "[v]",
+                         "-t",
+                         "1.5",
+                         "-f",
+                         "framemd5",
+                         NULL};
+  ch_same_frames(g_dir, "output -t after the graph", out_t, 45);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(t_open_gop)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(t_open_gop),
+                                     cmocka_unit_test(t_filter_complex)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
