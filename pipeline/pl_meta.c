@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <libavcodec/version.h>
+#include <libavutil/display.h>
+#include <libavutil/eval.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,8 +302,23 @@ static int copy_chapters(const pl_out_meta *j, const pl_meta *in, AVFormatContex
 }
 
 /* -metadata[:SPEC] KEY=VALUE; an empty VALUE removes KEY, as in ffmpeg. */
-static void set_metadata(AVFormatContext *oc, const enum AVMediaType *otypes, const char *ospec,
-                         const char *kv) {
+/* ffmpeg 5.1 reads a stream's "rotate" key as a display rotation, never as a
+ * tag: a copied stream gets a matrix of that rotation in place of its own (0
+ * makes it upright), an encoded one keeps what it has. A value that is no
+ * number is dropped. */
+static void set_rotation(AVFormatContext *oc, unsigned i, const pl_meta_stream *st, int nst,
+                         const char *val) {
+  char *tail = NULL;
+  double theta = val ? av_strtod(val, &tail) : 0;
+  if (tail && *tail) return;
+  if ((int)i >= nst || st[i].encoder) return;
+  uint8_t *sd =
+      av_stream_new_side_data(oc->streams[i], AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t));
+  if (sd) av_display_rotation_set((int32_t *)sd, -theta);
+}
+
+static void set_metadata(AVFormatContext *oc, const enum AVMediaType *otypes,
+                         const pl_meta_stream *st, int nst, const char *ospec, const char *kv) {
   char kind;
   const char *rest;
   meta_spec(ospec, &kind, &rest);
@@ -313,8 +330,12 @@ static void set_metadata(AVFormatContext *oc, const enum AVMediaType *otypes, co
     av_dict_set(&oc->metadata, key, val, 0);
   } else if (kind == 's') {
     for (unsigned i = 0; i < oc->nb_streams; i++)
-      if (stream_matches(rest, otypes, (int)oc->nb_streams, (int)i) > 0)
-        av_dict_set(&oc->streams[i]->metadata, key, val, 0);
+      if (stream_matches(rest, otypes, (int)oc->nb_streams, (int)i) > 0) {
+        if (!strcmp(key, "rotate"))
+          set_rotation(oc, i, st, nst, val);
+        else
+          av_dict_set(&oc->streams[i]->metadata, key, val, 0);
+      }
   } else {
     long c = strtol(rest, NULL, 10);
     if (c >= 0 && c < (long)oc->nb_chapters) av_dict_set(&oc->chapters[c]->metadata, key, val, 0);
@@ -364,7 +385,7 @@ int pl_meta_apply(const pl_out_meta *j, AVFormatContext *oc, const pl_meta_strea
   e = NULL;
   while ((e = av_dict_get(j->opts, "", e, AV_DICT_IGNORE_SUFFIX)))
     if (!strncmp(e->key, "metadata", 8) && (!e->key[8] || e->key[8] == ':'))
-      set_metadata(oc, otypes, e->key[8] ? e->key + 9 : "", e->value);
+      set_metadata(oc, otypes, st, nst, e->key[8] ? e->key + 9 : "", e->value);
   /* ffmpeg names the encoder of each encoded stream unless one was given. */
   for (int i = 0; i < nst && i < (int)oc->nb_streams; i++) {
     if (!st[i].encoder || av_dict_get(oc->streams[i]->metadata, "encoder", NULL, 0)) continue;

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
+#include <libavutil/display.h>
 
 #include "cli_harness.h"
 #include "media_gen.h"
@@ -43,11 +44,13 @@ typedef struct cmd_line {
 #include "cli_lines_first.h"
 #include "cli_lines_fourth.h"
 #include "cli_lines_other.h"
+#include "cli_lines_sixth.h"
 #include "cli_lines_third.h"
 
 static char g_dir[512];
 static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700], g_mus[700], g_sub[700];
 static char g_song[700], g_list[700], g_cover[700], g_fonts[700];
+static char g_rot[700];
 static char g_raw[700], g_pcm[700], g_vlist[700], g_imglist[700], g_jpegs[700], g_frames[700],
     g_concat[1500];
 
@@ -100,6 +103,11 @@ static int setup_fifth(void) {
   if (il) fclose(il);
   if (jp) fclose(jp);
   snprintf(g_concat, sizeof g_concat, "concat:%s|%s", g_ts, g_ts);
+  /* ROT: IN turned a quarter by its display matrix, as phones write it. */
+  snprintf(g_rot, sizeof g_rot, "%s/rot.mp4", g_dir);
+  const char *rot_args[] = {"-v",   "error",         "-y",        "-i",  g_in, "-c",
+                            "copy", "-metadata:s:v", "rotate=90", g_rot, NULL};
+  if (make(rot_args) != 0) return -1;
   return ok ? 0 : -1;
 }
 
@@ -272,6 +280,7 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
                       : !strcmp(t, "FONTS")                             ? g_fonts
                       : !strcmp(t, "file:COVER") || !strcmp(t, "COVER") ? g_cover
                       : !strcmp(t, "RAW")                               ? g_raw
+                      : !strcmp(t, "ROT")                               ? g_rot
                       : !strcmp(t, "PCM")                               ? g_pcm
                       : !strcmp(t, "VLIST")                             ? g_vlist
                       : !strcmp(t, "IMGLIST")                           ? g_imglist
@@ -345,6 +354,13 @@ static void meta_text(const char *path, char *out, size_t len) {
     while ((e = av_dict_get(m, "", e, AV_DICT_IGNORE_SUFFIX)))
       if (av_strcasecmp(e->key, "duration") && n < len)
         n += (size_t)snprintf(out + n, len - n, "%d:%s=%s\n", s, e->key, e->value);
+    /* A display rotation, as a player turns the picture. */
+    const int32_t *dm = s < 0 ? NULL
+                              : (const int32_t *)av_stream_get_side_data(
+                                    ic->streams[s], AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    double r = dm ? av_display_rotation_get(dm) : 0;
+    if (dm && r == r && r != 0 && n < len)
+      n += (size_t)snprintf(out + n, len - n, "%d:(rotation)=%.0f\n", s, r);
   }
   for (unsigned c = 0; c < ic->nb_chapters && n < len; c++)
     n += (size_t)snprintf(out + n, len - n, "chapter %u\n", c);
@@ -600,16 +616,22 @@ static void test_fifth_table(void **state) {
             "command lines of downloaders, media libraries, NVRs and servers");
 }
 
+static void test_sixth_table(void **state) {
+  (void)state;
+  run_table(sixth_lines, (int)(sizeof sixth_lines / sizeof sixth_lines[0]), "x",
+            "command lines of chat bots, IPTV channels, a wiki, editors and DLNA servers");
+}
+
 /* argv[1], when given, names the tables to run ("1", "23"): ctest runs
  * them as two tests side by side. */
 int main(int argc, char **argv) {
   const struct CMUnitTest all[] = {
-      cmocka_unit_test(test_real_lines), cmocka_unit_test(test_other_programs),
+      cmocka_unit_test(test_real_lines),  cmocka_unit_test(test_other_programs),
       cmocka_unit_test(test_third_table), cmocka_unit_test(test_fourth_table),
-      cmocka_unit_test(test_fifth_table)};
-  struct CMUnitTest tests[5];
+      cmocka_unit_test(test_fifth_table), cmocka_unit_test(test_sixth_table)};
+  struct CMUnitTest tests[6];
   size_t n = 0;
-  for (size_t i = 0; i < 5; i++)
+  for (size_t i = 0; i < 6; i++)
     if (argc < 2 || strchr(argv[1], (int)('1' + i))) tests[n++] = all[i];
   return _cmocka_run_group_tests("test_cli_lines", tests, n, setup, teardown);
 }
