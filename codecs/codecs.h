@@ -295,6 +295,12 @@ int cx_fgraph_check(enum AVMediaType type, const char *chain, char *err);
  * cut before the chain instead of after it, as ffmpeg does, with the same
  * result. A chain that cannot be parsed is treated as moving time. */
 bool cx_fgraph_keeps_time(const char *chain);
+/* True when chain keeps or drops frames by their content (select, thumbnail,
+ * mpdecimate...), or cannot be parsed. */
+bool cx_fgraph_drops_frames(const char *chain);
+/* The frame rate a video chain gives frames of w x h at `rate` ({0,1}
+ * unknown, or when the graph cannot be built): fps=2 gives 2. */
+AVRational cx_fgraph_video_rate(const char *chain, int w, int h, AVRational tb, AVRational rate);
 /* True when name is an option of libswresample's and of neither the codecs'
  * nor the formats' generic ones: ffmpeg then gives it to the resamplers. */
 bool cx_swr_option(const char *name);

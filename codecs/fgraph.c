@@ -412,6 +412,41 @@ bool cx_fgraph_keeps_time(const char *chain) {
   return keeps;
 }
 
+/* Filters that keep or drop each frame by what it shows (select's scenes,
+ * thumbnail's pick), so how many come out by when cannot be told before. */
+static const char *const drops_frames[] = {"select", "thumbnail", "mpdecimate", "decimate", NULL};
+
+bool cx_fgraph_drops_frames(const char *chain) {
+  if (!chain || !*chain) return false;
+  AVFilterGraph *graph = avfilter_graph_alloc();
+  AVFilterInOut *ins = NULL, *outs = NULL;
+  bool parsed = graph && avfilter_graph_parse2(graph, chain, &ins, &outs) >= 0, drops = !parsed;
+  for (unsigned i = 0; parsed && !drops && i < graph->nb_filters; i++)
+    for (int k = 0; drops_frames[k] && !drops; k++)
+      drops = !strcmp(graph->filters[i]->filter->name, drops_frames[k]);
+  avfilter_inout_free(&ins);
+  avfilter_inout_free(&outs);
+  avfilter_graph_free(&graph);
+  return drops;
+}
+
+AVRational cx_fgraph_video_rate(const char *chain, int w, int h, AVRational tb, AVRational rate) {
+  AVRational r = {0, 1};
+  AVFrame *f = chain && *chain && w > 0 && h > 0 ? av_frame_alloc() : NULL;
+  if (!f) return r;
+  f->width = w;
+  f->height = h;
+  f->format = AV_PIX_FMT_YUV420P; /* the rate does not depend on it */
+  cx_fgraph_opts o = {
+      .type = AVMEDIA_TYPE_VIDEO, .desc = chain, .in_tb = tb, .frame_rate = rate, .threads = 1};
+  cx_fgraph *g = NULL;
+  char err[CX_ERRLEN];
+  if (cx_fgraph_open(&g, &o, f, err) >= 0) r = cx_fgraph_output(g).frame_rate;
+  cx_fgraph_close(&g);
+  av_frame_free(&f);
+  return r;
+}
+
 bool cx_swr_option(const char *name) {
   const AVClass *swr = swr_get_class(), *cc = avcodec_get_class(), *fc = avformat_get_class();
   int f = AV_OPT_SEARCH_FAKE_OBJ;

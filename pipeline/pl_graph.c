@@ -124,10 +124,27 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
     input = (int)v;
     p = *end ? end + 1 : end;
   }
-  if (!strncmp(p, "p:", 2) || !strncmp(p, "m:", 2) || !strncmp(p, "i:", 2) || !strcmp(p, "u") ||
-      !strncmp(p, "[", 1))
-    return pl_fail(err, n, "map '%s': only [-]N[:v|a|s|d|t[:N]|:N][?] is supported", spec);
+  /* A type may be followed by m:KEY[:VALUE] (streams with that tag, as
+   * ffmpeg's specifier: the key in any case, the value as written). */
   char type = 0;
+  char mkey[128] = "";
+  const char *mval = NULL;
+  if (*p && strchr("vVasdt", *p) && !strncmp(p + 1, ":m:", 3)) {
+    type = *p;
+    p += 2;
+  }
+  if (!strncmp(p, "m:", 2)) {
+    snprintf(mkey, sizeof mkey, "%s", p + 2);
+    char *colon = strchr(mkey, ':');
+    if (colon) *colon = 0, mval = p + 2 + (colon - mkey) + 1;
+    if (!mkey[0]) return pl_fail(err, n, "map '%s': no key after m:", spec);
+    p += strlen(p);
+  }
+  if (!strncmp(p, "p:", 2) || !strncmp(p, "i:", 2) || !strcmp(p, "u") || !strncmp(p, "[", 1))
+    return pl_fail(err, n,
+                   "map '%s': only [-]N[:v|a|s|d|t[:N]|:N|[:TYPE]:m:KEY[:VALUE]][?] "
+                   "is supported",
+                   spec);
   int nth = -1;
   bool absolute = false;
   if (*p && strchr("vVasdt", *p) && (p[1] == 0 || p[1] == ':')) {
@@ -144,6 +161,10 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
   int hi = g->info.ninputs > 0 ? g->info.first[input + 1] : g->info.nstreams;
   for (int i = lo; i < hi; i++) {
     const pl_stream_info *si = &g->info.st[i];
+    if (mkey[0]) {
+      const char *tag = pl_meta_stream_tag(g->in_meta, i, mkey);
+      if (!tag || (mval && strcmp(tag, mval))) continue;
+    }
     if (absolute) {
       if (i - lo != nth) continue;
     } else if (type) {
@@ -160,7 +181,7 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
       continue;
     }
     /* A stream asked for by type or index is never left out silently. */
-    if ((type || absolute) &&
+    if ((type || absolute || mkey[0]) &&
         (si->type == AVMEDIA_TYPE_DATA || si->type == AVMEDIA_TYPE_ATTACHMENT ||
          si->type == AVMEDIA_TYPE_UNKNOWN)) {
       if (optional) continue;

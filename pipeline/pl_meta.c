@@ -109,6 +109,12 @@ const AVCodecParameters *pl_meta_attachment(const pl_meta *m, int i) {
   return m && i >= 0 && i < m->nstreams ? m->att[i] : NULL;
 }
 
+const char *pl_meta_stream_tag(const pl_meta *m, int i, const char *key) {
+  if (!m || i < 0 || i >= m->nstreams) return NULL;
+  const AVDictionaryEntry *e = av_dict_get(m->stream[i], key, NULL, 0);
+  return e ? e->value : NULL;
+}
+
 pl_meta *pl_meta_ref(pl_meta *m) {
   if (m) atomic_fetch_add(&m->refs, 1);
   return m;

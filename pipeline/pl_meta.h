@@ -13,6 +13,8 @@ typedef struct pl_meta pl_meta;
 /* A copy of ic's global, per-stream and chapter metadata (NULL: out of memory). */
 pl_meta *pl_meta_from_input(const AVFormatContext *ic);
 pl_meta *pl_meta_ref(pl_meta *m);
+/* Input stream i's tag key (any case), NULL when it has none. */
+const char *pl_meta_stream_tag(const pl_meta *m, int i, const char *key);
 /* Several inputs' as one: input k's streams numbered from first[k]. */
 pl_meta *pl_meta_merge(pl_meta *const *in, int n, const int *first);
 void pl_meta_unref(pl_meta **m);

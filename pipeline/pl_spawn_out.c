@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "codecs/codecs.h"
 #include "pipeline/pl_segments.h"
 #include "pipeline/pl_sidx.h"
 #include "pipeline/pl_sopts.h"
@@ -21,14 +22,24 @@ AVRational pl_out_fps(const pl_job *j, const pl_out_stream *o) {
 
 /* With -frames:v, ffmpeg ends the whole output once its video has that
  * many frames: the output's other streams end where the last one does
- * (at out_fps, as convert:v paces it), which keeps A/V in sync. */
+ * (at the rate the video leaves its filters, -r's or fps='s, as convert:v
+ * paces it), which keeps A/V in sync. Filters that pick frames by what
+ * they show (select, thumbnail) give no such time: the other streams then
+ * run to their end, as ffmpeg's do when the video has fewer frames. */
 static int64_t frames_end_us(const pl_job *job, int os, int64_t start_us) {
   const pl_out_stream *me = &job->out[os];
   if (job->max_vframes < 1 || me->type == AVMEDIA_TYPE_VIDEO) return -1;
   for (int i = 0; i < job->nout; i++) {
     const pl_out_stream *o = &job->out[i];
     if (o->file != me->file || o->type != AVMEDIA_TYPE_VIDEO || o->copy) continue;
-    return start_us + av_rescale_q(job->max_vframes, av_inv_q(pl_out_fps(job, o)), AV_TIME_BASE_Q);
+    AVRational fps = pl_out_fps(job, o);
+    if (job->vf && o->fc_out < 0 && (job->rate.num <= 0 || job->rate.den <= 0)) {
+      if (cx_fgraph_drops_frames(job->vf)) return -1;
+      const pl_stream_info *si = &job->info.st[o->in_index];
+      AVRational r = cx_fgraph_video_rate(job->vf, si->width, si->height, si->tb, fps);
+      if (r.num > 0 && r.den > 0) fps = r;
+    }
+    return start_us + av_rescale_q(job->max_vframes, av_inv_q(fps), AV_TIME_BASE_Q);
   }
   return -1;
 }

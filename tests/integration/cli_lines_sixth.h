@@ -211,6 +211,23 @@ static const cmd_line sixth_lines[] = {
     {"rotate 270 copy mov", "-i IN -c copy -metadata:s:v rotate=270 OUT", "rot270.mov", NULL, NULL},
     {"rotate encoded", "-i ROT -c:v libx264 -preset ultrafast -metadata:s:v:0 rotate=0 OUT",
      "rotenc.mp4", NULL, NULL},
+    /* -frames:v beside audio, behind filters that change the rate or
+     * pick pictures (a preview clip, an I-frame strip): ffmpeg ends the
+     * audio with the video's last frame, or runs it to its end when the
+     * video has fewer frames (not programs' own lines) */
+    {"frames:v after fps", "-i IN -vf fps=2 -frames:v 3 OUT", "fr2.mp4", NULL, NULL},
+    {"frames:v after select", "-i IN -vf select=eq(pict_type\\,I) -frames:v 3 OUT", "frsel.mp4",
+     NULL, NULL},
+    /* Keeping the audio of one language by its tag (media-library
+     * clean-up recipes; not a program's own line) */
+    {"map by language", "-i IN -map 0:v -map 0:a:m:language:eng? -c copy OUT", "lang.mkv", NULL,
+     NULL},
+    {"map by language only", "-i IN -map 0:m:language:eng -c copy OUT", "lang2.mka", NULL, NULL},
+    /* The FFmpeg documentation's metadata recipe (formats, "Metadata"),
+     * used by scripts to read chapters: refused, no streams to write */
+    {"ffmetadata out", "-i IN -f ffmetadata OUT", "meta.txt", "ffmetadata", NULL},
+    {"ffmetadata stdout", "-y -loglevel error -i MUS -f ffmetadata -", "meta2.txt", "ffmetadata",
+     NULL},
 };
 
 #endif
