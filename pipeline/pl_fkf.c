@@ -19,6 +19,8 @@ struct pl_fkf {
   double v[FKF_NB];
   int64_t *pts; /* sorted times, in the encoder's time base */
   int npts, next;
+  bool have_ref;
+  int64_t ref; /* the first frame's pts: expr's t counts from it */
   bool source;
   AVRational tb;
 };
@@ -144,7 +146,13 @@ bool pl_fkf_frame(pl_fkf *k, int64_t pts, bool key_frame) {
     return true;
   }
   if (k->expr) {
-    k->v[FKF_T] = pts != AV_NOPTS_VALUE ? pts * av_q2d(k->tb) : NAN;
+    /* t counts from the first frame's time, as ffmpeg 5.1's (whose frames
+     * keep the input's clock under -copyts). */
+    if (!k->have_ref && pts != AV_NOPTS_VALUE) {
+      k->have_ref = true;
+      k->ref = pts;
+    }
+    k->v[FKF_T] = pts != AV_NOPTS_VALUE ? (double)(pts - k->ref) * av_q2d(k->tb) : NAN;
     bool force = av_expr_eval(k->expr, k->v, NULL) != 0;
     if (force) {
       k->v[FKF_PREV_N] = k->v[FKF_N];

@@ -291,6 +291,24 @@ static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t
 /* A subtitle stream's fate in fj's output: copied (when the format can
  * hold the codec) or re-encoded by the muxer with -c:s or the format's
  * default subtitle encoder, text to text or bitmap to bitmap. */
+/* Where -copyts on an encoded stream is not ffmpeg's result yet (NULL: it
+ * is): frames are put back on the input's clock after their window is cut,
+ * which holds for a window that starts where the read does. */
+static const char *copyts_limit(const pl_job *g, const pl_job *fj) {
+  if (g->info.ninputs > 1 || fj->ninputs > 1)
+    return "isopipe keeps the input's timestamps there only with one input";
+  if (fj->fcomplex)
+    return "isopipe keeps the input's timestamps there only without -filter_complex";
+  if (fj->ss_out_us > 0 || fj->win_start_us > 0)
+    return "isopipe keeps the input's timestamps there only with -ss before -i (an input option)";
+  /* ffmpeg 5.1 counts an output's -t on the encoder's clock from 0, which
+   * -copyts puts at the input's start: the stream ends at its first frame. */
+  if (fj->t_us >= 0 && !fj->t_from_input)
+    return "-t/-to would end it at its first frame (ffmpeg 5.1 counts them from 0 on the "
+           "input's clock); put -t before -i";
+  return NULL;
+}
+
 static int subtitle_codec(const pl_job *g, const pl_job *fj, const AVOutputFormat *of,
                           pl_out_stream *o, char *err, size_t n) {
   const pl_stream_info *si = &g->info.st[o->in_index];
@@ -483,11 +501,10 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
                        "keyframe before it as ffmpeg's only for one output without -t/-to; "
                        "leave -noaccurate_seek out",
                        fj->output);
-      if (fj->copyts && !same_times)
-        return pl_fail(err, n,
-                       "copyts: isopipe keeps the input's timestamps only for copied streams "
-                       "(-c copy); %s's %s stream is encoded",
-                       fj->output, video ? "video" : "audio");
+      const char *why = fj->copyts && !same_times ? copyts_limit(g, fj) : NULL;
+      if (why)
+        return pl_fail(err, n, "copyts: %s's %s stream is encoded and %s", fj->output,
+                       video ? "video" : "audio", why);
       const AVCodec *c = NULL;
       if (pl_resolve_encoder(of, fj->output, want, o->type, &c, err, n)) return ISO_EINVAL;
       if (!c)

@@ -146,6 +146,9 @@ typedef struct pl_conv_set {
   bool pkt_durations;
   int64_t t_us;
   int64_t fill_us; /* the longest timestamp jump the video sync fills */
+  /* -copyts: added to every frame's pts before the graph, microseconds, so
+   * filters, the video sync and the encoder see the input's own clock. */
+  int64_t copyts_us;
   int max_vframes;
   AVRational out_fps;
   conv_window win; /* its output's window, before any frame */

@@ -132,6 +132,17 @@ static int graph_open(pl_stage *st, const pl_conv_set *c, cx_fgraph **g, AVBPrin
   return r;
 }
 
+/* -copyts: the frame back on the input's clock, after its window was cut
+ * on the output's (which starts at 0). */
+static void conv_copyts(const pl_conv_set *c, pl_msg *in) {
+  AVFrame *fr = in->frame;
+  if (!c->copyts_us || !fr) return;
+  int64_t d = av_rescale_q(c->copyts_us, AV_TIME_BASE_Q, in->tb);
+  if (fr->pts != AV_NOPTS_VALUE) fr->pts += d;
+  if (fr->pkt_dts != AV_NOPTS_VALUE) fr->pkt_dts += d;
+  if (fr->best_effort_timestamp != AV_NOPTS_VALUE) fr->best_effort_timestamp += d;
+}
+
 /* ---- video -------------------------------------------------------------------- */
 
 typedef struct vconv_impl {
@@ -261,6 +272,7 @@ static int vconv_feed(pl_filter *f, pl_msg *in) {
     if (x->win.done) vgraph_eof(x); /* the window's end: drain as at EOF */
     return 0;
   }
+  conv_copyts(x->set, in);
   /* -reinit_filter 0: the frame goes into the graph as it is (libavfilter
    * warns; filters that reconfigure per frame, as scale, follow it). */
   if (x->g && !x->set->no_reinit && !cx_fgraph_same_input(x->g, in->frame)) {
@@ -449,6 +461,7 @@ static int aconv_feed(pl_filter *f, pl_msg *in) {
     if (x->win.done) agraph_eof(x);
     return 0;
   }
+  conv_copyts(x->set, in);
   const AVFrame *fr = in->frame;
   if (x->g && !cx_fgraph_same_input(x->g, fr)) {
     pl_stage_log(f->st, AV_LOG_INFO,

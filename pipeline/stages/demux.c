@@ -441,6 +441,7 @@ static void describe(demux_impl *x, pl_input_info *info) {
   if (info->best_a >= PL_MAX_IN) info->best_a = -1;
   info->duration_us = cx_demux_duration_us(x->d);
   info->start_us = cx_demux_start_us(x->d);
+  info->fmt_start_us = fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
   int64_t eof = cx_demux_eof_us(x->d);
   info->sseof_ss_us = eof >= 0 ? eof : -1;
   if (eof == CX_EOF_UNKNOWN)

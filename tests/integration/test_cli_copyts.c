@@ -179,14 +179,14 @@ static void t_output_seek_copy(void **state) {
   }
 }
 
-/* isopipe's encoders start at 0: -copyts with an encoded stream whose
- * timestamps would not start there (an input -ss) is refused, naming the
- * option. */
+/* -copyts with an encoded stream and an output -ss (a window on the
+ * input's own clock) is refused, naming the option; an input -ss is
+ * ffmpeg's result (test_cli_copyts_enc). */
 static void t_encoded_refused(void **state) {
   (void)state;
   char out[800], err[4096];
   snprintf(out, sizeof out, "%s/enc.mkv", g_dir);
-  const char *a[] = {"-y",      "-ss",  "0.5",  "-i",      g_gen, "-c:v",
+  const char *a[] = {"-y",      "-i",   g_gen,  "-ss",     "0.5", "-c:v",
                      "libx264", "-c:a", "copy", "-copyts", out,   NULL};
   assert_int_not_equal(ch_run_err(a, err, sizeof err), 0);
   assert_non_null(strstr(err, "copyts"));

@@ -176,7 +176,7 @@ static const cli_optdef table[] = {
     {"filter_complex_threads", A | E, K_IGNORE, NULL, 0, 0, "filters run in their own isolate"},
     {"debug_ts", B | E, K_IGNORE, NULL, 0, 0, "see --trace"},
     /* Known to ffmpeg, not done by isopipe. */
-    {"copyts", B | E, K_FLAG, "copyts", 0, 0, "keep the input's timestamps (copied streams)"},
+    {"copyts", B | E, K_FLAG, "copyts", 0, 0, "keep the input's timestamps"},
     {"copytb", A | E, K_REFUSE, NULL, 0, 0, "isopipe picks the time bases"},
     {"hwaccel_device", A | S | I | E, K_REFUSE, NULL, 0, 0, "isopipe decodes in software"},
     {"hwaccel_output_format", A | S | I | E, K_REFUSE, NULL, 0, 0, "isopipe decodes in software"},

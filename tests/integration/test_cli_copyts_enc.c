@@ -1,0 +1,292 @@
+/* -copyts with encoded streams after an input -ss: HLS chunks as Jellyfin and go-vod ask for them,
+ * every playlist and segment packet equal to ffmpeg's. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <libavformat/avformat.h>
+
+#include "cli_harness.h"
+#include "media_gen.h"
+#include "test_media.h"
+#include "test_need.h"
+
+static char g_dir[512];
+static char g_gen[700], g_ts[700], g_mp4[700];
+
+static int setup(void **state) {
+  (void)state;
+  if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-copyts-enc") < 0) return -1;
+  snprintf(g_ts, sizeof g_ts, "%s/late.ts", g_dir);
+  snprintf(g_mp4, sizeof g_mp4, "%s/key.mp4", g_dir);
+  return tm_gen_simple(g_gen, sizeof g_gen, g_dir, "gen.mp4", "libx264", "aac", 96, 64, 9.0, 2,
+                       48000) < 0
+             ? -1
+             : 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tm_tmpdir_remove(g_dir);
+  return 0;
+}
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char *buf = calloc(1, 1 << 16);
+  if (buf) buf[fread(buf, 1, (1 << 16) - 1, f)] = 0;
+  fclose(f);
+  return buf;
+}
+
+/* Every packet of a segment (an fMP4 one after its init section): stream,
+ * pts, dts, duration, key flag, on its own time base. */
+static char *packets(const char *dir, const char *seg, bool fmp4) {
+  char path[1100], cat[1100];
+  snprintf(path, sizeof path, "%s/%s", dir, seg);
+  if (fmp4) {
+    /* The segment alone has no moov: read it behind the init section. */
+    snprintf(cat, sizeof cat, "%s/%s.cat.mp4", dir, seg);
+    char ip[1100];
+    snprintf(ip, sizeof ip, "%s/init.mp4", dir);
+    FILE *out = fopen(cat, "wb");
+    const char *parts[] = {ip, path};
+    for (int k = 0; k < 2 && out; k++) {
+      FILE *in = fopen(parts[k], "rb");
+      if (!in) break;
+      char b[8192];
+      size_t n;
+      while ((n = fread(b, 1, sizeof b, in)) > 0)
+        fwrite(b, 1, n, out);
+      fclose(in);
+    }
+    if (out) fclose(out);
+    snprintf(path, sizeof path, "%s", cat);
+  }
+  size_t cap = 1 << 16, len = 0;
+  char *s = calloc(1, cap);
+  AVFormatContext *ic = NULL;
+  if (!s || avformat_open_input(&ic, path, NULL, NULL) < 0) return s;
+  AVPacket *pkt = av_packet_alloc();
+  while (pkt && av_read_frame(ic, pkt) >= 0) {
+    if (len + 96 >= cap) {
+      char *ns = realloc(s, cap * 2);
+      if (!ns) break;
+      s = ns;
+      cap *= 2;
+    }
+    len += (size_t)snprintf(s + len, cap - len, "%d:%lld/%lld/%lld%s ", pkt->stream_index,
+                            (long long)pkt->pts, (long long)pkt->dts, (long long)pkt->duration,
+                            pkt->flags & AV_PKT_FLAG_KEY ? "K" : "");
+    av_packet_unref(pkt);
+  }
+  av_packet_free(&pkt);
+  avformat_close_input(&ic);
+  return s;
+}
+
+/* Runs the line (LINE's arguments after the global ones, ending with the
+ * HLS options) through isopipe and ffmpeg into their own directories and
+ * compares the playlists and every segment's packets. */
+static void same_hls(const char *name, const char *const *line, bool fmp4) {
+  char di[800], df[800], pi[900], pf[900], si[900], sf[900], err[4096];
+  snprintf(di, sizeof di, "%s/%s-is", g_dir, name);
+  snprintf(df, sizeof df, "%s/%s-ff", g_dir, name);
+  assert_int_equal(mkdir(di, 0755), 0);
+  assert_int_equal(mkdir(df, 0755), 0);
+  snprintf(pi, sizeof pi, "%s/o.m3u8", di);
+  snprintf(pf, sizeof pf, "%s/o.m3u8", df);
+  snprintf(si, sizeof si, "%s/s%%d.%s", di, fmp4 ? "m4s" : "ts");
+  snprintf(sf, sizeof sf, "%s/s%%d.%s", df, fmp4 ? "m4s" : "ts");
+  const char *a[64] = {"-v", "error", "-y"}, *f[64] = {0};
+  int na = 3, nf = 0;
+  for (int k = 0; line[k] && na < 58; k++)
+    a[na++] = f[nf++] = line[k];
+  a[na++] = f[nf++] = "-hls_segment_filename";
+  a[na++] = si;
+  f[nf++] = sf;
+  a[na] = pi;
+  f[nf] = pf;
+  assert_int_equal(ch_run_err(a, err, sizeof err), 0);
+  assert_int_equal(tm_run_ffmpeg(f), 0);
+  char *li = slurp(pi), *lf = slurp(pf);
+  assert_non_null(li);
+  assert_non_null(lf);
+  printf("%s: ffmpeg's playlist\n%s", name, lf);
+  assert_string_equal(li, lf);
+  /* Every segment the playlist names, with its packets. */
+  int nseg = 0;
+  for (char *p = lf; (p = strstr(p, fmp4 ? ".m4s" : ".ts")); p++) {
+    char *b = p;
+    while (b > lf && b[-1] != '\n')
+      b--;
+    char seg[64];
+    snprintf(seg, sizeof seg, "%.*s%s", (int)(p - b), b, fmp4 ? ".m4s" : ".ts");
+    char *ki = packets(di, seg, fmp4), *kf = packets(df, seg, fmp4);
+    assert_non_null(ki);
+    assert_non_null(kf);
+    assert_true(strlen(kf) > 0);
+    printf("  %s: %.90s...\n", seg, kf);
+    assert_string_equal(ki, kf);
+    free(ki);
+    free(kf);
+    nseg++;
+  }
+  assert_true(nseg >= 2);
+  free(li);
+  free(lf);
+}
+
+/* Sources: a TS whose clock starts near 11.4 s (a broadcast's), keyframes
+ * every 2 s, and an MP4 from 0 with keyframes every 1.92 s. */
+static void make_sources(void) {
+  char ff[600];
+  TM_NEED(tm_have_program("ffmpeg", ff, sizeof ff), "ffmpeg");
+  if (tm_file_exists(g_ts)) return;
+  const char *ts[] = {
+      "-i", g_gen, "-c:a", "copy", "-c:v", "libx264", "-g", "50", "-output_ts_offset",
+      "10", g_ts,  NULL};
+  assert_int_equal(tm_run_ffmpeg(ts), 0);
+  const char *mp4[] = {"-i", g_gen, "-c:a", "copy", "-c:v", "libx264", "-g", "48", g_mp4, NULL};
+  assert_int_equal(tm_run_ffmpeg(mp4), 0);
+}
+
+/* go-vod's chunk (Nextcloud Memories: -ss T -i IN -copyts ... -f hls): the
+ * input's clock kept through decode, scale, libx264/aac and the muxer. */
+static void t_mpegts_segments(void **state) {
+  (void)state;
+  make_sources();
+  const char *a[] = {"-ss",      "3.3",
+                     "-i",       g_ts,
+                     "-copyts",  "-avoid_negative_ts",
+                     "disabled", "-c:v",
+                     "libx264",  "-g",
+                     "75",       "-c:a",
+                     "aac",      "-f",
+                     "hls",      "-hls_time",
+                     "3",        "-start_number",
+                     "5",        "-hls_segment_type",
+                     "mpegts",   NULL};
+  same_hls("ts", a, false);
+  const char *b[] = {"-ss",         "2.5",  "-i",      g_mp4,       "-copyts", "-vf",
+                     "scale=64:-2", "-c:v", "libx264", "-g",        "75",      "-c:a",
+                     "aac",         "-f",   "hls",     "-hls_time", "3",       "-start_number",
+                     "2",           NULL};
+  same_hls("mp4", b, false);
+}
+
+/* Jellyfin's HLS transcode: -noaccurate_seek, -start_at_zero, its forced
+ * keyframes every 3 s (t counts from the first frame), fMP4 segments too. */
+static void t_jellyfin(void **state) {
+  (void)state;
+  make_sources();
+  const char *a[] = {"-ss",
+                     "00:00:03.300",
+                     "-noaccurate_seek",
+                     "-i",
+                     g_ts,
+                     "-map_metadata",
+                     "-1",
+                     "-map",
+                     "0:0",
+                     "-map",
+                     "0:1",
+                     "-codec:v:0",
+                     "libx264",
+                     "-preset",
+                     "veryfast",
+                     "-force_key_frames:0",
+                     "expr:gte(t,n_forced*3)",
+                     "-sc_threshold:v:0",
+                     "0",
+                     "-vf",
+                     "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709,"
+                     "format=yuv420p",
+                     "-codec:a:0",
+                     "aac",
+                     "-ac",
+                     "2",
+                     "-copyts",
+                     "-avoid_negative_ts",
+                     "disabled",
+                     "-f",
+                     "hls",
+                     "-max_delay",
+                     "5000000",
+                     "-hls_time",
+                     "3",
+                     "-hls_segment_type",
+                     "mpegts",
+                     "-start_number",
+                     "1",
+                     "-hls_playlist_type",
+                     "vod",
+                     "-hls_list_size",
+                     "0",
+                     NULL};
+  same_hls("jf-ts", a, false);
+  const char *b[] = {"-ss",
+                     "3.3",
+                     "-i",
+                     g_ts,
+                     "-codec:v:0",
+                     "libx264",
+                     "-force_key_frames:0",
+                     "expr:gte(t,n_forced*3)",
+                     "-codec:a:0",
+                     "aac",
+                     "-start_at_zero",
+                     "-copyts",
+                     "-avoid_negative_ts",
+                     "disabled",
+                     "-f",
+                     "hls",
+                     "-hls_time",
+                     "3",
+                     "-hls_segment_type",
+                     "fmp4",
+                     "-start_number",
+                     "1",
+                     NULL};
+  same_hls("jf-fmp4", b, true);
+  const char *c[] = {"-ss",       "3.3", "-i",   g_ts,        "-c:v",    "libx264",
+                     "-g",        "75",  "-c:a", "aac",       "-copyts", "-avoid_negative_ts",
+                     "make_zero", "-f",  "hls",  "-hls_time", "3",       NULL};
+  same_hls("mkzero", c, false);
+}
+
+/* What stays refused, naming the option: an output -ss (its window on the
+ * input's clock) and an output -t (ffmpeg 5.1 counts it from 0 on that
+ * clock and ends the stream at its first frame). */
+static void t_refused(void **state) {
+  (void)state;
+  make_sources();
+  char out[800], err[4096];
+  snprintf(out, sizeof out, "%s/refused.mkv", g_dir);
+  const char *a[] = {"-y",      "-i",   g_ts,   "-ss",     "2", "-c:v",
+                     "libx264", "-c:a", "copy", "-copyts", out, NULL};
+  assert_int_equal(ch_run_err(a, err, sizeof err), 1);
+  assert_non_null(strstr(err, "copyts"));
+  assert_false(tm_file_exists(out));
+  const char *b[] = {"-y",   "-ss",     "2",    "-i",   g_ts,      "-t", "1",
+                     "-c:v", "libx264", "-c:a", "copy", "-copyts", out,  NULL};
+  assert_int_equal(ch_run_err(b, err, sizeof err), 1);
+  assert_non_null(strstr(err, "-t/-to"));
+  assert_false(tm_file_exists(out));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(t_mpegts_segments),
+      cmocka_unit_test(t_jellyfin),
+      cmocka_unit_test(t_refused),
+  };
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
+}
