@@ -44,6 +44,7 @@ typedef struct cmd_line {
 #include "cli_lines_first.h"
 #include "cli_lines_fourth.h"
 #include "cli_lines_other.h"
+#include "cli_lines_seventh.h"
 #include "cli_lines_sixth.h"
 #include "cli_lines_third.h"
 
@@ -622,16 +623,24 @@ static void test_sixth_table(void **state) {
             "command lines of chat bots, IPTV channels, a wiki, editors and DLNA servers");
 }
 
+static void test_seventh_table(void **state) {
+  (void)state;
+  run_table(seventh_lines, (int)(sizeof seventh_lines / sizeof seventh_lines[0]), "s",
+            "command lines of IPTV channels, galleries, NVRs, music servers, animation tools "
+            "and editors");
+}
+
 /* argv[1], when given, names the tables to run ("1", "23"): ctest runs
  * them as two tests side by side. */
 int main(int argc, char **argv) {
   const struct CMUnitTest all[] = {
-      cmocka_unit_test(test_real_lines),  cmocka_unit_test(test_other_programs),
-      cmocka_unit_test(test_third_table), cmocka_unit_test(test_fourth_table),
-      cmocka_unit_test(test_fifth_table), cmocka_unit_test(test_sixth_table)};
-  struct CMUnitTest tests[6];
+      cmocka_unit_test(test_real_lines),   cmocka_unit_test(test_other_programs),
+      cmocka_unit_test(test_third_table),  cmocka_unit_test(test_fourth_table),
+      cmocka_unit_test(test_fifth_table),  cmocka_unit_test(test_sixth_table),
+      cmocka_unit_test(test_seventh_table)};
+  struct CMUnitTest tests[7];
   size_t n = 0;
-  for (size_t i = 0; i < 6; i++)
+  for (size_t i = 0; i < 7; i++)
     if (argc < 2 || strchr(argv[1], (int)('1' + i))) tests[n++] = all[i];
   return _cmocka_run_group_tests("test_cli_lines", tests, n, setup, teardown);
 }

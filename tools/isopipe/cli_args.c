@@ -382,6 +382,20 @@ static int add_avoption(cli_opts *o, const char *opt, const char *base, const ch
     snprintf(key, sizeof key, "%s@%d", base, index);
   else
     snprintf(key, sizeof key, "%s%s%.1s", base, type ? ":" : "", type ? &type : "");
+  /* "-fflags nobuffer -fflags +genpts" is nobuffer+genpts: ffmpeg appends a
+   * flags value starting with + or - to the same file's earlier one. */
+  if ((v[0] == '+' || v[0] == '-') && cli_avoption_is_flags(base))
+    for (size_t i = o->nkv; i-- > o->in_group;) {
+      cli_kv *kv = &o->kv[i];
+      if (!kv->avoption || strcmp(kv->key, key)) continue;
+      char *joined = malloc(strlen(kv->value) + strlen(v) + 1);
+      if (!joined) return cli_fail(err, en, "out of memory");
+      strcpy(joined, kv->value);
+      strcat(joined, v);
+      free(kv->value);
+      kv->value = joined;
+      return 0;
+    }
   add_kv(o, opt, key, v);
   o->kv[o->nkv - 1].avoption = 1;
   return 0;

@@ -266,14 +266,25 @@ const char *cli_optdef_suggest(const char *name) {
 
 /* ffmpeg's opt_default() looks in these classes and their children
  * (every codec's and format's private options). */
-int cli_is_avoption(const char *name) {
+static const AVOption *find_avoption(const char *name) {
   const AVClass *cc = avcodec_get_class(), *fc = avformat_get_class();
   const AVClass *sc = sws_get_class(), *rc = swr_get_class();
   const AVClass *classes[] = {cc, fc, sc, rc};
-  for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
-    if (av_opt_find(&classes[i], name, NULL, 0, AV_OPT_SEARCH_CHILDREN | AV_OPT_SEARCH_FAKE_OBJ))
-      return 1;
-  return 0;
+  for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+    const AVOption *opt =
+        av_opt_find(&classes[i], name, NULL, 0, AV_OPT_SEARCH_CHILDREN | AV_OPT_SEARCH_FAKE_OBJ);
+    if (opt) return opt;
+  }
+  return NULL;
+}
+
+int cli_is_avoption(const char *name) {
+  return find_avoption(name) != NULL;
+}
+
+int cli_avoption_is_flags(const char *name) {
+  const AVOption *opt = find_avoption(name);
+  return opt && opt->type == AV_OPT_TYPE_FLAGS;
 }
 
 static int spec_index(const char *s, int *index) {

@@ -64,6 +64,10 @@ const char *cli_optdef_suggest(const char *name);
 /* 1 when name (no dash) is an AVOption of the codecs, formats, scaler or
  * resampler, which ffmpeg passes on as they are. */
 int cli_is_avoption(const char *name);
+/* Whether that AVOption is a set of flags ("-fflags", "-movflags"): ffmpeg
+ * adds a value written "+x" or "-x" to what the same file's earlier one
+ * holds. */
+int cli_avoption_is_flags(const char *name);
 
 /* Stream specifier "spec" (text after the option's first ':') reduced to
  * what the pipeline applies: *type = 0 (all streams), 'v', 'a', 's', 'd';
