@@ -98,6 +98,8 @@ typedef struct pl_stream_info {
   AVRational tb, fps, sar;
   AVRational stream_sar; /* the container's aspect, which wins over the codec's */
   int width, height, sample_rate, channels;
+  int format;        /* the codec's pixel / sample format as probed, -1 unknown */
+  uint64_t ch_mask;  /* the channel layout's mask when native, 0 unknown */
   int64_t start_pts; /* in tb, AV_NOPTS_VALUE unknown */
   bool attached_pic;
   int disposition; /* AV_DISPOSITION_* the output stream starts from */

@@ -488,6 +488,9 @@ static void describe(demux_impl *x, pl_input_info *info) {
     si->height = s->codecpar->height;
     si->sample_rate = s->codecpar->sample_rate;
     si->channels = s->codecpar->ch_layout.nb_channels;
+    si->format = s->codecpar->format;
+    si->ch_mask =
+        s->codecpar->ch_layout.order == AV_CHANNEL_ORDER_NATIVE ? s->codecpar->ch_layout.u.mask : 0;
     si->start_pts = s->start_time;
     si->ts_scale = x->scale[i];
     si->attached_pic = (s->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;

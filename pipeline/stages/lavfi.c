@@ -34,6 +34,7 @@ typedef struct fc_in {
    * rebuilt graph's source takes when no frame of its waits. */
   AVFrame *proto;
   AVRational tb;
+  bool from_params; /* built from the stream's probed parameters, no frame yet */
 } fc_in;
 
 typedef struct fc_out {
@@ -213,11 +214,55 @@ static int remember(fc_in *in, const pl_msg *m) {
   return r;
 }
 
-/* Built once every input has its first frame (its size, format, rate). */
+/* Whether input k, with no frame yet, holds up another input of its file
+ * whose link is full: their demux waits for a credit the unbuilt graph
+ * never gives (a video whose only keyframe lies before the -ss decodes
+ * nothing until its end, while the audio fills its link). */
+static bool holds_up(const lavfi_impl *x, int k) {
+  for (int i = 0; i < x->nin; i++)
+    if (i != k && x->in[i].file == x->in[k].file && x->in[i].r.len >= x->in[i].cap) return true;
+  return false;
+}
+
+/* An input's source built from its stream's probed parameters, as ffmpeg
+ * configures a graph input that ended (or has not started) from its
+ * codec parameters: 0, or -1 when they are unknown. */
+static int from_params(fc_in *in, const pl_stream_info *si) {
+  bool video = si->type == AVMEDIA_TYPE_VIDEO;
+  if (si->format < 0 ||
+      (video ? si->width <= 0 || si->height <= 0 : si->sample_rate <= 0 || si->channels <= 0))
+    return -1;
+  if (!in->proto && !(in->proto = av_frame_alloc())) return AVERROR(ENOMEM);
+  av_frame_unref(in->proto);
+  AVFrame *f = in->proto;
+  f->format = si->format;
+  if (video) {
+    f->width = si->width;
+    f->height = si->height;
+    f->sample_aspect_ratio = si->stream_sar.num ? si->stream_sar : si->sar;
+  } else {
+    f->sample_rate = si->sample_rate;
+    if (si->ch_mask)
+      av_channel_layout_from_mask(&f->ch_layout, si->ch_mask);
+    else
+      av_channel_layout_default(&f->ch_layout, si->channels);
+  }
+  in->w = f->width;
+  in->h = f->height;
+  in->format = f->format;
+  in->rate = f->sample_rate;
+  in->tb = video ? si->tb : (AVRational){1, si->sample_rate};
+  in->from_params = true;
+  return av_channel_layout_copy(&in->layout, &f->ch_layout);
+}
+
+/* Built once every input has its first frame (its size, format, rate), or
+ * has ended or holds up another without one. */
 static int build(lavfi_impl *x) {
   const pl_lavfi_set *l = x->set;
   for (int i = 0; i < x->nin; i++)
-    if (!x->in[i].r.len && !x->in[i].eof && !x->in[i].proto) return AVERROR(EAGAIN);
+    if (!x->in[i].r.len && !x->in[i].eof && !x->in[i].proto && !holds_up(x, i))
+      return AVERROR(EAGAIN);
   cx_fcx_src src[PL_FC_MAX];
   AVBPrint pre[PL_FC_MAX];
   for (int i = 0; i < x->nin; i++)
@@ -234,7 +279,19 @@ static int build(lavfi_impl *x) {
       src[i].pre = pre[i].len ? pre[i].str : NULL;
       continue;
     }
+    if (!m && (r = from_params(in, si)) == 0) {
+      pl_stage_log(x->st, AV_LOG_VERBOSE,
+                   "filter_complex: input %d (stream #%d:%d) %s before its first frame: its "
+                   "source takes the stream's parameters",
+                   i, si->file, si->index, in->eof ? "ended" : "holds up another input");
+      bool video = si->type == AVMEDIA_TYPE_VIDEO;
+      src[i] = (cx_fcx_src){in->tb, video ? si->fps : (AVRational){0, 0}, in->proto, NULL};
+      if (video && l->autorotate) pl_conv_rotation(si, &pre[i]);
+      src[i].pre = pre[i].len ? pre[i].str : NULL;
+      continue;
+    }
     if (!m) {
+      if (r == AVERROR(ENOMEM)) break;
       pl_stage_fail(x->st, ISO_EMEDIA,
                     "filter_complex: input %d (stream #%d:%d) ended before its first frame", i,
                     si->file, si->index);
@@ -391,6 +448,17 @@ static void start_rebuild(lavfi_impl *x, int i, const AVFrame *f, bool video) {
 static int feed(lavfi_impl *x, int i) {
   fc_in *in = &x->in[i];
   bool video = x->set->in_type[i] == AVMEDIA_TYPE_VIDEO;
+  /* A source built from the stream's parameters is built again for a first
+   * frame that does not fit it (its time base included). */
+  if (in->from_params && !same_input(in, in_head(in)->frame, video)) {
+    start_rebuild(x, i, in_head(in)->frame, video);
+    return 0;
+  }
+  if (in->from_params && av_cmp_q(in->tb, in_head(in)->tb)) {
+    x->rebuild = true;
+    return 0;
+  }
+  in->from_params = false;
   if (!x->set->no_reinit && !same_input(in, in_head(in)->frame, video)) {
     start_rebuild(x, i, in_head(in)->frame, video);
     return 0;
