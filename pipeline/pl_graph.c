@@ -485,8 +485,8 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
        * keyframe before -ss on, with negative times its frame-rate sync
        * partly keeps: its decoder does not cut at -ss (pl_spawn.c). That
        * holds when the read starts at the input's -ss (a read moved for
-       * another output's window has its cut elsewhere) and with no end
-       * (ffmpeg's then counts from the first picture, before -ss). */
+       * another output's window has its cut elsewhere); an end counts from
+       * the first picture, before -ss, as ffmpeg's trim (pl_trim_frame). */
       int file_k = g->info.st[o->in_index].file;
       const pl_input *src = &fj->in[file_k];
       /* Input #0's -ss is composed into the output's (pl_window_compose). */
@@ -494,11 +494,11 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
           file_k ? src->ss_us
                  : (fj->ss_us > 0 ? fj->ss_us : 0) - (fj->ss_out_us > 0 ? fj->ss_out_us : 0);
       if (video && src->no_accurate_seek && in_ss > 0 &&
-          ((!file_k && (fj->in_ss_us != in_ss || nfiles > 1)) || fj->t_us >= 0 ||
-           (file_k && src->t_us >= 0)))
+          ((!file_k && (fj->in_ss_us != in_ss || nfiles > 1)) || (file_k && src->t_us >= 0)))
         return pl_fail(err, n,
                        "noaccurate_seek: with an input -ss, %s's encoded video is kept from the "
-                       "keyframe before it as ffmpeg's only for one output without -t/-to; "
+                       "keyframe before it as ffmpeg's only for one output (and no -t on a "
+                       "further input); "
                        "leave -noaccurate_seek out",
                        fj->output);
       const char *why = fj->copyts && !same_times ? copyts_limit(g, fj) : NULL;

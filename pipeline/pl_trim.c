@@ -90,7 +90,10 @@ int pl_trim_frame(pl_trim *w, AVFrame *fr, AVRational frame_tb) {
    * window's start and the window ends as much later. */
   if (w->vfirst == AV_NOPTS_VALUE) w->vfirst = fr->pts;
   int64_t e = av_rescale_q(w->end, w->tb, frame_tb);
-  if (w->vfirst > b && e < INT64_MAX - (w->vfirst - b)) e += w->vfirst - b;
+  /* Without the cut (-noaccurate_seek) the first frame comes before the
+   * start, from the keyframe before it, and ffmpeg's trim counts from it. */
+  if (w->vfirst > b ? e < INT64_MAX - (w->vfirst - b) : !w->cut && e > INT64_MIN - (w->vfirst - b))
+    e += w->vfirst - b;
   return fr->pts >= e ? 1 : 0;
 }
 
