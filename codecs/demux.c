@@ -17,13 +17,16 @@ struct cx_demux {
 };
 
 /* Where the output's zero lies. Like ffmpeg: the input's start time, but for
- * formats with timestamp discontinuities (mpegts) the earliest start among
- * the streams actually used when that is later (a data stream such as
- * SCTE-35 may start well before the audio and video). */
+ * formats with timestamp discontinuities (mpegts) read from their start the
+ * earliest start among the streams actually used when that is later (a data
+ * stream such as SCTE-35 may start well before the audio and video). After
+ * a -ss ffmpeg 5.1 keeps the input's own start (its correction applies only
+ * while the offset is that start alone), so the clock and the seek target
+ * are the same as ffmpeg's. */
 static void compute_start(cx_demux *d, const bool *used) {
   AVFormatContext *f = d->fmt;
   int64_t start = f->start_time != AV_NOPTS_VALUE ? f->start_time : 0;
-  if (f->iformat->flags & AVFMT_TS_DISCONT) {
+  if ((f->iformat->flags & AVFMT_TS_DISCONT) && d->skip_us <= 0) {
     int64_t first = INT64_MAX;
     for (unsigned i = 0; i < f->nb_streams; i++) {
       AVStream *st = f->streams[i];

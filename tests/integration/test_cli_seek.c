@@ -198,11 +198,30 @@ static void t_noaccurate_seek(void **state) {
   ch_same_frames(g_dir, "-noaccurate_seek -to libx264 -vf scale", to, 10);
 }
 
+/* An input -ss on an MPEG-TS whose video starts after its audio (23 ms
+ * here): ffmpeg 5.1 counts from the input's own start, not the video's,
+ * even with -an (its correction to the streams in use holds only without
+ * -ss). setpts=2*PTS doubles the difference: the first picture lands in
+ * ffmpeg's slot. */
+static void t_ts_start_after_ss(void **state) {
+  (void)state;
+  char ffmpeg[600], ts[800];
+  TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg");
+  snprintf(ts, sizeof ts, "%s/av.ts", g_dir);
+  const char *mk[] = {"-i", g_av, "-c", "copy", ts, NULL};
+  assert_int_equal(tm_run_ffmpeg(mk), 0);
+  const char *a[] = {"-ss",          "0.5",  "-i",       ts,   "-an",      "-vf",
+                     "setpts=2*PTS", "-c:v", "rawvideo", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "TS -ss setpts=2*PTS", a, 40);
+  const char *b[] = {"-ss",  "1.3",       "-i", ts,         "-c:v", "rawvideo",
+                     "-c:a", "pcm_s16le", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "TS -ss rawvideo + pcm", b, 40);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_noaccurate_seek),
-      cmocka_unit_test(t_output_ss_copy),
-      cmocka_unit_test(t_sseof),
+      cmocka_unit_test(t_ts_start_after_ss), cmocka_unit_test(t_noaccurate_seek),
+      cmocka_unit_test(t_output_ss_copy),    cmocka_unit_test(t_sseof),
       cmocka_unit_test(t_sseof_refused),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
