@@ -47,6 +47,7 @@ typedef struct cmd_line {
 #include "cli_lines_seventh.h"
 #include "cli_lines_sixth.h"
 #include "cli_lines_third.h"
+#include "cli_lines_wiki.h"
 
 static char g_dir[512];
 static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700], g_mus[700], g_sub[700];
@@ -630,17 +631,25 @@ static void test_seventh_table(void **state) {
             "and editors");
 }
 
+static void test_wiki_table(void **state) {
+  (void)state;
+  run_table(wiki_lines, (int)(sizeof wiki_lines / sizeof wiki_lines[0]), "w",
+            "command lines of the FFmpeg wiki's recipes and Q&A answers");
+}
+
 /* argv[1], when given, names the tables to run ("1", "23"): ctest runs
  * them as two tests side by side. */
 int main(int argc, char **argv) {
   const struct CMUnitTest all[] = {
-      cmocka_unit_test(test_real_lines),   cmocka_unit_test(test_other_programs),
-      cmocka_unit_test(test_third_table),  cmocka_unit_test(test_fourth_table),
-      cmocka_unit_test(test_fifth_table),  cmocka_unit_test(test_sixth_table),
-      cmocka_unit_test(test_seventh_table)};
-  struct CMUnitTest tests[7];
+      cmocka_unit_test(test_real_lines),    cmocka_unit_test(test_other_programs),
+      cmocka_unit_test(test_third_table),   cmocka_unit_test(test_fourth_table),
+      cmocka_unit_test(test_fifth_table),   cmocka_unit_test(test_sixth_table),
+      cmocka_unit_test(test_seventh_table), cmocka_unit_test(test_wiki_table)};
+  struct CMUnitTest tests[8];
   size_t n = 0;
   for (size_t i = 0; i < 7; i++)
     if (argc < 2 || strchr(argv[1], (int)('1' + i))) tests[n++] = all[i];
+  /* The wiki table is "w". */
+  if (argc < 2 || strchr(argv[1], 'w')) tests[n++] = all[7];
   return _cmocka_run_group_tests("test_cli_lines", tests, n, setup, teardown);
 }
