@@ -65,7 +65,7 @@ bool pl_prio_sample(pl_prio *s, uint64_t now_ns);
 typedef enum pl_kind {
   /* on links (downstream) */
   PL_M_PARAMS = 1, /* par + tb: first item on links into decoders and the muxer */
-  PL_M_PACKET,     /* pkt in tb */
+  PL_M_PACKET,     /* pkt in tb; from an encoder also ival, frames, pos_s (PL_PKT_*) */
   PL_M_FRAME,      /* frame, pts in tb */
   PL_M_RESTART,    /* into decoders: the input is read again from its start (-stream_loop) */
   /* stage -> main */
@@ -85,6 +85,12 @@ typedef enum pl_kind {
   /* stage -> itself */
   PL_M_KICK
 } pl_kind;
+
+/* A PACKET out of an encode stage: ival says whether it came before the
+ * stream's end reached the encoder (PL_PKT_FED) or from its flush after;
+ * frames counts the frames fed to the encoder when it came out, pos_s is
+ * the latest one's time. A packet of no encoder has ival 0. */
+enum { PL_PKT_FED = 1, PL_PKT_AFTER_EOF = 2 };
 
 /* Input streams of every input file are numbered in one sequence (input
  * #0's first, then #1's...): that number is a stream's identity in the

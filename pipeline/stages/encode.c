@@ -20,6 +20,12 @@ typedef struct enc_impl {
   /* The frame being fed was judged (a retried send must not count it
    * twice), and must be a keyframe. */
   bool fkf_judged, fkf_force;
+  /* What each packet is tagged with for -shortest (mux_shortest.h): the
+   * frames fed so far, the latest one's time, and whether the stream's end
+   * had come. */
+  int64_t fed;
+  double fed_s;
+  bool got_eof;
 } enc_impl;
 
 static void fail_av(pl_stage *st, int averr, const char *what) {
@@ -131,6 +137,7 @@ static int enc_feed(pl_filter *f, pl_msg *in) {
   enc_impl *x = f->impl;
   pl_stage *st = f->st;
   if (!in) {
+    x->got_eof = true;
     if (!x->enc) return 0;
     if (x->rc) {
       cx_aconv_send(x->rc, NULL);
@@ -163,6 +170,10 @@ static int enc_feed(pl_filter *f, pl_msg *in) {
   if (fr->pts != AV_NOPTS_VALUE) pl_prof_stamp_push(st->prof, fr->pts, in->stamp);
   int r = x->rc ? cx_aconv_send(x->rc, fr) : cx_enc_send(x->enc, fr);
   if (r == AVERROR(EAGAIN)) return r;
+  if (r >= 0) {
+    x->fed++;
+    if (fr->pts != AV_NOPTS_VALUE) x->fed_s = fr->pts * av_q2d(in->tb);
+  }
   x->fkf_judged = x->fkf_force = false;
   pl_msg_free(in);
   if (r < 0) fail_av(st, r, "encoding failed");
@@ -204,6 +215,9 @@ static int enc_drain(pl_filter *f, pl_msg **out) {
       m->pkt = pkt;
       m->tb = x->tb;
       m->stamp = pl_prof_stamp_pop(st->prof, pkt->pts);
+      m->frames = x->fed;
+      m->pos_s = x->fed_s;
+      m->ival = x->got_eof ? PL_PKT_AFTER_EOF : PL_PKT_FED;
       *out = m;
       return 0;
     }

@@ -16,6 +16,8 @@
 #include "pipeline/stages/mux_filter.h"
 #include "pipeline/stages/mux_order.h"
 
+static double item_dts_s(const pl_msg *m);
+
 bool pl_mux_q_push(mux_impl *x, pl_msg *m, int ack) {
   if (ring_full(&x->q)) {
     size_t ncap = x->q.cap ? x->q.cap * 2 : 64;
@@ -37,7 +39,9 @@ bool pl_mux_q_push(mux_impl *x, pl_msg *m, int ack) {
                    ? (p->pts + (p->duration > 0 ? p->duration : 0)) * av_q2d(m->tb)
                    : -1;
   if (end > mp->in_end_s) mp->in_end_s = end;
-  return true;
+  const pl_mux_stream *o = &x->set->st[m->index];
+  bool encoded_video = o->type == AVMEDIA_TYPE_VIDEO && !o->copy && !o->fc;
+  return !x->set->shortest || pl_fed_note(&mp->fed, encoded_video, m, item_dts_s(m));
 }
 
 static double item_dts_s(const pl_msg *m) {
@@ -81,10 +85,13 @@ static void q_to_front(mux_impl *x, size_t pos) {
 /* -shortest: a packet from where the first stream to end ended is left
  * out (counted), and its stream is told to stop once its dts is there. */
 static bool past_cut(mux_impl *x, mux_port *mp, const pl_msg *m) {
-  if (x->cut_s < 0 || m->pkt->pts == AV_NOPTS_VALUE || m->pkt->pts * av_q2d(m->tb) < x->cut_s)
+  if (x->cut_s < 0 || m->pkt->pts == AV_NOPTS_VALUE) return false;
+  bool finish;
+  if (!pl_fed_past(&mp->fed, x->cut_s, m->pkt->pts * av_q2d(m->tb), item_dts_s(m), mp->written,
+                   &finish))
     return false;
   x->cut_pkts++;
-  if (item_dts_s(m) >= x->cut_s && !mp->eof) {
+  if (finish && !mp->eof) {
     iso_link_rx_finish(mp->rx);
     mp->eof = true;
   }
@@ -321,6 +328,7 @@ static void write_one(mux_impl *x) {
   if (t_demux) pl_prof_latency(st->prof, t_demux, pl_now());
   if (video) x->vframes++;
   x->written++;
+  mp->written++;
   if (end_s > mp->end_s) mp->end_s = end_s;
   update_position(x);
   send_stat(x, false);
@@ -416,14 +424,29 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
   pl_stage_leave(st, false);
 }
 
+/* The first stream to end, mp: each encoded video of another input keeps
+ * what its encoder was fed until then (mux_shortest.h). */
+static void start_fed(mux_impl *x, const mux_port *mp) {
+  const pl_mux_stream *a = &x->set->st[mp->k];
+  if (a->fc) return;
+  for (int k = 0; k < x->n; k++) {
+    const pl_mux_stream *v = &x->set->st[k];
+    if (k != mp->k && !x->port[k].eof && v->input != a->input)
+      pl_fed_start(&x->port[k].fed, &mp->fed, mp->k < k);
+  }
+}
+
 static void on_eof(iso_link_rx *rx, void *ud) {
   (void)rx;
   mux_port *mp = ud;
   mux_impl *x = mp->x;
   pl_stage_enter(x->st);
   if (mp->bsf && !x->st->ended) pl_mux_filter_in(x, mp, NULL, ACK_NONE);
-  if (x->set->shortest && mp->in_end_s >= 0 && (x->cut_s < 0 || mp->in_end_s < x->cut_s))
+  if (x->set->shortest && mp->in_end_s >= 0 && (x->cut_s < 0 || mp->in_end_s < x->cut_s)) {
+    bool first = x->cut_s < 0;
     x->cut_s = mp->in_end_s;
+    if (first) start_fed(x, mp);
+  }
   mp->eof = true;
   if (!x->st->ended) {
     update_position(x);
@@ -481,6 +504,7 @@ static void destroy(pl_stage *st) {
     avcodec_parameters_free(&x->port[k].par);
     cx_bsf_free(&x->port[k].bsf);
     cx_subconv_free(&x->port[k].sub);
+    pl_fed_free(&x->port[k].fed);
   }
   if (x->mux) {
     /* Cancelled or failed: what was muxed is still finalized, and the
@@ -530,6 +554,7 @@ void pl_mux_entry(iso_value *msg) {
     mp->k = k;
     mp->file_index = -1;
     mp->end_s = mp->in_end_s = -1;
+    pl_fed_init(&mp->fed);
     mp->rx = iso_link_rx_new(cap, &cbs, mp);
     ok = mp->rx != NULL;
   }

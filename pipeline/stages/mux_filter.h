@@ -5,6 +5,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_stage.h"
+#include "pipeline/stages/mux_shortest.h"
 
 typedef struct mux_port {
   struct mux_impl *x;
@@ -14,13 +15,15 @@ typedef struct mux_port {
   AVRational tb;
   int file_index; /* -1: no stream in the file (yet) */
   bool eof;
-  cx_bsf *bsf;     /* -bsf chain, or aac_adtstoasc put in for ADTS (see adts_check) */
-  bool adts_check; /* AAC without extradata into mp4/mov: its first packet decides */
-  bool bsf_out;    /* the chain gave a packet: its parameters are final */
-  size_t queued;   /* its packets in the mux queue */
-  double end_s;    /* end of its last packet written, seconds; -1 none */
-  double in_end_s; /* end of its latest packet queued, seconds; -1 none */
-  cx_subconv *sub; /* subtitles re-encoded here; their packets come in sub_tb */
+  cx_bsf *bsf;      /* -bsf chain, or aac_adtstoasc put in for ADTS (see adts_check) */
+  bool adts_check;  /* AAC without extradata into mp4/mov: its first packet decides */
+  bool bsf_out;     /* the chain gave a packet: its parameters are final */
+  size_t queued;    /* its packets in the mux queue */
+  double end_s;     /* end of its last packet written, seconds; -1 none */
+  double in_end_s;  /* end of its latest packet queued, seconds; -1 none */
+  pl_fed fed;       /* -shortest: what its encoder was fed (mux_shortest.h) */
+  uint64_t written; /* its packets in the file */
+  cx_subconv *sub;  /* subtitles re-encoded here; their packets come in sub_tb */
   AVRational sub_tb;
 } mux_port;
 
