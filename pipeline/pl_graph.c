@@ -11,6 +11,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_mapchan.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_sidx.h"
 
@@ -416,7 +417,9 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
     g->cover_left[f] = -1;
   if (pl_fc_bind(g, err, n)) return ISO_EINVAL;
   for (int f = 0; f < nfiles; f++)
-    if (pick_streams(g, files[f], f, err, n)) return ISO_EINVAL;
+    if (pick_streams(g, files[f], f, err, n) ||
+        pl_mapchan_check(files[f]->map_channel, &g->info, err, n))
+      return ISO_EINVAL;
   if (pl_fc_check(g, files, err, n)) return ISO_EINVAL;
 
   /* One demux per input, nodes 0 .. ninputs - 1: "demux", "demux#1"... */

@@ -318,15 +318,16 @@ typedef struct pl_job {
   iso_io in_io, out_io;       /* the caller's callbacks instead of opening input / output; read /
                                  write NULL when unset */
   char *cv, *ca, *cs, *preset, *pix_fmt, *sample_fmt;
-  char *ch_layout; /* -channel_layout: the audio's layout (its count is ac) */
-  char *vf, *af;   /* libavfilter chains for video / audio; NULL none */
-  char *apad;      /* -apad: apad's arguments (may be empty); NULL none */
-  char *fcomplex;  /* -filter_complex: one graph for every output (job #0 holds it) */
-  char *aspect;    /* -aspect: display aspect, a setdar after the chain */
-  char *force_kf;  /* -force_key_frames (pl_fkf.c); NULL none */
-  char *sws_flags; /* -sws_flags: every scale filter's, after ffmpeg's bicubic */
-  char *passlog;   /* -passlogfile: the two-pass statistics' prefix; NULL ffmpeg's */
-  bool autorotate; /* turn pictures by the input's display matrix (default) */
+  char *ch_layout;   /* -channel_layout: the audio's layout (its count is ac) */
+  char *vf, *af;     /* libavfilter chains for video / audio; NULL none */
+  char *apad;        /* -apad: apad's arguments (may be empty); NULL none */
+  char *map_channel; /* -map_channel: "F.S.C" words joined by spaces (pl_mapchan.h); NULL none */
+  char *fcomplex;    /* -filter_complex: one graph for every output (job #0 holds it) */
+  char *aspect;      /* -aspect: display aspect, a setdar after the chain */
+  char *force_kf;    /* -force_key_frames (pl_fkf.c); NULL none */
+  char *sws_flags;   /* -sws_flags: every scale filter's, after ffmpeg's bicubic */
+  char *passlog;     /* -passlogfile: the two-pass statistics' prefix; NULL ffmpeg's */
+  bool autorotate;   /* turn pictures by the input's display matrix (default) */
   int64_t bv, ba;
   double crf; /* < 0 unset */
   int gop, threads;

@@ -116,6 +116,7 @@ void pl_job_free(pl_job *j) {
                    &j->vf,
                    &j->af,
                    &j->apad,
+                   &j->map_channel,
                    &j->fcomplex,
                    &j->aspect,
                    &j->seg_dir,
@@ -159,6 +160,7 @@ pl_job *pl_job_clone(const pl_job *src) {
   j->vf = pl_dup_str(src->vf);
   j->af = pl_dup_str(src->af);
   j->apad = pl_dup_str(src->apad);
+  j->map_channel = pl_dup_str(src->map_channel);
   j->fcomplex = pl_dup_str(src->fcomplex);
   j->aspect = pl_dup_str(src->aspect);
   j->seg_dir = pl_dup_str(src->seg_dir);
@@ -189,9 +191,10 @@ pl_job *pl_job_clone(const pl_job *src) {
             (!src->cs || j->cs) && (!src->preset || j->preset) && (!src->pix_fmt || j->pix_fmt) &&
             (!src->sample_fmt || j->sample_fmt) && (!src->ch_layout || j->ch_layout) &&
             (!src->vf || j->vf) && (!src->af || j->af) && (!src->apad || j->apad) &&
-            (!src->fcomplex || j->fcomplex) && (!src->aspect || j->aspect) &&
-            (!src->seg_dir || j->seg_dir) && (!src->force_kf || j->force_kf) &&
-            (!src->sws_flags || j->sws_flags) && (!src->passlog || j->passlog) &&
+            (!src->map_channel || j->map_channel) && (!src->fcomplex || j->fcomplex) &&
+            (!src->aspect || j->aspect) && (!src->seg_dir || j->seg_dir) &&
+            (!src->force_kf || j->force_kf) && (!src->sws_flags || j->sws_flags) &&
+            (!src->passlog || j->passlog) &&
             av_dict_count(j->metadata) == av_dict_count(src->metadata) &&
             av_dict_count(j->extra) == av_dict_count(src->extra) &&
             av_dict_count(j->sopts) == av_dict_count(src->sopts) &&

@@ -13,6 +13,7 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_fkf.h"
 #include "pipeline/pl_internal.h"
+#include "pipeline/pl_mapchan.h"
 #include "pipeline/pl_meta.h"
 #include "pipeline/pl_sidx.h"
 #include "pipeline/pl_sopts.h"
@@ -138,6 +139,9 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     pl_set_str(&j->af, v);
   } else if (IS("apad")) {
     pl_set_str(&j->apad, v);
+  } else if (IS("map_channel")) {
+    int r = pl_mapchan_add(&j->map_channel, v, err, n);
+    if (r != ISO_OK) return r;
   } else if (IS("filter_complex") || IS("lavfi")) {
     /* ffmpeg runs several graphs; one graph can hold several chains. */
     if (j->fcomplex)

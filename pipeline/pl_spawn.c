@@ -72,7 +72,7 @@ void pl_enc_set_unref(pl_enc_set **pe) {
 void pl_conv_set_free(pl_conv_set *c) {
   if (!c) return;
   char **strs[] = {&c->chain,      &c->aspect,    &c->pix_fmt, &c->ch_layout,
-                   &c->sample_fmt, &c->sws_flags, &c->apad};
+                   &c->sample_fmt, &c->sws_flags, &c->apad,    &c->pan};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
     free(*strs[i]);
   free(c);

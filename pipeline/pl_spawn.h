@@ -131,6 +131,8 @@ typedef struct pl_conv_set {
   /* Audio: apad's arguments when the output pads its audio (-apad with
    * -shortest and a video stream, as ffmpeg 5.1); NULL none. */
   char *apad;
+  /* Audio: -map_channel's pan arguments (pl_mapchan.h); NULL none. */
+  char *pan;
   int width, height; /* -s: 0 keep */
   char *aspect, *pix_fmt;
   char *ch_layout, *sample_fmt;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "codecs/codecs.h"
+#include "pipeline/pl_mapchan.h"
 #include "pipeline/pl_segments.h"
 #include "pipeline/pl_sidx.h"
 #include "pipeline/pl_sopts.h"
@@ -173,6 +174,10 @@ int pl_spawn_conv(const pl_job *j, int os, pl_conv_set **out) {
   for (int k = 0; k < j->nout; k++)
     has_video = has_video || j->out[k].type == AVMEDIA_TYPE_VIDEO;
   if (!video && j->apad && j->shortest && has_video) ok = pl_spawn_dup(&c->apad, j->apad) && ok;
+  /* ffmpeg 5.1 maps channels of an output's own input stream only. */
+  bool oom = false;
+  if (!video && !c->fc) c->pan = pl_mapchan_pan(j->map_channel, &c->in, &oom);
+  ok = !oom && ok;
   c->width = j->width;
   c->height = j->height;
   c->ac = j->ac;

@@ -75,6 +75,8 @@ static int audio_desc(const pl_conv_set *c, const int *fixed, const AVChannelLay
   if (c->async > 0 && !c->fc)
     av_bprintf(bp, "aresample=async=%d:min_hard_comp=0.100000:first_pts=0,", c->async);
   if (c->chain && *c->chain && !c->fc) av_bprintf(bp, "%s,", c->chain);
+  /* -map_channel: after the chain, before the conversion for the encoder (as ffmpeg 5.1). */
+  if (c->pan) av_bprintf(bp, "pan=%s,", c->pan);
   AVChannelLayout want = {0};
   if (fixed_layout)
     av_channel_layout_copy(&want, fixed_layout);

@@ -80,7 +80,7 @@ static const cmd_line wiki_lines[] = {
     /* Audio Channel Manipulation */
     {"wiki stereo to mono", "-i MUS -ac 1 OUT", "mono.flac", NULL, NULL},
     {"wiki map_channel", "-i WAV -map_channel 0.0.0 OUT -map_channel 0.0.1 SEG_right.wav",
-     "left.wav", "-map_channel", NULL},
+     "left.wav", NULL, NULL},
     {"wiki pan split",
      "-i WAV -filter_complex \"[0:0]pan=1c|c0=c0[left];[0:0]pan=1c|c0=c1[right]\" -map \"[left]\" "
      "OUT -map \"[right]\" SEG_right.wav",

@@ -96,6 +96,7 @@ static const opt_probe probes[] = {
     {"-map_chapters", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-metadata", ELSE, NULL, NULL, "tests/integration/cli_lines_first.h"},
     {"-apad", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
+    {"-map_channel", ELSE, NULL, NULL, "tests/integration/test_cli_mapchan.c"},
     {"-reinit_filter", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-fs", SIG, "-i IN -c copy -fs 12000 OUT", "-i IN -c copy OUT", "fs.mp4"},
     /* Its effect on a TS with a hole: unit.test_pipeline_discont. */

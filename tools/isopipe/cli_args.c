@@ -203,6 +203,8 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
     if (o->action != CLI_HELP) o->action = CLI_VERSION;
   } else if (strcmp(n, "apad") == 0) {
     add_kv(o, opt, "apad", v); /* empty: apad's defaults */
+  } else if (strcmp(n, "map_channel") == 0) {
+    add_kv(o, opt, "map_channel", v);
   } else if (strcmp(n, "timecode") == 0) {
     /* As ffmpeg: the file's "timecode" tag (from which the MOV/MP4 muxers
      * write a tmcd track) and MPEG-2's GOP timecode. */
