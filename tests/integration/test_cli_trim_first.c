@@ -64,6 +64,8 @@ static void t_open_gop(void **state) {
  * not cut again after it); the output's own -t after it. */
 static void t_filter_complex(void **state) {
   (void)state;
+  /* Holds the last picture one second more: a graph that lengthens the window. */
+  static const char tpad[] = "[0:v]tpad=stop_mode=clone:stop_duration=1[v]";
   char ffmpeg[600];
   TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg");
   const char *open_gop[] = {
@@ -83,33 +85,11 @@ static void t_filter_complex(void **state) {
       "framemd5",
       NULL};
   ch_same_frames(g_dir, "palette of the window", palette, 12);
-  const char *longer[] = {"-ss",
-                          "1",
-                          "-t",
-                          "1",
-                          "-i",
-                          g_ts,
-                          "-filter_complex",
-                          "[0:v]tpad=stop_mode=clone:stop_duration=1[v]",
-                          "-map",
-                          "[v]",
-                          "-f",
-                          "framemd5",
-                          NULL};
+  const char *longer[] = {"-ss", "1",    "-t",  "1",  "-i",       g_ts, "-filter_complex",
+                          tpad,  "-map", "[v]", "-f", "framemd5", NULL};
   ch_same_frames(g_dir, "lengthened by the graph", longer, 60);
-  const char *out_t[] = {"-ss",
-                         "1",
-                         "-i",
-                         g_ts,
-                         "-filter_complex",
-                         "[0:v]tpad=stop_mode=clone:stop_duration=1[v]",
-                         "-map",
-                         "[v]",
-                         "-t",
-                         "1.5",
-                         "-f",
-                         "framemd5",
-                         NULL};
+  const char *out_t[] = {"-ss", "1",  "-i",  g_ts, "-filter_complex", tpad, "-map",
+                         "[v]", "-t", "1.5", "-f", "framemd5",        NULL};
   ch_same_frames(g_dir, "output -t after the graph", out_t, 45);
 }
 
