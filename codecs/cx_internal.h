@@ -16,13 +16,12 @@
  * such a call is bracketed: cx_oom_watch() before it, cx_oom_check(ret)
  * after, which gives AVERROR(ENOMEM) whatever the call returned once an
  * allocation failed, else a bare -1 as cx_codec_result does. Not for
- * encoders: libx264 leaves ENOMEM behind on calls that succeed. */
+ * encoders: libx264 leaves ENOMEM behind on calls that succeed. Under an
+ * address-space or data limit the errno is weaker evidence (see util.c). */
 static inline void cx_oom_watch(void) {
   errno = 0;
 }
-static inline int cx_oom_check(int ret) {
-  return errno == ENOMEM ? AVERROR(ENOMEM) : cx_codec_result(ret, 0);
-}
+int cx_oom_check(int ret);
 
 /* Fills err with "<what>: <FFmpeg's reason>" and returns averr (or
  * AVERROR(EINVAL) when averr is not an error code). */

@@ -7,7 +7,9 @@
 #include <libavutil/bprint.h>
 #include <libavutil/error.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 static _Thread_local void *tl_log_tag;
 
@@ -27,6 +29,27 @@ const char *cx_errstr(int averr, char *buf, size_t len) {
   }
   if (av_strerror(averr, buf, len) < 0) snprintf(buf, len, "error %d", averr);
   return buf;
+}
+
+/* True when the process runs under an address-space or data-size limit
+ * (ulimit -v, ulimit -d, a sandbox's setrlimit). */
+static bool cx_memory_limited(void) {
+  struct rlimit as, data;
+  return (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) ||
+         (getrlimit(RLIMIT_DATA, &data) == 0 && data.rlim_cur != RLIM_INFINITY);
+}
+
+/* Under such a limit glibc serves a large request from an arena's heap
+ * when the mmap for it is refused, or a new thread from a shared arena
+ * when its own cannot be mapped: the allocation succeeds and the refused
+ * mmap has left ENOMEM in errno. Healthy calls would then be taken for out
+ * of memory, so under a limit only a call that failed is (h264 calls a
+ * picture it could not allocate invalid data); a call that succeeds after
+ * a failed allocation goes unseen there, as it does in ffmpeg. The limit
+ * is read only on that rare path. */
+int cx_oom_check(int ret) {
+  if (errno == ENOMEM && (ret < 0 || !cx_memory_limited())) return AVERROR(ENOMEM);
+  return cx_codec_result(ret, 0);
 }
 
 /* The mpegvideo encoders (mpeg4, mpeg2video, mjpeg...) and others turn a

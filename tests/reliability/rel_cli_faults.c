@@ -209,6 +209,64 @@ static void fa_memory_sweep(const char *in, const char *args, int lo, int step, 
   }
   unlink(out);
 }
+
+/* A healthy run under an address-space limit it fits in: glibc leaves
+ * ENOMEM in errno after allocations that succeed there (a refused mmap
+ * served from a heap), which must not be taken for out of memory (the AAC
+ * decoder's open and the demux's were). At each limit where ffmpeg 5.1
+ * decodes the same audio, isopipe must too, to ffmpeg's framemd5 (the
+ * audio alone: isopipe's stage threads need more address space than
+ * ffmpeg's, which a video's frame threads make tell). */
+static void fa_memory_healthy(const char *in) {
+  char ffmpeg[512], a[700], b[700];
+  if (!tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg)) {
+    tm_missing("ffmpeg: the healthy ulimit -v runs did not run");
+    return;
+  }
+  tm_path(a, sizeof a, g_dir, "vmem-iso.framemd5");
+  tm_path(b, sizeof b, g_dir, "vmem-ff.framemd5");
+  static const int mibs[] = {320, 448, 576};
+  for (size_t i = 0; i < sizeof mibs / sizeof mibs[0]; i++) {
+    char cmd[2400];
+    rel_proc p;
+    rel_spawn_opts o = {.timeout_s = 30};
+    char *argv[] = {"/bin/bash", "-c", cmd, NULL};
+    snprintf(cmd, sizeof cmd,
+             "ulimit -v %d && exec '%s' -nostdin -v error -y -i '%s' -vn -f framemd5 '%s'",
+             mibs[i] * 1024, ffmpeg, in, b);
+    if (rel_spawn(argv, &o, &p) != 0 || rel_exit_code(&p) != 0) {
+      printf("skip healthy ulimit -v %d MiB: ffmpeg itself fails there\n", mibs[i]);
+      continue;
+    }
+    snprintf(cmd, sizeof cmd,
+             "ulimit -v %d && exec '%s' -nostdin -hide_banner -y -i '%s' -vn -f framemd5 '%s'",
+             mibs[i] * 1024, g_cli, in, a);
+    unlink(a);
+    if (rel_spawn(argv, &o, &p) != 0) continue;
+    size_t na = 0, nb = 0;
+    uint8_t *da = rel_read_file(a, &na), *db = rel_read_file(b, &nb);
+    /* framemd5's header names the muxer's writer: compare from the first frame line. */
+    const char *fa = da ? strstr((const char *)da, "\n0,") : NULL;
+    const char *fb = db ? strstr((const char *)db, "\n0,") : NULL;
+    bool same = fa && fb &&
+                na - (size_t)(fa - (const char *)da) == nb - (size_t)(fb - (const char *)db) &&
+                memcmp(fa, fb, na - (size_t)(fa - (const char *)da)) == 0;
+    char what[64];
+    bool ok = rel_exit_code(&p) == 0 && same;
+    printf("%s healthy ulimit -v %d MiB: %s, %s\n", ok ? "ok  " : "FAIL", mibs[i],
+           rel_describe(&p, what, sizeof what), same ? "ffmpeg's frames" : "frames differ");
+    if (!ok) {
+      printf("%s", p.err);
+      g_failed++;
+    } else {
+      g_passed++;
+    }
+    free(da);
+    free(db);
+  }
+  unlink(a);
+  unlink(b);
+}
 #endif
 
 static void fa_memory(void) {
@@ -220,6 +278,10 @@ static void fa_memory(void) {
     printf("skip ulimit -v: media/clip-5.1-flac.mkv absent\n");
   else
     fa_memory_sweep(in, "-c:v mpeg4 -s 160x120 -c:a aac -ac 1", 256, 128, 1024);
+  if (!tm_source_file("media/clip-h264-aac.mp4", in, sizeof in))
+    printf("skip healthy ulimit -v: media/clip-h264-aac.mp4 absent\n");
+  else
+    fa_memory_healthy(in);
   /* h264 reports a picture it could not allocate as invalid data: near the
    * limit where decoding starts to fail, that must not be a skipped packet. */
   if (!tm_corpus_file("video/iibbibb_editlist_videoonly.mp4", in, sizeof in))
