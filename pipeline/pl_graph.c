@@ -255,6 +255,8 @@ static int pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t
   if (!file && pl_fc_unlabelled(g, fj, &fc_v, &fc_a, err, n)) return ISO_EINVAL;
   if (pl_inputs_check_meta(fj, g->info.ninputs > 0 ? g->info.ninputs : 1, err, n))
     return ISO_EINVAL;
+  /* A format of tags and chapters alone (ffmetadata) takes no stream. */
+  if (of && (of->flags & AVFMT_NOSTREAMS)) return ISO_OK;
   if (fj->nmaps) {
     for (int i = 0; i < fj->nmaps; i++)
       if (apply_map(g, fj, file, fj->maps[i], err, n)) return ISO_EINVAL;

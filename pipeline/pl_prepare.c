@@ -108,13 +108,11 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
     if (j->format) return pl_fail(err, n, "unknown output format '%s'", j->format);
     return pl_fail(err, n, "%s: cannot guess the output format from the name", j->output);
   }
-  /* ffmpeg writes such a file (ffmetadata: the tags and chapters alone)
-   * from no stream at all; isopipe writes what its streams carry. */
-  if (of->flags & AVFMT_NOSTREAMS)
-    return pl_fail(err, n,
-                   "f %s: isopipe writes no file without streams (the input's tags and "
-                   "chapters alone); ffprobe -show_format -show_chapters prints them",
-                   of->name);
+  /* A file of the input's tags and chapters alone (ffmetadata) holds no
+   * stream: what would go to one has no meaning there. */
+  if ((of->flags & AVFMT_NOSTREAMS) && (j->nmaps || j->fcomplex))
+    return pl_fail(err, n, "f %s: holds no streams (tags and chapters alone): leave out %s",
+                   of->name, j->nmaps ? "-map" : "-filter_complex");
   snprintf(j->out_format, sizeof j->out_format, "%s", of->name);
   j->global_header = (of->flags & AVFMT_GLOBALHEADER) != 0;
   if (j->to_us >= 0) {

@@ -136,11 +136,14 @@ static void try_header(mux_impl *x) {
     if (mp->par && (mp->bsf || mp->adts_check) && !mp->bsf_out && !mp->eof) return;
     if (mp->par) have++;
   }
+  /* A format of tags and chapters alone (ffmetadata) has no port: its
+   * header is all there is to write. */
+  bool bare = x->n == 0;
   if (!have && pl_flag_interrupt(st->cfg.flag)) {
     pl_stage_end(st, true); /* cancelled before the first frame: no file */
     return;
   }
-  if (!have && j->seek_us > 0) {
+  if (!have && !bare && j->seek_us > 0) {
     /* ffmpeg writes an empty file and exits 0 here; an empty result must not look like one. */
     pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
                       "no stream produced any data: nothing of the input is left after -ss %.3f "
@@ -148,7 +151,7 @@ static void try_header(mux_impl *x) {
                       j->seek_us / 1e6);
     return;
   }
-  if (!have) {
+  if (!have && !bare) {
     pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA, "no stream produced any data");
     return;
   }
@@ -233,7 +236,7 @@ static void update_position(mux_impl *x) {
  * a failed or empty run leaves nothing that looks like an output. A file
  * that existed before (overwritten with -y), a pipe or a device stays. */
 static void remove_if_empty(mux_impl *x) {
-  if (x->written || !x->created) return;
+  if (x->written || !x->created || x->n == 0) return;
   struct stat sb;
   if (stat(x->set->output, &sb) == 0 && S_ISREG(sb.st_mode)) unlink(x->set->output);
 }
@@ -264,7 +267,7 @@ static void finish_ok(mux_impl *x) {
     pl_stage_fail_av(st, r, "%s", err);
     return;
   }
-  if (!x->written) {
+  if (!x->written && x->n > 0) {
     /* Every stream ended without one packet (an input truncated before its
      * first packet): a header-only file is no transcode. A cancel before
      * any packet is still a clean end, like one before the header; so is

@@ -224,10 +224,9 @@ static const cmd_line sixth_lines[] = {
      NULL},
     {"map by language only", "-i IN -map 0:m:language:eng -c copy OUT", "lang2.mka", NULL, NULL},
     /* The FFmpeg documentation's metadata recipe (formats, "Metadata"),
-     * used by scripts to read chapters: refused, no streams to write */
-    {"ffmetadata out", "-i IN -f ffmetadata OUT", "meta.txt", "ffmetadata", NULL},
-    {"ffmetadata stdout", "-y -loglevel error -i MUS -f ffmetadata -", "meta2.txt", "ffmetadata",
-     NULL},
+     * used by scripts to read tags and chapters: a file with no stream */
+    {"ffmetadata out", "-i IN -f ffmetadata OUT", "meta.txt", NULL, NULL},
+    {"ffmetadata stdout", "-y -loglevel error -i MUS -f ffmetadata -", "meta2.txt", NULL, NULL},
 };
 
 #endif
