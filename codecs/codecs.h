@@ -366,6 +366,9 @@ typedef struct cx_enc_opts {
   enum AVColorTransferCharacteristic color_trc;
   enum AVColorSpace colorspace;
   enum AVChromaLocation chroma_location;
+  /* The first frame's fields, when color_set: the stream's field order
+   * (progressive, or which field comes first), as ffmpeg sets it. */
+  bool interlaced, top_field_first;
   /* audio */
   int sample_rate;
   enum AVSampleFormat sample_fmt; /* NONE = encoder's first */

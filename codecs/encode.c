@@ -132,6 +132,11 @@ static int setup_video(AVCodecContext *ctx, const AVCodec *codec, const cx_enc_o
     ctx->color_trc = o->color_trc;
     ctx->colorspace = o->colorspace;
     ctx->chroma_sample_location = o->chroma_location;
+    /* MJPEG codes each field as a picture of its own: its order is TT/BB. */
+    bool mjpeg = codec->id == AV_CODEC_ID_MJPEG;
+    ctx->field_order = !o->interlaced       ? AV_FIELD_PROGRESSIVE
+                       : o->top_field_first ? (mjpeg ? AV_FIELD_TT : AV_FIELD_TB)
+                                            : (mjpeg ? AV_FIELD_BB : AV_FIELD_BT);
   }
   AVRational tb = o->time_base;
   if (tb.num <= 0 || tb.den <= 0) {

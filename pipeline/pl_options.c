@@ -116,7 +116,9 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     char *end;
     double q = strtod(v, &end);
     if (end == v || *end || q < 0) return pl_fail(err, n, "%s: bad quality '%s'", key, v);
-    if (strchr(key, ':') && strchr(key, ':')[1] == 'a')
+    if (IS("q"))
+      j->qv = j->qa = q; /* every stream's, as ffmpeg's -q without a type */
+    else if (strchr(key, ':') && strchr(key, ':')[1] == 'a')
       j->qa = q;
     else
       j->qv = q;

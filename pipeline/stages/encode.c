@@ -72,6 +72,8 @@ int pl_enc_open(const pl_enc_set *e, const AVFrame *fr, AVRational in_tb, cx_enc
     eo.color_trc = fr->color_trc;
     eo.colorspace = fr->colorspace;
     eo.chroma_location = fr->chroma_location;
+    eo.interlaced = fr->interlaced_frame;
+    eo.top_field_first = fr->top_field_first;
     eo.framerate = av_inv_q(in_tb);
     eo.bit_rate = e->bit_rate;
     eo.crf = e->crf;

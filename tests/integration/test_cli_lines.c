@@ -363,6 +363,10 @@ static void meta_text(const char *path, char *out, size_t len) {
     double r = dm ? av_display_rotation_get(dm) : 0;
     if (dm && r == r && r != 0 && n < len)
       n += (size_t)snprintf(out + n, len - n, "%d:(rotation)=%.0f\n", s, r);
+    /* The field order the container states (Matroska's, a MOV's 'fiel'). */
+    if (s >= 0 && ic->streams[s]->codecpar->field_order != AV_FIELD_UNKNOWN && n < len)
+      n += (size_t)snprintf(out + n, len - n, "%d:(field order)=%d\n", s,
+                            (int)ic->streams[s]->codecpar->field_order);
   }
   for (unsigned c = 0; c < ic->nb_chapters && n < len; c++)
     n += (size_t)snprintf(out + n, len - n, "chapter %u\n", c);

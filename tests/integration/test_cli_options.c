@@ -70,7 +70,8 @@ static const opt_probe probes[] = {
     {"-pass", ELSE, NULL, NULL, "tests/integration/test_cli_twopass.c"},
     {"-stream_loop", ELSE, NULL, NULL, "tests/integration/test_cli_streamloop.c"},
     {"-passlogfile", ELSE, NULL, NULL, "tests/integration/test_cli_twopass.c"},
-    {"-q", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
+    /* Without a type, every stream's: LAME's VBR quality too. */
+    {"-q", SIZE, "-i IN -vn -c:a libmp3lame -q 9 OUT", "-i IN -vn -c:a libmp3lame OUT", "q.mp3"},
     {"-qscale", SIZE, "-i IN -an -c:v mpeg4 -qscale:v 20 OUT",
      "-i IN -an -c:v mpeg4 -qscale:v 2 OUT", "qscale.mkv"},
     {"-aq", SIZE, "-i IN -vn -c:a libmp3lame -aq 9 OUT", "-i IN -vn -c:a libmp3lame -aq 0 OUT",

@@ -324,6 +324,11 @@ static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char
     if (type != 'v' && type != 'a')
       return cli_fail(err, en, "option '%s': give -filter:v or -filter:a", opt);
     snprintf(key, kn, "%s", type == 'v' ? "vf" : "af");
+  } else if (needs_type && !type && index < 0 && !strcmp(d->key, "q") &&
+             !strcmp(opt + (opt[0] == '-'), "q")) {
+    /* ffmpeg's -q without a type sets every stream's quality, an audio
+     * encoder's VBR quality too; -qscale alone means the video's. */
+    snprintf(key, kn, "q");
   } else if (needs_type) {
     /* Without a type, ffmpeg applies it to every stream; isopipe's
      * single-valued ones (-b, -frames, -q) mean the video's, as they
