@@ -35,6 +35,14 @@ const char *cx_errstr(int averr, char *buf, size_t len);
  * every other result is returned as it is. */
 int cx_codec_result(int ret, int err_no);
 
+/* FFmpeg logged an error on this thread with sys_errno (the errno its
+ * call left) in errno: called by the log callback for each error line.
+ * An error logged right after a failed allocation is how some FFmpeg
+ * calls that go on report it. */
+void cx_log_error_seen(int sys_errno);
+/* Forgets what cx_log_error_seen saw on this thread. */
+void cx_oom_watch_log(void);
+
 /* ---- custom I/O ----------------------------------------------------------- */
 
 /* An AVIOContext over the caller's callbacks (read, or write with write

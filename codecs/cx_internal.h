@@ -8,18 +8,18 @@
 #include <string.h>
 
 /* Some FFmpeg calls go on when an allocation inside them fails, as if the
- * data were corrupt or had ended (h264 drops a picture it cannot allocate,
- * matroska resyncs past the rest of a cluster, avformat_find_stream_info
- * takes the failed read for the end, the AAC decoder opens without a table):
- * the caller sees success, or invalid data, and the data are gone. glibc's
+ * data were corrupt or had ended (h264 drops a slice it cannot allocate,
+ * avformat_find_stream_info takes a failed read for the end): the caller
+ * would skip a frame or stop early, and the data would be gone. glibc's
  * allocators leave ENOMEM in the calling thread's errno when they fail, so
  * such a call is bracketed: cx_oom_watch() before it, cx_oom_check(ret)
- * after, which gives AVERROR(ENOMEM) whatever the call returned once an
- * allocation failed, else a bare -1 as cx_codec_result does. Not for
- * encoders: libx264 leaves ENOMEM behind on calls that succeed. Under an
- * address-space or data limit the errno is weaker evidence (see util.c). */
+ * after, which gives AVERROR(ENOMEM) when the call failed with ENOMEM in
+ * errno, or went on after an error FFmpeg logged with ENOMEM in errno
+ * (cx_log_error_seen), else a bare -1 as cx_codec_result does. errno
+ * alone after a call that succeeded is no evidence (see util.c). */
 static inline void cx_oom_watch(void) {
   errno = 0;
+  cx_oom_watch_log();
 }
 int cx_oom_check(int ret);
 

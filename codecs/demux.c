@@ -195,11 +195,7 @@ probed:
 
   d->fmt->pb = d->pb;
   cx_oom_watch();
-  ret = avformat_open_input(&d->fmt, real_url, ifmt, &opts);
-  if (ret >= 0 && cx_oom_check(ret) < 0) {
-    avformat_close_input(&d->fmt);
-    ret = AVERROR(ENOMEM);
-  }
+  ret = cx_oom_check(avformat_open_input(&d->fmt, real_url, ifmt, &opts));
   if (ret < 0) {
     /* avformat_open_input frees the context on failure; the pb is still ours. */
     cx_fail(err, ret, "%s", url);

@@ -9,7 +9,6 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <sys/resource.h>
 
 static _Thread_local void *tl_log_tag;
 
@@ -31,24 +30,27 @@ const char *cx_errstr(int averr, char *buf, size_t len) {
   return buf;
 }
 
-/* True when the process runs under an address-space or data-size limit
- * (ulimit -v, ulimit -d, a sandbox's setrlimit). */
-static bool cx_memory_limited(void) {
-  struct rlimit as, data;
-  return (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) ||
-         (getrlimit(RLIMIT_DATA, &data) == 0 && data.rlim_cur != RLIM_INFINITY);
+static _Thread_local bool tl_oom_logged;
+
+void cx_log_error_seen(int sys_errno) {
+  if (sys_errno == ENOMEM) tl_oom_logged = true;
 }
 
-/* Under such a limit glibc serves a large request from an arena's heap
- * when the mmap for it is refused, or a new thread from a shared arena
- * when its own cannot be mapped: the allocation succeeds and the refused
- * mmap has left ENOMEM in errno. Healthy calls would then be taken for out
- * of memory, so under a limit only a call that failed is (h264 calls a
- * picture it could not allocate invalid data); a call that succeeds after
- * a failed allocation goes unseen there, as it does in ffmpeg. The limit
- * is read only on that rare path. */
+void cx_oom_watch_log(void) {
+  tl_oom_logged = false;
+}
+
+/* errno alone is evidence only after a call that failed: glibc leaves
+ * ENOMEM behind on allocations it served after all (a brk refused where
+ * the heap meets another mapping, an mmap refused under ulimit -v, each
+ * followed by a fallback that succeeds). A failed call with ENOMEM in
+ * errno is out of memory whatever code it gave (h264 calls a picture it
+ * could not allocate invalid data); so is a call that logged an error
+ * with ENOMEM in errno and went on. EAGAIN is the codec API's flow
+ * control, never a failure. */
 int cx_oom_check(int ret) {
-  if (errno == ENOMEM && (ret < 0 || !cx_memory_limited())) return AVERROR(ENOMEM);
+  if (ret == AVERROR(EAGAIN)) return ret;
+  if ((ret < 0 && errno == ENOMEM) || tl_oom_logged) return AVERROR(ENOMEM);
   return cx_codec_result(ret, 0);
 }
 

@@ -45,18 +45,21 @@ void pl_outlink_credit(pl_stage *st, const pl_outlink *o) {
   if (o->tx) pl_prof_link_depth(st->prof, o->prof, iso_link_tx_inflight(o->tx), o->cap);
 }
 
-bool pl_stage_send(pl_stage *st, pl_outlink *o, pl_msg *m) {
+int pl_stage_send(pl_stage *st, pl_outlink *o, pl_msg *m) {
   double pts = -1;
   if (m->frame && m->frame->pts != AV_NOPTS_VALUE) pts = m->frame->pts * av_q2d(m->tb);
   if (m->pkt && m->pkt->pts != AV_NOPTS_VALUE) pts = m->pkt->pts * av_q2d(m->tb);
   uint64_t flow = m->stamp.flow;
-  bool ok = iso_link_send(o->tx, pl_msg_value(m)) == ISO_OK;
-  if (ok) {
+  iso_value *v = pl_msg_value(m); /* on failure m is freed */
+  int rc = v ? iso_link_send(o->tx, v) : ISO_ENOMEM;
+  if (rc == ISO_OK) {
     if (pts >= 0) pl_prof_pts(st->prof, pts);
     pl_prof_flow(st->prof, flow);
+  } else if (v && rc != ISO_ECLOSED) {
+    iso_value_free(v); /* refused before it was taken */
   }
   pl_outlink_credit(st, o);
-  return ok;
+  return rc;
 }
 
 /*
@@ -93,7 +96,13 @@ bool pl_fanout(pl_stage *st, uint64_t *to, int n, pl_msg *m, const pl_fanout_ops
       return true;
     }
     if (ops->prepare) ops->prepare(ctx, i, one);
-    sent |= pl_stage_send(st, ops->link(ctx, i), one);
+    int rc = pl_stage_send(st, ops->link(ctx, i), one);
+    /* A consumer that finished meanwhile takes nothing; any other refusal
+     * would lose the item without a word. */
+    if (rc == ISO_OK)
+      sent = true;
+    else if (rc != ISO_ECLOSED && *err == ISO_OK)
+      *err = rc;
   }
   if (last < 0) pl_msg_free(m);
   if (sent && media) pl_prof_out(st->prof, bytes, samples);

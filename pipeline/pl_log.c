@@ -156,6 +156,7 @@ static void emit(void *avcl, int level, const char *line) {
 
 static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
   int sys_errno = errno; /* what FFmpeg's last call on this thread left, before ours */
+  if (level <= AV_LOG_ERROR) cx_log_error_seen(sys_errno);
   if (!tl_stage && !tl_main_pipe && iso_is_main()) {
     /* The host's own FFmpeg calls on main, between pipeline events. */
     host_log(avcl, level, fmt, vl);

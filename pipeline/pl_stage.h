@@ -98,9 +98,10 @@ bool pl_outlink_open(pl_stage *st, pl_outlink *o, iso_sendport *sp, const iso_li
                      void *ud, const char *to, uint32_t cap);
 /* A credit came back on o (its on_writable): its depth is sampled. */
 void pl_outlink_credit(pl_stage *st, const pl_outlink *o);
-/* Sends m (taken) on o; true when it went out. Counts no item: pl_fanout
- * does, once per item. */
-bool pl_stage_send(pl_stage *st, pl_outlink *o, pl_msg *m);
+/* Sends m (taken) on o: ISO_OK when it went out, ISO_ECLOSED when o's
+ * consumer finished, else the error (out of memory). Counts no item:
+ * pl_fanout does, once per item. */
+int pl_stage_send(pl_stage *st, pl_outlink *o, pl_msg *m);
 
 /* Fan-out: how the caller's links look to it. */
 typedef struct pl_fanout_ops {
@@ -110,8 +111,8 @@ typedef struct pl_fanout_ops {
 /* Sends m to every live link of *to (bit i: link i; n links) once each holds
  * a credit, and counts it out once. False without credit: nothing sent, m
  * still the caller's. True: m is gone (sent; freed when no live link is
- * left; freed with *err = ISO_ENOMEM when a reference could not be made)
- * and *to is 0. */
+ * left; *err set when a reference could not be made or a live link
+ * refused it, ISO_ENOMEM mostly) and *to is 0. */
 bool pl_fanout(pl_stage *st, uint64_t *to, int n, pl_msg *m, const pl_fanout_ops *ops, void *ctx,
                int *err);
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /*
@@ -21,12 +22,14 @@
  *   ISO_FAULT_AT=N        the Nth counted allocation fails (1-based); 0 counts only
  *   ISO_FAULT_PERSIST=1   every counted allocation from the Nth on fails too
  *   ISO_FAULT_MIN=BYTES   only allocations of at least BYTES are counted
- *   ISO_FAULT_REPORT=PATH at exit, "COUNTED FAILED\n" is written to PATH
+ *   ISO_FAULT_REPORT=PATH at exit, "COUNTED FAILED\n" is written to PATH, then
+ *                         the stack of the first failed allocation
  *   ISO_FAULT_TRACE=1     the stack of the first failed allocation goes to stderr
  * Without ISO_FAULT_AT and ISO_FAULT_REPORT nothing is counted: a pass-through.
- * Armed, a SIGSEGV, SIGBUS or SIGABRT prints "fault_preload: signal N at:" and
- * the stack to stderr before the process dies of it, so that a test can tell
- * where (in FFmpeg or in the program) a run crashed.
+ * Armed, a SIGSEGV, SIGBUS or SIGABRT prints "fault_preload: signal N at:",
+ * the stack, and "fault_preload: faulting instruction in LIB(+0xOFF)" to
+ * stderr before the process dies of it, so that a test can tell where (in
+ * FFmpeg or in the program) a run crashed.
  * Counting starts when main() is entered: the shared libraries' constructors
  * (GLib's, libhwy's C++) allocate before it and abort when that fails, which
  * no program can handle.
@@ -148,6 +151,13 @@ static bool fp_ready(void) {
   return true;
 }
 
+/* The first failed allocation's stack (written by the one thread that
+ * failed it first, read at exit). */
+static void *fp_first_frames[32];
+static int fp_first_depth;
+static long fp_first_at;
+static size_t fp_first_size;
+
 /* Whether this allocation of n bytes is to fail. */
 static bool fp_fail(size_t n) {
   if (!fp_armed || fp_bypass || n < fp_min ||
@@ -155,14 +165,19 @@ static bool fp_fail(size_t n) {
     return false;
   long k = atomic_fetch_add_explicit(&fp_counted, 1, memory_order_relaxed) + 1;
   if (fp_fail_at <= 0 || k < fp_fail_at || (k > fp_fail_at && !fp_persist)) return false;
-  if (atomic_fetch_add_explicit(&fp_failed, 1, memory_order_relaxed) == 0 && fp_trace) {
-    void *frames[32];
+  if (atomic_fetch_add_explicit(&fp_failed, 1, memory_order_relaxed) == 0) {
+    /* Kept for the report: whose allocation it was. */
     fp_bypass = 1;
-    int depth = backtrace(frames, 32);
-    char head[96];
-    int len =
-        snprintf(head, sizeof head, "fault_preload: allocation %ld (%zu bytes) fails:\n", k, n);
-    if (len > 0 && write(2, head, (size_t)len) >= 0) backtrace_symbols_fd(frames, depth, 2);
+    fp_first_depth = backtrace(fp_first_frames, 32);
+    fp_first_at = k;
+    fp_first_size = n;
+    if (fp_trace) {
+      char head[96];
+      int len =
+          snprintf(head, sizeof head, "fault_preload: allocation %ld (%zu bytes) fails:\n", k, n);
+      if (len > 0 && write(2, head, (size_t)len) >= 0)
+        backtrace_symbols_fd(fp_first_frames, fp_first_depth, 2);
+    }
     fp_bypass = 0;
   }
   errno = ENOMEM;
@@ -224,12 +239,29 @@ typedef int (*fp_start_fn)(fp_main_fn, int, char **, void (*)(void), void (*)(vo
                            void *);
 static fp_main_fn fp_real_main;
 
-static void fp_on_crash(int sig) {
+/* The stack, then the faulting instruction's library: code without unwind
+ * information (hand-written assembly) ends the stack before its own frame. */
+static void fp_on_crash(int sig, siginfo_t *si, void *uc_) {
+  (void)si;
   char head[64];
   int len = snprintf(head, sizeof head, "fault_preload: signal %d at:\n", sig);
   void *frames[48];
   int depth = backtrace(frames, 48);
   if (len > 0 && write(2, head, (size_t)len) >= 0) backtrace_symbols_fd(frames, depth, 2);
+#if defined(__x86_64__)
+  const ucontext_t *uc = uc_;
+  Dl_info info;
+  void *pc = (void *)uc->uc_mcontext.gregs[REG_RIP];
+  if (dladdr(pc, &info) && info.dli_fname) {
+    char line[600];
+    int n = snprintf(line, sizeof line, "fault_preload: faulting instruction in %s(+0x%lx)\n",
+                     info.dli_fname, (unsigned long)((char *)pc - (char *)info.dli_fbase));
+    if (n > 0 && write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) {
+    }
+  }
+#else
+  (void)uc_;
+#endif
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -244,8 +276,8 @@ static int fp_main(int argc, char **argv, char **envp) {
     fp_bypass = 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = fp_on_crash;
-    sa.sa_flags = SA_RESETHAND;
+    sa.sa_sigaction = fp_on_crash;
+    sa.sa_flags = SA_RESETHAND | SA_SIGINFO;
     sigaction(SIGSEGV, &sa, NULL);
     sigaction(SIGBUS, &sa, NULL);
     sigaction(SIGABRT, &sa, NULL);
@@ -273,5 +305,12 @@ __attribute__((destructor)) static void fp_write_report(void) {
   int fd = open(fp_report, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return;
   if (len > 0 && write(fd, line, (size_t)len) < 0) len = -1;
+  if (fp_first_depth > 0) {
+    char head[96];
+    len = snprintf(head, sizeof head, "fault_preload: allocation %ld (%zu bytes) fails:\n",
+                   fp_first_at, fp_first_size);
+    if (len > 0 && write(fd, head, (size_t)len) >= 0)
+      backtrace_symbols_fd(fp_first_frames, fp_first_depth, fd);
+  }
   close(fd);
 }
