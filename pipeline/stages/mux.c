@@ -434,7 +434,8 @@ static void start_fed(mux_impl *x, const mux_port *mp) {
   if (a->fc) return;
   for (int k = 0; k < x->n; k++) {
     const pl_mux_stream *v = &x->set->st[k];
-    if (k != mp->k && !x->port[k].eof && v->input != a->input)
+    bool encoded_video = v->type == AVMEDIA_TYPE_VIDEO && !v->copy && !v->fc;
+    if (k != mp->k && encoded_video && !x->port[k].eof && v->input != a->input)
       pl_fed_start(&x->port[k].fed, &mp->fed, mp->k < k);
   }
 }

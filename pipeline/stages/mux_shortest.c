@@ -48,7 +48,9 @@ bool pl_fed_note(pl_fed *f, bool video_encoded, const pl_msg *m, double dts_s) {
 }
 
 void pl_fed_start(pl_fed *v, const pl_fed *ended, bool ended_first) {
-  if (!v->hist || !ended->has_pre_eof || v->keep_to_s >= 0 || v->pending) return;
+  /* v may have no packet here yet (its encoder still fills its lookahead
+   * when the other stream ends): the packets to come decide then. */
+  if (!ended->has_pre_eof || v->keep_to_s >= 0 || v->pending) return;
   v->pending = true;
   v->after_s = ended->pre_eof_dts_s;
   v->after_ge = ended_first;

@@ -45,7 +45,8 @@ void pl_fed_free(pl_fed *f);
 /* Notes a packet queued for the stream (its encoder's tags in m); false when out of memory. */
 bool pl_fed_note(pl_fed *f, bool video_encoded, const pl_msg *m, double dts_s);
 /* Stream a ended first (its last dts before its end: ended->pre_eof_dts_s);
- * v, another input's encoded video, is to keep what ffmpeg's encoder held. */
+ * v, another input's encoded video, is to keep what ffmpeg's encoder held,
+ * whether or not any of its packets has arrived yet. */
 void pl_fed_start(pl_fed *v, const pl_fed *ended, bool ended_first);
 /* -shortest's cut for a packet of v at pts_s (cut_s: the output's end;
  * written: v's packets in the file so far): true to leave it out; *finish
