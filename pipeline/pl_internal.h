@@ -11,18 +11,11 @@
 #include "base/ring.h"
 #include "isopipe/isolate.h"
 #include "isopipe/pipeline.h"
+#include "pipeline/pl_limits.h"
+#include "pipeline/pl_msg.h"
+#include "pipeline/pl_outpath.h"
 #include "profiling/prof.h"
 
-#define PL_TAG_MSG 0x504c4d53u  /* "PLMS": iso_transfer tag of a pl_msg */
-#define PL_MAX_IN 64            /* input streams described to main */
-#define PL_MAX_OUT 16           /* output streams of one pipeline, all files */
-#define PL_MAX_FILES 8          /* output files of one pipeline */
-#define PL_MAX_INPUTS 8         /* input files of one pipeline */
-#define PL_MAX_FAN PL_MAX_FILES /* consumers of one decoder */
-#define PL_FC_MAX 8             /* open inputs, and outputs, of the -filter_complex graph */
-#define PL_MAX_NODES (PL_MAX_INPUTS + PL_MAX_FILES + 3 * PL_MAX_OUT + 1 + PL_FC_MAX)
-_Static_assert(PL_MAX_NODES <= ISO_MAX_STAGES, "progress must hold every stage");
-#define PL_MAX_DLINKS PL_MAX_IN /* links out of the demux */
 #define PL_ERRLEN 512
 /* Workers run below the main isolate (worker_nice, this by default; the
  * CLI uses 0 when its main thread got a realtime policy, which keeps it
@@ -59,132 +52,6 @@ int pl_prio_nice(int worker_nice, pl_prio_kind kind, bool alone);
 bool pl_prio_decide(bool alone, double others_cpus);
 /* Samples /proc every PL_PRIO_PERIOD_NS; true when the level changed. */
 bool pl_prio_sample(pl_prio *s, uint64_t now_ns);
-
-/* Every message between isolates of a pipeline is one pl_msg moved as a
- * TRANSFER: nothing is deep-copied, media or not. */
-typedef enum pl_kind {
-  /* on links (downstream) */
-  PL_M_PARAMS = 1, /* par + tb: first item on links into decoders and the muxer */
-  PL_M_PACKET,     /* pkt in tb; from an encoder also ival, frames, pos_s (PL_PKT_*) */
-  PL_M_FRAME,      /* frame, pts in tb */
-  PL_M_RESTART,    /* into decoders: the input is read again from its start (-stream_loop) */
-  /* stage -> main */
-  PL_M_INFO,    /* demux: streams of the input (info) + its control port */
-  PL_M_READY,   /* a stage: control port (ports[0]) + input link ports */
-  PL_M_LOG,     /* level + text */
-  PL_M_ERROR,   /* text = "stage (file): reason", ival = error code */
-  PL_M_DONE,    /* the stage drained and ended cleanly */
-  PL_M_MUXSTAT, /* mux: ival bytes, frames, pos_s */
-  PL_M_PREVIEW, /* the preview scaler: frame (RGBA, pts in us) or none */
-  /* main -> stage */
-  PL_M_CONNECT, /* ports[i]: downstream link port (demux: per input stream) */
-  PL_M_STOP,    /* graceful: demux stops reading */
-  PL_M_ABORT,   /* stop now, free everything (mux still closes the file) */
-  PL_M_PAUSE,   /* demux: read nothing until RESUME */
-  PL_M_RESUME,
-  /* stage -> itself */
-  PL_M_KICK
-} pl_kind;
-
-/* A PACKET out of an encode stage: ival says whether it came before the
- * stream's end reached the encoder (PL_PKT_FED) or from its flush after;
- * frames counts the frames fed to the encoder when it came out, pos_s is
- * the latest one's time. A packet of no encoder has ival 0. */
-enum { PL_PKT_FED = 1, PL_PKT_AFTER_EOF = 2 };
-
-/* Input streams of every input file are numbered in one sequence (input
- * #0's first, then #1's...): that number is a stream's identity in the
- * graph (pl_out_stream.in_index, pl_dlink.in_index); file and index say
- * where it comes from. */
-typedef struct pl_stream_info {
-  int file;  /* input file */
-  int index; /* stream index within it */
-  enum AVMediaType type;
-  enum AVCodecID codec_id;
-  AVRational tb, fps, sar;
-  AVRational stream_sar; /* the container's aspect, which wins over the codec's */
-  int width, height, sample_rate, channels;
-  int format;        /* the codec's pixel / sample format as probed, -1 unknown */
-  uint64_t ch_mask;  /* the channel layout's mask when native, 0 unknown */
-  int64_t start_pts; /* in tb, AV_NOPTS_VALUE unknown */
-  bool attached_pic;
-  int disposition; /* AV_DISPOSITION_* the output stream starts from */
-  /* the demuxer read packets of it while probing (ffmpeg's choice weighs it) */
-  bool probed_packets;
-  bool has_matrix;
-  int32_t matrix[9]; /* display matrix (rotation) */
-  double ts_scale;   /* -itsscale: what its timestamps are multiplied by; 0 none */
-  bool disabled;     /* its input's -vn/-an/-sn/-dn left it out: never chosen nor mapped */
-} pl_stream_info;
-
-typedef struct pl_input_info {
-  int nstreams;
-  pl_stream_info st[PL_MAX_IN];
-  int best_v, best_a;
-  int ninputs;                  /* input files (1 until main merges several) */
-  int first[PL_MAX_INPUTS + 1]; /* input k's streams: first[k] .. first[k + 1] - 1 */
-  int64_t duration_us;          /* AV_NOPTS_VALUE unknown */
-  int64_t start_us;             /* absolute instant mapped to output 0 */
-  int64_t fmt_start_us;         /* the container's own start time (-start_at_zero's), 0 none */
-  int64_t sseof_ss_us;          /* the -ss an -sseof became (its read starts there); -1 none */
-  char format[64];
-} pl_input_info;
-
-/* What a demux learns at CONNECT (the graph is built after it opened its
- * input): the links out of its input, in the order of the message's ports. */
-typedef struct pl_demux_link {
-  int stream;                          /* the input's own stream index */
-  bool copy;                           /* as pl_dlink */
-  int64_t start_us, end_us, out_ss_us; /* as pl_dlink */
-  bool copyinkf, end_own;              /* as pl_dlink */
-  char to[ISO_STAGE_NAME_MAX];         /* the consumer's name */
-} pl_demux_link;
-
-typedef struct pl_demux_plan {
-  /* A cluster task's video segment (pl_seg_task_seek_us): the read starts
-   * at the keyframe at or before this instant of the timeline; -1 none. */
-  int64_t seek_us;
-  int n;
-  pl_demux_link l[]; /* n */
-} pl_demux_plan;
-
-typedef struct pl_msg {
-  pl_kind kind;
-  int stage; /* sender's node id */
-  int index; /* stream / port index the message is about */
-  AVPacket *pkt;
-  AVFrame *frame;
-  AVCodecParameters *par;
-  AVRational tb;
-  pl_stamp stamp;
-  AVRational rate; /* FRAME out of the filter_complex stage: its output's frame rate */
-  int level;
-  int averr; /* ERROR: FFmpeg's AVERROR behind it, 0 none */
-  int cat;   /* ERROR: an iso_error_category the stage knows, 0 = classify */
-  int64_t ival;
-  int64_t frames;
-  double pos_s;
-  char *text;
-  iso_sendport **ports; /* READY, INFO, CONNECT only (pl_msg_new_ports) */
-  int nports;
-  pl_input_info *info;
-  struct pl_meta *meta; /* INFO: the input's metadata */
-  pl_demux_plan *plan;  /* CONNECT to demux: its links */
-} pl_msg;
-
-pl_msg *pl_msg_new(pl_kind kind);
-/* A message that carries up to n send ports (READY, INFO, CONNECT): media
- * messages, by far the most, stay small. */
-pl_msg *pl_msg_new_ports(pl_kind kind, int n);
-/* Payload bytes of a packet or frame (0 for control messages). */
-uint64_t pl_msg_bytes(const pl_msg *m);
-void pl_msg_free(pl_msg *m);
-/* Wraps m as a TRANSFER value (consumes m). */
-iso_value *pl_msg_value(pl_msg *m);
-/* Takes the pl_msg out of a value (which is freed); NULL if it is not one. */
-pl_msg *pl_msg_take(iso_value *v);
-/* Sends m to sp by moving it; m is consumed whatever happens. */
-int pl_msg_send(iso_sendport *sp, pl_msg *m);
 
 /* ---- the stop word ------------------------------------------------------ */
 
@@ -457,6 +324,9 @@ int pl_job_prepare(pl_job *j, char *err, size_t errlen);
  * files[0] is the job that receives the graph (and the first output's
  * options); files[1..] hold the options of further outputs. */
 int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t errlen);
+/* The streams output file `file` (options fj) gets, added to g's output
+ * streams (pl_pick.c): its -map, else ffmpeg's choice by its format. */
+int pl_pick_streams(pl_job *g, const pl_job *fj, int file, char *err, size_t n);
 /* Each output's -ss/-t window, and their union for the input: after
  * pl_job_prepare of every output, before the demux spawns. */
 void pl_job_windows(pl_job *const *files, int nfiles);
@@ -507,9 +377,6 @@ void pl_inputs_merge(pl_input_info *out, pl_input_info *const *in, int n);
 void pl_inputs_disable(pl_input_info *m, const pl_job *j);
 /* -map_metadata N / -map_chapters N of output job j name an input that exists. */
 int pl_inputs_check_meta(const pl_job *j, int ninputs, char *err, size_t n);
-/* A copy of m for one more consumer: frames and packets by reference
- * (av_frame_ref / av_packet_ref: the data is shared, never copied). */
-pl_msg *pl_msg_ref(const pl_msg *m);
 /* Pass-through options for a media type ('v', 'a') or the muxer ('f'). */
 AVDictionary *pl_job_opts_for(const pl_job *j, char which);
 /* Resampler options are kept among the pass-through ones under this prefix. */
@@ -581,44 +448,6 @@ pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut);
 int pl_trim_frame(pl_trim *w, AVFrame *fr, AVRational frame_tb);
 /* The window's start in frame_tb (audio: in samples, as pl_trim_frame). */
 int64_t pl_trim_start_in(const pl_trim *w, const AVFrame *fr, AVRational frame_tb);
-
-/* ---- the output-path policy (pl_outpath.c) -------------------------------- */
-
-/* Protocols an output may use unless output_protocol_whitelist says more. */
-#define PL_OUTPUT_PROTOCOLS "file,pipe"
-enum { PL_PATH_OK = 0, PL_PATH_FAIL = 1, PL_PATH_REFUSED = 2 };
-typedef struct pl_outpath_ctx {
-  const char *input;         /* never written, however named (NULL: none) */
-  const char *whitelist;     /* protocols allowed (NULL: PL_OUTPUT_PROTOCOLS) */
-  int overwrite;             /* 0: an existing regular file is refused */
-  const char *const *others; /* names already written in this run */
-  int nothers;
-} pl_outpath_ctx;
-/* Checks a name isopipe is about to write ("what" names it in err: "output",
- * "--stats"...): every local file it opens, through file:, tee:, md5:,
- * crypto:, links and symlinks, is neither the input nor another name of the
- * run, nor an existing file without overwrite; every protocol is
- * whitelisted. PL_PATH_OK, PL_PATH_FAIL (exists, directory) or
- * PL_PATH_REFUSED (a usage error), with err filled. */
-int pl_outpath_check(const char *what, const char *url, const pl_outpath_ctx *c, char *err,
-                     size_t errlen);
-
-/* The further files a muxer opens (segments, playlists, numbered images,
- * tee slaves) under the same policy: never an input, never an existing file
- * without overwrite, but those the muxer itself created (it rewrites its
- * playlists). The strings c points to must outlive it. pl_pieces_check is a
- * cx_mux_open_check. */
-typedef struct pl_pieces_cfg {
-  const char *output;
-  const char *inputs[PL_MAX_INPUTS]; /* NULL: no file (the caller's callbacks) */
-  int ninputs;
-  const char *protocols; /* NULL: PL_OUTPUT_PROTOCOLS */
-  int overwrite;
-} pl_pieces_cfg;
-typedef struct pl_pieces pl_pieces;
-pl_pieces *pl_pieces_new(const pl_pieces_cfg *c);
-int pl_pieces_check(void *ud, const char *url, char *err, size_t errlen);
-void pl_pieces_free(pl_pieces **ps);
 
 /* ---- logs ------------------------------------------------------------------ */
 

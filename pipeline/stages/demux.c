@@ -10,6 +10,7 @@
 #include "pipeline/pl_stage.h"
 #include "pipeline/pl_tsfix.h"
 #include "pipeline/stages/demux_copy.h"
+#include "pipeline/stages/demux_info.h"
 #include "pipeline/stages/demux_loop.h"
 
 /* One link out of the demux (pl_dlink): a stream to one consumer. */
@@ -431,99 +432,6 @@ static bool stage_blocked(const pl_stage *st) {
 
 static const pl_stage_ops demux_ops = {on_ctl, on_kick, destroy, stage_blocked};
 
-static void describe(demux_impl *x, pl_input_info *info) {
-  AVFormatContext *fmt = cx_demux_ctx(x->d);
-  memset(info, 0, sizeof *info);
-  info->nstreams = (int)(fmt->nb_streams < PL_MAX_IN ? fmt->nb_streams : PL_MAX_IN);
-  info->best_v = cx_demux_best_stream(x->d, AVMEDIA_TYPE_VIDEO);
-  info->best_a = cx_demux_best_stream(x->d, AVMEDIA_TYPE_AUDIO);
-  if (info->best_v >= PL_MAX_IN) info->best_v = -1;
-  if (info->best_a >= PL_MAX_IN) info->best_a = -1;
-  info->duration_us = cx_demux_duration_us(x->d);
-  info->start_us = cx_demux_start_us(x->d);
-  info->fmt_start_us = fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
-  int64_t eof = cx_demux_eof_us(x->d);
-  info->sseof_ss_us = eof >= 0 ? eof : -1;
-  if (eof == CX_EOF_UNKNOWN)
-    pl_stage_log(x->st, AV_LOG_WARNING,
-                 "cannot use -sseof: the input's duration is not known; it is read from its "
-                 "start, as ffmpeg does");
-  else if (eof == CX_EOF_BEFORE)
-    pl_stage_log(x->st, AV_LOG_WARNING,
-                 "-sseof %.3f seeks to before the input's start; ignored, as ffmpeg does",
-                 x->set->sseof_us / 1e6);
-  /* -itsscale stretches the input: its length is the longest stream's. */
-  double most = 0;
-  for (int i = 0; i < info->nstreams; i++)
-    if (x->scale[i] > most) most = x->scale[i];
-  if (most > 0 && most != 1.0 && info->duration_us != AV_NOPTS_VALUE)
-    info->duration_us = dcopy_scaled(info->duration_us, most);
-  /* -stream_loop: read that many times; endless has no length. */
-  if (x->set->loop && info->duration_us != AV_NOPTS_VALUE)
-    info->duration_us = x->set->loop < 0 || info->duration_us > INT64_MAX / (x->set->loop + 1)
-                            ? AV_NOPTS_VALUE
-                            : info->duration_us * (x->set->loop + 1);
-  /* A further input's length on the output's clock: read from its -ss for
-   * its -t, shifted by its -itsoffset (progress takes the longest). */
-  const pl_demux_set *in = x->set;
-  if (in->input > 0 && info->duration_us != AV_NOPTS_VALUE) {
-    int64_t d = info->duration_us - (in->ss_us > 0 ? in->ss_us : eof > 0 ? eof : 0);
-    if (in->t_us >= 0 && in->t_us < d) d = in->t_us;
-    info->duration_us = (d > 0 ? d : 0) + in->offset_us;
-  }
-  snprintf(info->format, sizeof info->format, "%s", fmt->iformat->name);
-  for (int i = 0; i < info->nstreams; i++) {
-    AVStream *s = fmt->streams[i];
-    pl_stream_info *si = &info->st[i];
-    si->file = x->set->input;
-    si->index = i;
-    si->type = s->codecpar->codec_type;
-    si->codec_id = s->codecpar->codec_id;
-    si->tb = s->time_base;
-    si->fps = av_guess_frame_rate(fmt, s, NULL);
-    if (in->rate.num > 0 && si->type == AVMEDIA_TYPE_VIDEO) si->fps = in->rate;
-    si->sar = s->codecpar->sample_aspect_ratio;
-    si->stream_sar = s->sample_aspect_ratio;
-    si->width = s->codecpar->width;
-    si->height = s->codecpar->height;
-    si->sample_rate = s->codecpar->sample_rate;
-    si->channels = s->codecpar->ch_layout.nb_channels;
-    si->format = s->codecpar->format;
-    si->ch_mask =
-        s->codecpar->ch_layout.order == AV_CHANNEL_ORDER_NATIVE ? s->codecpar->ch_layout.u.mask : 0;
-    si->start_pts = s->start_time;
-    si->ts_scale = x->scale[i];
-    si->attached_pic = (s->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
-    si->disposition = s->disposition;
-    si->probed_packets = (s->event_flags & AVSTREAM_EVENT_FLAG_NEW_PACKETS) != 0;
-    size_t size = 0;
-    const uint8_t *dm = av_stream_get_side_data(s, AV_PKT_DATA_DISPLAYMATRIX, &size);
-    if (dm && size >= sizeof si->matrix) {
-      memcpy(si->matrix, dm, sizeof si->matrix);
-      si->has_matrix = true;
-    }
-  }
-}
-
-/* Each stream's -itsscale: the last one whose specifier matches it, as
- * ffmpeg's per-stream options; 1 when none does. */
-static int resolve_scales(demux_impl *x, char *err, size_t n) {
-  AVFormatContext *fmt = cx_demux_ctx(x->d);
-  for (int i = 0; i < x->n; i++) {
-    x->scale[i] = 1.0;
-    for (int k = 0; k < x->set->nscale; k++) {
-      const pl_ts_scale *sc = &x->set->scale[k];
-      int r = avformat_match_stream_specifier(fmt, fmt->streams[i], sc->spec);
-      if (r < 0) {
-        snprintf(err, n, "option -itsscale:%s: invalid stream specifier '%s'", sc->spec, sc->spec);
-        return r;
-      }
-      if (r > 0) x->scale[i] = sc->scale;
-    }
-  }
-  return 0;
-}
-
 /* cx errors start with the url; the stage's error line names the file already. */
 static const char *strip_url(const char *err, const char *url) {
   size_t n = strlen(url);
@@ -598,7 +506,7 @@ void pl_demux_entry(iso_value *msg) {
   }
   x->n = (int)cx_demux_ctx(x->d)->nb_streams;
   if (x->n > PL_MAX_IN) x->n = PL_MAX_IN;
-  if (resolve_scales(x, err, sizeof err) < 0) {
+  if (pl_demux_scales(x->d, x->set, x->n, x->scale, err, sizeof err) < 0) {
     pl_stage_fail(st, ISO_EINVAL, "%s", err);
     pl_stage_leave(st, false);
     return;
@@ -612,7 +520,7 @@ void pl_demux_entry(iso_value *msg) {
     pl_stage_leave(st, false);
     return;
   }
-  describe(x, m->info);
+  pl_demux_describe(st, x->d, x->set, x->scale, m->info);
   m->stage = st->cfg.self;
   m->ports[0] = iso_sendport_ref(st->ctl_sp);
   m->nports = 1;

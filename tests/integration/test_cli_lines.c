@@ -1,6 +1,5 @@
 /* Real ffmpeg command lines from other programs, run with isopipe and (when installed) ffmpeg, and
  * compared: streams, sizes, durations, frame counts, metadata. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,10 +9,9 @@
 
 #include <cmocka.h>
 #include <libavformat/avformat.h>
-#include <libavutil/avstring.h>
-#include <libavutil/display.h>
 
 #include "cli_harness.h"
+#include "cli_lines_result.h"
 #include "media_gen.h"
 #include "test_media.h"
 #include "test_need.h"
@@ -314,168 +312,6 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
   return n;
 }
 
-/* The first output file: OUT itself, or the first of an image pattern; the
- * number of files written in *count. */
-static const char *first_output(const char *out, char *buf, size_t len, int *count) {
-  *count = 0;
-  if (!strchr(out, '%')) {
-    *count = tm_file_exists(out);
-    return out;
-  }
-  char dir[700];
-  snprintf(dir, sizeof dir, "%s", out);
-  char *slash = strrchr(dir, '/');
-  *slash = 0;
-  const char *base = slash + 1;
-  size_t plen = strcspn(base, "%");
-  DIR *d = opendir(dir);
-  if (!d) return NULL;
-  buf[0] = 0;
-  struct dirent *e;
-  while ((e = readdir(d)))
-    if (!strncmp(e->d_name, base, plen) && strcmp(e->d_name, base)) {
-      (*count)++;
-      char cand[1200];
-      snprintf(cand, sizeof cand, "%s/%s", dir, e->d_name);
-      if (!buf[0] || strcmp(cand, buf) < 0) snprintf(buf, len, "%s", cand);
-    }
-  closedir(d);
-  return buf[0] ? buf : NULL;
-}
-
-/* Global, per-stream (by index) and chapter metadata as sorted text lines,
- * without the duration tags muxers write from the length. */
-static void meta_text(const char *path, char *out, size_t len) {
-  out[0] = 0;
-  AVFormatContext *ic = NULL;
-  if (avformat_open_input(&ic, path, NULL, NULL) < 0) return;
-  size_t n = 0;
-  const AVDictionaryEntry *e = NULL;
-  for (int s = -1; s < (int)ic->nb_streams; s++) {
-    const AVDictionary *m = s < 0 ? ic->metadata : ic->streams[s]->metadata;
-    while ((e = av_dict_get(m, "", e, AV_DICT_IGNORE_SUFFIX)))
-      if (av_strcasecmp(e->key, "duration") && n < len)
-        n += (size_t)snprintf(out + n, len - n, "%d:%s=%s\n", s, e->key, e->value);
-    /* A display rotation, as a player turns the picture. */
-    const int32_t *dm = s < 0 ? NULL
-                              : (const int32_t *)av_stream_get_side_data(
-                                    ic->streams[s], AV_PKT_DATA_DISPLAYMATRIX, NULL);
-    double r = dm ? av_display_rotation_get(dm) : 0;
-    if (dm && r == r && r != 0 && n < len)
-      n += (size_t)snprintf(out + n, len - n, "%d:(rotation)=%.0f\n", s, r);
-    /* The field order the container states (Matroska's, a MOV's 'fiel'). */
-    if (s >= 0 && ic->streams[s]->codecpar->field_order != AV_FIELD_UNKNOWN && n < len)
-      n += (size_t)snprintf(out + n, len - n, "%d:(field order)=%d\n", s,
-                            (int)ic->streams[s]->codecpar->field_order);
-  }
-  for (unsigned c = 0; c < ic->nb_chapters && n < len; c++)
-    n += (size_t)snprintf(out + n, len - n, "chapter %u\n", c);
-  avformat_close_input(&ic);
-}
-
-/* path's directory joined with name (or name, when it is absolute). */
-static void beside(const char *path, const char *name, char *out, size_t n) {
-  const char *slash = strrchr(path, '/');
-  if (name[0] == '/' || !slash)
-    snprintf(out, n, "%s", name);
-  else
-    snprintf(out, n, "%.*s/%s", (int)(slash - path), path, name);
-}
-
-/* An HLS playlist's segment count and its first segment's path (a live one,
- * without an end tag, would have the demuxer wait for more). fMP4 segments
- * read only after their init section: the two are joined into a file of
- * their own. */
-static int m3u8_first(const char *path, char *seg, size_t n) {
-  FILE *f = fopen(path, "r");
-  if (!f) return -1;
-  char line[1024], init[1200] = "";
-  int count = 0;
-  seg[0] = 0;
-  while (fgets(line, sizeof line, f)) {
-    line[strcspn(line, "\r\n")] = 0;
-    if (!strncmp(line, "#EXTINF", 7)) count++;
-    const char *uri = strstr(line, "#EXT-X-MAP:URI=\"");
-    if (uri && !init[0]) {
-      uri += 16;
-      char name[1024];
-      snprintf(name, sizeof name, "%.*s", (int)strcspn(uri, "\""), uri);
-      beside(path, name, init, sizeof init);
-    }
-    if (line[0] && line[0] != '#' && !seg[0]) beside(path, line, seg, n);
-  }
-  fclose(f);
-  if (init[0] && seg[0] && strcmp(init, seg)) {
-    char joined[1200];
-    snprintf(joined, sizeof joined, "%.1180s.first.mp4", path);
-    FILE *o = fopen(joined, "wb");
-    const char *parts[2] = {init, seg};
-    for (int i = 0; i < 2 && o; i++) {
-      FILE *in = fopen(parts[i], "rb");
-      char b[65536];
-      size_t r;
-      while (in && (r = fread(b, 1, sizeof b, in)) > 0)
-        fwrite(b, 1, r, o);
-      if (in) fclose(in);
-    }
-    if (o) fclose(o);
-    snprintf(seg, n, "%s", joined);
-  }
-  return count;
-}
-
-/* Same streams, sizes within a quarter (and 4 KiB), durations within 0.1 s
- * (or 5 %), frame counts within 1, the same metadata. */
-static bool same_result(const char *a, int na, const char *b, int nb, char *why, size_t wn) {
-  if (na != nb) return snprintf(why, wn, "%d files, ffmpeg %d", na, nb), false;
-  size_t la = strlen(a);
-  if (la > 5 && !strcmp(a + la - 5, ".m3u8")) {
-    char sa[1200], sb[1200];
-    int ca = m3u8_first(a, sa, sizeof sa), cb = m3u8_first(b, sb, sizeof sb);
-    if (ca != cb || ca < 1)
-      return snprintf(why, wn, "%d segments in the playlist, ffmpeg %d", ca, cb), false;
-    return same_result(sa, 1, sb, 1, why, wn);
-  }
-  tm_probe pa, pb;
-  int ra = tm_probe_file(a, true, &pa), rb = tm_probe_file(b, true, &pb);
-  if (ra < 0 && rb < 0) /* raw outputs (-f rawvideo): the bytes must be as many */
-    return tm_file_size(a) == tm_file_size(b) && tm_file_size(a) > 0
-               ? true
-               : (snprintf(why, wn, "raw output: %lld bytes, ffmpeg %lld",
-                           (long long)tm_file_size(a), (long long)tm_file_size(b)),
-                  false);
-  if (ra < 0 || rb < 0) return snprintf(why, wn, "cannot read the outputs"), false;
-  if (pa.nb_streams != pb.nb_streams)
-    return snprintf(why, wn, "%d streams, ffmpeg %d", pa.nb_streams, pb.nb_streams), false;
-  for (int i = 0; i < pa.nb_streams; i++) {
-    const tm_stream *x = &pa.st[i], *y = &pb.st[i];
-    if (x->type != y->type || strcmp(x->codec, y->codec))
-      return snprintf(why, wn, "stream %d is %s, ffmpeg %s", i, x->codec, y->codec), false;
-    if (x->width != y->width || x->height != y->height || x->sample_rate != y->sample_rate ||
-        x->channels != y->channels)
-      return snprintf(why, wn, "stream %d: %dx%d %d Hz %d ch, ffmpeg %dx%d %d Hz %d ch", i,
-                      x->width, x->height, x->sample_rate, x->channels, y->width, y->height,
-                      y->sample_rate, y->channels),
-             false;
-    if (x->type == AVMEDIA_TYPE_VIDEO && llabs(x->frames - y->frames) > 1)
-      return snprintf(why, wn, "stream %d: %lld frames, ffmpeg %lld", i, (long long)x->frames,
-                      (long long)y->frames),
-             false;
-  }
-  double dt = fabs(pa.duration - pb.duration);
-  if (dt > 0.1 && dt > 0.05 * pb.duration)
-    return snprintf(why, wn, "duration %.3f s, ffmpeg %.3f s", pa.duration, pb.duration), false;
-  int64_t ds = llabs(pa.size - pb.size);
-  if (ds > 4096 && ds * 4 > pb.size)
-    return snprintf(why, wn, "%lld bytes, ffmpeg %lld", (long long)pa.size, (long long)pb.size),
-           false;
-  char ma[4096], mb[4096];
-  meta_text(a, ma, sizeof ma);
-  meta_text(b, mb, sizeof mb);
-  if (strcmp(ma, mb)) return snprintf(why, wn, "metadata:\n%s-- ffmpeg:\n%s", ma, mb), false;
-  return true;
-}
-
 /* ffmpeg writing into a pipe (as the programs read it), its bytes saved to
  * path: a muxer writes to a pipe what it can without seeking back. */
 static int ffmpeg_piped(const char *const *args, const char *path) {
@@ -506,7 +342,7 @@ static bool ffmpeg_writes(const char *const *fargv, bool piped, const char *fout
   int frc = piped ? ffmpeg_piped(fargv, fout) : tm_run_ffmpeg(fargv);
   char ff[1200];
   int nf = 0;
-  const char *fa = first_output(fout, ff, sizeof ff, &nf);
+  const char *fa = cl_first_output(fout, ff, sizeof ff, &nf);
   return frc == 0 && fa && tm_file_size(fa) > 0;
 }
 
@@ -551,14 +387,14 @@ static void run_table(const cmd_line *tab, int n, const char *tag, const char *w
     }
     int ni = 0, nf = 0;
     char fi[1200], ff[1200];
-    const char *ia = rc == 0 ? first_output(iout, fi, sizeof fi, &ni) : NULL;
+    const char *ia = rc == 0 ? cl_first_output(iout, fi, sizeof fi, &ni) : NULL;
     if (rc == 0 && have_ffmpeg) {
       int frc = piped ? ffmpeg_piped(fargv, fout) : tm_run_ffmpeg(fargv);
-      const char *fa = first_output(fout, ff, sizeof ff, &nf);
+      const char *fa = cl_first_output(fout, ff, sizeof ff, &nf);
       if (frc != 0 || !fa)
         snprintf(why, sizeof why, "ffmpeg failed (%d) where isopipe did not", frc);
       else
-        ok = ia && same_result(ia, ni, fa, nf, why, sizeof why);
+        ok = ia && cl_same_result(ia, ni, fa, nf, why, sizeof why);
     } else if (rc == 0) {
       tm_probe pr;
       ok = ia && tm_probe_file(ia, true, &pr) == 0 && pr.nb_streams > 0 && !pr.decode_errors;

@@ -14,50 +14,10 @@
 
 #include "isopipe/common.h"
 #include "pipeline/pl_units.h"
+#include "tools/isopipe/cli_keys.h"
 #include "tools/isopipe/cli_optdefs.h"
+#include "tools/isopipe/cli_opts.h"
 #include "tools/isopipe/cli_units.h"
-
-static char *xstrdup(const char *s) {
-  char *d = strdup(s);
-  if (!d) {
-    fputs("isopipe: out of memory\n", stderr);
-    exit(1);
-  }
-  return d;
-}
-
-static void set_str(char **slot, const char *v) {
-  free(*slot);
-  *slot = xstrdup(v);
-}
-
-static void add_kv(cli_opts *o, const char *opt, const char *key, const char *value) {
-  if (o->nkv == o->kv_cap) {
-    size_t cap = o->kv_cap ? o->kv_cap * 2 : 16;
-    cli_kv *kv = realloc(o->kv, cap * sizeof *kv);
-    if (!kv) {
-      fputs("isopipe: out of memory\n", stderr);
-      exit(1);
-    }
-    o->kv = kv;
-    o->kv_cap = cap;
-  }
-  cli_kv *e = &o->kv[o->nkv++];
-  e->key = xstrdup(key);
-  e->value = xstrdup(value);
-  e->opt = xstrdup(opt);
-  e->before_input = o->input == NULL;
-  e->input = 0;
-  e->avoption = 0;
-}
-
-static void opts_init(cli_opts *o) {
-  memset(o, 0, sizeof *o);
-  o->stats_period = 1.0;
-  o->loglevel = 32;
-  o->stats = -1;
-  o->seg_task = -1;
-}
 
 /* Before -i, -c names the input's decoder (-c:v libdav1d), as in ffmpeg:
  * kv becomes the input's "dec[:TYPE]". */
@@ -65,14 +25,14 @@ static bool input_codec(cli_kv *kv) {
   /* -bitexact before -i is its decoders' flag, as ffmpeg sets it. */
   if (!strcmp(kv->key, "bitexact")) {
     bool on = strcmp(kv->value, "0") != 0;
-    set_str(&kv->key, "in:flags");
-    set_str(&kv->value, on ? "+bitexact" : "-bitexact");
+    cli_set_str(&kv->key, "in:flags");
+    cli_set_str(&kv->value, on ? "+bitexact" : "-bitexact");
     return true;
   }
   if (strcmp(kv->key, "c") && strncmp(kv->key, "c:", 2) && strncmp(kv->key, "c@", 2)) return false;
   char key[64];
   snprintf(key, sizeof key, "in:dec%.*s", (int)strcspn(kv->key + 1, "@"), kv->key + 1);
-  set_str(&kv->key, key);
+  cli_set_str(&kv->key, key);
   return true;
 }
 
@@ -109,8 +69,8 @@ static void input_format_opts(cli_opts *o, size_t from) {
       snprintf(value, sizeof value, "%sC", kv->value);
     }
     if (key[0]) {
-      set_str(&kv->key, key);
-      set_str(&kv->value, value);
+      cli_set_str(&kv->key, key);
+      cli_set_str(&kv->value, value);
     }
   }
 }
@@ -122,29 +82,26 @@ static int add_input(cli_opts *o, const char *path, char *err, size_t en) {
   if (o->ninputs >= CLI_MAX_INPUTS)
     return cli_fail(err, en, "too many inputs (at most %d)", CLI_MAX_INPUTS);
   int k = o->ninputs++;
-  set_str(&o->more_in[k], path);
+  cli_set_str(&o->more_in[k], path);
   input_format_opts(o, o->in_group);
   for (size_t i = o->in_group; i < o->nkv; i++) {
     cli_kv *kv = &o->kv[i];
     if (!strcmp(kv->key, CLI_OUTPUT_KEY)) continue;
     kv->input = k;
     if (!strcmp(kv->key, "f")) {
-      set_str(&kv->key, "input_format");
+      cli_set_str(&kv->key, "input_format");
     } else if (input_codec(kv)) {
     } else if (kv->avoption && strncmp(kv->key, "in:", 3)) {
       char key[200];
       snprintf(key, sizeof key, "in:%s", kv->key);
       char *colon = strchr(key + 3, ':');
       if (colon) *colon = 0;
-      set_str(&kv->key, key);
+      cli_set_str(&kv->key, key);
     }
   }
   o->in_group = o->nkv;
   return 0;
 }
-
-static int add_avoption(cli_opts *o, const char *opt, const char *base, const char *spec,
-                        const char *v, char *err, size_t en);
 
 static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, const char *v, int neg,
                           char *err, size_t en) {
@@ -156,7 +113,7 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
     input_format_opts(o, o->in_group);
     for (size_t i = o->in_group; i < o->nkv; i++)
       input_codec(&o->kv[i]);
-    set_str(&o->input, v);
+    cli_set_str(&o->input, v);
     o->ninputs = 1;
     o->in_group = o->nkv;
   } else if (strcmp(n, "y") == 0) {
@@ -165,10 +122,10 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
     o->overwrite = 0;
   } else if (strcmp(n, "f") == 0) {
     /* Before -i it names the input's format, after it the output's. */
-    add_kv(o, opt, o->input ? "f" : "input_format", v);
+    cli_add_kv(o, opt, o->input ? "f" : "input_format", v);
   } else if (strcmp(n, "progress") == 0) {
     if (!*v) return cli_fail(err, en, "empty value for -progress");
-    set_str(&o->progress_url, v);
+    cli_set_str(&o->progress_url, v);
   } else if (strcmp(n, "stats_period") == 0) {
     double t;
     if (pl_units_time(v, &t, &why) < 0)
@@ -198,48 +155,48 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
   } else if (strcmp(n, "h") == 0 || strcmp(n, "help") == 0 || strcmp(n, "-help") == 0 ||
              strcmp(n, "?") == 0) {
     o->action = CLI_HELP;
-    if (*v) set_str(&o->topic, v);
+    if (*v) cli_set_str(&o->topic, v);
   } else if (strcmp(n, "version") == 0 || strcmp(n, "-version") == 0) {
     if (o->action != CLI_HELP) o->action = CLI_VERSION;
   } else if (strcmp(n, "apad") == 0) {
-    add_kv(o, opt, "apad", v); /* empty: apad's defaults */
+    cli_add_kv(o, opt, "apad", v); /* empty: apad's defaults */
   } else if (strcmp(n, "map_channel") == 0) {
-    add_kv(o, opt, "map_channel", v);
+    cli_add_kv(o, opt, "map_channel", v);
   } else if (strcmp(n, "timecode") == 0) {
     /* As ffmpeg: the file's "timecode" tag (from which the MOV/MP4 muxers
      * write a tmcd track) and MPEG-2's GOP timecode. */
     char kv[200];
     if (!*v) return cli_fail(err, en, "empty timecode for %s (use hh:mm:ss:ff)", opt);
     snprintf(kv, sizeof kv, "timecode=%s", v);
-    add_kv(o, opt, "metadata", kv);
-    return add_avoption(o, opt, "gop_timecode", "v", v, err, en);
+    cli_add_kv(o, opt, "metadata", kv);
+    return cli_add_avoption(o, opt, "gop_timecode", "v", v, err, en);
   } else if (cli_list_known(n)) {
     /* The first of ffmpeg's exit options on the line wins, as in ffmpeg. */
     if (o->action == CLI_RUN) {
       o->action = CLI_LIST;
-      set_str(&o->topic, n);
+      cli_set_str(&o->topic, n);
     }
   } else if (strcmp(n, "-inline") == 0) {
     o->inline_mode = 1;
   } else if (strcmp(n, "-stats") == 0) {
     if (!*v) return cli_fail(err, en, "empty file name for --stats");
-    set_str(&o->stats_path, v);
+    cli_set_str(&o->stats_path, v);
   } else if (strcmp(n, "-cluster") == 0) {
     if (strcmp(v, "slurm"))
       return cli_fail(err, en, "invalid value '%s' for --cluster: only slurm is supported", v);
-    set_str(&o->cluster, v);
+    cli_set_str(&o->cluster, v);
   } else if (strcmp(n, "-partition") == 0) {
     if (!*v) return cli_fail(err, en, "empty partition name for --partition");
-    set_str(&o->partition, v);
+    cli_set_str(&o->partition, v);
   } else if (strcmp(n, "-cluster-dir") == 0) {
     if (!*v) return cli_fail(err, en, "empty directory name for --cluster-dir");
-    set_str(&o->cluster_dir, v);
+    cli_set_str(&o->cluster_dir, v);
   } else if (strcmp(n, "-batch") == 0) {
     if (!*v) return cli_fail(err, en, "empty file name for --batch");
-    set_str(&o->batch, v);
+    cli_set_str(&o->batch, v);
   } else if (strcmp(n, "-trace") == 0) {
     if (!*v) return cli_fail(err, en, "empty file name for --trace");
-    set_str(&o->trace_path, v);
+    cli_set_str(&o->trace_path, v);
   } else if (strcmp(n, "-profile") == 0) {
     o->profile = 1;
   }
@@ -254,11 +211,11 @@ static int add_output(cli_opts *o, const char *path, size_t *group, int *nout, c
                       size_t en) {
   if (!*path) return cli_fail(err, en, "empty output file name");
   if (!o->output) {
-    set_str(&o->output, path);
+    cli_set_str(&o->output, path);
   } else {
     if (*nout >= CLI_MAX_OUTPUTS)
       return cli_fail(err, en, "too many outputs (at most %d)", CLI_MAX_OUTPUTS);
-    add_kv(o, path, CLI_OUTPUT_KEY, path);
+    cli_add_kv(o, path, CLI_OUTPUT_KEY, path);
     cli_kv marker = o->kv[o->nkv - 1];
     memmove(&o->kv[*group + 1], &o->kv[*group], (o->nkv - 1 - *group) * sizeof o->kv[0]);
     o->kv[*group] = marker;
@@ -266,145 +223,6 @@ static int add_output(cli_opts *o, const char *path, size_t *group, int *nout, c
   (*nout)++;
   *group = o->nkv;
   o->in_group = o->nkv;
-  return 0;
-}
-
-/* What a stream specifier becomes for a table option: the pipeline key in
- * key (empty: ignore the option, *why says why), or -1 with err set. */
-static int spec_key(const cli_optdef *d, const char *opt, const char *spec, char *key, size_t kn,
-                    const char **ignored, char *err, size_t en) {
-  static const char *const typed[] = {"b", "q", "tag", "bsf", "disposition", "frames", "filter"};
-  static const char *const video[] = {
-      "s",      "r",        "aspect",           "pix_fmt", "g",          "crf",
-      "preset", "fps_mode", "force_key_frames", "pass",    "passlogfile"};
-  static const char *const audio[] = {"ar", "ac", "sample_fmt", "channel_layout"};
-  char type, why[160];
-  int index;
-  *ignored = NULL;
-  if (!strcmp(d->key, "metadata") || !strcmp(d->key, "map_metadata")) {
-    /* A metadata specifier, not a stream one: g, s:SPEC, c:N, p:N (the
-     * pipeline checks it). */
-    snprintf(key, kn, "%s%s%s", d->key, spec ? ":" : "", spec ? spec : "");
-    return 0;
-  }
-  /* The input's streams, matched by libavformat once it is open: every
-   * specifier ffmpeg takes. */
-  if (!strcmp(d->key, "itsscale")) {
-    snprintf(key, kn, "itsscale%s%s", spec ? ":" : "", spec ? spec : "");
-    return 0;
-  }
-  if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
-    return cli_fail(err, en, "option '%s': %s", opt, why);
-  if (type == 's' && index >= 0 &&
-      (!strcmp(d->key, "tag") || !strcmp(d->key, "bsf") || !strcmp(d->key, "disposition"))) {
-    snprintf(key, kn, "%s@s:%d", d->key, index);
-    return 0;
-  }
-  if (type == 's' || type == 'd' || type == 't') {
-    *ignored = "isopipe writes no subtitle, data or attachment streams";
-    key[0] = 0;
-    return 0;
-  }
-  for (size_t i = 0; i < sizeof video / sizeof video[0]; i++)
-    if (!strcmp(d->key, video[i]) && type == 'a') {
-      *ignored = "a video option given for audio streams";
-      key[0] = 0;
-      return 0;
-    }
-  for (size_t i = 0; i < sizeof audio / sizeof audio[0]; i++)
-    if (!strcmp(d->key, audio[i]) && type == 'v') {
-      *ignored = "an audio option given for video streams";
-      key[0] = 0;
-      return 0;
-    }
-  int needs_type = 0;
-  for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++)
-    if (!strcmp(d->key, typed[i])) needs_type = 1;
-  if (!strcmp(d->key, "filter")) {
-    if (type != 'v' && type != 'a')
-      return cli_fail(err, en, "option '%s': give -filter:v or -filter:a", opt);
-    snprintf(key, kn, "%s", type == 'v' ? "vf" : "af");
-  } else if (needs_type && !type && index < 0 && !strcmp(d->key, "q") &&
-             !strcmp(opt + (opt[0] == '-'), "q")) {
-    /* ffmpeg's -q without a type sets every stream's quality, an audio
-     * encoder's VBR quality too; -qscale alone means the video's. */
-    snprintf(key, kn, "q");
-  } else if (needs_type) {
-    /* Without a type, ffmpeg applies it to every stream; isopipe's
-     * single-valued ones (-b, -frames, -q) mean the video's, as they
-     * always did. */
-    char t = type ? type : 'v';
-    if ((!strcmp(d->key, "tag") || !strcmp(d->key, "bsf") || !strcmp(d->key, "disposition")) &&
-        !type)
-      snprintf(key, kn, "%s", d->key);
-    else
-      snprintf(key, kn, "%s:%c", d->key, t);
-  } else {
-    snprintf(key, kn, "%s", d->key);
-  }
-  /* An index picks streams by their place in the output file
-   * ("-b:v:1", "-s:0"): the pipeline keeps "KEY@SPEC" for them. */
-  if (index >= 0) {
-    size_t used = strlen(key);
-    if (!type)
-      snprintf(key + used, kn - used, "@%d", index);
-    else
-      snprintf(key + used, kn - used, "@%c:%d", type, index);
-  }
-  return 0;
-}
-
-static void add_note(cli_opts *o, const char *opt, const char *why) {
-  char line[320];
-  snprintf(line, sizeof line, "option '%s' changes nothing in isopipe: %s", opt, why);
-  char **n = realloc(o->notes, (o->nnotes + 1) * sizeof *n);
-  if (!n) {
-    fputs("isopipe: out of memory\n", stderr);
-    exit(1);
-  }
-  o->notes = n;
-  o->notes[o->nnotes++] = xstrdup(line);
-}
-
-/* An AVOption of a codec or format, passed on as ffmpeg passes it; the
- * pipeline refuses to start when nothing uses it. */
-static int add_avoption(cli_opts *o, const char *opt, const char *base, const char *spec,
-                        const char *v, char *err, size_t en) {
-  char type, why[160], key[160];
-  int index;
-  if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
-    return cli_fail(err, en, "option '%s': %s", opt, why);
-  if (type == 's' || type == 'd' || type == 't') {
-    add_note(o, opt, "isopipe writes no subtitle, data or attachment streams");
-    return 0;
-  }
-  /* An index picks the output file's stream at that place ("-x264opts:0",
-   * "-profile:v:0"); before -i, the option is the input demuxer's
-   * (-framerate, -analyzeduration). */
-  if (!o->input)
-    snprintf(key, sizeof key, "in:%s", base);
-  else if (index >= 0 && type)
-    snprintf(key, sizeof key, "%s:%c@%c:%d", base, type, type, index);
-  else if (index >= 0)
-    snprintf(key, sizeof key, "%s@%d", base, index);
-  else
-    snprintf(key, sizeof key, "%s%s%.1s", base, type ? ":" : "", type ? &type : "");
-  /* "-fflags nobuffer -fflags +genpts" is nobuffer+genpts: ffmpeg appends a
-   * flags value starting with + or - to the same file's earlier one. */
-  if ((v[0] == '+' || v[0] == '-') && cli_avoption_is_flags(base))
-    for (size_t i = o->nkv; i-- > o->in_group;) {
-      cli_kv *kv = &o->kv[i];
-      if (!kv->avoption || strcmp(kv->key, key)) continue;
-      char *joined = malloc(strlen(kv->value) + strlen(v) + 1);
-      if (!joined) return cli_fail(err, en, "out of memory");
-      strcpy(joined, kv->value);
-      strcat(joined, v);
-      free(kv->value);
-      kv->value = joined;
-      return 0;
-    }
-  add_kv(o, opt, key, v);
-  o->kv[o->nkv - 1].avoption = 1;
   return 0;
 }
 
@@ -435,7 +253,7 @@ static void drop_trailing(cli_opts *o, size_t from) {
     free(kv->opt);
   }
   o->nkv = keep;
-  if (words[0]) set_str(&o->trailing, words);
+  if (words[0]) cli_set_str(&o->trailing, words);
 }
 
 /* ffmpeg reads -loglevel before anything else, so that its errors obey it. */
@@ -455,7 +273,7 @@ static int unknown_option(const char *a, const char *base, char *err, size_t en)
 }
 
 int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen) {
-  opts_init(o);
+  cli_opts_init(o);
   o->argc = argc;
   o->argv = argv;
   prescan_loglevel(argc, argv, o);
@@ -496,7 +314,7 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     if (!d || (d->flags & CO_OURS && a[1] != '-') || (!(d->flags & CO_OURS) && a[1] == '-')) {
       if (a[1] == '-' || !cli_is_avoption(name)) return unknown_option(a, name, err, errlen);
       if (i + 1 >= argc) return cli_fail(err, errlen, "option '%s' needs a value", a);
-      int rc = add_avoption(o, a, name, spec, argv[++i], err, errlen);
+      int rc = cli_add_avoption(o, a, name, spec, argv[++i], err, errlen);
       if (rc) return rc;
       continue;
     }
@@ -524,7 +342,7 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     if (d->k == K_REFUSE)
       return cli_fail(err, errlen, "option '%s' is not supported by isopipe: %s", a, d->note);
     if (d->k == K_IGNORE) {
-      add_note(o, a, d->note);
+      cli_add_note(o, a, d->note);
       continue;
     }
     int rc = cli_check_value(d, a, v, norm, sizeof norm, err, errlen);
@@ -535,7 +353,7 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       continue;
     }
     if (d->k == K_FLAG) {
-      add_kv(o, a, d->key, neg ? "0" : "1");
+      cli_add_kv(o, a, d->key, neg ? "0" : "1");
       continue;
     }
     char key[160];
@@ -548,7 +366,7 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       else if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
         return cli_fail(err, errlen, "option '%s': %s", a, why);
       if (type == 'd' || type == 't') {
-        add_note(o, a, "isopipe writes no data or attachment streams");
+        cli_add_note(o, a, "isopipe writes no data or attachment streams");
         continue;
       }
       /* "c" is every stream's codec; "c:s" also makes ffmpeg pick a subtitle;
@@ -560,20 +378,20 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
         snprintf(key, sizeof key, "c@%d", index);
       else
         snprintf(key, sizeof key, "%s", ck);
-      add_kv(o, a, key, norm);
+      cli_add_kv(o, a, key, norm);
       continue;
     }
     if (d->flags & CO_SPEC) {
-      rc = spec_key(d, a, spec, key, sizeof key, &ignored, err, errlen);
+      rc = cli_spec_key(d, a, spec, key, sizeof key, &ignored, err, errlen);
       if (rc) return rc;
       if (ignored) {
-        add_note(o, a, ignored);
+        cli_add_note(o, a, ignored);
         continue;
       }
     } else {
       snprintf(key, sizeof key, "%s", d->key);
     }
-    add_kv(o, a, key, norm);
+    cli_add_kv(o, a, key, norm);
   }
   drop_trailing(o, group > o->in_group ? group : o->in_group);
   if (o->action != CLI_RUN) return 0;
@@ -597,37 +415,4 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     return cli_fail(err, errlen, "-progress %s and the output would both go to stdout",
                     o->progress_url);
   return 0;
-}
-
-void cli_opts_free(cli_opts *o) {
-  for (size_t i = 0; i < o->nkv; i++) {
-    free(o->kv[i].key);
-    free(o->kv[i].value);
-    free(o->kv[i].opt);
-  }
-  free(o->kv);
-  for (size_t i = 0; i < o->nnotes; i++)
-    free(o->notes[i]);
-  free(o->notes);
-  free(o->trailing);
-  free(o->topic);
-  free(o->input);
-  for (int k = 0; k < CLI_MAX_INPUTS; k++)
-    free(o->more_in[k]);
-  free(o->output);
-  free(o->stats_path);
-  free(o->trace_path);
-  free(o->cluster);
-  free(o->partition);
-  free(o->cluster_dir);
-  free(o->batch);
-  free(o->seg_dir);
-  free(o->progress_url);
-  memset(o, 0, sizeof *o);
-}
-
-const char *cli_opts_get(const cli_opts *o, const char *key) {
-  for (size_t i = o->nkv; i-- > 0;)
-    if (strcmp(o->kv[i].key, key) == 0) return o->kv[i].value;
-  return NULL;
 }

@@ -1,0 +1,23 @@
+/* What the demux tells main of its input: each stream's description, the input's length and
+ * format, and each stream's -itsscale. */
+#ifndef ISOPIPE_PIPELINE_STAGES_DEMUX_INFO_H
+#define ISOPIPE_PIPELINE_STAGES_DEMUX_INFO_H
+
+#include <stddef.h>
+
+#include "codecs/codecs.h"
+#include "pipeline/pl_stage.h"
+
+/* The input d opened with set's options, described to main in info: its
+ * streams, its length on the output's clock (-itsscale, -stream_loop, a
+ * further input's -ss/-t/-itsoffset) and its format; st logs what -sseof
+ * could not do. scale: each stream's -itsscale (pl_demux_scales). */
+void pl_demux_describe(pl_stage *st, cx_demux *d, const pl_demux_set *set, const double *scale,
+                       pl_input_info *info);
+/* Each of the first nstreams streams' -itsscale in scale: the last one
+ * whose specifier matches it, as ffmpeg's per-stream options; 1 when none
+ * does. 0, or a negative AVERROR with err filled. */
+int pl_demux_scales(cx_demux *d, const pl_demux_set *set, int nstreams, double *scale, char *err,
+                    size_t n);
+
+#endif

@@ -1,0 +1,95 @@
+/* The parsed command line's storage: its option entries in command-line order, its notes, and
+ * their release. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/isopipe/cli_args.h"
+#include "tools/isopipe/cli_opts.h"
+
+char *cli_xstrdup(const char *s) {
+  char *d = strdup(s);
+  if (!d) {
+    fputs("isopipe: out of memory\n", stderr);
+    exit(1);
+  }
+  return d;
+}
+
+void cli_set_str(char **slot, const char *v) {
+  free(*slot);
+  *slot = cli_xstrdup(v);
+}
+
+void cli_add_kv(cli_opts *o, const char *opt, const char *key, const char *value) {
+  if (o->nkv == o->kv_cap) {
+    size_t cap = o->kv_cap ? o->kv_cap * 2 : 16;
+    cli_kv *kv = realloc(o->kv, cap * sizeof *kv);
+    if (!kv) {
+      fputs("isopipe: out of memory\n", stderr);
+      exit(1);
+    }
+    o->kv = kv;
+    o->kv_cap = cap;
+  }
+  cli_kv *e = &o->kv[o->nkv++];
+  e->key = cli_xstrdup(key);
+  e->value = cli_xstrdup(value);
+  e->opt = cli_xstrdup(opt);
+  e->before_input = o->input == NULL;
+  e->input = 0;
+  e->avoption = 0;
+}
+
+void cli_opts_init(cli_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->stats_period = 1.0;
+  o->loglevel = 32;
+  o->stats = -1;
+  o->seg_task = -1;
+}
+
+void cli_add_note(cli_opts *o, const char *opt, const char *why) {
+  char line[320];
+  snprintf(line, sizeof line, "option '%s' changes nothing in isopipe: %s", opt, why);
+  char **n = realloc(o->notes, (o->nnotes + 1) * sizeof *n);
+  if (!n) {
+    fputs("isopipe: out of memory\n", stderr);
+    exit(1);
+  }
+  o->notes = n;
+  o->notes[o->nnotes++] = cli_xstrdup(line);
+}
+
+void cli_opts_free(cli_opts *o) {
+  for (size_t i = 0; i < o->nkv; i++) {
+    free(o->kv[i].key);
+    free(o->kv[i].value);
+    free(o->kv[i].opt);
+  }
+  free(o->kv);
+  for (size_t i = 0; i < o->nnotes; i++)
+    free(o->notes[i]);
+  free(o->notes);
+  free(o->trailing);
+  free(o->topic);
+  free(o->input);
+  for (int k = 0; k < CLI_MAX_INPUTS; k++)
+    free(o->more_in[k]);
+  free(o->output);
+  free(o->stats_path);
+  free(o->trace_path);
+  free(o->cluster);
+  free(o->partition);
+  free(o->cluster_dir);
+  free(o->batch);
+  free(o->seg_dir);
+  free(o->progress_url);
+  memset(o, 0, sizeof *o);
+}
+
+const char *cli_opts_get(const cli_opts *o, const char *key) {
+  for (size_t i = o->nkv; i-- > 0;)
+    if (strcmp(o->kv[i].key, key) == 0) return o->kv[i].value;
+  return NULL;
+}
