@@ -24,6 +24,10 @@
 #define WINDOW_MIN_FRAMES 12
 #define BUSY_SHARE 0.75
 #define HIST_MAX_PKTS 2048
+/* An H.264, HEVC or VP9 picture this large keeps a core busy decoding
+ * whatever the rest of the pipeline does: the window would only decode its
+ * packets twice, so such a decoder is frame-threaded from the start. */
+#define THREADED_FROM_PIXELS (1280 * 720)
 #define HIST_MAX_BYTES (64 << 20)
 #define FIFO_MAX 128
 
@@ -169,6 +173,12 @@ bool cx_is_decoder_option(const char *name) {
                      AV_OPT_SEARCH_CHILDREN | AV_OPT_SEARCH_FAKE_OBJ) != NULL;
 }
 
+static bool heavy_picture(const AVCodecParameters *par) {
+  bool heavy_codec = par->codec_id == AV_CODEC_ID_H264 || par->codec_id == AV_CODEC_ID_HEVC ||
+                     par->codec_id == AV_CODEC_ID_VP9;
+  return heavy_codec && (int64_t)par->width * par->height >= THREADED_FROM_PIXELS;
+}
+
 int cx_dec_open2(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                  const char *name, const AVDictionary *opts, char *err) {
   *out = NULL;
@@ -195,6 +205,7 @@ int cx_dec_open2(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, 
   const AVCodec *codec = d->named ? d->named : avcodec_find_decoder(par->codec_id);
   d->watching = ret >= 0 && threads == 0 && par->codec_type == AVMEDIA_TYPE_VIDEO && codec &&
                 (codec->capabilities & AV_CODEC_CAP_FRAME_THREADS);
+  if (d->watching && heavy_picture(par)) d->watching = false; /* threads: auto */
   if (ret < 0)
     cx_fail(err, ret, "decoder %s", avcodec_get_name(par->codec_id));
   else
