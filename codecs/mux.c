@@ -276,6 +276,14 @@ int cx_mux_close(cx_mux **pm, char *err) {
   if (m->header_written) {
     cx_oom_watch();
     ret = cx_oom_check(av_write_trailer(m->fmt));
+    /* The DV muxer refuses its last video frame when the audio runs out
+     * before that frame's share (it has said so): the frames before it
+     * are whole, and ffmpeg goes on too. */
+    if (ret == AVERROR(EINVAL) && !m->refused && !strcmp(m->fmt->oformat->name, "dv") &&
+        !(m->fmt->pb && m->fmt->pb->error < 0)) {
+      av_log(m->fmt, AV_LOG_WARNING, "the last video frame was left out: its audio was short\n");
+      ret = 0;
+    }
     if (ret < 0 || m->refused) ret = fail_write(m, err, ret, "cannot write trailer");
   }
   if (m->fmt->pb && m->custom_io) {

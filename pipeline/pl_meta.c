@@ -348,9 +348,33 @@ static void set_metadata(AVFormatContext *oc, const enum AVMediaType *otypes,
   }
 }
 
+/* Whether the flags option key of extra turns bitexact on ("+bitexact",
+ * "bitexact", "+genpts+bitexact"). */
+static bool sets_bitexact(const AVDictionary *extra, const char *key) {
+  const AVDictionaryEntry *e = av_dict_get(extra, key, NULL, 0);
+  for (const char *p = e ? strstr(e->value, "bitexact") : NULL; p; p = strstr(p + 1, "bitexact"))
+    if (p == e->value || p[-1] == '+') return true;
+  return false;
+}
+
+void pl_out_meta_bitexact(const pl_job *j, bool *all, bool *v, bool *a) {
+  *all = j->bitexact || sets_bitexact(j->extra, "fflags") || sets_bitexact(j->extra, "flags");
+  *v = sets_bitexact(j->extra, "flags:v");
+  *a = sets_bitexact(j->extra, "flags:a");
+}
+
+/* ffmpeg tags an encoded stream "Lavc NAME" without the version when the
+ * muxer's or that stream's encoder's bitexact flag is set. */
+static bool stream_bitexact(const pl_out_meta *j, enum AVMediaType type) {
+  return j->bitexact || (type == AVMEDIA_TYPE_VIDEO && j->bitexact_v) ||
+         (type == AVMEDIA_TYPE_AUDIO && j->bitexact_a);
+}
+
 pl_out_meta pl_out_meta_of(const pl_job *j) {
-  return (pl_out_meta){j->metadata,      j->in_meta, j->win_start_us, j->win_end_us,
-                       j->info.start_us, j->t_us,    j->bitexact};
+  pl_out_meta m = {j->metadata, j->in_meta, j->win_start_us, j->win_end_us, j->info.start_us,
+                   j->t_us,     false,      false,           false};
+  pl_out_meta_bitexact(j, &m.bitexact, &m.bitexact_v, &m.bitexact_a);
+  return m;
 }
 
 int pl_meta_apply(const pl_out_meta *j, AVFormatContext *oc, const pl_meta_stream *st, int nst,
@@ -396,7 +420,8 @@ int pl_meta_apply(const pl_out_meta *j, AVFormatContext *oc, const pl_meta_strea
   for (int i = 0; i < nst && i < (int)oc->nb_streams; i++) {
     if (!st[i].encoder || av_dict_get(oc->streams[i]->metadata, "encoder", NULL, 0)) continue;
     char id[128];
-    snprintf(id, sizeof id, "%s %s", j->bitexact ? "Lavc" : LIBAVCODEC_IDENT, st[i].encoder);
+    snprintf(id, sizeof id, "%s %s", stream_bitexact(j, st[i].type) ? "Lavc" : LIBAVCODEC_IDENT,
+             st[i].encoder);
     av_dict_set(&oc->streams[i]->metadata, "encoder", id, 0);
   }
   return 0;

@@ -43,8 +43,13 @@ typedef struct pl_out_meta {
   /* The output's window after the demux's start (end -1: none), the
    * instant the demux starts at, and -t (-1 unset). */
   int64_t win_start_us, win_end_us, in_start_us, t_us;
-  bool bitexact;
+  /* bitexact flags: the muxer's or every encoder's (-fflags, -bitexact),
+   * the video encoders', the audio encoders' (-flags:v, -flags:a) */
+  bool bitexact, bitexact_v, bitexact_a;
 } pl_out_meta;
+
+/* Fills m's bitexact flags from j's options. */
+void pl_out_meta_bitexact(const struct pl_job *j, bool *all, bool *v, bool *a);
 
 /* Output j's (borrowed: j must outlive it). */
 pl_out_meta pl_out_meta_of(const struct pl_job *j);

@@ -94,8 +94,8 @@ void pl_mux_set_free(pl_mux_set *m) {
 }
 
 pl_out_meta pl_mux_set_meta(const pl_mux_set *m) {
-  return (pl_out_meta){m->metadata,    m->in_meta, m->win_start_us, m->win_end_us,
-                       m->in_start_us, m->t_us,    m->bitexact};
+  return (pl_out_meta){m->metadata, m->in_meta,  m->win_start_us, m->win_end_us, m->in_start_us,
+                       m->t_us,     m->bitexact, m->bitexact_v,   m->bitexact_a};
 }
 
 void pl_spawn_free(pl_spawn *s) {

@@ -198,7 +198,7 @@ typedef struct pl_mux_set {
   int64_t win_start_us, win_end_us, in_start_us;
   int64_t seek_us; /* the input -ss and this output's -ss together (0 none): for the error
                     * when nothing is left after it */
-  bool bitexact;
+  bool bitexact, bitexact_v, bitexact_a; /* pl_out_meta_bitexact */
 } pl_mux_set;
 
 /* The -filter_complex stage's settings. */

@@ -274,7 +274,7 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd) {
   m->win_end_us = j->win_end_us;
   m->in_start_us = j->info.start_us;
   m->seek_us = (j->in_ss_us > 0 ? j->in_ss_us : 0) + (j->win_start_us > 0 ? j->win_start_us : 0);
-  m->bitexact = j->bitexact;
+  pl_out_meta_bitexact(j, &m->bitexact, &m->bitexact_v, &m->bitexact_a);
   if (!ok) {
     pl_mux_set_free(m);
     return NULL;

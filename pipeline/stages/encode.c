@@ -182,6 +182,21 @@ static int enc_feed(pl_filter *f, pl_msg *in) {
   return r;
 }
 
+/* The encoder's stream properties (its CPB: the rates and buffer size a
+ * container declares, an MPEG-PS its mux rate from), which ffmpeg puts on
+ * the output stream: they ride with the parameters as a packet's side data. */
+static int add_coded_side_data(pl_msg *m, const AVCodecContext *c) {
+  if (c->nb_coded_side_data <= 0) return 0;
+  if (!(m->pkt = av_packet_alloc())) return AVERROR(ENOMEM);
+  for (int i = 0; i < c->nb_coded_side_data; i++) {
+    const AVPacketSideData *sd = &c->coded_side_data[i];
+    uint8_t *p = av_packet_new_side_data(m->pkt, sd->type, sd->size);
+    if (!p) return AVERROR(ENOMEM);
+    memcpy(p, sd->data, sd->size);
+  }
+  return 0;
+}
+
 static int enc_drain(pl_filter *f, pl_msg **out) {
   enc_impl *x = f->impl;
   pl_stage *st = f->st;
@@ -194,6 +209,7 @@ static int enc_drain(pl_filter *f, pl_msg **out) {
       return AVERROR(ENOMEM);
     }
     int r = avcodec_parameters_from_context(m->par, cx_enc_ctx(x->enc));
+    if (r >= 0) r = add_coded_side_data(m, cx_enc_ctx(x->enc));
     if (r < 0) {
       pl_msg_free(m);
       fail_av(st, r, "encoder parameters");

@@ -124,6 +124,17 @@ static void add_matrix(mux_impl *x, int idx, const pl_stream_info *si) {
   if (p) memcpy(p, si->matrix, sizeof si->matrix);
 }
 
+static int add_coded_side_data(mux_impl *x, int idx, const AVPacket *from) {
+  AVStream *s = cx_mux_ctx(x->mux)->streams[idx];
+  for (int i = 0; i < from->side_data_elems; i++) {
+    const AVPacketSideData *sd = &from->side_data[i];
+    uint8_t *p = av_stream_new_side_data(s, sd->type, sd->size);
+    if (!p) return AVERROR(ENOMEM);
+    memcpy(p, sd->data, sd->size);
+  }
+  return 0;
+}
+
 static void try_header(mux_impl *x) {
   pl_stage *st = x->st;
   const pl_mux_set *j = x->set;
@@ -168,6 +179,10 @@ static void try_header(mux_impl *x) {
     mp->file_index = idx;
     const pl_mux_stream *o = &j->st[k];
     if (o->keep_matrix) add_matrix(x, idx, &o->in);
+    if (mp->coded_sd && add_coded_side_data(x, idx, mp->coded_sd) < 0) {
+      pl_stage_fail(st, ISO_ENOMEM, "out of memory");
+      return;
+    }
     cx_mux_ctx(x->mux)->streams[idx]->sample_aspect_ratio = mp->par->sample_aspect_ratio;
     if (o->type == AVMEDIA_TYPE_VIDEO && !o->copy) {
       AVStream *s = cx_mux_ctx(x->mux)->streams[idx];
@@ -379,6 +394,8 @@ static void on_item(iso_link_rx *rx, iso_value *item, void *ud) {
   } else if (m->kind == PL_M_PARAMS) {
     mp->par = m->par;
     m->par = NULL;
+    mp->coded_sd = m->pkt;
+    m->pkt = NULL;
     mp->tb = m->tb;
     pl_msg_free(m);
     iso_link_rx_ack(mp->rx, 1);
@@ -506,6 +523,7 @@ static void destroy(pl_stage *st) {
   for (int k = 0; k < x->n; k++) {
     if (x->port[k].rx && !st->links_gone) iso_link_rx_free(x->port[k].rx);
     avcodec_parameters_free(&x->port[k].par);
+    av_packet_free(&x->port[k].coded_sd);
     cx_bsf_free(&x->port[k].bsf);
     cx_subconv_free(&x->port[k].sub);
     pl_fed_free(&x->port[k].fed);

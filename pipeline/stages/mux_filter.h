@@ -12,6 +12,7 @@ typedef struct mux_port {
   int k;
   iso_link_rx *rx;
   AVCodecParameters *par;
+  AVPacket *coded_sd; /* its encoder's stream side data (CPB properties), or NULL */
   AVRational tb;
   int file_index; /* -1: no stream in the file (yet) */
   bool eof;

@@ -68,6 +68,7 @@ static const opt_probe probes[] = {
      "ab.mp3"},
     {"-crf", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
     {"-pass", ELSE, NULL, NULL, "tests/integration/test_cli_twopass.c"},
+    {"-target", ELSE, NULL, NULL, "tests/integration/test_cli_target.c"},
     {"-stream_loop", ELSE, NULL, NULL, "tests/integration/test_cli_streamloop.c"},
     {"-passlogfile", ELSE, NULL, NULL, "tests/integration/test_cli_twopass.c"},
     /* Without a type, every stream's: LAME's VBR quality too. */

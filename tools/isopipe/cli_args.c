@@ -17,6 +17,7 @@
 #include "tools/isopipe/cli_keys.h"
 #include "tools/isopipe/cli_optdefs.h"
 #include "tools/isopipe/cli_opts.h"
+#include "tools/isopipe/cli_target.h"
 #include "tools/isopipe/cli_units.h"
 
 /* Before -i, -c names the input's decoder (-c:v libdav1d), as in ffmpeg:
@@ -274,6 +275,9 @@ static int unknown_option(const char *a, const char *base, char *err, size_t en)
 
 int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen) {
   cli_opts_init(o);
+  int rc0 = cli_target_expand(argc, argv, &o->target_argv, &argc, err, errlen);
+  if (rc0) return rc0;
+  if (o->target_argv) argv = o->target_argv;
   o->argc = argc;
   o->argv = argv;
   prescan_loglevel(argc, argv, o);

@@ -23,8 +23,8 @@ typedef struct cli_kv {
 
 typedef struct cli_opts {
   cli_action action;
-  char *topic; /* CLI_HELP: -h TOPIC (or NULL); CLI_LIST: the list (-formats ...) */
-  char *input, *output;          /* "-" = stdin / stdout */
+  char *topic;          /* CLI_HELP: -h TOPIC (or NULL); CLI_LIST: the list (-formats ...) */
+  char *input, *output; /* "-" = stdin / stdout */
   char *more_in[CLI_MAX_INPUTS]; /* input #k (k >= 1) of several -i; [0] unused */
   int ninputs;
   size_t in_group; /* where the options of the next input start in kv */
@@ -50,6 +50,7 @@ typedef struct cli_opts {
   char *batch; /* --batch LIST: the inputs and outputs of a cluster run */
   int argc;
   char **argv;
+  char **target_argv; /* argv with -target written out (owned), or NULL */
   /* A cluster run's share, set by cli_cluster.c: this process encodes
    * segment seg_task only, or joins (seg_join) what the tasks left in seg_dir. */
   char *seg_dir;

@@ -85,6 +85,7 @@ void cli_opts_free(cli_opts *o) {
   free(o->batch);
   free(o->seg_dir);
   free(o->progress_url);
+  free(o->target_argv);
   memset(o, 0, sizeof *o);
 }
 
