@@ -199,7 +199,8 @@ typedef struct pl_job {
   double crf; /* < 0 unset */
   int gop, threads;
   int pass;          /* -pass: 1 writes the video's statistics, 2 reads them, 3 both; 0 none */
-  int max_vframes;   /* -frames:v: video frames this output encodes at most; -1 all */
+  int max_vframes;   /* -frames:v: video frames this output encodes (or copies) at most; -1 all */
+  int max_aframes;   /* -frames:a: audio packets this output writes at most; -1 all */
   double qv, qa;     /* -q:v / -q:a (fixed quantizer / VBR quality); -1 unset */
   int width, height; /* 0 keep, -1/-2 keep aspect */
   AVRational rate;   /* -r or vf fps; {0,0} keep */

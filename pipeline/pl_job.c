@@ -69,6 +69,7 @@ pl_job *pl_job_new(void) {
   j->crf = -1;
   j->gop = -1;
   j->max_vframes = -1;
+  j->max_aframes = -1;
   j->vsync = PL_VSYNC_AUTO;
   j->qv = j->qa = -1;
   j->ss_us = j->t_us = j->to_us = -1;

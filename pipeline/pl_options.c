@@ -79,10 +79,6 @@ static int parse_fps(const char *v, AVRational *r) {
 /* ffmpeg options the CLI knows whose work the pipeline does not do (yet):
  * refused by name when set, instead of reaching the encoders as unknown
  * AVOptions. */
-static bool pl_not_implemented(const char *key) {
-  return !strcmp(key, "frames:a");
-}
-
 static int job_set(pl_job *j, const char *key, const char *value, char *err, size_t n) {
   const char *v = value ? value : "";
 #define IS(k) (strcmp(key, (k)) == 0)
@@ -124,9 +120,13 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
       j->qv = q;
   } else if (IS("preset"))
     pl_set_str(&j->preset, v);
-  else if (IS("frames:v")) {
-    if (pl_parse_int(v, &j->max_vframes) < 0 || j->max_vframes < 1)
-      return pl_fail(err, n, "frames:v: want a count of at least 1, got '%s'", v);
+  else if (IS("frames:v") || IS("frames:a") || IS("frames")) {
+    /* Without a type, ffmpeg gives the count to every stream. */
+    int c;
+    if (pl_parse_int(v, &c) < 0 || c < 1)
+      return pl_fail(err, n, "%s: want a count of at least 1, got '%s'", key, v);
+    if (!IS("frames:a")) j->max_vframes = c;
+    if (!IS("frames:v")) j->max_aframes = c;
   } else if (IS("g")) {
     if (pl_parse_int(v, &j->gop) < 0 || j->gop < 0) return pl_fail(err, n, "g: bad value '%s'", v);
   } else if (IS("threads")) {
@@ -355,8 +355,6 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     j->trace = parse_bool(v);
   else {
     if (!*key) return pl_fail(err, n, "empty option name");
-    if (pl_not_implemented(key))
-      return pl_fail(err, n, "%s: not implemented by isopipe's pipeline", key);
     /* A resampler option (-min_comp, -dither_method) goes to every
      * resampler of the output's audio, as in ffmpeg. */
     char swr[160];

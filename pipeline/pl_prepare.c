@@ -121,8 +121,6 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
     int64_t t = j->to_us - from;
     if (j->t_us < 0 || t < j->t_us) j->t_us = t;
   }
-  if (j->max_vframes > 0 && j->cv && !strcmp(j->cv, "copy"))
-    return pl_fail(err, n, "frames:v: not with a copied video stream (c:v copy)");
   if ((ret = check_filters(j, err, n)) != ISO_OK) return ret;
   if ((ret = pl_sidx_check(j, err, n)) != ISO_OK) return ret;
   const AVCodec *vc = NULL, *ac = NULL;

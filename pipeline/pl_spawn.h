@@ -168,7 +168,8 @@ typedef struct pl_mux_stream {
    * turned upright): has_matrix, matrix. */
   bool keep_matrix;
   pl_stream_info in;
-  char *bsf; /* -bsf chain; NULL none */
+  char *bsf;        /* -bsf chain; NULL none */
+  int64_t max_pkts; /* -frames of a stream not encoded as video: the file ends at it; -1 none */
 } pl_mux_stream;
 
 /* A muxer's settings: its file, its streams and what its header is made of. */

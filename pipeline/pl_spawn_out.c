@@ -232,6 +232,9 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd) {
      * source of its own that no demux holds up. */
     if (j->seg_join && !o->copy && pl_seg_count(j, out_of[k]) > 1) ms->input = j->nfiles;
     ms->keep_matrix = !ms->fc && (o->copy || !conv_rotates(j, o->in_index));
+    ms->max_pkts = o->type == AVMEDIA_TYPE_AUDIO              ? j->max_aframes
+                   : o->type == AVMEDIA_TYPE_VIDEO && o->copy ? j->max_vframes
+                                                              : -1;
     ok = ok && pl_spawn_dup(&ms->bsf, pl_sopt_get(j->sopts, "bsf", pl_sidx_pos(j, out_of[k])));
   }
   ok = ok && pl_spawn_dup(&m->output, j->output ? j->output : "") &&

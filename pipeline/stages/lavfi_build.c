@@ -112,7 +112,11 @@ int pl_lavfi_build(lavfi_impl *x) {
       continue;
     }
     if (!m) {
-      if (r == AVERROR(ENOMEM)) break;
+      if (r == AVERROR(ENOMEM)) {
+        pl_stage_fail_av(x->st, r, "filter_complex: input %d (stream #%d:%d): out of memory", i,
+                         si->file, si->index);
+        break;
+      }
       pl_stage_fail(x->st, ISO_EMEDIA,
                     "filter_complex: input %d (stream #%d:%d) ended before its first frame", i,
                     si->file, si->index);
@@ -124,6 +128,11 @@ int pl_lavfi_build(lavfi_impl *x) {
     if (video && l->autorotate) pl_conv_rotation(si, &pre[i]);
     src[i].pre = pre[i].len ? pre[i].str : NULL;
     r = remember(in, m);
+    if (r < 0) {
+      char why[128];
+      pl_stage_fail_av(x->st, r, "filter_complex: input %d (stream #%d:%d): its first frame: %s", i,
+                       si->file, si->index, cx_errstr(r, why, sizeof why));
+    }
   }
   if (r >= 0) {
     char sws[256], err[CX_ERRLEN] = "";

@@ -18,6 +18,12 @@
 
 static double item_dts_s(const pl_msg *m);
 
+/* A video this output encodes from one input's stream (not copied, not a
+ * -filter_complex output): its encoder holds frames -shortest must know. */
+static bool encoded_video(const pl_mux_stream *o) {
+  return o->type == AVMEDIA_TYPE_VIDEO && !o->copy && !o->fc;
+}
+
 bool pl_mux_q_push(mux_impl *x, pl_msg *m, int ack) {
   if (ring_full(&x->q)) {
     size_t ncap = x->q.cap ? x->q.cap * 2 : 64;
@@ -40,8 +46,7 @@ bool pl_mux_q_push(mux_impl *x, pl_msg *m, int ack) {
                    : -1;
   if (end > mp->in_end_s) mp->in_end_s = end;
   const pl_mux_stream *o = &x->set->st[m->index];
-  bool encoded_video = o->type == AVMEDIA_TYPE_VIDEO && !o->copy && !o->fc;
-  return !x->set->shortest || pl_fed_note(&mp->fed, encoded_video, m, item_dts_s(m));
+  return !x->set->shortest || pl_fed_note(&mp->fed, encoded_video(o), m, item_dts_s(m));
 }
 
 static double item_dts_s(const pl_msg *m) {
@@ -309,13 +314,15 @@ static void write_one(mux_impl *x) {
   pl_stage *st = x->st;
   mux_item it = q_pop(x);
   pl_msg *m = it.m;
-  mux_port *mp = &x->port[m->index];
+  int m_index = m->index;
+  mux_port *mp = &x->port[m_index];
   if (it.ack == ACK_OWED)
     iso_link_rx_ack(mp->rx, 1);
   else if (it.ack == ACK_PREHEADER && x->unacked_preheader)
     x->unacked_preheader--;
-  if (x->fs_reached) x->fs_pkts++;
-  if (mp->file_index < 0 || x->fs_reached || past_cut(x, mp, m)) {
+  bool over = x->ended_by != MUX_GOING || mp->frames_done;
+  if (over) x->fs_pkts++;
+  if (mp->file_index < 0 || over || past_cut(x, mp, m)) {
     pl_msg_free(m);
     return;
   }
@@ -351,9 +358,22 @@ static void write_one(mux_impl *x) {
   update_position(x);
   send_stat(x, false);
   /* -fs: as ffmpeg, the bytes handed to the file so far; every stream
-   * then ends, as at -t. */
-  if (x->set->limit_fs > 0 && cx_mux_bytes(x->mux) >= x->set->limit_fs) {
-    x->fs_reached = true;
+   * then ends, as at -t. -frames: ffmpeg 5.1 counts the packets written of
+   * a stream it does not encode as video (audio encoders split and join
+   * frames, but never reorder); an audio stream that reaches its count
+   * ends alone, a copied video ends the whole file. */
+  int64_t max = x->set->st[m_index].max_pkts;
+  bool frames_hit = max > 0 && mp->written >= (uint64_t)max;
+  if (frames_hit && x->set->st[m_index].type == AVMEDIA_TYPE_AUDIO) {
+    mp->frames_done = true;
+    x->ended_port = m_index;
+    if (!mp->eof) {
+      iso_link_rx_finish(mp->rx);
+      mp->eof = true;
+    }
+  } else if (frames_hit || (x->set->limit_fs > 0 && cx_mux_bytes(x->mux) >= x->set->limit_fs)) {
+    x->ended_by = frames_hit ? MUX_FRAMES_REACHED : MUX_FS_REACHED;
+    x->ended_port = m_index;
     for (int k = 0; k < x->n; k++)
       if (!x->port[k].eof) {
         iso_link_rx_finish(x->port[k].rx);
@@ -376,9 +396,14 @@ static void on_kick(pl_stage *st) {
   if (x->cut_pkts)
     pl_stage_log(st, AV_LOG_VERBOSE, "-shortest: %llu packets after %.3f s left out",
                  (unsigned long long)x->cut_pkts, x->cut_s);
-  if (x->fs_reached)
+  if (x->ended_by == MUX_FS_REACHED)
     pl_stage_log(st, AV_LOG_VERBOSE, "-fs: the file reached %lld bytes; %llu packets left out",
                  (long long)x->set->limit_fs, (unsigned long long)x->fs_pkts);
+  else if (x->ended_by == MUX_FRAMES_REACHED || x->fs_pkts)
+    pl_stage_log(st, AV_LOG_VERBOSE,
+                 "-frames: stream #%d reached %lld packets; %llu packets left out",
+                 x->port[x->ended_port].file_index, (long long)x->set->st[x->ended_port].max_pkts,
+                 (unsigned long long)x->fs_pkts);
   finish_ok(x);
 }
 
@@ -451,8 +476,7 @@ static void start_fed(mux_impl *x, const mux_port *mp) {
   if (a->fc) return;
   for (int k = 0; k < x->n; k++) {
     const pl_mux_stream *v = &x->set->st[k];
-    bool encoded_video = v->type == AVMEDIA_TYPE_VIDEO && !v->copy && !v->fc;
-    if (k != mp->k && encoded_video && !x->port[k].eof && v->input != a->input)
+    if (k != mp->k && encoded_video(v) && !x->port[k].eof && v->input != a->input)
       pl_fed_start(&x->port[k].fed, &mp->fed, mp->k < k);
   }
 }

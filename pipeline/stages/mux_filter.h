@@ -24,6 +24,7 @@ typedef struct mux_port {
   double in_end_s;  /* end of its latest packet queued, seconds; -1 none */
   pl_fed fed;       /* -shortest: what its encoder was fed (mux_shortest.h) */
   uint64_t written; /* its packets in the file */
+  bool frames_done; /* its -frames reached: what follows is left out (counted in fs_pkts) */
   cx_subconv *sub;  /* subtitles re-encoded here; their packets come in sub_tb */
   AVRational sub_tb;
 } mux_port;
@@ -57,8 +58,10 @@ typedef struct mux_impl {
   bool ordered;        /* several inputs or -shortest: earliest packet first (mux_order.h) */
   double cut_s;        /* -shortest: where the first stream to end ended; -1 none */
   uint64_t cut_pkts;   /* packets left out past it */
-  bool fs_reached;     /* -fs: the file reached its size; what follows is left out */
-  uint64_t fs_pkts;    /* packets left out past it */
+  /* -fs reached, or a stream's -frames: the file ends, what follows is left out. */
+  enum { MUX_GOING, MUX_FS_REACHED, MUX_FRAMES_REACHED } ended_by;
+  int ended_port;   /* the stream whose -frames ended it */
+  uint64_t fs_pkts; /* packets left out past the end */
 } mux_impl;
 
 /* Queues m for writing; false when out of memory. */

@@ -106,6 +106,14 @@ static void t_tags_and_chapters(void **state) {
   const char *second[] = {"-i", g_plain, "-i",         g_chap, "-map_metadata",
                           "1",  "-f",    "ffmetadata", NULL};
   same_as_ffmpeg("tags of the second input", second, NULL);
+  /* ffmpeg 5.1's deprecated -timestamp is the creation_time tag, in UTC. */
+  const char *stamp[] = {"-i", g_plain,      "-timestamp", "2024-05-01 10:00:00",
+                         "-f", "ffmetadata", NULL};
+  same_as_ffmpeg("-timestamp", stamp, NULL);
+  x = slurp(ch_path(g_dir, "iso.txt"));
+  assert_non_null(x);
+  assert_non_null(strstr(x, "creation_time=2024-05-01T10:00:00"));
+  free(x);
   /* Beside an output with streams: both files as ffmpeg's. */
   char mkv[800];
   snprintf(mkv, sizeof mkv, "%s/beside.mkv", g_dir);

@@ -82,6 +82,8 @@ static const opt_probe probes[] = {
     {"-threads", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
     {"-frames", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
     {"-vframes", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},
+    {"-aframes", ELSE, NULL, NULL, "tests/integration/test_cli_frames_limit.c"},
+    {"-timestamp", ELSE, NULL, NULL, "tests/integration/test_cli_ffmetadata.c"},
     {"-s", MD5, "-i IN -s 96x72 " RAWV, "-i IN " RAWV, "s.framemd5"},
     {"-r", SIG, "-i IN -c:v mpeg4 -r 12 OUT", "-i IN -c:v mpeg4 OUT", "r.mp4"},
     {"-aspect", SIG, "-i IN -c:v mpeg4 -aspect 4:3 OUT", "-i IN -c:v mpeg4 OUT", "aspect.mp4"},

@@ -495,6 +495,11 @@ int cli_app_run(const cli_opts *o) {
              o->trailing);
     cli_term_line(&a.term, line);
   }
+  for (size_t i = 0; o->loglevel >= 24 && i < o->nwarnings; i++) {
+    char line[400];
+    snprintf(line, sizeof line, "isopipe: %s", o->warnings[i]);
+    cli_term_line(&a.term, line);
+  }
   for (size_t i = 0; o->loglevel >= 40 && i < o->nnotes; i++) {
     char line[400];
     snprintf(line, sizeof line, "isopipe: %s", o->notes[i]);

@@ -5,12 +5,14 @@
 #include <ctype.h>
 #include <libavformat/avformat.h>
 #include <libavutil/opt.h>
+#include <libavutil/parseutils.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "isopipe/common.h"
 #include "pipeline/pl_units.h"
@@ -163,6 +165,21 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
     cli_add_kv(o, opt, "apad", v); /* empty: apad's defaults */
   } else if (strcmp(n, "map_channel") == 0) {
     cli_add_kv(o, opt, "map_channel", v);
+  } else if (strcmp(n, "timestamp") == 0) {
+    /* ffmpeg 5.1's deprecated spelling of the creation_time tag: a date
+     * ("now", "2024-05-01 10:00:00"), written in UTC. */
+    int64_t us;
+    char kv[200], w[200];
+    if (av_parse_time(&us, v, 0) < 0)
+      return cli_fail(err, en, "option '%s': '%s' is not a date (YYYY-MM-DD hh:mm:ss or now)", opt,
+                      v);
+    time_t secs = (time_t)(us / 1000000);
+    struct tm tm;
+    if (!gmtime_r(&secs, &tm) || !strftime(kv, sizeof kv, "creation_time=%Y-%m-%dT%H:%M:%S%z", &tm))
+      return cli_fail(err, en, "option '%s': '%s' is out of range", opt, v);
+    cli_add_kv(o, opt, "metadata", kv);
+    snprintf(w, sizeof w, "%s is deprecated, set the 'creation_time' metadata tag instead", opt);
+    cli_add_warning(o, w);
   } else if (strcmp(n, "timecode") == 0) {
     /* As ffmpeg: the file's "timecode" tag (from which the MOV/MP4 muxers
      * write a tmcd track) and MPEG-2's GOP timecode. */

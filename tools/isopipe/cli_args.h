@@ -41,6 +41,9 @@ typedef struct cli_opts {
   int hide_banner, nostdin;
   char **notes; /* options accepted that change nothing here, with the reason */
   size_t nnotes;
+  char *
+      *warnings; /* what ffmpeg warns about on the line (deprecated options), printed as it does */
+  size_t nwarnings;
   /* Per-file options after the last output, left out as ffmpeg leaves them
    * out ("Trailing option(s) found in the command"): their words, or NULL. */
   char *trailing;

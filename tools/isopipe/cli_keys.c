@@ -71,10 +71,10 @@ int cli_spec_key(const cli_optdef *d, const char *opt, const char *spec, char *k
     snprintf(key, kn, "q");
   } else if (needs_type) {
     /* Without a type, ffmpeg applies it to every stream; isopipe's
-     * single-valued ones (-b, -frames, -q) mean the video's, as they
-     * always did. */
+     * single-valued ones (-b, -q) mean the video's, as they always did. */
     char t = type ? type : 'v';
-    if ((!strcmp(d->key, "tag") || !strcmp(d->key, "bsf") || !strcmp(d->key, "disposition")) &&
+    if ((!strcmp(d->key, "tag") || !strcmp(d->key, "bsf") || !strcmp(d->key, "disposition") ||
+         !strcmp(d->key, "frames")) &&
         !type)
       snprintf(key, kn, "%s", d->key);
     else

@@ -61,6 +61,16 @@ void cli_add_note(cli_opts *o, const char *opt, const char *why) {
   o->notes[o->nnotes++] = cli_xstrdup(line);
 }
 
+void cli_add_warning(cli_opts *o, const char *text) {
+  char **w = realloc(o->warnings, (o->nwarnings + 1) * sizeof *w);
+  if (!w) {
+    fputs("isopipe: out of memory\n", stderr);
+    exit(1);
+  }
+  o->warnings = w;
+  o->warnings[o->nwarnings++] = cli_xstrdup(text);
+}
+
 void cli_opts_free(cli_opts *o) {
   for (size_t i = 0; i < o->nkv; i++) {
     free(o->kv[i].key);
@@ -71,6 +81,9 @@ void cli_opts_free(cli_opts *o) {
   for (size_t i = 0; i < o->nnotes; i++)
     free(o->notes[i]);
   free(o->notes);
+  for (size_t i = 0; i < o->nwarnings; i++)
+    free(o->warnings[i]);
+  free(o->warnings);
   free(o->trailing);
   free(o->topic);
   free(o->input);

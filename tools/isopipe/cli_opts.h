@@ -14,5 +14,7 @@ void cli_add_kv(cli_opts *o, const char *opt, const char *key, const char *value
 void cli_opts_init(cli_opts *o);
 /* Notes that option opt is accepted but changes nothing, and why. */
 void cli_add_note(cli_opts *o, const char *opt, const char *why);
+/* A warning about the line, printed at -v warning and above. */
+void cli_add_warning(cli_opts *o, const char *text);
 
 #endif
