@@ -198,14 +198,15 @@ typedef struct pl_job {
   int64_t bv, ba;
   double crf; /* < 0 unset */
   int gop, threads;
-  int pass;          /* -pass: 1 writes the video's statistics, 2 reads them, 3 both; 0 none */
-  int max_vframes;   /* -frames:v: video frames this output encodes (or copies) at most; -1 all */
-  int max_aframes;   /* -frames:a: audio packets this output writes at most; -1 all */
-  double qv, qa;     /* -q:v / -q:a (fixed quantizer / VBR quality); -1 unset */
-  int width, height; /* 0 keep, -1/-2 keep aspect */
-  AVRational rate;   /* -r or vf fps; {0,0} keep */
-  int vsync;         /* -fps_mode: a pl_vsync_mode; auto is resolved by the convert stage */
-  bool vf_set;       /* -vf given: frames last 1/fps, not their packet's duration */
+  int pass;            /* -pass: 1 writes the video's statistics, 2 reads them, 3 both; 0 none */
+  int max_vframes;     /* -frames:v: video frames this output encodes (or copies) at most; -1 all */
+  int max_aframes;     /* -frames:a: audio packets this output writes at most; -1 all */
+  double qv, qa;       /* -q:v / -q:a (fixed quantizer / VBR quality); -1 unset */
+  int width, height;   /* 0 keep, -1/-2 keep aspect */
+  AVRational rate;     /* -r or vf fps; {0,0} keep */
+  int vsync;           /* -fps_mode: a pl_vsync_mode; auto is resolved by the convert stage */
+  bool vf_set;         /* -vf given: frames last 1/fps, not their packet's duration */
+  unsigned filter_any; /* bit 0: vf, bit 1: af came from -filter without a type */
   int ar, ac;
   int async; /* -async: > 0 puts aresample=async=N in front of the audio chain */
   bool vn, an, sn, dn, fail_fast;

@@ -136,8 +136,17 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     if (parse_size(v, &j->width, &j->height) < 0) return pl_fail(err, n, "s: bad size '%s'", v);
   } else if (IS("vf") || IS("filter:v")) {
     j->vf_set = true;
+    j->filter_any &= ~1u;
     pl_set_str(&j->vf, v);
   } else if (IS("af") || IS("filter:a")) {
+    j->filter_any &= ~2u;
+    pl_set_str(&j->af, v);
+  } else if (IS("filter")) {
+    /* Every output stream's chain, as ffmpeg's -filter without a type: one
+     * of the other type fails on that stream only. */
+    j->vf_set = true;
+    j->filter_any = 3u;
+    pl_set_str(&j->vf, v);
     pl_set_str(&j->af, v);
   } else if (IS("apad")) {
     pl_set_str(&j->apad, v);

@@ -81,6 +81,11 @@ static int check_filters(const pl_job *j, char *err, size_t n) {
     pl_log_error_clear();
     if (cx_fgraph_check(i ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO, chains[i], why) < 0) {
       const char *detail = pl_log_error_first();
+      /* -filter's chain of the other type: ffmpeg fails only when a stream
+       * of this type is filtered (the convert stage says so then). */
+      if ((j->filter_any & (1u << i)) &&
+          cx_fgraph_check(i ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO, chains[i], why) >= 0)
+        continue;
       return pl_fail(err, n, "%s: %s%s%s", names[i], why, *detail ? ": " : "", detail);
     }
   }

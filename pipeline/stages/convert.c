@@ -1,10 +1,12 @@
 /* The convert stages: their output's -ss/-t window, then a libavfilter graph (the user's chain and
  * what the encoder accepts), then the output frame rate for video. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <libavutil/bprint.h>
 #include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,13 +37,52 @@ void pl_conv_rotation(const pl_stream_info *si, AVBPrint *bp) {
     av_bprintf(bp, "vflip,");
 }
 
+/* Whether label ("[name]", n bytes) names one pad only: an open end of the chain. */
+static bool conv_open_label(const char *chain, const char *label, size_t n) {
+  int seen = 0;
+  for (const char *p = chain; (p = strstr(p, "[")); p++)
+    if (!strncmp(p, label, n)) seen++;
+  return seen == 1;
+}
+
+/* The user's chain and a comma, without the labels of its open ends
+ * ("[in] format=yuv420p [out]"): ffmpeg links a simple graph's open pads
+ * whatever their names, where the chain is joined here to other filters by
+ * its text. */
+static void conv_print_chain(AVBPrint *bp, const char *chain) {
+  const char *s = chain, *e = chain + strlen(chain);
+  while (*s && isspace((unsigned char)*s))
+    s++;
+  while (e > s && isspace((unsigned char)e[-1]))
+    e--;
+  const char *r = *s == '[' ? s : NULL;
+  while (r && r < e && *r != ']')
+    r++;
+  if (r && r + 1 < e && conv_open_label(chain, s, (size_t)(r + 1 - s))) {
+    s = r + 1;
+    while (s < e && isspace((unsigned char)*s))
+      s++;
+  }
+  if (e > s && e[-1] == ']') {
+    const char *l = e - 1;
+    while (l > s && *l != '[')
+      l--;
+    if (*l == '[' && l > s && conv_open_label(chain, l, (size_t)(e - l))) {
+      e = l;
+      while (e > s && isspace((unsigned char)e[-1]))
+        e--;
+    }
+  }
+  av_bprintf(bp, "%.*s,", (int)(e - s), s);
+}
+
 /* Source -> [rotation] -> user's chain -> -s scale -> -aspect setdar ->
  * what the encoder accepts. After the first graph the output keeps its size
  * and format, as ffmpeg's rebuilt graphs do. */
 static int video_desc(const pl_conv_set *c, const int *fixed, AVBPrint *bp) {
   /* A filter_complex output was turned at the graph's input, as ffmpeg's. */
   if (c->autorotate && !c->fc) pl_conv_rotation(&c->in, bp);
-  if (c->chain && *c->chain && !c->fc) av_bprintf(bp, "%s,", c->chain);
+  if (c->chain && *c->chain && !c->fc) conv_print_chain(bp, c->chain);
   if (fixed)
     av_bprintf(bp, "scale=%d:%d,", fixed[0], fixed[1]);
   else if (c->width || c->height)
@@ -74,7 +115,7 @@ static int audio_desc(const pl_conv_set *c, const int *fixed, const AVChannelLay
   /* ffmpeg 5.1 forwards -async to an aresample before the user's chain. */
   if (c->async > 0 && !c->fc)
     av_bprintf(bp, "aresample=async=%d:min_hard_comp=0.100000:first_pts=0,", c->async);
-  if (c->chain && *c->chain && !c->fc) av_bprintf(bp, "%s,", c->chain);
+  if (c->chain && *c->chain && !c->fc) conv_print_chain(bp, c->chain);
   /* -map_channel: after the chain, before the conversion for the encoder (as ffmpeg 5.1). */
   if (c->pan) av_bprintf(bp, "pan=%s,", c->pan);
   AVChannelLayout want = {0};

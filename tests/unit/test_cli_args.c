@@ -244,7 +244,7 @@ static void test_grammar(void **state) {
        "title=", "-ar", "16k", "-ac", "0", "-b:v", "0", "-crf", "30", "-aq", "2", "-vb", "1M",
        "-frames", "1", "-tag:v", "hvc1", "-bsf:a", "aac_adtstoasc", "-filter:v", "scale=2:2",
        "-map_metadata", "-1", "-max_muxing_queue_size", "1024", "-movflags", "+faststart",
-       "out.mp4");
+       "-filter", "anull", "out.mp4");
   cli_opts o;
   assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
   assert_int_equal(o.loglevel, 8);
@@ -276,6 +276,8 @@ static void test_grammar(void **state) {
   assert_string_equal(cli_opts_get(&o, "tag:v"), "hvc1");
   assert_string_equal(cli_opts_get(&o, "bsf:a"), "aac_adtstoasc");
   assert_string_equal(cli_opts_get(&o, "vf"), "scale=2:2");
+  /* -filter alone is every stream's chain: the pipeline's "filter". */
+  assert_string_equal(cli_opts_get(&o, "filter"), "anull");
   assert_string_equal(cli_opts_get(&o, "map_metadata"), "-1");
   assert_string_equal(cli_opts_get(&o, "movflags"), "+faststart");
   assert_string_equal(cli_opts_get(&o, "shortest"), "1");
@@ -348,7 +350,7 @@ static void test_usage_errors(void **state) {
   USAGE("option '-an' takes no stream specifier", "-i", "a", "-an:v", "o.mp4");
   USAGE("option '-c:v:x'", "-i", "a", "-c:v:x", "copy", "o.mp4");
   USAGE("option '-b:p:1'", "-i", "a", "-b:p:1", "1M", "o.mp4");
-  USAGE("option '-filter': give -filter:v or -filter:a", "-i", "a", "-filter", "null", "o.mp4");
+  USAGE("option '-filter:0': give -filter:v or -filter:a", "-i", "a", "-filter:0", "null", "o.mp4");
   USAGE("unknown option '-frobnicate'", "-frobnicate", "-y", "-i", "a", "o.mp4");
   USAGE("unknown option '-%%'", "-%%", "1", "-i", "a", "o.mp4");
   USAGE("'--inline' takes no value", "--inline=1", "-i", "a", "o.mp4");

@@ -402,6 +402,12 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       cli_add_kv(o, a, key, norm);
       continue;
     }
+    /* -filter without a specifier is every output stream's chain, as ffmpeg
+     * applies it: the pipeline's "filter" (the video's and the audio's). */
+    if (!strcmp(d->key, "filter") && (!spec || !*spec)) {
+      cli_add_kv(o, a, "filter", norm);
+      continue;
+    }
     if (d->flags & CO_SPEC) {
       rc = cli_spec_key(d, a, spec, key, sizeof key, &ignored, err, errlen);
       if (rc) return rc;
