@@ -38,6 +38,7 @@ typedef struct cmd_line {
   const char *wrong;
 } cmd_line;
 
+#include "cli_lines_eighth.h"
 #include "cli_lines_fifth.h"
 #include "cli_lines_first.h"
 #include "cli_lines_fourth.h"
@@ -50,7 +51,7 @@ typedef struct cmd_line {
 static char g_dir[512];
 static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700], g_mus[700], g_sub[700];
 static char g_song[700], g_list[700], g_cover[700], g_fonts[700];
-static char g_rot[700];
+static char g_rot[700], g_chaps[700], g_cuts[700];
 static char g_raw[700], g_pcm[700], g_vlist[700], g_imglist[700], g_jpegs[700], g_frames[700],
     g_concat[1500];
 
@@ -108,6 +109,22 @@ static int setup_fifth(void) {
   const char *rot_args[] = {"-v",   "error",         "-y",        "-i",  g_in, "-c",
                             "copy", "-metadata:s:v", "rotate=90", g_rot, NULL};
   if (make(rot_args) != 0) return -1;
+  /* CHAPS: two chapters as ffmetadata; CUTS: IN's 0-0.6 s and 1.2 s-end
+   * joined, as a cut of sponsored parts lists them. */
+  snprintf(g_chaps, sizeof g_chaps, "%s/chaps.txt", g_dir);
+  snprintf(g_cuts, sizeof g_cuts, "%s/cuts.txt", g_dir);
+  FILE *cf = fopen(g_chaps, "w"), *cu = fopen(g_cuts, "w");
+  if (cf)
+    fputs(";FFMETADATA1\ntitle=Video\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=Intro\n"
+          "[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Main\n",
+          cf);
+  if (cu)
+    fputs("ffconcat version 1.0\nfile 'in.mp4'\ninpoint 0\noutpoint 0.6\nfile 'in.mp4'\n"
+          "inpoint 1.2\n",
+          cu);
+  ok = ok && cf && cu;
+  if (cf) fclose(cf);
+  if (cu) fclose(cu);
   return ok ? 0 : -1;
 }
 
@@ -275,12 +292,14 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
                       : !strcmp(t, "AUD") || !strcmp(t, "file:AUD")     ? g_aud
                       : !strcmp(t, "MUS")                               ? g_mus
                       : !strcmp(t, "SUB")                               ? g_sub
-                      : !strcmp(t, "SONG")                              ? g_song
+                      : !strcmp(t, "SONG") || !strcmp(t, "file:SONG")   ? g_song
                       : !strcmp(t, "LIST")                              ? g_list
                       : !strcmp(t, "FONTS")                             ? g_fonts
                       : !strcmp(t, "file:COVER") || !strcmp(t, "COVER") ? g_cover
                       : !strcmp(t, "RAW")                               ? g_raw
                       : !strcmp(t, "ROT")                               ? g_rot
+                      : !strcmp(t, "file:CHAPS")                        ? g_chaps
+                      : !strcmp(t, "file:CUTS")                         ? g_cuts
                       : !strcmp(t, "PCM")                               ? g_pcm
                       : !strcmp(t, "VLIST")                             ? g_vlist
                       : !strcmp(t, "IMGLIST")                           ? g_imglist
@@ -471,6 +490,13 @@ static void test_seventh_table(void **state) {
             "and editors");
 }
 
+static void test_eighth_table(void **state) {
+  (void)state;
+  run_table(eighth_lines, (int)(sizeof eighth_lines / sizeof eighth_lines[0]), "e",
+            "command lines of streaming servers, downloaders, printers' timelapses, speech "
+            "tools, bots, camera bridges and new ones of the big families");
+}
+
 static void test_wiki_table(void **state) {
   (void)state;
   run_table(wiki_lines, (int)(sizeof wiki_lines / sizeof wiki_lines[0]), "w",
@@ -484,12 +510,13 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_real_lines),    cmocka_unit_test(test_other_programs),
       cmocka_unit_test(test_third_table),   cmocka_unit_test(test_fourth_table),
       cmocka_unit_test(test_fifth_table),   cmocka_unit_test(test_sixth_table),
-      cmocka_unit_test(test_seventh_table), cmocka_unit_test(test_wiki_table)};
-  struct CMUnitTest tests[8];
+      cmocka_unit_test(test_seventh_table), cmocka_unit_test(test_eighth_table),
+      cmocka_unit_test(test_wiki_table)};
+  struct CMUnitTest tests[9];
   size_t n = 0;
-  for (size_t i = 0; i < 7; i++)
+  for (size_t i = 0; i < 8; i++)
     if (argc < 2 || strchr(argv[1], (int)('1' + i))) tests[n++] = all[i];
   /* The wiki table is "w". */
-  if (argc < 2 || strchr(argv[1], 'w')) tests[n++] = all[7];
+  if (argc < 2 || strchr(argv[1], 'w')) tests[n++] = all[8];
   return _cmocka_run_group_tests("test_cli_lines", tests, n, setup, teardown);
 }
