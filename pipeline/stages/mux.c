@@ -18,10 +18,11 @@
 
 static double item_dts_s(const pl_msg *m);
 
-/* A video this output encodes from one input's stream (not copied, not a
- * -filter_complex output): its encoder holds frames -shortest must know. */
+/* A video this output encodes (not copied; a -filter_complex output too, as
+ * ffmpeg 5.1 feeds its encoder the same way): its encoder holds frames
+ * -shortest must know. */
 static bool encoded_video(const pl_mux_stream *o) {
-  return o->type == AVMEDIA_TYPE_VIDEO && !o->copy && !o->fc;
+  return o->type == AVMEDIA_TYPE_VIDEO && !o->copy;
 }
 
 bool pl_mux_q_push(mux_impl *x, pl_msg *m, int ack) {

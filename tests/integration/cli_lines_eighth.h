@@ -201,6 +201,14 @@ static const cmd_line eighth_lines[] = {
      "palettegen=stats_mode=diff[pal],[0:v][pal]paletteuse=dither=bayer:bayer_scale=2:diff_mode="
      "rectangle -y OUT",
      "shx.gif", NULL, NULL},
+    /* Castopod, modules/Media/Helpers/VideoClipper.php (as remembered and
+     * simplified: an episode's audiogram, its cover looped under the
+     * sound's waves, ended by -shortest) */
+    {"Castopod audiogram",
+     "-y -loop 1 -framerate 10 -i COVER -i MUS -filter_complex "
+     "\"[1:a]showwaves=s=200x50:mode=cline:colors=white:rate=10[w];[0:v][w]overlay=0:H-h,format="
+     "yuv420p[v]\" -map [v] -map 1:a -c:v libx264 -preset ultrafast -c:a aac -shortest OUT",
+     "cast.mp4", NULL, NULL},
     /* Black Candy, app/models/stream.rb (as remembered) */
     {"Black Candy mp3", "-i MUS -map 0:0 -v 0 -ab 128k -f mp3 -", "bc.mp3", NULL, NULL},
     /* Emby, MediaBrowser's EncodingHelper (as remembered: the same shape
