@@ -258,6 +258,17 @@ static void fp_on_crash(int sig, siginfo_t *si, void *uc_) {
                      info.dli_fname, (unsigned long)((char *)pc - (char *)info.dli_fbase));
     if (n > 0 && write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) {
     }
+  } else if (!pc) {
+    /* A call through a null pointer: the return address the call pushed
+     * names the caller, whose frame the stack may not show. */
+    void *ret = *(void *const *)uc->uc_mcontext.gregs[REG_RSP];
+    if (dladdr(ret, &info) && info.dli_fname) {
+      char line[600];
+      int n = snprintf(line, sizeof line, "fault_preload: null call from %s(+0x%lx)\n",
+                       info.dli_fname, (unsigned long)((char *)ret - (char *)info.dli_fbase));
+      if (n > 0 && write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) {
+      }
+    }
   }
 #else
   (void)uc_;

@@ -52,8 +52,10 @@ static int g_runs, g_bad, g_errors, g_complete, g_ffmpeg_crashes, g_lib_silent;
  * unwind information: the stack then ends at an unnamed libavcodec frame,
  * or before it, where the faulting instruction the injector reports is
  * libavcodec's (ffprobe on the same clip crashes there too under the
- * injector). Any
- * other crash fails the test. */
+ * injector), or calls a function pointer left null by its init whose
+ * allocation failed (avcodec_open2 from avformat_find_stream_info): the
+ * injector names the null call's caller then. Any other crash fails the
+ * test. */
 static const char *ac_ffmpeg_crash(const rel_proc *p) {
   static const struct {
     int sig;
@@ -98,6 +100,13 @@ static const char *ac_ffmpeg_crash(const rel_proc *p) {
   if (!last && !past && eol && WTERMSIG(p->status) == SIGSEGV &&
       memmem(pc, (size_t)(eol - pc), "/libavcodec", 11))
     return "libavcodec's assembly (the stack ends there)";
+  /* Or the decoder calls a function pointer its failed init left null:
+   * the injector names the caller from the return address. */
+  const char *nc = strstr(at, "fault_preload: null call from ");
+  const char *nc_eol = nc ? strchr(nc, '\n') : NULL;
+  if (!last && !past && nc_eol && WTERMSIG(p->status) == SIGSEGV &&
+      memmem(nc, (size_t)(nc_eol - nc), "/libavcodec", 11))
+    return "libavcodec's null function pointer (its failed init left it)";
   return NULL;
 }
 
