@@ -189,6 +189,11 @@ int cx_dec_open2(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, 
       return cx_fail(err, AVERROR(EINVAL), "decoder '%s' cannot decode %s", name,
                      avcodec_get_name(par->codec_id));
   }
+  /* An audio decoder left at auto stays single-threaded. It is seldom
+   * what the pipeline waits for, and its stage has a thread of its own:
+   * frame threads would only add a hand-off (two context switches) per
+   * packet to that thread, which has nothing else to do meanwhile. */
+  if (threads == 0 && par->codec_type == AVMEDIA_TYPE_AUDIO) threads = 1;
   cx_dec *d = av_mallocz(sizeof *d);
   if (d && opts && av_dict_copy(&d->opts, opts, 0) < 0) av_dict_free(&d->opts);
   if (d && name) d->named = avcodec_find_decoder_by_name(name);

@@ -1,9 +1,11 @@
 /* Stage-side accounting: busy/starved/blocked clocks, counters, link depths, stamps, slices and
  * reports. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/ring.h"
 #include "profiling/prof_internal.h"
@@ -26,6 +28,7 @@ struct pl_prof {
   double cpu_enter;    /* thread CPU when the busy segment (inline) or the stage began */
   bool own_thread;     /* threads mode: the whole thread's CPU is the stage's */
   double runq_enter;   /* the thread's run delay when the stage began (own_thread) */
+  int runq_fd;         /* this thread's schedstat, kept open for every report */
   double helper_cpu_s; /* CPU of isolates working for the stage (segment encoders) */
   int nlinks;
   link_acc links[PL_PROF_LINKS_MAX];
@@ -60,15 +63,17 @@ uint64_t pl_now(void) {
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Seconds this thread spent runnable but not running (schedstat's second
- * field); 0 where the kernel does not say. */
-static double thread_runq_s(void) {
-  FILE *f = fopen("/proc/thread-self/schedstat", "r");
-  if (!f) return 0;
+/* Seconds the thread of fd (its /proc/thread-self/schedstat) spent runnable
+ * but not running (the second field); 0 where the kernel does not say. A
+ * read at offset 0 makes procfs render the file afresh, so one open serves
+ * every report instead of an open, fstat, read and close each time. */
+static double thread_runq_s(int fd) {
+  char buf[128];
+  ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+  if (n <= 0) return 0;
+  buf[n] = 0;
   unsigned long long run, wait;
-  int n = fscanf(f, "%llu %llu", &run, &wait);
-  fclose(f);
-  return n == 2 ? (double)wait * 1e-9 : 0;
+  return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? (double)wait * 1e-9 : 0;
 }
 
 static double thread_cpu_s(void) {
@@ -102,12 +107,14 @@ pl_prof *pl_prof_new(const char *name, bool trace) {
    * its own the stage reads it only at start, snapshots and the end. */
   p->own_thread = iso_runtime_mode() == ISO_MODE_THREADS;
   p->cpu_enter = thread_cpu_s();
-  if (p->own_thread) p->runq_enter = thread_runq_s();
+  p->runq_fd = p->own_thread ? open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC) : -1;
+  if (p->own_thread) p->runq_enter = thread_runq_s(p->runq_fd);
   return p;
 }
 
 void pl_prof_free(pl_prof *p) {
   if (!p) return;
+  if (p->runq_fd >= 0) close(p->runq_fd);
   free(p->lat);
   free(p->slices);
   free(p);
@@ -170,7 +177,7 @@ void pl_prof_done(pl_prof *p) {
   enter(p, PL_ST_STARVED); /* closes a busy segment's CPU and its unit */
   if (p->own_thread) {
     p->cpu_s = thread_cpu_s() - p->cpu_enter;
-    p->st.runq_s = thread_runq_s() - p->runq_enter;
+    p->st.runq_s = thread_runq_s(p->runq_fd) - p->runq_enter;
   }
   p->state = PL_ST_DONE;
   p->st.done = 1;
@@ -344,7 +351,7 @@ static void snapshot_at(pl_prof *p, uint64_t now, iso_stage_stats *out) {
     if (now > p->t_state) acc[p->state] += (double)(now - p->t_state) * 1e-9;
     if (p->own_thread) {
       cpu = thread_cpu_s() - p->cpu_enter;
-      out->runq_s = thread_runq_s() - p->runq_enter;
+      out->runq_s = thread_runq_s(p->runq_fd) - p->runq_enter;
     } else if (p->state == PL_ST_BUSY)
       cpu += thread_cpu_s() - p->cpu_enter;
   } else {
