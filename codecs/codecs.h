@@ -306,6 +306,9 @@ bool cx_fgraph_keeps_time(const char *chain);
 /* True when chain keeps or drops frames by their content (select, thumbnail,
  * mpdecimate...), or cannot be parsed. */
 bool cx_fgraph_drops_frames(const char *chain);
+/* True when chain may rightly keep no frame of a short input (fps=1/10 over
+ * 2 s, a select that matches nothing, a trim past the end). */
+bool cx_fgraph_may_drop_all(const char *chain);
 /* The frame rate a video chain gives frames of w x h at `rate` ({0,1}
  * unknown, or when the graph cannot be built): fps=2 gives 2. */
 AVRational cx_fgraph_video_rate(const char *chain, int w, int h, AVRational tb, AVRational rate);

@@ -416,18 +416,34 @@ bool cx_fgraph_keeps_time(const char *chain) {
  * thumbnail's pick), so how many come out by when cannot be told before. */
 static const char *const drops_frames[] = {"select", "thumbnail", "mpdecimate", "decimate", NULL};
 
-bool cx_fgraph_drops_frames(const char *chain) {
+/* Filters that may rightly give no frame at all from a short input: those
+ * above, and those that keep one frame per span of time or a window. */
+static const char *const may_drop_all[] = {"select",   "aselect", "thumbnail", "mpdecimate",
+                                           "decimate", "fps",     "framestep", "trim",
+                                           "atrim",    NULL};
+
+/* True when chain holds a filter of list; unparsable is unparsable_is. */
+static bool holds_one_of(const char *chain, const char *const *list, bool unparsable_is) {
   if (!chain || !*chain) return false;
   AVFilterGraph *graph = avfilter_graph_alloc();
   AVFilterInOut *ins = NULL, *outs = NULL;
-  bool parsed = graph && avfilter_graph_parse2(graph, chain, &ins, &outs) >= 0, drops = !parsed;
-  for (unsigned i = 0; parsed && !drops && i < graph->nb_filters; i++)
-    for (int k = 0; drops_frames[k] && !drops; k++)
-      drops = !strcmp(graph->filters[i]->filter->name, drops_frames[k]);
+  bool parsed = graph && avfilter_graph_parse2(graph, chain, &ins, &outs) >= 0;
+  bool found = !parsed && unparsable_is;
+  for (unsigned i = 0; parsed && !found && i < graph->nb_filters; i++)
+    for (int k = 0; list[k] && !found; k++)
+      found = !strcmp(graph->filters[i]->filter->name, list[k]);
   avfilter_inout_free(&ins);
   avfilter_inout_free(&outs);
   avfilter_graph_free(&graph);
-  return drops;
+  return found;
+}
+
+bool cx_fgraph_drops_frames(const char *chain) {
+  return holds_one_of(chain, drops_frames, true);
+}
+
+bool cx_fgraph_may_drop_all(const char *chain) {
+  return holds_one_of(chain, may_drop_all, false);
 }
 
 AVRational cx_fgraph_video_rate(const char *chain, int w, int h, AVRational tb, AVRational rate) {

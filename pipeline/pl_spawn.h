@@ -168,8 +168,9 @@ typedef struct pl_mux_stream {
    * turned upright): has_matrix, matrix. */
   bool keep_matrix;
   pl_stream_info in;
-  char *bsf;        /* -bsf chain; NULL none */
-  int64_t max_pkts; /* -frames of a stream not encoded as video: the file ends at it; -1 none */
+  char *bsf;         /* -bsf chain; NULL none */
+  int64_t max_pkts;  /* -frames of a stream not encoded as video: the file ends at it; -1 none */
+  bool may_drop_all; /* encoded behind filters that may rightly keep no frame (fps=1/10...) */
 } pl_mux_stream;
 
 /* A muxer's settings: its file, its streams and what its header is made of. */

@@ -232,6 +232,8 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd) {
      * source of its own that no demux holds up. */
     if (j->seg_join && !o->copy && pl_seg_count(j, out_of[k]) > 1) ms->input = j->nfiles;
     ms->keep_matrix = !ms->fc && (o->copy || !conv_rotates(j, o->in_index));
+    const char *chain = ms->fc ? j->fcomplex : o->type == AVMEDIA_TYPE_VIDEO ? j->vf : j->af;
+    ms->may_drop_all = !o->copy && cx_fgraph_may_drop_all(chain);
     ms->max_pkts = o->type == AVMEDIA_TYPE_AUDIO              ? j->max_aframes
                    : o->type == AVMEDIA_TYPE_VIDEO && o->copy ? j->max_vframes
                                                               : -1;

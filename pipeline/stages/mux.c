@@ -141,6 +141,13 @@ static int add_coded_side_data(mux_impl *x, int idx, const AVPacket *from) {
   return 0;
 }
 
+/* Every stream is encoded behind filters that may rightly keep no frame. */
+static bool every_may_drop_all(const mux_impl *x) {
+  for (int k = 0; k < x->n; k++)
+    if (!x->set->st[k].may_drop_all) return false;
+  return x->n > 0;
+}
+
 static void try_header(mux_impl *x) {
   pl_stage *st = x->st;
   const pl_mux_set *j = x->set;
@@ -166,6 +173,15 @@ static void try_header(mux_impl *x) {
                       "no stream produced any data: nothing of the input is left after -ss %.3f "
                       "(is it past the input's end?)",
                       j->seek_us / 1e6);
+    return;
+  }
+  if (!have && !bare && every_may_drop_all(x)) {
+    /* fps=1/10 over a 2 s clip keeps no frame: ffmpeg writes nothing and
+     * exits 0 with this warning, and so does isopipe, saying so. */
+    pl_stage_log(st, AV_LOG_WARNING,
+                 "output file is empty, nothing was encoded: the filters kept no frame of the "
+                 "input (ffmpeg's result too)");
+    pl_stage_end(st, true);
     return;
   }
   if (!have && !bare) {
