@@ -76,9 +76,6 @@ static int parse_fps(const char *v, AVRational *r) {
   return pl_units_rate(v, &r->num, &r->den, &why);
 }
 
-/* ffmpeg options the CLI knows whose work the pipeline does not do (yet):
- * refused by name when set, instead of reaching the encoders as unknown
- * AVOptions. */
 static int job_set(pl_job *j, const char *key, const char *value, char *err, size_t n) {
   const char *v = value ? value : "";
 #define IS(k) (strcmp(key, (k)) == 0)

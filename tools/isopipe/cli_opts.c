@@ -49,26 +49,25 @@ void cli_opts_init(cli_opts *o) {
   o->seg_task = -1;
 }
 
+/* Appends a copy of line to the list *v of *n lines. */
+static void add_line(char ***v, size_t *n, const char *line) {
+  char **grown = realloc(*v, (*n + 1) * sizeof *grown);
+  if (!grown) {
+    fputs("isopipe: out of memory\n", stderr);
+    exit(1);
+  }
+  *v = grown;
+  grown[(*n)++] = cli_xstrdup(line);
+}
+
 void cli_add_note(cli_opts *o, const char *opt, const char *why) {
   char line[320];
   snprintf(line, sizeof line, "option '%s' changes nothing in isopipe: %s", opt, why);
-  char **n = realloc(o->notes, (o->nnotes + 1) * sizeof *n);
-  if (!n) {
-    fputs("isopipe: out of memory\n", stderr);
-    exit(1);
-  }
-  o->notes = n;
-  o->notes[o->nnotes++] = cli_xstrdup(line);
+  add_line(&o->notes, &o->nnotes, line);
 }
 
 void cli_add_warning(cli_opts *o, const char *text) {
-  char **w = realloc(o->warnings, (o->nwarnings + 1) * sizeof *w);
-  if (!w) {
-    fputs("isopipe: out of memory\n", stderr);
-    exit(1);
-  }
-  o->warnings = w;
-  o->warnings[o->nwarnings++] = cli_xstrdup(text);
+  add_line(&o->warnings, &o->nwarnings, text);
 }
 
 void cli_opts_free(cli_opts *o) {
