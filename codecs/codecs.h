@@ -146,6 +146,10 @@ int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, i
  * -lowres): the ones this decoder has are applied, others ignored. */
 int cx_dec_open2(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, int threads,
                  const char *name, const AVDictionary *opts, char *err);
+/* True when opts (an input's decoder options) make its video decoder skip
+ * every frame but keyframes or intra frames (-skip_frame nokey, nointra,
+ * all): a clip may then rightly give no frame at all. */
+bool cx_dec_opts_skip_most(const AVDictionary *opts);
 /* True when name is an option of a decoder (generic or some decoder's own):
  * ffmpeg gives such an input option to that input's decoders. */
 bool cx_is_decoder_option(const char *name);

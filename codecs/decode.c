@@ -167,6 +167,17 @@ int cx_dec_open(cx_dec **out, const AVCodecParameters *par, AVRational pkt_tb, i
   return cx_dec_open2(out, par, pkt_tb, threads, NULL, NULL, err);
 }
 
+bool cx_dec_opts_skip_most(const AVDictionary *opts) {
+  const AVDictionaryEntry *e = av_dict_get(opts, "skip_frame", NULL, 0);
+  if (!e) return false;
+  /* The value is read as the decoder will read it (names or numbers). */
+  AVCodecContext *c = avcodec_alloc_context3(NULL);
+  bool most =
+      c && av_opt_set(c, "skip_frame", e->value, 0) >= 0 && c->skip_frame >= AVDISCARD_NONINTRA;
+  avcodec_free_context(&c);
+  return most;
+}
+
 bool cx_is_decoder_option(const char *name) {
   const AVClass *cc = avcodec_get_class();
   return av_opt_find(&cc, name, NULL, AV_OPT_FLAG_DECODING_PARAM,

@@ -170,7 +170,8 @@ typedef struct pl_mux_stream {
   pl_stream_info in;
   char *bsf;         /* -bsf chain; NULL none */
   int64_t max_pkts;  /* -frames of a stream not encoded as video: the file ends at it; -1 none */
-  bool may_drop_all; /* encoded behind filters that may rightly keep no frame (fps=1/10...) */
+  bool may_drop_all; /* encoded behind filters, or decoded with a -skip_frame, that may rightly
+                      * keep no frame (fps=1/10, -skip_frame nokey...) */
 } pl_mux_stream;
 
 /* A muxer's settings: its file, its streams and what its header is made of. */
@@ -198,8 +199,9 @@ typedef struct pl_mux_set {
   int disposition[PL_MAX_IN];
   uint64_t attach; /* input attachment streams it copies (bit i: stream i) */
   int64_t win_start_us, win_end_us, in_start_us;
-  int64_t seek_us; /* the input -ss and this output's -ss together (0 none): for the error
-                    * when nothing is left after it */
+  int64_t seek_us;   /* the input -ss and this output's -ss together (0 none): for the error
+                      * when nothing is left after it */
+  int64_t in_dur_us; /* the input's duration (AV_NOPTS_VALUE unknown): is an -ss past its end? */
   bool bitexact, bitexact_v, bitexact_a; /* pl_out_meta_bitexact */
 } pl_mux_set;
 

@@ -233,7 +233,12 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd) {
     if (j->seg_join && !o->copy && pl_seg_count(j, out_of[k]) > 1) ms->input = j->nfiles;
     ms->keep_matrix = !ms->fc && (o->copy || !conv_rotates(j, o->in_index));
     const char *chain = ms->fc ? j->fcomplex : o->type == AVMEDIA_TYPE_VIDEO ? j->vf : j->af;
-    ms->may_drop_all = !o->copy && cx_fgraph_may_drop_all(chain);
+    /* A decoder told to keep keyframes only (-skip_frame nokey) may rightly
+     * give nothing of a clip, or of what follows an -ss in it. */
+    int file = ms->in.file > 0 && ms->in.file < j->ninputs ? ms->in.file : 0;
+    const AVDictionary *dec_opts = file ? j->in[file].opts : j->in_opts;
+    bool skips = o->type == AVMEDIA_TYPE_VIDEO && cx_dec_opts_skip_most(dec_opts);
+    ms->may_drop_all = !o->copy && (skips || cx_fgraph_may_drop_all(chain));
     ms->max_pkts = o->type == AVMEDIA_TYPE_AUDIO              ? j->max_aframes
                    : o->type == AVMEDIA_TYPE_VIDEO && o->copy ? j->max_vframes
                                                               : -1;
@@ -279,6 +284,7 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd) {
   m->win_end_us = j->win_end_us;
   m->in_start_us = j->info.start_us;
   m->seek_us = (j->in_ss_us > 0 ? j->in_ss_us : 0) + (j->win_start_us > 0 ? j->win_start_us : 0);
+  m->in_dur_us = j->info.duration_us;
   pl_out_meta_bitexact(j, &m->bitexact, &m->bitexact_v, &m->bitexact_a);
   if (!ok) {
     pl_mux_set_free(m);

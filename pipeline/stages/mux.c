@@ -167,7 +167,10 @@ static void try_header(mux_impl *x) {
     pl_stage_end(st, true); /* cancelled before the first frame: no file */
     return;
   }
-  if (!have && !bare && j->seek_us > 0) {
+  /* An -ss inside the input leaves frames that the user's filters or
+   * -skip_frame may rightly all drop; one past its end leaves nothing. */
+  bool seek_past = j->seek_us > 0 && (j->in_dur_us == AV_NOPTS_VALUE || j->seek_us >= j->in_dur_us);
+  if (!have && !bare && seek_past) {
     /* ffmpeg writes an empty file and exits 0 here; an empty result must not look like one. */
     pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
                       "no stream produced any data: nothing of the input is left after -ss %.3f "
@@ -176,12 +179,19 @@ static void try_header(mux_impl *x) {
     return;
   }
   if (!have && !bare && every_may_drop_all(x)) {
-    /* fps=1/10 over a 2 s clip keeps no frame: ffmpeg writes nothing and
-     * exits 0 with this warning, and so does isopipe, saying so. */
+    /* fps=1/10 over a 2 s clip keeps no frame, nor does -skip_frame nokey
+     * after an -ss past the only keyframe: ffmpeg writes nothing and exits 0
+     * with this warning, and so does isopipe, saying so. */
     pl_stage_log(st, AV_LOG_WARNING,
-                 "output file is empty, nothing was encoded: the filters kept no frame of the "
-                 "input (ffmpeg's result too)");
+                 "output file is empty, nothing was encoded: the filters or -skip_frame kept no "
+                 "frame of the input (ffmpeg's result too)");
     pl_stage_end(st, true);
+    return;
+  }
+  if (!have && !bare && j->seek_us > 0) {
+    pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
+                      "no stream produced any data: nothing of the input is left after -ss %.3f",
+                      j->seek_us / 1e6);
     return;
   }
   if (!have && !bare) {
