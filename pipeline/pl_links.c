@@ -10,7 +10,8 @@
  */
 
 static bool is_media(const pl_msg *m) {
-  return m->pkt || m->frame;
+  /* A frame's shape without its picture (PL_FRAME_SHAPE) sets up, as PARAMS. */
+  return m->pkt || (m->frame && !(m->kind == PL_M_FRAME && m->ival == PL_FRAME_SHAPE));
 }
 
 pl_msg *pl_stage_take(pl_stage *st, iso_value *item, iso_link_rx *rx, uint32_t cap) {

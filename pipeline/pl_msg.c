@@ -79,7 +79,19 @@ pl_msg *pl_msg_ref(const pl_msg *src) {
   bool ok = true;
   /* New references to the same refcounted buffers: one more owner of the
    * pixels and samples, not one more copy of them. */
-  if (src->frame) ok = (m->frame = av_frame_clone(src->frame)) != NULL;
+  if (src->frame && src->kind == PL_M_FRAME && src->ival == PL_FRAME_SHAPE) {
+    /* A shape has no buffer to share (av_frame_clone would copy pixels
+     * from none): its fields are all it is. */
+    m->ival = src->ival;
+    ok = (m->frame = av_frame_alloc()) && av_frame_copy_props(m->frame, src->frame) >= 0;
+    if (ok) {
+      m->frame->width = src->frame->width;
+      m->frame->height = src->frame->height;
+      m->frame->format = src->frame->format;
+    }
+  } else if (src->frame) {
+    ok = (m->frame = av_frame_clone(src->frame)) != NULL;
+  }
   if (ok && src->pkt) ok = (m->pkt = av_packet_clone(src->pkt)) != NULL;
   if (ok && src->par)
     ok = (m->par = avcodec_parameters_alloc()) && avcodec_parameters_copy(m->par, src->par) >= 0;

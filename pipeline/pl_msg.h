@@ -46,6 +46,12 @@ typedef enum pl_kind {
  * the latest one's time. A packet of no encoder has ival 0. */
 enum { PL_PKT_FED = 1, PL_PKT_AFTER_EOF = 2 };
 
+/* A video FRAME with ival PL_FRAME_SHAPE holds no picture, only its size,
+ * format and aspect: the filters kept no frame of the stream, and the
+ * encoder opens on that shape so the stream is still declared, as ffmpeg
+ * declares one whose filter graph gave nothing. */
+enum { PL_FRAME_SHAPE = 1 };
+
 /* Input streams of every input file are numbered in one sequence (input
  * #0's first, then #1's...): that number is a stream's identity in the
  * graph (pl_out_stream.in_index, pl_dlink.in_index); file and index say

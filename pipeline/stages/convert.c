@@ -13,167 +13,9 @@
 #include "codecs/codecs.h"
 #include "pipeline/pl_stage.h"
 #include "pipeline/pl_vsync.h"
+#include "pipeline/stages/conv_desc.h"
+#include "pipeline/stages/conv_shape.h"
 #include "pipeline/stages/conv_window.h"
-
-/* ---- the graph's text ---------------------------------------------------------- */
-
-/* ffmpeg's autorotation: the display matrix becomes transpose / flips before
- * the user's chain, so their filters see the upright picture. */
-void pl_conv_rotation(const pl_stream_info *si, AVBPrint *bp) {
-  if (!si->has_matrix) return;
-  const int32_t *m = si->matrix;
-  double theta = -round(av_display_rotation_get(m));
-  theta -= 360 * floor(theta / 360 + 0.9 / 360);
-  if (fabs(theta - 90) < 1.0)
-    av_bprintf(bp, "transpose=%s,", m[3] > 0 ? "cclock_flip" : "clock");
-  else if (fabs(theta - 180) < 1.0) {
-    if (m[0] < 0) av_bprintf(bp, "hflip,");
-    if (m[4] < 0) av_bprintf(bp, "vflip,");
-  } else if (fabs(theta - 270) < 1.0)
-    av_bprintf(bp, "transpose=%s,", m[3] < 0 ? "clock_flip" : "cclock");
-  else if (fabs(theta) > 1.0)
-    av_bprintf(bp, "rotate=%f*PI/180,", theta);
-  else if (m[4] < 0)
-    av_bprintf(bp, "vflip,");
-}
-
-/* Whether label ("[name]", n bytes) names one pad only: an open end of the chain. */
-static bool conv_open_label(const char *chain, const char *label, size_t n) {
-  int seen = 0;
-  for (const char *p = chain; (p = strstr(p, "[")); p++)
-    if (!strncmp(p, label, n)) seen++;
-  return seen == 1;
-}
-
-/* The user's chain and a comma, without the labels of its open ends
- * ("[in] format=yuv420p [out]"): ffmpeg links a simple graph's open pads
- * whatever their names, where the chain is joined here to other filters by
- * its text. */
-static void conv_print_chain(AVBPrint *bp, const char *chain) {
-  const char *s = chain, *e = chain + strlen(chain);
-  while (*s && isspace((unsigned char)*s))
-    s++;
-  while (e > s && isspace((unsigned char)e[-1]))
-    e--;
-  const char *r = *s == '[' ? s : NULL;
-  while (r && r < e && *r != ']')
-    r++;
-  if (r && r + 1 < e && conv_open_label(chain, s, (size_t)(r + 1 - s))) {
-    s = r + 1;
-    while (s < e && isspace((unsigned char)*s))
-      s++;
-  }
-  if (e > s && e[-1] == ']') {
-    const char *l = e - 1;
-    while (l > s && *l != '[')
-      l--;
-    if (*l == '[' && l > s && conv_open_label(chain, l, (size_t)(e - l))) {
-      e = l;
-      while (e > s && isspace((unsigned char)e[-1]))
-        e--;
-    }
-  }
-  av_bprintf(bp, "%.*s,", (int)(e - s), s);
-}
-
-/* Source -> [rotation] -> user's chain -> -s scale -> -aspect setdar ->
- * what the encoder accepts. After the first graph the output keeps its size
- * and format, as ffmpeg's rebuilt graphs do. */
-static int video_desc(const pl_conv_set *c, const int *fixed, AVBPrint *bp) {
-  /* A filter_complex output was turned at the graph's input, as ffmpeg's. */
-  if (c->autorotate && !c->fc) pl_conv_rotation(&c->in, bp);
-  if (c->chain && *c->chain && !c->fc) conv_print_chain(bp, c->chain);
-  if (fixed)
-    av_bprintf(bp, "scale=%d:%d,", fixed[0], fixed[1]);
-  else if (c->width || c->height)
-    av_bprintf(bp, "scale=%d:%d,", c->width ? c->width : -1, c->height ? c->height : -1);
-  if (c->aspect) {
-    char dar[64];
-    snprintf(dar, sizeof dar, "%s", c->aspect);
-    for (char *c = dar; *c; c++)
-      if (*c == ':') *c = '/';
-    av_bprintf(bp, "setdar=dar=%s,", dar);
-  }
-  char fmt[1024];
-  enum AVPixelFormat want = fixed ? fixed[2] : c->pix_fmt ? av_get_pix_fmt(c->pix_fmt) : -1;
-  int r = cx_fgraph_enc_video(c->encoder, want, fmt, sizeof fmt);
-  if (r < 0) return r;
-  av_bprintf(bp, "%s", *fmt ? fmt : "null");
-  return av_bprint_is_complete(bp) ? 0 : AVERROR(ENOMEM);
-}
-
-/* -channel_layout's layout, unless a later -ac changed the count. */
-static bool named_layout(const pl_conv_set *c, AVChannelLayout *l) {
-  if (!c->ch_layout) return false;
-  if (av_channel_layout_from_string(l, c->ch_layout) >= 0 && l->nb_channels == c->ac) return true;
-  av_channel_layout_uninit(l);
-  return false;
-}
-
-static int audio_desc(const pl_conv_set *c, const int *fixed, const AVChannelLayout *fixed_layout,
-                      AVBPrint *bp) {
-  /* ffmpeg 5.1 forwards -async to an aresample before the user's chain. */
-  if (c->async > 0 && !c->fc)
-    av_bprintf(bp, "aresample=async=%d:min_hard_comp=0.100000:first_pts=0,", c->async);
-  if (c->chain && *c->chain && !c->fc) conv_print_chain(bp, c->chain);
-  /* -map_channel: after the chain, before the conversion for the encoder (as ffmpeg 5.1). */
-  if (c->pan) av_bprintf(bp, "pan=%s,", c->pan);
-  AVChannelLayout want = {0};
-  if (fixed_layout)
-    av_channel_layout_copy(&want, fixed_layout);
-  else if (c->ac > 0 && !named_layout(c, &want))
-    av_channel_layout_default(&want, c->ac);
-  char fmt[1024];
-  int r = cx_fgraph_enc_audio(c->encoder,
-                              fixed           ? fixed[0]
-                              : c->sample_fmt ? av_get_sample_fmt(c->sample_fmt)
-                                              : AV_SAMPLE_FMT_NONE,
-                              fixed ? fixed[1] : c->ar, &want, fmt, sizeof fmt);
-  av_channel_layout_uninit(&want);
-  if (r < 0) return r;
-  av_bprintf(bp, "%s", *fmt ? fmt : "anull");
-  /* After the conversion for the encoder, as ffmpeg's -apad. */
-  if (c->apad) av_bprintf(bp, ",apad%s%s", *c->apad ? "=" : "", c->apad);
-  return av_bprint_is_complete(bp) ? 0 : AVERROR(ENOMEM);
-}
-
-/* Builds the graph for frame in; a failure is the user's chain (or our
- * options) refused by libavfilter: a usage error naming the filter. */
-static int graph_open(pl_stage *st, const pl_conv_set *c, cx_fgraph **g, AVBPrint *desc,
-                      const pl_msg *in, AVRational frame_rate) {
-  cx_fgraph_opts go = {0};
-  go.type = c->type;
-  go.desc = desc->str;
-  go.in_tb = in->tb;
-  go.frame_rate = frame_rate;
-  go.threads = c->threads;
-  /* ffmpeg's scaler options: its bicubic default, then -sws_flags. */
-  char sws[256];
-  snprintf(sws, sizeof sws, "flags=bicubic%s%s", c->sws_flags ? ":sws_flags=" : "",
-           c->sws_flags ? c->sws_flags : "");
-  go.sws_opts = sws;
-  go.swr_opts = c->swr;
-  char err[CX_ERRLEN] = "";
-  pl_log_error_clear();
-  int r = cx_fgraph_open(g, &go, in->frame, err);
-  if (r < 0) {
-    /* libavfilter's own line names the filter instance and the reason. */
-    const char *why = pl_log_error_first();
-    const char *chain = c->chain;
-    /* Memory is no option of the user's, and a graph without the user's
-     * chain (only the conversions for the encoder) names none. */
-    if (r == AVERROR(ENOMEM))
-      pl_stage_fail(st, ISO_ENOMEM, "out of memory while building the filter graph");
-    else if (!chain || !*chain)
-      pl_stage_fail_av(st, r, "cannot convert for the encoder: %s", *why ? why : err);
-    else if (*why)
-      pl_stage_fail_cat(st, ISO_EINVAL, ISO_ERRCAT_INVALID_OPTION, "filters '%s': %s",
-                        chain ? chain : "", why);
-    else
-      pl_stage_fail_cat(st, ISO_EINVAL, ISO_ERRCAT_INVALID_OPTION, "%s", err);
-  }
-  return r;
-}
 
 /* -copyts: the frame back on the input's clock, after its window was cut
  * on the output's (which starts at 0). */
@@ -202,6 +44,7 @@ typedef struct vconv_impl {
   pl_stamp stamp;
   conv_window win;
   int64_t emitted; /* frames sent on, for -frames:v */
+  bool shape_sent; /* PL_FRAME_SHAPE went on: the graph kept no frame */
 } vconv_impl;
 
 /* x264 and x265 refuse odd sizes in subsampled formats, which inputs such
@@ -219,10 +62,10 @@ static int vgraph_open(pl_filter *f, const pl_msg *in) {
   const pl_conv_set *c = x->set;
   AVBPrint desc;
   av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
-  int r = video_desc(c, x->fixed ? x->fix : NULL, &desc);
+  int r = conv_video_desc(c, x->fixed ? x->fix : NULL, &desc);
   /* A filter_complex output's rate is its graph's (the frames carry it). */
   AVRational fr = c->fc ? in->rate : c->in.fps;
-  if (r >= 0) r = graph_open(st, c, &x->g, &desc, in, fr);
+  if (r >= 0) r = conv_graph_open(st, c, &x->g, &desc, in, fr);
   if (r >= 0 && !x->fixed) {
     cx_fgraph_out go = cx_fgraph_output(x->g);
     if (!c->fc && odd_for_encoder(c, &go)) {
@@ -233,8 +76,8 @@ static int vgraph_open(pl_filter *f, const pl_msg *in) {
       x->fix[1] = go.h & ~1;
       x->fix[2] = go.format;
       av_bprint_clear(&desc);
-      r = video_desc(c, x->fix, &desc);
-      if (r >= 0) r = graph_open(st, c, &x->g, &desc, in, fr);
+      r = conv_video_desc(c, x->fix, &desc);
+      if (r >= 0) r = conv_graph_open(st, c, &x->g, &desc, in, fr);
       if (r >= 0) go = cx_fgraph_output(x->g);
     }
     x->fix[0] = go.w;
@@ -252,15 +95,25 @@ static int vgraph_open(pl_filter *f, const pl_msg *in) {
 /* The video sync, once the graph's output is known: the output rate is -r,
  * else the graph's (an fps filter sets it), else the input's, else 25;
  * frames last 1/(the graph's rate), as in ffmpeg's do_video_out. */
+static AVRational graph_in_fps(const vconv_impl *x) {
+  AVRational in_fps = cx_fgraph_output(x->g).frame_rate;
+  return in_fps.num > 0 && in_fps.den > 0 ? in_fps : x->set->in.fps;
+}
+
+static AVRational out_rate(const vconv_impl *x) {
+  const pl_conv_set *c = x->set;
+  AVRational fps = c->rate;
+  if (fps.num <= 0 || fps.den <= 0) fps = graph_in_fps(x);
+  if (fps.num <= 0 || fps.den <= 0) fps = c->out_fps;
+  return fps;
+}
+
 static int vsync_open(pl_filter *f) {
   vconv_impl *x = f->impl;
   const pl_conv_set *c = x->set;
   cx_fgraph_out go = cx_fgraph_output(x->g);
-  AVRational in_fps = go.frame_rate;
-  if (in_fps.num <= 0 || in_fps.den <= 0) in_fps = c->in.fps;
-  AVRational fps = c->rate;
-  if (fps.num <= 0 || fps.den <= 0) fps = in_fps;
-  if (fps.num <= 0 || fps.den <= 0) fps = c->out_fps;
+  AVRational in_fps = graph_in_fps(x);
+  AVRational fps = out_rate(x);
   pl_vsync_cfg vc = {0};
   vc.mode = c->vsync;
   vc.in_tb = go.tb;
@@ -368,7 +221,7 @@ static int vgraph_pull(pl_filter *f) {
   return AVERROR_EOF;
 }
 
-static int vconv_drain(pl_filter *f, pl_msg **out) {
+static int vconv_drain_frames(pl_filter *f, pl_msg **out) {
   vconv_impl *x = f->impl;
   int max = x->set->max_vframes;
   if (max > 0 && x->emitted >= max) {
@@ -405,6 +258,34 @@ static int vconv_drain(pl_filter *f, pl_msg **out) {
     *out = m;
     return 0;
   }
+}
+
+/* No frame reached the graph (-skip_frame nokey after an -ss past the only
+ * keyframe): as ffmpeg, the graph is built from the input stream's
+ * parameters, so its output's shape is known. False when they are unknown. */
+static bool vgraph_open_from_info(pl_filter *f) {
+  vconv_impl *x = f->impl;
+  AVFrame *fr = x->set->fc ? NULL : conv_shape_from_info(&x->set->in, AVMEDIA_TYPE_VIDEO);
+  if (!fr) return false;
+  pl_msg m = {.kind = PL_M_FRAME, .frame = fr, .tb = x->set->in.tb};
+  bool ok = vgraph_open(f, &m) >= 0;
+  av_frame_free(&fr);
+  if (ok) vgraph_eof(x);
+  return ok;
+}
+
+static int vconv_drain(pl_filter *f, pl_msg **out) {
+  vconv_impl *x = f->impl;
+  int r = vconv_drain_frames(f, out);
+  /* A stream whose graph gave no frame (select=0, or no frame decoded):
+   * ffmpeg still opens the encoder on the graph's output and declares the
+   * stream, with no packet. */
+  if (r == AVERROR_EOF && !x->emitted && !x->shape_sent && !f->st->ended) {
+    x->shape_sent = true;
+    if (x->g || vgraph_open_from_info(f))
+      return conv_shape_msg(x->g, AVMEDIA_TYPE_VIDEO, av_inv_q(out_rate(x)), x->stamp, out);
+  }
+  return r;
 }
 
 static void vconv_destroy(pl_filter *f) {
@@ -456,6 +337,7 @@ typedef struct aconv_impl {
   AVRational in_tb, out_tb;
   AVFrame *frame;
   conv_window win;
+  bool emitted, shape_sent; /* a frame went on; a PL_FRAME_SHAPE went on */
 } aconv_impl;
 
 static int agraph_open(pl_filter *f, const pl_msg *in) {
@@ -463,9 +345,10 @@ static int agraph_open(pl_filter *f, const pl_msg *in) {
   pl_stage *st = f->st;
   AVBPrint desc;
   av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
-  int r = audio_desc(x->set, x->fixed ? x->fix : NULL, x->fixed ? &x->fix_layout : NULL, &desc);
+  int r =
+      conv_audio_desc(x->set, x->fixed ? x->fix : NULL, x->fixed ? &x->fix_layout : NULL, &desc);
   if (r >= 0)
-    r = graph_open(st, x->set, &x->g, &desc, in, (AVRational){0, 0});
+    r = conv_graph_open(st, x->set, &x->g, &desc, in, (AVRational){0, 0});
   else if (!st->ended)
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
   av_bprint_finalize(&desc, NULL);
@@ -526,7 +409,7 @@ static int aconv_feed(pl_filter *f, pl_msg *in) {
   return r < 0 ? fail_filter(f, r) : 0;
 }
 
-static int aconv_drain(pl_filter *f, pl_msg **out) {
+static int aconv_drain_frames(pl_filter *f, pl_msg **out) {
   aconv_impl *x = f->impl;
   if (!x->g) return f->fed_eof || x->win.done ? AVERROR_EOF : AVERROR(EAGAIN);
   if (!x->frame && !(x->frame = av_frame_alloc())) return AVERROR(ENOMEM);
@@ -552,6 +435,34 @@ static int aconv_drain(pl_filter *f, pl_msg **out) {
   m->stamp = pl_prof_stamp_pop(f->st->prof, av_rescale_q(m->frame->pts, tb, x->out_tb));
   *out = m;
   return 0;
+}
+
+/* As vgraph_open_from_info, for audio. */
+static bool agraph_open_from_info(pl_filter *f) {
+  aconv_impl *x = f->impl;
+  AVFrame *fr = x->set->fc ? NULL : conv_shape_from_info(&x->set->in, AVMEDIA_TYPE_AUDIO);
+  if (!fr) return false;
+  pl_msg m = {.kind = PL_M_FRAME, .frame = fr, .tb = x->set->in.tb};
+  bool ok = agraph_open(f, &m) >= 0;
+  av_frame_free(&fr);
+  if (ok) agraph_eof(x);
+  return ok;
+}
+
+static int aconv_drain(pl_filter *f, pl_msg **out) {
+  aconv_impl *x = f->impl;
+  int r = aconv_drain_frames(f, out);
+  if (r == 0) x->emitted = true;
+  /* As video's (vconv_drain): the stream is declared without a frame. */
+  if (r == AVERROR_EOF && !x->emitted && !x->shape_sent && !f->st->ended) {
+    x->shape_sent = true;
+    if (x->g || agraph_open_from_info(f)) {
+      cx_fgraph_out go = cx_fgraph_output(x->g);
+      return conv_shape_msg(x->g, AVMEDIA_TYPE_AUDIO, (AVRational){1, go.sample_rate},
+                            (pl_stamp){0}, out);
+    }
+  }
+  return r;
 }
 
 static void aconv_destroy(pl_filter *f) {

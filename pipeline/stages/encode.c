@@ -66,7 +66,9 @@ int pl_enc_open(const pl_enc_set *e, const AVFrame *fr, AVRational in_tb, cx_enc
     eo.height = fr->height;
     eo.pix_fmt = fr->format;
     eo.sar = fr->sample_aspect_ratio;
-    eo.color_set = true;
+    /* A shape without a picture (PL_FRAME_SHAPE) has no colours nor field
+     * order to give: ffmpeg leaves them unset when no frame came. */
+    eo.color_set = fr->buf[0] != NULL;
     eo.color_range = fr->color_range;
     eo.color_primaries = fr->color_primaries;
     eo.color_trc = fr->color_trc;
@@ -152,6 +154,13 @@ static int enc_feed(pl_filter *f, pl_msg *in) {
   if (in->kind != PL_M_FRAME) {
     pl_msg_free(in);
     return 0;
+  }
+  if (in->ival == PL_FRAME_SHAPE) {
+    /* No picture: the encoder opens on the shape, so the muxer declares
+     * the stream, and gets nothing to encode. */
+    int r = x->enc ? 0 : enc_open(f, in);
+    pl_msg_free(in);
+    return r < 0 ? AVERROR(EINVAL) : 0;
   }
   if (!x->enc && enc_open(f, in) < 0) {
     pl_msg_free(in);

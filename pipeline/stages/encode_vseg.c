@@ -313,7 +313,8 @@ static int vseg_feed(pl_filter *f, pl_msg *in) {
     }
     return 0;
   }
-  if (in->kind != PL_M_FRAME || x->run.stopped || x->done) {
+  /* A shape without a picture (PL_FRAME_SHAPE) starts no segment. */
+  if (in->kind != PL_M_FRAME || in->ival == PL_FRAME_SHAPE || x->run.stopped || x->done) {
     pl_msg_free(in);
     return 0;
   }

@@ -148,6 +148,38 @@ static bool every_may_drop_all(const mux_impl *x) {
   return x->n > 0;
 }
 
+/* fps=1/10 over a 2 s clip keeps no frame, nor does -skip_frame nokey after
+ * an -ss past the only keyframe: ffmpeg exits 0 with this warning (leaving a
+ * header-only file where the format has one), and so does isopipe, saying
+ * so, without the file. */
+static void empty_ok(mux_impl *x) {
+  pl_stage_log(x->st, AV_LOG_WARNING,
+               "output file is empty, nothing was encoded: the filters or -skip_frame kept no "
+               "frame of the input (ffmpeg's result too)");
+  pl_stage_end(x->st, true);
+}
+
+/* The end of an output that got no packet, said as what: a failure, but
+ * where the user's filters or -skip_frame rightly kept nothing (ffmpeg's
+ * exit 0). */
+static void end_without_data(mux_impl *x, const char *what) {
+  const pl_mux_set *j = x->set;
+  /* An -ss inside the input leaves frames that the user's filters or
+   * -skip_frame may rightly all drop; one past its end leaves nothing. */
+  bool seek_past = j->seek_us > 0 && (j->in_dur_us == AV_NOPTS_VALUE || j->seek_us >= j->in_dur_us);
+  if (!seek_past && every_may_drop_all(x)) {
+    empty_ok(x);
+    return;
+  }
+  /* ffmpeg writes an empty file and exits 0 here; an empty result must not look like one. */
+  if (j->seek_us > 0)
+    pl_stage_fail_cat(x->st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
+                      "no stream produced any data: nothing of the input is left after -ss %.3f%s",
+                      j->seek_us / 1e6, seek_past ? " (is it past the input's end?)" : "");
+  else
+    pl_stage_fail_cat(x->st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA, "%s", what);
+}
+
 static void try_header(mux_impl *x) {
   pl_stage *st = x->st;
   const pl_mux_set *j = x->set;
@@ -167,35 +199,8 @@ static void try_header(mux_impl *x) {
     pl_stage_end(st, true); /* cancelled before the first frame: no file */
     return;
   }
-  /* An -ss inside the input leaves frames that the user's filters or
-   * -skip_frame may rightly all drop; one past its end leaves nothing. */
-  bool seek_past = j->seek_us > 0 && (j->in_dur_us == AV_NOPTS_VALUE || j->seek_us >= j->in_dur_us);
-  if (!have && !bare && seek_past) {
-    /* ffmpeg writes an empty file and exits 0 here; an empty result must not look like one. */
-    pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
-                      "no stream produced any data: nothing of the input is left after -ss %.3f "
-                      "(is it past the input's end?)",
-                      j->seek_us / 1e6);
-    return;
-  }
-  if (!have && !bare && every_may_drop_all(x)) {
-    /* fps=1/10 over a 2 s clip keeps no frame, nor does -skip_frame nokey
-     * after an -ss past the only keyframe: ffmpeg writes nothing and exits 0
-     * with this warning, and so does isopipe, saying so. */
-    pl_stage_log(st, AV_LOG_WARNING,
-                 "output file is empty, nothing was encoded: the filters or -skip_frame kept no "
-                 "frame of the input (ffmpeg's result too)");
-    pl_stage_end(st, true);
-    return;
-  }
-  if (!have && !bare && j->seek_us > 0) {
-    pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
-                      "no stream produced any data: nothing of the input is left after -ss %.3f",
-                      j->seek_us / 1e6);
-    return;
-  }
   if (!have && !bare) {
-    pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA, "no stream produced any data");
+    end_without_data(x, "no stream produced any data");
     return;
   }
   char err[CX_ERRLEN] = "";
@@ -322,9 +327,8 @@ static void finish_ok(mux_impl *x) {
      * pass's, whose result is its statistics file. */
     if (pl_flag_interrupt(st->cfg.flag) || x->set->task || x->set->first_pass)
       pl_stage_end(st, true);
-    else
-      pl_stage_fail_cat(st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
-                        "nothing to write: no packet reached the output");
+    else /* the streams were declared (PL_FRAME_SHAPE), then nothing came */
+      end_without_data(x, "nothing to write: no packet reached the output");
     return;
   }
   final_stat(x);
