@@ -160,6 +160,14 @@ static int vconv_feed(pl_filter *f, pl_msg *in) {
     vgraph_eof(x);
     return 0;
   }
+  if (in->kind == PL_M_FRAME && in->ival == PL_FRAME_SHAPE) {
+    /* A -filter_complex output that gave no frame: the graph is built on
+     * its shape, which goes on at the end (vconv_drain). */
+    int r = x->g || x->g_eof ? 0 : vgraph_open(f, in);
+    if (r >= 0) vgraph_eof(x);
+    pl_msg_free(in);
+    return r < 0 ? AVERROR(EINVAL) : 0;
+  }
   if (in->kind != PL_M_FRAME || x->g_eof) {
     pl_msg_free(in);
     return 0;
@@ -379,7 +387,7 @@ static int aconv_feed(pl_filter *f, pl_msg *in) {
     agraph_eof(x);
     return 0;
   }
-  if (in->kind != PL_M_FRAME || x->g_eof) {
+  if (in->kind != PL_M_FRAME || x->g_eof || in->ival == PL_FRAME_SHAPE) {
     pl_msg_free(in);
     return 0;
   }

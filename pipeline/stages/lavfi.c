@@ -176,6 +176,30 @@ static int pull(lavfi_impl *x, int k) {
   if (o->ended || o->pending || !may_pull(x, k)) return 0;
   int r = cx_fcx_receive(x->g, k, x->tmp);
   if (r == AVERROR(EAGAIN)) return 0;
+  if (r == AVERROR_EOF && !o->frames && !o->shape_sent) {
+    /* A video output that gave no frame (select=0): its shape goes on, so
+     * its encoder opens and the stream is declared, as ffmpeg's. */
+    o->shape_sent = true;
+    cx_fgraph_out go = cx_fcx_output(x->g, k);
+    if (go.w > 0 && go.h > 0 && go.format >= 0 && go.tb.num > 0) {
+      pl_msg *m = pl_msg_new(PL_M_FRAME);
+      if (!m || !(m->frame = av_frame_alloc())) {
+        pl_msg_free(m);
+        return AVERROR(ENOMEM);
+      }
+      m->frame->width = go.w;
+      m->frame->height = go.h;
+      m->frame->format = go.format;
+      m->frame->sample_aspect_ratio = go.sar;
+      m->ival = PL_FRAME_SHAPE;
+      m->tb = go.tb;
+      m->rate = go.frame_rate;
+      m->stamp = x->stamp;
+      o->pending = m;
+      flush(x, k);
+      return 1;
+    }
+  }
   if (r == AVERROR_EOF) {
     o->ended = true;
     if (o->link.tx && !o->link.done) iso_link_tx_eof(o->link.tx);

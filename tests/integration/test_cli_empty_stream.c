@@ -110,6 +110,24 @@ static void t_trim_past_end(void **state) {
   assert_int_equal(streams_as_ffmpeg("trim", none, post, "mkv"), 2);
 }
 
+/* A -filter_complex output that gives nothing, scaled: declared at its size. */
+static void t_fcomplex_nothing(void **state) {
+  (void)state;
+  need_ffmpeg();
+  const char *post[] = {"-filter_complex",
+                        "[0:v]select=0,scale=80:-2[v]",
+                        "-map",
+                        "[v]",
+                        "-map",
+                        "0:a",
+                        "-c:v",
+                        "libx264",
+                        "-c:a",
+                        "aac",
+                        NULL};
+  assert_int_equal(streams_as_ffmpeg("fc", none, post, "mkv"), 2);
+}
+
 /* The same for audio: aselect=0 beside the video. */
 static void t_aselect_nothing(void **state) {
   (void)state;
@@ -146,7 +164,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_select_nothing_mkv), cmocka_unit_test(t_select_nothing_mp4),
       cmocka_unit_test(t_trim_past_end),      cmocka_unit_test(t_aselect_nothing),
-      cmocka_unit_test(t_skip_after_ss),      cmocka_unit_test(t_past_end_fails),
+      cmocka_unit_test(t_fcomplex_nothing),   cmocka_unit_test(t_skip_after_ss),
+      cmocka_unit_test(t_past_end_fails),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
