@@ -48,12 +48,33 @@ typedef struct cmd_line {
 #include "cli_lines_third.h"
 #include "cli_lines_wiki.h"
 
-static char g_dir[512];
+static char g_dir[512];    /* the outputs */
+static char g_inputs[512]; /* the inputs: g_dir, or a directory the tables share */
 static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700], g_mus[700], g_sub[700];
 static char g_song[700], g_list[700], g_cover[700], g_fonts[700];
 static char g_rot[700], g_chaps[700], g_cuts[700];
 static char g_raw[700], g_pcm[700], g_vlist[700], g_imglist[700], g_jpegs[700], g_frames[700],
     g_concat[1500];
+
+/* The inputs' names in g_inputs. */
+static void name_inputs(void) {
+  const struct {
+    char *path;
+    const char *name;
+  } n[] = {{g_in, "in.mp4"},          {g_ts, "in.ts"},
+           {g_wav, "in.wav"},         {g_vid, "vid.mp4"},
+           {g_aud, "aud.m4a"},        {g_mus, "mus.flac"},
+           {g_song, "song.mp3"},      {g_cover, "cover.png"},
+           {g_list, "list.txt"},      {g_fonts, "fonts.mkv"},
+           {g_raw, "raw.rgb"},        {g_pcm, "pcm.raw"},
+           {g_vlist, "vlist.txt"},    {g_imglist, "frames/frames.ffconcat"},
+           {g_jpegs, "frames.mjpeg"}, {g_frames, "frames/%05d-capture.jpg"},
+           {g_rot, "rot.mp4"},        {g_chaps, "chaps.txt"},
+           {g_cuts, "cuts.txt"}};
+  for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+    snprintf(n[i].path, 700, "%s/%s", g_inputs, n[i].name);
+  snprintf(g_concat, sizeof g_concat, "concat:%s|%s", g_ts, g_ts);
+}
 
 /* Runs isopipe on args (NULL-terminated); 0 when it succeeded. */
 static int make(const char **args) {
@@ -65,26 +86,20 @@ static int make(const char **args) {
 
 /* The inputs of the fifth table: raw frames, frame files and lists of them. */
 static int setup_fifth(void) {
-  snprintf(g_raw, sizeof g_raw, "%s/raw.rgb", g_dir);
   const char *raw_args[] = {
       "-v",        "error", "-y",       "-f",    "lavfi", "-i",       "testsrc=s=320x240:r=10",
       "-frames:v", "20",    "-pix_fmt", "rgb24", "-f",    "rawvideo", g_raw,
       NULL};
   char fdir[600];
-  snprintf(fdir, sizeof fdir, "%s/frames", g_dir);
+  snprintf(fdir, sizeof fdir, "%s/frames", g_inputs);
   if (mkdir(fdir, 0755) < 0) return -1;
-  snprintf(g_frames, sizeof g_frames, "%s/%%05d-capture.jpg", fdir);
   const char *jpg_args[] = {
       "-v",        "error", "-y",     "-f", "lavfi", "-i", "testsrc=s=320x240:r=10",
       "-frames:v", "10",    g_frames, NULL};
-  snprintf(g_pcm, sizeof g_pcm, "%s/pcm.raw", g_dir);
   const char *pcm_args[] = {"-v", "error", "-y", "-i", g_wav, "-f", "s16le", g_pcm, NULL};
   if (make(raw_args) != 0 || make(jpg_args) != 0 || make(pcm_args) != 0) return -1;
   /* VLIST names IN by a relative name (the concat demuxer's safe mode
    * refuses absolute ones), IMGLIST the frames with their durations. */
-  snprintf(g_vlist, sizeof g_vlist, "%s/vlist.txt", g_dir);
-  snprintf(g_imglist, sizeof g_imglist, "%s/frames.ffconcat", fdir);
-  snprintf(g_jpegs, sizeof g_jpegs, "%s/frames.mjpeg", g_dir);
   FILE *vl = fopen(g_vlist, "w"), *il = fopen(g_imglist, "w"), *jp = fopen(g_jpegs, "wb");
   if (vl) fputs("file 'in.mp4'\nfile 'in.mp4'\n", vl);
   if (il) fputs("ffconcat version 1.0\n", il);
@@ -103,16 +118,12 @@ static int setup_fifth(void) {
   if (vl) fclose(vl);
   if (il) fclose(il);
   if (jp) fclose(jp);
-  snprintf(g_concat, sizeof g_concat, "concat:%s|%s", g_ts, g_ts);
   /* ROT: IN turned a quarter by its display matrix, as phones write it. */
-  snprintf(g_rot, sizeof g_rot, "%s/rot.mp4", g_dir);
   const char *rot_args[] = {"-v",   "error",         "-y",        "-i",  g_in, "-c",
                             "copy", "-metadata:s:v", "rotate=90", g_rot, NULL};
   if (make(rot_args) != 0) return -1;
   /* CHAPS: two chapters as ffmetadata; CUTS: IN's 0-0.6 s and 1.2 s-end
    * joined, as a cut of sponsored parts lists them. */
-  snprintf(g_chaps, sizeof g_chaps, "%s/chaps.txt", g_dir);
-  snprintf(g_cuts, sizeof g_cuts, "%s/cuts.txt", g_dir);
   FILE *cf = fopen(g_chaps, "w"), *cu = fopen(g_cuts, "w");
   if (cf)
     fputs(";FFMETADATA1\ntitle=Video\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=Intro\n"
@@ -151,26 +162,23 @@ static void override_inputs(void) {
   }
 }
 
-static int setup(void **state) {
-  (void)state;
+static int make_inputs(void) {
   char gen[700];
-  av_log_set_level(AV_LOG_ERROR); /* reading outputs back: only what is wrong */
-  if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-lines") < 0) return -1;
-  if (tm_gen_simple(gen, sizeof gen, g_dir, "gen.mp4", "libx264", "aac", 320, 240, 2.0, 2, 48000) <
-      0)
+  name_inputs();
+  if (tm_gen_simple(gen, sizeof gen, g_inputs, "gen.mp4", "libx264", "aac", 320, 240, 2.0, 2,
+                    48000) < 0)
     return -1;
-  if (tm_gen_simple(g_wav, sizeof g_wav, g_dir, "in.wav", NULL, "pcm_s16le", 0, 0, 2.0, 2, 44100) <
-      0)
+  if (tm_gen_simple(g_wav, sizeof g_wav, g_inputs, "in.wav", NULL, "pcm_s16le", 0, 0, 2.0, 2,
+                    44100) < 0)
     return -1;
-  if (tm_gen_simple(g_vid, sizeof g_vid, g_dir, "vid.mp4", "libx264", NULL, 320, 240, 2.0, 0, 0) <
-      0)
+  if (tm_gen_simple(g_vid, sizeof g_vid, g_inputs, "vid.mp4", "libx264", NULL, 320, 240, 2.0, 0,
+                    0) < 0)
     return -1;
-  if (tm_gen_simple(g_aud, sizeof g_aud, g_dir, "aud.m4a", NULL, "aac", 0, 0, 3.0, 6, 48000) < 0)
+  if (tm_gen_simple(g_aud, sizeof g_aud, g_inputs, "aud.m4a", NULL, "aac", 0, 0, 3.0, 6, 48000) < 0)
     return -1;
   char flac[700];
-  if (tm_gen_simple(flac, sizeof flac, g_dir, "gen.flac", NULL, "flac", 0, 0, 2.0, 2, 44100) < 0)
+  if (tm_gen_simple(flac, sizeof flac, g_inputs, "gen.flac", NULL, "flac", 0, 0, 2.0, 2, 44100) < 0)
     return -1;
-  snprintf(g_mus, sizeof g_mus, "%s/mus.flac", g_dir);
   const char *mus_args[] = {"-v",          "error",     "-y",           "-i",         flac,
                             "-c",          "copy",      "-metadata",    "title=Song", "-metadata",
                             "artist=Band", "-metadata", "album=Record", g_mus,        NULL};
@@ -179,14 +187,11 @@ static int setup(void **state) {
   ch_free(&pm);
   if (mrc != 0) return -1;
   /* SONG: MUS as an MP3 with a cover picture (made by isopipe itself). */
-  char cover[700];
-  snprintf(cover, sizeof cover, "%s/cover.png", g_dir);
-  snprintf(g_song, sizeof g_song, "%s/song.mp3", g_dir);
   const char *cover_args[] = {
-      "-v",        "error", "-y",  "-f", "lavfi", "-i", "color=c=red:s=200x200",
-      "-frames:v", "1",     cover, NULL};
+      "-v",        "error", "-y",    "-f", "lavfi", "-i", "color=c=red:s=200x200",
+      "-frames:v", "1",     g_cover, NULL};
   const char *song_args[] = {
-      "-v",           "error", "-y",  "-i",   g_mus,        "-i",   cover,   "-map",
+      "-v",           "error", "-y",  "-i",   g_mus,        "-i",   g_cover, "-map",
       "0:a",          "-map",  "1:v", "-c:a", "libmp3lame", "-c:v", "mjpeg", "-disposition:v",
       "attached_pic", g_song,  NULL};
   mrc = ch_run(&pm, cover_args, 60);
@@ -194,15 +199,11 @@ static int setup(void **state) {
   if (mrc == 0) mrc = ch_run(&pm, song_args, 60);
   ch_free(&pm);
   if (mrc != 0) return -1;
-  snprintf(g_cover, sizeof g_cover, "%s", cover);
   /* LIST: a concat list naming MUS twice. */
-  snprintf(g_list, sizeof g_list, "%s/list.txt", g_dir);
   FILE *lf = fopen(g_list, "w");
   if (!lf) return -1;
   fprintf(lf, "file '%s'\nduration 2\nfile '%s'\nduration 2\n", g_mus, g_mus);
   fclose(lf);
-  if (!tm_corpus_file("video/no_cluster_position.mkv", g_sub, sizeof g_sub)) g_sub[0] = 0;
-  snprintf(g_in, sizeof g_in, "%s/in.mp4", g_dir);
   const char *args[] = {"-v",
                         "error",
                         "-y",
@@ -224,7 +225,6 @@ static int setup(void **state) {
   int rc = ch_run(&p, args, 60);
   ch_free(&p);
   if (rc != 0) return -1;
-  snprintf(g_ts, sizeof g_ts, "%s/in.ts", g_dir);
   const char *ts_args[] = {"-v", "error", "-y", "-i", g_in, "-c", "copy", g_ts, NULL};
   rc = ch_run(&p, ts_args, 60);
   ch_free(&p);
@@ -232,8 +232,7 @@ static int setup(void **state) {
   /* FONTS: IN as Matroska with a font attachment (a few bytes will do: the
    * muxer copies them whole). */
   char font[700];
-  snprintf(font, sizeof font, "%s/f.ttf", g_dir);
-  snprintf(g_fonts, sizeof g_fonts, "%s/fonts.mkv", g_dir);
+  snprintf(font, sizeof font, "%s/f.ttf", g_inputs);
   FILE *ff = fopen(font, "w");
   if (!ff) return -1;
   fputs("not really a font, but bytes to carry", ff);
@@ -253,7 +252,27 @@ static int setup(void **state) {
                              NULL};
   rc = ch_run(&p, font_args, 60);
   ch_free(&p);
-  if (rc != 0 || setup_fifth() != 0) return -1;
+  return rc != 0 || setup_fifth() != 0 ? -1 : 0;
+}
+
+/* ISO_LINES_INPUTS=DIR: the inputs made once by `--inputs DIR` (ctest's
+ * fixture), shared by the tables that run side by side; otherwise each run
+ * makes its own. */
+static int setup(void **state) {
+  (void)state;
+  av_log_set_level(AV_LOG_ERROR); /* reading outputs back: only what is wrong */
+  if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-lines") < 0) return -1;
+  const char *shared = getenv("ISO_LINES_INPUTS");
+  char ready[700];
+  snprintf(ready, sizeof ready, "%s/ready", shared ? shared : "");
+  if (shared && *shared && access(ready, F_OK) == 0) {
+    snprintf(g_inputs, sizeof g_inputs, "%s", shared);
+    name_inputs();
+  } else {
+    snprintf(g_inputs, sizeof g_inputs, "%s", g_dir);
+    if (make_inputs() != 0) return -1;
+  }
+  if (!tm_corpus_file("video/no_cluster_position.mkv", g_sub, sizeof g_sub)) g_sub[0] = 0;
   override_inputs();
   return 0;
 }
@@ -503,9 +522,27 @@ static void test_wiki_table(void **state) {
             "command lines of the FFmpeg wiki's recipes and Q&A answers");
 }
 
+/* `--inputs DIR`: makes the inputs in DIR (emptied first) for the tables to
+ * share through ISO_LINES_INPUTS; "ready" marks them whole. */
+static int make_shared(const char *dir) {
+  av_log_set_level(AV_LOG_ERROR);
+  tm_tmpdir_remove(dir);
+  snprintf(g_inputs, sizeof g_inputs, "%s", dir);
+  char ready[700];
+  snprintf(ready, sizeof ready, "%s/ready", dir);
+  FILE *f = NULL;
+  if (mkdir(dir, 0755) < 0 || make_inputs() != 0 || !(f = fopen(ready, "w"))) {
+    fprintf(stderr, "cannot make the tables' inputs in %s\n", dir);
+    return 1;
+  }
+  fclose(f);
+  return 0;
+}
+
 /* argv[1], when given, names the tables to run ("1", "23"): ctest runs
- * them as two tests side by side. */
+ * them as tests side by side. */
 int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "--inputs")) return make_shared(argv[2]);
   const struct CMUnitTest all[] = {
       cmocka_unit_test(test_real_lines),    cmocka_unit_test(test_other_programs),
       cmocka_unit_test(test_third_table),   cmocka_unit_test(test_fourth_table),

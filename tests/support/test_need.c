@@ -2,6 +2,8 @@
  * comparison. */
 #include "test_need.h"
 
+#include "test_ffcache.h"
+
 #include <fcntl.h>
 #include <libavcodec/avcodec.h>
 #include <stdio.h>
@@ -66,8 +68,14 @@ int tm_run_ffmpeg_to(const char *const *args, const char *stdout_path) {
   for (int i = 0; args[i] && n < 95; i++)
     argv[n++] = args[i];
   argv[n] = NULL;
+  int rc = 0;
+  tm_ffcache *kept = tm_ffcache_open(ffmpeg, argv + 1, stdout_path, &rc);
+  if (kept == TM_FFCACHE_HIT) return rc;
   pid_t pid = fork();
-  if (pid < 0) return -1;
+  if (pid < 0) {
+    tm_ffcache_free(kept);
+    return -1;
+  }
   if (pid == 0) {
     int devnull = open("/dev/null", O_WRONLY); /* async-signal-safe, unlike stdio */
     if (devnull >= 0) dup2(devnull, 2);
@@ -81,7 +89,10 @@ int tm_run_ffmpeg_to(const char *const *args, const char *stdout_path) {
   }
   int status = 0;
   waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (kept && rc >= 0 && rc != 126 && rc != 127) tm_ffcache_keep(kept, rc);
+  tm_ffcache_free(kept);
+  return rc;
 }
 
 /* The next frame line (comments skipped) into line; false at the end. */
