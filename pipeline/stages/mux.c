@@ -13,6 +13,7 @@
 #include "pipeline/pl_sopts.h"
 #include "pipeline/pl_stage.h"
 #include "pipeline/stages/mux_attach.h"
+#include "pipeline/stages/mux_end.h"
 #include "pipeline/stages/mux_filter.h"
 #include "pipeline/stages/mux_order.h"
 
@@ -141,45 +142,6 @@ static int add_coded_side_data(mux_impl *x, int idx, const AVPacket *from) {
   return 0;
 }
 
-/* Every stream is encoded behind filters that may rightly keep no frame. */
-static bool every_may_drop_all(const mux_impl *x) {
-  for (int k = 0; k < x->n; k++)
-    if (!x->set->st[k].may_drop_all) return false;
-  return x->n > 0;
-}
-
-/* fps=1/10 over a 2 s clip keeps no frame, nor does -skip_frame nokey after
- * an -ss past the only keyframe: ffmpeg exits 0 with this warning (leaving a
- * header-only file where the format has one), and so does isopipe, saying
- * so, without the file. */
-static void empty_ok(mux_impl *x) {
-  pl_stage_log(x->st, AV_LOG_WARNING,
-               "output file is empty, nothing was encoded: the filters or -skip_frame kept no "
-               "frame of the input (ffmpeg's result too)");
-  pl_stage_end(x->st, true);
-}
-
-/* The end of an output that got no packet, said as what: a failure, but
- * where the user's filters or -skip_frame rightly kept nothing (ffmpeg's
- * exit 0). */
-static void end_without_data(mux_impl *x, const char *what) {
-  const pl_mux_set *j = x->set;
-  /* An -ss inside the input leaves frames that the user's filters or
-   * -skip_frame may rightly all drop; one past its end leaves nothing. */
-  bool seek_past = j->seek_us > 0 && (j->in_dur_us == AV_NOPTS_VALUE || j->seek_us >= j->in_dur_us);
-  if (!seek_past && every_may_drop_all(x)) {
-    empty_ok(x);
-    return;
-  }
-  /* ffmpeg writes an empty file and exits 0 here; an empty result must not look like one. */
-  if (j->seek_us > 0)
-    pl_stage_fail_cat(x->st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
-                      "no stream produced any data: nothing of the input is left after -ss %.3f%s",
-                      j->seek_us / 1e6, seek_past ? " (is it past the input's end?)" : "");
-  else
-    pl_stage_fail_cat(x->st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA, "%s", what);
-}
-
 static void try_header(mux_impl *x) {
   pl_stage *st = x->st;
   const pl_mux_set *j = x->set;
@@ -200,7 +162,7 @@ static void try_header(mux_impl *x) {
     return;
   }
   if (!have && !bare) {
-    end_without_data(x, "no stream produced any data");
+    pl_mux_end_without_data(x, "no stream produced any data");
     return;
   }
   char err[CX_ERRLEN] = "";
@@ -328,7 +290,7 @@ static void finish_ok(mux_impl *x) {
     if (pl_flag_interrupt(st->cfg.flag) || x->set->task || x->set->first_pass)
       pl_stage_end(st, true);
     else /* the streams were declared (PL_FRAME_SHAPE), then nothing came */
-      end_without_data(x, "nothing to write: no packet reached the output");
+      pl_mux_end_without_data(x, "nothing to write: no packet reached the output");
     return;
   }
   final_stat(x);
@@ -352,7 +314,7 @@ static void write_one(mux_impl *x) {
   else if (it.ack == ACK_PREHEADER && x->unacked_preheader)
     x->unacked_preheader--;
   bool over = x->ended_by != MUX_GOING || mp->frames_done;
-  if (over) x->fs_pkts++;
+  if (over) x->left_pkts++;
   if (mp->file_index < 0 || over || past_cut(x, mp, m)) {
     pl_msg_free(m);
     return;
@@ -388,29 +350,7 @@ static void write_one(mux_impl *x) {
   if (end_s > mp->end_s) mp->end_s = end_s;
   update_position(x);
   send_stat(x, false);
-  /* -fs: as ffmpeg, the bytes handed to the file so far; every stream
-   * then ends, as at -t. -frames: ffmpeg 5.1 counts the packets written of
-   * a stream it does not encode as video (audio encoders split and join
-   * frames, but never reorder); an audio stream that reaches its count
-   * ends alone, a copied video ends the whole file. */
-  int64_t max = x->set->st[m_index].max_pkts;
-  bool frames_hit = max > 0 && mp->written >= (uint64_t)max;
-  if (frames_hit && x->set->st[m_index].type == AVMEDIA_TYPE_AUDIO) {
-    mp->frames_done = true;
-    x->ended_port = m_index;
-    if (!mp->eof) {
-      iso_link_rx_finish(mp->rx);
-      mp->eof = true;
-    }
-  } else if (frames_hit || (x->set->limit_fs > 0 && cx_mux_bytes(x->mux) >= x->set->limit_fs)) {
-    x->ended_by = frames_hit ? MUX_FRAMES_REACHED : MUX_FS_REACHED;
-    x->ended_port = m_index;
-    for (int k = 0; k < x->n; k++)
-      if (!x->port[k].eof) {
-        iso_link_rx_finish(x->port[k].rx);
-        x->port[k].eof = true;
-      }
-  }
+  pl_mux_check_limits(x, m_index);
 }
 
 static void on_kick(pl_stage *st) {
@@ -427,14 +367,7 @@ static void on_kick(pl_stage *st) {
   if (x->cut_pkts)
     pl_stage_log(st, AV_LOG_VERBOSE, "-shortest: %llu packets after %.3f s left out",
                  (unsigned long long)x->cut_pkts, x->cut_s);
-  if (x->ended_by == MUX_FS_REACHED)
-    pl_stage_log(st, AV_LOG_VERBOSE, "-fs: the file reached %lld bytes; %llu packets left out",
-                 (long long)x->set->limit_fs, (unsigned long long)x->fs_pkts);
-  else if (x->ended_by == MUX_FRAMES_REACHED || x->fs_pkts)
-    pl_stage_log(st, AV_LOG_VERBOSE,
-                 "-frames: stream #%d reached %lld packets; %llu packets left out",
-                 x->port[x->ended_port].file_index, (long long)x->set->st[x->ended_port].max_pkts,
-                 (unsigned long long)x->fs_pkts);
+  pl_mux_report_limits(x);
   finish_ok(x);
 }
 

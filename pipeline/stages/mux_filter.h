@@ -1,5 +1,5 @@
-/* The mux stage's state, shared by mux.c (queue, header, writing) and mux_filter.c (per-stream
- * filters). */
+/* The mux stage's state, shared by mux.c (queue, header, writing), mux_end.c and mux_filter.c
+ * (per-stream filters). */
 #ifndef ISOPIPE_PL_MUX_FILTER_H
 #define ISOPIPE_PL_MUX_FILTER_H
 
@@ -24,7 +24,7 @@ typedef struct mux_port {
   double in_end_s;  /* end of its latest packet queued, seconds; -1 none */
   pl_fed fed;       /* -shortest: what its encoder was fed (mux_shortest.h) */
   uint64_t written; /* its packets in the file */
-  bool frames_done; /* its -frames reached: what follows is left out (counted in fs_pkts) */
+  bool frames_done; /* its -frames reached: what follows is left out (counted in left_pkts) */
   cx_subconv *sub;  /* subtitles re-encoded here; their packets come in sub_tb */
   AVRational sub_tb;
 } mux_port;
@@ -60,8 +60,8 @@ typedef struct mux_impl {
   uint64_t cut_pkts;   /* packets left out past it */
   /* -fs reached, or a stream's -frames: the file ends, what follows is left out. */
   enum { MUX_GOING, MUX_FS_REACHED, MUX_FRAMES_REACHED } ended_by;
-  int ended_port;   /* the stream whose -frames ended it */
-  uint64_t fs_pkts; /* packets left out past the end */
+  int ended_port;     /* the stream whose -frames ended it */
+  uint64_t left_pkts; /* packets left out past the end */
 } mux_impl;
 
 /* Queues m for writing; false when out of memory. */
