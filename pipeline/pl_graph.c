@@ -39,10 +39,12 @@ static const char *copyts_limit(const pl_job *g, const pl_job *fj) {
   if (fj->ss_out_us > 0 || fj->win_start_us > 0)
     return "isopipe keeps the input's timestamps there only with -ss before -i (an input option)";
   /* ffmpeg 5.1 counts an output's -t on the encoder's clock from 0, which
-   * -copyts puts at the input's start: the stream ends at its first frame. */
+   * -copyts leaves on the input's clock: the stream ends when the input's
+   * timestamps reach it, whatever -ss skipped or the input starts at (an
+   * MPEG-TS at 1.4 s keeps nothing of -t 1). */
   if (fj->t_us >= 0 && !fj->t_from_input)
-    return "-t/-to would end it at its first frame (ffmpeg 5.1 counts them from 0 on the "
-           "input's clock); put -t before -i";
+    return "-t/-to would end it where the input's timestamps reach that time (ffmpeg 5.1 counts "
+           "them from 0, not from -ss or the input's start); put -t before -i";
   return NULL;
 }
 

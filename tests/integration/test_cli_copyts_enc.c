@@ -264,7 +264,7 @@ static void t_jellyfin(void **state) {
 
 /* What stays refused, naming the option: an output -ss (its window on the
  * input's clock) and an output -t (ffmpeg 5.1 counts it from 0 on that
- * clock and ends the stream at its first frame). */
+ * clock: the TS's timestamps, from 1.4 s, are past it at the first frame). */
 static void t_refused(void **state) {
   (void)state;
   make_sources();
