@@ -52,7 +52,9 @@ bool tm_have_program(const char *name, char *buf, size_t len);
 bool tm_have_encoder(const char *name);
 
 /* Runs ffmpeg -nostdin -v error -y ARGS (NULL-terminated), its messages
- * discarded: its exit status, 127 when there is no ffmpeg. */
+ * discarded: its exit status, 127 when there is no ffmpeg. With
+ * ISO_FFMPEG_CACHE set, a run already made by the same ffmpeg with the same
+ * arguments and input bytes is read back instead (test_ffcache.h). */
 int tm_run_ffmpeg(const char *const *args);
 /* The same with ffmpeg's stdout written to the file stdout_path (NULL: inherited). */
 int tm_run_ffmpeg_to(const char *const *args, const char *stdout_path);
