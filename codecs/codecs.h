@@ -361,6 +361,7 @@ int cx_fcx_take(cx_fcx *g, int k, AVFrame *out);
 /* Times the graph asked input i for a frame it did not have since its last one. */
 unsigned cx_fcx_requests(const cx_fcx *g, int i);
 cx_fgraph_out cx_fcx_output(const cx_fcx *g, int k);
+int cx_fcx_out_layout(const cx_fcx *g, int k, AVChannelLayout *layout); /* caller uninits */
 void cx_fcx_close(cx_fcx **g);
 
 /* ---- encode ------------------------------------------------------------------ */

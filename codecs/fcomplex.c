@@ -232,6 +232,11 @@ cx_fgraph_out cx_fcx_output(const cx_fcx *g, int k) {
   return r;
 }
 
+int cx_fcx_out_layout(const cx_fcx *g, int k, AVChannelLayout *layout) {
+  if (k < 0 || k >= g->nout || g->out_type[k] != AVMEDIA_TYPE_AUDIO) return AVERROR(EINVAL);
+  return av_buffersink_get_ch_layout(g->sink[k], layout);
+}
+
 void cx_fcx_close(cx_fcx **pg) {
   cx_fcx *g = pg ? *pg : NULL;
   if (!g) return;

@@ -387,7 +387,15 @@ static int aconv_feed(pl_filter *f, pl_msg *in) {
     agraph_eof(x);
     return 0;
   }
-  if (in->kind != PL_M_FRAME || x->g_eof || in->ival == PL_FRAME_SHAPE) {
+  if (in->kind == PL_M_FRAME && in->ival == PL_FRAME_SHAPE) {
+    /* As video's (vconv_feed): the graph is built on the shape, which goes
+     * on at the end (aconv_drain). */
+    int r = x->g || x->g_eof ? 0 : agraph_open(f, in);
+    if (r >= 0) agraph_eof(x);
+    pl_msg_free(in);
+    return r < 0 ? AVERROR(EINVAL) : 0;
+  }
+  if (in->kind != PL_M_FRAME || x->g_eof) {
     pl_msg_free(in);
     return 0;
   }

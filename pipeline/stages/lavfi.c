@@ -161,6 +161,39 @@ static int out_frame(lavfi_impl *x, int k) {
   return 1;
 }
 
+/* *out: a PL_FRAME_SHAPE of output k's sink (size, format and aspect, or
+ * rate, format and layout), NULL when the sink does not know it; <0 failed. */
+static int shape_msg(lavfi_impl *x, int k, pl_msg **out) {
+  cx_fgraph_out go = cx_fcx_output(x->g, k);
+  bool video = go.w > 0 && go.h > 0; /* cx_fcx_output sets a size for video only */
+  *out = NULL;
+  if (go.format < 0 || go.tb.num <= 0 || (!video && go.sample_rate <= 0)) return 0;
+  pl_msg *m = pl_msg_new(PL_M_FRAME);
+  if (!m || !(m->frame = av_frame_alloc())) {
+    pl_msg_free(m);
+    return AVERROR(ENOMEM);
+  }
+  AVFrame *fr = m->frame;
+  fr->format = go.format;
+  if (video) {
+    fr->width = go.w;
+    fr->height = go.h;
+    fr->sample_aspect_ratio = go.sar;
+  } else {
+    fr->sample_rate = go.sample_rate;
+    if (cx_fcx_out_layout(x->g, k, &fr->ch_layout) < 0 || !fr->ch_layout.nb_channels) {
+      pl_msg_free(m);
+      return 0;
+    }
+  }
+  m->ival = PL_FRAME_SHAPE;
+  m->tb = go.tb;
+  m->rate = go.frame_rate;
+  m->stamp = x->stamp;
+  *out = m;
+  return 0;
+}
+
 /* 1: a frame or the end came out; 0: nothing; <0 failed. */
 static int pull(lavfi_impl *x, int k) {
   fc_out *o = &x->out[k];
@@ -177,24 +210,13 @@ static int pull(lavfi_impl *x, int k) {
   int r = cx_fcx_receive(x->g, k, x->tmp);
   if (r == AVERROR(EAGAIN)) return 0;
   if (r == AVERROR_EOF && !o->frames && !o->shape_sent) {
-    /* A video output that gave no frame (select=0): its shape goes on, so
-     * its encoder opens and the stream is declared, as ffmpeg's. */
+    /* An output that gave no frame (select=0, aselect=0): its shape goes
+     * on, so its encoder opens and the stream is declared, as ffmpeg's. */
     o->shape_sent = true;
-    cx_fgraph_out go = cx_fcx_output(x->g, k);
-    if (go.w > 0 && go.h > 0 && go.format >= 0 && go.tb.num > 0) {
-      pl_msg *m = pl_msg_new(PL_M_FRAME);
-      if (!m || !(m->frame = av_frame_alloc())) {
-        pl_msg_free(m);
-        return AVERROR(ENOMEM);
-      }
-      m->frame->width = go.w;
-      m->frame->height = go.h;
-      m->frame->format = go.format;
-      m->frame->sample_aspect_ratio = go.sar;
-      m->ival = PL_FRAME_SHAPE;
-      m->tb = go.tb;
-      m->rate = go.frame_rate;
-      m->stamp = x->stamp;
+    pl_msg *m = NULL;
+    int sr = shape_msg(x, k, &m);
+    if (sr < 0) return sr;
+    if (m) {
       o->pending = m;
       flush(x, k);
       return 1;

@@ -39,7 +39,7 @@ typedef struct fc_out {
   double pos;   /* seconds of the last frame out */
   bool started; /* a frame went out: pos means something */
   int64_t frames;
-  bool shape_sent; /* its video ended with no frame: a PL_FRAME_SHAPE went out */
+  bool shape_sent; /* it ended with no frame: a PL_FRAME_SHAPE went out */
 } fc_out;
 
 typedef struct lavfi_impl {

@@ -168,7 +168,16 @@ static void try_header(mux_impl *x) {
   char err[CX_ERRLEN] = "";
   for (int k = 0; k < x->n; k++) {
     mux_port *mp = &x->port[k];
-    if (!mp->par) continue;
+    if (!mp->par) {
+      /* Its encoder never opened: no frame and no shape reached it. */
+      const pl_mux_stream *o = &j->st[k];
+      pl_stage_log(st, AV_LOG_WARNING,
+                   "%s stream %d (%s) left out of the file: it ended before any frame or "
+                   "parameters reached the muxer",
+                   av_get_media_type_string(o->type) ? av_get_media_type_string(o->type) : "?", k,
+                   o->copy ? "copy" : o->encoder);
+      continue;
+    }
     int idx = mp->bsf ? cx_mux_add_stream(x->mux, cx_bsf_par(mp->bsf), cx_bsf_tb(mp->bsf), err)
                       : cx_mux_add_stream(x->mux, mp->par, mp->tb, err);
     if (idx < 0) {

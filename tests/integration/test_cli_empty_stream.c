@@ -1,6 +1,6 @@
 /* A stream that rightly gets no frame beside one that does (select=0, a trim past the end,
- * aselect=0, -skip_frame nokey after an -ss past the only keyframe): declared with no packet, as
- * ffmpeg. */
+ * aselect=0, a -filter_complex output, -skip_frame nokey after an -ss past the only keyframe):
+ * declared with no packet, as ffmpeg. */
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -69,11 +69,12 @@ static int streams_as_ffmpeg(const char *tag, const char *const *pre, const char
   for (int i = 0; i < pf.nb_streams; i++) {
     const tm_stream *a = &pi.st[i], *b = &pf.st[i];
     if (a->type != b->type || strcmp(a->codec, b->codec) || a->width != b->width ||
-        a->height != b->height || a->packets != b->packets)
-      fail_msg("%s: stream %d: isopipe %s %dx%d %" PRId64 " packets, ffmpeg %s %dx%d %" PRId64
-               " packets",
-               tag, i, a->codec, a->width, a->height, a->packets, b->codec, b->width, b->height,
-               b->packets);
+        a->height != b->height || a->sample_rate != b->sample_rate || a->channels != b->channels ||
+        a->packets != b->packets)
+      fail_msg("%s: stream %d: isopipe %s %dx%d %d Hz %d ch %" PRId64
+               " packets, ffmpeg %s %dx%d %d Hz %d ch %" PRId64 " packets",
+               tag, i, a->codec, a->width, a->height, a->sample_rate, a->channels, a->packets,
+               b->codec, b->width, b->height, b->sample_rate, b->channels, b->packets);
   }
   return pf.nb_streams;
 }
@@ -128,6 +129,25 @@ static void t_fcomplex_nothing(void **state) {
   assert_int_equal(streams_as_ffmpeg("fc", none, post, "mkv"), 2);
 }
 
+/* A -filter_complex audio output that gives nothing, resampled to stereo
+ * 48 kHz: declared at that rate and layout, beside the video. */
+static void t_fcomplex_audio_nothing(void **state) {
+  (void)state;
+  need_ffmpeg();
+  const char *post[] = {"-filter_complex",
+                        "[0:a]aselect=0,aformat=channel_layouts=stereo,aresample=48000[a]",
+                        "-map",
+                        "0:v",
+                        "-map",
+                        "[a]",
+                        "-c:v",
+                        "mpeg4",
+                        "-c:a",
+                        "aac",
+                        NULL};
+  assert_int_equal(streams_as_ffmpeg("fca", none, post, "mkv"), 2);
+}
+
 /* The same for audio: aselect=0 beside the video. */
 static void t_aselect_nothing(void **state) {
   (void)state;
@@ -164,8 +184,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_select_nothing_mkv), cmocka_unit_test(t_select_nothing_mp4),
       cmocka_unit_test(t_trim_past_end),      cmocka_unit_test(t_aselect_nothing),
-      cmocka_unit_test(t_fcomplex_nothing),   cmocka_unit_test(t_skip_after_ss),
-      cmocka_unit_test(t_past_end_fails),
+      cmocka_unit_test(t_fcomplex_nothing),   cmocka_unit_test(t_fcomplex_audio_nothing),
+      cmocka_unit_test(t_skip_after_ss),      cmocka_unit_test(t_past_end_fails),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
