@@ -68,6 +68,25 @@ static inline void ch_argv(char **argv, const char *const *args) {
   argv[n] = NULL;
 }
 
+/* The same line for isopipe and ffmpeg, "pre -i in post out": iso gets
+ * iso_opts first (-nostats, -y...); both lists are NULL-terminated. */
+static inline void ch_pair_argv(const char **iso, const char **ff, const char *const *iso_opts,
+                                const char *const *pre, const char *in, const char *const *post,
+                                const char *out_iso, const char *out_ff) {
+  int ni = 0, nf = 0;
+  for (int i = 0; iso_opts[i] && ni < CH_MAX_ARGS - 8; i++)
+    iso[ni++] = iso_opts[i];
+  for (int i = 0; pre[i] && ni < CH_MAX_ARGS - 8; i++)
+    iso[ni++] = ff[nf++] = pre[i];
+  iso[ni++] = ff[nf++] = "-i";
+  iso[ni++] = ff[nf++] = in;
+  for (int i = 0; post[i] && ni < CH_MAX_ARGS - 2; i++)
+    iso[ni++] = ff[nf++] = post[i];
+  iso[ni++] = out_iso;
+  ff[nf++] = out_ff;
+  iso[ni] = ff[nf] = NULL;
+}
+
 /* In the child: TSan builds of isopipe read FFmpeg's suppressions (harmless
  * elsewhere: only the TSan runtime reads the variable). */
 static inline void ch_child_env(void) {

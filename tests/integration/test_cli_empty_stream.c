@@ -22,14 +22,7 @@ static char g_one[700]; /* H.264 + AAC in MP4, 2 s, its first frame the only key
 static int setup(void **state) {
   (void)state;
   if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-empty-stream") < 0) return -1;
-  cx_clip_opts o;
-  cx_clip_defaults(&o);
-  o.vcodec = "libx264";
-  o.acodec = "aac";
-  o.width = 160;
-  o.height = 120;
-  o.gop = 1000;
-  return tm_gen_clip(g_one, sizeof g_one, g_dir, "one.mp4", &o) < 0 ? -1 : 0;
+  return tm_gen_one_keyframe(g_one, sizeof g_one, g_dir, "one.mp4") < 0 ? -1 : 0;
 }
 
 static int teardown(void **state) {
@@ -45,17 +38,9 @@ static int streams_as_ffmpeg(const char *tag, const char *const *pre, const char
   char out_iso[800], out_ff[800];
   snprintf(out_iso, sizeof out_iso, "%s/%s-iso.%s", g_dir, tag, ext);
   snprintf(out_ff, sizeof out_ff, "%s/%s-ff.%s", g_dir, tag, ext);
-  const char *iso[CH_MAX_ARGS] = {"-nostats", "-y"}, *ff[CH_MAX_ARGS];
-  int ni = 2, nf = 0;
-  for (int i = 0; pre[i]; i++)
-    iso[ni++] = ff[nf++] = pre[i];
-  iso[ni++] = ff[nf++] = "-i";
-  iso[ni++] = ff[nf++] = g_one;
-  for (int i = 0; post[i]; i++)
-    iso[ni++] = ff[nf++] = post[i];
-  iso[ni++] = out_iso;
-  ff[nf++] = out_ff;
-  iso[ni] = ff[nf] = NULL;
+  const char *iso[CH_MAX_ARGS], *ff[CH_MAX_ARGS];
+  static const char *const iso_opts[] = {"-nostats", "-y", NULL};
+  ch_pair_argv(iso, ff, iso_opts, pre, g_one, post, out_iso, out_ff);
   assert_int_equal(tm_run_ffmpeg(ff), 0);
   ch_proc p;
   int rc = ch_run(&p, iso, 60);

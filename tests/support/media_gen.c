@@ -53,3 +53,14 @@ int tm_gen_simple(char *buf, size_t len, const char *dir, const char *name, cons
   if (rate > 0) o.sample_rate = rate;
   return tm_gen_clip(buf, len, dir, name, &o);
 }
+
+int tm_gen_one_keyframe(char *buf, size_t len, const char *dir, const char *name) {
+  cx_clip_opts o;
+  cx_clip_defaults(&o);
+  o.vcodec = "libx264";
+  o.acodec = "aac";
+  o.width = 160;
+  o.height = 120;
+  o.gop = 1000;
+  return tm_gen_clip(buf, len, dir, name, &o);
+}

@@ -20,5 +20,8 @@ int tm_gen_clip(char *buf, size_t len, const char *dir, const char *name, const 
  * of that type (unless both NULL: the container's defaults). */
 int tm_gen_simple(char *buf, size_t len, const char *dir, const char *name, const char *vcodec,
                   const char *acodec, int w, int h, double seconds, int channels, int rate);
+/* H.264 + AAC in MP4, 160x120, the clip's default length, whose first frame
+ * is the only keyframe (what -skip_frame nokey and seeks past it meet). */
+int tm_gen_one_keyframe(char *buf, size_t len, const char *dir, const char *name);
 
 #endif
