@@ -444,8 +444,9 @@ void pl_inputs_sseof(pl_job *const *files, int nfiles, int k, int64_t ss_us);
 int pl_input_fold_to(pl_input *in, int k, char *err, size_t n);
 /* The window of [start_us, end_us) (end_us < 0: none) in tb. */
 pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut);
-/* -1 drop the frame, 0 keep it (audio cut to the sample at both ends by
- * moving data pointers, nothing copied), 1 it starts at or past the end.
+/* -1 drop the frame, 0 keep it (audio cut to the sample at both ends, its
+ * first sample kept at the start of its planes), 1 it starts at or past the
+ * end, AVERROR(ENOMEM) (below -1; the frame is left whole) out of memory.
  * Audio is counted in 1/sample_rate from the window's bounds in tb. */
 int pl_trim_frame(pl_trim *w, AVFrame *fr, AVRational frame_tb);
 /* The window's start in frame_tb (audio: in samples, as pl_trim_frame). */

@@ -2,6 +2,8 @@
  * for one output. */
 #include "pipeline/pl_internal.h"
 
+#include <string.h>
+
 pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut) {
   pl_trim w = {tb, 0, INT64_MAX, cut, false, AV_NOPTS_VALUE, 0, AV_NOPTS_VALUE};
   if (start_us > 0) w.start = av_rescale_q(start_us, AV_TIME_BASE_Q, tb);
@@ -9,19 +11,24 @@ pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut) 
   return w;
 }
 
-/* Drops the first n samples of an audio frame by moving its data pointers:
- * the samples stay where they are, nothing is copied. Each consumer of a
- * shared frame holds its own AVFrame, so the others keep every sample. */
-static void audio_skip(AVFrame *fr, int n) {
+/* Drops the first n samples of an audio frame. The rest moves to the start
+ * of its planes: filters and encoders process samples with SIMD that needs
+ * the alignment of a plane's start (volume multiplies in place), which a
+ * data pointer moved forward would lose. A buffer shared with another
+ * consumer is copied first (av_frame_make_writable), so the others keep
+ * every sample. 0 or AVERROR(ENOMEM). */
+static int audio_skip(AVFrame *fr, int n) {
+  int r = av_frame_make_writable(fr);
+  if (r < 0) return r;
   int planar = av_sample_fmt_is_planar(fr->format);
   int bps = av_get_bytes_per_sample(fr->format);
   int planes = planar ? fr->ch_layout.nb_channels : 1;
-  size_t off = (size_t)n * bps * (planar ? 1 : fr->ch_layout.nb_channels);
-  for (int p = 0; p < planes; p++) {
-    fr->extended_data[p] += off;
-    if (fr->extended_data != fr->data && p < AV_NUM_DATA_POINTERS) fr->data[p] += off;
-  }
+  size_t per = (size_t)bps * (planar ? 1 : fr->ch_layout.nb_channels);
+  for (int p = 0; p < planes; p++)
+    memmove(fr->extended_data[p], fr->extended_data[p] + (size_t)n * per,
+            (size_t)(fr->nb_samples - n) * per);
   fr->nb_samples -= n;
+  return 0;
 }
 
 static bool is_audio(const AVFrame *fr) {
@@ -75,7 +82,8 @@ int pl_trim_frame(pl_trim *w, AVFrame *fr, AVRational frame_tb) {
     if (s0 >= cut_end) return 1;
     if (s1 > cut_end) fr->nb_samples = (int)(cut_end - s0);
     if (w->cut && s0 < b) {
-      audio_skip(fr, (int)(b - s0));
+      int r = audio_skip(fr, (int)(b - s0));
+      if (r < 0) return r;
       fr->pts = av_rescale_q(b, sr, frame_tb);
     }
     return 0;

@@ -4,21 +4,21 @@
 
 #include "pipeline/pl_stage.h"
 
-bool conv_window_drops(conv_window *cw, pl_msg *in) {
+int conv_window_drops(conv_window *cw, pl_msg *in) {
   if (cw->done) {
     pl_msg_free(in);
-    return true;
+    return 1;
   }
-  if (!cw->on) return false;
+  if (!cw->on) return 0;
   int t = pl_trim_frame(&cw->w, in->frame, in->tb);
   if (t != 0) {
     pl_msg_free(in);
     if (t > 0) cw->done = true;
-    return true;
+    return t < -1 ? t : 1;
   }
   if (in->frame->pts != AV_NOPTS_VALUE)
     in->frame->pts -= pl_trim_start_in(&cw->w, in->frame, in->tb);
-  return false;
+  return 0;
 }
 
 int conv_window_post(conv_window *cw, AVFrame *fr, AVRational tb) {

@@ -172,7 +172,9 @@ static int vconv_feed(pl_filter *f, pl_msg *in) {
     pl_msg_free(in);
     return 0;
   }
-  if (conv_window_drops(&x->win, in)) {
+  int w = conv_window_drops(&x->win, in);
+  if (w < 0) return fail_filter(f, w);
+  if (w) {
     if (x->win.done) vgraph_eof(x); /* the window's end: drain as at EOF */
     return 0;
   }
@@ -208,8 +210,10 @@ static int vgraph_pull(pl_filter *f) {
   } else {
     int r = x->win.post_done ? AVERROR_EOF : cx_fgraph_receive(x->g, x->tmp);
     if (r == AVERROR(EAGAIN)) return r;
-    if (r >= 0 && conv_window_post(&x->win, x->tmp, x->g_tb) != 0) {
+    int w = r >= 0 ? conv_window_post(&x->win, x->tmp, x->g_tb) : 0;
+    if (w != 0) {
       av_frame_unref(x->tmp);
+      if (w < -1) return fail_filter(f, w);
       if (!x->win.post_done) return 0;
       vgraph_eof(x); /* the output's end: nothing more is filtered */
       r = AVERROR_EOF;
@@ -399,7 +403,9 @@ static int aconv_feed(pl_filter *f, pl_msg *in) {
     pl_msg_free(in);
     return 0;
   }
-  if (conv_window_drops(&x->win, in)) {
+  int w = conv_window_drops(&x->win, in);
+  if (w < 0) return fail_filter(f, w);
+  if (w) {
     if (x->win.done) agraph_eof(x);
     return 0;
   }
@@ -435,8 +441,10 @@ static int aconv_drain_frames(pl_filter *f, pl_msg **out) {
     r = cx_fgraph_receive(x->g, x->frame);
     if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return r;
     if (r < 0) return fail_filter(f, r);
-    if (conv_window_post(&x->win, x->frame, x->out_tb) == 0) break;
+    int w = conv_window_post(&x->win, x->frame, x->out_tb);
+    if (w == 0) break;
     av_frame_unref(x->frame);
+    if (w < -1) return fail_filter(f, w);
     if (x->win.post_done) agraph_eof(x); /* the output's end: nothing more is filtered */
   } while (1);
   /* The encoders count in 1/sample_rate. */

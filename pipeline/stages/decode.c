@@ -147,6 +147,10 @@ static int drain(pl_filter *f, pl_msg **out) {
     } else if (x->set->sar.num > 0 && x->set->sar.den > 0)
       x->frame->sample_aspect_ratio = x->set->sar;
     int t = pl_trim_frame(&x->win, x->frame, tb);
+    if (t < -1) {
+      av_frame_unref(x->frame);
+      return t;
+    }
     if (t < 0) {
       av_frame_unref(x->frame);
       continue;

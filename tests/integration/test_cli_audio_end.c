@@ -1,5 +1,5 @@
 /* Audio -ss/-t cuts equal ffmpeg's (framemd5), as an output and as an input option, through a
- * resampler and filters with memory too. */
+ * resampler, filters with memory and filters that work in place too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,8 +78,37 @@ static void t_resampled_window(void **state) {
   ch_same_frames(g_dir, "-ss 0.4 -af highpass", hp, 10);
 }
 
+/* A filter that works in place with SIMD (volume) after an input -ss whose
+ * cut falls inside a decoded frame (0.5 s of 44.1 kHz MP3 is 162 samples
+ * into a 1152-sample frame): the kept samples must start where the plane
+ * is aligned, through -af and through -filter_complex. */
+static void t_in_place_after_cut(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference for -ss)");
+  char mp3[800];
+  tm_source_file("media/clip-44k1-mono.mp3", mp3, sizeof mp3);
+  const char *af[] = {"-ss",  "0.5",       "-i", mp3,        "-af", "volume=2",
+                      "-c:a", "pcm_s16le", "-f", "framemd5", NULL};
+  ch_same_frames(g_dir, "-ss 0.5 -i MP3 -af volume=2", af, 10);
+  const char *fc[] = {"-ss",
+                      "0.5",
+                      "-i",
+                      mp3,
+                      "-filter_complex",
+                      "[0:a]volume=2[a]",
+                      "-map",
+                      "[a]",
+                      "-c:a",
+                      "pcm_s16le",
+                      "-f",
+                      "framemd5",
+                      NULL};
+  ch_same_frames(g_dir, "-ss 0.5 -i MP3 -filter_complex volume=2", fc, 10);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_audio_end),
-                                     cmocka_unit_test(t_resampled_window)};
+                                     cmocka_unit_test(t_resampled_window),
+                                     cmocka_unit_test(t_in_place_after_cut)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
