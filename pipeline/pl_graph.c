@@ -34,8 +34,6 @@ static int add_node(pl_job *j, pl_node_kind kind, const char *name, int out_stre
 static const char *copyts_limit(const pl_job *g, const pl_job *fj) {
   if (g->info.ninputs > 1 || fj->ninputs > 1)
     return "isopipe keeps the input's timestamps there only with one input";
-  if (fj->fcomplex)
-    return "isopipe keeps the input's timestamps there only without -filter_complex";
   if (fj->ss_out_us > 0 || fj->win_start_us > 0)
     return "isopipe keeps the input's timestamps there only with -ss before -i (an input option)";
   /* ffmpeg 5.1 counts an output's -t on the encoder's clock from 0, which

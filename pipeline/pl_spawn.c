@@ -18,6 +18,10 @@ bool pl_spawn_dict(AVDictionary **dst, const AVDictionary *src, int flags) {
   return av_dict_copy(dst, src, flags) >= 0 && av_dict_count(*dst) == av_dict_count(src);
 }
 
+int64_t pl_copyts_us(const pl_job *j) {
+  return j->copyts ? j->info.start_us - (j->start_at_zero ? j->info.fmt_start_us : 0) : 0;
+}
+
 void pl_stage_cfg_clear(pl_stage_cfg *cfg) {
   iso_sendport_release(cfg->main_sp);
   cfg->main_sp = NULL;
@@ -241,6 +245,7 @@ static pl_lavfi_set *lavfi_set(const pl_job *j) {
   l->threads = j->threads;
   l->autorotate = j->autorotate;
   l->no_reinit = j->no_reinit;
+  l->copyts_us = pl_copyts_us(j);
   l->nin = j->fc.nin;
   l->nout = j->fc.nout;
   for (int i = 0; i < l->nin; i++) {

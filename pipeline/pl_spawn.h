@@ -212,6 +212,9 @@ typedef struct pl_lavfi_set {
   int threads;
   bool autorotate;
   bool no_reinit; /* -reinit_filter 0 */
+  /* -copyts: added to every frame's pts before the graph, microseconds, so
+   * its filters see the input's own clock, as ffmpeg's do. */
+  int64_t copyts_us;
   int nin, nout;
   pl_stream_info in[PL_FC_MAX]; /* the input stream on each open input */
   enum AVMediaType in_type[PL_FC_MAX];
@@ -254,6 +257,10 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd);
  * false when out of memory. */
 bool pl_spawn_dup(char **dst, const char *src);
 bool pl_spawn_dict(AVDictionary **dst, const AVDictionary *src, int flags);
+/* -copyts: what puts a decoded frame back on the input's own clock (its
+ * start; -start_at_zero: less the container's start), microseconds; 0
+ * without -copyts. */
+int64_t pl_copyts_us(const pl_job *j);
 /* Frees what cfg owns. */
 void pl_stage_cfg_clear(pl_stage_cfg *cfg);
 void pl_demux_set_free(pl_demux_set *d);

@@ -190,10 +190,10 @@ int pl_spawn_conv(const pl_job *j, int os, pl_conv_set **out) {
   /* ffmpeg 5.1's auto sync with -copyts: a late first frame sets the
    * output's clock, the time before it is not filled (its vscfr). */
   if (j->copyts && j->vsync == PL_VSYNC_AUTO && c->vsync == PL_VSYNC_CFR) c->vsync = PL_VSYNC_VSCFR;
-  /* -copyts: frames go on with the input's own clock (its start, and -ss,
-   * given back; -start_at_zero: less the container's start), as ffmpeg's
-   * encoders see them. The graph refuses the cases where windows differ. */
-  if (j->copyts) c->copyts_us = j->info.start_us - (j->start_at_zero ? j->info.fmt_start_us : 0);
+  /* -copyts: frames go on with the input's own clock, as ffmpeg's encoders
+   * see them; a -filter_complex output is on it already (its graph's
+   * inputs were put there). The graph refuses the cases where windows differ. */
+  if (!c->fc) c->copyts_us = pl_copyts_us(j);
   /* As ffmpeg: frames last their packet's duration only without any filter graph given. */
   c->pkt_durations = !j->vf_set && !j->fc.nout;
   /* The output's -t ends its video at that instant of its clock, as

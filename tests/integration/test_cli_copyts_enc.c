@@ -1,5 +1,5 @@
-/* -copyts with encoded streams after an input -ss: HLS chunks as Jellyfin and go-vod ask for them,
- * every playlist and segment packet equal to ffmpeg's. */
+/* -copyts with encoded streams after an input -ss: HLS chunks as Jellyfin and go-vod ask for them
+ * (with -vf or -filter_complex), every playlist and segment packet equal to ffmpeg's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -262,6 +262,42 @@ static void t_jellyfin(void **state) {
   same_hls("mkzero", c, false);
 }
 
+/* Jellyfin's HLS transcode with a -filter_complex (its burned-in picture
+ * subtitles are an overlay): the graph's filters see the input's clock, as
+ * ffmpeg's, so the segments and every packet are ffmpeg's. */
+static void t_fcomplex(void **state) {
+  (void)state;
+  make_sources();
+  const char *a[] = {"-ss",
+                     "3.3",
+                     "-i",
+                     g_ts,
+                     "-filter_complex",
+                     "[0:v]split[m][s];[s]scale=32:-2[p];[m][p]overlay=10:10,format=yuv420p[v];"
+                     "[0:a]volume=2[a]",
+                     "-map",
+                     "[v]",
+                     "-map",
+                     "[a]",
+                     "-c:v",
+                     "libx264",
+                     "-g",
+                     "75",
+                     "-c:a",
+                     "aac",
+                     "-copyts",
+                     "-avoid_negative_ts",
+                     "disabled",
+                     "-f",
+                     "hls",
+                     "-hls_time",
+                     "3",
+                     "-hls_segment_type",
+                     "mpegts",
+                     NULL};
+  same_hls("fc", a, false);
+}
+
 /* What stays refused, naming the option: an output -ss (its window on the
  * input's clock) and an output -t (ffmpeg 5.1 counts it from 0 on that
  * clock: the TS's timestamps, from 1.4 s, are past it at the first frame). */
@@ -286,6 +322,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_mpegts_segments),
       cmocka_unit_test(t_jellyfin),
+      cmocka_unit_test(t_fcomplex),
       cmocka_unit_test(t_refused),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
