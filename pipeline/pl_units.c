@@ -183,13 +183,15 @@ int pl_units_rate(const char *s, int *num, int *den, const char **why) {
 int pl_units_wxh(const char *s, int *w, int *h, const char **why) {
   *why = "expected WIDTHxHEIGHT such as 1280x720";
   if (!s || !*s) return -1;
-  /* libavutil skips any one character between the numbers; the option
-   * means WIDTHxHEIGHT or a name. */
+  /* A name, or two numbers with any one character between them: libavutil
+   * skips it, so ffmpeg takes 512:512 and 1280*720 as 512x512 and 1280x720. */
   if (!isalpha((unsigned char)*s)) {
-    const char *x = strchr(s, 'x');
-    if (!x || x == s || !x[1]) return -1;
-    for (const char *p = s; *p; p++)
-      if (p != x && !isdigit((unsigned char)*p)) return -1;
+    const char *p = s;
+    while (isdigit((unsigned char)*p))
+      p++;
+    if (p == s || !*p || !isdigit((unsigned char)p[1])) return -1;
+    for (p++; *p; p++)
+      if (!isdigit((unsigned char)*p)) return -1;
   }
   if (av_parse_video_size(w, h, s) < 0) {
     if (isdigit((unsigned char)*s)) *why = "width and height must be between 1 and 32768";

@@ -334,7 +334,7 @@ static void test_usage_errors(void **state) {
   USAGE("invalid value '0' for -ar", "-i", "a", "-ar", "0", "o.mp4");
   USAGE("invalid value 'x' for -g", "-i", "a", "-g", "x", "o.mp4");
   USAGE("invalid value 'many' for -threads", "-i", "a", "-threads", "many", "o.mp4");
-  USAGE("invalid size '1280*720' for -s", "-i", "a", "-s", "1280*720", "o.mp4");
+  USAGE("invalid size '1280x' for -s", "-i", "a", "-s", "1280x", "o.mp4");
   USAGE("invalid rate '0' for -r", "-i", "a", "-r", "0", "o.mp4");
   USAGE("expected key=value", "-i", "a", "-metadata", "title", "o.mp4");
   USAGE("invalid log level 'loud'", "-loglevel", "loud", "-i", "a", "o.mp4");

@@ -111,7 +111,13 @@ static void test_int_rate_wxh(void **state) {
   assert_int_equal(pl_units_wxh("hd720", &w, &h, &why), 0);
   assert_int_equal(w, 1280);
   assert_int_equal(pl_units_wxh("161x121", &w, &h, &why), 0);
-  assert_int_equal(pl_units_wxh("1280*720", &w, &h, &why), -1);
+  assert_int_equal(pl_units_wxh("1280*720", &w, &h, &why), 0);
+  assert_int_equal(w * 10000 + h, 12800720);
+  assert_int_equal(pl_units_wxh("512:256", &w, &h, &why), 0);
+  assert_int_equal(w * 10000 + h, 5120256);
+  assert_int_equal(pl_units_wxh("512::256", &w, &h, &why), -1);
+  assert_int_equal(pl_units_wxh("512x", &w, &h, &why), -1);
+  assert_int_equal(pl_units_wxh("12x34x", &w, &h, &why), -1);
   assert_int_equal(pl_units_wxh("x720", &w, &h, &why), -1);
   assert_int_equal(pl_units_wxh("0x720", &w, &h, &why), -1);
   assert_int_equal(pl_units_wxh("-1x720", &w, &h, &why), -1);
