@@ -207,6 +207,7 @@ typedef struct pl_job {
   int vsync;           /* -fps_mode: a pl_vsync_mode; auto is resolved by the convert stage */
   bool vf_set;         /* -vf given: frames last 1/fps, not their packet's duration */
   unsigned filter_any; /* bit 0: vf, bit 1: af came from -filter without a type */
+  unsigned codec_any;  /* bit 0: cv, bit 1: ca came from -c without a type */
   int ar, ac;
   int async; /* -async: > 0 puts aresample=async=N in front of the audio chain */
   bool vn, an, sn, dn, fail_fast;

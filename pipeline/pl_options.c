@@ -87,14 +87,19 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     pl_set_str(&j->format, v);
   else if (IS("input_format"))
     pl_set_str(&j->input_format, v);
-  else if (IS("c:v") || IS("vcodec") || IS("codec:v"))
+  else if (IS("c:v") || IS("vcodec") || IS("codec:v")) {
     pl_set_str(&j->cv, v);
-  else if (IS("c:a") || IS("acodec") || IS("codec:a"))
+    j->codec_any &= ~1u;
+  } else if (IS("c:a") || IS("acodec") || IS("codec:a")) {
     pl_set_str(&j->ca, v);
-  else if (IS("c:s") || IS("scodec") || IS("codec:s")) {
+    j->codec_any &= ~2u;
+  } else if (IS("c:s") || IS("scodec") || IS("codec:s")) {
     pl_set_str(&j->cs, v);
     j->cs_named = true;
   } else if (IS("c") || IS("codec")) {
+    /* Every stream's encoder, as ffmpeg's -c without a type: one of the
+     * other type fails only on a stream of that type (pl_graph.c). */
+    j->codec_any = 3u;
     pl_set_str(&j->cv, v);
     pl_set_str(&j->ca, v);
     pl_set_str(&j->cs, v);

@@ -65,6 +65,18 @@ int pl_resolve_encoder(const AVOutputFormat *of, const char *out, const char *na
   return ISO_OK;
 }
 
+/* -c without a type naming an encoder of the other type (-c flac on an
+ * output with audio only): ffmpeg fails only when the output gets a stream
+ * of this type, which the graph's build checks stream by stream. */
+static bool other_type(const pl_job *j, int bit, enum AVMediaType type) {
+  const char *name = bit ? j->ca : j->cv;
+  if (!(j->codec_any & (1u << bit)) || !name) return false;
+  const AVCodec *c = avcodec_find_encoder_by_name(name);
+  const AVCodecDescriptor *desc = c ? NULL : avcodec_descriptor_get_by_name(name);
+  if (desc) c = avcodec_find_encoder(desc->id);
+  return c && c->type != type;
+}
+
 /* -vf / -af: parsed now (names, options, one input and one output), so a
  * typo is a usage error before anything is read; sizes and expressions
  * are checked on the first frame. */
@@ -129,13 +141,14 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
   if ((ret = check_filters(j, err, n)) != ISO_OK) return ret;
   if ((ret = pl_sidx_check(j, err, n)) != ISO_OK) return ret;
   const AVCodec *vc = NULL, *ac = NULL;
-  if (!j->vn && (ret = pl_resolve_encoder(of, j->output, j->cv, AVMEDIA_TYPE_VIDEO, &vc, err, n)))
+  if (!j->vn && !other_type(j, 0, AVMEDIA_TYPE_VIDEO) &&
+      (ret = pl_resolve_encoder(of, j->output, j->cv, AVMEDIA_TYPE_VIDEO, &vc, err, n)))
     return ret;
   /* An image format gets no audio stream unless one is mapped: -codec
    * mjpeg then names no audio encoder. */
   bool audio =
       j->nmaps || av_guess_codec(of, NULL, j->output, NULL, AVMEDIA_TYPE_AUDIO) != AV_CODEC_ID_NONE;
-  if (!j->an && audio &&
+  if (!j->an && audio && !other_type(j, 1, AVMEDIA_TYPE_AUDIO) &&
       (ret = pl_resolve_encoder(of, j->output, j->ca, AVMEDIA_TYPE_AUDIO, &ac, err, n)))
     return ret;
   /* Every pass-through option must be known to something that will read it. */
