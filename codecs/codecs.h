@@ -42,6 +42,13 @@ int cx_codec_result(int ret, int err_no);
 void cx_log_error_seen(int sys_errno);
 /* Forgets what cx_log_error_seen saw on this thread. */
 void cx_oom_watch_log(void);
+/* Frees a graph built only to check or read a filter description: what its
+ * filters log as they close (replaygain's track_gain, volumedetect's
+ * histogram, all of a graph that saw no frame) is not the run's, and the
+ * log callback leaves it out while cx_log_quiet says so on this thread. */
+struct AVFilterGraph;
+void cx_graph_free_quiet(struct AVFilterGraph **graph);
+bool cx_log_quiet(void);
 
 /* ---- custom I/O ----------------------------------------------------------- */
 

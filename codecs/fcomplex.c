@@ -64,7 +64,7 @@ int cx_fcx_pads(const char *desc, cx_fcx_pad *in, int *nin, cx_fcx_pad *out, int
     ret = list_pads(desc, ins, outs, in, nin, out, nout, err);
   avfilter_inout_free(&ins);
   avfilter_inout_free(&outs);
-  avfilter_graph_free(&graph);
+  cx_graph_free_quiet(&graph);
   return ret;
 }
 

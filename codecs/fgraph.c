@@ -235,7 +235,7 @@ static int check_one(const char *name, const char *args, char *err) {
   if (ret < 0)
     cx_fail(err, ret, "filter '%s'%s%s%s", name, args ? " ('" : "", args ? args : "",
             args ? "')" : "");
-  avfilter_graph_free(&graph);
+  cx_graph_free_quiet(&graph);
   return ret;
 }
 
@@ -309,7 +309,7 @@ int cx_fgraph_check(enum AVMediaType type, const char *chain, char *err) {
   }
   avfilter_inout_free(&ins);
   avfilter_inout_free(&outs);
-  avfilter_graph_free(&graph);
+  cx_graph_free_quiet(&graph);
   return ret;
 }
 
@@ -408,7 +408,7 @@ bool cx_fgraph_keeps_time(const char *chain) {
   }
   avfilter_inout_free(&ins);
   avfilter_inout_free(&outs);
-  avfilter_graph_free(&graph);
+  cx_graph_free_quiet(&graph);
   return keeps;
 }
 
@@ -434,7 +434,7 @@ static bool holds_one_of(const char *chain, const char *const *list, bool unpars
       found = !strcmp(graph->filters[i]->filter->name, list[k]);
   avfilter_inout_free(&ins);
   avfilter_inout_free(&outs);
-  avfilter_graph_free(&graph);
+  cx_graph_free_quiet(&graph);
   return found;
 }
 

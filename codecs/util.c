@@ -4,6 +4,7 @@
 #include "base/textfit.h"
 
 #include <errno.h>
+#include <libavfilter/avfilter.h>
 #include <libavutil/bprint.h>
 #include <libavutil/error.h>
 #include <stdarg.h>
@@ -31,6 +32,17 @@ const char *cx_errstr(int averr, char *buf, size_t len) {
 }
 
 static _Thread_local bool tl_oom_logged;
+static _Thread_local bool tl_quiet;
+
+void cx_graph_free_quiet(struct AVFilterGraph **graph) {
+  tl_quiet = true;
+  avfilter_graph_free(graph);
+  tl_quiet = false;
+}
+
+bool cx_log_quiet(void) {
+  return tl_quiet;
+}
 
 void cx_log_error_seen(int sys_errno) {
   if (sys_errno == ENOMEM) tl_oom_logged = true;

@@ -38,6 +38,9 @@ static _Thread_local char tl_buf[2048];
 static _Thread_local size_t tl_len;
 static _Thread_local int tl_prefix = 1;
 static _Thread_local char tl_err[512];
+/* pl_log_hold's count on this thread: a pipeline starting, whose lines go
+ * to the host's callback until it takes its own (pl_log_acquire). */
+static _Thread_local int tl_hold;
 
 void pl_log_error_clear(void) {
   tl_err[0] = 0;
@@ -154,10 +157,24 @@ static void emit(void *avcl, int level, const char *line) {
   free(l);
 }
 
+/* Whether p takes lines: between its pl_log_acquire and pl_log_release. */
+static bool registered(const iso_pipeline *p) {
+  bool found = false;
+  pthread_mutex_lock(&g_lock);
+  for (int i = 0; i < g_npipes && !found; i++)
+    found = g_pipes[i] == p;
+  pthread_mutex_unlock(&g_lock);
+  return found;
+}
+
 static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
   int sys_errno = errno; /* what FFmpeg's last call on this thread left, before ours */
   if (level <= AV_LOG_ERROR) cx_log_error_seen(sys_errno);
-  if (!tl_stage && !tl_main_pipe && iso_is_main()) {
+  /* A checking graph's filters closing: ffmpeg builds no such graph, and a
+   * program reading their lines (LibreTime takes the first track_gain)
+   * would read the wrong ones. */
+  if (level > AV_LOG_WARNING && cx_log_quiet()) return;
+  if (!tl_stage && iso_is_main() && (!tl_main_pipe || (tl_hold && !registered(tl_main_pipe)))) {
     /* The host's own FFmpeg calls on main, between pipeline events. */
     host_log(avcl, level, fmt, vl);
     return;
@@ -199,6 +216,15 @@ uint64_t pl_log_acquire(iso_pipeline *p) {
   return id;
 }
 
+static void unref(void);
+
+void pl_log_hold(void) {
+  tl_hold++;
+  pthread_mutex_lock(&g_lock);
+  if (g_refs++ == 0) av_log_set_callback(log_cb);
+  pthread_mutex_unlock(&g_lock);
+}
+
 void pl_log_release(iso_pipeline *p) {
   pthread_mutex_lock(&g_lock);
   for (int i = 0; i < g_npipes; i++)
@@ -208,6 +234,18 @@ void pl_log_release(iso_pipeline *p) {
       g_npipes--;
       break;
     }
+  pthread_mutex_unlock(&g_lock);
+  unref();
+}
+
+void pl_log_unhold(void) {
+  if (tl_hold) tl_hold--;
+  unref();
+}
+
+/* One user fewer: the last puts the host's callback back. */
+static void unref(void) {
+  pthread_mutex_lock(&g_lock);
   pl_log_line *drop = NULL;
   if (--g_refs == 0) {
     av_log_set_callback(g_host ? g_host : av_log_default_callback);

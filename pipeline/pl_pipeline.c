@@ -263,7 +263,9 @@ static int start(iso_pipeline *p);
 int iso_pipeline_start(iso_pipeline *p) {
   if (!p) return ISO_EINVAL;
   iso_pipeline *prev = pl_log_main_enter(p);
+  pl_log_hold();
   int r = start(p);
+  pl_log_unhold();
   pl_log_main_enter(prev);
   return r;
 }
