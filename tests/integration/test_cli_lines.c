@@ -42,6 +42,7 @@ typedef struct cmd_line {
 #include "cli_lines_fifth.h"
 #include "cli_lines_first.h"
 #include "cli_lines_fourth.h"
+#include "cli_lines_ninth.h"
 #include "cli_lines_other.h"
 #include "cli_lines_seventh.h"
 #include "cli_lines_sixth.h"
@@ -53,23 +54,33 @@ static char g_inputs[512]; /* the inputs: g_dir, or a directory the tables share
 static char g_in[700], g_wav[700], g_ts[700], g_vid[700], g_aud[700], g_mus[700], g_sub[700];
 static char g_song[700], g_list[700], g_cover[700], g_fonts[700];
 static char g_rot[700], g_chaps[700], g_cuts[700];
-static char g_raw[700], g_pcm[700], g_vlist[700], g_imglist[700], g_jpegs[700], g_frames[700],
-    g_concat[1500];
+static char g_raw[700], g_pcm[700], g_f32[700], g_vlist[700], g_imglist[700], g_jpegs[700],
+    g_frames[700], g_concat[1500];
 
 /* The inputs' names in g_inputs. */
 static void name_inputs(void) {
   const struct {
     char *path;
     const char *name;
-  } n[] = {{g_in, "in.mp4"},          {g_ts, "in.ts"},
-           {g_wav, "in.wav"},         {g_vid, "vid.mp4"},
-           {g_aud, "aud.m4a"},        {g_mus, "mus.flac"},
-           {g_song, "song.mp3"},      {g_cover, "cover.png"},
-           {g_list, "list.txt"},      {g_fonts, "fonts.mkv"},
-           {g_raw, "raw.rgb"},        {g_pcm, "pcm.raw"},
-           {g_vlist, "vlist.txt"},    {g_imglist, "frames/frames.ffconcat"},
-           {g_jpegs, "frames.mjpeg"}, {g_frames, "frames/%05d-capture.jpg"},
-           {g_rot, "rot.mp4"},        {g_chaps, "chaps.txt"},
+  } n[] = {{g_in, "in.mp4"},
+           {g_ts, "in.ts"},
+           {g_wav, "in.wav"},
+           {g_vid, "vid.mp4"},
+           {g_aud, "aud.m4a"},
+           {g_mus, "mus.flac"},
+           {g_song, "song.mp3"},
+           {g_cover, "cover.png"},
+           {g_list, "list.txt"},
+           {g_fonts, "fonts.mkv"},
+           {g_raw, "raw.rgb"},
+           {g_pcm, "pcm.raw"},
+           {g_f32, "f32.raw"},
+           {g_vlist, "vlist.txt"},
+           {g_imglist, "frames/frames.ffconcat"},
+           {g_jpegs, "frames.mjpeg"},
+           {g_frames, "frames/%05d-capture.jpg"},
+           {g_rot, "rot.mp4"},
+           {g_chaps, "chaps.txt"},
            {g_cuts, "cuts.txt"}};
   for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
     snprintf(n[i].path, 700, "%s/%s", g_inputs, n[i].name);
@@ -97,7 +108,9 @@ static int setup_fifth(void) {
       "-v",        "error", "-y",     "-f", "lavfi", "-i", "testsrc=s=320x240:r=10",
       "-frames:v", "10",    g_frames, NULL};
   const char *pcm_args[] = {"-v", "error", "-y", "-i", g_wav, "-f", "s16le", g_pcm, NULL};
-  if (make(raw_args) != 0 || make(jpg_args) != 0 || make(pcm_args) != 0) return -1;
+  const char *f32_args[] = {"-v", "error", "-y", "-i", g_wav, "-f", "f32le", g_f32, NULL};
+  if (make(raw_args) != 0 || make(jpg_args) != 0 || make(pcm_args) != 0 || make(f32_args) != 0)
+    return -1;
   /* VLIST names IN by a relative name (the concat demuxer's safe mode
    * refuses absolute ones), IMGLIST the frames with their durations. */
   FILE *vl = fopen(g_vlist, "w"), *il = fopen(g_imglist, "w"), *jp = fopen(g_jpegs, "wb");
@@ -320,6 +333,7 @@ static int split(const cmd_line *l, const char *out, char *buf, size_t len, char
                       : !strcmp(t, "file:CHAPS")                        ? g_chaps
                       : !strcmp(t, "file:CUTS")                         ? g_cuts
                       : !strcmp(t, "PCM")                               ? g_pcm
+                      : !strcmp(t, "F32")                               ? g_f32
                       : !strcmp(t, "VLIST")                             ? g_vlist
                       : !strcmp(t, "IMGLIST")                           ? g_imglist
                       : !strcmp(t, "JPEGS")                             ? g_jpegs
@@ -516,6 +530,13 @@ static void test_eighth_table(void **state) {
             "tools, bots, camera bridges and new ones of the big families");
 }
 
+static void test_ninth_table(void **state) {
+  (void)state;
+  run_table(ninth_lines, (int)(sizeof ninth_lines / sizeof ninth_lines[0]), "n",
+            "command lines of face swappers, lip-sync models, diffusion UIs' video savers, a "
+            "video editor from JSON, an audio decoder library, a chat bot and an AV1 chunker");
+}
+
 static void test_wiki_table(void **state) {
   (void)state;
   run_table(wiki_lines, (int)(sizeof wiki_lines / sizeof wiki_lines[0]), "w",
@@ -548,12 +569,13 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_third_table),   cmocka_unit_test(test_fourth_table),
       cmocka_unit_test(test_fifth_table),   cmocka_unit_test(test_sixth_table),
       cmocka_unit_test(test_seventh_table), cmocka_unit_test(test_eighth_table),
-      cmocka_unit_test(test_wiki_table)};
-  struct CMUnitTest tests[9];
+      cmocka_unit_test(test_wiki_table),    cmocka_unit_test(test_ninth_table)};
+  struct CMUnitTest tests[10];
   size_t n = 0;
   for (size_t i = 0; i < 8; i++)
     if (argc < 2 || strchr(argv[1], (int)('1' + i))) tests[n++] = all[i];
   /* The wiki table is "w". */
   if (argc < 2 || strchr(argv[1], 'w')) tests[n++] = all[8];
+  if (argc < 2 || strchr(argv[1], '9')) tests[n++] = all[9];
   return _cmocka_run_group_tests("test_cli_lines", tests, n, setup, teardown);
 }
