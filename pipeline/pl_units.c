@@ -146,6 +146,9 @@ int pl_units_int(const char *s, long min, long max, long *out, const char **why)
   char *end;
   errno = 0;
   long v = strtol(s, &end, 10);
+  /* A zero fraction ("2.0", as a program writes a float) is the whole
+   * number: ffmpeg reads counts as numbers that must be whole. */
+  if (*end == '.' && end > s && isdigit((unsigned char)end[-1])) end += 1 + strspn(end + 1, "0");
   if (*end != '\0' || errno != 0) {
     *why = "expected a whole number";
     return -1;

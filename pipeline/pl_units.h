@@ -15,7 +15,7 @@ int pl_units_time_us(const char *s, int64_t *us, const char **why);
  * binary Ki = 1024, B = bytes as 8 bits, like ffmpeg). 0 or -1 with *why. */
 int pl_units_size(const char *s, uint64_t *out, const char **why);
 
-/* A whole number in [min, max]. 0 or -1 with *why. */
+/* A whole number in [min, max], "2.0" as 2. 0 or -1 with *why. */
 int pl_units_int(const char *s, long min, long max, long *out, const char **why);
 
 /* A positive frame rate as libavutil reads it: "30", "29.97", "30000/1001",

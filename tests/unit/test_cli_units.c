@@ -89,6 +89,14 @@ static void test_int_rate_wxh(void **state) {
   assert_int_equal(n, 8);
   assert_int_equal(pl_units_int("0", 1, 10, &n, &why), -1);
   assert_int_equal(pl_units_int("8x", 1, 10, &n, &why), -1);
+  /* A zero fraction is whole, as ffmpeg reads -ac 2.0; any other is not. */
+  assert_int_equal(pl_units_int("2.0", 1, 10, &n, &why), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(pl_units_int("3.", 1, 10, &n, &why), 0);
+  assert_int_equal(n, 3);
+  assert_int_equal(pl_units_int("2.5", 1, 10, &n, &why), -1);
+  assert_int_equal(pl_units_int(".0", 1, 10, &n, &why), -1);
+  assert_int_equal(pl_units_int("2.0x", 1, 10, &n, &why), -1);
   assert_int_equal(pl_units_int("", 1, 10, &n, &why), -1);
 
   int num, den;
