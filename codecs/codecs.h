@@ -123,6 +123,9 @@ int64_t cx_demux_duration_us(cx_demux *d);
  * before the start: then ignored, as ffmpeg ignores it. CX_EOF_NONE unset. */
 enum { CX_EOF_NONE = -1, CX_EOF_UNKNOWN = -2, CX_EOF_BEFORE = -3 };
 int64_t cx_demux_eof_us(cx_demux *d);
+/* The open's seek to start_us failed with this AVERROR and the input is read
+ * from its start, as ffmpeg reads it; 0 it did not fail. */
+int cx_demux_seek_error(const cx_demux *d);
 void cx_demux_close(cx_demux **d);
 
 /* ---- decode ---------------------------------------------------------------- */

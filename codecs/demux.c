@@ -14,6 +14,7 @@ struct cx_demux {
   int64_t start_abs_us;
   int64_t skip_us; /* the caller's -ss */
   int64_t eof_us;  /* start_eof_us resolved, or a CX_EOF_* */
+  int seek_err;    /* the open's seek to -ss failed with it: read from the start; 0 none */
 };
 
 /* Where the output's zero lies. Like ffmpeg: the input's start time, but for
@@ -58,7 +59,9 @@ static int seek_key(cx_demux *d, int64_t ts) {
         ts -= 3 * AV_TIME_BASE / 23;
         break;
       }
-  return avformat_seek_file(d->fmt, -1, INT64_MIN, ts, ts, 0);
+  int r = avformat_seek_file(d->fmt, -1, INT64_MIN, ts, ts, 0);
+  /* A demuxer that cannot seek there returns -1, which reads as EPERM. */
+  return r == -1 ? AVERROR(ESPIPE) : r;
 }
 
 static void register_devices(void) {
@@ -240,13 +243,9 @@ probed:
   if (ba >= 0) used[ba] = true;
   compute_start(d, used);
   av_free(used);
-  if (d->skip_us > 0) {
-    ret = seek_key(d, d->start_abs_us);
-    if (ret < 0) {
-      cx_fail(err, ret, "%s: cannot seek to %.3f s", url, d->skip_us / 1e6);
-      goto fail;
-    }
-  }
+  /* As ffmpeg, a seek that fails leaves the read at the start: the frames
+   * before -ss are decoded and cut there, slower but the same result. */
+  if (d->skip_us > 0 && (ret = seek_key(d, d->start_abs_us)) < 0) d->seek_err = ret;
   *out = d;
   return 0;
 
@@ -321,6 +320,10 @@ int cx_demux_read(cx_demux *d, AVPacket *pkt) {
 
 int64_t cx_demux_eof_us(cx_demux *d) {
   return d->eof_us;
+}
+
+int cx_demux_seek_error(const cx_demux *d) {
+  return d->seek_err;
 }
 
 int64_t cx_demux_duration_us(cx_demux *d) {

@@ -20,6 +20,14 @@ void pl_demux_describe(pl_stage *st, cx_demux *d, const pl_demux_set *set, const
   info->fmt_start_us = fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
   int64_t eof = cx_demux_eof_us(d);
   info->sseof_ss_us = eof >= 0 ? eof : -1;
+  int seek_err = cx_demux_seek_error(d);
+  if (seek_err < 0) {
+    char why[128];
+    pl_stage_log(st, AV_LOG_WARNING,
+                 "cannot seek to %.3f s (-ss): %s; the input is read from its start and cut at "
+                 "-ss, as ffmpeg does",
+                 set->start_us / 1e6, cx_errstr(seek_err, why, sizeof why));
+  }
   if (eof == CX_EOF_UNKNOWN)
     pl_stage_log(st, AV_LOG_WARNING,
                  "cannot use -sseof: the input's duration is not known; it is read from its "

@@ -218,10 +218,62 @@ static void t_ts_start_after_ss(void **state) {
   ch_same_frames(g_dir, "TS -ss rawvideo + pcm", b, 40);
 }
 
+/* A child writing the file src into the FIFO fifo, then EOF: its pid. */
+static pid_t fifo_writer(const char *src, const char *fifo) {
+  pid_t w = fork();
+  if (w == 0) {
+    int in = open(src, O_RDONLY), o = open(fifo, O_WRONLY);
+    char buf[65536];
+    ssize_t r;
+    while (in >= 0 && o >= 0 && (r = read(in, buf, sizeof buf)) > 0)
+      if (write(o, buf, (size_t)r) != r) break;
+    _exit(0);
+  }
+  return w;
+}
+
+/* An input -ss on an input that cannot seek (an MPEG-TS read from a FIFO):
+ * as ffmpeg, a warning, then the input is read from its start and cut at
+ * -ss: the same frames as ffmpeg's on the same FIFO. */
+static void t_ss_unseekable(void **state) {
+  (void)state;
+  char ffmpeg[600], ts[800], fifo[800], a[800], b[800], err[4096], why[512];
+  TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg");
+  snprintf(ts, sizeof ts, "%s/unseekable.ts", g_dir);
+  const char *mk[] = {"-i", g_av, "-c", "copy", ts, NULL};
+  assert_int_equal(tm_run_ffmpeg(mk), 0);
+  snprintf(fifo, sizeof fifo, "%s/unseekable.fifo", g_dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  snprintf(a, sizeof a, "%s/unseekable-iso.framemd5", g_dir);
+  snprintf(b, sizeof b, "%s/unseekable-ff.framemd5", g_dir);
+  pid_t w = fifo_writer(ts, fifo);
+  assert_true(w > 0);
+  const char *iso[] = {"-y",       "-ss",  "1.3",       "-f", "mpegts",   "-i", fifo, "-c:v",
+                       "rawvideo", "-c:a", "pcm_s16le", "-f", "framemd5", a,    NULL};
+  int rc = ch_run_err(iso, err, sizeof err);
+  waitpid(w, NULL, 0);
+  if (rc != 0) fail_msg("isopipe exit %d: %s", rc, err);
+  assert_non_null(strstr(err, "cannot seek to 1.300 s (-ss)"));
+  w = fifo_writer(ts, fifo);
+  assert_true(w > 0);
+  const char *ff[] = {"-ss",      "1.3",  "-f",        "mpegts", "-i",       fifo, "-c:v",
+                      "rawvideo", "-c:a", "pcm_s16le", "-f",     "framemd5", b,    NULL};
+  rc = tm_run_ffmpeg(ff);
+  waitpid(w, NULL, 0);
+  assert_int_equal(rc, 0);
+  int lines = 0;
+  if (!tm_framemd5_equal(a, b, &lines, why, sizeof why)) fail_msg("-ss 1.3 on a FIFO: %s", why);
+  printf("-ss 1.3 on a FIFO: %d frames as ffmpeg\n", lines);
+  assert_true(lines > 50);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_ts_start_after_ss), cmocka_unit_test(t_noaccurate_seek),
-      cmocka_unit_test(t_output_ss_copy),    cmocka_unit_test(t_sseof),
+      cmocka_unit_test(t_ts_start_after_ss),
+      cmocka_unit_test(t_ss_unseekable),
+      cmocka_unit_test(t_noaccurate_seek),
+      cmocka_unit_test(t_output_ss_copy),
+      cmocka_unit_test(t_sseof),
       cmocka_unit_test(t_sseof_refused),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
