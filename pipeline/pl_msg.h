@@ -62,6 +62,9 @@ typedef struct pl_stream_info {
   enum AVMediaType type;
   enum AVCodecID codec_id;
   AVRational tb, fps, sar;
+  /* The container's average and base frame rates, which a stream copy
+   * carries into the file as ffmpeg's does ({0,0} unknown). */
+  AVRational avg_rate, r_rate;
   AVRational stream_sar; /* the container's aspect, which wins over the codec's */
   int width, height, sample_rate, channels;
   int format;        /* the codec's pixel / sample format as probed, -1 unknown */
@@ -122,6 +125,10 @@ typedef struct pl_msg {
   int averr; /* ERROR: FFmpeg's AVERROR behind it, 0 none */
   int cat;   /* ERROR: an iso_error_category the stage knows, 0 = classify */
   int64_t ival;
+  /* A PACKET of a stream copy read without a decode time: the one ffmpeg
+   * gives it, in microseconds on its output's clock (has_dts_guess). */
+  int64_t dts_guess_us;
+  bool has_dts_guess;
   int64_t frames;
   double pos_s;
   char *text;

@@ -34,6 +34,8 @@ typedef struct demux_impl {
   int64_t offset[PL_MAX_IN]; /* subtracted from ts, in the stream's tb */
   double scale[PL_MAX_IN];   /* then ts multiplied by it (-itsscale) */
   pl_tsfix tsfix;
+  dcopy_dts pred[PL_MAX_IN]; /* each stream's decode times as ffmpeg's stream copy reads them */
+  int64_t guess_us;          /* the packet being sent: its dts for a copy, when it has none */
   dloop loop;
   pl_msg *pending;     /* a packet waiting for its links' credits */
   uint64_t pending_to; /* the links it goes to (bit per link) */
@@ -68,6 +70,12 @@ static void link_prepare(void *ctx, int i, pl_msg *m) {
    * own AVPacket, so the shift is this link's alone); with -copyts it gets
    * the input's timestamps back. */
   int64_t shift = x->l[i].w.shift;
+  /* A copy's packet without a decode time gets ffmpeg's (muxers need one),
+   * on its output's clock. */
+  if (x->l[i].w.copy && m->pkt && m->pkt->dts == AV_NOPTS_VALUE && x->guess_us != AV_NOPTS_VALUE) {
+    m->dts_guess_us = x->guess_us - av_rescale_q(shift, m->tb, AV_TIME_BASE_Q);
+    m->has_dts_guess = true;
+  }
   if (shift && m->pkt) {
     if (m->pkt->pts != AV_NOPTS_VALUE) m->pkt->pts -= shift;
     if (m->pkt->dts != AV_NOPTS_VALUE) m->pkt->dts -= shift;
@@ -194,6 +202,7 @@ static void read_one(demux_impl *x) {
   AVRational tb = ins->time_base;
   if (x->set->loop) dloop_packet(&x->loop, pkt, ins, x->decoded[s]);
   int64_t jump = pl_tsfix_apply(&x->tsfix, pkt, tb);
+  x->guess_us = dcopy_dts_guess(&x->pred[s], pkt, ins);
   if (jump)
     pl_stage_log(st, x->tsfix.jumps == 1 ? AV_LOG_INFO : AV_LOG_VERBOSE,
                  "timestamps of stream #%d jump %+.3f s at %.3f s: continuing from there, as "

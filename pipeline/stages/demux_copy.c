@@ -56,3 +56,29 @@ dcopy_verdict dcopy_packet(dcopy *w, const AVPacket *pkt) {
   if (te != AV_NOPTS_VALUE && (te >= w->end || te - w->shift >= w->own_end)) return DCOPY_END;
   return DCOPY_SEND;
 }
+
+int64_t dcopy_dts_guess(dcopy_dts *p, const AVPacket *pkt, const AVStream *s) {
+  const AVCodecParameters *par = s->codecpar;
+  AVRational tb = s->time_base, fps = s->avg_frame_rate;
+  if (!p->seen) {
+    /* As ffmpeg: the first decode time lies the decoder's delay before the
+     * first packet's presentation. */
+    p->dts =
+        fps.num > 0 && fps.den > 0 ? (int64_t)(-par->video_delay * AV_TIME_BASE / av_q2d(fps)) : 0;
+    if (pkt->pts != AV_NOPTS_VALUE) p->dts += av_rescale_q(pkt->pts, tb, AV_TIME_BASE_Q);
+    p->next = p->dts;
+    p->seen = true;
+  }
+  if (pkt->dts != AV_NOPTS_VALUE) p->next = p->dts = av_rescale_q(pkt->dts, tb, AV_TIME_BASE_Q);
+  p->dts = p->next;
+  bool known = true;
+  if (par->codec_type == AVMEDIA_TYPE_AUDIO && par->sample_rate > 0 && par->frame_size > 0)
+    p->next += (int64_t)AV_TIME_BASE * par->frame_size / par->sample_rate;
+  else if (par->codec_type == AVMEDIA_TYPE_VIDEO && pkt->duration > 0)
+    p->next += av_rescale_q(pkt->duration, tb, AV_TIME_BASE_Q);
+  else if (par->codec_type == AVMEDIA_TYPE_VIDEO && fps.num > 0 && fps.den > 0)
+    p->next += av_rescale_q(1, av_inv_q(fps), AV_TIME_BASE_Q);
+  else
+    known = pkt->dts != AV_NOPTS_VALUE;
+  return known ? p->dts : AV_NOPTS_VALUE;
+}

@@ -4,6 +4,7 @@
 #define ISOPIPE_PIPELINE_STAGES_DEMUX_COPY_H
 
 #include <libavcodec/packet.h>
+#include <libavformat/avformat.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -39,6 +40,20 @@ typedef enum { DCOPY_SKIP, DCOPY_SEND, DCOPY_END } dcopy_verdict;
 /* For a copy: whether pkt (timestamps as read, less the offset) goes out,
  * is left out, or ends the link (its -t reached). Other links: SEND. */
 dcopy_verdict dcopy_packet(dcopy *w, const AVPacket *pkt);
+
+/* The decode time ffmpeg 5.1's stream copy gives a packet read without one
+ * (Matroska's video with B-frames): its reading of the stream from the first
+ * packet, in microseconds. */
+typedef struct dcopy_dts {
+  bool seen;
+  int64_t dts, next; /* microseconds */
+} dcopy_dts;
+
+/* Follows the stream s with pkt (every packet read, timestamps as they go
+ * out less the shift): the dts ffmpeg writes for pkt when it has none, in
+ * microseconds (ffmpeg rescales it from there to the file's time base),
+ * AV_NOPTS_VALUE when unknown. */
+int64_t dcopy_dts_guess(dcopy_dts *p, const AVPacket *pkt, const AVStream *s);
 
 /* ts * scale as ffmpeg computes it (the product truncated), or no
  * timestamp where that leaves int64_t's range. */

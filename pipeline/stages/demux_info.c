@@ -66,6 +66,8 @@ void pl_demux_describe(pl_stage *st, cx_demux *d, const pl_demux_set *set, const
     si->tb = s->time_base;
     si->fps = av_guess_frame_rate(fmt, s, NULL);
     if (in->rate.num > 0 && si->type == AVMEDIA_TYPE_VIDEO) si->fps = in->rate;
+    si->avg_rate = s->avg_frame_rate;
+    si->r_rate = s->r_frame_rate;
     si->sar = s->codecpar->sample_aspect_ratio;
     si->stream_sar = s->sample_aspect_ratio;
     si->width = s->codecpar->width;

@@ -192,9 +192,13 @@ static void try_header(mux_impl *x) {
       return;
     }
     cx_mux_ctx(x->mux)->streams[idx]->sample_aspect_ratio = mp->par->sample_aspect_ratio;
-    if (o->type == AVMEDIA_TYPE_VIDEO && !o->copy) {
-      AVStream *s = cx_mux_ctx(x->mux)->streams[idx];
-      s->avg_frame_rate = av_inv_q(mp->tb);
+    AVStream *s = cx_mux_ctx(x->mux)->streams[idx];
+    if (o->type == AVMEDIA_TYPE_VIDEO && !o->copy) s->avg_frame_rate = av_inv_q(mp->tb);
+    /* A copy keeps its input's rates, as ffmpeg's: the muxers read them (an
+     * MPEG-TS's PCR interval, Matroska's default duration). */
+    if (o->type == AVMEDIA_TYPE_VIDEO && o->copy) {
+      s->avg_frame_rate = o->in.avg_rate;
+      s->r_frame_rate = o->in.r_rate;
     }
   }
   pl_meta_stream ms[PL_MAX_OUT];
@@ -328,6 +332,7 @@ static void write_one(mux_impl *x) {
     pl_msg_free(m);
     return;
   }
+  pl_mux_copy_ts(x, mp, m, cx_mux_ctx(x->mux)->streams[mp->file_index]->time_base);
   AVPacket *pkt = m->pkt;
   uint64_t bytes = (uint64_t)pkt->size;
   double end_s = -1;
@@ -573,6 +578,7 @@ void pl_mux_entry(iso_value *msg) {
     mp->k = k;
     mp->file_index = -1;
     mp->end_s = mp->in_end_s = -1;
+    mp->rd_last = AV_NOPTS_VALUE;
     pl_fed_init(&mp->fed);
     mp->rx = iso_link_rx_new(cap, &cbs, mp);
     ok = mp->rx != NULL;

@@ -115,3 +115,28 @@ void pl_mux_filter_in(mux_impl *x, mux_port *mp, pl_msg *m, int ack) {
     pl_stage_fail_av(st, r, "%s", err);
   }
 }
+
+void pl_mux_copy_ts(mux_impl *x, mux_port *mp, pl_msg *m, AVRational out_tb) {
+  const pl_mux_stream *o = &x->set->st[mp->k];
+  const AVCodecParameters *par = mp->bsf ? cx_bsf_par(mp->bsf) : mp->par;
+  AVPacket *p = m->pkt;
+  if (o->copy && m->has_dts_guess && p->dts == AV_NOPTS_VALUE && out_tb.num > 0) {
+    p->pts = av_rescale_q(p->pts, m->tb, out_tb);
+    p->dts = av_rescale_q(m->dts_guess_us, AV_TIME_BASE_Q, out_tb);
+    p->duration = av_rescale_q(p->duration, m->tb, out_tb);
+    m->tb = out_tb;
+    return;
+  }
+  if (!o->copy || o->type != AVMEDIA_TYPE_AUDIO || mp->sub || !par || par->sample_rate <= 0 ||
+      p->dts == AV_NOPTS_VALUE || m->tb.num <= 0 || out_tb.num <= 0)
+    return;
+  /* As ffmpeg 5.1's stream copy: the packet's samples (its frame size when
+   * the codec cannot tell) keep the clock, the input's stamps only bound it. */
+  int dur = av_get_audio_frame_duration2((AVCodecParameters *)par, p->size);
+  if (!dur) dur = par->frame_size;
+  p->dts =
+      av_rescale_delta(m->tb, p->dts, (AVRational){1, par->sample_rate}, dur, &mp->rd_last, out_tb);
+  p->pts = p->dts;
+  p->duration = av_rescale_q(p->duration, m->tb, out_tb);
+  m->tb = out_tb;
+}

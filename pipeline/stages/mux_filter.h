@@ -27,6 +27,7 @@ typedef struct mux_port {
   bool frames_done; /* its -frames reached: what follows is left out (counted in left_pkts) */
   cx_subconv *sub;  /* subtitles re-encoded here; their packets come in sub_tb */
   AVRational sub_tb;
+  int64_t rd_last; /* copied audio: av_rescale_delta's state (pl_mux_copy_ts) */
 } mux_port;
 
 /* What a queued packet owes its link: a credit, nothing (acked before the
@@ -75,6 +76,13 @@ bool pl_mux_adts_candidate(const char *format, const AVCodecParameters *par);
 bool pl_mux_open_bsf(mux_impl *x, mux_port *mp, const char *chain);
 /* Frees m and gives its credit back. */
 void pl_mux_drop_item(mux_impl *x, mux_port *mp, pl_msg *m, int ack);
+/* A copied packet's timestamps on the file's time base out_tb, as ffmpeg's
+ * stream copy puts them: one read without a decode time gets the guess
+ * the demux made (has_dts_guess); audio is counted in samples from a coarse
+ * input clock (Matroska's milliseconds into MP4's 1/sample_rate or MPEG-TS's
+ * 90 kHz), so each packet lasts its samples, and pts = dts. m->tb becomes
+ * out_tb. Other packets are left as they are. */
+void pl_mux_copy_ts(mux_impl *x, mux_port *mp, pl_msg *m, AVRational out_tb);
 /* A subtitle stream to re-encode (false: the stage failed). */
 bool pl_mux_open_sub(mux_impl *x, mux_port *mp, const pl_mux_stream *o);
 /* m re-encoded in place; NULL when nothing came out (dropped, credit back). */
