@@ -191,14 +191,18 @@ static void try_header(mux_impl *x) {
       pl_stage_fail(st, ISO_ENOMEM, "out of memory");
       return;
     }
-    cx_mux_ctx(x->mux)->streams[idx]->sample_aspect_ratio = mp->par->sample_aspect_ratio;
     AVStream *s = cx_mux_ctx(x->mux)->streams[idx];
+    s->sample_aspect_ratio = mp->par->sample_aspect_ratio;
     if (o->type == AVMEDIA_TYPE_VIDEO && !o->copy) s->avg_frame_rate = av_inv_q(mp->tb);
     /* A copy keeps its input's rates, as ffmpeg's: the muxers read them (an
-     * MPEG-TS's PCR interval, Matroska's default duration). */
+     * MPEG-TS's PCR interval, Matroska's default duration); and the
+     * container's aspect over the codec's (Matroska's display size, which
+     * MP4 writes as its pasp box). */
     if (o->type == AVMEDIA_TYPE_VIDEO && o->copy) {
       s->avg_frame_rate = o->in.avg_rate;
       s->r_frame_rate = o->in.r_rate;
+      if (o->in.stream_sar.num > 0 && o->in.stream_sar.den > 0)
+        s->sample_aspect_ratio = s->codecpar->sample_aspect_ratio = o->in.stream_sar;
     }
   }
   pl_meta_stream ms[PL_MAX_OUT];

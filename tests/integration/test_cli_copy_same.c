@@ -1,5 +1,6 @@
 /* A stream copy writes ffmpeg's file byte for byte (-fflags +bitexact): decode times for packets
- * read without one, audio counted in samples from a coarse clock, the input's frame rates. */
+ * read without one, audio counted in samples from a coarse clock, the input's frame rates and
+ * aspect. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,8 +114,19 @@ static void t_from_mp4(void **state) {
   same_file("mp4-mkv", NULL, mp4, NULL, "mkv");
 }
 
+/* WebM's VP9 + Opus: the container's aspect goes with the copy (MP4's pasp
+ * box), as ffmpeg's. */
+static void t_from_webm(void **state) {
+  (void)state;
+  need_inputs();
+  char webm[800];
+  tm_source_file("media/clip-vp9-opus.webm", webm, sizeof webm);
+  same_file("webm-mp4", NULL, webm, NULL, "mp4");
+  same_file("webm-mkv", NULL, webm, NULL, "mkv");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_from_matroska),
-                                     cmocka_unit_test(t_from_mp4)};
+                                     cmocka_unit_test(t_from_mp4), cmocka_unit_test(t_from_webm)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
