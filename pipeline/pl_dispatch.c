@@ -285,6 +285,21 @@ static void warn_cover(iso_pipeline *p, const pl_job *g, int f) {
   pl_pipeline_deliver_log(p, AV_LOG_WARNING, "pipeline", line);
 }
 
+/* Each input's description, in the inputs' order, line by line at info
+ * level, as ffmpeg prints them before it writes anything. */
+static void print_inputs(iso_pipeline *p) {
+  for (int k = 0; k < p->job->ninputs; k++) {
+    char *text = p->in_dump[k];
+    for (char *line = text, *next; line && *line; line = next) {
+      next = strchr(line, '\n');
+      if (next) *next++ = 0;
+      pl_pipeline_deliver_log(p, AV_LOG_INFO, "", line);
+    }
+    free(p->in_dump[k]);
+    p->in_dump[k] = NULL;
+  }
+}
+
 static void on_info(iso_pipeline *p, pl_msg *m) {
   pl_job *j = p->job;
   int k = m->stage;
@@ -295,6 +310,9 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
   m->info = NULL;
   p->in_meta[k] = m->meta;
   m->meta = NULL;
+  free(p->in_dump[k]);
+  p->in_dump[k] = m->text;
+  m->text = NULL;
   /* A cancel from another thread that no tick has seen yet: the graph is
    * not built, nothing is opened for writing. */
   int req = atomic_exchange(&p->cancel_req, 0);
@@ -306,6 +324,7 @@ static void on_info(iso_pipeline *p, pl_msg *m) {
   }
   for (int i = 0; i < j->ninputs; i++)
     if (!p->in_info[i]) return;
+  print_inputs(p);
   for (int i = 0; i < j->ninputs; i++)
     if (p->in_info[i]->sseof_ss_us > 0)
       pl_inputs_sseof(p->file, p->nfiles, i, p->in_info[i]->sseof_ss_us);

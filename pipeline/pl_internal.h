@@ -468,8 +468,12 @@ void pl_log_hold(void);
 void pl_log_unhold(void);
 /* The stage whose handler runs on this thread (NULL: none). */
 void pl_log_set_stage(pl_stage *st);
-/* The filters that turn si's pictures upright ("transpose=clock," ...; "" none). */
 struct AVBPrint;
+/* FFmpeg's info lines of this thread go into bp (NULL: back to the log),
+ * as they are: av_dump_format's description of an input, for main to
+ * print in the inputs' order. */
+void pl_log_capture(struct AVBPrint *bp);
+/* The filters that turn si's pictures upright ("transpose=clock," ...; "" none). */
 void pl_conv_rotation(const pl_stream_info *si, struct AVBPrint *bp);
 /* The first FFmpeg error line logged on this thread since pl_log_error_clear
  * ("" none), so a failure can say which filter refused and why. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/bprint.h>
+
 #include "codecs/codecs.h"
 #include "pipeline/pl_stage.h"
 
@@ -28,6 +30,7 @@ static pl_log_line *g_head, *g_tail;
 static int g_queued;
 
 static _Thread_local pl_stage *tl_stage;
+static _Thread_local AVBPrint *tl_capture;
 /* Main is running a pipeline's own code (start, its messages, its tick):
  * FFmpeg lines on main are that pipeline's, any others the host's. */
 static _Thread_local iso_pipeline *tl_main_pipe;
@@ -69,6 +72,10 @@ static void keep_error(void *avcl, int level, const char *fmt, va_list vl) {
     line[--n] = 0;
   /* The first line is the cause; later ones say what failed because of it. */
   if (n && !tl_err[0]) memcpy(tl_err, line, n + 1);
+}
+
+void pl_log_capture(AVBPrint *bp) {
+  tl_capture = bp;
 }
 
 void pl_log_set_stage(pl_stage *st) {
@@ -174,6 +181,10 @@ static void log_cb(void *avcl, int level, const char *fmt, va_list vl) {
    * program reading their lines (LibreTime takes the first track_gain)
    * would read the wrong ones. */
   if (level > AV_LOG_WARNING && cx_log_quiet()) return;
+  if (tl_capture && level == AV_LOG_INFO) {
+    av_vbprintf(tl_capture, fmt, vl);
+    return;
+  }
   if (!tl_stage && iso_is_main() && (!tl_main_pipe || (tl_hold && !registered(tl_main_pipe)))) {
     /* The host's own FFmpeg calls on main, between pipeline events. */
     host_log(avcl, level, fmt, vl);

@@ -44,7 +44,8 @@ struct iso_pipeline {
   /* each demux's INFO until the graph is built (then merged into job->info) */
   pl_input_info *in_info[PL_MAX_INPUTS];
   struct pl_meta *in_meta[PL_MAX_INPUTS];
-  int nnodes; /* spawned or to spawn */
+  char *in_dump[PL_MAX_INPUTS]; /* each input's description, printed in order once all are in */
+  int nnodes;                   /* spawned or to spawn */
   bool graph_built, connected, aborting, stopping, cancelled, log_on, paused;
   bool gave_up; /* the abort took too long: said once */
   uint64_t log_id;

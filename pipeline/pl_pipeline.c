@@ -510,6 +510,7 @@ void iso_pipeline_free(iso_pipeline *p) {
   pl_stats_free(p->stats);
   for (int k = 0; k < PL_MAX_INPUTS; k++) {
     free(p->in_info[k]);
+    free(p->in_dump[k]);
     pl_meta_unref(&p->in_meta[k]);
   }
   for (int f = 1; f < p->nfiles; f++)

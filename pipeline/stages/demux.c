@@ -13,6 +13,8 @@
 #include "pipeline/stages/demux_info.h"
 #include "pipeline/stages/demux_loop.h"
 
+#include <libavutil/bprint.h>
+
 /* One link out of the demux (pl_dlink): a stream to one consumer. */
 typedef struct demux_link {
   int stream;
@@ -530,6 +532,15 @@ void pl_demux_entry(iso_value *msg) {
     return;
   }
   pl_demux_describe(st, x->d, x->set, x->scale, m->info);
+  /* ffmpeg's "Input #N, format, from 'name':" block, which programs read
+   * (the duration, the streams): main prints the inputs' in order. */
+  AVBPrint dump;
+  av_bprint_init(&dump, 0, AV_BPRINT_SIZE_UNLIMITED);
+  pl_log_capture(&dump);
+  av_dump_format(cx_demux_ctx(x->d), x->set->input, path, 0);
+  pl_log_capture(NULL);
+  if (av_bprint_is_complete(&dump)) m->text = strdup(dump.str); /* NULL: none, as at -v quiet */
+  av_bprint_finalize(&dump, NULL);
   m->stage = st->cfg.self;
   m->ports[0] = iso_sendport_ref(st->ctl_sp);
   m->nports = 1;
