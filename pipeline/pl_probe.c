@@ -1,5 +1,6 @@
 /* iso_probe: what a media file holds, read with the demuxer a pipeline uses, as a value the caller
  * owns. */
+#include <libavutil/bprint.h>
 #include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
 #include <stdio.h>
@@ -187,11 +188,9 @@ static int probe_fail(iso_error_info *err, int code, int averr, int cat, const c
   return code;
 }
 
-int iso_probe(const char *url, const iso_probe_opts *opts, iso_probe_info **out,
-              iso_error_info *err) {
-  if (out) *out = NULL;
-  if (err) memset(err, 0, sizeof *err);
-  if (!url || !out) return probe_fail(err, ISO_EINVAL, 0, 0, url, "no url or result pointer");
+/* Opens url as a pipeline's demux would: ISO_OK with *d, or the failure in err. */
+static int open_url(const char *url, const iso_probe_opts *opts, cx_demux **d,
+                    iso_error_info *err) {
   cx_demux_opts o = {0};
   if (opts) {
     o.format = opts->format;
@@ -199,8 +198,7 @@ int iso_probe(const char *url, const iso_probe_opts *opts, iso_probe_info **out,
     o.allow_formats = opts->allow_formats;
   }
   char why[CX_ERRLEN] = "";
-  cx_demux *d = NULL;
-  int r = cx_demux_open(&d, url, &o, why);
+  int r = cx_demux_open(d, url, &o, why);
   av_dict_free(&o.fmt_opts);
   if (r < 0) {
     /* cx_demux_open's reason starts with the url, which the message names already. */
@@ -210,6 +208,17 @@ int iso_probe(const char *url, const iso_probe_opts *opts, iso_probe_info **out,
       reason++;
     return probe_fail(err, r == AVERROR(ENOMEM) ? ISO_ENOMEM : ISO_EMEDIA, r, 0, url, reason);
   }
+  return ISO_OK;
+}
+
+int iso_probe(const char *url, const iso_probe_opts *opts, iso_probe_info **out,
+              iso_error_info *err) {
+  if (out) *out = NULL;
+  if (err) memset(err, 0, sizeof *err);
+  if (!url || !out) return probe_fail(err, ISO_EINVAL, 0, 0, url, "no url or result pointer");
+  cx_demux *d = NULL;
+  int r = open_url(url, opts, &d, err);
+  if (r != ISO_OK) return r;
   probe_impl *pi = calloc(1, sizeof *pi);
   if (!pi) {
     cx_demux_close(&d);
@@ -225,6 +234,28 @@ int iso_probe(const char *url, const iso_probe_opts *opts, iso_probe_info **out,
   }
   *out = &pi->pub;
   return ISO_OK;
+}
+
+int iso_probe_describe(const char *url, const iso_probe_opts *opts, int index, char **text,
+                       iso_error_info *err) {
+  if (text) *text = NULL;
+  if (err) memset(err, 0, sizeof *err);
+  if (!url || !text) return probe_fail(err, ISO_EINVAL, 0, 0, url, "no url or result pointer");
+  cx_demux *d = NULL;
+  int r = open_url(url, opts, &d, err);
+  if (r != ISO_OK) return r;
+  /* av_dump_format writes through av_log: its lines are taken on the way. */
+  AVBPrint bp;
+  av_bprint_init(&bp, 0, AV_BPRINT_SIZE_UNLIMITED);
+  pl_log_hold();
+  pl_log_capture(&bp);
+  av_dump_format(cx_demux_ctx(d), index, url, 0);
+  pl_log_capture(NULL);
+  pl_log_unhold();
+  cx_demux_close(&d);
+  *text = av_bprint_is_complete(&bp) ? strdup(bp.str) : NULL;
+  av_bprint_finalize(&bp, NULL);
+  return *text ? ISO_OK : probe_fail(err, ISO_ENOMEM, 0, 0, url, "out of memory");
 }
 
 void iso_probe_free(iso_probe_info *info) {

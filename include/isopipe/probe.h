@@ -99,6 +99,13 @@ ISO_API int iso_probe(const char *url, const iso_probe_opts *opts, iso_probe_inf
                       iso_error_info *err);
 ISO_API void iso_probe_free(iso_probe_info *info);
 
+/* ffmpeg's description of url as its input #index ("Input #0, mov,mp4,...,
+ * from 'url':", metadata, duration, one line per stream: av_dump_format's
+ * text), opened as iso_probe opens it. *text is the caller's (free()); on
+ * failure it is NULL and err is filled as by iso_probe. */
+ISO_API int iso_probe_describe(const char *url, const iso_probe_opts *opts, int index, char **text,
+                               iso_error_info *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
 /* Each input's description ("Input #0, mov,mp4,..., from 'in.mp4':", its duration and streams) is
- * written to stderr as ffmpeg writes it, in the inputs' order: programs read it. */
+ * written to stderr as ffmpeg writes it, in the inputs' order, also with no output: programs read
+ * it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,6 +64,33 @@ static void t_two_inputs(void **state) {
   printf("%s", have);
 }
 
+/* No output (moviepy's "ffmpeg -i FILE"): the description, then ffmpeg's
+ * refusal, exit 1 as ffmpeg. */
+static void t_no_output(void **state) {
+  (void)state;
+  char ffmpeg[512], mp4[800];
+  TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg (to compare with)");
+  tm_source_file("media/clip-h264-aac.mp4", mp4, sizeof mp4);
+  char cmd[2000];
+  snprintf(cmd, sizeof cmd, "'%s' -nostdin -hide_banner -i '%s' 2>&1", ffmpeg, mp4);
+  FILE *f = popen(cmd, "r");
+  assert_non_null(f);
+  static char ff_err[65536];
+  size_t got = fread(ff_err, 1, sizeof ff_err - 1, f);
+  ff_err[got] = 0;
+  assert_int_not_equal(pclose(f), 0);
+  const char *args[] = {"-nostdin", "-hide_banner", "-i", mp4, NULL};
+  ch_proc p;
+  assert_int_equal(ch_run(&p, args, 60), 1);
+  static char want[16384], have[16384];
+  input_block(ff_err, want, sizeof want);
+  input_block(ch_str(&p.err), have, sizeof have);
+  assert_non_null(strstr(ch_str(&p.err), "At least one output file must be specified"));
+  ch_free(&p);
+  assert_non_null(strstr(want, "Duration:"));
+  if (strcmp(want, have)) fail_msg("ffmpeg:\n%sisopipe:\n%s", want, have);
+}
+
 /* -v warning hides it, as ffmpeg's. */
 static void t_quiet(void **state) {
   (void)state;
@@ -76,6 +104,7 @@ static void t_quiet(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(t_two_inputs), cmocka_unit_test(t_quiet)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(t_two_inputs), cmocka_unit_test(t_no_output),
+                                     cmocka_unit_test(t_quiet)};
   return tm_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

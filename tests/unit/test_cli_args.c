@@ -317,7 +317,15 @@ static void expect_usage(int argc, char **argv, const char *want) {
 static void test_usage_errors(void **state) {
   (void)state;
   USAGE("no input file", "out.mp4");
-  USAGE("no output file", "-i", "in.mp4");
+  {
+    /* Inputs and no output: ffmpeg describes the inputs and exits 1. */
+    ARGV("-i", "in.mp4", "-i", "b.ts");
+    cli_opts o;
+    assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+    assert_int_equal(o.action, CLI_DESCRIBE);
+    assert_int_equal(o.ninputs, 2);
+    cli_opts_free(&o);
+  }
   USAGE("too many inputs (at most 8)", "-i", "1", "-i", "2", "-i", "3", "-i", "4", "-i", "5", "-i",
         "6", "-i", "7", "-i", "8", "-i", "9", "o.mp4");
   USAGE("too many outputs (at most 8)", "-i", "a.mp4", "1.mp4", "2.mp4", "3.mp4", "4.mp4", "5.mp4",

@@ -432,7 +432,10 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     return 0;
   }
   if (!o->input) return cli_fail(err, errlen, "no input file (use -i FILE; see --help)");
-  if (!o->output) return cli_fail(err, errlen, "no output file given (see --help)");
+  if (!o->output) {
+    o->action = CLI_DESCRIBE;
+    return 0;
+  }
   int to_stdout = strcmp(o->output, "-") == 0;
   for (size_t i = 0; i < o->nkv; i++)
     if (!strcmp(o->kv[i].key, CLI_OUTPUT_KEY) && !strcmp(o->kv[i].value, "-")) to_stdout = 1;

@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-typedef enum { CLI_RUN = 0, CLI_HELP, CLI_VERSION, CLI_LIST } cli_action;
+/* CLI_DESCRIBE: inputs and no output (ffmpeg describes them and exits 1). */
+typedef enum { CLI_RUN = 0, CLI_HELP, CLI_VERSION, CLI_LIST, CLI_DESCRIBE } cli_action;
 
 /* One iso_pipeline_set() call, in command-line order. 'opt' is the option
  * as typed, for error messages. An entry with key CLI_OUTPUT_KEY starts a

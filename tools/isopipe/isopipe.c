@@ -5,6 +5,7 @@
 #include "tools/isopipe/cli_app.h"
 #include "tools/isopipe/cli_args.h"
 #include "tools/isopipe/cli_cluster.h"
+#include "tools/isopipe/cli_describe.h"
 #include "tools/isopipe/cli_help.h"
 #include "tools/isopipe/cli_lists.h"
 
@@ -41,6 +42,8 @@ int main(int argc, char **argv) {
       fprintf(stderr, "%s\n", banner);
     }
     rc = cli_list_print(o.topic, stdout) ? 2 : 0;
+  } else if (o.action == CLI_DESCRIBE) {
+    rc = cli_describe(&o);
   } else if (o.action == CLI_VERSION) {
     cli_print_version(stdout);
     rc = 0;
