@@ -23,23 +23,22 @@ AVFrame *conv_shape_from_info(const pl_stream_info *in, enum AVMediaType type) {
   return fr;
 }
 
-int conv_shape_msg(const cx_fgraph *g, enum AVMediaType type, AVRational tb, pl_stamp stamp,
-                   pl_msg **out) {
-  cx_fgraph_out go = cx_fgraph_output(g);
+int conv_shape_new(const cx_fgraph_out *go, const AVChannelLayout *layout, enum AVMediaType type,
+                   AVRational tb, pl_stamp stamp, pl_msg **out) {
   pl_msg *m = pl_msg_new(PL_M_FRAME);
   if (!m || !(m->frame = av_frame_alloc())) {
     pl_msg_free(m);
     return AVERROR(ENOMEM);
   }
   AVFrame *fr = m->frame;
-  fr->format = go.format;
+  fr->format = go->format;
   if (type == AVMEDIA_TYPE_VIDEO) {
-    fr->width = go.w;
-    fr->height = go.h;
-    fr->sample_aspect_ratio = go.sar;
+    fr->width = go->w;
+    fr->height = go->h;
+    fr->sample_aspect_ratio = go->sar;
   } else {
-    fr->sample_rate = go.sample_rate;
-    if (cx_fgraph_out_layout(g, &fr->ch_layout) < 0) {
+    fr->sample_rate = go->sample_rate;
+    if (!layout || av_channel_layout_copy(&fr->ch_layout, layout) < 0) {
       pl_msg_free(m);
       return AVERROR(ENOMEM);
     }
@@ -49,4 +48,14 @@ int conv_shape_msg(const cx_fgraph *g, enum AVMediaType type, AVRational tb, pl_
   m->stamp = stamp;
   *out = m;
   return 0;
+}
+
+int conv_shape_msg(const cx_fgraph *g, enum AVMediaType type, AVRational tb, pl_stamp stamp,
+                   pl_msg **out) {
+  cx_fgraph_out go = cx_fgraph_output(g);
+  AVChannelLayout layout = {0};
+  if (type != AVMEDIA_TYPE_VIDEO && cx_fgraph_out_layout(g, &layout) < 0) return AVERROR(ENOMEM);
+  int r = conv_shape_new(&go, &layout, type, tb, stamp, out);
+  av_channel_layout_uninit(&layout);
+  return r;
 }

@@ -7,6 +7,7 @@
 
 #include "codecs/codecs.h"
 #include "pipeline/pl_stage.h"
+#include "pipeline/stages/conv_shape.h"
 #include "pipeline/stages/lavfi.h"
 
 /* An output may run this far (seconds) ahead of another live one, as
@@ -168,30 +169,16 @@ static int shape_msg(lavfi_impl *x, int k, pl_msg **out) {
   bool video = go.w > 0 && go.h > 0; /* cx_fcx_output sets a size for video only */
   *out = NULL;
   if (go.format < 0 || go.tb.num <= 0 || (!video && go.sample_rate <= 0)) return 0;
-  pl_msg *m = pl_msg_new(PL_M_FRAME);
-  if (!m || !(m->frame = av_frame_alloc())) {
-    pl_msg_free(m);
-    return AVERROR(ENOMEM);
+  AVChannelLayout layout = {0};
+  if (!video && (cx_fcx_out_layout(x->g, k, &layout) < 0 || !layout.nb_channels)) {
+    av_channel_layout_uninit(&layout);
+    return 0;
   }
-  AVFrame *fr = m->frame;
-  fr->format = go.format;
-  if (video) {
-    fr->width = go.w;
-    fr->height = go.h;
-    fr->sample_aspect_ratio = go.sar;
-  } else {
-    fr->sample_rate = go.sample_rate;
-    if (cx_fcx_out_layout(x->g, k, &fr->ch_layout) < 0 || !fr->ch_layout.nb_channels) {
-      pl_msg_free(m);
-      return 0;
-    }
-  }
-  m->ival = PL_FRAME_SHAPE;
-  m->tb = go.tb;
-  m->rate = go.frame_rate;
-  m->stamp = x->stamp;
-  *out = m;
-  return 0;
+  int r = conv_shape_new(&go, &layout, video ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO, go.tb,
+                         x->stamp, out);
+  av_channel_layout_uninit(&layout);
+  if (r >= 0) (*out)->rate = go.frame_rate;
+  return r;
 }
 
 /* 1: a frame or the end came out; 0: nothing; <0 failed. */

@@ -87,6 +87,17 @@ static inline void ch_pair_argv(const char **iso, const char **ff, const char *c
   iso[ni] = ff[nf] = NULL;
 }
 
+/* Runs the shell line cmd (ffmpeg with "2>&1", to compare what it prints)
+ * and keeps its output in buf: pclose's status, -1 when it cannot start. */
+static inline int ch_shell_output(const char *cmd, char *buf, size_t len) {
+  buf[0] = 0;
+  FILE *f = popen(cmd, "r");
+  if (!f) return -1;
+  size_t got = fread(buf, 1, len - 1, f);
+  buf[got] = 0;
+  return pclose(f);
+}
+
 /* In the child: TSan builds of isopipe read FFmpeg's suppressions (harmless
  * elsewhere: only the TSan runtime reads the variable). */
 static inline void ch_child_env(void) {

@@ -52,12 +52,8 @@ static void same_lines(const char *filter, const char *key) {
   snprintf(cmd, sizeof cmd,
            "'%s' -nostdin -i '%s' -vn -filter '%s' -f null /dev/null -hide_banner -nostats 2>&1",
            ffmpeg, g_flac, filter);
-  FILE *f = popen(cmd, "r");
-  assert_non_null(f);
   static char ff_err[65536];
-  size_t got = fread(ff_err, 1, sizeof ff_err - 1, f);
-  ff_err[got] = 0;
-  assert_int_equal(pclose(f), 0);
+  assert_int_equal(ch_shell_output(cmd, ff_err, sizeof ff_err), 0);
   const char *args[] = {"-i",   g_flac,      "-vn",          "-filter",  filter, "-f",
                         "null", "/dev/null", "-hide_banner", "-nostats", NULL};
   ch_proc p;

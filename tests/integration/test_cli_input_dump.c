@@ -41,12 +41,8 @@ static void t_two_inputs(void **state) {
            "'%s' -nostdin -hide_banner -nostats -i '%s' -i '%s' -map 0:v -map 1:a -c:v mpeg4 "
            "-c:a aac -f null /dev/null 2>&1",
            ffmpeg, mp4, mp3);
-  FILE *f = popen(cmd, "r");
-  assert_non_null(f);
   static char ff_err[65536];
-  size_t got = fread(ff_err, 1, sizeof ff_err - 1, f);
-  ff_err[got] = 0;
-  assert_int_equal(pclose(f), 0);
+  assert_int_equal(ch_shell_output(cmd, ff_err, sizeof ff_err), 0);
   const char *args[] = {"-nostdin", "-hide_banner", "-nostats", "-i",   mp4,    "-i",
                         mp3,        "-map",         "0:v",      "-map", "1:a",  "-c:v",
                         "mpeg4",    "-c:a",         "aac",      "-f",   "null", "/dev/null",
@@ -73,12 +69,8 @@ static void t_no_output(void **state) {
   tm_source_file("media/clip-h264-aac.mp4", mp4, sizeof mp4);
   char cmd[2000];
   snprintf(cmd, sizeof cmd, "'%s' -nostdin -hide_banner -i '%s' 2>&1", ffmpeg, mp4);
-  FILE *f = popen(cmd, "r");
-  assert_non_null(f);
   static char ff_err[65536];
-  size_t got = fread(ff_err, 1, sizeof ff_err - 1, f);
-  ff_err[got] = 0;
-  assert_int_not_equal(pclose(f), 0);
+  assert_int_not_equal(ch_shell_output(cmd, ff_err, sizeof ff_err), 0);
   const char *args[] = {"-nostdin", "-hide_banner", "-i", mp4, NULL};
   ch_proc p;
   assert_int_equal(ch_run(&p, args, 60), 1);
