@@ -248,12 +248,22 @@ static inline int ch_run(ch_proc *p, const char *const *args, double timeout_s) 
   return ch_wait(p, timeout_s);
 }
 
-/* Runs the CLI to its end (60 s at most): its exit status, its stderr into
- * err (may be NULL). */
+/* Runs the CLI to its end (60 s at most): its exit status, its stderr (its
+ * end when longer than n) into err (may be NULL). */
 static inline int ch_run_err(const char *const *args, char *err, size_t n) {
   ch_proc p;
   int rc = ch_run(&p, args, 60);
-  if (err) snprintf(err, n, "%s", ch_str(&p.err));
+  if (err && n) {
+    /* Too long for err: its end, from a line's start, where the warnings
+     * and the error are (the inputs' description comes first). */
+    const char *s = ch_str(&p.err);
+    size_t len = strlen(s);
+    if (len >= n) {
+      const char *from = s + len - (n - 1), *nl = strchr(from, '\n');
+      s = nl && nl[1] ? nl + 1 : from;
+    }
+    snprintf(err, n, "%s", s);
+  }
   ch_free(&p);
   return rc;
 }
