@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cli_harness.h"
+#include "media_gen.h"
 #include "test_media.h"
 #include "test_need.h"
 
@@ -83,6 +84,41 @@ static void t_no_output(void **state) {
   if (strcmp(want, have)) fail_msg("ffmpeg:\n%sisopipe:\n%s", want, have);
 }
 
+/* Input bytes reach the terminal cleaned: a title holding ESC and a C1 CSI
+ * (0xC2 0x9B) comes out with '?' in their place, with or without output. */
+static void t_control_chars(void **state) {
+  (void)state;
+  char ffmpeg[512], mp3[800], dir[512], evil[900];
+  TM_NEED(tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg), "ffmpeg (to write the title)");
+  tm_source_file("media/clip-44k1-mono.mp3", mp3, sizeof mp3);
+  assert_int_equal(ch_mkdtemp(dir, sizeof dir, "cli-input-dump"), 0);
+  snprintf(evil, sizeof evil, "%s/evil.mkv", dir);
+  const char *mk[] = {"-i",
+                      mp3,
+                      "-c",
+                      "copy",
+                      "-metadata",
+                      "title=a\x1b[2Jb\xc2\x9b"
+                      "2Jc",
+                      evil,
+                      NULL};
+  assert_int_equal(tm_run_ffmpeg(mk), 0);
+  const char *alone[] = {"-nostdin", "-hide_banner", "-i", evil, NULL};
+  const char *run[] = {"-nostdin", "-hide_banner", "-i", evil, "-f", "null", "/dev/null", NULL};
+  const char *const *lines[] = {alone, run};
+  for (int k = 0; k < 2; k++) {
+    ch_proc p;
+    ch_run(&p, lines[k], 60);
+    const char *e = ch_str(&p.err);
+    if (!strstr(e, "title")) fail_msg("no title line:\n%s", e);
+    if (strchr(e, 0x1b) || strstr(e, "\xc2\x9b"))
+      fail_msg("a control character reached stderr:\n%s", e);
+    assert_non_null(strstr(e, "a?[2Jb?2Jc"));
+    ch_free(&p);
+  }
+  tm_tmpdir_remove(dir);
+}
+
 /* -v warning hides it, as ffmpeg's. */
 static void t_quiet(void **state) {
   (void)state;
@@ -97,6 +133,6 @@ static void t_quiet(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_two_inputs), cmocka_unit_test(t_no_output),
-                                     cmocka_unit_test(t_quiet)};
+                                     cmocka_unit_test(t_control_chars), cmocka_unit_test(t_quiet)};
   return tm_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }
