@@ -114,6 +114,20 @@ static void t_sseof(void **state) {
   ch_same_frames(g_dir, "-sseof -9", before, 200);
 }
 
+/* A child writing the file src into the FIFO fifo, then EOF: its pid. */
+static pid_t fifo_writer(const char *src, const char *fifo) {
+  pid_t w = fork();
+  if (w == 0) {
+    int in = open(src, O_RDONLY), o = open(fifo, O_WRONLY);
+    char buf[65536];
+    ssize_t r;
+    while (in >= 0 && o >= 0 && (r = read(in, buf, sizeof buf)) > 0)
+      if (write(o, buf, (size_t)r) != r) break;
+    _exit(0);
+  }
+  return w;
+}
+
 /* -sseof where it cannot apply: a positive time is refused naming it; an
  * input without a known duration (a FIFO) is read whole with a warning, as
  * ffmpeg does; -ss and -sseof both: -ss wins with a warning. */
@@ -141,17 +155,8 @@ static void t_sseof_refused(void **state) {
   assert_int_equal(ch_run_err(mk, err, sizeof err), 0);
   snprintf(fifo, sizeof fifo, "%s/fifo.ts", g_dir);
   assert_int_equal(mkfifo(fifo, 0600), 0);
-  pid_t w = fork();
-  assert_true(w >= 0);
-  if (w == 0) {
-    /* The writer: the TS into the FIFO, then EOF. */
-    int in = open(ts, O_RDONLY), o = open(fifo, O_WRONLY);
-    char buf[65536];
-    ssize_t r;
-    while (in >= 0 && o >= 0 && (r = read(in, buf, sizeof buf)) > 0)
-      if (write(o, buf, (size_t)r) != r) break;
-    _exit(0);
-  }
+  pid_t w = fifo_writer(ts, fifo);
+  assert_true(w > 0);
   const char *piped[] = {"-y", "-sseof", "-1", "-f", "mpegts", "-i", fifo, "-c", "copy", out, NULL};
   int rc = ch_run_err(piped, err, sizeof err);
   waitpid(w, NULL, 0);
@@ -216,20 +221,6 @@ static void t_ts_start_after_ss(void **state) {
   const char *b[] = {"-ss",  "1.3",       "-i", ts,         "-c:v", "rawvideo",
                      "-c:a", "pcm_s16le", "-f", "framemd5", NULL};
   ch_same_frames(g_dir, "TS -ss rawvideo + pcm", b, 40);
-}
-
-/* A child writing the file src into the FIFO fifo, then EOF: its pid. */
-static pid_t fifo_writer(const char *src, const char *fifo) {
-  pid_t w = fork();
-  if (w == 0) {
-    int in = open(src, O_RDONLY), o = open(fifo, O_WRONLY);
-    char buf[65536];
-    ssize_t r;
-    while (in >= 0 && o >= 0 && (r = read(in, buf, sizeof buf)) > 0)
-      if (write(o, buf, (size_t)r) != r) break;
-    _exit(0);
-  }
-  return w;
 }
 
 /* An input -ss on an input that cannot seek (an MPEG-TS read from a FIFO):
