@@ -17,6 +17,9 @@
 #define PL_VSYNC_MIN_FILL 64
 #define PL_VSYNC_FILL_MIN_US (10 * (int64_t)AV_TIME_BASE)
 #define PL_VSYNC_FILL_MAX_US (3600 * (int64_t)AV_TIME_BASE)
+/* ffmpeg 5.1 never sends one frame more times than this (its DTS error
+ * threshold, 30 h in seconds, times 30): such a frame is dropped instead. */
+#define PL_VSYNC_DUP_MAX (3600 * 30 * 30)
 
 int64_t pl_vsync_fill_us(int64_t duration_us) {
   int64_t d = duration_us == AV_NOPTS_VALUE || duration_us < 0 ? 0 : duration_us + AV_TIME_BASE;
@@ -34,6 +37,7 @@ struct pl_vsync {
   int64_t max_fill;
   int64_t dropped, duplicated;
   bool eof, warned;
+  bool skip; /* this input is dropped: the previous frame stays 'last' */
 };
 
 static const char *const names[] = {"passthrough", "cfr", "vfr", "vscfr", "drop"};
@@ -168,6 +172,15 @@ static void plan(pl_vsync *v, const AVFrame *f) {
   nb0 = FFMIN(nb0, nb);
   memmove(v->last_nb0 + 1, v->last_nb0, 2 * sizeof v->last_nb0[0]);
   v->last_nb0[0] = nb0;
+  /* At the rates the fill limit above allows this is never reached; at a
+   * nanosecond rate (image2's -ts_from_file 2) each gap between frames is
+   * millions of slots, and ffmpeg drops the frame rather than repeat the
+   * previous one that often. */
+  v->skip = nb > PL_VSYNC_DUP_MAX;
+  if (v->skip) {
+    av_log(NULL, AV_LOG_ERROR, "%d frame duplication too large, skipping\n", nb - 1);
+    nb = nb0 = 0;
+  }
   if (f) {
     if (nb == 0) v->dropped++;
     if (nb > 1) v->duplicated += nb - 1;
@@ -196,6 +209,7 @@ int pl_vsync_send(pl_vsync *v, AVFrame *frame) {
   if (!(v->next = av_frame_alloc())) return AVERROR(ENOMEM);
   av_frame_move_ref(v->next, frame);
   plan(v, v->next);
+  if (v->skip) av_frame_free(&v->next);
   return 0;
 }
 

@@ -46,6 +46,7 @@ typedef struct cmd_line {
 #include "cli_lines_other.h"
 #include "cli_lines_seventh.h"
 #include "cli_lines_sixth.h"
+#include "cli_lines_tenth.h"
 #include "cli_lines_third.h"
 #include "cli_lines_wiki.h"
 
@@ -120,6 +121,11 @@ static int setup_fifth(void) {
     char name[800];
     fprintf(il, "file '%05d-capture.jpg'\nduration 0.1\n", i);
     snprintf(name, sizeof name, "%s/%05d-capture.jpg", fdir, i);
+    /* Modified 100 ms apart from the epoch, as gallery-dl dates an
+     * animation's frames for image2's -ts_from_file. */
+    struct timespec ts[2] = {{(i - 1) / 10, (long)((i - 1) % 10) * 100000000L},
+                             {(i - 1) / 10, (long)((i - 1) % 10) * 100000000L}};
+    utimensat(AT_FDCWD, name, ts, 0);
     FILE *f = fopen(name, "rb");
     char b[65536];
     size_t r;
@@ -537,6 +543,13 @@ static void test_ninth_table(void **state) {
             "video editor from JSON, an audio decoder library, a chat bot and an AV1 chunker");
 }
 
+static void test_tenth_table(void **state) {
+  (void)state;
+  run_table(tenth_lines, (int)(sizeof tenth_lines / sizeof tenth_lines[0]), "d",
+            "command lines of a loudness normalizer, a video editing library, a YouTube "
+            "archive, a gallery downloader, a camera relay and a stream downloader");
+}
+
 static void test_wiki_table(void **state) {
   (void)state;
   run_table(wiki_lines, (int)(sizeof wiki_lines / sizeof wiki_lines[0]), "w",
@@ -569,13 +582,15 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_third_table),   cmocka_unit_test(test_fourth_table),
       cmocka_unit_test(test_fifth_table),   cmocka_unit_test(test_sixth_table),
       cmocka_unit_test(test_seventh_table), cmocka_unit_test(test_eighth_table),
-      cmocka_unit_test(test_wiki_table),    cmocka_unit_test(test_ninth_table)};
-  struct CMUnitTest tests[10];
+      cmocka_unit_test(test_wiki_table),    cmocka_unit_test(test_ninth_table),
+      cmocka_unit_test(test_tenth_table)};
+  struct CMUnitTest tests[11];
   size_t n = 0;
   for (size_t i = 0; i < 8; i++)
     if (argc < 2 || strchr(argv[1], (int)('1' + i))) tests[n++] = all[i];
   /* The wiki table is "w". */
   if (argc < 2 || strchr(argv[1], 'w')) tests[n++] = all[8];
   if (argc < 2 || strchr(argv[1], '9')) tests[n++] = all[9];
+  if (argc < 2 || strchr(argv[1], '0')) tests[n++] = all[10];
   return _cmocka_run_group_tests("test_cli_lines", tests, n, setup, teardown);
 }
