@@ -210,6 +210,10 @@ typedef struct pl_job {
   unsigned codec_any;  /* bit 0: cv, bit 1: ca came from -c without a type */
   int ar, ac;
   int async; /* -async: > 0 puts aresample=async=N in front of the audio chain */
+  /* -vol: volume=vol/256 in front of the audio chain, unless 256; set by
+   * has_vol (-vol 0 is silence) */
+  int vol;
+  bool has_vol;
   bool vn, an, sn, dn, fail_fast;
   bool cs_named; /* c:s itself was given (not only c): ffmpeg then picks any subtitle */
   /* -copyts: copied streams keep the input's timestamps (-start_at_zero:

@@ -184,6 +184,9 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     if (pl_parse_int(v, &j->ar) < 0 || j->ar <= 0) return pl_fail(err, n, "ar: bad rate '%s'", v);
   } else if (IS("async")) {
     if (pl_parse_int(v, &j->async) < 0) return pl_fail(err, n, "async: bad value '%s'", v);
+  } else if (IS("vol")) {
+    if (pl_parse_int(v, &j->vol) < 0) return pl_fail(err, n, "vol: bad value '%s'", v);
+    j->has_vol = true;
   } else if (IS("ac")) {
     /* 0 keeps the input's channels, as in ffmpeg. */
     if (pl_parse_int(v, &j->ac) < 0 || j->ac < 0 || j->ac > 64)

@@ -127,6 +127,13 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
   }
   /* A file of the input's tags and chapters alone (ffmetadata) holds no
    * stream: what would go to one has no meaning there. */
+  /* ffmpeg 5.1 puts -vol's volume in front of every audio input of the
+   * graph; isopipe does it for simple chains only. */
+  if (j->has_vol && j->vol != 256 && j->fcomplex)
+    return pl_fail(err, n,
+                   "vol: not supported with -filter_complex; put volume=%f on the graph's "
+                   "audio inputs",
+                   j->vol / 256.);
   if ((of->flags & AVFMT_NOSTREAMS) && (j->nmaps || j->fcomplex))
     return pl_fail(err, n, "f %s: holds no streams (tags and chapters alone): leave out %s",
                    of->name, j->nmaps ? "-map" : "-filter_complex");

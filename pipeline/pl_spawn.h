@@ -137,6 +137,7 @@ typedef struct pl_conv_set {
   char *aspect, *pix_fmt;
   char *ch_layout, *sample_fmt;
   int ac, ar, async;
+  int vol; /* -vol, or 256 */
   int threads;
   char *sws_flags; /* NULL: ffmpeg's bicubic alone */
   char swr[512];   /* the resampler's options, "k=v:..." */

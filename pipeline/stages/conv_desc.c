@@ -114,6 +114,8 @@ int conv_audio_desc(const pl_conv_set *c, const int *fixed, const AVChannelLayou
   /* ffmpeg 5.1 forwards -async to an aresample before the user's chain. */
   if (c->async > 0 && !c->fc)
     av_bprintf(bp, "aresample=async=%d:min_hard_comp=0.100000:first_pts=0,", c->async);
+  /* Then -vol's volume, as ffmpeg 5.1 writes it ("%f" of vol/256). */
+  if (c->vol != 256 && !c->fc) av_bprintf(bp, "volume=%f,", c->vol / 256.);
   if (c->chain && *c->chain && !c->fc) conv_print_chain(bp, c->chain);
   /* -map_channel: after the chain, before the conversion for the encoder (as ffmpeg 5.1). */
   if (c->pan) av_bprintf(bp, "pan=%s,", c->pan);

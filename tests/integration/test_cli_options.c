@@ -93,6 +93,8 @@ static const opt_probe probes[] = {
     {"-sample_fmt", ELSE, NULL, NULL, "tests/integration/test_cli_e2e.c"},
     {"-channel_layout", MD5, "-i IN -channel_layout mono " RAWA, "-i IN " RAWA, "chl.framemd5"},
     {"-async", ELSE, NULL, NULL, "tests/integration/test_cli_async.c"},
+    {"-vol", ELSE, NULL, NULL, "tests/integration/test_cli_vol.c"},
+    {"-timelimit", ELSE, NULL, NULL, "tests/integration/test_cli_timelimit.c"},
     {"-an", SIG, "-i IN -an OUT", "-i IN OUT", "an.mkv"},
     {"-vn", SIG, "-i IN -vn OUT", "-i IN OUT", "vn.mkv"},
     {"-map", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},

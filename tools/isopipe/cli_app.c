@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -453,6 +454,12 @@ static int run_pipeline(app *a) {
 }
 
 int cli_app_run(const cli_opts *o) {
+  /* -timelimit as ffmpeg 5.1 sets it: the kernel ends the process
+   * (SIGXCPU) once it has used that much CPU time. */
+  if (o->timelimit >= 0) {
+    struct rlimit rl = {(rlim_t)o->timelimit, (rlim_t)o->timelimit + 1};
+    if (setrlimit(RLIMIT_CPU, &rl) < 0) perror("setrlimit");
+  }
   if (o->cluster) return cli_cluster_run(o);
   app a;
   memset(&a, 0, sizeof a);

@@ -3,9 +3,11 @@
 #include "tools/isopipe/cli_lists.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <libavformat/avformat.h>
 #include <libavutil/opt.h>
 #include <libavutil/parseutils.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -144,6 +146,14 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
                       v, opt);
   } else if (strcmp(n, "hide_banner") == 0) {
     o->hide_banner = 1;
+  } else if (strcmp(n, "timelimit") == 0) {
+    char *end;
+    errno = 0;
+    long lim = strtol(v, &end, 10);
+    if (!*v || *end || errno || lim < 0 || lim > INT_MAX)
+      return cli_fail(err, en, "invalid value '%s' for %s: want seconds from 0 to %d", v, opt,
+                      INT_MAX);
+    o->timelimit = lim;
   } else if (strcmp(n, "stdin") == 0) {
     o->nostdin = neg;
   } else if (strcmp(n, "stats") == 0) {

@@ -40,7 +40,8 @@ typedef struct cli_opts {
   int loglevel;                  /* AV_LOG_* number; default 32 (info) */
   int stats;                     /* -stats 1, -nostats 0, neither -1 (shown from -v info up) */
   int hide_banner, nostdin;
-  char **notes; /* options accepted that change nothing here, with the reason */
+  long timelimit; /* -timelimit: seconds of CPU time (RLIMIT_CPU), or -1 */
+  char **notes;   /* options accepted that change nothing here, with the reason */
   size_t nnotes;
   char *
       *warnings; /* what ffmpeg warns about on the line (deprecated options), printed as it does */

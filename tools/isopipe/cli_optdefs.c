@@ -168,6 +168,8 @@ static const cli_optdef table[] = {
     {"fs", A | O, K_STR, "fs", 0, 0, "end the output once its file holds this many bytes"},
     {"async", A | E, K_COUNT, "async", -1000000, 1000000,
      "audio sync: aresample=async=N:first_pts=0 before -af, as ffmpeg"},
+    {"vol", A | E, K_COUNT, "vol", -INTMAX, INTMAX,
+     "audio volume, 256 = unchanged: volume=N/256 before -af, as ffmpeg"},
     {"sws_flags", A | E, K_STR, "sws_flags", 0, 0, "scaler flags (-sws_flags lanczos)"},
     {"accurate_seek", B | I | E, K_FLAG, "accurate_seek", 0, 0,
      "isopipe always seeks accurately (-noaccurate_seek: refused for an encoded video after -ss)"},
@@ -203,7 +205,7 @@ static const cli_optdef table[] = {
     {"streamid", A | O, K_REFUSE, NULL, 0, 0, "isopipe numbers streams itself"},
     {"target", A | O, K_SPECIAL, NULL, 0, 0,
      "a disc's options: pal-, ntsc- or film- + vcd, svcd, dvd, dv, dv50"},
-    {"timelimit", A, K_REFUSE, NULL, 0, 0, "use -t"},
+    {"timelimit", A | E, K_SPECIAL, NULL, 0, 0, "stop after N s of CPU time (setrlimit)"},
     {"report", 0, K_REFUSE, NULL, 0, 0, "use 2> FILE"},
     {"timestamp", A | O, K_SPECIAL, NULL, 0, 0, "DATE: the creation_time tag (deprecated)"},
     /* isopipe's own long options ("--NAME" or "--NAME=VALUE"). */

@@ -44,6 +44,7 @@ void cli_add_kv(cli_opts *o, const char *opt, const char *key, const char *value
 void cli_opts_init(cli_opts *o) {
   memset(o, 0, sizeof *o);
   o->stats_period = 1.0;
+  o->timelimit = -1;
   o->loglevel = 32;
   o->stats = -1;
   o->seg_task = -1;
