@@ -530,8 +530,11 @@ typedef struct cx_subconv cx_subconv;
 /* Can subtitles of codec `in` go through encoder enc? (text to text,
  * bitmap to bitmap, as ffmpeg allows); err says why not. */
 int cx_subconv_check(enum AVCodecID in, const AVCodec *enc, char *err);
+/* fix_dur: ffmpeg 5.1's -fix_sub_duration, each subtitle held until the
+ * next one is decoded and cut to end where it starts (the last one, never
+ * followed, is dropped as ffmpeg 5.1 drops it). */
 int cx_subconv_open(cx_subconv **out, const AVCodecParameters *in, AVRational in_tb,
-                    const char *encoder, char *err);
+                    const char *encoder, bool fix_dur, char *err);
 /* The output stream's parameters; its packets are in AV_TIME_BASE_Q. */
 const AVCodecParameters *cx_subconv_par(const cx_subconv *s);
 /* 1: out holds the re-encoded packet; 0: none out (nothing to show, or an

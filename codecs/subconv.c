@@ -7,6 +7,8 @@ struct cx_subconv {
   AVCodecParameters *par;
   uint8_t *buf;
   int bufsize;
+  bool fix_dur, have_prev;
+  AVSubtitle prev; /* fix_dur: the subtitle waiting for the next one */
 };
 
 static int sub_props(enum AVCodecID id) {
@@ -34,7 +36,7 @@ int cx_subconv_check(enum AVCodecID in, const AVCodec *enc, char *err) {
 }
 
 int cx_subconv_open(cx_subconv **out, const AVCodecParameters *in, AVRational in_tb,
-                    const char *encoder, char *err) {
+                    const char *encoder, bool fix_dur, char *err) {
   *out = NULL;
   const AVCodec *ec = avcodec_find_encoder_by_name(encoder);
   int ret = cx_subconv_check(in->codec_id, ec, err);
@@ -73,6 +75,7 @@ int cx_subconv_open(cx_subconv **out, const AVCodecParameters *in, AVRational in
     cx_subconv_free(&s);
     return cx_fail(err, ret, "cannot open the %s subtitle encoder", ec->name);
   }
+  s->fix_dur = fix_dur;
   *out = s;
   return 0;
 }
@@ -91,12 +94,32 @@ int cx_subconv_convert(cx_subconv *s, const AVPacket *in, AVRational in_tb, AVPa
     return 0;
   }
   if (!got) return 0;
+  if (sub.pts == AV_NOPTS_VALUE && in->pts != AV_NOPTS_VALUE)
+    sub.pts = av_rescale_q(in->pts, in_tb, AV_TIME_BASE_Q);
+  if (s->fix_dur) {
+    /* As ffmpeg 5.1's transcode_subtitles: the one before ends where this
+     * one starts, and is dropped when this one starts no later than it. An
+     * empty subtitle (a clear) counts as a next one too. */
+    int64_t end = 1;
+    if (s->have_prev) {
+      end = av_rescale(sub.pts - s->prev.pts, 1000, AV_TIME_BASE);
+      if (end > 0 && end < s->prev.end_display_time) s->prev.end_display_time = (uint32_t)end;
+    }
+    AVSubtitle next = sub;
+    bool had = s->have_prev;
+    sub = s->prev;
+    s->prev = next;
+    s->have_prev = true;
+    if (!had) return 0;
+    if (end <= 0) {
+      avsubtitle_free(&sub);
+      return 0;
+    }
+  }
   if (!sub.num_rects) {
     avsubtitle_free(&sub);
     return 0;
   }
-  if (sub.pts == AV_NOPTS_VALUE && in->pts != AV_NOPTS_VALUE)
-    sub.pts = av_rescale_q(in->pts, in_tb, AV_TIME_BASE_Q);
   /* The encoder wants the display to start at pts itself. */
   sub.pts += av_rescale_q(sub.start_display_time, (AVRational){1, 1000}, AV_TIME_BASE_Q);
   sub.end_display_time -= sub.start_display_time;
@@ -124,6 +147,7 @@ int cx_subconv_convert(cx_subconv *s, const AVPacket *in, AVRational in_tb, AVPa
 
 void cx_subconv_free(cx_subconv **s) {
   if (!s || !*s) return;
+  if ((*s)->have_prev) avsubtitle_free(&(*s)->prev);
   avcodec_free_context(&(*s)->dec);
   avcodec_free_context(&(*s)->enc);
   avcodec_parameters_free(&(*s)->par);

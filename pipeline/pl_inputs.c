@@ -127,6 +127,10 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
     in->no_accurate_seek = !strcmp(value, "0");
     return ISO_OK;
   }
+  if (!strcmp(key, "fix_sub_duration")) {
+    in->fix_sub_duration = strcmp(value, "0") != 0;
+    return ISO_OK;
+  }
   /* -vn, -an, -sn, -dn before -i leave that input's streams of the kind
    * out of every output, as ffmpeg's discard of them. */
   static const char *const kinds = "vasd";

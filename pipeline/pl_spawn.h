@@ -173,6 +173,7 @@ typedef struct pl_mux_stream {
   int64_t max_pkts;  /* -frames of a stream not encoded as video: the file ends at it; -1 none */
   bool may_drop_all; /* encoded behind filters, or decoded with a -skip_frame, that may rightly
                       * keep no frame (fps=1/10, -skip_frame nokey...) */
+  bool fix_sub_duration; /* its input's -fix_sub_duration (re-encoded subtitles) */
 } pl_mux_stream;
 
 /* A muxer's settings: its file, its streams and what its header is made of. */

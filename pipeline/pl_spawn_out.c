@@ -229,6 +229,8 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd) {
     ms->in_index = o->in_index;
     ms->in = j->info.st[o->in_index];
     ms->input = ms->in.file;
+    ms->fix_sub_duration =
+        ms->input >= 0 && ms->input < j->ninputs && j->in[ms->input].fix_sub_duration;
     /* A cluster join's segmented stream comes from the tasks' files, a
      * source of its own that no demux holds up. */
     if (j->seg_join && !o->copy && pl_seg_count(j, out_of[k]) > 1) ms->input = j->nfiles;

@@ -48,7 +48,7 @@ void pl_mux_drop_item(mux_impl *x, mux_port *mp, pl_msg *m, int ack) {
  * parameters and microsecond timestamps. */
 bool pl_mux_open_sub(mux_impl *x, mux_port *mp, const pl_mux_stream *o) {
   char err[CX_ERRLEN] = "";
-  int r = cx_subconv_open(&mp->sub, mp->par, mp->tb, o->encoder, err);
+  int r = cx_subconv_open(&mp->sub, mp->par, mp->tb, o->encoder, o->fix_sub_duration, err);
   if (r >= 0) r = avcodec_parameters_copy(mp->par, cx_subconv_par(mp->sub));
   if (r < 0) {
     pl_stage_fail_av(x->st, r, "subtitle stream #0:%d: %s", o->in_index, err);

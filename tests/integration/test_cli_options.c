@@ -95,6 +95,7 @@ static const opt_probe probes[] = {
     {"-async", ELSE, NULL, NULL, "tests/integration/test_cli_async.c"},
     {"-vol", ELSE, NULL, NULL, "tests/integration/test_cli_vol.c"},
     {"-timelimit", ELSE, NULL, NULL, "tests/integration/test_cli_timelimit.c"},
+    {"-fix_sub_duration", ELSE, NULL, NULL, "tests/integration/test_cli_fix_sub.c"},
     {"-an", SIG, "-i IN -an OUT", "-i IN OUT", "an.mkv"},
     {"-vn", SIG, "-i IN -vn OUT", "-i IN OUT", "vn.mkv"},
     {"-map", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},

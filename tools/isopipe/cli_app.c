@@ -236,12 +236,12 @@ static bool is_input_trim(const cli_kv *kv) {
 }
 
 /* -vn, -an, -sn, -dn before the first -i are input #0's: they leave its
- * streams of the kind out (other inputs' stay), as ffmpeg reads them; so is
- * -[no]accurate_seek. */
+ * streams of the kind out (other inputs' stay), as ffmpeg reads them; so are
+ * -[no]accurate_seek and -fix_sub_duration. */
 static bool is_input_kind_off(const cli_kv *kv) {
   return kv->before_input &&
          ((strlen(kv->key) == 2 && kv->key[1] == 'n' && strchr("vasd", kv->key[0])) ||
-          !strcmp(kv->key, "accurate_seek"));
+          !strcmp(kv->key, "accurate_seek") || !strcmp(kv->key, "fix_sub_duration"));
 }
 
 /* A numbered (%d, %03d) or globbed name that is not itself a file. */

@@ -171,6 +171,8 @@ static const cli_optdef table[] = {
     {"vol", A | E, K_COUNT, "vol", -INTMAX, INTMAX,
      "audio volume, 256 = unchanged: volume=N/256 before -af, as ffmpeg"},
     {"sws_flags", A | E, K_STR, "sws_flags", 0, 0, "scaler flags (-sws_flags lanczos)"},
+    {"fix_sub_duration", B | I | E, K_FLAG, "fix_sub_duration", 0, 0,
+     "re-encoded subtitles of the next input end where the next one starts"},
     {"accurate_seek", B | I | E, K_FLAG, "accurate_seek", 0, 0,
      "isopipe always seeks accurately (-noaccurate_seek: refused for an encoded video after -ss)"},
     {"re", B | I, K_IGNORE, NULL, 0, 0, "isopipe reads as fast as it can"},
