@@ -546,8 +546,9 @@ static void test_ninth_table(void **state) {
 static void test_tenth_table(void **state) {
   (void)state;
   run_table(tenth_lines, (int)(sizeof tenth_lines / sizeof tenth_lines[0]), "d",
-            "command lines of a loudness normalizer, a video editing library, a YouTube "
-            "archive, a gallery downloader, a camera relay and a stream downloader");
+            "command lines of a loudness normalizer, a video editing library, YouTube "
+            "archivers, a gallery downloader, a camera relay, a stream downloader, a silence "
+            "cutter, a TV library's converter and bots");
 }
 
 static void test_wiki_table(void **state) {

@@ -65,6 +65,10 @@ int tm_run_ffmpeg_to(const char *const *args, const char *stdout_path) {
   if (!tm_have_program("ffmpeg", ffmpeg, sizeof ffmpeg)) return 127;
   const char *argv[96] = {"ffmpeg", "-nostdin", "-v", "error", "-y"};
   int n = 5;
+  /* A line's own -n or -y stands (ffmpeg refuses -y with -n); the outputs
+   * are fresh files either way. */
+  for (int i = 0; args[i]; i++)
+    if (!strcmp(args[i], "-n") || !strcmp(args[i], "-y")) n = 4;
   for (int i = 0; args[i] && n < 95; i++)
     argv[n++] = args[i];
   argv[n] = NULL;

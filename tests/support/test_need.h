@@ -51,8 +51,9 @@ bool tm_have_program(const char *name, char *buf, size_t len);
 /* An encoder in the linked libavcodec. */
 bool tm_have_encoder(const char *name);
 
-/* Runs ffmpeg -nostdin -v error -y ARGS (NULL-terminated), its messages
- * discarded: its exit status, 127 when there is no ffmpeg. With
+/* Runs ffmpeg -nostdin -v error -y ARGS (NULL-terminated; no -y of ours
+ * when ARGS hold -n or -y), its messages discarded: its exit status, 127
+ * when there is no ffmpeg. With
  * ISO_FFMPEG_CACHE set, a run already made by the same ffmpeg with the same
  * arguments and input bytes is read back instead (test_ffcache.h). */
 int tm_run_ffmpeg(const char *const *args);
