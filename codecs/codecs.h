@@ -103,6 +103,22 @@ int cx_demux_best_stream(cx_demux *d, enum AVMediaType type);
  * CLI subtracts this from every packet so outputs start at 0 (frame-exact
  * framemd5 comparisons need the same). */
 int64_t cx_demux_start_us(cx_demux *d);
+/* The instant cx_demux_start_us gives: the container's start (0 none) +
+ * skip_us (-ss); for formats with timestamp discontinuities (mpegts) read
+ * from their start, the earliest start of the streams in use when that is
+ * later (a data stream such as SCTE-35 may start well before the audio and
+ * video). After a -ss ffmpeg 5.1 keeps the container's start (its correction
+ * applies only while its offset is that start alone), so the clock and the
+ * seek target are the same as ffmpeg's. used_start_us: AV_NOPTS_VALUE none. */
+int64_t cx_clock_zero_us(int64_t fmt_start_us, int64_t used_start_us, bool discont,
+                         int64_t skip_us);
+/* The earliest start of the streams in use (cx_demux_select), microseconds;
+ * AV_NOPTS_VALUE when none has one. */
+int64_t cx_demux_used_start_us(cx_demux *d);
+/* The -ss the read starts at (an -sseof resolved), microseconds. */
+int64_t cx_demux_skip_us(cx_demux *d);
+/* Whether the format may restart or jump its timestamps (AVFMT_TS_DISCONT). */
+bool cx_demux_discont(cx_demux *d);
 /* Seeks to the keyframe at or before cx_demux_start_us() + at_us without
  * moving that start: timestamps stay those of a read from the start (a
  * cluster task's segment); the caller drops what precedes the instant. */

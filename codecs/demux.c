@@ -12,32 +12,34 @@ struct cx_demux {
   AVIOContext *pb; /* ours: opened before probing so the format is known early */
   bool custom_io;  /* pb is over the caller's iso_io */
   int64_t start_abs_us;
-  int64_t skip_us; /* the caller's -ss */
-  int64_t eof_us;  /* start_eof_us resolved, or a CX_EOF_* */
-  int seek_err;    /* the open's seek to -ss failed with it: read from the start; 0 none */
+  int64_t skip_us;       /* the caller's -ss */
+  int64_t used_start_us; /* the earliest start of the streams in use, AV_NOPTS_VALUE none */
+  int64_t eof_us;        /* start_eof_us resolved, or a CX_EOF_* */
+  int seek_err;          /* the open's seek to -ss failed with it: read from the start; 0 none */
 };
 
-/* Where the output's zero lies. Like ffmpeg: the input's start time, but for
- * formats with timestamp discontinuities (mpegts) read from their start the
- * earliest start among the streams actually used when that is later (a data
- * stream such as SCTE-35 may start well before the audio and video). After
- * a -ss ffmpeg 5.1 keeps the input's own start (its correction applies only
- * while the offset is that start alone), so the clock and the seek target
- * are the same as ffmpeg's. */
+int64_t cx_clock_zero_us(int64_t fmt_start_us, int64_t used_start_us, bool discont,
+                         int64_t skip_us) {
+  int64_t start = fmt_start_us;
+  if (discont && skip_us <= 0 && used_start_us != AV_NOPTS_VALUE && used_start_us > start)
+    start = used_start_us;
+  return start + skip_us;
+}
+
+/* Where the output's zero lies (cx_clock_zero_us), over the streams in use:
+ * ffmpeg 5.1 corrects the start only after it discarded the others. */
 static void compute_start(cx_demux *d, const bool *used) {
   AVFormatContext *f = d->fmt;
-  int64_t start = f->start_time != AV_NOPTS_VALUE ? f->start_time : 0;
-  if ((f->iformat->flags & AVFMT_TS_DISCONT) && d->skip_us <= 0) {
-    int64_t first = INT64_MAX;
-    for (unsigned i = 0; i < f->nb_streams; i++) {
-      AVStream *st = f->streams[i];
-      if (!used[i] || st->start_time == AV_NOPTS_VALUE) continue;
-      int64_t t = av_rescale_q(st->start_time, st->time_base, AV_TIME_BASE_Q);
-      if (t < first) first = t;
-    }
-    if (first != INT64_MAX && first > start) start = first;
+  int64_t first = AV_NOPTS_VALUE;
+  for (unsigned i = 0; i < f->nb_streams; i++) {
+    AVStream *st = f->streams[i];
+    if (!used[i] || st->start_time == AV_NOPTS_VALUE) continue;
+    int64_t t = av_rescale_q(st->start_time, st->time_base, AV_TIME_BASE_Q);
+    if (first == AV_NOPTS_VALUE || t < first) first = t;
   }
-  d->start_abs_us = start + d->skip_us;
+  d->used_start_us = first;
+  d->start_abs_us = cx_clock_zero_us(f->start_time != AV_NOPTS_VALUE ? f->start_time : 0, first,
+                                     cx_demux_discont(d), d->skip_us);
 }
 
 /* Demuxers that open further files or network resources named inside the
@@ -268,6 +270,18 @@ AVFormatContext *cx_demux_ctx(cx_demux *d) {
 
 int64_t cx_demux_start_us(cx_demux *d) {
   return d->start_abs_us;
+}
+
+int64_t cx_demux_used_start_us(cx_demux *d) {
+  return d->used_start_us;
+}
+
+int64_t cx_demux_skip_us(cx_demux *d) {
+  return d->skip_us;
+}
+
+bool cx_demux_discont(cx_demux *d) {
+  return (d->fmt->iformat->flags & AVFMT_TS_DISCONT) != 0;
 }
 
 void cx_demux_select(cx_demux *d, const bool *used) {

@@ -31,9 +31,7 @@ static int add_node(pl_job *j, pl_node_kind kind, const char *name, int out_stre
 /* Where -copyts on an encoded stream is not ffmpeg's result yet (NULL: it
  * is): frames are put back on the input's clock after their window is cut,
  * which holds for a window that starts where the read does. */
-static const char *copyts_limit(const pl_job *g, const pl_job *fj) {
-  if (g->info.ninputs > 1 || fj->ninputs > 1)
-    return "isopipe keeps the input's timestamps there only with one input";
+static const char *copyts_limit(const pl_job *fj) {
   if (fj->ss_out_us > 0 || fj->win_start_us > 0)
     return "isopipe keeps the input's timestamps there only with -ss before -i (an input option)";
   /* ffmpeg 5.1 counts an output's -t on the encoder's clock from 0, which
@@ -247,7 +245,7 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
                        "further input); "
                        "leave -noaccurate_seek out",
                        fj->output);
-      const char *why = fj->copyts && !same_times ? copyts_limit(g, fj) : NULL;
+      const char *why = fj->copyts && !same_times ? copyts_limit(fj) : NULL;
       if (why)
         return pl_fail(err, n, "copyts: %s's %s stream is encoded and %s", fj->output,
                        video ? "video" : "audio", why);

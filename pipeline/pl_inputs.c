@@ -230,6 +230,7 @@ void pl_inputs_merge(pl_input_info *out, pl_input_info *const *in, int n) {
   m.ninputs = n;
   for (int k = 0; k < n; k++) {
     m.first[k] = m.nstreams;
+    m.clock[k] = in[k]->clock[0];
     for (int i = 0; i < in[k]->nstreams && m.nstreams < PL_MAX_IN; i++) {
       m.st[m.nstreams] = in[k]->st[i];
       m.st[m.nstreams].file = k;

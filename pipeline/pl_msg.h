@@ -80,6 +80,14 @@ typedef struct pl_stream_info {
   bool disabled;     /* its input's -vn/-an/-sn/-dn left it out: never chosen nor mapped */
 } pl_stream_info;
 
+/* What puts an input's timestamps on ffmpeg's -copyts clock
+ * (pl_copyts_us), as its demux opened it. */
+typedef struct pl_file_clock {
+  int64_t fmt_start_us; /* the container's start, 0 none */
+  int64_t skip_us;      /* where the read starts: its -ss, or -sseof's */
+  bool discont;         /* the format may restart its timestamps (mpegts) */
+} pl_file_clock;
+
 typedef struct pl_input_info {
   int nstreams;
   pl_stream_info st[PL_MAX_IN];
@@ -89,7 +97,9 @@ typedef struct pl_input_info {
   int64_t duration_us;          /* AV_NOPTS_VALUE unknown */
   int64_t start_us;             /* absolute instant mapped to output 0 */
   int64_t fmt_start_us;         /* the container's own start time (-start_at_zero's), 0 none */
-  int64_t sseof_ss_us;          /* the -ss an -sseof became (its read starts there); -1 none */
+  /* Each input file's clock as its demux reads it (input #0's first). */
+  pl_file_clock clock[PL_MAX_INPUTS];
+  int64_t sseof_ss_us; /* the -ss an -sseof became (its read starts there); -1 none */
   char format[64];
 } pl_input_info;
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/codecs.h"
 #include "pipeline/pl_preview.h"
 #include "pipeline/pl_sidx.h"
 #include "pipeline/pl_spawn.h"
@@ -18,8 +19,31 @@ bool pl_spawn_dict(AVDictionary **dst, const AVDictionary *src, int flags) {
   return av_dict_copy(dst, src, flags) >= 0 && av_dict_count(*dst) == av_dict_count(src);
 }
 
-int64_t pl_copyts_us(const pl_job *j) {
-  return j->copyts ? j->info.start_us - (j->start_at_zero ? j->info.fmt_start_us : 0) : 0;
+int64_t pl_copyts_zero_us(int64_t fmt_start_us, int64_t used_start_us, bool discont,
+                          int64_t itsoffset_us, bool start_at_zero) {
+  int64_t zero = start_at_zero ? fmt_start_us : 0;
+  if (discont && itsoffset_us - zero == -fmt_start_us && used_start_us != AV_NOPTS_VALUE &&
+      used_start_us > fmt_start_us)
+    zero = used_start_us;
+  return zero;
+}
+
+int64_t pl_copyts_us(const pl_job *j, int file) {
+  if (!j->copyts) return 0;
+  const pl_input_info *info = &j->info;
+  int k = file > 0 && file < info->ninputs ? file : 0;
+  /* The streams its demux reads: the graph's links out of input k. */
+  int64_t used = AV_NOPTS_VALUE;
+  for (int d = 0; d < j->ndlinks; d++) {
+    const pl_stream_info *si = &info->st[j->dlink[d].in_index];
+    if (si->file != k || si->start_pts == AV_NOPTS_VALUE) continue;
+    int64_t t = av_rescale_q(si->start_pts, si->tb, AV_TIME_BASE_Q);
+    if (used == AV_NOPTS_VALUE || t < used) used = t;
+  }
+  const pl_file_clock *c = &info->clock[k];
+  int64_t read_zero = cx_clock_zero_us(c->fmt_start_us, used, c->discont, c->skip_us);
+  return read_zero -
+         pl_copyts_zero_us(c->fmt_start_us, used, c->discont, j->in[k].offset_us, j->start_at_zero);
 }
 
 void pl_stage_cfg_clear(pl_stage_cfg *cfg) {
@@ -245,11 +269,11 @@ static pl_lavfi_set *lavfi_set(const pl_job *j) {
   l->threads = j->threads;
   l->autorotate = j->autorotate;
   l->no_reinit = j->no_reinit;
-  l->copyts_us = pl_copyts_us(j);
   l->nin = j->fc.nin;
   l->nout = j->fc.nout;
   for (int i = 0; i < l->nin; i++) {
     l->in[i] = j->info.st[j->fc.in_stream[i]];
+    l->copyts_us[i] = pl_copyts_us(j, l->in[i].file);
     bool video = j->fc.in_type[i] == AVMEDIA_TYPE_VIDEO;
     l->in_type[i] = j->fc.in_type[i];
     l->in_cap[i] = (uint32_t)(video ? j->queue_frames : j->queue_pkts);

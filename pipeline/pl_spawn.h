@@ -214,11 +214,11 @@ typedef struct pl_lavfi_set {
   int threads;
   bool autorotate;
   bool no_reinit; /* -reinit_filter 0 */
-  /* -copyts: added to every frame's pts before the graph, microseconds, so
-   * its filters see the input's own clock, as ffmpeg's do. */
-  int64_t copyts_us;
   int nin, nout;
   pl_stream_info in[PL_FC_MAX]; /* the input stream on each open input */
+  /* -copyts: added to each input's frames before the graph, microseconds,
+   * so its filters see that input file's own clock, as ffmpeg's do. */
+  int64_t copyts_us[PL_FC_MAX];
   enum AVMediaType in_type[PL_FC_MAX];
   uint32_t in_cap[PL_FC_MAX]; /* its link's capacity */
   char out_label[PL_FC_MAX][64];
@@ -259,10 +259,16 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd);
  * false when out of memory. */
 bool pl_spawn_dup(char **dst, const char *src);
 bool pl_spawn_dict(AVDictionary **dst, const AVDictionary *src, int flags);
-/* -copyts: what puts a decoded frame back on the input's own clock (its
- * start; -start_at_zero: less the container's start), microseconds; 0
- * without -copyts. */
-int64_t pl_copyts_us(const pl_job *j);
+/* -copyts: what puts a decoded frame of input file `file` back on that
+ * file's own clock (its start; -start_at_zero: less the container's
+ * start), microseconds; 0 without -copyts. */
+int64_t pl_copyts_us(const pl_job *j, int file);
+/* ffmpeg 5.1's -copyts origin of an input, microseconds: 0, or the
+ * container's start with -start_at_zero; for a format with timestamp
+ * discontinuities whose offset is then its start alone, the earliest start
+ * of the streams in use when later (ffmpeg corrects it once it knows them). */
+int64_t pl_copyts_zero_us(int64_t fmt_start_us, int64_t used_start_us, bool discont,
+                          int64_t itsoffset_us, bool start_at_zero);
 /* Frees what cfg owns. */
 void pl_stage_cfg_clear(pl_stage_cfg *cfg);
 void pl_demux_set_free(pl_demux_set *d);

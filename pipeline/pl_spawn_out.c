@@ -194,7 +194,7 @@ int pl_spawn_conv(const pl_job *j, int os, pl_conv_set **out) {
   /* -copyts: frames go on with the input's own clock, as ffmpeg's encoders
    * see them; a -filter_complex output is on it already (its graph's
    * inputs were put there). The graph refuses the cases where windows differ. */
-  if (!c->fc) c->copyts_us = pl_copyts_us(j);
+  if (!c->fc) c->copyts_us = pl_copyts_us(j, c->in.file);
   /* As ffmpeg: frames last their packet's duration only without any filter graph given. */
   c->pkt_durations = !j->vf_set && !j->fc.nout;
   /* The output's -t ends its video at that instant of its clock, as

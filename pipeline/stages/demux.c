@@ -383,7 +383,9 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     x->used[i] = true;
     x->decoded[i] = x->decoded[i] || !dl->copy;
     x->offset[i] = av_rescale_q(start_us, AV_TIME_BASE_Q, s->time_base);
-    int64_t zero = x->set->start_at_zero && fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
+    int64_t zero = pl_copyts_zero_us(fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0,
+                                     cx_demux_used_start_us(x->d), cx_demux_discont(x->d),
+                                     inp->offset_us, x->set->start_at_zero);
     dcopy_read rd = {s->time_base, x->offset[i], x->scale[i],   inp->offset_us,
                      zero,         -1,           x->set->copyts};
     if (further_end) rd.in_end_us = (int64_t)(inp->offset_us * x->scale[i]) + inp->t_us;

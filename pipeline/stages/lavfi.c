@@ -309,8 +309,8 @@ static int feed(lavfi_impl *x, int i) {
   x->stamp = m->stamp;
   pl_stage_work_on(x->st, m);
   /* -copyts: the graph's filters see the input's own clock, as ffmpeg's. */
-  if (x->set->copyts_us && m->frame->pts != AV_NOPTS_VALUE)
-    m->frame->pts += av_rescale_q(x->set->copyts_us, AV_TIME_BASE_Q, m->tb);
+  if (x->set->copyts_us[i] && m->frame->pts != AV_NOPTS_VALUE)
+    m->frame->pts += av_rescale_q(x->set->copyts_us[i], AV_TIME_BASE_Q, m->tb);
   int r = cx_fcx_send(x->g, i, m->frame);
   pl_msg_free(m);
   in_ack(in);

@@ -1,5 +1,6 @@
 /* -copyts with encoded streams after an input -ss: HLS chunks as Jellyfin and go-vod ask for them
- * (with -vf or -filter_complex), every playlist and segment packet equal to ffmpeg's. */
+ * (with -vf, -filter_complex or a second input), every playlist and segment packet equal to
+ * ffmpeg's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,13 +19,14 @@
 #include "test_need.h"
 
 static char g_dir[512];
-static char g_gen[700], g_ts[700], g_mp4[700];
+static char g_gen[700], g_ts[700], g_mp4[700], g_mka[700];
 
 static int setup(void **state) {
   (void)state;
   if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-copyts-enc") < 0) return -1;
   snprintf(g_ts, sizeof g_ts, "%s/late.ts", g_dir);
   snprintf(g_mp4, sizeof g_mp4, "%s/key.mp4", g_dir);
+  snprintf(g_mka, sizeof g_mka, "%s/ext.mka", g_dir);
   return tm_gen_simple(g_gen, sizeof g_gen, g_dir, "gen.mp4", "libx264", "aac", 96, 64, 9.0, 2,
                        48000) < 0
              ? -1
@@ -156,6 +158,35 @@ static void make_sources(void) {
   assert_int_equal(tm_run_ffmpeg(ts), 0);
   const char *mp4[] = {"-i", g_gen, "-c:a", "copy", "-c:v", "libx264", "-g", "48", g_mp4, NULL};
   assert_int_equal(tm_run_ffmpeg(mp4), 0);
+  /* An external audio track (a media server's .mka beside the video). */
+  const char *mka[] = {"-f",   "lavfi", "-i",  "sine=frequency=660:duration=9:sample_rate=48000",
+                       "-c:a", "flac",  g_mka, NULL};
+  assert_int_equal(tm_run_ffmpeg(mka), 0);
+}
+
+/* One output file of the line through isopipe and ffmpeg: every packet
+ * equal. */
+static void same_file(const char *name, const char *const *line) {
+  char oi[800], of[800], err[4096];
+  snprintf(oi, sizeof oi, "%s/%s-is.mkv", g_dir, name);
+  snprintf(of, sizeof of, "%s/%s-ff.mkv", g_dir, name);
+  const char *a[40] = {"-v", "error", "-y"}, *f[40] = {0};
+  int na = 3, nf = 0;
+  for (int k = 0; line[k] && na < 36; k++)
+    a[na++] = f[nf++] = line[k];
+  a[na] = oi;
+  f[nf] = of;
+  assert_int_equal(ch_run_err(a, err, sizeof err), 0);
+  assert_int_equal(tm_run_ffmpeg(f), 0);
+  char *ki = packets(g_dir, strrchr(oi, '/') + 1, false),
+       *kf = packets(g_dir, strrchr(of, '/') + 1, false);
+  assert_non_null(ki);
+  assert_non_null(kf);
+  assert_true(strlen(kf) > 0);
+  printf("%s: %.90s...\n", name, kf);
+  assert_string_equal(ki, kf);
+  free(ki);
+  free(kf);
 }
 
 /* go-vod's chunk (Nextcloud Memories: -ss T -i IN -copyts ... -f hls): the
@@ -298,6 +329,69 @@ static void t_fcomplex(void **state) {
   same_hls("fc", a, false);
 }
 
+/* Jellyfin's HLS transcode with an external audio track: a second input,
+ * sought as the first, each stream on its own file's clock. */
+static void t_two_inputs(void **state) {
+  (void)state;
+  make_sources();
+  const char *a[] = {"-ss",
+                     "3.3",
+                     "-i",
+                     g_ts,
+                     "-ss",
+                     "3.3",
+                     "-i",
+                     g_mka,
+                     "-map",
+                     "0:0",
+                     "-map",
+                     "1:0",
+                     "-codec:v:0",
+                     "libx264",
+                     "-force_key_frames:0",
+                     "expr:gte(t,n_forced*3)",
+                     "-codec:a:0",
+                     "aac",
+                     "-copyts",
+                     "-avoid_negative_ts",
+                     "disabled",
+                     "-start_at_zero",
+                     "-f",
+                     "hls",
+                     "-hls_time",
+                     "3",
+                     "-hls_segment_type",
+                     "mpegts",
+                     "-start_number",
+                     "1",
+                     NULL};
+  same_hls("ext-audio", a, false);
+  /* The second input read from its start, the first sought. */
+  const char *b[] = {"-ss",           "3.3",  "-i",      g_ts,   "-i",      g_mka,       "-map",
+                     "0:v",           "-map", "1:a",     "-c:v", "libx264", "-g",        "45",
+                     "-c:a",          "aac",  "-copyts", "-f",   "hls",     "-hls_time", "3",
+                     "-start_number", "0",    NULL};
+  same_hls("ext-audio-0", b, false);
+}
+
+/* ffmpeg 5.1 puts an MPEG-TS on its clock from the earliest start of the
+ * streams it reads, not the container's (whose AAC, primed, starts a frame
+ * before the video): a video-only read keeps the video's own start. */
+static void t_used_streams(void **state) {
+  (void)state;
+  make_sources();
+  const char *a[] = {"-i", g_ts, "-map", "0:v", "-c:v", "libx264", "-copyts", NULL};
+  same_file("used-enc", a);
+  const char *b[] = {"-ss",     "3.3", "-i", g_ts,      "-map",           "0:v", "-c:v",
+                     "libx264", "-g",  "75", "-copyts", "-start_at_zero", NULL};
+  same_file("used-enc-saz", b);
+  const char *c[] = {"-i", g_ts, "-map", "0:v", "-c:v", "copy", "-copyts", "-start_at_zero", NULL};
+  same_file("used-copy-saz", c);
+  const char *d[] = {
+      "-ss", "3.3", "-i", g_ts, "-map", "0:v", "-c:v", "copy", "-copyts", "-start_at_zero", NULL};
+  same_file("used-copy-ss", d);
+}
+
 /* What stays refused, naming the option: an output -ss (its window on the
  * input's clock) and an output -t (ffmpeg 5.1 counts it from 0 on that
  * clock: the TS's timestamps, from 1.4 s, are past it at the first frame). */
@@ -320,10 +414,9 @@ static void t_refused(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_mpegts_segments),
-      cmocka_unit_test(t_jellyfin),
-      cmocka_unit_test(t_fcomplex),
-      cmocka_unit_test(t_refused),
+      cmocka_unit_test(t_mpegts_segments), cmocka_unit_test(t_jellyfin),
+      cmocka_unit_test(t_fcomplex),        cmocka_unit_test(t_two_inputs),
+      cmocka_unit_test(t_used_streams),    cmocka_unit_test(t_refused),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
