@@ -19,8 +19,16 @@ struct cx_aconv {
   AVFrame *pass; /* nothing to convert or re-chunk: the input frame, by reference */
   uint8_t **buf; /* swr output before the FIFO */
   int buf_cap;
-  int64_t start_pts; /* 1/dst_rate; AV_NOPTS_VALUE until the first frame */
-  int64_t out_samples;
+  int64_t next_pts; /* 1/dst_rate: where the last frame out ended; AV_NOPTS_VALUE before */
+  /* The input frames whose samples wait in the FIFO, oldest first: their
+   * start (1/dst_rate, AV_NOPTS_VALUE unknown) and samples left. */
+  struct aconv_pending {
+    int64_t pts;
+    int n;
+  } * pend;
+  int npend, head;
+  unsigned pend_cap;
+  bool resampled; /* swr ran: its output's samples no longer map to input frames */
   bool eof;
 };
 
@@ -63,7 +71,7 @@ int cx_aconv_open(cx_aconv **out, const cx_aconv_opts *o, char *err) {
   c->in_tb = o->in_tb;
   c->src_rate = o->src_rate;
   c->src_fmt = o->src_fmt;
-  c->start_pts = AV_NOPTS_VALUE;
+  c->next_pts = AV_NOPTS_VALUE;
   if (o->src_layout.order == AV_CHANNEL_ORDER_UNSPEC)
     av_channel_layout_default(&c->src_layout, o->src_layout.nb_channels);
   else if ((ret = av_channel_layout_copy(&c->src_layout, &o->src_layout)) < 0)
@@ -123,9 +131,32 @@ static int resample(cx_aconv *c, const AVFrame *in) {
   }
 }
 
+static int pend_push(cx_aconv *c, int64_t pts, int n) {
+  if (c->head > 0 && c->head == c->npend) c->head = c->npend = 0;
+  if ((unsigned)c->npend + 1 > c->pend_cap / sizeof *c->pend) {
+    /* Drop what was taken before growing. */
+    memmove(c->pend, c->pend + c->head, (size_t)(c->npend - c->head) * sizeof *c->pend);
+    c->npend -= c->head;
+    c->head = 0;
+  }
+  struct aconv_pending *p =
+      av_fast_realloc(c->pend, &c->pend_cap, (size_t)(c->npend + 1) * sizeof *c->pend);
+  if (!p) return AVERROR(ENOMEM);
+  c->pend = p;
+  c->pend[c->npend++] = (struct aconv_pending){pts, n};
+  return 0;
+}
+
 static int queue(cx_aconv *c, const AVFrame *in) {
-  if (c->swr) return resample(c, in);
-  int ret = av_audio_fifo_write(c->fifo, (void **)in->extended_data, in->nb_samples);
+  if (c->swr) {
+    c->resampled = true;
+    return resample(c, in);
+  }
+  int64_t pts = in->pts == AV_NOPTS_VALUE
+                    ? AV_NOPTS_VALUE
+                    : av_rescale_q(in->pts, c->in_tb, (AVRational){1, c->dst_rate});
+  int ret = pend_push(c, pts, in->nb_samples);
+  if (ret >= 0) ret = av_audio_fifo_write(c->fifo, (void **)in->extended_data, in->nb_samples);
   return ret < 0 ? ret : 0;
 }
 
@@ -164,21 +195,36 @@ int cx_aconv_send(cx_aconv *c, const AVFrame *frame) {
   if (frame->sample_rate > 0 && frame->ch_layout.nb_channels > 0 && frame->format >= 0 &&
       (ret = follow_source(c, frame)) < 0)
     return ret;
-  if (c->start_pts == AV_NOPTS_VALUE)
-    c->start_pts = frame->pts == AV_NOPTS_VALUE
-                       ? 0
-                       : av_rescale_q(frame->pts, c->in_tb, (AVRational){1, c->dst_rate});
+  if (c->next_pts == AV_NOPTS_VALUE)
+    c->next_pts = frame->pts == AV_NOPTS_VALUE
+                      ? 0
+                      : av_rescale_q(frame->pts, c->in_tb, (AVRational){1, c->dst_rate});
   if (!c->swr && c->frame_size == 0 && !c->pass && av_audio_fifo_size(c->fifo) == 0)
     return (c->pass = av_frame_clone(frame)) ? 0 : AVERROR(ENOMEM);
   return queue(c, frame);
 }
 
+/* A frame out starts at the time of the input frame its first sample came
+ * from, moved by the samples taken from that frame before, as libavfilter's
+ * sink gives an encoder its frame size: a gap between input frames (Opus'
+ * pre-skip on a millisecond clock) stays where ffmpeg keeps it. Samples
+ * that went through swr, or frames with no time, count on from the last. */
 static void stamp(cx_aconv *c, AVFrame *out) {
-  /* Timestamps count samples: no drift, whatever the input's pts jitter. */
-  out->pts = (c->start_pts == AV_NOPTS_VALUE ? 0 : c->start_pts) + c->out_samples;
+  int64_t pts = c->next_pts == AV_NOPTS_VALUE ? 0 : c->next_pts;
+  if (!c->resampled && c->head < c->npend && c->pend[c->head].pts != AV_NOPTS_VALUE)
+    pts = c->pend[c->head].pts;
+  for (int left = out->nb_samples; left > 0 && c->head < c->npend;) {
+    struct aconv_pending *p = &c->pend[c->head];
+    int m = left < p->n ? left : p->n;
+    if (p->pts != AV_NOPTS_VALUE) p->pts += m;
+    p->n -= m;
+    left -= m;
+    if (p->n == 0) c->head++;
+  }
+  out->pts = pts;
   out->pkt_duration = out->nb_samples;
   out->time_base = (AVRational){1, c->dst_rate};
-  c->out_samples += out->nb_samples;
+  c->next_pts = pts + out->nb_samples;
 }
 
 int cx_aconv_receive(cx_aconv *c, AVFrame *out) {
@@ -221,6 +267,7 @@ void cx_aconv_close(cx_aconv **pc) {
   swr_free(&c->swr);
   av_frame_free(&c->pass);
   av_audio_fifo_free(c->fifo);
+  av_free(c->pend);
   if (c->buf) av_freep(&c->buf[0]);
   av_freep(&c->buf);
   av_channel_layout_uninit(&c->src_layout);

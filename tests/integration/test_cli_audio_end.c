@@ -1,5 +1,6 @@
 /* Audio -ss/-t cuts equal ffmpeg's (framemd5), as an output and as an input option, through a
- * resampler, filters with memory and filters that work in place too. */
+ * resampler, filters with memory and filters that work in place too; encoders' frames stamped as
+ * ffmpeg's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,9 +107,32 @@ static void t_in_place_after_cut(void **state) {
   ch_same_frames(g_dir, "-ss 0.5 -i MP3 -filter_complex volume=2", fc, 10);
 }
 
+/* Encoders with a fixed frame size get their frames stamped as ffmpeg's
+ * sink stamps them: from the input frame a frame's first sample comes from.
+ * Opus in WebM leaves a gap after its first frame (its pre-skip on a
+ * millisecond clock) that every later AAC and MP3 packet keeps. */
+static void t_frame_size_stamps(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference)");
+  static const char *const enc[] = {"aac", "libmp3lame"};
+  char in[800];
+  tm_source_file("media/clip-vp9-opus.webm", in, sizeof in);
+  for (int e = 0; e < 2; e++) {
+    char a[800], b[800], why[512];
+    snprintf(a, sizeof a, "%s/fs_i%d.framemd5", g_dir, e);
+    snprintf(b, sizeof b, "%s/fs_f%d.framemd5", g_dir, e);
+    const char *iso[] = {"-y",   "-v",   "error", "-i",       in, "-vn",
+                         "-c:a", enc[e], "-f",    "framemd5", a,  NULL};
+    const char *ff[] = {"-i", in, "-vn", "-c:a", enc[e], "-f", "framemd5", b, NULL};
+    assert_int_equal(ch_run_err(iso, NULL, 0), 0);
+    assert_int_equal(tm_run_ffmpeg(ff), 0);
+    if (!tm_framemd5_equal(a, b, NULL, why, sizeof why)) fail_msg("-c:a %s: %s", enc[e], why);
+  }
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(t_audio_end),
-                                     cmocka_unit_test(t_resampled_window),
-                                     cmocka_unit_test(t_in_place_after_cut)};
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(t_audio_end), cmocka_unit_test(t_resampled_window),
+      cmocka_unit_test(t_in_place_after_cut), cmocka_unit_test(t_frame_size_stamps)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
