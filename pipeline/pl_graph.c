@@ -55,7 +55,7 @@ static int64_t input0_ss(const pl_job *j) {
  * hold the codec) or re-encoded by the muxer with -c:s or the format's
  * default subtitle encoder, text to text or bitmap to bitmap. */
 static int subtitle_codec(const pl_job *g, const pl_job *fj, const AVOutputFormat *of,
-                          pl_out_stream *o, char *err, size_t n) {
+                          const char *want, pl_out_stream *o, char *err, size_t n) {
   const pl_stream_info *si = &g->info.st[o->in_index];
   int in = si->file, local = si->index;
   const char *codec = avcodec_get_name(si->codec_id);
@@ -72,11 +72,11 @@ static int subtitle_codec(const pl_job *g, const pl_job *fj, const AVOutputForma
     return ISO_OK;
   }
   const AVCodec *c = NULL;
-  if (fj->cs) {
-    c = avcodec_find_encoder_by_name(fj->cs);
-    const AVCodecDescriptor *d = c ? NULL : avcodec_descriptor_get_by_name(fj->cs);
+  if (want) {
+    c = avcodec_find_encoder_by_name(want);
+    const AVCodecDescriptor *d = c ? NULL : avcodec_descriptor_get_by_name(want);
     if (d) c = avcodec_find_encoder(d->id);
-    if (!c) return pl_fail(err, n, "c:s: unknown encoder '%s'", fj->cs);
+    if (!c) return pl_fail(err, n, "c:s: unknown encoder '%s'", want);
   } else if (of && of->subtitle_codec != AV_CODEC_ID_NONE) {
     c = avcodec_find_encoder(of->subtitle_codec);
   }
@@ -210,7 +210,7 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
       if (!want) want = sub ? fj->cs : video ? fj->cv : fj->ca;
       o->copy = want && !strcmp(want, "copy");
       o->mux_port = port++;
-      if (sub && subtitle_codec(g, fj, of, o, err, n)) return ISO_EINVAL;
+      if (sub && subtitle_codec(g, fj, of, want, o, err, n)) return ISO_EINVAL;
       /* Subtitles are re-encoded, if at all, by the muxer (packets are small
        * and independent): their link goes straight there as a copy's. */
       if (o->copy || sub) {

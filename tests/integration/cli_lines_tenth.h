@@ -125,9 +125,7 @@ static const cmd_line tenth_lines[] = {
      "-lyrics-comment-original-dub-karaoke-hearing_impaired+default-forced-visual_impaired-"
      "captions "
      "-f mp4 -threads 0 -metadata:g encoding_tool=SMA -y OUT",
-     "sma.mp4", NULL,
-     "-c:s:0 is not read for a subtitle stream (pl_graph.c's subtitle_codec reads -c:s only): "
-     "exit 1, 'no default subtitle encoder'"},
+     "sma.mp4", NULL, NULL},
     /* ytdl-sub, src/ytdl_sub/plugins/embed_thumbnail.py, square_thumbnail.py,
      * split_by_chapters.py and utils/ffmpeg.py (chapters and tags written
      * by copy) */
