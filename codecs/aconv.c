@@ -133,7 +133,7 @@ static int resample(cx_aconv *c, const AVFrame *in) {
 
 static int pend_push(cx_aconv *c, int64_t pts, int n) {
   if (c->head > 0 && c->head == c->npend) c->head = c->npend = 0;
-  if ((unsigned)c->npend + 1 > c->pend_cap / sizeof *c->pend) {
+  if (c->head > 0 && (unsigned)c->npend + 1 > c->pend_cap / sizeof *c->pend) {
     /* Drop what was taken before growing. */
     memmove(c->pend, c->pend + c->head, (size_t)(c->npend - c->head) * sizeof *c->pend);
     c->npend -= c->head;
