@@ -96,7 +96,6 @@ typedef struct pl_input_info {
   int first[PL_MAX_INPUTS + 1]; /* input k's streams: first[k] .. first[k + 1] - 1 */
   int64_t duration_us;          /* AV_NOPTS_VALUE unknown */
   int64_t start_us;             /* absolute instant mapped to output 0 */
-  int64_t fmt_start_us;         /* the container's own start time (-start_at_zero's), 0 none */
   /* Each input file's clock as its demux reads it (input #0's first). */
   pl_file_clock clock[PL_MAX_INPUTS];
   int64_t sseof_ss_us; /* the -ss an -sseof became (its read starts there); -1 none */

@@ -17,8 +17,8 @@ void pl_demux_describe(pl_stage *st, cx_demux *d, const pl_demux_set *set, const
   if (info->best_a >= PL_MAX_IN) info->best_a = -1;
   info->duration_us = cx_demux_duration_us(d);
   info->start_us = cx_demux_start_us(d);
-  info->fmt_start_us = fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
-  info->clock[0] = (pl_file_clock){info->fmt_start_us, cx_demux_skip_us(d), cx_demux_discont(d)};
+  info->clock[0] = (pl_file_clock){fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0,
+                                   cx_demux_skip_us(d), cx_demux_discont(d)};
   int64_t eof = cx_demux_eof_us(d);
   info->sseof_ss_us = eof >= 0 ? eof : -1;
   int seek_err = cx_demux_seek_error(d);
