@@ -416,6 +416,41 @@ static void test_output_checks(void **state) {
   rmdir(dir);
 }
 
+/* ffmpeg 5.1's options isopipe cannot honour are refused with the reason,
+ * never "unknown" (a program's line then says what to change); those that
+ * only print diagnostics are accepted with a note. Each value is taken
+ * with ffmpeg's arity: the word after a valued one is not the output. */
+static void test_expert_refusals(void **state) {
+  (void)state;
+  USAGE("option '-autoscale' is not supported by isopipe: isopipe scales", "-i", "a", "-autoscale",
+        "0", "o.mp4");
+  USAGE("option '-enc_time_base:v' is not supported by isopipe", "-i", "a", "-enc_time_base:v",
+        "-1", "o.mp4");
+  USAGE("option '-dts_error_threshold' is not supported", "-dts_error_threshold", "1", "-i", "a",
+        "o.mp4");
+  USAGE("option '-guess_layout_max' is not supported", "-guess_layout_max", "0", "-i", "a",
+        "o.mp4");
+  USAGE("option '-fpsmax' is not supported", "-i", "a", "-fpsmax", "30", "o.mp4");
+  USAGE("option '-force_fps' is not supported", "-i", "a", "-force_fps", "o.mp4");
+  USAGE("option '-frame_drop_threshold' is not supported", "-frame_drop_threshold", "1", "-i", "a",
+        "o.mp4");
+  USAGE("option '-seek_timestamp' is not supported", "-seek_timestamp", "1", "-i", "a", "o.mp4");
+  USAGE("option '-copypriorss' is not supported", "-i", "a", "-copypriorss", "1", "o.mp4");
+  USAGE("option '-recast_media' is not supported", "-recast_media", "-i", "a", "o.mp4");
+  USAGE("option '-psnr' is not supported", "-i", "a", "-psnr", "o.mp4");
+  USAGE("option '-vstats' is not supported", "-i", "a", "-vstats", "o.mp4");
+  USAGE("option '-vstats_file' is not supported", "-vstats_file", "v.log", "-i", "a", "o.mp4");
+  USAGE("option '-sdp_file' is not supported", "-i", "a", "-sdp_file", "s.sdp", "o.mp4");
+  USAGE("option '-intra_matrix' is not supported", "-i", "a", "-intra_matrix", "8,8", "o.mp4");
+  USAGE("option '-inter_matrix' is not supported", "-i", "a", "-inter_matrix", "8,8", "o.mp4");
+  ARGV("-benchmark_all", "-qphist", "-dump", "-hex", "-i", "a", "o.mp4");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_int_equal(o.nnotes, 4); /* said at -v verbose */
+  assert_string_equal(o.output, "o.mp4");
+  cli_opts_free(&o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_basic_transcode),   cmocka_unit_test(test_several_outputs),
@@ -425,6 +460,7 @@ int main(void) {
       cmocka_unit_test(test_output_checks),     cmocka_unit_test(test_grammar),
       cmocka_unit_test(test_several_inputs),    cmocka_unit_test(test_loglevel_first),
       cmocka_unit_test(test_trailing),          cmocka_unit_test(test_raw_input_options),
+      cmocka_unit_test(test_expert_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
