@@ -177,6 +177,8 @@ static const opt_probe probes[] = {
     {"-itsoffset", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-sseof", ELSE, NULL, NULL, "tests/integration/test_cli_seek.c"},
     {"-itsscale", ELSE, NULL, NULL, "tests/integration/test_cli_tsscale.c"},
+    {"-max_alloc", ELSE, NULL, NULL, "tests/integration/test_cli_expert_opts.c"},
+    {"-cpuflags", ELSE, NULL, NULL, "tests/integration/test_cli_expert_opts.c"},
     {"--queue", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},
     {"--segments", ELSE, NULL, NULL, "tests/integration/test_cli_cluster.c"},
     {"--inline", ELSE, NULL, NULL, "tests/integration/test_cli_run.c"},

@@ -2,7 +2,9 @@
 #include "tools/isopipe/cli_app.h"
 
 #include <errno.h>
+#include <libavutil/cpu.h>
 #include <libavutil/log.h>
+#include <libavutil/mem.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,6 +462,10 @@ int cli_app_run(const cli_opts *o) {
     struct rlimit rl = {(rlim_t)o->timelimit, (rlim_t)o->timelimit + 1};
     if (setrlimit(RLIMIT_CPU, &rl) < 0) perror("setrlimit");
   }
+  /* Process-wide, as ffmpeg sets them while parsing: every isolate is a
+   * thread of this process and opens its codecs after this. */
+  if (o->has_max_alloc) av_max_alloc(o->max_alloc);
+  if (o->has_cpuflags) av_force_cpu_flags((int)o->cpuflags);
   if (o->cluster) return cli_cluster_run(o);
   app a;
   memset(&a, 0, sizeof a);

@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <libavformat/avformat.h>
+#include <libavutil/cpu.h>
+#include <libavutil/log.h>
 #include <libavutil/opt.h>
 #include <libavutil/parseutils.h>
 #include <limits.h>
@@ -154,6 +156,28 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
       return cli_fail(err, en, "invalid value '%s' for %s: want seconds from 0 to %d", v, opt,
                       INT_MAX);
     o->timelimit = lim;
+  } else if (strcmp(n, "max_alloc") == 0) {
+    /* ffmpeg 5.1 reads it with strtol into a size_t: -1 is no limit. */
+    char *end;
+    errno = 0;
+    long long max = strtoll(v, &end, 10);
+    if (!*v || *end || errno)
+      return cli_fail(err, en, "invalid value '%s' for %s: want a size in bytes", v, opt);
+    o->max_alloc = (size_t)max;
+    o->has_max_alloc = 1;
+  } else if (strcmp(n, "cpuflags") == 0) {
+    /* As ffmpeg 5.1: "+x" and "-x" change what the CPU has, a bare list
+     * replaces it. */
+    unsigned flags = (unsigned)av_get_cpu_flags();
+    /* Its parser logs its own lines; the usage error says it all. */
+    int level = av_log_get_level();
+    av_log_set_level(AV_LOG_QUIET);
+    int r = av_parse_cpu_caps(&flags, v);
+    av_log_set_level(level);
+    if (r < 0)
+      return cli_fail(err, en, "invalid value '%s' for %s: not a list of CPU flags", v, opt);
+    o->cpuflags = flags;
+    o->has_cpuflags = 1;
   } else if (strcmp(n, "stdin") == 0) {
     o->nostdin = neg;
   } else if (strcmp(n, "stats") == 0) {

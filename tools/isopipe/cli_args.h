@@ -41,7 +41,13 @@ typedef struct cli_opts {
   int stats;                     /* -stats 1, -nostats 0, neither -1 (shown from -v info up) */
   int hide_banner, nostdin;
   long timelimit; /* -timelimit: seconds of CPU time (RLIMIT_CPU), or -1 */
-  char **notes;   /* options accepted that change nothing here, with the reason */
+  /* -max_alloc: av_max_alloc's limit on one block; has_max_alloc when given */
+  size_t max_alloc;
+  int has_max_alloc;
+  /* -cpuflags: what av_force_cpu_flags gets; has_cpuflags when given */
+  unsigned cpuflags;
+  int has_cpuflags;
+  char **notes; /* options accepted that change nothing here, with the reason */
   size_t nnotes;
   char *
       *warnings; /* what ffmpeg warns about on the line (deprecated options), printed as it does */

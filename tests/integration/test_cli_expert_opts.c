@@ -1,0 +1,123 @@
+/* ffmpeg 5.1's expert options -max_alloc and -cpuflags, against ffmpeg on each line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "cli_harness.h"
+#include "media_gen.h"
+#include "test_media.h"
+#include "test_need.h"
+
+static char g_dir[512], g_in[700], g_ffmpeg[600];
+
+static int setup(void **state) {
+  (void)state;
+  if (ch_mkdtemp(g_dir, sizeof g_dir, "cli-expert") < 0) return -1;
+  /* H.264 with a keyframe a second (two in the clip) and AAC, in MP4. */
+  tm_source_file("media/clip-h264-aac.mp4", g_in, sizeof g_in);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  tm_tmpdir_remove(g_dir);
+  return 0;
+}
+
+/* Splits line into argv with IN and OUT replaced; isopipe's get -y -v error
+ * first (ffmpeg's runner adds its own). */
+static void split(const char *line, const char *out, bool iso, char *buf, size_t len,
+                  const char **argv) {
+  snprintf(buf, len, "%s", line);
+  int n = 0;
+  if (iso) {
+    argv[n++] = "-y";
+    argv[n++] = "-v";
+    argv[n++] = "error";
+  }
+  char *save = NULL;
+  for (char *t = strtok_r(buf, " ", &save); t && n < CH_MAX_ARGS - 2;
+       t = strtok_r(NULL, " ", &save))
+    argv[n++] = !strcmp(t, "IN") ? g_in : !strcmp(t, "OUT") ? out : t;
+  argv[n] = NULL;
+}
+
+/* Runs line with isopipe (iso) or ffmpeg, writing dir/<tag>.framemd5: the
+ * exit status; the output's path in path, isopipe's stderr in err. */
+static int run(const char *line, const char *tag, bool iso, char *path, size_t plen, char *err,
+               size_t elen) {
+  snprintf(path, plen, "%s/%s.framemd5", g_dir, tag);
+  char buf[1024];
+  const char *argv[CH_MAX_ARGS];
+  split(line, path, iso, buf, sizeof buf, argv);
+  if (err && elen) err[0] = 0;
+  return iso ? ch_run_err(argv, err, elen) : tm_run_ffmpeg(argv);
+}
+
+/* line's framemd5 by isopipe equals ffmpeg's; the frame count into lines. */
+static void same_as_ffmpeg(const char *line, const char *tag, int *lines) {
+  char ip[800], fp[800], err[4096], why[512], t[64];
+  snprintf(t, sizeof t, "i_%s", tag);
+  int ri = run(line, t, true, ip, sizeof ip, err, sizeof err);
+  if (ri != 0) fail_msg("%s: exit %d: %s", line, ri, err);
+  snprintf(t, sizeof t, "f_%s", tag);
+  assert_int_equal(run(line, t, false, fp, sizeof fp, NULL, 0), 0);
+  if (!tm_framemd5_equal(ip, fp, lines, why, sizeof why)) fail_msg("%s: %s", line, why);
+}
+
+/* -max_alloc N is av_max_alloc(N) for the whole run, as ffmpeg: a block
+ * limit too small to open the input fails in both (a runtime error, exit
+ * 1), a large one changes nothing. */
+static void t_max_alloc(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", g_ffmpeg, sizeof g_ffmpeg), "ffmpeg");
+  char path[800], err[4096];
+  assert_int_equal(run("-max_alloc 1000 -i IN -f framemd5 OUT", "small", true, path, sizeof path,
+                       err, sizeof err),
+                   1);
+  assert_int_not_equal(
+      run("-max_alloc 1000 -i IN -f framemd5 OUT", "fsmall", false, path, sizeof path, NULL, 0), 0);
+  int lines = 0;
+  same_as_ffmpeg("-max_alloc 2147483647 -i IN -t 1 -f framemd5 OUT", "large", &lines);
+  assert_true(lines > 0);
+  assert_int_equal(
+      run("-max_alloc x -i IN -f framemd5 OUT", "bad", true, path, sizeof path, err, sizeof err),
+      2);
+  assert_non_null(strstr(err, "-max_alloc"));
+}
+
+/* -cpuflags FLAGS is av_force_cpu_flags for the whole run, as ffmpeg:
+ * swscale without its SIMD code rounds differently, so the pictures are
+ * ffmpeg's with the same flags, and differ from isopipe's without them
+ * wherever ffmpeg's own two runs differ. */
+static void t_cpuflags(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", g_ffmpeg, sizeof g_ffmpeg), "ffmpeg");
+  const char *line = "-cpuflags 0 -i IN -t 0.5 -an -vf scale=99:77 -f framemd5 OUT";
+  const char *base = "-i IN -t 0.5 -an -vf scale=99:77 -f framemd5 OUT";
+  int lines = 0;
+  same_as_ffmpeg(line, "plainc", &lines);
+  assert_true(lines > 0);
+  char ip[800], ib[800], fp[800], fb[800], err[4096], why[512];
+  snprintf(ip, sizeof ip, "%s/i_plainc.framemd5", g_dir);
+  snprintf(fp, sizeof fp, "%s/f_plainc.framemd5", g_dir);
+  assert_int_equal(run(base, "i_simd", true, ib, sizeof ib, err, sizeof err), 0);
+  assert_int_equal(run(base, "f_simd", false, fb, sizeof fb, NULL, 0), 0);
+  if (!tm_framemd5_equal(fp, fb, NULL, why, sizeof why) &&
+      tm_framemd5_equal(ip, ib, NULL, why, sizeof why))
+    fail_msg("-cpuflags 0: the same pictures as without it, where ffmpeg's differ");
+  same_as_ffmpeg("-cpuflags -avx2-avx -i IN -t 0.5 -an -vf scale=99:77 -f framemd5 OUT", "noavx",
+                 NULL);
+  assert_int_equal(
+      run("-cpuflags bogus -i IN -f framemd5 OUT", "bad", true, ip, sizeof ip, err, sizeof err), 2);
+  assert_non_null(strstr(err, "-cpuflags"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(t_max_alloc), cmocka_unit_test(t_cpuflags)};
+  return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
+}
