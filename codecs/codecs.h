@@ -124,7 +124,8 @@ bool cx_demux_discont(cx_demux *d);
  * cluster task's segment); the caller drops what precedes the instant. */
 int cx_demux_seek(cx_demux *d, int64_t at_us, char *err);
 /* Tells the demuxer which streams (indexed like the input's) are used:
- * the others are discarded (no packets from them) and, for formats with
+ * the others are discarded (no packets from them; the used ones keep the
+ * AVStream.discard set since the open, a caller's -discard) and, for formats with
  * timestamp discontinuities (mpegts), the start is recomputed over the used
  * ones as ffmpeg does. Call before reading; until then the default choice
  * (best video + best audio) decides the start. */

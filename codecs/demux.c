@@ -286,8 +286,10 @@ bool cx_demux_discont(cx_demux *d) {
 
 void cx_demux_select(cx_demux *d, const bool *used) {
   AVFormatContext *f = d->fmt;
+  /* A used stream keeps the level the caller set since the open (ffmpeg's
+   * -discard), libavformat's default otherwise. */
   for (unsigned i = 0; i < f->nb_streams; i++)
-    f->streams[i]->discard = used[i] ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+    if (!used[i]) f->streams[i]->discard = AVDISCARD_ALL;
   compute_start(d, used);
 }
 

@@ -212,6 +212,8 @@ static bool connect_demux(iso_pipeline *p, int k) {
     l->out_ss_us = dl->out_ss_us;
     l->copyinkf = dl->copyinkf;
     l->end_own = dl->end_own;
+    for (int f = 0; f < j->fc.nin; f++)
+      l->complex_in = l->complex_in || j->fc.in_stream[f] == dl->in_index;
     snprintf(l->to, sizeof l->to, "%s", j->node[dl->node].name);
     m->ports[m->nports++] = iso_sendport_ref(p->node[dl->node].in[dl->port]);
   }

@@ -35,7 +35,8 @@ static int spec_matches(const pl_job *g, int file, int li, const char *spec) {
 
 /* ffmpeg's init_input_filter: "[N:spec]" is the first stream of input N
  * of the pad's type that spec matches; an unlabelled pad takes the first
- * stream of its type that nothing has taken yet. */
+ * stream of its type that nothing has taken yet and no -vn or -discard all
+ * left out. */
 static int bind_input(pl_job *g, const cx_fcx_pad *pad, int i, uint64_t *used, char *err,
                       size_t n) {
   const char *desc = g->fcomplex;
@@ -49,7 +50,8 @@ static int bind_input(pl_job *g, const cx_fcx_pad *pad, int i, uint64_t *used, c
                    i, pad->filter, tname);
   if (!*pad->label) {
     for (int s = 0; s < g->info.nstreams && s < 64; s++) {
-      if (g->info.st[s].type != pad->type || (*used & (1ull << s))) continue;
+      if (g->info.st[s].type != pad->type || (*used & (1ull << s)) || g->info.st[s].disabled)
+        continue;
       *used |= 1ull << s;
       g->fc.in_stream[i] = s;
       return ISO_OK;
@@ -84,6 +86,13 @@ static int bind_input(pl_job *g, const cx_fcx_pad *pad, int i, uint64_t *used, c
                      "filter_complex: stream specifier '%s' in '[%s]': only v, V, a, "
                      "v:K, a:K or K are read",
                      spec, label);
+    /* As ffmpeg 5.1, which stops on the first match it finds left out
+     * (-vn before -i, -discard all) rather than look further. */
+    if (m && g->info.st[s].disabled)
+      return pl_fail(err, n,
+                     "filter_complex: stream specifier '%s' in filtergraph description %s matches "
+                     "a disabled input stream (-vn/-an or -discard all before -i)",
+                     spec, desc);
     if (m) {
       if (s < 64) *used |= 1ull << s;
       g->fc.in_stream[i] = s;

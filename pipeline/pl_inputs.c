@@ -1,4 +1,5 @@
 /* Several input files: each one's options, and their streams described to main as one sequence. */
+#include <libavutil/opt.h>
 #include <libavutil/parseutils.h>
 #include <math.h>
 #include <stdio.h>
@@ -98,6 +99,37 @@ static int add_ts_scale(pl_input *in, const char *spec, const char *value, char 
   return ISO_OK;
 }
 
+/* -discard[:SPEC] VALUE: ffmpeg 5.1 reads the value as the decoders'
+ * skip_frame option (none, default, noref, bidir, nointra, nokey, all or
+ * a number). */
+static int add_discard(pl_input *in, const char *spec, const char *value, char *err, size_t n) {
+  const AVClass *cc = avcodec_get_class();
+  const AVOption *o = av_opt_find(&cc, "skip_frame", NULL, 0, 0);
+  /* A name of the option's unit or a whole number; not av_opt_eval_int,
+   * whose expression parser ffmpeg 5.1 crashes in on a word that is
+   * neither ("-discard bogus"). */
+  const AVOption *named = o && value ? av_opt_find(&cc, value, o->unit, 0, 0) : NULL;
+  char *end = NULL;
+  long num = value ? strtol(value, &end, 10) : 0;
+  int level = 0;
+  if (named && named->type == AV_OPT_TYPE_CONST)
+    level = (int)named->default_val.i64;
+  else if (o && value && *value && !*end && num >= o->min && num <= o->max)
+    level = (int)num;
+  else
+    return pl_fail(err, n,
+                   "discard: bad value '%s' (none, default, noref, bidir, nointra, nokey or all)",
+                   value ? value : "");
+  if (strlen(spec) >= sizeof in->discard[0].spec)
+    return pl_fail(err, n, "discard: stream specifier '%s' is too long", spec);
+  if (in->ndiscard >= PL_MAX_DISCARDS)
+    return pl_fail(err, n, "discard: at most %d per input", PL_MAX_DISCARDS);
+  pl_discard *d = &in->discard[in->ndiscard++];
+  snprintf(d->spec, sizeof d->spec, "%s", spec);
+  d->level = level;
+  return ISO_OK;
+}
+
 int pl_input_rate(pl_input *in, const char *value, char *err, size_t n) {
   const char *why = "";
   int num, den;
@@ -122,6 +154,8 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   }
   if (!strncmp(key, "itsscale", 8) && (!key[8] || key[8] == ':'))
     return add_ts_scale(in, key[8] ? key + 9 : "", value, err, n);
+  if (!strncmp(key, "discard", 7) && (!key[7] || key[7] == ':'))
+    return add_discard(in, key[7] ? key + 8 : "", value, err, n);
   if (!value) return pl_fail(err, n, "%s: a value is needed", key);
   if (!strcmp(key, "accurate_seek")) {
     in->no_accurate_seek = !strcmp(value, "0");
@@ -251,7 +285,7 @@ void pl_inputs_disable(pl_input_info *m, const pl_job *j) {
   for (int i = 0; i < m->nstreams; i++) {
     int k = m->st[i].file;
     unsigned off = k >= 0 && k < j->ninputs ? j->in[k].off_types : 0;
-    m->st[i].disabled = m->st[i].type >= 0 && (off >> m->st[i].type & 1u);
+    m->st[i].disabled = m->st[i].discarded || (m->st[i].type >= 0 && (off >> m->st[i].type & 1u));
     any = any || m->st[i].disabled;
   }
   if (!any) return;

@@ -156,6 +156,16 @@ typedef struct pl_ts_scale {
   double scale;
 } pl_ts_scale;
 
+/* -discard[:SPEC]: the AVStream.discard (an AVDiscard) of the streams SPEC
+ * matches, the last match winning, as ffmpeg 5.1 sets it on the streams it
+ * reads: the demuxer leaves those packets out (-discard nokey: keyframes
+ * only, where the demuxer honours it). */
+#define PL_MAX_DISCARDS 8
+typedef struct pl_discard {
+  char spec[48];
+  int level;
+} pl_discard;
+
 typedef struct pl_input {
   char *path, *format;
   AVDictionary *opts;
@@ -167,6 +177,8 @@ typedef struct pl_input {
   AVRational rate;            /* -r before -i: frames counted at this rate; {0,0} none */
   pl_ts_scale scale[PL_MAX_TS_SCALES];
   int nscale;
+  pl_discard discard[PL_MAX_DISCARDS];
+  int ndiscard;
   int loop; /* -stream_loop: passes after the first (-1 endless) */
   /* -sseof: < 0, the read starts this long before the input's end (its
    * -ss once the demux knows the duration); 0 none */

@@ -78,6 +78,7 @@ typedef struct pl_stream_info {
   int32_t matrix[9]; /* display matrix (rotation) */
   double ts_scale;   /* -itsscale: what its timestamps are multiplied by; 0 none */
   bool disabled;     /* its input's -vn/-an/-sn/-dn left it out: never chosen nor mapped */
+  bool discarded;    /* -discard all: its packets are never read (so it is disabled too) */
 } pl_stream_info;
 
 /* What puts an input's timestamps on ffmpeg's -copyts clock
@@ -109,7 +110,8 @@ typedef struct pl_demux_link {
   bool copy;                           /* as pl_dlink */
   int64_t start_us, end_us, out_ss_us; /* as pl_dlink */
   bool copyinkf, end_own;              /* as pl_dlink */
-  char to[ISO_STAGE_NAME_MAX];         /* the consumer's name */
+  bool complex_in; /* the stream feeds -filter_complex: read whole, whatever its -discard */
+  char to[ISO_STAGE_NAME_MAX]; /* the consumer's name */
 } pl_demux_link;
 
 typedef struct pl_demux_plan {

@@ -174,8 +174,8 @@ static int apply_map(pl_job *g, const pl_job *fj, int file, const char *spec, ch
   }
   if (!found && off && !neg && !optional)
     return pl_fail(err, n,
-                   "map '%s' matches only streams of %s that its -vn/-an/-sn/-dn before -i left "
-                   "out",
+                   "map '%s' matches only streams of %s that its -vn/-an/-sn/-dn or -discard "
+                   "all before -i left out (a trailing '?' would ignore it)",
                    spec, pl_basename(pl_input_path(g, input)));
   if (!found && !neg && !optional)
     return pl_fail(err, n, "map '%s' matches no stream in %s (a trailing '?' would ignore it)",

@@ -197,6 +197,8 @@ static pl_demux_set *demux_set(const pl_job *j, int id) {
   d->offset_us = in->offset_us;
   memcpy(d->scale, in->scale, sizeof d->scale);
   d->nscale = in->nscale;
+  memcpy(d->discard, in->discard, sizeof d->discard);
+  d->ndiscard = in->ndiscard;
   d->loop = in->loop;
   d->sseof_us = in->sseof_us;
   d->copyts = j->copyts;

@@ -41,6 +41,8 @@ typedef struct pl_demux_set {
   int64_t ss_us, t_us, offset_us;      /* the input's own -ss, -t (-1 unset) and -itsoffset */
   pl_ts_scale scale[PL_MAX_TS_SCALES]; /* -itsscale[:SPEC], in the order given */
   int nscale;
+  pl_discard discard[PL_MAX_DISCARDS]; /* -discard[:SPEC], in the order given */
+  int ndiscard;
   int loop;         /* -stream_loop: passes after the first (-1 endless) */
   int64_t sseof_us; /* -sseof: < 0 from the input's end, added to start_us once opened; 0 none */
   bool copyts, start_at_zero, fail_fast;

@@ -359,6 +359,11 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     if (plan->l[k].stream >= 0 && plan->l[k].stream < x->n) used[plan->l[k].stream] = true;
   cx_demux_select(x->d, used);
   free(used);
+  /* ffmpeg 5.1 binds -filter_complex's inputs after -discard and sets
+   * their AVStream.discard back to the default then. */
+  for (int k = 0; k < nlinks; k++)
+    if (plan->l[k].complex_in && plan->l[k].stream >= 0 && plan->l[k].stream < x->n)
+      fmt->streams[plan->l[k].stream]->discard = AVDISCARD_DEFAULT;
   dloop_init(&x->loop, x->set->loop);
   if (!pl_tsfix_init(&x->tsfix, fmt, true, x->set->dts_delta_us)) {
     pl_stage_fail(st, ISO_ENOMEM, "out of memory");
@@ -519,7 +524,8 @@ void pl_demux_entry(iso_value *msg) {
   }
   x->n = (int)cx_demux_ctx(x->d)->nb_streams;
   if (x->n > PL_MAX_IN) x->n = PL_MAX_IN;
-  if (pl_demux_scales(x->d, x->set, x->n, x->scale, err, sizeof err) < 0) {
+  if (pl_demux_scales(x->d, x->set, x->n, x->scale, err, sizeof err) < 0 ||
+      pl_demux_discards(x->d, x->set, x->n, err, sizeof err) < 0) {
     pl_stage_fail(st, ISO_EINVAL, "%s", err);
     pl_stage_leave(st, false);
     return;

@@ -82,6 +82,7 @@ void pl_demux_describe(pl_stage *st, cx_demux *d, const pl_demux_set *set, const
     si->ts_scale = scale[i];
     si->attached_pic = (s->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
     si->disposition = s->disposition;
+    si->discarded = s->discard >= AVDISCARD_ALL;
     si->probed_packets = (s->event_flags & AVSTREAM_EVENT_FLAG_NEW_PACKETS) != 0;
     size_t size = 0;
     const uint8_t *dm = av_stream_get_side_data(s, AV_PKT_DATA_DISPLAYMATRIX, &size);
@@ -107,6 +108,25 @@ int pl_demux_scales(cx_demux *d, const pl_demux_set *set, int nstreams, double *
         return r;
       }
       if (r > 0) scale[i] = sc->scale;
+    }
+  }
+  return 0;
+}
+
+/* ffmpeg 5.1 sets each read stream's AVStream.discard once the input is
+ * open and probed (so the probe saw every packet): the last -discard whose
+ * specifier matches the stream, AVDISCARD_DEFAULT when none does. */
+int pl_demux_discards(cx_demux *d, const pl_demux_set *set, int nstreams, char *err, size_t n) {
+  AVFormatContext *fmt = cx_demux_ctx(d);
+  for (int i = 0; i < nstreams; i++) {
+    for (int k = 0; k < set->ndiscard; k++) {
+      const pl_discard *dc = &set->discard[k];
+      int r = avformat_match_stream_specifier(fmt, fmt->streams[i], dc->spec);
+      if (r < 0) {
+        snprintf(err, n, "option -discard:%s: invalid stream specifier '%s'", dc->spec, dc->spec);
+        return r;
+      }
+      if (r > 0) fmt->streams[i]->discard = (enum AVDiscard)dc->level;
     }
   }
   return 0;

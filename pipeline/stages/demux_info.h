@@ -19,5 +19,8 @@ void pl_demux_describe(pl_stage *st, cx_demux *d, const pl_demux_set *set, const
  * does. 0, or a negative AVERROR with err filled. */
 int pl_demux_scales(cx_demux *d, const pl_demux_set *set, int nstreams, double *scale, char *err,
                     size_t n);
+/* Sets the first nstreams streams' AVStream.discard from set's -discard
+ * (pl_discard). 0, or a negative AVERROR with err filled. */
+int pl_demux_discards(cx_demux *d, const pl_demux_set *set, int nstreams, char *err, size_t n);
 
 #endif

@@ -177,6 +177,7 @@ static const opt_probe probes[] = {
     {"-itsoffset", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},
     {"-sseof", ELSE, NULL, NULL, "tests/integration/test_cli_seek.c"},
     {"-itsscale", ELSE, NULL, NULL, "tests/integration/test_cli_tsscale.c"},
+    {"-discard", ELSE, NULL, NULL, "tests/integration/test_cli_expert_opts.c"},
     {"-max_alloc", ELSE, NULL, NULL, "tests/integration/test_cli_expert_opts.c"},
     {"-cpuflags", ELSE, NULL, NULL, "tests/integration/test_cli_expert_opts.c"},
     {"--queue", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},

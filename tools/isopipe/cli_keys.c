@@ -29,8 +29,8 @@ int cli_spec_key(const cli_optdef *d, const char *opt, const char *spec, char *k
   }
   /* The input's streams, matched by libavformat once it is open: every
    * specifier ffmpeg takes. */
-  if (!strcmp(d->key, "itsscale")) {
-    snprintf(key, kn, "itsscale%s%s", spec ? ":" : "", spec ? spec : "");
+  if (!strcmp(d->key, "itsscale") || !strcmp(d->key, "discard")) {
+    snprintf(key, kn, "%s%s%s", d->key, spec ? ":" : "", spec ? spec : "");
     return 0;
   }
   if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)

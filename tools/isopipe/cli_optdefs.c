@@ -198,6 +198,8 @@ static const cli_optdef table[] = {
     {"itsoffset", A | I, K_TIME, "itsoffset", -1, 0, "shift the next input's timestamps"},
     {"itsscale", A | S | I | E, K_NUMBER, "itsscale", 0, 0,
      "multiply the next input's timestamps (per stream)"},
+    {"discard", A | S | I | E, K_STR, "discard", 0, 0,
+     "the next input's packets the demuxer leaves out: nokey, all... (per stream)"},
     {"stream_loop", A | I, K_COUNT, "stream_loop", -1, INTMAX,
      "read the next input N more times (-1 endlessly)"},
     {"aframes", A | O, K_COUNT, "frames:a", 1, INTMAX, "same as -frames:a"},
