@@ -441,6 +441,8 @@ static void test_expert_refusals(void **state) {
   USAGE("option '-vstats' is not supported", "-i", "a", "-vstats", "o.mp4");
   USAGE("option '-vstats_file' is not supported", "-vstats_file", "v.log", "-i", "a", "o.mp4");
   USAGE("option '-sdp_file' is not supported", "-i", "a", "-sdp_file", "s.sdp", "o.mp4");
+  USAGE("option '-stag' is not supported by isopipe: give -tag:s:N", "-i", "a", "-stag", "tx3g",
+        "o.mp4");
   USAGE("option '-intra_matrix' is not supported", "-i", "a", "-intra_matrix", "8,8", "o.mp4");
   USAGE("option '-inter_matrix' is not supported", "-i", "a", "-inter_matrix", "8,8", "o.mp4");
   ARGV("-benchmark_all", "-qphist", "-dump", "-hex", "-i", "a", "o.mp4");

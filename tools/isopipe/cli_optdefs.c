@@ -243,6 +243,8 @@ static const cli_optdef table[] = {
     {"vstats_file", A | E, K_REFUSE, NULL, 0, 0, "isopipe writes no vstats file (see --stats)"},
     {"vstats_version", A | E, K_REFUSE, NULL, 0, 0, "isopipe writes no vstats file (see --stats)"},
     {"sdp_file", A | O | E, K_REFUSE, NULL, 0, 0, "isopipe writes no RTP outputs"},
+    {"stag", A | O | E, K_REFUSE, NULL, 0, 0,
+     "give -tag:s:N (N: the output's subtitle stream, from 0)"},
     {"intra_matrix", A | S | O | E, K_REFUSE, NULL, 0, 0,
      "isopipe's encoders keep their own quantiser matrices"},
     {"inter_matrix", A | S | O | E, K_REFUSE, NULL, 0, 0,
