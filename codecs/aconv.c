@@ -30,6 +30,8 @@ struct cx_aconv {
   unsigned pend_cap;
   bool resampled; /* swr ran: its output's samples no longer map to input frames */
   bool eof;
+  bool end_set, ended; /* ended: a frame out reached end_us */
+  int64_t end_us;
 };
 
 static bool same_layout(const AVChannelLayout *a, const AVChannelLayout *b) {
@@ -69,6 +71,8 @@ int cx_aconv_open(cx_aconv **out, const cx_aconv_opts *o, char *err) {
   c->dst_fmt = o->dst_fmt != AV_SAMPLE_FMT_NONE ? o->dst_fmt : o->src_fmt;
   c->frame_size = o->frame_size > 0 ? o->frame_size : 0;
   c->in_tb = o->in_tb;
+  c->end_set = o->end_set;
+  c->end_us = o->end_us;
   c->src_rate = o->src_rate;
   c->src_fmt = o->src_fmt;
   c->next_pts = AV_NOPTS_VALUE;
@@ -186,6 +190,7 @@ static int follow_source(cx_aconv *c, const AVFrame *f) {
 
 int cx_aconv_send(cx_aconv *c, const AVFrame *frame) {
   if (c->eof) return AVERROR_EOF;
+  if (c->ended) return 0; /* past the end: nothing more is given */
   int ret;
   if (!frame) {
     c->eof = true;
@@ -227,12 +232,25 @@ static void stamp(cx_aconv *c, AVFrame *out) {
   c->next_pts = pts + out->nb_samples;
 }
 
+/* A frame out past the end ends the output there. */
+static int past_end(cx_aconv *c, AVFrame *out) {
+  if (!c->end_set ||
+      av_compare_ts(out->pts, (AVRational){1, c->dst_rate}, c->end_us, AV_TIME_BASE_Q) < 0)
+    return 0;
+  av_frame_unref(out);
+  c->ended = true;
+  av_audio_fifo_reset(c->fifo);
+  c->head = c->npend = 0;
+  return AVERROR_EOF;
+}
+
 int cx_aconv_receive(cx_aconv *c, AVFrame *out) {
+  if (c->ended) return AVERROR_EOF;
   if (c->pass) {
     av_frame_move_ref(out, c->pass);
     av_frame_free(&c->pass);
     stamp(c, out);
-    return 0;
+    return past_end(c, out);
   }
   int avail = av_audio_fifo_size(c->fifo);
   int n;
@@ -258,7 +276,7 @@ int cx_aconv_receive(cx_aconv *c, AVFrame *out) {
     return ret;
   }
   stamp(c, out);
-  return 0;
+  return past_end(c, out);
 }
 
 void cx_aconv_close(cx_aconv **pc) {

@@ -266,6 +266,12 @@ typedef struct cx_aconv_opts {
   AVChannelLayout dst_layout;  /* nb_channels 0 = keep */
   int frame_size;              /* 0 = any; else every frame but the last has it */
   AVRational in_tb;            /* time base of input pts */
+  /* With end_set, a frame out that would start at or past end_us ends the
+   * output there: it and every sample after it are dropped and receive
+   * reports EOF (an encoder's recording time, checked on the frames it is
+   * given). */
+  bool end_set;
+  int64_t end_us;
 } cx_aconv_opts;
 
 typedef struct cx_aconv cx_aconv;

@@ -444,8 +444,7 @@ typedef struct pl_trim {
   AVRational tb;
   int64_t start, end;
   bool cut;
-  bool whole_end; /* audio frames that start at or past end are dropped whole */
-  int64_t first;  /* audio: the first sample kept, in 1/first_rate */
+  int64_t first; /* audio: the first sample kept, in 1/first_rate */
   int first_rate;
   int64_t vfirst; /* video: the first frame's pts kept, in the frames' time base */
 } pl_trim;

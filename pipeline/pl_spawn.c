@@ -230,9 +230,6 @@ static void dec_window(const pl_job *j, int k, pl_dec_set *d) {
   d->win_start_us = start;
   d->win_end_us = end;
   d->win_cut = cut;
-  /* Input #0's end is the outputs' (their -t, or an input -t composed into
-   * them); a further input's is its own input -t. */
-  d->whole_end = k == 0 && !j->t_from_input;
 }
 
 static pl_dec_set *dec_set(const pl_job *j, const pl_node *nd) {

@@ -58,10 +58,9 @@ typedef struct pl_dec_set {
   int threads;
   bool fail_fast; /* a corrupt packet ends the run instead of being counted and skipped */
   /* Its input's window from the demux's start (end -1: none); cut: what
-   * precedes start is dropped; whole_end: audio frames past the end are
-   * dropped whole (the outputs' end, not an input -t). */
+   * precedes start is dropped. */
   int64_t win_start_us, win_end_us;
-  bool win_cut, whole_end;
+  bool win_cut;
   AVRational cfr;             /* -r before -i: pictures counted at this rate; {0,0} none */
   AVRational sar;             /* the container's aspect ratio; {0,0} none */
   int turns;                  /* quarter turns to upright, for the preview */
@@ -81,6 +80,12 @@ typedef struct pl_enc_set {
   int threads;
   bool global_header;
   int64_t bit_rate;
+  /* Audio: the output's recording time (its -t, not an input's), on the
+   * clock of the frames given to the encoder; -1 none. As ffmpeg checks it
+   * before each frame it encodes, a frame that starts at or past it ends
+   * the stream: after re-chunking to the encoder's frame size, so the
+   * frame that holds the end stays whole. */
+  int64_t rec_end_us;
   double crf;   /* < 0 unset (video) */
   char *preset; /* NULL unset (video) */
   int gop;      /* video */

@@ -64,16 +64,13 @@ static void window_init(conv_window *cw, const pl_job *job, int os, unsigned kin
     int64_t pre_end = job->t_from_input ? end : -1;
     cw->on = true;
     cw->w = pl_trim_make(tb, start - own, pre_end, start - own > 0);
-    cw->w.whole_end = !job->t_from_input;
     cw->post_on = true;
     cw->post = pl_trim_make(AV_TIME_BASE_Q, own,
                             job->t_from_input || job->t_us < 0 ? -1 : own + job->t_us, own > 0);
-    cw->post.whole_end = true;
     return;
   }
   cw->on = pl_job_trims(job) || end != job->win_end_us;
   cw->w = pl_trim_make(tb, job->win_start_us, end, job->win_start_us > 0);
-  cw->w.whole_end = !job->t_from_input;
 }
 
 /* True when the output's pictures are turned here (the muxer then leaves the
@@ -118,6 +115,7 @@ int pl_spawn_enc(const pl_job *j, int os, pl_enc_set **out) {
   e->threads = j->threads;
   e->global_header = j->global_header;
   e->bit_rate = video ? j->bv : j->ba;
+  e->rec_end_us = !video && j->t_us >= 0 && !j->t_from_input ? j->t_us : -1;
   e->crf = video ? j->crf : -1;
   bool ok = !video || pl_spawn_dup(&e->preset, j->preset);
   e->gop = video ? j->gop : -1;

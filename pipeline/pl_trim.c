@@ -5,7 +5,7 @@
 #include <string.h>
 
 pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut) {
-  pl_trim w = {tb, 0, INT64_MAX, cut, false, AV_NOPTS_VALUE, 0, AV_NOPTS_VALUE};
+  pl_trim w = {tb, 0, INT64_MAX, cut, AV_NOPTS_VALUE, 0, AV_NOPTS_VALUE};
   if (start_us > 0) w.start = av_rescale_q(start_us, AV_TIME_BASE_Q, tb);
   if (end_us >= 0) w.end = av_rescale_q(end_us, AV_TIME_BASE_Q, tb);
   return w;
@@ -50,12 +50,10 @@ int64_t pl_trim_start_in(const pl_trim *w, const AVFrame *fr, AVRational frame_t
 }
 
 /* Where audio ends, as ffmpeg's atrim places it: at the window's length
- * counted from the first sample kept. With whole_end (an output's window,
- * where ffmpeg also checks its recording time before encoding) a frame that
- * starts at or past the window's end is dropped whole. The two differ when
- * the first sample comes after the window's start (a codec's priming pushed
- * the stream's start past 0): the frame that holds the end then stays whole,
- * as in ffmpeg. */
+ * counted from the first sample kept. When the first sample comes after
+ * the window's start (a codec's priming pushed the stream's start past 0)
+ * that is past the window's end; an output's recording time, which ffmpeg
+ * also checks on the frames it encodes, is the encoder's (pl_enc_set). */
 static int64_t audio_end(pl_trim *w, int64_t b, int64_t e, int64_t kept, AVRational sr) {
   if (e == INT64_MAX) return INT64_MAX;
   if (w->first == AV_NOPTS_VALUE) {
@@ -76,7 +74,6 @@ int pl_trim_frame(pl_trim *w, AVFrame *fr, AVRational frame_tb) {
     int64_t s1 = s0 + fr->nb_samples;
     int64_t e = in_samples(w->end, w, sr);
     int64_t b = in_samples(w->start, w, sr);
-    if (s0 >= e && w->whole_end) return 1;
     if (w->cut && s1 <= b) return -1;
     int64_t cut_end = audio_end(w, b, e, w->cut && s0 < b ? b : s0, sr);
     if (s0 >= cut_end) return 1;

@@ -80,7 +80,6 @@ static int feed(pl_filter *f, pl_msg *in) {
     /* -ss given by every output: the demux maps the earliest to 0, and
      * what precedes it is not shown. */
     x->win = pl_trim_make(x->tb, d->win_start_us, d->win_end_us, d->win_cut);
-    x->win.whole_end = d->whole_end;
     return 0;
   }
   if (x->restarting) return AVERROR(EAGAIN); /* drained first */

@@ -109,6 +109,8 @@ int pl_enc_open(const pl_enc_set *e, const AVFrame *fr, AVRational in_tb, cx_enc
     co.dst_layout = fr->ch_layout;
     co.frame_size = fs;
     co.in_tb = in_tb;
+    co.end_set = e->rec_end_us >= 0;
+    co.end_us = e->rec_end_us;
     r = cx_aconv_open(rc, &co, err);
     if (r < 0) {
       cx_enc_close(enc);
@@ -167,6 +169,20 @@ static int enc_feed(pl_filter *f, pl_msg *in) {
     return AVERROR(EINVAL);
   }
   AVFrame *fr = in->frame;
+  if (!x->rc && x->set->rec_end_us >= 0 && fr->nb_samples > 0 && fr->pts != AV_NOPTS_VALUE &&
+      av_compare_ts(fr->pts, in->tb, x->set->rec_end_us, AV_TIME_BASE_Q) >= 0) {
+    /* Past the recording time (pl_enc_set): the stream ends here. */
+    pl_msg_free(in);
+    if (!x->enc_flushed) {
+      x->enc_flushed = true;
+      cx_enc_send(x->enc, NULL);
+    }
+    return 0;
+  }
+  if (x->enc_flushed) {
+    pl_msg_free(in);
+    return 0;
+  }
   /* The decoder's picture types are no orders for this encoder; forced
    * keyframes are, as in ffmpeg. */
   fr->pict_type = AV_PICTURE_TYPE_NONE;

@@ -130,9 +130,51 @@ static void t_frame_size_stamps(void **state) {
   }
 }
 
+/* An output's -t is checked on the frames the encoder is given, after
+ * they were cut to its frame size, as ffmpeg checks its recording time:
+ * where the stream starts past 0 (Opus' priming in WebM), the frame that
+ * holds the end is encoded whole. Per encoder (AAC, Opus, MP3, FLAC) and
+ * through a filter that moves time (atempo). */
+static void t_encoder_frame_end(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference)");
+  static const struct {
+    const char *enc, *t, *af;
+  } cases[] = {{"aac", "1", NULL},
+               {"libopus", "1", NULL},
+               {"libmp3lame", "1.3", NULL},
+               {"flac", "1", NULL},
+               {"aac", "0.9", "atempo=1.5"}};
+  char in[800];
+  tm_source_file("media/clip-vp9-opus.webm", in, sizeof in);
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    char a[800], b[800], why[512];
+    snprintf(a, sizeof a, "%s/fe_i%zu.framecrc", g_dir, k);
+    snprintf(b, sizeof b, "%s/fe_f%zu.framecrc", g_dir, k);
+    /* The same line for both; isopipe's gets -y -v error in front. */
+    const char *line[20] = {"-i", in, "-t", cases[k].t, "-vn"};
+    int n = 5;
+    if (cases[k].af) line[n++] = "-af", line[n++] = cases[k].af;
+    const char *tail[] = {"-c:a", cases[k].enc, "-threads", "1", "-f", "framecrc"};
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+      line[n++] = tail[i];
+    const char *iso[24] = {"-y", "-v", "error"}, *ff[24] = {0};
+    for (int i = 0; i < n; i++)
+      iso[3 + i] = ff[i] = line[i];
+    iso[3 + n] = a;
+    ff[n] = b;
+    assert_int_equal(ch_run_err(iso, NULL, 0), 0);
+    assert_int_equal(tm_run_ffmpeg(ff), 0);
+    if (!tm_framemd5_equal(a, b, NULL, why, sizeof why))
+      fail_msg("-t %s -c:a %s%s%s: %s", cases[k].t, cases[k].enc, cases[k].af ? " -af " : "",
+               cases[k].af ? cases[k].af : "", why);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_audio_end), cmocka_unit_test(t_resampled_window),
-      cmocka_unit_test(t_in_place_after_cut), cmocka_unit_test(t_frame_size_stamps)};
+      cmocka_unit_test(t_in_place_after_cut), cmocka_unit_test(t_frame_size_stamps),
+      cmocka_unit_test(t_encoder_frame_end)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
