@@ -125,13 +125,6 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
     if (j->format) return pl_fail(err, n, "unknown output format '%s'", j->format);
     return pl_fail(err, n, "%s: cannot guess the output format from the name", j->output);
   }
-  /* ffmpeg 5.1 puts -vol's volume in front of every audio input of the
-   * graph; isopipe does it for simple chains only. */
-  if (j->has_vol && j->vol != 256 && j->fcomplex)
-    return pl_fail(err, n,
-                   "vol: not supported with -filter_complex; put volume=%f on the graph's "
-                   "audio inputs",
-                   j->vol / 256.);
   /* A file of the input's tags and chapters alone (ffmetadata) holds no
    * stream: what would go to one has no meaning there. */
   if ((of->flags & AVFMT_NOSTREAMS) && (j->nmaps || j->fcomplex))

@@ -268,6 +268,8 @@ static pl_lavfi_set *lavfi_set(const pl_job *j) {
   l->threads = j->threads;
   l->autorotate = j->autorotate;
   l->no_reinit = j->no_reinit;
+  l->async = j->async;
+  l->vol = j->has_vol ? j->vol : 256;
   l->nin = j->fc.nin;
   l->nout = j->fc.nout;
   for (int i = 0; i < l->nin; i++) {

@@ -221,6 +221,9 @@ typedef struct pl_lavfi_set {
   int threads;
   bool autorotate;
   bool no_reinit; /* -reinit_filter 0 */
+  /* -async (0 none) and -vol (256 none): an aresample and a volume in
+   * front of each audio input, as ffmpeg's. */
+  int async, vol;
   int nin, nout;
   pl_stream_info in[PL_FC_MAX]; /* the input stream on each open input */
   /* -copyts: added to each input's frames before the graph, microseconds,

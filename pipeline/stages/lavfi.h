@@ -53,6 +53,7 @@ typedef struct lavfi_impl {
   pl_stamp stamp;
   bool connected;
   bool rebuild; /* an input changed: drain, then build anew */
+  bool built;   /* a graph was built before (the next is a rebuild) */
 } lavfi_impl;
 
 static inline pl_msg *in_head(const fc_in *in) {

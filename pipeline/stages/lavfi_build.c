@@ -79,6 +79,20 @@ static int from_params(fc_in *in, const pl_stream_info *si) {
   return av_channel_layout_copy(&in->layout, &f->ch_layout);
 }
 
+/* The filters between an input's source and its pad, as ffmpeg 5.1 puts
+ * them in front of a graph's input: the rotation for video; for audio
+ * -async's aresample (whose first_pts ffmpeg leaves out when it rebuilds
+ * the graph) and -vol's volume. NULL none. */
+static const char *input_pre(const pl_lavfi_set *l, const pl_stream_info *si, bool rebuild,
+                             AVBPrint *bp) {
+  if (si->type == AVMEDIA_TYPE_VIDEO && l->autorotate) pl_conv_rotation(si, bp);
+  if (si->type == AVMEDIA_TYPE_AUDIO && l->async > 0)
+    av_bprintf(bp, "aresample=async=%d:min_hard_comp=0.100000%s,", l->async,
+               rebuild ? "" : ":first_pts=0");
+  if (si->type == AVMEDIA_TYPE_AUDIO && l->vol != 256) av_bprintf(bp, "volume=%f", l->vol / 256.);
+  return bp->len ? bp->str : NULL;
+}
+
 int pl_lavfi_build(lavfi_impl *x) {
   const pl_lavfi_set *l = x->set;
   for (int i = 0; i < x->nin; i++)
@@ -96,8 +110,7 @@ int pl_lavfi_build(lavfi_impl *x) {
     if (!m && in->proto) { /* a rebuild: the input has nothing queued */
       bool video = si->type == AVMEDIA_TYPE_VIDEO;
       src[i] = (cx_fcx_src){in->tb, video ? si->fps : (AVRational){0, 0}, in->proto, NULL};
-      if (video && l->autorotate) pl_conv_rotation(si, &pre[i]);
-      src[i].pre = pre[i].len ? pre[i].str : NULL;
+      src[i].pre = input_pre(l, si, x->built, &pre[i]);
       continue;
     }
     if (!m && (r = from_params(in, si)) == 0) {
@@ -107,8 +120,7 @@ int pl_lavfi_build(lavfi_impl *x) {
                    i, si->file, si->index, in->eof ? "ended" : "holds up another input");
       bool video = si->type == AVMEDIA_TYPE_VIDEO;
       src[i] = (cx_fcx_src){in->tb, video ? si->fps : (AVRational){0, 0}, in->proto, NULL};
-      if (video && l->autorotate) pl_conv_rotation(si, &pre[i]);
-      src[i].pre = pre[i].len ? pre[i].str : NULL;
+      src[i].pre = input_pre(l, si, x->built, &pre[i]);
       continue;
     }
     if (!m) {
@@ -125,8 +137,7 @@ int pl_lavfi_build(lavfi_impl *x) {
     }
     bool video = si->type == AVMEDIA_TYPE_VIDEO;
     src[i] = (cx_fcx_src){m->tb, video ? si->fps : (AVRational){0, 0}, m->frame, NULL};
-    if (video && l->autorotate) pl_conv_rotation(si, &pre[i]);
-    src[i].pre = pre[i].len ? pre[i].str : NULL;
+    src[i].pre = input_pre(l, si, x->built, &pre[i]);
     r = remember(in, m);
     if (r < 0) {
       char why[128];
@@ -149,5 +160,6 @@ int pl_lavfi_build(lavfi_impl *x) {
   }
   for (int i = 0; i < x->nin; i++)
     av_bprint_finalize(&pre[i], NULL);
+  if (r >= 0) x->built = true;
   return r;
 }

@@ -1,4 +1,5 @@
-/* -async on the CLI: audio that starts late padded from 0 as ffmpeg 5.1's aresample=async does. */
+/* -async on the CLI: late audio padded from 0 as ffmpeg 5.1's aresample=async, with -af or a graph.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,7 +63,38 @@ static void t_async_pads_late_start(void **state) {
   assert_true(dur[1] - dur[0] > 0.4 && dur[1] - dur[0] < 0.6);
 }
 
+/* With -filter_complex, -async's aresample goes in front of the graph's
+ * audio input, as ffmpeg 5.1 puts it: ffmpeg's bytes, and the late start
+ * padded (longer than without -async). */
+static void t_async_filter_complex(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg");
+  const char *graph = "[0:a]aresample=22050[a]";
+  double dur[2] = {0, 0};
+  for (int m = 0; m < 2; m++) {
+    char out[800], ref[800], err[4096];
+    snprintf(out, sizeof out, "%s/fc_i%d.wav", g_dir, m);
+    snprintf(ref, sizeof ref, "%s/fc_f%d.wav", g_dir, m);
+    const char *a[] = {"-y",  "-i",   g_late, "-filter_complex",
+                       graph, "-map", "[a]",  m ? "-async" : out,
+                       "1",   out,    NULL};
+    if (!m) a[8] = NULL;
+    if (ch_run_err(a, err, sizeof err) != 0) fail_msg("isopipe: %s", err);
+    const char *f[] = {
+        "-i", g_late, "-filter_complex", graph, "-map", "[a]", m ? "-async" : ref, "1", ref, NULL};
+    if (!m) f[7] = NULL;
+    assert_int_equal(tm_run_ffmpeg(f), 0);
+    if (!tm_same_file(out, ref))
+      fail_msg("-filter_complex %s: not ffmpeg's bytes", m ? "-async 1" : "");
+    tm_probe p;
+    assert_int_equal(tm_probe_file(out, false, &p), 0);
+    dur[m] = p.duration;
+  }
+  assert_true(dur[1] - dur[0] > 0.4 && dur[1] - dur[0] < 0.6);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(t_async_pads_late_start)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(t_async_pads_late_start),
+                                     cmocka_unit_test(t_async_filter_complex)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

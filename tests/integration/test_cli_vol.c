@@ -1,4 +1,4 @@
-/* -vol on the CLI: the audio scaled by vol/256 before -af, byte for byte as ffmpeg 5.1 does it. */
+/* -vol: the audio scaled by vol/256 before -af or a graph's inputs, byte for byte as ffmpeg 5.1. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,21 +78,32 @@ static void t_vol_as_ffmpeg(void **state) {
   }
 }
 
-/* A -filter_complex graph is where ffmpeg puts -vol too; isopipe refuses
- * the pair as a usage error naming -vol. */
-static void t_vol_with_filter_complex_refused(void **state) {
+/* A -filter_complex graph gets -vol's volume in front of each audio input,
+ * as ffmpeg puts it there: the graph mixes two inputs, one of them the
+ * same WAV, and the result is ffmpeg's bytes, not the graph's without it. */
+static void t_vol_with_filter_complex(void **state) {
   (void)state;
-  char out[800], err[4096];
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg");
+  char out[800], ref[800], plain[800], err[4096];
   snprintf(out, sizeof out, "%s/fc.wav", g_dir);
-  const char *a[] = {
-      "-y",  "-i", g_wav, "-filter_complex", "[0:a]aresample=22050[a]", "-map", "[a]", "-vol",
-      "128", out,  NULL};
-  assert_int_equal(ch_run_err(a, err, sizeof err), 2);
-  assert_non_null(strstr(err, "vol: not supported with -filter_complex"));
+  snprintf(ref, sizeof ref, "%s/fc_ff.wav", g_dir);
+  snprintf(plain, sizeof plain, "%s/fc_plain.wav", g_dir);
+  const char *graph = "[0:a]aresample=22050[x];[1:a]aresample=22050[y];[x][y]amix=inputs=2[a]";
+  const char *a[] = {"-y",  "-i",   g_wav, "-i", g_wav, "-filter_complex", graph, "-map",
+                     "[a]", "-vol", "128", out,  NULL};
+  const char *f[] = {"-i",   g_wav, "-i", g_wav, "-filter_complex", graph, "-map", "[a]",
+                     "-vol", "128", ref,  NULL};
+  const char *p[] = {"-y",  "-i",   g_wav, "-i",  g_wav, "-filter_complex",
+                     graph, "-map", "[a]", plain, NULL};
+  if (ch_run_err(a, err, sizeof err) != 0) fail_msg("isopipe -vol with a graph: %s", err);
+  assert_int_equal(tm_run_ffmpeg(f), 0);
+  if (!tm_same_file(out, ref)) fail_msg("-vol 128 with -filter_complex: not ffmpeg's bytes");
+  assert_int_equal(ch_run_err(p, err, sizeof err), 0);
+  assert_false(tm_same_file(out, plain));
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_vol_as_ffmpeg),
-                                     cmocka_unit_test(t_vol_with_filter_complex_refused)};
+                                     cmocka_unit_test(t_vol_with_filter_complex)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

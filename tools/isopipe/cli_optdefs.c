@@ -169,7 +169,7 @@ static const cli_optdef table[] = {
     {"async", A | E, K_COUNT, "async", -1000000, 1000000,
      "audio sync: aresample=async=N:first_pts=0 before -af, as ffmpeg"},
     {"vol", A | E, K_COUNT, "vol", -INTMAX, INTMAX,
-     "audio volume, 256 = unchanged: volume=N/256 before -af, as ffmpeg"},
+     "audio volume, 256 = unchanged: volume=N/256 before -af or a graph's inputs, as ffmpeg"},
     {"sws_flags", A | E, K_STR, "sws_flags", 0, 0, "scaler flags (-sws_flags lanczos)"},
     {"fix_sub_duration", B | I | E, K_FLAG, "fix_sub_duration", 0, 0,
      "re-encoded subtitles of the next input end where the next one starts"},
