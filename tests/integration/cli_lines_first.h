@@ -35,7 +35,7 @@ static const cmd_line lines[] = {
      "-i IN -c:v libx264 -map 0:v:0 -map 0:a:0? -c:a aac -vf format=yuv420p "
      "-max_muxing_queue_size 1024 -crf 23 -r 30 -b:v 50M -f mp4 -movflags +faststart "
      "-map_metadata 0 -y OUT",
-     "pp.mp4", "-vf", NULL},
+     "pp.mp4", NULL, NULL},
     {"photoprism remux",
      "-hide_banner -y -i IN -map 0:v? -map 0:a? -c copy -f mp4 -movflags "
      "+faststart -map_metadata 0 OUT",
