@@ -15,7 +15,10 @@ cmake --build "$dir" -j"$(nproc)"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/tools/lsan.supp}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tools/tsan.supp}"
+# TSan's shadow of freshly allocated frame buffers faults in one small page
+# at a time, and a page fault is dear in a virtual machine: huge pages for
+# the shadow spare most of them (what is checked stays the same).
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:no_huge_pages_for_shadow=0:suppressions=$PWD/tools/tsan.supp}"
 
 # How many tests the filters select, before running them.
 registered=$(ctest --test-dir "$dir" -N "$@" | sed -n 's/^Total Tests: *\([0-9]*\).*/\1/p')
