@@ -128,7 +128,7 @@ static const opt_probe probes[] = {
     {"-vf", MD5, "-i IN -vf crop=100:80:8:4,hflip " RAWV, "-i IN " RAWV, "vf.framemd5"},
     {"-af", MD5, "-i IN -af volume=0.5 " RAWA, "-i IN " RAWA, "af.framemd5"},
     {"-filter", MD5, "-i IN -filter:a atempo=2 " RAWA, "-i IN " RAWA, "filter.framemd5"},
-    {"-autorotate", MD5, "-noautorotate -i ROT " RAWV, "-i ROT " RAWV, "rot.framemd5"},
+    {"-autorotate", MD5, "-autorotate 0 -i ROT " RAWV, "-i ROT " RAWV, "rot.framemd5"},
     {"-vsync", SIG, "-i IN -an -c:v mpeg4 -r 60 -vsync passthrough OUT",
      "-i IN -an -c:v mpeg4 -r 60 OUT", "vsync.mp4"},
     {"-fps_mode", SIG, "-i IN -an -c:v mpeg4 -r 60 -fps_mode vfr OUT",

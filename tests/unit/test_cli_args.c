@@ -234,6 +234,33 @@ static void test_trailing(void **state) {
   cli_opts_free(&o);
 }
 
+/* -autorotate takes a value as ffmpeg 5.1's (HAS_ARG | OPT_BOOL): a number,
+ * true unless 0; -noautorotate takes none. */
+static void test_autorotate_value(void **state) {
+  (void)state;
+  const struct {
+    const char *a, *b, *want;
+  } cases[] = {{"-autorotate", "0", "0"}, {"-autorotate", "7", "1"}, {"-noautorotate", NULL, "0"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *argv[7] = {"isopipe", (char *)cases[i].a};
+    int argc = 2;
+    if (cases[i].b) argv[argc++] = (char *)cases[i].b;
+    argv[argc++] = "-i";
+    argv[argc++] = "in.mp4";
+    argv[argc++] = "out.mp4";
+    cli_opts o;
+    assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+    assert_string_equal(cli_opts_get(&o, "autorotate"), cases[i].want);
+    assert_null(o.trailing);
+    cli_opts_free(&o);
+  }
+  ARGV("-autorotate", "-i", "in.mp4", "out.mp4");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 2);
+  assert_non_null(strstr(err, "-autorotate"));
+  cli_opts_free(&o);
+}
+
 static void test_grammar(void **state) {
   (void)state;
   ARGV("-y", "-hide_banner", "-nostdin", "-loglevel", "fatal", "-hwaccel", "none", "-framerate",
@@ -460,9 +487,9 @@ int main(void) {
       cmocka_unit_test(test_passthrough),       cmocka_unit_test(test_help_version),
       cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_loglevel_names),
       cmocka_unit_test(test_output_checks),     cmocka_unit_test(test_grammar),
-      cmocka_unit_test(test_several_inputs),    cmocka_unit_test(test_loglevel_first),
-      cmocka_unit_test(test_trailing),          cmocka_unit_test(test_raw_input_options),
-      cmocka_unit_test(test_expert_refusals),
+      cmocka_unit_test(test_autorotate_value),  cmocka_unit_test(test_several_inputs),
+      cmocka_unit_test(test_loglevel_first),    cmocka_unit_test(test_trailing),
+      cmocka_unit_test(test_raw_input_options), cmocka_unit_test(test_expert_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

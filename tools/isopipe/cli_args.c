@@ -384,7 +384,7 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
         v = inline_val;
       else if (i + 1 < argc)
         v = argv[++i];
-    } else if (d->flags & CO_ARG) {
+    } else if ((d->flags & CO_ARG) && !neg) { /* -noNAME takes no value */
       if (inline_val)
         v = inline_val;
       else if (i + 1 < argc)
@@ -400,7 +400,11 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       cli_add_note(o, a, d->note);
       continue;
     }
-    int rc = cli_check_value(d, a, v, norm, sizeof norm, err, errlen);
+    int rc = 0;
+    if (neg)
+      norm[0] = 0; /* -noNAME has no value to check */
+    else
+      rc = cli_check_value(d, a, v, norm, sizeof norm, err, errlen);
     if (rc) return rc;
     if (d->k == K_SPECIAL) {
       rc = handle_special(o, d, a, v, neg, err, errlen);
@@ -408,7 +412,7 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       continue;
     }
     if (d->k == K_FLAG) {
-      cli_add_kv(o, a, d->key, neg ? "0" : "1");
+      cli_add_kv(o, a, d->key, neg ? "0" : (d->flags & CO_ARG) ? norm : "1");
       continue;
     }
     char key[160];

@@ -89,8 +89,8 @@ static const cli_optdef table[] = {
      "apad's arguments: with -shortest, pad the audio to the "
      "video's end"},
     {"filter", A | S | O, K_STR, "filter", 0, 0, "same as -vf (:v) and -af (:a)"},
-    {"autorotate", B | S | I | E, K_FLAG, "autorotate", 0, 0,
-     "turn rotated pictures upright (default; -noautorotate keeps the display matrix)"},
+    {"autorotate", A | B | S | I | E, K_FLAG, "autorotate", 0, 0,
+     "1: turn rotated pictures upright (default); 0 or -noautorotate: keep the display matrix"},
     {"filter_complex", A, K_STR, "filter_complex", 0, 0, "complex filter graph"},
     {"lavfi", A, K_STR, "filter_complex", 0, 0, "same as -filter_complex"},
     {"vsync", A | E, K_STR, "fps_mode", 0, 0, "same as -fps_mode"},

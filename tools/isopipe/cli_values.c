@@ -70,6 +70,16 @@ int cli_check_value(const cli_optdef *d, const char *opt, const char *v, char *n
     snprintf(norm, nn, "%llu", (unsigned long long)b);
     return 0;
   }
+  case K_FLAG: {
+    /* A boolean that takes a value (ffmpeg's HAS_ARG | OPT_BOOL, as
+     * -autorotate 0): a number, true unless 0, as ffmpeg reads it. */
+    long n;
+    if (!(d->flags & CO_ARG)) return 0;
+    if (pl_units_int(v, -2147483647L - 1, 2147483647L, &n, &why) < 0)
+      return cli_fail(err, en, "invalid value '%s' for %s: expected a number (0: off)", v, opt);
+    snprintf(norm, nn, "%d", n != 0);
+    return 0;
+  }
   case K_COUNT: {
     long n;
     if (pl_units_int(v, d->min, d->max, &n, &why) < 0)
