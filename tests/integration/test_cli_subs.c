@@ -147,6 +147,45 @@ static void t_map_all(void **state) {
   assert_string_equal(list, "subtitle:webvtt(1) ");
 }
 
+/* Each subtitle stream's codec tag and disposition, "tx3g/1 ". */
+static void sub_marks(const char *path, char *out, size_t n) {
+  out[0] = 0;
+  AVFormatContext *ic = NULL;
+  if (avformat_open_input(&ic, path, NULL, NULL) < 0) return;
+  size_t len = 0;
+  for (unsigned i = 0; i < ic->nb_streams && len < n; i++) {
+    const AVStream *st = ic->streams[i];
+    if (st->codecpar->codec_type != AVMEDIA_TYPE_SUBTITLE) continue;
+    char tag[AV_FOURCC_MAX_STRING_SIZE];
+    av_fourcc_make_string(tag, st->codecpar->codec_tag);
+    len += (size_t)snprintf(out + len, n - len, "%s/%d ", tag, st->disposition);
+  }
+  avformat_close_input(&ic);
+}
+
+/* -disposition:s without an index reaches every subtitle stream, as in
+ * ffmpeg (options with :s were once taken for streams isopipe did not
+ * write, and ignored): both SubRip tracks come out forced, not default. */
+static void t_disposition_all(void **state) {
+  (void)state;
+  char in[800], list[1024], a[1600], b[1600];
+  TM_NEED(tm_corpus_file("video/no_cluster_position.mkv", in, sizeof in), "media corpus");
+  TM_NEED(have_ffmpeg(), "ffmpeg");
+  const char *line[] = {"-map", "0:s:0",          "-map",   "0:s:1", "-c:s",
+                        "copy", "-disposition:s", "forced", NULL};
+  same_as_ffmpeg(in, line, "forced.mkv", list, sizeof list);
+  char out[800], ref[800];
+  snprintf(out, sizeof out, "%s/i_forced.mkv", g_dir);
+  snprintf(ref, sizeof ref, "%s/f_forced.mkv", g_dir);
+  sub_marks(out, a, sizeof a);
+  sub_marks(ref, b, sizeof b);
+  printf("subtitle tags/dispositions: %s| ffmpeg %s\n", a, b);
+  assert_string_equal(a, b);
+  char forced[16];
+  snprintf(forced, sizeof forced, "/%d ", AV_DISPOSITION_FORCED);
+  assert_non_null(strstr(a, forced));
+}
+
 /* What ffmpeg cannot write either is refused before anything is written,
  * naming the stream, the codec and the way out. */
 static void t_refusals(void **state) {
@@ -185,6 +224,7 @@ int main(void) {
       cmocka_unit_test(t_default_selection),
       cmocka_unit_test(t_map_all),
       cmocka_unit_test(t_refusals),
+      cmocka_unit_test(t_disposition_all),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -261,6 +261,17 @@ static void test_autorotate_value(void **state) {
   cli_opts_free(&o);
 }
 
+/* A muxer option with :s and no index reaches every subtitle stream. */
+static void test_subtitle_muxer_opts(void **state) {
+  (void)state;
+  ARGV("-i", "in.mkv", "-tag:s", "text", "-disposition:s", "forced", "out.mov");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_string_equal(cli_opts_get(&o, "tag:s"), "text");
+  assert_string_equal(cli_opts_get(&o, "disposition:s"), "forced");
+  cli_opts_free(&o);
+}
+
 static void test_grammar(void **state) {
   (void)state;
   ARGV("-y", "-hide_banner", "-nostdin", "-loglevel", "fatal", "-hwaccel", "none", "-framerate",
@@ -487,9 +498,10 @@ int main(void) {
       cmocka_unit_test(test_passthrough),       cmocka_unit_test(test_help_version),
       cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_loglevel_names),
       cmocka_unit_test(test_output_checks),     cmocka_unit_test(test_grammar),
-      cmocka_unit_test(test_autorotate_value),  cmocka_unit_test(test_several_inputs),
-      cmocka_unit_test(test_loglevel_first),    cmocka_unit_test(test_trailing),
-      cmocka_unit_test(test_raw_input_options), cmocka_unit_test(test_expert_refusals),
+      cmocka_unit_test(test_autorotate_value),  cmocka_unit_test(test_subtitle_muxer_opts),
+      cmocka_unit_test(test_several_inputs),    cmocka_unit_test(test_loglevel_first),
+      cmocka_unit_test(test_trailing),          cmocka_unit_test(test_raw_input_options),
+      cmocka_unit_test(test_expert_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

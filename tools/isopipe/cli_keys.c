@@ -35,13 +35,17 @@ int cli_spec_key(const cli_optdef *d, const char *opt, const char *spec, char *k
   }
   if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
     return cli_fail(err, en, "option '%s': %s", opt, why);
-  if (type == 's' && index >= 0 &&
-      (!strcmp(d->key, "tag") || !strcmp(d->key, "bsf") || !strcmp(d->key, "disposition"))) {
+  /* The muxer's per-stream options reach subtitle streams too: each one
+   * ("-tag:s:0") or all of them ("-disposition:s forced"). */
+  bool muxer_opt =
+      !strcmp(d->key, "tag") || !strcmp(d->key, "bsf") || !strcmp(d->key, "disposition");
+  if (type == 's' && index >= 0 && muxer_opt) {
     snprintf(key, kn, "%s@s:%d", d->key, index);
     return 0;
   }
-  if (type == 's' || type == 'd' || type == 't') {
-    *ignored = "isopipe writes no subtitle, data or attachment streams";
+  if ((type == 's' && !muxer_opt) || type == 'd' || type == 't') {
+    *ignored = "isopipe's subtitle streams take only -c, -tag, -bsf, -disposition and -metadata; "
+               "it writes no data streams and attaches files with -attach";
     key[0] = 0;
     return 0;
   }
@@ -103,7 +107,7 @@ int cli_add_avoption(cli_opts *o, const char *opt, const char *base, const char 
   if (cli_spec_parse(spec ? spec : "", &type, &index, why, sizeof why) < 0)
     return cli_fail(err, en, "option '%s': %s", opt, why);
   if (type == 's' || type == 'd' || type == 't') {
-    cli_add_note(o, opt, "isopipe writes no subtitle, data or attachment streams");
+    cli_add_note(o, opt, "isopipe passes no codec options to subtitle, data or attachment streams");
     return 0;
   }
   /* An index picks the output file's stream at that place ("-x264opts:0",
