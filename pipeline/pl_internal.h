@@ -179,6 +179,9 @@ typedef struct pl_input {
   int nscale;
   pl_discard discard[PL_MAX_DISCARDS];
   int ndiscard;
+  /* -dump_attachment[:SPEC] FILE, in the order given: key the stream
+   * specifier, value the file ("" the stream's filename tag) */
+  AVDictionary *dumps;
   int loop; /* -stream_loop: passes after the first (-1 endless) */
   /* -sseof: < 0, the read starts this long before the input's end (its
    * -ss once the demux knows the duration); 0 none */
@@ -491,6 +494,10 @@ struct AVBPrint;
 void pl_log_capture(struct AVBPrint *bp);
 /* The filters that turn si's pictures upright ("transpose=clock," ...; "" none). */
 void pl_conv_rotation(const pl_stream_info *si, struct AVBPrint *bp);
+/* The filters ffmpeg 5.1 puts ahead of an audio input's chain: -async's
+ * aresample, then -vol's volume, each followed by a comma; rebuild: the
+ * graph is built again for changed input. */
+void pl_conv_audio_pre(int async, int vol, bool rebuild, struct AVBPrint *bp);
 /* The first FFmpeg error line logged on this thread since pl_log_error_clear
  * ("" none), so a failure can say which filter refused and why. */
 void pl_log_error_clear(void);

@@ -10,7 +10,7 @@
  * what the encoder accepts; fixed (w, h, format): the first graph's output,
  * which later graphs keep. 0 or AVERROR(ENOMEM). */
 int conv_video_desc(const pl_conv_set *c, const int *fixed, AVBPrint *bp);
-/* [-async's aresample] -> user's chain -> what the encoder accepts; fixed
+/* [-async's aresample, -vol's volume] -> user's chain -> what the encoder accepts; fixed
  * (format, rate) and fixed_layout: the first graph's output. */
 int conv_audio_desc(const pl_conv_set *c, const int *fixed, const AVChannelLayout *fixed_layout,
                     AVBPrint *bp);

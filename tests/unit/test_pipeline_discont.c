@@ -198,11 +198,34 @@ static void t_ts_gap_threshold(void **state) {
   }
 }
 
+/* A recording whose audio switches from 48 kHz stereo to 44.1 kHz mono on
+ * a continuous clock, with -async 1: the graph rebuilt for the new rate
+ * continues from the second part's timestamps (ffmpeg leaves first_pts
+ * out then), where first_pts=0 again would fill the time before it with
+ * silence. */
+static void t_async_rate_change(void **state) {
+  (void)state;
+  char a[1024], b[1024], b2[1024], cat[1024], out[1024];
+  gen(a, sizeof a, "ra.ts", "mpegts", NULL, "mp2", 2.0, 48000, 2);
+  gen(b, sizeof b, "rb.ts", "mpegts", NULL, "mp2", 2.0, 44100, 1);
+  tm_path(b2, sizeof b2, tp_dir(), "rb2.ts");
+  shift_ts(b, b2, "2");
+  tm_path(cat, sizeof cat, tp_dir(), "rab.ts");
+  concat(cat, a, b2);
+  tm_path(out, sizeof out, tp_dir(), "rab.wav");
+  const char *x[] = {"c:a", "pcm_s16le", "async", "1", NULL};
+  run(cat, out, x);
+  tm_probe p;
+  assert_int_equal(tm_probe_file(out, true, &p), 0);
+  const tm_stream *au = tm_probe_stream(&p, AVMEDIA_TYPE_AUDIO);
+  double got_s = (double)au->samples / au->sample_rate;
+  if (got_s < 3.9 || got_s > 4.1) fail_msg("-async 1: audio %.3f s, the two parts hold 4 s", got_s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_ts_restart),
-      cmocka_unit_test(t_flac_rate_change),
-      cmocka_unit_test(t_ts_gap_threshold),
+      cmocka_unit_test(t_ts_restart),          cmocka_unit_test(t_flac_rate_change),
+      cmocka_unit_test(t_ts_gap_threshold),    cmocka_unit_test(t_async_rate_change),
       cmocka_unit_test(t_complex_size_change),
   };
   return tm_exit(cmocka_run_group_tests(tests, tp_setup_dir, tp_teardown_dir));
