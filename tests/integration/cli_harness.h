@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,31 @@ static inline int ch_mkdtemp(char *dir, size_t len, const char *prefix) {
   if (mkdir(ISO_BINARY_DIR "/tests", 0777) < 0 && errno != EEXIST) return -1;
   snprintf(dir, len, "%s/tests/%s-XXXXXX", ISO_BINARY_DIR, prefix);
   return mkdtemp(dir) ? 0 : -1;
+}
+
+/* Splits line at spaces into argv (CH_MAX_ARGS entries), each word equal to
+ * names[i] (NULL-ended) replaced by values[i]; iso: "-y -v error" first, as
+ * isopipe's runs need and ffmpeg's runner adds by itself. The word count. */
+static inline int ch_split_line(const char *line, bool iso, const char *const *names,
+                                const char *const *values, char *buf, size_t len,
+                                const char **argv) {
+  snprintf(buf, len, "%s", line);
+  int n = 0;
+  if (iso) {
+    argv[n++] = "-y";
+    argv[n++] = "-v";
+    argv[n++] = "error";
+  }
+  char *save = NULL;
+  for (char *t = strtok_r(buf, " ", &save); t && n < CH_MAX_ARGS - 2;
+       t = strtok_r(NULL, " ", &save)) {
+    const char *w = t;
+    for (int i = 0; names[i]; i++)
+      if (!strcmp(t, names[i])) w = values[i];
+    argv[n++] = w;
+  }
+  argv[n] = NULL;
+  return n;
 }
 
 /* dir/name in one of 8 rotating buffers (a call may need several paths). */

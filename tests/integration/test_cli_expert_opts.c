@@ -29,24 +29,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* Splits line into argv with IN and OUT replaced; isopipe's get -y -v error
- * first (ffmpeg's runner adds its own). */
-static void split(const char *line, const char *out, bool iso, char *buf, size_t len,
-                  const char **argv) {
-  snprintf(buf, len, "%s", line);
-  int n = 0;
-  if (iso) {
-    argv[n++] = "-y";
-    argv[n++] = "-v";
-    argv[n++] = "error";
-  }
-  char *save = NULL;
-  for (char *t = strtok_r(buf, " ", &save); t && n < CH_MAX_ARGS - 2;
-       t = strtok_r(NULL, " ", &save))
-    argv[n++] = !strcmp(t, "IN") ? g_in : !strcmp(t, "OUT") ? out : t;
-  argv[n] = NULL;
-}
-
 /* Runs line with isopipe (iso) or ffmpeg, writing dir/<tag>.framemd5: the
  * exit status; the output's path in path, isopipe's stderr in err. */
 static int run(const char *line, const char *tag, bool iso, char *path, size_t plen, char *err,
@@ -54,7 +36,8 @@ static int run(const char *line, const char *tag, bool iso, char *path, size_t p
   snprintf(path, plen, "%s/%s.framemd5", g_dir, tag);
   char buf[1024];
   const char *argv[CH_MAX_ARGS];
-  split(line, path, iso, buf, sizeof buf, argv);
+  const char *names[] = {"IN", "OUT", NULL}, *values[] = {g_in, path};
+  ch_split_line(line, iso, names, values, buf, sizeof buf, argv);
   if (err && elen) err[0] = 0;
   return iso ? ch_run_err(argv, err, elen) : tm_run_ffmpeg(argv);
 }
