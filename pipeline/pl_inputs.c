@@ -22,6 +22,7 @@ void pl_inputs_free(pl_job *j) {
     free(j->in[k].path);
     free(j->in[k].format);
     av_dict_free(&j->in[k].opts);
+    av_dict_free(&j->in[k].dumps);
     j->in[k].path = j->in[k].format = NULL;
   }
 }
@@ -36,8 +37,9 @@ bool pl_inputs_copy(pl_job *dst, const pl_job *src, bool fresh) {
     *d = *s;
     d->path = pl_dup_str(s->path);
     d->format = pl_dup_str(s->format);
-    d->opts = NULL;
+    d->opts = d->dumps = NULL;
     if (s->opts && av_dict_copy(&d->opts, s->opts, 0) < 0) ok = false;
+    if (s->dumps && av_dict_copy(&d->dumps, s->dumps, AV_DICT_MULTIKEY) < 0) ok = false;
     if ((s->path && !d->path) || (s->format && !d->format)) ok = false;
   }
   return ok;
@@ -157,6 +159,10 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   if (!strncmp(key, "discard", 7) && (!key[7] || key[7] == ':'))
     return add_discard(in, key[7] ? key + 8 : "", value, err, n);
   if (!value) return pl_fail(err, n, "%s: a value is needed", key);
+  if (!strncmp(key, "dump_attachment", 15) && (!key[15] || key[15] == ':'))
+    return av_dict_set(&in->dumps, key[15] ? key + 16 : "", value, AV_DICT_MULTIKEY) < 0
+               ? ISO_ENOMEM
+               : ISO_OK;
   if (!strcmp(key, "accurate_seek")) {
     in->no_accurate_seek = !strcmp(value, "0");
     return ISO_OK;

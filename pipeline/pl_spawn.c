@@ -61,6 +61,9 @@ void pl_demux_set_free(pl_demux_set *d) {
   free(d->protocol_whitelist);
   free(d->allow_formats);
   av_dict_free(&d->opts);
+  av_dict_free(&d->dumps);
+  for (int k = 0; k < d->ninputs; k++)
+    free(d->inputs[k]);
   free(d);
 }
 
@@ -199,6 +202,12 @@ static pl_demux_set *demux_set(const pl_job *j, int id) {
   d->nscale = in->nscale;
   memcpy(d->discard, in->discard, sizeof d->discard);
   d->ndiscard = in->ndiscard;
+  if (in->dumps) {
+    ok = ok && av_dict_copy(&d->dumps, in->dumps, AV_DICT_MULTIKEY) >= 0;
+    for (int i = 0; i < j->ninputs && ok; i++)
+      ok = pl_spawn_dup(&d->inputs[d->ninputs++], pl_input_path(j, i));
+    d->overwrite = j->overwrite;
+  }
   d->loop = in->loop;
   d->sseof_us = in->sseof_us;
   d->copyts = j->copyts;

@@ -43,6 +43,9 @@ typedef struct pl_demux_set {
   int nscale;
   pl_discard discard[PL_MAX_DISCARDS]; /* -discard[:SPEC], in the order given */
   int ndiscard;
+  AVDictionary *dumps; /* -dump_attachment: stream specifier -> file ("" its filename tag) */
+  char *inputs[PL_MAX_INPUTS]; /* every input's name, which a dump never writes */
+  int ninputs, overwrite;
   int loop;         /* -stream_loop: passes after the first (-1 endless) */
   int64_t sseof_us; /* -sseof: < 0 from the input's end, added to start_us once opened; 0 none */
   bool copyts, start_at_zero, fail_fast;

@@ -10,6 +10,7 @@
 #include "pipeline/pl_stage.h"
 #include "pipeline/pl_tsfix.h"
 #include "pipeline/stages/demux_copy.h"
+#include "pipeline/stages/demux_dump.h"
 #include "pipeline/stages/demux_info.h"
 #include "pipeline/stages/demux_loop.h"
 
@@ -525,7 +526,8 @@ void pl_demux_entry(iso_value *msg) {
   x->n = (int)cx_demux_ctx(x->d)->nb_streams;
   if (x->n > PL_MAX_IN) x->n = PL_MAX_IN;
   if (pl_demux_scales(x->d, x->set, x->n, x->scale, err, sizeof err) < 0 ||
-      pl_demux_discards(x->d, x->set, x->n, err, sizeof err) < 0) {
+      pl_demux_discards(x->d, x->set, x->n, err, sizeof err) < 0 ||
+      pl_demux_dumps(st, cx_demux_ctx(x->d), x->set, err, sizeof err) < 0) {
     pl_stage_fail(st, ISO_EINVAL, "%s", err);
     pl_stage_leave(st, false);
     return;

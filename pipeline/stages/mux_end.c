@@ -66,6 +66,13 @@ static void empty_ok(mux_impl *x) {
  * exit 0). */
 void pl_mux_end_without_data(mux_impl *x, const char *what) {
   const pl_mux_set *j = x->set;
+  /* -t 0 asks for nothing ("-dump_attachment:t '' -i in.mkv -t 0 -f null
+   * -" writes the fonts alone): ffmpeg's exit 0, said as it is. */
+  if (j->t_us == 0) {
+    pl_stage_log(x->st, AV_LOG_WARNING, "output file is empty, nothing was encoded: -t 0");
+    pl_stage_end(x->st, true);
+    return;
+  }
   /* An -ss inside the input leaves frames that the user's filters or
    * -skip_frame may rightly all drop; one past its end leaves nothing. */
   bool seek_past = j->seek_us > 0 && (j->in_dur_us == AV_NOPTS_VALUE || j->seek_us >= j->in_dur_us);

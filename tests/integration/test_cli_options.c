@@ -30,8 +30,9 @@
  *         counted, so the list of them stays in sight.
  * Lines use IN (176x144 H.264 + stereo AAC, 1 s), ROT (a clip whose display
  * matrix turns it 90 degrees), BAD (IN with every fourth packet from the
- * tenth on replaced by noise), SUB (IN with a SubRip track, in Matroska)
- * and OUT.
+ * tenth on replaced by noise), SUB (IN with a SubRip track, in Matroska),
+ * VFS and FCS (files holding a -vf chain and a -filter_complex graph over
+ * lines) and OUT.
  */
 typedef enum { MD5, SIG, SIZE, FAIL, ELSE, TODO } probe_kind;
 
@@ -57,6 +58,11 @@ static const opt_probe probes[] = {
      "scodec.mkv"},
     {"-filter_complex", ELSE, NULL, NULL, "tests/integration/test_cli_fcomplex.c"},
     {"-lavfi", ELSE, NULL, NULL, "tests/integration/test_cli_fcomplex.c"},
+    {"-dump_attachment", ELSE, NULL, NULL, "tests/integration/test_cli_subs.c"},
+    {"-filter_script", MD5, "-i IN -filter_script:v VFS " RAWV, "-i IN " RAWV,
+     "filter_script.framemd5"},
+    {"-filter_complex_script", MD5, "-i IN -filter_complex_script FCS -map [v] " RAWV,
+     "-i IN " RAWV, "filter_complex_script.framemd5"},
     {"-sn", SIG, "-i SUB -c copy -sn OUT", "-i SUB -c copy OUT", "sn.mkv"},
     {"-dn", ELSE, NULL, NULL, "tests/integration/cli_lines_first.h"},
     {"-vcodec", SIG, "-i IN -vcodec mpeg4 OUT", "-i IN OUT", "vcodec.mkv"},
@@ -196,7 +202,7 @@ static const opt_probe probes[] = {
 };
 
 static char g_dir[512];
-static char g_in[700], g_rot[700], g_bad[700], g_sub[700];
+static char g_in[700], g_rot[700], g_bad[700], g_sub[700], g_vfs[700], g_fcs[700];
 static char g_ffmpeg[600];
 static bool g_have_ffmpeg;
 
@@ -209,6 +215,16 @@ static int setup(void **state) {
   snprintf(g_bad, sizeof g_bad, "%s/bad.mp4", g_dir);
   if (tm_damage_packets(g_in, g_bad, 10, 4, 0, 7) < 0) return -1;
   tm_source_file("media/clip-rotate90.mp4", g_rot, sizeof g_rot);
+  char *script_path[] = {g_vfs, g_fcs};
+  const char *script_name[] = {"chain.txt", "graph.txt"};
+  const char *script_text[] = {"crop=100:80:8:4,\nhflip\n", "[0:v] vflip,\n scale=88:72 [v]\n"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(script_path[i], sizeof g_vfs, "%s/%s", g_dir, script_name[i]);
+    FILE *sf = fopen(script_path[i], "w");
+    if (!sf) return -1;
+    fputs(script_text[i], sf);
+    fclose(sf);
+  }
   char srt[800];
   snprintf(srt, sizeof srt, "%s/in.srt", g_dir);
   FILE *f = fopen(srt, "w");
@@ -229,32 +245,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* Splits a line into argv with IN, ROT, BAD, SUB and OUT replaced; -y and -v error
- * first for isopipe (ffmpeg's runner adds its own). */
-static int split(const char *line, const char *out, bool iso, char *buf, size_t len,
-                 const char **argv) {
-  snprintf(buf, len, "%s", line);
-  int n = 0;
-  if (iso) {
-    argv[n++] = "-y";
-    argv[n++] = "-v";
-    argv[n++] = "error";
-  }
-  char *save = NULL;
-  for (char *t = strtok_r(buf, " ", &save); t && n < CH_MAX_ARGS - 2;
-       t = strtok_r(NULL, " ", &save)) {
-    const char *rep = !strcmp(t, "IN")    ? g_in
-                      : !strcmp(t, "ROT") ? g_rot
-                      : !strcmp(t, "BAD") ? g_bad
-                      : !strcmp(t, "SUB") ? g_sub
-                      : !strcmp(t, "OUT") ? out
-                                          : t;
-    argv[n++] = rep;
-  }
-  argv[n] = NULL;
-  return n;
-}
-
 /* Runs a table line with isopipe (iso) or ffmpeg into dir/<tag>_<out>; the
  * exit status; path gets the output's path. */
 static int run_line(const char *line, const char *out, const char *tag, bool iso, char *path,
@@ -262,7 +252,9 @@ static int run_line(const char *line, const char *out, const char *tag, bool iso
   snprintf(path, plen, "%s/%s_%s", g_dir, tag, out ? out : "none");
   char buf[2048];
   const char *argv[CH_MAX_ARGS];
-  split(line, path, iso, buf, sizeof buf, argv);
+  const char *names[] = {"IN", "ROT", "BAD", "SUB", "VFS", "FCS", "OUT", NULL};
+  const char *values[] = {g_in, g_rot, g_bad, g_sub, g_vfs, g_fcs, path};
+  ch_split_line(line, iso, names, values, buf, sizeof buf, argv);
   if (!iso) return tm_run_ffmpeg(argv);
   return ch_run_err(argv, err, elen);
 }

@@ -7,6 +7,9 @@
 
 #include <cmocka.h>
 #include <libavformat/avformat.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_harness.h"
 #include "media_gen.h"
@@ -219,12 +222,119 @@ static void t_refusals(void **state) {
   }
 }
 
+/* Whether the file at path holds exactly n bytes equal to want. */
+static bool file_is(const char *path, const char *want, size_t n) {
+  char buf[256];
+  FILE *f = fopen(path, "rb");
+  if (!f) return false;
+  size_t got = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  return got == n && !memcmp(buf, want, n);
+}
+
+/* -dump_attachment as Jellyfin extracts fonts ("-dump_attachment:t '' -i
+ * in.mkv -t 0 -f null null", run in the fonts' folder): each attachment's
+ * bytes under its filename tag, exit 0, as ffmpeg. An existing name without
+ * -y, the input itself and a filename tag that leaves the folder are
+ * refused, naming them, and nothing is written. */
+static void t_dump_attachment(void **state) {
+  (void)state;
+  static const char bytes[] = "\0\1\2FONT\377data";
+  char font[700], in[700], mkv[700], evil[700], fonts[700], cwd[1024], err[1024];
+  snprintf(font, sizeof font, "%s/font.ttf", g_dir);
+  FILE *f = fopen(font, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(bytes, 1, sizeof bytes, f), sizeof bytes);
+  fclose(f);
+  tm_source_file("media/clip-h264-aac.mp4", in, sizeof in);
+  snprintf(mkv, sizeof mkv, "%s/att.mkv", g_dir);
+  snprintf(evil, sizeof evil, "%s/evil.mkv", g_dir);
+  const char *mk[] = {"-y",
+                      "-v",
+                      "error",
+                      "-i",
+                      in,
+                      "-t",
+                      "0.3",
+                      "-c",
+                      "copy",
+                      "-attach",
+                      font,
+                      "-metadata:s:t",
+                      "mimetype=font/ttf",
+                      mkv,
+                      NULL};
+  assert_int_equal(ch_run_err(mk, err, sizeof err), 0);
+  const char *mk2[] = {"-y",
+                       "-v",
+                       "error",
+                       "-i",
+                       in,
+                       "-t",
+                       "0.3",
+                       "-c",
+                       "copy",
+                       "-attach",
+                       font,
+                       "-metadata:s:t",
+                       "mimetype=font/ttf",
+                       "-metadata:s:t:0",
+                       "filename=../gone.ttf",
+                       evil,
+                       NULL};
+  assert_int_equal(ch_run_err(mk2, err, sizeof err), 0);
+  snprintf(fonts, sizeof fonts, "%s/fonts", g_dir);
+  assert_int_equal(mkdir(fonts, 0777), 0);
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  assert_int_equal(chdir(fonts), 0);
+  const char *a[] = {"-v",   "error", "-dump_attachment:t", "", "-i", mkv, "-t", "0", "-f", "null",
+                     "null", NULL};
+  int rc = ch_run_err(a, err, sizeof err);
+  bool dumped = file_is("font.ttf", bytes, sizeof bytes);
+  int again = ch_run_err(a, err, sizeof err);
+  bool exists_named = strstr(err, "'font.ttf' already exists") != NULL;
+  const char *b[] = {"-v",   "error", "-dump_attachment:t", "", "-i", evil, "-t", "0", "-f", "null",
+                     "null", NULL};
+  int bad = ch_run_err(b, err, sizeof err);
+  bool evil_named = strstr(err, "filename tag '../gone.ttf' names a directory") != NULL;
+  const char *c[] = {
+      "-v",   "error", "-dump_attachment:t", mkv, "-y", "-i", mkv, "-t", "0", "-f", "null",
+      "null", NULL};
+  int self = ch_run_err(c, err, sizeof err);
+  bool self_named = strstr(err, "is the input file") != NULL;
+  assert_int_equal(chdir(cwd), 0);
+  assert_int_equal(rc, 0);
+  assert_true(dumped);
+  assert_int_equal(again, 1);
+  assert_true(exists_named);
+  assert_int_equal(bad, 1);
+  assert_true(evil_named);
+  assert_false(tm_file_exists(ch_path(g_dir, "gone.ttf")));
+  assert_int_equal(self, 1);
+  assert_true(self_named);
+  assert_true(tm_file_exists(mkv));
+  if (have_ffmpeg()) { /* ffmpeg writes the same bytes */
+    const char *fa[] = {"-dump_attachment:t",
+                        ch_path(g_dir, "ff.ttf"),
+                        "-y",
+                        "-i",
+                        mkv,
+                        "-t",
+                        "0",
+                        "-f",
+                        "null",
+                        "-",
+                        NULL};
+    assert_int_equal(tm_run_ffmpeg(fa), 0);
+    assert_true(file_is(ch_path(g_dir, "ff.ttf"), bytes, sizeof bytes));
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_default_selection),
-      cmocka_unit_test(t_map_all),
-      cmocka_unit_test(t_refusals),
-      cmocka_unit_test(t_disposition_all),
+      cmocka_unit_test(t_default_selection), cmocka_unit_test(t_map_all),
+      cmocka_unit_test(t_refusals),          cmocka_unit_test(t_disposition_all),
+      cmocka_unit_test(t_dump_attachment),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -272,6 +272,78 @@ static void test_subtitle_muxer_opts(void **state) {
   cli_opts_free(&o);
 }
 
+/* Values of any length are kept whole: a long graph or tag is never cut. */
+static void test_long_values(void **state) {
+  (void)state;
+  static char graph[5000], tag[1200];
+  size_t n = (size_t)snprintf(graph, sizeof graph, "scale=160:120");
+  while (n + 6 < sizeof graph)
+    n += (size_t)snprintf(graph + n, sizeof graph - n, ",null");
+  memset(tag, 'x', sizeof tag - 1);
+  memcpy(tag, "comment=", 8);
+  ARGV("-i", "in.mp4", "-vf", graph, "-metadata", tag, "out.mkv");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_string_equal(cli_opts_get(&o, "vf"), graph);
+  assert_string_equal(cli_opts_get(&o, "metadata"), tag);
+  cli_opts_free(&o);
+}
+
+/* -filter_script[:SPEC] and -filter_complex_script: a file's text is the
+ * graph, under -filter's and -filter_complex's keys; a missing or empty
+ * file is a usage error naming the option and the file. */
+static void test_filter_scripts(void **state) {
+  (void)state;
+  char dir[] = "/tmp/cli-args-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char vf[64], fc[64], empty[64], none[64];
+  snprintf(vf, sizeof vf, "%s/vf.txt", dir);
+  snprintf(fc, sizeof fc, "%s/fc.txt", dir);
+  snprintf(empty, sizeof empty, "%s/empty.txt", dir);
+  snprintf(none, sizeof none, "%s/none.txt", dir);
+  static char big[9000];
+  size_t n = (size_t)snprintf(big, sizeof big, "scale=96:64");
+  while (n + 6 < sizeof big)
+    n += (size_t)snprintf(big + n, sizeof big - n, ",null");
+  FILE *f = fopen(vf, "w");
+  assert_non_null(f);
+  fprintf(f, "%s\n", big);
+  fclose(f);
+  f = fopen(fc, "w");
+  assert_non_null(f);
+  fputs("[0:v]hflip[v];\n[0:a]volume=0.5[a]\n", f);
+  fclose(f);
+  f = fopen(empty, "w");
+  assert_non_null(f);
+  fputs(" \n", f);
+  fclose(f);
+  ARGV("-i", "in.mp4", "-filter_script:v", vf, "-filter_script", fc, "out.mkv");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  char want[9100];
+  snprintf(want, sizeof want, "%s\n", big);
+  assert_string_equal(cli_opts_get(&o, "vf"), want);
+  assert_string_equal(cli_opts_get(&o, "filter"), "[0:v]hflip[v];\n[0:a]volume=0.5[a]\n");
+  cli_opts_free(&o);
+  ARGV2("-i", "in.mp4", "-filter_complex_script", fc, "-map", "[v]", "out.mkv");
+  assert_int_equal(cli_args_parse(argc2, argv2, &o, err, sizeof err), 0);
+  assert_string_equal(cli_opts_get(&o, "filter_complex"), "[0:v]hflip[v];\n[0:a]volume=0.5[a]\n");
+  cli_opts_free(&o);
+  const char *bad[] = {none, empty};
+  for (int i = 0; i < 2; i++) {
+    char *argv3[] = {"isopipe", "-i", "in.mp4", "-filter_complex_script", (char *)bad[i], "o.mkv"};
+    assert_int_equal(cli_args_parse(6, argv3, &o, err, sizeof err), 2);
+    assert_non_null(strstr(err, "-filter_complex_script"));
+    assert_non_null(strstr(err, bad[i]));
+    assert_non_null(strstr(err, i ? "holds no filter graph" : "No such file"));
+    cli_opts_free(&o);
+  }
+  unlink(vf);
+  unlink(fc);
+  unlink(empty);
+  rmdir(dir);
+}
+
 static void test_grammar(void **state) {
   (void)state;
   ARGV("-y", "-hide_banner", "-nostdin", "-loglevel", "fatal", "-hwaccel", "none", "-framerate",
@@ -501,7 +573,8 @@ int main(void) {
       cmocka_unit_test(test_autorotate_value),  cmocka_unit_test(test_subtitle_muxer_opts),
       cmocka_unit_test(test_several_inputs),    cmocka_unit_test(test_loglevel_first),
       cmocka_unit_test(test_trailing),          cmocka_unit_test(test_raw_input_options),
-      cmocka_unit_test(test_expert_refusals),
+      cmocka_unit_test(test_expert_refusals),   cmocka_unit_test(test_long_values),
+      cmocka_unit_test(test_filter_scripts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -312,8 +312,10 @@ static int configure(app *a) {
   int cur = 0; /* the output the options apply to */
   for (size_t i = 0; i < o->nkv; i++) {
     const cli_kv *kv = &o->kv[i];
-    bool discard = !strncmp(kv->key, "discard", 7) && (!kv->key[7] || kv->key[7] == ':');
-    if (discard && kv->input == 0 && !kv->before_input) {
+    bool input_only =
+        (!strncmp(kv->key, "discard", 7) && (!kv->key[7] || kv->key[7] == ':')) ||
+        (!strncmp(kv->key, "dump_attachment", 15) && (!kv->key[15] || kv->key[15] == ':'));
+    if (input_only && kv->input == 0 && !kv->before_input) {
       snprintf(err, sizeof err,
                "option %s cannot be applied to an output file: it is an input option, give it "
                "before the -i it belongs to",
@@ -321,9 +323,9 @@ static int configure(app *a) {
       print_error(a, err);
       return CLI_EXIT_USAGE;
     }
-    /* Options of a further input, any input's -itsoffset, -discard and window. */
+    /* Options of a further input, any input's -itsoffset, -discard, -dump_attachment and window. */
     if (kv->input > 0 || !strcmp(kv->key, "itsoffset") || !strncmp(kv->key, "itsscale", 8) ||
-        !strcmp(kv->key, "stream_loop") || !strcmp(kv->key, "sseof") || discard ||
+        !strcmp(kv->key, "stream_loop") || !strcmp(kv->key, "sseof") || input_only ||
         is_input_trim(kv) || is_input_kind_off(kv)) {
       if (iso_pipeline_set_input(a->p, kv->input, kv->key, kv->value) != ISO_OK) {
         snprintf(err, sizeof err, "option '%s %s' for input #%d (%s): %s", kv->opt, kv->value,

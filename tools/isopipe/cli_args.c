@@ -333,7 +333,6 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
   o->argv = argv;
   prescan_loglevel(argc, argv, o);
   err[0] = '\0';
-  char norm[256];
   size_t group = 0; /* where the options of the next output start in o->kv */
   int nout = 0;
   for (int i = 1; i < argc; i++) {
@@ -400,11 +399,22 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       cli_add_note(o, a, d->note);
       continue;
     }
+    /* A normalised number is short; any other value is copied whole. */
+    size_t nn = strlen(v) + 64;
+    if (nn > o->value_cap) {
+      o->value_buf = cli_xrealloc(o->value_buf, nn);
+      o->value_cap = nn;
+    }
+    char *norm = o->value_buf;
     int rc = 0;
-    if (neg)
+    if (d->k == K_SCRIPT) {
+      rc = cli_read_script(a, v, &o->value_buf, &o->value_cap, err, errlen);
+      norm = o->value_buf;
+    } else if (neg) {
       norm[0] = 0; /* -noNAME has no value to check */
-    else
-      rc = cli_check_value(d, a, v, norm, sizeof norm, err, errlen);
+    } else {
+      rc = cli_check_value(d, a, v, norm, nn, err, errlen);
+    }
     if (rc) return rc;
     if (d->k == K_SPECIAL) {
       rc = handle_special(o, d, a, v, neg, err, errlen);
@@ -470,6 +480,18 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     return 0;
   }
   if (!o->input) return cli_fail(err, errlen, "no input file (use -i FILE; see --help)");
+  /* The demux writes the dumps when the run opens its input: a run with
+   * no output (a description) or one split over a cluster's tasks would
+   * write none or each its own. */
+  const char *dump = NULL;
+  for (size_t i = 0; i < o->nkv && !dump; i++)
+    if (!strncmp(o->kv[i].key, "dump_attachment", 15)) dump = o->kv[i].opt;
+  if (dump && !o->output)
+    return cli_fail(err, errlen,
+                    "%s needs an output file: add '-t 0 -f null -' to write the attachments alone",
+                    dump);
+  if (dump && o->cluster)
+    return cli_fail(err, errlen, "%s does not go with --cluster: dump the attachments first", dump);
   if (!o->output) {
     o->action = CLI_DESCRIBE;
     return 0;

@@ -66,6 +66,10 @@ typedef struct cli_opts {
    * segment seg_task only, or joins (seg_join) what the tasks left in seg_dir. */
   char *seg_dir;
   int seg_task, seg_tasks, seg_join;
+  /* The parser's room for the value at hand, normalised: as long as the
+   * longest value given (a graph, a tag), never cut to a fixed size. */
+  char *value_buf;
+  size_t value_cap;
 } cli_opts;
 
 /* Parses argv[1..argc-1] into o (which it initialises). Returns 0, or 2 on

@@ -31,6 +31,7 @@ typedef enum {
   K_KV,      /* "key=value" (value may be empty) */
   K_THREADS, /* whole number or "auto" */
   K_CODEC,   /* -c / -codec: by stream type */
+  K_SCRIPT,  /* a file whose text is the value (-filter_script) */
   K_SPECIAL, /* handled by name in the parser */
   K_IGNORE,  /* accepted, changes nothing in isopipe (note says why) */
   K_REFUSE   /* known to ffmpeg, refused by isopipe (note says why) */
@@ -53,6 +54,12 @@ int cli_fail(char *err, size_t n, const char *fmt, ...) ISO_PRINTF(3, 4);
  * with the reason in err. */
 int cli_check_value(const cli_optdef *d, const char *opt, const char *v, char *norm, size_t nn,
                     char *err, size_t en);
+
+/* The text of file path, the value of script option opt (-filter_script:v),
+ * into the growable buffer *buf of *cap bytes. 0, or 2 (a usage error)
+ * naming the option and the file. */
+int cli_read_script(const char *opt, const char *path, char **buf, size_t *cap, char *err,
+                    size_t en);
 
 /* The table entry for name (no dash, no specifier), or NULL. */
 const cli_optdef *cli_optdef_find(const char *name);

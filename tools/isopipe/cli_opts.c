@@ -16,6 +16,15 @@ char *cli_xstrdup(const char *s) {
   return d;
 }
 
+void *cli_xrealloc(void *p, size_t n) {
+  void *d = realloc(p, n);
+  if (!d) {
+    fputs("isopipe: out of memory\n", stderr);
+    exit(1);
+  }
+  return d;
+}
+
 void cli_set_str(char **slot, const char *v) {
   free(*slot);
   *slot = cli_xstrdup(v);
@@ -99,6 +108,7 @@ void cli_opts_free(cli_opts *o) {
   free(o->seg_dir);
   free(o->progress_url);
   free(o->target_argv);
+  free(o->value_buf);
   memset(o, 0, sizeof *o);
 }
 

@@ -6,6 +6,8 @@
 
 /* strdup that ends the program on out of memory, as every allocation of the parser. */
 char *cli_xstrdup(const char *s);
+/* realloc, or "out of memory" and exit 1, as every allocation of the parser. */
+void *cli_xrealloc(void *p, size_t n);
 /* Replaces *slot with a copy of v. */
 void cli_set_str(char **slot, const char *v);
 /* Appends the entry key = value, typed as opt, to o->kv. */

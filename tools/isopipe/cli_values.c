@@ -1,6 +1,7 @@
 /* Option values checked by their kind (times, bit rates, counts, rates, sizes) with the library's
  * grammar, and -loglevel names. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include "pipeline/pl_units.h"
 #include "tools/isopipe/cli_args.h"
 #include "tools/isopipe/cli_optdefs.h"
+#include "tools/isopipe/cli_opts.h"
 
 int cli_fail(char *err, size_t n, const char *fmt, ...) {
   va_list ap;
@@ -125,9 +127,49 @@ int cli_check_value(const cli_optdef *d, const char *opt, const char *v, char *n
     return 0;
   case K_STR:
   case K_CODEC:
-    if (!*v) return cli_fail(err, en, "empty value for %s", opt);
+    /* -dump_attachment "" names each file by its stream's filename tag. */
+    if (!*v && strcmp(d->name, "dump_attachment"))
+      return cli_fail(err, en, "empty value for %s", opt);
     return 0;
   default:
     return 0;
   }
+}
+
+int cli_read_script(const char *opt, const char *path, char **buf, size_t *cap, char *err,
+                    size_t en) {
+  /* A graph is text: a bound keeps a wrong name (a video given by
+   * mistake) from being read whole into memory. */
+  enum { SCRIPT_MAX = 1 << 20 };
+  FILE *f = fopen(path, "rb");
+  if (!f) return cli_fail(err, en, "option '%s': cannot read '%s': %s", opt, path, strerror(errno));
+  size_t len = 0;
+  int rc = 0;
+  for (;;) {
+    if (len + 4096 + 1 > *cap) {
+      *buf = cli_xrealloc(*buf, len + 4096 + 1);
+      *cap = len + 4096 + 1;
+    }
+    size_t got = fread(*buf + len, 1, 4096, f);
+    len += got;
+    if (got < 4096) {
+      if (ferror(f)) rc = cli_fail(err, en, "option '%s': cannot read '%s'", opt, path);
+      break;
+    }
+    if (len > SCRIPT_MAX) {
+      rc = cli_fail(err, en, "option '%s': '%s' is larger than %d bytes: not a filter graph", opt,
+                    path, SCRIPT_MAX);
+      break;
+    }
+  }
+  fclose(f);
+  if (rc) return rc;
+  (*buf)[len] = 0;
+  /* Text after a NUL byte is not part of the graph; say so rather than
+   * cut it off unseen. */
+  if (strlen(*buf) != len)
+    return cli_fail(err, en, "option '%s': '%s' holds a NUL byte: not a filter graph", opt, path);
+  if ((*buf)[strspn(*buf, " \t\r\n")] == 0)
+    return cli_fail(err, en, "option '%s': '%s' holds no filter graph", opt, path);
+  return 0;
 }
