@@ -249,40 +249,18 @@ static void t_dump_attachment(void **state) {
   tm_source_file("media/clip-h264-aac.mp4", in, sizeof in);
   snprintf(mkv, sizeof mkv, "%s/att.mkv", g_dir);
   snprintf(evil, sizeof evil, "%s/evil.mkv", g_dir);
-  const char *mk[] = {"-y",
-                      "-v",
-                      "error",
-                      "-i",
-                      in,
-                      "-t",
-                      "0.3",
-                      "-c",
-                      "copy",
-                      "-attach",
-                      font,
-                      "-metadata:s:t",
-                      "mimetype=font/ttf",
-                      mkv,
-                      NULL};
-  assert_int_equal(ch_run_err(mk, err, sizeof err), 0);
-  const char *mk2[] = {"-y",
-                       "-v",
-                       "error",
-                       "-i",
-                       in,
-                       "-t",
-                       "0.3",
-                       "-c",
-                       "copy",
-                       "-attach",
-                       font,
-                       "-metadata:s:t",
-                       "mimetype=font/ttf",
-                       "-metadata:s:t:0",
-                       "filename=../gone.ttf",
-                       evil,
-                       NULL};
-  assert_int_equal(ch_run_err(mk2, err, sizeof err), 0);
+  /* The same input twice: its attachment named by its file, then by a
+   * filename tag that leaves the folder. */
+  const char *lines[] = {"-i IN -t 0.3 -c copy -attach FONT -metadata:s:t mimetype=font/ttf OUT",
+                         "-i IN -t 0.3 -c copy -attach FONT -metadata:s:t mimetype=font/ttf "
+                         "-metadata:s:t:0 filename=../gone.ttf OUT"};
+  for (int k = 0; k < 2; k++) {
+    char buf[512];
+    const char *argv[CH_MAX_ARGS];
+    const char *names[] = {"IN", "FONT", "OUT", NULL}, *values[] = {in, font, k ? evil : mkv};
+    ch_split_line(lines[k], true, names, values, buf, sizeof buf, argv);
+    assert_int_equal(ch_run_err(argv, err, sizeof err), 0);
+  }
   snprintf(fonts, sizeof fonts, "%s/fonts", g_dir);
   assert_int_equal(mkdir(fonts, 0777), 0);
   assert_non_null(getcwd(cwd, sizeof cwd));
