@@ -338,6 +338,16 @@ static void test_filter_scripts(void **state) {
     assert_non_null(strstr(err, i ? "holds no filter graph" : "No such file"));
     cli_opts_free(&o);
   }
+  /* -filter (-vf, -af) and -filter_script on one output's chain: ffmpeg
+   * stops; on two outputs each has its own. */
+  char *both[] = {"isopipe", "-i", "in.mp4", "-af", "volume=2", "-filter_script", fc, "o.mkv"};
+  assert_int_equal(cli_args_parse(8, both, &o, err, sizeof err), 2);
+  assert_non_null(strstr(err, "options '-af' and '-filter_script' both set the audio chain"));
+  cli_opts_free(&o);
+  char *two[] = {"isopipe",          "-i", "in.mp4", "-vf", "hflip", "a.mkv",
+                 "-filter_script:v", vf,   "b.mkv"};
+  assert_int_equal(cli_args_parse(9, two, &o, err, sizeof err), 0);
+  cli_opts_free(&o);
   unlink(vf);
   unlink(fc);
   unlink(empty);

@@ -309,6 +309,38 @@ static void drop_trailing(cli_opts *o, size_t from) {
 }
 
 /* ffmpeg reads -loglevel before anything else, so that its errors obey it. */
+/* ffmpeg 5.1 stops when -filter (-vf, -af) and -filter_script both set one
+ * output stream's chain ("Both -filter and -filter_script set"), where
+ * isopipe would take the later one. */
+static int check_filter_scripts(const cli_opts *o, char *err, size_t en) {
+  unsigned plain = 0, script = 0; /* 1 video, 2 audio */
+  const char *popt = NULL, *sopt = NULL;
+  for (size_t i = 0; i <= o->nkv; i++) {
+    if (i == o->nkv || !strcmp(o->kv[i].key, CLI_OUTPUT_KEY)) {
+      if (plain & script)
+        return cli_fail(err, en,
+                        "options '%s' and '%s' both set the %s chain of one output: give one", popt,
+                        sopt, plain & script & 1 ? "video" : "audio");
+      plain = script = 0;
+      continue;
+    }
+    const cli_kv *kv = &o->kv[i];
+    unsigned t = !strcmp(kv->key, "vf")       ? 1
+                 : !strcmp(kv->key, "af")     ? 2
+                 : !strcmp(kv->key, "filter") ? 3
+                                              : 0;
+    if (!t) continue;
+    if (strstr(kv->opt, "filter_script")) {
+      script |= t;
+      sopt = kv->opt;
+    } else {
+      plain |= t;
+      popt = kv->opt;
+    }
+  }
+  return 0;
+}
+
 static void prescan_loglevel(int argc, char **argv, cli_opts *o) {
   for (int i = 1; i + 1 < argc; i++)
     if (!strcmp(argv[i], "-loglevel") || !strcmp(argv[i], "-v")) {
@@ -470,6 +502,8 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
   }
   drop_trailing(o, group > o->in_group ? group : o->in_group);
   if (o->action != CLI_RUN) return 0;
+  int rc = check_filter_scripts(o, err, errlen);
+  if (rc) return rc;
   /* A batch names its inputs and outputs in its list; the command line
    * holds the options every one of them gets. */
   if (o->batch) {
