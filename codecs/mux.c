@@ -220,13 +220,16 @@ static void fix_ts(cx_mux *m, int index, AVPacket *pkt) {
   if (m->fmt->oformat->flags & AVFMT_NOTIMESTAMPS) return;
   int64_t *last = &m->last_dts[index];
   if (pkt->dts != AV_NOPTS_VALUE && pkt->pts != AV_NOPTS_VALUE && pkt->dts > pkt->pts) {
-    int64_t a = pkt->pts, b = pkt->dts, c = *last != AV_NOPTS_VALUE ? *last + 1 : pkt->pts;
-    int64_t mid = a + b + c - FFMIN3(a, b, c) - FFMAX3(a, b, c);
+    int64_t a = pkt->pts, b = pkt->dts;
+    int64_t c = *last == AV_NOPTS_VALUE ? pkt->pts : *last < INT64_MAX ? *last + 1 : *last;
+    /* The median by comparisons: a damaged timestamp near the int64 limits
+     * would overflow a sum. */
+    int64_t mid = FFMAX(FFMIN(a, b), FFMIN(FFMAX(a, b), c));
     pkt->pts = pkt->dts = mid;
     m->ts_fixed++;
   }
   if (pkt->dts != AV_NOPTS_VALUE && *last != AV_NOPTS_VALUE) {
-    int64_t min = *last + !(m->fmt->oformat->flags & AVFMT_TS_NONSTRICT);
+    int64_t min = *last + (*last < INT64_MAX && !(m->fmt->oformat->flags & AVFMT_TS_NONSTRICT));
     if (pkt->dts < min) {
       if (pkt->pts != AV_NOPTS_VALUE && pkt->pts >= pkt->dts) pkt->pts = FFMAX(pkt->pts, min);
       pkt->dts = min;

@@ -579,13 +579,51 @@ static void test_pickers(void **state) {
 
 TM_TSAN_CODEC_ONLY()
 
+/* A copied packet whose damaged pts lies near the int64 limit and before
+ * its dts (a flipped byte in a Matroska block): the muxer's timestamp fix
+ * takes the median of pts, dts and the previous dts + 1 without
+ * overflowing (UBSan stops the run where it would), and the packet goes
+ * out at the previous dts, which Matroska allows. */
+static void test_mux_fix_extreme_ts(void **state) {
+  (void)state;
+  char err[CX_ERRLEN] = "", out[1024];
+  cx_demux *d = NULL;
+  assert_int_equal(cx_demux_open(&d, clip, NULL, err), 0);
+  int ai = cx_demux_best_stream(d, AVMEDIA_TYPE_AUDIO);
+  AVStream *as = cx_demux_ctx(d)->streams[ai];
+  cx_mux *m = NULL;
+  assert_int_equal(cx_mux_open(&m, tm_path(out, sizeof out, dir, "ts.mkv"), NULL, err), 0);
+  AVRational tb = {1, 1000};
+  assert_int_equal(cx_mux_add_stream(m, as->codecpar, tb, err), 0);
+  assert_int_equal(cx_mux_write_header(m, NULL, err), 0);
+  AVPacket *pkt = av_packet_alloc();
+  int sent = 0;
+  while (sent < 2 && cx_demux_read(d, pkt) == 0) {
+    if (pkt->stream_index != ai) {
+      av_packet_unref(pkt);
+      continue;
+    }
+    pkt->stream_index = 0;
+    pkt->dts = sent ? -42 : 0;
+    pkt->pts = sent ? INT64_MIN + 1 : 0;
+    pkt->duration = 0;
+    assert_int_equal(cx_mux_write(m, 0, pkt, tb, err), 0);
+    sent++;
+  }
+  av_packet_free(&pkt);
+  assert_int_equal(sent, 2);
+  assert_int_equal(cx_mux_ts_fixed(m), 2);
+  assert_int_equal(cx_mux_close(&m, err), 0);
+  cx_demux_close(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roundtrips),        cmocka_unit_test(test_transcode_and_copy),
       cmocka_unit_test(test_rotation_kept),     cmocka_unit_test(test_mux_file_opened_late),
       cmocka_unit_test(test_framemd5_stdout),   cmocka_unit_test(test_encoder_options),
       cmocka_unit_test(test_sar_and_rate_kept), cmocka_unit_test(test_crf_changes_size),
-      cmocka_unit_test(test_pickers),
+      cmocka_unit_test(test_pickers),           cmocka_unit_test(test_mux_fix_extreme_ts),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
