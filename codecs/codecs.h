@@ -335,6 +335,35 @@ void cx_fgraph_close(cx_fgraph **g);
 /* Parses a -vf / -af chain without media: unknown filters, bad options and
  * the wrong media type or number of ends fail here, before any input is read. */
 int cx_fgraph_check(enum AVMediaType type, const char *chain, char *err);
+/* What a filter does outside its graph, found from the graph's text
+ * without creating any filter (creating one runs its init, which may
+ * already load code or open files). */
+enum { CX_FX_CODE = 1, CX_FX_NET = 2, CX_FX_READ = 4, CX_FX_WRITE = 8 };
+typedef struct cx_fx {
+  const char *filter; /* its name */
+  const char *option; /* NULL: the filter itself, whatever its options */
+  int kind;           /* CX_FX_* */
+  const char *value;  /* the option's value, given or by default */
+} cx_fx;
+typedef int (*cx_fx_cb)(void *ud, const cx_fx *fx);
+/* Calls cb for each such act of desc's filters (a -vf chain or a
+ * -filter_complex graph); stops at cb's first negative return. */
+int cx_fgraph_effects(const char *desc, cx_fx_cb cb, void *ud);
+/* "loads code", "writes a file"... for a CX_FX_* set. */
+const char *cx_fx_kind_name(int kind);
+/* True when a filter with these arguments (or any filter of desc) would
+ * load code, open a socket or write a file once created. */
+bool cx_filter_acts_outside(const char *name, const char *args);
+bool cx_fgraph_acts_outside(const char *desc);
+/* Each filter of desc, by name ("@id" removed) and argument string (NULL:
+ * none), in order; stops at cb's first negative return. */
+typedef int (*cx_filter_cb)(void *ud, const char *name, const char *args);
+int cx_fgraph_walk(const char *desc, cx_filter_cb cb, void *ud);
+/* Each key=value of a filter's arguments, positional values named after the
+ * options they fill, as libavfilter reads them. */
+struct AVFilter;
+typedef int (*cx_arg_cb)(void *ud, const char *key, const char *value);
+int cx_filter_args_each(const struct AVFilter *flt, const char *args, cx_arg_cb cb, void *ud);
 /* True when every filter of chain keeps each frame at its time and needs no
  * other frame (scale, crop, format, volume...): an output's -ss/-t may then
  * cut before the chain instead of after it, as ffmpeg does, with the same

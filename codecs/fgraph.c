@@ -218,12 +218,24 @@ void cx_fgraph_close(cx_fgraph **pg) {
   *pg = NULL;
 }
 
+/* Sets one option on a filter that is not initialised: the filter's own
+ * (enable, threads) or its private ones. */
+static int set_arg(void *ud, const char *key, const char *value) {
+  AVFilterContext *ctx = ud;
+  if (!key) return AVERROR(EINVAL);
+  if (av_opt_find(ctx, key, NULL, 0, 0)) return av_opt_set(ctx, key, value, 0);
+  return av_opt_set(ctx->priv, key, value, AV_OPT_SEARCH_CHILDREN);
+}
+
 /* One filter of a chain, created alone in a scratch graph: an unknown name
  * or a refused option is reported with the filter it belongs to. Filters
  * that open files of their own (movie, amovie) would bypass the input's
  * protocol and format restrictions: refused before their init would open
- * the file. */
-static int check_one(const char *name, const char *args, char *err) {
+ * the file. Filters that act outside the graph (load a plugin, write a
+ * file) get their options checked without their init, which would already
+ * do it. */
+static int check_one(void *ud, const char *name, const char *args) {
+  char *err = ud;
   if (!strcmp(name, "movie") || !strcmp(name, "amovie"))
     return cx_fail(err, AVERROR(EPERM), "filter '%s' (reads another file) is not allowed", name);
   const AVFilter *flt = avfilter_get_by_name(name);
@@ -231,7 +243,13 @@ static int check_one(const char *name, const char *args, char *err) {
   AVFilterGraph *graph = avfilter_graph_alloc();
   if (!graph) return cx_fail(err, AVERROR(ENOMEM), "filter graph");
   AVFilterContext *ctx = avfilter_graph_alloc_filter(graph, flt, name);
-  int ret = ctx ? avfilter_init_str(ctx, args) : AVERROR(ENOMEM);
+  int ret;
+  if (!ctx)
+    ret = AVERROR(ENOMEM);
+  else if (cx_filter_acts_outside(name, args))
+    ret = cx_filter_args_each(flt, args, set_arg, ctx);
+  else
+    ret = avfilter_init_str(ctx, args);
   if (ret < 0)
     cx_fail(err, ret, "filter '%s'%s%s%s", name, args ? " ('" : "", args ? args : "",
             args ? "')" : "");
@@ -239,45 +257,17 @@ static int check_one(const char *name, const char *args, char *err) {
   return ret;
 }
 
-/* Walks libavfilter's graph syntax: [labels] name[@id][=args] separated by
- * ',' or ';'. Syntax errors are left to the parser. */
 int cx_fgraph_check_each(const char *chain, char *err) {
-  const char *p = chain;
-  const char *ws = " \n\t\r";
-  int ret = 0;
-  while (*p && ret >= 0) {
-    p += strspn(p, ws);
-    while (*p == '[') {
-      const char *e = strchr(p, ']');
-      if (!e) return 0;
-      p = e + 1 + strspn(e + 1, ws);
-    }
-    if (!*p) break;
-    char *name = av_get_token(&p, "=,;[");
-    char *args = NULL;
-    if (!name) return AVERROR(ENOMEM);
-    if (*p == '=') {
-      p++;
-      if (!(args = av_get_token(&p, "[],;"))) ret = AVERROR(ENOMEM);
-    }
-    name[strcspn(name, "@ \n\t\r")] = 0;
-    if (ret >= 0 && *name) ret = check_one(name, args, err);
-    av_free(name);
-    av_free(args);
-    while (*p == '[' || (*p && strchr(ws, *p))) {
-      const char *e = *p == '[' ? strchr(p, ']') : p;
-      if (!e) return ret;
-      p = e + 1;
-    }
-    if (*p == ',' || *p == ';') p++;
-  }
-  return ret;
+  return cx_fgraph_walk(chain, check_one, err);
 }
 
 int cx_fgraph_check(enum AVMediaType type, const char *chain, char *err) {
   if (!chain || !*chain) return 0;
   int ret = cx_fgraph_check_each(chain, err);
   if (ret < 0) return ret;
+  /* The whole graph would initialise every filter: one that acts outside
+   * it is initialised once, when the graph is built for the frames. */
+  if (cx_fgraph_acts_outside(chain)) return 0;
   AVFilterGraph *graph = avfilter_graph_alloc();
   if (!graph) return cx_fail(err, AVERROR(ENOMEM), "filter graph");
   AVFilterInOut *ins = NULL, *outs = NULL;
@@ -394,6 +384,8 @@ static const char *const keeps_time[] = {
 
 bool cx_fgraph_keeps_time(const char *chain) {
   if (!chain || !*chain) return true;
+  /* Parsing would run the init of a filter that acts outside the graph. */
+  if (cx_fgraph_acts_outside(chain)) return false;
   AVFilterGraph *graph = avfilter_graph_alloc();
   AVFilterInOut *ins = NULL, *outs = NULL;
   bool keeps = graph && avfilter_graph_parse2(graph, chain, &ins, &outs) >= 0;
@@ -422,9 +414,28 @@ static const char *const may_drop_all[] = {"select",   "aselect", "thumbnail", "
                                            "decimate", "fps",     "framestep", "trim",
                                            "atrim",    NULL};
 
+typedef struct name_find {
+  const char *const *list;
+  bool found;
+} name_find;
+
+static int find_name(void *ud, const char *name, const char *args) {
+  name_find *f = ud;
+  (void)args;
+  for (int k = 0; f->list[k]; k++)
+    if (!strcmp(name, f->list[k])) f->found = true;
+  return 0;
+}
+
 /* True when chain holds a filter of list; unparsable is unparsable_is. */
 static bool holds_one_of(const char *chain, const char *const *list, bool unparsable_is) {
   if (!chain || !*chain) return false;
+  /* Names read from the text: parsing would run the init of a filter that
+   * acts outside the graph. */
+  if (cx_fgraph_acts_outside(chain)) {
+    name_find f = {list, false};
+    return cx_fgraph_walk(chain, find_name, &f) < 0 ? unparsable_is : f.found;
+  }
   AVFilterGraph *graph = avfilter_graph_alloc();
   AVFilterInOut *ins = NULL, *outs = NULL;
   bool parsed = graph && avfilter_graph_parse2(graph, chain, &ins, &outs) >= 0;
@@ -448,6 +459,8 @@ bool cx_fgraph_may_drop_all(const char *chain) {
 
 AVRational cx_fgraph_video_rate(const char *chain, int w, int h, AVRational tb, AVRational rate) {
   AVRational r = {0, 1};
+  /* Unknown for a chain whose trial build would act outside the graph. */
+  if (cx_fgraph_acts_outside(chain)) return r;
   AVFrame *f = chain && *chain && w > 0 && h > 0 ? av_frame_alloc() : NULL;
   if (!f) return r;
   f->width = w;

@@ -231,6 +231,9 @@ typedef struct pl_job {
   int vol;
   bool has_vol;
   bool vn, an, sn, dn, fail_fast;
+  /* The chains come from someone untrusted: filters that load code, open
+   * sockets or read or write files are refused. */
+  bool untrusted_filters;
   bool cs_named; /* c:s itself was given (not only c): ffmpeg then picks any subtitle */
   /* -copyts: copied streams keep the input's timestamps (-start_at_zero:
    * less the input's start time), as ffmpeg's; encoded streams refuse it. */

@@ -221,6 +221,7 @@ bool pl_job_is_input_key(const char *key) {
                                      "worker_nice",
                                      "fail_fast",
                                      "xerror",
+                                     "untrusted_filters",
                                      "max_error_rate",
                                      "dts_delta_threshold",
                                      "trace",
@@ -255,6 +256,7 @@ int pl_job_inherit_input(pl_job *dst, const pl_job *src) {
   dst->worker_sched = src->worker_sched;
   dst->adapt_nice = src->adapt_nice;
   dst->fail_fast = src->fail_fast;
+  dst->untrusted_filters = src->untrusted_filters;
   dst->copyts = src->copyts;
   dst->no_reinit = src->no_reinit;
   dst->start_at_zero = src->start_at_zero;

@@ -80,6 +80,10 @@ void pl_main_set_error(iso_pipeline *p, int code, const char *text);
 /* The first pass's statistics files (-pass 1) under the output-path policy,
  * once the graph says which streams keep them; ISO_EINVAL with err set. */
 int pl_main_check_pass_logs(iso_pipeline *p, char *err, size_t errlen);
+/* pl_fpolicy.c: the files filters write under the output-path policy, and
+ * with untrusted_filters no filter that acts outside its graph; before any
+ * filter is created. ISO_EINVAL with err set. */
+int pl_main_check_filters(iso_pipeline *p, char *err, size_t errlen);
 /* The same with what a stage knows: its node id (-1 none), the AVERROR and
  * a category (0: classify from code and averr). */
 void pl_main_fail(iso_pipeline *p, int code, int averr, int cat, int node, const char *text);

@@ -350,6 +350,8 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     j->start_at_zero = parse_bool(v);
   else if (IS("fail_fast") || IS("xerror"))
     j->fail_fast = parse_bool(v);
+  else if (IS("untrusted_filters"))
+    j->untrusted_filters = parse_bool(v);
   else if (IS("protocol_whitelist"))
     pl_set_str(&j->protocol_whitelist, v);
   else if (IS("output_protocol_whitelist"))

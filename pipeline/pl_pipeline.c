@@ -307,6 +307,7 @@ static int start(iso_pipeline *p) {
   p->job->in[0].ss_us = p->job->in[0].t_us = p->job->in[0].to_us = -1;
   for (int k = 1; r == ISO_OK && k < p->job->ninputs; k++)
     r = pl_input_fold_to(&p->job->in[k], k, err, sizeof err);
+  if (r == ISO_OK) r = pl_main_check_filters(p, err, sizeof err);
   if (r == ISO_OK) r = pl_job_prepare(p->job, err, sizeof err);
   for (int f = 1; r == ISO_OK && f < p->nfiles; f++) {
     r = pl_job_inherit_input(p->file[f], p->job);

@@ -71,8 +71,15 @@ ISO_API iso_pipeline *iso_pipeline_new(void);
  *   the CLI, refuses an existing output, stats or trace file; 1 replaces
  *   it; devices and pipes are written either way),
  *   output_protocol_whitelist (per output; "file,pipe" by default: tee:,
- *   md5:, tcp:// and the rest only when listed). Every file the run
- *   writes (outputs, stats, trace) must not be the input (by inode,
+ *   md5:, tcp:// and the rest only when listed). untrusted_filters (0, the
+ *   default; 1 when the filter chains come from someone the caller does
+ *   not trust: a filter that loads code (ladspa, lv2, frei0r), opens
+ *   sockets (zmq, movie) or reads or writes files (drawtext's textfile,
+ *   psnr's stats_file, vidstabdetect's default result...) fails
+ *   iso_pipeline_start naming the filter and option, before any filter is
+ *   created). Either way the files filters write (psnr / ssim stats_file,
+ *   metadata's file, vidstabdetect's result...) are under the policy below. Every file the run
+ *   writes (outputs, stats, trace, filters' files) must not be the input (by inode,
  *   through any protocol prefix, link or symlink) nor another of them:
  *   iso_pipeline_start refuses it with ISO_EINVAL. A stats or trace file
  *   that cannot be written whole (a full disk) fails the run. progress_period (seconds between

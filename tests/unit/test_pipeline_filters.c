@@ -4,6 +4,8 @@
 
 #include "test_need.h"
 
+#include "codecs/codecs.h"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,6 +191,64 @@ static void t_bad_chains_refused_at_start(void **state) {
   start_fails(copy, "copy");
 }
 
+typedef struct fx_seen {
+  char text[512];
+} fx_seen;
+
+static int note_fx(void *ud, const cx_fx *fx) {
+  fx_seen *s = ud;
+  size_t n = strlen(s->text);
+  snprintf(s->text + n, sizeof s->text - n, "%s%s.%s=%s/%d", n ? " " : "", fx->filter,
+           fx->option ? fx->option : "-", fx->value ? fx->value : "", fx->kind);
+  return 0;
+}
+
+static const char *effects(const char *desc) {
+  static fx_seen s;
+  s.text[0] = 0;
+  assert_true(cx_fgraph_effects(desc, note_fx, &s) >= 0);
+  return s.text;
+}
+
+/* What filters do outside their graph is read from the text as libavfilter
+ * reads it (positional values, aliases, escapes, defaults), without
+ * creating them. */
+static void t_filter_effects_from_text(void **state) {
+  (void)state;
+  assert_string_equal(effects("scale=64:48,hflip"), "");
+  /* metadata's sixth positional option is file; psnr's alias f. */
+  assert_string_equal(effects("metadata=print:::::m.txt"), "metadata.file=m.txt/8");
+  assert_string_equal(effects("[a][b]psnr=f='x\\:y.log'[o]"), "psnr.stats_file=x:y.log/8");
+  assert_string_equal(effects("psnr=stats_file=a:stats_file=b"), "psnr.stats_file=b/8");
+  assert_string_equal(effects("vidstabdetect"), "vidstabdetect.result=transforms.trf/8");
+  assert_string_equal(effects("scale=1:1 , ladspa@x=file=e.so;anull"), "ladspa.-=/1");
+  assert_string_equal(effects("drawtext=text=hi,drawtext=textfile=t"), "drawtext.textfile=t/4");
+  assert_true(cx_fgraph_acts_outside("null,zmq"));
+  assert_false(cx_fgraph_acts_outside("drawtext=text=zmq"));
+}
+
+/* Filters that write files go through the output-path policy before any
+ * is created; untrusted_filters refuses every filter that acts outside its
+ * graph, and no refused chain leaves a file or loads a plugin. */
+static void t_filter_side_effects_policy(void **state) {
+  (void)state;
+  char in[1024], chain[1200], made[1024];
+  tp_media("clip-h264-aac.mp4", in, sizeof in);
+  snprintf(chain, sizeof chain, "split[a][b];[a][b]psnr=f=%s", in);
+  const char *over_input[] = {"filter_complex", chain, NULL};
+  start_fails(over_input, "is the input file");
+  tm_path(made, sizeof made, g_dir, "meta.txt");
+  snprintf(chain, sizeof chain, "metadata=print:file=%s", made);
+  const char *untrusted[] = {"vf", chain, "untrusted_filters", "1", NULL};
+  start_fails(untrusted, "filter 'metadata' option file=");
+  const char *plugin[] = {"af", "ladspa=file=/nonexistent/p.so", "untrusted_filters", "1", NULL};
+  start_fails(plugin, "'ladspa' loads code");
+  /* Refused later (an unknown encoder): the filter's file is not made. */
+  const char *later[] = {"vf", chain, "c:v", "nosuchencoder", NULL};
+  start_fails(later, "nosuchencoder");
+  assert_int_equal(access(made, F_OK), -1);
+}
+
 /* A chain that parses but cannot take the input (crop larger than the
  * picture) fails on the first frame, naming the filter and the file. */
 static void t_config_error_names_filter(void **state) {
@@ -208,6 +268,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_chains_like_ffmpeg),
                                      cmocka_unit_test(t_output_window_after_filters),
                                      cmocka_unit_test(t_bad_chains_refused_at_start),
+                                     cmocka_unit_test(t_filter_effects_from_text),
+                                     cmocka_unit_test(t_filter_side_effects_policy),
                                      cmocka_unit_test(t_config_error_names_filter)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

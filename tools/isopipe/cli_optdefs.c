@@ -262,6 +262,8 @@ static const cli_optdef table[] = {
     {"-cluster-dir", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "shared directory for the segments"},
     {"-batch", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "a list of input and output files"},
     {"-fail-fast", CO_OURS, K_FLAG, "fail_fast", 0, 0, "stop at the first corrupt packet"},
+    {"-untrusted-filters", CO_OURS, K_FLAG, "untrusted_filters", 0, 0,
+     "refuse filters that load code, open sockets, read or write files"},
     {"-stats", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "per-stage statistics JSON"},
     {"-trace", A | CO_OURS, K_SPECIAL, NULL, 0, 0, "Chrome/Perfetto trace"},
     {"-profile", CO_OURS, K_SPECIAL, NULL, 0, 0, "per-stage table and verdict"},
