@@ -1,5 +1,6 @@
 /* isopipe's own options and behaviours by their observable effect: --help, --version, the banner,
- * the log level, stdin, --queue, -protocol_whitelist, -hwaccel, --fail-fast. */
+ * the log level, stdin, --queue, -protocol_whitelist, -hwaccel, --fail-fast,
+ * --untrusted-filters. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -231,11 +232,31 @@ static void t_fail_fast(void **state) {
   if (skipped < 1) fail_msg("damaged packets skipped without a count");
 }
 
+/* --untrusted-filters refuses a filter that would write a file, naming it,
+ * and creates none; without it the same chain runs and writes its file. */
+static void t_untrusted_filters(void **state) {
+  (void)state;
+  char err[16384], chain[1000], made[800];
+  snprintf(made, sizeof made, "%s/meta.txt", g_dir);
+  snprintf(chain, sizeof chain, "metadata=print:file=%s", made);
+  unlink(made);
+  const char *refused[] = {
+      "--untrusted-filters", "-i", g_in, "-vf", chain, "-f", "null", "-", NULL};
+  assert_int_equal(run_cap(refused, NULL, 0, err, sizeof err), 2);
+  assert_non_null(strstr(err, "filter 'metadata' option file="));
+  assert_int_equal(access(made, F_OK), -1);
+  const char *plain[] = {"-v", "error", "-i", g_in, "-vf", chain, "-f", "null", "-", NULL};
+  assert_int_equal(run_cap(plain, NULL, 0, err, sizeof err), 0);
+  assert_int_equal(access(made, F_OK), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_help),    cmocka_unit_test(t_version),  cmocka_unit_test(t_banner),
-      cmocka_unit_test(t_nostdin), cmocka_unit_test(t_queue),    cmocka_unit_test(t_whitelist),
-      cmocka_unit_test(t_hwaccel), cmocka_unit_test(t_loglevel), cmocka_unit_test(t_fail_fast),
+      cmocka_unit_test(t_untrusted_filters), cmocka_unit_test(t_help),
+      cmocka_unit_test(t_version),           cmocka_unit_test(t_banner),
+      cmocka_unit_test(t_nostdin),           cmocka_unit_test(t_queue),
+      cmocka_unit_test(t_whitelist),         cmocka_unit_test(t_hwaccel),
+      cmocka_unit_test(t_loglevel),          cmocka_unit_test(t_fail_fast),
   };
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <libavutil/cpu.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -573,6 +574,58 @@ static void test_expert_refusals(void **state) {
   cli_opts_free(&o);
 }
 
+/* -vpre/-apre/-spre NAME and -fpre FILE: a preset file's key=value lines
+ * become the options they name, of the preset's stream type, found as
+ * ffmpeg finds them (NAME.ffpreset, then CODEC-NAME.ffpreset with the -c
+ * given before); a missing file or a bad line is a usage error naming it.
+ * -cpucount sets the count the codecs size their threads by. */
+static void test_presets(void **state) {
+  (void)state;
+  char dir[] = "/tmp/cli-pre-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  const char *files[][2] = {{"libx264-mine", "# comment\n\ncrf=35\nvprofile=high\n"},
+                            {"aud", "b=64k\nac=1\n"},
+                            {"sub", "scodec=srt\n"},
+                            {"bad", "no equals sign\n"}};
+  char path[4][128];
+  for (int i = 0; i < 4; i++) {
+    snprintf(path[i], sizeof path[i], "%s/%s.ffpreset", dir, files[i][0]);
+    FILE *f = fopen(path[i], "w");
+    assert_non_null(f);
+    fputs(files[i][1], f);
+    fclose(f);
+  }
+  setenv("FFMPEG_DATADIR", dir, 1);
+  ARGV("-i", "in.mkv", "-c:v", "libx264", "-vpre", "mine", "-apre", "aud", "-spre", "sub",
+       "-cpucount", "1", "out.mkv");
+  cli_opts o;
+  assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
+  assert_string_equal(cli_opts_get(&o, "crf"), "35");
+  assert_string_equal(cli_opts_get(&o, "profile:v"), "high");
+  assert_string_equal(cli_opts_get(&o, "b:a"), "64000");
+  assert_string_equal(cli_opts_get(&o, "c:s"), "srt");
+  assert_int_equal(av_cpu_count(), 1);
+  cli_opts_free(&o);
+  av_cpu_force_count(0);
+  /* -fpre: every stream's (-b without a type is the video's). */
+  ARGV2("-i", "in.mkv", "-fpre", path[1], "out.mkv");
+  assert_int_equal(cli_args_parse(argc2, argv2, &o, err, sizeof err), 0);
+  assert_string_equal(cli_opts_get(&o, "b:v"), "64000");
+  cli_opts_free(&o);
+  char *missing[] = {"isopipe", "-i", "in.mkv", "-c:v", "libx264", "-vpre", "none", "o.mkv"};
+  assert_int_equal(cli_args_parse(8, missing, &o, err, sizeof err), 2);
+  assert_non_null(strstr(err, "none.ffpreset or libx264-none.ffpreset"));
+  cli_opts_free(&o);
+  char *bad[] = {"isopipe", "-i", "in.mkv", "-vpre", "bad", "o.mkv"};
+  assert_int_equal(cli_args_parse(6, bad, &o, err, sizeof err), 2);
+  assert_non_null(strstr(err, "bad.ffpreset: invalid syntax: 'no equals sign'"));
+  cli_opts_free(&o);
+  unsetenv("FFMPEG_DATADIR");
+  for (int i = 0; i < 4; i++)
+    unlink(path[i]);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_basic_transcode),   cmocka_unit_test(test_several_outputs),
@@ -584,7 +637,7 @@ int main(void) {
       cmocka_unit_test(test_several_inputs),    cmocka_unit_test(test_loglevel_first),
       cmocka_unit_test(test_trailing),          cmocka_unit_test(test_raw_input_options),
       cmocka_unit_test(test_expert_refusals),   cmocka_unit_test(test_long_values),
-      cmocka_unit_test(test_filter_scripts),
+      cmocka_unit_test(test_filter_scripts),    cmocka_unit_test(test_presets),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

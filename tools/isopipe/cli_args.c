@@ -23,6 +23,7 @@
 #include "tools/isopipe/cli_keys.h"
 #include "tools/isopipe/cli_optdefs.h"
 #include "tools/isopipe/cli_opts.h"
+#include "tools/isopipe/cli_preset.h"
 #include "tools/isopipe/cli_target.h"
 #include "tools/isopipe/cli_units.h"
 
@@ -251,6 +252,14 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
     cli_set_str(&o->trace_path, v);
   } else if (strcmp(n, "-profile") == 0) {
     o->profile = 1;
+  } else if (strcmp(n, "cpucount") == 0) {
+    /* The CPU count the codecs size their automatic thread pools by (0:
+     * the machine's), as ffmpeg's; for the whole process. */
+    char *end = NULL;
+    long c = strtol(v, &end, 10);
+    if (end == v || *end || c < 0 || c > 1024)
+      return cli_fail(err, en, "option '%s': want a CPU count 0..1024, got '%s'", opt, v);
+    av_cpu_force_count((int)c);
   }
   return 0;
 }
@@ -361,6 +370,15 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
   int rc0 = cli_target_expand(argc, argv, &o->target_argv, &argc, err, errlen);
   if (rc0) return rc0;
   if (o->target_argv) argv = o->target_argv;
+  cli_preset_out po;
+  rc0 = cli_preset_expand(argc, argv, &po, err, errlen);
+  if (rc0) return rc0;
+  if (po.argv) {
+    o->preset_argv = argv = po.argv;
+    o->preset_owned = po.owned;
+    o->npreset_owned = po.nowned;
+    argc = po.argc;
+  }
   o->argc = argc;
   o->argv = argv;
   prescan_loglevel(argc, argv, o);
@@ -398,9 +416,16 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       if (b && (b->flags & CO_BOOL)) d = b, neg = 1;
     }
     if (!d || (d->flags & CO_OURS && a[1] != '-') || (!(d->flags & CO_OURS) && a[1] == '-')) {
-      if (a[1] == '-' || !cli_is_avoption(name)) return unknown_option(a, name, err, errlen);
+      /* "-vprofile": a codec option for one stream type, as ffmpeg reads a
+       * v, a or s before an option's name. */
+      char tspec[2] = {name[0], 0};
+      bool typed = a[1] != '-' && !spec && strchr("vas", name[0]) && !cli_is_avoption(name) &&
+                   cli_is_avoption(name + 1);
+      if (a[1] == '-' || (!typed && !cli_is_avoption(name)))
+        return unknown_option(a, name, err, errlen);
       if (i + 1 >= argc) return cli_fail(err, errlen, "option '%s' needs a value", a);
-      int rc = cli_add_avoption(o, a, name, spec, argv[++i], err, errlen);
+      int rc = typed ? cli_add_avoption(o, a, name + 1, tspec, argv[++i], err, errlen)
+                     : cli_add_avoption(o, a, name, spec, argv[++i], err, errlen);
       if (rc) return rc;
       continue;
     }

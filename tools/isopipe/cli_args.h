@@ -61,7 +61,10 @@ typedef struct cli_opts {
   char *batch; /* --batch LIST: the inputs and outputs of a cluster run */
   int argc;
   char **argv;
-  char **target_argv; /* argv with -target written out (owned), or NULL */
+  char **target_argv;  /* argv with -target written out (owned), or NULL */
+  char **preset_argv;  /* argv with -vpre/-fpre... written out (owned), or NULL */
+  char **preset_owned; /* the words the preset files gave */
+  int npreset_owned;
   /* A cluster run's share, set by cli_cluster.c: this process encodes
    * segment seg_task only, or joins (seg_join) what the tasks left in seg_dir. */
   char *seg_dir;

@@ -247,6 +247,22 @@ static const cli_optdef table[] = {
     {"sdp_file", A | O | E, K_REFUSE, NULL, 0, 0, "isopipe writes no RTP outputs"},
     {"stag", A | O | E, K_REFUSE, NULL, 0, 0,
      "give -tag:s:N (N: the output's subtitle stream, from 0)"},
+    {"cpucount", A | E, K_SPECIAL, NULL, 0, 0,
+     "the CPU count codecs size their automatic threads by (0: the machine's)"},
+    {"vpre", A | O, K_SPECIAL, NULL, 0, 0,
+     "video options from NAME.ffpreset or CODEC-NAME.ffpreset ($FFMPEG_DATADIR, ~/.ffmpeg, "
+     "/usr/share/ffmpeg)"},
+    {"apre", A | O, K_SPECIAL, NULL, 0, 0, "audio options from a preset file, as -vpre"},
+    {"spre", A | O, K_SPECIAL, NULL, 0, 0, "subtitle options from a preset file, as -vpre"},
+    {"fpre", A | O, K_SPECIAL, NULL, 0, 0, "options from preset FILE (key=value lines)"},
+    {"pre", A | S | O | E, K_REFUSE, NULL, 0, 0,
+     "avconv's .avpreset files, of which FFmpeg's packages ship none; -vpre/-apre NAME and "
+     "-fpre FILE read ffmpeg's .ffpreset files"},
+    {"chroma_intra_matrix", A | S | O | E, K_REFUSE, NULL, 0, 0,
+     "isopipe's encoders keep their own quantiser matrices"},
+    {"sources", A | I | E, K_REFUSE, NULL, 0, 0,
+     "isopipe reads no capture devices, so it lists none"},
+    {"sinks", A | O | E, K_REFUSE, NULL, 0, 0, "isopipe writes to no output devices"},
     {"intra_matrix", A | S | O | E, K_REFUSE, NULL, 0, 0,
      "isopipe's encoders keep their own quantiser matrices"},
     {"inter_matrix", A | S | O | E, K_REFUSE, NULL, 0, 0,
@@ -388,4 +404,17 @@ void cli_optdefs_print(FILE *f) {
       fprintf(f, "  %-28s %s\n", name, d->note);
     }
   }
+}
+
+int cli_value_words(const char *tok) {
+  if (tok[0] != '-' || tok[1] == '\0') return 0;
+  char name[128];
+  snprintf(name, sizeof name, "%s", tok + 1);
+  char *cut = strchr(name, tok[1] == '-' ? '=' : ':');
+  if (cut && tok[1] == '-') return 0; /* "--opt=value" */
+  if (cut) *cut = '\0';
+  const cli_optdef *d = cli_optdef_find(name);
+  if (d) return (d->flags & CO_ARG) ? 1 : 0;
+  if (!strncmp(name, "no", 2) && (d = cli_optdef_find(name + 2)) && (d->flags & CO_BOOL)) return 0;
+  return cli_is_avoption(name) ? 1 : 0;
 }

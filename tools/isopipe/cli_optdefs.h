@@ -71,6 +71,9 @@ const char *cli_optdef_suggest(const char *name);
 /* 1 when name (no dash) is an AVOption of the codecs, formats, scaler or
  * resampler, which ffmpeg passes on as they are. */
 int cli_is_avoption(const char *name);
+/* How many value words follow option word tok ("-b:v" 1, "-y" 0, a file
+ * name 0), by the table or as an AVOption. */
+int cli_value_words(const char *tok);
 /* Whether that AVOption is a set of flags ("-fflags", "-movflags"): ffmpeg
  * adds a value written "+x" or "-x" to what the same file's earlier one
  * holds. */

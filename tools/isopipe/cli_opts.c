@@ -7,6 +7,8 @@
 #include "tools/isopipe/cli_args.h"
 #include "tools/isopipe/cli_opts.h"
 
+#include "tools/isopipe/cli_preset.h"
+
 char *cli_xstrdup(const char *s) {
   char *d = strdup(s);
   if (!d) {
@@ -108,6 +110,7 @@ void cli_opts_free(cli_opts *o) {
   free(o->seg_dir);
   free(o->progress_url);
   free(o->target_argv);
+  cli_preset_free(o->preset_argv, o->preset_owned, o->npreset_owned);
   free(o->value_buf);
   memset(o, 0, sizeof *o);
 }

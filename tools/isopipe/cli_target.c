@@ -131,19 +131,6 @@ static int target_words_for(const char *t, target_words *w, char *err, size_t en
 
 /* How many words after tok belong to it: a table option's value, an
  * AVOption's, none for a flag or a file name. */
-static int value_words(const char *tok) {
-  if (tok[0] != '-' || tok[1] == '\0') return 0;
-  char name[128];
-  snprintf(name, sizeof name, "%s", tok + 1);
-  char *cut = strchr(name, tok[1] == '-' ? '=' : ':');
-  if (cut && tok[1] == '-') return 0; /* "--opt=value" */
-  if (cut) *cut = '\0';
-  const cli_optdef *d = cli_optdef_find(name);
-  if (d) return (d->flags & CO_ARG) ? 1 : 0;
-  if (!strncmp(name, "no", 2) && (d = cli_optdef_find(name + 2)) && (d->flags & CO_BOOL)) return 0;
-  return cli_is_avoption(name) ? 1 : 0;
-}
-
 int cli_target_expand(int argc, char **argv, char ***out, int *outc, char *err, size_t en) {
   *out = NULL;
   *outc = argc;
@@ -174,7 +161,7 @@ int cli_target_expand(int argc, char **argv, char ***out, int *outc, char *err, 
       i++;
       continue;
     }
-    int vals = value_words(a);
+    int vals = cli_value_words(a);
     w[n++] = argv[i];
     for (int k = 0; k < vals && i + 1 < argc; k++)
       w[n++] = argv[++i];
