@@ -226,6 +226,10 @@ typedef struct pl_job {
   unsigned codec_any;  /* bit 0: cv, bit 1: ca came from -c without a type */
   int ar, ac;
   int async; /* -async: > 0 puts aresample=async=N in front of the audio chain */
+  /* -adrift_threshold: that aresample's min_hard_comp, set by has_adrift
+   * (else ffmpeg's 0.1); a float, as ffmpeg keeps it */
+  float adrift;
+  bool has_adrift;
   /* -vol: volume=vol/256 in front of the audio chain, unless 256; set by
    * has_vol (-vol 0 is silence) */
   int vol;
@@ -500,7 +504,7 @@ void pl_conv_rotation(const pl_stream_info *si, struct AVBPrint *bp);
 /* The filters ffmpeg 5.1 puts ahead of an audio input's chain: -async's
  * aresample, then -vol's volume, each followed by a comma; rebuild: the
  * graph is built again for changed input. */
-void pl_conv_audio_pre(int async, int vol, bool rebuild, struct AVBPrint *bp);
+void pl_conv_audio_pre(int async, float drift, int vol, bool rebuild, struct AVBPrint *bp);
 /* The first FFmpeg error line logged on this thread since pl_log_error_clear
  * ("" none), so a failure can say which filter refused and why. */
 void pl_log_error_clear(void);

@@ -184,6 +184,13 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
     if (pl_parse_int(v, &j->ar) < 0 || j->ar <= 0) return pl_fail(err, n, "ar: bad rate '%s'", v);
   } else if (IS("async")) {
     if (pl_parse_int(v, &j->async) < 0) return pl_fail(err, n, "async: bad value '%s'", v);
+  } else if (IS("adrift_threshold")) {
+    char *end = NULL;
+    double d = strtod(v, &end);
+    if (end == v || *end || !(d >= 0) || d > 1e6)
+      return pl_fail(err, n, "adrift_threshold: want seconds >= 0, got '%s'", v);
+    j->adrift = (float)d;
+    j->has_adrift = true;
   } else if (IS("vol")) {
     if (pl_parse_int(v, &j->vol) < 0) return pl_fail(err, n, "vol: bad value '%s'", v);
     j->has_vol = true;

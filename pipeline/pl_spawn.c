@@ -278,6 +278,7 @@ static pl_lavfi_set *lavfi_set(const pl_job *j) {
   l->autorotate = j->autorotate;
   l->no_reinit = j->no_reinit;
   l->async = j->async;
+  l->adrift = j->has_adrift ? j->adrift : 0.1f;
   l->vol = j->has_vol ? j->vol : 256;
   l->nin = j->fc.nin;
   l->nout = j->fc.nout;

@@ -147,7 +147,8 @@ typedef struct pl_conv_set {
   char *aspect, *pix_fmt;
   char *ch_layout, *sample_fmt;
   int ac, ar, async;
-  int vol; /* -vol, or 256 */
+  float adrift; /* -async's drift threshold (min_hard_comp) */
+  int vol;      /* -vol, or 256 */
   int threads;
   char *sws_flags; /* NULL: ffmpeg's bicubic alone */
   char swr[512];   /* the resampler's options, "k=v:..." */
@@ -227,6 +228,7 @@ typedef struct pl_lavfi_set {
   /* -async (0 none) and -vol (256 none): an aresample and a volume in
    * front of each audio input, as ffmpeg's. */
   int async, vol;
+  float adrift; /* -async's drift threshold (min_hard_comp) */
   int nin, nout;
   pl_stream_info in[PL_FC_MAX]; /* the input stream on each open input */
   /* -copyts: added to each input's frames before the graph, microseconds,

@@ -181,6 +181,7 @@ int pl_spawn_conv(const pl_job *j, int os, pl_conv_set **out) {
   c->ac = j->ac;
   c->ar = j->ar;
   c->async = j->async;
+  c->adrift = j->has_adrift ? j->adrift : 0.1f;
   c->vol = j->has_vol ? j->vol : 256;
   c->threads = j->threads;
   pl_job_swr_opts(j, c->swr, sizeof c->swr);

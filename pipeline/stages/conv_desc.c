@@ -36,11 +36,11 @@ void pl_conv_rotation(const pl_stream_info *si, AVBPrint *bp) {
     av_bprintf(bp, "vflip,");
 }
 
-void pl_conv_audio_pre(int async, int vol, bool rebuild, AVBPrint *bp) {
+void pl_conv_audio_pre(int async, float drift, int vol, bool rebuild, AVBPrint *bp) {
   /* The first graph starts the stream at 0; a rebuilt one continues from the
    * timestamps it is given, so ffmpeg leaves first_pts out then. */
   if (async > 0)
-    av_bprintf(bp, "aresample=async=%d:min_hard_comp=0.100000%s,", async,
+    av_bprintf(bp, "aresample=async=%d:min_hard_comp=%f%s,", async, drift,
                rebuild ? "" : ":first_pts=0");
   /* "%f" of vol/256, as ffmpeg 5.1 writes -vol. */
   if (vol != 256) av_bprintf(bp, "volume=%f,", vol / 256.);
@@ -121,7 +121,7 @@ static bool named_layout(const pl_conv_set *c, AVChannelLayout *l) {
 
 int conv_audio_desc(const pl_conv_set *c, const int *fixed, const AVChannelLayout *fixed_layout,
                     AVBPrint *bp) {
-  if (!c->fc) pl_conv_audio_pre(c->async, c->vol, fixed != NULL, bp);
+  if (!c->fc) pl_conv_audio_pre(c->async, c->adrift, c->vol, fixed != NULL, bp);
   if (c->chain && *c->chain && !c->fc) conv_print_chain(bp, c->chain);
   /* -map_channel: after the chain, before the conversion for the encoder (as ffmpeg 5.1). */
   if (c->pan) av_bprintf(bp, "pan=%s,", c->pan);

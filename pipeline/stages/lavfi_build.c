@@ -86,7 +86,7 @@ static int from_params(fc_in *in, const pl_stream_info *si) {
 static const char *input_pre(const pl_lavfi_set *l, const pl_stream_info *si, bool rebuild,
                              AVBPrint *bp) {
   if (si->type == AVMEDIA_TYPE_VIDEO && l->autorotate) pl_conv_rotation(si, bp);
-  if (si->type == AVMEDIA_TYPE_AUDIO) pl_conv_audio_pre(l->async, l->vol, rebuild, bp);
+  if (si->type == AVMEDIA_TYPE_AUDIO) pl_conv_audio_pre(l->async, l->adrift, l->vol, rebuild, bp);
   return bp->len ? bp->str : NULL;
 }
 

@@ -1,5 +1,5 @@
-/* -async on the CLI: late audio padded from 0 as ffmpeg 5.1's aresample=async, with -af or a graph.
- */
+/* -async on the CLI: late audio padded from 0 as ffmpeg 5.1's aresample=async, with -af or a graph;
+ * -adrift_threshold. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 #include "test_media.h"
 #include "test_need.h"
 
-static char g_dir[512], g_late[700];
+static char g_dir[512], g_late[700], g_gap[700];
 
 /* An mkv whose audio starts 0.5 s after its video. */
 static int setup(void **state) {
@@ -26,7 +26,13 @@ static int setup(void **state) {
   const char *a[] = {"-v",   "error", "-y",   "-i",   vid,    "-itsoffset", "0.5",
                      "-i",   aud,     "-map", "0:v",  "-map", "1:a",        "-c:v",
                      "copy", "-c:a",  "aac",  g_late, NULL};
-  return ch_run_err(a, NULL, 0) == 0 ? 0 : -1;
+  if (ch_run_err(a, NULL, 0) != 0) return -1;
+  /* The same audio with a 0.3 s hole in its timestamps at 1 s. */
+  snprintf(g_gap, sizeof g_gap, "%s/gap.mkv", g_dir);
+  const char *g[] = {
+      "-v",   "error",     "-y",  "-i", aud, "-af", "asetpts='if(gte(T,1),PTS+0.3/TB,PTS)'",
+      "-c:a", "pcm_s16le", g_gap, NULL};
+  return ch_run_err(g, NULL, 0) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state) {
@@ -93,8 +99,34 @@ static void t_async_filter_complex(void **state) {
   assert_true(dur[1] - dur[0] > 0.4 && dur[1] - dur[0] < 0.6);
 }
 
+/* -adrift_threshold is -async's min_hard_comp: a 0.3 s hole is filled
+ * with silence under the default 0.1 s and left to the clock under 0.5 s;
+ * ffmpeg's bytes both ways. */
+static void t_adrift_threshold(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg");
+  const char *th[] = {"0.1", "0.5"};
+  double dur[2] = {0, 0};
+  for (int m = 0; m < 2; m++) {
+    char out[800], ref[800], err[4096];
+    snprintf(out, sizeof out, "%s/drift_i%d.wav", g_dir, m);
+    snprintf(ref, sizeof ref, "%s/drift_f%d.wav", g_dir, m);
+    const char *a[] = {"-y", "-i", g_gap, "-async", "1", "-adrift_threshold", th[m], out, NULL};
+    if (ch_run_err(a, err, sizeof err) != 0) fail_msg("isopipe: %s", err);
+    const char *f[] = {"-i", g_gap, "-async", "1", "-adrift_threshold", th[m], ref, NULL};
+    assert_int_equal(tm_run_ffmpeg(f), 0);
+    if (!tm_same_file(out, ref)) fail_msg("-adrift_threshold %s: not ffmpeg's bytes", th[m]);
+    tm_probe p;
+    assert_int_equal(tm_probe_file(out, false, &p), 0);
+    dur[m] = p.duration;
+  }
+  printf("0.3 s hole: %.3f s at threshold 0.1, %.3f s at 0.5\n", dur[0], dur[1]);
+  assert_true(dur[0] - dur[1] > 0.25 && dur[0] - dur[1] < 0.35);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_async_pads_late_start),
-                                     cmocka_unit_test(t_async_filter_complex)};
+                                     cmocka_unit_test(t_async_filter_complex),
+                                     cmocka_unit_test(t_adrift_threshold)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

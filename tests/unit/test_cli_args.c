@@ -566,7 +566,16 @@ static void test_expert_refusals(void **state) {
         "o.mp4");
   USAGE("option '-intra_matrix' is not supported", "-i", "a", "-intra_matrix", "8,8", "o.mp4");
   USAGE("option '-inter_matrix' is not supported", "-i", "a", "-inter_matrix", "8,8", "o.mp4");
-  ARGV("-benchmark_all", "-qphist", "-dump", "-hex", "-i", "a", "o.mp4");
+  USAGE("option '-chroma_intra_matrix' is not supported", "-i", "a", "-chroma_intra_matrix", "8,8",
+        "o.mp4");
+  USAGE("option '-pre' is not supported", "-i", "a", "-pre", "x", "o.mp4");
+  USAGE("option '-isync' is not supported", "-isync", "0", "-i", "a", "o.mp4");
+  USAGE("option '-sources' is not supported", "-sources", "alsa", "-i", "a", "o.mp4");
+  USAGE("option '-nofind_stream_info' is not supported", "-nofind_stream_info", "-i", "a", "o.mp4");
+  USAGE("option '-noauto_conversion_filters' is not supported", "-noauto_conversion_filters", "-i",
+        "a", "o.mp4");
+  ARGV("-benchmark_all", "-qphist", "-dump", "-hex", "-find_stream_info",
+       "-auto_conversion_filters", "-i", "a", "o.mp4");
   cli_opts o;
   assert_int_equal(cli_args_parse(argc, argv, &o, err, sizeof err), 0);
   assert_int_equal(o.nnotes, 4); /* said at -v verbose */

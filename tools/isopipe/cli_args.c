@@ -252,6 +252,14 @@ static int handle_special(cli_opts *o, const cli_optdef *d, const char *opt, con
     cli_set_str(&o->trace_path, v);
   } else if (strcmp(n, "-profile") == 0) {
     o->profile = 1;
+  } else if ((strcmp(n, "find_stream_info") == 0 || strcmp(n, "auto_conversion_filters") == 0) &&
+             neg) {
+    /* The stages size their buffers, pick encoders and build graphs from
+     * the probed parameters and formats the filters agree on. */
+    return cli_fail(err, en,
+                    "option '%s' is not supported by isopipe: it always %s, ffmpeg's default", opt,
+                    n[0] == 'f' ? "reads the input's streams to fill in their parameters"
+                                : "converts formats between filters");
   } else if (strcmp(n, "cpucount") == 0) {
     /* The CPU count the codecs size their automatic thread pools by (0:
      * the machine's), as ffmpeg's; for the whole process. */
