@@ -9,10 +9,10 @@ exit 0 with less output than ffmpeg writes from the same input (fewer packets
 of a type, beyond 2 %); the same packets with another duration are counted
 apart (timing, not data).
 
-Usage: hostile_campaign.py ISOPIPE OUTDIR [--sets a,b] [--jobs N] [--replay LOG] [SEED_FILES...]
+Usage: hostile_campaign.py ISOPIPE OUTDIR [--sets a,b] [--jobs N] [--replay LOG] [--from N] [SEED_FILES...]
 Without seed files: media/ and the corpus's audio/video files. Prints one line
 per finding and a summary; the mutants stay in OUTDIR/inputs to replay.
---sets picks option sets (default: all), --jobs runs that many at once.
+--sets picks option sets (default: all), --jobs runs that many at once, --from N skips the first N runs (the rest of a campaign cut short).
 --replay LOG runs again exactly the (set, input) pairs of LOG's finding lines
 (a newer build over the runs that were not clean matches).
 """
@@ -186,7 +186,7 @@ def main():
     iso, outdir = sys.argv[1], sys.argv[2]
     src = os.path.dirname(os.path.abspath(__file__)) + "/../.."
     corpus = os.environ.get("ISO_MEDIA_CORPUS", src + "/../shared/media-corpus")
-    rest, seeds, sets, jobs, replay = sys.argv[3:], [], list(OPTION_SETS), 1, None
+    rest, seeds, sets, jobs, replay, start = sys.argv[3:], [], list(OPTION_SETS), 1, None, 0
     while rest:
         a = rest.pop(0)
         if a == "--sets":
@@ -195,6 +195,8 @@ def main():
             jobs = int(rest.pop(0))
         elif a == "--replay":
             replay = rest.pop(0)
+        elif a == "--from":
+            start = int(rest.pop(0))
         else:
             seeds.append(a)
     if replay:
@@ -232,6 +234,8 @@ def main():
         work = [(k, inp, name) for k, (name, inp) in enumerate(pairs)]
     else:
         work = [(k, inp, name) for k, (inp, name) in enumerate((i, n) for i in inputs for n in sets)]
+        # The rest of a campaign cut short: the order is the same every time.
+        work = work[start:]
 
     def one(item):
         k, inp, name = item

@@ -23,22 +23,21 @@ typedef struct words {
   int nown, capown;
 } words;
 
+/* Room for one more word in *arr (capacity *cap, *n used). */
+static int grow(char ***arr, int *cap, int n) {
+  if (n + 2 <= *cap) return 0;
+  int c = *cap ? *cap * 2 : 64;
+  char **a = realloc(*arr, (size_t)c * sizeof *a);
+  if (!a) return -1;
+  *arr = a;
+  *cap = c;
+  return 0;
+}
+
 static int push(words *ws, char *s, bool owned) {
-  if (ws->n + 2 > ws->cap) {
-    int cap = ws->cap ? ws->cap * 2 : 64;
-    char **w = realloc(ws->w, (size_t)cap * sizeof *w);
-    if (!w) return -1;
-    ws->w = w;
-    ws->cap = cap;
-  }
+  if (grow(&ws->w, &ws->cap, ws->n) < 0) return -1;
   if (owned) {
-    if (ws->nown + 1 > ws->capown) {
-      int cap = ws->capown ? ws->capown * 2 : 32;
-      char **o = realloc(ws->own, (size_t)cap * sizeof *o);
-      if (!o) return -1;
-      ws->own = o;
-      ws->capown = cap;
-    }
+    if (grow(&ws->own, &ws->capown, ws->nown) < 0) return -1;
     ws->own[ws->nown++] = s;
   }
   ws->w[ws->n++] = s;
