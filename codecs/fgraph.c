@@ -257,6 +257,22 @@ static int check_one(void *ud, const char *name, const char *args) {
   return ret;
 }
 
+/* In a simple chain every filter takes one input and gives one output;
+ * filters whose pads depend on their options are left to the build. */
+static int check_ends(void *ud, const char *name, const char *args) {
+  (void)args;
+  const AVFilter *flt = avfilter_get_by_name(name);
+  if (!flt || (flt->flags & (AVFILTER_FLAG_DYNAMIC_INPUTS | AVFILTER_FLAG_DYNAMIC_OUTPUTS)))
+    return 0;
+  unsigned nin = avfilter_filter_pad_count(flt, 0), nout = avfilter_filter_pad_count(flt, 1);
+  if (nin == 1 && nout == 1) return 0;
+  snprintf((char *)ud, CX_ERRLEN,
+           "filter '%s' has %u inputs and %u outputs: a simple chain gives each filter one of "
+           "each (-filter_complex links more)",
+           name, nin, nout);
+  return AVERROR(EINVAL);
+}
+
 int cx_fgraph_check_each(const char *chain, char *err) {
   return cx_fgraph_walk(chain, check_one, err);
 }
@@ -266,8 +282,11 @@ int cx_fgraph_check(enum AVMediaType type, const char *chain, char *err) {
   int ret = cx_fgraph_check_each(chain, err);
   if (ret < 0) return ret;
   /* The whole graph would initialise every filter: one that acts outside
-   * it is initialised once, when the graph is built for the frames. */
-  if (cx_fgraph_acts_outside(chain)) return 0;
+   * it is initialised once, when the graph is built for the frames. Its
+   * ends are counted from the filters' fixed pads instead, in a plain
+   * chain (labels and ';' may link a filter's further pads). */
+  if (cx_fgraph_acts_outside(chain))
+    return strpbrk(chain, "[;") ? 0 : cx_fgraph_walk(chain, check_ends, err);
   AVFilterGraph *graph = avfilter_graph_alloc();
   if (!graph) return cx_fail(err, AVERROR(ENOMEM), "filter graph");
   AVFilterInOut *ins = NULL, *outs = NULL;

@@ -247,6 +247,11 @@ static void t_filter_side_effects_policy(void **state) {
   const char *later[] = {"vf", chain, "c:v", "nosuchencoder", NULL};
   start_fails(later, "nosuchencoder");
   assert_int_equal(access(made, F_OK), -1);
+  /* A two-input filter in a simple chain: refused from its pads, unbuilt. */
+  snprintf(chain, sizeof chain, "psnr=f=%s", made);
+  const char *ends[] = {"vf", chain, NULL};
+  start_fails(ends, "'psnr' has 2 inputs");
+  assert_int_equal(access(made, F_OK), -1);
 }
 
 /* A chain that parses but cannot take the input (crop larger than the
