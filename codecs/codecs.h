@@ -595,4 +595,20 @@ int cx_subconv_convert(cx_subconv *s, const AVPacket *in, AVRational in_tb, AVPa
                        char *err);
 void cx_subconv_free(cx_subconv **s);
 
+/* Bitmap subtitles drawn on a video canvas, as ffmpeg's sub2video feeds
+ * them to a filter graph. */
+typedef struct cx_s2v cx_s2v;
+/* Whether subtitles of codec id can be drawn (not text-only). */
+bool cx_s2v_bitmap(enum AVCodecID id);
+/* canvas_w/h: -canvas_size (0 none), the decoder's size; fallback_w/h: the
+ * canvas when the decoder has no size (0: 720x576). */
+int cx_s2v_open(cx_s2v **out, const AVCodecParameters *par, AVRational pkt_tb, int canvas_w,
+                int canvas_h, int fallback_w, int fallback_h, char *err);
+/* pkt NULL: the end. *got: sub holds a subtitle (avsubtitle_free it). <0:
+ * a corrupt packet. */
+int cx_s2v_decode(cx_s2v *s, const AVPacket *pkt, AVSubtitle *sub, int *got);
+/* f: a transparent RGB32 canvas with sub's bitmaps drawn (sub NULL: none). */
+int cx_s2v_canvas(cx_s2v *s, const AVSubtitle *sub, AVFrame *f);
+void cx_s2v_close(cx_s2v **s);
+
 #endif

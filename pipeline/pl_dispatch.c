@@ -214,6 +214,9 @@ static bool connect_demux(iso_pipeline *p, int k) {
     l->end_own = dl->end_own;
     for (int f = 0; f < j->fc.nin; f++)
       l->complex_in = l->complex_in || j->fc.in_stream[f] == dl->in_index;
+    /* A subtitle stream drawn for a graph hears every packet of its input. */
+    l->ticks = !dl->copy && j->info.st[dl->in_index].type == AVMEDIA_TYPE_SUBTITLE &&
+               j->node[dl->node].kind == PL_N_DECODE;
     snprintf(l->to, sizeof l->to, "%s", j->node[dl->node].name);
     m->ports[m->nports++] = iso_sendport_ref(p->node[dl->node].in[dl->port]);
   }

@@ -8,7 +8,8 @@
 #include "pipeline/pl_internal.h"
 
 /* Does local stream si (the li-th of its file) match ffmpeg's stream
- * specifier spec ("", "v", "a:1", "V", "2")? -1: a form isopipe does not read. */
+ * specifier spec ("", "v", "a:1", "V", "s:0", "2")? -1: a form isopipe does
+ * not read. */
 static int spec_matches(const pl_job *g, int file, int li, const char *spec) {
   if (!*spec) return 1;
   int lo = g->info.first[file];
@@ -19,10 +20,12 @@ static int spec_matches(const pl_job *g, int file, int li, const char *spec) {
     return k == li;
   }
   char t = *spec;
-  if (!strchr("vVa", t) || (spec[1] && spec[1] != ':')) return -1;
+  if (!strchr("vVas", t) || (spec[1] && spec[1] != ':')) return -1;
   int nth = -1;
   if (spec[1] && (pl_parse_int(spec + 2, &nth) < 0 || nth < 0)) return -1;
-  enum AVMediaType want = t == 'a' ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO;
+  enum AVMediaType want = t == 'a'   ? AVMEDIA_TYPE_AUDIO
+                          : t == 's' ? AVMEDIA_TYPE_SUBTITLE
+                                     : AVMEDIA_TYPE_VIDEO;
   if (si->type != want || (t == 'V' && si->attached_pic)) return 0;
   if (nth < 0) return 1;
   int k = 0;
@@ -79,12 +82,15 @@ static int bind_input(pl_job *g, const cx_fcx_pad *pad, int i, uint64_t *used, c
   int lo = g->info.ninputs > 0 ? g->info.first[file] : 0;
   int hi = g->info.ninputs > 0 ? g->info.first[file + 1] : g->info.nstreams;
   for (int s = lo; s < hi; s++) {
-    if (g->info.st[s].type != pad->type) continue;
+    /* A video input takes a subtitle stream too: ffmpeg's sub2video. */
+    enum AVMediaType st = g->info.st[s].type;
+    bool s2v = st == AVMEDIA_TYPE_SUBTITLE && pad->type == AVMEDIA_TYPE_VIDEO;
+    if (st != pad->type && !s2v) continue;
     int m = spec_matches(g, (int)file, s - lo, spec);
     if (m < 0)
       return pl_fail(err, n,
-                     "filter_complex: stream specifier '%s' in '[%s]': only v, V, a, "
-                     "v:K, a:K or K are read",
+                     "filter_complex: stream specifier '%s' in '[%s]': only v, V, a, s, "
+                     "v:K, a:K, s:K or K are read",
                      spec, label);
     /* As ffmpeg 5.1, which stops on the first match it finds left out
      * (-vn before -i, -discard all) rather than look further. */
@@ -93,6 +99,12 @@ static int bind_input(pl_job *g, const cx_fcx_pad *pad, int i, uint64_t *used, c
                      "filter_complex: stream specifier '%s' in filtergraph description %s matches "
                      "a disabled input stream (-vn/-an or -discard all before -i)",
                      spec, desc);
+    if (m && s2v && !cx_s2v_bitmap(g->info.st[s].codec_id))
+      return pl_fail(err, n,
+                     "filter_complex: input '[%s]' of %s is stream #%ld:%d, %s subtitles: only "
+                     "bitmap subtitles (dvd_subtitle, hdmv_pgs_subtitle, dvb_subtitle) are drawn "
+                     "on video, as in ffmpeg; text subtitles burn in with the subtitles filter",
+                     label, pad->filter, file, s - lo, avcodec_get_name(g->info.st[s].codec_id));
     if (m) {
       if (s < 64) *used |= 1ull << s;
       g->fc.in_stream[i] = s;
@@ -101,8 +113,9 @@ static int bind_input(pl_job *g, const cx_fcx_pad *pad, int i, uint64_t *used, c
   }
   return pl_fail(err, n,
                  "filter_complex: stream specifier '%s' in filtergraph description %s matches no "
-                 "streams (input '[%s]' of %s wants %s)",
-                 spec, desc, label, pad->filter, tname);
+                 "streams (input '[%s]' of %s wants %s%s)",
+                 spec, desc, label, pad->filter, tname,
+                 pad->type == AVMEDIA_TYPE_VIDEO ? " or bitmap subtitles" : "");
 }
 
 int pl_fc_bind(pl_job *g, char *err, size_t n) {

@@ -125,7 +125,18 @@ static int decoder_for(pl_job *g, int *dec_of, int in_index, int *ndv, int *nda,
   if (dec < 0) {
     bool video = g->info.st[in_index].type == AVMEDIA_TYPE_VIDEO;
     char suffix[16], name[ISO_STAGE_NAME_MAX];
-    chain_suffix(suffix, sizeof suffix, video, video ? (*ndv)++ : (*nda)++);
+    if (g->info.st[in_index].type == AVMEDIA_TYPE_SUBTITLE) {
+      /* Drawn for a graph (sub2video): "decode:s", "decode:s1"... */
+      int ns = 0;
+      for (int k = 0; k < g->nnodes; k++)
+        ns += g->node[k].kind == PL_N_DECODE && !strncmp(g->node[k].name, "decode:s", 8);
+      if (ns)
+        snprintf(suffix, sizeof suffix, "s%d", ns);
+      else
+        snprintf(suffix, sizeof suffix, "s");
+    } else {
+      chain_suffix(suffix, sizeof suffix, video, video ? (*ndv)++ : (*nda)++);
+    }
     snprintf(name, sizeof name, "decode:%s", suffix);
     dec = dec_of[in_index] = add_node(g, PL_N_DECODE, name, -1);
     if (dec < 0) {

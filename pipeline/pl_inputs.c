@@ -167,6 +167,14 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
     in->no_accurate_seek = !strcmp(value, "0");
     return ISO_OK;
   }
+  if (!strcmp(key, "canvas_size")) {
+    int w = 0, h = 0;
+    if (av_parse_video_size(&w, &h, value) < 0)
+      return pl_fail(err, n, "canvas_size: invalid size '%s' (WxH or a name as hd720)", value);
+    in->canvas_w = w;
+    in->canvas_h = h;
+    return ISO_OK;
+  }
   if (!strcmp(key, "fix_sub_duration")) {
     in->fix_sub_duration = strcmp(value, "0") != 0;
     return ISO_OK;

@@ -174,6 +174,7 @@ typedef struct pl_input {
   unsigned off_types;         /* -vn/-an/-sn/-dn before -i: bit 1 << AVMediaType left out */
   bool no_accurate_seek;      /* -noaccurate_seek: frames before its -ss are kept (ffmpeg) */
   bool fix_sub_duration;      /* -fix_sub_duration: re-encoded subtitles end at the next one */
+  int canvas_w, canvas_h;     /* -canvas_size: sub2video's canvas; 0 none */
   AVRational rate;            /* -r before -i: frames counted at this rate; {0,0} none */
   pl_ts_scale scale[PL_MAX_TS_SCALES];
   int nscale;

@@ -79,7 +79,8 @@ pl_msg *pl_msg_ref(const pl_msg *src) {
   bool ok = true;
   /* New references to the same refcounted buffers: one more owner of the
    * pixels and samples, not one more copy of them. */
-  if (src->frame && src->kind == PL_M_FRAME && src->ival == PL_FRAME_SHAPE) {
+  if (src->frame && src->kind == PL_M_FRAME &&
+      (src->ival == PL_FRAME_SHAPE || src->ival == PL_FRAME_TICK)) {
     /* A shape has no buffer to share (av_frame_clone would copy pixels
      * from none): its fields are all it is. */
     m->ival = src->ival;

@@ -50,7 +50,11 @@ enum { PL_PKT_FED = 1, PL_PKT_AFTER_EOF = 2 };
  * format and aspect: the filters kept no frame of the stream, and the
  * encoder opens on that shape so the stream is still declared, as ffmpeg
  * declares one whose filter graph gave nothing. */
-enum { PL_FRAME_SHAPE = 1 };
+enum { PL_FRAME_SHAPE = 1, PL_FRAME_TICK };
+/* A FRAME with ival PL_FRAME_TICK, out of a sub2video stage, holds no
+ * picture, only a pts: its input's other streams reached that time, and
+ * the filter_complex stage sends the subtitle canvas again there if its
+ * graph waits for it (ffmpeg's sub2video heartbeat). */
 
 /* Input streams of every input file are numbered in one sequence (input
  * #0's first, then #1's...): that number is a stream's identity in the
@@ -111,6 +115,7 @@ typedef struct pl_demux_link {
   int64_t start_us, end_us, out_ss_us; /* as pl_dlink */
   bool copyinkf, end_own;              /* as pl_dlink */
   bool complex_in; /* the stream feeds -filter_complex: read whole, whatever its -discard */
+  bool ticks;      /* sub2video: the link gets every packet of the input, the heartbeat */
   char to[ISO_STAGE_NAME_MAX]; /* the consumer's name */
 } pl_demux_link;
 

@@ -241,6 +241,19 @@ static void dec_window(const pl_job *j, int k, pl_dec_set *d) {
   d->win_cut = cut;
 }
 
+/* sub2video's canvas when its decoder has no size, as ffmpeg: the largest
+ * size among the input's video streams (0x0 none: 720x576). */
+static void s2v_fallback(const pl_job *j, const pl_stream_info *si, int *w, int *h) {
+  *w = *h = 0;
+  for (int k = 0; k < j->info.nstreams; k++) {
+    const pl_stream_info *v = &j->info.st[k];
+    if (v->file != si->file || v->type != AVMEDIA_TYPE_VIDEO) continue;
+    if (v->width > *w) *w = v->width;
+    if (v->height > *h) *h = v->height;
+  }
+  if (!*w || !*h) *w = *h = 0;
+}
+
 static pl_dec_set *dec_set(const pl_job *j, const pl_node *nd) {
   pl_dec_set *d = calloc(1, sizeof *d);
   if (!d) return NULL;
@@ -260,6 +273,16 @@ static pl_dec_set *dec_set(const pl_job *j, const pl_node *nd) {
   if (si->type == AVMEDIA_TYPE_VIDEO && si->file >= 0 && si->file < j->ninputs)
     d->cfr = j->in[si->file].rate;
   d->sar = si->stream_sar;
+  if (si->type == AVMEDIA_TYPE_SUBTITLE) {
+    d->canvas_w = j->in[file].canvas_w;
+    d->canvas_h = j->in[file].canvas_h;
+    s2v_fallback(j, si, &d->fallback_w, &d->fallback_h);
+    for (int f = 0; f < j->fc.nin; f++) {
+      const pl_stream_info *o = &j->info.st[j->fc.in_stream[f]];
+      if (o->file == si->file && o->type != AVMEDIA_TYPE_SUBTITLE && o->index < 64)
+        d->graph_streams |= 1ull << o->index;
+    }
+  }
   d->turns = pl_preview_turns(j, d->in_index);
   d->preview = pl_preview_ref(j->preview);
   if (!pl_spawn_dict(&d->opts, opts, 0)) {
@@ -284,6 +307,18 @@ static pl_lavfi_set *lavfi_set(const pl_job *j) {
   l->nout = j->fc.nout;
   for (int i = 0; i < l->nin; i++) {
     l->in[i] = j->info.st[j->fc.in_stream[i]];
+    pl_stream_info *si = &l->in[i];
+    if (si->type == AVMEDIA_TYPE_SUBTITLE) {
+      /* sub2video: the canvas its source is built for when no canvas came
+       * yet (-canvas_size, the decoder's size, the input's video's). */
+      const pl_input *in = &j->in[si->file > 0 && si->file < j->ninputs ? si->file : 0];
+      int fw, fh;
+      s2v_fallback(j, si, &fw, &fh);
+      si->width = in->canvas_w ? in->canvas_w : si->width > 0 ? si->width : fw ? fw : 720;
+      si->height = in->canvas_h ? in->canvas_h : si->height > 0 ? si->height : fh ? fh : 576;
+      si->format = AV_PIX_FMT_RGB32;
+      si->fps = (AVRational){0, 0};
+    }
     l->copyts_us[i] = pl_copyts_us(j, l->in[i].file);
     bool video = j->fc.in_type[i] == AVMEDIA_TYPE_VIDEO;
     l->in_type[i] = j->fc.in_type[i];

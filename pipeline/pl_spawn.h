@@ -68,6 +68,12 @@ typedef struct pl_dec_set {
   AVRational sar;             /* the container's aspect ratio; {0,0} none */
   int turns;                  /* quarter turns to upright, for the preview */
   struct pl_preview *preview; /* a reference; NULL none */
+  /* sub2video: -canvas_size (0 none), and the canvas when the decoder has
+   * no size: the largest video of the input (0: 720x576) */
+  int canvas_w, canvas_h, fallback_w, fallback_h;
+  /* sub2video: the streams of its input (bit per index) that feed the
+   * graph's other inputs; 0 none */
+  uint64_t graph_streams;
 } pl_dec_set;
 
 /* An encoder's settings: what pl_enc_open opens it with, and how its

@@ -150,6 +150,10 @@ struct pl_filter {
  * input link) to main. */
 pl_filter *pl_filter_start(pl_spawn *s, const pl_filter_ops *ops, void *impl);
 
+/* The sub2video stage (stages/sub2video.c), started for a subtitle
+ * stream's decode node: takes s. */
+void pl_sub2video_start(pl_spawn *s);
+
 /* ---- encoders (stages/encode.c) and segment-parallel encoding ---------- */
 
 struct cx_enc;

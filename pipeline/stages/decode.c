@@ -191,6 +191,11 @@ static const pl_filter_ops dec_ops = {feed, drain, destroy};
 void pl_decode_entry(iso_value *msg) {
   pl_spawn *s = pl_spawn_take(msg);
   if (!s) return;
+  /* A subtitle stream decoded for a filter graph is drawn as video. */
+  if (s->dec && s->dec->type == AVMEDIA_TYPE_SUBTITLE) {
+    pl_sub2video_start(s);
+    return;
+  }
   dec_impl *x = calloc(1, sizeof *x);
   if (!x || !s->dec) {
     free(x);

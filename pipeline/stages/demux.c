@@ -19,6 +19,7 @@
 /* One link out of the demux (pl_dlink): a stream to one consumer. */
 typedef struct demux_link {
   int stream;
+  bool ticks; /* sub2video: every packet of the input goes there (its heartbeat) */
   pl_outlink out;
   dcopy w;        /* what it keeps of the stream, and its timestamps' shift */
   pl_msg *params; /* first item of the link, until sent */
@@ -215,7 +216,12 @@ static void read_one(demux_impl *x) {
   bool ended_one = false;
   for (int i = 0; i < x->nl; i++) {
     demux_link *l = &x->l[i];
-    if (l->stream != s || l->out.done) continue;
+    if (l->out.done) continue;
+    if (l->stream != s) {
+      /* As ffmpeg, each packet read beats for the input's sub2video streams. */
+      if (l->ticks) to |= 1ull << i;
+      continue;
+    }
     dcopy_verdict v = dcopy_packet(&l->w, pkt);
     if (v == DCOPY_SKIP) continue;
     if (v == DCOPY_END) {
@@ -381,6 +387,7 @@ static void demux_connect(pl_stage *st, pl_msg *m) {
     AVStream *s = fmt->streams[i];
     demux_link *l = &x->l[x->nl];
     l->stream = i;
+    l->ticks = dl->ticks;
     if (!pl_outlink_open(st, &l->out, sp, &cbs, x, dl->to, x->set->link_cap)) {
       pl_stage_fail(st, ISO_ENOMEM, "cannot create link");
       return;

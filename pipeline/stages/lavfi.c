@@ -287,8 +287,39 @@ static void start_rebuild(lavfi_impl *x, int i, const AVFrame *f, bool video) {
   x->rebuild = true;
 }
 
+/* A subtitle canvas, or a heartbeat that sends the last one again at its
+ * time when the graph waits for this input, as ffmpeg's sub2video: its
+ * frames change size without a rebuild (ffmpeg pushes them past it). */
+static int feed_s2v(lavfi_impl *x, int i) {
+  fc_in *in = &x->in[i];
+  pl_msg *m = in_pop(in);
+  x->stamp = m->stamp;
+  int r = 0;
+  /* -copyts: on the input's own clock, as its video's frames. */
+  if (x->set->copyts_us[i] && m->frame->pts != AV_NOPTS_VALUE)
+    m->frame->pts += av_rescale_q(x->set->copyts_us[i], AV_TIME_BASE_Q, m->tb);
+  if (!in_tick(m)) {
+    if (!in->canvas && !(in->canvas = av_frame_alloc())) r = AVERROR(ENOMEM);
+    if (r >= 0) {
+      av_frame_unref(in->canvas);
+      r = av_frame_ref(in->canvas, m->frame);
+    }
+    if (r >= 0) {
+      in->canvas_pts = m->frame->pts;
+      r = cx_fcx_send(x->g, i, m->frame);
+    }
+  } else if (in->canvas && m->frame->pts > in->canvas_pts && cx_fcx_requests(x->g, i) > 0) {
+    in->canvas->pts = in->canvas_pts = m->frame->pts;
+    r = cx_fcx_send(x->g, i, in->canvas);
+  }
+  pl_msg_free(m);
+  in_ack(in);
+  return r == AVERROR_EOF ? 0 : r;
+}
+
 static int feed(lavfi_impl *x, int i) {
   fc_in *in = &x->in[i];
+  if (in->s2v && in_tick(in_head(in))) return feed_s2v(x, i);
   bool video = x->set->in_type[i] == AVMEDIA_TYPE_VIDEO;
   /* A source built from the stream's parameters is built again for a first
    * frame that does not fit it (its time base included). */
@@ -301,6 +332,7 @@ static int feed(lavfi_impl *x, int i) {
     return 0;
   }
   in->from_params = false;
+  if (in->s2v) return feed_s2v(x, i);
   if (!x->set->no_reinit && !pl_lavfi_same_input(in, in_head(in)->frame, video)) {
     start_rebuild(x, i, in_head(in)->frame, video);
     return 0;
@@ -425,6 +457,7 @@ static void destroy(pl_stage *st) {
     if (!st->links_gone && in->rx) iso_link_rx_free(in->rx);
     av_channel_layout_uninit(&in->layout);
     av_frame_free(&in->proto);
+    av_frame_free(&in->canvas);
   }
   for (int k = 0; k < x->nout; k++) {
     pl_msg_free(x->out[k].pending);
@@ -474,6 +507,8 @@ void pl_lavfi_entry(iso_value *msg) {
     if (in->cap > FC_QMAX) in->cap = FC_QMAX;
     ring_init(&in->r, FC_QMAX);
     in->file = x->set->in[i].file;
+    in->s2v = x->set->in[i].type == AVMEDIA_TYPE_SUBTITLE;
+    in->canvas_pts = INT64_MIN;
     in->rx = iso_link_rx_new(in->cap, &rcbs, in);
     ok = in->rx != NULL;
   }

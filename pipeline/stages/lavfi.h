@@ -29,6 +29,11 @@ typedef struct fc_in {
   AVFrame *proto;
   AVRational tb;
   bool from_params; /* built from the stream's probed parameters, no frame yet */
+  /* sub2video: a subtitle stream's canvases; the last one, which a
+   * heartbeat sends again, and the last time one went in. */
+  bool s2v;
+  AVFrame *canvas;
+  int64_t canvas_pts;
 } fc_in;
 
 typedef struct fc_out {
@@ -58,6 +63,11 @@ typedef struct lavfi_impl {
 
 static inline pl_msg *in_head(const fc_in *in) {
   return in->r.len ? in->q[in->r.head] : NULL;
+}
+
+/* A sub2video heartbeat: a time, no picture. */
+static inline bool in_tick(const pl_msg *m) {
+  return m && m->ival == PL_FRAME_TICK;
 }
 
 /* Whether frame f (video or audio) has the size, format, rate and layout

@@ -51,7 +51,7 @@ static bool holds_up(const lavfi_impl *x, int k) {
  * configures a graph input that ended (or has not started) from its
  * codec parameters: 0, or -1 when they are unknown. */
 static int from_params(fc_in *in, const pl_stream_info *si) {
-  bool video = si->type == AVMEDIA_TYPE_VIDEO;
+  bool video = si->type != AVMEDIA_TYPE_AUDIO; /* a subtitle's canvas too */
   if (si->format < 0 ||
       (video ? si->width <= 0 || si->height <= 0 : si->sample_rate <= 0 || si->channels <= 0))
     return -1;
@@ -92,8 +92,11 @@ static const char *input_pre(const pl_lavfi_set *l, const pl_stream_info *si, bo
 
 int pl_lavfi_build(lavfi_impl *x) {
   const pl_lavfi_set *l = x->set;
+  /* A subtitle canvas is always waited for: its stage heard every packet
+   * the full link's did, so it comes without more reading, and its size
+   * is the decoder's (which may differ from the stream's). */
   for (int i = 0; i < x->nin; i++)
-    if (!x->in[i].r.len && !x->in[i].eof && !x->in[i].proto && !holds_up(x, i))
+    if (!x->in[i].r.len && !x->in[i].eof && !x->in[i].proto && (x->in[i].s2v || !holds_up(x, i)))
       return AVERROR(EAGAIN);
   cx_fcx_src src[PL_FC_MAX];
   AVBPrint pre[PL_FC_MAX];
@@ -104,6 +107,8 @@ int pl_lavfi_build(lavfi_impl *x) {
     const pl_msg *m = in_head(&x->in[i]);
     const pl_stream_info *si = &l->in[i];
     fc_in *in = &x->in[i];
+    /* A heartbeat says nothing of the canvas: the last one does. */
+    if (in_tick(m)) m = NULL;
     if (!m && in->proto) { /* a rebuild: the input has nothing queued */
       bool video = si->type == AVMEDIA_TYPE_VIDEO;
       src[i] = (cx_fcx_src){in->tb, video ? si->fps : (AVRational){0, 0}, in->proto, NULL};

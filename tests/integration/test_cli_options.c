@@ -111,6 +111,7 @@ static const opt_probe probes[] = {
     {"-vol", ELSE, NULL, NULL, "tests/integration/test_cli_vol.c"},
     {"-timelimit", ELSE, NULL, NULL, "tests/integration/test_cli_timelimit.c"},
     {"-fix_sub_duration", ELSE, NULL, NULL, "tests/integration/test_cli_fix_sub.c"},
+    {"-canvas_size", ELSE, NULL, NULL, "tests/integration/test_cli_sub2video.c"},
     {"-an", SIG, "-i IN -an OUT", "-i IN OUT", "an.mkv"},
     {"-vn", SIG, "-i IN -vn OUT", "-i IN OUT", "vn.mkv"},
     {"-map", ELSE, NULL, NULL, "tests/integration/test_cli_inputs.c"},

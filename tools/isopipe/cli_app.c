@@ -314,7 +314,8 @@ static int configure(app *a) {
     const cli_kv *kv = &o->kv[i];
     bool input_only =
         (!strncmp(kv->key, "discard", 7) && (!kv->key[7] || kv->key[7] == ':')) ||
-        (!strncmp(kv->key, "dump_attachment", 15) && (!kv->key[15] || kv->key[15] == ':'));
+        (!strncmp(kv->key, "dump_attachment", 15) && (!kv->key[15] || kv->key[15] == ':')) ||
+        !strcmp(kv->key, "canvas_size");
     if (input_only && kv->input == 0 && !kv->before_input) {
       snprintf(err, sizeof err,
                "option %s cannot be applied to an output file: it is an input option, give it "

@@ -176,6 +176,8 @@ static const cli_optdef table[] = {
     {"vol", A | E, K_COUNT, "vol", -INTMAX, INTMAX,
      "audio volume, 256 = unchanged: volume=N/256 before -af or a graph's inputs, as ffmpeg"},
     {"sws_flags", A | E, K_STR, "sws_flags", 0, 0, "scaler flags (-sws_flags lanczos)"},
+    {"canvas_size", A | I, K_WXH, "canvas_size", 0, 0,
+     "the next input's bitmap subtitles are drawn on a canvas this size in -filter_complex"},
     {"fix_sub_duration", B | I | E, K_FLAG, "fix_sub_duration", 0, 0,
      "re-encoded subtitles of the next input end where the next one starts"},
     {"accurate_seek", B | I | E, K_FLAG, "accurate_seek", 0, 0,
