@@ -50,11 +50,13 @@ enum { PL_PKT_FED = 1, PL_PKT_AFTER_EOF = 2 };
  * format and aspect: the filters kept no frame of the stream, and the
  * encoder opens on that shape so the stream is still declared, as ffmpeg
  * declares one whose filter graph gave nothing. */
-enum { PL_FRAME_SHAPE = 1, PL_FRAME_TICK };
+enum { PL_FRAME_SHAPE = 1, PL_FRAME_TICK, PL_FRAME_EARLY };
 /* A FRAME with ival PL_FRAME_TICK, out of a sub2video stage, holds no
  * picture, only a pts: its input's other streams reached that time, and
  * the filter_complex stage sends the subtitle canvas again there if its
- * graph waits for it (ffmpeg's sub2video heartbeat). */
+ * graph waits for it (ffmpeg's sub2video heartbeat). One with ival
+ * PL_FRAME_EARLY is a canvas from before the input's -ss: kept for the
+ * heartbeats, never sent itself (ffmpeg's trim drops it). */
 
 /* Input streams of every input file are numbered in one sequence (input
  * #0's first, then #1's...): that number is a stream's identity in the

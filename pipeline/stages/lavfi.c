@@ -306,7 +306,7 @@ static int feed_s2v(lavfi_impl *x, int i) {
     }
     if (r >= 0) {
       in->canvas_pts = m->frame->pts;
-      r = cx_fcx_send(x->g, i, m->frame);
+      if (m->ival != PL_FRAME_EARLY) r = cx_fcx_send(x->g, i, m->frame);
     }
   } else if (in->canvas && m->frame->pts > in->canvas_pts && cx_fcx_requests(x->g, i) > 0) {
     in->canvas->pts = in->canvas_pts = m->frame->pts;

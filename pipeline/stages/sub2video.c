@@ -21,6 +21,9 @@ typedef struct s2v_impl {
   /* ffmpeg's graph exists once a packet of its other inputs of this file
    * was decoded: heartbeats before do nothing (set->graph_streams). */
   bool armed;
+  /* The input's -ss (accurate): canvases before it are only kept for the
+   * heartbeats, as ffmpeg's trim drops them; INT64_MIN none. */
+  int64_t start;
   pl_msg *q[S2V_QMAX];
   ring r;
   uint64_t errors;
@@ -67,7 +70,7 @@ static int update(pl_filter *f, const AVSubtitle *sub, int64_t heartbeat_pts, pl
   x->last_pts = pts;
   x->end_pts = end;
   x->initialize = false;
-  return queue(f, fr, pts, 0, stamp);
+  return queue(f, fr, pts, pts < x->start ? PL_FRAME_EARLY : 0, stamp);
 }
 
 /* A packet of the input at pts (in tb) was read: the shown subtitle ends
@@ -82,6 +85,7 @@ static int heartbeat(pl_filter *f, int64_t pts, AVRational tb, pl_stamp stamp) {
     int r = update(f, NULL, pts2 + 1, stamp);
     if (r < 0) return r;
   }
+  if (pts2 < x->start) return 0;
   AVFrame *tick = av_frame_alloc();
   if (!tick) return AVERROR(ENOMEM);
   return queue(f, tick, pts2, PL_FRAME_TICK, stamp);
@@ -124,6 +128,7 @@ static int feed(pl_filter *f, pl_msg *in) {
     char err[CX_ERRLEN] = "";
     x->tb = in->tb;
     x->stream = in->index;
+    if (x->set->win_cut) x->start = av_rescale_q(x->set->win_start_us, AV_TIME_BASE_Q, x->tb);
     const pl_dec_set *d = x->set;
     r = cx_s2v_open(&x->s, in->par, in->tb, d->canvas_w, d->canvas_h, d->fallback_w, d->fallback_h,
                     err);
@@ -181,6 +186,7 @@ void pl_sub2video_start(pl_spawn *s) {
   x->last_pts = x->end_pts = INT64_MIN;
   x->initialize = true;
   x->armed = !x->set->graph_streams;
+  x->start = INT64_MIN;
   x->stream = -1;
   ring_init(&x->r, S2V_QMAX);
   pl_filter_start(s, &s2v_ops, x);
