@@ -65,8 +65,8 @@ int cx_s2v_decode(cx_s2v *s, const AVPacket *pkt, AVSubtitle *sub, int *got) {
 /* One bitmap rectangle through its palette; one that leaves the canvas is
  * left out whole, as ffmpeg does. */
 static void draw_rect(AVFrame *f, const AVSubtitleRect *r) {
-  if (r->type != SUBTITLE_BITMAP || r->x < 0 || r->y < 0 || r->x + r->w > f->width ||
-      r->y + r->h > f->height || !r->data[0] || !r->data[1])
+  if (r->type != SUBTITLE_BITMAP || r->x < 0 || r->y < 0 || r->w < 0 || r->h < 0 ||
+      r->w > f->width - r->x || r->h > f->height - r->y || !r->data[0] || !r->data[1])
     return;
   const uint32_t *pal = (const uint32_t *)r->data[1];
   for (int y = 0; y < r->h; y++) {

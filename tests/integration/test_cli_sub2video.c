@@ -79,7 +79,7 @@ static void t_burn_as_ffmpeg(void **state) {
 }
 
 /* A text subtitle stream on a pad: refused, naming the pad (ffmpeg 5.1
- * runs it and draws nothing, docs/compat.md). */
+ * runs it and draws nothing, docs/cli.md). */
 static void t_text_refused(void **state) {
   (void)state;
   char ssa[800], out[900], err[2048];
