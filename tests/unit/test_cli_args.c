@@ -621,6 +621,13 @@ static void test_presets(void **state) {
   assert_int_equal(cli_args_parse(argc2, argv2, &o, err, sizeof err), 0);
   assert_string_equal(cli_opts_get(&o, "b:v"), "64000");
   cli_opts_free(&o);
+  /* A typed codec option's value is no file name: the -c:v before it still
+   * names the preset (libx264-mine). */
+  char *typed[] = {"isopipe",   "-i",   "in.mkv", "-c:v", "libx264",
+                   "-vprofile", "main", "-vpre",  "mine", "o.mkv"};
+  assert_int_equal(cli_args_parse(10, typed, &o, err, sizeof err), 0);
+  assert_string_equal(cli_opts_get(&o, "crf"), "35");
+  cli_opts_free(&o);
   char *missing[] = {"isopipe", "-i", "in.mkv", "-c:v", "libx264", "-vpre", "none", "o.mkv"};
   assert_int_equal(cli_args_parse(8, missing, &o, err, sizeof err), 2);
   assert_non_null(strstr(err, "none.ffpreset or libx264-none.ffpreset"));

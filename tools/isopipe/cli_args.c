@@ -424,15 +424,13 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
       if (b && (b->flags & CO_BOOL)) d = b, neg = 1;
     }
     if (!d || (d->flags & CO_OURS && a[1] != '-') || (!(d->flags & CO_OURS) && a[1] == '-')) {
-      /* "-vprofile": a codec option for one stream type, as ffmpeg reads a
-       * v, a or s before an option's name. */
+      /* "-vprofile": a codec option for one stream type. */
       char tspec[2] = {name[0], 0};
-      bool typed = a[1] != '-' && !spec && strchr("vas", name[0]) && !cli_is_avoption(name) &&
-                   cli_is_avoption(name + 1);
+      const char *typed = a[1] != '-' && !spec ? cli_typed_avoption(name) : NULL;
       if (a[1] == '-' || (!typed && !cli_is_avoption(name)))
         return unknown_option(a, name, err, errlen);
       if (i + 1 >= argc) return cli_fail(err, errlen, "option '%s' needs a value", a);
-      int rc = typed ? cli_add_avoption(o, a, name + 1, tspec, argv[++i], err, errlen)
+      int rc = typed ? cli_add_avoption(o, a, typed, tspec, argv[++i], err, errlen)
                      : cli_add_avoption(o, a, name, spec, argv[++i], err, errlen);
       if (rc) return rc;
       continue;

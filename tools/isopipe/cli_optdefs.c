@@ -426,5 +426,12 @@ int cli_value_words(const char *tok) {
   const cli_optdef *d = cli_optdef_find(name);
   if (d) return (d->flags & CO_ARG) ? 1 : 0;
   if (!strncmp(name, "no", 2) && (d = cli_optdef_find(name + 2)) && (d->flags & CO_BOOL)) return 0;
-  return cli_is_avoption(name) ? 1 : 0;
+  return cli_is_avoption(name) || cli_typed_avoption(name) ? 1 : 0;
+}
+
+const char *cli_typed_avoption(const char *name) {
+  if (!name || !name[0] || !strchr("vas", name[0]) || cli_optdef_find(name) ||
+      cli_is_avoption(name) || !cli_is_avoption(name + 1))
+    return NULL;
+  return name + 1;
 }

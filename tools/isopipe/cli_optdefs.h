@@ -74,6 +74,10 @@ int cli_is_avoption(const char *name);
 /* How many value words follow option word tok ("-b:v" 1, "-y" 0, a file
  * name 0), by the table or as an AVOption. */
 int cli_value_words(const char *tok);
+/* ffmpeg reads a v, a or s before an AVOption's name as that stream type's
+ * option ("vprofile" is profile:v): the option's own name, or NULL when
+ * name is no such word (a table option or an AVOption itself). */
+const char *cli_typed_avoption(const char *name);
 /* Whether that AVOption is a set of flags ("-fflags", "-movflags"): ffmpeg
  * adds a value written "+x" or "-x" to what the same file's earlier one
  * holds. */

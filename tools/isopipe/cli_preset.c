@@ -91,8 +91,7 @@ static int line_words(words *ws, const char *file, char *line, char type, char *
   const cli_optdef *d = cli_optdef_find(key);
   bool av = !d && cli_is_avoption(key);
   /* "vprofile": an option of one stream type, which the parser reads so. */
-  bool typed = !d && !av && strchr("vas", key[0]) && cli_is_avoption(key + 1);
-  if (!d && !av && !typed)
+  if (!d && !av && !cli_typed_avoption(key))
     return cli_fail(err, en, "%s: invalid option '%s' (line '%s=%s')", file, key, key, value);
   if (type && ((d && (d->flags & CO_SPEC)) || av))
     snprintf(opt, sizeof opt, "-%s:%c", key, type);
