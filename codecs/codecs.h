@@ -467,6 +467,14 @@ typedef struct cx_enc_opts {
   const char *passlog;
 } cx_enc_opts;
 
+/* ffmpeg's own encoder settings that are no AVOptions, carried in an
+ * encoder's opts under these names: "rc_override" (START,END,Q/... frame
+ * ranges) and "top" (1 top field first, 0 bottom, -1 the frames'). */
+bool cx_enc_own_option(const char *name);
+/* Checks an rc_override value as ffmpeg reads it; with ctx, fills its
+ * rc_override list. 0, or < 0 with the reason in why. */
+int cx_enc_rc_override(const char *value, AVCodecContext *ctx, char *why, size_t wn);
+
 typedef struct cx_enc cx_enc;
 int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err);
 AVCodecContext *cx_enc_ctx(cx_enc *e);

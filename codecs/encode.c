@@ -15,6 +15,7 @@ struct cx_enc {
   AVRational tb; /* the caller's time base; the codec's may be coarser (mpeg4) */
   AVFrame *tmp;  /* frame re-stamped into the codec's time base */
   bool force_key;
+  int top;       /* -top: the field each frame codes first (-1 the frame's) */
   FILE *passlog; /* a first pass's statistics, written as the encoder gives them */
 };
 
@@ -146,6 +147,76 @@ static int setup_video(AVCodecContext *ctx, const AVCodec *codec, const cx_enc_o
   }
   ctx->time_base = codec_time_base(codec, tb, ctx->framerate);
   if (o->gop >= 0) ctx->gop_size = o->gop;
+  return 0;
+}
+
+bool cx_enc_own_option(const char *name) {
+  return !strcmp(name, "rc_override") || !strcmp(name, "top");
+}
+
+/* As ffmpeg 5.1 reads -rc_override: sscanf's "%d,%d,%d" per range, ranges
+ * after each '/'; a q > 0 is a fixed qscale, else the quality factor -q/100. */
+int cx_enc_rc_override(const char *value, AVCodecContext *ctx, char *why, size_t wn) {
+  int n = 0;
+  RcOverride *list = NULL;
+  for (const char *p = value; p; n++) {
+    int start, end, q;
+    if (sscanf(p, "%d,%d,%d", &start, &end, &q) != 3) {
+      av_free(list);
+      snprintf(why, wn, "range %d ('%.40s') is not START,END,Q", n + 1, p);
+      return AVERROR(EINVAL);
+    }
+    if (ctx) {
+      RcOverride *grown = av_realloc_array(list, (size_t)n + 1, sizeof *list);
+      if (!grown) {
+        av_free(list);
+        snprintf(why, wn, "out of memory");
+        return AVERROR(ENOMEM);
+      }
+      list = grown;
+      list[n].start_frame = start;
+      list[n].end_frame = end;
+      list[n].qscale = q > 0 ? q : 0;
+      list[n].quality_factor = q > 0 ? 1.0f : -q / 100.0f;
+    }
+    p = strchr(p, '/');
+    if (p) p++;
+  }
+  if (ctx) {
+    av_free(ctx->rc_override);
+    ctx->rc_override = list;
+    ctx->rc_override_count = n;
+  }
+  return 0;
+}
+
+/* The settings of cx_enc_own_option, taken out of opts: -top's field order
+ * as ffmpeg 5.1 sets it on the encoder (TT or BB, whatever the frames). */
+static int take_own(cx_enc *e, AVDictionary **opts, char *err) {
+  AVCodecContext *ctx = e->ctx;
+  AVDictionaryEntry *t = av_dict_get(*opts, "rc_override", NULL, 0);
+  char why[96];
+  e->top = -1;
+  if (t) {
+    int r = ctx->codec_type == AVMEDIA_TYPE_VIDEO
+                ? cx_enc_rc_override(t->value, ctx, why, sizeof why)
+                : 0;
+    if (r < 0)
+      return cx_fail(err, r, "encoder %s: rc_override '%s': %s", ctx->codec->name, t->value, why);
+    av_dict_set(opts, "rc_override", NULL, 0);
+  }
+  if ((t = av_dict_get(*opts, "top", NULL, 0))) {
+    char *end;
+    long v = strtol(t->value, &end, 10);
+    if (end == t->value || *end || v < -1 || v > 1)
+      return cx_fail(err, AVERROR(EINVAL), "encoder %s: top '%s': want 1, 0 or -1",
+                     ctx->codec->name, t->value);
+    if (ctx->codec_type == AVMEDIA_TYPE_VIDEO) {
+      e->top = (int)v;
+      if (v >= 0) ctx->field_order = v ? AV_FIELD_TT : AV_FIELD_BB;
+    }
+    av_dict_set(opts, "top", NULL, 0);
+  }
   return 0;
 }
 
@@ -307,7 +378,7 @@ int cx_enc_open(cx_enc **out, const cx_enc_opts *o, char *err) {
   if (codec->capabilities & AV_CODEC_CAP_EXPERIMENTAL)
     ctx->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL;
   AVDictionary *local = NULL, **opts = o->opts ? o->opts : &local, *given = NULL;
-  if ((ret = setup_pass(e, codec, o, opts, err)) < 0) {
+  if ((ret = take_own(e, opts, err)) < 0 || (ret = setup_pass(e, codec, o, opts, err)) < 0) {
     av_dict_free(&local);
     goto fail;
   }
@@ -361,6 +432,9 @@ int cx_enc_send(cx_enc *e, const AVFrame *frame) {
   if (e->tmp->pts != AV_NOPTS_VALUE && av_cmp_q(e->tb, e->ctx->time_base))
     e->tmp->pts = av_rescale_q(e->tmp->pts, e->tb, e->ctx->time_base);
   e->tmp->pict_type = AV_PICTURE_TYPE_NONE;
+  /* ffmpeg 5.1 gives an interlaced encoder -top's field as the first one. */
+  if (e->top >= 0 && (e->ctx->flags & (AV_CODEC_FLAG_INTERLACED_DCT | AV_CODEC_FLAG_INTERLACED_ME)))
+    e->tmp->top_field_first = e->top;
   if (e->force_key && e->ctx->codec_type == AVMEDIA_TYPE_VIDEO) {
     e->tmp->pict_type = AV_PICTURE_TYPE_I;
     e->force_key = false;

@@ -330,6 +330,18 @@ static int job_set(pl_job *j, const char *key, const char *value, char *err, siz
   } else if (IS("passlogfile")) {
     if (!*v) return pl_fail(err, n, "passlogfile: want a file name prefix");
     pl_set_str(&j->passlog, v);
+  } else if (IS("rc_override")) {
+    /* ffmpeg's per-stream video settings that are no AVOptions: the video
+     * encoder reads them from its options (cx_enc_own_option). */
+    char why[96];
+    if (cx_enc_rc_override(v, NULL, why, sizeof why) < 0)
+      return pl_fail(err, n, "rc_override: %s (want START,END,Q/START,END,Q...)", why);
+    if (av_dict_set(&j->extra, "rc_override:v", v, 0) < 0) return ISO_ENOMEM;
+  } else if (IS("top")) {
+    int t;
+    if (pl_parse_int(v, &t) < 0 || t < -1 || t > 1)
+      return pl_fail(err, n, "top: want 1 (top field first), 0 (bottom) or -1 (auto), got '%s'", v);
+    if (av_dict_set(&j->extra, "top:v", v, 0) < 0) return ISO_ENOMEM;
   } else if (IS("force_key_frames")) {
     if (pl_fkf_check(v, err, n) < 0) return ISO_EINVAL;
     pl_set_str(&j->force_kf, v);

@@ -166,7 +166,8 @@ int pl_job_prepare(pl_job *j, char *err, size_t n) {
       if ((which != 'v' && which != 'a') || colon[2])
         return pl_fail(err, n, "option '%s': stream suffix must be :v or :a", e->key);
     }
-    bool known = false;
+    /* Read by the encoder itself, whichever it is (ffmpeg's too). */
+    bool known = cx_enc_own_option(k);
     if (which != 'a' && codec_has(vc, k)) known = true;
     if (which != 'v' && codec_has(ac, k)) known = true;
     if (!which && (class_has(of->priv_class, k) || class_has(avformat_get_class(), k)))

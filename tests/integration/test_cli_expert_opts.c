@@ -1,4 +1,5 @@
-/* ffmpeg 5.1's expert options -discard, -max_alloc and -cpuflags, against ffmpeg on each line. */
+/* ffmpeg 5.1's expert options -discard, -max_alloc, -cpuflags, -rc_override, -top and
+ * -bits_per_raw_sample, against ffmpeg on each line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 
 #include <cmocka.h>
+#include <libavformat/avformat.h>
 
 #include "cli_harness.h"
 #include "media_gen.h"
@@ -31,15 +33,20 @@ static int teardown(void **state) {
 
 /* Runs line with isopipe (iso) or ffmpeg, writing dir/<tag>.framemd5: the
  * exit status; the output's path in path, isopipe's stderr in err. */
-static int run(const char *line, const char *tag, bool iso, char *path, size_t plen, char *err,
-               size_t elen) {
-  snprintf(path, plen, "%s/%s.framemd5", g_dir, tag);
+static int run_to(const char *line, const char *tag, const char *ext, bool iso, char *path,
+                  size_t plen, char *err, size_t elen) {
+  snprintf(path, plen, "%s/%s.%s", g_dir, tag, ext);
   char buf[1024];
   const char *argv[CH_MAX_ARGS];
   const char *names[] = {"IN", "OUT", NULL}, *values[] = {g_in, path};
   ch_split_line(line, iso, names, values, buf, sizeof buf, argv);
   if (err && elen) err[0] = 0;
   return iso ? ch_run_err(argv, err, elen) : tm_run_ffmpeg(argv);
+}
+
+static int run(const char *line, const char *tag, bool iso, char *path, size_t plen, char *err,
+               size_t elen) {
+  return run_to(line, tag, "framemd5", iso, path, plen, err, elen);
 }
 
 /* line's framemd5 by isopipe equals ffmpeg's; the frame count into lines. */
@@ -154,8 +161,61 @@ static void t_cpuflags(void **state) {
   assert_non_null(strstr(err, "-cpuflags"));
 }
 
+/* -rc_override fills the video encoder's rate control overrides as
+ * ffmpeg 5.1 does (q > 0 a fixed qscale, else a quality factor -q/100):
+ * mpeg4's packets are ffmpeg's, which differ from those without it (its
+ * refusals: unit.test_cli_args). */
+static void t_rc_override(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", g_ffmpeg, sizeof g_ffmpeg), "ffmpeg");
+  int lines = 0;
+  same_as_ffmpeg("-threads 1 -i IN -an -frames:v 30 -c:v mpeg4 -threads 1 -rc_override:v "
+                 "0,10,2/20,29,-50 -f framemd5 OUT",
+                 "rco", &lines);
+  assert_true(lines > 0);
+}
+
+static int field_order(const char *path) {
+  AVFormatContext *ic = NULL;
+  if (avformat_open_input(&ic, path, NULL, NULL) < 0) return -1;
+  int fo = ic->nb_streams ? (int)ic->streams[0]->codecpar->field_order : -1;
+  avformat_close_input(&ic);
+  return fo;
+}
+
+/* -top after -i is the field order ffmpeg 5.1 gives the encoder (TT or BB,
+ * what the container states) and, to an interlaced encoder, the field each
+ * frame codes first: the order and the file's size are ffmpeg's. */
+static void t_top(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", g_ffmpeg, sizeof g_ffmpeg), "ffmpeg");
+  const char *line = "-threads 1 -i IN -an -frames:v 5 -c:v mpeg2video -threads 1 -flags +ildct "
+                     "-top 1 -f matroska OUT";
+  char ip[800], fp[800], err[4096];
+  if (run_to(line, "i_top", "mkv", true, ip, sizeof ip, err, sizeof err) != 0)
+    fail_msg("%s: %s", line, err);
+  assert_int_equal(run_to(line, "f_top", "mkv", false, fp, sizeof fp, NULL, 0), 0);
+  assert_int_equal(field_order(ip), AV_FIELD_TT);
+  assert_int_equal(field_order(fp), AV_FIELD_TT);
+  assert_int_equal(tm_file_size(ip), tm_file_size(fp));
+}
+
+/* -bits_per_raw_sample is the video encoders' bit depth, as ffmpeg's: ffv1
+ * codes 9 of the 10 bits, so its packets differ from a 10-bit run's. */
+static void t_bits_per_raw_sample(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", g_ffmpeg, sizeof g_ffmpeg), "ffmpeg");
+  int lines = 0;
+  same_as_ffmpeg("-i IN -an -frames:v 3 -c:v ffv1 -threads 1 -pix_fmt yuv420p10le "
+                 "-bits_per_raw_sample 9 -f framemd5 OUT",
+                 "bprs", &lines);
+  assert_true(lines > 0);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(t_discard), cmocka_unit_test(t_max_alloc),
-                                     cmocka_unit_test(t_cpuflags)};
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(t_discard),  cmocka_unit_test(t_max_alloc),
+      cmocka_unit_test(t_cpuflags), cmocka_unit_test(t_rc_override),
+      cmocka_unit_test(t_top),      cmocka_unit_test(t_bits_per_raw_sample)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -547,6 +547,13 @@ static void test_expert_refusals(void **state) {
         "0", "o.mp4");
   USAGE("option '-enc_time_base:v' is not supported by isopipe", "-i", "a", "-enc_time_base:v",
         "-1", "o.mp4");
+  USAGE("option '-time_base' is not supported by isopipe: isopipe's encoders", "-i", "a",
+        "-time_base", "1:1000", "o.mp4");
+  USAGE("option '-top' before -i", "-top", "1", "-i", "a", "o.mp4");
+  USAGE("invalid value '0,10,2/20,29' for -rc_override: range 2", "-i", "a", "-rc_override",
+        "0,10,2/20,29", "o.mp4");
+  USAGE("invalid value 'x' for -rc_override:v", "-i", "a", "-rc_override:v", "x", "o.mp4");
+  USAGE("invalid value '2' for -top", "-i", "a", "-top", "2", "o.mp4");
   USAGE("option '-dts_error_threshold' is not supported", "-dts_error_threshold", "1", "-i", "a",
         "o.mp4");
   USAGE("option '-guess_layout_max' is not supported", "-guess_layout_max", "0", "-i", "a",

@@ -72,6 +72,12 @@ static void t_bad_option_values(void **state) {
   assert_int_equal(iso_pipeline_set(p, "aspect", "wide"), ISO_EINVAL);
   assert_non_null(strstr(iso_pipeline_error(p), "wide"));
   assert_int_equal(iso_pipeline_set(p, "pix_fmt", "nope"), ISO_EINVAL);
+  /* ffmpeg's -rc_override and -top, read by the video encoder. */
+  assert_int_equal(iso_pipeline_set(p, "rc_override", "0,10,2/"), ISO_EINVAL);
+  assert_non_null(strstr(iso_pipeline_error(p), "rc_override"));
+  assert_int_equal(iso_pipeline_set(p, "rc_override", "0,10,2/20,29,-50"), ISO_OK);
+  assert_int_equal(iso_pipeline_set(p, "top", "2"), ISO_EINVAL);
+  assert_int_equal(iso_pipeline_set(p, "top", "0"), ISO_OK);
   iso_pipeline_free(p);
 }
 

@@ -458,6 +458,12 @@ int cli_args_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
     }
     if (d->k == K_REFUSE)
       return cli_fail(err, errlen, "option '%s' is not supported by isopipe: %s", a, d->note);
+    /* Before -i, ffmpeg's -top sets the decoded frames' field order. */
+    if (!strcmp(d->name, "top") && !o->input)
+      return cli_fail(err, errlen,
+                      "option '%s' before -i (the decoded frames' field order) is not supported by "
+                      "isopipe: give it after -i, for the encoder",
+                      a);
     if (d->k == K_IGNORE) {
       cli_add_note(o, a, d->note);
       continue;

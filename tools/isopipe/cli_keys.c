@@ -15,8 +15,9 @@ int cli_spec_key(const cli_optdef *d, const char *opt, const char *spec, char *k
                  const char **ignored, char *err, size_t en) {
   static const char *const typed[] = {"b", "q", "tag", "bsf", "disposition", "frames", "filter"};
   static const char *const video[] = {
-      "s",      "r",        "aspect",           "pix_fmt", "g",          "crf",
-      "preset", "fps_mode", "force_key_frames", "pass",    "passlogfile"};
+      "s",           "r",           "aspect",   "pix_fmt",          "g",
+      "crf",         "preset",      "fps_mode", "force_key_frames", "pass",
+      "passlogfile", "rc_override", "top"};
   static const char *const audio[] = {"ar", "ac", "sample_fmt", "channel_layout"};
   char type, why[160];
   int index;

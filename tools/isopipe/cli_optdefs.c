@@ -82,6 +82,14 @@ static const cli_optdef table[] = {
     {"absf", A | O, K_STR, "bsf:a", 0, 0, "same as -bsf:a"},
     {"vbsf", A | O, K_STR, "bsf:v", 0, 0, "same as -bsf:v"},
     {"force_key_frames", A | S | O, K_STR, "force_key_frames", 0, 0, "times or expr:..."},
+    {"rc_override", A | S | O | E, K_STR, "rc_override", 0, 0,
+     "rate control of frame ranges: START,END,Q/... (Q > 0 a fixed qscale, else the quality "
+     "factor -Q/100)"},
+    {"top", A | S | O | E, K_COUNT, "top", -1, 1,
+     "field order the video encoder states (and codes, interlaced): 1 top first, 0 bottom, -1 "
+     "the frames'"},
+    {"bits_per_raw_sample", A | E, K_COUNT, "bits_per_raw_sample:v", -INTMAX, INTMAX,
+     "bits per raw sample the video encoders are given (ffv1, prores...)"},
     /* Filters: run by the library's filter stage. */
     {"vf", A | O, K_STR, "vf", 0, 0, "video filter graph"},
     {"af", A | O, K_STR, "af", 0, 0, "audio filter graph"},
@@ -230,6 +238,9 @@ static const cli_optdef table[] = {
     {"fpsmax", A | S | O | E, K_REFUSE, NULL, 0, 0, "give the output's rate with -r"},
     {"force_fps", B | S | O | E, K_REFUSE, NULL, 0, 0,
      "isopipe hands the encoder the rate -r (or the input) gives"},
+    {"time_base", A | S | O | E, K_REFUSE, NULL, 0, 0,
+     "isopipe's encoders and muxers pick the time bases; ffmpeg's also becomes the encoder's, "
+     "changing its rate control and, at a constant frame rate, repeating frames to fill its ticks"},
     {"enc_time_base", A | S | O | E, K_REFUSE, NULL, 0, 0,
      "isopipe's encoders take 1/frame rate or 1/sample rate (ffmpeg's default, 0)"},
     {"frame_drop_threshold", A | E, K_REFUSE, NULL, 0, 0,

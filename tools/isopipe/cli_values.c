@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/codecs.h"
 #include "isopipe/common.h"
 #include "pipeline/pl_units.h"
 #include "tools/isopipe/cli_args.h"
@@ -127,6 +128,12 @@ int cli_check_value(const cli_optdef *d, const char *opt, const char *v, char *n
     return 0;
   case K_STR:
   case K_CODEC:
+    if (!strcmp(d->name, "rc_override")) {
+      char why2[96];
+      if (cx_enc_rc_override(v, NULL, why2, sizeof why2) < 0)
+        return cli_fail(err, en, "invalid value '%s' for %s: %s (want START,END,Q/...)", v, opt,
+                        why2);
+    }
     /* -dump_attachment "" names each file by its stream's filename tag. */
     if (!*v && strcmp(d->name, "dump_attachment"))
       return cli_fail(err, en, "empty value for %s", opt);
