@@ -311,6 +311,15 @@ int cx_demux_best_stream(cx_demux *d, enum AVMediaType type) {
     if (st->codecpar->codec_type != type) continue;
     /* Cover art is a one-frame "video" stream: never the picture track. */
     if (st->disposition & AV_DISPOSITION_ATTACHED_PIC) continue;
+    /* ffmpeg never picks a stream it knows nothing of: no size (no
+     * channels), no packet read by the probe, not marked default. Its
+     * muxer could not write it; the other streams still can be. */
+    const AVCodecParameters *p = st->codecpar;
+    int64_t size =
+        type == AVMEDIA_TYPE_VIDEO ? (int64_t)p->width * p->height : p->ch_layout.nb_channels;
+    if (size <= 0 && !(st->event_flags & AVSTREAM_EVENT_FLAG_NEW_PACKETS) &&
+        !(st->disposition & AV_DISPOSITION_DEFAULT))
+      continue;
     int64_t s = stream_score(st);
     if (s > best_score) {
       best_score = s;

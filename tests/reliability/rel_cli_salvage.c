@@ -1,5 +1,6 @@
 /* Damaged inputs ffmpeg salvages: isopipe writes at least what ffmpeg writes from them, or fails
- * clearly; never exit 0 with less (noisy TS, truncated audiobook, iPhone-style HEVC .MOV). */
+ * clearly; never exit 0 with less (noisy TS, truncated audiobook, iPhone-style HEVC .MOV, a TS
+ * cut before its audio's first frame). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,29 @@ static void case_hevc_negative_cts(void) {
   }
 }
 
+static void case_ts_audio_unknown(void) {
+  char ts[700], cut[700], out[700];
+  if (!tm_corpus_file("video/sample_scte35.ts", ts, sizeof ts)) {
+    printf("skip TS cut before its audio: media corpus absent\n");
+    return;
+  }
+  /* Cut where the PMT has named an MP3 stream but none of its frames came:
+   * no sample rate or channels, which no muxer can write. ffmpeg's default
+   * choice passes over such a stream and writes the video alone. */
+  size_t n;
+  uint8_t *d = rel_read_file(ts, &n);
+  int r = d && n > 20000 ? rel_write_file(tm_path(cut, sizeof cut, g_dir, "cut.ts"), d, 20000) : -1;
+  free(d);
+  if (r != 0) {
+    printf("FAIL TS cut before its audio: cannot make the input\n");
+    g_failed++;
+    return;
+  }
+  tm_path(out, sizeof out, g_dir, "cut-out.mkv");
+  const char *cp[] = {"-i", cut, "-c", "copy", "-f", "matroska", out, NULL};
+  compare("TS cut before its audio's first frame, copied", cp, out);
+}
+
 int main(void) {
   g_cli = rel_cli();
   if (!g_cli) {
@@ -194,6 +218,7 @@ int main(void) {
   case_noisy_ts();
   case_truncated_audiobook();
   case_hevc_negative_cts();
+  case_ts_audio_unknown();
   printf("%d passed, %d failed\n", g_passed, g_failed);
   tm_tmpdir_remove(g_dir);
   return g_failed ? 1 : 0;
