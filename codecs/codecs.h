@@ -185,7 +185,9 @@ bool cx_is_decoder_option(const char *name);
 int cx_dec_send(cx_dec *d, const AVPacket *pkt); /* NULL = flush */
 /* Frames come out with pts = best_effort_timestamp in pkt_tb. Audio frames
  * without one continue the previous frame's pts + samples, and an
- * unspecified channel order becomes the default layout for the count. */
+ * unspecified channel order becomes the default layout for the count,
+ * unless the parameters the decoder was opened with give that count
+ * without an order (the caller's choice not to guess one). */
 int cx_dec_receive(cx_dec *d, AVFrame *frame);
 /* After a flush (a NULL send) was received to AVERROR_EOF: the decoder
  * takes packets again, its state reset as after a seek. */

@@ -432,8 +432,13 @@ int cx_dec_receive(cx_dec *d, AVFrame *frame) {
   if (ret < 0) return out_of_memory(d, ret);
   frame->pts = frame->best_effort_timestamp;
   if (d->ctx->codec_type == AVMEDIA_TYPE_AUDIO) {
-    /* Some decoders leave the layout unspecified; swresample wants an order. */
-    if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
+    /* Some decoders leave the layout unspecified; swresample wants an order.
+     * Not when the parameters give the same count without an order: the
+     * caller chose not to guess one (ffmpeg's -guess_layout_max). */
+    const AVChannelLayout *given = &d->par->ch_layout;
+    if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC &&
+        !(given->order == AV_CHANNEL_ORDER_UNSPEC &&
+          given->nb_channels == frame->ch_layout.nb_channels)) {
       int n = frame->ch_layout.nb_channels;
       av_channel_layout_uninit(&frame->ch_layout);
       av_channel_layout_default(&frame->ch_layout, n);

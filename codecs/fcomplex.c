@@ -6,6 +6,7 @@
 #include <libavfilter/buffersrc.h>
 #include <libavutil/avstring.h>
 #include <libavutil/bprint.h>
+#include <libavutil/opt.h>
 
 struct cx_fcx {
   AVFilterGraph *graph;
@@ -135,6 +136,9 @@ static int add_sink(cx_fcx *g, int k, const AVFilterInOut *io, char *err) {
   int ret = avfilter_graph_create_filter(&g->sink[k],
                                          avfilter_get_by_name(video ? "buffersink" : "abuffersink"),
                                          name, NULL, NULL, g->graph);
+  /* As ffmpeg's: audio of a channel count without an order passes as it is. */
+  if (ret >= 0 && !video)
+    ret = av_opt_set_int(g->sink[k], "all_channel_counts", 1, AV_OPT_SEARCH_CHILDREN);
   if (ret >= 0) ret = avfilter_link(io->filter_ctx, io->pad_idx, g->sink[k], 0);
   return ret < 0 ? cx_fail(err, ret, "filter graph: cannot link output %d", k) : 0;
 }

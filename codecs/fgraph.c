@@ -122,6 +122,10 @@ int cx_fgraph_open(cx_fgraph **out, const cx_fgraph_opts *o, const AVFrame *firs
   ret = avfilter_graph_create_filter(&g->sink,
                                      avfilter_get_by_name(video ? "buffersink" : "abuffersink"),
                                      "out", NULL, NULL, g->graph);
+  /* As ffmpeg's: audio of a channel count without an order (its
+   * -guess_layout_max) passes as it is. */
+  if (ret >= 0 && !video)
+    ret = av_opt_set_int(g->sink, "all_channel_counts", 1, AV_OPT_SEARCH_CHILDREN);
   if (ret < 0) {
     cx_fail(err, ret, "filter graph: sink");
     goto fail;

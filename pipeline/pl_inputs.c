@@ -132,6 +132,22 @@ static int add_discard(pl_input *in, const char *spec, const char *value, char *
   return ISO_OK;
 }
 
+static int add_guess(pl_input *in, const char *spec, const char *value, char *err, size_t n) {
+  char *end = NULL;
+  long v = value ? strtol(value, &end, 10) : 0;
+  if (!value || !*value || *end || v < INT32_MIN || v > INT32_MAX)
+    return pl_fail(err, n, "guess_layout_max: want a whole number of channels, got '%s'",
+                   value ? value : "");
+  if (strlen(spec) >= sizeof in->guess[0].spec)
+    return pl_fail(err, n, "guess_layout_max: stream specifier '%s' is too long", spec);
+  if (in->nguess >= PL_MAX_DISCARDS)
+    return pl_fail(err, n, "guess_layout_max: at most %d per input", PL_MAX_DISCARDS);
+  pl_guess_layout *g = &in->guess[in->nguess++];
+  snprintf(g->spec, sizeof g->spec, "%s", spec);
+  g->max = (int)v;
+  return ISO_OK;
+}
+
 int pl_input_rate(pl_input *in, const char *value, char *err, size_t n) {
   const char *why = "";
   int num, den;
@@ -159,6 +175,8 @@ int pl_input_set(pl_job *j, int k, const char *key, const char *value, char *err
   if (!strncmp(key, "discard", 7) && (!key[7] || key[7] == ':'))
     return add_discard(in, key[7] ? key + 8 : "", value, err, n);
   if (!value) return pl_fail(err, n, "%s: a value is needed", key);
+  if (!strncmp(key, "guess_layout_max", 16) && (!key[16] || key[16] == ':'))
+    return add_guess(in, key[16] ? key + 17 : "", value, err, n);
   if (!strncmp(key, "dump_attachment", 15) && (!key[15] || key[15] == ':'))
     return av_dict_set(&in->dumps, key[15] ? key + 16 : "", value, AV_DICT_MULTIKEY) < 0
                ? ISO_ENOMEM

@@ -166,6 +166,15 @@ typedef struct pl_discard {
   int level;
 } pl_discard;
 
+/* -guess_layout_max[:SPEC] N: an audio stream whose channel order the
+ * input leaves unspecified is given its count's default layout only when
+ * it has at most N channels (the last matching specifier wins; none: no
+ * limit), as ffmpeg 5.1 guesses it once the input is open. */
+typedef struct pl_guess_layout {
+  char spec[48];
+  int max;
+} pl_guess_layout;
+
 typedef struct pl_input {
   char *path, *format;
   AVDictionary *opts;
@@ -180,6 +189,8 @@ typedef struct pl_input {
   int nscale;
   pl_discard discard[PL_MAX_DISCARDS];
   int ndiscard;
+  pl_guess_layout guess[PL_MAX_DISCARDS];
+  int nguess;
   /* -dump_attachment[:SPEC] FILE, in the order given: key the stream
    * specifier, value the file ("" the stream's filename tag) */
   AVDictionary *dumps;

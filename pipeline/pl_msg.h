@@ -73,8 +73,11 @@ typedef struct pl_stream_info {
   AVRational avg_rate, r_rate;
   AVRational stream_sar; /* the container's aspect, which wins over the codec's */
   int width, height, sample_rate, channels;
-  int format;        /* the codec's pixel / sample format as probed, -1 unknown */
-  uint64_t ch_mask;  /* the channel layout's mask when native, 0 unknown */
+  int format;       /* the codec's pixel / sample format as probed, -1 unknown */
+  uint64_t ch_mask; /* the channel layout's mask when native, 0 unknown */
+  /* no channel order, and -guess_layout_max left it so: frames carry the
+   * channel count alone, as ffmpeg's then */
+  bool layout_unknown;
   int64_t start_pts; /* in tb, AV_NOPTS_VALUE unknown */
   bool attached_pic;
   int disposition; /* AV_DISPOSITION_* the output stream starts from */

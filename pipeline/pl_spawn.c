@@ -202,6 +202,8 @@ static pl_demux_set *demux_set(const pl_job *j, int id) {
   d->nscale = in->nscale;
   memcpy(d->discard, in->discard, sizeof d->discard);
   d->ndiscard = in->ndiscard;
+  memcpy(d->guess, in->guess, sizeof d->guess);
+  d->nguess = in->nguess;
   if (in->dumps) {
     ok = ok && av_dict_copy(&d->dumps, in->dumps, AV_DICT_MULTIKEY) >= 0;
     for (int i = 0; i < j->ninputs && ok; i++)

@@ -43,6 +43,8 @@ typedef struct pl_demux_set {
   int nscale;
   pl_discard discard[PL_MAX_DISCARDS]; /* -discard[:SPEC], in the order given */
   int ndiscard;
+  pl_guess_layout guess[PL_MAX_DISCARDS]; /* -guess_layout_max[:SPEC], in the order given */
+  int nguess;
   AVDictionary *dumps; /* -dump_attachment: stream specifier -> file ("" its filename tag) */
   char *inputs[PL_MAX_INPUTS]; /* every input's name, which a dump never writes */
   int ninputs, overwrite;

@@ -18,6 +18,9 @@ AVFrame *conv_shape_from_info(const pl_stream_info *in, enum AVMediaType type) {
   fr->sample_rate = in->sample_rate;
   if (in->ch_mask)
     av_channel_layout_from_mask(&fr->ch_layout, in->ch_mask);
+  else if (in->layout_unknown)
+    fr->ch_layout =
+        (AVChannelLayout){.order = AV_CHANNEL_ORDER_UNSPEC, .nb_channels = in->channels};
   else
     av_channel_layout_default(&fr->ch_layout, in->channels);
   return fr;

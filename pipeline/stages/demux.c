@@ -534,6 +534,7 @@ void pl_demux_entry(iso_value *msg) {
   if (x->n > PL_MAX_IN) x->n = PL_MAX_IN;
   if (pl_demux_scales(x->d, x->set, x->n, x->scale, err, sizeof err) < 0 ||
       pl_demux_discards(x->d, x->set, x->n, err, sizeof err) < 0 ||
+      pl_demux_guess_layouts(st, x->d, x->set, x->n, err, sizeof err) < 0 ||
       pl_demux_dumps(st, cx_demux_ctx(x->d), x->set, err, sizeof err) < 0) {
     pl_stage_fail(st, ISO_EINVAL, "%s", err);
     pl_stage_leave(st, false);

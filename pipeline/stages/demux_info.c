@@ -1,5 +1,6 @@
 /* What the demux tells main of its input: each stream's description, the input's length and
  * format, and each stream's -itsscale. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,6 +79,8 @@ void pl_demux_describe(pl_stage *st, cx_demux *d, const pl_demux_set *set, const
     si->format = s->codecpar->format;
     si->ch_mask =
         s->codecpar->ch_layout.order == AV_CHANNEL_ORDER_NATIVE ? s->codecpar->ch_layout.u.mask : 0;
+    si->layout_unknown = si->type == AVMEDIA_TYPE_AUDIO && si->channels > 0 &&
+                         s->codecpar->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC;
     si->start_pts = s->start_time;
     si->ts_scale = scale[i];
     si->attached_pic = (s->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
@@ -128,6 +131,39 @@ int pl_demux_discards(cx_demux *d, const pl_demux_set *set, int nstreams, char *
       }
       if (r > 0) fmt->streams[i]->discard = (enum AVDiscard)dc->level;
     }
+  }
+  return 0;
+}
+
+int pl_demux_guess_layouts(pl_stage *st, cx_demux *d, const pl_demux_set *set, int nstreams,
+                           char *err, size_t n) {
+  AVFormatContext *fmt = cx_demux_ctx(d);
+  for (int i = 0; i < nstreams; i++) {
+    AVCodecParameters *par = fmt->streams[i]->codecpar;
+    if (par->codec_type != AVMEDIA_TYPE_AUDIO || par->ch_layout.order != AV_CHANNEL_ORDER_UNSPEC)
+      continue;
+    int max = INT_MAX;
+    for (int k = 0; k < set->nguess; k++) {
+      const pl_guess_layout *g = &set->guess[k];
+      int r = avformat_match_stream_specifier(fmt, fmt->streams[i], g->spec);
+      if (r < 0) {
+        snprintf(err, n, "option -guess_layout_max:%s: invalid stream specifier '%s'", g->spec,
+                 g->spec);
+        return r;
+      }
+      if (r > 0) max = g->max;
+    }
+    int count = par->ch_layout.nb_channels;
+    AVChannelLayout l = {0};
+    if (count <= 0 || count > max) continue;
+    av_channel_layout_default(&l, count);
+    if (l.order == AV_CHANNEL_ORDER_UNSPEC) continue;
+    char name[128] = "";
+    av_channel_layout_describe(&l, name, sizeof name);
+    av_channel_layout_uninit(&par->ch_layout);
+    par->ch_layout = l;
+    pl_stage_log(st, AV_LOG_WARNING, "Guessed Channel Layout for Input Stream #%d.%d : %s",
+                 set->input, i, name);
   }
   return 0;
 }

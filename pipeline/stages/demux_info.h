@@ -22,5 +22,13 @@ int pl_demux_scales(cx_demux *d, const pl_demux_set *set, int nstreams, double *
 /* Sets the first nstreams streams' AVStream.discard from set's -discard
  * (pl_discard). 0, or a negative AVERROR with err filled. */
 int pl_demux_discards(cx_demux *d, const pl_demux_set *set, int nstreams, char *err, size_t n);
+/* Gives each of the first nstreams audio streams whose channel order is
+ * unspecified its count's default layout, within set's -guess_layout_max
+ * (pl_guess_layout), in its AVCodecParameters (so decoders, stream copies
+ * and the input's description see it) and says so on st as ffmpeg does;
+ * a stream left unspecified keeps its channel count alone downstream.
+ * 0, or a negative AVERROR with err filled. */
+int pl_demux_guess_layouts(pl_stage *st, cx_demux *d, const pl_demux_set *set, int nstreams,
+                           char *err, size_t n);
 
 #endif

@@ -67,6 +67,9 @@ static int from_params(fc_in *in, const pl_stream_info *si) {
     f->sample_rate = si->sample_rate;
     if (si->ch_mask)
       av_channel_layout_from_mask(&f->ch_layout, si->ch_mask);
+    else if (si->layout_unknown)
+      f->ch_layout =
+          (AVChannelLayout){.order = AV_CHANNEL_ORDER_UNSPEC, .nb_channels = si->channels};
     else
       av_channel_layout_default(&f->ch_layout, si->channels);
   }

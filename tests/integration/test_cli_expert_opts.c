@@ -1,10 +1,11 @@
-/* ffmpeg 5.1's expert options -discard, -max_alloc, -cpuflags, -rc_override, -top and
- * -bits_per_raw_sample, against ffmpeg on each line. */
+/* ffmpeg 5.1's expert options -discard, -max_alloc, -cpuflags, -rc_override, -top,
+ * -bits_per_raw_sample and -guess_layout_max, against ffmpeg on each line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 #include <libavformat/avformat.h>
@@ -14,7 +15,7 @@
 #include "test_media.h"
 #include "test_need.h"
 
-static char g_dir[512], g_in[700], g_ffmpeg[600];
+static char g_dir[512], g_in[700], g_ffmpeg[600], g_p3[700];
 
 static int setup(void **state) {
   (void)state;
@@ -22,7 +23,29 @@ static int setup(void **state) {
   /* H.264 with a keyframe a second (two in the clip) and AAC, in MP4,
    * whose demuxer honours AVStream.discard. */
   tm_source_file("media/clip-h264-aac.mp4", g_in, sizeof g_in);
-  return 0;
+  /* A plain WAVEFORMAT header (no channel mask) over 3 channels of 0.1 s
+   * of ramps: the input leaves its channel order unspecified. */
+  snprintf(g_p3, sizeof g_p3, "%s/three.wav", g_dir);
+  FILE *f = fopen(g_p3, "wb");
+  if (!f) return -1;
+  enum { RATE = 8000, CH = 3, N = RATE / 10 };
+  uint8_t h[44] = "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0";
+  uint32_t data = N * CH * 2, v[] = {36 + data, RATE, RATE * CH * 2};
+  for (int i = 0; i < 4; i++)
+    h[4 + i] = (uint8_t)(v[0] >> (8 * i));
+  h[22] = CH;
+  for (int i = 0; i < 4; i++)
+    h[24 + i] = (uint8_t)(v[1] >> (8 * i)), h[28 + i] = (uint8_t)(v[2] >> (8 * i));
+  h[32] = CH * 2, h[34] = 16;
+  memcpy(h + 36, "data", 4);
+  for (int i = 0; i < 4; i++)
+    h[40 + i] = (uint8_t)(data >> (8 * i));
+  fwrite(h, 1, sizeof h, f);
+  for (int s = 0; s < N * CH; s++) {
+    int16_t x = (int16_t)((s % CH + 1) * (s * 37 % 2000) - 3000);
+    fwrite(&x, 2, 1, f);
+  }
+  return fclose(f) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state) {
@@ -38,7 +61,7 @@ static int run_to(const char *line, const char *tag, const char *ext, bool iso, 
   snprintf(path, plen, "%s/%s.%s", g_dir, tag, ext);
   char buf[1024];
   const char *argv[CH_MAX_ARGS];
-  const char *names[] = {"IN", "OUT", NULL}, *values[] = {g_in, path};
+  const char *names[] = {"IN", "OUT", "P3", NULL}, *values[] = {g_in, path, g_p3};
   ch_split_line(line, iso, names, values, buf, sizeof buf, argv);
   if (err && elen) err[0] = 0;
   return iso ? ch_run_err(argv, err, elen) : tm_run_ffmpeg(argv);
@@ -212,10 +235,50 @@ static void t_bits_per_raw_sample(void **state) {
   assert_true(lines > 0);
 }
 
+/* -guess_layout_max[:SPEC] N before -i: an audio stream without a channel
+ * order gets its count's default layout only when it has at most N
+ * channels. The WAV written says which: 2.1's channel mask, or none (and
+ * an encoder that needs an order fails, as ffmpeg's). Files equal to
+ * ffmpeg's byte for byte. */
+static void t_guess_layout_max(void **state) {
+  (void)state;
+  TM_NEED(tm_have_program("ffmpeg", g_ffmpeg, sizeof g_ffmpeg), "ffmpeg");
+  static const char *const lines[][2] = {
+      {"-i P3 -f wav OUT", "guessed"},
+      {"-guess_layout_max 0 -i P3 -f wav OUT", "kept"},
+      {"-guess_layout_max:a:1 0 -i P3 -f wav OUT", "nomatch"},
+      {"-guess_layout_max 2 -i P3 -af volume=0.5 -f wav OUT", "filtered"},
+      {"-guess_layout_max 0 -i P3 -c copy -f wav OUT", "copied"},
+  };
+  char ip[5][800], fp[800], err[4096];
+  for (int i = 0; i < 5; i++) {
+    char t[64];
+    snprintf(t, sizeof t, "i_%s", lines[i][1]);
+    int r = run(lines[i][0], t, true, ip[i], sizeof ip[i], err, sizeof err);
+    if (r != 0) fail_msg("%s: exit %d: %s", lines[i][0], r, err);
+    snprintf(t, sizeof t, "f_%s", lines[i][1]);
+    assert_int_equal(run(lines[i][0], t, false, fp, sizeof fp, NULL, 0), 0);
+    if (!tm_same_file(ip[i], fp)) fail_msg("%s: the WAV differs from ffmpeg's", lines[i][0]);
+  }
+  if (tm_same_file(ip[0], ip[1])) fail_msg("-guess_layout_max 0: the same file as without it");
+  assert_true(tm_same_file(ip[0], ip[2]));
+  assert_false(tm_same_file(ip[0], ip[4]));
+  assert_int_equal(run("-guess_layout_max 0 -i P3 -c:a aac -f mp4 OUT", "i_aac", true, fp,
+                       sizeof fp, err, sizeof err),
+                   1);
+  assert_non_null(strstr(err, "3 channels"));
+  assert_int_equal(
+      run("-guess_layout_max x -i P3 -f wav OUT", "bad", true, fp, sizeof fp, err, sizeof err), 2);
+  assert_non_null(strstr(err, "-guess_layout_max"));
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_discard),  cmocka_unit_test(t_max_alloc),
-      cmocka_unit_test(t_cpuflags), cmocka_unit_test(t_rc_override),
-      cmocka_unit_test(t_top),      cmocka_unit_test(t_bits_per_raw_sample)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(t_discard),
+                                     cmocka_unit_test(t_max_alloc),
+                                     cmocka_unit_test(t_cpuflags),
+                                     cmocka_unit_test(t_rc_override),
+                                     cmocka_unit_test(t_top),
+                                     cmocka_unit_test(t_bits_per_raw_sample),
+                                     cmocka_unit_test(t_guess_layout_max)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }

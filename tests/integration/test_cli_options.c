@@ -197,6 +197,7 @@ static const opt_probe probes[] = {
     {"-sseof", ELSE, NULL, NULL, "tests/integration/test_cli_seek.c"},
     {"-itsscale", ELSE, NULL, NULL, "tests/integration/test_cli_tsscale.c"},
     {"-discard", ELSE, NULL, NULL, "tests/integration/test_cli_expert_opts.c"},
+    {"-guess_layout_max", ELSE, NULL, NULL, "tests/integration/test_cli_expert_opts.c"},
     {"-max_alloc", ELSE, NULL, NULL, "tests/integration/test_cli_expert_opts.c"},
     {"-cpuflags", ELSE, NULL, NULL, "tests/integration/test_cli_expert_opts.c"},
     {"--queue", ELSE, NULL, NULL, "tests/integration/test_cli_own_options.c"},

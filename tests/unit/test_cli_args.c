@@ -556,8 +556,6 @@ static void test_expert_refusals(void **state) {
   USAGE("invalid value '2' for -top", "-i", "a", "-top", "2", "o.mp4");
   USAGE("option '-dts_error_threshold' is not supported", "-dts_error_threshold", "1", "-i", "a",
         "o.mp4");
-  USAGE("option '-guess_layout_max' is not supported", "-guess_layout_max", "0", "-i", "a",
-        "o.mp4");
   USAGE("option '-fpsmax' is not supported", "-i", "a", "-fpsmax", "30", "o.mp4");
   USAGE("option '-force_fps' is not supported", "-i", "a", "-force_fps", "o.mp4");
   USAGE("option '-frame_drop_threshold' is not supported", "-frame_drop_threshold", "1", "-i", "a",

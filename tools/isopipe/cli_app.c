@@ -315,6 +315,7 @@ static int configure(app *a) {
     bool input_only =
         (!strncmp(kv->key, "discard", 7) && (!kv->key[7] || kv->key[7] == ':')) ||
         (!strncmp(kv->key, "dump_attachment", 15) && (!kv->key[15] || kv->key[15] == ':')) ||
+        (!strncmp(kv->key, "guess_layout_max", 16) && (!kv->key[16] || kv->key[16] == ':')) ||
         !strcmp(kv->key, "canvas_size");
     if (input_only && kv->input == 0 && !kv->before_input) {
       snprintf(err, sizeof err,

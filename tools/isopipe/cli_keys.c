@@ -31,7 +31,7 @@ int cli_spec_key(const cli_optdef *d, const char *opt, const char *spec, char *k
   /* The input's streams, matched by libavformat once it is open: every
    * specifier ffmpeg takes. */
   if (!strcmp(d->key, "itsscale") || !strcmp(d->key, "discard") ||
-      !strcmp(d->key, "dump_attachment")) {
+      !strcmp(d->key, "dump_attachment") || !strcmp(d->key, "guess_layout_max")) {
     snprintf(key, kn, "%s%s%s", d->key, spec ? ":" : "", spec ? spec : "");
     return 0;
   }

@@ -215,6 +215,9 @@ static const cli_optdef table[] = {
      "multiply the next input's timestamps (per stream)"},
     {"discard", A | S | I | E, K_STR, "discard", 0, 0,
      "the next input's packets the demuxer leaves out: nokey, all... (per stream)"},
+    {"guess_layout_max", A | S | I | E, K_COUNT, "guess_layout_max", -INTMAX - 1, INTMAX,
+     "the next input's audio with no channel order and at most X channels gets its count's "
+     "default layout (per stream)"},
     {"stream_loop", A | I, K_COUNT, "stream_loop", -1, INTMAX,
      "read the next input N more times (-1 endlessly)"},
     {"aframes", A | O, K_COUNT, "frames:a", 1, INTMAX, "same as -frames:a"},
@@ -253,8 +256,6 @@ static const cli_optdef table[] = {
      "a stream copy after -ss starts where isopipe's seek puts it"},
     {"recast_media", B | E, K_REFUSE, NULL, 0, 0,
      "isopipe decodes a stream with a decoder of its own type only"},
-    {"guess_layout_max", A | S | I | E, K_REFUSE, NULL, 0, 0,
-     "isopipe takes an unknown layout as its channel count's default (ffmpeg's default)"},
     {"psnr", B | E, K_REFUSE, NULL, 0, 0, "isopipe prints no PSNR: compare with -lavfi psnr"},
     {"vstats", B | E, K_REFUSE, NULL, 0, 0, "isopipe writes no vstats file (see --stats)"},
     {"vstats_file", A | E, K_REFUSE, NULL, 0, 0, "isopipe writes no vstats file (see --stats)"},
