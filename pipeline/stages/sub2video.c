@@ -136,8 +136,13 @@ static int feed(pl_filter *f, pl_msg *in) {
     pl_msg_free(in);
     return r < 0 ? AVERROR(EINVAL) : 0;
   } else if (in->kind == PL_M_PACKET && x->s && in->pkt) {
-    /* As ffmpeg: every packet read of the input beats first, its own too. */
-    r = heartbeat(f, in->pkt->pts, in->tb, in->stamp);
+    /* As ffmpeg: every packet read of the input beats first, its own too.
+     * At its decode time: a B-frame's presentation time runs ahead of
+     * the subtitles muxed after it, which ffmpeg sends the canvas again
+     * at only when its graph waits for one; a canvas sent ahead of a
+     * subtitle would hold the subtitle off the frames before it. */
+    int64_t beat = in->pkt->dts != AV_NOPTS_VALUE ? in->pkt->dts : in->pkt->pts;
+    r = heartbeat(f, beat, in->tb, in->stamp);
     if (r >= 0 && in->index == x->stream) r = decoded(f, in->pkt, in->stamp);
     /* ffmpeg configures its graph as that packet decodes (for a decoder
      * that gives a frame at once; one with more delay, frame threads,

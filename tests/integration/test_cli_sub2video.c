@@ -26,9 +26,10 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* isopipe and ffmpeg on the same arguments (pre: before -i, graph, -t 1),
- * framemd5 line for line. */
-static void same_frames(const char *in, const char *pre, const char *graph, const char *name) {
+/* isopipe and ffmpeg on the same arguments (pre: before -i, graph, -t
+ * secs), framemd5 line for line: 25 a second. */
+static void same_frames(const char *in, const char *pre, const char *graph, const char *name,
+                        int secs) {
   char a[800], b[800], why[512];
   snprintf(a, sizeof a, "%s/%s_i.framemd5", g_dir, name);
   snprintf(b, sizeof b, "%s/%s_f.framemd5", g_dir, name);
@@ -46,7 +47,9 @@ static void same_frames(const char *in, const char *pre, const char *graph, cons
   iso[ni++] = "error";
   for (int k = 0; k < np; k++)
     iso[ni++] = ff[nf++] = pa[k];
-  const char *tail[] = {"-i",  in,     "-t",  "1",  "-filter_complex",
+  char t[16];
+  snprintf(t, sizeof t, "%d", secs);
+  const char *tail[] = {"-i",  in,     "-t",  t,    "-filter_complex",
                         graph, "-map", "[v]", "-f", "framemd5"};
   for (size_t k = 0; k < sizeof tail / sizeof *tail; k++)
     iso[ni++] = ff[nf++] = tail[k];
@@ -58,7 +61,7 @@ static void same_frames(const char *in, const char *pre, const char *graph, cons
   assert_int_equal(tm_run_ffmpeg(ff), 0);
   int lines = 0;
   if (!tm_framemd5_equal(a, b, &lines, why, sizeof why)) fail_msg("%s: %s", name, why);
-  assert_int_equal(lines, 25);
+  assert_int_equal(lines, 25 * secs);
 }
 
 /* One graph with both forms: the plain overlay (the canvas at the
@@ -75,7 +78,42 @@ static void t_burn_as_ffmpeg(void **state) {
   same_frames(in, "-threads 1 -canvas_size 1280x720",
               "[0:s:1]scale=320:180,format=yuva420p[sub];[0:v][0:s:0]overlay,scale=320:180[main];"
               "[main][sub]overlay=eof_action=pass:shortest=0:repeatlast=0[v]",
-              "burn");
+              "burn", 1);
+}
+
+/* Video with B-frames (x264's pyramid): packets come in decode order, a
+ * B-frame's presentation time behind the next P-frame's. The second
+ * subtitle (2.54 s) shows from the frame at 2.56 s, as ffmpeg's; a
+ * heartbeat at the P-frame's presentation time held it off for 4 frames. */
+static void t_burn_bframes(void **state) {
+  (void)state;
+  char in[800], bf[900], err[2048];
+  TM_NEED(tm_corpus_file("video/subtitles_vobsub.mkv", in, sizeof in), "media corpus");
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference)");
+  snprintf(bf, sizeof bf, "%s/bframes.mkv", g_dir);
+  const char *mk[] = {"-y",
+                      "-v",
+                      "error",
+                      "-i",
+                      in,
+                      "-t",
+                      "3",
+                      "-map",
+                      "0",
+                      "-c:s",
+                      "copy",
+                      "-c:v",
+                      "libx264",
+                      "-preset",
+                      "ultrafast",
+                      "-x264-params",
+                      "bframes=3:b-pyramid=normal",
+                      "-crf",
+                      "30",
+                      bf,
+                      NULL};
+  if (ch_run_err(mk, err, sizeof err) != 0) fail_msg("making the B-frame input: %s", err);
+  same_frames(bf, "-threads 1", "[0:s:0]scale=640:360[s];[0:v][s]overlay[v]", "bframes", 3);
 }
 
 /* A text subtitle stream on a pad: refused, naming the pad (ffmpeg 5.1
@@ -95,6 +133,7 @@ static void t_text_refused(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_burn_as_ffmpeg),
+                                     cmocka_unit_test(t_burn_bframes),
                                      cmocka_unit_test(t_text_refused)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
