@@ -116,6 +116,41 @@ static void t_burn_bframes(void **state) {
   same_frames(bf, "-threads 1", "[0:s:0]scale=640:360[s];[0:v][s]overlay[v]", "bframes", 3);
 }
 
+/* DVB subtitles (the broadcast form, in MPEG-TS): the VobSub stream
+ * re-encoded with FFmpeg's dvbsub encoder beside B-frame video. */
+static void t_burn_dvb(void **state) {
+  (void)state;
+  char in[800], ts[900], err[2048];
+  TM_NEED(tm_corpus_file("video/subtitles_vobsub.mkv", in, sizeof in), "media corpus");
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference)");
+  snprintf(ts, sizeof ts, "%s/dvb.ts", g_dir);
+  const char *mk[] = {"-y",
+                      "-v",
+                      "error",
+                      "-i",
+                      in,
+                      "-t",
+                      "3",
+                      "-map",
+                      "0:v",
+                      "-map",
+                      "0:s:0",
+                      "-c:v",
+                      "libx264",
+                      "-preset",
+                      "ultrafast",
+                      "-crf",
+                      "30",
+                      "-x264-params",
+                      "bframes=3:b-pyramid=normal",
+                      "-c:s",
+                      "dvbsub",
+                      ts,
+                      NULL};
+  if (ch_run_err(mk, err, sizeof err) != 0) fail_msg("making the DVB input: %s", err);
+  same_frames(ts, "-threads 1", "[0:s:0]scale=640:360[s];[0:v][s]overlay[v]", "dvb", 3);
+}
+
 /* A text subtitle stream on a pad: refused, naming the pad (ffmpeg 5.1
  * runs it and draws nothing, docs/cli.md). */
 static void t_text_refused(void **state) {
@@ -133,7 +168,7 @@ static void t_text_refused(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(t_burn_as_ffmpeg),
-                                     cmocka_unit_test(t_burn_bframes),
+                                     cmocka_unit_test(t_burn_bframes), cmocka_unit_test(t_burn_dvb),
                                      cmocka_unit_test(t_text_refused)};
   return tm_exit(cmocka_run_group_tests(tests, setup, teardown));
 }
