@@ -81,49 +81,14 @@ static void t_burn_as_ffmpeg(void **state) {
               "burn", 1);
 }
 
-/* Video with B-frames (x264's pyramid): packets come in decode order, a
- * B-frame's presentation time behind the next P-frame's. The second
- * subtitle (2.54 s) shows from the frame at 2.56 s, as ffmpeg's; a
- * heartbeat at the P-frame's presentation time held it off for 4 frames. */
-static void t_burn_bframes(void **state) {
-  (void)state;
-  char in[800], bf[900], err[2048];
-  TM_NEED(tm_corpus_file("video/subtitles_vobsub.mkv", in, sizeof in), "media corpus");
-  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference)");
-  snprintf(bf, sizeof bf, "%s/bframes.mkv", g_dir);
-  const char *mk[] = {"-y",
-                      "-v",
-                      "error",
-                      "-i",
-                      in,
-                      "-t",
-                      "3",
-                      "-map",
-                      "0",
-                      "-c:s",
-                      "copy",
-                      "-c:v",
-                      "libx264",
-                      "-preset",
-                      "ultrafast",
-                      "-x264-params",
-                      "bframes=3:b-pyramid=normal",
-                      "-crf",
-                      "30",
-                      bf,
-                      NULL};
-  if (ch_run_err(mk, err, sizeof err) != 0) fail_msg("making the B-frame input: %s", err);
-  same_frames(bf, "-threads 1", "[0:s:0]scale=640:360[s];[0:v][s]overlay[v]", "bframes", 3);
-}
-
-/* DVB subtitles (the broadcast form, in MPEG-TS): the VobSub stream
- * re-encoded with FFmpeg's dvbsub encoder beside B-frame video. */
-static void t_burn_dvb(void **state) {
-  (void)state;
-  char in[800], ts[900], err[2048];
-  TM_NEED(tm_corpus_file("video/subtitles_vobsub.mkv", in, sizeof in), "media corpus");
-  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference)");
-  snprintf(ts, sizeof ts, "%s/dvb.ts", g_dir);
+/* The corpus VobSub clip's first 3 s with its video re-encoded by x264 with
+ * B-frames (a pyramid) into dir/name; subs: "copy" keeps both subtitle
+ * streams, another encoder re-encodes the first alone. The clip's path. */
+static const char *reencode(const char *name, const char *subs, char *path, size_t n) {
+  char in[800], err[2048];
+  if (!tm_corpus_file("video/subtitles_vobsub.mkv", in, sizeof in)) return NULL;
+  snprintf(path, n, "%s/%s", g_dir, name);
+  bool copy = !strcmp(subs, "copy");
   const char *mk[] = {"-y",
                       "-v",
                       "error",
@@ -134,20 +99,42 @@ static void t_burn_dvb(void **state) {
                       "-map",
                       "0:v",
                       "-map",
-                      "0:s:0",
+                      copy ? "0:s" : "0:s:0",
+                      "-c:s",
+                      subs,
                       "-c:v",
                       "libx264",
                       "-preset",
                       "ultrafast",
-                      "-crf",
-                      "30",
                       "-x264-params",
                       "bframes=3:b-pyramid=normal",
-                      "-c:s",
-                      "dvbsub",
-                      ts,
+                      "-crf",
+                      "30",
+                      path,
                       NULL};
-  if (ch_run_err(mk, err, sizeof err) != 0) fail_msg("making the DVB input: %s", err);
+  if (ch_run_err(mk, err, sizeof err) != 0) fail_msg("making %s: %s", name, err);
+  return path;
+}
+
+/* Video with B-frames: packets come in decode order, a B-frame's
+ * presentation time behind the next P-frame's. The second subtitle
+ * (2.54 s) shows from the frame at 2.56 s, as ffmpeg's; a heartbeat at the
+ * P-frame's presentation time held it off for 4 frames. */
+static void t_burn_bframes(void **state) {
+  (void)state;
+  char bf[900];
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference)");
+  TM_NEED(reencode("bframes.mkv", "copy", bf, sizeof bf), "media corpus");
+  same_frames(bf, "-threads 1", "[0:s:0]scale=640:360[s];[0:v][s]overlay[v]", "bframes", 3);
+}
+
+/* DVB subtitles (the broadcast form, in MPEG-TS): the VobSub stream
+ * re-encoded with FFmpeg's dvbsub encoder beside B-frame video. */
+static void t_burn_dvb(void **state) {
+  (void)state;
+  char ts[900];
+  TM_NEED(tm_have_program("ffmpeg", NULL, 0), "ffmpeg (the reference)");
+  TM_NEED(reencode("dvb.ts", "dvbsub", ts, sizeof ts), "media corpus");
   same_frames(ts, "-threads 1", "[0:s:0]scale=640:360[s];[0:v][s]overlay[v]", "dvb", 3);
 }
 
