@@ -469,6 +469,9 @@ typedef struct pl_trim {
   int64_t first; /* audio: the first sample kept, in 1/first_rate */
   int first_rate;
   int64_t vfirst; /* video: the first frame's pts kept, in the frames' time base */
+  /* The end is where it says, not counted from the first frame or sample
+   * kept (as ffmpeg's output trim under -copyts with an -ss after -i). */
+  bool abs_end;
 } pl_trim;
 /* Input #0's -ss/-t/-to composed with output j's own, as ffmpeg reads
  * input and output options: j's ss, t and t_from end up describing the

@@ -59,14 +59,22 @@ static void window_init(conv_window *cw, const pl_job *job, int os, unsigned kin
   int64_t start = job->win_start_us > 0 ? job->win_start_us : 0, end = job->win_end_us;
   int64_t fend = frames_end_us(job, os, start);
   if (fend >= 0 && (end < 0 || fend < end)) end = fend;
-  if ((job->cut_after & kind_bit) && fend < 0) {
+  /* -copyts keeps the cut after the filters with -frames:v too: the end
+   * the video's frames give is counted from the output's -ss there. */
+  if ((job->cut_after & kind_bit) && (fend < 0 || job->copyts)) {
     int64_t own = job->ss_out_us > 0 ? job->ss_out_us : 0;
     int64_t pre_end = job->t_from_input ? end : -1;
+    int64_t post_end = job->t_from_input || job->t_us < 0 ? -1 : own + job->t_us;
+    if (fend >= 0 && (post_end < 0 || own + (fend - start) < post_end))
+      post_end = own + (fend - start);
     cw->on = true;
     cw->w = pl_trim_make(tb, start - own, pre_end, start - own > 0);
     cw->post_on = true;
-    cw->post = pl_trim_make(AV_TIME_BASE_Q, own,
-                            job->t_from_input || job->t_us < 0 ? -1 : own + job->t_us, own > 0);
+    cw->post = pl_trim_make(AV_TIME_BASE_Q, own, post_end, own > 0);
+    /* -copyts: an -ss after -i puts the end at -ss + -t on the input's
+     * clock, not counted from the first frame or sample kept (without it
+     * the encoder's recording time ends the stream, pl_enc_set). */
+    cw->post.abs_end = job->copyts && own > 0;
     return;
   }
   cw->on = pl_job_trims(job) || end != job->win_end_us;

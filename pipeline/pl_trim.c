@@ -5,7 +5,7 @@
 #include <string.h>
 
 pl_trim pl_trim_make(AVRational tb, int64_t start_us, int64_t end_us, bool cut) {
-  pl_trim w = {tb, 0, INT64_MAX, cut, AV_NOPTS_VALUE, 0, AV_NOPTS_VALUE};
+  pl_trim w = {tb, 0, INT64_MAX, cut, AV_NOPTS_VALUE, 0, AV_NOPTS_VALUE, false};
   if (start_us > 0) w.start = av_rescale_q(start_us, AV_TIME_BASE_Q, tb);
   if (end_us >= 0) w.end = av_rescale_q(end_us, AV_TIME_BASE_Q, tb);
   return w;
@@ -55,7 +55,7 @@ int64_t pl_trim_start_in(const pl_trim *w, const AVFrame *fr, AVRational frame_t
  * that is past the window's end; an output's recording time, which ffmpeg
  * also checks on the frames it encodes, is the encoder's (pl_enc_set). */
 static int64_t audio_end(pl_trim *w, int64_t b, int64_t e, int64_t kept, AVRational sr) {
-  if (e == INT64_MAX) return INT64_MAX;
+  if (e == INT64_MAX || w->abs_end) return e;
   if (w->first == AV_NOPTS_VALUE) {
     w->first = kept;
     w->first_rate = sr.den;
@@ -89,6 +89,7 @@ int pl_trim_frame(pl_trim *w, AVFrame *fr, AVRational frame_tb) {
   /* Frames before the start are decoded (references), not shown. */
   if (w->cut && fr->pts < b) return -1;
   if (w->end == INT64_MAX) return 0;
+  if (w->abs_end) return fr->pts >= av_rescale_q(w->end, w->tb, frame_tb) ? 1 : 0;
   /* As ffmpeg's trim, the length counts from the first frame kept: after a
    * seek into an open GOP (whose leading pictures cannot be decoded), or in
    * a stream that starts after the others, that frame comes later than the
