@@ -223,6 +223,9 @@ typedef struct pl_mux_set {
   int64_t seek_us;   /* the input -ss and this output's -ss together (0 none): for the error
                       * when nothing is left after it */
   int64_t in_dur_us; /* the input's duration (AV_NOPTS_VALUE unknown): is an -ss past its end? */
+  /* -copyts with an output -t/-to: where it ends on the input's own clock,
+   * and where the read starts there (microseconds; end -1 none) */
+  int64_t copyts_end_us, copyts_read_us;
   bool bitexact, bitexact_v, bitexact_a; /* pl_out_meta_bitexact */
 } pl_mux_set;
 

@@ -292,6 +292,9 @@ pl_mux_set *pl_spawn_mux(const pl_job *j, const pl_node *nd) {
   m->attach = nd->file >= 0 && nd->file < PL_MAX_FILES ? j->attach_in[nd->file] : 0;
   m->win_start_us = j->win_start_us;
   m->win_end_us = j->win_end_us;
+  bool own_end = j->t_us >= 0 && !j->t_from_input;
+  m->copyts_end_us = j->copyts && own_end ? (j->ss_out_us > 0 ? j->ss_out_us : 0) + j->t_us : -1;
+  m->copyts_read_us = pl_copyts_us(j, 0);
   m->in_start_us = j->info.start_us;
   m->seek_us = (j->in_ss_us > 0 ? j->in_ss_us : 0) + (j->win_start_us > 0 ? j->win_start_us : 0);
   m->in_dur_us = j->info.duration_us;

@@ -81,7 +81,12 @@ void pl_mux_end_without_data(mux_impl *x, const char *what) {
     return;
   }
   /* ffmpeg writes an empty file and exits 0 here; an empty result must not look like one. */
-  if (j->seek_us > 0)
+  if (j->copyts_end_us >= 0 && j->copyts_end_us <= j->copyts_read_us)
+    pl_stage_fail_cat(x->st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
+                      "no stream produced any data: with -copyts the output's -t/-to end at "
+                      "%.3f s of the input's own clock, and its read starts at %.3f s there",
+                      j->copyts_end_us / 1e6, j->copyts_read_us / 1e6);
+  else if (j->seek_us > 0)
     pl_stage_fail_cat(x->st, ISO_EMEDIA, ISO_ERRCAT_NO_DATA,
                       "no stream produced any data: nothing of the input is left after -ss %.3f%s",
                       j->seek_us / 1e6, seek_past ? " (is it past the input's end?)" : "");
