@@ -33,16 +33,14 @@ static int add_node(pl_job *j, pl_node_kind kind, const char *name, int out_stre
  * an output's own -ss/-t cut after the filters on that clock (cut_after),
  * as ffmpeg's output trim: from -ss on, timestamps less -ss, ending where
  * they reach -ss + -t (ffmpeg 5.1 counts -t there from 0, not from the
- * input's start or its -ss: an MPEG-TS at 1.4 s keeps nothing of -t 1).
- * That needs this output's read to start where the input's -ss puts it. */
+ * input's start or its -ss: an MPEG-TS at 1.4 s keeps nothing of -t 1);
+ * -copyts always cuts after the filters (cut_after). That needs this
+ * output's read to start where the input's -ss puts it. */
 static const char *copyts_limit(const pl_job *fj) {
   int64_t own = fj->ss_out_us > 0 ? fj->ss_out_us : 0;
   if (fj->win_start_us - own > 0)
     return "another output's earlier -ss moves where the input is read; isopipe keeps the "
            "input's timestamps there only when every output's input -ss is the same";
-  if ((own > 0 || (fj->t_us >= 0 && !fj->t_from_input)) && fj->cut_after != 3u)
-    return "an -ss/-t of its own is cut on the input's clock after -vf/-af filters, not after "
-           "a -filter_complex graph";
   return NULL;
 }
 
@@ -317,10 +315,12 @@ int pl_job_build_graph(pl_job *const *files, int nfiles, char *err, size_t n) {
  * first and last samples depend on what lies outside the window. */
 static unsigned cut_after(const pl_job *j) {
   bool own_ss = j->ss_out_us > 0, own_end = j->t_us >= 0 && !j->t_from_input;
-  if ((!own_ss && !own_end) || j->fcomplex) return 0;
+  if (!own_ss && !own_end) return 0;
   /* -copyts: the filters see the input's own clock, which only the cut
-   * after them keeps (a cut before them counts from -ss). */
+   * after them keeps (a cut before them counts from -ss); a
+   * -filter_complex graph's outputs are on it already. */
   if (j->copyts) return 3u;
+  if (j->fcomplex) return 0;
   bool audio = !j->an && !(j->ca && !strcmp(j->ca, "copy"));
   return (cx_fgraph_keeps_time(j->vf) ? 0u : 1u) | (audio ? 2u : 0u);
 }

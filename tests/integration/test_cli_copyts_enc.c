@@ -423,6 +423,38 @@ static void t_output_window(void **state) {
   int lines = 0;
   if (!tm_framemd5_equal(fi, ff, &lines, why, sizeof why)) fail_msg("burn-in line: %s", why);
   assert_true(lines > 60);
+  /* The same through -filter_complex, audio mapped beside it. */
+  const char *fc[] = {"-y",
+                      "-v",
+                      "error",
+                      "-ss",
+                      "2",
+                      "-copyts",
+                      "-i",
+                      g_mp4,
+                      "-ss",
+                      "2",
+                      "-t",
+                      "1",
+                      "-filter_complex",
+                      "[0:v]fade=in:st=2.2:d=0.3[v]",
+                      "-map",
+                      "[v]",
+                      "-map",
+                      "0:a",
+                      "-c:v",
+                      "rawvideo",
+                      "-c:a",
+                      "pcm_s16le",
+                      "-f",
+                      "framemd5",
+                      fi,
+                      NULL};
+  if (ch_run_err(fc, err, sizeof err) != 0) fail_msg("-filter_complex line: %s", err);
+  fc[24] = ff;
+  assert_int_equal(tm_run_ffmpeg(fc + 3), 0);
+  if (!tm_framemd5_equal(fi, ff, &lines, why, sizeof why))
+    fail_msg("-filter_complex line: %s", why);
   const char *mixed[] = {"-i",      g_ts,   "-ss",  "2",       "-c:v",
                          "libx264", "-c:a", "copy", "-copyts", NULL};
   same_file("outss", mixed);
