@@ -39,6 +39,7 @@ typedef struct cmd_line {
 } cmd_line;
 
 #include "cli_lines_eighth.h"
+#include "cli_lines_eleventh.h"
 #include "cli_lines_fifth.h"
 #include "cli_lines_first.h"
 #include "cli_lines_fourth.h"
@@ -551,6 +552,12 @@ static void test_tenth_table(void **state) {
             "cutter, a TV library's converter and bots");
 }
 
+static void test_eleventh_table(void **state) {
+  (void)state;
+  run_table(eleventh_lines, (int)(sizeof eleventh_lines / sizeof eleventh_lines[0]), "b",
+            "command lines of a livestream archiver, a FLAC converter and a subtitle generator");
+}
+
 static void test_wiki_table(void **state) {
   (void)state;
   run_table(wiki_lines, (int)(sizeof wiki_lines / sizeof wiki_lines[0]), "w",
@@ -584,8 +591,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_fifth_table),   cmocka_unit_test(test_sixth_table),
       cmocka_unit_test(test_seventh_table), cmocka_unit_test(test_eighth_table),
       cmocka_unit_test(test_wiki_table),    cmocka_unit_test(test_ninth_table),
-      cmocka_unit_test(test_tenth_table)};
-  struct CMUnitTest tests[11];
+      cmocka_unit_test(test_tenth_table),   cmocka_unit_test(test_eleventh_table)};
+  struct CMUnitTest tests[12];
   size_t n = 0;
   for (size_t i = 0; i < 8; i++)
     if (argc < 2 || strchr(argv[1], (int)('1' + i))) tests[n++] = all[i];
@@ -593,5 +600,6 @@ int main(int argc, char **argv) {
   if (argc < 2 || strchr(argv[1], 'w')) tests[n++] = all[8];
   if (argc < 2 || strchr(argv[1], '9')) tests[n++] = all[9];
   if (argc < 2 || strchr(argv[1], '0')) tests[n++] = all[10];
+  if (argc < 2 || strchr(argv[1], 'b')) tests[n++] = all[11];
   return _cmocka_run_group_tests("test_cli_lines", tests, n, setup, teardown);
 }
